@@ -1,0 +1,45 @@
+# driftline — every recipe creates what it needs; `make test` on a fresh clone does all setup.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help setup system-deps lint test test-unit bench demo clean
+
+help: ## list the recipes
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP) system-deps ## create .venv and install driftline with its dev extras
+
+system-deps: ## Debian packages the tests use (promtool from prometheus)
+	@command -v promtool >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq prometheus >/dev/null; }
+
+lint: $(STAMP) ## ruff format check + lint, mypy on the pure packages, import contracts
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: setup lint ## everything CI runs: lint, unit, doctest and broker integration tests
+	$(BIN)/pytest -q
+
+test-unit: $(STAMP) ## unit tests and doctests only (no broker)
+	$(BIN)/pytest -q -m "not kafka"
+
+bench: $(STAMP) ## benchmarks: prints figures and ratios
+	$(BIN)/python -m benchmarks
+
+demo: $(STAMP) ## embedded broker, synthetic traffic with drift, the monitor live
+	$(BIN)/driftline demo
+
+clean: ## remove the virtual environment and caches
+	rm -rf $(VENV) .mypy_cache .ruff_cache build *.egg-info
