@@ -1,0 +1,120 @@
+"""One violation type for every check: data quality, model quality, bias and attribution.
+
+SageMaker writes a different set of keys per monitor type (``feature_name`` for data
+quality, ``metric_name`` for model quality, ``facet``/``facet_value`` for bias, ``label``
+for attribution). :class:`Violation` carries all of them plus the figures driftline adds
+(value, threshold, sample count); :meth:`Violation.to_sagemaker` writes only SageMaker's keys.
+
+Examples
+--------
+>>> v = Violation(
+...     constraint_check_type="baseline_drift_check",
+...     description="Numerical distance: 0.31 exceeds numerical threshold: 0.1",
+...     feature_name="age", value=0.31, threshold=0.1, sample_count=480,
+... )
+>>> sorted(v.to_sagemaker())
+['constraint_check_type', 'description', 'feature_name']
+>>> violations_document([v])["violations"][0]["feature_name"]
+'age'
+>>> execution_status([v]), execution_status([])
+('CompletedWithViolations', 'Completed')
+>>> exit_message([v])
+'CompletedWithViolations: Job completed successfully with 1 violations.'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "COMPLETED",
+    "COMPLETED_WITH_VIOLATIONS",
+    "FAILED",
+    "Violation",
+    "execution_status",
+    "exit_message",
+    "violations_document",
+]
+
+COMPLETED = "Completed"
+COMPLETED_WITH_VIOLATIONS = "CompletedWithViolations"
+FAILED = "Failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """A broken constraint, with the figures that broke it.
+
+    ``extra`` holds monitor-specific SageMaker keys in the order they are written, e.g.
+    ``(("facet", "Age"), ("facet_value", "40"))`` for bias or ``(("label", "label0"),)``
+    for attribution drift.
+    """
+
+    constraint_check_type: str
+    description: str
+    feature_name: str | None = None
+    metric_name: str | None = None
+    value: float | None = None
+    threshold: float | None = None
+    sample_count: int | None = None
+    extra: tuple[tuple[str, str], ...] = ()
+
+    def to_sagemaker(self) -> dict[str, Any]:
+        """Return the violation object exactly as SageMaker writes it."""
+        out: dict[str, Any] = {}
+        if self.feature_name is not None:
+            out["feature_name"] = self.feature_name
+        for key, value in self.extra:
+            out[key] = value
+        if self.metric_name is not None:
+            out["metric_name"] = self.metric_name
+        out["constraint_check_type"] = self.constraint_check_type
+        out["description"] = self.description
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return SageMaker's keys plus driftline's figures (value, threshold, sample count)."""
+        out = self.to_sagemaker()
+        out["value"] = self.value
+        out["threshold"] = self.threshold
+        out["sample_count"] = self.sample_count
+        return out
+
+    @classmethod
+    def from_sagemaker(cls, obj: Mapping[str, Any]) -> Violation:
+        """Read a violation object from a ``constraint_violations.json`` file."""
+        known = {"feature_name", "metric_name", "constraint_check_type", "description"}
+        extra = tuple((k, str(v)) for k, v in obj.items() if k not in known)
+        return cls(
+            constraint_check_type=str(obj["constraint_check_type"]),
+            description=str(obj.get("description", "")),
+            feature_name=obj.get("feature_name"),
+            metric_name=obj.get("metric_name"),
+            extra=extra,
+        )
+
+
+def violations_document(
+    violations: Iterable[Violation], *, version: str | None = None
+) -> dict[str, Any]:
+    """Build a ``constraint_violations.json`` document (bias/attribution add ``version``)."""
+    doc: dict[str, Any] = {}
+    if version is not None:
+        doc["version"] = version
+    doc["violations"] = [v.to_sagemaker() for v in violations]
+    return doc
+
+
+def execution_status(violations: Iterable[Violation]) -> str:
+    """``Completed`` or ``CompletedWithViolations`` (a run that could not finish is ``Failed``)."""
+    return COMPLETED_WITH_VIOLATIONS if any(True for _ in violations) else COMPLETED
+
+
+def exit_message(violations: Iterable[Violation]) -> str:
+    """Return the one-line message SageMaker's container writes to ``/opt/ml/output/message``."""
+    n = sum(1 for _ in violations)
+    if n == 0:
+        return f"{COMPLETED}: Job completed successfully with no violations."
+    return f"{COMPLETED_WITH_VIOLATIONS}: Job completed successfully with {n} violations."
