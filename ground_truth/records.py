@@ -1,0 +1,264 @@
+"""SageMaker ground-truth records: parse, write, and attach to a capture record.
+
+A ground-truth record (spec ``sagemaker-formats.md`` §2.1) is one JSON object per label::
+
+    {"groundTruthData": {"data": "1", "encoding": "CSV"},
+     "eventMetadata": {"eventId": "order-20240305-000187"}, "eventVersion": "0"}
+
+``eventMetadata.eventId`` is the join key: the capture record's ``inferenceId`` when it had
+one, otherwise its ``eventId``. ``data`` is a one-row CSV string holding the label(s); only the
+``CSV`` encoding exists. Extra keys are ignored. The functions here take already-decoded
+mappings; turning bytes into a mapping is the stream codecs' job.
+
+A record that does not fit raises :class:`LabelRecordError`, a ``ValueError`` carrying a short
+machine ``reason`` (``not_an_object``, ``missing_field``, ``wrong_type``, ``empty_field``,
+``bad_encoding``, ``bad_event_version``, ``empty_data``, ``multiple_rows``, ``empty_value``)
+that the stream layer puts on the dead-letter record and uses as a counter label.
+
+CSV fields that read as finite numbers become ``float``; anything else (``"yes"``, ``"nan"``)
+stays a ``str``, so label values are always JSON-safe.
+
+Examples
+--------
+>>> label = parse_ground_truth({
+...     "groundTruthData": {"data": "1", "encoding": "CSV"},
+...     "eventMetadata": {"eventId": "order-20240305-000187", "inferenceTime": "ignored"},
+...     "eventVersion": "0",
+... })
+>>> label
+GroundTruth(event_id='order-20240305-000187', values=(1.0,), encoding='CSV',
+            event_version='0', label_time=None)
+>>> label.data
+'1'
+>>> to_ground_truth_record(label)
+{'groundTruthData': {'data': '1', 'encoding': 'CSV'},
+ 'eventMetadata': {'eventId': 'order-20240305-000187'}, 'eventVersion': '0'}
+>>> parse_ground_truth({"groundTruthData": {"data": "1", "encoding": "JSON"},
+...                     "eventMetadata": {"eventId": "x"}, "eventVersion": "0"})
+Traceback (most recent call last):
+...
+ground_truth.records.LabelRecordError: bad_encoding: ... must be 'CSV', got 'JSON'
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+__all__ = [
+    "GroundTruth",
+    "LabelRecordError",
+    "LabelValue",
+    "format_label_value",
+    "parse_ground_truth",
+    "parse_label_value",
+    "to_ground_truth_record",
+    "to_merged_record",
+]
+
+LabelValue = str | float
+
+CSV_ENCODING = "CSV"
+EVENT_VERSION = "0"
+
+# Reasons carried by LabelRecordError (dead-letter reason and counter label).
+NOT_AN_OBJECT = "not_an_object"
+MISSING_FIELD = "missing_field"
+WRONG_TYPE = "wrong_type"
+EMPTY_FIELD = "empty_field"
+BAD_ENCODING = "bad_encoding"
+BAD_EVENT_VERSION = "bad_event_version"
+EMPTY_DATA = "empty_data"
+MULTIPLE_ROWS = "multiple_rows"
+EMPTY_VALUE = "empty_value"
+
+
+class LabelRecordError(ValueError):
+    """A label record that cannot be used, with a short machine ``reason`` for counters.
+
+    Examples
+    --------
+    >>> err = LabelRecordError("missing_field", "eventMetadata.eventId is missing")
+    >>> err.reason, str(err)
+    ('missing_field', 'missing_field: eventMetadata.eventId is missing')
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(f"{reason}: {message}")
+        self.reason = reason
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class GroundTruth:
+    """One label (or one row of labels) for one inference.
+
+    Parameters
+    ----------
+    event_id
+        The join key (``eventMetadata.eventId``): the capture's ``inferenceId`` if it had
+        one, else its ``eventId``.
+    values
+        The CSV fields of ``groundTruthData.data``; finite numbers as ``float``, else ``str``.
+    encoding
+        Always ``"CSV"`` (the only encoding SageMaker defines for labels).
+    event_version
+        Always ``"0"``.
+    label_time
+        When the label was collected (timezone-aware UTC), if the source says so: SageMaker
+        records carry no such field, so callers pass e.g. the Kafka timestamp or the A2I
+        submission time.
+
+    Examples
+    --------
+    >>> GroundTruth(event_id="a", values=("yes", 37.5)).data
+    'yes,37.5'
+    """
+
+    event_id: str
+    values: tuple[LabelValue, ...]
+    encoding: str = CSV_ENCODING
+    event_version: str = EVENT_VERSION
+    label_time: datetime | None = None
+
+    @property
+    def data(self) -> str:
+        """The label row as SageMaker's ``groundTruthData.data`` CSV string."""
+        out = io.StringIO()
+        csv.writer(out, lineterminator="").writerow(format_label_value(v) for v in self.values)
+        return out.getvalue()
+
+
+def parse_label_value(field: str) -> LabelValue:
+    """Return a CSV field as a ``float`` if it reads as a finite number, else as text.
+
+    Examples
+    --------
+    >>> parse_label_value(" 37.5 "), parse_label_value("yes"), parse_label_value("nan")
+    (37.5, 'yes', 'nan')
+    """
+    text = field.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return number if math.isfinite(number) else text
+
+
+def format_label_value(value: LabelValue) -> str:
+    """Write a label value as CSV text; integral floats lose their ``.0`` (``1.0`` → ``"1"``).
+
+    Examples
+    --------
+    >>> format_label_value(1.0), format_label_value(37.5), format_label_value("no")
+    ('1', '37.5', 'no')
+    """
+    if isinstance(value, str):
+        return value
+    if value.is_integer() and abs(value) < 2.0**53:
+        return str(int(value))
+    return repr(value)
+
+
+def _field(obj: Mapping[str, Any], outer: str, inner: str) -> Any:
+    section = obj.get(outer)
+    if section is None:
+        msg = f"{outer} is missing"
+        raise LabelRecordError(MISSING_FIELD, msg)
+    if not isinstance(section, Mapping):
+        msg = f"{outer} must be an object, got {type(section).__name__}"
+        raise LabelRecordError(WRONG_TYPE, msg)
+    if inner not in section or section[inner] is None:
+        msg = f"{outer}.{inner} is missing"
+        raise LabelRecordError(MISSING_FIELD, msg)
+    return section[inner]
+
+
+def _text_field(obj: Mapping[str, Any], outer: str, inner: str) -> str:
+    value = _field(obj, outer, inner)
+    if not isinstance(value, str):
+        msg = f"{outer}.{inner} must be a string, got {type(value).__name__}"
+        raise LabelRecordError(WRONG_TYPE, msg)
+    return value
+
+
+def _parse_csv_row(data: str) -> tuple[LabelValue, ...]:
+    rows = [row for row in csv.reader(io.StringIO(data)) if row]
+    if not rows:
+        msg = "groundTruthData.data holds no label"
+        raise LabelRecordError(EMPTY_DATA, msg)
+    if len(rows) > 1:
+        msg = f"groundTruthData.data must be one CSV row, got {len(rows)}"
+        raise LabelRecordError(MULTIPLE_ROWS, msg)
+    if any(not field.strip() for field in rows[0]):
+        msg = f"groundTruthData.data has an empty field: {data!r}"
+        raise LabelRecordError(EMPTY_VALUE, msg)
+    return tuple(parse_label_value(field) for field in rows[0])
+
+
+def parse_ground_truth(obj: Any, *, label_time: datetime | None = None) -> GroundTruth:
+    """Read a decoded SageMaker ground-truth record.
+
+    Parameters
+    ----------
+    obj
+        The decoded JSON object.
+    label_time
+        When the label was collected, if known (timezone-aware UTC).
+
+    Raises
+    ------
+    LabelRecordError
+        With ``reason`` naming what is wrong; see the module docstring for the codes.
+    """
+    if not isinstance(obj, Mapping):
+        msg = f"a ground-truth record must be an object, got {type(obj).__name__}"
+        raise LabelRecordError(NOT_AN_OBJECT, msg)
+    encoding = _text_field(obj, "groundTruthData", "encoding")
+    if encoding != CSV_ENCODING:
+        msg = f"groundTruthData.encoding must be 'CSV', got {encoding!r}"
+        raise LabelRecordError(BAD_ENCODING, msg)
+    data = _text_field(obj, "groundTruthData", "data")
+    event_id = _text_field(obj, "eventMetadata", "eventId")
+    if not event_id.strip():
+        msg = "eventMetadata.eventId is empty"
+        raise LabelRecordError(EMPTY_FIELD, msg)
+    if "eventVersion" not in obj:
+        msg = "eventVersion is missing"
+        raise LabelRecordError(MISSING_FIELD, msg)
+    if obj["eventVersion"] != EVENT_VERSION:
+        msg = f"eventVersion must be the string '0', got {obj['eventVersion']!r}"
+        raise LabelRecordError(BAD_EVENT_VERSION, msg)
+    return GroundTruth(event_id=event_id, values=_parse_csv_row(data), label_time=label_time)
+
+
+def to_ground_truth_record(label: GroundTruth) -> dict[str, Any]:
+    """Write a label as a SageMaker ground-truth record (what :func:`parse_ground_truth` reads)."""
+    return {
+        "groundTruthData": {"data": label.data, "encoding": label.encoding},
+        "eventMetadata": {"eventId": label.event_id},
+        "eventVersion": label.event_version,
+    }
+
+
+def to_merged_record(capture: Mapping[str, Any], label: GroundTruth) -> dict[str, Any]:
+    """Return the ``sagemakerMergeJson`` line: the capture record plus its ``groundTruthData``.
+
+    The capture record is copied (shallowly), never modified (spec §2.5).
+
+    Examples
+    --------
+    >>> capture = {"captureData": {}, "eventMetadata": {"eventId": "e1"}, "eventVersion": "0"}
+    >>> to_merged_record(capture, GroundTruth(event_id="e1", values=(1.0,)))["groundTruthData"]
+    {'data': '1', 'encoding': 'CSV'}
+    >>> "groundTruthData" in capture
+    False
+    """
+    merged = dict(capture)
+    merged["groundTruthData"] = {"data": label.data, "encoding": label.encoding}
+    return merged
