@@ -1,0 +1,260 @@
+"""Mergeable data-quality statistics of one feature.
+
+A profile counts present, missing and absent values, the type each value looks like, exact
+moments of the numeric values, their distribution in a KLL sketch, and the categorical
+values with bounded memory. ``kind`` says what to keep: ``"numeric"`` skips categorical
+counts of numbers, ``"string"`` skips the numeric sketch, ``"auto"`` (baseline suggestion,
+type not yet known) keeps both.
+
+Examples
+--------
+>>> p = FeatureProfile(name="age")
+>>> p.update_many(["41", "19", "", "33.5", "n/a"])
+>>> p.present, p.missing, p.types
+(4, 1, TypeCounts(integral=2, fractional=1, boolean=0, string=1))
+>>> p.moments.count, p.moments.sum
+(3, 93.5)
+>>> q = FeatureProfile.from_state(p.to_state())
+>>> q.merge(p)
+>>> q.present, q.moments.count
+(8, 6)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from detectors.base import check_same_params, make_state, open_state
+from detectors.quality import value_types as vt
+from detectors.quality.statistics import (
+    Bucket,
+    FeatureStatistics,
+    NumericStatistics,
+    StringStatistics,
+)
+from detectors.sketches import CategoricalCounts, Moments, NumericSketch
+from detectors.sketches.weighted_cdf import bucket_edges
+
+KINDS = ("auto", "numeric", "string")
+
+
+class FeatureProfile:
+    """Statistics of one feature's values; an empty profile has every count at 0."""
+
+    _KIND = "feature_profile"
+    _VERSION = 1
+
+    def __init__(
+        self, *, name: str, kind: str = "auto", k: int = 400, max_exact: int = 1000
+    ) -> None:
+        if kind not in KINDS:
+            msg = f"kind must be one of {KINDS}, got {kind!r}"
+            raise ValueError(msg)
+        self.name = name
+        self.kind = kind
+        self.k = k
+        self.max_exact = max_exact
+        self.rows = 0  # merge: sum — values offered, missing included
+        self.missing = 0  # merge: sum — null, empty or NaN (absent included)
+        self.absent = 0  # merge: sum — the column was not in the row at all
+        self.types = vt.TypeCounts()  # merge: sum per type
+        self.moments = Moments()  # merge: Chan's pairwise moments
+        self.sketch = NumericSketch(k=k)  # merge: KLL sketch merge
+        self.categories = CategoricalCounts(max_exact=max_exact)  # merge: counts / sketch merge
+
+    def __repr__(self) -> str:
+        return f"FeatureProfile(name={self.name!r}, kind={self.kind!r}, rows={self.rows})"
+
+    @property
+    def present(self) -> int:
+        """Values that were not missing."""
+        return self.rows - self.missing
+
+    @property
+    def inferred_type(self) -> str:
+        """Integral, Fractional, String or Unknown, from the value types seen."""
+        return vt.infer_column_type(self.types)
+
+    def update(self, value: Any) -> None:
+        """Add one value (``None`` for missing)."""
+        self.update_many((value,))
+
+    def update_many(self, values: Sequence[Any], *, absent: int = 0) -> None:
+        """Add a batch of values; ``absent`` of the ``None`` entries were absent columns."""
+        n = len(values)
+        if n == 0:
+            return
+        self.rows += n
+        self.absent += absent
+        if self.kind != "string" and self._update_numbers_fast(values):
+            return
+        if self.kind == "string" and self._update_strings_fast(values):
+            return
+        self._update_slow(values)
+
+    def _update_numbers_fast(self, values: Sequence[Any]) -> bool:
+        """Whole-column numeric path; False when the column needs per-value handling."""
+        types = set(map(type, values))
+        if types == {str}:
+            joined = "\x00".join(values)
+            if not vt.NUMERIC_COLUMN.fullmatch(joined):
+                return False
+            arr = np.array(values, dtype=np.float64)
+            fractional = (
+                joined.count(".")
+                + joined.count("e")
+                + joined.count("E")
+                - len(vt.FRACTIONAL_WITH_EXPONENT.findall(joined))
+            )
+            self.types.fractional += fractional
+            self.types.integral += len(values) - fractional
+            if self.kind == "auto":
+                self.categories.update_many(values)
+        elif types and types <= {int, float}:
+            arr = np.array(values, dtype=np.float64)
+            present = ~np.isnan(arr)
+            n_present = int(present.sum())
+            self.missing += arr.size - n_present
+            if n_present != arr.size:
+                arr = arr[present]
+            ints = len(values) if types == {int} else sum(1 for v in values if type(v) is int)
+            self.types.integral += ints
+            self.types.fractional += n_present - ints
+            if self.kind == "auto":
+                self.categories.update_many([vt.to_text(v) for v in values if v == v])
+        else:
+            return False
+        self.moments.update_many(arr)
+        self.sketch.update_many(arr)
+        return True
+
+    def _update_strings_fast(self, values: Sequence[Any]) -> bool:
+        """Whole-column path for text that cannot look like a number, boolean or null."""
+        if set(map(type, values)) != {str}:
+            return False
+        joined = "\x00".join(values)
+        if _MAYBE_NOT_STRING.search(joined):
+            return False
+        self.types.string += len(values)
+        self.categories.update_many(values)
+        return True
+
+    def _update_slow(self, values: Sequence[Any]) -> None:
+        numbers: list[float] = []
+        texts: list[str] = []
+        types = self.types
+        keep_all_text = self.kind != "numeric"
+        for value in values:
+            kind = vt.classify(value)
+            if kind == vt.MISSING:
+                self.missing += 1
+                continue
+            if kind == vt.INTEGRAL or kind == vt.FRACTIONAL:
+                if kind == vt.INTEGRAL:
+                    types.integral += 1
+                else:
+                    types.fractional += 1
+                if self.kind != "string":
+                    numbers.append(vt.to_number(value))  # type: ignore[arg-type]
+                if keep_all_text:
+                    texts.append(vt.to_text(value))
+                continue
+            if kind == vt.BOOLEAN:
+                types.boolean += 1
+            else:
+                types.string += 1
+            texts.append(vt.to_text(value))
+        if numbers:
+            arr = np.asarray(numbers, dtype=np.float64)
+            self.moments.update_many(arr)
+            self.sketch.update_many(arr)
+        if texts:
+            self.categories.update_many(texts)
+
+    def statistics(self) -> FeatureStatistics:
+        """The feature's statistics: numeric and categorical blocks where values were seen."""
+        numeric = None
+        if not self.moments.is_empty:
+            m = self.moments
+            cdf = self.sketch.weighted_cdf()
+            edges = bucket_edges(m.min, m.max)
+            counts = cdf.bucket_counts(m.min, m.max)
+            buckets = tuple(
+                Bucket(lo, hi, c) for lo, hi, c in zip(edges[:-1], edges[1:], counts, strict=True)
+            )
+            numeric = NumericStatistics(
+                mean=m.mean,
+                sum=m.sum,
+                std_dev=m.std_dev,
+                min=m.min,
+                max=m.max,
+                buckets=buckets,
+                distribution=cdf,
+                sketch_k=float(self.k),
+            )
+        string = None
+        if self.categories.total:
+            string = StringStatistics(
+                distinct_count=self.categories.distinct_count,
+                buckets=tuple(self.categories.counts()),
+            )
+        t = self.types
+        return FeatureStatistics(
+            name=self.name,
+            inferred_type=self.inferred_type,
+            num_present=self.present,
+            num_missing=self.missing,
+            numeric=numeric,
+            string=string,
+            type_counts=vt.TypeCounts(t.integral, t.fractional, t.boolean, t.string),
+            num_absent=self.absent,
+        )
+
+    def merge(self, other: FeatureProfile) -> None:
+        """Absorb another partition's profile of the same feature."""
+        check_same_params(self, other, "name", "kind", "k", "max_exact")
+        self.rows += other.rows
+        self.missing += other.missing
+        self.absent += other.absent
+        self.types.add(other.types)
+        self.moments.merge(other.moments)
+        self.sketch.merge(other.sketch)
+        self.categories.merge(other.categories)
+
+    def to_state(self) -> dict[str, Any]:
+        """Return JSON-safe state."""
+        t = self.types
+        return make_state(
+            self._KIND,
+            self._VERSION,
+            {"name": self.name, "kind": self.kind, "k": self.k, "max_exact": self.max_exact},
+            {
+                "rows": self.rows,
+                "missing": self.missing,
+                "absent": self.absent,
+                "types": [t.integral, t.fractional, t.boolean, t.string],
+                "moments": self.moments.to_state(),
+                "sketch": self.sketch.to_state(),
+                "categories": self.categories.to_state(),
+            },
+        )
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> FeatureProfile:
+        """Rebuild from :meth:`to_state` output."""
+        params, s = open_state(state, kind=cls._KIND, version=cls._VERSION)
+        p = cls(**params)
+        p.rows, p.missing, p.absent = int(s["rows"]), int(s["missing"]), int(s["absent"])
+        p.types = vt.TypeCounts(*(int(x) for x in s["types"]))
+        p.moments = Moments.from_state(s["moments"])
+        p.sketch = NumericSketch.from_state(s["sketch"])
+        p.categories = CategoricalCounts.from_state(s["categories"])
+        return p
+
+
+# A value that is empty, starts like a number, or is exactly true/false needs classify().
+_MAYBE_NOT_STRING = re.compile(r"(?:^|\x00)(?:[-+ \d]|true(?:\x00|$)|false(?:\x00|$)|\x00|$)")

@@ -1,0 +1,103 @@
+"""Typed data-quality statistics: what SageMaker's ``statistics.json`` holds, and a bit more.
+
+The same types describe a baseline read from a file and a live window built from
+:class:`~detectors.quality.dataset_profile.DatasetProfile`; live statistics also carry the
+value-type counts, absent-column counts and extra columns that the checks need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from detectors.quality.value_types import FRACTIONAL, INTEGRAL, STRING, TypeCounts
+from detectors.sketches import WeightedCdf
+
+KLL_SHRINKING_FACTOR = 0.64
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """One KLL histogram bucket: ``[lower_bound, upper_bound)`` (the last one closed)."""
+
+    lower_bound: float
+    upper_bound: float
+    count: float
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NumericStatistics:
+    """Moments, ten equal-width buckets and the KLL sketch of a numeric feature."""
+
+    mean: float
+    sum: float
+    std_dev: float
+    min: float
+    max: float
+    buckets: tuple[Bucket, ...]
+    distribution: WeightedCdf
+    sketch_k: float
+    sketch_c: float = KLL_SHRINKING_FACTOR
+
+
+@dataclass(frozen=True, slots=True)
+class StringStatistics:
+    """Distinct count and value frequencies of a categorical feature."""
+
+    distinct_count: float
+    buckets: tuple[tuple[str, int], ...]
+
+    @property
+    def total(self) -> int:
+        """Sum of the bucket counts."""
+        return sum(count for _, count in self.buckets)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FeatureStatistics:
+    """One feature's statistics; ``type_counts`` and ``num_absent`` exist for live data only."""
+
+    name: str
+    inferred_type: str
+    num_present: int
+    num_missing: int
+    numeric: NumericStatistics | None = None
+    string: StringStatistics | None = None
+    type_counts: TypeCounts | None = None
+    num_absent: int | None = None
+
+    @property
+    def completeness(self) -> float:
+        """``num_present / (num_present + num_missing)``; 1.0 when there were no rows."""
+        total = self.num_present + self.num_missing
+        return self.num_present / total if total else 1.0
+
+    @property
+    def is_numeric(self) -> bool:
+        """Whether the feature's type is Integral or Fractional."""
+        return self.inferred_type in (INTEGRAL, FRACTIONAL)
+
+    @property
+    def is_string(self) -> bool:
+        """Whether the feature's type is String."""
+        return self.inferred_type == STRING
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DatasetStatistics:
+    """All features of one dataset or window, in column order."""
+
+    item_count: int
+    features: tuple[FeatureStatistics, ...]
+    extra_columns: tuple[str, ...] = field(default=())
+
+    def feature(self, name: str) -> FeatureStatistics | None:
+        """The named feature's statistics, or None."""
+        for f in self.features:
+            if f.name == name:
+                return f
+        return None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Feature names in order."""
+        return tuple(f.name for f in self.features)

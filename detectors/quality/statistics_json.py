@@ -1,0 +1,178 @@
+"""Read and write SageMaker's data-quality ``statistics.json``.
+
+Readers accept what SageMaker writes (numbers as floats, unknown keys, empty KLL levels,
+features with neither stats block); writers emit the container's layout: ``version`` 0.0,
+ten KLL buckets, the sketch as ``parameters {c, k}`` and ``data`` levels.
+
+Examples
+--------
+>>> doc = {
+...     "version": 0.0,
+...     "dataset": {"item_count": 3},
+...     "features": [
+...         {"name": "age", "inferred_type": "Integral",
+...          "numerical_statistics": {
+...              "common": {"num_present": 3, "num_missing": 0},
+...              "mean": 2.0, "sum": 6.0, "std_dev": 0.816496580927726, "min": 1.0, "max": 3.0,
+...              "distribution": {"kll": {"buckets": [], "sketch": {
+...                  "parameters": {"c": 0.64, "k": 2048.0}, "data": [[3.0, 1.0, 2.0]]}}}}},
+...         {"name": "plan", "inferred_type": "String",
+...          "string_statistics": {"common": {"num_present": 3, "num_missing": 0},
+...              "distinct_count": 2.0,
+...              "distribution": {"categorical": {"buckets": [
+...                  {"value": "basic", "count": 2}, {"value": "premium", "count": 1}]}}}},
+...     ],
+... }
+>>> stats = statistics_from_json(doc)
+>>> stats.feature("age").numeric.distribution.total_weight
+3.0
+>>> stats.feature("plan").string.buckets
+(('basic', 2), ('premium', 1))
+>>> back = statistics_to_json(stats)
+>>> back["features"][0]["numerical_statistics"]["distribution"]["kll"]["sketch"]["data"]
+[[1.0, 2.0, 3.0]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from detectors.quality.statistics import (
+    KLL_SHRINKING_FACTOR,
+    Bucket,
+    DatasetStatistics,
+    FeatureStatistics,
+    NumericStatistics,
+    StringStatistics,
+)
+from detectors.quality.value_types import FRACTIONAL, INTEGRAL, STRING
+from detectors.sketches import WeightedCdf
+
+MAX_CATEGORICAL_BUCKETS = 1000
+
+
+def statistics_to_json(stats: DatasetStatistics) -> dict[str, Any]:
+    """Write statistics in SageMaker's ``statistics.json`` layout."""
+    return {
+        "version": 0.0,
+        "dataset": {"item_count": stats.item_count},
+        "features": [_feature_to_json(f) for f in stats.features],
+    }
+
+
+def _feature_to_json(f: FeatureStatistics) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": f.name, "inferred_type": f.inferred_type}
+    common = {"num_present": f.num_present, "num_missing": f.num_missing}
+    if f.inferred_type in (INTEGRAL, FRACTIONAL):
+        block: dict[str, Any] = {"common": common}
+        if f.numeric is not None:
+            n = f.numeric
+            block.update(mean=n.mean, sum=n.sum, std_dev=n.std_dev, min=n.min, max=n.max)
+            block["distribution"] = {
+                "kll": {
+                    "buckets": [
+                        {
+                            "lower_bound": b.lower_bound,
+                            "upper_bound": b.upper_bound,
+                            "count": b.count,
+                        }
+                        for b in n.buckets
+                    ],
+                    "sketch": {
+                        "parameters": {"c": n.sketch_c, "k": n.sketch_k},
+                        "data": n.distribution.to_levels(),
+                    },
+                }
+            }
+        out["numerical_statistics"] = block
+    elif f.inferred_type == STRING:
+        block = {"common": common}
+        if f.string is not None:
+            block["distinct_count"] = f.string.distinct_count
+            block["distribution"] = {
+                "categorical": {
+                    "buckets": [
+                        {"value": value, "count": count}
+                        for value, count in f.string.buckets[:MAX_CATEGORICAL_BUCKETS]
+                    ]
+                }
+            }
+        out["string_statistics"] = block
+    return out
+
+
+def statistics_from_json(doc: Mapping[str, Any]) -> DatasetStatistics:
+    """Read a ``statistics.json`` document written by SageMaker or driftline.
+
+    Raises
+    ------
+    ValueError
+        When required keys (``features``, each feature's ``name``) are missing.
+    """
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("features"), list):
+        msg = "statistics.json has no 'features' list"
+        raise ValueError(msg)
+    features = tuple(_feature_from_json(f) for f in doc["features"])
+    item_count = doc.get("dataset", {}).get("item_count")
+    if item_count is None:
+        item_count = max((f.num_present + f.num_missing for f in features), default=0)
+    return DatasetStatistics(item_count=int(item_count), features=features)
+
+
+def _feature_from_json(obj: Mapping[str, Any]) -> FeatureStatistics:
+    if "name" not in obj:
+        msg = "a feature in statistics.json has no 'name'"
+        raise ValueError(msg)
+    numeric_block = obj.get("numerical_statistics")
+    string_block = obj.get("string_statistics")
+    block = numeric_block or string_block or {}
+    common = block.get("common", {})
+    numeric = _numeric_from_json(numeric_block) if numeric_block else None
+    string = _string_from_json(string_block) if string_block else None
+    return FeatureStatistics(
+        name=str(obj["name"]),
+        inferred_type=str(obj.get("inferred_type", "Unknown")),
+        num_present=int(common.get("num_present", 0)),
+        num_missing=int(common.get("num_missing", 0)),
+        numeric=numeric,
+        string=string,
+    )
+
+
+def _numeric_from_json(block: Mapping[str, Any]) -> NumericStatistics | None:
+    if "mean" not in block:
+        return None
+    kll = block.get("distribution", {}).get("kll", {})
+    buckets = tuple(
+        Bucket(float(b["lower_bound"]), float(b["upper_bound"]), float(b["count"]))
+        for b in kll.get("buckets", [])
+    )
+    sketch = kll.get("sketch", {})
+    params = sketch.get("parameters", {})
+    if sketch.get("data"):
+        distribution = WeightedCdf.from_levels(sketch["data"])
+    else:
+        # No sketch: bucket midpoints weighted by their counts approximate the distribution.
+        distribution = WeightedCdf.from_items(
+            [(b.lower_bound + b.upper_bound) / 2 for b in buckets], [b.count for b in buckets]
+        )
+    return NumericStatistics(
+        mean=float(block["mean"]),
+        sum=float(block.get("sum", 0.0)),
+        std_dev=float(block.get("std_dev", 0.0)),
+        min=float(block.get("min", 0.0)),
+        max=float(block.get("max", 0.0)),
+        buckets=buckets,
+        distribution=distribution,
+        sketch_k=float(params.get("k", 2048.0)),
+        sketch_c=float(params.get("c", KLL_SHRINKING_FACTOR)),
+    )
+
+
+def _string_from_json(block: Mapping[str, Any]) -> StringStatistics | None:
+    buckets = block.get("distribution", {}).get("categorical", {}).get("buckets", [])
+    return StringStatistics(
+        distinct_count=float(block.get("distinct_count", len(buckets))),
+        buckets=tuple((str(b["value"]), int(b["count"])) for b in buckets),
+    )

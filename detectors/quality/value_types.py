@@ -1,0 +1,135 @@
+"""Classify values as SageMaker's analyzer does (Deequ's ``StatefulDataType`` regexes).
+
+A non-null text value is tested in order: Fractional, Integral, Boolean, else String.
+JSON values keep their own type: ``int`` is Integral, ``float`` Fractional, ``bool``
+Boolean. ``None``, ``""`` and a float NaN are missing.
+
+Examples
+--------
+>>> [classify(v) for v in ["12", "-3.5", "1e5", "+ 7", "true", "12a"]]
+['Integral', 'Fractional', 'Fractional', 'Integral', 'Boolean', 'String']
+>>> [classify(v) for v in ["", None, 4, 2.0, True]]
+['Missing', 'Missing', 'Integral', 'Fractional', 'Boolean']
+>>> to_number("+ 7"), to_number("1e5"), to_number("x")
+(7.0, 100000.0, None)
+>>> infer_column_type(TypeCounts(integral=5, fractional=1))
+'Fractional'
+>>> infer_column_type(TypeCounts(integral=5, string=1)), infer_column_type(TypeCounts())
+('String', 'Unknown')
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+INTEGRAL = "Integral"
+FRACTIONAL = "Fractional"
+STRING = "String"
+BOOLEAN = "Boolean"
+UNKNOWN = "Unknown"
+MISSING = "Missing"
+
+_FRACTIONAL = re.compile(r"(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))")
+_INTEGRAL = re.compile(r"(-|\+)? ?\d+")
+_BOOLEAN = re.compile(r"true|false")
+# One numeric value (Integral or Fractional) and a whole column of them joined by NUL.
+_NUMBER = r"[-+]?\d+(?:\.\d+)?(?:[Ee][-+]?\d+)?"
+NUMERIC_COLUMN = re.compile(rf"{_NUMBER}(?:\x00{_NUMBER})*")
+# Fractional markers in a column already known to be all numbers.
+FRACTIONAL_WITH_EXPONENT = re.compile(r"\.\d+[Ee]")
+
+
+@dataclass(slots=True)
+class TypeCounts:
+    """How many present values looked like each type; mergeable by addition."""
+
+    integral: int = 0
+    fractional: int = 0
+    boolean: int = 0
+    string: int = 0
+
+    @property
+    def present(self) -> int:
+        """Values that were not missing."""
+        return self.integral + self.fractional + self.boolean + self.string
+
+    def add(self, other: TypeCounts) -> None:
+        """Add another batch's counts."""
+        self.integral += other.integral
+        self.fractional += other.fractional
+        self.boolean += other.boolean
+        self.string += other.string
+
+    def share_matching(self, expected_type: str) -> float:
+        """Share of present values that fit ``expected_type`` (1.0 when nothing is present).
+
+        Integral values also fit Fractional; every value fits String.
+        """
+        present = self.present
+        if present == 0:
+            return 1.0
+        matching = {
+            INTEGRAL: self.integral,
+            FRACTIONAL: self.integral + self.fractional,
+            BOOLEAN: self.boolean,
+            STRING: present,
+            UNKNOWN: present,
+        }.get(expected_type, present)
+        return matching / present
+
+
+def classify(value: Any) -> str:
+    """Return the type name of one value, or ``Missing``."""
+    if value is None:
+        return MISSING
+    if isinstance(value, bool):
+        return BOOLEAN
+    if isinstance(value, int):
+        return INTEGRAL
+    if isinstance(value, float):
+        return MISSING if math.isnan(value) else FRACTIONAL
+    text = value if isinstance(value, str) else str(value)
+    if text == "":
+        return MISSING
+    if _FRACTIONAL.fullmatch(text):
+        return FRACTIONAL
+    if _INTEGRAL.fullmatch(text):
+        return INTEGRAL
+    if _BOOLEAN.fullmatch(text):
+        return BOOLEAN
+    return STRING
+
+
+def to_number(value: Any) -> float | None:
+    """The float of an Integral/Fractional value, else None."""
+    kind = classify(value)
+    if kind not in (INTEGRAL, FRACTIONAL):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    return float(str(value).replace(" ", ""))
+
+
+def to_text(value: Any) -> str:
+    """The categorical form of a present value (JSON booleans as ``true``/``false``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
+
+
+def infer_column_type(counts: TypeCounts) -> str:
+    """Column type from value types: Unknown, String, Fractional or Integral.
+
+    Any String value, or Booleans mixed with numbers, make the column String; a column of
+    only Booleans is reported as String too (SageMaker's schema has no Boolean).
+    """
+    if counts.present == 0:
+        return UNKNOWN
+    if counts.string or counts.boolean:
+        return STRING
+    if counts.fractional:
+        return FRACTIONAL
+    return INTEGRAL
