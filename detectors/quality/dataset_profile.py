@@ -87,6 +87,29 @@ class DatasetProfile:
         for name, profile in self.profiles.items():
             profile.update_many([row.get(name) for row in rows], absent=absent.get(name, 0))
 
+    def update_columns(self, columns: Mapping[str, Sequence[Any]], n_rows: int) -> None:
+        """Add ``n_rows`` rows given column by column (faster than rows for wide files).
+
+        A baseline feature without a column is absent from every row; a column that is not a
+        baseline feature is extra. Every column must hold ``n_rows`` values.
+        """
+        if n_rows == 0:
+            return
+        for name, values in columns.items():
+            if len(values) != n_rows:
+                msg = f"column {name!r} has {len(values)} values, expected {n_rows}"
+                raise ValueError(msg)
+        self.item_count += n_rows
+        for name in columns.keys() - self.profiles.keys():
+            self._count_extra(name, n_rows)
+        missing_column = (None,) * n_rows
+        for name, profile in self.profiles.items():
+            values = columns.get(name)
+            if values is None:
+                profile.update_many(missing_column, absent=n_rows)
+            else:
+                profile.update_many(values)
+
     def _count_extra(self, name: str, times: int) -> None:
         if name in self.extra_columns or len(self.extra_columns) < self.max_extra_columns:
             self.extra_columns[name] += times
