@@ -116,8 +116,11 @@ class GroundTruth:
 
     Examples
     --------
-    >>> GroundTruth(event_id="a", values=("yes", 37.5)).data
+    >>> label = GroundTruth(event_id="a", values=("yes", 37.5))
+    >>> label.data
     'yes,37.5'
+    >>> GroundTruth.from_dict(label.to_dict()) == label
+    True
     """
 
     event_id: str
@@ -132,6 +135,28 @@ class GroundTruth:
         out = io.StringIO()
         csv.writer(out, lineterminator="").writerow(format_label_value(v) for v in self.values)
         return out.getvalue()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the label as JSON-safe plain data (for snapshots, not SageMaker's shape)."""
+        return {
+            "event_id": self.event_id,
+            "values": list(self.values),
+            "encoding": self.encoding,
+            "event_version": self.event_version,
+            "label_time": None if self.label_time is None else self.label_time.isoformat(),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> GroundTruth:
+        """Rebuild a label from :meth:`to_dict` output."""
+        label_time = raw["label_time"]
+        return cls(
+            event_id=raw["event_id"],
+            values=tuple(raw["values"]),
+            encoding=raw["encoding"],
+            event_version=raw["event_version"],
+            label_time=None if label_time is None else datetime.fromisoformat(label_time),
+        )
 
 
 def parse_label_value(field: str) -> LabelValue:
