@@ -1,0 +1,80 @@
+"""The observation every model-quality detector takes: a label joined to its prediction.
+
+Binary labels may arrive as ``bool``, ``0``/``1``, ``0.0``/``1.0`` or the strings
+``"0"``/``"1"``/``"true"``/``"false"``; :func:`binary_label` maps them to ``0``/``1`` and
+anything else to ``None`` (the detectors count such rows as invalid, they never raise).
+
+Examples
+--------
+>>> LabeledPrediction(actual=1, predicted=None, score=0.83)
+LabeledPrediction(actual=1, predicted=None, score=0.83)
+>>> [binary_label(v) for v in (True, 0, 1.0, "1", " false ", 2, None, "cat")]
+[1, 0, 1, 1, 0, None, None, None]
+>>> class_label(1.0), class_label("setosa"), class_label(None)
+('1', 'setosa', None)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+__all__ = ["LabeledPrediction", "binary_label", "class_label", "finite_or_none"]
+
+Label = bool | int | float | str | None
+
+_TRUE_TEXT = frozenset({"1", "1.0", "true"})
+_FALSE_TEXT = frozenset({"0", "0.0", "false"})
+
+
+class LabeledPrediction(NamedTuple):
+    """One prediction with its ground-truth label.
+
+    ``score`` is the predicted probability of the positive class (binary only); when it is
+    given, binary detectors derive the predicted label as ``score > probability_threshold``,
+    as SageMaker does with ``probability_threshold_attribute``.
+    """
+
+    actual: Label
+    predicted: Label = None
+    score: float | None = None
+
+
+def binary_label(value: Label) -> int | None:
+    """Return ``1``/``0`` for a binary label, ``None`` when it is not one."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float):
+        if value == 1:
+            return 1
+        if value == 0:
+            return 0
+        return None
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE_TEXT:
+            return 1
+        if text in _FALSE_TEXT:
+            return 0
+    return None
+
+
+def class_label(value: Label) -> str | None:
+    """Return a class label as SageMaker's string key (``1.0`` → ``"1"``), ``None`` if missing."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def finite_or_none(value: object) -> float | None:
+    """Return ``value`` as a finite float, or ``None`` (missing, NaN, infinite, non-numeric)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
