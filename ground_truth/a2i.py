@@ -79,6 +79,12 @@ class WorkerAnswer:
 
     ``answer`` is ``None`` when the answer could not be read; ``problem`` then says why.
     Times are timezone-aware UTC, or ``None`` when absent or unreadable.
+
+    Examples
+    --------
+    >>> WorkerAnswer(worker_id="7c2e9a10b4d35f68", answer=None, problem="unmapped_value")
+    WorkerAnswer(worker_id='7c2e9a10b4d35f68', answer=None, problem='unmapped_value',
+                 acceptance_time=None, submission_time=None, time_spent_seconds=None)
     """
 
     worker_id: str | None

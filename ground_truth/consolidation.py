@@ -72,7 +72,16 @@ TIE = "tie"
 
 @dataclass(frozen=True, slots=True)
 class ConsolidatedLabel:
-    """The label the workers agree on, or ``None`` with the ``reason`` there is none."""
+    """The label the workers agree on, or ``None`` with the ``reason`` there is none.
+
+    ``answers_used`` counts the usable answers; ``agreement`` is the share of them that voted
+    for the winning answer (``None`` for averages and when nothing was usable).
+
+    Examples
+    --------
+    >>> ConsolidatedLabel(label="1", answers_used=3, agreement=2 / 3).reason is None
+    True
+    """
 
     label: str | None
     answers_used: int
@@ -130,10 +139,12 @@ class AnswerConsolidator:
         """Return the consolidated label for one loop's answers and count the outcome."""
         texts = [a.answer for a in answers if a.answer is not None]
         if self.method == "majority":
+            used = len(texts)
             result = self._vote(texts) if texts else None
         else:
-            numbers = [v for v in (parse_label_value(t) for t in texts) if isinstance(v, float)]
-            texts = [t for t in texts if isinstance(parse_label_value(t), float)]
+            values = (parse_label_value(t) for t in texts)
+            numbers = [v for v in values if isinstance(v, float)]
+            used = len(numbers)
             result = self._average(numbers) if numbers else None
         if result is None:
             reason = NO_ANSWERS if not answers else NO_USABLE_ANSWERS
@@ -145,7 +156,7 @@ class AnswerConsolidator:
             ties_rejected=c.ties_rejected + (result.reason == TIE),
             no_answers=c.no_answers + (result.reason == NO_ANSWERS),
             no_usable_answers=c.no_usable_answers + (result.reason == NO_USABLE_ANSWERS),
-            unusable_answers=c.unusable_answers + len(answers) - len(texts),
+            unusable_answers=c.unusable_answers + len(answers) - used,
         )
         return result
 

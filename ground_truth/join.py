@@ -23,29 +23,7 @@ Bounds and counts (nothing is dropped silently, nothing raises on data):
 Memory is therefore bounded by ``3 * max_pending`` entries. The clock never runs backwards
 inside the joiner (an earlier ``now()`` is treated as the latest time seen).
 
-Examples
---------
->>> from datetime import UTC, datetime, timedelta
->>> from ground_truth.records import GroundTruth
->>> clock = [datetime(2024, 3, 5, 14, 0, tzinfo=UTC)]
->>> joiner = LabelJoiner(ttl_seconds=3600, max_pending=1000, now=lambda: clock[0])
->>> t = datetime(2024, 3, 5, 14, 7, 31, tzinfo=UTC)
->>> joiner.add_label(GroundTruth(event_id="order-1", values=(1.0,)))  # label first: it waits
-[]
->>> joined = joiner.add_prediction(
-...     Prediction(inference_id="order-1", event_id="6f1d", inference_time=t, payload=0.87))
->>> [(j.key, j.prediction.payload, j.label.values) for j in joined]
-[('order-1', 0.87, (1.0,))]
->>> joiner.add_prediction(Prediction(event_id="0b8e", inference_time=t, payload=0.12))
-[]
->>> clock[0] += timedelta(hours=2)
->>> joiner.expire()
-ExpiredCounts(predictions=1, labels=0, evicted_predictions=0, evicted_labels=0)
->>> joiner.label_coverage
-0.5
->>> restored = LabelJoiner.from_state(joiner.to_state(), now=lambda: clock[0])
->>> restored.counts() == joiner.counts()
-True
+See :class:`LabelJoiner` for an example.
 """
 
 from __future__ import annotations
@@ -148,7 +126,35 @@ class LabelJoiner:
     now
         Clock returning timezone-aware UTC datetimes.
 
-    See the module docstring for the exact rules and an example.
+    See the module docstring for the exact rules.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from ground_truth.records import GroundTruth
+    >>> clock = [datetime(2024, 3, 5, 14, 0, tzinfo=UTC)]
+    >>> joiner = LabelJoiner(ttl_seconds=3600, max_pending=1000, now=lambda: clock[0])
+    >>> t = datetime(2024, 3, 5, 14, 7, 31, tzinfo=UTC)
+    >>> joiner.add_label(GroundTruth(event_id="order-1", values=(1.0,)))  # label first: it waits
+    []
+    >>> joined = joiner.add_prediction(
+    ...     Prediction(inference_id="order-1", event_id="6f1d", inference_time=t, payload=0.87))
+    >>> [(j.key, j.prediction.payload, j.label.values) for j in joined]
+    [('order-1', 0.87, (1.0,))]
+    >>> joiner.add_label(GroundTruth(event_id="order-1", values=(0.0,)))  # a duplicate now
+    []
+    >>> joiner.counts().duplicate_labels
+    1
+    >>> joiner.add_prediction(Prediction(event_id="0b8e", inference_time=t, payload=0.12))
+    []
+    >>> clock[0] += timedelta(hours=2)
+    >>> joiner.expire()
+    ExpiredCounts(predictions=1, labels=0, evicted_predictions=0, evicted_labels=0)
+    >>> joiner.label_coverage
+    0.5
+    >>> restored = LabelJoiner.from_state(joiner.to_state(), now=lambda: clock[0])
+    >>> restored.counts() == joiner.counts()
+    True
     """
 
     def __init__(
