@@ -1,0 +1,1 @@
+"""Clarify bias metrics over a stream: selection, counts, metrics, analysis.json, drift check."""

@@ -1,0 +1,193 @@
+"""Which rows are facet d, and which labels are positive: Clarify's ``value_or_threshold``.
+
+A categorical selector picks a row when its value is one of the configured values; when the
+value's type differs (``"1"`` against ``1``) the configured values are converted to the row
+value's type and the match is retried, as Clarify does for a whole column. A continuous
+selector picks a row when its value is strictly above the threshold; the string Clarify
+writes, ``"(t, max]"``, needs the running maximum of the column.
+
+The data type is decided once (pinned in config, or by :func:`series_data_type` on baseline
+data) and never re-decided per window.
+
+Examples
+--------
+>>> sex = ValueSelector(values=("F",), data_type="categorical")
+>>> sex.match("F"), sex.match("M"), sex.display(None)
+(True, False, 'F')
+>>> age = ValueSelector(values=(40,), data_type="continuous")
+>>> age.match(41), age.match(40), age.match("52"), age.match("n/a")
+(True, False, True, None)
+>>> age.display(73), age.display(None)
+('(40, 73]', '(40, 40]')
+>>> ValueSelector(values=(1,), data_type="categorical").match("1")
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "CATEGORICAL",
+    "CONTINUOUS",
+    "UNIQUENESS_THRESHOLD",
+    "DataType",
+    "ValueSelector",
+    "parse_number",
+    "series_data_type",
+]
+
+DataType = Literal["categorical", "continuous"]
+CATEGORICAL: DataType = "categorical"
+CONTINUOUS: DataType = "continuous"
+UNIQUENESS_THRESHOLD = 0.05  # smclarify common.UNIQUENESS_THRESHOLD
+
+
+def is_missing(v: Any) -> bool:
+    """Whether a value is null or a float NaN (a data problem, counted by callers)."""
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def parse_number(v: Any) -> int | float | None:
+    """Return ``v`` as an int or float (strings cast like pandas), or ``None`` if it is not one."""
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float):
+        return None if math.isnan(v) else v
+    if isinstance(v, str):
+        text = v.strip()
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return None if math.isnan(number) else number
+    return None
+
+
+def _convert(value: Any, target: type) -> Any:
+    """Convert one configured value to ``target`` the way Clarify's retry does, or ``None``."""
+    if target is str:
+        return str(value)
+    if target is bool:
+        if isinstance(value, str):
+            return {"True": True, "False": False}.get(value.strip())
+        return bool(value) if value in (0, 1) else None
+    number = parse_number(value)
+    if number is None:
+        return None
+    if target is int:
+        return int(number) if float(number).is_integer() else None
+    if target is float:
+        return float(number)
+    return None
+
+
+def _format_break(x: int | float, as_float: bool) -> str:
+    return repr(float(x)) if as_float else str(int(x))
+
+
+@dataclass(frozen=True, slots=True)
+class ValueSelector:
+    """Clarify's ``value_or_threshold`` for one column (facet, label or predicted label).
+
+    Parameters
+    ----------
+    values
+        Categorical: the selected values (OR). Continuous: exactly one numeric threshold.
+    data_type
+        ``"categorical"`` or ``"continuous"``, decided once.
+    """
+
+    values: tuple[Any, ...]
+    data_type: DataType
+    _converted: dict[type, frozenset[Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        if self.data_type not in (CATEGORICAL, CONTINUOUS):
+            msg = f"data_type must be 'categorical' or 'continuous', got {self.data_type!r}"
+            raise ValueError(msg)
+        if not self.values:
+            msg = "values must hold at least one value or threshold"
+            raise ValueError(msg)
+        if self.data_type == CONTINUOUS:
+            if len(self.values) != 1 or parse_number(self.values[0]) is None:
+                msg = f"a continuous column needs exactly one numeric threshold, got {self.values}"
+                raise ValueError(msg)
+
+    @property
+    def threshold(self) -> int | float:
+        """The numeric threshold of a continuous selector."""
+        number = parse_number(self.values[0])
+        if number is None or self.data_type != CONTINUOUS:
+            msg = "only a continuous selector has a threshold"
+            raise ValueError(msg)
+        return number
+
+    def match(self, v: Any) -> bool | None:
+        """Whether ``v`` is selected; ``None`` when ``v`` is missing or not comparable."""
+        if is_missing(v):
+            return None
+        if self.data_type == CONTINUOUS:
+            number = parse_number(v)
+            return None if number is None else number > self.threshold
+        if v in self.values:
+            return True
+        target = type(v)
+        converted = self._converted.get(target)
+        if converted is None:
+            converted = frozenset(
+                c for c in (_convert(x, target) for x in self.values) if c is not None
+            )
+            self._converted[target] = converted
+        return v in converted
+
+    def display(self, running_max: int | float | None) -> str:
+        """The ``value_or_threshold`` string Clarify writes (``"(t, max]"`` when continuous)."""
+        if self.data_type == CATEGORICAL:
+            return ",".join(str(v) for v in self.values)
+        t = self.threshold
+        top = t if running_max is None else running_max
+        lo, hi = sorted((t, top))
+        as_float = isinstance(lo, float) or isinstance(hi, float)
+        return f"({_format_break(lo, as_float)}, {_format_break(hi, as_float)}]"
+
+
+def series_data_type(column: Sequence[Any], values: Sequence[Any] | None) -> DataType:
+    """Decide categorical or continuous once, by Clarify's rule (spec §1.2) on sample data.
+
+    Examples
+    --------
+    >>> series_data_type([0, 1, 1, 0], [0])       # 50% unique ints: continuous
+    'continuous'
+    >>> series_data_type([0, 1] * 50, [1])
+    'categorical'
+    >>> series_data_type([1.5, 2.5], [2.0]), series_data_type(["a", "b"], ["a"])
+    ('continuous', 'categorical')
+    """
+    present = [v for v in column if not is_missing(v)]
+    if (values is not None and len(values) > 1) or not present:
+        return CATEGORICAL
+    uniqueness = len(set(present)) / len(present)
+    if all(isinstance(v, bool) for v in present):
+        return CATEGORICAL
+    if all(isinstance(v, str) for v in present):
+        castable = all(isinstance(parse_number(v), int) for v in present)
+        return CONTINUOUS if castable and uniqueness >= UNIQUENESS_THRESHOLD else CATEGORICAL
+    if any(isinstance(v, float) for v in present) and all(
+        isinstance(v, int | float) for v in present
+    ):
+        return CONTINUOUS
+    if all(isinstance(v, int) for v in present):
+        return CONTINUOUS if uniqueness >= UNIQUENESS_THRESHOLD else CATEGORICAL
+    return CATEGORICAL
