@@ -104,11 +104,10 @@ class DatasetProfile:
             self._count_extra(name, n_rows)
         missing_column = (None,) * n_rows
         for name, profile in self.profiles.items():
-            values = columns.get(name)
-            if values is None:
-                profile.update_many(missing_column, absent=n_rows)
+            if name in columns:
+                profile.update_many(columns[name])
             else:
-                profile.update_many(values)
+                profile.update_many(missing_column, absent=n_rows)
 
     def _count_extra(self, name: str, times: int) -> None:
         if name in self.extra_columns or len(self.extra_columns) < self.max_extra_columns:

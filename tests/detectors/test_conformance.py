@@ -7,6 +7,12 @@ A detector gets these checks by existing in a module under ``detectors/``:
   where that makes sense);
 - ``_merge_tolerance`` (class attribute, default 0) is the documented absolute error of
   ``merge`` against one stream, for sketch-based readings.
+
+DataSketches' KLL sketch draws its compaction coin flips from an unseeded generator, so
+two KLL-backed detectors fed the same stream (or a restored one fed the rest of it) agree
+within the sketch's error bound, not bit for bit. For classes with a positive
+``_merge_tolerance`` the determinism and round-trip checks compare readings within that
+tolerance; for every other class they demand equality.
 """
 
 from __future__ import annotations
@@ -126,7 +132,11 @@ def test_state_round_trip_through_json(cls: type, params: dict[str, Any]) -> Non
     # the restored detector behaves exactly like the original from here on
     feed(detector, xs[2000:])
     feed(restored, xs[2000:])
-    assert restored.reading() == detector.reading()
+    tol = getattr(cls, "_merge_tolerance", 0.0)
+    if tol:
+        assert_readings_close(restored.reading(), detector.reading(), tol)
+    else:
+        assert restored.reading() == detector.reading()
     wrong = dict(state, version=state["version"] + 1)
     with pytest.raises(ValueError, match="version"):
         cls.from_state(wrong)
@@ -153,6 +163,10 @@ def test_deterministic_with_fixed_seed(cls: type, params: dict[str, Any]) -> Non
     a, b = cls(**params), cls(**params)
     feed(a, xs)
     feed(b, xs)
+    tol = getattr(cls, "_merge_tolerance", 0.0)
+    if tol:
+        assert_readings_close(a.reading(), b.reading(), tol)
+        return
     assert a.reading() == b.reading()
     assert orjson.dumps(a.to_state()) == orjson.dumps(b.to_state())
 
