@@ -1,0 +1,160 @@
+"""Topic names and their explicit creation.
+
+Every topic is created explicitly with the configured partition count: a topic first touched by
+a producer (or a metadata request, on Tansu) gets the broker's default count, which breaks the
+co-partitioning of capture and labels by inferenceId and faust's changelogs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import astuple, dataclass
+from typing import Any
+
+_TOPIC_ALREADY_EXISTS = 36
+_DESCRIBE_TIMEOUT_SECONDS = 10.0
+
+
+class TopicError(RuntimeError):
+    """A topic could not be created or has a different partition count than configured."""
+
+
+@dataclass(frozen=True, slots=True)
+class TopicNames:
+    """The names of driftline's topics, all ``<prefix>.<role>``.
+
+    Examples
+    --------
+    >>> names = TopicNames.from_prefix("driftline")
+    >>> names.capture, names.snapshots
+    ('driftline.capture', 'driftline.snapshots')
+    >>> len(tuple(names))
+    8
+    """
+
+    capture: str  # capture records (JSON Lines batches), keyed by inferenceId
+    labels: str  # ground-truth / A2I records, keyed by inferenceId
+    violations: str  # one message per violation
+    statistics: str  # statistics.json per monitor and window
+    executions: str  # one execution status per monitor and window
+    deadletter: str  # undecodable input with its raw bytes and the reason
+    partials: str  # internal: window partial states → aggregator, keyed by monitor
+    snapshots: str  # internal, compacted: detector state snapshots
+
+    @classmethod
+    def from_prefix(cls, prefix: str) -> TopicNames:
+        """Names for ``prefix`` (``kafka.topic_prefix``)."""
+        roles = [name for name in cls.__dataclass_fields__]
+        return cls(**{role: f"{prefix}.{role}" for role in roles})
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(astuple(self))
+
+    @property
+    def compacted(self) -> tuple[str, ...]:
+        """Topics created with ``cleanup.policy=compact`` (latest value per key is kept)."""
+        return (self.snapshots,)
+
+
+def aiokafka_kwargs(client_kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """kafka-python style security settings → aiokafka's (``ssl_*`` files → ``ssl_context``)."""
+    kwargs = {k: v for k, v in client_kwargs.items() if not k.startswith("ssl_")}
+    ssl_files = {k: v for k, v in client_kwargs.items() if k.startswith("ssl_")}
+    if ssl_files:
+        from aiokafka.helpers import create_ssl_context  # type: ignore[import-untyped]
+
+        kwargs["ssl_context"] = create_ssl_context(
+            cafile=ssl_files.get("ssl_cafile"),
+            certfile=ssl_files.get("ssl_certfile"),
+            keyfile=ssl_files.get("ssl_keyfile"),
+            password=ssl_files.get("ssl_password"),
+        )
+    return kwargs
+
+
+async def ensure_topics(
+    bootstrap: str,
+    names: Iterable[str],
+    partitions: int,
+    replication: int,
+    client_kwargs: Mapping[str, Any] | None = None,
+    *,
+    compacted: Iterable[str] = (),
+) -> dict[str, int]:
+    """Create the missing topics of ``names``; return every topic's partition count.
+
+    Idempotent. Raises TopicError when a topic cannot be created or already exists with a
+    partition count other than ``partitions``.
+    """
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # type: ignore[import-untyped]
+
+    wanted = list(dict.fromkeys(names))
+    compact = set(compacted)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap,
+        request_timeout_ms=10_000,
+        **aiokafka_kwargs(client_kwargs or {}),
+    )
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())  # all-topics metadata: creates nothing
+        missing = [
+            NewTopic(
+                name,
+                partitions,
+                replication,
+                topic_configs={"cleanup.policy": "compact"} if name in compact else {},
+            )
+            for name in wanted
+            if name not in existing
+        ]
+        if missing:
+            response = await admin.create_topics(missing)
+            for name, code, message in response.topic_errors:
+                if code not in (0, _TOPIC_ALREADY_EXISTS):
+                    msg = f"cannot create topic {name}: error {code} {message or ''}".strip()
+                    raise TopicError(msg)
+        counts = await _partition_counts(admin, wanted)
+    finally:
+        await admin.close()
+    for name, count in counts.items():
+        if count != partitions:
+            msg = (
+                f"topic {name} has {count} partitions but kafka.partitions is {partitions}; "
+                f"capture and labels must be co-partitioned: set kafka.partitions = {count} "
+                f"or recreate the topic"
+            )
+            raise TopicError(msg)
+    return counts
+
+
+async def _partition_counts(admin: Any, names: list[str]) -> dict[str, int]:
+    # A just-created topic may take a moment to appear in every broker's metadata.
+    deadline = time.monotonic() + _DESCRIBE_TIMEOUT_SECONDS
+    while True:
+        described = await admin.describe_topics(names)
+        counts = {d["topic"]: len(d["partitions"]) for d in described if d["error_code"] == 0}
+        if len(counts) == len(names) and all(counts.values()):
+            return counts
+        if time.monotonic() > deadline:
+            absent = sorted(set(names) - set(counts))
+            msg = f"topics not visible in the broker's metadata after creation: {absent}"
+            raise TopicError(msg)
+        await asyncio.sleep(0.2)
+
+
+def ensure_topics_sync(
+    bootstrap: str,
+    names: Iterable[str],
+    partitions: int,
+    replication: int,
+    client_kwargs: Mapping[str, Any] | None = None,
+    *,
+    compacted: Iterable[str] = (),
+) -> dict[str, int]:
+    """Blocking :func:`ensure_topics`, for the CLI and other code outside an event loop."""
+    return asyncio.run(
+        ensure_topics(bootstrap, names, partitions, replication, client_kwargs, compacted=compacted)
+    )
