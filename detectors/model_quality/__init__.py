@@ -15,6 +15,8 @@ from detectors.model_quality.constraints import (
     suggest_constraints,
 )
 from detectors.model_quality.labeled import LabeledPrediction
+from detectors.model_quality.multiclass import MulticlassClassificationMetrics
+from detectors.model_quality.regression import RegressionMetrics
 from detectors.model_quality.statistics import (
     ConfusionCell,
     MetricValue,
@@ -29,9 +31,11 @@ __all__ = [
     "LabeledPrediction",
     "MetricConstraint",
     "MetricValue",
+    "MulticlassClassificationMetrics",
     "ModelQualityConstraints",
     "ModelQualityStatistics",
     "PrecisionRecallCurve",
+    "RegressionMetrics",
     "RocCurve",
     "evaluate_constraints",
     "suggest_constraints",

@@ -1,0 +1,280 @@
+"""SageMaker's multiclass-classification metrics over a labeled prediction stream."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Self
+
+import numpy as np
+
+from detectors.base import Reading, check_same_params, make_state, open_state
+from detectors.model_quality.formulas import weighted_figures
+from detectors.model_quality.headline import check_headline, headline_reading
+from detectors.model_quality.labeled import LabeledPrediction, class_label
+from detectors.model_quality.statistics import (
+    MULTICLASS,
+    ConfusionCell,
+    MetricValue,
+    ModelQualityStatistics,
+    subsample_standard_deviations,
+)
+
+__all__ = ["MULTICLASS_METRICS", "MulticlassClassificationMetrics"]
+
+_WEIGHTED = tuple(weighted_figures({}))
+MULTICLASS_METRICS = (*_WEIGHTED, *(f"{m}_best_constant_classifier" for m in _WEIGHTED))
+
+Matrix = dict[str, dict[str, int]]
+
+
+class MulticlassClassificationMetrics:
+    """Confusion matrix, accuracy and support-weighted precision/recall/Fβ of a classifier.
+
+    Labels are compared as SageMaker's string keys (``1`` and ``1.0`` are both ``"1"``).
+    Weighted figures weight each class by its actual-class support, which equals
+    scikit-learn's ``average="weighted"`` with ``zero_division=0``. The
+    ``*_best_constant_classifier`` figures predict ``constant_class`` for every row, or the
+    most frequent actual class when it is ``None`` (observed SageMaker behaviour; a tie picks
+    the smallest label).
+
+    The confusion matrix is bounded by ``max_classes`` distinct labels (actual or predicted),
+    admitted in order of first appearance. A row that would bring in a label beyond the cap
+    is left out of every metric and counted in ``overflow_count``; rows with a missing label
+    are counted in ``invalid_count``. Merging sums the cells, admitting the other side's
+    labels while there is room, so a merge equals one stream as long as the union of labels
+    fits under the cap (past it, which labels are admitted depends on the order of merges).
+
+    Empty behaviour: the reading is ``None`` until ``min_samples`` valid rows.
+
+    Examples
+    --------
+    >>> import random
+    >>> rng = random.Random(42)
+    >>> detector = MulticlassClassificationMetrics(
+    ...     name="species", metric="weighted_f1", threshold=0.8, min_samples=50)
+    >>> detector.reading()
+    Reading(detector='species', value=None, alarm=False, n=0)
+    >>> labels = ["setosa", "versicolor", "virginica"]
+    >>> for i in range(1000):
+    ...     actual = rng.choice(labels)
+    ...     error_rate = 0.05 if i < 400 else 0.6     # the model degrades at row 400
+    ...     predicted = rng.choice(labels) if rng.random() < error_rate else actual
+    ...     detector.update(LabeledPrediction(actual=actual, predicted=predicted))
+    ...     if detector.reading().alarm:
+    ...         print(f"alarm at row {i}")
+    ...         break
+    alarm at row 745
+    >>> detector.reading()
+    Reading(detector='species', value=0.7989..., alarm=True, n=746)
+    >>> round(detector.metrics()["accuracy_best_constant_classifier"], 3)
+    0.359
+    >>> state = detector.to_state()
+    >>> MulticlassClassificationMetrics.from_state(state).reading() == detector.reading()
+    True
+    """
+
+    _KIND = "multiclass_classification_metrics"
+    _VERSION = 1
+    _PARAMS = (
+        "name",
+        "metric",
+        "threshold",
+        "comparison_operator",
+        "constant_class",
+        "max_classes",
+        "min_samples",
+        "seed",
+    )
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        metric: str = "accuracy",
+        threshold: float | None = None,
+        comparison_operator: str | None = None,
+        constant_class: str | None = None,
+        max_classes: int = 100,
+        min_samples: int = 30,
+        seed: int = 0,
+    ) -> None:
+        check_headline(metric, MULTICLASS_METRICS, threshold, comparison_operator, min_samples)
+        if max_classes < 2:
+            msg = f"max_classes must be >= 2, got {max_classes}"
+            raise ValueError(msg)
+        self.name = name
+        self.metric = metric
+        self.threshold = threshold
+        self.comparison_operator = comparison_operator
+        self.constant_class = constant_class
+        self.max_classes = max_classes
+        self.min_samples = min_samples
+        self.seed = seed
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every observation."""
+        self.n = 0  # merge: sum
+        self.invalid_count = 0  # merge: sum
+        self.overflow_count = 0  # merge: sum, plus the other side's cells that do not fit
+        self.item_count = 0  # merge: sum
+        self._classes: dict[str, None] = {}  # merge: union in order, up to max_classes
+        self._matrix: Matrix = {}  # {actual: {predicted: count}}; merge: sum per cell
+
+    def __repr__(self) -> str:
+        return (
+            f"MulticlassClassificationMetrics(name={self.name!r}, metric={self.metric!r}, "
+            f"item_count={self.item_count}, classes={len(self._classes)})"
+        )
+
+    def _admit(self, *labels: str) -> bool:
+        new = [label for label in dict.fromkeys(labels) if label not in self._classes]
+        if len(self._classes) + len(new) > self.max_classes:
+            return False
+        for label in new:
+            self._classes[label] = None
+        return True
+
+    def _add(self, actual: str, predicted: str, count: int) -> None:
+        if not self._admit(actual, predicted):
+            self.overflow_count += count
+            return
+        row = self._matrix.setdefault(actual, {})
+        row[predicted] = row.get(predicted, 0) + count
+        self.item_count += count
+
+    def update(self, x: LabeledPrediction) -> None:
+        """Count one labeled prediction; missing labels are counted, never raised."""
+        self.n += 1
+        actual, predicted = class_label(x.actual), class_label(x.predicted)
+        if actual is None or predicted is None:
+            self.invalid_count += 1
+            return
+        self._add(actual, predicted, 1)
+
+    def update_many(self, xs: Iterable[LabeledPrediction]) -> None:
+        """Count a batch; equals ``update`` in a loop."""
+        for x in xs:
+            self.update(x)
+
+    def merge(self, other: Self) -> None:
+        """Absorb a detector with the same parameters (cells are summed)."""
+        check_same_params(self, other, *self._PARAMS)
+        self.n += other.n
+        self.invalid_count += other.invalid_count
+        self.overflow_count += other.overflow_count
+        for label in other._classes:  # keep first-appearance order, as one stream would
+            if len(self._classes) < self.max_classes:
+                self._classes.setdefault(label, None)
+        for actual, row in other._matrix.items():
+            for predicted, count in row.items():
+                self._add(actual, predicted, count)
+
+    def confusion_matrix(self) -> Matrix:
+        """``{actual: {predicted: count}}`` over the admitted labels (a copy)."""
+        return {actual: dict(row) for actual, row in self._matrix.items()}
+
+    def metrics(self) -> dict[str, float]:
+        """Every scalar metric, keyed by SageMaker's names."""
+        return self._figures(self._matrix)
+
+    def _figures(self, matrix: Mapping[str, Mapping[str, int]]) -> dict[str, float]:
+        out = weighted_figures(matrix)
+        supports = {actual: sum(row.values()) for actual, row in matrix.items()}
+        constant = self.constant_class
+        if constant is None and supports:
+            constant = min(supports, key=lambda label: (-supports[label], label))
+        constant_matrix = {actual: {constant or "": s} for actual, s in supports.items()}
+        baseline = weighted_figures(constant_matrix)
+        out.update({f"{k}_best_constant_classifier": v for k, v in baseline.items()})
+        return out
+
+    def _subsample(self, rng: np.random.Generator, fraction: float) -> dict[str, float]:
+        thinned = {
+            actual: {p: int(rng.binomial(c, fraction)) for p, c in row.items()}
+            for actual, row in self._matrix.items()
+        }
+        return self._figures(thinned)
+
+    def statistics(self, *, evaluation_time: str | None = None) -> ModelQualityStatistics:
+        """SageMaker's statistics: standard deviations from 5 thinned 80 % subsamples.
+
+        Under 200 rows every standard deviation is NaN (written ``"NaN"``). Otherwise each
+        confusion cell keeps each of its rows with probability 0.8 (a seeded binomial draw,
+        the counts of a Bernoulli(0.8) row sample); the metrics of 5 draws give the spread.
+        """
+        values = self.metrics()
+        stds = subsample_standard_deviations(self.item_count, self._subsample, seed=self.seed)
+        cells = tuple(
+            ConfusionCell(actual=actual, predicted=predicted, count=count)
+            for actual, row in self._matrix.items()
+            for predicted, count in row.items()
+        )
+        return ModelQualityStatistics(
+            problem_type=MULTICLASS,
+            item_count=self.item_count,
+            metrics={k: MetricValue(v, stds.get(k, float("nan"))) for k, v in values.items()},
+            confusion_matrix=cells,
+            evaluation_time=evaluation_time,
+        )
+
+    def reading(self) -> Reading:
+        """The headline ``metric``; alarm when it breaks ``threshold``."""
+        return headline_reading(
+            name=self.name,
+            n=self.n,
+            item_count=self.item_count,
+            min_samples=self.min_samples,
+            metrics=self.metrics() if self.item_count >= self.min_samples else {},
+            metric=self.metric,
+            threshold=self.threshold,
+            comparison_operator=self.comparison_operator,
+        )
+
+    def to_state(self) -> dict[str, Any]:
+        """Return versioned, JSON-safe state (cells as ``[actual, predicted, count]``)."""
+        params = {p: getattr(self, p) for p in self._PARAMS}
+        state = {
+            "n": self.n,
+            "invalid_count": self.invalid_count,
+            "overflow_count": self.overflow_count,
+            "classes": list(self._classes),
+            "cells": [[a, p, c] for a, row in self._matrix.items() for p, c in row.items()],
+        }
+        return make_state(self._KIND, self._VERSION, params, state)
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> Self:
+        """Rebuild a detector from :meth:`to_state` output."""
+        params, s = open_state(state, kind=cls._KIND, version=cls._VERSION)
+        detector = cls(**params)
+        detector._classes = dict.fromkeys(str(c) for c in s["classes"])
+        for actual, predicted, count in s["cells"]:
+            detector._add(str(actual), str(predicted), int(count))
+        detector.n = int(s["n"])
+        detector.invalid_count = int(s["invalid_count"])
+        detector.overflow_count = int(s["overflow_count"])
+        return detector
+
+    @classmethod
+    def _test_params(cls) -> Iterator[dict[str, Any]]:
+        yield {"name": "multiclass"}
+        yield {
+            "name": "multiclass_f1",
+            "metric": "weighted_f1",
+            "threshold": 0.7,
+            "constant_class": "b",
+            "max_classes": 5,
+        }
+
+    @classmethod
+    def _test_stream(cls, rng: random.Random, n: int) -> list[LabeledPrediction]:
+        labels = ("a", "b", "c", "d")
+        out = []
+        for i in range(n):
+            actual = rng.choices(labels, weights=(5, 3, 1, 1))[0]
+            error_rate = 0.1 if i < n // 2 else 0.5
+            predicted = rng.choice(labels) if rng.random() < error_rate else actual
+            out.append(LabeledPrediction(actual=actual, predicted=predicted))
+        return out

@@ -1,0 +1,115 @@
+"""RegressionMetrics against scikit-learn on the same seeded data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from sklearn import metrics as skm
+
+from detectors.model_quality.labeled import LabeledPrediction
+from detectors.model_quality.regression import RegressionMetrics
+from detectors.model_quality.statistics import ModelQualityStatistics
+
+
+def data(n: int, seed: int, offset: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = offset + rng.normal(20.0, 5.0, n)
+    return y, y + rng.standard_t(3, n)
+
+
+def rows(y: np.ndarray, pred: np.ndarray) -> list[LabeledPrediction]:
+    pairs = zip(y.tolist(), pred.tolist(), strict=True)
+    return [LabeledPrediction(actual=a, predicted=p) for a, p in pairs]
+
+
+def fed(y: np.ndarray, pred: np.ndarray, **params: object) -> RegressionMetrics:
+    detector = RegressionMetrics(name="r", **params)  # type: ignore[arg-type]
+    for row in rows(y, pred):
+        detector.update(row)
+    return detector
+
+
+def assert_sklearn(got: dict[str, float], y: np.ndarray, pred: np.ndarray) -> None:
+    assert got["mae"] == pytest.approx(skm.mean_absolute_error(y, pred), rel=1e-9, abs=1e-9)
+    assert got["mse"] == pytest.approx(skm.mean_squared_error(y, pred), rel=1e-9, abs=1e-9)
+    assert got["rmse"] == pytest.approx(skm.root_mean_squared_error(y, pred), rel=1e-9, abs=1e-9)
+    assert got["r2"] == pytest.approx(skm.r2_score(y, pred), rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize(("seed", "offset"), [(1, 0.0), (2, 1e6), (3, -5e7)])
+def test_metrics_equal_sklearn(seed: int, offset: float) -> None:
+    # the offsets put the target far from 0, where a naive Σy² - n·ȳ² would lose R²
+    y, pred = data(5000, seed, offset)
+    assert_sklearn(fed(y, pred).metrics(), y, pred)
+
+
+def test_merge_of_uneven_parts_equals_sklearn_on_all_rows() -> None:
+    y, pred = data(6000, 4, offset=1e5)
+    cuts = [0, 7, 2500, 6000]
+    parts = [fed(y[a:b], pred[a:b]) for a, b in zip(cuts, cuts[1:], strict=False)]
+    for part in parts[1:]:
+        parts[0].merge(part)
+    assert_sklearn(parts[0].metrics(), y, pred)
+
+
+def test_update_many_equals_sklearn_and_the_loop() -> None:
+    y, pred = data(3000, 5)
+    batched = RegressionMetrics(name="r")
+    batched.update_many(rows(y[:1000], pred[:1000]))
+    batched.update_many(rows(y[1000:], pred[1000:]))
+    assert_sklearn(batched.metrics(), y, pred)
+    looped = fed(y, pred)
+    for a, b in zip(batched._products, looped._products, strict=True):
+        assert a == pytest.approx(b, rel=1e-9)
+
+
+def test_constant_target_follows_sklearn_r2_rule() -> None:
+    y = np.full(50, 3.0)
+    assert fed(y, y).metrics()["r2"] == skm.r2_score(y, y) == 1.0
+    assert fed(y, y + 1.0).metrics()["r2"] == skm.r2_score(y, y + 1.0) == 0.0
+
+
+def test_invalid_rows_are_counted() -> None:
+    detector = RegressionMetrics(name="r", min_samples=1)
+    for actual, predicted in [(1.0, 2.0), (math.nan, 1.0), (1.0, None), ("3", 1.0), (2, 2)]:
+        detector.update(LabeledPrediction(actual=actual, predicted=predicted))
+    assert (detector.invalid_count, detector.item_count, detector.reading().n) == (3, 2, 5)
+    assert detector.metrics()["mae"] == 0.5
+
+
+def test_standard_deviation_rule_and_json_layout() -> None:
+    y, pred = data(150, 6)
+    stats = fed(y, pred).statistics()
+    assert all(math.isnan(m.standard_deviation) for m in stats.metrics.values())
+    block = stats.to_statistics_json()["regression_metrics"]
+    assert block["rmse"]["standard_deviation"] == "NaN"
+    assert set(block) == {"mae", "mse", "rmse", "r2"}
+    y, pred = data(1000, 6)
+    stats = fed(y, pred).statistics(evaluation_time="2024-03-05T15:00:42.318Z")
+    doc = stats.to_statistics_json()
+    assert set(doc) == {"version", "dataset", "regression_metrics"}
+    assert doc["dataset"] == {"item_count": 1000, "evaluation_time": "2024-03-05T15:00:42.318Z"}
+    assert ModelQualityStatistics.from_statistics_json(doc) == stats
+
+
+def test_subsample_spread_matches_row_level_subsampling() -> None:
+    y, pred = data(2000, 7)
+    rng = np.random.default_rng(0)
+    row_level: dict[str, list[float]] = {"mae": [], "rmse": [], "r2": []}
+    for _ in range(400):
+        keep = rng.random(y.size) < 0.8
+        row_level["mae"].append(skm.mean_absolute_error(y[keep], pred[keep]))
+        row_level["rmse"].append(skm.root_mean_squared_error(y[keep], pred[keep]))
+        row_level["r2"].append(skm.r2_score(y[keep], pred[keep]))
+    detector = fed(y, pred)
+    ours: dict[str, list[float]] = {name: [] for name in row_level}
+    for seed in range(100):
+        detector.seed = seed
+        stats = detector.statistics()
+        for name in ours:
+            ours[name].append(stats.metrics[name].standard_deviation ** 2)
+    for name, values in row_level.items():
+        expected = 0.8 * float(np.var(values, ddof=1))  # 5-draw population variance
+        assert float(np.mean(ours[name])) == pytest.approx(expected, rel=0.3), name
