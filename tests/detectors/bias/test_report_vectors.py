@@ -1,0 +1,123 @@
+"""End-to-end windows: V5 (continuous facet, FT with k=5) and V9 display strings (spec §9)."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.bias.post_training_bias import BiasRow
+from detectors.bias.selection import ValueSelector, series_data_type
+from tests.detectors.bias.conftest import entries, fed
+
+# smclarify tests/unit/bias/test_report.py::test_report_continuous_data, columns x,y,z,a,b,c,d,yhat
+V5 = [
+    [0, 0, 0, 0, 1, 1, 1, 1], [3, 0, 0, 0, 1, 0, 1, 1], [3, 0, 1, 0, 1, 0, 1, 1],
+    [0, 0, 0, 0, 0, 1, 1, 0], [4, 0, 0, 1, 1, 0, 1, 1], [0, 0, 1, 0, 1, 1, 1, 1],
+    [3, 0, 0, 0, 1, 1, 1, 1], [3, 1, 0, 0, 1, 1, 1, 1], [0, 0, 1, 0, 1, 1, 1, 1],
+    [3, 0, 1, 1, 1, 1, 0, 1], [4, 0, 0, 0, 1, 1, 0, 1], [3, 0, 1, 0, 1, 1, 1, 1],
+    [3, 0, 0, 0, 0, 1, 1, 0], [0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 1, 0, 1, 0, 1, 1],
+    [0, 0, 1, 0, 1, 1, 1, 1], [0, 1, 0, 1, 0, 0, 1, 0], [3, 0, 0, 0, 0, 1, 1, 0],
+    [0, 0, 1, 0, 0, 1, 1, 1], [3, 0, 0, 0, 1, 1, 0, 1], [3, 0, 1, 0, 0, 1, 1, 0],
+    [0, 1, 0, 0, 0, 1, 1, 0], [3, 0, 1, 0, 1, 0, 1, 1], [0, 0, 0, 1, 1, 1, 0, 1],
+]  # fmt: skip
+V5_PRE = {"CDDL": 0.385101, "CI": -0.083333, "DPL": 0.104895, "JS": 0.012524,
+          "KL": 0.057705, "KS": 0.104895, "LP": 0.148344, "TVD": 0.104895}  # fmt: skip
+V5_POST = {"AD": -0.216783, "CDDPL": 0.075926, "DAR": -0.1, "DCA": 0.15, "DCR": 1.0,
+           "DI": 1.057692, "DPPL": -0.041958, "DRR": 0.666667, "FT": -0.230769,
+           "GE": 0.0759369, "RD": -1.0, "SD": 0.138889, "TE": -0.25}  # fmt: skip
+
+
+def v5_rows() -> list[BiasRow]:
+    # FT's features are every column but facet, label and predicted label: z, a, b, c, d
+    return [
+        BiasRow(facet=r[0], label=r[1], predicted_label=r[7], group=r[2],
+                features=tuple(float(v) for v in r[2:7]))
+        for r in V5
+    ]  # fmt: skip
+
+
+def v5_detector():  # type: ignore[no-untyped-def]
+    return fed(
+        v5_rows(),
+        facet_values=(2,),
+        facet_data_type="continuous",
+        label_values=(0,),
+        label_data_type="continuous",
+    )
+
+
+def test_v5_continuous_facet_report() -> None:
+    pre, post = entries(v5_detector())
+    assert pre[0].value_or_threshold == "(2, 4]"
+    assert pre[0].facet_value == "2"
+    assert [m.code for m in pre[0].metrics] == sorted(V5_PRE)
+    assert [m.code for m in post[0].metrics] == sorted(V5_POST)
+    for code, want in V5_PRE.items():
+        assert pre[0].value(code) == pytest.approx(want, abs=1e-6), code
+    for code, want in V5_POST.items():
+        assert post[0].value(code) == pytest.approx(want, abs=1e-6), code
+    assert post[0].value("FT") == pytest.approx(-3 / 13, abs=1e-15)
+
+
+def test_v5_same_post_training_numbers_from_scores() -> None:
+    # test_report_continuous_data_regression: yhat as a score, threshold 0.5 → same report
+    rows = [
+        r._replace(predicted_label=None, score=0.9 if r.predicted_label else 0.1) for r in v5_rows()
+    ]
+    detector = fed(rows, facet_values=(2,), facet_data_type="continuous", label_values=(0,),
+                   label_data_type="continuous")  # fmt: skip
+    _, post = entries(detector)
+    _, want = entries(v5_detector())
+    assert post[0].metrics == want[0].metrics
+
+
+def test_window_split_in_two_and_merged_gives_the_same_report() -> None:
+    rows = v5_rows()
+    a = fed(rows[:10], facet_values=(2,), facet_data_type="continuous", label_values=(0,),
+            label_data_type="continuous")  # fmt: skip
+    b = fed(rows[10:], facet_values=(2,), facet_data_type="continuous", label_values=(0,),
+            label_data_type="continuous")  # fmt: skip
+    a.merge(b)
+    assert a.analysis() == v5_detector().analysis()
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "expected"),
+    [
+        ([1, 2, 3], [1, 2], "1,2"),
+        ([1.0, 2.0, 3.0], [2.0], "(2.0, 3.0]"),
+        ([1.0, 2.0, 3.0], [0.0], "(0.0, 3.0]"),
+        ([1.0, 2.0, 3.0], [5.0], "(3.0, 5.0]"),
+        (["yes", "no", "yes"], ["yes"], "yes"),
+        (["1", "2", "3"], [2], "(2, 3]"),
+        ([True, False], [True], "True"),
+        ([0], [1], "(0, 1]"),
+    ],
+)
+def test_v9_value_or_threshold_strings(column: list, values: list, expected: str) -> None:  # type: ignore[type-arg]
+    data_type = series_data_type(column, values)
+    selector = ValueSelector(tuple(values), data_type)
+    running_max = None
+    if data_type == "continuous":
+        running_max = max(v if not isinstance(v, str) else int(v) for v in column)
+    assert selector.display(running_max) == expected
+
+
+def test_categorical_type_conversion_retry() -> None:
+    assert ValueSelector((1,), "categorical").match("1") is True
+    assert ValueSelector(("1.0",), "categorical").match(1) is True
+    assert ValueSelector(("True",), "categorical").match(True) is True
+    assert ValueSelector((True,), "categorical").match("True") is True
+    assert ValueSelector(("a", "b"), "categorical").match("c") is False
+    assert ValueSelector(("a",), "categorical").match(None) is None
+
+
+def test_missing_values_are_counted_not_raised() -> None:
+    detector = fed(
+        [
+            BiasRow(facet=None, label=1, predicted_label=1),
+            BiasRow(facet="F", label=float("nan"), score=0.7),
+            BiasRow(facet="F", label=1, predicted_label=1, features=("x",)),
+        ],
+        facet_values=("F",),
+    )
+    assert (detector.n, detector.n_invalid, detector.n_non_numeric_features) == (3, 2, 1)
