@@ -147,3 +147,13 @@ def test_merge_rejects_other_features() -> None:
 def test_bad_parameters_raise(params: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="must be"):
         GlobalShap(name="s", **params)  # type: ignore[arg-type]
+
+
+def test_median_state_stays_bounded() -> None:
+    detector = GlobalShap(name="s", features=FEATURES, agg_method="median")
+    detector.update_many(local_shap_rows(8, 20_000))
+    size_20k = len(orjson.dumps(detector.to_state()))
+    detector.update_many(local_shap_rows(9, 80_000))
+    size_100k = len(orjson.dumps(detector.to_state()))
+    assert detector.n == 100_000
+    assert size_100k <= 1.5 * size_20k + 4096, (size_20k, size_100k)
