@@ -7,6 +7,7 @@ content, :func:`suggest_constraints` and :func:`evaluate_constraints` its constr
 violations, and :func:`suggest_baseline` builds both from plain arrays.
 """
 
+from detectors.model_quality.baseline import ModelQualityBaseline, suggest_baseline
 from detectors.model_quality.binary import BinaryClassificationMetrics
 from detectors.model_quality.constraints import (
     MetricConstraint,
@@ -31,6 +32,7 @@ __all__ = [
     "LabeledPrediction",
     "MetricConstraint",
     "MetricValue",
+    "ModelQualityBaseline",
     "MulticlassClassificationMetrics",
     "ModelQualityConstraints",
     "ModelQualityStatistics",
@@ -38,5 +40,6 @@ __all__ = [
     "RegressionMetrics",
     "RocCurve",
     "evaluate_constraints",
+    "suggest_baseline",
     "suggest_constraints",
 ]

@@ -12,12 +12,20 @@ LabeledPrediction(actual=1, predicted=None, score=0.83)
 [1, 0, 1, 1, 0, None, None, None]
 >>> class_label(1.0), class_label("setosa"), class_label(None)
 ('1', 'setosa', None)
+
+numpy scalars count as the numbers they hold:
+
+>>> binary_label(np.int64(1)), class_label(np.float32(2.0)), finite_or_none(np.int32(3))
+(1, '2', 3.0)
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from typing import NamedTuple
+
+import numpy as np
 
 __all__ = ["LabeledPrediction", "binary_label", "class_label", "finite_or_none"]
 
@@ -42,9 +50,9 @@ class LabeledPrediction(NamedTuple):
 
 def binary_label(value: Label) -> int | None:
     """Return ``1``/``0`` for a binary label, ``None`` when it is not one."""
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return int(value)
-    if isinstance(value, int | float):
+    if isinstance(value, numbers.Real):
         if value == 1:
             return 1
         if value == 0:
@@ -63,9 +71,12 @@ def class_label(value: Label) -> str | None:
     """Return a class label as SageMaker's string key (``1.0`` → ``"1"``), ``None`` if missing."""
     if value is None:
         return None
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return str(int(value))
-    if isinstance(value, float):
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        value = float(value)
         if not math.isfinite(value):
             return None
         return str(int(value)) if value.is_integer() else repr(value)
@@ -74,7 +85,7 @@ def class_label(value: Label) -> str | None:
 
 def finite_or_none(value: object) -> float | None:
     """Return ``value`` as a finite float, or ``None`` (missing, NaN, infinite, non-numeric)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         return None
     number = float(value)
     return number if math.isfinite(number) else None

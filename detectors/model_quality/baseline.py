@@ -1,0 +1,103 @@
+"""Model-quality baseline from plain arrays: SageMaker's statistics and suggested constraints.
+
+This is what ``driftline baseline suggest --problem-type ...`` runs once the file reader in
+``stream/`` has turned a baseline CSV/JSON Lines file into columns.
+
+Examples
+--------
+>>> baseline = suggest_baseline(
+...     "BinaryClassification", y_true=[1, 0, 0, 0], y_pred=[1, 1, 1, 0])
+>>> baseline.statistics.metrics["precision"]
+MetricValue(value=0.3333333333333333, standard_deviation=nan)
+>>> baseline.constraints.constraints["false_positive_rate"]
+MetricConstraint(threshold=0.6666666666666666, comparison_operator='GreaterThanThreshold')
+>>> suggest_baseline("Regression", y_true=[1.0, 2.0, 4.0], y_pred=[1.5, 2.0, 3.0]
+...     ).statistics.metrics["mae"].value
+0.5
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from detectors.model_quality.binary import BinaryClassificationMetrics
+from detectors.model_quality.constraints import ModelQualityConstraints, suggest_constraints
+from detectors.model_quality.labeled import Label, LabeledPrediction
+from detectors.model_quality.multiclass import MulticlassClassificationMetrics
+from detectors.model_quality.regression import RegressionMetrics
+from detectors.model_quality.statistics import (
+    BINARY,
+    MULTICLASS,
+    PROBLEM_TYPES,
+    ModelQualityStatistics,
+)
+
+__all__ = ["ModelQualityBaseline", "suggest_baseline"]
+
+
+class ModelQualityBaseline(NamedTuple):
+    """A baseline's ``statistics.json`` and ``constraints.json`` content."""
+
+    statistics: ModelQualityStatistics
+    constraints: ModelQualityConstraints
+
+
+def suggest_baseline(
+    problem_type: str,
+    *,
+    y_true: Sequence[Label],
+    y_pred: Sequence[Label] | None = None,
+    y_score: Sequence[float | None] | None = None,
+    probability_threshold: float = 0.5,
+    constant_classifier: str = "majority",
+    evaluation_time: str | None = None,
+    seed: int = 0,
+) -> ModelQualityBaseline:
+    """Compute baseline statistics and suggest constraints for one problem type.
+
+    ``y_score`` (binary only) is the positive-class probability; where it is given the
+    predicted label is ``score > probability_threshold`` and ``y_pred`` may be omitted.
+    Invalid rows are left out, as the streaming detectors count them.
+
+    Raises
+    ------
+    ValueError
+        For an unknown problem type, missing predictions, or columns of different lengths.
+    """
+    if problem_type not in PROBLEM_TYPES:
+        msg = f"problem_type must be one of {PROBLEM_TYPES}, got {problem_type!r}"
+        raise ValueError(msg)
+    if y_pred is None and (problem_type != BINARY or y_score is None):
+        msg = "y_pred is required (binary classification accepts y_score instead)"
+        raise ValueError(msg)
+    if y_score is not None and problem_type != BINARY:
+        msg = f"y_score applies to {BINARY} only, got problem_type {problem_type!r}"
+        raise ValueError(msg)
+    n = len(y_true)
+    for column_name, column in (("y_pred", y_pred), ("y_score", y_score)):
+        if column is not None and len(column) != n:
+            msg = f"{column_name} has {len(column)} rows, y_true has {n}"
+            raise ValueError(msg)
+    detector: BinaryClassificationMetrics | MulticlassClassificationMetrics | RegressionMetrics
+    if problem_type == BINARY:
+        detector = BinaryClassificationMetrics(
+            name="baseline",
+            probability_threshold=probability_threshold,
+            constant_classifier=constant_classifier,
+            seed=seed,
+        )
+    elif problem_type == MULTICLASS:
+        detector = MulticlassClassificationMetrics(name="baseline", seed=seed)
+    else:
+        detector = RegressionMetrics(name="baseline", seed=seed)
+    for i in range(n):
+        detector.update(
+            LabeledPrediction(
+                actual=y_true[i],
+                predicted=None if y_pred is None else y_pred[i],
+                score=None if y_score is None else y_score[i],
+            )
+        )
+    statistics = detector.statistics(evaluation_time=evaluation_time)
+    return ModelQualityBaseline(statistics, suggest_constraints(statistics))

@@ -1,0 +1,60 @@
+"""suggest_baseline from plain arrays, against scikit-learn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn import metrics as skm
+
+from detectors.model_quality.baseline import suggest_baseline
+
+
+def test_binary_baseline_from_numpy_scores() -> None:
+    rng = np.random.default_rng(1)
+    y = (rng.random(3000) < 0.35).astype(np.int64)  # numpy integers, not Python ints
+    scores = np.clip(rng.normal(0.35 + 0.3 * y, 0.2), 0, 1)
+    baseline = suggest_baseline(
+        "BinaryClassification", y_true=y, y_score=scores, probability_threshold=0.6
+    )
+    stats = baseline.statistics
+    assert stats.item_count == 3000
+    assert stats.metrics["f1"].value == pytest.approx(skm.f1_score(y, scores > 0.6), abs=1e-9)
+    assert abs(stats.metrics["auc"].value - skm.roc_auc_score(y, scores)) <= 0.005
+    assert stats.metrics["f1"].standard_deviation > 0
+    constraints = baseline.constraints.to_constraints_json()["binary_classification_constraints"]
+    assert constraints["f1"] == {
+        "threshold": stats.metrics["f1"].value,
+        "comparison_operator": "LessThanThreshold",
+    }
+    assert "f1_best_constant_classifier" not in constraints
+    doc = stats.to_statistics_json()["binary_classification_metrics"]
+    assert len(doc["receiver_operating_characteristic_curve"]["true_positive_rates"]) > 100
+
+
+def test_multiclass_and_regression_baselines() -> None:
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 4, 500)
+    pred = np.where(rng.random(500) < 0.7, y, rng.integers(0, 4, 500))
+    stats = suggest_baseline("MulticlassClassification", y_true=y, y_pred=pred).statistics
+    assert stats.metrics["weighted_f2"].value == pytest.approx(
+        skm.fbeta_score(y, pred, beta=2, average="weighted", zero_division=0), abs=1e-9
+    )
+    assert {c.actual for c in stats.confusion_matrix} == {"0", "1", "2", "3"}
+    target = rng.normal(0, 1, 500)
+    fitted = target + rng.normal(0, 0.3, 500)
+    baseline = suggest_baseline("Regression", y_true=target, y_pred=fitted)
+    assert baseline.statistics.metrics["r2"].value == pytest.approx(
+        skm.r2_score(target, fitted), abs=1e-9
+    )
+    assert baseline.constraints.constraints["rmse"].comparison_operator == "GreaterThanThreshold"
+
+
+def test_bad_inputs_raise() -> None:
+    with pytest.raises(ValueError, match="problem_type"):
+        suggest_baseline("Ranking", y_true=[1], y_pred=[1])
+    with pytest.raises(ValueError, match="y_pred is required"):
+        suggest_baseline("Regression", y_true=[1.0])
+    with pytest.raises(ValueError, match="y_score applies"):
+        suggest_baseline("Regression", y_true=[1.0], y_pred=[1.0], y_score=[0.5])
+    with pytest.raises(ValueError, match="y_pred has 2 rows"):
+        suggest_baseline("MulticlassClassification", y_true=["a"], y_pred=["a", "b"])
