@@ -19,6 +19,7 @@ import orjson
 
 FORMATS = ("csv", "jsonl")
 BATCH_ROWS = 20_000
+BATCH_BYTES = 4_000_000
 
 
 class DataFileError(Exception):
@@ -76,9 +77,8 @@ def _read_csv(
     path: Path, counts: ReadCounts, progress: Callable[[int], None] | None
 ) -> tuple[tuple[str, ...], Iterator[ColumnBatch]]:
     handle = path.open("rb")
-    text = io.TextIOWrapper(handle, encoding="utf-8", errors="replace", newline="")
-    reader = csv.reader(text)
-    header = next(reader, None)
+    header_line = handle.readline().decode("utf-8", errors="replace")
+    header = next(csv.reader([header_line]), None)
     if not header:
         handle.close()
         msg = f"{path.name} is empty or has no header line"
@@ -88,24 +88,29 @@ def _read_csv(
 
     def batches() -> Iterator[ColumnBatch]:
         with handle:
-            rows: list[list[str]] = []
-            for row in reader:
-                if len(row) != width:
-                    if not row:
-                        continue
-                    if len(row) > width:
-                        counts.count("too_many_fields")
-                        row = row[:width]
-                    else:
-                        row = row + [""] * (width - len(row))
-                rows.append(row)
-                if len(rows) == BATCH_ROWS:
+            while True:
+                lines = handle.readlines(BATCH_BYTES)
+                if not lines:
+                    break
+                text = b"".join(lines).decode("utf-8", errors="replace")
+                if '"' in text:
+                    rows = [row for row in csv.reader(io.StringIO(text)) if row]
+                else:
+                    rows = [line.split(",") for line in text.splitlines() if line]
+                if rows and not (min(map(len, rows)) == max(map(len, rows)) == width):
+                    rows = [_fit(row, width, counts) for row in rows]
+                if rows:
                     yield _columns(names, rows, counts, progress, handle)
-                    rows = []
-            if rows:
-                yield _columns(names, rows, counts, progress, handle)
 
     return names, batches()
+
+
+def _fit(row: list[str], width: int, counts: ReadCounts) -> list[str]:
+    """Pad a short row with missing values; cut a long one and count it malformed."""
+    if len(row) > width:
+        counts.count("too_many_fields")
+        return row[:width]
+    return row + [""] * (width - len(row))
 
 
 def _columns(

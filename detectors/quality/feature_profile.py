@@ -65,6 +65,7 @@ class FeatureProfile:
         self.moments = Moments()  # merge: Chan's pairwise moments
         self.sketch = NumericSketch(k=k)  # merge: KLL sketch merge
         self.categories = CategoricalCounts(max_exact=max_exact)  # merge: counts / sketch merge
+        self.numbers_as_categories = kind == "auto"  # merge: and
 
     def __repr__(self) -> str:
         return f"FeatureProfile(name={self.name!r}, kind={self.kind!r}, rows={self.rows})"
@@ -92,7 +93,7 @@ class FeatureProfile:
         self.absent += absent
         if self.kind != "string" and self._update_numbers_fast(values):
             return
-        if self.kind == "string" and self._update_strings_fast(values):
+        if self.kind != "numeric" and self._update_strings_fast(values):
             return
         self._update_slow(values)
 
@@ -112,8 +113,7 @@ class FeatureProfile:
             )
             self.types.fractional += fractional
             self.types.integral += len(values) - fractional
-            if self.kind == "auto":
-                self.categories.update_many(values)
+            self._count_numbers_as_categories(values)
         elif types and types <= {int, float}:
             arr = np.array(values, dtype=np.float64)
             present = ~np.isnan(arr)
@@ -124,13 +124,28 @@ class FeatureProfile:
             ints = len(values) if types == {int} else sum(1 for v in values if type(v) is int)
             self.types.integral += ints
             self.types.fractional += n_present - ints
-            if self.kind == "auto":
-                self.categories.update_many([vt.to_text(v) for v in values if v == v])
+            self._count_numbers_as_categories([vt.to_text(v) for v in values if v == v])
         else:
             return False
         self.moments.update_many(arr)
         self.sketch.update_many(arr)
         return True
+
+    def _count_numbers_as_categories(self, texts: Sequence[str]) -> None:
+        """In auto mode, count numbers as categories too, until that stops being useful.
+
+        A column whose values have all been numbers and whose categorical counts overflow
+        (more than ``max_exact`` distinct numbers) is a numeric column: its numbers stop being
+        counted as categories, which would cost a sketch update per value for nothing. If
+        the column later turns out to be String, its categorical counts hold only what was
+        counted before that point and its non-numeric values.
+        """
+        if not self.numbers_as_categories:
+            return
+        self.categories.update_many(texts)
+        if not self.categories.is_exact and not (self.types.string or self.types.boolean):
+            self.numbers_as_categories = False
+            self.categories = CategoricalCounts(max_exact=self.max_exact)
 
     def _update_strings_fast(self, values: Sequence[Any]) -> bool:
         """Whole-column path for text that cannot look like a number, boolean or null."""
@@ -147,7 +162,7 @@ class FeatureProfile:
         numbers: list[float] = []
         texts: list[str] = []
         types = self.types
-        keep_all_text = self.kind != "numeric"
+        keep_number_text = self.kind == "string" or self.numbers_as_categories
         for value in values:
             kind = vt.classify(value)
             if kind == vt.MISSING:
@@ -160,7 +175,7 @@ class FeatureProfile:
                     types.fractional += 1
                 if self.kind != "string":
                     numbers.append(vt.to_number(value))  # type: ignore[arg-type]
-                if keep_all_text:
+                if keep_number_text:
                     texts.append(vt.to_text(value))
                 continue
             if kind == vt.BOOLEAN:
@@ -224,6 +239,7 @@ class FeatureProfile:
         self.moments.merge(other.moments)
         self.sketch.merge(other.sketch)
         self.categories.merge(other.categories)
+        self.numbers_as_categories = self.numbers_as_categories and other.numbers_as_categories
 
     def to_state(self) -> dict[str, Any]:
         """Return JSON-safe state."""
@@ -240,6 +256,7 @@ class FeatureProfile:
                 "moments": self.moments.to_state(),
                 "sketch": self.sketch.to_state(),
                 "categories": self.categories.to_state(),
+                "numbers_as_categories": self.numbers_as_categories,
             },
         )
 
@@ -253,6 +270,7 @@ class FeatureProfile:
         p.moments = Moments.from_state(s["moments"])
         p.sketch = NumericSketch.from_state(s["sketch"])
         p.categories = CategoricalCounts.from_state(s["categories"])
+        p.numbers_as_categories = bool(s["numbers_as_categories"])
         return p
 
 

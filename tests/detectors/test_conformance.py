@@ -18,37 +18,18 @@ tolerance; for every other class they demand equality.
 from __future__ import annotations
 
 import copy
-import importlib
 import inspect
 import math
-import pkgutil
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
 import pytest
 
-import detectors
 from detectors.base import NotMergeable, Reading
+from detectors.registry import detector_classes
 
 IMMUTABLE_DEFAULTS = (int, float, str, bool, type(None), tuple, frozenset, bytes)
-
-
-def detector_classes() -> Iterator[type]:
-    seen: set[type] = set()
-    for info in pkgutil.walk_packages(detectors.__path__, "detectors."):
-        module = importlib.import_module(info.name)
-        for obj in vars(module).values():
-            if (
-                isinstance(obj, type)
-                and obj.__module__ == module.__name__
-                and hasattr(obj, "_test_params")
-                and hasattr(obj, "_test_stream")
-                and obj not in seen
-            ):
-                seen.add(obj)
-                yield obj
 
 
 def cases() -> list[Any]:
