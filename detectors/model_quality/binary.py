@@ -185,10 +185,10 @@ class BinaryClassificationMetrics:
         """Every scalar metric, keyed by SageMaker's names."""
         return self._figures(self._cells, self._histogram)
 
-    def _figures(self, cells: list[int], histogram: ScoreHistogram) -> dict[str, float]:
+    def _figures(self, cells: list[int], histogram: ScoreHistogram | None) -> dict[str, float]:
         tn, fp, fn, tp = cells
         out = binary_figures(tp=tp, fp=fp, fn=fn, tn=tn)
-        if histogram.count:
+        if histogram is not None and histogram.count:
             out["auc"] = histogram.auc()
         positives, negatives = tp + fn, tn + fp
         if self.constant_classifier == "positive" or positives >= negatives:
@@ -241,7 +241,9 @@ class BinaryClassificationMetrics:
             n=self.n,
             item_count=self.item_count,
             min_samples=self.min_samples,
-            metrics=self.metrics() if self.item_count >= self.min_samples else {},
+            metrics=self._figures(self._cells, self._histogram if self.metric == "auc" else None)
+            if self.item_count >= self.min_samples
+            else {},
             metric=self.metric,
             threshold=self.threshold,
             comparison_operator=self.comparison_operator,
