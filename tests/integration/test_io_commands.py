@@ -1,0 +1,162 @@
+"""``driftline replay`` and ``driftline tail`` against a real broker."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from kafka import KafkaProducer
+
+from stream.cli import main
+from stream.topics import TopicNames, ensure_topics_sync
+from tests.integration.readback import read_topic
+
+pytestmark = pytest.mark.kafka
+
+
+def capture_line(i: int) -> str:
+    record = {
+        "captureData": {
+            "endpointInput": {
+                "observedContentType": "text/csv",
+                "mode": "INPUT",
+                "data": f"{i},1,3.2",
+                "encoding": "CSV",
+            }
+        },
+        "eventMetadata": {"eventId": f"e-{i}", "inferenceId": f"i-{i}"},
+        "eventVersion": "0",
+    }
+    return json.dumps(record, separators=(",", ":"))
+
+
+@pytest.fixture
+def env(kafka_bootstrap: str, topic_prefix: str) -> dict[str, str]:
+    return {
+        "DRIFTLINE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "DRIFTLINE_KAFKA_TOPIC_PREFIX": topic_prefix,
+        "DRIFTLINE_KAFKA_PARTITIONS": "3",
+    }
+
+
+def test_replay_sends_every_line_of_a_capture_folder(
+    tmp_path: Path, env: dict[str, str], kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    hours = [("2024", "03", "05", "23"), ("2024", "03", "06", "00")]
+    expected: list[str] = []
+    for n, parts in enumerate(hours):
+        folder = tmp_path.joinpath("credit-endpoint", "AllTraffic", *parts)
+        folder.mkdir(parents=True)
+        lines = [capture_line(100 * n + i) for i in range(40)]
+        if n == 1:
+            lines += ['{"captureData": broken', ""]  # malformed is sent, blank is skipped
+        (folder / "12-00-000-abc.jsonl").write_text("\n".join(lines) + "\n")
+        expected += [line for line in lines if line]
+    (tmp_path / "notes.txt").write_text("not a capture file\n")
+
+    result = CliRunner().invoke(
+        main, ["replay", str(tmp_path), "--records-per-message", "10", "--rate", "5000"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert "replayed 81 records (1 malformed) from 2 file(s)" in result.output
+
+    messages = read_topic(kafka_bootstrap, f"{topic_prefix}.capture")
+    received = [line.decode() for m in messages for line in m.value.split(b"\n")]
+    assert sorted(received) == sorted(expected)
+    assert {m.partition for m in messages} == {0, 1, 2}  # topic created with 3 partitions
+
+
+def test_commands_refuse_to_run_without_a_broker(tmp_path: Path) -> None:
+    config = tmp_path / "driftline.toml"
+    config.write_text('[kafka]\nbootstrap_servers = ""\n')
+    for args in (["replay", str(config)], ["tail"]):
+        result = CliRunner().invoke(main, [*args, "--config", str(config)], env={})
+        assert result.exit_code == 2
+        assert "needs a running broker" in result.output
+        assert "driftline demo" in result.output
+
+
+def test_bad_config_is_one_line_exit_2(tmp_path: Path) -> None:
+    config = tmp_path / "driftline.toml"
+    config.write_text("[kafka]\npartitions = 0\n")
+    result = CliRunner().invoke(main, ["tail", "--config", str(config)])
+    assert result.exit_code == 2
+    assert result.output.strip() == "Error: kafka.partitions must be >= 1, got 0"
+
+
+def start_tail(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from stream.cli import main; main()", "tail", *args],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    ready = process.stderr.readline()  # printed once the end offsets are resolved
+    assert "following" in ready, ready + process.stderr.read()
+    return process
+
+
+def violation(n: int) -> bytes:
+    obj = {"monitor": "credit", "constraint_check_type": "baseline_drift_check", "n": n}
+    return json.dumps(obj).encode()
+
+
+@pytest.mark.timeout(60)
+def test_tail_json_follows_new_violations_and_exits_0_on_ctrl_c(
+    env: dict[str, str], kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    topic = f"{topic_prefix}.violations"
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+    try:
+        process = start_tail(env, "--json")
+        try:
+            for n in range(3):
+                producer.send(topic, violation(n), partition=n % 3)
+            producer.flush()
+            assert process.stdout is not None
+            lines = [process.stdout.readline() for _ in range(3)]
+            objects = sorted((json.loads(line) for line in lines), key=lambda o: o["n"])
+            assert [o["n"] for o in objects] == [0, 1, 2]
+            assert objects[0]["constraint_check_type"] == "baseline_drift_check"
+            time.sleep(0.2)
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=10) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    finally:
+        producer.close()
+
+
+@pytest.mark.timeout(60)
+def test_tail_from_beginning_shows_older_messages(
+    env: dict[str, str], kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    runner = CliRunner()
+    names = TopicNames.from_prefix(topic_prefix)
+    ensure_topics_sync(kafka_bootstrap, names, 3, 1)  # as tail would; a producer would make 4
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+    producer.send(f"{topic_prefix}.executions", b'{"status": "CompletedWithViolations"}')
+    producer.send(f"{topic_prefix}.executions", b"not json")
+    producer.flush()
+    producer.close()
+    args = ["tail", "--topic", "executions", "--from-beginning", "--json", "--max-messages", "2"]
+    result = runner.invoke(main, args, env=env)
+    assert result.exit_code == 0, result.output
+    objects = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert {"status": "CompletedWithViolations"} in objects
+    assert any(o.get("raw") == "not json" for o in objects)
+
+    pretty = runner.invoke(main, args[:-3] + ["--max-messages", "2"], env=env)
+    assert pretty.exit_code == 0, pretty.output
+    assert "CompletedWithViolations" in pretty.stdout and "not json" in pretty.stdout
