@@ -1,0 +1,93 @@
+"""Output messages of the worker, as plain dicts; every one carries ``schema_version``.
+
+- violations topic: one message per violation — SageMaker's violation object plus value,
+  threshold and sample count (:meth:`Violation.to_dict`), the monitor and the window;
+- statistics topic: ``statistics.json`` of the window plus the monitor and the window;
+- executions topic: one status per window (Completed / CompletedWithViolations / Failed);
+- dead-letter topic: the raw record (base64), where it came from and why it was refused.
+
+Window bounds are ISO-8601 UTC strings.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from detectors.quality.statistics_json import statistics_to_json
+from stream.aggregator import WindowResult
+from stream.online import OnlineViolation
+from stream.pipeline import DeadLetter
+from stream.windows import SCHEMA_VERSION, iso_utc
+
+
+def _window_fields(result: WindowResult) -> dict[str, Any]:
+    return {
+        "monitor": result.monitor,
+        "window_start": iso_utc(result.window_start),
+        "window_end": iso_utc(result.window_end),
+    }
+
+
+def violation_messages(result: WindowResult) -> list[dict[str, Any]]:
+    """One message per violation of the window's evaluation."""
+    return [
+        {
+            **v.to_dict(),
+            **_window_fields(result),
+            "evaluated_windows": result.evaluated_windows,
+            "schema_version": SCHEMA_VERSION,
+        }
+        for v in result.evaluation.violations
+    ]
+
+
+def statistics_message(result: WindowResult) -> dict[str, Any]:
+    """The window's ``statistics.json`` with the monitor and window added."""
+    doc = statistics_to_json(result.statistics)
+    return {**_window_fields(result), **doc, "schema_version": SCHEMA_VERSION}
+
+
+def execution_message(result: WindowResult) -> dict[str, Any]:
+    """The window's execution status with its counts."""
+    return {
+        **_window_fields(result),
+        "status": result.status,
+        "failure_reason": result.failure_reason,
+        "record_count": result.record_count,
+        "row_count": result.row_count,
+        "violation_count": len(result.evaluation.violations),
+        "partitions_reported": list(result.partitions_reported),
+        "evaluated_windows": result.evaluated_windows,
+        "finalised_by": result.finalised_by,
+        "schema_version": SCHEMA_VERSION,
+    }
+
+
+def online_violation_message(monitor: str, alarm: OnlineViolation) -> dict[str, Any]:
+    """An ``online_drift_check`` violation: no window, but when and where it was raised."""
+    return {
+        **alarm.violation.to_dict(),
+        "monitor": monitor,
+        "window_start": None,
+        "window_end": None,
+        "detector": alarm.detector,
+        "partition": alarm.partition,
+        "detected_at": alarm.detected_at.isoformat().replace("+00:00", "Z"),
+        "schema_version": SCHEMA_VERSION,
+    }
+
+
+def dead_letter_message(letter: DeadLetter, topic: str) -> dict[str, Any]:
+    """A refused record: raw bytes as base64, source topic/partition/offset, the reason."""
+    return {
+        "monitor": letter.monitor,
+        "reason": letter.reason,
+        "message": letter.message,
+        "topic": topic,
+        "partition": letter.partition,
+        "offset": letter.offset,
+        "record_index": letter.record_index,
+        "raw_base64": base64.b64encode(letter.raw).decode("ascii"),
+        "schema_version": SCHEMA_VERSION,
+    }
