@@ -38,6 +38,12 @@ from datasketches import (
 from detectors.base import bytes_from_text, bytes_to_text, make_state, open_state
 
 _HLL_TYPE = tgt_hll_type.HLL_8
+# DataSketches' HLL ignores the empty string; it is counted under this stand-in instead.
+_EMPTY_HLL_KEY = "\x00"
+
+
+def _hll_key(value: str) -> str:
+    return value or _EMPTY_HLL_KEY
 
 
 class CategoricalCounts:
@@ -95,7 +101,7 @@ class CategoricalCounts:
             return
         for value in values:
             self._frequent.update(value)
-            self._hll.update(value)
+            self._hll.update(_hll_key(value))
             self.total += 1
 
     def _overflow(self) -> None:
@@ -104,7 +110,7 @@ class CategoricalCounts:
         self._hll = hll_sketch(self.lg_hll_k, _HLL_TYPE)
         for value, count in self._exact.items():
             self._frequent.update(value, count)
-            self._hll.update(value)
+            self._hll.update(_hll_key(value))
         self._exact = None
 
     def counts(self) -> list[tuple[str, int]]:
@@ -135,7 +141,7 @@ class CategoricalCounts:
         if other._exact is not None:
             for value, count in other._exact.items():
                 self._frequent.update(value, count)
-                self._hll.update(value)
+                self._hll.update(_hll_key(value))
         else:
             self._frequent.merge(other._frequent)
             union = hll_union(self.lg_hll_k)

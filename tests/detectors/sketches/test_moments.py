@@ -1,0 +1,91 @@
+"""Moments against numpy: mean, population std, sum, min, max, and the merge law."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detectors.sketches import Moments
+
+finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
+
+
+def _assert_matches_numpy(m: Moments, xs: list[float]) -> None:
+    arr = np.asarray(xs, dtype=np.float64)
+    assert m.count == arr.size
+    scale = max(1.0, float(np.abs(arr).max()))
+    assert m.sum == pytest.approx(float(arr.sum()), rel=1e-9, abs=1e-9 * scale * arr.size)
+    assert m.mean == pytest.approx(float(arr.mean()), rel=1e-9, abs=1e-9 * scale)
+    assert m.std_dev == pytest.approx(float(arr.std(ddof=0)), rel=1e-6, abs=1e-6 * scale)
+    assert m.min == float(arr.min())
+    assert m.max == float(arr.max())
+
+
+def test_against_numpy_on_a_seeded_sample() -> None:
+    rng = np.random.default_rng(7)
+    xs = rng.normal(50.0, 12.0, 10_000).tolist()
+    m = Moments()
+    m.update_many(xs)
+    _assert_matches_numpy(m, xs)
+
+
+def test_std_dev_is_population_as_in_sagemaker() -> None:
+    # Spec §4.1: the Churn feature, n = 2333 with 325 ones, has std_dev 0.346265 (not 0.346339).
+    m = Moments()
+    m.update_many([1.0] * 325 + [0.0] * (2333 - 325))
+    assert round(m.std_dev, 6) == 0.346265
+
+
+def test_empty() -> None:
+    m = Moments()
+    assert m.is_empty and m.count == 0
+    assert math.isnan(m.mean)
+    assert m.variance == 0.0 and m.std_dev == 0.0
+    m.update_many([])
+    assert m.is_empty
+
+
+@given(xs=st.lists(finite, min_size=1, max_size=200))
+@settings(max_examples=100, deadline=None)
+def test_update_and_update_many_match_numpy(xs: list[float]) -> None:
+    one_by_one, batch = Moments(), Moments()
+    for x in xs:
+        one_by_one.update(x)
+    batch.update_many(xs)
+    _assert_matches_numpy(one_by_one, xs)
+    _assert_matches_numpy(batch, xs)
+
+
+@given(xs=st.lists(finite, min_size=1, max_size=200), data=st.data())
+@settings(max_examples=100, deadline=None)
+def test_merge_of_any_split_equals_single_stream(xs: list[float], data: st.DataObject) -> None:
+    cut = data.draw(st.integers(min_value=0, max_value=len(xs)))
+    left, right = Moments(), Moments()
+    left.update_many(xs[:cut])
+    for x in xs[cut:]:
+        right.update(x)
+    left.merge(right)
+    _assert_matches_numpy(left, xs)
+
+
+def test_state_round_trip_through_json() -> None:
+    m = Moments()
+    m.update_many([3.0, 1.5, -2.0])
+    back = Moments.from_state(orjson.loads(orjson.dumps(m.to_state())))
+    assert (back.count, back.sum, back.mean, back.min, back.max, back.variance) == (
+        m.count,
+        m.sum,
+        m.mean,
+        m.min,
+        m.max,
+        m.variance,
+    )
+    empty = Moments.from_state(orjson.loads(orjson.dumps(Moments().to_state())))
+    assert empty.is_empty
+    with pytest.raises(ValueError, match="version"):
+        Moments.from_state({**m.to_state(), "version": 99})
