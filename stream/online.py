@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -69,7 +70,7 @@ class OnlineDetectors:
                         if k == "numeric"]  # fmt: skip
         self._detectors: dict[tuple[str, int, str], Any] = {}
         self._alarm: dict[tuple[str, int, str], bool] = {}
-        self.alarms_total = 0
+        self.alarms: Counter[str] = Counter()  # per feature
 
     @property
     def enabled(self) -> bool:
@@ -108,7 +109,7 @@ class OnlineDetectors:
         self._alarm[key] = reading.alarm
         if not reading.alarm or was:
             return []
-        self.alarms_total += 1
+        self.alarms[feature] += 1
         violation = Violation(
             constraint_check_type=ONLINE_DRIFT,
             description=(
