@@ -59,7 +59,7 @@ class WorkerCollector:
         assigned = GaugeMetricFamily(
             "driftline_assigned_partitions", "Capture partitions owned by this worker"
         )
-        assigned.add_metric([], self.assigned_partitions())
+        assigned.add_metric([], float(self.assigned_partitions()))
         yield assigned
 
     def _capture_families(self) -> Iterator[Metric]:
