@@ -1,0 +1,157 @@
+"""FeatureProfile: the whole-column fast paths equal feeding values one at a time."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detectors.quality import value_types as vt
+from detectors.quality.dataset_profile import DatasetProfile
+from detectors.quality.feature_profile import FeatureProfile
+
+numeric_text = st.one_of(
+    st.integers(-10_000, 10_000).map(str),
+    st.floats(-1e4, 1e4, allow_nan=False).map(lambda x: f"{x:.3f}"),
+    st.floats(-1e4, 1e4, allow_nan=False).map(lambda x: f"{x:.2e}"),
+    st.sampled_from(["+ 7", "- 3", "1e5", "+12", "-0.5E-2"]),
+)
+words = st.sampled_from(["basic", "premium", "n/a", "True", "true", "false", "1.", ".5", "x y"])
+json_scalars = st.one_of(
+    st.none(),
+    st.just(""),
+    st.integers(-1000, 1000),
+    st.floats(-1e4, 1e4),
+    st.just(math.nan),
+    st.booleans(),
+)
+mixed = st.one_of(numeric_text, words, json_scalars)
+# Homogeneous columns are what the fast paths take; mixed ones fall back to the slow path.
+columns = st.one_of(
+    st.lists(numeric_text, min_size=1, max_size=60),
+    st.lists(words, min_size=1, max_size=60),
+    st.lists(
+        st.one_of(st.integers(-1000, 1000), st.floats(-1e4, 1e4), st.just(math.nan)),
+        min_size=1,
+        max_size=60,
+    ),
+    st.lists(mixed, min_size=1, max_size=60),
+)
+
+
+def _assert_same(a: FeatureProfile, b: FeatureProfile) -> None:
+    assert (a.rows, a.missing, a.absent, a.types) == (b.rows, b.missing, b.absent, b.types)
+    assert a.moments.count == b.moments.count
+    if a.moments.count:
+        assert a.moments.sum == pytest.approx(b.moments.sum, rel=1e-9, abs=1e-6)
+        assert a.moments.mean == pytest.approx(b.moments.mean, rel=1e-9, abs=1e-6)
+        assert a.moments.std_dev == pytest.approx(b.moments.std_dev, rel=1e-6, abs=1e-6)
+        assert (a.moments.min, a.moments.max) == (b.moments.min, b.moments.max)
+    assert a.sketch.n == b.sketch.n
+    assert a.categories.counts() == b.categories.counts()
+    assert a.inferred_type == b.inferred_type
+
+
+@given(values=columns, kind=st.sampled_from(["auto", "numeric", "string"]))
+@settings(max_examples=300, deadline=None)
+def test_batch_equals_one_at_a_time(values: list[Any], kind: str) -> None:
+    batch, single = FeatureProfile(name="f", kind=kind), FeatureProfile(name="f", kind=kind)
+    batch.update_many(values)
+    for v in values:
+        single.update(v)
+    _assert_same(batch, single)
+
+
+@given(values=columns)
+@settings(max_examples=200, deadline=None)
+def test_counts_match_an_independent_classification(values: list[Any]) -> None:
+    p = FeatureProfile(name="f")
+    p.update_many(values)
+    kinds = Counter(vt.classify(v) for v in values)
+    assert p.rows == len(values)
+    assert p.missing == kinds[vt.MISSING]
+    assert p.present == len(values) - kinds[vt.MISSING]
+    assert p.types == vt.TypeCounts(
+        kinds[vt.INTEGRAL], kinds[vt.FRACTIONAL], kinds[vt.BOOLEAN], kinds[vt.STRING]
+    )
+    numbers = [x for x in (vt.to_number(v) for v in values) if x is not None]
+    assert p.moments.count == len(numbers)
+    if numbers:
+        assert p.moments.sum == pytest.approx(float(np.sum(numbers)), rel=1e-9, abs=1e-6)
+        assert p.moments.std_dev == pytest.approx(float(np.std(numbers)), rel=1e-6, abs=1e-6)
+
+
+@given(xs=columns, ys=columns)
+@settings(max_examples=100, deadline=None)
+def test_merge_equals_single_stream(xs: list[Any], ys: list[Any]) -> None:
+    a, b, both = FeatureProfile(name="f"), FeatureProfile(name="f"), FeatureProfile(name="f")
+    a.update_many(xs)
+    b.update_many(ys)
+    both.update_many(xs)
+    both.update_many(ys)
+    a.merge(b)
+    _assert_same(a, both)
+
+
+def test_spec_complete_example_age_column() -> None:
+    # §4.5: 13 rows, one missing; mean 41.75, sum 501, population std 10.199060414240781.
+    ages = ["34", "51", "27", "45", "62", "38", "29", "", "41", "55", "33", "47", "39"]
+    p = FeatureProfile(name="age")
+    p.update_many(ages)
+    s = p.statistics()
+    assert (s.inferred_type, s.num_present, s.num_missing) == (vt.INTEGRAL, 12, 1)
+    assert s.numeric is not None
+    assert s.numeric.sum == 501.0 and s.numeric.mean == 41.75
+    assert s.numeric.std_dev == pytest.approx(10.199060414240781, rel=1e-12)
+    assert (s.numeric.min, s.numeric.max) == (27.0, 62.0)
+    assert [b.count for b in s.numeric.buckets] == [2, 1, 1, 2, 1, 2, 1, 0, 1, 1]
+    assert s.numeric.buckets[0].lower_bound == 27.0 and s.numeric.buckets[-1].upper_bound == 62.0
+
+
+def test_json_nan_and_none_are_missing() -> None:
+    p = FeatureProfile(name="x", kind="numeric")
+    p.update_many([1.0, math.nan, 2, None])
+    assert (p.rows, p.missing, p.present) == (4, 2, 2)
+    assert p.types == vt.TypeCounts(integral=1, fractional=1)
+
+
+def test_absent_columns_are_missing_and_counted_as_absent() -> None:
+    rows = [{"age": "41", "plan": "basic"}, {"plan": "premium"}, {"age": None, "plan": "x"}]
+    by_rows = DatasetProfile(features=("age", "plan"))
+    by_rows.update_many(rows)
+    by_columns = DatasetProfile(features=("age", "plan"))
+    by_columns.update_columns({"plan": ["a", "b"], "zip": ["1", "2"]}, 2)
+    age = by_rows.profiles["age"]
+    assert (age.rows, age.missing, age.absent, age.present) == (3, 2, 1, 1)
+    assert by_rows.item_count == 3
+    col_age = by_columns.profiles["age"]
+    assert (col_age.rows, col_age.missing, col_age.absent) == (2, 2, 2)
+    assert dict(by_columns.extra_columns) == {"zip": 2}
+    stats = by_columns.statistics()
+    assert stats.extra_columns == ("zip",)
+    assert stats.feature("age").num_absent == 2  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="expected 3"):
+        by_columns.update_columns({"plan": ["a"]}, 3)
+
+
+def test_state_round_trip_through_json() -> None:
+    p = FeatureProfile(name="f")
+    p.update_many(["1", "2.5", "", "a", True, None, 4])
+    back = FeatureProfile.from_state(orjson.loads(orjson.dumps(p.to_state())))
+    _assert_same(back, p)
+    d = DatasetProfile(features=("a", "b"))
+    d.update_many([{"a": "1", "b": "x", "c": 1}, {"a": "", "b": "y"}])
+    d2 = DatasetProfile.from_state(orjson.loads(orjson.dumps(d.to_state())))
+    assert d2.item_count == 2 and dict(d2.extra_columns) == {"c": 1}
+    _assert_same(d2.profiles["a"], d.profiles["a"])
+
+
+def test_bad_kind() -> None:
+    with pytest.raises(ValueError, match="kind must be one of"):
+        FeatureProfile(name="f", kind="bool")
