@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from detectors.quality.statistics_json import statistics_to_json
 from detectors.violations import COMPLETED_WITH_VIOLATIONS, FAILED, violations_document
 from stream.analysis import AnalysisResult, CaptureAnalyzer, capture_files
+from stream.analyze_labels import finish_labeled, labeled_analysis_options, prepare_labeled
 from stream.baselines import (
     STATISTICS,
     VIOLATIONS,
@@ -73,6 +75,7 @@ def _summary(result: AnalysisResult) -> str:
     "--min-window-count", default=30, show_default=True, help="No drift verdict on fewer values."
 )
 @click.option("--fail-on-violation", is_flag=True, help="Exit 1 when there are violations.")
+@labeled_analysis_options
 def analyze(
     capture: Path,
     baseline_dir: Path,
@@ -81,18 +84,25 @@ def analyze(
     capture_index_names: str,
     min_window_count: int,
     fail_on_violation: bool,
+    **labeled: Any,
 ) -> None:
-    """Check capture files against a baseline; write statistics and violations."""
+    """Check capture files against a baseline; write statistics and violations.
+
+    With --ground-truth (and --shap) it also runs model quality, bias drift and attribution
+    drift against BASELINE/model_quality/, BASELINE/bias/ and BASELINE/attribution/.
+    """
     try:
         baseline = load_data_quality_baseline(baseline_dir)
         files = capture_files(capture)
         script = load_preprocessor(preprocessor) if preprocessor else None
         parts = tuple(p.strip() for p in capture_index_names.split(",") if p.strip())
+        session = prepare_labeled(baseline_dir, baseline.features, parts, labeled)
         analyzer = CaptureAnalyzer(
             baseline,
             preprocessor=script,
             capture_index_names=parts,
             min_window_count=min_window_count,
+            on_record=None if session is None else session.on_record,
         )
     except (BaselineError, FileNotFoundError, ScriptError, ValueError) as exc:
         fail(str(exc))
@@ -110,9 +120,10 @@ def analyze(
     click.echo(_summary(result))
     for v in result.evaluation.violations:
         click.echo(f"  {v.constraint_check_type:<26} {v.feature_name}: {v.description}")
-    if result.status == FAILED:
+    labeled_status = finish_labeled(session, out)
+    if FAILED in (result.status, labeled_status):
         raise SystemExit(2)
-    if fail_on_violation and result.status == COMPLETED_WITH_VIOLATIONS:
+    if fail_on_violation and COMPLETED_WITH_VIOLATIONS in (result.status, labeled_status):
         raise SystemExit(1)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,6 +12,7 @@ from detectors.quality.dataset_profile import DatasetProfile
 from stream.baselines import DataQualityBaseline, save_data_quality_baseline
 from stream.commands.common import byte_progress, fail
 from stream.datafiles import FORMATS, DataFileError, ReadCounts, detect_format, read_columns
+from stream.labeled_baselines import labeled_baseline_options, suggest_labeled
 
 
 def suggest_data_quality(
@@ -61,14 +63,20 @@ def baseline() -> None:
     default=None,
     help="Data format when the file suffix does not tell.",
 )
-def suggest(data: Path, out: Path, fmt: str | None) -> None:
-    """Suggest a baseline from a data file."""
+@labeled_baseline_options
+def suggest(data: Path, out: Path, fmt: str | None, **labeled: Any) -> None:
+    """Suggest a baseline from a data file.
+
+    With --problem-type, --bias-config or --shap it also writes the model-quality, bias and
+    attribution baselines under OUT/model_quality/, OUT/bias/ and OUT/attribution/.
+    """
     try:
         result, counts = suggest_data_quality(data, fmt)
     except (DataFileError, OSError) as exc:
         fail(str(exc))
     if counts.rows == 0:
         fail(f"{data} has no data rows")
+    extra_lines = suggest_labeled(data, detect_format(data, fmt), out, labeled)
     save_data_quality_baseline(out, result)
     click.echo(
         f"baseline: {counts.rows} rows, {len(result.statistics.features)} features "
@@ -77,6 +85,8 @@ def suggest(data: Path, out: Path, fmt: str | None) -> None:
     if counts.malformed:
         detail = ", ".join(f"{k}={v}" for k, v in sorted(counts.reasons.items()))
         click.echo(f"malformed lines: {counts.malformed} ({detail})")
+    for line in extra_lines:
+        click.echo(line)
 
 
 def register(group: click.Group) -> None:

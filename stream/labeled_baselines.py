@@ -1,0 +1,258 @@
+"""``driftline baseline suggest``'s model-quality, bias and attribution baselines.
+
+Written next to the data-quality baseline (``OUT/statistics.json``, ``OUT/constraints.json``,
+which keeps every column of the file, label and prediction included, as SageMaker does):
+
+- ``OUT/model_quality/statistics.json`` + ``constraints.json`` (``--problem-type``);
+- ``OUT/bias/analysis.json`` + ``analysis_config.json`` (``--bias-config``);
+- ``OUT/attribution/analysis.json`` + ``analysis_config.json`` (``--shap``).
+
+Every problem a user can fix raises :class:`LabeledBaselineError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from detectors.attribution import AGG_METHODS
+from stream.attribution_analysis import (
+    ATTRIBUTION,
+    save_attribution_baseline,
+    suggest_attribution,
+)
+from stream.baselines import BaselineError, read_json
+from stream.bias_analysis import (
+    BIAS,
+    BiasRun,
+    column_names,
+    pin_data_types,
+    read_bias_config,
+    save_bias_baseline,
+)
+from stream.commands.common import byte_progress, fail
+from stream.datafiles import DataFileError
+from stream.model_analysis import (
+    MODEL_QUALITY,
+    save_model_quality_baseline,
+    suggest_model_quality,
+)
+from stream.predictions import LocatedPrediction, score_value
+from stream.validation_data import read_selected_columns
+
+
+class LabeledBaselineError(Exception):
+    """A labelled-baseline request that cannot be served (one line for the user)."""
+
+
+@dataclass(frozen=True)
+class LabeledBaselineRequest:
+    """What ``baseline suggest`` was asked for beyond data quality."""
+
+    problem_type: str | None = None
+    label_column: str | None = None
+    prediction_column: str | None = None
+    probability_column: str | None = None
+    probability_threshold: float | None = None
+    bias_config: Path | None = None
+    shap: Path | None = None
+    shap_label: str = "label0"
+    shap_agg: str = "mean_abs"
+
+
+def _bias_document(request: LabeledBaselineRequest) -> dict[str, Any] | None:
+    if request.bias_config is None:
+        return None
+    try:
+        doc = read_json(request.bias_config)
+    except BaselineError as exc:
+        raise LabeledBaselineError(str(exc)) from exc
+    if not isinstance(doc, dict):
+        msg = f"{request.bias_config} must hold a JSON object (Clarify's analysis config)"
+        raise LabeledBaselineError(msg)
+    doc = dict(doc)
+    if request.label_column:
+        doc["label"] = request.label_column
+    if request.prediction_column:
+        doc["predicted_label"] = request.prediction_column
+    if request.probability_column:
+        doc["probability"] = request.probability_column
+    if request.probability_threshold is not None:
+        doc["probability_threshold"] = request.probability_threshold
+    if not doc.get("label"):
+        msg = "the bias baseline needs a label column: --label-column or the config's 'label'"
+        raise LabeledBaselineError(msg)
+    if not doc.get("predicted_label") and not doc.get("probability"):
+        msg = (
+            "the bias baseline needs predictions: --prediction-column/--probability-column "
+            "or the config's 'predicted_label'"
+        )
+        raise LabeledBaselineError(msg)
+    return doc
+
+
+def _needed_columns(request: LabeledBaselineRequest, bias_doc: dict[str, Any] | None) -> list[str]:
+    names: list[str] = []
+    if request.problem_type is not None:
+        if not request.label_column:
+            msg = "--problem-type needs --label-column"
+            raise LabeledBaselineError(msg)
+        if not request.prediction_column and not request.probability_column:
+            msg = "--problem-type needs --prediction-column or --probability-column"
+            raise LabeledBaselineError(msg)
+        names += [request.label_column]
+        names += [c for c in (request.prediction_column, request.probability_column) if c]
+    if bias_doc is not None:
+        names += [str(bias_doc["label"])]
+        names += [str(bias_doc[k]) for k in ("predicted_label", "probability") if bias_doc.get(k)]
+        try:
+            names += column_names(read_bias_config(bias_doc))
+        except ValueError as exc:
+            msg = f"{request.bias_config}: {exc}"
+            raise LabeledBaselineError(msg) from exc
+    return names
+
+
+def suggest_labeled_baselines(
+    data: Path,
+    fmt: str,
+    out: Path,
+    request: LabeledBaselineRequest,
+    progress: Callable[[int], None] | None = None,
+) -> list[str]:
+    """Write the requested baselines; return one summary line per baseline written."""
+    lines = []
+    bias_doc = _bias_document(request)
+    names = _needed_columns(request, bias_doc)
+    columns: dict[str, list[Any]] = {}
+    if names:
+        try:
+            columns, _ = read_selected_columns(data, fmt, names, progress)
+        except DataFileError as exc:
+            raise LabeledBaselineError(str(exc)) from exc
+    if request.problem_type is not None:
+        assert request.label_column is not None
+        try:
+            baseline = suggest_model_quality(
+                request.problem_type,
+                columns[request.label_column],
+                columns.get(request.prediction_column or ""),
+                columns.get(request.probability_column or ""),
+                probability_threshold=(
+                    0.5 if request.probability_threshold is None else request.probability_threshold
+                ),
+            )
+        except ValueError as exc:
+            raise LabeledBaselineError(str(exc)) from exc
+        save_model_quality_baseline(out / MODEL_QUALITY, baseline)
+        lines.append(
+            f"model quality: {baseline.statistics.item_count} labelled rows "
+            f"({request.problem_type}) -> {out / MODEL_QUALITY}"
+        )
+    if bias_doc is not None:
+        lines.append(_suggest_bias(bias_doc, columns, out, request))
+    if request.shap is not None:
+        try:
+            explanations = suggest_attribution(
+                request.shap, label=request.shap_label, agg_method=request.shap_agg
+            )
+        except (OSError, ValueError) as exc:
+            raise LabeledBaselineError(str(exc)) from exc
+        save_attribution_baseline(out / ATTRIBUTION, explanations, request.shap_agg)
+        labels = ", ".join(e.label for e in explanations)
+        lines.append(
+            f"attribution: global SHAP ({request.shap_agg}) of {labels} -> {out / ATTRIBUTION}"
+        )
+    return lines
+
+
+def _suggest_bias(
+    doc: dict[str, Any], columns: dict[str, list[Any]], out: Path, request: LabeledBaselineRequest
+) -> str:
+    try:
+        settings = pin_data_types(doc, columns)
+    except ValueError as exc:
+        msg = f"{request.bias_config}: {exc}"
+        raise LabeledBaselineError(msg) from exc
+    run = BiasRun(settings)
+    labels = columns[str(doc["label"])]
+    predicted = columns.get(str(doc.get("predicted_label") or ""))
+    scores = columns.get(str(doc.get("probability") or ""))
+    for i, label in enumerate(labels):
+        prediction = LocatedPrediction(
+            None if predicted is None else predicted[i],
+            None if scores is None else score_value(scores[i]),
+        )
+        run.update({name: column[i] for name, column in columns.items()}, label, prediction)
+    save_bias_baseline(out / BIAS, settings, run.analysis())
+    return f"bias: {run.n} rows, {run.n_invalid} left out -> {out / BIAS}"
+
+
+PROBLEM_TYPE_CHOICES = ("BinaryClassification", "MulticlassClassification", "Regression")
+
+
+def labeled_baseline_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the model-quality, bias and attribution options to ``baseline suggest``."""
+    options = [
+        click.option(
+            "--problem-type",
+            type=click.Choice(PROBLEM_TYPE_CHOICES),
+            default=None,
+            help="Model-quality baseline for this problem type (OUT/model_quality/).",
+        ),
+        click.option("--label-column", default=None, help="Column holding the ground truth."),
+        click.option("--prediction-column", default=None, help="Column holding the prediction."),
+        click.option(
+            "--probability-column", default=None, help="Column holding the positive-class score."
+        ),
+        click.option(
+            "--probability-threshold",
+            type=click.FloatRange(0.0, 1.0),
+            default=None,
+            help="Score > threshold is the positive class [default: 0.5, or the bias config's].",
+        ),
+        click.option(
+            "--bias-config",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Clarify analysis config (facet, label_values_or_threshold, group_variable).",
+        ),
+        click.option(
+            "--shap",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Local SHAP values: JSON Lines of {inferenceId, shap: {...}} or a CSV.",
+        ),
+        click.option(
+            "--shap-label", default="label0", show_default=True, help="Label of flat SHAP maps."
+        ),
+        click.option(
+            "--shap-agg",
+            type=click.Choice(AGG_METHODS),
+            default="mean_abs",
+            show_default=True,
+            help="How local SHAP values become global ones.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def suggest_labeled(data: Path, fmt: str, out: Path, options: dict[str, Any]) -> list[str]:
+    """Run :func:`suggest_labeled_baselines` for the CLI: progress bar, one-line errors."""
+    request = LabeledBaselineRequest(**options)
+    if request.problem_type is None and request.bias_config is None and request.shap is None:
+        return []
+    try:
+        with byte_progress(f"labelled baselines from {data.name}", data.stat().st_size) as bar:
+            task = bar.task_ids[0]
+            return suggest_labeled_baselines(
+                data, fmt, out, request, lambda done: bar.update(task, completed=done)
+            )
+    except LabeledBaselineError as exc:
+        fail(str(exc))

@@ -1,0 +1,58 @@
+"""Named columns of a labelled validation file, for model-quality and bias baselines.
+
+``driftline baseline suggest`` reads the data file once for the data-quality profile and,
+when ``--problem-type`` or ``--bias-config`` is given, once more here for the few columns
+those baselines need (label, prediction, score, facets, group). CSV fields arrive as text and
+are typed like a CSV reader would (:func:`typed_column`).
+
+Examples
+--------
+>>> typed_column(["1", "2", ""]), typed_column(["0.5", "2"]), typed_column(["a", "1"])
+([1, 2, None], [0.5, 2.0], ['a', '1'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from stream.datafiles import DataFileError, ReadCounts, read_columns
+
+
+def typed_column(values: Sequence[Any]) -> list[Any]:
+    """Type a column the way pandas reads CSV: all ints, else all numbers, else as given.
+
+    Blank text is missing (``None``). Non-text values (JSON Lines) are kept as they are.
+    """
+    present = [v for v in values if not (isinstance(v, str) and not v.strip()) and v is not None]
+    if not all(isinstance(v, str) for v in present):
+        return [None if isinstance(v, str) and not v.strip() else v for v in values]
+    for cast in (int, float):
+        try:
+            converted = {v: cast(v) for v in present}
+        except ValueError:
+            continue
+        return [converted.get(v) if isinstance(v, str) and v.strip() else None for v in values]
+    return [v if isinstance(v, str) and v.strip() else None for v in values]
+
+
+def read_selected_columns(
+    path: Path,
+    fmt: str,
+    names: Sequence[str],
+    progress: Callable[[int], None] | None = None,
+) -> tuple[dict[str, list[Any]], ReadCounts]:
+    """Read only ``names`` from a data file; raises DataFileError naming missing columns."""
+    counts = ReadCounts()
+    header, batches = read_columns(path, fmt, counts, progress)
+    wanted = list(dict.fromkeys(names))
+    missing = [n for n in wanted if n not in header]
+    if missing:
+        msg = f"{path.name} has no column {', '.join(map(repr, missing))}; columns: {list(header)}"
+        raise DataFileError(msg)
+    columns: dict[str, list[Any]] = {n: [] for n in wanted}
+    for batch in batches:
+        for name in wanted:
+            columns[name].extend(batch.columns.get(name, [None] * batch.n_rows))
+    return {n: typed_column(c) for n, c in columns.items()}, counts
