@@ -31,7 +31,9 @@ from stream.attribution_analysis import (
 )
 from stream.baselines import BaselineError
 from stream.bias_analysis import BIAS, BiasBaseline, BiasRun, load_bias_baseline
-from stream.codecs import RowBuilder
+from stream.capture_files import iter_capture_lines
+from stream.codecs import CaptureError, RowBuilder, decode_capture
+from stream.commands.common import byte_progress
 from stream.label_files import A2ISettings, parse_value_map, read_labels
 from stream.labeled_analysis import LabeledCaptureRun, MonitorOutcome, describe
 from stream.labeled_baselines import PROBLEM_TYPE_CHOICES
@@ -123,9 +125,26 @@ class LabeledSession:
         self.bias_baseline = bias_baseline
         self.shap_file = shap_file
 
-    def on_record(self, record: Any) -> None:
-        """``CaptureAnalyzer``'s callback."""
-        self.run.on_record(record)
+    def add_captures(self, files: Sequence[Path]) -> None:
+        """Decode every capture record of ``files`` and join it with its label.
+
+        A pass of its own rather than ``CaptureAnalyzer``'s ``on_record``: a record whose
+        payload gives no data-quality row (e.g. a JSON output holding a ``shap`` object) still
+        has a prediction, a key and SHAP values. Undecodable records are counted by the
+        data-quality summary.
+        """
+        total = sum(f.stat().st_size for f in files)
+        with byte_progress("joining labels", total) as progress:
+            task = progress.task_ids[0]
+            for line, size in iter_capture_lines(list(files)):
+                progress.advance(task, size)
+                if not line:
+                    continue
+                try:
+                    record = decode_capture(line)
+                except CaptureError:
+                    continue
+                self.run.on_record(record)
 
     def finish(self, out: Path) -> list[MonitorOutcome]:
         """Feed a SHAP file if given, then write every labelled monitor's files."""
@@ -205,10 +224,16 @@ def prepare_labeled(
     return LabeledSession(run, mq_baseline, bias_baseline, shap_file)
 
 
-def finish_labeled(session: LabeledSession | None, out: Path) -> str | None:
-    """Write and print the labelled monitors' results; return the worst status, if any ran."""
+def finish_labeled(
+    session: LabeledSession | None, out: Path, capture_files: Sequence[Path]
+) -> str | None:
+    """Join the captures, write and print the labelled monitors' results.
+
+    Returns the worst execution status among them, or ``None`` when none ran.
+    """
     if session is None:
         return None
+    session.add_captures(capture_files)
     outcomes = session.finish(out)
     if session.run.labels is not None:
         click.echo(session.run.join_summary())

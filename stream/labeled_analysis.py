@@ -69,7 +69,7 @@ def _status(violations: list[Violation]) -> str:
 
 
 class LabeledCaptureRun:
-    """Takes decoded capture records (``CaptureAnalyzer``'s ``on_record``) for labelled monitors."""
+    """Takes decoded capture records one by one and feeds the labelled monitors."""
 
     def __init__(
         self,

@@ -102,7 +102,6 @@ def analyze(
             preprocessor=script,
             capture_index_names=parts,
             min_window_count=min_window_count,
-            on_record=None if session is None else session.on_record,
         )
     except (BaselineError, FileNotFoundError, ScriptError, ValueError) as exc:
         fail(str(exc))
@@ -120,7 +119,7 @@ def analyze(
     click.echo(_summary(result))
     for v in result.evaluation.violations:
         click.echo(f"  {v.constraint_check_type:<26} {v.feature_name}: {v.description}")
-    labeled_status = finish_labeled(session, out)
+    labeled_status = finish_labeled(session, out, files)
     if FAILED in (result.status, labeled_status):
         raise SystemExit(2)
     if fail_on_violation and COMPLETED_WITH_VIOLATIONS in (result.status, labeled_status):
