@@ -85,7 +85,11 @@ def build_app(state: WorkerState, bootstrap: str, *, app_id: str | None = None) 
 
     async def send(messages: list[Outbound]) -> None:
         for m in messages:
-            await outputs[m.topic].send(key=m.key, value=m.value)
+            try:
+                await outputs[m.topic].send(key=m.key, value=m.value)
+            except Exception:  # a refused message must not stop the agent
+                state.send_failures += 1
+                log.exception("message of %d bytes to %s not sent", len(m.value), m.topic)
 
     @app.agent(capture_topic, name="capture")
     async def capture(stream: Any) -> None:

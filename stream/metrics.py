@@ -40,6 +40,8 @@ class WorkerCollector:
         The aggregators, one per monitor.
     assigned_partitions
         How many capture partitions this worker owns right now.
+    send_failures
+        How many output messages the producer refused so far.
     """
 
     def __init__(
@@ -47,10 +49,12 @@ class WorkerCollector:
         runtimes: Callable[[], Iterable[MonitorRuntime]],
         aggregators: Callable[[], Iterable[Aggregator]],
         assigned_partitions: Callable[[], int],
+        send_failures: Callable[[], int] = lambda: 0,
     ) -> None:
         self.runtimes = runtimes
         self.aggregators = aggregators
         self.assigned_partitions = assigned_partitions
+        self.send_failures = send_failures
 
     def collect(self) -> Iterator[Metric]:
         """One family per metric, read from the live state."""
@@ -61,6 +65,11 @@ class WorkerCollector:
         )
         assigned.add_metric([], float(self.assigned_partitions()))
         yield assigned
+        failures = CounterMetricFamily(
+            "driftline_send_failures", "Output messages the producer refused"
+        )
+        failures.add_metric([], float(self.send_failures()))
+        yield failures
 
     def _capture_families(self) -> Iterator[Metric]:
         m = ["monitor"]

@@ -20,6 +20,8 @@ from stream.online import OnlineViolation
 from stream.pipeline import DeadLetter
 from stream.windows import SCHEMA_VERSION, iso_utc
 
+DEAD_LETTER_RAW_BYTES = 65_536  # raw bytes kept in a dead letter (an oversized record is cut)
+
 
 def _window_fields(result: WindowResult) -> dict[str, Any]:
     return {
@@ -79,7 +81,12 @@ def online_violation_message(monitor: str, alarm: OnlineViolation) -> dict[str, 
 
 
 def dead_letter_message(letter: DeadLetter, topic: str) -> dict[str, Any]:
-    """A refused record: raw bytes as base64, source topic/partition/offset, the reason."""
+    """A refused record: raw bytes as base64, source topic/partition/offset, the reason.
+
+    Only the first ``DEAD_LETTER_RAW_BYTES`` of the record are kept (``raw_truncated``),
+    so that the dead letter of an oversized record still fits in a Kafka message.
+    """
+    kept = letter.raw[:DEAD_LETTER_RAW_BYTES]
     return {
         "monitor": letter.monitor,
         "reason": letter.reason,
@@ -88,6 +95,8 @@ def dead_letter_message(letter: DeadLetter, topic: str) -> dict[str, Any]:
         "partition": letter.partition,
         "offset": letter.offset,
         "record_index": letter.record_index,
-        "raw_base64": base64.b64encode(letter.raw).decode("ascii"),
+        "raw_base64": base64.b64encode(kept).decode("ascii"),
+        "raw_bytes": len(letter.raw),
+        "raw_truncated": len(kept) < len(letter.raw),
         "schema_version": SCHEMA_VERSION,
     }

@@ -102,6 +102,7 @@ def run_worker(
                 lambda: state.runtimes.values(),
                 lambda: state.aggregators.values(),
                 lambda: len(state.assigned),
+                lambda: state.send_failures,
             )
         )
         server, port = serve_metrics(registry, config.metrics.host, config.metrics.port)

@@ -93,6 +93,7 @@ class WorkerState:
                 postprocessor=post,
             )
         self.assigned: set[int] = set()
+        self.send_failures = 0  # output messages the producer refused
 
     @classmethod
     def from_config(cls, config: DriftlineConfig, **kwargs: Any) -> WorkerState:

@@ -1,0 +1,117 @@
+"""Run ``driftline worker`` as a real subprocess against the test broker, and read its output."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+from prometheus_client.parser import text_string_to_metric_families
+
+from stream.baselines import save_data_quality_baseline
+from stream.broker import free_port
+from stream.synthetic import SyntheticSchema
+from tests.integration.readback import read_topic
+
+DRIFTLINE = str(Path(sys.executable).with_name("driftline"))
+SCHEMA = SyntheticSchema.demo()
+
+
+def write_config(folder: Path, bootstrap: str, prefix: str, **monitor: Any) -> Path:
+    """A worker config with one monitor ``m`` on the demo schema's baseline."""
+    baseline = folder / "baseline"
+    if not baseline.exists():
+        save_data_quality_baseline(baseline, SCHEMA.baseline())
+    settings = dict(window_seconds=10, allowed_lateness_seconds=1, idle_close_seconds=3,
+                    min_window_count=30, capture_index_names=["endpointInput"])  # fmt: skip
+    settings.update(monitor)
+    lines = ["[kafka]", f'bootstrap_servers = "{bootstrap}"', f'topic_prefix = "{prefix}"']
+    lines += ["partitions = 4", "[[monitor]]", 'name = "m"', 'baseline = "baseline"']
+    lines += [f"{k} = {orjson.dumps(v).decode()}" for k, v in settings.items()]
+    path = folder / f"worker-{prefix}.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+class WorkerProcess:
+    """A ``driftline worker`` subprocess with its own metrics port."""
+
+    def __init__(self, config: Path, log: Path) -> None:
+        self.metrics_port = free_port()
+        env = dict(os.environ, DRIFTLINE_METRICS_PORT=str(self.metrics_port))
+        env.pop("DRIFTLINE_BOOTSTRAP_SERVERS", None)
+        self._log = log.open("wb")
+        self.process = subprocess.Popen(
+            [DRIFTLINE, "worker", "--config", str(config), "--log-level", "warning"],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+
+    def metrics(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        """Current samples: {(name, sorted labels): value}; {} while not serving."""
+        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        try:
+            text = urllib.request.urlopen(url, timeout=2).read().decode()
+        except OSError:
+            return {}
+        return {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+        }
+
+    def sample(self, name: str, **labels: str) -> float | None:
+        """One sample's value, None when absent."""
+        return self.metrics().get((name, tuple(sorted(labels.items()))))
+
+    def assigned(self) -> int:
+        """Capture partitions this worker owns (0 while not serving)."""
+        return int(self.sample("driftline_assigned_partitions") or 0)
+
+    def stop(self, timeout_seconds: float = 15.0) -> float:
+        """SIGTERM; return the seconds it took to exit."""
+        started = time.monotonic()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout_seconds)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+        return time.monotonic() - started
+
+
+def wait_for(condition: Callable[[], Any], timeout_seconds: float, what: str) -> Any:
+    """Poll ``condition`` until it returns something truthy."""
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.25)
+    msg = f"timed out after {timeout_seconds} s waiting for {what}"
+    raise AssertionError(msg)
+
+
+def read_json(bootstrap: str, topic: str) -> list[dict[str, Any]]:
+    """Every message of ``topic`` decoded from JSON."""
+    return [orjson.loads(m.value) for m in read_topic(bootstrap, topic)]
+
+
+def executions_until(bootstrap: str, topic: str, n: int, timeout_seconds: float) -> list[dict]:
+    """Wait until ``topic`` holds at least ``n`` executions; return them by window start."""
+    found = wait_for(
+        lambda: (lambda docs: docs if len(docs) >= n else None)(read_json(bootstrap, topic)),
+        timeout_seconds,
+        f"{n} executions on {topic}",
+    )
+    return sorted(found, key=lambda d: d["window_start"])
