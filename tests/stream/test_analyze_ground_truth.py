@@ -261,3 +261,41 @@ def test_one_line_errors(tmp_path: Path) -> None:
     )  # fmt: skip
     assert no_attribute.exit_code == 2
     assert "--inference-attribute or --probability-attribute" in no_attribute.stderr
+
+
+def test_multiclass_weighted_metrics_equal_sklearn(tmp_path: Path) -> None:
+    rng = np.random.default_rng(8)
+    classes = np.array(["cat", "dog", "fox"])
+    y = rng.choice(classes, 150, p=[0.5, 0.3, 0.2])
+    pred = np.where(rng.random(150) < 0.7, y, rng.choice(classes, 150))
+    data = write_csv(
+        tmp_path / "v.csv", ("prediction", "x", "label"), zip(pred, range(150), y, strict=True)
+    )
+    out = tmp_path / "b"
+    result = run(
+        "baseline", "suggest", "--data", data, "--out", out,
+        "--problem-type", "MulticlassClassification", "--label-column", "label",
+        "--prediction-column", "prediction",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = [capture_line(f"m{i}", str(i), str(pred[i])) for i in range(150)]
+    truth = write_lines(tmp_path / "t.jsonl", [label_line(f"m{i}", y[i]) for i in range(150)])
+    result = run(
+        "analyze", "--capture", write_lines(tmp_path / "c.jsonl", lines), "--baseline", out,
+        "--out", tmp_path / "run", "--ground-truth", truth, "--inference-attribute", "0",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    block = read_json(tmp_path / "run/model_quality/statistics.json")[
+        "multiclass_classification_metrics"
+    ]
+    assert block["accuracy"]["value"] == pytest.approx(skm.accuracy_score(y, pred), abs=1e-9)
+    for name, beta in (("weighted_f0_5", 0.5), ("weighted_f1", 1.0), ("weighted_f2", 2.0)):
+        expected = skm.fbeta_score(y, pred, beta=beta, average="weighted", zero_division=0)
+        assert block[name]["value"] == pytest.approx(expected, abs=1e-9), name
+    for name, fn in (
+        ("weighted_precision", skm.precision_score),
+        ("weighted_recall", skm.recall_score),
+    ):
+        expected = fn(y, pred, average="weighted", zero_division=0)
+        assert block[name]["value"] == pytest.approx(expected, abs=1e-9), name
+    assert "ModelQuality: Completed:" in result.output  # same data as the baseline
