@@ -20,6 +20,7 @@ import orjson
 FORMATS = ("csv", "jsonl")
 BATCH_ROWS = 20_000
 BATCH_BYTES = 4_000_000
+_BOM = b"\xef\xbb\xbf"  # UTF-8 byte-order mark that spreadsheet exports put first
 
 
 class DataFileError(Exception):
@@ -77,7 +78,8 @@ def _read_csv(
     path: Path, counts: ReadCounts, progress: Callable[[int], None] | None
 ) -> tuple[tuple[str, ...], Iterator[ColumnBatch]]:
     handle = path.open("rb")
-    header_line = handle.readline().decode("utf-8", errors="replace")
+    # utf-8-sig: a byte-order mark (spreadsheet exports) must not stick to the first name.
+    header_line = handle.readline().decode("utf-8-sig", errors="replace")
     header = next(csv.reader([header_line]), None)
     if not header:
         handle.close()
@@ -136,7 +138,7 @@ def _read_jsonl(
             if i >= 1000:
                 break
             try:
-                obj = orjson.loads(line)
+                obj = orjson.loads(line.removeprefix(_BOM) if i == 0 else line)
             except orjson.JSONDecodeError:
                 continue
             if isinstance(obj, dict):
@@ -149,11 +151,11 @@ def _read_jsonl(
     def batches() -> Iterator[ColumnBatch]:
         with path.open("rb") as handle:
             rows: list[dict[str, Any]] = []
-            for line in handle:
+            for i, line in enumerate(handle):
                 if not line.strip():
                     continue
                 try:
-                    obj = orjson.loads(line)
+                    obj = orjson.loads(line.removeprefix(_BOM) if i == 0 else line)
                 except orjson.JSONDecodeError:
                     counts.count("invalid_json")
                     continue

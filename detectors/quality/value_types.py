@@ -32,14 +32,15 @@ BOOLEAN = "Boolean"
 UNKNOWN = "Unknown"
 MISSING = "Missing"
 
-_FRACTIONAL = re.compile(r"(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))")
-_INTEGRAL = re.compile(r"(-|\+)? ?\d+")
+# re.ASCII: Java's \d (Deequ) matches only 0-9, Python's also matches other scripts' digits.
+_FRACTIONAL = re.compile(r"(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))", re.ASCII)
+_INTEGRAL = re.compile(r"(-|\+)? ?\d+", re.ASCII)
 _BOOLEAN = re.compile(r"true|false")
 # One numeric value (Integral or Fractional) and a whole column of them joined by NUL.
 _NUMBER = r"[-+]?\d+(?:\.\d+)?(?:[Ee][-+]?\d+)?"
-NUMERIC_COLUMN = re.compile(rf"{_NUMBER}(?:\x00{_NUMBER})*")
+NUMERIC_COLUMN = re.compile(rf"{_NUMBER}(?:\x00{_NUMBER})*", re.ASCII)
 # Fractional markers in a column already known to be all numbers.
-FRACTIONAL_WITH_EXPONENT = re.compile(r"\.\d+[Ee]")
+FRACTIONAL_WITH_EXPONENT = re.compile(r"\.\d+[Ee]", re.ASCII)
 
 
 @dataclass(slots=True)

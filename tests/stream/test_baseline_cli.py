@@ -105,6 +105,18 @@ def test_format_option_for_an_ambiguous_suffix(tmp_path: Path, fmt: str) -> None
     _assert_one_line_error(result, "--format")
 
 
+@pytest.mark.parametrize("writer", [_write_csv, _write_jsonl])
+def test_a_byte_order_mark_does_not_stick_to_the_first_name(tmp_path: Path, writer) -> None:
+    rows = _rows()
+    data = writer(tmp_path / "train.txt", rows)
+    data.write_bytes(b"\xef\xbb\xbf" + data.read_bytes())
+    fmt = "csv" if writer is _write_csv else "jsonl"
+    result = _run("baseline", "suggest", "--data", data, "--out", tmp_path / "out", "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert "malformed" not in result.stdout
+    _check_outputs(tmp_path / "out", rows)
+
+
 def test_malformed_lines_are_counted_not_fatal(tmp_path: Path) -> None:
     rows = _rows()
     data = _write_csv(tmp_path / "train.csv", rows, ("0.5,40,basic,surplus",))

@@ -114,6 +114,13 @@ def test_spec_complete_example_age_column() -> None:
     assert s.numeric.buckets[0].lower_bound == 27.0 and s.numeric.buckets[-1].upper_bound == 62.0
 
 
+def test_non_ascii_digits_are_strings_on_the_fast_path() -> None:
+    p = FeatureProfile(name="x")
+    p.update_many(["\u0661\u0662", "3"])
+    assert p.types == vt.TypeCounts(integral=1, string=1)
+    assert p.moments.count == 1 and p.moments.sum == 3.0
+
+
 def test_json_nan_and_none_are_missing() -> None:
     p = FeatureProfile(name="x", kind="numeric")
     p.update_many([1.0, math.nan, 2, None])

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 from detectors.quality import value_types as vt
 
 # Deequ's patterns, copied from the spec and applied independently of the module under test.
+# Java's \d is [0-9], hence re.ASCII.
 DEEQU = [
-    (vt.FRACTIONAL, re.compile(r"^(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))$")),
-    (vt.INTEGRAL, re.compile(r"^(-|\+)? ?\d+$")),
+    (vt.FRACTIONAL, re.compile(r"^(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))$", re.ASCII)),
+    (vt.INTEGRAL, re.compile(r"^(-|\+)? ?\d+$", re.ASCII)),
     (vt.BOOLEAN, re.compile(r"^(true|false)$")),
 ]
 
@@ -53,6 +54,9 @@ def deequ_type(text: str) -> str:
         ("FALSE", vt.STRING),
         ("12a", vt.STRING),
         ("basic", vt.STRING),
+        ("\u0661\u0662", vt.STRING),  # Arabic-Indic digits: Java's \\d is ASCII only
+        ("\uff11\uff12", vt.STRING),  # full-width digits
+        ("1.\u0665", vt.STRING),
     ],
 )
 def test_deequ_regex_cases(text: str, expected: str) -> None:
@@ -60,7 +64,7 @@ def test_deequ_regex_cases(text: str, expected: str) -> None:
     assert vt.classify(text) == expected
 
 
-@given(st.text(alphabet="0123456789+-. eEtrufalsn", max_size=8))
+@given(st.text(alphabet="0123456789+-. eEtrufalsn\u0661\uff12", max_size=8))
 @settings(max_examples=300, deadline=None)
 def test_classify_matches_deequ_on_any_short_text(text: str) -> None:
     expected = vt.MISSING if text == "" else deequ_type(text)
