@@ -210,3 +210,39 @@ def test_shap_inside_capture_output_and_csv_baseline(tmp_path: Path) -> None:
     expected = {f: float(np.mean([r[f] ** 2 for r in live_rows])) for f in ("a", "b", "c")}
     assert values == pytest.approx(expected, abs=1e-12)
     assert "ModelExplainability: Completed: 30 explained records" in result.output
+
+
+def test_bad_paths_are_one_line_errors(tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "v.csv", ("score", "x"), [(0.5, 1), (0.7, 2)])
+    base = tmp_path / "b"
+    assert run("baseline", "suggest", "--data", data, "--out", base).exit_code == 0
+    captures = write_lines(tmp_path / "c.jsonl", [capture_line("k", "1", "0.5")])
+    cases = [
+        (
+            ("baseline", "suggest", "--data", data, "--out", tmp_path / "x", "--shap",
+             tmp_path / "nope.jsonl"),
+            f"no such SHAP file: {tmp_path / 'nope.jsonl'}",
+        ),
+        (
+            ("baseline", "suggest", "--data", data, "--out", tmp_path / "x", "--bias-config",
+             tmp_path / "nope.json", "--label-column", "x", "--prediction-column", "score"),
+            f"no such file: {tmp_path / 'nope.json'}",
+        ),
+        (
+            ("analyze", "--capture", captures, "--baseline", base, "--out", tmp_path / "r",
+             "--shap", tmp_path / "nope.jsonl"),
+            "--shap needs an attribution baseline",
+        ),
+        (
+            ("analyze", "--capture", captures, "--baseline", base, "--out", tmp_path / "r",
+             "--ground-truth", captures, "--inference-attribute", "0"),
+            "--ground-truth needs --problem-type or a baseline with model_quality/ or bias/",
+        ),
+    ]  # fmt: skip
+    for args, message in cases:
+        result = run(*args)
+        assert result.exit_code == 2, args
+        assert result.stderr.startswith("driftline: error: ")
+        assert result.stderr.count("\n") == 1
+        assert message in result.stderr
+    assert not (tmp_path / "x").exists()
