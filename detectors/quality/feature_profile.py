@@ -127,9 +127,20 @@ class FeatureProfile:
             self._count_numbers_as_categories([vt.to_text(v) for v in values if v == v])
         else:
             return False
+        self._update_distribution(arr)
+        return True
+
+    def _update_distribution(self, arr: np.ndarray) -> None:
+        """Feed moments and sketch; a number that overflows a float ("1e400") is left out.
+
+        Such a value still counts as present and of its type, but one infinity would turn the
+        mean, sum and buckets of the whole feature into NaN.
+        """
+        finite = np.isfinite(arr)
+        if not finite.all():
+            arr = arr[finite]
         self.moments.update_many(arr)
         self.sketch.update_many(arr)
-        return True
 
     def _count_numbers_as_categories(self, texts: Sequence[str]) -> None:
         """In auto mode, count numbers as categories too, until that stops being useful.
@@ -184,9 +195,7 @@ class FeatureProfile:
                 types.string += 1
             texts.append(vt.to_text(value))
         if numbers:
-            arr = np.asarray(numbers, dtype=np.float64)
-            self.moments.update_many(arr)
-            self.sketch.update_many(arr)
+            self._update_distribution(np.asarray(numbers, dtype=np.float64))
         if texts:
             self.categories.update_many(texts)
 

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from detectors.quality import value_types as vt
 from detectors.quality.dataset_profile import DatasetProfile
 from detectors.quality.feature_profile import FeatureProfile
+from detectors.quality.statistics import DatasetStatistics
+from detectors.quality.statistics_json import statistics_to_json
 
 numeric_text = st.one_of(
     st.integers(-10_000, 10_000).map(str),
@@ -119,6 +121,24 @@ def test_non_ascii_digits_are_strings_on_the_fast_path() -> None:
     p.update_many(["\u0661\u0662", "3"])
     assert p.types == vt.TypeCounts(integral=1, string=1)
     assert p.moments.count == 1 and p.moments.sum == 3.0
+
+
+@pytest.mark.parametrize("kind", ["auto", "numeric"])
+def test_overflowing_numbers_do_not_poison_the_moments(kind: str) -> None:
+    # "1e400" is Fractional by Deequ's regex but no float holds it.
+    p = FeatureProfile(name="x", kind=kind)
+    p.update_many(["1e400", "2", "4"])
+    p.update_many(["-1" + "0" * 400, "6"])
+    assert p.present == 5 and p.types == vt.TypeCounts(integral=4, fractional=1)
+    assert (p.moments.count, p.moments.sum, p.moments.max) == (3, 12.0, 6.0)
+    assert p.sketch.n == 3
+    stats = p.statistics()
+    assert stats.numeric is not None and math.isfinite(stats.numeric.mean)
+    assert sum(b.count for b in stats.numeric.buckets) == 3
+    # Written statistics hold numbers, not the nulls an infinity would become.
+    doc = orjson.loads(orjson.dumps(statistics_to_json(DatasetStatistics(5, (stats,)))))
+    ns = doc["features"][0]["numerical_statistics"]
+    assert (ns["mean"], ns["sum"], ns["min"], ns["max"]) == (4.0, 12.0, 2.0, 6.0)
 
 
 def test_json_nan_and_none_are_missing() -> None:
