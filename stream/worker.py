@@ -72,12 +72,14 @@ def run_worker(
     on_result: Callable[[WindowResult], None] | None = None,
     on_ready: Callable[[str, int], None] | None = None,
     stop_after_seconds: float | None = None,
+    on_stop: Callable[[], None] | None = None,
     loglevel: str = "warning",
 ) -> int:
     """Run until SIGTERM/SIGINT (or ``stop_after_seconds``); return the exit status.
 
     ``on_ready(bootstrap_servers, metrics_port)`` is called once the broker, the topics and
-    the metrics server are up, before faust starts (the demo starts its traffic there).
+    the metrics server are up, before faust starts (the demo starts its traffic there);
+    ``on_stop()`` once faust has stopped, before the embedded broker is stopped.
     """
     state = WorkerState.from_config(config, on_result=on_result)
     broker: EmbeddedBroker | None = None
@@ -111,6 +113,8 @@ def run_worker(
             on_ready(bootstrap, port)
         return _run_faust(state, bootstrap, config, broker, stop_after_seconds, loglevel)
     finally:
+        if on_stop is not None:
+            on_stop()
         if server is not None:
             server.shutdown()
         if broker is not None:

@@ -7,7 +7,7 @@ import importlib
 import click
 
 # One entry per command module; a module adds its commands to the group it is given.
-COMMAND_MODULES: tuple[str, ...] = ("baseline", "analyze", "io", "worker")
+COMMAND_MODULES: tuple[str, ...] = ("baseline", "analyze", "io", "worker", "demo")
 
 
 def register_all(group: click.Group) -> None:
