@@ -6,6 +6,7 @@ import logging
 import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
@@ -15,6 +16,9 @@ from rich.table import Table
 
 from stream.broker import BrokerError
 from stream.commands.common import fail
+
+if TYPE_CHECKING:
+    from stream.aggregator import WindowResult
 
 
 @click.command("demo")
@@ -51,7 +55,7 @@ def demo(
     live = Live(get_renderable=lambda: live_table(run), console=console, refresh_per_second=2)
     record = recorder(run)
 
-    def on_result(result):  # type: ignore[no-untyped-def]
+    def on_result(result: WindowResult) -> None:
         record(result)
         if not console.is_terminal:
             flagged = sorted({v.feature_name or "" for v in result.evaluation.violations})
@@ -93,7 +97,7 @@ def demo(
     raise SystemExit(code)
 
 
-def summary_table(summary: dict) -> Table:
+def summary_table(summary: dict[str, Any]) -> Table:
     """Per feature: drift injected, flagged, first flagged window, delays."""
     table = Table(
         title=f"{summary['windows_evaluated']} windows, {summary['records_sent']} records; "
