@@ -26,16 +26,6 @@ from stream.preprocess import Preprocessor
 FLUSH_ROWS = 5_000
 
 
-def capture_files(path: Path) -> list[Path]:
-    """A capture file, or every ``*.jsonl`` below a folder in lexical path order."""
-    if path.is_file():
-        return [path]
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*.jsonl") if p.is_file())
-    msg = f"no such file or folder: {path}"
-    raise FileNotFoundError(msg)
-
-
 @dataclass
 class CaptureCounts:
     """What the analysis read: records, rows, and bad records by reason."""

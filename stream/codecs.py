@@ -35,7 +35,7 @@ from __future__ import annotations
 import base64
 import binascii
 import csv
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -47,6 +47,8 @@ ENCODINGS = ("CSV", "JSON", "BASE64")
 CAPTURE_PARTS = ("endpointInput", "endpointOutput")
 # Keys under which JSON payloads commonly carry their rows.
 _JSON_ROW_KEYS = ("instances", "inputs", "features", "data", "predictions", "outputs", "scores")
+# Under these keys a flat list holds one value per instance, not one row of values.
+_PER_INSTANCE_KEYS = ("predictions", "outputs", "scores")
 
 
 class CaptureError(ValueError):
@@ -185,8 +187,10 @@ def payload_rows(event: EventData) -> list[list[Any] | dict[str, Any]]:
     """The payload as rows: CSV lines of values, or JSON rows (lists or objects).
 
     JSON payloads may be a scalar, a list of scalars (one row), a list of rows, an object of
-    scalars (one named row), or an object holding rows under a common key such as
-    ``instances``, ``inputs``, ``features`` or ``predictions``.
+    scalars (one named row; nested blocks beside them, such as a ``shap`` object, are not
+    columns), or an object holding rows under a common key such as ``instances``,
+    ``inputs``, ``features`` or ``predictions``. A flat list under ``predictions``,
+    ``outputs`` or ``scores`` holds one value per instance.
     """
     text = event.text()
     if event.encoding == "CSV" or (event.encoding == "BASE64" and _looks_csv(event)):
@@ -214,9 +218,13 @@ def _json_rows(value: Any) -> list[list[Any] | dict[str, Any]]:
     if isinstance(value, dict):
         for key in _JSON_ROW_KEYS:
             if key in value and isinstance(value[key], list | dict):
+                if key in _PER_INSTANCE_KEYS and _is_scalar_list(value[key]):
+                    return [[v] for v in value[key]]
                 return _json_rows(value[key])
-        if all(not isinstance(v, list | dict) for v in value.values()):
-            return [value]
+        scalars = {k: v for k, v in value.items() if not isinstance(v, list | dict)}
+        if scalars:
+            # Nested blocks beside the scalars (e.g. a "shap" object) are not columns.
+            return [scalars]
         msg = f"JSON object with keys {sorted(value)[:5]} holds no rows"
         msg_0 = "bad_payload"
         raise CaptureError(msg_0, msg)
@@ -230,6 +238,10 @@ def _json_rows(value: Any) -> list[list[Any] | dict[str, Any]]:
             raise CaptureError(msg_0, "JSON list mixes rows and scalars")
         return [value]
     return [[value]]
+
+
+def _is_scalar_list(value: Any) -> bool:
+    return isinstance(value, list) and all(not isinstance(v, list | dict) for v in value)
 
 
 class RowBuilder:
@@ -309,10 +321,3 @@ class RowBuilder:
         if set(row) <= set(self.features):
             return dict(row)
         return {self.column_name(i): row[key] for i, key in enumerate(sorted(row))}
-
-
-def iter_capture_lines(text: bytes) -> Iterator[tuple[int, bytes]]:
-    """Line numbers (1-based) and non-empty lines of a capture file."""
-    for number, line in enumerate(text.split(b"\n"), start=1):
-        if line.strip():
-            yield number, line

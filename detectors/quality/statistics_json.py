@@ -79,12 +79,13 @@ def _feature_to_json(f: FeatureStatistics) -> dict[str, Any]:
                         }
                         for b in n.buckets
                     ],
-                    "sketch": {
-                        "parameters": {"c": n.sketch_c, "k": n.sketch_k},
-                        "data": n.distribution.to_levels(),
-                    },
                 }
             }
+            if n.distribution.is_kll_levels:
+                block["distribution"]["kll"]["sketch"] = {
+                    "parameters": {"c": n.sketch_c, "k": n.sketch_k},
+                    "data": n.distribution.to_levels(),
+                }
         out["numerical_statistics"] = block
     elif f.inferred_type == STRING:
         block = {"common": common}
@@ -105,15 +106,23 @@ def _feature_to_json(f: FeatureStatistics) -> dict[str, Any]:
 def statistics_from_json(doc: Mapping[str, Any]) -> DatasetStatistics:
     """Read a ``statistics.json`` document written by SageMaker or driftline.
 
+    A numeric feature without a KLL sketch (only buckets) gets a distribution of bucket
+    midpoints weighted by their counts; it is written back without a sketch.
+
     Raises
     ------
     ValueError
-        When required keys (``features``, each feature's ``name``) are missing.
+        When required keys (``features``, each feature's ``name``) are missing or a number
+        is not a number.
     """
     if not isinstance(doc, Mapping) or not isinstance(doc.get("features"), list):
         msg = "statistics.json has no 'features' list"
         raise ValueError(msg)
-    features = tuple(_feature_from_json(f) for f in doc["features"])
+    try:
+        features = tuple(_feature_from_json(f) for f in doc["features"])
+    except (TypeError, KeyError, AttributeError) as exc:
+        msg = f"statistics.json has a malformed feature: {exc!r}"
+        raise ValueError(msg) from exc
     item_count = doc.get("dataset", {}).get("item_count")
     if item_count is None:
         item_count = max((f.num_present + f.num_missing for f in features), default=0)
@@ -141,8 +150,8 @@ def _feature_from_json(obj: Mapping[str, Any]) -> FeatureStatistics:
 
 
 def _numeric_from_json(block: Mapping[str, Any]) -> NumericStatistics | None:
-    if "mean" not in block:
-        return None
+    if any(block.get(key) is None for key in ("mean", "min", "max")):
+        return None  # no numeric values were seen (or the writer had none to give)
     kll = block.get("distribution", {}).get("kll", {})
     buckets = tuple(
         Bucket(float(b["lower_bound"]), float(b["upper_bound"]), float(b["count"]))

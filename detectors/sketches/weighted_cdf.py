@@ -90,6 +90,16 @@ class WeightedCdf:
         return levels
 
     @property
+    def is_kll_levels(self) -> bool:
+        """Whether every weight is a power of two, so :meth:`to_levels` can write it."""
+        if self.values.size == 0:
+            return True
+        exponents = np.log2(
+            self.weights, where=self.weights > 0, out=np.full_like(self.weights, 0.5)
+        )
+        return bool(np.allclose(exponents, np.rint(exponents)))
+
+    @property
     def total_weight(self) -> float:
         """Sum of all weights (the number of values the sketch summarises)."""
         return float(self._cumulative[-1])

@@ -9,7 +9,7 @@ import click
 
 from detectors.quality.statistics_json import statistics_to_json
 from detectors.violations import COMPLETED_WITH_VIOLATIONS, FAILED, violations_document
-from stream.analysis import AnalysisResult, CaptureAnalyzer, capture_files
+from stream.analysis import AnalysisResult, CaptureAnalyzer
 from stream.analyze_labels import finish_labeled, labeled_analysis_options, prepare_labeled
 from stream.baselines import (
     STATISTICS,
@@ -18,6 +18,7 @@ from stream.baselines import (
     load_data_quality_baseline,
     write_json,
 )
+from stream.capture_files import find_capture_files
 from stream.codecs import CAPTURE_PARTS
 from stream.commands.common import byte_progress, fail
 from stream.preprocess import ScriptError, load_preprocessor
@@ -93,7 +94,7 @@ def analyze(
     """
     try:
         baseline = load_data_quality_baseline(baseline_dir)
-        files = capture_files(capture)
+        files = find_capture_files(capture)
         script = load_preprocessor(preprocessor) if preprocessor else None
         parts = tuple(p.strip() for p in capture_index_names.split(",") if p.strip())
         session = prepare_labeled(baseline_dir, baseline.features, parts, labeled)

@@ -12,9 +12,10 @@ import pytest
 from stream.codecs import (
     MAX_RECORD_BYTES,
     CaptureError,
+    EventData,
     RowBuilder,
+    capture_from_dict,
     decode_capture,
-    iter_capture_lines,
     parse_time,
     payload_rows,
     split_records,
@@ -267,7 +268,6 @@ def test_json_lines_batch_splitting() -> None:
     assert len(parts) == 3
     assert [decode_capture(p).event_id[:8] for p in parts] == ["6f1d2c4e", "0b8e7a61", "c3a9e0f2"]
     assert split_records(CSV_RECORD.encode()) == [CSV_RECORD.encode()]
-    assert [n for n, _ in iter_capture_lines(message)] == [1, 3, 5]
 
 
 @pytest.mark.parametrize(
@@ -291,3 +291,20 @@ def test_join_key_falls_back_to_event_id_and_shadow_source() -> None:
     assert record.join_key == "e1"
     assert record.inference_id is None
     assert record.invocation_source == "ShadowExperiment"
+
+
+def test_nested_blocks_beside_scalars_are_not_columns() -> None:
+    output = EventData("application/json", "OUTPUT", '{"score": 0.8, "shap": {"age": 0.1}}', "JSON")
+    assert payload_rows(output) == [{"score": 0.8}]
+
+
+def test_flat_predictions_pair_with_a_batch_of_instances() -> None:
+    raw = {
+        "captureData": {
+            "endpointInput": {"data": '{"instances": [[1, 2], [3, 4]]}', "encoding": "JSON"},
+            "endpointOutput": {"data": '{"predictions": [0.1, 0.9]}', "encoding": "JSON"},
+        },
+        "eventMetadata": {"eventId": "e1"},
+    }
+    rows = RowBuilder(features=("p", "a", "b")).rows(capture_from_dict(raw))
+    assert rows == [{"p": 0.1, "a": 1, "b": 2}, {"p": 0.9, "a": 3, "b": 4}]
