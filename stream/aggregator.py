@@ -10,7 +10,13 @@ offset) order, so the result does not depend on which worker sent what, or when.
 Each final window is evaluated — merged with the previous ``evaluation_windows - 1`` final
 windows — against the baseline with :func:`~detectors.quality.checks.evaluate`, and the
 postprocessor (SageMaker's ``postprocess_handler()``) runs after it; its failures are logged
-and counted, never raised. A partial for a window already final is counted as late.
+and counted, never raised.
+
+A partial for a window already final (a partition that caught up on a backlog after the idle
+timeout finalised the window) is merged in and the window is evaluated again: the result is
+sent once more with ``revision`` increased, so no event is lost. Only the last
+``REVISABLE_WINDOWS`` final windows can be revised; a partial for an older one is counted as
+late and dropped.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from stream.windows import WindowPartial
 
 log = logging.getLogger("driftline.aggregator")
 
+REVISABLE_WINDOWS = 16
+
 
 @dataclass(frozen=True, slots=True)
 class WindowResult:
@@ -49,6 +57,7 @@ class WindowResult:
     evaluated_windows: int  # windows merged into the evaluation view
     finalised_by: str  # "all_partitions" or "idle"
     failure_reason: str = ""
+    revision: int = 0  # > 0: evaluated again after a late partial
 
 
 class _Pending:
@@ -94,6 +103,7 @@ class Aggregator:
         self.pending: dict[float, _Pending] = {}
         self.progress: dict[int, float] = {}
         self.history: dict[float, DatasetProfile] = {}  # final window profiles still needed
+        self.final: dict[float, tuple[_Pending, int]] = {}  # revisable windows, revision
         self.final_until = float("-inf")
         # counters read by the metrics collector
         self.windows_closed = 0
@@ -107,10 +117,17 @@ class Aggregator:
         self.progress[partial.partition] = max(
             self.progress.get(partial.partition, float("-inf")), partial.closed_until
         )
-        if partial.window_end <= self.final_until:
+        revised: list[WindowResult] = []
+        if partial.window_start in self.final:
+            entry, revision = self.final[partial.window_start]
+            entry.partials.append(partial)
+            revised.append(
+                self._evaluate(partial.window_start, entry, "late_partial", revision + 1)
+            )
+        elif partial.window_end <= self.final_until:
             self.late_partials += 1
             log.warning(
-                "monitor %s: partial of partition %d for final window %s dropped",
+                "monitor %s: partial of partition %d for old window %s dropped",
                 partial.monitor,
                 partial.partition,
                 partial.window_start,
@@ -124,7 +141,8 @@ class Aggregator:
             entry.partials.append(partial)
         reported = [self.progress.get(p, float("-inf")) for p in range(self.partitions)]
         complete_until = min(reported)
-        return self._finalise(lambda start, entry: entry.end <= complete_until, "all_partitions")
+        due = self._finalise(lambda start, entry: entry.end <= complete_until, "all_partitions")
+        return revised + due
 
     def close_due(self) -> list[WindowResult]:
         """Finalise windows whose first partial arrived ``idle_close_seconds`` ago or more."""
@@ -141,20 +159,25 @@ class Aggregator:
         due = sorted(start for start, entry in self.pending.items() if is_due(start, entry))
         return [self._evaluate(start, self.pending.pop(start), how) for start in due]
 
-    def _evaluate(self, start: float, entry: _Pending, how: str) -> WindowResult:
+    def _evaluate(self, start: float, entry: _Pending, how: str, revision: int = 0) -> WindowResult:
         features, kinds = self.baseline.features, self.baseline.kinds
         profile = DatasetProfile(features=features, kinds=kinds)
         partials = sorted(entry.partials, key=lambda p: (p.partition, p.first_offset))
         for partial in partials:
             profile.merge(DatasetProfile.from_state(partial.profile_state))
         self.final_until = max(self.final_until, entry.end)
+        self.final[start] = (entry, revision)
+        for old in sorted(self.final)[:-REVISABLE_WINDOWS]:
+            del self.final[old]
         span = self.config.evaluation_windows * self.config.window_seconds
         self.history[start] = profile
-        for old in [s for s in self.history if s < entry.end - span]:
+        keep_from = min(self.final) - span  # views of revisable windows need these
+        for old in [s for s in self.history if s < keep_from]:
             del self.history[old]
         view = DatasetProfile(features=features, kinds=kinds)
         for s in sorted(self.history):
-            view.merge(self.history[s])
+            if entry.end - span <= s < entry.end:
+                view.merge(self.history[s])
         statistics = profile.statistics()
         evaluation, status, reason = EvaluationResult((), ()), FAILED, ""
         if profile.item_count == 0:
@@ -182,15 +205,16 @@ class Aggregator:
             record_count=sum(p.record_count for p in partials),
             row_count=profile.item_count,
             partitions_reported=tuple(sorted({p.partition for p in partials})),
-            evaluated_windows=len(self.history),
+            evaluated_windows=sum(1 for s in self.history if entry.end - span <= s < entry.end),
             finalised_by=how,
             failure_reason=reason,
+            revision=revision,
         )
         self._account(result)
         return result
 
     def _account(self, result: WindowResult) -> None:
-        self.windows_closed += 1
+        self.windows_closed += result.revision == 0
         self.last_result = result
         known = set(self.baseline.features)
         for v in result.evaluation.violations:

@@ -27,6 +27,9 @@ log = logging.getLogger("driftline.app")
 TICK_SECONDS = 0.5
 SESSION_TIMEOUT_SECONDS = 10.0
 HEARTBEAT_SECONDS = 1.0
+# capture messages are ~60 KB batches: faust's 1 MiB fetch starves the agent
+FETCH_BYTES_PER_PARTITION = 16 * 1024 * 1024
+STREAM_BUFFER_MESSAGES = 16_384
 
 
 def _credentials(kafka: KafkaConfig) -> Any:
@@ -63,6 +66,8 @@ def build_app(state: WorkerState, bootstrap: str, *, app_id: str | None = None) 
         consumer_auto_offset_reset="earliest",
         producer_linger=0.005,
         stream_wait_empty=False,
+        consumer_max_fetch_size=FETCH_BYTES_PER_PARTITION,
+        stream_buffer_maxsize=STREAM_BUFFER_MESSAGES,
     )
 
     def raw_topic(name: str) -> Any:

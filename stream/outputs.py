@@ -38,6 +38,7 @@ def violation_messages(result: WindowResult) -> list[dict[str, Any]]:
             **v.to_dict(),
             **_window_fields(result),
             "evaluated_windows": result.evaluated_windows,
+            "revision": result.revision,
             "schema_version": SCHEMA_VERSION,
         }
         for v in result.evaluation.violations
@@ -47,7 +48,8 @@ def violation_messages(result: WindowResult) -> list[dict[str, Any]]:
 def statistics_message(result: WindowResult) -> dict[str, Any]:
     """The window's ``statistics.json`` with the monitor and window added."""
     doc = statistics_to_json(result.statistics)
-    return {**_window_fields(result), **doc, "schema_version": SCHEMA_VERSION}
+    fields = {"revision": result.revision, "schema_version": SCHEMA_VERSION}
+    return {**_window_fields(result), **doc, **fields}
 
 
 def execution_message(result: WindowResult) -> dict[str, Any]:
@@ -62,6 +64,7 @@ def execution_message(result: WindowResult) -> dict[str, Any]:
         "partitions_reported": list(result.partitions_reported),
         "evaluated_windows": result.evaluated_windows,
         "finalised_by": result.finalised_by,
+        "revision": result.revision,
         "schema_version": SCHEMA_VERSION,
     }
 

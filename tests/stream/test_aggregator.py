@@ -73,7 +73,24 @@ def test_idle_finalises_windows_missing_partitions(fake_clock):
     fake_clock.advance(1.0)
     results = agg.close_due()
     assert [(r.window_start, r.finalised_by, r.row_count) for r in results] == [(T0, "idle", 100)]
-    assert agg.add(partial(rows, T0, 3)) == [] and agg.late_partials == 1
+    # a partition that catches up later: the window is evaluated again, nothing is lost
+    revised = agg.add(partial(rows, T0, 3))
+    assert [(r.revision, r.finalised_by, r.row_count) for r in revised] == [
+        (1, "late_partial", 200)
+    ]
+    assert execution_message(revised[0])["revision"] == 1
+    assert agg.windows_closed == 1 and agg.late_partials == 0
+
+
+def test_partials_for_windows_too_old_to_revise_are_counted(fake_clock):
+    from stream.aggregator import REVISABLE_WINDOWS
+
+    agg = Aggregator(config(), BASELINE, partitions=1, now=fake_clock)
+    rows = SCHEMA.rows(random.Random(8), 40)
+    for k in range(REVISABLE_WINDOWS + 1):
+        assert len(agg.add(partial(rows, T0 + k * W, 0))) == 1
+    assert agg.add(partial(rows, T0, 0)) == [] and agg.late_partials == 1
+    assert len(agg.add(partial(rows, T0 + W, 0))) == 1
 
 
 def test_drifted_features_are_flagged_with_the_ks_distance(fake_clock):
