@@ -119,10 +119,10 @@ class Aggregator:
         )
         revised: list[WindowResult] = []
         if partial.window_start in self.final:
-            entry, revision = self.final[partial.window_start]
-            entry.partials.append(partial)
+            final, revision = self.final[partial.window_start]
+            final.partials.append(partial)
             revised.append(
-                self._evaluate(partial.window_start, entry, "late_partial", revision + 1)
+                self._evaluate(partial.window_start, final, "late_partial", revision + 1)
             )
         elif partial.window_end <= self.final_until:
             self.late_partials += 1
