@@ -25,19 +25,26 @@ dropped`` (``dropped``: the preprocessor returned no rows).
 
 from __future__ import annotations
 
+import math
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from detectors.quality.dataset_profile import DatasetProfile
 from stream.baselines import DataQualityBaseline
 from stream.codecs import (
+    CAPTURE_PARTS,
+    MAX_RECORD_BYTES,
     CaptureError,
     CaptureRecord,
     RowBuilder,
     decode_capture,
+    parse_time,
     payload_rows,
     split_records,
 )
@@ -48,6 +55,8 @@ from stream.preprocess import Preprocessor
 from stream.windows import WindowPartial, window_bounds
 
 FLUSH_ROWS = 5_000  # buffered rows that trigger a profile update
+_NEVER = float("-inf")
+_NOT_PLAIN = re.compile(r'["\r\n]')  # quoted or multi-line CSV: left to the full decoder
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +93,13 @@ class RecordCounts:
     dropped: int = 0
     rows: int = 0
     dead_letters: Counter[str] = field(default_factory=Counter)
+
+
+Rows = tuple[list[dict[str, Any]], list[list[Any]]]  # named rows, positional rows
+
+
+def _given(named: list[dict[str, Any]], positional: list[list[Any]]) -> Callable[[], Rows]:
+    return lambda: (named, positional)
 
 
 class _OpenWindow:
@@ -187,8 +203,17 @@ class MonitorRuntime:
         for index, raw in enumerate(split_records(message)):
             self.counts.consumed += 1
             try:
-                record = decode_capture(raw)
-                start = self._route(record, partition, offset, raw, index, rows_by_window, alarms)
+                fast = None if self.preprocessor is not None else self._fast_csv(raw)
+                if fast is not None and not self.online.enabled:
+                    start = self._place_plain(partition, offset, *fast, rows_by_window)
+                elif fast is not None:
+                    key, seconds, row = fast
+                    start = self._place(partition, offset, key, seconds, _given([], [row]),
+                                        rows_by_window, alarms)  # fmt: skip
+                else:
+                    start = self._route(
+                        decode_capture(raw), partition, offset, rows_by_window, alarms
+                    )
             except CaptureError as error:
                 self.counts.dead_letters[error.reason] += 1
                 dead.append(
@@ -201,32 +226,120 @@ class MonitorRuntime:
                 late += 1
         return BatchOutcome(dict(rows_by_window), tuple(dead), late, tuple(alarms))
 
+    def _fast_csv(self, raw: bytes) -> tuple[str, float, list[str]] | None:
+        """Join key, event time and row of a plain one-row CSV record; None: full decoder.
+
+        Taken only when nothing could fail: the full decoder (:func:`decode_capture`) and
+        :class:`RowBuilder` handle every other record, with their reasons for bad ones.
+        """
+        if len(raw) > MAX_RECORD_BYTES:
+            return None
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return None
+        meta = obj.get("eventMetadata") if type(obj) is dict else None
+        capture = obj.get("captureData") if type(obj) is dict else None
+        if type(meta) is not dict or type(capture) is not dict or not meta.get("eventId"):
+            return None
+        pieces = []
+        for name in CAPTURE_PARTS:
+            part = capture.get(name)
+            if part is None:
+                continue
+            data = part.get("data") if type(part) is dict else None
+            if type(data) is not str or part.get("encoding") != "CSV" or not data.strip():
+                return None
+            if name in self.builder.parts:
+                pieces.append((self.builder.parts.index(name), data))
+        if len(pieces) == 1:
+            text = pieces[0][1]
+        elif pieces:
+            text = ",".join(data for _, data in sorted(pieces))
+        else:
+            return None
+        if _NOT_PLAIN.search(text):
+            return None
+        row = text.split(",")
+        moment = parse_time(meta.get("inferenceTime"))
+        if moment is None or len(row) != len(self.features):
+            return None
+        return str(meta.get("inferenceId") or meta["eventId"]), moment.timestamp(), row
+
+    def _place_plain(
+        self, partition: int, offset: int, key: str, seconds: float, row: list[str],
+        rows_by_window: Counter[float],
+    ) -> str:  # fmt: skip
+        """:meth:`_place` for one positional row, without online detectors (the hot path)."""
+        pct = self.config.sampling_percentage
+        if pct < 100.0 and not is_sampled(key.encode(), pct):
+            self.counts.sampled_out += 1
+            return "sampled_out"
+        width = self.config.window_seconds
+        start = math.floor(seconds / width) * width
+        if start + width <= self.closed_until.get(partition, _NEVER):
+            self.counts.late += 1
+            return "late"
+        window = self.windows.get((partition, start))
+        if window is None:
+            profile = DatasetProfile(features=self.features, kinds=self.kinds)
+            window = self.windows[(partition, start)] = _OpenWindow(profile, start + width, offset)
+        window.columns.append(row)
+        window.records += 1
+        if offset > window.last_offset:
+            window.last_offset = offset
+        if seconds > self.max_event_seconds.get(partition, _NEVER):
+            self.max_event_seconds[partition] = seconds
+        counts = self.counts
+        counts.processed += 1
+        counts.rows += 1
+        rows_by_window[start] += 1
+        if len(window.columns) >= FLUSH_ROWS:
+            window.flush()
+        return "processed"
+
     def _route(
         self,
         record: CaptureRecord,
         partition: int,
         offset: int,
-        raw: bytes,
-        index: int,
         rows_by_window: Counter[float],
         alarms: list[OnlineViolation],
     ) -> str:
         if record.inference_time is None:
             msg = "missing_time"
             raise CaptureError(msg, "eventMetadata.inferenceTime is missing or not ISO-8601")
-        if not is_sampled(record.join_key.encode(), self.config.sampling_percentage):
+        seconds = record.inference_time.timestamp()
+        return self._place(
+            partition, offset, record.join_key, seconds, lambda: self._record_rows(record),
+            rows_by_window, alarms,
+        )  # fmt: skip
+
+    def _record_rows(self, record: CaptureRecord) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+        if self.preprocessor is not None:
+            rows = [self.builder.rows_from_mapping(r) for r in self.preprocessor.rows(record)]
+            return rows, []
+        return self._payload_rows(record)
+
+    def _place(
+        self,
+        partition: int,
+        offset: int,
+        key: str,
+        seconds: float,
+        make_rows: Callable[[], tuple[list[dict[str, Any]], list[list[Any]]]],
+        rows_by_window: Counter[float],
+        alarms: list[OnlineViolation],
+    ) -> str:
+        pct = self.config.sampling_percentage
+        if pct < 100.0 and not is_sampled(key.encode(), pct):
             self.counts.sampled_out += 1
             return "sampled_out"
-        seconds = record.inference_time.timestamp()
         start, end = window_bounds(seconds, self.config.window_seconds)
         if end <= self.closed_until.get(partition, float("-inf")):
             self.counts.late += 1
             return "late"
-        if self.preprocessor is not None:
-            named = [self.builder.rows_from_mapping(r) for r in self.preprocessor.rows(record)]
-            positional: list[list[Any]] = []
-        else:
-            named, positional = self._payload_rows(record)
+        named, positional = make_rows()
         if not named and not positional:
             self.counts.dropped += 1
             return "dropped"

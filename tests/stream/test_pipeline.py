@@ -171,3 +171,28 @@ def test_preprocessor_rows_and_errors(fake_clock, tmp_path):
         "premium"
     )
     assert outcome.rows_by_window == {T0: plans.count("basic")}
+
+
+def test_fast_csv_path_agrees_with_the_full_decoder(fake_clock):
+    from stream.codecs import RowBuilder, decode_capture
+
+    config = MonitorConfig(name="m", window_seconds=10.0)  # both capture parts: output first
+    features = ("score", *SCHEMA.features[:-1])  # the output column, then five inputs
+    row = SCHEMA.rows(random.Random(3), 1)[0][:-1]
+    record = capture_record("i-1", T0 + 1, row)
+    record["captureData"]["endpointOutput"] = {
+        "observedContentType": "text/csv", "mode": "OUTPUT", "data": "0.93", "encoding": "CSV"
+    }  # fmt: skip
+    raw = orjson.dumps(record)
+    from stream.baselines import DataQualityBaseline
+
+    baseline = DataQualityBaseline(BASELINE.statistics, BASELINE.constraints)
+    rt = MonitorRuntime(config, baseline, now=fake_clock)
+    rt.features = features
+    key, seconds, fast_row = rt._fast_csv(raw)
+    full = RowBuilder(features=features).rows(decode_capture(raw))
+    assert (key, seconds) == ("i-1", T0 + 1)
+    assert [dict(zip(features, fast_row, strict=True))] == full
+    quoted = orjson.loads(raw)
+    quoted["captureData"]["endpointInput"]["data"] = '"41",basic'
+    assert rt._fast_csv(orjson.dumps(quoted)) is None  # quoted CSV: the full decoder's job
