@@ -97,7 +97,7 @@ def wait_for(condition: Callable[[], Any], timeout_seconds: float, what: str) ->
         value = condition()
         if value:
             return value
-        time.sleep(0.25)
+        time.sleep(0.1)
     msg = f"timed out after {timeout_seconds} s waiting for {what}"
     raise AssertionError(msg)
 
