@@ -107,7 +107,9 @@ def read_json(bootstrap: str, topic: str) -> list[dict[str, Any]]:
     return [orjson.loads(m.value) for m in read_topic(bootstrap, topic)]
 
 
-def executions_until(bootstrap: str, topic: str, n: int, timeout_seconds: float) -> list[dict]:
+def executions_until(
+    bootstrap: str, topic: str, n: int, timeout_seconds: float
+) -> list[dict[str, Any]]:
     """Wait until ``topic`` holds at least ``n`` executions; return them by window start."""
     found = wait_for(
         lambda: (lambda docs: docs if len(docs) >= n else None)(read_json(bootstrap, topic)),
