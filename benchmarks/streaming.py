@@ -110,7 +110,7 @@ def _worker_rate(folder: Path, bootstrap: str, prefix: str, n: int, per_message:
         seconds = time.perf_counter() - first[1]
     finally:
         worker.stop()
-    return (n - first[0]) / seconds
+    return float((n - first[0]) / seconds)
 
 
 def _latencies(folder: Path, bootstrap: str) -> list[float]:
