@@ -99,22 +99,19 @@ class FeatureProfile:
 
     def _update_numbers_fast(self, values: Sequence[Any]) -> bool:
         """Whole-column numeric path; False when the column needs per-value handling."""
-        types = set(map(type, values))
-        if types == {str}:
-            joined = "\x00".join(values)
+        joined = _join_texts(values)
+        if joined is not None:
             if not vt.NUMERIC_COLUMN.fullmatch(joined):
                 return False
             arr = np.array(values, dtype=np.float64)
-            fractional = (
-                joined.count(".")
-                + joined.count("e")
-                + joined.count("E")
-                - len(vt.FRACTIONAL_WITH_EXPONENT.findall(joined))
-            )
+            fractional = joined.count(".")
+            exponents = joined.count("e") + joined.count("E")
+            if exponents:  # "1.5e3" has both marks but is one fractional value
+                fractional += exponents - len(vt.FRACTIONAL_WITH_EXPONENT.findall(joined))
             self.types.fractional += fractional
             self.types.integral += len(values) - fractional
             self._count_numbers_as_categories(values)
-        elif types and types <= {int, float}:
+        elif (types := set(map(type, values))) <= {int, float}:
             arr = np.array(values, dtype=np.float64)
             present = ~np.isnan(arr)
             n_present = int(present.sum())
@@ -160,10 +157,8 @@ class FeatureProfile:
 
     def _update_strings_fast(self, values: Sequence[Any]) -> bool:
         """Whole-column path for text that cannot look like a number, boolean or null."""
-        if set(map(type, values)) != {str}:
-            return False
-        joined = "\x00".join(values)
-        if _MAYBE_NOT_STRING.search(joined):
+        joined = _join_texts(values)
+        if joined is None or _MAYBE_NOT_STRING.search(joined):
             return False
         self.types.string += len(values)
         self.categories.update_many(values)
@@ -285,3 +280,11 @@ class FeatureProfile:
 
 # A value that is empty, starts like a number, or is exactly true/false needs classify().
 _MAYBE_NOT_STRING = re.compile(r"(?:^|\x00)(?:[-+ \d]|true(?:\x00|$)|false(?:\x00|$)|\x00|$)")
+
+
+def _join_texts(values: Sequence[Any]) -> str | None:
+    """The values joined by NUL when every one is a str, else None."""
+    try:
+        return "\x00".join(values)
+    except TypeError:
+        return None
