@@ -26,38 +26,31 @@ dropped`` (``dropped``: the preprocessor returned no rows).
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from detectors.quality.dataset_profile import DatasetProfile
 from stream.baselines import DataQualityBaseline
 from stream.codecs import (
-    CAPTURE_PARTS,
-    MAX_RECORD_BYTES,
     CaptureError,
     CaptureRecord,
     RowBuilder,
     decode_capture,
-    parse_time,
     payload_rows,
     split_records,
 )
 from stream.config import MonitorConfig
 from stream.online import OnlineDetectors, OnlineViolation
 from stream.partitioning import is_sampled
+from stream.plain_capture import PlainCsvBatch, PlainCsvDecoder
 from stream.preprocess import Preprocessor
 from stream.windows import WindowPartial, window_bounds
 
 FLUSH_ROWS = 5_000  # buffered rows that trigger a profile update
 _NEVER = float("-inf")
-_NOT_PLAIN = re.compile(r'["\r\n]')  # quoted or multi-line CSV: left to the full decoder
-_TIME_CACHE_SIZE = 100_000  # inferenceTime texts remembered
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +87,6 @@ class RecordCounts:
     dropped: int = 0
     rows: int = 0
     dead_letters: Counter[str] = field(default_factory=Counter)
-
-
-Rows = tuple[list[dict[str, Any]], list[list[Any]]]  # named rows, positional rows
-
-
-def _given(named: list[dict[str, Any]], positional: list[list[Any]]) -> Callable[[], Rows]:
-    return lambda: (named, positional)
 
 
 class _OpenWindow:
@@ -188,8 +174,7 @@ class MonitorRuntime:
         self.max_event_seconds: dict[int, float] = {}
         self.closed_until: dict[int, float] = {}
         self.last_seen: dict[int, float] = {}  # partition → wall-clock seconds of last message
-        self.batch_fast_path = True  # whole-message decoding of plain CSV messages
-        self._time_cache: dict[str, float] = {}  # inferenceTime text → POSIX seconds
+        self.plain = PlainCsvDecoder(parts=self.builder.parts, width=len(self.features))
 
     def watermark(self, partition: int) -> float | None:
         """Largest event time seen in ``partition`` minus the allowed lateness."""
@@ -219,26 +204,15 @@ class MonitorRuntime:
         alarms: list[OnlineViolation] = []
         late = 0
         records = split_records(message)
-        if self.batch_fast_path and self.preprocessor is None and not self.online.enabled:
-            plain = self._plain_batch(records)
-            if plain is not None:
-                self.counts.consumed += len(records)
-                late = self._place_batch(partition, offset, *plain, rows_by_window)
-                return BatchOutcome(dict(rows_by_window), (), late, ())
+        plain = self.plain.decode(records) if self.preprocessor is None else None
+        if plain is not None:
+            self.counts.consumed += len(records)
+            late = self._place_batch(partition, offset, plain, rows_by_window, alarms)
+            return BatchOutcome(dict(rows_by_window), (), late, tuple(alarms))
         for index, raw in enumerate(records):
             self.counts.consumed += 1
             try:
-                fast = None if self.preprocessor is not None else self._fast_csv(raw)
-                if fast is not None and not self.online.enabled:
-                    start = self._place_plain(partition, offset, *fast, rows_by_window)
-                elif fast is not None:
-                    key, seconds, row = fast
-                    start = self._place(partition, offset, key, seconds, _given([], [row]),
-                                        rows_by_window, alarms)  # fmt: skip
-                else:
-                    start = self._route(
-                        decode_capture(raw), partition, offset, rows_by_window, alarms
-                    )
+                start = self._route(decode_capture(raw), partition, offset, rows_by_window, alarms)
             except CaptureError as error:
                 self.counts.dead_letters[error.reason] += 1
                 dead.append(
@@ -251,79 +225,18 @@ class MonitorRuntime:
                 late += 1
         return BatchOutcome(dict(rows_by_window), tuple(dead), late, tuple(alarms))
 
-    def _plain_batch(self, records: list[bytes]) -> tuple[list[str], list[float], list[str]] | None:
-        """Keys, event times and fields (row after row) of a message of plain CSV records.
-
-        None sends the message down the per-record path.
-
-        The whole message is decoded in one orjson call and read column-wise. Any record
-        that is not plain (bad JSON, a missing field, another encoding, quotes or line
-        breaks, a row of another width, a bad time) sends the whole message down the
-        per-record path, which gives that record its dead-letter reason.
-        """
-        if not records or max(map(len, records)) > MAX_RECORD_BYTES:
-            return None
-        try:
-            objs = orjson.loads(b"[" + b",".join(records) + b"]")
-        except orjson.JSONDecodeError:
-            return None
-        try:
-            metas = [o["eventMetadata"] for o in objs]
-            event_ids = [m["eventId"] for m in metas]
-            keys = [m.get("inferenceId") or e for m, e in zip(metas, event_ids, strict=True)]
-            times = [m["inferenceTime"] for m in metas]
-            texts = None
-            for name in self.builder.parts:
-                parts = [o["captureData"][name] for o in objs]
-                if {p["encoding"] for p in parts} != {"CSV"}:
-                    return None
-                data = [p["data"] for p in parts]
-                texts = (
-                    data
-                    if texts is None
-                    else [f"{a},{b}" for a, b in zip(texts, data, strict=True)]
-                )
-        except (KeyError, TypeError):
-            return None
-        if texts is None or {*map(type, keys), *map(type, texts), *map(type, times)} != {str}:
-            return None
-        if not all(event_ids) or _NOT_PLAIN.search("\x00".join(texts)):
-            return None
-        commas = [text.count(",") for text in texts]
-        if min(commas) != len(self.features) - 1 or max(commas) != len(self.features) - 1:
-            return None
-        seconds = self._event_seconds(times)
-        return None if seconds is None else (keys, seconds, ",".join(texts).split(","))
-
-    def _event_seconds(self, times: list[str]) -> list[float] | None:
-        """POSIX seconds of ``inferenceTime`` texts, through a bounded cache.
-
-        Second precision makes most records of a message share their text.
-        """
-        cache = self._time_cache
-        if len(cache) > _TIME_CACHE_SIZE:
-            cache.clear()
-        out = []
-        for text in times:
-            seconds = cache.get(text)
-            if seconds is None:
-                moment = parse_time(text)
-                if moment is None:
-                    return None
-                seconds = cache[text] = moment.timestamp()
-            out.append(seconds)
-        return out
-
     def _place_batch(
-        self, partition: int, offset: int, keys: list[str], seconds: list[float],
-        fields: list[str], rows_by_window: Counter[float],
-    ) -> int:  # fmt: skip
-        """Place a plain message's rows (``fields`` row after row) in their windows.
-
-        Returns how many were late.
-        """
+        self,
+        partition: int,
+        offset: int,
+        batch: PlainCsvBatch,
+        rows_by_window: Counter[float],
+        alarms: list[OnlineViolation],
+    ) -> int:
+        """Place a plain message's rows in their windows; return how many were late."""
         counts = self.counts
         width = len(self.features)
+        keys, seconds, fields = batch
         pct = self.config.sampling_percentage
         if pct < 100.0:
             kept = [i for i, key in enumerate(keys) if is_sampled(key.encode(), pct)]
@@ -331,22 +244,18 @@ class MonitorRuntime:
             if not kept:
                 return 0
             seconds = [seconds[i] for i in kept]
-            fields = [f for i in kept for f in fields[i * width : (i + 1) * width]]
+            fields = _rows_of(fields, kept, width)
         window_seconds = self.config.window_seconds
         starts = [math.floor(s / window_seconds) * window_seconds for s in seconds]
         distinct = sorted(set(starts))
         closed = self.closed_until.get(partition, _NEVER)
-        late = 0
+        late_starts = {start for start in distinct if start + window_seconds <= closed}
         for start in distinct:
-            if len(distinct) == 1:
-                chunk, n = fields, len(starts)
-            else:
-                picked = [i for i, s in enumerate(starts) if s == start]
-                chunk = [f for i in picked for f in fields[i * width : (i + 1) * width]]
-                n = len(picked)
-            if start + window_seconds <= closed:
-                late += n
+            if start in late_starts:
                 continue
+            picked = None if len(distinct) == 1 else [i for i, s in enumerate(starts) if s == start]
+            chunk = fields if picked is None else _rows_of(fields, picked, width)
+            n = len(starts) if picked is None else len(picked)
             window = self.windows.get((partition, start))
             if window is None:
                 profile = DatasetProfile(features=self.features, kinds=self.kinds)
@@ -360,86 +269,18 @@ class MonitorRuntime:
             rows_by_window[start] += n
             if window.pending >= FLUSH_ROWS:
                 window.flush()
+        late = sum(1 for s in starts if s in late_starts)
+        if self.online.enabled:
+            placed = [i for i, s in enumerate(starts) if s not in late_starts]
+            rows = [fields[i * width : (i + 1) * width] for i in placed]
+            alarms.extend(self.online.update(partition, [], rows, self.now()))
         latest = max(seconds)
         if latest > self.max_event_seconds.get(partition, _NEVER):
             self.max_event_seconds[partition] = latest
-        placed = len(starts) - late
         counts.late += late
-        counts.processed += placed
-        counts.rows += placed
+        counts.processed += len(starts) - late
+        counts.rows += len(starts) - late
         return late
-
-    def _fast_csv(self, raw: bytes) -> tuple[str, float, list[str]] | None:
-        """Join key, event time and row of a plain one-row CSV record; None: full decoder.
-
-        Taken only when nothing could fail: the full decoder (:func:`decode_capture`) and
-        :class:`RowBuilder` handle every other record, with their reasons for bad ones.
-        """
-        if len(raw) > MAX_RECORD_BYTES:
-            return None
-        try:
-            obj = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return None
-        meta = obj.get("eventMetadata") if type(obj) is dict else None
-        capture = obj.get("captureData") if type(obj) is dict else None
-        if type(meta) is not dict or type(capture) is not dict or not meta.get("eventId"):
-            return None
-        pieces = []
-        for name in CAPTURE_PARTS:
-            part = capture.get(name)
-            if part is None:
-                continue
-            data = part.get("data") if type(part) is dict else None
-            if type(data) is not str or part.get("encoding") != "CSV" or not data.strip():
-                return None
-            if name in self.builder.parts:
-                pieces.append((self.builder.parts.index(name), data))
-        if len(pieces) == 1:
-            text = pieces[0][1]
-        elif pieces:
-            text = ",".join(data for _, data in sorted(pieces))
-        else:
-            return None
-        if _NOT_PLAIN.search(text):
-            return None
-        row = text.split(",")
-        moment = parse_time(meta.get("inferenceTime"))
-        if moment is None or len(row) != len(self.features):
-            return None
-        return str(meta.get("inferenceId") or meta["eventId"]), moment.timestamp(), row
-
-    def _place_plain(
-        self, partition: int, offset: int, key: str, seconds: float, row: list[str],
-        rows_by_window: Counter[float],
-    ) -> str:  # fmt: skip
-        """:meth:`_place` for one positional row, without online detectors (the hot path)."""
-        pct = self.config.sampling_percentage
-        if pct < 100.0 and not is_sampled(key.encode(), pct):
-            self.counts.sampled_out += 1
-            return "sampled_out"
-        width = self.config.window_seconds
-        start = math.floor(seconds / width) * width
-        if start + width <= self.closed_until.get(partition, _NEVER):
-            self.counts.late += 1
-            return "late"
-        window = self.windows.get((partition, start))
-        if window is None:
-            profile = DatasetProfile(features=self.features, kinds=self.kinds)
-            window = self.windows[(partition, start)] = _OpenWindow(profile, start + width, offset)
-        window.columns.append(row)
-        window.records += 1
-        if offset > window.last_offset:
-            window.last_offset = offset
-        if seconds > self.max_event_seconds.get(partition, _NEVER):
-            self.max_event_seconds[partition] = seconds
-        counts = self.counts
-        counts.processed += 1
-        counts.rows += 1
-        rows_by_window[start] += 1
-        if len(window.columns) >= FLUSH_ROWS:
-            window.flush()
-        return "processed"
 
     def _route(
         self,
@@ -579,3 +420,8 @@ class MonitorRuntime:
             for partition in partitions:
                 state.pop(partition, None)
         return len(keys)
+
+
+def _rows_of(fields: list[str], picked: list[int], width: int) -> list[str]:
+    """The fields of the picked rows, row after row."""
+    return [f for i in picked for f in fields[i * width : (i + 1) * width]]

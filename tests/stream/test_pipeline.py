@@ -173,29 +173,31 @@ def test_preprocessor_rows_and_errors(fake_clock, tmp_path):
     assert outcome.rows_by_window == {T0: plans.count("basic")}
 
 
-def test_fast_csv_path_agrees_with_the_full_decoder(fake_clock):
+def test_plain_decoder_agrees_with_the_full_decoder():
     from stream.codecs import RowBuilder, decode_capture
+    from stream.plain_capture import PlainCsvDecoder
 
-    config = MonitorConfig(name="m", window_seconds=10.0)  # both capture parts: output first
     features = ("score", *SCHEMA.features[:-1])  # the output column, then five inputs
-    row = SCHEMA.rows(random.Random(3), 1)[0][:-1]
-    record = capture_record("i-1", T0 + 1, row)
-    record["captureData"]["endpointOutput"] = {
-        "observedContentType": "text/csv", "mode": "OUTPUT", "data": "0.93", "encoding": "CSV"
-    }  # fmt: skip
-    raw = orjson.dumps(record)
-    from stream.baselines import DataQualityBaseline
-
-    baseline = DataQualityBaseline(BASELINE.statistics, BASELINE.constraints)
-    rt = MonitorRuntime(config, baseline, now=fake_clock)
-    rt.features = features
-    key, seconds, fast_row = rt._fast_csv(raw)
-    full = RowBuilder(features=features).rows(decode_capture(raw))
-    assert (key, seconds) == ("i-1", T0 + 1)
-    assert [dict(zip(features, fast_row, strict=True))] == full
-    quoted = orjson.loads(raw)
+    rows = SCHEMA.rows(random.Random(3), 3)
+    records = []
+    for k, row in enumerate(rows):
+        record = capture_record(f"i-{k}", T0 + k, row[:-1])
+        record["captureData"]["endpointOutput"] = {
+            "observedContentType": "text/csv", "mode": "OUTPUT", "data": f"0.9{k}",
+            "encoding": "CSV",
+        }  # fmt: skip
+        records.append(orjson.dumps(record))
+    builder = RowBuilder(features=features)  # both capture parts: output first
+    decoder = PlainCsvDecoder(parts=builder.parts, width=len(features))
+    keys, seconds, fields = decoder.decode(records)
+    full = [row for raw in records for row in builder.rows(decode_capture(raw))]
+    assert (keys, seconds) == (["i-0", "i-1", "i-2"], [T0, T0 + 1, T0 + 2])
+    width = len(features)
+    plain_rows = [fields[i * width : (i + 1) * width] for i in range(len(records))]
+    assert [dict(zip(features, r, strict=True)) for r in plain_rows] == full
+    quoted = orjson.loads(records[1])
     quoted["captureData"]["endpointInput"]["data"] = '"41",basic'
-    assert rt._fast_csv(orjson.dumps(quoted)) is None  # quoted CSV: the full decoder's job
+    assert decoder.decode([records[0], orjson.dumps(quoted)]) is None  # the full decoder's job
 
 
 @pytest.mark.parametrize("sampling", [100.0, 60.0])
@@ -212,8 +214,8 @@ def test_whole_message_path_equals_the_per_record_path(fake_clock, sampling):
     messages = [batch(records[i : i + 50]) for i in range(0, len(records), 50)]
     fast = runtime(fake_clock, sampling_percentage=sampling)
     slow = runtime(fake_clock, sampling_percentage=sampling)
-    slow.batch_fast_path = False
-    assert all(fast._plain_batch(m.split(b"\n")) is not None for m in messages)
+    slow.plain.decode = lambda records: None  # record by record, through the full decoder
+    assert all(fast.plain.decode(m.split(b"\n")) is not None for m in messages)
     partials = {}
     for rt in (fast, slow):
         outcomes = []
