@@ -107,13 +107,26 @@ def read_json(bootstrap: str, topic: str) -> list[dict[str, Any]]:
     return [orjson.loads(m.value) for m in read_topic(bootstrap, topic)]
 
 
-def executions_until(
-    bootstrap: str, topic: str, n: int, timeout_seconds: float
+def latest_by_window(
+    bootstrap: str, topic: str, n_windows: int, timeout_seconds: float
 ) -> list[dict[str, Any]]:
-    """Wait until ``topic`` holds at least ``n`` executions; return them by window start."""
-    found = wait_for(
-        lambda: (lambda docs: docs if len(docs) >= n else None)(read_json(bootstrap, topic)),
-        timeout_seconds,
-        f"{n} executions on {topic}",
-    )
-    return sorted(found, key=lambda d: d["window_start"])
+    """Wait until ``topic`` has messages for ``n_windows`` windows; the latest of each.
+
+    Under load the aggregator's idle timeout can finalise a window before a slow
+    partition's partial arrives; the window is then sent again with a higher ``revision``.
+    Counting messages would take that revision for another window.
+    """
+
+    def latest() -> list[dict[str, Any]] | None:
+        best: dict[str, dict[str, Any]] = {}
+        for doc in read_json(bootstrap, topic):
+            seen = best.get(doc["window_start"])
+            if seen is None or doc["revision"] > seen["revision"]:
+                best[doc["window_start"]] = doc
+        return (
+            sorted(best.values(), key=lambda d: d["window_start"])
+            if len(best) >= n_windows
+            else None
+        )
+
+    return wait_for(latest, timeout_seconds, f"{n_windows} windows on {topic}")
