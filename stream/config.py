@@ -112,14 +112,11 @@ class MetricsConfig:
 class WorkerConfig:
     """Worker process behaviour (``[worker]``)."""
 
-    snapshot_interval_seconds: float = 10.0  # env DRIFTLINE_WORKER_SNAPSHOT_INTERVAL_SECONDS
-    max_batch_records: int = 1000  # env DRIFTLINE_WORKER_MAX_BATCH_RECORDS
     shutdown_timeout_seconds: float = 10.0  # env DRIFTLINE_WORKER_SHUTDOWN_TIMEOUT_SECONDS
 
     def __post_init__(self) -> None:
-        for key in ("snapshot_interval_seconds", "max_batch_records", "shutdown_timeout_seconds"):
-            value = getattr(self, key)
-            _check(value > 0, f"worker.{key} must be > 0, got {value}")
+        value = self.shutdown_timeout_seconds
+        _check(value > 0, f"worker.shutdown_timeout_seconds must be > 0, got {value}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,8 +26,6 @@ port = 9200
 host = "0.0.0.0"
 
 [worker]
-snapshot_interval_seconds = 5
-max_batch_records = 500
 shutdown_timeout_seconds = 3.5
 
 [[monitor]]
@@ -70,7 +68,7 @@ def test_defaults_without_file() -> None:
     assert config.kafka.uses_embedded_broker
     assert (config.kafka.topic_prefix, config.kafka.partitions) == ("driftline", 4)
     assert (config.metrics.host, config.metrics.port) == ("127.0.0.1", 9108)
-    assert config.worker.snapshot_interval_seconds == 10.0
+    assert config.worker.shutdown_timeout_seconds == 10.0
     assert config.monitors == ()
 
 
@@ -104,7 +102,7 @@ def test_env_overrides_every_kind_of_field(config_file: Path) -> None:
         "DRIFTLINE_KAFKA_BOOTSTRAP_SERVERS": "",
         "DRIFTLINE_KAFKA_SASL_MECHANISM": "",
         "DRIFTLINE_METRICS_PORT": "9999",
-        "DRIFTLINE_WORKER_SNAPSHOT_INTERVAL_SECONDS": "0.5",
+        "DRIFTLINE_WORKER_SHUTDOWN_TIMEOUT_SECONDS": "0.5",
         "DRIFTLINE_MONITOR_CREDIT_MODEL_WINDOW_SECONDS": "300",
         "DRIFTLINE_MONITOR_CREDIT_MODEL_ONLINE_DETECTORS": "adwin, page_hinkley",
         "DRIFTLINE_MONITOR_CREDIT_MODEL_MATCH_VARIANT": "Canary",
@@ -118,7 +116,7 @@ def test_env_overrides_every_kind_of_field(config_file: Path) -> None:
     assert config.kafka.uses_embedded_broker
     assert config.kafka.sasl_mechanism is None
     assert config.metrics.port == 9999
-    assert config.worker.snapshot_interval_seconds == 0.5
+    assert config.worker.shutdown_timeout_seconds == 0.5
     credit = config.monitor("credit-model")
     assert credit.window_seconds == 300.0
     assert credit.online_detectors == ("adwin", "page_hinkley")
@@ -170,7 +168,7 @@ def test_client_kwargs_for_kafka_python(config_file: Path) -> None:
         ("[metrics]\nport = true\n", {}, "metrics.port in .* must be an integer, got True"),
         ('[kafka]\nsecurity_protocol = "TLS"\n', {}, "security_protocol must be one of"),
         ('[kafka]\ntopic_prefix = "a b"\n', {}, "topic_prefix must match"),
-        ("[worker]\nmax_batch_records = 0\n", {}, "worker.max_batch_records must be > 0"),
+        ("[worker]\nshutdown_timeout_seconds = 0\n", {}, "shutdown_timeout_seconds must be > 0"),
         ("", {"DRIFTLINE_KAFKA_PARTITIONS": "four"}, "DRIFTLINE_KAFKA_PARTITIONS must be an int"),
         ("", {"DRIFTLINE_KAFKA_PARTITION": "4"}, "unknown environment variable DRIFTLINE_KAFKA_PA"),
         ('[[monitor]]\nname = "m"\n[[monitor]]\nname = "m"\n', {}, "monitor names must be unique"),
