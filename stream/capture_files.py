@@ -22,6 +22,26 @@ def find_capture_files(path: Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(path).as_posix())
 
 
+def layout_routing(file: Path) -> dict[str, str]:
+    """``{"endpoint", "variant"}`` from a file in SageMaker's capture layout, else ``{}``.
+
+    Examples
+    --------
+    >>> layout_routing(Path("s3/credit-endpoint/AllTraffic/2024/03/05/14/55-000-1.jsonl"))
+    {'endpoint': 'credit-endpoint', 'variant': 'AllTraffic'}
+    >>> layout_routing(Path("captures/today.jsonl"))
+    {}
+    """
+    parts = file.parent.parts
+    if len(parts) < 6:
+        return {}
+    *_, endpoint, variant, year, month, day, hour = parts
+    widths = [(year, 4), (month, 2), (day, 2), (hour, 2)]
+    if not all(len(text) == width and text.isdigit() for text, width in widths):
+        return {}
+    return {"endpoint": endpoint, "variant": variant}
+
+
 def iter_capture_lines(files: list[Path]) -> Iterator[tuple[bytes, int]]:
     """Yield ``(stripped line, bytes read)`` for every line of ``files``; blank lines as ``b""``.
 

@@ -4,6 +4,9 @@ faust pays per *message*, so records travel as JSON-Lines batches (``records_per
 message). A batch holds only records whose inferenceId (falling back to eventId) hashes, with
 Kafka's murmur2 partitioner, to the partition it is sent to; labels keyed by the same id land
 in that partition too, so the label join stays local to one worker.
+
+Routing headers (``endpoint``, ``variant``, ``model``: what a monitor's ``match`` compares)
+go on every message; records sent with different headers never share a message.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from stream.partitioning import is_sampled, partition_for_key
 log = logging.getLogger("driftline.capture_producer")
 
 Record = Mapping[str, Any] | bytes
+Headers = tuple[tuple[str, bytes], ...]  # kafka-python's message header shape
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,10 @@ class CaptureProducer:
     linger_seconds
         A batch is sent at the latest this long after its first record arrived (by a
         background thread); 0 sends what is buffered at the end of every send call.
+    headers
+        Kafka headers put on every message, e.g. ``{"endpoint": "credit-endpoint",
+        "variant": "AllTraffic"}`` for monitors that ``match`` on them; ``send`` and
+        ``send_many`` can override them per call.
     client_kwargs
         Further kafka-python ``KafkaProducer`` arguments (security settings).
 
@@ -96,6 +104,7 @@ class CaptureProducer:
         sampling_percentage: float = 100.0,
         records_per_message: int = 100,
         linger_seconds: float = 0.5,
+        headers: Mapping[str, str] | None = None,
         client_kwargs: Mapping[str, Any] | None = None,
     ) -> None:
         if not 0.0 <= sampling_percentage <= 100.0:
@@ -113,6 +122,7 @@ class CaptureProducer:
         self.sampling_percentage = sampling_percentage
         self.records_per_message = records_per_message
         self.linger_seconds = linger_seconds
+        self.headers = _encode_headers(headers)
         self._producer = KafkaProducer(
             bootstrap_servers=bootstrap_servers, linger_ms=5, **dict(client_kwargs or {})
         )
@@ -125,8 +135,9 @@ class CaptureProducer:
         self._lock = threading.RLock()
         self._failure_lock = threading.Lock()  # taken by kafka-python's sender thread
         self._messages_failed = 0
-        self._buffers: dict[int, list[tuple[bytes | None, bytes]]] = {}
-        self._started_at: dict[int, float] = {}
+        # one buffer per (partition, headers): a message has one partition and one routing
+        self._buffers: dict[tuple[int, Headers], list[tuple[bytes | None, bytes]]] = {}
+        self._started_at: dict[tuple[int, Headers], float] = {}
         self._counts = dict.fromkeys(CaptureCounts.__dataclass_fields__, 0)
         self._closed = threading.Event()
         self._linger_thread: threading.Thread | None = None
@@ -142,16 +153,20 @@ class CaptureProducer:
         with self._lock, self._failure_lock:
             return CaptureCounts(**{**self._counts, "messages_failed": self._messages_failed})
 
-    def send(self, record: Record) -> bool:
+    def send(self, record: Record, headers: Mapping[str, str] | None = None) -> bool:
         """Buffer one record (a dict or its JSON bytes); return whether sampling kept it."""
-        return self.send_many([record]) == 1
+        return self.send_many([record], headers) == 1
 
-    def send_many(self, records: Iterable[Record]) -> int:
-        """Buffer many records; return how many sampling kept."""
+    def send_many(self, records: Iterable[Record], headers: Mapping[str, str] | None = None) -> int:
+        """Buffer many records; return how many sampling kept.
+
+        ``headers`` replace the producer's headers for these records.
+        """
+        routing = self.headers if headers is None else _encode_headers(headers)
         kept = 0
         with self._lock:
             for record in records:
-                kept += self._add(record)
+                kept += self._add(record, routing)
             if self.linger_seconds == 0:
                 self._send_buffers(list(self._buffers))
         return kept
@@ -178,7 +193,7 @@ class CaptureProducer:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _add(self, record: Record) -> int:
+    def _add(self, record: Record, routing: Headers) -> int:
         self._counts["records_offered"] += 1
         key, line = record_key(record)
         if key is None:
@@ -187,24 +202,29 @@ class CaptureProducer:
         if not is_sampled(decision_key, self.sampling_percentage):
             self._counts["records_sampled_out"] += 1
             return 0
-        partition = partition_for_key(decision_key, self.partitions)
-        buffer = self._buffers.setdefault(partition, [])
+        target = (partition_for_key(decision_key, self.partitions), routing)
+        buffer = self._buffers.setdefault(target, [])
         if not buffer:
-            self._started_at[partition] = time.monotonic()
+            self._started_at[target] = time.monotonic()
         buffer.append((key, line))
         if len(buffer) >= self.records_per_message:
-            self._send_buffers([partition])
+            self._send_buffers([target])
         return 1
 
-    def _send_buffers(self, partitions: list[int]) -> None:
-        for partition in partitions:
-            batch = self._buffers.pop(partition, [])
-            self._started_at.pop(partition, None)
+    def _send_buffers(self, targets: list[tuple[int, Headers]]) -> None:
+        for target in targets:
+            batch = self._buffers.pop(target, [])
+            self._started_at.pop(target, None)
             if not batch:
                 continue
+            partition, routing = target
             value = b"\n".join(line for _, line in batch)
             future = self._producer.send(
-                self.topic, value=value, key=batch[0][0], partition=partition
+                self.topic,
+                value=value,
+                key=batch[0][0],
+                partition=partition,
+                headers=list(routing) or None,
             )
             future.add_errback(self._on_failure)
             self._counts["records_sent"] += len(batch)
@@ -220,8 +240,17 @@ class CaptureProducer:
         while not self._closed.wait(tick):
             due = time.monotonic() - self.linger_seconds
             with self._lock:
-                old = [p for p, started in self._started_at.items() if started <= due]
+                old = [t for t, started in self._started_at.items() if started <= due]
                 self._send_buffers(old)
+
+
+def _encode_headers(headers: Mapping[str, str] | None) -> Headers:
+    """Headers in a fixed order, values UTF-8 encoded.
+
+    >>> _encode_headers({"variant": "AllTraffic", "endpoint": "credit"})
+    (('endpoint', b'credit'), ('variant', b'AllTraffic'))
+    """
+    return tuple((name, value.encode("utf-8")) for name, value in sorted((headers or {}).items()))
 
 
 __all__ = ["CaptureCounts", "CaptureProducer", "record_key"]

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from stream.capture_files import find_capture_files, iter_capture_lines
+from stream.capture_files import find_capture_files, iter_capture_lines, layout_routing
 from stream.config import ConfigError, DriftlineConfig, load_config
 from stream.topics import TopicError, TopicNames, ensure_topics_sync
 
@@ -92,13 +92,22 @@ def _connect(config_path: Path | None) -> tuple[DriftlineConfig, TopicNames]:
     show_default=True,
     help="Capture records batched into one JSON-Lines message.",
 )
+@click.option("--endpoint", help="Routing header for every message (default: from the layout).")
+@click.option("--variant", help="Routing header for every message (default: from the layout).")
 def replay(
-    path: Path, config_path: Path | None, rate: float | None, records_per_message: int
+    path: Path,
+    config_path: Path | None,
+    rate: float | None,
+    records_per_message: int,
+    endpoint: str | None,
+    variant: str | None,
 ) -> None:
     """Send SageMaker capture files (a .jsonl file or a folder of them) to the capture topic.
 
     A folder is searched recursively (endpoint/variant/yyyy/mm/dd/hh layout) and its files are
-    sent in lexical, i.e. chronological, order. Lines that are not JSON objects are sent too (the
+    sent in lexical, i.e. chronological, order. Messages carry ``endpoint`` and ``variant``
+    headers, for monitors that ``match`` on them, taken from each file's place in that layout
+    unless --endpoint/--variant are given. Lines that are not JSON objects are sent too (the
     worker dead-letters them) and counted here.
     """
     from stream.capture_producer import CaptureProducer
@@ -123,17 +132,21 @@ def replay(
     )
     with producer, progress:
         task = progress.add_task("replay", total=sum(f.stat().st_size for f in files))
-        for line, size in iter_capture_lines(files):
-            progress.advance(task, size)
-            if not line:
-                continue
-            records += 1
-            malformed += not _is_json_object(line)
-            producer.send(line)
-            if rate is not None:
-                ahead_seconds = records / rate - (time.monotonic() - started)
-                if ahead_seconds > 0:
-                    time.sleep(ahead_seconds)
+        for file in files:
+            routing = layout_routing(file)
+            routing.update({"endpoint": endpoint} if endpoint else {})
+            routing.update({"variant": variant} if variant else {})
+            for line, size in iter_capture_lines([file]):
+                progress.advance(task, size)
+                if not line:
+                    continue
+                records += 1
+                malformed += not _is_json_object(line)
+                producer.send(line, routing)
+                if rate is not None:
+                    ahead_seconds = records / rate - (time.monotonic() - started)
+                    if ahead_seconds > 0:
+                        time.sleep(ahead_seconds)
     counts = producer.counts
     elapsed = time.monotonic() - started
     click.echo(

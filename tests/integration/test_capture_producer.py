@@ -110,6 +110,36 @@ def test_sampling_keeps_the_same_records_on_every_run(
     assert abs(len(runs[0]) - 600) < 5 * 20.5
 
 
+def test_routing_headers_go_on_every_message_and_never_mix(
+    kafka_bootstrap: str, capture_topic: str
+) -> None:
+    producer = CaptureProducer(
+        bootstrap_servers=kafka_bootstrap,
+        topic=capture_topic,
+        linger_seconds=0,
+        headers={"endpoint": "credit", "variant": "AllTraffic"},
+    )
+    with producer:
+        producer.send_many(capture_record(f"a-{i}", f"ea-{i}") for i in range(50))
+        producer.send_many(
+            (capture_record(f"c-{i}", f"ec-{i}") for i in range(50)),
+            headers={"endpoint": "credit", "variant": "Canary"},
+        )
+    by_variant: dict[bytes, set[str]] = {}
+    for message in read_topic(kafka_bootstrap, capture_topic, producer.counts.messages_sent):
+        headers = dict(message.headers)
+        assert headers["endpoint"] == b"credit"
+        ids = {
+            orjson.loads(line)["eventMetadata"]["inferenceId"]
+            for line in message.value.split(b"\n")
+        }
+        by_variant.setdefault(headers["variant"], set()).update(ids)
+    assert by_variant == {
+        b"AllTraffic": {f"a-{i}" for i in range(50)},
+        b"Canary": {f"c-{i}" for i in range(50)},
+    }
+
+
 def test_linger_sends_a_lone_record_without_flush(kafka_bootstrap: str, capture_topic: str) -> None:
     producer = CaptureProducer(
         bootstrap_servers=kafka_bootstrap, topic=capture_topic, linger_seconds=0.2

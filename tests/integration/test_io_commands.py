@@ -71,6 +71,8 @@ def test_replay_sends_every_line_of_a_capture_folder(
     received = [line.decode() for m in messages for line in m.value.split(b"\n")]
     assert sorted(received) == sorted(expected)
     assert {m.partition for m in messages} == {0, 1, 2}  # topic created with 3 partitions
+    routing = {tuple(m.headers) for m in messages}  # from the endpoint/variant/yyyy/… layout
+    assert routing == {(("endpoint", b"credit-endpoint"), ("variant", b"AllTraffic"))}
 
 
 def test_commands_refuse_to_run_without_a_broker(tmp_path: Path) -> None:

@@ -186,3 +186,22 @@ def assert_same_statistics(a, b):
         assert a == pytest.approx(b, rel=1e-12, abs=1e-9)
     else:
         assert a == b
+
+
+def test_a_monitor_with_match_takes_only_its_variant(tmp_path, kafka_bootstrap):
+    names, config = start(tmp_path, kafka_bootstrap, "route")
+    with config.open("a") as toml:
+        toml.write('match = { endpoint = "credit", variant = "Canary" }\n')
+    worker = WorkerProcess(config, tmp_path / "worker.log")
+    rows = SCHEMA.rows(random.Random(3), 500)
+    records = [capture_record(f"r{k}", T0 + k * 0.01, row) for k, row in enumerate(rows)]
+    try:
+        wait_for(lambda: worker.assigned() == 4, 30, "the worker to own 4 partitions")
+        with CaptureProducer(bootstrap_servers=kafka_bootstrap, topic=names.capture) as out:
+            out.send_many(records[:300], headers={"endpoint": "credit", "variant": "AllTraffic"})
+            out.send_many(records[300:], headers={"endpoint": "credit", "variant": "Canary"})
+            out.send_many(records[:10])  # no headers: matches no routed monitor
+        (execution,) = latest_by_window(kafka_bootstrap, names.executions, 1, 30)
+    finally:
+        worker.stop()
+    assert execution["row_count"] == execution["record_count"] == 200
