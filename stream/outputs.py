@@ -16,8 +16,8 @@ from typing import Any
 
 from detectors.quality.statistics_json import statistics_to_json
 from stream.aggregator import WindowResult
+from stream.capture_outcomes import DeadLetter
 from stream.online import OnlineViolation
-from stream.pipeline import DeadLetter
 from stream.windows import SCHEMA_VERSION, iso_utc
 
 DEAD_LETTER_RAW_BYTES = 65_536  # raw bytes kept in a dead letter (an oversized record is cut)

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from detectors.quality.dataset_profile import DatasetProfile
 from stream.baselines import DataQualityBaseline
+from stream.capture_outcomes import BatchOutcome, DeadLetter, RecordCounts
 from stream.codecs import (
     CaptureError,
     CaptureRecord,
@@ -44,6 +44,7 @@ from stream.codecs import (
 )
 from stream.config import MonitorConfig
 from stream.online import OnlineDetectors, OnlineViolation
+from stream.open_window import OpenWindow, rows_of
 from stream.partitioning import is_sampled
 from stream.plain_capture import PlainCsvBatch, PlainCsvDecoder
 from stream.preprocess import Preprocessor
@@ -51,86 +52,6 @@ from stream.windows import WindowPartial, window_bounds
 
 FLUSH_ROWS = 5_000  # buffered rows that trigger a profile update
 _NEVER = float("-inf")
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    """A capture record that cannot be used, with where it came from and why."""
-
-    monitor: str
-    partition: int
-    offset: int
-    record_index: int  # position of the record inside its (JSON-Lines) message
-    reason: str
-    message: str
-    raw: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class BatchOutcome:
-    """What one message did: rows per window start, dead letters, late events, alarms."""
-
-    rows_by_window: dict[float, int]
-    dead_letters: tuple[DeadLetter, ...]
-    late: int
-    online_violations: tuple[OnlineViolation, ...] = ()
-
-
-@dataclass
-class RecordCounts:
-    """Running totals of one monitor's records (the Prometheus counters read these)."""
-
-    consumed: int = 0
-    processed: int = 0
-    late: int = 0
-    sampled_out: int = 0
-    dropped: int = 0
-    rows: int = 0
-    dead_letters: Counter[str] = field(default_factory=Counter)
-
-
-class _OpenWindow:
-    """A window open in one partition: its profile plus buffered rows and offsets."""
-
-    __slots__ = (
-        "columns", "end", "first_offset", "flat", "flat_rows", "last_offset", "profile",
-        "records", "rows",
-    )  # fmt: skip
-
-    def __init__(self, profile: DatasetProfile, end: float, offset: int) -> None:
-        self.profile = profile
-        self.end = end
-        self.first_offset = offset
-        self.last_offset = offset
-        self.records = 0
-        self.rows: list[Mapping[str, Any]] = []  # named rows waiting for the profile
-        self.columns: list[list[Any]] = []  # positional rows of exactly the baseline width
-        self.flat: list[list[str]] = []  # chunks of whole rows' fields, row after row
-        self.flat_rows = 0
-
-    @property
-    def pending(self) -> int:
-        return len(self.rows) + len(self.columns) + self.flat_rows
-
-    def flush(self) -> None:
-        if self.flat:
-            names = self.profile.features
-            width = len(names)
-            columns: dict[str, list[str]] = {}
-            for i, name in enumerate(names):
-                column = columns[name] = []
-                for chunk in self.flat:
-                    column.extend(chunk[i::width])
-            self.profile.update_columns(columns, self.flat_rows)
-            self.flat, self.flat_rows = [], 0
-        if self.columns:
-            names = self.profile.features
-            columns = dict(zip(names, zip(*self.columns, strict=True), strict=True))
-            self.profile.update_columns(columns, len(self.columns))
-            self.columns = []
-        if self.rows:
-            self.profile.update_many(self.rows)
-            self.rows = []
 
 
 class MonitorRuntime:
@@ -170,7 +91,7 @@ class MonitorRuntime:
         self.online = OnlineDetectors(
             names=config.online_detectors, features=self.features, kinds=self.kinds
         )
-        self.windows: dict[tuple[int, float], _OpenWindow] = {}  # (partition, start)
+        self.windows: dict[tuple[int, float], OpenWindow] = {}  # (partition, start)
         self.max_event_seconds: dict[int, float] = {}
         self.closed_until: dict[int, float] = {}
         self.last_seen: dict[int, float] = {}  # partition → wall-clock seconds of last message
@@ -244,7 +165,7 @@ class MonitorRuntime:
             if not kept:
                 return 0
             seconds = [seconds[i] for i in kept]
-            fields = _rows_of(fields, kept, width)
+            fields = rows_of(fields, kept, width)
         window_seconds = self.config.window_seconds
         starts = [math.floor(s / window_seconds) * window_seconds for s in seconds]
         distinct = sorted(set(starts))
@@ -254,13 +175,9 @@ class MonitorRuntime:
             if start in late_starts:
                 continue
             picked = None if len(distinct) == 1 else [i for i, s in enumerate(starts) if s == start]
-            chunk = fields if picked is None else _rows_of(fields, picked, width)
+            chunk = fields if picked is None else rows_of(fields, picked, width)
             n = len(starts) if picked is None else len(picked)
-            window = self.windows.get((partition, start))
-            if window is None:
-                profile = DatasetProfile(features=self.features, kinds=self.kinds)
-                window = _OpenWindow(profile, start + window_seconds, offset)
-                self.windows[(partition, start)] = window
+            window = self._window(partition, start, start + window_seconds, offset)
             window.flat.append(chunk)
             window.flat_rows += n
             window.records += n
@@ -327,10 +244,7 @@ class MonitorRuntime:
         if not named and not positional:
             self.counts.dropped += 1
             return "dropped"
-        window = self.windows.get((partition, start))
-        if window is None:
-            profile = DatasetProfile(features=self.features, kinds=self.kinds)
-            window = self.windows[(partition, start)] = _OpenWindow(profile, end, offset)
+        window = self._window(partition, start, end, offset)
         window.rows.extend(named)
         window.columns.extend(positional)
         window.records += 1
@@ -346,6 +260,14 @@ class MonitorRuntime:
         if window.pending >= FLUSH_ROWS:
             window.flush()
         return "processed"
+
+    def _window(self, partition: int, start: float, end: float, offset: int) -> OpenWindow:
+        """The partition's open window starting at ``start``, opened at ``offset`` if new."""
+        window = self.windows.get((partition, start))
+        if window is None:
+            profile = DatasetProfile(features=self.features, kinds=self.kinds)
+            window = self.windows[(partition, start)] = OpenWindow(profile, end, offset)
+        return window
 
     def _payload_rows(self, record: CaptureRecord) -> tuple[list[dict[str, Any]], list[list[Any]]]:
         """Named rows, plus CSV rows that have exactly the baseline's width (the fast path)."""
@@ -420,8 +342,3 @@ class MonitorRuntime:
             for partition in partitions:
                 state.pop(partition, None)
         return len(keys)
-
-
-def _rows_of(fields: list[str], picked: list[int], width: int) -> list[str]:
-    """The fields of the picked rows, row after row."""
-    return [f for i in picked for f in fields[i * width : (i + 1) * width]]
