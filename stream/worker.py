@@ -3,7 +3,9 @@
 Shutdown is owned here, not left to faust: SIGTERM or SIGINT asks faust's worker to stop and
 arms a watchdog; if the worker is not down ``shutdown_timeout_seconds`` later (a member can
 hang mid-rebalance), the watchdog stops the embedded broker and ends the process with exit
-status 1. The embedded broker this process started is always stopped on the way out.
+status 1. A signal that arrives during startup, before faust has installed its handlers,
+stops the worker just as cleanly (exit status 0). The embedded broker this process started is
+always stopped on the way out.
 """
 
 from __future__ import annotations
@@ -30,6 +32,14 @@ from stream.worker_state import WorkerState
 log = logging.getLogger("driftline.worker")
 
 EXIT_HUNG = 1
+
+
+class _StopDuringStartup(Exception):
+    """SIGTERM or SIGINT arrived before faust was running."""
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise _StopDuringStartup(signal.Signals(signum).name)
 
 
 class _Worker(faust.Worker):
@@ -81,15 +91,40 @@ def run_worker(
     the metrics server are up, before faust starts (the demo starts its traffic there);
     ``on_stop()`` once faust has stopped, before the embedded broker is stopped.
     """
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = {}
+    if in_main_thread:  # faust installs its own handlers once its loop runs
+        previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return _start_and_run(config, registry, on_result, on_ready, stop_after_seconds,
+                              on_stop, loglevel)  # fmt: skip
+    except (_StopDuringStartup, KeyboardInterrupt) as stop:
+        log.warning("stopped during startup (%s)", stop or "SIGINT")
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _start_and_run(
+    config: DriftlineConfig,
+    registry: CollectorRegistry | None,
+    on_result: Callable[[WindowResult], None] | None,
+    on_ready: Callable[[str, int], None] | None,
+    stop_after_seconds: float | None,
+    on_stop: Callable[[], None] | None,
+    loglevel: str,
+) -> int:
     state = WorkerState.from_config(config, on_result=on_result)
     broker: EmbeddedBroker | None = None
     kafka = config.kafka
-    if kafka.uses_embedded_broker:
-        broker = EmbeddedBroker(stop_timeout_seconds=2.0).start()
-        log.warning("embedded broker started at %s", broker.bootstrap_servers)
-    bootstrap = broker.bootstrap_servers if broker else kafka.bootstrap_servers
     server = None
     try:
+        if kafka.uses_embedded_broker:
+            broker = EmbeddedBroker(stop_timeout_seconds=2.0)
+            broker.start()  # stopped below even when interrupted while it starts
+            log.warning("embedded broker started at %s", broker.bootstrap_servers)
+        bootstrap = broker.bootstrap_servers if broker else kafka.bootstrap_servers
         ensure_topics_sync(
             bootstrap,
             state.names,

@@ -90,6 +90,8 @@ def demo(
                               stop_after_seconds=seconds, loglevel="error")  # fmt: skip
         except BrokerError as error:
             fail(str(error))
+        except KeyboardInterrupt:  # before the worker took over Ctrl-C
+            code = 0
     summary = run.summary(SyntheticSchema.demo().features, ("income", "plan"))
     console.print(summary_table(summary))
     if json_summary is not None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import time
 
 import orjson
 import pytest
 
-from tests.integration.workers import DRIFTLINE
+from tests.integration.workers import DRIFTLINE, alive, children, wait_for
 
 pytestmark = pytest.mark.kafka
 
@@ -43,3 +45,37 @@ def test_short_demo_flags_exactly_the_injected_features(tmp_path):
         # flagged in the window that holds the onset: delay at most one window of event time
         assert 0 < features[name]["detection_delay_event_seconds"] <= summary["window_seconds"]
         assert features[name]["detection_delay_wall_seconds"] < 10
+
+
+def test_ctrl_c_stops_the_demo_and_its_broker_cleanly(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLINE_")}
+    summary_path = tmp_path / "summary.json"
+    with (tmp_path / "demo.log").open("wb") as log:
+        demo = subprocess.Popen(
+            [
+                DRIFTLINE,
+                "demo",
+                "--seconds",
+                "300",
+                "--metrics-port",
+                "0",
+                "--json-summary",
+                str(summary_path),
+            ],  # fmt: skip
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        try:
+            broker = wait_for(lambda: children(demo.pid), 30, "the embedded broker")
+            wait_for(lambda: (tmp_path / "demo.log").stat().st_size > 0, 30, "the live table")
+            demo.send_signal(signal.SIGINT)
+            started = time.monotonic()
+            assert demo.wait(10) == 0
+            assert time.monotonic() - started < 10
+        finally:
+            if demo.poll() is None:
+                demo.kill()
+    assert not any(alive(pid) for pid in broker)  # the embedded broker is gone
+    summary = orjson.loads(summary_path.read_bytes())  # the summary covers what ran
+    assert {f["feature"] for f in summary["features"]} >= {"income", "plan"}

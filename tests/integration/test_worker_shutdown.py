@@ -5,32 +5,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from tests.integration.workers import DRIFTLINE, wait_for, write_config
+from tests.integration.workers import DRIFTLINE, alive, children, wait_for, write_config
 
 pytestmark = pytest.mark.kafka
 
 
-def children(pid: int) -> list[int]:
-    """Direct child processes of ``pid`` (Linux /proc)."""
-    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    return [int(p) for p in text.split()]
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().split(")")[-1].split()[0] != "Z"
-
-
+@pytest.mark.parametrize("when", ["running", "starting"])
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_signal_stops_worker_and_its_embedded_broker(tmp_path, signum):
+def test_signal_stops_worker_and_its_embedded_broker(tmp_path, signum, when):
     config = write_config(tmp_path, "", "shutdown")  # empty bootstrap: embedded broker
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLINE_")}
     env["DRIFTLINE_METRICS_PORT"] = "0"
@@ -44,8 +29,9 @@ def test_signal_stops_worker_and_its_embedded_broker(tmp_path, signum):
     try:
         broker_pid = wait_for(lambda: children(process.pid), 20, "the embedded broker")[0]
         worker_log = tmp_path / "worker.log"
-        wait_for(lambda: "capture partitions assigned" in worker_log.read_text(), 45,
-                 "the worker to join its group")  # fmt: skip
+        if when == "running":
+            wait_for(lambda: "capture partitions assigned" in worker_log.read_text(), 45,
+                     "the worker to join its group")  # fmt: skip
         assert alive(broker_pid)
         process.send_signal(signum)
         code = process.wait(timeout=10)

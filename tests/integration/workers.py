@@ -90,6 +90,24 @@ class WorkerProcess:
         return time.monotonic() - started
 
 
+def children(pid: int) -> list[int]:
+    """Direct child processes of ``pid`` (Linux /proc)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split(")")[-1].split()[0] != "Z"
+
+
 def wait_for(condition: Callable[[], Any], timeout_seconds: float, what: str) -> Any:
     """Poll ``condition`` until it returns something truthy."""
     deadline = time.monotonic() + timeout_seconds
