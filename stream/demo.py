@@ -74,7 +74,7 @@ class DemoRun:
             outcomes.append(
                 FeatureOutcome(
                     feature=feature,
-                    drift_injected=feature in drifted,
+                    drift_injected=feature in drifted and self.onset_event_seconds is not None,
                     flagged=first is not None,
                     first_flagged_window_start=iso_utc(first[1].window_start) if first else None,
                     detection_delay_event_seconds=event_delay,
