@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import decimal
+import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,10 +65,47 @@ def read_json(path: Path) -> Any:
         raise BaselineError(msg) from exc
 
 
-def write_json(path: Path, doc: Any) -> None:
-    """Write a JSON document, pretty-printed, creating the folder."""
+def write_json(path: Path, doc: Any, *, plain_decimals: bool = False) -> None:
+    """Write a JSON document, pretty-printed, creating the folder.
+
+    ``plain_decimals`` writes every number without an exponent (``1e-07`` as ``0.0000001``):
+    SageMaker's documentation warns that its container mishandles scientific notation in
+    constraints files.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
+    path.write_bytes(dumps_pretty(doc, plain_decimals=plain_decimals) + b"\n")
+
+
+_PLAIN = "\x1fdriftline-plain-number:"
+_PLAIN_QUOTED = re.compile(rb'"\\u001fdriftline-plain-number:(-?[0-9.]+)"')
+
+
+def dumps_pretty(doc: Any, *, plain_decimals: bool = False) -> bytes:
+    r"""Indented JSON; with ``plain_decimals`` floats never use exponent notation.
+
+    Examples
+    --------
+    >>> dumps_pretty({"threshold": 1e-07, "max": 2.5e20, "n": 3}, plain_decimals=True)
+    b'{\n  "threshold": 0.0000001,\n  "max": 250000000000000000000.0,\n  "n": 3\n}'
+    >>> dumps_pretty([1e-07])
+    b'[\n  1e-7\n]'
+    """
+    if not plain_decimals:
+        return orjson.dumps(doc, option=orjson.OPT_INDENT_2)
+    text = orjson.dumps(_mark_exponents(doc), option=orjson.OPT_INDENT_2)
+    return _PLAIN_QUOTED.sub(lambda m: m.group(1), text)
+
+
+def _mark_exponents(value: Any) -> Any:
+    """Floats whose shortest form has an exponent become marked plain-decimal strings."""
+    if isinstance(value, float) and math.isfinite(value) and "e" in repr(value):
+        plain = format(decimal.Decimal(repr(value)), "f")
+        return _PLAIN + (plain if "." in plain else plain + ".0")
+    if isinstance(value, dict):
+        return {k: _mark_exponents(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mark_exponents(v) for v in value]
+    return value
 
 
 def load_data_quality_baseline(folder: Path) -> DataQualityBaseline:
@@ -85,4 +125,4 @@ def load_data_quality_baseline(folder: Path) -> DataQualityBaseline:
 def save_data_quality_baseline(folder: Path, baseline: DataQualityBaseline) -> None:
     """Write ``statistics.json`` and ``constraints.json`` into a folder."""
     write_json(folder / STATISTICS, statistics_to_json(baseline.statistics))
-    write_json(folder / CONSTRAINTS, constraints_to_json(baseline.constraints))
+    write_json(folder / CONSTRAINTS, constraints_to_json(baseline.constraints), plain_decimals=True)

@@ -69,7 +69,9 @@ def suggest_model_quality(
 def save_model_quality_baseline(folder: Path, baseline: ModelQualityBaseline) -> None:
     """Write ``statistics.json`` and ``constraints.json`` into ``folder``."""
     write_json(folder / STATISTICS, baseline.statistics.to_statistics_json())
-    write_json(folder / CONSTRAINTS, baseline.constraints.to_constraints_json())
+    write_json(
+        folder / CONSTRAINTS, baseline.constraints.to_constraints_json(), plain_decimals=True
+    )
 
 
 class ModelQualityBaselineFiles(NamedTuple):
