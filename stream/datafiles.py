@@ -132,11 +132,11 @@ def _columns(
 def _read_jsonl(
     path: Path, counts: ReadCounts, progress: Callable[[int], None] | None
 ) -> tuple[tuple[str, ...], Iterator[ColumnBatch]]:
+    # Every line is scanned for keys first: a column that appears late in the file is
+    # still a column, with the rows before it counted as missing.
     names: dict[str, None] = {}
     with path.open("rb") as handle:
         for i, line in enumerate(handle):
-            if i >= 1000:
-                break
             try:
                 obj = orjson.loads(line.removeprefix(_BOM) if i == 0 else line)
             except orjson.JSONDecodeError:

@@ -93,6 +93,19 @@ def test_suggest_on_jsonl(tmp_path: Path) -> None:
     _check_outputs(tmp_path / "out", rows)
 
 
+def test_a_jsonl_key_that_first_appears_late_is_a_column(tmp_path: Path) -> None:
+    rows: list[dict] = [{"age": i % 90} for i in range(2500)]
+    for i in range(2200, 2500):
+        rows[i]["referrer"] = "partner" if i % 3 else "ads"
+    data = _write_jsonl(tmp_path / "train.jsonl", rows)
+    result = _run("baseline", "suggest", "--data", data, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    stats = statistics_from_json(json.loads((tmp_path / "out" / "statistics.json").read_text()))
+    referrer = stats.feature("referrer")
+    assert stats.names == ("age", "referrer") and referrer is not None
+    assert (referrer.num_present, referrer.num_missing) == (300, 2200)
+
+
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_format_option_for_an_ambiguous_suffix(tmp_path: Path, fmt: str) -> None:
     rows = _rows()
