@@ -35,6 +35,7 @@ from __future__ import annotations
 import base64
 import binascii
 import csv
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -208,10 +209,14 @@ def _looks_csv(event: EventData) -> bool:
 
 
 def _csv_rows(text: str) -> list[list[Any] | dict[str, Any]]:
-    lines = [line for line in text.splitlines() if line.strip()]
+    r"""CSV rows of a payload; blank lines skipped, quoted fields may hold commas and newlines.
+
+    >>> _csv_rows('1,2\n\n3,"a,\nb"\n')
+    [['1', '2'], ['3', 'a,\nb']]
+    """
     if '"' not in text:
-        return [line.split(",") for line in lines]
-    return [row for row in csv.reader(lines)]
+        return [line.split(",") for line in text.splitlines() if line.strip()]
+    return [row for row in csv.reader(io.StringIO(text)) if any(f.strip() for f in row)]
 
 
 def _json_rows(value: Any) -> list[list[Any] | dict[str, Any]]:

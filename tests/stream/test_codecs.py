@@ -183,6 +183,15 @@ def test_csv_batch_and_quoted_fields() -> None:
     ]
 
 
+def test_a_quoted_field_may_hold_a_line_break() -> None:
+    raw = _record('30,"line one\nline two"\n\n40,c\n', "CSV", "0.1\n0.9\n", "CSV")
+    rows = RowBuilder(features=("p", "age", "note")).rows(decode_capture(raw))
+    assert rows == [
+        {"p": "0.1", "age": "30", "note": "line one\nline two"},
+        {"p": "0.9", "age": "40", "note": "c"},
+    ]
+
+
 def test_base64_payloads_decode_by_content_type() -> None:
     csv_b64 = base64.b64encode(b"41,basic").decode()
     rows = RowBuilder(features=("age", "plan"), capture_index_names=("endpointInput",)).rows(
