@@ -9,8 +9,11 @@ types pinned (``data_type`` per facet, ``label_data_type``; keys Clarify does no
 pinned types, so a window never re-decides them.
 
 One :class:`~detectors.bias.post_training_bias.PostTrainingBias` per facet computes both
-stages (pre- and post-training metrics). FT needs raw feature vectors, which driftline's file
-runs do not pass, so FT is written as an errored (null) metric and never checked.
+stages (pre- and post-training metrics). FT (the flip test) runs on the feature columns the
+baseline pinned as ``flip_test_features``: Clarify's ``headers`` when the config has them,
+else the data file's columns, less the label, predicted-label and probability columns (and
+each facet for its own test). As in Clarify, a non-numeric feature value leaves its row out
+of FT, and FT errors ("FlipTest does not support non-numeric columns") when no row is left.
 
 Examples
 --------
@@ -79,8 +82,30 @@ def column_names(config: BiasConfig) -> list[str]:
     return names
 
 
-def pin_data_types(config: Mapping[str, Any], columns: Mapping[str, Sequence[Any]]) -> BiasSettings:
-    """Decide facet and label data types on baseline columns and write them into the config."""
+def flip_test_features(
+    config: Mapping[str, Any], file_columns: Sequence[str], exclude: Sequence[str] = ()
+) -> list[str]:
+    """FT's feature columns: ``headers`` (else the file's), less label and model outputs.
+
+    >>> flip_test_features({"label": "y", "predicted_label": "p"}, ["age", "y", "p", "sex"])
+    ['age', 'sex']
+    """
+    headers = config.get("headers")
+    candidates = [str(h) for h in headers] if isinstance(headers, list) else list(file_columns)
+    outputs = [config.get(k) for k in ("label", "predicted_label", "probability")]
+    dropped = {str(n) for n in (*outputs, *exclude) if n is not None}
+    return [c for c in candidates if c not in dropped]
+
+
+def pin_data_types(
+    config: Mapping[str, Any],
+    columns: Mapping[str, Sequence[Any]],
+    features: Sequence[str] = (),
+) -> BiasSettings:
+    """Decide facet and label data types on baseline columns and write them into the config.
+
+    ``features`` are pinned as ``flip_test_features`` (see :func:`flip_test_features`).
+    """
     bias = read_bias_config(config)
     pinned = dict(config)
     facets = []
@@ -99,6 +124,8 @@ def pin_data_types(config: Mapping[str, Any], columns: Mapping[str, Sequence[Any
     pinned["facet"] = facets
     label = str(config.get("label"))
     pinned["label_data_type"] = series_data_type(columns[label], bias.label_values_or_threshold)
+    if features:
+        pinned["flip_test_features"] = list(features)
     return BiasSettings(pinned, bias)
 
 
@@ -124,6 +151,10 @@ class BiasRun:
             )
             for i, facet in enumerate(bias.facets)
         ]
+        features = [str(f) for f in settings.config.get("flip_test_features") or ()]
+        self.flip_features = [
+            tuple(f for f in features if f != facet.name) for facet in bias.facets
+        ]
 
     @property
     def n(self) -> int:
@@ -139,7 +170,8 @@ class BiasRun:
         """Count one row: facet and group values from ``row``, label, and the prediction."""
         group_name = self.settings.bias.group_variable
         group = None if group_name is None else _cell(row, group_name)
-        for facet, detector in zip(self.settings.bias.facets, self.detectors, strict=True):
+        facets = self.settings.bias.facets
+        for facet, names, detector in zip(facets, self.flip_features, self.detectors, strict=True):
             detector.update(
                 BiasRow(
                     facet=_cell(row, facet.name_or_index),
@@ -147,6 +179,7 @@ class BiasRun:
                     predicted_label=prediction.predicted,
                     score=prediction.score,
                     group=group,
+                    features=tuple(row.get(n) for n in names) if names else None,
                 )
             )
 

@@ -30,6 +30,7 @@ from stream.bias_analysis import (
     BIAS,
     BiasRun,
     column_names,
+    flip_test_features,
     pin_data_types,
     read_bias_config,
     save_bias_baseline,
@@ -42,7 +43,7 @@ from stream.model_analysis import (
     suggest_model_quality,
 )
 from stream.predictions import LocatedPrediction, score_value
-from stream.validation_data import read_selected_columns
+from stream.validation_data import data_file_header, iter_row_values, read_selected_columns
 
 
 class LabeledBaselineError(Exception):
@@ -154,7 +155,7 @@ def suggest_labeled_baselines(
             f"({request.problem_type}) -> {out / MODEL_QUALITY}"
         )
     if bias_doc is not None:
-        lines.append(_suggest_bias(bias_doc, columns, out, request))
+        lines.append(_suggest_bias(bias_doc, columns, data, fmt, out, request))
     if request.shap is not None:
         try:
             explanations = suggest_attribution(
@@ -171,23 +172,41 @@ def suggest_labeled_baselines(
 
 
 def _suggest_bias(
-    doc: dict[str, Any], columns: dict[str, list[Any]], out: Path, request: LabeledBaselineRequest
+    doc: dict[str, Any],
+    columns: dict[str, list[Any]],
+    data: Path,
+    fmt: str,
+    out: Path,
+    request: LabeledBaselineRequest,
 ) -> str:
+    model_outputs = (request.label_column, request.prediction_column, request.probability_column)
     try:
-        settings = pin_data_types(doc, columns)
-    except ValueError as exc:
+        header = data_file_header(data, fmt)
+        features = flip_test_features(doc, header, [c for c in model_outputs if c])
+        absent = [f for f in features if f not in header]
+        if absent:
+            msg = f"headers name columns {absent} that {data.name} does not have"
+            raise ValueError(msg)
+        settings = pin_data_types(doc, columns, features)
+    except (ValueError, DataFileError) as exc:
         msg = f"{request.bias_config}: {exc}"
         raise LabeledBaselineError(msg) from exc
     run = BiasRun(settings)
     labels = columns[str(doc["label"])]
     predicted = columns.get(str(doc.get("predicted_label") or ""))
     scores = columns.get(str(doc.get("probability") or ""))
+    # FT's feature columns are streamed beside the selected ones, one batch in memory
+    vectors = iter_row_values(data, fmt, features) if features else None
     for i, label in enumerate(labels):
         prediction = LocatedPrediction(
             None if predicted is None else predicted[i],
             None if scores is None else score_value(scores[i]),
         )
-        run.update({name: column[i] for name, column in columns.items()}, label, prediction)
+        row = {name: column[i] for name, column in columns.items()}
+        if vectors is not None:  # typed selected columns win over the raw text
+            for name, value in zip(features, next(vectors), strict=True):
+                row.setdefault(name, value)
+        run.update(row, label, prediction)
     save_bias_baseline(out / BIAS, settings, run.analysis())
     return f"bias: {run.n} rows, {run.n_invalid} left out -> {out / BIAS}"
 

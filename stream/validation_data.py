@@ -13,7 +13,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +47,35 @@ def read_selected_columns(
     counts = ReadCounts()
     header, batches = read_columns(path, fmt, counts, progress)
     wanted = list(dict.fromkeys(names))
-    missing = [n for n in wanted if n not in header]
-    if missing:
-        msg = f"{path.name} has no column {', '.join(map(repr, missing))}; columns: {list(header)}"
-        raise DataFileError(msg)
+    _require_columns(path, header, wanted)
     columns: dict[str, list[Any]] = {n: [] for n in wanted}
     for batch in batches:
         for name in wanted:
             columns[name].extend(batch.columns.get(name, [None] * batch.n_rows))
     return {n: typed_column(c) for n, c in columns.items()}, counts
+
+
+def data_file_header(path: Path, fmt: str) -> tuple[str, ...]:
+    """A data file's column names (CSV header, or every JSON Lines key)."""
+    header, _ = read_columns(path, fmt, ReadCounts())
+    return header
+
+
+def iter_row_values(path: Path, fmt: str, names: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    """The values of ``names`` row by row, in the rows and order ``read_selected_columns`` reads.
+
+    Values are as the file holds them (CSV text, JSON values), missing as ``None``; memory
+    stays at one batch.
+    """
+    header, batches = read_columns(path, fmt, ReadCounts())
+    _require_columns(path, header, names)
+    for batch in batches:
+        columns = [batch.columns.get(n, [None] * batch.n_rows) for n in names]
+        yield from zip(*columns, strict=True)
+
+
+def _require_columns(path: Path, header: Sequence[str], names: Sequence[str]) -> None:
+    missing = [n for n in names if n not in header]
+    if missing:
+        msg = f"{path.name} has no column {', '.join(map(repr, missing))}; columns: {list(header)}"
+        raise DataFileError(msg)

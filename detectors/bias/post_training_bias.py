@@ -197,7 +197,11 @@ class PostTrainingBias:
         if self.metric in PRE_TRAINING_CODES:
             metrics: tuple[MetricValue, ...] = pre_training_metrics(split)
         else:
-            flip = flip_test_metric(self.sample, d_key) if self.metric == "FT" else None
+            flip = (
+                flip_test_metric(self.sample, d_key, self.n_non_numeric_features)
+                if self.metric == "FT"
+                else None
+            )
             metrics = post_training_metrics(split, flip)
         return next(m.value for m in metrics if m.code == self.metric)
 
@@ -221,7 +225,7 @@ class PostTrainingBias:
         for key, shown, configured in self._d_keys():
             split = self.counts.facet_split(key)
             pre.append(FacetEntry(shown, pre_training_metrics(split), configured))
-            flip = flip_test_metric(self.sample, key)
+            flip = flip_test_metric(self.sample, key, self.n_non_numeric_features)
             post.append(FacetEntry(shown, post_training_metrics(split, flip), configured))
         label_shown = self._label.display(self.label_max)
         return BiasAnalysis(

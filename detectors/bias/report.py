@@ -29,6 +29,7 @@ from detectors.bias.metrics import (
 from detectors.bias.pretraining import conditional_demographic_disparity, pre_training_from_counts
 
 __all__ = [
+    "NON_NUMERIC",
     "NO_FEATURES",
     "count_metric",
     "flip_test_metric",
@@ -37,12 +38,19 @@ __all__ = [
 ]
 
 NO_FEATURES = "FlipTest needs feature vectors; no row carried features"
+NON_NUMERIC = "FlipTest does not support non-numeric columns"
 
 
-def flip_test_metric(sample: RowSample | None, d_key: Hashable) -> MetricValue:
-    """FT of facet ``d_key`` against every other key, on the sampled rows."""
+def flip_test_metric(
+    sample: RowSample | None, d_key: Hashable, n_non_numeric: int = 0
+) -> MetricValue:
+    """FT of facet ``d_key`` against every other key, on the sampled rows.
+
+    ``n_non_numeric`` rows were left out for a non-numeric feature; when they are all there
+    was, FT errors with Clarify's message.
+    """
     if sample is None or not sample.keys:
-        return MetricValue("FT", None, NO_FEATURES)
+        return MetricValue("FT", None, NON_NUMERIC if n_non_numeric else NO_FEATURES)
     d_rows = sample.rows([d_key])
     a_rows = sample.rows([k for k in sample.keys if k != d_key])
     if not d_rows:

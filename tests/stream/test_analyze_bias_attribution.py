@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 from sklearn.metrics import ndcg_score
+from sklearn.neighbors import KNeighborsClassifier
 
 from tests.stream.labeled_files import (
     capture_line,
@@ -25,13 +26,29 @@ CONFIG = {
 }
 
 
-def _rows(positives_f: int, positives_m: int) -> list[tuple[int, str, int, int]]:
-    """(prediction, sex, age, label): 100 rows per sex, the first ``positives_*`` predicted 1."""
+def _rows(positives_f: int, positives_m: int) -> list[tuple[int, str, float, int]]:
+    """(prediction, sex, age, label): 100 rows per sex, the first ``positives_*`` predicted 1.
+
+    Ages are spread so that no two neighbours of a facet-d row sit at one distance: every
+    kNN algorithm then agrees on the flip test.
+    """
     rows = []
     for sex, positives in (("F", positives_f), ("M", positives_m)):
+        scale, shift = (0.7, 0.0) if sex == "F" else (0.53, 0.31)
         for i in range(100):
-            rows.append((int(i < positives), sex, 20 + i % 50, int(i % 2 == 0)))
+            age = round(20 + ((i * 37) % 100) * scale + shift, 2)
+            rows.append((int(i < positives), sex, age, int(i % 2 == 0)))
     return rows
+
+
+def _flip_test_reference(rows: list[tuple[int, str, float, int]]) -> float:
+    """Clarify's FT with scikit-learn's kNN: fit on facet a (M), predict facet d (F)."""
+    a = [r for r in rows if r[1] == "M"]
+    d = [r for r in rows if r[1] == "F"]
+    knn = KNeighborsClassifier(n_neighbors=5).fit([[r[2]] for r in a], [r[0] for r in a])
+    flipped = knn.predict([[r[2]] for r in d])
+    own = np.array([r[0] for r in d])
+    return float(np.sum((own == 1) & (flipped == 0)) - np.sum((own == 0) & (flipped == 1))) / len(d)
 
 
 def _bias_baseline(tmp_path: Path) -> Path:
@@ -61,7 +78,30 @@ def test_bias_baseline_pins_types_and_holds_hand_computed_metrics(tmp_path: Path
     metrics = _post_training(read_json(out / "bias/analysis.json"))
     assert metrics["DPPL"] == pytest.approx(55 / 100 - 45 / 100, abs=1e-12)  # q̂_a − q̂_d
     assert metrics["DI"] == pytest.approx((45 / 100) / (55 / 100), abs=1e-12)  # q̂_d / q̂_a
-    assert metrics["FT"] is None  # needs feature vectors, which file runs do not pass
+    # FT on every column but facet, label and prediction: here age
+    assert config["flip_test_features"] == ["sex", "age"]
+    assert metrics["FT"] == pytest.approx(_flip_test_reference(_rows(45, 55)), abs=1e-12)
+
+
+def test_flip_test_follows_clarify_headers_and_refuses_text_columns(tmp_path: Path) -> None:
+    rows = [(p, sex, "gold" if age > 40 else "basic", age, y) for p, sex, age, y in _rows(45, 55)]
+    data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "plan", "age", "label"), rows)
+    results = {}
+    for name, extra in (("all", {}), ("headers", {"headers": ["sex", "age", "label"]})):
+        config = tmp_path / f"{name}.json"
+        config.write_text(json.dumps({**CONFIG, **extra}))
+        result = run(
+            "baseline", "suggest", "--data", data, "--out", tmp_path / name, "--bias-config",
+            config, "--label-column", "label", "--prediction-column", "prediction",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        entry = read_json(tmp_path / name / "bias/analysis.json")["post_training_bias_metrics"]
+        results[name] = next(m for m in entry["facets"]["sex"][0]["metrics"] if m["name"] == "FT")
+    # plan is text: Clarify's FT refuses the whole table
+    assert results["all"]["value"] is None
+    assert results["all"]["error"] == "FlipTest does not support non-numeric columns"
+    # with headers naming only numeric features, FT runs on age alone
+    assert results["headers"]["value"] == pytest.approx(_flip_test_reference(_rows(45, 55)))
 
 
 def test_more_biased_window_raises_bias_drift_check(tmp_path: Path) -> None:
@@ -82,6 +122,7 @@ def test_more_biased_window_raises_bias_drift_check(tmp_path: Path) -> None:
     metrics = _post_training(read_json(tmp_path / "run/bias/analysis.json"))
     assert metrics["DPPL"] == pytest.approx(0.60 - 0.30, abs=1e-12)
     assert metrics["DI"] == pytest.approx(0.30 / 0.60, abs=1e-12)
+    assert metrics["FT"] == pytest.approx(_flip_test_reference(window), abs=1e-12)
     doc = read_json(tmp_path / "run/bias/constraint_violations.json")
     assert doc["version"] == "1.0"
     by_metric = {v["metric_name"]: v for v in doc["violations"]}
