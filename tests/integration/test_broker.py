@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -13,24 +12,15 @@ import pytest
 from kafka import KafkaAdminClient
 
 from stream.broker import BrokerError, EmbeddedBroker, answers_metadata
+from tests.integration.workers import alive
 
 pytestmark = pytest.mark.kafka
-
-
-def is_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie still answers kill(0); it has exited all the same
-    status = Path(f"/proc/{pid}/status")
-    return not (status.exists() and "State:\tZ" in status.read_text())
 
 
 def wait_gone(pid: int, timeout_seconds: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
-        if not is_alive(pid):
+        if not alive(pid):
             return True
         time.sleep(0.05)
     return False
@@ -40,7 +30,7 @@ def test_start_answer_stop() -> None:
     broker = EmbeddedBroker(startup_timeout_seconds=10)
     with broker:
         pid = broker.pid
-        assert pid is not None and is_alive(pid)
+        assert pid is not None and alive(pid)
         host, port = broker.bootstrap_servers.split(":")
         assert host == "127.0.0.1"
         assert answers_metadata(host, int(port))
@@ -97,7 +87,7 @@ def test_no_orphan_when_the_parent_goes(how: str) -> None:
     try:
         assert parent.stdout is not None
         broker_pid = int(parent.stdout.readline())
-        assert is_alive(broker_pid)
+        assert alive(broker_pid)
         if how == "kill":
             parent.send_signal(signal.SIGKILL)
         parent.wait(timeout=10)
