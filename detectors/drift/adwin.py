@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import math
 import random
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from river import drift
 
-from detectors.base import NotMergeable, Reading, make_state, open_state
+from detectors.base import Reading, make_state, open_state
 from detectors.drift.adwin_window import AdwinWindow
+from detectors.drift.one_stream import OneStreamDetector
 
 __all__ = ["ADWIN"]
 
 _RiverADWIN: Any = drift.ADWIN  # river is unannotated here
 
 
-class ADWIN:
+class ADWIN(OneStreamDetector):
     """Adaptive windowing (Bifet & Gavaldà, 2007) on a stream of floats, run by river 0.26.
 
     ADWIN keeps a window of recent values, compressed into buckets of sizes 1, 2, 4, … (at
@@ -77,6 +77,7 @@ class ADWIN:
     """
 
     _KIND = "adwin"
+    _MERGE_REFUSAL = "ADWIN cannot merge: its window is an ordered sequence of one stream"
     _VERSION = 1
 
     def __init__(
@@ -129,30 +130,14 @@ class ADWIN:
         """Number of values in the current window."""
         return int(self._river.width)
 
-    def update(self, x: float) -> None:
-        """Take one value; non-finite values are counted and skipped."""
-        x = float(x)
-        if not math.isfinite(x):
-            self.n_non_finite += 1
-            return
-        self.n += 1
+    def _take(self, x: float) -> None:
         self._river.update(x)
-
-    def update_many(self, xs: Iterable[float]) -> None:
-        """Take values in order; the same as calling :meth:`update` for each."""
-        for x in xs:
-            self.update(x)
 
     def reading(self) -> Reading:
         """Window mean (None before ``grace_period`` values) and the last update's alarm."""
         value = float(self._river.estimation) if self.n >= self.grace_period else None
         alarm = bool(self._river.drift_detected) if value is not None else False
         return Reading(detector=self.name, value=value, alarm=alarm, n=self.n)
-
-    def merge(self, other: ADWIN) -> None:
-        """Raise :class:`NotMergeable`: an adaptive window belongs to one ordered stream."""
-        msg = "ADWIN cannot merge: its window is an ordered sequence of one stream"
-        raise NotMergeable(msg)
 
     def to_state(self) -> dict[str, Any]:
         """Return JSON-safe state: counts, the alarm flag and the window's buckets."""

@@ -6,11 +6,12 @@ import itertools
 import math
 import random
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from detectors.base import NotMergeable, Reading, make_state, open_state
+from detectors.base import Reading, make_state, open_state
+from detectors.drift.one_stream import OneStreamDetector
 
 __all__ = ["KSWIN", "ks_p_value"]
 
@@ -57,7 +58,7 @@ def _critical_k(stat_size: int, alpha: float) -> int:
     return low
 
 
-class KSWIN:
+class KSWIN(OneStreamDetector):
     """Kolmogorov–Smirnov windowing (Raab et al., 2020) on a stream of floats.
 
     A sliding window holds the last ``window_size`` values. Once it is full, each update
@@ -120,6 +121,7 @@ class KSWIN:
     """
 
     _KIND = "kswin"
+    _MERGE_REFUSAL = "KSWIN cannot merge: its window and random draws follow one ordered stream"
     _VERSION = 1
 
     def __init__(
@@ -169,13 +171,7 @@ class KSWIN:
             return None
         return ks_p_value(self.stat_size, self._last_k)
 
-    def update(self, x: float) -> None:
-        """Take one value; non-finite values are counted and skipped."""
-        x = float(x)
-        if not math.isfinite(x):
-            self.n_non_finite += 1
-            return
-        self.n += 1
+    def _take(self, x: float) -> None:
         if self._drift_detected:  # restart after an alarm, as river does
             self._window.clear()
             self._rng = random.Random(self.seed)
@@ -193,20 +189,10 @@ class KSWIN:
             self._drift_detected = True
             self._window = deque(recent, maxlen=self.window_size)
 
-    def update_many(self, xs: Iterable[float]) -> None:
-        """Take values in order; the same as calling :meth:`update` for each."""
-        for x in xs:
-            self.update(x)
-
     def reading(self) -> Reading:
         """KS distance of the last test (None before the first) and the last update's alarm."""
         value = None if self._last_k is None else self._last_k / self.stat_size
         return Reading(detector=self.name, value=value, alarm=self._drift_detected, n=self.n)
-
-    def merge(self, other: KSWIN) -> None:
-        """Raise :class:`NotMergeable`: the window and draws belong to one ordered stream."""
-        msg = "KSWIN cannot merge: its window and random draws follow one ordered stream"
-        raise NotMergeable(msg)
 
     def to_state(self) -> dict[str, Any]:
         """Return JSON-safe state: window, random generator state, last test, alarm."""

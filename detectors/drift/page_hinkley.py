@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from river import drift
 
-from detectors.base import NotMergeable, Reading, make_state, open_state
+from detectors.base import Reading, make_state, open_state
+from detectors.drift.one_stream import OneStreamDetector
 
 __all__ = ["PageHinkley"]
 
@@ -18,7 +19,7 @@ _RiverPageHinkley: Any = drift.PageHinkley  # river is unannotated here
 _MODES = ("up", "down", "both")
 
 
-class PageHinkley:
+class PageHinkley(OneStreamDetector):
     """Page-Hinkley test (CUSUM of deviations from the running mean), run by river 0.26.
 
     Each value's deviation from the running mean, less (for increases) or plus (for
@@ -75,6 +76,9 @@ class PageHinkley:
     """
 
     _KIND = "page_hinkley"
+    _MERGE_REFUSAL = (
+        "PageHinkley cannot merge: its cumulative sums depend on the order of one stream"
+    )
     _VERSION = 1
 
     def __init__(
@@ -121,19 +125,8 @@ class PageHinkley:
             f"mode={self.mode!r}, n={self.n})"
         )
 
-    def update(self, x: float) -> None:
-        """Take one value; non-finite values are counted and skipped."""
-        x = float(x)
-        if not math.isfinite(x):
-            self.n_non_finite += 1
-            return
-        self.n += 1
+    def _take(self, x: float) -> None:
         self._river.update(x)
-
-    def update_many(self, xs: Iterable[float]) -> None:
-        """Take values in order; the same as calling :meth:`update` for each."""
-        for x in xs:
-            self.update(x)
 
     @property
     def statistic(self) -> float:
@@ -154,11 +147,6 @@ class PageHinkley:
         value = self.statistic if self.n >= self.min_instances else None
         alarm = bool(self._river.drift_detected)
         return Reading(detector=self.name, value=value, alarm=alarm, n=self.n)
-
-    def merge(self, other: PageHinkley) -> None:
-        """Raise :class:`NotMergeable`: the sums depend on the order of one stream."""
-        msg = "PageHinkley cannot merge: its cumulative sums depend on the order of one stream"
-        raise NotMergeable(msg)
 
     def to_state(self) -> dict[str, Any]:
         """Return JSON-safe state: counts, river's running mean, sums and extremes."""
