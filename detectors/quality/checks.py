@@ -236,17 +236,7 @@ def _check_drift(
         n_live = int(live.numeric.distribution.total_weight) if live.numeric is not None else 0
         threshold = dist.comparison_threshold
         if live.numeric is None or n_live < min_window_count:
-            out.add(
-                CheckDecision(
-                    name,
-                    BASELINE_DRIFT,
-                    None,
-                    threshold,
-                    n_live,
-                    None,
-                    f"fewer than {min_window_count} values",
-                )
-            )
+            out.add(_no_verdict(name, threshold, n_live, f"fewer than {min_window_count} values"))
             return
         n_base = base.numeric.distribution.total_weight
         d = ks_distance(base.numeric.distribution, live.numeric.distribution)
@@ -263,33 +253,13 @@ def _check_drift(
         live_counts = dict(live.string.buckets) if live.string is not None else {}
         n_live = sum(live_counts.values())
         if n_live < min_window_count:
-            out.add(
-                CheckDecision(
-                    name,
-                    BASELINE_DRIFT,
-                    None,
-                    threshold,
-                    n_live,
-                    None,
-                    f"fewer than {min_window_count} values",
-                )
-            )
+            out.add(_no_verdict(name, threshold, n_live, f"fewer than {min_window_count} values"))
             return
         base_counts = dict(base.string.buckets)
         if dist.categorical_drift_method == "ChiSquared":
             p = chi_squared_p_value(base_counts, live_counts)
             if p is None:
-                out.add(
-                    CheckDecision(
-                        name,
-                        BASELINE_DRIFT,
-                        None,
-                        threshold,
-                        n_live,
-                        None,
-                        "fewer than two categories to test",
-                    )
-                )
+                out.add(_no_verdict(name, threshold, n_live, "fewer than two categories to test"))
                 return
             out.add(
                 CheckDecision(name, BASELINE_DRIFT, p, threshold, n_live, p < threshold),
@@ -303,3 +273,8 @@ def _check_drift(
             CheckDecision(name, BASELINE_DRIFT, d, threshold, n_live, d > threshold),
             f"Categorical distance: {d} exceeds categorical threshold: {threshold}",
         )
+
+
+def _no_verdict(name: str, threshold: float, n_live: int, reason: str) -> CheckDecision:
+    """A drift decision left undecided, with the sample count and why."""
+    return CheckDecision(name, BASELINE_DRIFT, None, threshold, n_live, None, reason)
