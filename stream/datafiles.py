@@ -63,15 +63,24 @@ def detect_format(path: Path, given: str | None) -> str:
 
 
 def read_columns(
-    path: Path, fmt: str, counts: ReadCounts, progress: Callable[[int], None] | None = None
+    path: Path,
+    fmt: str,
+    counts: ReadCounts,
+    progress: Callable[[int], None] | None = None,
+    *,
+    header: tuple[str, ...] | None = None,
 ) -> tuple[tuple[str, ...], Iterator[ColumnBatch]]:
-    """The file's column names and an iterator of column batches."""
+    """The file's column names and an iterator of column batches.
+
+    ``header``, the names an earlier read of the same file returned, spares a JSON Lines file
+    its key scan (a pass over every line); a CSV file reads its header line regardless.
+    """
     if not path.is_file():
         msg = f"no such file: {path}"
         raise DataFileError(msg)
     if fmt == "csv":
         return _read_csv(path, counts, progress)
-    return _read_jsonl(path, counts, progress)
+    return _read_jsonl(path, counts, progress, header)
 
 
 def _read_csv(
@@ -130,23 +139,12 @@ def _columns(
 
 
 def _read_jsonl(
-    path: Path, counts: ReadCounts, progress: Callable[[int], None] | None
+    path: Path,
+    counts: ReadCounts,
+    progress: Callable[[int], None] | None,
+    known_header: tuple[str, ...] | None,
 ) -> tuple[tuple[str, ...], Iterator[ColumnBatch]]:
-    # Every line is scanned for keys first: a column that appears late in the file is
-    # still a column, with the rows before it counted as missing.
-    names: dict[str, None] = {}
-    with path.open("rb") as handle:
-        for i, line in enumerate(handle):
-            try:
-                obj = orjson.loads(line.removeprefix(_BOM) if i == 0 else line)
-            except orjson.JSONDecodeError:
-                continue
-            if isinstance(obj, dict):
-                names.update(dict.fromkeys(obj))
-    if not names:
-        msg = f"{path.name} has no JSON object lines"
-        raise DataFileError(msg)
-    header = tuple(names)
+    header = known_header if known_header is not None else _jsonl_keys(path)
 
     def batches() -> Iterator[ColumnBatch]:
         with path.open("rb") as handle:
@@ -170,6 +168,27 @@ def _read_jsonl(
                 yield _dict_columns(rows, counts, progress, handle)
 
     return header, batches()
+
+
+def _jsonl_keys(path: Path) -> tuple[str, ...]:
+    """The keys of every JSON object line, in order of first appearance.
+
+    Every line is scanned: a column that appears late in the file is still a column, with
+    the rows before it counted as missing.
+    """
+    names: dict[str, None] = {}
+    with path.open("rb") as handle:
+        for i, line in enumerate(handle):
+            try:
+                obj = orjson.loads(line.removeprefix(_BOM) if i == 0 else line)
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(obj, dict):
+                names.update(dict.fromkeys(obj))
+    if not names:
+        msg = f"{path.name} has no JSON object lines"
+        raise DataFileError(msg)
+    return tuple(names)
 
 
 def _dict_columns(

@@ -130,9 +130,11 @@ def suggest_labeled_baselines(
     bias_doc = _bias_document(request)
     names = _needed_columns(request, bias_doc)
     columns: dict[str, list[Any]] = {}
+    header: tuple[str, ...] = ()
     if names:
         try:
-            columns, _ = read_selected_columns(data, fmt, names, progress)
+            header = data_file_header(data, fmt)  # read once: a JSON Lines key scan is a pass
+            columns, _ = read_selected_columns(data, fmt, names, progress, header=header)
         except DataFileError as exc:
             raise LabeledBaselineError(str(exc)) from exc
     if request.problem_type is not None:
@@ -155,7 +157,7 @@ def suggest_labeled_baselines(
             f"({request.problem_type}) -> {out / MODEL_QUALITY}"
         )
     if bias_doc is not None:
-        lines.append(_suggest_bias(bias_doc, columns, data, fmt, out, request))
+        lines.append(_suggest_bias(bias_doc, columns, data, fmt, header, out, request))
     if request.shap is not None:
         try:
             explanations = suggest_attribution(
@@ -176,19 +178,19 @@ def _suggest_bias(
     columns: dict[str, list[Any]],
     data: Path,
     fmt: str,
+    header: tuple[str, ...],
     out: Path,
     request: LabeledBaselineRequest,
 ) -> str:
     model_outputs = (request.label_column, request.prediction_column, request.probability_column)
     try:
-        header = data_file_header(data, fmt)
         features = flip_test_features(doc, header, [c for c in model_outputs if c])
         absent = [f for f in features if f not in header]
         if absent:
             msg = f"headers name columns {absent} that {data.name} does not have"
             raise ValueError(msg)
         settings = pin_data_types(doc, columns, features)
-    except (ValueError, DataFileError) as exc:
+    except ValueError as exc:
         msg = f"{request.bias_config}: {exc}"
         raise LabeledBaselineError(msg) from exc
     run = BiasRun(settings)
@@ -196,7 +198,7 @@ def _suggest_bias(
     predicted = columns.get(str(doc.get("predicted_label") or ""))
     scores = columns.get(str(doc.get("probability") or ""))
     # FT's feature columns are streamed beside the selected ones, one batch in memory
-    vectors = iter_row_values(data, fmt, features) if features else None
+    vectors = iter_row_values(data, fmt, features, header=header) if features else None
     for i, label in enumerate(labels):
         prediction = LocatedPrediction(
             None if predicted is None else predicted[i],

@@ -42,10 +42,15 @@ def read_selected_columns(
     fmt: str,
     names: Sequence[str],
     progress: Callable[[int], None] | None = None,
+    *,
+    header: tuple[str, ...] | None = None,
 ) -> tuple[dict[str, list[Any]], ReadCounts]:
-    """Read only ``names`` from a data file; raises DataFileError naming missing columns."""
+    """Read only ``names`` from a data file; raises DataFileError naming missing columns.
+
+    ``header``: the file's names from :func:`data_file_header`, to read it only once.
+    """
     counts = ReadCounts()
-    header, batches = read_columns(path, fmt, counts, progress)
+    header, batches = read_columns(path, fmt, counts, progress, header=header)
     wanted = list(dict.fromkeys(names))
     _require_columns(path, header, wanted)
     columns: dict[str, list[Any]] = {n: [] for n in wanted}
@@ -61,13 +66,15 @@ def data_file_header(path: Path, fmt: str) -> tuple[str, ...]:
     return header
 
 
-def iter_row_values(path: Path, fmt: str, names: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+def iter_row_values(
+    path: Path, fmt: str, names: Sequence[str], *, header: tuple[str, ...] | None = None
+) -> Iterator[tuple[Any, ...]]:
     """The values of ``names`` row by row, in the rows and order ``read_selected_columns`` reads.
 
     Values are as the file holds them (CSV text, JSON values), missing as ``None``; memory
-    stays at one batch.
+    stays at one batch. ``header`` as in :func:`read_selected_columns`.
     """
-    header, batches = read_columns(path, fmt, ReadCounts())
+    header, batches = read_columns(path, fmt, ReadCounts(), header=header)
     _require_columns(path, header, names)
     for batch in batches:
         columns = [batch.columns.get(n, [None] * batch.n_rows) for n in names]
