@@ -132,10 +132,9 @@ def replay(
     )
     with producer, progress:
         task = progress.add_task("replay", total=sum(f.stat().st_size for f in files))
+        given = {k: v for k, v in (("endpoint", endpoint), ("variant", variant)) if v}
         for file in files:
-            routing = layout_routing(file)
-            routing.update({"endpoint": endpoint} if endpoint else {})
-            routing.update({"variant": variant} if variant else {})
+            routing = {**layout_routing(file), **given}
             for line, size in iter_capture_lines([file]):
                 progress.advance(task, size)
                 if not line:
