@@ -75,6 +75,20 @@ def test_replay_sends_every_line_of_a_capture_folder(
     assert routing == {(("endpoint", b"credit-endpoint"), ("variant", b"AllTraffic"))}
 
 
+def test_replay_routing_options_override_the_layout(
+    tmp_path: Path, env: dict[str, str], kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    folder = tmp_path.joinpath("credit-endpoint", "AllTraffic", "2024", "03", "05", "23")
+    folder.mkdir(parents=True)
+    (folder / "part.jsonl").write_text("\n".join(capture_line(i) for i in range(5)) + "\n")
+    result = CliRunner().invoke(main, ["replay", str(tmp_path), "--variant", "Canary"], env=env)
+    assert result.exit_code == 0, result.output
+    messages = read_topic(kafka_bootstrap, f"{topic_prefix}.capture")
+    assert {tuple(m.headers) for m in messages} == {
+        (("endpoint", b"credit-endpoint"), ("variant", b"Canary"))
+    }
+
+
 def test_commands_refuse_to_run_without_a_broker(tmp_path: Path) -> None:
     config = tmp_path / "driftline.toml"
     config.write_text('[kafka]\nbootstrap_servers = ""\n')
