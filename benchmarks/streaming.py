@@ -25,11 +25,11 @@ from pathlib import Path
 
 import orjson
 
-from stream.baselines import save_data_quality_baseline
-from stream.broker import EmbeddedBroker
-from stream.capture_producer import CaptureProducer
-from stream.synthetic import SyntheticSchema, capture_record
-from stream.topics import TopicNames, ensure_topics_sync
+from stream.demo.synthetic import SyntheticSchema, capture_record
+from stream.kafka.broker import EmbeddedBroker
+from stream.kafka.capture_producer import CaptureProducer
+from stream.kafka.topics import TopicNames, ensure_topics_sync
+from stream.monitors.data_quality import save_data_quality_baseline
 from tests.integration.readback import read_topic
 from tests.integration.workers import WorkerProcess, wait_for
 

@@ -1,3 +1,16 @@
-"""The Kafka edge: faust app, topics, codecs, windows, aggregator, config, CLI and metrics."""
+"""Everything with I/O, one subpackage per capability.
+
+- ``cli``: the ``driftline`` commands (the only place that prints usage errors and exits);
+- ``config``: the frozen configuration tree, from a TOML file and the environment;
+- ``kafka``: the embedded broker, topic creation and the capture producer;
+- ``capture``: SageMaker capture records — decoding, payload rows, the preprocess contract,
+  prediction location, capture files and partitioning by inferenceId;
+- ``monitors``: the four monitors' baseline folders and their per-window runs, shared by
+  ``batch`` and ``worker``;
+- ``batch``: the file runs behind ``driftline analyze`` and ``driftline baseline suggest``;
+- ``worker``: the streaming worker — faust app, process lifecycle, capture windows,
+  aggregator, online detectors, outputs and metrics;
+- ``demo``: synthetic traffic and the demo run.
+"""
 
 __version__ = "0.1.0"

@@ -38,7 +38,7 @@ def kafka_bootstrap() -> Iterator[str]:
         with KafkaContainer() as container:
             yield container.get_bootstrap_server()
     else:
-        from stream.broker import EmbeddedBroker
+        from stream.kafka.broker import EmbeddedBroker
 
         with EmbeddedBroker() as broker:
             yield broker.bootstrap_servers

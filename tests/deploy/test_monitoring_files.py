@@ -24,7 +24,7 @@ def promtool() -> str:
 
 
 def exposed_metric_names() -> set[str]:
-    source = (ROOT / "stream" / "metrics.py").read_text()
+    source = (ROOT / "stream" / "worker" / "metrics.py").read_text()
     names: set[str] = set()
     for family, name in re.findall(r"(\w+MetricFamily)\(\s*\"(driftline_[a-z_]+)\"", source):
         names.add(name + "_total" if family.startswith("Counter") else name)
@@ -77,7 +77,7 @@ def test_rules_and_dashboard_use_only_exposed_metrics() -> None:
         for target in panel["targets"]:
             used |= set(METRIC.findall(target["expr"]))
     assert used, "no driftline metric referenced"
-    assert used <= exposed, f"not exposed by stream/metrics.py: {sorted(used - exposed)}"
+    assert used <= exposed, f"not exposed by stream/worker/metrics.py: {sorted(used - exposed)}"
 
 
 def test_dashboard_panels_have_unique_ids_and_the_prometheus_datasource() -> None:

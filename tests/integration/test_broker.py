@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from kafka import KafkaAdminClient
 
-from stream.broker import BrokerError, EmbeddedBroker, answers_metadata
+from stream.kafka.broker import BrokerError, EmbeddedBroker, answers_metadata
 from tests.integration.workers import alive
 
 pytestmark = pytest.mark.kafka
@@ -72,7 +72,7 @@ def test_a_binary_that_never_answers_times_out(tmp_path: Path) -> None:
 
 CHILD = """
 import sys, time
-from stream.broker import EmbeddedBroker
+from stream.kafka.broker import EmbeddedBroker
 broker = EmbeddedBroker().start()
 print(broker.pid, flush=True)
 if sys.argv[1] == "exit":

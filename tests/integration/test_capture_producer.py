@@ -9,8 +9,8 @@ import orjson
 import pytest
 from kafka.partitioner.default import murmur2 as kafka_python_murmur2
 
-from stream.capture_producer import CaptureProducer
-from stream.topics import ensure_topics_sync
+from stream.kafka.capture_producer import CaptureProducer
+from stream.kafka.topics import ensure_topics_sync
 from tests.integration.readback import read_topic
 
 pytestmark = pytest.mark.kafka

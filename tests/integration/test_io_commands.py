@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from kafka import KafkaProducer
 
 from stream.cli import main
-from stream.topics import TopicNames, ensure_topics_sync
+from stream.kafka.topics import TopicNames, ensure_topics_sync
 from tests.integration.readback import read_topic
 
 pytestmark = pytest.mark.kafka

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer
 
-from stream.topics import TopicError, TopicNames, ensure_topics, ensure_topics_sync
+from stream.kafka.topics import TopicError, TopicNames, ensure_topics, ensure_topics_sync
 
 pytestmark = pytest.mark.kafka
 

@@ -9,9 +9,9 @@ import time
 import orjson
 import pytest
 
-from stream.capture_producer import CaptureProducer
-from stream.synthetic import capture_record
-from stream.topics import TopicNames, ensure_topics_sync
+from stream.demo.synthetic import capture_record
+from stream.kafka.capture_producer import CaptureProducer
+from stream.kafka.topics import TopicNames, ensure_topics_sync
 from tests.integration.workers import (
     SCHEMA,
     WorkerProcess,

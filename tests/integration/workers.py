@@ -15,9 +15,9 @@ from typing import Any
 import orjson
 from prometheus_client.parser import text_string_to_metric_families
 
-from stream.baselines import save_data_quality_baseline
-from stream.broker import free_port
-from stream.synthetic import SyntheticSchema
+from stream.demo.synthetic import SyntheticSchema
+from stream.kafka.broker import free_port
+from stream.monitors.data_quality import save_data_quality_baseline
 from tests.integration.readback import read_topic
 
 DRIFTLINE = str(Path(sys.executable).with_name("driftline"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stream.baselines import load_data_quality_baseline
 from stream.config import load_config
+from stream.monitors.data_quality import load_data_quality_baseline
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "credit" / "driftline.toml"
 

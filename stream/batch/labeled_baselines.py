@@ -1,0 +1,209 @@
+"""``driftline baseline suggest``'s model-quality, bias and attribution baselines.
+
+Written next to the data-quality baseline (``OUT/statistics.json``, ``OUT/constraints.json``,
+which keeps every column of the file, label and prediction included, as SageMaker does):
+
+- ``OUT/model_quality/statistics.json`` + ``constraints.json`` (``--problem-type``);
+- ``OUT/bias/analysis.json`` + ``analysis_config.json`` (``--bias-config``);
+- ``OUT/attribution/analysis.json`` + ``analysis_config.json`` (``--shap``).
+
+Every problem a user can fix raises :class:`LabeledBaselineError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stream.batch.data_files import DataFileError
+from stream.batch.validation_columns import data_file_header, iter_row_values, read_selected_columns
+from stream.capture.predictions import LocatedPrediction, score_value
+from stream.monitors.attribution import (
+    ATTRIBUTION,
+    save_attribution_baseline,
+    suggest_attribution,
+)
+from stream.monitors.bias import (
+    BIAS,
+    BiasRun,
+    column_names,
+    flip_test_features,
+    pin_data_types,
+    read_bias_config,
+    save_bias_baseline,
+)
+from stream.monitors.files import BaselineError, read_json
+from stream.monitors.model_quality import (
+    MODEL_QUALITY,
+    save_model_quality_baseline,
+    suggest_model_quality,
+)
+
+
+class LabeledBaselineError(Exception):
+    """A labelled-baseline request that cannot be served (one line for the user)."""
+
+
+@dataclass(frozen=True)
+class LabeledBaselineRequest:
+    """What ``baseline suggest`` was asked for beyond data quality."""
+
+    problem_type: str | None = None
+    label_column: str | None = None
+    prediction_column: str | None = None
+    probability_column: str | None = None
+    probability_threshold: float | None = None
+    bias_config: Path | None = None
+    shap: Path | None = None
+    shap_label: str = "label0"
+    shap_agg: str = "mean_abs"
+
+
+def _bias_document(request: LabeledBaselineRequest) -> dict[str, Any] | None:
+    if request.bias_config is None:
+        return None
+    try:
+        doc = read_json(request.bias_config)
+    except BaselineError as exc:
+        raise LabeledBaselineError(str(exc)) from exc
+    if not isinstance(doc, dict):
+        msg = f"{request.bias_config} must hold a JSON object (Clarify's analysis config)"
+        raise LabeledBaselineError(msg)
+    doc = dict(doc)
+    if request.label_column:
+        doc["label"] = request.label_column
+    if request.prediction_column:
+        doc["predicted_label"] = request.prediction_column
+    if request.probability_column:
+        doc["probability"] = request.probability_column
+    if request.probability_threshold is not None:
+        doc["probability_threshold"] = request.probability_threshold
+    if not doc.get("label"):
+        msg = "the bias baseline needs a label column: --label-column or the config's 'label'"
+        raise LabeledBaselineError(msg)
+    if not doc.get("predicted_label") and not doc.get("probability"):
+        msg = (
+            "the bias baseline needs predictions: --prediction-column/--probability-column "
+            "or the config's 'predicted_label'"
+        )
+        raise LabeledBaselineError(msg)
+    return doc
+
+
+def _needed_columns(request: LabeledBaselineRequest, bias_doc: dict[str, Any] | None) -> list[str]:
+    names: list[str] = []
+    if request.problem_type is not None:
+        if not request.label_column:
+            msg = "--problem-type needs --label-column"
+            raise LabeledBaselineError(msg)
+        if not request.prediction_column and not request.probability_column:
+            msg = "--problem-type needs --prediction-column or --probability-column"
+            raise LabeledBaselineError(msg)
+        names += [request.label_column]
+        names += [c for c in (request.prediction_column, request.probability_column) if c]
+    if bias_doc is not None:
+        names += [str(bias_doc["label"])]
+        names += [str(bias_doc[k]) for k in ("predicted_label", "probability") if bias_doc.get(k)]
+        try:
+            names += column_names(read_bias_config(bias_doc))
+        except ValueError as exc:
+            msg = f"{request.bias_config}: {exc}"
+            raise LabeledBaselineError(msg) from exc
+    return names
+
+
+def suggest_labeled_baselines(
+    data: Path,
+    fmt: str,
+    out: Path,
+    request: LabeledBaselineRequest,
+    progress: Callable[[int], None] | None = None,
+) -> list[str]:
+    """Write the requested baselines; return one summary line per baseline written."""
+    lines = []
+    bias_doc = _bias_document(request)
+    names = _needed_columns(request, bias_doc)
+    columns: dict[str, list[Any]] = {}
+    header: tuple[str, ...] = ()
+    if names:
+        try:
+            header = data_file_header(data, fmt)  # read once: a JSON Lines key scan is a pass
+            columns, _ = read_selected_columns(data, fmt, names, progress, header=header)
+        except DataFileError as exc:
+            raise LabeledBaselineError(str(exc)) from exc
+    if request.problem_type is not None:
+        assert request.label_column is not None
+        try:
+            baseline = suggest_model_quality(
+                request.problem_type,
+                columns[request.label_column],
+                columns.get(request.prediction_column or ""),
+                columns.get(request.probability_column or ""),
+                probability_threshold=(
+                    0.5 if request.probability_threshold is None else request.probability_threshold
+                ),
+            )
+        except ValueError as exc:
+            raise LabeledBaselineError(str(exc)) from exc
+        save_model_quality_baseline(out / MODEL_QUALITY, baseline)
+        lines.append(
+            f"model quality: {baseline.statistics.item_count} labelled rows "
+            f"({request.problem_type}) -> {out / MODEL_QUALITY}"
+        )
+    if bias_doc is not None:
+        lines.append(_suggest_bias(bias_doc, columns, data, fmt, header, out, request))
+    if request.shap is not None:
+        try:
+            explanations = suggest_attribution(
+                request.shap, label=request.shap_label, agg_method=request.shap_agg
+            )
+        except (OSError, ValueError) as exc:
+            raise LabeledBaselineError(str(exc)) from exc
+        save_attribution_baseline(out / ATTRIBUTION, explanations, request.shap_agg)
+        labels = ", ".join(e.label for e in explanations)
+        lines.append(
+            f"attribution: global SHAP ({request.shap_agg}) of {labels} -> {out / ATTRIBUTION}"
+        )
+    return lines
+
+
+def _suggest_bias(
+    doc: dict[str, Any],
+    columns: dict[str, list[Any]],
+    data: Path,
+    fmt: str,
+    header: tuple[str, ...],
+    out: Path,
+    request: LabeledBaselineRequest,
+) -> str:
+    model_outputs = (request.label_column, request.prediction_column, request.probability_column)
+    try:
+        features = flip_test_features(doc, header, [c for c in model_outputs if c])
+        absent = [f for f in features if f not in header]
+        if absent:
+            msg = f"headers name columns {absent} that {data.name} does not have"
+            raise ValueError(msg)
+        settings = pin_data_types(doc, columns, features)
+    except ValueError as exc:
+        msg = f"{request.bias_config}: {exc}"
+        raise LabeledBaselineError(msg) from exc
+    run = BiasRun(settings)
+    labels = columns[str(doc["label"])]
+    predicted = columns.get(str(doc.get("predicted_label") or ""))
+    scores = columns.get(str(doc.get("probability") or ""))
+    # FT's feature columns are streamed beside the selected ones, one batch in memory
+    vectors = iter_row_values(data, fmt, features, header=header) if features else None
+    for i, label in enumerate(labels):
+        prediction = LocatedPrediction(
+            None if predicted is None else predicted[i],
+            None if scores is None else score_value(scores[i]),
+        )
+        row = {name: column[i] for name, column in columns.items()}
+        if vectors is not None:  # typed selected columns win over the raw text
+            for name, value in zip(features, next(vectors), strict=True):
+                row.setdefault(name, value)
+        run.update(row, label, prediction)
+    save_bias_baseline(out / BIAS, settings, run.analysis())
+    return f"bias: {run.n} rows, {run.n_invalid} left out -> {out / BIAS}"

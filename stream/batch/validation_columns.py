@@ -1,0 +1,88 @@
+"""Named columns of a labelled validation file, for model-quality and bias baselines.
+
+``driftline baseline suggest`` reads the data file once for the data-quality profile and,
+when ``--problem-type`` or ``--bias-config`` is given, once more here for the few columns
+those baselines need (label, prediction, score, facets, group). CSV fields arrive as text and
+are typed like a CSV reader would (:func:`typed_column`).
+
+Examples
+--------
+>>> typed_column(["1", "2", ""]), typed_column(["0.5", "2"]), typed_column(["a", "1"])
+([1, 2, None], [0.5, 2.0], ['a', '1'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from stream.batch.data_files import DataFileError, ReadCounts, read_columns
+
+
+def typed_column(values: Sequence[Any]) -> list[Any]:
+    """Type a column the way pandas reads CSV: all ints, else all numbers, else as given.
+
+    Blank text is missing (``None``). Non-text values (JSON Lines) are kept as they are.
+    """
+    present = [v for v in values if not (isinstance(v, str) and not v.strip()) and v is not None]
+    if not all(isinstance(v, str) for v in present):
+        return [None if isinstance(v, str) and not v.strip() else v for v in values]
+    for cast in (int, float):
+        try:
+            converted = {v: cast(v) for v in present}
+        except ValueError:
+            continue
+        return [converted.get(v) if isinstance(v, str) and v.strip() else None for v in values]
+    return [v if isinstance(v, str) and v.strip() else None for v in values]
+
+
+def read_selected_columns(
+    path: Path,
+    fmt: str,
+    names: Sequence[str],
+    progress: Callable[[int], None] | None = None,
+    *,
+    header: tuple[str, ...] | None = None,
+) -> tuple[dict[str, list[Any]], ReadCounts]:
+    """Read only ``names`` from a data file; raises DataFileError naming missing columns.
+
+    ``header``: the file's names from :func:`data_file_header`, to read it only once.
+    """
+    counts = ReadCounts()
+    header, batches = read_columns(path, fmt, counts, progress, header=header)
+    wanted = list(dict.fromkeys(names))
+    _require_columns(path, header, wanted)
+    columns: dict[str, list[Any]] = {n: [] for n in wanted}
+    for batch in batches:
+        for name in wanted:
+            columns[name].extend(batch.columns.get(name, [None] * batch.n_rows))
+    return {n: typed_column(c) for n, c in columns.items()}, counts
+
+
+def data_file_header(path: Path, fmt: str) -> tuple[str, ...]:
+    """A data file's column names (CSV header, or every JSON Lines key)."""
+    header, _ = read_columns(path, fmt, ReadCounts())
+    return header
+
+
+def iter_row_values(
+    path: Path, fmt: str, names: Sequence[str], *, header: tuple[str, ...] | None = None
+) -> Iterator[tuple[Any, ...]]:
+    """The values of ``names`` row by row, in the rows and order ``read_selected_columns`` reads.
+
+    Values are as the file holds them (CSV text, JSON values), missing as ``None``; memory
+    stays at one batch. ``header`` as in :func:`read_selected_columns`.
+    """
+    header, batches = read_columns(path, fmt, ReadCounts(), header=header)
+    _require_columns(path, header, names)
+    for batch in batches:
+        columns = [batch.columns.get(n, [None] * batch.n_rows) for n in names]
+        yield from zip(*columns, strict=True)
+
+
+def _require_columns(path: Path, header: Sequence[str], names: Sequence[str]) -> None:
+    missing = [n for n in names if n not in header]
+    if missing:
+        msg = f"{path.name} has no column {', '.join(map(repr, missing))}; columns: {list(header)}"
+        raise DataFileError(msg)

@@ -1,0 +1,7 @@
+"""SageMaker capture records: bytes to records, records to feature rows, and what rides along.
+
+Decoding and validation (``records``), payload rows and column naming (``payloads``,
+``rows``), the plain-CSV fast path, the ``preprocess_handler`` contract, the prediction, score
+and SHAP values in an output (``predictions``), capture files on disk, and the decisions made
+from a record's key alone (``partitioning``). No Kafka, no worker, no batch run.
+"""

@@ -1,0 +1,151 @@
+"""Find the prediction, the score and SHAP values in a capture record's ``endpointOutput``.
+
+SageMaker's model-quality and bias monitors locate the model output with
+``inference_attribute`` (the predicted label) and ``probability_attribute`` (the score),
+each a column index as a string (``"0"``) for CSV output, or a key / dotted path (``"$."``
+prefix allowed, digit segments index lists) for JSON output; a score becomes the positive
+class when it is **greater than** ``probability_threshold_attribute``.
+
+Values from CSV text are typed like SageMaker's CSV reader: a field that reads as a finite
+number becomes a ``float``, anything else stays text (:func:`typed_value`).
+
+Examples
+--------
+>>> from stream.capture.records import EventData
+>>> csv_out = EventData("text/csv", "OUTPUT", "0.87,1", "CSV")
+>>> PredictionLocator(inference_attribute="1", probability_attribute="0").locate(csv_out)
+[LocatedPrediction(predicted=1.0, score=0.87)]
+>>> json_out = EventData("application/json", "OUTPUT",
+...                      '{"predictions": [{"label": "cat", "p": 0.9}]}', "JSON")
+>>> PredictionLocator(inference_attribute="predictions.0.label").locate(json_out)
+[LocatedPrediction(predicted='cat', score=None)]
+>>> shap_values(EventData("application/json", "OUTPUT",
+...                       '{"score": 0.8, "shap": {"age": 0.2, "plan": -0.1}}', "JSON"))
+{'age': 0.2, 'plan': -0.1}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+import orjson
+
+from stream.capture.payloads import payload_rows
+from stream.capture.records import CaptureError, EventData
+
+SHAP_KEY = "shap"
+
+
+class LocatedPrediction(NamedTuple):
+    """One output row's predicted label and positive-class score (``None`` when absent)."""
+
+    predicted: Any
+    score: float | None
+
+
+def typed_value(value: Any) -> Any:
+    """Text that reads as a finite number becomes a float; blank text becomes ``None``."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return number if math.isfinite(number) else text
+
+
+def score_value(value: Any) -> float | None:
+    """A score as a finite float, or ``None`` (missing or not a number)."""
+    value = typed_value(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def lookup(obj: Any, path: str) -> Any:
+    """Follow a dotted path (``$.`` prefix allowed; digit segments index lists), else None."""
+    path = path.removeprefix("$").removeprefix(".")
+    current = obj
+    for segment in path.split(".") if path else ():
+        if isinstance(current, Mapping):
+            current = current.get(segment)
+        elif isinstance(current, list) and segment.isdigit() and int(segment) < len(current):
+            current = current[int(segment)]
+        else:
+            return None
+    return current
+
+
+class PredictionLocator:
+    """Pick the predicted label and score out of an output payload by SageMaker's attributes.
+
+    At least one of ``inference_attribute`` and ``probability_attribute`` is needed. An
+    attribute that is all digits is a column index into a CSV row or a JSON list row; any
+    other attribute is a key or dotted path into the JSON output.
+    """
+
+    def __init__(
+        self, *, inference_attribute: str | None = None, probability_attribute: str | None = None
+    ) -> None:
+        if inference_attribute is None and probability_attribute is None:
+            msg = "pass --inference-attribute or --probability-attribute to locate predictions"
+            raise ValueError(msg)
+        self.inference_attribute = inference_attribute
+        self.probability_attribute = probability_attribute
+
+    def locate(self, event: EventData) -> list[LocatedPrediction]:
+        """One located prediction per output row.
+
+        Paths are looked up in the whole JSON output first; when that finds nothing (or
+        the attributes are column indices) each payload row (CSV line, JSON row) is used.
+        """
+        if not self._all_indices() and event.encoding != "CSV":
+            try:
+                document = orjson.loads(event.text())
+            except orjson.JSONDecodeError as exc:
+                msg = "bad_payload"
+                raise CaptureError(msg, f"JSON output does not parse: {exc}") from exc
+            found = self._from_row(document)
+            if found.predicted is not None or found.score is not None:
+                return [found]
+        return [self._from_row(row) for row in payload_rows(event)]
+
+    def _all_indices(self) -> bool:
+        attrs = (self.inference_attribute, self.probability_attribute)
+        return all(a is None or a.isdigit() for a in attrs)
+
+    def _from_row(self, row: Any) -> LocatedPrediction:
+        predicted = None
+        if self.inference_attribute is not None:
+            predicted = typed_value(_pick(row, self.inference_attribute))
+        score = None
+        if self.probability_attribute is not None:
+            score = score_value(_pick(row, self.probability_attribute))
+        return LocatedPrediction(predicted, score)
+
+
+def _pick(row: Any, attribute: str) -> Any:
+    if isinstance(row, list) and attribute.isdigit():
+        index = int(attribute)
+        return row[index] if index < len(row) else None
+    return lookup(row, attribute)
+
+
+def shap_values(event: EventData) -> dict[str, float] | None:
+    """The ``shap`` mapping (feature → local SHAP value) inside a JSON output, if any."""
+    if event.encoding == "CSV":
+        return None
+    try:
+        document = orjson.loads(event.text())
+    except orjson.JSONDecodeError:
+        return None
+    found = document.get(SHAP_KEY) if isinstance(document, Mapping) else None
+    if not isinstance(found, Mapping):
+        return None
+    return {str(k): v for k, v in found.items()}

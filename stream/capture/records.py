@@ -1,0 +1,179 @@
+"""One SageMaker capture record: bytes to a validated :class:`CaptureRecord`, and its times.
+
+A Kafka message (or a line of a capture file) holds one capture record as a JSON object; a
+message may also hold a batch of them as JSON Lines. :func:`split_records` cuts a message
+into records and :func:`decode_capture` validates one. Every failure raises
+:class:`CaptureError` with a short reason code, which the caller counts and dead-letters;
+nothing here crashes a worker. :func:`parse_time` reads ``inferenceTime``; :func:`iso_utc`
+writes POSIX seconds back in the same form.
+
+Examples
+--------
+>>> raw = (b'{"captureData":{"endpointInput":{"observedContentType":"text/csv","mode":"INPUT",'
+...        b'"data":"41,basic","encoding":"CSV"}},"eventMetadata":'
+...        b'{"eventId":"e1","inferenceId":"i1","inferenceTime":"2024-03-05T14:07:31Z"},'
+...        b'"eventVersion":"0"}')
+>>> record = decode_capture(raw)
+>>> record.join_key, record.inference_time.isoformat()
+('i1', '2024-03-05T14:07:31+00:00')
+>>> iso_utc(record.inference_time.timestamp())
+'2024-03-05T14:07:31Z'
+>>> decode_capture(b'{"eventMetadata": {}}')
+Traceback (most recent call last):
+...
+stream.capture.records.CaptureError: missing_field: eventMetadata.eventId is required
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+MAX_RECORD_BYTES = 1_048_576
+ENCODINGS = ("CSV", "JSON", "BASE64")
+CAPTURE_PARTS = ("endpointInput", "endpointOutput")
+
+
+class CaptureError(ValueError):
+    """A capture record that cannot be used; ``reason`` is a short code for counting."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(f"{reason}: {message}")
+        self.reason = reason
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class EventData:
+    """One side of a capture (``endpointInput`` or ``endpointOutput``)."""
+
+    observed_content_type: str | None
+    mode: str | None
+    data: str
+    encoding: str
+
+    def text(self) -> str:
+        """The payload as text (BASE64 payloads are decoded as UTF-8)."""
+        if self.encoding != "BASE64":
+            return self.data
+        try:
+            return base64.b64decode(self.data, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            msg = "bad_encoding"
+            raise CaptureError(msg, f"BASE64 payload does not decode: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureRecord:
+    """A decoded SageMaker capture record; ``raw`` keeps the original mapping."""
+
+    event_id: str
+    inference_id: str | None
+    inference_time: datetime | None
+    endpoint_input: EventData | None
+    endpoint_output: EventData | None
+    event_version: str
+    raw: Mapping[str, Any]
+
+    @property
+    def join_key(self) -> str:
+        """The label join key: ``inferenceId`` if present, else ``eventId``."""
+        return self.inference_id or self.event_id
+
+    @property
+    def invocation_source(self) -> str | None:
+        """``eventMetadata.invocationSource`` (``ShadowExperiment`` for shadow traffic)."""
+        source = self.raw.get("eventMetadata", {}).get("invocationSource")
+        return str(source) if source is not None else None
+
+    def part(self, name: str) -> EventData | None:
+        """``endpointInput`` or ``endpointOutput`` by its capture name."""
+        return self.endpoint_input if name == "endpointInput" else self.endpoint_output
+
+
+def split_records(message: bytes) -> list[bytes]:
+    """Cut a message into capture records: one JSON object, or JSON Lines of them."""
+    return [line for line in message.split(b"\n") if line.strip()]
+
+
+def parse_time(text: Any) -> datetime | None:
+    """Parse ``inferenceTime`` leniently (``Z`` or offsets, fractional seconds) as UTC."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def decode_capture(raw: bytes | str) -> CaptureRecord:
+    """Decode one capture record from JSON bytes."""
+    if len(raw) > MAX_RECORD_BYTES:
+        msg = "oversized"
+        raise CaptureError(msg, f"record of {len(raw)} bytes exceeds {MAX_RECORD_BYTES}")
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        msg = "invalid_json"
+        raise CaptureError(msg, str(exc)) from exc
+    return capture_from_dict(obj)
+
+
+def capture_from_dict(obj: Any) -> CaptureRecord:
+    """Validate a decoded capture mapping."""
+    if not isinstance(obj, dict):
+        msg = "not_an_object"
+        raise CaptureError(msg, f"expected a JSON object, got {type(obj).__name__}")
+    meta = obj.get("eventMetadata")
+    if not isinstance(meta, dict) or not meta.get("eventId"):
+        msg = "missing_field"
+        raise CaptureError(msg, "eventMetadata.eventId is required")
+    capture = obj.get("captureData")
+    if not isinstance(capture, dict):
+        msg = "missing_field"
+        raise CaptureError(msg, "captureData is required")
+    parts = {name: _event_data(capture.get(name), name) for name in CAPTURE_PARTS}
+    if parts["endpointInput"] is None and parts["endpointOutput"] is None:
+        msg = "missing_field"
+        raise CaptureError(msg, "captureData has neither endpointInput nor endpointOutput")
+    inference_id = meta.get("inferenceId")
+    return CaptureRecord(
+        event_id=str(meta["eventId"]),
+        inference_id=str(inference_id) if inference_id else None,
+        inference_time=parse_time(meta.get("inferenceTime")),
+        endpoint_input=parts["endpointInput"],
+        endpoint_output=parts["endpointOutput"],
+        event_version=str(obj.get("eventVersion", "0")),
+        raw=obj,
+    )
+
+
+def _event_data(obj: Any, name: str) -> EventData | None:
+    if obj is None:
+        return None
+    if not isinstance(obj, dict) or not isinstance(obj.get("data"), str):
+        msg = "missing_field"
+        raise CaptureError(msg, f"{name}.data must be a string")
+    encoding = str(obj.get("encoding", "")).upper()
+    if encoding not in ENCODINGS:
+        msg = "bad_encoding"
+        raise CaptureError(
+            msg, f"{name}.encoding {obj.get('encoding')!r} is not one of {ENCODINGS}"
+        )
+    return EventData(obj.get("observedContentType"), obj.get("mode"), obj["data"], encoding)
+
+
+def iso_utc(seconds: float) -> str:
+    """POSIX seconds as ISO-8601 UTC with a ``Z`` (milliseconds only when not whole)."""
+    moment = datetime.fromtimestamp(seconds, tz=UTC)
+    text = moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
+    return text.replace("+00:00", "Z")

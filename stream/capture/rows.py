@@ -1,0 +1,106 @@
+"""Feature rows of a capture record, named from the baseline's feature order.
+
+SageMaker's ``sagemakerCaptureJson`` rule: output columns first, then input columns, named
+positionally from the baseline; values beyond the baseline become ``_c<i>`` columns.
+
+Examples
+--------
+>>> from stream.capture.records import decode_capture
+>>> record = decode_capture(
+...     b'{"captureData":{"endpointInput":{"observedContentType":"text/csv","mode":"INPUT",'
+...     b'"data":"41,basic","encoding":"CSV"},"endpointOutput":{"observedContentType":'
+...     b'"text/csv","mode":"OUTPUT","data":"0.87","encoding":"CSV"}},"eventMetadata":'
+...     b'{"eventId":"e1","inferenceId":"i1","inferenceTime":"2024-03-05T14:07:31Z"},'
+...     b'"eventVersion":"0"}')
+>>> RowBuilder(features=("score", "age", "plan")).rows(record)
+[{'score': '0.87', 'age': '41', 'plan': 'basic'}]
+>>> RowBuilder(features=("age",), capture_index_names=("endpointInput",)).rows(record)
+[{'age': '41', '_c1': 'basic'}]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from stream.capture.payloads import payload_rows
+from stream.capture.records import CAPTURE_PARTS, CaptureError, CaptureRecord
+
+
+class RowBuilder:
+    """Turn capture records into feature rows named from the baseline's feature order.
+
+    ``capture_index_names`` picks the capture parts that become columns (SageMaker's knob,
+    default both); the output's columns come first (``output_columns_position="START"``) or
+    last (``"END"``).
+    """
+
+    def __init__(
+        self,
+        *,
+        features: Sequence[str],
+        capture_index_names: Sequence[str] = CAPTURE_PARTS,
+        output_columns_position: str = "START",
+    ) -> None:
+        unknown = set(capture_index_names) - set(CAPTURE_PARTS)
+        if unknown or not capture_index_names:
+            msg = f"capture_index_names must be a non-empty subset of {CAPTURE_PARTS}"
+            raise ValueError(msg)
+        if output_columns_position not in ("START", "END"):
+            msg = f"output_columns_position must be START or END, got {output_columns_position!r}"
+            raise ValueError(msg)
+        self.features = tuple(features)
+        self.parts = tuple(
+            p
+            for p in (
+                ("endpointOutput", "endpointInput")
+                if output_columns_position == "START"
+                else ("endpointInput", "endpointOutput")
+            )
+            if p in capture_index_names
+        )
+
+    def rows(self, record: CaptureRecord) -> list[dict[str, Any]]:
+        """The record's rows; several when the payload carries a batch of instances."""
+        per_part = []
+        for name in self.parts:
+            event = record.part(name)
+            if event is not None:
+                per_part.append(payload_rows(event))
+        if not per_part:
+            return []
+        n = max(len(rows) for rows in per_part)
+        if any(len(rows) not in (1, n) for rows in per_part):
+            msg = "shape_mismatch"
+            raise CaptureError(msg, "input and output hold different numbers of rows")
+        return [
+            self.named([rows[i if len(rows) > 1 else 0] for rows in per_part]) for i in range(n)
+        ]
+
+    def named(self, pieces: Sequence[list[Any] | dict[str, Any]]) -> dict[str, Any]:
+        """Join row pieces (positional lists and named objects) into one named row."""
+        row: dict[str, Any] = {}
+        position = 0
+        for piece in pieces:
+            if isinstance(piece, dict):
+                row.update(piece)
+                position += len(piece)
+                continue
+            for value in piece:
+                row[self.column_name(position)] = value
+                position += 1
+        return row
+
+    def column_name(self, position: int) -> str:
+        """The baseline's name for a position, else Spark's default ``_c<position>``."""
+        return self.features[position] if position < len(self.features) else f"_c{position}"
+
+    def rows_from_mapping(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """Name a preprocessor's output row.
+
+        Keys that are all baseline feature names are kept; other keys are sorted and named
+        positionally (SageMaker orders preprocessor columns by key).
+        """
+        if set(row) <= set(self.features):
+            return dict(row)
+        return {self.column_name(i): row[key] for i, key in enumerate(sorted(row))}

@@ -1,0 +1,211 @@
+"""``driftline analyze``: one data-quality run over capture files, like a SageMaker execution."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from detectors.model_quality.statistics import PROBLEM_TYPES
+from detectors.quality.statistics_json import statistics_to_json
+from detectors.violations import COMPLETED_WITH_VIOLATIONS, FAILED, violations_document
+from stream.batch.capture_analysis import AnalysisResult, CaptureAnalyzer
+from stream.batch.labeled_analysis import describe
+from stream.batch.labeled_session import (
+    LabeledAnalysisRequest,
+    LabeledReport,
+    prepare_labeled,
+    run_labeled,
+)
+from stream.capture.files import find_capture_files
+from stream.capture.preprocess import ScriptError, load_preprocessor
+from stream.capture.records import CAPTURE_PARTS
+from stream.cli.output import byte_progress, fail
+from stream.monitors.data_quality import load_data_quality_baseline
+from stream.monitors.files import STATISTICS, VIOLATIONS, BaselineError, write_json
+
+
+def _summary(result: AnalysisResult) -> str:
+    c = result.counts
+    line = (
+        f"{result.status}: {c.records} records in {c.files} files, {c.rows} rows, "
+        f"{len(result.evaluation.violations)} violations"
+    )
+    if c.dropped:
+        line += f", {c.dropped} dropped by the preprocessor"
+    if c.bad_records:
+        reasons = ", ".join(f"{k}={v}" for k, v in sorted(c.errors.items()))
+        line += f", {c.bad_records} bad records ({reasons})"
+    return line
+
+
+def labeled_analysis_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--ground-truth``, the prediction attributes, A2I and SHAP options."""
+    options = [
+        click.option(
+            "--ground-truth",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Ground-truth JSONL file, or a folder searched recursively.",
+        ),
+        click.option(
+            "--problem-type",
+            type=click.Choice(PROBLEM_TYPES),
+            default=None,
+            help="Model-quality problem type [default: the baseline's].",
+        ),
+        click.option(
+            "--inference-attribute",
+            default=None,
+            help='Predicted label in the output: column index ("0") or JSON key/path.',
+        ),
+        click.option(
+            "--probability-attribute",
+            default=None,
+            help='Score in the output: column index ("0") or JSON key/path.',
+        ),
+        click.option(
+            "--probability-threshold",
+            type=click.FloatRange(0.0, 1.0),
+            default=None,
+            help="Score > threshold is positive [default: 0.5, bias: the baseline config's].",
+        ),
+        click.option(
+            "--a2i-answer-path",
+            default=None,
+            help="Read *.json A2I outputs too; dotted path of the answer in answerContent.",
+        ),
+        click.option(
+            "--a2i-inference-id-path",
+            default="inferenceId",
+            show_default=True,
+            help="Dotted path of the inference id in inputContent.",
+        ),
+        click.option("--a2i-value-map", default=None, help="Answer to label, e.g. yes=1,no=0."),
+        click.option(
+            "--a2i-consolidation",
+            type=click.Choice(("majority", "mean", "median")),
+            default="majority",
+            show_default=True,
+            help="How several workers' answers become one label.",
+        ),
+        click.option(
+            "--shap",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Local SHAP values: JSON Lines of {inferenceId, shap: {...}} or a CSV.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _print_labeled(report: LabeledReport) -> None:
+    if report.join_summary is not None:
+        click.echo(report.join_summary)
+    if report.attribution_skipped:
+        click.echo("ModelExplainability: skipped, no SHAP values")
+    for outcome in report.outcomes:
+        n = len(outcome.violations)
+        click.echo(f"{outcome.monitor}: {outcome.status}: {outcome.summary}, {n} violations")
+        for violation in outcome.violations:
+            click.echo(describe(violation))
+
+
+@click.command()
+@click.option(
+    "--capture",
+    "capture",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="A capture JSONL file, or a folder searched recursively.",
+)
+@click.option(
+    "--baseline",
+    "baseline_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder with statistics.json and constraints.json.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for statistics.json and constraint_violations.json.",
+)
+@click.option(
+    "--preprocessor",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A script defining SageMaker's preprocess_handler(inference_record).",
+)
+@click.option(
+    "--capture-index-names",
+    default=",".join(CAPTURE_PARTS),
+    show_default=True,
+    help="Capture parts that become columns, output columns first.",
+)
+@click.option(
+    "--min-window-count", default=30, show_default=True, help="No drift verdict on fewer values."
+)
+@click.option("--fail-on-violation", is_flag=True, help="Exit 1 when there are violations.")
+@labeled_analysis_options
+def analyze(
+    capture: Path,
+    baseline_dir: Path,
+    out: Path,
+    preprocessor: Path | None,
+    capture_index_names: str,
+    min_window_count: int,
+    fail_on_violation: bool,
+    **labeled: Any,
+) -> None:
+    """Check capture files against a baseline; write statistics and violations.
+
+    With --ground-truth (and --shap) it also runs model quality, bias drift and attribution
+    drift against BASELINE/model_quality/, BASELINE/bias/ and BASELINE/attribution/.
+    """
+    try:
+        baseline = load_data_quality_baseline(baseline_dir)
+        files = find_capture_files(capture)
+        script = load_preprocessor(preprocessor) if preprocessor else None
+        parts = tuple(p.strip() for p in capture_index_names.split(",") if p.strip())
+        request = LabeledAnalysisRequest(**labeled)
+        session = prepare_labeled(baseline_dir, baseline.features, parts, request)
+        analyzer = CaptureAnalyzer(
+            baseline,
+            preprocessor=script,
+            capture_index_names=parts,
+            min_window_count=min_window_count,
+        )
+    except (BaselineError, FileNotFoundError, ScriptError, ValueError) as exc:
+        fail(str(exc))
+    if not files:
+        fail(f"no capture files (*.jsonl) under {capture}")
+    total = sum(f.stat().st_size for f in files)
+    with byte_progress("analyzing capture", total) as progress:
+        task = progress.task_ids[0]
+        for path in files:
+            analyzer.add_file(path)
+            progress.advance(task, path.stat().st_size)
+    result = analyzer.result()
+    write_json(out / STATISTICS, statistics_to_json(result.statistics))
+    write_json(out / VIOLATIONS, violations_document(result.evaluation.violations))
+    click.echo(_summary(result))
+    for v in result.evaluation.violations:
+        click.echo(f"  {v.constraint_check_type:<26} {v.feature_name}: {v.description}")
+    labeled_status = None
+    if session is not None:
+        with byte_progress("joining labels", total) as progress:
+            task = progress.task_ids[0]
+            report = run_labeled(session, out, files, lambda n: progress.advance(task, n))
+        _print_labeled(report)
+        labeled_status = report.worst_status
+    if FAILED in (result.status, labeled_status):
+        raise SystemExit(2)
+    if fail_on_violation and COMPLETED_WITH_VIOLATIONS in (result.status, labeled_status):
+        raise SystemExit(1)

@@ -1,0 +1,142 @@
+"""``driftline baseline suggest``: baseline statistics and constraints from a data file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from detectors.attribution import AGG_METHODS
+from detectors.model_quality.statistics import PROBLEM_TYPES
+from stream.batch.data_files import FORMATS, DataFileError, detect_format
+from stream.batch.data_quality_baseline import suggest_data_quality
+from stream.batch.labeled_baselines import (
+    LabeledBaselineError,
+    LabeledBaselineRequest,
+    suggest_labeled_baselines,
+)
+from stream.cli.output import byte_progress, fail
+from stream.monitors.data_quality import save_data_quality_baseline
+
+
+def labeled_baseline_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the model-quality, bias and attribution options to ``baseline suggest``."""
+    options = [
+        click.option(
+            "--problem-type",
+            type=click.Choice(PROBLEM_TYPES),
+            default=None,
+            help="Model-quality baseline for this problem type (OUT/model_quality/).",
+        ),
+        click.option("--label-column", default=None, help="Column holding the ground truth."),
+        click.option("--prediction-column", default=None, help="Column holding the prediction."),
+        click.option(
+            "--probability-column", default=None, help="Column holding the positive-class score."
+        ),
+        click.option(
+            "--probability-threshold",
+            type=click.FloatRange(0.0, 1.0),
+            default=None,
+            help="Score > threshold is the positive class [default: 0.5, or the bias config's].",
+        ),
+        click.option(
+            "--bias-config",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Clarify analysis config (facet, label_values_or_threshold, group_variable).",
+        ),
+        click.option(
+            "--shap",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Local SHAP values: JSON Lines of {inferenceId, shap: {...}} or a CSV.",
+        ),
+        click.option(
+            "--shap-label", default="label0", show_default=True, help="Label of flat SHAP maps."
+        ),
+        click.option(
+            "--shap-agg",
+            type=click.Choice(AGG_METHODS),
+            default="mean_abs",
+            show_default=True,
+            help="How local SHAP values become global ones.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def suggest_labeled(data: Path, fmt: str, out: Path, options: dict[str, Any]) -> list[str]:
+    """Run :func:`suggest_labeled_baselines` for the CLI: progress bar, one-line errors."""
+    request = LabeledBaselineRequest(**options)
+    if request.problem_type is None and request.bias_config is None and request.shap is None:
+        return []
+    try:
+        with byte_progress(f"labelled baselines from {data.name}", data.stat().st_size) as bar:
+            task = bar.task_ids[0]
+            return suggest_labeled_baselines(
+                data, fmt, out, request, lambda done: bar.update(task, completed=done)
+            )
+    except LabeledBaselineError as exc:
+        fail(str(exc))
+
+
+@click.group()
+def baseline() -> None:
+    """Build baselines (SageMaker statistics.json / constraints.json)."""
+
+
+@baseline.command()
+@click.option(
+    "--data",
+    "data",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Training data: CSV with a header line, or JSON Lines.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for statistics.json and constraints.json.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Data format when the file suffix does not tell.",
+)
+@labeled_baseline_options
+def suggest(data: Path, out: Path, fmt: str | None, **labeled: Any) -> None:
+    """Suggest a baseline from a data file.
+
+    With --problem-type, --bias-config or --shap it also writes the model-quality, bias and
+    attribution baselines under OUT/model_quality/, OUT/bias/ and OUT/attribution/.
+    """
+    try:
+        fmt = detect_format(data, fmt)
+        with byte_progress(f"profiling {data.name}", data.stat().st_size) as bar:
+            task = bar.task_ids[0]
+            result, counts = suggest_data_quality(
+                data, fmt, lambda done: bar.update(task, completed=done)
+            )
+    except (DataFileError, OSError) as exc:
+        fail(str(exc))
+    if counts.rows == 0:
+        fail(f"{data} has no data rows")
+    extra_lines = suggest_labeled(data, fmt, out, labeled)
+    save_data_quality_baseline(out, result)
+    click.echo(
+        f"baseline: {counts.rows} rows, {len(result.statistics.features)} features "
+        f"-> {out}/statistics.json, {out}/constraints.json"
+    )
+    if counts.malformed:
+        detail = ", ".join(f"{k}={v}" for k, v in sorted(counts.reasons.items()))
+        click.echo(f"malformed lines: {counts.malformed} ({detail})")
+    for line in extra_lines:
+        click.echo(line)

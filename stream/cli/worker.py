@@ -1,0 +1,43 @@
+"""``driftline worker --config FILE``: the faust worker for the configured monitors."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import click
+
+from stream.capture.preprocess import ScriptError
+from stream.cli.output import fail
+from stream.config import ConfigError, load_config
+from stream.kafka.broker import BrokerError
+from stream.kafka.topics import TopicError
+from stream.monitors.files import BaselineError
+
+
+@click.command("worker")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="driftline TOML config (DRIFTLINE_* environment variables override it).",
+)
+@click.option("--log-level", default="warning", show_default=True, help="Python log level.")
+def worker(config_path: Path, log_level: str) -> None:
+    """Run a worker: capture → windows → violations, statistics, executions, /metrics.
+
+    Without kafka.bootstrap_servers it starts the embedded broker and stops it on exit.
+    SIGTERM or SIGINT stops it within worker.shutdown_timeout_seconds.
+    """
+    from stream.worker.process import run_worker
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    try:
+        config = load_config(config_path, os.environ)
+        logging.getLogger("driftline.worker").warning("config:\n%s", config.describe())
+        code = run_worker(config, loglevel=log_level)
+    except (ConfigError, BaselineError, ScriptError, BrokerError, TopicError) as error:
+        fail(str(error))
+    raise SystemExit(code)

@@ -1,0 +1,235 @@
+"""The configuration's frozen dataclass tree: every setting, its default and its checks.
+
+Each field's comment names its environment variable; :mod:`stream.config.loader` reads the
+TOML file and the environment into these classes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stream.config.values import ConfigError, env_name
+
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "GSSAPI", "OAUTHBEARER")
+CAPTURE_INDEX_NAMES = ("endpointInput", "endpointOutput")
+_TOPIC_PREFIX = re.compile(r"[A-Za-z0-9._-]+")
+_REDACTED = "***"
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ConfigError(message)
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaConfig:
+    """Where the broker is and how topics are laid out (``[kafka]``)."""
+
+    bootstrap_servers: str = ""  # env DRIFTLINE_KAFKA_BOOTSTRAP_SERVERS; empty: embedded broker
+    topic_prefix: str = (
+        "driftline"  # env DRIFTLINE_KAFKA_TOPIC_PREFIX; topics are <prefix>.capture …
+    )
+    partitions: int = 4  # env DRIFTLINE_KAFKA_PARTITIONS; of every topic driftline creates
+    replication_factor: int = 1  # env DRIFTLINE_KAFKA_REPLICATION_FACTOR
+    security_protocol: str = "PLAINTEXT"  # env DRIFTLINE_KAFKA_SECURITY_PROTOCOL
+    sasl_mechanism: str | None = None  # env DRIFTLINE_KAFKA_SASL_MECHANISM
+    sasl_username: str | None = None  # env DRIFTLINE_KAFKA_SASL_USERNAME
+    sasl_password: str | None = field(default=None, repr=False)  # DRIFTLINE_KAFKA_SASL_PASSWORD
+    ssl_cafile: Path | None = None  # env DRIFTLINE_KAFKA_SSL_CAFILE
+    ssl_certfile: Path | None = None  # env DRIFTLINE_KAFKA_SSL_CERTFILE
+    ssl_keyfile: Path | None = None  # env DRIFTLINE_KAFKA_SSL_KEYFILE
+    ssl_password: str | None = field(default=None, repr=False)  # DRIFTLINE_KAFKA_SSL_PASSWORD
+
+    def __post_init__(self) -> None:
+        prefix_ok = bool(_TOPIC_PREFIX.fullmatch(self.topic_prefix))
+        _check(
+            prefix_ok, f"kafka.topic_prefix must match [A-Za-z0-9._-]+, got {self.topic_prefix!r}"
+        )
+        _check(self.partitions >= 1, f"kafka.partitions must be >= 1, got {self.partitions}")
+        replication = self.replication_factor
+        _check(replication >= 1, f"kafka.replication_factor must be >= 1, got {replication}")
+        protocol = self.security_protocol
+        _check(
+            protocol in SECURITY_PROTOCOLS,
+            f"kafka.security_protocol must be one of {', '.join(SECURITY_PROTOCOLS)}, "
+            f"got {protocol!r}",
+        )
+        mechanism = self.sasl_mechanism
+        _check(
+            mechanism is None or mechanism in SASL_MECHANISMS,
+            f"kafka.sasl_mechanism must be one of {', '.join(SASL_MECHANISMS)}, got {mechanism!r}",
+        )
+
+    @property
+    def uses_embedded_broker(self) -> bool:
+        """Whether no bootstrap servers are configured, so driftline runs its own broker."""
+        return not self.bootstrap_servers.strip()
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Security settings as kafka-python keyword arguments (unset ones left out)."""
+        kwargs: dict[str, Any] = {"security_protocol": self.security_protocol}
+        optional = {
+            "sasl_mechanism": self.sasl_mechanism,
+            "sasl_plain_username": self.sasl_username,
+            "sasl_plain_password": self.sasl_password,
+            "ssl_cafile": self.ssl_cafile,
+            "ssl_certfile": self.ssl_certfile,
+            "ssl_keyfile": self.ssl_keyfile,
+            "ssl_password": self.ssl_password,
+        }
+        kwargs.update({k: str(v) if isinstance(v, Path) else v for k, v in optional.items() if v})
+        return kwargs
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsConfig:
+    """Prometheus ``/metrics`` and the status page (``[metrics]``)."""
+
+    port: int = 9108  # env DRIFTLINE_METRICS_PORT
+    host: str = "127.0.0.1"  # env DRIFTLINE_METRICS_HOST
+
+    def __post_init__(self) -> None:
+        _check(0 <= self.port <= 65535, f"metrics.port must be in 0..65535, got {self.port}")
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerConfig:
+    """Worker process behaviour (``[worker]``)."""
+
+    shutdown_timeout_seconds: float = 10.0  # env DRIFTLINE_WORKER_SHUTDOWN_TIMEOUT_SECONDS
+
+    def __post_init__(self) -> None:
+        value = self.shutdown_timeout_seconds
+        _check(value > 0, f"worker.shutdown_timeout_seconds must be > 0, got {value}")
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorMatch:
+    """Routing: a capture record belongs to the monitor when every given field matches."""
+
+    endpoint: str | None = None  # env DRIFTLINE_MONITOR_<NAME>_MATCH_ENDPOINT
+    variant: str | None = None  # env DRIFTLINE_MONITOR_<NAME>_MATCH_VARIANT
+    model: str | None = None  # env DRIFTLINE_MONITOR_<NAME>_MATCH_MODEL
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorConfig:
+    """One monitored model (a ``[[monitor]]`` entry); env ``DRIFTLINE_MONITOR_<NAME>_<KEY>``."""
+
+    name: str  # stable id: metric label, key of its partials and snapshots
+    baseline: Path | None = None  # folder with statistics.json + constraints.json
+    window_seconds: float = 60.0  # tumbling event-time window
+    evaluation_windows: int = 1  # each evaluation merges the last N windows
+    allowed_lateness_seconds: float = 10.0  # watermark = max event time - this
+    idle_close_seconds: float = 30.0  # wall-clock silence that closes an open window
+    min_window_count: int = 30  # fewer samples: no drift decision
+    sampling_percentage: float = 100.0  # deterministic per inferenceId
+    preprocessor: Path | None = None  # script with preprocess_handler (SageMaker contract)
+    postprocessor: Path | None = None  # script with postprocess_handler
+    match: MonitorMatch = MonitorMatch()
+    online_detectors: tuple[str, ...] = ()  # e.g. ("adwin",); comma-separated in the env
+    # which capture parts become columns (SageMaker's captureIndexNames); output columns first
+    capture_index_names: tuple[str, ...] = CAPTURE_INDEX_NAMES
+
+    def __post_init__(self) -> None:
+        where = f"monitor {self.name!r}"
+        _check(bool(self.name.strip()), "monitor.name must not be empty")
+        for key in ("window_seconds", "idle_close_seconds"):
+            value = getattr(self, key)
+            _check(value > 0, f"{where}: {key} must be > 0, got {value}")
+        lateness = self.allowed_lateness_seconds
+        _check(lateness >= 0, f"{where}: allowed_lateness_seconds must be >= 0, got {lateness}")
+        windows = self.evaluation_windows
+        _check(windows >= 1, f"{where}: evaluation_windows must be >= 1, got {windows}")
+        count = self.min_window_count
+        _check(count >= 0, f"{where}: min_window_count must be >= 0, got {count}")
+        pct = self.sampling_percentage
+        _check(0 <= pct <= 100, f"{where}: sampling_percentage must be in 0..100, got {pct}")
+        names = self.capture_index_names
+        _check(
+            bool(names)
+            and set(names) <= set(CAPTURE_INDEX_NAMES)
+            and len(set(names)) == len(names),
+            f"{where}: capture_index_names must be distinct values from "
+            f"{', '.join(CAPTURE_INDEX_NAMES)}, got {list(names)}",
+        )
+
+    @property
+    def env_prefix(self) -> str:
+        """Prefix of this monitor's environment overrides."""
+        return f"DRIFTLINE_MONITOR_{env_name(self.name)}_"
+
+
+@dataclass(frozen=True, slots=True)
+class DriftlineConfig:
+    """The whole configuration: loaded once in ``main()`` and passed down explicitly."""
+
+    kafka: KafkaConfig = KafkaConfig()
+    metrics: MetricsConfig = MetricsConfig()
+    worker: WorkerConfig = WorkerConfig()
+    monitors: tuple[MonitorConfig, ...] = ()
+    source: Path | None = None  # the TOML file it came from, None for defaults + env
+
+    def __post_init__(self) -> None:
+        seen: dict[str, str] = {}
+        for monitor in self.monitors:
+            key = env_name(monitor.name)
+            _check(
+                key not in seen,
+                f"monitor names must be unique (also after upper-casing for the environment): "
+                f"{seen.get(key, monitor.name)!r} and {monitor.name!r}",
+            )
+            seen[key] = monitor.name
+
+    def monitor(self, name: str) -> MonitorConfig:
+        """The monitor called ``name``."""
+        for monitor in self.monitors:
+            if monitor.name == name:
+                return monitor
+        msg = f"no monitor named {name!r}; configured: {[m.name for m in self.monitors]}"
+        raise KeyError(msg)
+
+    def redacted(self) -> dict[str, Any]:
+        """Plain data for the startup log, with passwords replaced by ``***``."""
+        data: dict[str, Any] = _plain(self)
+        for key in ("sasl_password", "ssl_password"):
+            if data["kafka"][key] is not None:
+                data["kafka"][key] = _REDACTED
+        return data
+
+    def describe(self) -> str:
+        """One ``section.key = value`` line per setting, secrets redacted."""
+        lines: list[str] = []
+        data = self.redacted()
+        for section in ("kafka", "metrics", "worker"):
+            lines += [f"{section}.{k} = {v!r}" for k, v in data[section].items()]
+        for monitor in data["monitors"]:
+            lines += [f"monitor[{monitor['name']}].{k} = {v!r}" for k, v in monitor.items()]
+        lines.append(f"source = {data['source']!r}")
+        return "\n".join(lines)
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+__all__ = [
+    "ConfigError",
+    "DriftlineConfig",
+    "KafkaConfig",
+    "MetricsConfig",
+    "MonitorConfig",
+    "MonitorMatch",
+    "WorkerConfig",
+]

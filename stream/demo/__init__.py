@@ -1,0 +1,1 @@
+"""``driftline demo``: synthetic traffic with drift injected part-way, and its summary."""

@@ -1,0 +1,202 @@
+"""Attribution baselines and runs: global SHAP ``analysis.json`` and the nDCG drift check.
+
+Local SHAP values come as JSON Lines of ``{"inferenceId": ..., "shap": {feature: value}}``
+(``shap`` may also map label → {feature: value} for several model outputs), as a CSV of
+local SHAP values with the feature names as header (Clarify's ``explanations_shap/out.csv``),
+or, in ``driftline analyze``, inside the capture output under a ``shap`` key. Every record in
+the input is one explained record of the window; they are aggregated with the baseline's
+``agg_method`` (stored in ``attribution/analysis_config.json``, Clarify's
+``methods.shap.agg_method``) and ranked against the baseline by nDCG, threshold 0.9.
+
+Examples
+--------
+>>> per_label({"age": 0.2, "plan": -0.1}, "label0")
+{'label0': {'age': 0.2, 'plan': -0.1}}
+>>> per_label({"label1": {"age": 0.2}}, "label0")
+{'label1': {'age': 0.2}}
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import orjson
+
+from detectors.attribution import (
+    AGG_METHODS,
+    AttributionDriftResult,
+    GlobalShap,
+    LabelExplanation,
+    analysis_document,
+    baseline_from_local_shap,
+    feature_attribution_drift_check,
+    read_explanations,
+)
+from stream.monitors.files import BaselineError, read_json, write_json
+
+ATTRIBUTION = "attribution"
+ANALYSIS = "analysis.json"
+ANALYSIS_CONFIG = "analysis_config.json"
+
+LocalShap = dict[str, dict[str, float]]  # label → feature → local SHAP value
+
+
+def per_label(shap: Mapping[str, Any], default_label: str) -> LocalShap:
+    """Normalise one record's ``shap`` value to label → feature → value."""
+    if shap and all(isinstance(v, Mapping) for v in shap.values()):
+        return {str(k): _numbers(v) for k, v in shap.items()}
+    return {default_label: _numbers(shap)}
+
+
+def _numbers(values: Mapping[str, Any]) -> dict[str, float]:
+    out = {}
+    for feature, value in values.items():
+        try:
+            out[str(feature)] = float(value)
+        except (TypeError, ValueError):
+            out[str(feature)] = math.nan  # counted as non-finite by the aggregate
+    return out
+
+
+def iter_local_shap(
+    path: Path, label: str, errors: Counter[str]
+) -> Iterator[tuple[str | None, LocalShap]]:
+    """(inference id, local SHAP per label) per record of a JSON Lines or CSV file."""
+    if not path.is_file():
+        msg = f"no such SHAP file: {path}"
+        raise FileNotFoundError(msg)
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                yield None, per_label(row, label)
+        return
+    with path.open("rb") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            try:
+                obj = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                errors["invalid_json"] += 1
+                continue
+            shap = obj.get("shap") if isinstance(obj, dict) else None
+            if not isinstance(shap, Mapping) or not shap:
+                errors["missing_shap"] += 1
+                continue
+            key = obj.get("inferenceId") or obj.get("eventId")
+            yield (None if key is None else str(key)), per_label(shap, label)
+
+
+def suggest_attribution(path: Path, *, label: str, agg_method: str) -> list[LabelExplanation]:
+    """Baseline global SHAP values per label from a file of local SHAP values."""
+    if agg_method not in AGG_METHODS:
+        msg = f"--shap-agg must be one of {AGG_METHODS}, got {agg_method!r}"
+        raise ValueError(msg)
+    rows: dict[str, list[dict[str, float]]] = {}
+    errors: Counter[str] = Counter()
+    for _, local in iter_local_shap(path, label, errors):
+        for name, values in local.items():
+            rows.setdefault(name, []).append(values)
+    if not rows:
+        msg = f"{path} holds no SHAP values"
+        raise ValueError(msg)
+    return [
+        baseline_from_local_shap(values, label=name, agg_method=agg_method)
+        for name, values in rows.items()
+    ]
+
+
+def save_attribution_baseline(
+    folder: Path, explanations: list[LabelExplanation], agg_method: str
+) -> None:
+    """Write ``analysis.json`` and the SHAP settings the runs reuse."""
+    write_json(folder / ANALYSIS, analysis_document(explanations))
+    headers = list(dict.fromkeys(f for e in explanations for f in e.features))
+    write_json(
+        folder / ANALYSIS_CONFIG,
+        {"headers": headers, "methods": {"shap": {"agg_method": agg_method}}},
+    )
+
+
+class AttributionBaseline(NamedTuple):
+    """Baseline global SHAP values per label, and the aggregation they used."""
+
+    explanations: dict[str, LabelExplanation]
+    agg_method: str
+
+
+def load_attribution_baseline(folder: Path) -> AttributionBaseline:
+    """Read ``attribution/analysis.json`` (and ``analysis_config.json`` when present)."""
+    try:
+        explanations = read_explanations(read_json(folder / ANALYSIS))
+        agg_method = "mean_abs"
+        if (folder / ANALYSIS_CONFIG).is_file():
+            config = read_json(folder / ANALYSIS_CONFIG)
+            agg_method = str(
+                config.get("methods", {}).get("shap", {}).get("agg_method", agg_method)
+            )
+    except (AttributeError, TypeError, ValueError) as exc:
+        msg = f"attribution baseline in {folder} is not usable: {exc}"
+        raise BaselineError(msg) from exc
+    if agg_method not in AGG_METHODS:
+        msg = f"attribution baseline in {folder}: agg_method must be one of {AGG_METHODS}"
+        raise BaselineError(msg)
+    return AttributionBaseline(explanations, agg_method)
+
+
+class AttributionRun:
+    """Live global SHAP values per baseline label, and the drift check against the baseline."""
+
+    def __init__(self, baseline: AttributionBaseline) -> None:
+        self.baseline = baseline
+        self.aggregates = {
+            label: GlobalShap(
+                name=f"shap.{label}",
+                features=explanation.features,
+                label=label,
+                agg_method=baseline.agg_method,
+                min_samples=1,
+            )
+            for label, explanation in baseline.explanations.items()
+        }
+        self.records = 0
+        self.unknown_labels: Counter[str] = Counter()
+
+    def update(self, local: LocalShap) -> None:
+        """Take one explained record."""
+        self.records += 1
+        for label, values in local.items():
+            aggregate = self.aggregates.get(label)
+            if aggregate is None:
+                self.unknown_labels[label] += 1
+            else:
+                aggregate.update(values)
+
+    def results(self) -> list[AttributionDriftResult]:
+        """The nDCG check per label (labels without records are left out)."""
+        out = []
+        for label, aggregate in self.aggregates.items():
+            if aggregate.n == 0:
+                continue
+            out.append(
+                feature_attribution_drift_check(
+                    label,
+                    self.baseline.explanations[label].shap_values(),
+                    aggregate.global_shap_values(),
+                    sample_count=aggregate.n,
+                )
+            )
+        return out
+
+    def analysis(self) -> dict[str, Any]:
+        """The window's ``analysis.json`` (global SHAP values per label)."""
+        return analysis_document(
+            LabelExplanation(label, tuple(a.global_shap_values().items()))
+            for label, a in self.aggregates.items()
+            if a.n
+        )

@@ -1,0 +1,60 @@
+"""The data-quality baseline: ``statistics.json`` + ``constraints.json`` in a folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from detectors.quality.constraints import Constraints, constraints_from_json, constraints_to_json
+from detectors.quality.statistics import DatasetStatistics
+from detectors.quality.statistics_json import statistics_from_json, statistics_to_json
+from detectors.quality.value_types import FRACTIONAL, INTEGRAL, STRING
+from stream.monitors.files import CONSTRAINTS, STATISTICS, BaselineError, read_json, write_json
+
+
+@dataclass(frozen=True)
+class DataQualityBaseline:
+    """A loaded data-quality baseline."""
+
+    statistics: DatasetStatistics
+    constraints: Constraints
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """Feature names in column order (statistics order, then constraint-only names)."""
+        names = list(self.statistics.names)
+        names += [f.name for f in self.constraints.features if f.name not in names]
+        return tuple(names)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Profile kinds per feature: numeric, string, or auto when the type is unknown."""
+        out = []
+        for name in self.features:
+            c = self.constraints.feature(name)
+            s = self.statistics.feature(name)
+            t = c.inferred_type if c is not None else (s.inferred_type if s else "Unknown")
+            out.append(
+                "numeric" if t in (INTEGRAL, FRACTIONAL) else "string" if t == STRING else "auto"
+            )
+        return tuple(out)
+
+
+def load_data_quality_baseline(folder: Path) -> DataQualityBaseline:
+    """Load ``statistics.json`` and ``constraints.json`` from a folder."""
+    if not folder.is_dir():
+        msg = f"baseline folder not found: {folder}"
+        raise BaselineError(msg)
+    try:
+        stats = statistics_from_json(read_json(folder / STATISTICS))
+        constraints = constraints_from_json(read_json(folder / CONSTRAINTS))
+    except ValueError as exc:
+        msg = f"baseline in {folder} is not usable: {exc}"
+        raise BaselineError(msg) from exc
+    return DataQualityBaseline(stats, constraints)
+
+
+def save_data_quality_baseline(folder: Path, baseline: DataQualityBaseline) -> None:
+    """Write ``statistics.json`` and ``constraints.json`` into a folder."""
+    write_json(folder / STATISTICS, statistics_to_json(baseline.statistics))
+    write_json(folder / CONSTRAINTS, constraints_to_json(baseline.constraints), plain_decimals=True)

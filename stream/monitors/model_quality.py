@@ -1,0 +1,155 @@
+"""Model-quality baselines and runs: ``model_quality/statistics.json`` and ``constraints.json``.
+
+The baseline is computed from a labelled validation file (label column, prediction column
+and/or score column, SageMaker's ``ground_truth_attribute`` / ``inference_attribute`` /
+``probability_attribute``), with thresholds equal to the baseline metrics. A run feeds the
+joined (capture, label) pairs to the problem type's detector and checks its statistics
+against the baseline constraints, writing SageMaker's violations (camelCase rate names).
+
+Examples
+--------
+>>> run = ModelQualityRun("BinaryClassification", probability_threshold=0.5)
+>>> for label, score in [(1.0, 0.9), (0.0, 0.8), (1.0, 0.3), (0.0, 0.1)]:
+...     run.update(label, LocatedPrediction(predicted=None, score=score))
+>>> stats = run.statistics()
+>>> stats.item_count, stats.metrics["accuracy"].value, stats.metrics["auc"].value
+(4, 0.5, 0.75)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from detectors.model_quality import (
+    BinaryClassificationMetrics,
+    LabeledPrediction,
+    ModelQualityBaseline,
+    ModelQualityConstraints,
+    ModelQualityStatistics,
+    MulticlassClassificationMetrics,
+    RegressionMetrics,
+    evaluate_constraints,
+    suggest_baseline,
+)
+from detectors.model_quality.statistics import BINARY, MULTICLASS, PROBLEM_TYPES
+from detectors.violations import Violation
+from stream.capture.predictions import LocatedPrediction, score_value
+from stream.monitors.files import CONSTRAINTS, STATISTICS, BaselineError, read_json, write_json
+
+MODEL_QUALITY = "model_quality"
+
+
+def evaluation_time() -> str:
+    """Now, as SageMaker writes ``dataset.evaluation_time`` (UTC, milliseconds, ``Z``)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def suggest_model_quality(
+    problem_type: str,
+    labels: Sequence[Any],
+    predictions: Sequence[Any] | None,
+    scores: Sequence[Any] | None,
+    *,
+    probability_threshold: float = 0.5,
+) -> ModelQualityBaseline:
+    """Baseline statistics and constraints from a validation file's columns."""
+    return suggest_baseline(
+        problem_type,
+        y_true=list(labels),
+        y_pred=None if predictions is None else list(predictions),
+        y_score=None if scores is None else [score_value(s) for s in scores],
+        probability_threshold=probability_threshold,
+        evaluation_time=evaluation_time(),
+    )
+
+
+def save_model_quality_baseline(folder: Path, baseline: ModelQualityBaseline) -> None:
+    """Write ``statistics.json`` and ``constraints.json`` into ``folder``."""
+    write_json(folder / STATISTICS, baseline.statistics.to_statistics_json())
+    write_json(
+        folder / CONSTRAINTS, baseline.constraints.to_constraints_json(), plain_decimals=True
+    )
+
+
+class ModelQualityBaselineFiles(NamedTuple):
+    """What a baseline's ``model_quality/`` folder holds (either file may be absent)."""
+
+    statistics: ModelQualityStatistics | None
+    constraints: ModelQualityConstraints | None
+
+    @property
+    def problem_type(self) -> str | None:
+        """The problem type the baseline was built for."""
+        for part in (self.constraints, self.statistics):
+            if part is not None:
+                return part.problem_type
+        return None
+
+
+def load_model_quality_baseline(folder: Path) -> ModelQualityBaselineFiles:
+    """Read ``model_quality/statistics.json`` and ``constraints.json`` when present."""
+    try:
+        stats = constraints = None
+        if (folder / STATISTICS).is_file():
+            stats = ModelQualityStatistics.from_statistics_json(read_json(folder / STATISTICS))
+        if (folder / CONSTRAINTS).is_file():
+            doc = read_json(folder / CONSTRAINTS)
+            constraints = ModelQualityConstraints.from_constraints_json(doc)
+    except (KeyError, TypeError, ValueError) as exc:
+        msg = f"model-quality baseline in {folder} is not usable: {exc}"
+        raise BaselineError(msg) from exc
+    return ModelQualityBaselineFiles(stats, constraints)
+
+
+class ModelQualityRun:
+    """One run's model-quality detector, fed with (label, located prediction) pairs."""
+
+    def __init__(self, problem_type: str, *, probability_threshold: float = 0.5) -> None:
+        if problem_type not in PROBLEM_TYPES:
+            msg = f"problem type must be one of {PROBLEM_TYPES}, got {problem_type!r}"
+            raise ValueError(msg)
+        self.problem_type = problem_type
+        self.detector: (
+            BinaryClassificationMetrics | MulticlassClassificationMetrics | RegressionMetrics
+        )
+        if problem_type == BINARY:
+            self.detector = BinaryClassificationMetrics(
+                name=MODEL_QUALITY, probability_threshold=probability_threshold
+            )
+        elif problem_type == MULTICLASS:
+            self.detector = MulticlassClassificationMetrics(name=MODEL_QUALITY)
+        else:
+            self.detector = RegressionMetrics(name=MODEL_QUALITY)
+
+    @property
+    def merged(self) -> int:
+        """Pairs fed so far, valid or not."""
+        return self.detector.n
+
+    def update(self, label: Any, prediction: LocatedPrediction) -> None:
+        """Count one joined pair; the score only matters for binary classification."""
+        score = prediction.score if self.problem_type == BINARY else None
+        self.detector.update(
+            LabeledPrediction(actual=label, predicted=prediction.predicted, score=score)
+        )
+
+    def statistics(self) -> ModelQualityStatistics:
+        """SageMaker's statistics of the pairs seen."""
+        return self.detector.statistics(evaluation_time=evaluation_time())
+
+    def violations(
+        self, statistics: ModelQualityStatistics, constraints: ModelQualityConstraints | None
+    ) -> list[Violation]:
+        """Violations against the baseline constraints (none without constraints)."""
+        if constraints is None:
+            return []
+        if constraints.problem_type != self.problem_type:
+            msg = (
+                f"the baseline constraints are for {constraints.problem_type}, "
+                f"this run is {self.problem_type}"
+            )
+            raise BaselineError(msg)
+        return evaluate_constraints(statistics, constraints)

@@ -1,0 +1,106 @@
+"""Output messages of the worker, as plain dicts; every one carries ``schema_version``.
+
+- violations topic: one message per violation — SageMaker's violation object plus value,
+  threshold and sample count (:meth:`Violation.to_dict`), the monitor and the window;
+- statistics topic: ``statistics.json`` of the window plus the monitor and the window;
+- executions topic: one status per window (Completed / CompletedWithViolations / Failed);
+- dead-letter topic: the raw record (base64), where it came from and why it was refused.
+
+Window bounds are ISO-8601 UTC strings.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from detectors.quality.statistics_json import statistics_to_json
+from stream.capture.records import iso_utc
+from stream.worker.aggregator import WindowResult
+from stream.worker.online import OnlineViolation
+from stream.worker.outcomes import DeadLetter
+from stream.worker.windows import SCHEMA_VERSION
+
+DEAD_LETTER_RAW_BYTES = 65_536  # raw bytes kept in a dead letter (an oversized record is cut)
+
+
+def _window_fields(result: WindowResult) -> dict[str, Any]:
+    return {
+        "monitor": result.monitor,
+        "window_start": iso_utc(result.window_start),
+        "window_end": iso_utc(result.window_end),
+    }
+
+
+def violation_messages(result: WindowResult) -> list[dict[str, Any]]:
+    """One message per violation of the window's evaluation."""
+    return [
+        {
+            **v.to_dict(),
+            **_window_fields(result),
+            "evaluated_windows": result.evaluated_windows,
+            "revision": result.revision,
+            "schema_version": SCHEMA_VERSION,
+        }
+        for v in result.evaluation.violations
+    ]
+
+
+def statistics_message(result: WindowResult) -> dict[str, Any]:
+    """The window's ``statistics.json`` with the monitor and window added."""
+    doc = statistics_to_json(result.statistics)
+    fields = {"revision": result.revision, "schema_version": SCHEMA_VERSION}
+    return {**_window_fields(result), **doc, **fields}
+
+
+def execution_message(result: WindowResult) -> dict[str, Any]:
+    """The window's execution status with its counts."""
+    return {
+        **_window_fields(result),
+        "status": result.status,
+        "failure_reason": result.failure_reason,
+        "record_count": result.record_count,
+        "row_count": result.row_count,
+        "violation_count": len(result.evaluation.violations),
+        "partitions_reported": list(result.partitions_reported),
+        "evaluated_windows": result.evaluated_windows,
+        "finalised_by": result.finalised_by,
+        "revision": result.revision,
+        "schema_version": SCHEMA_VERSION,
+    }
+
+
+def online_violation_message(monitor: str, alarm: OnlineViolation) -> dict[str, Any]:
+    """An ``online_drift_check`` violation: no window, but when and where it was raised."""
+    return {
+        **alarm.violation.to_dict(),
+        "monitor": monitor,
+        "window_start": None,
+        "window_end": None,
+        "detector": alarm.detector,
+        "partition": alarm.partition,
+        "detected_at": alarm.detected_at.isoformat().replace("+00:00", "Z"),
+        "schema_version": SCHEMA_VERSION,
+    }
+
+
+def dead_letter_message(letter: DeadLetter, topic: str) -> dict[str, Any]:
+    """A refused record: raw bytes as base64, source topic/partition/offset, the reason.
+
+    Only the first ``DEAD_LETTER_RAW_BYTES`` of the record are kept (``raw_truncated``),
+    so that the dead letter of an oversized record still fits in a Kafka message.
+    """
+    kept = letter.raw[:DEAD_LETTER_RAW_BYTES]
+    return {
+        "monitor": letter.monitor,
+        "reason": letter.reason,
+        "message": letter.message,
+        "topic": topic,
+        "partition": letter.partition,
+        "offset": letter.offset,
+        "record_index": letter.record_index,
+        "raw_base64": base64.b64encode(kept).decode("ascii"),
+        "raw_bytes": len(letter.raw),
+        "raw_truncated": len(kept) < len(letter.raw),
+        "schema_version": SCHEMA_VERSION,
+    }

@@ -1,0 +1,192 @@
+"""Run a worker process: embedded broker if needed, topics, /metrics, the faust app, shutdown.
+
+Shutdown is owned here, not left to faust: SIGTERM or SIGINT asks faust's worker to stop and
+arms a watchdog; if the worker is not down ``shutdown_timeout_seconds`` later (a member can
+hang mid-rebalance), the watchdog stops the embedded broker and ends the process with exit
+status 1. A signal that arrives during startup, before faust has installed its handlers,
+stops the worker just as cleanly (exit status 0). The embedded broker this process started is
+always stopped on the way out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import faust
+from prometheus_client import CollectorRegistry
+
+from stream.config import DriftlineConfig
+from stream.kafka.broker import EmbeddedBroker
+from stream.kafka.topics import ensure_topics_sync
+from stream.worker.aggregator import WindowResult
+from stream.worker.app import build_app
+from stream.worker.metrics import WorkerCollector, serve_metrics
+from stream.worker.state import WorkerState
+
+log = logging.getLogger("driftline.worker")
+
+EXIT_HUNG = 1
+
+
+class _StopDuringStartup(Exception):
+    """SIGTERM or SIGINT arrived before faust was running."""
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise _StopDuringStartup(signal.Signals(signum).name)
+
+
+class _Worker(faust.Worker):
+    """faust's worker with driftline's signal handling and an optional run time."""
+
+    def __init__(self, app: faust.App, *, deadline_seconds: float, on_hang: Callable[[], None],
+                 stop_after_seconds: float | None = None, **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(app, **kwargs)
+        self._deadline_seconds = deadline_seconds
+        self._on_hang = on_hang
+        self._stop_after_seconds = stop_after_seconds
+        self._watchdog: threading.Timer | None = None
+
+    def install_signal_handlers(self) -> None:
+        """SIGTERM and SIGINT stop the worker, with a watchdog for a hung shutdown."""
+        self.loop.add_signal_handler(signal.SIGTERM, self.request_stop, signal.SIGTERM)
+        self.loop.add_signal_handler(signal.SIGINT, self.request_stop, signal.SIGINT)
+        if self._stop_after_seconds is not None:
+            self.loop.call_later(self._stop_after_seconds, self.request_stop, signal.SIGTERM)
+
+    def request_stop(self, signum: signal.Signals = signal.SIGTERM) -> None:
+        """Begin a clean shutdown (idempotent); the watchdog bounds how long it may take."""
+        if self._watchdog is None:
+            log.warning("stopping (%s)", signum.name)
+            self._watchdog = threading.Timer(self._deadline_seconds, self._on_hang)
+            self._watchdog.daemon = True
+            self._watchdog.start()
+        self._schedule_shutdown(signum)
+
+    def cancel_watchdog(self) -> None:
+        """The worker is down: the watchdog is no longer needed."""
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+
+
+def run_worker(
+    config: DriftlineConfig,
+    *,
+    registry: CollectorRegistry | None = None,
+    on_result: Callable[[WindowResult], None] | None = None,
+    on_ready: Callable[[str, int], None] | None = None,
+    stop_after_seconds: float | None = None,
+    on_stop: Callable[[], None] | None = None,
+    loglevel: str = "warning",
+) -> int:
+    """Run until SIGTERM/SIGINT (or ``stop_after_seconds``); return the exit status.
+
+    ``on_ready(bootstrap_servers, metrics_port)`` is called once the broker, the topics and
+    the metrics server are up, before faust starts (the demo starts its traffic there);
+    ``on_stop()`` once faust has stopped, before the embedded broker is stopped.
+    """
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = {}
+    if in_main_thread:  # faust installs its own handlers once its loop runs
+        previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return _start_and_run(config, registry, on_result, on_ready, stop_after_seconds,
+                              on_stop, loglevel)  # fmt: skip
+    except (_StopDuringStartup, KeyboardInterrupt) as stop:
+        log.warning("stopped during startup (%s)", stop or "SIGINT")
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _start_and_run(
+    config: DriftlineConfig,
+    registry: CollectorRegistry | None,
+    on_result: Callable[[WindowResult], None] | None,
+    on_ready: Callable[[str, int], None] | None,
+    stop_after_seconds: float | None,
+    on_stop: Callable[[], None] | None,
+    loglevel: str,
+) -> int:
+    state = WorkerState.from_config(config, on_result=on_result)
+    broker: EmbeddedBroker | None = None
+    kafka = config.kafka
+    server = None
+    try:
+        if kafka.uses_embedded_broker:
+            broker = EmbeddedBroker(stop_timeout_seconds=2.0)
+            broker.start()  # stopped below even when interrupted while it starts
+            log.warning("embedded broker started at %s", broker.bootstrap_servers)
+        bootstrap = broker.bootstrap_servers if broker else kafka.bootstrap_servers
+        ensure_topics_sync(
+            bootstrap,
+            state.names,
+            kafka.partitions,
+            kafka.replication_factor,
+            kafka.client_kwargs(),
+            compacted=state.names.compacted,
+        )
+        registry = registry or CollectorRegistry()
+        registry.register(
+            WorkerCollector(
+                lambda: state.runtimes.values(),
+                lambda: state.aggregators.values(),
+                lambda: len(state.assigned),
+                lambda: state.send_failures,
+            )
+        )
+        server, port = serve_metrics(registry, config.metrics.host, config.metrics.port)
+        log.warning("metrics on http://%s:%d/metrics", config.metrics.host, port)
+        if on_ready is not None:
+            on_ready(bootstrap, port)
+        return _run_faust(state, bootstrap, config, broker, stop_after_seconds, loglevel)
+    finally:
+        if on_stop is not None:
+            on_stop()
+        if server is not None:
+            server.shutdown()
+        if broker is not None:
+            broker.stop()
+
+
+def _run_faust(
+    state: WorkerState,
+    bootstrap: str,
+    config: DriftlineConfig,
+    broker: EmbeddedBroker | None,
+    stop_after_seconds: float | None,
+    loglevel: str,
+) -> int:
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    app = build_app(state, bootstrap)
+
+    def on_hang() -> None:
+        log.error("worker did not stop within %s s; exiting", deadline)
+        if broker is not None:
+            broker.stop()
+        os._exit(EXIT_HUNG)
+
+    deadline = config.worker.shutdown_timeout_seconds
+    worker = _Worker(
+        app,
+        deadline_seconds=deadline,
+        on_hang=on_hang,
+        stop_after_seconds=stop_after_seconds,
+        loglevel=loglevel,
+        quiet=True,
+        redirect_stdouts=False,
+    )
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as done:
+        return int(done.code or 0)
+    finally:
+        worker.cancel_watchdog()
+    return 0

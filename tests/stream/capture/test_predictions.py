@@ -1,0 +1,63 @@
+"""Locating predictions, scores and SHAP values in capture outputs (SageMaker's attributes)."""
+
+from __future__ import annotations
+
+import pytest
+
+from stream.capture.predictions import (
+    LocatedPrediction,
+    PredictionLocator,
+    shap_values,
+    typed_value,
+)
+from stream.capture.records import CaptureError, EventData
+
+
+def _csv(data: str) -> EventData:
+    return EventData("text/csv", "OUTPUT", data, "CSV")
+
+
+def _json(data: str) -> EventData:
+    return EventData("application/json", "OUTPUT", data, "JSON")
+
+
+def test_csv_column_indices() -> None:
+    locator = PredictionLocator(inference_attribute="1", probability_attribute="0")
+    assert locator.locate(_csv("0.25,0")) == [LocatedPrediction(0.0, 0.25)]
+    assert locator.locate(_csv("0.25,0\n0.75,1")) == [
+        LocatedPrediction(0.0, 0.25),
+        LocatedPrediction(1.0, 0.75),
+    ]
+    assert PredictionLocator(probability_attribute="3").locate(_csv("0.1")) == [
+        LocatedPrediction(None, None)
+    ]
+
+
+def test_json_keys_paths_and_rows() -> None:
+    document = '{"predicted_label": "cat", "scores": {"positive": 0.8}}'
+    locator = PredictionLocator(
+        inference_attribute="$.predicted_label", probability_attribute="scores.positive"
+    )
+    assert locator.locate(_json(document)) == [LocatedPrediction("cat", 0.8)]
+    rows = '{"predictions": [{"label": 1, "p": 0.9}, {"label": 0, "p": 0.2}]}'
+    by_key = PredictionLocator(inference_attribute="label", probability_attribute="p")
+    assert by_key.locate(_json(rows)) == [LocatedPrediction(1, 0.9), LocatedPrediction(0, 0.2)]
+    assert PredictionLocator(probability_attribute="0").locate(_json("[0.3, 0.7]")) == [
+        LocatedPrediction(None, 0.3)
+    ]
+
+
+def test_bad_json_and_missing_attributes() -> None:
+    with pytest.raises(CaptureError, match="bad_payload"):
+        PredictionLocator(inference_attribute="label").locate(_json("{not json"))
+    with pytest.raises(ValueError, match="--inference-attribute or --probability-attribute"):
+        PredictionLocator()
+
+
+def test_typed_values_and_shap() -> None:
+    assert [typed_value(v) for v in ("1", " 2.5 ", "yes", "", "nan", 3)] == [
+        1.0, 2.5, "yes", None, "nan", 3,
+    ]  # fmt: skip
+    assert shap_values(_json('{"shap": {"a": 0.1}}')) == {"a": 0.1}
+    assert shap_values(_json('{"score": 0.1}')) is None
+    assert shap_values(_csv("0.1")) is None

@@ -1,0 +1,289 @@
+"""``baseline suggest --bias-config/--shap`` and ``analyze``: bias drift and attribution drift."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from sklearn.metrics import ndcg_score
+from sklearn.neighbors import KNeighborsClassifier
+
+from tests.stream.cli.labeled_files import (
+    capture_line,
+    label_line,
+    read_json,
+    run,
+    write_csv,
+    write_lines,
+)
+
+CONFIG = {
+    "label_values_or_threshold": [1],
+    "facet": [{"name_or_index": "sex", "value_or_threshold": ["F"]}],
+}
+
+
+def _rows(positives_f: int, positives_m: int) -> list[tuple[int, str, float, int]]:
+    """(prediction, sex, age, label): 100 rows per sex, the first ``positives_*`` predicted 1.
+
+    Ages are spread so that no two neighbours of a facet-d row sit at one distance: every
+    kNN algorithm then agrees on the flip test.
+    """
+    rows = []
+    for sex, positives in (("F", positives_f), ("M", positives_m)):
+        scale, shift = (0.7, 0.0) if sex == "F" else (0.53, 0.31)
+        for i in range(100):
+            age = round(20 + ((i * 37) % 100) * scale + shift, 2)
+            rows.append((int(i < positives), sex, age, int(i % 2 == 0)))
+    return rows
+
+
+def _flip_test_reference(rows: list[tuple[int, str, float, int]]) -> float:
+    """Clarify's FT with scikit-learn's kNN: fit on facet a (M), predict facet d (F)."""
+    a = [r for r in rows if r[1] == "M"]
+    d = [r for r in rows if r[1] == "F"]
+    knn = KNeighborsClassifier(n_neighbors=5).fit([[r[2]] for r in a], [r[0] for r in a])
+    flipped = knn.predict([[r[2]] for r in d])
+    own = np.array([r[0] for r in d])
+    return float(np.sum((own == 1) & (flipped == 0)) - np.sum((own == 0) & (flipped == 1))) / len(d)
+
+
+def _bias_baseline(tmp_path: Path) -> Path:
+    data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "age", "label"), _rows(45, 55))
+    config = tmp_path / "bias.json"
+    config.write_text(json.dumps(CONFIG))
+    out = tmp_path / "baseline"
+    result = run(
+        "baseline", "suggest", "--data", data, "--out", out, "--bias-config", config,
+        "--label-column", "label", "--prediction-column", "prediction",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _post_training(doc: dict[str, Any]) -> dict[str, Any]:
+    entry = doc["post_training_bias_metrics"]["facets"]["sex"][0]
+    assert entry["value_or_threshold"] == "F"
+    return {m["name"]: m["value"] for m in entry["metrics"]}
+
+
+def test_bias_baseline_pins_types_and_holds_hand_computed_metrics(tmp_path: Path) -> None:
+    out = _bias_baseline(tmp_path)
+    config = read_json(out / "bias/analysis_config.json")
+    assert config["facet"][0]["data_type"] == "categorical"
+    assert config["label_data_type"] == "categorical"  # 2 values in 200 rows: uniqueness 0.01
+    metrics = _post_training(read_json(out / "bias/analysis.json"))
+    assert metrics["DPPL"] == pytest.approx(55 / 100 - 45 / 100, abs=1e-12)  # q̂_a − q̂_d
+    assert metrics["DI"] == pytest.approx((45 / 100) / (55 / 100), abs=1e-12)  # q̂_d / q̂_a
+    # FT on every column but facet, label and prediction: here age
+    assert config["flip_test_features"] == ["sex", "age"]
+    assert metrics["FT"] == pytest.approx(_flip_test_reference(_rows(45, 55)), abs=1e-12)
+
+
+def test_flip_test_follows_clarify_headers_and_refuses_text_columns(tmp_path: Path) -> None:
+    rows = [(p, sex, "gold" if age > 40 else "basic", age, y) for p, sex, age, y in _rows(45, 55)]
+    data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "plan", "age", "label"), rows)
+    results = {}
+    for name, extra in (("all", {}), ("headers", {"headers": ["sex", "age", "label"]})):
+        config = tmp_path / f"{name}.json"
+        config.write_text(json.dumps({**CONFIG, **extra}))
+        result = run(
+            "baseline", "suggest", "--data", data, "--out", tmp_path / name, "--bias-config",
+            config, "--label-column", "label", "--prediction-column", "prediction",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        entry = read_json(tmp_path / name / "bias/analysis.json")["post_training_bias_metrics"]
+        results[name] = next(m for m in entry["facets"]["sex"][0]["metrics"] if m["name"] == "FT")
+    # plan is text: Clarify's FT refuses the whole table
+    assert results["all"]["value"] is None
+    assert results["all"]["error"] == "FlipTest does not support non-numeric columns"
+    # with headers naming only numeric features, FT runs on age alone
+    assert results["headers"]["value"] == pytest.approx(_flip_test_reference(_rows(45, 55)))
+
+
+def test_more_biased_window_raises_bias_drift_check(tmp_path: Path) -> None:
+    out = _bias_baseline(tmp_path)
+    window = _rows(30, 60)
+    lines = [
+        capture_line(f"b{i}", f"{sex},{age}", str(p)) for i, (p, sex, age, _) in enumerate(window)
+    ]
+    captures = write_lines(tmp_path / "c.jsonl", lines)
+    truth = write_lines(
+        tmp_path / "t.jsonl", [label_line(f"b{i}", r[3]) for i, r in enumerate(window)]
+    )
+    result = run(
+        "analyze", "--capture", captures, "--baseline", out, "--out", tmp_path / "run",
+        "--ground-truth", truth, "--inference-attribute", "0", "--fail-on-violation",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    metrics = _post_training(read_json(tmp_path / "run/bias/analysis.json"))
+    assert metrics["DPPL"] == pytest.approx(0.60 - 0.30, abs=1e-12)
+    assert metrics["DI"] == pytest.approx(0.30 / 0.60, abs=1e-12)
+    assert metrics["FT"] == pytest.approx(_flip_test_reference(window), abs=1e-12)
+    doc = read_json(tmp_path / "run/bias/constraint_violations.json")
+    assert doc["version"] == "1.0"
+    by_metric = {v["metric_name"]: v for v in doc["violations"]}
+    assert by_metric["DPPL"] == {
+        "facet": "sex",
+        "facet_value": "F",
+        "metric_name": "DPPL",
+        "constraint_check_type": "bias_drift_check",
+        "description": f"Value {metrics['DPPL']} does not meet the constraint requirement",
+    }
+    assert "DI" in by_metric
+    assert "ModelBias: CompletedWithViolations" in result.output
+    assert not (tmp_path / "run/model_quality").exists()  # no model-quality baseline or type
+
+
+def test_equally_biased_window_is_completed(tmp_path: Path) -> None:
+    out = _bias_baseline(tmp_path)
+    window = _rows(45, 55)
+    lines = [
+        capture_line(f"b{i}", f"{sex},{age}", str(p)) for i, (p, sex, age, _) in enumerate(window)
+    ]
+    truth = write_lines(
+        tmp_path / "t.jsonl", [label_line(f"b{i}", r[3]) for i, r in enumerate(window)]
+    )
+    result = run(
+        "analyze", "--capture", write_lines(tmp_path / "c.jsonl", lines), "--baseline", out,
+        "--out", tmp_path / "run", "--ground-truth", truth, "--inference-attribute", "0",
+    )  # fmt: skip
+    assert "ModelBias: Completed: 200 labelled rows" in result.output
+    assert read_json(tmp_path / "run/bias/constraint_violations.json")["violations"] == []
+
+
+def test_bad_bias_config_is_one_line(tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "label"), [(1, "F", 1)])
+    config = tmp_path / "bias.json"
+    config.write_text(json.dumps({"facet": [{"name_or_index": "sex"}]}))
+    result = run(
+        "baseline", "suggest", "--data", data, "--out", tmp_path / "b", "--bias-config", config,
+        "--label-column", "label", "--prediction-column", "prediction",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "label_values_or_threshold" in result.stderr
+
+
+def _shap_lines(
+    rng: np.random.Generator, scales: tuple[float, ...], n: int
+) -> list[dict[str, float]]:
+    return [
+        {f: float(rng.normal(0.0, s)) for f, s in zip(("a", "b", "c"), scales, strict=True)}
+        for _ in range(n)
+    ]
+
+
+def _mean_abs(rows: list[dict[str, float]]) -> dict[str, float]:
+    return {f: float(np.mean([abs(r[f]) for r in rows])) for f in rows[0]}
+
+
+def test_swapped_shap_ranking_raises_attribution_drift(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    base_rows = _shap_lines(rng, (0.5, 0.3, 0.1), 80)
+    live_rows = _shap_lines(rng, (0.1, 0.3, 0.5), 60)
+    base_file = write_lines(
+        tmp_path / "base_shap.jsonl",
+        [json.dumps({"inferenceId": f"x{i}", "shap": r}) for i, r in enumerate(base_rows)],
+    )
+    live_file = write_lines(
+        tmp_path / "live_shap.jsonl",
+        [json.dumps({"inferenceId": f"y{i}", "shap": r}) for i, r in enumerate(live_rows)],
+    )
+    data = write_csv(tmp_path / "v.csv", ("score", "x"), [(0.5, 1), (0.7, 2)])
+    out = tmp_path / "baseline"
+    result = run("baseline", "suggest", "--data", data, "--out", out, "--shap", base_file)
+    assert result.exit_code == 0, result.output
+    base_doc = read_json(out / "attribution/analysis.json")
+    baseline = base_doc["explanations"]["kernel_shap"]["label0"]["global_shap_values"]
+    assert baseline == pytest.approx(_mean_abs(base_rows), abs=1e-12)
+    captures = write_lines(tmp_path / "c.jsonl", [capture_line("k", "1", "0.5")])
+    result = run(
+        "analyze", "--capture", captures, "--baseline", out, "--out", tmp_path / "run",
+        "--shap", live_file,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    live = read_json(tmp_path / "run/attribution/analysis.json")
+    live_values = live["explanations"]["kernel_shap"]["label0"]["global_shap_values"]
+    assert live_values == pytest.approx(_mean_abs(live_rows), abs=1e-12)
+    features = list(baseline)
+    expected = ndcg_score([[baseline[f] for f in features]], [[live_values[f] for f in features]])
+    (violation,) = read_json(tmp_path / "run/attribution/constraint_violations.json")["violations"]
+    assert violation["label"] == "label0"
+    assert violation["metric_name"] == "shap"
+    assert violation["constraint_check_type"] == "feature_attribution_drift_check"
+    drift = float(violation["description"].split()[3])
+    assert drift == pytest.approx(expected, abs=1e-12)
+    assert drift < 0.9
+    assert "ModelExplainability: CompletedWithViolations" in result.output
+
+
+def test_shap_inside_capture_output_and_csv_baseline(tmp_path: Path) -> None:
+    rng = np.random.default_rng(12)
+    base_rows = _shap_lines(rng, (0.5, 0.3, 0.1), 40)
+    shap_csv = write_csv(
+        tmp_path / "out.csv", ("a", "b", "c"), [(r["a"], r["b"], r["c"]) for r in base_rows]
+    )
+    data = write_csv(tmp_path / "v.csv", ("score", "x"), [(0.5, 1), (0.7, 2)])
+    out = tmp_path / "baseline"
+    result = run(
+        "baseline", "suggest", "--data", data, "--out", out, "--shap", shap_csv,
+        "--shap-agg", "mean_sq",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    config = read_json(out / "attribution/analysis_config.json")
+    assert config["methods"]["shap"]["agg_method"] == "mean_sq"
+    live_rows = _shap_lines(rng, (0.5, 0.3, 0.1), 30)
+    lines = [
+        capture_line(f"k{i}", "1", json.dumps({"score": 0.5, "shap": r}), json_output=True)
+        for i, r in enumerate(live_rows)
+    ]
+    result = run(
+        "analyze", "--capture", write_lines(tmp_path / "c.jsonl", lines), "--baseline", out,
+        "--out", tmp_path / "run",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    live = read_json(tmp_path / "run/attribution/analysis.json")
+    values = live["explanations"]["kernel_shap"]["label0"]["global_shap_values"]
+    expected = {f: float(np.mean([r[f] ** 2 for r in live_rows])) for f in ("a", "b", "c")}
+    assert values == pytest.approx(expected, abs=1e-12)
+    assert "ModelExplainability: Completed: 30 explained records" in result.output
+
+
+def test_bad_paths_are_one_line_errors(tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "v.csv", ("score", "x"), [(0.5, 1), (0.7, 2)])
+    base = tmp_path / "b"
+    assert run("baseline", "suggest", "--data", data, "--out", base).exit_code == 0
+    captures = write_lines(tmp_path / "c.jsonl", [capture_line("k", "1", "0.5")])
+    cases = [
+        (
+            ("baseline", "suggest", "--data", data, "--out", tmp_path / "x", "--shap",
+             tmp_path / "nope.jsonl"),
+            f"no such SHAP file: {tmp_path / 'nope.jsonl'}",
+        ),
+        (
+            ("baseline", "suggest", "--data", data, "--out", tmp_path / "x", "--bias-config",
+             tmp_path / "nope.json", "--label-column", "x", "--prediction-column", "score"),
+            f"no such file: {tmp_path / 'nope.json'}",
+        ),
+        (
+            ("analyze", "--capture", captures, "--baseline", base, "--out", tmp_path / "r",
+             "--shap", tmp_path / "nope.jsonl"),
+            "--shap needs an attribution baseline",
+        ),
+        (
+            ("analyze", "--capture", captures, "--baseline", base, "--out", tmp_path / "r",
+             "--ground-truth", captures, "--inference-attribute", "0"),
+            "--ground-truth needs --problem-type or a baseline with model_quality/ or bias/",
+        ),
+    ]  # fmt: skip
+    for args, message in cases:
+        result = run(*args)
+        assert result.exit_code == 2, args
+        assert result.stderr.startswith("driftline: error: ")
+        assert result.stderr.count("\n") == 1
+        assert message in result.stderr
+    assert not (tmp_path / "x").exists()

@@ -1,0 +1,53 @@
+"""The demo's summary: injected vs flagged drift and the detection delays, by hand."""
+
+from __future__ import annotations
+
+from detectors.quality.checks import EvaluationResult
+from detectors.quality.statistics import DatasetStatistics
+from detectors.violations import Violation
+from stream.demo.run import DemoRun
+from stream.worker.aggregator import WindowResult
+
+
+def result(start: float, flagged: tuple[str, ...]) -> WindowResult:
+    violations = tuple(
+        Violation("baseline_drift_check", f"{f} drifted", feature_name=f) for f in flagged
+    )
+    return WindowResult(
+        monitor="demo-model",
+        window_start=start,
+        window_end=start + 10.0,
+        statistics=DatasetStatistics(item_count=100, features=()),
+        evaluation=EvaluationResult((), violations),
+        status="CompletedWithViolations" if flagged else "Completed",
+        record_count=100,
+        row_count=100,
+        partitions_reported=(0,),
+        evaluated_windows=1,
+        finalised_by="all_partitions",
+    )
+
+
+def test_delays_count_from_the_onset_to_the_first_flagged_window():
+    run = DemoRun(window_seconds=10.0, onset_event_seconds=1005.0, onset_wall=50.0)
+    run.results = [
+        (40.0, result(990.0, ())),
+        (51.5, result(1000.0, ("income",))),
+        (52.5, result(1010.0, ("income", "plan", "age"))),
+    ]
+    summary = run.summary(("age", "income", "plan"), ("income", "plan"))
+    by_feature = {f["feature"]: f for f in summary["features"]}
+    assert by_feature["income"]["detection_delay_event_seconds"] == 1010.0 - 1005.0
+    assert by_feature["income"]["detection_delay_wall_seconds"] == 1.5
+    assert by_feature["plan"]["first_flagged_window_start"] == "1970-01-01T00:16:50Z"
+    assert by_feature["plan"]["detection_delay_event_seconds"] == 1020.0 - 1005.0
+    assert summary["clean_features_flagged"] == ["age"]
+    assert summary["all_injected_flagged"] and summary["windows_evaluated"] == 3
+
+
+def test_a_run_stopped_before_the_onset_injected_nothing():
+    run = DemoRun(window_seconds=10.0)
+    run.results = [(1.0, result(0.0, ()))]
+    summary = run.summary(("age", "income"), ("income",))
+    assert [f["drift_injected"] for f in summary["features"]] == [False, False]
+    assert summary["drift_onset"] is None and summary["clean_features_flagged"] == []

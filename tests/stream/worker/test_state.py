@@ -1,0 +1,116 @@
+"""WorkerState and the metrics collector, without a broker: capture in, messages out."""
+
+from __future__ import annotations
+
+import random
+
+import orjson
+from prometheus_client import CollectorRegistry
+
+from stream.config import DriftlineConfig, KafkaConfig, MonitorConfig, MonitorMatch
+from stream.demo.synthetic import SyntheticSchema, capture_record
+from stream.worker.metrics import WorkerCollector
+from stream.worker.state import WorkerState
+
+SCHEMA = SyntheticSchema.demo()
+BASELINE = SCHEMA.baseline(n=3000)
+T0 = 1_709_647_200.0
+
+
+def state(clock, partitions=2, **monitor) -> WorkerState:
+    values = dict(name="m", window_seconds=10.0, allowed_lateness_seconds=0.0,
+                  idle_close_seconds=5.0, capture_index_names=("endpointInput",))  # fmt: skip
+    values.update(monitor)
+    config = DriftlineConfig(
+        kafka=KafkaConfig(topic_prefix="p", partitions=partitions),
+        monitors=(MonitorConfig(**values),),
+    )
+    return WorkerState(config, {"m": BASELINE}, now=clock)
+
+
+def message(seed: int, times: list[float], drifted=()) -> bytes:
+    rows = SCHEMA.rows(random.Random(seed), len(times), drifted)
+    pairs = enumerate(zip(times, rows, strict=True))
+    records = [capture_record(f"{seed}-{k}", t, r) for k, (t, r) in pairs]
+    return b"\n".join(orjson.dumps(r) for r in records)
+
+
+def registry_for(ws: WorkerState) -> CollectorRegistry:
+    registry = CollectorRegistry()
+    registry.register(WorkerCollector(ws.runtimes.values, ws.aggregators.values, lambda: 2))
+    return registry
+
+
+def test_capture_to_partials_to_outputs_and_metrics(fake_clock):
+    ws = state(fake_clock)
+    times = [T0 + i * 0.01 for i in range(500)]
+    out = ws.on_capture(0, 0, message(1, times, drifted={"age"}))
+    out += ws.on_capture(1, 0, message(2, times, drifted={"age"}) + b"\n{oops")
+    assert [m.topic for m in out] == ["p.deadletter"]
+    dead = orjson.loads(out[0].value)
+    assert (dead["reason"], dead["partition"], dead["offset"], dead["record_index"]) == (
+        "invalid_json", 1, 0, 500)  # fmt: skip
+    partials = ws.on_capture(0, 1, message(3, [T0 + 10.5]))
+    partials += ws.on_capture(1, 1, message(4, [T0 + 10.5]))
+    assert [m.topic for m in partials] == ["p.partials", "p.partials"]
+    assert ws.on_partial(partials[0].value) == []
+    results = ws.on_partial(partials[1].value)
+    topics = [m.topic for m in results]
+    assert topics[-2:] == ["p.statistics", "p.executions"]
+    violations = [orjson.loads(m.value) for m in results if m.topic == "p.violations"]
+    assert {(v["feature_name"], v["constraint_check_type"]) for v in violations} == {
+        ("age", "baseline_drift_check")
+    }
+    execution = orjson.loads(results[-1].value)
+    assert execution["row_count"] == 1000 and execution["status"] == "CompletedWithViolations"
+
+    registry = registry_for(ws)
+    sample = registry.get_sample_value
+    assert sample("driftline_events_consumed_total", {"monitor": "m"}) == 1003
+    assert sample("driftline_events_processed_total", {"monitor": "m"}) == 1002
+    assert sample("driftline_dead_letters_total", {"monitor": "m", "reason": "invalid_json"}) == 1
+    labels = {"monitor": "m", "check_type": "baseline_drift_check", "feature": "age"}
+    assert sample("driftline_violations_total", labels) == 1
+    assert sample("driftline_windows_closed_total", {"monitor": "m"}) == 1
+    assert sample("driftline_drift_distance", {"monitor": "m", "feature": "age"}) > 0.2
+    assert sample("driftline_drift_threshold", {"monitor": "m", "feature": "age"}) == 0.1
+    assert sample("driftline_completeness_ratio", {"monitor": "m", "feature": "plan"}) == 1.0
+    assert sample("driftline_last_closed_window_end_timestamp_seconds", {"monitor": "m"}) == (
+        T0 + 10)  # fmt: skip
+    assert sample("driftline_current_window_rows", {"monitor": "m"}) == 2
+    lag = fake_clock().timestamp() - (T0 + 10.5)
+    assert sample("driftline_event_time_lag_seconds", {"monitor": "m"}) == lag
+
+
+def test_timer_closes_idle_windows_on_both_sides(fake_clock):
+    ws = state(fake_clock, partitions=2)
+    ws.on_capture(0, 0, message(1, [T0 + 1, T0 + 2]))
+    assert ws.tick() == []
+    fake_clock.advance(5.0)
+    partials = ws.tick()
+    assert [m.topic for m in partials] == ["p.partials"]
+    assert ws.on_partial(partials[0].value) == []  # partition 1 never reported
+    fake_clock.advance(5.0)
+    assert [m.topic for m in ws.tick()] == ["p.statistics", "p.executions"]
+
+
+def test_routing_by_headers(fake_clock):
+    ws = state(fake_clock, match=MonitorMatch(endpoint="credit"))
+    body = message(1, [T0 + 1])
+    ws.on_capture(0, 0, body, [("endpoint", b"other")])
+    assert ws.runtimes["m"].counts.consumed == 0
+    ws.on_capture(0, 1, body, [("endpoint", b"credit")])
+    assert ws.runtimes["m"].counts.consumed == 1
+
+
+def test_online_alarm_is_sent_once_per_onset(fake_clock):
+    ws = state(fake_clock, partitions=1, online_detectors=("adwin",), window_seconds=3600.0)
+    times = [T0 + i * 0.01 for i in range(1500)]
+    out = ws.on_capture(0, 0, message(1, times))
+    assert out == []
+    out = ws.on_capture(0, 1, message(2, [t + 15 for t in times], drifted={"income"}))
+    alarms = [orjson.loads(m.value) for m in out if m.topic == "p.violations"]
+    assert [(a["feature_name"], a["constraint_check_type"]) for a in alarms] == [
+        ("income", "online_drift_check")
+    ]
+    assert alarms[0]["partition"] == 0 and alarms[0]["detector"] == "adwin"
