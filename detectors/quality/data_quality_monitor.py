@@ -1,9 +1,16 @@
-"""Data quality against a baseline, as one detector: rows in, violations out."""
+"""Data quality against a baseline, as one detector: rows in, violations and a status out.
+
+The one place where a profile becomes an evaluation and an execution status: the worker's
+aggregator merges partition profiles into a :class:`DataQualityMonitor` per window, and
+``driftline analyze`` feeds one with the rows of capture files; both read
+:meth:`DataQualityMonitor.outcome`.
+"""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from detectors.base import Reading, make_state, open_state
@@ -18,9 +25,40 @@ from detectors.quality.dataset_profile import DatasetProfile
 from detectors.quality.statistics import DatasetStatistics
 from detectors.quality.statistics_json import statistics_from_json, statistics_to_json
 from detectors.quality.value_types import FRACTIONAL, INTEGRAL, STRING
-from detectors.violations import Violation
+from detectors.violations import FAILED, Violation, execution_status
 
 Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DataQualityOutcome:
+    """Statistics of the rows seen, the checks' evaluation, and the execution status."""
+
+    statistics: DatasetStatistics
+    evaluation: EvaluationResult
+    status: str  # Completed, CompletedWithViolations or Failed
+    failure_reason: str = ""
+
+
+def feature_kinds(
+    baseline: DatasetStatistics, constraints: Constraints
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The baseline's feature names (statistics order, then constraint-only names) and kinds.
+
+    A kind is the profile's ``numeric``, ``string`` or ``auto``: the constraint's inferred
+    type, else the statistics' one.
+    """
+    names = list(baseline.names) + [
+        f.name for f in constraints.features if f.name not in baseline.names
+    ]
+    kinds = []
+    for name in names:
+        c, s = constraints.feature(name), baseline.feature(name)
+        t = c.inferred_type if c is not None else (s.inferred_type if s else "")
+        kinds.append(
+            "numeric" if t in (INTEGRAL, FRACTIONAL) else "string" if t == STRING else "auto"
+        )
+    return tuple(names), tuple(kinds)
 
 
 class DataQualityMonitor:
@@ -83,12 +121,8 @@ class DataQualityMonitor:
         self.constraints = constraints
         self.min_window_count = min_window_count
         self.k = k
-        names = list(baseline.names) + [
-            f.name for f in constraints.features if f.name not in baseline.names
-        ]
-        self.profile = DatasetProfile(  # merge: profile merge
-            features=tuple(names), kinds=tuple(_kind_of(constraints, n) for n in names), k=k
-        )
+        names, kinds = feature_kinds(baseline, constraints)
+        self.profile = DatasetProfile(features=names, kinds=kinds, k=k)  # merge: profile merge
         self._result: EvaluationResult | None = None
 
     def __repr__(self) -> str:
@@ -103,6 +137,25 @@ class DataQualityMonitor:
         """Add a batch of rows."""
         self.profile.update_many(xs)
         self._result = None
+
+    def update_columns(self, columns: Mapping[str, Sequence[Any]], n_rows: int) -> None:
+        """Add ``n_rows`` rows given as columns (column name → values)."""
+        self.profile.update_columns(columns, n_rows)
+        self._result = None
+
+    def merge_profile(self, profile: DatasetProfile) -> None:
+        """Absorb a profile of the same features (a partition's or an earlier window's)."""
+        self.profile.merge(profile)
+        self._result = None
+
+    def outcome(self) -> DataQualityOutcome:
+        """Statistics, evaluation and status; ``Failed`` when there are no rows to check."""
+        statistics = self.profile.statistics()
+        if self.profile.item_count == 0:
+            empty = EvaluationResult((), ())
+            return DataQualityOutcome(statistics, empty, FAILED, "no rows to check")
+        evaluation = self.evaluation()
+        return DataQualityOutcome(statistics, evaluation, execution_status(evaluation.violations))
 
     def evaluation(self) -> EvaluationResult:
         """Every check's decision on the rows seen so far."""
@@ -185,9 +238,3 @@ def _row(rng: random.Random, shift: float) -> dict[str, Any]:
         "n": str(rng.randint(0, 9)),
         "plan": rng.choice(("basic", "premium", "gold" if shift else "basic")),
     }
-
-
-def _kind_of(constraints: Constraints, name: str) -> str:
-    c = constraints.feature(name)
-    t = c.inferred_type if c is not None else ""
-    return "numeric" if t in (INTEGRAL, FRACTIONAL) else "string" if t == STRING else "auto"

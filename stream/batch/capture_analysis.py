@@ -1,7 +1,8 @@
 """On-demand data-quality analysis of capture files: ``driftline analyze``'s engine.
 
-The same code path as the worker — codecs, preprocessor, :class:`DatasetProfile`,
-:func:`evaluate` — over files instead of a topic. A record that cannot be decoded (bad JSON,
+The same code path as the worker — capture records, preprocessor, and a
+:class:`~detectors.quality.data_quality_monitor.DataQualityMonitor` for profile, evaluation and
+status — over files instead of a topic. A record that cannot be decoded (bad JSON,
 wrong encoding, missing fields, a failing preprocessor) is counted by reason and becomes a
 row of missing values, as Spark's permissive reader does for SageMaker, so the completeness
 check reports it.
@@ -15,10 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from detectors.quality.checks import EvaluationResult, evaluate
-from detectors.quality.dataset_profile import DatasetProfile
+from detectors.quality.checks import EvaluationResult
 from detectors.quality.statistics import DatasetStatistics
-from detectors.violations import COMPLETED, COMPLETED_WITH_VIOLATIONS, FAILED
 from stream.capture.preprocess import Preprocessor
 from stream.capture.records import CAPTURE_PARTS, CaptureError, CaptureRecord, decode_capture
 from stream.capture.rows import RowBuilder
@@ -72,7 +71,7 @@ class CaptureAnalyzer:
         self.builder = RowBuilder(
             features=baseline.features, capture_index_names=tuple(capture_index_names)
         )
-        self.profile = DatasetProfile(features=baseline.features, kinds=baseline.kinds)
+        self.monitor = baseline.monitor("analyze", min_window_count=min_window_count)
         self.counts = CaptureCounts()
         self._rows: list[dict[str, Any]] = []
         self._missing_row = dict.fromkeys(baseline.features)
@@ -109,20 +108,11 @@ class CaptureAnalyzer:
     def _flush(self) -> None:
         if self._rows:
             self.counts.rows += len(self._rows)
-            self.profile.update_many(self._rows)
+            self.monitor.update_many(self._rows)
             self._rows = []
 
     def result(self) -> AnalysisResult:
         """Evaluate what was read against the baseline."""
         self._flush()
-        stats = self.profile.statistics()
-        if self.counts.rows == 0:
-            return AnalysisResult(stats, EvaluationResult((), ()), self.counts, FAILED)
-        evaluation = evaluate(
-            self.baseline.statistics,
-            self.baseline.constraints,
-            stats,
-            min_window_count=self.min_window_count,
-        )
-        status = COMPLETED_WITH_VIOLATIONS if evaluation.violations else COMPLETED
-        return AnalysisResult(stats, evaluation, self.counts, status)
+        outcome = self.monitor.outcome()
+        return AnalysisResult(outcome.statistics, outcome.evaluation, self.counts, outcome.status)

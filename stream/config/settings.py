@@ -102,10 +102,23 @@ class WorkerConfig:
     """Worker process behaviour (``[worker]``)."""
 
     shutdown_timeout_seconds: float = 10.0  # env DRIFTLINE_WORKER_SHUTDOWN_TIMEOUT_SECONDS
+    # a partition that processed messages is snapshotted at least this often
+    snapshot_interval_seconds: float = 2.0  # env DRIFTLINE_WORKER_SNAPSHOT_INTERVAL_SECONDS
+    # event times further ahead of the wall clock are dead-lettered (future_time)
+    max_future_seconds: float = 3600.0  # env DRIFTLINE_WORKER_MAX_FUTURE_SECONDS
+    # a published window is revised by late records this long (event time) after it closed
+    revision_horizon_seconds: float = 900.0  # env DRIFTLINE_WORKER_REVISION_HORIZON_SECONDS
 
     def __post_init__(self) -> None:
-        value = self.shutdown_timeout_seconds
-        _check(value > 0, f"worker.shutdown_timeout_seconds must be > 0, got {value}")
+        for key in (
+            "shutdown_timeout_seconds",
+            "snapshot_interval_seconds",
+            "max_future_seconds",
+        ):
+            value = getattr(self, key)
+            _check(value > 0, f"worker.{key} must be > 0, got {value}")
+        horizon = self.revision_horizon_seconds
+        _check(horizon >= 0, f"worker.revision_horizon_seconds must be >= 0, got {horizon}")
 
 
 @dataclass(frozen=True, slots=True)

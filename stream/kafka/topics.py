@@ -28,10 +28,10 @@ class TopicNames:
     Examples
     --------
     >>> names = TopicNames.from_prefix("driftline")
-    >>> names.capture, names.snapshots
-    ('driftline.capture', 'driftline.snapshots')
+    >>> names.capture, names.capture_state
+    ('driftline.capture', 'driftline.capture-state')
     >>> len(tuple(names))
-    8
+    9
     """
 
     capture: str  # capture records (JSON Lines batches), keyed by inferenceId
@@ -41,13 +41,14 @@ class TopicNames:
     executions: str  # one execution status per monitor and window
     deadletter: str  # undecodable input with its raw bytes and the reason
     partials: str  # internal: window partial states → aggregator, keyed by monitor
-    snapshots: str  # internal, compacted: detector state snapshots
+    capture_state: str  # internal, compacted: snapshots of capture partitions' state
+    aggregate_state: str  # internal, compacted: snapshots of the aggregators' state
 
     @classmethod
     def from_prefix(cls, prefix: str) -> TopicNames:
         """Names for ``prefix`` (``kafka.topic_prefix``)."""
         roles = [name for name in cls.__dataclass_fields__]
-        return cls(**{role: f"{prefix}.{role}" for role in roles})
+        return cls(**{role: f"{prefix}.{role.replace('_', '-')}" for role in roles})
 
     def __iter__(self) -> Iterator[str]:
         return iter(astuple(self))
@@ -55,7 +56,7 @@ class TopicNames:
     @property
     def compacted(self) -> tuple[str, ...]:
         """Topics created with ``cleanup.policy=compact`` (latest value per key is kept)."""
-        return (self.snapshots,)
+        return (self.capture_state, self.aggregate_state)
 
 
 def aiokafka_kwargs(client_kwargs: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from detectors.quality.constraints import Constraints, constraints_from_json, constraints_to_json
+from detectors.quality.data_quality_monitor import DataQualityMonitor, feature_kinds
 from detectors.quality.statistics import DatasetStatistics
 from detectors.quality.statistics_json import statistics_from_json, statistics_to_json
-from detectors.quality.value_types import FRACTIONAL, INTEGRAL, STRING
 from stream.monitors.files import CONSTRAINTS, STATISTICS, BaselineError, read_json, write_json
 
 
@@ -22,22 +22,21 @@ class DataQualityBaseline:
     @property
     def features(self) -> tuple[str, ...]:
         """Feature names in column order (statistics order, then constraint-only names)."""
-        names = list(self.statistics.names)
-        names += [f.name for f in self.constraints.features if f.name not in names]
-        return tuple(names)
+        return feature_kinds(self.statistics, self.constraints)[0]
 
     @property
     def kinds(self) -> tuple[str, ...]:
         """Profile kinds per feature: numeric, string, or auto when the type is unknown."""
-        out = []
-        for name in self.features:
-            c = self.constraints.feature(name)
-            s = self.statistics.feature(name)
-            t = c.inferred_type if c is not None else (s.inferred_type if s else "Unknown")
-            out.append(
-                "numeric" if t in (INTEGRAL, FRACTIONAL) else "string" if t == STRING else "auto"
-            )
-        return tuple(out)
+        return feature_kinds(self.statistics, self.constraints)[1]
+
+    def monitor(self, name: str, *, min_window_count: int) -> DataQualityMonitor:
+        """A fresh :class:`DataQualityMonitor` against this baseline."""
+        return DataQualityMonitor(
+            name=name,
+            baseline=self.statistics,
+            constraints=self.constraints,
+            min_window_count=max(1, min_window_count),
+        )
 
 
 def load_data_quality_baseline(folder: Path) -> DataQualityBaseline:

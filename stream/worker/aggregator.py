@@ -1,44 +1,55 @@
-"""The aggregator, pure: merges the partials of all partitions and evaluates each window.
+"""The aggregator: each window's partials from every partition, merged exactly once, evaluated.
 
-Partials of one monitor arrive on the partials topic keyed by the monitor, so one worker
-holds all of them. A window is *final* when every configured partition has reported
-progress past its end (each partial says up to where its partition has closed), or when
-``idle_close_seconds`` of wall-clock time have passed since its first partial arrived
-(a partition that gets no traffic never reports). Partials are merged in (partition,
-offset) order, so the result does not depend on which worker sent what, or when.
+Partials of one monitor arrive on the partials topic keyed by the monitor, so one partials
+partition — and the worker owning it — holds all of them. :class:`Aggregator` implements
+:class:`~stream.worker.partition_state.PartitionedState` for that partition:
+
+- **Exactly once.** A partial covers a partition's source offsets ``first..last`` for one
+  window. A partial whose range is already merged for that window and partition (a re-sent
+  partial after a restart) is a duplicate: dropped and counted, never merged twice.
+- **Final.** A window is final when every partition's progress (``closed_until``, sent with
+  each partial) has passed its end (``all_partitions``), or — as a fallback for a partition
+  that never reports — ``idle_close_seconds`` after its first partial arrived, provided the
+  partials partition is confirmed caught up (a stalled broker finalises nothing).
+- **Revisions only go up.** A partial for a final window (late records, or a partition that
+  caught up) is merged and the window is published again with ``revision + 1``; so is a
+  window published incomplete once the missing partitions' progress shows they had nothing
+  for it. Final windows stay revisable for ``revision_horizon_seconds`` of event time; a
+  partial for an older one is counted as late and dropped. Revision numbers live in the
+  snapshot, so a restarted or moved aggregator continues them.
 
 Each final window is evaluated — merged with the previous ``evaluation_windows - 1`` final
-windows — against the baseline with :func:`~detectors.quality.checks.evaluate`, and the
-postprocessor (SageMaker's ``postprocess_handler()``) runs after it; its failures are logged
-and counted, never raised.
-
-A partial for a window already final (a partition that caught up on a backlog after the idle
-timeout finalised the window) is merged in and the window is evaluated again: the result is
-sent once more with ``revision`` increased, so no event is lost. Only the last
-``REVISABLE_WINDOWS`` final windows can be revised; a partial for an older one is counted as
-late and dropped.
+windows — against the baseline through one
+:class:`~detectors.quality.data_quality_monitor.DataQualityMonitor`, and the postprocessor
+(SageMaker's ``postprocess_handler()``) runs after it; its failures are logged and counted.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from detectors.quality.checks import EvaluationResult, evaluate
+import orjson
+
+from detectors.quality.checks import EvaluationResult
 from detectors.quality.dataset_profile import DatasetProfile
 from detectors.quality.statistics import DatasetStatistics
-from detectors.violations import COMPLETED, COMPLETED_WITH_VIOLATIONS, FAILED
+from detectors.violations import FAILED
 from stream.config import MonitorConfig
 from stream.monitors.data_quality import DataQualityBaseline
+from stream.worker.event_clock import PartitionActivity
+from stream.worker.partition_state import Blobs
 from stream.worker.windows import WindowPartial
 
 log = logging.getLogger("driftline.aggregator")
 
-REVISABLE_WINDOWS = 16
+_META = "meta"
+MERGED, DUPLICATE, LATE = "merged", "duplicate", "late"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,19 +65,80 @@ class WindowResult:
     record_count: int
     row_count: int
     partitions_reported: tuple[int, ...]
+    complete: bool  # every partition's progress passed the window's end
     evaluated_windows: int  # windows merged into the evaluation view
     finalised_by: str  # "all_partitions" or "idle"
     failure_reason: str = ""
     revision: int = 0  # > 0: evaluated again after a late partial
 
 
-class _Pending:
-    __slots__ = ("end", "first_seen", "partials")
+class AggregatedWindow:
+    """One window's merged partials: the profile and, per partition, the offset ranges in it."""
 
-    def __init__(self, end: float, first_seen: float) -> None:
+    def __init__(self, profile: DatasetProfile, start: float, end: float, first_seen: float):
+        self.profile = profile
+        self.start = start
         self.end = end
-        self.first_seen = first_seen
-        self.partials: list[WindowPartial] = []
+        self.first_seen = first_seen  # wall clock of the first partial
+        self.ranges: dict[int, list[tuple[int, int]]] = {}
+        self.records = 0
+        self.revision = -1  # -1 while pending; the last published revision after
+        self.finalised_by = ""
+        self.complete = False
+        self._blob: bytes | None = None  # serialised state, until the next change
+
+    @property
+    def is_final(self) -> bool:
+        """Whether the window has been published."""
+        return self.revision >= 0
+
+    def admit(self, partial: WindowPartial) -> str:
+        """Merge a partial unless its offsets are already in; ``merged`` or ``duplicate``."""
+        taken = self.ranges.setdefault(partial.partition, [])
+        first, last = partial.first_offset, partial.last_offset
+        if any(not (last < a or b < first) for a, b in taken):
+            return DUPLICATE
+        self.profile.merge(DatasetProfile.from_state(partial.profile_state))
+        taken.append((first, last))
+        self.records += partial.record_count
+        self._blob = None
+        return MERGED
+
+    def published(self, revision: int, how: str, complete: bool) -> None:
+        """Record a publication of the window."""
+        self.revision, self.finalised_by, self.complete = revision, how, complete
+        self._blob = None
+
+    def to_bytes(self) -> bytes:
+        """Serialised state (cached until the window changes)."""
+        if self._blob is None:
+            self._blob = orjson.dumps(
+                {
+                    "profile": self.profile.to_state(),
+                    "start": self.start,
+                    "end": self.end,
+                    "first_seen": self.first_seen,
+                    "ranges": {str(p): r for p, r in self.ranges.items()},
+                    "records": self.records,
+                    "revision": self.revision,
+                    "finalised_by": self.finalised_by,
+                    "complete": self.complete,
+                }
+            )
+        return self._blob
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> AggregatedWindow:
+        """Rebuild from :meth:`to_bytes` output."""
+        s = orjson.loads(raw)
+        window = cls(DatasetProfile.from_state(s["profile"]), s["start"], s["end"], s["first_seen"])
+        window.ranges = {int(p): [(a, b) for a, b in r] for p, r in s["ranges"].items()}
+        window.records = int(s["records"])
+        window.revision = int(s["revision"])
+        window.finalised_by = str(s["finalised_by"])
+        window.complete = bool(s["complete"])
+        window._blob = raw
+        return window
 
 
 class Aggregator:
@@ -80,10 +152,16 @@ class Aggregator:
         Statistics and constraints to evaluate against.
     partitions
         How many partitions the capture topic has (``kafka.partitions``).
+    partials_partition
+        The partials partition the monitor's partials arrive on.
+    activity
+        The worker's activity of partials partitions (idle finalisation needs caught up).
     now
         Wall clock (timezone-aware UTC).
     postprocessor
         SageMaker ``postprocess_handler()``, called after each evaluation, or None.
+    revision_horizon_seconds
+        How long (event time) a final window stays revisable.
     """
 
     def __init__(
@@ -92,126 +170,140 @@ class Aggregator:
         baseline: DataQualityBaseline,
         *,
         partitions: int,
+        partials_partition: int,
+        activity: PartitionActivity,
         now: Callable[[], datetime],
         postprocessor: Callable[[], Any] | None = None,
+        revision_horizon_seconds: float = 900.0,
     ) -> None:
         self.config = config
+        self.name = config.name
         self.baseline = baseline
         self.partitions = partitions
+        self.partials_partition = partials_partition
+        self.activity = activity
         self.now = now
         self.postprocessor = postprocessor
-        self.pending: dict[float, _Pending] = {}
+        self.revision_horizon_seconds = revision_horizon_seconds
+        self.windows: dict[float, AggregatedWindow] = {}
         self.progress: dict[int, float] = {}
-        self.history: dict[float, DatasetProfile] = {}  # final window profiles still needed
-        self.final: dict[float, tuple[_Pending, int]] = {}  # revisable windows, revision
-        self.final_until = float("-inf")
-        # counters read by the metrics collector
+        self.final_until = -math.inf
+        # counters read by the metrics collector (process-local, like any Prometheus counter)
         self.windows_closed = 0
+        self.duplicate_partials = 0
         self.late_partials = 0
         self.postprocessor_failures = 0
         self.violations: Counter[tuple[str, str]] = Counter()  # (check type, feature)
         self.last_result: WindowResult | None = None
 
-    def add(self, partial: WindowPartial) -> list[WindowResult]:
-        """Take one partial; return the windows that became final."""
-        self.progress[partial.partition] = max(
-            self.progress.get(partial.partition, float("-inf")), partial.closed_until
+    def update(self, partition: int, offset: int, item: WindowPartial) -> list[WindowResult]:
+        """Take one partial; return the windows it made final or revised."""
+        self.progress[item.partition] = max(
+            self.progress.get(item.partition, -math.inf), item.closed_until
         )
-        revised: list[WindowResult] = []
-        if partial.window_start in self.final:
-            final, revision = self.final[partial.window_start]
-            final.partials.append(partial)
-            revised.append(
-                self._evaluate(partial.window_start, final, "late_partial", revision + 1)
-            )
-        elif partial.window_end <= self.final_until:
+        window = self.windows.get(item.window_start)
+        if window is None and item.window_end <= self._forgotten_until():
             self.late_partials += 1
-            log.warning(
-                "monitor %s: partial of partition %d for old window %s dropped",
-                partial.monitor,
-                partial.partition,
-                partial.window_start,
-            )
-        else:
-            entry = self.pending.get(partial.window_start)
-            if entry is None:
-                entry = self.pending[partial.window_start] = _Pending(
-                    partial.window_end, self.now().timestamp()
-                )
-            entry.partials.append(partial)
-        reported = [self.progress.get(p, float("-inf")) for p in range(self.partitions)]
-        complete_until = min(reported)
-        due = self._finalise(lambda start, entry: entry.end <= complete_until, "all_partitions")
-        return revised + due
-
-    def close_due(self) -> list[WindowResult]:
-        """Finalise windows whose first partial arrived ``idle_close_seconds`` ago or more."""
-        cutoff = self.now().timestamp() - self.config.idle_close_seconds
-        last_idle = max(
-            (s for s, e in self.pending.items() if e.first_seen <= cutoff), default=None
-        )
-        if last_idle is None:
+            log.warning("monitor %s: partial of partition %d for forgotten window %s dropped",
+                        self.name, item.partition, item.window_start)  # fmt: skip
             return []
-        # earlier windows are final too: results leave in window order
-        return self._finalise(lambda start, entry: start <= last_idle, "idle")
+        if window is None:
+            profile = DatasetProfile(features=self.baseline.features, kinds=self.baseline.kinds)
+            window = AggregatedWindow(
+                profile, item.window_start, item.window_end, self.now().timestamp()
+            )
+            self.windows[item.window_start] = window
+        if window.admit(item) == DUPLICATE:
+            self.duplicate_partials += 1
+            log.info("monitor %s: duplicate partial (partition %d, offsets %d..%d) dropped",
+                     self.name, item.partition, item.first_offset, item.last_offset)  # fmt: skip
+            return []
+        out = []
+        if window.is_final:
+            out.append(self._publish(window, "late_partial"))
+        return out + self._finalise_complete() + self._republish_completed()
 
-    def _finalise(self, is_due: Callable[[float, _Pending], bool], how: str) -> list[WindowResult]:
-        due = sorted(start for start, entry in self.pending.items() if is_due(start, entry))
-        return [self._evaluate(start, self.pending.pop(start), how) for start in due]
+    def _complete_until(self) -> float:
+        return min(self.progress.get(p, -math.inf) for p in range(self.partitions))
 
-    def _evaluate(self, start: float, entry: _Pending, how: str, revision: int = 0) -> WindowResult:
-        features, kinds = self.baseline.features, self.baseline.kinds
-        profile = DatasetProfile(features=features, kinds=kinds)
-        partials = sorted(entry.partials, key=lambda p: (p.partition, p.first_offset))
-        for partial in partials:
-            profile.merge(DatasetProfile.from_state(partial.profile_state))
-        self.final_until = max(self.final_until, entry.end)
-        self.final[start] = (entry, revision)
-        for old in sorted(self.final)[:-REVISABLE_WINDOWS]:
-            del self.final[old]
+    def _finalise_complete(self) -> list[WindowResult]:
+        until = self._complete_until()
+        due = [w for s, w in sorted(self.windows.items()) if not w.is_final and w.end <= until]
+        return [self._publish(w, "all_partitions") for w in due]
+
+    def _republish_completed(self) -> list[WindowResult]:
+        until = self._complete_until()
+        done = [w for _, w in sorted(self.windows.items())
+                if w.is_final and not w.complete and w.end <= until]  # fmt: skip
+        return [self._publish(w, w.finalised_by) for w in done]
+
+    def close_due(self, now: float) -> list[WindowResult]:
+        """Finalise windows whose first partial came ``idle_close_seconds`` ago (caught up)."""
+        if not self.activity.is_caught_up(self.partials_partition):
+            return []
+        cutoff = now - self.config.idle_close_seconds
+        idle = [s for s, w in self.windows.items() if not w.is_final and w.first_seen <= cutoff]
+        if not idle:
+            return []
+        last = max(idle)  # earlier windows are final too: results leave in window order
+        due = [w for s, w in sorted(self.windows.items()) if not w.is_final and s <= last]
+        return [self._publish(w, "idle") for w in due]
+
+    def _publish(self, window: AggregatedWindow, how: str) -> WindowResult:
+        revision = window.revision + 1
+        complete = all(
+            self.progress.get(p, -math.inf) >= window.end for p in range(self.partitions)
+        )
+        window.published(revision, how if revision == 0 else window.finalised_by or how, complete)
+        self.final_until = max(self.final_until, window.end)
+        self._forget_old()
         span = self.config.evaluation_windows * self.config.window_seconds
-        self.history[start] = profile
-        keep_from = min(self.final) - span  # views of revisable windows need these
-        for old in [s for s in self.history if s < keep_from]:
-            del self.history[old]
-        view = DatasetProfile(features=features, kinds=kinds)
-        for s in sorted(self.history):
-            if entry.end - span <= s < entry.end:
-                view.merge(self.history[s])
-        statistics = profile.statistics()
-        evaluation, status, reason = EvaluationResult((), ()), FAILED, ""
-        if profile.item_count == 0:
-            reason = "the window has no rows"
-        else:
-            try:
-                evaluation = evaluate(
-                    self.baseline.statistics,
-                    self.baseline.constraints,
-                    view.statistics(),
-                    min_window_count=self.config.min_window_count,
-                )
-            except Exception as error:  # a broken baseline must not stop the worker
-                log.exception("monitor %s: evaluation failed", self.config.name)
-                reason = f"evaluation failed: {error}"
-            else:
-                status = COMPLETED_WITH_VIOLATIONS if evaluation.violations else COMPLETED
+        view_windows = [w for w in self.windows.values()
+                        if w.is_final and window.end - span <= w.start < window.end]  # fmt: skip
+        view = self.baseline.monitor(self.name, min_window_count=self.config.min_window_count)
+        for w in sorted(view_windows, key=lambda w: w.start):
+            view.merge_profile(w.profile)
+        statistics = window.profile.statistics()
+        reason = ""
+        try:
+            outcome = view.outcome()
+            evaluation, status, reason = outcome.evaluation, outcome.status, outcome.failure_reason
+        except Exception as error:  # a broken baseline must not stop the worker
+            log.exception("monitor %s: evaluation failed", self.name)
+            evaluation, status, reason = (
+                EvaluationResult((), ()),
+                FAILED,
+                f"evaluation failed: {error}",
+            )
+        if window.profile.item_count == 0:
+            status, reason = FAILED, "the window has no rows"
         result = WindowResult(
-            monitor=self.config.name,
-            window_start=start,
-            window_end=entry.end,
+            monitor=self.name,
+            window_start=window.start,
+            window_end=window.end,
             statistics=statistics,
             evaluation=evaluation,
             status=status,
-            record_count=sum(p.record_count for p in partials),
-            row_count=profile.item_count,
-            partitions_reported=tuple(sorted({p.partition for p in partials})),
-            evaluated_windows=sum(1 for s in self.history if entry.end - span <= s < entry.end),
-            finalised_by=how,
+            record_count=window.records,
+            row_count=window.profile.item_count,
+            partitions_reported=tuple(sorted(window.ranges)),
+            complete=complete,
+            evaluated_windows=len(view_windows),
+            finalised_by=window.finalised_by,
             failure_reason=reason,
             revision=revision,
         )
         self._account(result)
         return result
+
+    def _forgotten_until(self) -> float:
+        span = self.config.evaluation_windows * self.config.window_seconds
+        return self.final_until - max(self.revision_horizon_seconds, span)
+
+    def _forget_old(self) -> None:
+        until = self._forgotten_until()
+        for start in [s for s, w in self.windows.items() if w.is_final and w.end <= until]:
+            del self.windows[start]
 
     def _account(self, result: WindowResult) -> None:
         self.windows_closed += result.revision == 0
@@ -225,4 +317,37 @@ class Aggregator:
                 self.postprocessor()
             except Exception:
                 self.postprocessor_failures += 1
-                log.exception("monitor %s: postprocess_handler failed", self.config.name)
+                log.exception("monitor %s: postprocess_handler failed", self.name)
+
+    def snapshot(self, partition: int) -> Blobs:
+        """Progress, and every pending or revisable window (unchanged windows reuse bytes)."""
+        if partition != self.partials_partition:
+            return {}
+        until = None if self.final_until == -math.inf else self.final_until
+        meta = {"progress": {str(p): v for p, v in self.progress.items()}, "final_until": until}
+        blobs = {_META: orjson.dumps(meta)}
+        for start, window in self.windows.items():
+            blobs[f"window/{start!r}"] = window.to_bytes()
+        return blobs
+
+    def restore(self, partition: int, blobs: Mapping[str, bytes]) -> None:
+        """Replace the state with a :meth:`snapshot`'s (revision numbers included)."""
+        if partition != self.partials_partition:
+            return
+        self.drop([partition])
+        if _META in blobs:
+            meta = orjson.loads(blobs[_META])
+            self.progress = {int(p): float(v) for p, v in meta["progress"].items()}
+            until = meta["final_until"]
+            self.final_until = -math.inf if until is None else float(until)
+        for name, raw in blobs.items():
+            if name.startswith("window/"):
+                window = AggregatedWindow.from_bytes(raw)
+                self.windows[window.start] = window
+
+    def drop(self, partitions: Collection[int]) -> None:
+        """Forget everything when the monitor's partials partition moves away."""
+        if self.partials_partition in partitions:
+            self.windows.clear()
+            self.progress.clear()
+            self.final_until = -math.inf

@@ -1,26 +1,30 @@
-"""The faust app: thin agents over :class:`~stream.worker.state.WorkerState`.
+"""The faust app: two thin agents and a timer over :class:`~stream.worker.runner.WorkerRunner`.
 
 - ``capture`` reads the capture topic one message at a time (a message is a JSON-Lines
-  batch, so faust's cost per message is spread over ~100 records; ``take()`` batches
-  measured no faster here) and sends dead letters, online alarms and window partials;
+  batch, so faust's cost per message is spread over ~100 records);
 - ``aggregate`` reads the partials topic (keyed by monitor, so one worker aggregates a
-  monitor) and sends violations, statistics and executions;
-- a timer closes idle windows on both sides every ``TICK_SECONDS``.
+  monitor);
+- a timer every ``TICK_SECONDS`` asks for end offsets, closes due windows and checkpoints.
 
-All topics are created before faust starts (:func:`stream.kafka.topics.ensure_topics`); faust's
-own state is in memory (``store="memory://"``), and the session timeout and heartbeat are
-short so that a restarted or added worker joins the group in seconds.
+Both agents iterate without faust's automatic acks: an event is acked only once a saved
+snapshot covers it (:mod:`stream.worker.checkpoints`), so the offsets faust commits never run
+ahead of the state. All topics are created before faust starts
+(:func:`stream.kafka.topics.ensure_topics`); faust keeps no table state
+(``store="memory://"``), and the session timeout and heartbeat are short so that a
+restarted or added worker joins the group in seconds.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import faust
 
 from stream.config import KafkaConfig
-from stream.worker.state import Outbound, WorkerState
+from stream.worker.runner import WorkerRunner
+from stream.worker.state import CAPTURE, PARTIALS
 
 log = logging.getLogger("driftline.app")
 
@@ -48,15 +52,16 @@ def _credentials(kafka: KafkaConfig) -> Any:
     return faust.SSLCredentials(ssl_context)
 
 
-def build_app(state: WorkerState, bootstrap: str, *, app_id: str | None = None) -> faust.App:
-    """A faust app whose agents feed ``state``; the group id is per topic prefix."""
-    kafka = state.config.kafka
-    names = state.names
+def build_app(runner: WorkerRunner, bootstrap: str, datadir: Path) -> faust.App:
+    """A faust app whose agents feed ``runner``; the group id is per topic prefix."""
+    kafka = runner.state.config.kafka
+    names = runner.names
     app = faust.App(
-        app_id or f"driftline-{kafka.topic_prefix}-worker",
+        f"driftline-{kafka.topic_prefix}-worker",
         broker=f"kafka://{bootstrap}",
         broker_credentials=_credentials(kafka),
         store="memory://",
+        datadir=str(datadir),
         topic_partitions=kafka.partitions,
         topic_replication_factor=kafka.replication_factor,
         web_enabled=False,
@@ -80,44 +85,34 @@ def build_app(state: WorkerState, bootstrap: str, *, app_id: str | None = None) 
             value_serializer="raw",
         )
 
-    capture_topic = raw_topic(names.capture)
-    partials_topic = raw_topic(names.partials)
-    outputs = {
-        name: raw_topic(name)
-        for name in (names.violations, names.statistics, names.executions, names.deadletter)
-    }
-    outputs[names.partials] = partials_topic
-
-    async def send(messages: list[Outbound]) -> None:
-        for m in messages:
-            try:
-                await outputs[m.topic].send(key=m.key, value=m.value)
-            except Exception:  # a refused message must not stop the agent
-                state.send_failures += 1
-                log.exception("message of %d bytes to %s not sent", len(m.value), m.topic)
-
-    @app.agent(capture_topic, name="capture")
+    @app.agent(raw_topic(names.capture), name="capture")
     async def capture(stream: Any) -> None:
-        async for event in stream.events():
-            message = event.message
-            await send(
-                state.on_capture(message.partition, message.offset, event.value, message.headers)
-            )
+        async for event in stream.noack().events():
+            await runner.on_capture(event)
 
-    @app.agent(partials_topic, name="aggregate")
+    @app.agent(raw_topic(names.partials), name="aggregate")
     async def aggregate(stream: Any) -> None:
-        async for value in stream:
-            await send(state.on_partial(value))
+        async for event in stream.noack().events():
+            await runner.on_partial(event)
 
-    async def close_idle_windows() -> None:
-        await send(state.tick())
+    @app.task
+    async def start_clients() -> None:
+        await runner.start()
 
-    app.timer(TICK_SECONDS)(close_idle_windows)
+    app.timer(TICK_SECONDS)(runner.tick)
 
     async def on_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
-        mine = {tp.partition for tp in assigned if tp.topic == names.capture}
-        log.info("capture partitions assigned: %s", sorted(mine))
-        state.on_assigned(mine)
+        owned = {
+            CAPTURE: {tp.partition for tp in assigned if tp.topic == names.capture},
+            PARTIALS: {tp.partition for tp in assigned if tp.topic == names.partials},
+        }
+        log.info("capture partitions assigned: %s; partials partitions: %s",
+                 sorted(owned[CAPTURE]), sorted(owned[PARTIALS]))  # fmt: skip
+        await runner.on_assigned(owned)
+
+    async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+        await runner.on_revoked()
 
     app.on_partitions_assigned.connect(on_assigned)  # type: ignore[arg-type]
+    app.on_partitions_revoked.connect(on_revoked)  # type: ignore[arg-type]
     return app

@@ -26,7 +26,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from detectors.quality.checks import BASELINE_DRIFT, COMPLETENESS
 from stream.worker.aggregator import Aggregator
-from stream.worker.capture_runtime import MonitorRuntime
+from stream.worker.capture_path import CapturePath
 
 
 class WorkerCollector:
@@ -46,7 +46,7 @@ class WorkerCollector:
 
     def __init__(
         self,
-        runtimes: Callable[[], Iterable[MonitorRuntime]],
+        runtimes: Callable[[], Iterable[CapturePath]],
         aggregators: Callable[[], Iterable[Aggregator]],
         assigned_partitions: Callable[[], int],
         send_failures: Callable[[], int] = lambda: 0,
@@ -107,7 +107,7 @@ class WorkerCollector:
                 dead.add_metric([rt.name, reason], n)
             for feature, n in sorted(rt.online.alarms.items()):
                 online.add_metric([rt.name, feature], n)
-            rows.add_metric(name, rt.open_window_rows())
+            rows.add_metric(name, rt.table.rows_in_latest())
             seconds = rt.event_time_lag_seconds()
             if seconds is not None:
                 lag.add_metric(name, seconds)

@@ -1,5 +1,8 @@
 """A tumbling window open in one partition: its profile, buffered rows and source offsets.
 
+A window opened for a record of an already closed window (a *revision*) is an open window
+too: it holds only the late records, and its partial revises the published window.
+
 Rows arrive in three shapes and are buffered until :meth:`OpenWindow.flush` applies them to
 the :class:`~detectors.quality.dataset_profile.DatasetProfile` in one call per column (the
 profile's cost is per call, so batching matters): named rows (dicts), positional rows of
@@ -30,18 +33,23 @@ class OpenWindow:
     >>> window.flush()
     >>> window.pending, window.profile.item_count
     (0, 4)
+    >>> OpenWindow.from_state(window.to_state()).profile.item_count
+    4
     """
 
     __slots__ = (
-        "columns", "end", "first_offset", "flat", "flat_rows", "last_offset", "profile",
-        "records", "rows",
+        "columns", "end", "first_offset", "flat", "flat_rows", "last_offset", "opened_at",
+        "profile", "records", "rows",
     )  # fmt: skip
 
-    def __init__(self, profile: DatasetProfile, end: float, offset: int) -> None:
+    def __init__(
+        self, profile: DatasetProfile, end: float, offset: int, opened_at: float = 0.0
+    ) -> None:
         self.profile = profile
         self.end = end
         self.first_offset = offset
         self.last_offset = offset
+        self.opened_at = opened_at  # wall clock, POSIX seconds
         self.records = 0
         self.rows: list[Mapping[str, Any]] = []  # named rows waiting for the profile
         self.columns: list[list[Any]] = []  # positional rows of exactly the baseline width
@@ -73,6 +81,31 @@ class OpenWindow:
         if self.rows:
             self.profile.update_many(self.rows)
             self.rows = []
+
+    def to_state(self) -> dict[str, Any]:
+        """JSON-safe state, buffered rows applied first."""
+        self.flush()
+        return {
+            "profile": self.profile.to_state(),
+            "end": self.end,
+            "first_offset": self.first_offset,
+            "last_offset": self.last_offset,
+            "opened_at": self.opened_at,
+            "records": self.records,
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> OpenWindow:
+        """Rebuild from :meth:`to_state` output."""
+        window = cls(
+            DatasetProfile.from_state(state["profile"]),
+            float(state["end"]),
+            int(state["first_offset"]),
+            float(state["opened_at"]),
+        )
+        window.last_offset = int(state["last_offset"])
+        window.records = int(state["records"])
+        return window
 
 
 def rows_of(fields: list[str], picked: list[int], width: int) -> list[str]:

@@ -1,34 +1,32 @@
-"""What the capture path reports: dead letters, per-message outcomes and running counts."""
+"""What the capture path reports: dead letters and running record counts."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 
-from stream.worker.online import OnlineViolation
+from stream.capture.message import RejectedRecord
 
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
-    """A capture record that cannot be used, with where it came from and why."""
+    """A capture record (or message) that cannot be used, with where it came from and why."""
 
     monitor: str
     partition: int
     offset: int
-    record_index: int  # position of the record inside its (JSON-Lines) message
+    record_index: int  # position of the record inside its (JSON-Lines) message; -1: all of it
     reason: str
     message: str
     raw: bytes
 
-
-@dataclass(frozen=True, slots=True)
-class BatchOutcome:
-    """What one message did: rows per window start, dead letters, late events, alarms."""
-
-    rows_by_window: dict[float, int]
-    dead_letters: tuple[DeadLetter, ...]
-    late: int
-    online_violations: tuple[OnlineViolation, ...] = ()
+    @classmethod
+    def of(cls, monitor: str, partition: int, offset: int, rejected: RejectedRecord) -> DeadLetter:
+        """The dead letter of a rejected record of the message at ``partition``/``offset``."""
+        return cls(
+            monitor, partition, offset, rejected.index, rejected.reason, rejected.message,
+            rejected.raw,
+        )  # fmt: skip
 
 
 @dataclass
@@ -40,5 +38,6 @@ class RecordCounts:
     late: int = 0
     sampled_out: int = 0
     dropped: int = 0
+    revised: int = 0  # processed records that revised an already published window
     rows: int = 0
     dead_letters: Counter[str] = field(default_factory=Counter)

@@ -6,7 +6,9 @@
 - executions topic: one status per window (Completed / CompletedWithViolations / Failed);
 - dead-letter topic: the raw record (base64), where it came from and why it was refused.
 
-Window bounds are ISO-8601 UTC strings.
+Window bounds are ISO-8601 UTC strings. Every window message carries ``monitor_type``,
+``revision`` (a later revision of a window replaces an earlier one) and ``complete`` (every
+capture partition's progress passed the window's end when it was evaluated).
 """
 
 from __future__ import annotations
@@ -21,14 +23,17 @@ from stream.worker.online import OnlineViolation
 from stream.worker.outcomes import DeadLetter
 from stream.worker.windows import SCHEMA_VERSION
 
+DATA_QUALITY = "data_quality"
 DEAD_LETTER_RAW_BYTES = 65_536  # raw bytes kept in a dead letter (an oversized record is cut)
 
 
 def _window_fields(result: WindowResult) -> dict[str, Any]:
     return {
         "monitor": result.monitor,
+        "monitor_type": DATA_QUALITY,
         "window_start": iso_utc(result.window_start),
         "window_end": iso_utc(result.window_end),
+        "complete": result.complete,
     }
 
 
@@ -49,7 +54,11 @@ def violation_messages(result: WindowResult) -> list[dict[str, Any]]:
 def statistics_message(result: WindowResult) -> dict[str, Any]:
     """The window's ``statistics.json`` with the monitor and window added."""
     doc = statistics_to_json(result.statistics)
-    fields = {"revision": result.revision, "schema_version": SCHEMA_VERSION}
+    fields = {
+        "revision": result.revision,
+        "partitions_reported": list(result.partitions_reported),
+        "schema_version": SCHEMA_VERSION,
+    }
     return {**_window_fields(result), **doc, **fields}
 
 
@@ -75,6 +84,7 @@ def online_violation_message(monitor: str, alarm: OnlineViolation) -> dict[str, 
     return {
         **alarm.violation.to_dict(),
         "monitor": monitor,
+        "monitor_type": DATA_QUALITY,
         "window_start": None,
         "window_end": None,
         "detector": alarm.detector,

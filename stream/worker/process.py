@@ -1,11 +1,14 @@
 """Run a worker process: embedded broker if needed, topics, /metrics, the faust app, shutdown.
 
-Shutdown is owned here, not left to faust: SIGTERM or SIGINT asks faust's worker to stop and
-arms a watchdog; if the worker is not down ``shutdown_timeout_seconds`` later (a member can
-hang mid-rebalance), the watchdog stops the embedded broker and ends the process with exit
-status 1. A signal that arrives during startup, before faust has installed its handlers,
-stops the worker just as cleanly (exit status 0). The embedded broker this process started is
-always stopped on the way out.
+Shutdown is owned here, not left to faust: SIGTERM or SIGINT first checkpoints every owned
+partition (:meth:`~stream.worker.runner.WorkerRunner.graceful_stop`, for at most half of
+``shutdown_timeout_seconds``), then asks faust's worker to stop, and arms a watchdog; if the
+worker is not down ``shutdown_timeout_seconds`` after the signal (a member can hang
+mid-rebalance, a broker can stop answering), the watchdog stops the embedded broker and ends
+the process with exit status 0 — the last saved snapshot stands, and the next owner of each
+partition continues from it. A signal that arrives during startup, before faust has
+installed its handlers, stops the worker just as cleanly (exit status 0). The embedded
+broker this process started is always stopped on the way out.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ import asyncio
 import logging
 import os
 import signal
+import tempfile
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -23,15 +28,16 @@ from prometheus_client import CollectorRegistry
 
 from stream.config import DriftlineConfig
 from stream.kafka.broker import EmbeddedBroker
-from stream.kafka.topics import ensure_topics_sync
+from stream.kafka.topics import aiokafka_kwargs, ensure_topics_sync
 from stream.worker.aggregator import WindowResult
 from stream.worker.app import build_app
 from stream.worker.metrics import WorkerCollector, serve_metrics
+from stream.worker.runner import WorkerRunner
 from stream.worker.state import WorkerState
 
 log = logging.getLogger("driftline.worker")
 
-EXIT_HUNG = 1
+EXIT_HUNG = 0  # nothing is lost: the last snapshot stands
 
 
 class _StopDuringStartup(Exception):
@@ -45,9 +51,11 @@ def _raise_stop(signum: int, frame: object) -> None:
 class _Worker(faust.Worker):
     """faust's worker with driftline's signal handling and an optional run time."""
 
-    def __init__(self, app: faust.App, *, deadline_seconds: float, on_hang: Callable[[], None],
-                 stop_after_seconds: float | None = None, **kwargs: Any) -> None:  # fmt: skip
+    def __init__(self, app: faust.App, *, runner: WorkerRunner, deadline_seconds: float,
+                 on_hang: Callable[[], None], stop_after_seconds: float | None = None,
+                 **kwargs: Any) -> None:  # fmt: skip
         super().__init__(app, **kwargs)
+        self._runner = runner
         self._deadline_seconds = deadline_seconds
         self._on_hang = on_hang
         self._stop_after_seconds = stop_after_seconds
@@ -67,7 +75,19 @@ class _Worker(faust.Worker):
             self._watchdog = threading.Timer(self._deadline_seconds, self._on_hang)
             self._watchdog.daemon = True
             self._watchdog.start()
+            asyncio.ensure_future(self._checkpoint_then_stop(signum), loop=self.loop)
+
+    async def _checkpoint_then_stop(self, signum: signal.Signals) -> None:
+        try:
+            await asyncio.wait_for(self._runner.graceful_stop(), self._deadline_seconds / 2)
+        except Exception as error:  # e.g. the broker does not answer: the last snapshot stands
+            log.warning("final checkpoint not completed: %s", error or type(error).__name__)
         self._schedule_shutdown(signum)
+
+    def _shutdown_loop(self) -> None:
+        """Faust has stopped: stop driftline's own Kafka clients before the loop closes."""
+        self.loop.run_until_complete(self._runner.close())
+        super()._shutdown_loop()
 
     def cancel_watchdog(self) -> None:
         """The worker is down: the watchdog is no longer needed."""
@@ -136,7 +156,7 @@ def _start_and_run(
         registry = registry or CollectorRegistry()
         registry.register(
             WorkerCollector(
-                lambda: state.runtimes.values(),
+                lambda: state.paths.values(),
                 lambda: state.aggregators.values(),
                 lambda: len(state.assigned),
                 lambda: state.send_failures,
@@ -165,10 +185,18 @@ def _run_faust(
     loglevel: str,
 ) -> int:
     asyncio.set_event_loop(asyncio.new_event_loop())
-    app = build_app(state, bootstrap)
+    worker_settings = config.worker
+    runner = WorkerRunner(
+        state,
+        bootstrap,
+        aiokafka_kwargs(config.kafka.client_kwargs()),
+        snapshot_interval_seconds=worker_settings.snapshot_interval_seconds,
+    )
+    datadir = tempfile.TemporaryDirectory(prefix="driftline-faust-")
+    app = build_app(runner, bootstrap, Path(datadir.name))
 
     def on_hang() -> None:
-        log.error("worker did not stop within %s s; exiting", deadline)
+        log.error("worker did not stop within %s s; exiting (the last snapshot stands)", deadline)
         if broker is not None:
             broker.stop()
         os._exit(EXIT_HUNG)
@@ -176,6 +204,7 @@ def _run_faust(
     deadline = config.worker.shutdown_timeout_seconds
     worker = _Worker(
         app,
+        runner=runner,
         deadline_seconds=deadline,
         on_hang=on_hang,
         stop_after_seconds=stop_after_seconds,
@@ -189,4 +218,5 @@ def _run_faust(
         return int(done.code or 0)
     finally:
         worker.cancel_watchdog()
+        datadir.cleanup()
     return 0

@@ -23,6 +23,7 @@ def result(start: float, flagged: tuple[str, ...]) -> WindowResult:
         record_count=100,
         row_count=100,
         partitions_reported=(0,),
+        complete=True,
         evaluated_windows=1,
         finalised_by="all_partitions",
     )

@@ -1,4 +1,5 @@
-"""WorkerState and the metrics collector, without a broker: capture in, messages out."""
+"""WorkerState and the metrics collector, without a broker: capture in, messages out,
+checkpoints and restores."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from prometheus_client import CollectorRegistry
 from stream.config import DriftlineConfig, KafkaConfig, MonitorConfig, MonitorMatch
 from stream.demo.synthetic import SyntheticSchema, capture_record
 from stream.worker.metrics import WorkerCollector
-from stream.worker.state import WorkerState
+from stream.worker.state import CAPTURE, PARTIALS, WorkerState
 
 SCHEMA = SyntheticSchema.demo()
 BASELINE = SCHEMA.baseline(n=3000)
@@ -37,8 +38,23 @@ def message(seed: int, times: list[float], drifted=()) -> bytes:
 
 def registry_for(ws: WorkerState) -> CollectorRegistry:
     registry = CollectorRegistry()
-    registry.register(WorkerCollector(ws.runtimes.values, ws.aggregators.values, lambda: 2))
+    registry.register(WorkerCollector(ws.paths.values, ws.aggregators.values, lambda: 2))
     return registry
+
+
+def drain(ws: WorkerState, kind: str) -> list:
+    """Every outbox message of ``kind``, as a checkpoint would send them."""
+    out = []
+    for partition in sorted(ws.books[kind]):
+        out.extend(ws.checkpoint(kind, partition).outbox)
+    return out
+
+
+def feed_partials(ws: WorkerState, partials) -> list:
+    """Deliver partials to the aggregator's partition, as the partials topic would."""
+    for offset, message in enumerate(partials):
+        ws.on_partial(message.partition, 100 + offset, message.value)
+    return drain(ws, PARTIALS)
 
 
 def test_capture_to_partials_to_outputs_and_metrics(fake_clock):
@@ -50,11 +66,13 @@ def test_capture_to_partials_to_outputs_and_metrics(fake_clock):
     dead = orjson.loads(out[0].value)
     assert (dead["reason"], dead["partition"], dead["offset"], dead["record_index"]) == (
         "invalid_json", 1, 0, 500)  # fmt: skip
-    partials = ws.on_capture(0, 1, message(3, [T0 + 10.5]))
-    partials += ws.on_capture(1, 1, message(4, [T0 + 10.5]))
+    assert ws.on_capture(0, 1, message(3, [T0 + 10.5])) == []
+    assert ws.on_capture(1, 1, message(4, [T0 + 10.5])) == []
+    partials = drain(ws, CAPTURE)
     assert [m.topic for m in partials] == ["p.partials", "p.partials"]
-    assert ws.on_partial(partials[0].value) == []
-    results = ws.on_partial(partials[1].value)
+    assert {m.partition for m in partials} == {ws.partials_partition("m")}
+    assert feed_partials(ws, partials[:1]) == []
+    results = feed_partials(ws, partials[1:])
     topics = [m.topic for m in results]
     assert topics[-2:] == ["p.statistics", "p.executions"]
     violations = [orjson.loads(m.value) for m in results if m.topic == "p.violations"]
@@ -85,22 +103,29 @@ def test_capture_to_partials_to_outputs_and_metrics(fake_clock):
 def test_timer_closes_idle_windows_on_both_sides(fake_clock):
     ws = state(fake_clock, partitions=2)
     ws.on_capture(0, 0, message(1, [T0 + 1, T0 + 2]))
-    assert ws.tick() == []
+    ws.tick()
+    assert drain(ws, CAPTURE) == []
     fake_clock.advance(5.0)
-    partials = ws.tick()
+    ws.tick()
+    assert drain(ws, CAPTURE) == []  # silent, but not confirmed caught up: maybe stalled
+    ws.activity[CAPTURE].on_caught_up(0, now=fake_clock().timestamp())
+    ws.tick()
+    partials = drain(ws, CAPTURE)
     assert [m.topic for m in partials] == ["p.partials"]
-    assert ws.on_partial(partials[0].value) == []  # partition 1 never reported
+    assert feed_partials(ws, partials) == []  # partition 1 never reported
     fake_clock.advance(5.0)
-    assert [m.topic for m in ws.tick()] == ["p.statistics", "p.executions"]
+    ws.activity[PARTIALS].on_caught_up(ws.partials_partition("m"), now=fake_clock().timestamp())
+    ws.tick()
+    assert [m.topic for m in drain(ws, PARTIALS)] == ["p.statistics", "p.executions"]
 
 
 def test_routing_by_headers(fake_clock):
     ws = state(fake_clock, match=MonitorMatch(endpoint="credit"))
     body = message(1, [T0 + 1])
     ws.on_capture(0, 0, body, [("endpoint", b"other")])
-    assert ws.runtimes["m"].counts.consumed == 0
+    assert ws.paths["m"].counts.consumed == 0
     ws.on_capture(0, 1, body, [("endpoint", b"credit")])
-    assert ws.runtimes["m"].counts.consumed == 1
+    assert ws.paths["m"].counts.consumed == 1
 
 
 def test_online_alarm_is_sent_once_per_onset(fake_clock):

@@ -1,0 +1,242 @@
+r"""A Kafka message of capture records, decoded for windowing: keys, event times and rows.
+
+One message holds one capture record or a JSON-Lines batch of them. :class:`MessageDecoder`
+turns it into a :class:`DecodedMessage` with two codecs that give the same result:
+
+- the plain-CSV codec (:mod:`stream.capture.plain_csv`) decodes a whole message of plain
+  one-row CSV records in one orjson call and returns its rows as one flat list of fields;
+- the per-record codec takes anything else — other encodings, JSON payloads, several rows per
+  record, the ``preprocess_handler`` — and rejects a bad record alone, with its reason.
+
+Nothing a producer can send stops the decoder; every record is accounted for:
+``consumed = len(keys) + len(rejected) + dropped``. Poison is rejected with a reason:
+a tombstone (``tombstone``) or an empty message (``empty_message``) as a whole; per record
+``oversized``, ``too_deep`` (a value nested deeper than ``MAX_NESTING``), ``missing_time``
+(no ``inferenceTime``), ``bad_time`` (one that does not parse, or an instant no window can
+hold) and
+``future_time`` (more than ``max_future_seconds`` ahead of the wall clock): such times
+never reach a watermark.
+
+Examples
+--------
+>>> import orjson
+>>> from stream.capture.rows import RowBuilder
+>>> def record(i, t, data):
+...     return orjson.dumps({"captureData": {"endpointInput": {"data": data, "encoding": "CSV"}},
+...         "eventMetadata": {"eventId": f"e{i}", "inferenceTime": t}})
+>>> decoder = MessageDecoder(RowBuilder(features=("age", "plan"),
+...                          capture_index_names=("endpointInput",)))
+>>> now = 1709647700.0
+>>> ok = decoder.decode(record(1, "2024-03-05T14:07:31Z", "41,basic"), now=now)
+>>> ok.keys, ok.seconds, ok.flat
+(['e1'], [1709647651.0], ['41', 'basic'])
+>>> batch = b"\n".join([record(2, "2024-03-05T14:07:32Z", "35,gold"),
+...                     record(3, "2099-01-01T00:00:00Z", "50,basic"), b"{oops"])
+>>> mixed = decoder.decode(batch, now=now)
+>>> mixed.keys, [(r.index, r.reason) for r in mixed.rejected]
+(['e2'], [(1, 'future_time'), (2, 'invalid_json')])
+>>> [r.reason for r in decoder.decode(None, now=now).rejected]
+['tombstone']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from stream.capture.payloads import payload_rows
+from stream.capture.plain_csv import PlainCsvDecoder
+from stream.capture.preprocess import Preprocessor
+from stream.capture.records import (
+    MAX_RECORD_BYTES,
+    CaptureError,
+    CaptureRecord,
+    decode_capture,
+    split_records,
+)
+from stream.capture.rows import RowBuilder
+
+MAX_FUTURE_SECONDS = 3600.0
+MAX_NESTING = 32  # lists/objects inside a feature value (their text form recurses per level)
+# The latest instant whose windows (and ISO-8601 texts) are still representable.
+LATEST_SECONDS = datetime(9000, 1, 1, tzinfo=UTC).timestamp()
+EARLIEST_SECONDS = datetime(1, 1, 2, tzinfo=UTC).timestamp()
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRecord:
+    """A record (or a whole message, ``index`` -1) that cannot be used, and why."""
+
+    index: int  # position of the record in its message; -1: the message as a whole
+    reason: str
+    message: str
+    raw: bytes
+
+
+@dataclass(slots=True)
+class DecodedMessage:
+    """The usable records of a message, their rows, and what was rejected.
+
+    ``keys``/``seconds``/``records`` are per usable record (a record that gave at least one
+    row). Positional rows (exactly the baseline's ``width`` fields) are concatenated in
+    ``flat``; ``flat_owner[i]`` is the usable record of positional row ``i`` (``None``:
+    row ``i`` belongs to record ``i``, the plain codec's case). Named rows (mappings) are in
+    ``named`` with their owners in ``named_owner``. ``records`` holds the decoded records
+    when the per-record codec ran (``None`` for the plain codec).
+    """
+
+    consumed: int
+    width: int
+    keys: list[str] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    flat: list[Any] = field(default_factory=list)
+    flat_owner: list[int] | None = None
+    named: list[Mapping[str, Any]] = field(default_factory=list)
+    named_owner: list[int] = field(default_factory=list)
+    rejected: list[RejectedRecord] = field(default_factory=list)
+    dropped: int = 0  # decoded records that gave no row (the preprocessor returned [])
+    records: list[CaptureRecord] | None = None
+
+
+class MessageDecoder:
+    """Decode capture messages for one monitor's feature columns.
+
+    Parameters
+    ----------
+    builder
+        Names the columns (the baseline's features and capture parts).
+    preprocessor
+        A loaded ``preprocess_handler``; with one, every record takes the per-record codec.
+    max_future_seconds
+        Event times further ahead of the wall clock are rejected as ``future_time``.
+    """
+
+    def __init__(
+        self,
+        builder: RowBuilder,
+        *,
+        preprocessor: Preprocessor | None = None,
+        max_future_seconds: float = MAX_FUTURE_SECONDS,
+    ) -> None:
+        self.builder = builder
+        self.preprocessor = preprocessor
+        self.max_future_seconds = max_future_seconds
+        self.width = len(builder.features)
+        self.plain = PlainCsvDecoder(parts=builder.parts, width=self.width)
+
+    def decode(self, message: bytes | None, *, now: float) -> DecodedMessage:
+        """Decode one Kafka message value; ``now`` is the wall clock in POSIX seconds."""
+        if message is None:
+            return _whole_message_rejected("tombstone", "a null message value (tombstone)", b"")
+        records = split_records(message)
+        if not records:
+            return _whole_message_rejected("empty_message", "the message holds no record", message)
+        latest = now + self.max_future_seconds
+        if self.preprocessor is None:
+            batch = self.plain.decode(records)
+            if (
+                batch is not None
+                and EARLIEST_SECONDS <= min(batch.seconds)
+                and max(batch.seconds) <= latest
+            ):
+                keys, seconds, fields = batch
+                return DecodedMessage(len(records), self.width, keys, seconds, fields)
+        out = DecodedMessage(len(records), self.width, flat_owner=[], records=[])
+        for index, raw in enumerate(records):
+            try:
+                self._add(out, raw, latest)
+            except CaptureError as error:
+                out.rejected.append(RejectedRecord(index, error.reason, error.message, raw))
+            except RecursionError:
+                why = "the record nests deeper than the decoder follows"
+                out.rejected.append(RejectedRecord(index, "too_deep", why, raw))
+        return out
+
+    def _add(self, out: DecodedMessage, raw: bytes, latest: float) -> None:
+        record = decode_capture(raw)
+        seconds = event_seconds(record, latest)
+        named, positional = self._rows(record)
+        if any(_too_deep(row) for row in named) or any(_too_deep(row) for row in positional):
+            msg = "too_deep"
+            raise CaptureError(msg, f"a feature value nests deeper than {MAX_NESTING} levels")
+        if not named and not positional:
+            out.dropped += 1
+            return
+        owner = len(out.keys)
+        out.keys.append(record.join_key)
+        out.seconds.append(seconds)
+        assert out.records is not None and out.flat_owner is not None
+        out.records.append(record)
+        for row in positional:
+            out.flat.extend(row)
+            out.flat_owner.append(owner)
+        out.named.extend(named)
+        out.named_owner.extend([owner] * len(named))
+
+    def _rows(self, record: CaptureRecord) -> tuple[list[Mapping[str, Any]], list[list[Any]]]:
+        """Named rows, and CSV rows of exactly the baseline's width (kept positional)."""
+        if self.preprocessor is not None:
+            rows = self.preprocessor.rows(record)
+            return [self.builder.rows_from_mapping(r) for r in rows], []
+        events = [e for e in (record.part(n) for n in self.builder.parts) if e is not None]
+        if any(e.encoding != "CSV" for e in events):
+            return list(self.builder.rows(record)), []  # JSON may carry named objects
+        pieces = [payload_rows(e) for e in events]
+        if len(pieces) == 1:
+            rows = pieces[0]
+        elif all(len(p) == 1 for p in pieces):
+            rows = [[v for p in pieces for v in p[0]]]  # type: ignore[union-attr]
+        else:
+            return list(self.builder.rows(record)), []
+        positional = [r for r in rows if isinstance(r, list) and len(r) == self.width]
+        named = [
+            self.builder.named([r])
+            for r in rows
+            if not (isinstance(r, list) and len(r) == self.width)
+        ]
+        return named, positional
+
+
+def event_seconds(record: CaptureRecord, latest: float) -> float:
+    """The record's ``inferenceTime`` in POSIX seconds, or a CaptureError saying why not."""
+    moment = record.inference_time
+    if moment is None:
+        text = record.raw.get("eventMetadata", {}).get("inferenceTime")
+        if text is None or text == "":
+            msg = "missing_time"
+            raise CaptureError(msg, "eventMetadata.inferenceTime is missing")
+        msg = "bad_time"
+        raise CaptureError(msg, f"inferenceTime {str(text)[:64]!r} is not an ISO-8601 instant")
+    seconds = moment.timestamp()
+    if not (math.isfinite(seconds) and EARLIEST_SECONDS <= seconds <= LATEST_SECONDS):
+        msg = "bad_time"
+        raise CaptureError(msg, f"inferenceTime {moment.isoformat()} is outside any window")
+    if seconds > latest:
+        msg = "future_time"
+        raise CaptureError(msg, f"inferenceTime {moment.isoformat()} is ahead of the wall clock")
+    return seconds
+
+
+def _too_deep(row: Any) -> bool:
+    """Whether a row holds a value nested deeper than ``MAX_NESTING`` (checked iteratively)."""
+    values = list(row.values()) if isinstance(row, Mapping) else list(row)
+    level = [v for v in values if isinstance(v, list | dict)]
+    depth = 0
+    while level:
+        depth += 1
+        if depth > MAX_NESTING:
+            return True
+        nxt: list[Any] = []
+        for v in level:
+            inner = v.values() if isinstance(v, dict) else v
+            nxt.extend(x for x in inner if isinstance(x, list | dict))
+        level = nxt
+    return False
+
+
+def _whole_message_rejected(reason: str, why: str, raw: bytes) -> DecodedMessage:
+    rejected = RejectedRecord(-1, reason, why, raw[:MAX_RECORD_BYTES])
+    return DecodedMessage(consumed=1, width=0, rejected=[rejected])

@@ -1,0 +1,221 @@
+"""One monitor's capture path: Kafka messages in; dead letters, alarms and window partials out.
+
+:class:`CapturePath` implements :class:`~stream.worker.partition_state.PartitionedState` for
+capture messages. Each message goes one way through four parts, each once:
+
+1. :class:`~stream.capture.message.MessageDecoder` — the records' keys, event times and
+   feature rows (a bad record is rejected alone, with its reason, and dead-lettered);
+2. sampling by key (``sampling_percentage``, deterministic per inferenceId);
+3. :class:`~stream.worker.event_clock.EventClock` — which window each record belongs to and
+   whether that window is open, closed but revisable, or too late;
+4. :class:`~stream.worker.window_table.WindowTable` — the rows appended to their window.
+
+Windows close in :meth:`CapturePath.close_due`: when the partition's watermark passes their
+end, or when the partition is idle — silent for ``idle_close_seconds`` *and* confirmed caught
+up by the broker (:class:`~stream.worker.event_clock.PartitionActivity`). A revision window
+(late records of a published window) closes once its partition is caught up, or
+``idle_close_seconds`` after it opened.
+
+The record counts reconcile: ``consumed = processed + dead_lettered + late + sampled_out +
+dropped`` (``dropped``: the preprocessor returned no rows); ``revised`` counts the processed
+records that went to a revision window.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection, Mapping
+from datetime import datetime
+from typing import Union
+
+import orjson
+
+from stream.capture.message import DecodedMessage, MessageDecoder
+from stream.capture.partitioning import is_sampled
+from stream.capture.preprocess import Preprocessor
+from stream.capture.rows import RowBuilder
+from stream.config import MonitorConfig
+from stream.monitors.data_quality import DataQualityBaseline
+from stream.worker.event_clock import LATE, OPEN, EventClock, PartitionActivity
+from stream.worker.online import OnlineDetectors, OnlineViolation, PlacedRows
+from stream.worker.outcomes import DeadLetter, RecordCounts
+from stream.worker.partition_state import Blobs
+from stream.worker.window_table import WindowKey, WindowTable, is_window_blob
+from stream.worker.windows import WindowPartial
+
+CaptureOutput = Union[DeadLetter, OnlineViolation, WindowPartial]  # noqa: UP007
+_CLOCK = "clock"
+
+
+class CapturePath:
+    """The capture state of one monitor over the partitions this worker owns.
+
+    Parameters
+    ----------
+    config
+        The monitor's settings (windows, lateness, idle close, sampling, online detectors).
+    baseline
+        Its data-quality baseline: feature names and kinds come from here.
+    activity
+        The worker's per-partition activity (shared by every monitor).
+    now
+        Wall clock (timezone-aware UTC).
+    preprocessor
+        A loaded ``preprocess_handler`` script, or None.
+    max_future_seconds, revision_horizon_seconds
+        See :mod:`stream.capture.message` and :mod:`stream.worker.event_clock`.
+    """
+
+    def __init__(
+        self,
+        config: MonitorConfig,
+        baseline: DataQualityBaseline,
+        *,
+        activity: PartitionActivity,
+        now: Callable[[], datetime],
+        preprocessor: Preprocessor | None = None,
+        max_future_seconds: float = 3600.0,
+        revision_horizon_seconds: float = 900.0,
+    ) -> None:
+        self.config = config
+        self.name = config.name
+        self.activity = activity
+        self.now = now
+        builder = RowBuilder(
+            features=baseline.features, capture_index_names=config.capture_index_names
+        )
+        self.decoder = MessageDecoder(
+            builder, preprocessor=preprocessor, max_future_seconds=max_future_seconds
+        )
+        self.clock = EventClock(
+            window_seconds=config.window_seconds,
+            allowed_lateness_seconds=config.allowed_lateness_seconds,
+            revision_horizon_seconds=revision_horizon_seconds,
+        )
+        self.table = WindowTable(
+            monitor=config.name,
+            features=baseline.features,
+            kinds=baseline.kinds,
+            window_seconds=config.window_seconds,
+        )
+        self.online = OnlineDetectors(
+            names=config.online_detectors,
+            features=baseline.features,
+            kinds=baseline.kinds,
+            now=now,
+        )
+        self.counts = RecordCounts()
+
+    def update(self, partition: int, offset: int, item: bytes | None) -> list[CaptureOutput]:
+        """Take one capture message of ``partition``: dead letters and online alarms out."""
+        wall = self.now().timestamp()
+        decoded = self.decoder.decode(item, now=wall)
+        counts = self.counts
+        counts.consumed += decoded.consumed
+        counts.dropped += decoded.dropped
+        out: list[CaptureOutput] = []
+        for rejected in decoded.rejected:
+            counts.dead_letters[rejected.reason] += 1
+            out.append(DeadLetter.of(self.name, partition, offset, rejected))
+        if decoded.keys:
+            placed = self._place(partition, offset, decoded, wall)
+            out.extend(self.online.update(partition, offset, placed))
+        return out
+
+    def _place(
+        self, partition: int, offset: int, decoded: DecodedMessage, wall: float
+    ) -> PlacedRows:
+        counts = self.counts
+        kept = range(len(decoded.keys))
+        pct = self.config.sampling_percentage
+        if pct < 100.0:
+            kept = [i for i in kept if is_sampled(decoded.keys[i].encode(), pct)]
+            counts.sampled_out += len(decoded.keys) - len(kept)
+        groups: dict[float, list[int]] = defaultdict(list)
+        window_start = self.clock.window_start
+        for i in kept:
+            groups[window_start(decoded.seconds[i])].append(i)
+        placed: list[int] = []
+        for start, members in sorted(groups.items()):
+            where = self.clock.placement(partition, start)
+            if where == LATE:
+                counts.late += len(members)
+                continue
+            rows = self.table.place(partition, offset, decoded, start=start,
+                                    revision=where != OPEN, members=members, now=wall)  # fmt: skip
+            counts.processed += len(members)
+            counts.revised += len(members) if where != OPEN else 0
+            counts.rows += rows
+            placed.extend(members)
+        if placed:
+            self.clock.observe(partition, max(decoded.seconds[i] for i in placed))
+        return _placed_rows(decoded, placed) if self.online.enabled else PlacedRows([], [])
+
+    def close_due(self, now: float) -> list[CaptureOutput]:
+        """Close windows the watermark passed, of idle partitions, and finished revisions."""
+        closing: list[tuple[WindowKey, str]] = []
+        for key, window in self.table:
+            partition, _, revision = key
+            idle = self.activity.idle_seconds(partition, now=now)
+            if revision:
+                caught_up = self.activity.is_caught_up(partition)
+                if caught_up or now - window.opened_at >= self.config.idle_close_seconds:
+                    closing.append((key, "revision"))
+                continue
+            due = self.clock.due_until(partition)
+            if due is not None and window.end <= due:
+                closing.append((key, "watermark"))
+            elif idle is not None and idle >= self.config.idle_close_seconds:
+                closing.append((key, "idle"))
+        for partition in list(self.clock.max_event):
+            due = self.clock.due_until(partition)
+            if due is not None:
+                self.clock.advance(partition, due)
+        out: list[CaptureOutput] = []
+        for key, how in closing:
+            partition = key[0]
+            if how == "idle":
+                self.clock.advance(partition, self.table.get(key).end)
+            until = self.clock.closed_until.get(partition, self.table.get(key).end)
+            out.append(self.table.close(key, closed_by=how, closed_until=until))
+        return out
+
+    def snapshot(self, partition: int) -> Blobs:
+        """The partition's event clock, open windows and online detectors."""
+        blobs = {_CLOCK: orjson.dumps(self.clock.snapshot(partition))}
+        blobs.update(self.table.snapshot(partition))
+        blobs.update(self.online.snapshot(partition))
+        return blobs
+
+    def restore(self, partition: int, blobs: Mapping[str, bytes]) -> None:
+        """Replace the partition's state with a :meth:`snapshot`'s."""
+        self.clock.restore(partition, orjson.loads(blobs[_CLOCK]) if _CLOCK in blobs else {})
+        self.table.restore(partition, {k: v for k, v in blobs.items() if is_window_blob(k)})
+        self.online.restore(partition, blobs)
+
+    def drop(self, partitions: Collection[int]) -> None:
+        """Forget partitions this worker no longer owns."""
+        self.clock.drop(partitions)
+        self.table.drop(partitions)
+        self.online.drop(partitions)
+
+    def event_time_lag_seconds(self) -> float | None:
+        """Wall clock minus the largest event time seen in any partition."""
+        if not self.clock.max_event:
+            return None
+        return self.now().timestamp() - max(self.clock.max_event.values())
+
+
+def _placed_rows(decoded: DecodedMessage, placed: list[int]) -> PlacedRows:
+    width = decoded.width
+    if decoded.flat_owner is None:
+        return PlacedRows([], [decoded.flat[i * width : (i + 1) * width] for i in placed])
+    members = set(placed)
+    positional = [
+        decoded.flat[i * width : (i + 1) * width]
+        for i, owner in enumerate(decoded.flat_owner)
+        if owner in members
+    ]
+    named = [row for row, owner in zip(decoded.named, decoded.named_owner, strict=True)
+             if owner in members]  # fmt: skip
+    return PlacedRows(named, positional)

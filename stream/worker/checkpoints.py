@@ -1,0 +1,157 @@
+"""Checkpoints: a partition's snapshot is saved, then its outbox sent, then its offsets acked.
+
+The order is what makes a worker restart-safe. For one source partition:
+
+1. :meth:`WorkerState.checkpoint <stream.worker.state.WorkerState.checkpoint>` takes the
+   partition's snapshot and outbox in one synchronous step (nothing runs in between);
+2. :class:`~stream.worker.snapshots.SnapshotStore` saves it, with the source offset it
+   reflects;
+3. the outbox (window partials, window results) is sent — a crash here re-sends it after
+   restore, and the aggregator drops what it already merged;
+4. the source messages the snapshot covers are acked, so faust may commit their offsets:
+   the committed offset never runs ahead of a saved snapshot.
+
+On assignment a partition is restored from its latest snapshot before its first message is
+processed, and messages at or below the snapshot's offset are skipped (already counted).
+A checkpoint is taken when an outbox holds something, every ``snapshot_interval_seconds`` for
+a partition that processed messages, when partitions are revoked, and on a graceful stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from stream.worker.snapshots import SnapshotStore
+from stream.worker.state import Outbound, WorkerState
+
+log = logging.getLogger("driftline.checkpoints")
+
+Key = tuple[str, int]  # (kind, partition)
+
+
+class Checkpointer:
+    """Restores, checkpoints and acks the source partitions of one worker.
+
+    Parameters
+    ----------
+    state
+        The worker's state.
+    stores
+        One :class:`SnapshotStore` per kind (``capture``, ``partials``).
+    send
+        Sends messages and waits until the broker has them (raises when it cannot).
+    interval_seconds
+        A partition that processed messages is checkpointed at least this often.
+    """
+
+    def __init__(
+        self,
+        state: WorkerState,
+        stores: dict[str, SnapshotStore],
+        send: Callable[[Iterable[Outbound]], Awaitable[None]],
+        *,
+        interval_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.state = state
+        self.stores = stores
+        self.send = send
+        self.interval_seconds = interval_seconds
+        self.clock = clock
+        self.restored: set[Key] = set()
+        self.unacked: dict[Key, list[Any]] = defaultdict(list)
+        self.saved_at: dict[Key, float] = {}
+        self._locks: dict[Key, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.failures = 0  # checkpoints that could not be saved (retried on the next one)
+
+    async def ensure_restored(self, kind: str, partition: int) -> None:
+        """Restore the partition from its latest snapshot, once per assignment."""
+        key = (kind, partition)
+        if key in self.restored:
+            return
+        async with self._locks[key]:
+            if key in self.restored:
+                return
+            snapshot = await self.stores[kind].load(partition)
+            resend: tuple[Outbound, ...] = ()
+            if snapshot is not None:
+                resend = self.state.restore(kind, partition, snapshot.blobs, snapshot.meta)
+                log.warning("%s partition %d restored at offset %s", kind, partition,
+                            snapshot.meta.get("offset"))  # fmt: skip
+            if resend:
+                await self.send(resend)
+            self.restored.add(key)
+            self.saved_at[key] = self.clock()
+
+    def hold(self, kind: str, partition: int, event: Any) -> None:
+        """Keep a processed event unacked until a snapshot covers it."""
+        self.unacked[(kind, partition)].append(event)
+
+    def is_due(self, kind: str, partition: int) -> bool:
+        """Whether the partition has something to send, or unsaved progress for too long."""
+        book = self.state.book(kind, partition)
+        if book.outbox:
+            return True
+        elapsed = self.clock() - self.saved_at.get((kind, partition), 0.0)
+        return book.changed and elapsed >= self.interval_seconds
+
+    async def checkpoint(self, kind: str, partition: int) -> bool:
+        """Save the partition's snapshot, send its outbox, ack its events; False on failure."""
+        key = (kind, partition)
+        if key not in self.restored:
+            return False
+        async with self._locks[key]:
+            checkpoint = self.state.checkpoint(kind, partition)
+            events, self.unacked[key] = self.unacked[key], []
+            try:
+                await self.stores[kind].save(partition, checkpoint.blobs, checkpoint.meta)
+            except Exception as error:  # the broker may be gone: try again later
+                self.failures += 1
+                self.unacked[key] = events + self.unacked[key]
+                book = self.state.book(kind, partition)
+                book.outbox[:0] = checkpoint.outbox
+                book.changed = True
+                log.warning("%s partition %d: snapshot not saved (%s)", kind, partition,
+                            error or type(error).__name__)  # fmt: skip
+                return False
+            self.saved_at[key] = self.clock()
+            try:
+                await self.send(checkpoint.outbox)
+            except Exception as error:  # saved, not sent: the next snapshot carries it again
+                self.failures += 1
+                self.unacked[key] = events + self.unacked[key]
+                book = self.state.book(kind, partition)
+                book.outbox[:0] = checkpoint.outbox
+                log.warning("%s partition %d: outbox not sent (%s)", kind, partition,
+                            error or type(error).__name__)  # fmt: skip
+                return False
+            for event in events:
+                event.ack()
+            return True
+
+    async def checkpoint_due(self, kind: str) -> None:
+        """Checkpoint every restored partition of ``kind`` that is due."""
+        for k, partition in sorted(self.restored):
+            if k == kind and self.is_due(kind, partition):
+                await self.checkpoint(kind, partition)
+
+    async def checkpoint_all(self) -> None:
+        """Checkpoint every restored partition (graceful stop, revocation)."""
+        for kind, partition in sorted(self.restored):
+            await self.checkpoint(kind, partition)
+
+    def forget(self, kind: str, partitions: Iterable[int]) -> None:
+        """Partitions moved away: drop their state, unacked events and saved-blob memory."""
+        gone = list(partitions)
+        self.state.drop(kind, gone)
+        for partition in gone:
+            key = (kind, partition)
+            self.restored.discard(key)
+            self.unacked.pop(key, None)
+            self.saved_at.pop(key, None)
+            self.stores[kind].forget(partition)

@@ -1,0 +1,148 @@
+"""Event time per partition, and when a quiet partition is really idle.
+
+:class:`EventClock` (one per monitor) keeps, per partition, the largest event time seen and
+how far windows are closed. The watermark is the largest event time minus
+``allowed_lateness_seconds``; a window ``[start, end)`` is *open* until ``end`` passes the
+partition's ``closed_until``. A record for a closed window *revises* it when its end is
+within ``revision_horizon_seconds`` of ``closed_until``, and is *late* (counted, dropped)
+beyond that.
+
+:class:`PartitionActivity` (one per worker) says whether a partition is idle: silent for a
+while **and** confirmed caught up — the broker answered an end-offset request showing nothing
+unread. A stalled fetch or an unreachable broker is not idleness, so a window is never closed
+early because the broker stopped answering.
+
+Examples
+--------
+>>> clock = EventClock(window_seconds=10.0, allowed_lateness_seconds=2.0,
+...                    revision_horizon_seconds=60.0)
+>>> clock.observe(0, 125.0)
+>>> clock.watermark(0), clock.due_until(0)
+(123.0, 120.0)
+>>> clock.advance(0, 120.0)
+>>> [clock.placement(0, start) for start in (120.0, 110.0, 40.0)]
+['open', 'revise', 'late']
+>>> activity = PartitionActivity()
+>>> activity.on_message(0, now=1000.0)
+>>> activity.idle_seconds(0, now=1030.0) is None  # silent, but not confirmed caught up
+True
+>>> activity.on_caught_up(0, now=1031.0)
+>>> activity.idle_seconds(0, now=1040.0)
+40.0
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping
+from typing import Any
+
+OPEN, REVISE, LATE = "open", "revise", "late"
+
+
+class EventClock:
+    """Watermarks and closed windows per partition, for one monitor."""
+
+    def __init__(
+        self,
+        *,
+        window_seconds: float,
+        allowed_lateness_seconds: float,
+        revision_horizon_seconds: float,
+    ) -> None:
+        self.window_seconds = window_seconds
+        self.allowed_lateness_seconds = allowed_lateness_seconds
+        self.revision_horizon_seconds = revision_horizon_seconds
+        self.max_event: dict[int, float] = {}
+        self.closed_until: dict[int, float] = {}
+
+    def window_start(self, seconds: float) -> float:
+        """The start of the tumbling window holding an event time."""
+        return float(math.floor(seconds / self.window_seconds) * self.window_seconds)
+
+    def observe(self, partition: int, latest_seconds: float) -> None:
+        """The largest event time of records just placed in ``partition``."""
+        if latest_seconds > self.max_event.get(partition, -math.inf):
+            self.max_event[partition] = latest_seconds
+
+    def watermark(self, partition: int) -> float | None:
+        """Largest event time seen minus the allowed lateness (None before any event)."""
+        latest = self.max_event.get(partition)
+        return None if latest is None else latest - self.allowed_lateness_seconds
+
+    def due_until(self, partition: int) -> float | None:
+        """Windows ending at or before this are due to close (the watermark's window start)."""
+        watermark = self.watermark(partition)
+        return None if watermark is None else self.window_start(watermark)
+
+    def placement(self, partition: int, start: float) -> str:
+        """``open``, ``revise`` (closed, within the horizon) or ``late`` for a window start."""
+        end = start + self.window_seconds
+        closed = self.closed_until.get(partition, -math.inf)
+        if end > closed:
+            return OPEN
+        return REVISE if end > closed - self.revision_horizon_seconds else LATE
+
+    def advance(self, partition: int, until: float) -> None:
+        """Every window of ``partition`` ending at or before ``until`` is closed."""
+        if until > self.closed_until.get(partition, -math.inf):
+            self.closed_until[partition] = until
+
+    def snapshot(self, partition: int) -> dict[str, Any]:
+        """The partition's event time and progress."""
+        return {
+            "max_event": self.max_event.get(partition),
+            "closed_until": self.closed_until.get(partition),
+        }
+
+    def restore(self, partition: int, state: Mapping[str, Any]) -> None:
+        """Replace the partition's event time and progress with a :meth:`snapshot`."""
+        self.drop([partition])
+        if state.get("max_event") is not None:
+            self.max_event[partition] = float(state["max_event"])
+        if state.get("closed_until") is not None:
+            self.closed_until[partition] = float(state["closed_until"])
+
+    def drop(self, partitions: Collection[int]) -> None:
+        """Forget partitions."""
+        for partition in partitions:
+            self.max_event.pop(partition, None)
+            self.closed_until.pop(partition, None)
+
+
+class PartitionActivity:
+    """When each partition last delivered a message, and when it was last confirmed caught up.
+
+    The worker calls :meth:`on_caught_up` whenever an end-offset request succeeds and shows
+    that every message of the partition has been processed.
+    """
+
+    def __init__(self) -> None:
+        self.last_message: dict[int, float] = {}
+        self.caught_up_at: dict[int, float] = {}
+
+    def on_message(self, partition: int, *, now: float) -> None:
+        """A message of ``partition`` was processed at wall time ``now``."""
+        self.last_message[partition] = now
+
+    def on_caught_up(self, partition: int, *, now: float) -> None:
+        """The broker confirmed at ``now`` that ``partition`` holds nothing unread."""
+        self.caught_up_at[partition] = now
+        self.last_message.setdefault(partition, now)
+
+    def is_caught_up(self, partition: int) -> bool:
+        """Whether the last confirmation came after the last message."""
+        confirmed = self.caught_up_at.get(partition)
+        return confirmed is not None and confirmed >= self.last_message.get(partition, -math.inf)
+
+    def idle_seconds(self, partition: int, *, now: float) -> float | None:
+        """Seconds of confirmed silence, or None while unconfirmed (maybe stalled)."""
+        if not self.is_caught_up(partition):
+            return None
+        return now - self.last_message[partition]
+
+    def drop(self, partitions: Collection[int]) -> None:
+        """Forget partitions."""
+        for partition in partitions:
+            self.last_message.pop(partition, None)
+            self.caught_up_at.pop(partition, None)

@@ -1,0 +1,169 @@
+"""Partition snapshots on a compacted Kafka topic: changed blobs, then a manifest naming them.
+
+A snapshot of one partition is a set of named blobs (see
+:mod:`stream.worker.partition_state`) plus a small ``meta`` mapping (the source offset it
+reflects). :meth:`SnapshotStore.save` writes, in order,
+
+1. every blob that changed since the partition's last save, cut into chunks of
+   ``CHUNK_BYTES`` (key ``blob/<name>/<i>``);
+2. the manifest (key ``manifest``): ``meta`` and, per blob, its digest and chunk offsets —
+   an unchanged blob keeps the offsets of the chunks already written;
+3. tombstones for blobs no longer named, so that compaction keeps the topic small.
+
+Each message is sent alone and acknowledged before the next (so the end offset the broker
+reports is exact), and the manifest goes last: a save cut short by a crash leaves the
+previous manifest the latest one. :meth:`SnapshotStore.load` finds the partition's latest
+manifest by reading backwards from the end and fetches its chunks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+log = logging.getLogger("driftline.snapshots")
+
+CHUNK_BYTES = 512 * 1024
+MANIFEST_KEY = b"manifest"
+_SCAN_STEPS = (16, 256, 4096)
+_READ_TIMEOUT_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A loaded snapshot: its meta and its blobs."""
+
+    meta: dict[str, Any]
+    blobs: dict[str, bytes]
+
+
+class SnapshotError(RuntimeError):
+    """A snapshot could not be read back (a chunk is missing or does not match its digest)."""
+
+
+class SnapshotStore:
+    """Saves and loads per-partition snapshots of one state topic.
+
+    Parameters
+    ----------
+    producer
+        A started ``aiokafka.AIOKafkaProducer`` (``acks="all"``).
+    consumer
+        A started ``aiokafka.AIOKafkaConsumer`` without a group (partitions are assigned).
+    topic
+        The compacted state topic; partition ``p`` holds the snapshots of source partition ``p``.
+    """
+
+    def __init__(self, producer: Any, consumer: Any, topic: str) -> None:
+        self.producer = producer
+        self.consumer = consumer
+        self.topic = topic
+        self._saved: dict[int, dict[str, tuple[str, list[int]]]] = {}
+
+    async def save(
+        self, partition: int, blobs: Mapping[str, bytes], meta: Mapping[str, Any]
+    ) -> int:
+        """Write a snapshot of ``partition``; return the manifest's offset."""
+        previous = self._saved.get(partition, {})
+        named: dict[str, tuple[str, list[int]]] = {}
+        for name, data in blobs.items():
+            digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+            known = previous.get(name)
+            if known is not None and known[0] == digest:
+                named[name] = known
+                continue
+            offsets = []
+            for i, start in enumerate(range(0, max(len(data), 1), CHUNK_BYTES)):
+                key = f"blob/{name}/{i}".encode()
+                offsets.append(await self._send(partition, key, data[start : start + CHUNK_BYTES]))
+            named[name] = (digest, offsets)
+        manifest = {"meta": dict(meta), "blobs": {n: [d, o] for n, (d, o) in named.items()}}
+        offset = await self._send(partition, MANIFEST_KEY, orjson.dumps(manifest))
+        self._saved[partition] = named
+        for name, (_, offsets) in previous.items():
+            if name not in named:
+                for i in range(len(offsets)):
+                    await self._send(partition, f"blob/{name}/{i}".encode(), None)
+        return offset
+
+    async def _send(self, partition: int, key: bytes, value: bytes | None) -> int:
+        metadata = await self.producer.send_and_wait(
+            self.topic, value, key=key, partition=partition
+        )
+        return int(metadata.offset)
+
+    async def load(self, partition: int) -> Snapshot | None:
+        """The latest snapshot of ``partition``, or None when it has none."""
+        from aiokafka import TopicPartition  # type: ignore[import-untyped]
+
+        tp = TopicPartition(self.topic, partition)
+        self.consumer.assign([tp])
+        begin = (await self.consumer.beginning_offsets([tp]))[tp]
+        end = (await self.consumer.end_offsets([tp]))[tp]
+        manifest = None
+        for step in (*_SCAN_STEPS, end - begin):
+            start = max(begin, end - step)
+            manifest = await self._last_manifest(tp, start, end)
+            if manifest is not None or start == begin:
+                break
+        if manifest is None:
+            self._saved.pop(partition, None)
+            return None
+        blobs = {}
+        named = {}
+        for name, (digest, offsets) in manifest["blobs"].items():
+            data = b"".join([await self._read_at(tp, o) for o in offsets])
+            if hashlib.blake2b(data, digest_size=16).hexdigest() != digest:
+                msg = f"{self.topic}[{partition}]: blob {name} does not match its digest"
+                raise SnapshotError(msg)
+            blobs[name] = data
+            named[name] = (digest, list(offsets))
+        self._saved[partition] = named
+        return Snapshot(dict(manifest["meta"]), blobs)
+
+    async def _last_manifest(self, tp: Any, start: int, end: int) -> dict[str, Any] | None:
+        if start >= end:
+            return None
+        self.consumer.seek(tp, start)
+        found = None
+        position = start
+        while position < end:
+            batch = await asyncio.wait_for(
+                self.consumer.getmany(tp, timeout_ms=1000), _READ_TIMEOUT_SECONDS
+            )
+            messages = batch.get(tp, [])
+            if not messages:
+                break  # nothing more to read (the end offset counted compacted records)
+            for message in messages:
+                position = message.offset + 1
+                if message.key == MANIFEST_KEY and message.value is not None:
+                    found = orjson.loads(message.value)
+        return found
+
+    async def _read_at(self, tp: Any, offset: int) -> bytes:
+        self.consumer.seek(tp, offset)
+        for _ in range(3):
+            batch = await asyncio.wait_for(
+                self.consumer.getmany(tp, timeout_ms=1000, max_records=1), _READ_TIMEOUT_SECONDS
+            )
+            for message in batch.get(tp, []):
+                if message.offset == offset:
+                    if message.value is None:
+                        msg = f"{self.topic}[{tp.partition}]: chunk at {offset} was deleted"
+                        raise SnapshotError(msg)
+                    return bytes(message.value)
+                if message.offset > offset:
+                    msg = f"{self.topic}[{tp.partition}]: chunk at {offset} is gone"
+                    raise SnapshotError(msg)
+        msg = f"{self.topic}[{tp.partition}]: chunk at {offset} could not be read"
+        raise SnapshotError(msg)
+
+    def forget(self, partition: int) -> None:
+        """Forget what was saved for ``partition`` (it moved to another worker)."""
+        self._saved.pop(partition, None)

@@ -1,0 +1,187 @@
+"""The open windows of one monitor, per partition: placement of decoded rows, and closing.
+
+A window is keyed by ``(partition, start, revision)``: ``revision`` is False for a window
+still open in event time, True for one collecting late records of a window already closed
+(its partial revises the published result). :meth:`WindowTable.place` appends a group of a
+decoded message's records to their window; :meth:`WindowTable.close` turns a window into the
+:class:`~stream.worker.windows.WindowPartial` sent to the aggregator.
+
+Examples
+--------
+>>> from stream.capture.message import DecodedMessage
+>>> table = WindowTable(monitor="m", features=("age", "plan"), kinds=("numeric", "string"),
+...                     window_seconds=60.0)
+>>> decoded = DecodedMessage(consumed=2, width=2, keys=["a", "b"], seconds=[61.0, 62.0],
+...                          flat=["41", "basic", "35", "gold"])
+>>> table.place(3, 17, decoded, start=60.0, revision=False, members=[0, 1], now=0.0)
+2
+>>> partial = table.close((3, 60.0, False), closed_by="watermark", closed_until=120.0)
+>>> partial.window_start, partial.row_count, (partial.first_offset, partial.last_offset)
+(60.0, 2, (17, 17))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping, Sequence
+
+import orjson
+
+from detectors.quality.dataset_profile import DatasetProfile
+from stream.capture.message import DecodedMessage
+from stream.worker.open_window import OpenWindow, rows_of
+from stream.worker.partition_state import Blobs
+from stream.worker.windows import WindowPartial
+
+FLUSH_ROWS = 5_000  # buffered rows that trigger a profile update
+WindowKey = tuple[int, float, bool]  # (partition, start, revision)
+
+
+class WindowTable:
+    """Open windows of one monitor over the partitions this worker owns."""
+
+    def __init__(
+        self,
+        *,
+        monitor: str,
+        features: tuple[str, ...],
+        kinds: tuple[str, ...],
+        window_seconds: float,
+    ) -> None:
+        self.monitor = monitor
+        self.features = features
+        self.kinds = kinds
+        self.window_seconds = window_seconds
+        self.windows: dict[WindowKey, OpenWindow] = {}
+
+    def __len__(self) -> int:
+        return len(self.windows)
+
+    def keys(self) -> list[WindowKey]:
+        """Every open window, ordered by partition, then start (event-time order)."""
+        return sorted(self.windows)
+
+    def place(
+        self,
+        partition: int,
+        offset: int,
+        decoded: DecodedMessage,
+        *,
+        start: float,
+        revision: bool,
+        members: Sequence[int],
+        now: float,
+    ) -> int:
+        """Append the rows of ``decoded``'s records ``members`` to one window; return the rows."""
+        window = self._window((partition, start, revision), offset, now)
+        width = decoded.width
+        if decoded.flat_owner is None:  # the plain codec: row i is record i
+            whole = len(members) == len(decoded.keys)
+            chunk = decoded.flat if whole else rows_of(decoded.flat, list(members), width)
+            window.flat.append(chunk)
+            window.flat_rows += len(members)
+            rows = len(members)
+        else:
+            picked = set(members)
+            rows = 0
+            for i, owner in enumerate(decoded.flat_owner):
+                if owner in picked:
+                    window.columns.append(decoded.flat[i * width : (i + 1) * width])
+                    rows += 1
+            for row, owner in zip(decoded.named, decoded.named_owner, strict=True):
+                if owner in picked:
+                    window.rows.append(row)
+                    rows += 1
+        window.records += len(members)
+        window.last_offset = max(window.last_offset, offset)
+        if window.pending >= FLUSH_ROWS:
+            window.flush()
+        return rows
+
+    def _window(self, key: WindowKey, offset: int, now: float) -> OpenWindow:
+        window = self.windows.get(key)
+        if window is None:
+            profile = DatasetProfile(features=self.features, kinds=self.kinds)
+            end = key[1] + self.window_seconds
+            window = self.windows[key] = OpenWindow(profile, end, offset, now)
+        return window
+
+    def get(self, key: WindowKey) -> OpenWindow:
+        """The open window at ``key``."""
+        return self.windows[key]
+
+    def close(self, key: WindowKey, *, closed_by: str, closed_until: float) -> WindowPartial:
+        """Close a window: its partial, with the partition's progress ``closed_until``."""
+        window = self.windows.pop(key)
+        window.flush()
+        partition, start, _ = key
+        return WindowPartial(
+            monitor=self.monitor,
+            window_start=start,
+            window_end=window.end,
+            partition=partition,
+            profile_state=window.profile.to_state(),
+            record_count=window.records,
+            row_count=window.profile.item_count,
+            first_offset=window.first_offset,
+            last_offset=window.last_offset,
+            closed_until=closed_until,
+            closed_by=closed_by,
+        )
+
+    def rows_in_latest(self) -> int:
+        """Rows (profiled and buffered) in the most recent open window, over all partitions."""
+        if not self.windows:
+            return 0
+        latest = max(start for _, start, _ in self.windows)
+        return sum(
+            w.profile.item_count + w.pending
+            for (_, start, _), w in self.windows.items()
+            if start == latest
+        )
+
+    def flush(self) -> None:
+        """Apply every buffered row to its window's profile."""
+        for window in self.windows.values():
+            window.flush()
+
+    def snapshot(self, partition: int) -> Blobs:
+        """One blob per open window of ``partition``, named ``window/<start>/<kind>``."""
+        return {
+            _blob_name(start, revision): orjson.dumps(window.to_state())
+            for (p, start, revision), window in self.windows.items()
+            if p == partition
+        }
+
+    def restore(self, partition: int, blobs: Mapping[str, bytes]) -> None:
+        """Replace the partition's open windows with those of a :meth:`snapshot`."""
+        self.drop([partition])
+        for name, raw in blobs.items():
+            start, revision = _parse_blob_name(name)
+            self.windows[(partition, start, revision)] = OpenWindow.from_state(orjson.loads(raw))
+
+    def drop(self, partitions: Collection[int]) -> int:
+        """Forget the open windows of ``partitions``; return how many there were."""
+        doomed = [key for key in self.windows if key[0] in partitions]
+        for key in doomed:
+            del self.windows[key]
+        return len(doomed)
+
+    def __iter__(self) -> Iterator[tuple[WindowKey, OpenWindow]]:
+        return iter(sorted(self.windows.items()))
+
+
+def _blob_name(start: float, revision: bool) -> str:
+    return f"window/{start!r}/{'revision' if revision else 'open'}"
+
+
+def _parse_blob_name(name: str) -> tuple[float, bool]:
+    _, start, kind = name.split("/")
+    return float(start), kind == "revision"
+
+
+def is_window_blob(name: str) -> bool:
+    """Whether a snapshot blob name is one of :meth:`WindowTable.snapshot`'s."""
+    return name.startswith("window/")
+
+
+__all__ = ["FLUSH_ROWS", "WindowKey", "WindowTable", "is_window_blob"]

@@ -1,0 +1,341 @@
+"""CapturePath: decoding, dead letters, sampling, windows, watermarks, idle close, revisions,
+poison records and snapshots."""
+
+from __future__ import annotations
+
+import base64
+import random
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+
+from stream.config import MonitorConfig
+from stream.demo.synthetic import SyntheticSchema, capture_record
+from stream.worker.capture_path import CapturePath
+from stream.worker.event_clock import PartitionActivity
+from stream.worker.outcomes import DeadLetter
+from stream.worker.windows import WindowPartial
+
+T0 = datetime(2024, 3, 5, 14, 0, 0, tzinfo=UTC).timestamp()  # a window boundary for 10 s
+SCHEMA = SyntheticSchema.demo()
+BASELINE = SCHEMA.baseline(n=3000)
+
+
+def runtime(clock, preprocessor=None, **settings) -> CapturePath:
+    values = dict(
+        name="m",
+        window_seconds=10.0,
+        allowed_lateness_seconds=2.0,
+        idle_close_seconds=30.0,
+        capture_index_names=("endpointInput",),
+    )
+    values.update(settings)
+    return CapturePath(MonitorConfig(**values), BASELINE, activity=PartitionActivity(),
+                       now=clock, preprocessor=preprocessor)  # fmt: skip
+
+
+def rows_by_window(rt: CapturePath) -> dict[float, int]:
+    """Rows in each open window start, over partitions (profiled and buffered)."""
+    out: dict[float, int] = {}
+    for (_, start, _), window in rt.table:
+        out[start] = out.get(start, 0) + window.profile.item_count + window.pending
+    return out
+
+
+def dead(outputs) -> list[DeadLetter]:
+    return [o for o in outputs if isinstance(o, DeadLetter)]
+
+
+def close_due(rt: CapturePath, clock) -> list[WindowPartial]:
+    return rt.close_due(clock().timestamp())
+
+
+def batch(records: list[dict]) -> bytes:
+    return b"\n".join(orjson.dumps(r) for r in records)
+
+
+def records_at(times: list[float], seed: int = 1) -> list[dict]:
+    rows = SCHEMA.rows(random.Random(seed), len(times))
+    return [
+        capture_record(f"i{seed}-{k}", t, row)
+        for k, (t, row) in enumerate(zip(times, rows, strict=True))
+    ]
+
+
+def test_rows_go_to_windows_by_inference_time(fake_clock):
+    rt = runtime(fake_clock)
+    outputs = rt.update(0, 5, batch(records_at([T0 + 1, T0 + 9.999, T0 + 10, T0 + 15])))
+    assert rows_by_window(rt) == {T0: 2, T0 + 10: 2}
+    assert outputs == [] and rt.counts.late == 0
+    assert rt.clock.watermark(0) == T0 + 13
+
+
+def test_one_bad_record_in_a_batch_is_dead_lettered_alone(fake_clock):
+    rt = runtime(fake_clock)
+    good = records_at([T0 + 1, T0 + 2, T0 + 3])
+    no_time = records_at([T0 + 4], seed=2)[0]
+    del no_time["eventMetadata"]["inferenceTime"]
+    bad_b64 = records_at([T0 + 5], seed=3)[0]
+    bad_b64["captureData"]["endpointInput"].update(encoding="BASE64", data="@@not base64@@")
+    lines = [orjson.dumps(good[0]), b"{not json", orjson.dumps(no_time), orjson.dumps(good[1])]
+    lines += [orjson.dumps(bad_b64), b'{"captureData": {}}', orjson.dumps(good[2])]
+    letters = dead(rt.update(3, 77, b"\n".join(lines)))
+    reasons = [(d.record_index, d.reason) for d in letters]
+    assert reasons == [
+        (1, "invalid_json"),
+        (2, "missing_time"),
+        (4, "bad_encoding"),
+        (5, "missing_field"),
+    ]
+    assert rows_by_window(rt) == {T0: 3}
+    assert all(d.partition == 3 and d.offset == 77 for d in letters)
+    assert letters[0].raw == b"{not json"
+    counts = rt.counts
+    refused = sum(counts.dead_letters.values())
+    assert counts.consumed == 7
+    assert counts.consumed == counts.processed + refused + counts.late + counts.sampled_out
+    assert base64.b64encode(letters[0].raw)
+
+
+def test_watermark_closes_windows_and_counts_late_events(fake_clock):
+    rt = runtime(fake_clock)
+    rt.update(0, 0, batch(records_at([T0 + 1, T0 + 5])))
+    rt.update(0, 1, batch(records_at([T0 + 11], seed=2)))
+    assert close_due(rt, fake_clock) == []  # watermark T0 + 9 has not passed T0 + 10
+    rt.update(0, 2, batch(records_at([T0 + 12.5], seed=3)))
+    partials = close_due(rt, fake_clock)
+    assert [(p.window_start, p.partition, p.record_count, p.closed_by) for p in partials] == [
+        (T0, 0, 2, "watermark")
+    ]
+    assert (partials[0].first_offset, partials[0].last_offset) == (0, 0)
+    rt.update(0, 3, batch(records_at([T0 + 9], seed=4)))
+    # the window is published: the late record goes to a revision window, nothing is lost
+    assert rt.counts.late == 0 and rt.counts.revised == 1
+    assert [key for key, _ in rt.table] == [(0, T0, True), (0, T0 + 10, False)]
+
+
+def test_watermarks_are_per_partition(fake_clock):
+    rt = runtime(fake_clock)
+    rt.update(0, 0, batch(records_at([T0 + 1])))
+    rt.update(1, 0, batch(records_at([T0 + 2, T0 + 40], seed=2)))
+    partials = close_due(rt, fake_clock)
+    assert [(p.partition, p.window_start) for p in partials] == [(1, T0)]
+    assert partials[0].closed_until == T0 + 30  # watermark T0 + 38 passed three windows
+
+
+def test_idle_partition_closes_after_confirmed_silence(fake_clock):
+    rt = runtime(fake_clock, idle_close_seconds=30.0)
+    rt.update(2, 9, batch(records_at([T0 + 1])))
+    rt.activity.on_message(2, now=fake_clock().timestamp())
+    fake_clock.advance(45.0)
+    assert close_due(rt, fake_clock) == []  # silent, but the broker never confirmed caught up
+    rt.activity.on_caught_up(2, now=fake_clock().timestamp())
+    fake_clock.advance(0.2)
+    partials = close_due(rt, fake_clock)
+    assert [(p.partition, p.closed_by) for p in partials] == [(2, "idle")]
+    rt.update(2, 10, batch(records_at([T0 + 3], seed=2)))
+    assert rt.counts.revised == 1 and rt.counts.late == 0
+
+
+def test_partial_profile_matches_the_rows_and_round_trips(fake_clock):
+    rt = runtime(fake_clock)
+    times = [T0 + i * 0.01 for i in range(250)]
+    records = records_at(times, seed=9)
+    rt.update(0, 0, batch(records[:100]))
+    rt.update(0, 1, batch(records[100:]))
+    rt.update(0, 2, batch(records_at([T0 + 30], seed=10)))
+    partial = close_due(rt, fake_clock)[0]
+    assert partial.row_count == 250 and partial.last_offset == 1
+    restored = WindowPartial.from_bytes(partial.to_bytes())
+    from detectors.quality.dataset_profile import DatasetProfile
+
+    stats = DatasetProfile.from_state(restored.profile_state).statistics()
+    ages = [float(orjson.loads(orjson.dumps(r))["captureData"]["endpointInput"]["data"]
+                  .split(",")[0]) for r in records]  # fmt: skip
+    age = stats.feature("age")
+    assert age.numeric is not None
+    assert age.numeric.sum == pytest.approx(sum(ages))
+    assert age.numeric.min == min(ages) and age.numeric.max == max(ages)
+
+
+def test_sampling_is_deterministic_by_inference_id(fake_clock):
+    first, second = (
+        runtime(fake_clock, sampling_percentage=30.0),
+        runtime(fake_clock, sampling_percentage=30.0),
+    )
+    message = batch(records_at([T0 + i * 0.001 for i in range(1000)]))
+    first.update(0, 0, message), second.update(0, 0, message)
+    assert rows_by_window(first) == rows_by_window(second)
+    kept = rows_by_window(first)[T0]
+    assert 230 < kept < 370  # binomial(1000, 0.3): mean 300, sd 14.5
+    assert first.counts.sampled_out == 1000 - kept
+
+
+def test_preprocessor_rows_and_errors(fake_clock, tmp_path):
+    from stream.capture.preprocess import load_preprocessor
+
+    script = tmp_path / "pre.py"
+    script.write_text(
+        "def preprocess_handler(record):\n"
+        "    values = record.endpoint_input.data.split(',')\n"
+        "    if values[4] == 'gold':\n"
+        "        return []\n"
+        "    if values[4] == 'premium':\n"
+        "        raise RuntimeError('no premium')\n"
+        "    return {'age': values[0], 'plan': values[4]}\n"
+    )
+    rt = runtime(fake_clock, preprocessor=load_preprocessor(script))
+    records = records_at([T0 + i * 0.01 for i in range(300)], seed=5)
+    plans = [r["captureData"]["endpointInput"]["data"].split(",")[4] for r in records]
+    letters = dead(rt.update(0, 0, batch(records)))
+    assert rt.counts.dropped == plans.count("gold")
+    assert [d.reason for d in letters] == ["preprocessor_error"] * plans.count("premium")
+    assert rows_by_window(rt) == {T0: plans.count("basic")}
+
+
+def test_plain_decoder_agrees_with_the_full_decoder():
+    from stream.capture.plain_csv import PlainCsvDecoder
+    from stream.capture.records import decode_capture
+    from stream.capture.rows import RowBuilder
+
+    features = ("score", *SCHEMA.features[:-1])  # the output column, then five inputs
+    rows = SCHEMA.rows(random.Random(3), 3)
+    records = []
+    for k, row in enumerate(rows):
+        record = capture_record(f"i-{k}", T0 + k, row[:-1])
+        record["captureData"]["endpointOutput"] = {
+            "observedContentType": "text/csv", "mode": "OUTPUT", "data": f"0.9{k}",
+            "encoding": "CSV",
+        }  # fmt: skip
+        records.append(orjson.dumps(record))
+    builder = RowBuilder(features=features)  # both capture parts: output first
+    decoder = PlainCsvDecoder(parts=builder.parts, width=len(features))
+    keys, seconds, fields = decoder.decode(records)
+    full = [row for raw in records for row in builder.rows(decode_capture(raw))]
+    assert (keys, seconds) == (["i-0", "i-1", "i-2"], [T0, T0 + 1, T0 + 2])
+    width = len(features)
+    plain_rows = [fields[i * width : (i + 1) * width] for i in range(len(records))]
+    assert [dict(zip(features, r, strict=True)) for r in plain_rows] == full
+    quoted = orjson.loads(records[1])
+    quoted["captureData"]["endpointInput"]["data"] = '"41",basic'
+    assert decoder.decode([records[0], orjson.dumps(quoted)]) is None  # the full decoder's job
+
+
+@pytest.mark.parametrize("sampling", [100.0, 60.0])
+def test_whole_message_path_equals_the_per_record_path(fake_clock, sampling):
+    """Plain CSV messages decoded at once give exactly what record-by-record decoding gives."""
+    from detectors.quality.dataset_profile import DatasetProfile
+    from detectors.quality.statistics_json import statistics_to_json
+
+    rng = random.Random(5)
+    # messages straddle window boundaries; the last ones arrive after their windows closed
+    times = sorted(T0 + rng.uniform(0, 60) for _ in range(900))
+    times += [T0 + rng.uniform(0, 5) for _ in range(50)]
+    records = records_at(times, seed=9)
+    messages = [batch(records[i : i + 50]) for i in range(0, len(records), 50)]
+    fast = runtime(fake_clock, sampling_percentage=sampling)
+    slow = runtime(fake_clock, sampling_percentage=sampling)
+    slow.decoder.plain.decode = lambda records: None  # record by record: the full decoder
+    assert all(fast.decoder.plain.decode(m.split(b"\n")) is not None for m in messages)
+    partials = {}
+    for rt in (fast, slow):
+        seen = []
+        for offset, message in enumerate(messages):
+            rt.update(offset % 2, offset, message)
+            seen.append((rows_by_window(rt), rt.counts.revised))
+            if offset == 15:
+                close_due(rt, fake_clock)  # the watermark closes early windows: later ones revise
+        closed = close_due(rt, fake_clock)
+        closed += [
+            rt.table.close(key, closed_by="test", closed_until=0.0) for key in rt.table.keys()
+        ]
+        partials[rt is fast] = (seen, closed)
+    (fast_out, fast_closed), (slow_out, slow_closed) = partials[True], partials[False]
+    assert fast.counts == slow.counts
+    assert fast.counts.revised > 0
+    assert fast_out == slow_out
+    assert [(p.partition, p.window_start, p.record_count, p.last_offset) for p in fast_closed] == [
+        (p.partition, p.window_start, p.record_count, p.last_offset) for p in slow_closed
+    ]
+    for a, b in zip(fast_closed, slow_closed, strict=True):
+        stats_a = statistics_to_json(DatasetProfile.from_state(a.profile_state).statistics())
+        stats_b = statistics_to_json(DatasetProfile.from_state(b.profile_state).statistics())
+        assert stats_a == stats_b  # < 400 rows a window and partition: KLL keeps every value
+
+
+def test_a_bad_record_sends_its_message_down_the_per_record_path(fake_clock):
+    records = [orjson.dumps(r) for r in records_at([T0 + 1, T0 + 2, T0 + 3])]
+    records[1] = b'{"captureData": {}, "eventMetadata": {"eventId": "x"}}'
+    rt = runtime(fake_clock)
+    letters = dead(rt.update(0, 0, b"\n".join(records)))
+    assert [d.reason for d in letters] == ["missing_field"]
+    assert rows_by_window(rt) == {T0: 2}
+
+
+def test_poison_records_are_dead_lettered_and_never_move_the_watermark(fake_clock):
+    rt = runtime(fake_clock)
+    rt.update(0, 0, batch(records_at([T0 + 1])))
+    watermark = rt.clock.watermark(0)
+    deep = records_at([T0 + 2], seed=2)[0]
+    deep["captureData"]["endpointInput"] = {
+        "data": "[" * 1000 + "]" * 1000, "encoding": "JSON"}  # fmt: skip
+    nested = b'{"a":' * 5000 + b"1" + b"}" * 5000
+    times = ["9999-12-31T23:59:55Z", "2099-01-01Z", "0001-01-01T00:30:00+01:00", "2024-13-01"]
+    timed = []
+    for k, text in enumerate(times):
+        record = records_at([T0 + 3], seed=10 + k)[0]
+        record["eventMetadata"]["inferenceTime"] = text
+        timed.append(orjson.dumps(record))
+    cases = [None, b"", b"\n\n", orjson.dumps(deep), nested, *timed]
+    reasons = []
+    for offset, value in enumerate(cases, start=1):
+        reasons += [(d.record_index, d.reason) for d in dead(rt.update(0, offset, value))]
+    assert reasons == [
+        (-1, "tombstone"), (-1, "empty_message"), (-1, "empty_message"), (0, "too_deep"),
+        (0, "invalid_json"), (0, "bad_time"), (0, "future_time"), (0, "bad_time"),
+        (0, "bad_time"),
+    ]  # fmt: skip
+    assert rt.clock.watermark(0) == watermark
+    assert rt.counts.processed == 1
+
+
+def test_a_restored_partition_continues_as_if_never_interrupted(fake_clock):
+    """Snapshot after message k, restore into a new path, replay the rest: equal partials."""
+    from detectors.quality.dataset_profile import DatasetProfile
+
+    rng = random.Random(21)
+    times = sorted(T0 + rng.uniform(0, 40) for _ in range(800))
+    records = records_at(times, seed=21)
+    messages = [batch(records[i : i + 40]) for i in range(0, len(records), 40)]
+
+    def run(path: CapturePath, first: int) -> list[WindowPartial]:
+        closed = []
+        for offset in range(first, len(messages)):
+            path.update(0, offset, messages[offset])
+            closed += close_due(path, fake_clock)
+        return closed + [path.table.close(key, closed_by="end", closed_until=0.0)
+                         for key in path.table.keys()]  # fmt: skip
+
+    whole = run(runtime(fake_clock, online_detectors=("adwin",)), 0)
+    interrupted = runtime(fake_clock, online_detectors=("adwin",))
+    before = []
+    for offset in range(9):
+        interrupted.update(0, offset, messages[offset])
+        before += close_due(interrupted, fake_clock)
+    blobs = interrupted.snapshot(0)
+    restored = runtime(fake_clock, online_detectors=("adwin",))
+    restored.restore(0, orjson.loads(orjson.dumps({k: v.decode() for k, v in blobs.items()}))
+                     and {k: v for k, v in blobs.items()})  # fmt: skip
+    after = before + run(restored, 9)
+    assert [(p.window_start, p.record_count, p.first_offset, p.last_offset) for p in after] == [
+        (p.window_start, p.record_count, p.first_offset, p.last_offset) for p in whole
+    ]
+    for a, b in zip(after, whole, strict=True):
+        stats_a = DatasetProfile.from_state(a.profile_state).statistics()
+        stats_b = DatasetProfile.from_state(b.profile_state).statistics()
+        for fa, fb in zip(stats_a.features, stats_b.features, strict=True):
+            if fa.numeric is not None:
+                assert fa.numeric.sum == pytest.approx(fb.numeric.sum)
+                assert fa.numeric.mean == pytest.approx(fb.numeric.mean)
+            assert fa.num_present == fb.num_present
