@@ -65,6 +65,7 @@ class SnapshotStore:
         self.consumer = consumer
         self.topic = topic
         self._saved: dict[int, dict[str, tuple[str, list[int]]]] = {}
+        self._reading = asyncio.Lock()  # one consumer: one load at a time
 
     async def save(
         self, partition: int, blobs: Mapping[str, bytes], meta: Mapping[str, Any]
@@ -100,6 +101,10 @@ class SnapshotStore:
 
     async def load(self, partition: int) -> Snapshot | None:
         """The latest snapshot of ``partition``, or None when it has none."""
+        async with self._reading:
+            return await self._load(partition)
+
+    async def _load(self, partition: int) -> Snapshot | None:
         from aiokafka import TopicPartition  # type: ignore[import-untyped]
 
         tp = TopicPartition(self.topic, partition)

@@ -43,13 +43,14 @@ def write_config(folder: Path, bootstrap: str, prefix: str, **monitor: Any) -> P
 class WorkerProcess:
     """A ``driftline worker`` subprocess with its own metrics port."""
 
-    def __init__(self, config: Path, log: Path) -> None:
+    def __init__(self, config: Path, log: Path, log_level: str = "warning") -> None:
         self.metrics_port = free_port()
         env = dict(os.environ, DRIFTLINE_METRICS_PORT=str(self.metrics_port))
         env.pop("DRIFTLINE_BOOTSTRAP_SERVERS", None)
+        self.log_path = log
         self._log = log.open("wb")
         self.process = subprocess.Popen(
-            [DRIFTLINE, "worker", "--config", str(config), "--log-level", "warning"],
+            [DRIFTLINE, "worker", "--config", str(config), "--log-level", log_level],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=env,
