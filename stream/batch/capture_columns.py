@@ -131,9 +131,7 @@ class PlainCaptureReader:
         candidates = [
             line
             for line in lines
-            if len(line) <= MAX_RECORD_BYTES
-            and not _lenient(line)
-            and _is_json(line)
+            if len(line) <= MAX_RECORD_BYTES and not _lenient(line) and _is_json(line)
         ]
         body = b"\n".join(line.rstrip(b"\r\n") for line in candidates)
         table = _parsed(body, len(candidates)) if candidates else None
