@@ -166,23 +166,28 @@ class CsvColumns:
 
     def _next(self) -> pa.RecordBatch | None:
         """The next batch; a row longer than a block reopens with larger blocks and skips on."""
-        try:
-            return _next_batch(self._reader)
-        except pa.ArrowInvalid as exc:
-            if _STRADDLING not in str(exc) or self.block_bytes >= MAX_BLOCK_BYTES:
-                raise CsvFileError(_arrow_message(self.path, exc)) from exc
-        self._handle.close()
-        self.block_bytes *= 16
-        skip_rows = self._rows_done + (1 if self.header else 0)
-        skip_bad, self._bad_rows_done = self._bad_rows_done, 0
-        self._bad_rows = []
-        self._handle, self._reader, batch = self._open()
-        while batch is not None and skip_rows >= batch.num_rows:
-            skip_rows -= batch.num_rows
+        skip: tuple[int, int] | None = None
+        while True:
+            try:
+                return _next_batch(self._reader) if skip is None else self._skip(*skip)
+            except pa.ArrowInvalid as exc:
+                if _STRADDLING not in str(exc) or self.block_bytes >= MAX_BLOCK_BYTES:
+                    raise CsvFileError(_arrow_message(self.path, exc)) from exc
+            self._handle.close()
+            self.block_bytes *= 16
+            skip = (self._rows_done + (1 if self.header else 0), self._bad_rows_done)
+            self._bad_rows, self._bad_rows_done = [], 0
+            self._handle, self._reader, self._first = self._open()
+
+    def _skip(self, rows: int, bad_rows: int) -> pa.RecordBatch | None:
+        """Read again up to where the last reader stopped: ``rows`` rows, ``bad_rows`` bad."""
+        batch, self._first = self._first, None
+        while batch is not None and rows >= batch.num_rows:
+            rows -= batch.num_rows
             batch = _next_batch(self._reader)
-        self._bad_rows = self._bad_rows[skip_bad:]
-        self._bad_rows_done = skip_bad
-        return batch.slice(skip_rows) if batch is not None else None
+        self._bad_rows = self._bad_rows[bad_rows:]
+        self._bad_rows_done = bad_rows
+        return batch.slice(rows) if batch is not None else None
 
     def _fixed_rows(self, width: int) -> CsvBatch | None:
         """Rows pyarrow skipped for their field count, re-read and fitted to ``width``."""
