@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from detectors.base import make_state, open_state
+from detectors.quality.column_chunk import ColumnChunk
 from detectors.quality.feature_profile import FeatureProfile
 from detectors.quality.statistics import DatasetStatistics
 
@@ -108,6 +109,27 @@ class DatasetProfile:
                 profile.update_many(columns[name])
             else:
                 profile.update_many(missing_column, absent=n_rows)
+
+    def update_chunks(self, chunks: Mapping[str, ColumnChunk], n_rows: int) -> None:
+        """Add ``n_rows`` rows given as classified column chunks (a columnar reader's batch).
+
+        Equals :meth:`update_columns` over the same values: a baseline feature without a
+        chunk is absent from every row, a chunk that is not a baseline feature is extra.
+        """
+        if n_rows == 0:
+            return
+        for name, chunk in chunks.items():
+            if chunk.rows != n_rows:
+                msg = f"column {name!r} has {chunk.rows} values, expected {n_rows}"
+                raise ValueError(msg)
+        self.item_count += n_rows
+        for name in chunks.keys() - self.profiles.keys():
+            self._count_extra(name, n_rows)
+        for name, profile in self.profiles.items():
+            if name in chunks:
+                profile.update_chunk(chunks[name])
+            else:
+                profile.update_chunk(ColumnChunk.all_missing(n_rows), absent=n_rows)
 
     def _count_extra(self, name: str, times: int) -> None:
         if name in self.extra_columns or len(self.extra_columns) < self.max_extra_columns:

@@ -22,7 +22,6 @@ Examples
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,14 +29,9 @@ import numpy as np
 
 from detectors.base import check_same_params, make_state, open_state
 from detectors.quality import value_types as vt
-from detectors.quality.statistics import (
-    Bucket,
-    FeatureStatistics,
-    NumericStatistics,
-    StringStatistics,
-)
+from detectors.quality.column_chunk import COUNT_ALL, COUNT_NONE, COUNT_UNTIL_OVERFLOW, ColumnChunk
+from detectors.quality.statistics import FeatureStatistics, NumericStatistics, StringStatistics
 from detectors.sketches import CategoricalCounts, Moments, NumericSketch
-from detectors.sketches.weighted_cdf import bucket_edges
 
 KINDS = ("auto", "numeric", "string")
 
@@ -97,9 +91,41 @@ class FeatureProfile:
             return
         self._update_slow(values)
 
+    @property
+    def number_counting(self) -> str:
+        """Which number texts the next batch counts as categories (see :mod:`column_chunk`)."""
+        if self.kind == "string":
+            return COUNT_ALL
+        if not self.numbers_as_categories:
+            return COUNT_NONE
+        return COUNT_ALL if self.types.string or self.types.boolean else COUNT_UNTIL_OVERFLOW
+
+    def update_chunk(self, chunk: ColumnChunk, *, absent: int = 0) -> None:
+        """Add a classified column batch; equals :meth:`update_many` over its values."""
+        if chunk.rows == 0:
+            return
+        counting = self.number_counting
+        if chunk.number_counts is None and (counting != COUNT_UNTIL_OVERFLOW or chunk.has_text):
+            msg = f"{self.name}: number texts must be counted when counting is {counting!r}"
+            raise ValueError(msg)
+        self.rows += chunk.rows
+        self.absent += absent
+        self.missing += chunk.missing
+        self.types.add(chunk.types)
+        if self.kind != "string" and chunk.numbers.size:
+            self._update_distribution(chunk.numbers)
+        if counting != COUNT_NONE:
+            if chunk.number_counts is None:
+                self.categories.update_counts([], [])
+                self._stop_counting_numbers()
+            else:
+                self.categories.update_counts(*chunk.number_counts)
+        self.categories.update_counts(*chunk.text_counts)
+        self._check_number_overflow()
+
     def _update_numbers_fast(self, values: Sequence[Any]) -> bool:
         """Whole-column numeric path; False when the column needs per-value handling."""
-        joined = _join_texts(values)
+        joined = vt.join_texts(values)
         if joined is not None:
             if not vt.NUMERIC_COLUMN.fullmatch(joined):
                 return False
@@ -151,14 +177,22 @@ class FeatureProfile:
         if not self.numbers_as_categories:
             return
         self.categories.update_many(texts)
-        if not self.categories.is_exact and not (self.types.string or self.types.boolean):
-            self.numbers_as_categories = False
-            self.categories = CategoricalCounts(max_exact=self.max_exact)
+        self._check_number_overflow()
+
+    def _check_number_overflow(self) -> None:
+        """Stop counting numbers as categories once they overflow in a column without text."""
+        if self.numbers_as_categories and not self.categories.is_exact:
+            if not (self.types.string or self.types.boolean):
+                self._stop_counting_numbers()
+
+    def _stop_counting_numbers(self) -> None:
+        self.numbers_as_categories = False
+        self.categories = CategoricalCounts(max_exact=self.max_exact)
 
     def _update_strings_fast(self, values: Sequence[Any]) -> bool:
         """Whole-column path for text that cannot look like a number, boolean or null."""
-        joined = _join_texts(values)
-        if joined is None or _MAYBE_NOT_STRING.search(joined):
+        joined = vt.join_texts(values)
+        if joined is None or vt.MAYBE_NOT_STRING.search(joined):
             return False
         self.types.string += len(values)
         self.categories.update_many(values)
@@ -193,28 +227,14 @@ class FeatureProfile:
             self._update_distribution(np.asarray(numbers, dtype=np.float64))
         if texts:
             self.categories.update_many(texts)
+            self._check_number_overflow()
 
     def statistics(self) -> FeatureStatistics:
         """The feature's statistics: numeric and categorical blocks where values were seen."""
         numeric = None
         if not self.moments.is_empty:
-            m = self.moments
             cdf = self.sketch.weighted_cdf()
-            edges = bucket_edges(m.min, m.max)
-            counts = cdf.bucket_counts(m.min, m.max)
-            buckets = tuple(
-                Bucket(lo, hi, c) for lo, hi, c in zip(edges[:-1], edges[1:], counts, strict=True)
-            )
-            numeric = NumericStatistics(
-                mean=m.mean,
-                sum=m.sum,
-                std_dev=m.std_dev,
-                min=m.min,
-                max=m.max,
-                buckets=buckets,
-                distribution=cdf,
-                sketch_k=float(self.k),
-            )
+            numeric = NumericStatistics.from_moments(self.moments, cdf, self.k)
         string = None
         if self.categories.total:
             string = StringStatistics(
@@ -276,15 +296,3 @@ class FeatureProfile:
         p.categories = CategoricalCounts.from_state(s["categories"])
         p.numbers_as_categories = bool(s["numbers_as_categories"])
         return p
-
-
-# A value that is empty, starts like a number, or is exactly true/false needs classify().
-_MAYBE_NOT_STRING = re.compile(r"(?:^|\x00)(?:[-+ \d]|true(?:\x00|$)|false(?:\x00|$)|\x00|$)")
-
-
-def _join_texts(values: Sequence[Any]) -> str | None:
-    """The values joined by NUL when every one is a str, else None."""
-    try:
-        return "\x00".join(values)
-    except TypeError:
-        return None

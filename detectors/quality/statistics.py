@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from detectors.quality.value_types import FRACTIONAL, INTEGRAL, STRING, TypeCounts
-from detectors.sketches import WeightedCdf
+from detectors.sketches import Moments, WeightedCdf
+from detectors.sketches.weighted_cdf import bucket_edges
 
 KLL_SHRINKING_FACTOR = 0.64
 
@@ -37,6 +38,16 @@ class NumericStatistics:
     distribution: WeightedCdf
     sketch_k: float
     sketch_c: float = KLL_SHRINKING_FACTOR
+
+    @classmethod
+    def from_moments(cls, m: Moments, cdf: WeightedCdf, k: int) -> NumericStatistics:
+        """Moments plus ten equal-width buckets of ``cdf`` over ``[m.min, m.max]``."""
+        edges = bucket_edges(m.min, m.max)
+        counts = cdf.bucket_counts(m.min, m.max)
+        buckets = tuple(
+            Bucket(lo, hi, c) for lo, hi, c in zip(edges[:-1], edges[1:], counts, strict=True)
+        )
+        return cls(m.mean, m.sum, m.std_dev, m.min, m.max, buckets, cdf, float(k))
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,14 +33,20 @@ BOOLEAN = "Boolean"
 UNKNOWN = "Unknown"
 MISSING = "Missing"
 
-# re.ASCII: Java's \d (Deequ) matches only 0-9, Python's also matches other scripts' digits.
-_FRACTIONAL = re.compile(r"(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))", re.ASCII)
-_INTEGRAL = re.compile(r"(-|\+)? ?\d+", re.ASCII)
-_BOOLEAN = re.compile(r"true|false")
+# Deequ's patterns, written so that Python's re and RE2 (pyarrow's columnar reader) read them
+# alike: [0-9] because Java's \d matches only ASCII digits. Whole-value matches.
+FRACTIONAL_PATTERN = r"[-+]? ?[0-9]+(?:\.[0-9]+|(?:\.[0-9]+)?[Ee][-+]?[0-9]+)"
+INTEGRAL_PATTERN = r"[-+]? ?[0-9]+"
+BOOLEAN_PATTERN = r"true|false"
+_FRACTIONAL = re.compile(FRACTIONAL_PATTERN)
+_INTEGRAL = re.compile(INTEGRAL_PATTERN)
+_BOOLEAN = re.compile(BOOLEAN_PATTERN)
 # One numeric value (Integral or Fractional) and a whole column of them joined by NUL.
 # Possessive quantifiers: no backtracking, so a whole column is checked in ~40 ns a value.
 _NUMBER = r"[-+]?+[0-9]++(?:\.[0-9]++)?+(?:[Ee][-+]?+[0-9]++)?+"
 NUMERIC_COLUMN = re.compile(rf"{_NUMBER}(?:\x00{_NUMBER})*+")
+# A value that is empty, starts like a number, or is exactly true/false needs classify().
+MAYBE_NOT_STRING = re.compile(r"(?:^|\x00)(?:[-+ \d]|true(?:\x00|$)|false(?:\x00|$)|\x00|$)")
 # Fractional markers in a column already known to be all numbers.
 FRACTIONAL_WITH_EXPONENT = re.compile(r"\.\d+[Ee]", re.ASCII)
 
@@ -103,6 +110,14 @@ def classify(value: Any) -> str:
     if _BOOLEAN.fullmatch(text):
         return BOOLEAN
     return STRING
+
+
+def join_texts(values: Sequence[Any]) -> str | None:
+    """The values joined by NUL when every one is a str, else None (a whole-column test)."""
+    try:
+        return "\x00".join(values)
+    except TypeError:
+        return None
 
 
 def to_number(value: Any) -> float | None:

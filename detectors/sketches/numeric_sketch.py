@@ -71,8 +71,8 @@ class NumericSketch:
         self._sketch.update(float(x))
 
     def update_many(self, xs: Iterable[float] | np.ndarray) -> None:
-        """Add a batch of finite numbers at numpy speed."""
-        arr = np.ascontiguousarray(xs, dtype=np.float64)
+        """Add a batch of finite numbers at numpy speed (a read-only array is copied first)."""
+        arr = np.require(np.asarray(xs, dtype=np.float64), requirements=("C", "W"))
         if arr.size:
             self._sketch.update(arr)
 

@@ -10,6 +10,7 @@ check reports it.
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,12 +19,15 @@ from typing import Any
 
 from detectors.quality.checks import EvaluationResult
 from detectors.quality.statistics import DatasetStatistics
+from stream.batch.capture_columns import PlainCaptureReader
+from stream.batch.columnar_profile import update_profile
 from stream.capture.preprocess import Preprocessor
 from stream.capture.records import CAPTURE_PARTS, CaptureError, CaptureRecord, decode_capture
 from stream.capture.rows import RowBuilder
 from stream.monitors.data_quality import DataQualityBaseline
 
 FLUSH_ROWS = 5_000
+BLOCK_BYTES = 8 << 20  # capture lines read (and parsed by pyarrow) at a time
 
 
 @dataclass
@@ -74,6 +78,7 @@ class CaptureAnalyzer:
         self.monitor = baseline.monitor("analyze", min_window_count=min_window_count)
         self.counts = CaptureCounts()
         self._rows: list[dict[str, Any]] = []
+        self._plain = PlainCaptureReader(parts=self.builder.parts, width=len(baseline.features))
         self._missing_row = dict.fromkeys(baseline.features)
 
     def add_line(self, raw: bytes) -> None:
@@ -98,12 +103,33 @@ class CaptureAnalyzer:
             self._flush()
 
     def add_file(self, path: Path) -> None:
-        """Add every record of a capture file."""
+        """Add every record of a capture file.
+
+        Without a preprocessor or ``on_record``, plain CSV records take the columnar path
+        (:mod:`stream.batch.capture_columns`), the others :meth:`add_line`.
+        """
         self.counts.files += 1
+        plain = self.preprocessor is None and self.on_record is None
         with path.open("rb") as handle:
-            for line in handle:
-                if line.strip():
-                    self.add_line(line)
+            while block := handle.read(BLOCK_BYTES):
+                if not block.endswith(b"\n"):
+                    block += handle.readline()
+                if plain:
+                    self._add_plain(block)
+                else:
+                    for line in io.BytesIO(block):
+                        if line.strip():
+                            self.add_line(line)
+
+    def _add_plain(self, block: bytes) -> None:
+        plain = self._plain.read(block)
+        self.counts.records += plain.records - len(plain.rest)
+        if plain.n_rows:
+            self.counts.rows += plain.n_rows
+            features = self.baseline.features
+            update_profile(self.monitor.profile, features, plain.columns, plain.n_rows)
+        for line in plain.rest:
+            self.add_line(line)
 
     def _flush(self) -> None:
         if self._rows:

@@ -1,15 +1,20 @@
-"""Read training/validation data files (CSV with header, JSON Lines) in column batches.
+"""Read training/validation data files (CSV, JSON Lines) in column batches.
 
-Used by ``driftline baseline suggest``. Lines that cannot be read are counted, never fatal:
-a CSV row with too few fields is padded with missing values and one with too many is
-counted as malformed and cut to the header's width; an undecodable JSON line is counted
-and skipped.
+Used by ``driftline baseline suggest`` and ``driftline analyze --data``. CSV files are read
+by pyarrow (:mod:`stream.batch.csv_reader`: Spark's column names, ``header=False`` for
+``_c0, _c1, …``); :func:`read_columns` hands their batches out as Python lists for the
+labelled baselines, while the data-quality profile takes them as Arrow columns
+(:mod:`stream.batch.columnar_profile`). Lines that cannot be read are counted, never fatal:
+a CSV row with too few fields is padded with missing values and one with too many is counted
+as malformed and cut to the header's width; an undecodable JSON line is counted and skipped.
+
+A JSON Lines value that is an array or an object is refused (:class:`DataFileError` naming
+the key and line): SageMaker's analyzer reads only flat JSON (``{"features0": …,
+"features1": …}``), and one text column of whole arrays would profile nothing useful.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,14 +22,15 @@ from typing import Any
 
 import orjson
 
+from stream.batch.csv_reader import CsvColumns, CsvFileError
+
 FORMATS = ("csv", "jsonl")
 BATCH_ROWS = 20_000
-BATCH_BYTES = 4_000_000
 _BOM = b"\xef\xbb\xbf"  # UTF-8 byte-order mark that spreadsheet exports put first
 
 
 class DataFileError(Exception):
-    """A data file that cannot be used at all (missing, empty, no header)."""
+    """A data file that cannot be used at all (missing, empty, no header, nested values)."""
 
 
 @dataclass
@@ -42,6 +48,14 @@ class ReadCounts:
 
 
 @dataclass(frozen=True)
+class DataFormat:
+    """How to read a data file: ``csv`` or ``jsonl``; whether a CSV's first line names it."""
+
+    kind: str
+    header: bool = True
+
+
+@dataclass(frozen=True)
 class ColumnBatch:
     """``n_rows`` rows as columns named by the file's header."""
 
@@ -49,93 +63,70 @@ class ColumnBatch:
     n_rows: int
 
 
-def detect_format(path: Path, given: str | None) -> str:
+def detect_format(path: Path, given: str | None, *, header: bool = True) -> DataFormat:
     """``csv`` or ``jsonl`` from ``--format`` or the file suffix."""
     if given:
-        return given
+        return DataFormat(given, header)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
-        return "csv"
+        return DataFormat("csv", header)
     if suffix in (".jsonl", ".json", ".ndjson"):
-        return "jsonl"
+        return DataFormat("jsonl", header)
     msg = f"cannot tell the format of {path.name}; pass --format csv or --format jsonl"
     raise DataFileError(msg)
 
 
+def open_csv(
+    path: Path, fmt: DataFormat, counts: ReadCounts, progress: Callable[[int], None] | None
+) -> CsvColumns:
+    """A CSV file's names and Arrow batches; DataFileError when it cannot be read at all."""
+    _require_file(path)
+    try:
+        return CsvColumns(path, header=fmt.header, on_malformed=counts.count, progress=progress)
+    except (CsvFileError, OSError) as exc:
+        raise DataFileError(str(exc)) from exc
+
+
 def read_columns(
     path: Path,
-    fmt: str,
+    fmt: DataFormat,
     counts: ReadCounts,
     progress: Callable[[int], None] | None = None,
     *,
     header: tuple[str, ...] | None = None,
 ) -> tuple[tuple[str, ...], Iterator[ColumnBatch]]:
-    """The file's column names and an iterator of column batches.
+    """The file's column names and an iterator of column batches (Python values).
 
     ``header``, the names an earlier read of the same file returned, spares a JSON Lines file
     its key scan (a pass over every line); a CSV file reads its header line regardless.
     """
-    if not path.is_file():
-        msg = f"no such file: {path}"
-        raise DataFileError(msg)
-    if fmt == "csv":
-        return _read_csv(path, counts, progress)
+    _require_file(path)
+    if fmt.kind == "csv":
+        return _read_csv(path, fmt, counts, progress)
     return _read_jsonl(path, counts, progress, header)
 
 
-def _read_csv(
-    path: Path, counts: ReadCounts, progress: Callable[[int], None] | None
-) -> tuple[tuple[str, ...], Iterator[ColumnBatch]]:
-    handle = path.open("rb")
-    # utf-8-sig: a byte-order mark (spreadsheet exports) must not stick to the first name.
-    header_line = handle.readline().decode("utf-8-sig", errors="replace")
-    header = next(csv.reader([header_line]), None)
-    if not header:
-        handle.close()
-        msg = f"{path.name} is empty or has no header line"
+def _require_file(path: Path) -> None:
+    if not path.is_file():
+        msg = f"no such file: {path}"
         raise DataFileError(msg)
-    names = tuple(h.strip() for h in header)
-    width = len(names)
+
+
+def _read_csv(
+    path: Path, fmt: DataFormat, counts: ReadCounts, progress: Callable[[int], None] | None
+) -> tuple[tuple[str, ...], Iterator[ColumnBatch]]:
+    reader = open_csv(path, fmt, counts, progress)
 
     def batches() -> Iterator[ColumnBatch]:
-        with handle:
-            while True:
-                lines = handle.readlines(BATCH_BYTES)
-                if not lines:
-                    break
-                text = b"".join(lines).decode("utf-8", errors="replace")
-                if '"' in text:
-                    rows = [row for row in csv.reader(io.StringIO(text)) if row]
-                else:
-                    rows = [line.split(",") for line in text.splitlines() if line]
-                if rows and not (min(map(len, rows)) == max(map(len, rows)) == width):
-                    rows = [_fit(row, width, counts) for row in rows]
-                if rows:
-                    yield _columns(names, rows, counts, progress, handle)
+        try:
+            for batch in reader.batches():
+                counts.rows += batch.n_rows
+                columns = [column.to_pylist() for column in batch.columns]
+                yield ColumnBatch(dict(zip(reader.names, columns, strict=True)), batch.n_rows)
+        except CsvFileError as exc:
+            raise DataFileError(str(exc)) from exc
 
-    return names, batches()
-
-
-def _fit(row: list[str], width: int, counts: ReadCounts) -> list[str]:
-    """Pad a short row with missing values; cut a long one and count it malformed."""
-    if len(row) > width:
-        counts.count("too_many_fields")
-        return row[:width]
-    return row + [""] * (width - len(row))
-
-
-def _columns(
-    names: tuple[str, ...],
-    rows: list[list[str]],
-    counts: ReadCounts,
-    progress: Callable[[int], None] | None,
-    handle: Any,
-) -> ColumnBatch:
-    counts.rows += len(rows)
-    if progress is not None:
-        progress(handle.tell())
-    columns = {name: list(col) for name, col in zip(names, zip(*rows, strict=True), strict=True)}
-    return ColumnBatch(columns, len(rows))
+    return reader.names, batches()
 
 
 def _read_jsonl(
@@ -203,4 +194,18 @@ def _dict_columns(
     keys: dict[str, None] = {}
     for row in rows:
         keys.update(dict.fromkeys(row))
-    return ColumnBatch({k: [row.get(k) for row in rows] for k in keys}, len(rows))
+    columns = {k: [row.get(k) for row in rows] for k in keys}
+    for name, values in columns.items():
+        if not set(map(type, values)).isdisjoint((list, dict)):
+            line = counts.rows - len(rows) + next(i for i, v in enumerate(values) if _nested(v))
+            msg = (
+                f"{name!r} holds nested JSON (an array or object) in data row {line + 1}: "
+                f"flatten it into one key per value ({name}0, {name}1, …), as SageMaker's "
+                "analyzer needs"
+            )
+            raise DataFileError(msg)
+    return ColumnBatch(columns, len(rows))
+
+
+def _nested(value: Any) -> bool:
+    return isinstance(value, list | dict)

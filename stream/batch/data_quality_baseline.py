@@ -1,4 +1,9 @@
-"""``driftline baseline suggest``'s data-quality part: profile a data file, suggest constraints."""
+"""``driftline baseline suggest``'s data-quality part: profile a data file, suggest constraints.
+
+A CSV file takes the columnar path (pyarrow batches, :mod:`stream.batch.columnar_profile`);
+JSON Lines rows, whose values keep their JSON types, go column by column through
+:meth:`DatasetProfile.update_columns`.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,40 @@ from pathlib import Path
 
 from detectors.quality.constraints import suggest_constraints
 from detectors.quality.dataset_profile import DatasetProfile
-from stream.batch.data_files import ReadCounts, read_columns
+from stream.batch.columnar_profile import update_profile
+from stream.batch.csv_reader import CsvFileError
+from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, open_csv, read_columns
 from stream.monitors.data_quality import DataQualityBaseline
 
 
 def suggest_data_quality(
-    data: Path, fmt: str, progress: Callable[[int], None] | None = None
+    data: Path, fmt: DataFormat, progress: Callable[[int], None] | None = None
 ) -> tuple[DataQualityBaseline, ReadCounts]:
     """Profile a data file and suggest its data-quality baseline.
 
     ``progress`` is called with the byte position reached after each batch.
     """
     counts = ReadCounts()
-    names, batches = read_columns(data, fmt, counts, progress)
-    profile = DatasetProfile(features=names)
-    for batch in batches:
-        profile.update_columns(batch.columns, batch.n_rows)
+    if fmt.kind == "csv":
+        profile = _profile_csv(data, fmt, counts, progress)
+    else:
+        names, batches = read_columns(data, fmt, counts, progress)
+        profile = DatasetProfile(features=names)
+        for batch in batches:
+            profile.update_columns(batch.columns, batch.n_rows)
     stats = profile.statistics()
     return DataQualityBaseline(stats, suggest_constraints(stats)), counts
+
+
+def _profile_csv(
+    data: Path, fmt: DataFormat, counts: ReadCounts, progress: Callable[[int], None] | None
+) -> DatasetProfile:
+    reader = open_csv(data, fmt, counts, progress)
+    profile = DatasetProfile(features=reader.names)
+    try:
+        for batch in reader.batches():
+            counts.rows += batch.n_rows
+            update_profile(profile, reader.names, batch.columns, batch.n_rows)
+    except CsvFileError as exc:
+        raise DataFileError(str(exc)) from exc
+    return profile

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stream.batch.data_files import DataFileError
+from stream.batch.data_files import DataFileError, DataFormat
 from stream.batch.validation_columns import data_file_header, iter_row_values, read_selected_columns
 from stream.capture.predictions import LocatedPrediction, score_value
 from stream.monitors.attribution import (
@@ -116,7 +116,7 @@ def _needed_columns(request: LabeledBaselineRequest, bias_doc: dict[str, Any] | 
 
 def suggest_labeled_baselines(
     data: Path,
-    fmt: str,
+    fmt: DataFormat,
     out: Path,
     request: LabeledBaselineRequest,
     progress: Callable[[int], None] | None = None,
@@ -173,7 +173,7 @@ def _suggest_bias(
     doc: dict[str, Any],
     columns: dict[str, list[Any]],
     data: Path,
-    fmt: str,
+    fmt: DataFormat,
     header: tuple[str, ...],
     out: Path,
     request: LabeledBaselineRequest,

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from stream.batch.data_files import DataFileError, ReadCounts, read_columns
+from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, read_columns
 
 
 def typed_column(values: Sequence[Any]) -> list[Any]:
@@ -39,7 +39,7 @@ def typed_column(values: Sequence[Any]) -> list[Any]:
 
 def read_selected_columns(
     path: Path,
-    fmt: str,
+    fmt: DataFormat,
     names: Sequence[str],
     progress: Callable[[int], None] | None = None,
     *,
@@ -60,14 +60,14 @@ def read_selected_columns(
     return {n: typed_column(c) for n, c in columns.items()}, counts
 
 
-def data_file_header(path: Path, fmt: str) -> tuple[str, ...]:
+def data_file_header(path: Path, fmt: DataFormat) -> tuple[str, ...]:
     """A data file's column names (CSV header, or every JSON Lines key)."""
     header, _ = read_columns(path, fmt, ReadCounts())
     return header
 
 
 def iter_row_values(
-    path: Path, fmt: str, names: Sequence[str], *, header: tuple[str, ...] | None = None
+    path: Path, fmt: DataFormat, names: Sequence[str], *, header: tuple[str, ...] | None = None
 ) -> Iterator[tuple[Any, ...]]:
     """The values of ``names`` row by row, in the rows and order ``read_selected_columns`` reads.
 

@@ -12,6 +12,8 @@ from detectors.model_quality.statistics import PROBLEM_TYPES
 from detectors.quality.statistics_json import statistics_to_json
 from detectors.violations import COMPLETED_WITH_VIOLATIONS, FAILED, violations_document
 from stream.batch.capture_analysis import AnalysisResult, CaptureAnalyzer
+from stream.batch.data_files import FORMATS, DataFileError, detect_format
+from stream.batch.dataset_analysis import analyze_dataset
 from stream.batch.labeled_analysis import describe
 from stream.batch.labeled_session import (
     LabeledAnalysisRequest,
@@ -119,9 +121,20 @@ def _print_labeled(report: LabeledReport) -> None:
 @click.option(
     "--capture",
     "capture",
-    required=True,
+    default=None,
     type=click.Path(path_type=Path),
     help="A capture JSONL file, or a folder searched recursively.",
+)
+@click.option(
+    "--data",
+    "data",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Instead of --capture: a plain CSV or JSON Lines dataset.",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Format of --data.")
+@click.option(
+    "--no-header", is_flag=True, help="--data CSV has no header: columns named from the baseline."
 )
 @click.option(
     "--baseline",
@@ -155,7 +168,10 @@ def _print_labeled(report: LabeledReport) -> None:
 @click.option("--fail-on-violation", is_flag=True, help="Exit 1 when there are violations.")
 @labeled_analysis_options
 def analyze(
-    capture: Path,
+    capture: Path | None,
+    data: Path | None,
+    fmt: str | None,
+    no_header: bool,
     baseline_dir: Path,
     out: Path,
     preprocessor: Path | None,
@@ -169,6 +185,15 @@ def analyze(
     With --ground-truth (and --shap) it also runs model quality, bias drift and attribution
     drift against BASELINE/model_quality/, BASELINE/bias/ and BASELINE/attribution/.
     """
+    if (capture is None) == (data is None):
+        fail("give one of --capture (capture files) or --data (a CSV or JSON Lines dataset)")
+    if data is not None:
+        if labeled["ground_truth"] is not None or labeled["shap"] is not None:
+            fail("--ground-truth and --shap work on --capture files, not on --data")
+        result = _analyze_data(data, fmt, no_header, baseline_dir, min_window_count)
+        _report(result, out)
+        _exit(result.status, None, fail_on_violation)
+        return
     try:
         baseline = load_data_quality_baseline(baseline_dir)
         files = find_capture_files(capture)
@@ -193,11 +218,7 @@ def analyze(
             analyzer.add_file(path)
             progress.advance(task, path.stat().st_size)
     result = analyzer.result()
-    write_json(out / STATISTICS, statistics_to_json(result.statistics))
-    write_json(out / VIOLATIONS, violations_document(result.evaluation.violations))
-    click.echo(_summary(result))
-    for v in result.evaluation.violations:
-        click.echo(f"  {v.constraint_check_type:<26} {v.feature_name}: {v.description}")
+    _report(result, out)
     labeled_status = None
     if session is not None:
         with byte_progress("joining labels", total) as progress:
@@ -205,7 +226,38 @@ def analyze(
             report = run_labeled(session, out, files, lambda n: progress.advance(task, n))
         _print_labeled(report)
         labeled_status = report.worst_status
-    if FAILED in (result.status, labeled_status):
+    _exit(result.status, labeled_status, fail_on_violation)
+
+
+def _analyze_data(
+    data: Path, fmt: str | None, no_header: bool, baseline_dir: Path, min_window_count: int
+) -> AnalysisResult:
+    try:
+        baseline = load_data_quality_baseline(baseline_dir)
+        data_format = detect_format(data, fmt, header=not no_header)
+        with byte_progress(f"analyzing {data.name}", data.stat().st_size) as bar:
+            task = bar.task_ids[0]
+            return analyze_dataset(
+                data,
+                data_format,
+                baseline,
+                min_window_count=min_window_count,
+                progress=lambda done: bar.update(task, completed=done),
+            )
+    except (BaselineError, DataFileError, OSError) as exc:
+        fail(str(exc))
+
+
+def _report(result: AnalysisResult, out: Path) -> None:
+    write_json(out / STATISTICS, statistics_to_json(result.statistics))
+    write_json(out / VIOLATIONS, violations_document(result.evaluation.violations))
+    click.echo(_summary(result))
+    for v in result.evaluation.violations:
+        click.echo(f"  {v.constraint_check_type:<26} {v.feature_name}: {v.description}")
+
+
+def _exit(status: str, labeled_status: str | None, fail_on_violation: bool) -> None:
+    if FAILED in (status, labeled_status):
         raise SystemExit(2)
-    if fail_on_violation and COMPLETED_WITH_VIOLATIONS in (result.status, labeled_status):
+    if fail_on_violation and COMPLETED_WITH_VIOLATIONS in (status, labeled_status):
         raise SystemExit(1)

@@ -10,7 +10,7 @@ import click
 
 from detectors.attribution import AGG_METHODS
 from detectors.model_quality.statistics import PROBLEM_TYPES
-from stream.batch.data_files import FORMATS, DataFileError, detect_format
+from stream.batch.data_files import FORMATS, DataFileError, DataFormat, detect_format
 from stream.batch.data_quality_baseline import suggest_data_quality
 from stream.batch.labeled_baselines import (
     LabeledBaselineError,
@@ -69,7 +69,7 @@ def labeled_baseline_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def suggest_labeled(data: Path, fmt: str, out: Path, options: dict[str, Any]) -> list[str]:
+def suggest_labeled(data: Path, fmt: DataFormat, out: Path, options: dict[str, Any]) -> list[str]:
     """Run :func:`suggest_labeled_baselines` for the CLI: progress bar, one-line errors."""
     request = LabeledBaselineRequest(**options)
     if request.problem_type is None and request.bias_config is None and request.shap is None:
@@ -95,7 +95,7 @@ def baseline() -> None:
     "data",
     required=True,
     type=click.Path(path_type=Path),
-    help="Training data: CSV with a header line, or JSON Lines.",
+    help="Training data: CSV (with a header line unless --no-header), or JSON Lines.",
 )
 @click.option(
     "--out",
@@ -111,25 +111,30 @@ def baseline() -> None:
     default=None,
     help="Data format when the file suffix does not tell.",
 )
+@click.option(
+    "--no-header",
+    is_flag=True,
+    help="The CSV has no header line: columns are _c0, _c1, … (SageMaker's header=False).",
+)
 @labeled_baseline_options
-def suggest(data: Path, out: Path, fmt: str | None, **labeled: Any) -> None:
+def suggest(data: Path, out: Path, fmt: str | None, no_header: bool, **labeled: Any) -> None:
     """Suggest a baseline from a data file.
 
     With --problem-type, --bias-config or --shap it also writes the model-quality, bias and
     attribution baselines under OUT/model_quality/, OUT/bias/ and OUT/attribution/.
     """
     try:
-        fmt = detect_format(data, fmt)
+        data_format = detect_format(data, fmt, header=not no_header)
         with byte_progress(f"profiling {data.name}", data.stat().st_size) as bar:
             task = bar.task_ids[0]
             result, counts = suggest_data_quality(
-                data, fmt, lambda done: bar.update(task, completed=done)
+                data, data_format, lambda done: bar.update(task, completed=done)
             )
     except (DataFileError, OSError) as exc:
         fail(str(exc))
     if counts.rows == 0:
         fail(f"{data} has no data rows")
-    extra_lines = suggest_labeled(data, fmt, out, labeled)
+    extra_lines = suggest_labeled(data, data_format, out, labeled)
     save_data_quality_baseline(out, result)
     click.echo(
         f"baseline: {counts.rows} rows, {len(result.statistics.features)} features "

@@ -1,0 +1,116 @@
+"""The peer table of issue 13, generated seeded: 1,000,000 x 20 training CSV and live capture.
+
+16 numeric columns (normal, lognormal, gamma and two-normal mixtures, four of each; two of
+them whole numbers) and 4 categorical columns with 5, 12, 25 and 50 Zipf-distributed values.
+The training file is a CSV with a header (about 180 bytes a row); the live data is SageMaker
+capture JSON Lines, one CSV row per record in ``endpointInput``, with a mean shift on a few
+numeric columns and a reweighted category so that ``analyze`` has drift to report.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+N_NUMERIC = 16
+CATEGORY_SIZES = (5, 12, 25, 50)
+CHUNK_ROWS = 100_000
+DRIFTED_COLUMNS = ("num_00", "num_05")
+
+
+def feature_names() -> list[str]:
+    return [f"num_{i:02d}" for i in range(N_NUMERIC)] + [
+        f"cat_{i}" for i in range(len(CATEGORY_SIZES))
+    ]
+
+
+def _numeric(rng: np.random.Generator, i: int, n: int, drift: bool) -> np.ndarray:
+    shift = 0.5 if drift and f"num_{i:02d}" in DRIFTED_COLUMNS else 0.0
+    kind = i % 4
+    if kind == 0:
+        values = rng.normal(10.0 * i + shift * 10.0, 5.0 + i, n)
+    elif kind == 1:
+        values = rng.lognormal(1.0 + shift, 0.75, n)
+    elif kind == 2:
+        values = rng.gamma(2.0 + i / 4, 3.0, n) + shift
+    else:
+        pick = rng.random(n) < 0.3
+        values = np.where(pick, rng.normal(-4.0, 1.0, n), rng.normal(6.0 + shift, 2.0, n))
+    if i in (2, 6):  # whole numbers, as counts and ages are
+        return np.rint(values)
+    return np.round(values, 7)
+
+
+def _categorical(rng: np.random.Generator, size: int, n: int, drift: bool) -> np.ndarray:
+    weights = 1.0 / np.arange(1, size + 1) ** 1.2
+    if drift and size == CATEGORY_SIZES[0]:
+        weights = weights[::-1]
+    values = np.array([f"v{k:02d}" for k in range(size)])
+    return values[rng.choice(size, n, p=weights / weights.sum())]
+
+
+def table_chunk(rng: np.random.Generator, n: int, *, drift: bool = False) -> pa.Table:
+    """``n`` rows of the peer table as an Arrow table (numbers as float64)."""
+    columns: list[pa.Array] = [
+        pa.array(_numeric(rng, i, n, drift)).cast(pa.int64())
+        if i in (2, 6)
+        else pa.array(_numeric(rng, i, n, drift))
+        for i in range(N_NUMERIC)
+    ]
+    columns += [pa.array(_categorical(rng, size, n, drift)) for size in CATEGORY_SIZES]
+    return pa.table(columns, names=feature_names())
+
+
+def write_training_csv(path: Path, n_rows: int, seed: int = 13) -> None:
+    """The training CSV with a header line."""
+    rng = np.random.default_rng(seed)
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="none")
+    with path.open("wb") as handle:
+        handle.write((",".join(feature_names()) + "\n").encode())
+        for start in range(0, n_rows, CHUNK_ROWS):
+            chunk = table_chunk(rng, min(CHUNK_ROWS, n_rows - start))
+            pa_csv.write_csv(chunk, handle, write_options=options)
+
+
+def capture_lines(n_rows: int, seed: int = 14) -> Iterator[bytes]:
+    """Capture records (one JSON line each) whose input is one drifted peer-table row."""
+    rng = np.random.default_rng(seed)
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="none")
+    for start in range(0, n_rows, CHUNK_ROWS):
+        n = min(CHUNK_ROWS, n_rows - start)
+        buffer = io.BytesIO()
+        pa_csv.write_csv(table_chunk(rng, n, drift=True), buffer, write_options=options)
+        rows = buffer.getvalue().decode().splitlines()
+        for k, row in enumerate(rows, start=start):
+            yield orjson.dumps(
+                {
+                    "captureData": {
+                        "endpointInput": {
+                            "observedContentType": "text/csv",
+                            "mode": "INPUT",
+                            "data": row,
+                            "encoding": "CSV",
+                        }
+                    },
+                    "eventMetadata": {
+                        "eventId": f"ev-{k}",
+                        "inferenceId": f"inf-{k}",
+                        "inferenceTime": f"2024-03-05T14:{(k // 1000) % 60:02d}:{k % 60:02d}Z",
+                    },
+                    "eventVersion": "0",
+                }
+            )
+
+
+def write_capture_file(path: Path, n_rows: int, seed: int = 14) -> None:
+    """Live capture in SageMaker's layout: one JSON line per record."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        for line in capture_lines(n_rows, seed):
+            handle.write(line + b"\n")

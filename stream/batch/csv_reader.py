@@ -1,0 +1,292 @@
+r"""CSV files in large column batches, read by pyarrow's streaming CSV reader.
+
+Every field arrives as text (typing is Deequ's, per column, afterwards) and an empty field is
+missing. Line endings may be ``\n``, ``\r\n`` or a bare ``\r``; quoted fields may hold
+separators and line breaks of any length; a UTF-8 byte-order mark is skipped. Bytes that
+are not UTF-8 become U+FFFD and are counted (``invalid_utf8_fields``).
+
+Column names follow Spark's CSV reader, which SageMaker's analyzer uses: with a header, an
+empty name becomes ``_c<i>`` and names that repeat (ignoring case) get their position
+appended (``a,b,A`` → ``a0, b, A2``); without one (``header=False``) every column is
+``_c<i>``, ``i`` counting from 0, and the first row is data.
+
+A row with fewer fields than the first row is padded with missing values; one with more is
+cut to that width and counted malformed (``too_many_fields``); a row that does not parse at
+all (an unterminated quote) is counted and left out (``unreadable_row``).
+
+Examples
+--------
+>>> spark_names(["age", "", "Plan", "plan", "age"])
+('age0', '_c1', 'Plan2', 'plan3', 'age4')
+>>> positional_names(3)
+('_c0', '_c1', '_c2')
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+# pyarrow parses ahead of the consumer (dozens of blocks): small blocks keep memory flat, and
+# blocks are joined into batches of BATCH_ROWS so that per-batch work stays rare.
+BLOCK_BYTES = 1 << 20
+MAX_BLOCK_BYTES = 1 << 30
+BATCH_ROWS = 65_536
+_STRADDLING = "straddling"  # pyarrow's message for a row longer than a block
+
+
+class CsvFileError(Exception):
+    """A CSV file that cannot be read at all (empty, or a row longer than 1 GiB)."""
+
+
+@dataclass(frozen=True)
+class CsvBatch:
+    """``n_rows`` rows as UTF-8 text columns (``pa.StringArray``, missing as null)."""
+
+    columns: tuple[pa.Array, ...]
+    n_rows: int
+
+
+def spark_names(header: Sequence[str]) -> tuple[str, ...]:
+    """Spark's column names for a header row (case-insensitive duplicates, empty names)."""
+    lowered = [name.lower() for name in header]
+    repeated = {name for name in lowered if lowered.count(name) > 1}
+    return tuple(
+        f"_c{i}" if not name else f"{name}{i}" if name.lower() in repeated else name
+        for i, name in enumerate(header)
+    )
+
+
+def positional_names(width: int) -> tuple[str, ...]:
+    """Spark's names for a header-less CSV: ``_c0``, ``_c1`` and so on."""
+    return tuple(f"_c{i}" for i in range(width))
+
+
+class CsvColumns:
+    """A CSV file's column names and its batches (one pass; iterate :meth:`batches` once).
+
+    ``on_malformed(reason)`` is called once per row that had to be fixed or left out;
+    ``progress(bytes_read)`` after each batch.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        header: bool = True,
+        on_malformed: Callable[[str], None] = lambda reason: None,
+        progress: Callable[[int], None] | None = None,
+        block_bytes: int = BLOCK_BYTES,
+    ) -> None:
+        self.path = path
+        self.header = header
+        self.on_malformed = on_malformed
+        self.progress = progress
+        self.block_bytes = block_bytes
+        self._bad_rows: list[str] = []
+        self._rows_done = 0  # valid rows already handed out: skipped when reading again
+        self._bad_rows_done = 0
+        self._text_columns = _text_columns_options(_first_row_width(path))
+        self._handle, self._reader, first = self._open()
+        if first is None:
+            msg = f"{path.name} is empty or has no header line"
+            raise CsvFileError(msg)
+        width = first.num_columns
+        if header:
+            texts = [_text(first.column(i)[0].as_py()) for i in range(width)]
+            self.names = spark_names([t.strip() for t in texts])
+            first = first.slice(1)
+        else:
+            self.names = positional_names(width)
+        self._first: pa.RecordBatch | None = first
+
+    def _open(self) -> tuple[pa.NativeFile, pa_csv.CSVStreamingReader, pa.RecordBatch | None]:
+        handle = pa.PythonFile(self.path.open("rb"), mode="r")
+        try:
+            reader = pa_csv.open_csv(
+                handle,
+                read_options=pa_csv.ReadOptions(
+                    block_size=self.block_bytes, autogenerate_column_names=True
+                ),
+                parse_options=pa_csv.ParseOptions(
+                    newlines_in_values=True, invalid_row_handler=self._keep_bad_row
+                ),
+                convert_options=self._text_columns,
+            )
+            return handle, reader, _next_batch(reader)
+        except pa.ArrowInvalid as exc:
+            handle.close()
+            if "Empty CSV file" in str(exc):
+                return handle, None, None  # type: ignore[return-value]
+            if _STRADDLING in str(exc) and self.block_bytes < MAX_BLOCK_BYTES:
+                self.block_bytes *= 16
+                return self._open()
+            raise CsvFileError(_arrow_message(self.path, exc)) from exc
+
+    def _keep_bad_row(self, row: pa_csv.InvalidRow) -> str:
+        self._bad_rows.append(row.text)
+        return "skip"
+
+    def batches(self) -> Iterator[CsvBatch]:
+        """Every row once, in batches of about :data:`BATCH_ROWS` rows."""
+        width = len(self.names)
+        pending: list[pa.RecordBatch] = []
+        with self._handle:
+            while True:
+                batch, self._first = self._first, None
+                if batch is None:
+                    batch = self._next()
+                if batch is not None and batch.num_rows:
+                    pending.append(batch)
+                    self._rows_done += batch.num_rows
+                if pending and (batch is None or sum(b.num_rows for b in pending) >= BATCH_ROWS):
+                    yield self._joined(pending)
+                    pending = []
+                    if self.progress is not None:
+                        self.progress(self._handle.tell())
+                fixed = self._fixed_rows(width)
+                if fixed is not None:
+                    yield fixed
+                if batch is None:
+                    break
+
+    def _joined(self, batches: list[pa.RecordBatch]) -> CsvBatch:
+        table = pa.Table.from_batches(batches).combine_chunks()
+        columns = [table.column(i).chunk(0) for i in range(table.num_columns)]
+        n_rows = table.num_rows
+        return CsvBatch(tuple(_utf8(column, self.on_malformed) for column in columns), n_rows)
+
+    def _next(self) -> pa.RecordBatch | None:
+        """The next batch; a row longer than a block reopens with larger blocks and skips on."""
+        skip: tuple[int, int] | None = None
+        while True:
+            try:
+                return _next_batch(self._reader) if skip is None else self._skip(*skip)
+            except pa.ArrowInvalid as exc:
+                if _STRADDLING not in str(exc) or self.block_bytes >= MAX_BLOCK_BYTES:
+                    raise CsvFileError(_arrow_message(self.path, exc)) from exc
+            self._handle.close()
+            self.block_bytes *= 16
+            skip = (self._rows_done + (1 if self.header else 0), self._bad_rows_done)
+            self._bad_rows, self._bad_rows_done = [], 0
+            self._handle, self._reader, self._first = self._open()
+
+    def _skip(self, rows: int, bad_rows: int) -> pa.RecordBatch | None:
+        """Read again up to where the last reader stopped: ``rows`` rows, ``bad_rows`` bad."""
+        batch, self._first = self._first, None
+        while batch is not None and rows >= batch.num_rows:
+            rows -= batch.num_rows
+            batch = _next_batch(self._reader)
+        self._bad_rows = self._bad_rows[bad_rows:]
+        self._bad_rows_done = bad_rows
+        return batch.slice(rows) if batch is not None else None
+
+    def _fixed_rows(self, width: int) -> CsvBatch | None:
+        """Rows pyarrow skipped for their field count, re-read and fitted to ``width``."""
+        if not self._bad_rows:
+            return None
+        texts, self._bad_rows = self._bad_rows, []
+        self._bad_rows_done += len(texts)
+        rows: list[list[str]] = []
+        for text in texts:
+            rows.extend(self._fit(row, width) for row in _parse_rows(text, self.on_malformed))
+        if not rows:
+            return None
+        columns = tuple(
+            pa.array([row[i] or None for row in rows], pa.string()) for i in range(width)
+        )
+        return CsvBatch(columns, len(rows))
+
+    def _fit(self, row: list[str], width: int) -> list[str]:
+        if len(row) > width:
+            self.on_malformed("too_many_fields")
+            return row[:width]
+        return row + [""] * (width - len(row))
+
+
+def _text_columns_options(width: int) -> pa_csv.ConvertOptions:
+    """Every column as bytes (decoded afterwards), only an empty field missing."""
+    return pa_csv.ConvertOptions(
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+        column_types={f"f{i}": pa.binary() for i in range(width)},
+    )
+
+
+def _first_row_width(path: Path) -> int:
+    """Fields in the file's first row (pyarrow must be told every column's type up front)."""
+    size = 1 << 16
+    with path.open("rb") as handle:
+        while True:
+            head = handle.read(size)
+            at_end = len(head) < size
+            handle.seek(0)
+            text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
+            reader = csv.reader(io.StringIO(text, newline=""))
+            try:
+                rows = [row for row, _ in zip(reader, range(2), strict=False) if row]
+            except csv.Error:
+                rows = []
+            if len(rows) > 1 or at_end:
+                return len(rows[0]) if rows else 0
+            size *= 4
+
+
+def _next_batch(reader: pa_csv.CSVStreamingReader) -> pa.RecordBatch | None:
+    try:
+        return reader.read_next_batch()
+    except StopIteration:
+        return None
+
+
+def _utf8(column: pa.Array, on_malformed: Callable[[str], None]) -> pa.Array:
+    """The column as UTF-8 text; undecodable bytes become U+FFFD and are counted."""
+    if pa.types.is_null(column.type):
+        return pa.nulls(len(column), pa.string())
+    if not pa.types.is_binary(column.type):  # a column beyond the first row's width
+        return pc.cast(column, pa.string())
+    try:
+        return pc.cast(column, pa.string())
+    except pa.ArrowInvalid:
+        texts = []
+        for raw in column.to_pylist():
+            if raw is not None:
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    on_malformed("invalid_utf8_fields")
+            texts.append(None if raw is None else raw.decode("utf-8", errors="replace"))
+        return pa.array(texts, pa.string())
+
+
+def _parse_rows(text: str, on_malformed: Callable[[str], None]) -> list[list[str]]:
+    """Rows of a text pyarrow could not fit (Python's csv, no field-size limit)."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
+    except csv.Error:
+        on_malformed("unreadable_row")
+        return []
+    finally:
+        csv.field_size_limit(limit)
+    return rows
+
+
+def _text(value: bytes | str | None) -> str:
+    if value is None:
+        return ""
+    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
+
+
+def _arrow_message(path: Path, exc: pa.ArrowInvalid) -> str:
+    return f"{path.name} cannot be read as CSV: {str(exc).splitlines()[0]}"

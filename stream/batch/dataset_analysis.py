@@ -1,0 +1,61 @@
+"""``driftline analyze --data``: a plain CSV or JSON Lines dataset checked against a baseline.
+
+The same profile and checks as a capture run, over a data file read as ``baseline suggest``
+reads it (:mod:`stream.batch.data_files`). A CSV with a header names its columns; without
+one (``header=False``) columns are named positionally from the baseline's features, as
+SageMaker names captured CSV, and values beyond them become ``_c<i>`` extra columns.
+Rows the reader had to fix (too many fields, an unreadable row) are counted by reason.
+
+Examples
+--------
+>>> baseline_names(("age", "plan"), ("_c0", "_c1", "_c2"))
+('age', 'plan', '_c2')
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from stream.batch.capture_analysis import AnalysisResult, CaptureCounts
+from stream.batch.columnar_profile import update_profile
+from stream.batch.csv_reader import CsvFileError
+from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, open_csv, read_columns
+from stream.monitors.data_quality import DataQualityBaseline
+
+
+def baseline_names(features: Sequence[str], file_names: Sequence[str]) -> tuple[str, ...]:
+    """Positional names for a header-less file: the baseline's features, then ``_c<i>``."""
+    return tuple(features[i] if i < len(features) else name for i, name in enumerate(file_names))
+
+
+def analyze_dataset(
+    data: Path,
+    fmt: DataFormat,
+    baseline: DataQualityBaseline,
+    *,
+    min_window_count: int = 30,
+    progress: Callable[[int], None] | None = None,
+) -> AnalysisResult:
+    """Profile ``data`` with the baseline's features and kinds, and evaluate it."""
+    read = ReadCounts()
+    monitor = baseline.monitor("analyze", min_window_count=min_window_count)
+    profile = monitor.profile
+    if fmt.kind == "csv":
+        reader = open_csv(data, fmt, read, progress)
+        names = reader.names if fmt.header else baseline_names(baseline.features, reader.names)
+        try:
+            for batch in reader.batches():
+                read.rows += batch.n_rows
+                update_profile(profile, names, batch.columns, batch.n_rows)
+        except CsvFileError as exc:
+            raise DataFileError(str(exc)) from exc
+    else:
+        _, batches = read_columns(data, fmt, read, progress)
+        for rows in batches:
+            profile.update_columns(rows.columns, rows.n_rows)
+    counts = CaptureCounts(files=1, records=read.rows, rows=read.rows)
+    counts.errors.update(Counter(read.reasons))
+    outcome = monitor.outcome()
+    return AnalysisResult(outcome.statistics, outcome.evaluation, counts, outcome.status)

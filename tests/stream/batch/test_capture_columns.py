@@ -1,0 +1,150 @@
+"""analyze's columnar capture path gives exactly the general path's rows, counts and reasons.
+
+Reference: the same CaptureAnalyzer forced onto the general path (an ``on_record`` callback
+turns the fast path off), record by record through decode_capture and RowBuilder.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from detectors.quality.constraints import suggest_constraints
+from detectors.quality.dataset_profile import DatasetProfile
+from detectors.quality.statistics import DatasetStatistics
+from stream.batch import capture_analysis
+from stream.batch.capture_analysis import AnalysisResult, CaptureAnalyzer
+from stream.monitors.data_quality import DataQualityBaseline
+
+FEATURES = ("score", "age", "plan")
+
+
+def _record(data_in: object, data_out: object = "0.5", **overrides: object) -> dict:
+    record: dict = {
+        "captureData": {
+            "endpointInput": {"mode": "INPUT", "data": data_in, "encoding": "CSV"},
+            "endpointOutput": {"mode": "OUTPUT", "data": data_out, "encoding": "CSV"},
+        },
+        "eventMetadata": {"eventId": "e", "inferenceTime": "2024-03-05T14:07:31Z"},
+        "eventVersion": "0",
+    }
+    for path, value in overrides.items():
+        *keys, last = path.split("__")
+        node = record
+        for key in keys:
+            node = node[key]
+        if value is None:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    return record
+
+
+def _odd_lines(rng: random.Random) -> list[bytes]:
+    """One of every kind of line that is not a plain CSV record, or is plain in a rare way."""
+    dumps = lambda r: json.dumps(r).encode()  # noqa: E731
+    return [
+        dumps(_record('41,"gold"')),
+        dumps(_record("41,gold\n")),
+        dumps(_record("41,gold\r\n")),
+        dumps(_record("41\n,gold")),
+        dumps(_record("41\x0bgold,x")),
+        dumps(_record("   ")),
+        dumps(_record("\u00a0")),
+        dumps(_record("41,gold,extra")),
+        dumps(_record("41")),
+        dumps(_record(",")),
+        dumps(_record("41,gold", eventMetadata__eventId=None)),
+        dumps(_record("41,gold", eventMetadata__eventId="")),
+        dumps(_record("41,gold", eventMetadata__eventId=7)),
+        dumps(_record("41,gold", captureData__endpointInput__encoding="csv")),
+        dumps(_record("NDEsZ29sZA==", captureData__endpointInput__encoding="BASE64")),
+        dumps(_record('[41, "gold"]', captureData__endpointInput__encoding="JSON")),
+        dumps(_record("41,gold", captureData__endpointOutput__encoding="XML")),
+        dumps(_record("41,gold", captureData__endpointOutput=None)),
+        dumps(_record("41,gold", captureData__endpointInput=None)),
+        dumps(_record(41)),
+        dumps(_record("41,gold", captureData=None)),
+        dumps(_record("41,café")),
+        dumps(_record("41,gold")).replace(b'"eventVersion": "0"', b'"eventVersion": NaN'),
+        dumps(_record("41,gold")).replace(b'"0"}', b'"0", "eventVersion": "1"}'),
+        b"\xef\xbb\xbf" + dumps(_record("41,gold")),
+        b'{"captureData": ',
+        b"[1, 2]",
+        b"   ",
+        dumps(_record("41,gold")) + b"  ",
+        dumps(_record("41," + "g" * (1 << 20))),
+        dumps(_record(f"{rng.randint(1, 99)},silver")).replace(b"\n", b""),
+    ]
+
+
+def _lines(seed: int, n: int) -> list[bytes]:
+    rng = random.Random(seed)
+    plain = []
+    for _ in range(n):
+        row = f"{rng.randint(18, 90)},{rng.choice(['basic', 'gold', ''])}"
+        plain.append(json.dumps(_record(row, f"{rng.random():.4f}")).encode())
+    odd = _odd_lines(rng)
+    for line in odd:
+        plain.insert(rng.randrange(len(plain) + 1), line)
+    return plain
+
+
+def _analyze(path: Path, parts: tuple[str, ...], *, general: bool) -> AnalysisResult:
+    profile = DatasetProfile(features=FEATURES)
+    profile.update_many(
+        [{"score": f"0.{i}", "age": str(20 + i), "plan": "basic"} for i in range(99)]
+    )
+    stats = profile.statistics()
+    baseline = DataQualityBaseline(stats, suggest_constraints(stats))
+    analyzer = CaptureAnalyzer(
+        baseline, capture_index_names=parts, on_record=(lambda record: None) if general else None
+    )
+    analyzer.add_file(path)
+    return analyzer.result()
+
+
+def _same_statistics(a: DatasetStatistics, b: DatasetStatistics) -> None:
+    assert a.item_count == b.item_count and a.extra_columns == b.extra_columns
+    for fa, fb in zip(a.features, b.features, strict=True):
+        counts_a = (fa.inferred_type, fa.num_present, fa.num_missing, fa.num_absent)
+        counts_b = (fb.inferred_type, fb.num_present, fb.num_missing, fb.num_absent)
+        assert (counts_a, fa.type_counts) == (counts_b, fb.type_counts), fa.name
+        if fb.numeric is not None:
+            assert fa.numeric is not None
+            assert (fa.numeric.min, fa.numeric.max, fa.numeric.mean) == pytest.approx(
+                (fb.numeric.min, fb.numeric.max, fb.numeric.mean)
+            )
+            assert (
+                fa.numeric.distribution.values.tolist() == fb.numeric.distribution.values.tolist()
+            )
+        assert (fa.string is None) == (fb.string is None)
+        if fb.string is not None and fa.string is not None:
+            assert fa.string.buckets == fb.string.buckets
+
+
+@pytest.mark.parametrize("parts", [("endpointInput", "endpointOutput"), ("endpointInput",)])
+@pytest.mark.parametrize("block_bytes", [1 << 10, 8 << 20])
+def test_fast_path_equals_general_path(
+    tmp_path: Path, parts: tuple[str, ...], block_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(capture_analysis, "BLOCK_BYTES", block_bytes)
+    path = tmp_path / "capture.jsonl"
+    path.write_bytes(b"\n".join(_lines(3, 300)) + b"\n\n")
+    fast, general = _analyze(path, parts, general=False), _analyze(path, parts, general=True)
+    assert fast.counts == general.counts
+    assert fast.counts.bad_records > 0 and fast.counts.rows > 250
+    _same_statistics(fast.statistics, general.statistics)
+    assert fast.evaluation.violations == general.evaluation.violations
+
+
+def test_a_file_without_a_final_newline(tmp_path: Path) -> None:
+    path = tmp_path / "capture.jsonl"
+    path.write_bytes(b"\n".join(_lines(4, 50)))
+    parts = ("endpointInput", "endpointOutput")
+    fast, general = _analyze(path, parts, general=False), _analyze(path, parts, general=True)
+    assert fast.counts == general.counts
+    _same_statistics(fast.statistics, general.statistics)

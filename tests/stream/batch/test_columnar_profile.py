@@ -1,0 +1,175 @@
+"""The columnar path against the row path: same Deequ types, counts, moments and sketches.
+
+References: :meth:`ColumnChunk.from_values` classifies value by value with
+``detectors.quality.value_types.classify`` (Deequ's regexes), and the row path is
+``DatasetProfile.update_columns`` over the same file read as Python values.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from detectors.quality.column_chunk import COUNT_ALL, COUNT_UNTIL_OVERFLOW, ColumnChunk
+from detectors.quality.dataset_profile import DatasetProfile
+from detectors.quality.feature_profile import FeatureProfile
+from detectors.quality.statistics import DatasetStatistics
+from detectors.sketches import ks_distance
+from stream.batch.arrow_columns import column_chunk
+from stream.batch.columnar_profile import update_profile
+from stream.batch.data_files import DataFormat, ReadCounts, read_columns
+from stream.batch.data_quality_baseline import suggest_data_quality
+
+KLL_KS_ERROR = 0.01  # NumericSketch's stated KS error at k = 400
+NASTY = [
+    "true", "false", "True", "nan", "NaN", "inf", "-inf", "Infinity", ".5", "5.", "-.5",
+    "1.e5", "+ 7", "- 7", " 7", "7 ", "0x1F", "1e400", "1e-400", "007", "-0", "+5", "1E+05",
+    "1_000", "١٢", "", "1,5", "--1", "e5", "12a",
+]  # fmt: skip
+
+
+def _random_column(rng: random.Random, n: int) -> list[str | None]:
+    alphabet = list("0123456789" * 3) + list(".eE+- xXnaiftrul")
+    numeric_bias = rng.random()
+    values: list[str | None] = []
+    for _ in range(n):
+        r = rng.random()
+        if r < 0.1:
+            values.append(None)
+        elif r < 0.25:
+            values.append(rng.choice(NASTY) or None)
+        elif r < numeric_bias:
+            values.append(str(rng.choice([rng.randint(-999, 999), round(rng.gauss(0, 50), 3)])))
+        else:
+            values.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))))
+    return values
+
+
+def _same_chunk(a: ColumnChunk, b: ColumnChunk) -> None:
+    assert (a.rows, a.missing, a.types) == (b.rows, b.missing, b.types)
+    np.testing.assert_array_equal(np.sort(a.numbers), np.sort(b.numbers))
+    assert dict(zip(*a.text_counts, strict=True)) == dict(zip(*b.text_counts, strict=True))
+    assert b.number_counts is not None and a.number_counts is not None
+    assert dict(zip(*a.number_counts, strict=True)) == dict(zip(*b.number_counts, strict=True))
+
+
+def test_columnar_types_equal_deequs_value_by_value() -> None:
+    rng = random.Random(7)
+    for _ in range(1500):
+        values = _random_column(rng, rng.randint(1, 40))
+        _same_chunk(
+            column_chunk(pa.array(values, pa.string()), COUNT_ALL), ColumnChunk.from_values(values)
+        )
+
+
+@pytest.mark.parametrize("values", [[v] for v in NASTY if v] + [["1", "2.5", "3e2", "-4"]])
+def test_each_awkward_value_is_typed_as_deequ_types_it(values: list[str]) -> None:
+    _same_chunk(column_chunk(pa.array(values), COUNT_ALL), ColumnChunk.from_values(values))
+
+
+def test_a_column_of_many_distinct_numbers_skips_counting_them() -> None:
+    texts = [f"{x:.6f}" for x in np.random.default_rng(1).normal(size=5000)]
+    values = pa.array(texts)
+    assert column_chunk(values, COUNT_UNTIL_OVERFLOW, max_exact=1000).number_counts is None
+    counted = column_chunk(values, COUNT_ALL, max_exact=1000).number_counts
+    assert counted is not None and len(counted[0]) == len(set(texts))
+
+
+def _profiles_equal(chunked: FeatureProfile, rows: FeatureProfile) -> None:
+    assert (chunked.rows, chunked.missing, chunked.types) == (rows.rows, rows.missing, rows.types)
+    assert chunked.moments.count == rows.moments.count
+    if rows.moments.count:
+        assert chunked.moments.sum == pytest.approx(rows.moments.sum, rel=1e-9, abs=1e-9)
+        assert (chunked.moments.min, chunked.moments.max) == (rows.moments.min, rows.moments.max)
+        assert chunked.moments.std_dev == pytest.approx(rows.moments.std_dev, rel=1e-9, abs=1e-9)
+    assert chunked.categories.counts() == rows.categories.counts()
+    assert chunked.numbers_as_categories == rows.numbers_as_categories
+
+
+@pytest.mark.parametrize("kind", ["auto", "numeric", "string"])
+def test_update_chunk_equals_update_many_batch_by_batch(kind: str) -> None:
+    rng = random.Random(11)
+    for _ in range(60):
+        chunked = FeatureProfile(name="x", kind=kind, max_exact=50)
+        rows = FeatureProfile(name="x", kind=kind, max_exact=50)
+        for _ in range(rng.randint(1, 4)):
+            values = _random_column(rng, rng.randint(1, 120))
+            chunk = column_chunk(pa.array(values, pa.string()), chunked.number_counting, 50)
+            chunked.update_chunk(chunk)
+            rows.update_many(values)
+        _profiles_equal(chunked, rows)
+
+
+def _write_mixed_csv(path: Path, n: int, seed: int) -> None:
+    rng = random.Random(seed)
+    lines = ["id,score,age,plan,flag,odd,sparse"]
+    for i in range(n):
+        score = f"{rng.gauss(0.5, 0.2):.4f}" if rng.random() > 0.02 else ""
+        age = str(rng.randint(18, 90)) if i % 97 else f"{rng.randint(18, 90)}.0"
+        plan = rng.choices(["basic", "premium", "enterprise", ""], [6, 3, 1, 1])[0]
+        flag = rng.choice(["true", "false"])
+        odd = rng.choice(["1", "2.5", "x", "", "nan", "+ 3"])
+        sparse = "" if i % 50 else str(i)
+        lines.append(f"{i},{score},{age},{plan},{flag},{odd},{sparse}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _row_path_statistics(path: Path, fmt: DataFormat) -> DatasetStatistics:
+    names, batches = read_columns(path, fmt, ReadCounts())
+    profile = DatasetProfile(features=names)
+    for batch in batches:
+        profile.update_columns(batch.columns, batch.n_rows)
+    return profile.statistics()
+
+
+def _statistics_equal(columnar: DatasetStatistics, rows: DatasetStatistics) -> None:
+    assert columnar.item_count == rows.item_count and columnar.names == rows.names
+    for a, b in zip(columnar.features, rows.features, strict=True):
+        assert (a.inferred_type, a.num_present, a.num_missing) == (
+            b.inferred_type,
+            b.num_present,
+            b.num_missing,
+        ), a.name
+        assert (a.numeric is None) == (b.numeric is None), a.name
+        if a.numeric is not None and b.numeric is not None:
+            assert (a.numeric.min, a.numeric.max) == (b.numeric.min, b.numeric.max)
+            assert a.numeric.sum == pytest.approx(b.numeric.sum, rel=1e-9)
+            assert a.numeric.std_dev == pytest.approx(b.numeric.std_dev, rel=1e-9)
+            assert ks_distance(a.numeric.distribution, b.numeric.distribution) <= KLL_KS_ERROR
+        if b.is_string:
+            assert a.string is not None and b.string is not None
+            assert (
+                a.string.buckets == b.string.buckets
+                and a.string.distinct_count == b.string.distinct_count
+            )
+
+
+@pytest.mark.parametrize("n", [300, 150_000])
+def test_baseline_statistics_equal_the_row_paths(tmp_path: Path, n: int) -> None:
+    data = tmp_path / "mixed.csv"
+    _write_mixed_csv(data, n, seed=n)
+    fmt = DataFormat("csv")
+    columnar, counts = suggest_data_quality(data, fmt)
+    assert counts.rows == n
+    _statistics_equal(columnar.statistics, _row_path_statistics(data, fmt))
+    types = {f.name: f.inferred_type for f in columnar.statistics.features}
+    assert types == {
+        "id": "Integral", "score": "Fractional", "age": "Fractional", "plan": "String",
+        "flag": "String", "odd": "String", "sparse": "Integral",
+    }  # fmt: skip
+
+
+def test_extra_and_absent_columns_match_update_columns() -> None:
+    chunked = DatasetProfile(features=("a", "b"), kinds=("numeric", "string"))
+    rows = DatasetProfile(features=("a", "b"), kinds=("numeric", "string"))
+    columns = {"a": ["1", None, "3"], "z": ["x", "y", "z"]}
+    update_profile(chunked, tuple(columns), [pa.array(v) for v in columns.values()], 3)
+    rows.update_columns(columns, 3)
+    assert chunked.extra_columns == rows.extra_columns == {"z": 3}
+    for name in ("a", "b"):
+        _profiles_equal(chunked.profiles[name], rows.profiles[name])
+    assert chunked.profiles["b"].absent == rows.profiles["b"].absent == 3
