@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps lint test test-unit bench demo clean
+.PHONY: help setup system-deps lint test test-unit bench soak demo clean
 
 help: ## list the recipes
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ test-unit: $(STAMP) ## unit tests and doctests only (no broker)
 
 bench: $(STAMP) ## benchmarks: prints figures and ratios
 	$(BIN)/python -m benchmarks
+
+soak: $(STAMP) ## restart-safety soak: kill -9, SIGTERM, failover, frozen broker (tens of minutes)
+	$(BIN)/python -m benchmarks restart_safety
 
 demo: $(STAMP) ## embedded broker, synthetic traffic with drift, the monitor live
 	$(BIN)/driftline demo

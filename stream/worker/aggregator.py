@@ -42,6 +42,7 @@ from detectors.quality.statistics import DatasetStatistics
 from detectors.violations import FAILED
 from stream.config import MonitorConfig
 from stream.monitors.data_quality import DataQualityBaseline
+from stream.worker.aggregated_window import DUPLICATE, AggregatedWindow
 from stream.worker.event_clock import PartitionActivity
 from stream.worker.partition_state import Blobs
 from stream.worker.windows import WindowPartial
@@ -49,7 +50,6 @@ from stream.worker.windows import WindowPartial
 log = logging.getLogger("driftline.aggregator")
 
 _META = "meta"
-MERGED, DUPLICATE, LATE = "merged", "duplicate", "late"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,75 +70,6 @@ class WindowResult:
     finalised_by: str  # "all_partitions" or "idle"
     failure_reason: str = ""
     revision: int = 0  # > 0: evaluated again after a late partial
-
-
-class AggregatedWindow:
-    """One window's merged partials: the profile and, per partition, the offset ranges in it."""
-
-    def __init__(self, profile: DatasetProfile, start: float, end: float, first_seen: float):
-        self.profile = profile
-        self.start = start
-        self.end = end
-        self.first_seen = first_seen  # wall clock of the first partial
-        self.ranges: dict[int, list[tuple[int, int]]] = {}
-        self.records = 0
-        self.revision = -1  # -1 while pending; the last published revision after
-        self.finalised_by = ""
-        self.complete = False
-        self._blob: bytes | None = None  # serialised state, until the next change
-
-    @property
-    def is_final(self) -> bool:
-        """Whether the window has been published."""
-        return self.revision >= 0
-
-    def admit(self, partial: WindowPartial) -> str:
-        """Merge a partial unless its offsets are already in; ``merged`` or ``duplicate``."""
-        taken = self.ranges.setdefault(partial.partition, [])
-        first, last = partial.first_offset, partial.last_offset
-        if any(not (last < a or b < first) for a, b in taken):
-            return DUPLICATE
-        self.profile.merge(DatasetProfile.from_state(partial.profile_state))
-        taken.append((first, last))
-        self.records += partial.record_count
-        self._blob = None
-        return MERGED
-
-    def published(self, revision: int, how: str, complete: bool) -> None:
-        """Record a publication of the window."""
-        self.revision, self.finalised_by, self.complete = revision, how, complete
-        self._blob = None
-
-    def to_bytes(self) -> bytes:
-        """Serialised state (cached until the window changes)."""
-        if self._blob is None:
-            self._blob = orjson.dumps(
-                {
-                    "profile": self.profile.to_state(),
-                    "start": self.start,
-                    "end": self.end,
-                    "first_seen": self.first_seen,
-                    "ranges": {str(p): r for p, r in self.ranges.items()},
-                    "records": self.records,
-                    "revision": self.revision,
-                    "finalised_by": self.finalised_by,
-                    "complete": self.complete,
-                }
-            )
-        return self._blob
-
-    @classmethod
-    def from_bytes(cls, raw: bytes) -> AggregatedWindow:
-        """Rebuild from :meth:`to_bytes` output."""
-        s = orjson.loads(raw)
-        window = cls(DatasetProfile.from_state(s["profile"]), s["start"], s["end"], s["first_seen"])
-        window.ranges = {int(p): [(a, b) for a, b in r] for p, r in s["ranges"].items()}
-        window.records = int(s["records"])
-        window.revision = int(s["revision"])
-        window.finalised_by = str(s["finalised_by"])
-        window.complete = bool(s["complete"])
-        window._blob = raw
-        return window
 
 
 class Aggregator:

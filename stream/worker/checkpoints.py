@@ -26,8 +26,9 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from stream.worker.outbox import Outbound
 from stream.worker.snapshots import SnapshotStore
-from stream.worker.state import Outbound, WorkerState
+from stream.worker.state import WorkerState
 
 log = logging.getLogger("driftline.checkpoints")
 

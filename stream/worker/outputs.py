@@ -16,10 +16,15 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import orjson
+
 from detectors.quality.statistics_json import statistics_to_json
+from stream.capture.partitioning import partition_for_key
 from stream.capture.records import iso_utc
+from stream.kafka.topics import TopicNames
 from stream.worker.aggregator import WindowResult
 from stream.worker.online import OnlineViolation
+from stream.worker.outbox import Outbound
 from stream.worker.outcomes import DeadLetter
 from stream.worker.windows import SCHEMA_VERSION
 
@@ -114,3 +119,36 @@ def dead_letter_message(letter: DeadLetter, topic: str) -> dict[str, Any]:
         "raw_truncated": len(kept) < len(letter.raw),
         "schema_version": SCHEMA_VERSION,
     }
+
+
+class OutputMessages:
+    """Output documents as :class:`Outbound` messages on driftline's topics, keyed by monitor.
+
+    A message's partition is the one Kafka's default partitioner gives its key, so that all
+    messages of a monitor stay in order on one partition.
+    """
+
+    def __init__(self, names: TopicNames, partitions: int) -> None:
+        self.names = names
+        self.partitions = partitions
+
+    def _keyed(self, topic: str, monitor: str, doc: Any) -> Outbound:
+        key = monitor.encode()
+        return Outbound(topic, partition_for_key(key, self.partitions), key, orjson.dumps(doc))
+
+    def dead_letter(self, letter: DeadLetter) -> Outbound:
+        """A refused record, on the dead-letter topic."""
+        return self._keyed(self.names.deadletter, letter.monitor,
+                           dead_letter_message(letter, self.names.capture))  # fmt: skip
+
+    def online(self, monitor: str, alarm: OnlineViolation) -> Outbound:
+        """An online alarm, on the violations topic."""
+        return self._keyed(self.names.violations, monitor, online_violation_message(monitor, alarm))
+
+    def results(self, result: WindowResult) -> list[Outbound]:
+        """A window's violations, statistics and execution."""
+        out = [self._keyed(self.names.violations, result.monitor, doc)
+               for doc in violation_messages(result)]  # fmt: skip
+        out.append(self._keyed(self.names.statistics, result.monitor, statistics_message(result)))
+        out.append(self._keyed(self.names.executions, result.monitor, execution_message(result)))
+        return out

@@ -17,8 +17,9 @@ from typing import Any
 
 from stream.kafka.topics import TopicNames
 from stream.worker.checkpoints import Checkpointer
+from stream.worker.outbox import Outbound
 from stream.worker.snapshots import SnapshotError, SnapshotStore
-from stream.worker.state import CAPTURE, PARTIALS, Outbound, WorkerState
+from stream.worker.state import CAPTURE, PARTIALS, WorkerState
 
 log = logging.getLogger("driftline.runner")
 

@@ -14,14 +14,11 @@ snapshot that includes them is saved, so that a restart re-sends them (the aggre
 the duplicates) instead of losing them. Dead letters and online alarms leave at once (at
 least once).
 
-Routing: a capture message belongs to every monitor whose ``match`` fields (``endpoint``,
-``variant``, ``model``) equal the message's Kafka headers of the same names; a monitor
-without ``match`` takes every message.
+Routing by Kafka headers: :mod:`stream.worker.routing`.
 """
 
 from __future__ import annotations
 
-import base64
 import logging
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -29,43 +26,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
 from stream.capture.message import RejectedRecord
 from stream.capture.partitioning import partition_for_key
 from stream.capture.preprocess import load_postprocessor, load_preprocessor
-from stream.config import ConfigError, DriftlineConfig, MonitorConfig
+from stream.config import ConfigError, DriftlineConfig
 from stream.kafka.topics import TopicNames
 from stream.monitors.data_quality import DataQualityBaseline, load_data_quality_baseline
 from stream.worker.aggregator import Aggregator, WindowResult
 from stream.worker.capture_path import CaptureOutput, CapturePath
 from stream.worker.event_clock import PartitionActivity
 from stream.worker.online import OnlineViolation
+from stream.worker.outbox import Outbound, decode_outbox, encode_outbox
 from stream.worker.outcomes import DeadLetter
-from stream.worker.outputs import (
-    dead_letter_message,
-    execution_message,
-    online_violation_message,
-    statistics_message,
-    violation_messages,
-)
+from stream.worker.outputs import OutputMessages
 from stream.worker.partition_state import Blobs, PartitionedState
+from stream.worker.routing import headers as headers_of
+from stream.worker.routing import matches
 from stream.worker.windows import WindowPartial
 
 log = logging.getLogger("driftline.worker")
 
 CAPTURE, PARTIALS = "capture", "partials"
 _OUTBOX = "outbox"
-
-
-@dataclass(frozen=True, slots=True)
-class Outbound:
-    """A message to send: topic, partition, key, value bytes."""
-
-    topic: str
-    partition: int
-    key: bytes | None
-    value: bytes
 
 
 @dataclass
@@ -107,6 +89,7 @@ class WorkerState:
         self.config = config
         self.names = TopicNames.from_prefix(config.kafka.topic_prefix)
         self.partitions = config.kafka.partitions
+        self.messages = OutputMessages(self.names, self.partitions)
         self.now = now
         self.on_result = on_result
         self.activity = {CAPTURE: PartitionActivity(), PARTIALS: PartitionActivity()}
@@ -170,18 +153,18 @@ class WorkerState:
         self, partition: int, offset: int, value: bytes | None, headers: Any = None
     ) -> list[Outbound]:
         """One capture message; return what leaves at once (dead letters, online alarms)."""
-        header_map = _headers(headers)
+        header_map = headers_of(headers)
         now_out: list[Outbound] = []
         book = self.book(CAPTURE, partition)
         for name, path in self.paths.items():
-            if not _matches(path.config, header_map):
+            if not matches(path.config, header_map):
                 continue
             try:
                 outputs = path.update(partition, offset, value)
                 outputs += path.close_due(self.now().timestamp())  # closed by this watermark
             except Exception as error:  # no record may stop the worker
                 outputs = [self._internal_error(name, partition, offset, value, error)]
-            now_out.extend(self._capture_outbound(name, outputs, book))
+            now_out.extend(self._capture_outbound(name, outputs))
         book.last_offset, book.changed = offset, True
         self.activity[CAPTURE].on_message(partition, now=self.now().timestamp())
         return now_out
@@ -196,27 +179,19 @@ class WorkerState:
         rejected = RejectedRecord(-1, "internal_error", f"{kind}: {error}", value or b"")
         return DeadLetter.of(monitor, partition, offset, rejected)
 
-    def _capture_outbound(
-        self, monitor: str, outputs: Iterable[CaptureOutput], book: PartitionBook
-    ) -> list[Outbound]:
+    def _capture_outbound(self, monitor: str, outputs: Iterable[CaptureOutput]) -> list[Outbound]:
+        """Partials into their partition's outbox; return what leaves at once."""
         now_out = []
-        key = monitor.encode()
         for item in outputs:
             if isinstance(item, WindowPartial):
                 target = self.partials_partition(monitor)
-                outbox = self.book(CAPTURE, item.partition).outbox
-                outbox.append(Outbound(self.names.partials, target, key, item.to_bytes()))
+                message = Outbound(self.names.partials, target, monitor.encode(), item.to_bytes())
+                self.book(CAPTURE, item.partition).outbox.append(message)
             elif isinstance(item, OnlineViolation):
-                doc = online_violation_message(monitor, item)
-                now_out.append(self._keyed(self.names.violations, key, doc))
+                now_out.append(self.messages.online(monitor, item))
             else:
-                doc = dead_letter_message(item, self.names.capture)
-                now_out.append(self._keyed(self.names.deadletter, key, doc))
+                now_out.append(self.messages.dead_letter(item))
         return now_out
-
-    def _keyed(self, topic: str, key: bytes, doc: Any) -> Outbound:
-        partition = partition_for_key(key, self.partitions)
-        return Outbound(topic, partition, key, orjson.dumps(doc))
 
     def on_partial(self, partition: int, offset: int, raw: bytes | None) -> None:
         """One partial from the partials topic; results wait in the partition's outbox."""
@@ -246,9 +221,8 @@ class WorkerState:
         now = self.now().timestamp()
         for name, path in self.paths.items():
             for partial in self._guarded(name, path.close_due, now):
-                book = self.book(CAPTURE, partial.partition)
-                self._capture_outbound(name, [partial], book)
-                book.changed = True
+                self._capture_outbound(name, [partial])
+                self.book(CAPTURE, partial.partition).changed = True
         for name, aggregator in self.aggregators.items():
             results = self._guarded(name, aggregator.close_due, now)
             if results:
@@ -269,11 +243,7 @@ class WorkerState:
     def _results(self, results: Iterable[WindowResult]) -> list[Outbound]:
         out: list[Outbound] = []
         for result in results:
-            key = result.monitor.encode()
-            for doc in violation_messages(result):
-                out.append(self._keyed(self.names.violations, key, doc))
-            out.append(self._keyed(self.names.statistics, key, statistics_message(result)))
-            out.append(self._keyed(self.names.executions, key, execution_message(result)))
+            out.extend(self.messages.results(result))
             log.info("monitor %s window %s rev %d: %s, %d rows, %d violations", result.monitor,
                      result.window_start, result.revision, result.status, result.row_count,
                      len(result.evaluation.violations))  # fmt: skip
@@ -290,7 +260,7 @@ class WorkerState:
                 blobs[f"{name}/{blob}"] = data
         outbox = tuple(book.outbox)
         if outbox:
-            blobs[_OUTBOX] = _encode_outbox(outbox)
+            blobs[_OUTBOX] = encode_outbox(outbox)
         book.outbox, book.changed = [], False
         meta = {"offset": book.last_offset, "kind": kind, "saved_at": self.now().timestamp()}
         return Checkpoint(kind, partition, blobs, meta, outbox)
@@ -306,7 +276,7 @@ class WorkerState:
         book = self.book(kind, partition)
         book.last_offset, book.changed = int(meta.get("offset", -1)), False
         book.outbox = []
-        return _decode_outbox(blobs[_OUTBOX]) if _OUTBOX in blobs else ()
+        return decode_outbox(blobs[_OUTBOX]) if _OUTBOX in blobs else ()
 
     def drop(self, kind: str, partitions: Collection[int]) -> None:
         """Forget partitions of ``kind`` this worker no longer owns."""
@@ -315,40 +285,3 @@ class WorkerState:
         self.activity[kind].drop(partitions)
         for partition in partitions:
             self.books[kind].pop(partition, None)
-
-
-def _encode_outbox(outbox: Iterable[Outbound]) -> bytes:
-    return orjson.dumps([
-        [m.topic, m.partition, None if m.key is None else base64.b64encode(m.key).decode(),
-         base64.b64encode(m.value).decode()]
-        for m in outbox
-    ])  # fmt: skip
-
-
-def _decode_outbox(raw: bytes) -> tuple[Outbound, ...]:
-    return tuple(
-        Outbound(
-            topic,
-            int(partition),
-            None if key is None else base64.b64decode(key),
-            base64.b64decode(value),
-        )  # fmt: skip
-        for topic, partition, key, value in orjson.loads(raw)
-    )
-
-
-def _headers(headers: Any) -> dict[str, str]:
-    if not headers:
-        return {}
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    out = {}
-    for key, value in items:
-        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-        out[str(key)] = text
-    return out
-
-
-def _matches(monitor: MonitorConfig, headers: Mapping[str, str]) -> bool:
-    match = monitor.match
-    wanted = {"endpoint": match.endpoint, "variant": match.variant, "model": match.model}
-    return all(headers.get(k) == v for k, v in wanted.items() if v is not None)
