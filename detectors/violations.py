@@ -18,13 +18,11 @@ Examples
 'age'
 >>> execution_status([v]), execution_status([])
 ('CompletedWithViolations', 'Completed')
->>> exit_message([v])
-'CompletedWithViolations: Job completed successfully with 1 violations.'
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +32,6 @@ __all__ = [
     "FAILED",
     "Violation",
     "execution_status",
-    "exit_message",
     "violations_document",
 ]
 
@@ -82,19 +79,6 @@ class Violation:
         out["sample_count"] = self.sample_count
         return out
 
-    @classmethod
-    def from_sagemaker(cls, obj: Mapping[str, Any]) -> Violation:
-        """Read a violation object from a ``constraint_violations.json`` file."""
-        known = {"feature_name", "metric_name", "constraint_check_type", "description"}
-        extra = tuple((k, str(v)) for k, v in obj.items() if k not in known)
-        return cls(
-            constraint_check_type=str(obj["constraint_check_type"]),
-            description=str(obj.get("description", "")),
-            feature_name=obj.get("feature_name"),
-            metric_name=obj.get("metric_name"),
-            extra=extra,
-        )
-
 
 def violations_document(
     violations: Iterable[Violation], *, version: str | None = None
@@ -110,11 +94,3 @@ def violations_document(
 def execution_status(violations: Iterable[Violation]) -> str:
     """``Completed`` or ``CompletedWithViolations`` (a run that could not finish is ``Failed``)."""
     return COMPLETED_WITH_VIOLATIONS if any(True for _ in violations) else COMPLETED
-
-
-def exit_message(violations: Iterable[Violation]) -> str:
-    """Return the one-line message SageMaker's container writes to ``/opt/ml/output/message``."""
-    n = sum(1 for _ in violations)
-    if n == 0:
-        return f"{COMPLETED}: Job completed successfully with no violations."
-    return f"{COMPLETED_WITH_VIOLATIONS}: Job completed successfully with {n} violations."

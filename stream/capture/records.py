@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -95,6 +95,38 @@ class CaptureRecord:
     def part(self, name: str) -> EventData | None:
         """``endpointInput`` or ``endpointOutput`` by its capture name."""
         return self.endpoint_input if name == "endpointInput" else self.endpoint_output
+
+
+def capture_parts_problem(names: Sequence[str]) -> str | None:
+    """Why ``names`` are not usable ``captureIndexNames`` (distinct parts), else None.
+
+    >>> capture_parts_problem(["endpointOutput", "endpointInput"]) is None
+    True
+    >>> capture_parts_problem(["endpointInput", "endpointInput"])
+    "must be distinct values from endpointInput, endpointOutput, got ['endpointInput', ...]"
+    """
+    if names and set(names) <= set(CAPTURE_PARTS) and len(set(names)) == len(names):
+        return None
+    return f"must be distinct values from {', '.join(CAPTURE_PARTS)}, got {list(names)}"
+
+
+def join_key(metadata: Any) -> str | None:
+    """The label join key of ``eventMetadata``: ``inferenceId`` if present, else ``eventId``.
+
+    The one rule for partitioning, joining and sampling; a non-text id is used as its text.
+
+    >>> join_key({"eventId": "e1", "inferenceId": "i1"}), join_key({"eventId": 7})
+    ('i1', '7')
+    >>> join_key({"inferenceId": ""}) is None
+    True
+    """
+    if not isinstance(metadata, Mapping):
+        return None
+    for field in ("inferenceId", "eventId"):
+        value = metadata.get(field)
+        if value not in (None, "") and not isinstance(value, bool | list | dict):
+            return str(value)
+    return None
 
 
 def split_records(message: bytes) -> list[bytes]:

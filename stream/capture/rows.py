@@ -24,7 +24,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from stream.capture.payloads import payload_rows
-from stream.capture.records import CAPTURE_PARTS, CaptureError, CaptureRecord
+from stream.capture.records import (
+    CAPTURE_PARTS,
+    CaptureError,
+    CaptureRecord,
+    capture_parts_problem,
+)
 
 
 class RowBuilder:
@@ -42,9 +47,9 @@ class RowBuilder:
         capture_index_names: Sequence[str] = CAPTURE_PARTS,
         output_columns_position: str = "START",
     ) -> None:
-        unknown = set(capture_index_names) - set(CAPTURE_PARTS)
-        if unknown or not capture_index_names:
-            msg = f"capture_index_names must be a non-empty subset of {CAPTURE_PARTS}"
+        problem = capture_parts_problem(capture_index_names)
+        if problem is not None:
+            msg = f"capture_index_names {problem}"
             raise ValueError(msg)
         if output_columns_position not in ("START", "END"):
             msg = f"output_columns_position must be START or END, got {output_columns_position!r}"

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stream.capture.records import CAPTURE_PARTS, capture_parts_problem
 from stream.config.values import ConfigError, env_name
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "GSSAPI", "OAUTHBEARER")
-CAPTURE_INDEX_NAMES = ("endpointInput", "endpointOutput")
 _TOPIC_PREFIX = re.compile(r"[A-Za-z0-9._-]+")
 _REDACTED = "***"
 
@@ -147,7 +147,7 @@ class MonitorConfig:
     match: MonitorMatch = MonitorMatch()
     online_detectors: tuple[str, ...] = ()  # e.g. ("adwin",); comma-separated in the env
     # which capture parts become columns (SageMaker's captureIndexNames); output columns first
-    capture_index_names: tuple[str, ...] = CAPTURE_INDEX_NAMES
+    capture_index_names: tuple[str, ...] = CAPTURE_PARTS
 
     def __post_init__(self) -> None:
         where = f"monitor {self.name!r}"
@@ -163,14 +163,8 @@ class MonitorConfig:
         _check(count >= 0, f"{where}: min_window_count must be >= 0, got {count}")
         pct = self.sampling_percentage
         _check(0 <= pct <= 100, f"{where}: sampling_percentage must be in 0..100, got {pct}")
-        names = self.capture_index_names
-        _check(
-            bool(names)
-            and set(names) <= set(CAPTURE_INDEX_NAMES)
-            and len(set(names)) == len(names),
-            f"{where}: capture_index_names must be distinct values from "
-            f"{', '.join(CAPTURE_INDEX_NAMES)}, got {list(names)}",
-        )
+        problem = capture_parts_problem(self.capture_index_names)
+        _check(problem is None, f"{where}: capture_index_names {problem}")
 
     @property
     def env_prefix(self) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from stream.capture.partitioning import is_sampled, partition_for_key
+from stream.capture.records import join_key
 
 log = logging.getLogger("driftline.capture_producer")
 
@@ -29,7 +30,7 @@ Headers = tuple[tuple[str, bytes], ...]  # kafka-python's message header shape
 
 
 @dataclass(frozen=True, slots=True)
-class CaptureCounts:
+class ProducerCounts:
     """What a CaptureProducer has done so far."""
 
     records_offered: int  # given to send / send_many
@@ -59,13 +60,8 @@ def record_key(record: Record) -> tuple[bytes | None, bytes]:
             return None, line
     else:
         parsed, line = record, orjson.dumps(record)
-    metadata = parsed.get("eventMetadata") if isinstance(parsed, dict) else None
-    if isinstance(metadata, dict):
-        for field in ("inferenceId", "eventId"):
-            value = metadata.get(field)
-            if isinstance(value, str) and value:
-                return value.encode("utf-8"), line
-    return None, line
+    key = join_key(parsed.get("eventMetadata")) if isinstance(parsed, dict) else None
+    return (None if key is None else key.encode("utf-8")), line
 
 
 class CaptureProducer:
@@ -138,7 +134,7 @@ class CaptureProducer:
         # one buffer per (partition, headers): a message has one partition and one routing
         self._buffers: dict[tuple[int, Headers], list[tuple[bytes | None, bytes]]] = {}
         self._started_at: dict[tuple[int, Headers], float] = {}
-        self._counts = dict.fromkeys(CaptureCounts.__dataclass_fields__, 0)
+        self._counts = dict.fromkeys(ProducerCounts.__dataclass_fields__, 0)
         self._closed = threading.Event()
         self._linger_thread: threading.Thread | None = None
         if linger_seconds > 0:
@@ -148,10 +144,10 @@ class CaptureProducer:
             self._linger_thread.start()
 
     @property
-    def counts(self) -> CaptureCounts:
+    def counts(self) -> ProducerCounts:
         """Counters since construction."""
         with self._lock, self._failure_lock:
-            return CaptureCounts(**{**self._counts, "messages_failed": self._messages_failed})
+            return ProducerCounts(**{**self._counts, "messages_failed": self._messages_failed})
 
     def send(self, record: Record, headers: Mapping[str, str] | None = None) -> bool:
         """Buffer one record (a dict or its JSON bytes); return whether sampling kept it."""
@@ -253,4 +249,4 @@ def _encode_headers(headers: Mapping[str, str] | None) -> Headers:
     return tuple((name, value.encode("utf-8")) for name, value in sorted((headers or {}).items()))
 
 
-__all__ = ["CaptureCounts", "CaptureProducer", "record_key"]
+__all__ = ["CaptureProducer", "ProducerCounts", "record_key"]

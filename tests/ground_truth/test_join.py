@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -11,19 +11,9 @@ from hypothesis import strategies as st
 
 from ground_truth.join import ExpiredCounts, JoinCounts, LabelJoiner, Prediction
 from ground_truth.records import GroundTruth
+from tests.conftest import FakeClock
 
 T0 = datetime(2024, 3, 5, 14, 0, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    def __init__(self, start: datetime = T0) -> None:
-        self.t = start
-
-    def __call__(self) -> datetime:
-        return self.t
-
-    def advance(self, seconds: float) -> None:
-        self.t += timedelta(seconds=seconds)
 
 
 def pred(key: str, payload: Any = None, *, inference_id: bool = True) -> Prediction:
@@ -81,7 +71,7 @@ def test_arrival_order_does_not_change_the_joined_set(
     case: tuple[list[Event], set[str], set[str], set[str]],
 ) -> None:
     events, both, preds_only, labels_only = case
-    clock = FakeClock()
+    clock = FakeClock(T0)
     joiner = make(clock)
     joined = run(joiner, clock, events)
     assert joined == {(k, f"payload-{k}", f"label-{k}") for k in both}
@@ -102,7 +92,7 @@ def test_state_round_trip_mid_stream_preserves_future_joins(
 ) -> None:
     events, both, _, _ = case
     cut = int(split * len(events))
-    clock_a, clock_b = FakeClock(), FakeClock()
+    clock_a, clock_b = FakeClock(T0), FakeClock(T0)
     straight = make(clock_a)
     expected = run(straight, clock_a, events)
 
@@ -116,7 +106,7 @@ def test_state_round_trip_mid_stream_preserves_future_joins(
 
 
 def test_event_id_is_the_fallback_key() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     joiner = make(clock)
     # no inferenceId: the capture's eventId is the key
     assert joiner.add_prediction(pred("6f1d", inference_id=False)) == []
@@ -129,7 +119,7 @@ def test_event_id_is_the_fallback_key() -> None:
 
 
 def test_ttl_expiry_is_counted() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     joiner = make(clock, ttl_seconds=60)
     joiner.add_prediction(pred("a"))  # t=0
     clock.advance(10)
@@ -156,7 +146,7 @@ def test_ttl_expiry_is_counted() -> None:
 
 
 def test_a_late_label_never_joins_an_expired_prediction_even_before_expire_is_called() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     joiner = make(clock, ttl_seconds=60)
     joiner.add_prediction(pred("a"))
     clock.advance(61)
@@ -168,7 +158,7 @@ def test_a_late_label_never_joins_an_expired_prediction_even_before_expire_is_ca
 
 
 def test_label_waits_for_its_prediction_within_the_ttl() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     joiner = make(clock, ttl_seconds=60)
     joiner.add_label(label("a"))
     clock.advance(59)
@@ -176,7 +166,7 @@ def test_label_waits_for_its_prediction_within_the_ttl() -> None:
 
 
 def test_max_pending_evicts_oldest_first_and_counts() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     joiner = make(clock, max_pending=2)
     for key in ("p1", "p2", "p3"):
         clock.advance(1)
@@ -197,7 +187,7 @@ def test_max_pending_evicts_oldest_first_and_counts() -> None:
 
 
 def test_duplicates() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     joiner = make(clock)
     joiner.add_label(label("a", "first"))
     joiner.add_label(label("a", "second"))  # still waiting: last written wins
@@ -227,7 +217,7 @@ def test_duplicates() -> None:
 
 
 def test_joined_keys_are_forgotten_after_the_ttl() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     joiner = make(clock, ttl_seconds=60)
     joiner.add_prediction(pred("a"))
     joiner.add_label(label("a"))
@@ -238,7 +228,7 @@ def test_joined_keys_are_forgotten_after_the_ttl() -> None:
 
 
 def test_memory_stays_bounded() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     joiner = make(clock, ttl_seconds=1e9, max_pending=500)
     rng = random.Random(42)
     for i in range(100_000):
@@ -256,7 +246,7 @@ def test_memory_stays_bounded() -> None:
 
 
 def test_clock_going_backwards_is_clamped() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     joiner = make(clock, ttl_seconds=60)
     joiner.add_prediction(pred("a"))
     clock.advance(100)
@@ -270,7 +260,7 @@ def test_clock_going_backwards_is_clamped() -> None:
 
 
 def test_round_trip_keeps_everything_that_matters() -> None:
-    clock = FakeClock()
+    clock = FakeClock(T0)
     joiner = make(clock, ttl_seconds=60, max_pending=10)
     joiner.add_prediction(
         Prediction(event_id="e1", inference_time=T0, payload={"x": [1, 2.5], "y": None})
@@ -294,10 +284,10 @@ def test_round_trip_keeps_everything_that_matters() -> None:
 
 
 def test_state_version_is_checked() -> None:
-    state = make(FakeClock()).to_state()
+    state = make(FakeClock(T0)).to_state()
     state["version"] = 2
     with pytest.raises(ValueError, match="version 2"):
-        LabelJoiner.from_state(state, now=FakeClock())
+        LabelJoiner.from_state(state, now=FakeClock(T0))
 
 
 @pytest.mark.parametrize(
@@ -311,7 +301,7 @@ def test_state_version_is_checked() -> None:
 )
 def test_bad_params(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="must be"):
-        LabelJoiner(now=FakeClock(), **kwargs)
+        LabelJoiner(now=FakeClock(T0), **kwargs)
 
 
 def test_naive_clock_is_a_programming_error() -> None:
