@@ -64,14 +64,25 @@ def _iso(seconds: float) -> str:
 
 
 def send(bootstrap: str, topic: str, records: list[dict[str, Any]], rate: float) -> None:
-    """Send ``records`` at ``rate`` records per second, in 100-record messages."""
+    """Send ``records`` at ``rate`` records per second, in 100-record messages.
+
+    The producer outwaits a frozen broker (requests time out after 2 minutes, not 30 s):
+    the model server's delivery is not what the scenarios test.
+    """
     started = time.monotonic()
-    with CaptureProducer(bootstrap_servers=bootstrap, topic=topic, linger_seconds=0.05) as out:
+    patient = {"request_timeout_ms": 120_000, "delivery_timeout_ms": 300_000, "retries": 20}
+    with CaptureProducer(bootstrap_servers=bootstrap, topic=topic, linger_seconds=0.05,
+                         client_kwargs=patient) as out:  # fmt: skip
         for i in range(0, len(records), 100):
             out.send_many(records[i : i + 100])
             ahead = (i + 100) / rate - (time.monotonic() - started)
             if ahead > 0:
                 time.sleep(ahead)
+        out.flush(timeout_seconds=None)
+        failed = out.counts.messages_failed
+    if failed:
+        msg = f"the traffic producer could not deliver {failed} messages"
+        raise RuntimeError(msg)
 
 
 @dataclass

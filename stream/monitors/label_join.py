@@ -1,0 +1,288 @@
+"""The label join: predictions meet their labels (and SHAP values) by join key, either first.
+
+One rule for the worker and for ``driftline analyze``: the worker keeps the waiting entries
+in a durable store per partition (:mod:`stream.worker.pending_store`), ``analyze`` in a
+plain dict (:class:`MemoryEntries`); both go through :class:`LabelJoin`.
+
+A prediction is kept as a :class:`PendingPrediction` — only what the monitors need: the key,
+its window (by inference time), the predicted label and score, the facet, group and flip-test
+values, and SHAP values read from the capture. The rules, per key:
+
+- a prediction joins a waiting label (and a waiting SHAP record); otherwise it waits while a
+  label (or SHAP record) is still needed; a second prediction for a key that waits or already
+  joined is a *duplicate* (the first one stands);
+- a label joins a waiting prediction; otherwise it waits; a second label for a waiting label
+  *supersedes* it (the last label wins, as SageMaker's merge keeps the last); a label for a
+  key already joined is a *duplicate*;
+- every entry waits at most ``ttl_seconds`` (wall clock); what expires unjoined is counted
+  (``expired_predictions``, ``expired_labels``); a key that joined is remembered for the same
+  time, so that late duplicates are recognised;
+- at most ``max_pending`` predictions wait; a prediction that finds the store full is counted
+  as ``evicted_predictions`` and not kept.
+
+Examples
+--------
+>>> from ground_truth.records import GroundTruth
+>>> entries = MemoryEntries()
+>>> join = LabelJoin(ttl_seconds=3600.0, max_pending=10, needs_labels=True)
+>>> p = PendingPrediction(key="i1", seconds=61.0, window=60.0, predicted=1.0, score=0.9)
+>>> join.label(entries, GroundTruth(event_id="i1", values=(1.0,)), now=0.0).joined
+[]
+>>> [(j.key, label.values) for j, label in join.prediction(entries, p, now=1.0).joined]
+[('i1', (1.0,))]
+>>> join.label(entries, GroundTruth(event_id="i1", values=(0.0,)), now=2.0).joined
+[]
+>>> join.counts.joined, join.counts.duplicate_labels
+(1, 1)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, NamedTuple, Protocol
+
+import orjson
+
+from ground_truth.records import GroundTruth
+
+LocalShap = dict[str, dict[str, float]]  # label → feature → local SHAP value
+PREDICTION, LABEL, JOINED, SHAP = "prediction", "label", "joined", "shap"
+_JOINED_MARK = b"1"
+
+
+class PendingEntries(Protocol):
+    """Where waiting entries live: a namespace, a key, bytes, and when each expires."""
+
+    def get(self, namespace: str, key: str) -> bytes | None:
+        """The entry, or None."""
+        ...
+
+    def put(self, namespace: str, key: str, value: bytes, expires_at: float) -> None:
+        """Keep (or replace) an entry until ``expires_at`` (POSIX seconds)."""
+        ...
+
+    def delete(self, namespace: str, key: str) -> None:
+        """Forget an entry."""
+        ...
+
+    def expire(self, now: float, limit: int) -> list[tuple[str, str, bytes]]:
+        """Remove and return up to ``limit`` entries due at ``now``, oldest first."""
+        ...
+
+    def count(self, namespace: str) -> int:
+        """How many entries of ``namespace`` wait."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PendingPrediction:
+    """What the labelled monitors need of one prediction while it waits."""
+
+    key: str
+    seconds: float  # inference time, POSIX seconds
+    window: float  # start of its tumbling window
+    predicted: Any = None  # the predicted label, when located
+    score: float | None = None  # the positive-class score, when located
+    row: dict[str, Any] = field(default_factory=dict)  # facet, group and flip-test values
+    shap: LocalShap | None = None  # local SHAP values read from the capture output
+    labelled: bool = False
+    explained: bool = False
+
+    def to_bytes(self) -> bytes:
+        """JSON bytes, for the store."""
+        return orjson.dumps(asdict(self))
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> PendingPrediction:
+        """Rebuild from :meth:`to_bytes` output."""
+        return cls(**orjson.loads(raw))
+
+
+class JoinOutcome(NamedTuple):
+    """What one item joined: (prediction, label) pairs and (prediction, SHAP) pairs."""
+
+    joined: list[tuple[PendingPrediction, GroundTruth]]
+    explained: list[tuple[PendingPrediction, LocalShap]]
+
+
+@dataclass
+class JoinCounts:
+    """Running counts of one monitor's join (the Prometheus counters read these)."""
+
+    predictions: int = 0
+    labels: int = 0
+    joined: int = 0
+    explained: int = 0
+    duplicate_predictions: int = 0
+    duplicate_labels: int = 0
+    superseded_labels: int = 0
+    expired_predictions: int = 0
+    expired_labels: int = 0
+    expired_shap: int = 0
+    evicted_predictions: int = 0
+    unusable: Counter[str] = field(default_factory=Counter)  # predictions not locatable
+
+
+class LabelJoin:
+    """The join rules of one monitor over a :class:`PendingEntries` store.
+
+    Parameters
+    ----------
+    ttl_seconds
+        How long an entry waits (``label_ttl_seconds``).
+    max_pending
+        Most predictions waiting at once.
+    needs_labels
+        Whether a label is wanted (model quality or bias is on).
+    needs_shap
+        Whether SHAP values come on their own topic and must be joined too.
+    """
+
+    def __init__(
+        self,
+        *,
+        ttl_seconds: float,
+        max_pending: int,
+        needs_labels: bool,
+        needs_shap: bool = False,
+    ) -> None:
+        self.ttl_seconds = ttl_seconds
+        self.max_pending = max_pending
+        self.needs_labels = needs_labels
+        self.needs_shap = needs_shap
+        self.counts = JoinCounts()
+
+    def prediction(
+        self, entries: PendingEntries, pending: PendingPrediction, *, now: float
+    ) -> JoinOutcome:
+        """Take a prediction: join what waits for it, or keep it waiting."""
+        out = JoinOutcome([], [])
+        key = pending.key
+        if entries.get(JOINED, key) is not None or entries.get(PREDICTION, key) is not None:
+            self.counts.duplicate_predictions += 1
+            return out
+        self.counts.predictions += 1
+        if self.needs_labels:
+            raw = entries.get(LABEL, key)
+            if raw is not None:
+                entries.delete(LABEL, key)
+                pending = replace(pending, labelled=True)
+                out.joined.append((pending, GroundTruth.from_dict(orjson.loads(raw))))
+                self.counts.joined += 1
+        if self.needs_shap:
+            raw = entries.get(SHAP, key)
+            if raw is not None:
+                entries.delete(SHAP, key)
+                pending = replace(pending, explained=True)
+                out.explained.append((pending, orjson.loads(raw)))
+                self.counts.explained += 1
+        self._keep_or_close(entries, pending, now, new=True)
+        return out
+
+    def label(self, entries: PendingEntries, label: GroundTruth, *, now: float) -> JoinOutcome:
+        """Take a label: join its waiting prediction, or keep it waiting."""
+        out = JoinOutcome([], [])
+        key = label.event_id
+        self.counts.labels += 1
+        raw = entries.get(PREDICTION, key)
+        waiting = None if raw is None else PendingPrediction.from_bytes(raw)
+        if waiting is not None and not waiting.labelled:
+            pending = replace(waiting, labelled=True)
+            out.joined.append((pending, label))
+            self.counts.joined += 1
+            self._keep_or_close(entries, pending, now, new=False)
+        elif waiting is not None or entries.get(JOINED, key) is not None:
+            self.counts.duplicate_labels += 1
+        else:
+            if entries.get(LABEL, key) is not None:
+                self.counts.superseded_labels += 1
+            entries.put(LABEL, key, orjson.dumps(label.to_dict()), now + self.ttl_seconds)
+        return out
+
+    def shap(
+        self, entries: PendingEntries, key: str, values: LocalShap, *, now: float
+    ) -> JoinOutcome:
+        """Take a record's SHAP values from the attributions topic."""
+        out = JoinOutcome([], [])
+        raw = entries.get(PREDICTION, key)
+        waiting = None if raw is None else PendingPrediction.from_bytes(raw)
+        if waiting is not None and not waiting.explained:
+            pending = replace(waiting, explained=True)
+            out.explained.append((pending, values))
+            self.counts.explained += 1
+            self._keep_or_close(entries, pending, now, new=False)
+        else:
+            entries.put(SHAP, key, orjson.dumps(values), now + self.ttl_seconds)
+        return out
+
+    def _keep_or_close(
+        self, entries: PendingEntries, pending: PendingPrediction, now: float, *, new: bool
+    ) -> None:
+        waits = (self.needs_labels and not pending.labelled) or (
+            self.needs_shap and not pending.explained
+        )
+        if waits:
+            if new and entries.count(PREDICTION) >= self.max_pending:
+                self.counts.evicted_predictions += 1
+                return
+            entries.put(PREDICTION, pending.key, pending.to_bytes(), now + self.ttl_seconds)
+            return
+        if not new:
+            entries.delete(PREDICTION, pending.key)
+        entries.put(JOINED, pending.key, _JOINED_MARK, now + self.ttl_seconds)
+
+    def expire(self, entries: PendingEntries, *, now: float, limit: int = 10_000) -> int:
+        """Drop entries past their time; count what expired unjoined; return how many went."""
+        gone = entries.expire(now, limit)
+        for namespace, _, raw in gone:
+            if namespace == PREDICTION:
+                pending = PendingPrediction.from_bytes(raw)
+                self.counts.expired_predictions += not pending.labelled and self.needs_labels
+            elif namespace == LABEL:
+                self.counts.expired_labels += 1
+            elif namespace == SHAP:
+                self.counts.expired_shap += 1
+        return len(gone)
+
+
+class MemoryEntries:
+    """:class:`PendingEntries` in a dict, for finite runs over files (``driftline analyze``)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], tuple[bytes, float]] = {}
+        self._counts: Counter[str] = Counter()
+
+    def get(self, namespace: str, key: str) -> bytes | None:
+        """The entry, or None."""
+        found = self._entries.get((namespace, key))
+        return None if found is None else found[0]
+
+    def put(self, namespace: str, key: str, value: bytes, expires_at: float) -> None:
+        """Keep (or replace) an entry."""
+        self._counts[namespace] += (namespace, key) not in self._entries
+        self._entries[(namespace, key)] = (value, expires_at)
+
+    def delete(self, namespace: str, key: str) -> None:
+        """Forget an entry."""
+        if self._entries.pop((namespace, key), None) is not None:
+            self._counts[namespace] -= 1
+
+    def expire(self, now: float, limit: int) -> list[tuple[str, str, bytes]]:
+        """Remove and return up to ``limit`` entries due at ``now``, oldest first."""
+        due = sorted((at, ns, key) for (ns, key), (_, at) in self._entries.items() if at <= now)
+        out = []
+        for _, namespace, key in due[:limit]:
+            value, _ = self._entries.pop((namespace, key))
+            self._counts[namespace] -= 1
+            out.append((namespace, key, value))
+        return out
+
+    def count(self, namespace: str) -> int:
+        """How many entries of ``namespace`` wait."""
+        return self._counts[namespace]
+
+    def waiting(self) -> Mapping[tuple[str, str], tuple[bytes, float]]:
+        """Every entry, for a run's summary at the end."""
+        return self._entries
