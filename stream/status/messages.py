@@ -106,7 +106,8 @@ class ExecutionSummary:
     @classmethod
     def from_message(cls, doc: Mapping[str, Any]) -> ExecutionSummary:
         """Read the fields the page shows; missing ones become None or empty."""
-        partitions = doc.get("partitions_reported") or []
+        partitions = doc.get("partitions_reported")
+        partitions = partitions if isinstance(partitions, list) else []
         return cls(
             status=str(doc.get("status", "")),
             failure_reason=str(doc.get("failure_reason") or ""),
