@@ -43,7 +43,7 @@ MONITOR_TYPES = (DATA_QUALITY, MODEL_QUALITY, BIAS_DRIFT, ATTRIBUTION_DRIFT)  # 
 
 
 def status_summary(board: StatusBoard) -> dict[str, Any]:
-    """Every monitor's windows and charts, by monitor name, then data quality first."""
+    """Every monitor's windows and charts: data quality first, then by type and name."""
     return {
         "version": board.version,
         "quantile_levels": list(QUANTILE_LEVELS),
@@ -53,10 +53,10 @@ def status_summary(board: StatusBoard) -> dict[str, Any]:
     }
 
 
-def _order(key: tuple[str, str]) -> tuple[str, int, str]:
+def _order(key: tuple[str, str]) -> tuple[int, str, str]:
     monitor, kind = key
     rank = MONITOR_TYPES.index(kind) if kind in MONITOR_TYPES else len(MONITOR_TYPES)
-    return monitor, rank, kind
+    return rank, kind, monitor
 
 
 def monitor_summary(board: MonitorBoard) -> dict[str, Any]:

@@ -158,4 +158,3 @@ class WorkerCollector:
                 if d.check_type == COMPLETENESS and d.value is not None:
                     completeness.add_metric(labels, d.value)
         yield from (closed, violations, failures, late, distance, threshold, completeness, last_end)
-

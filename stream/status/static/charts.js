@@ -3,9 +3,9 @@
 // the chosen window) and baseline-vs-live distributions (CDF from quantiles, category bars).
 
 (function () {
-  const TIMELINE = { width: 360, height: 54, pad: 5 };
-  const BIG = { width: 380, height: 130, pad: 8, left: 46 };
-  const DIST = { width: 250, height: 84, pad: 4, bottom: 16 };
+  const TIMELINE = { width: 520, height: 54, pad: 5 };
+  const BIG = { width: 380, height: 130, pad: 8, left: 46, bottom: 14 };
+  const DIST = { width: 300, height: 84, pad: 4, bottom: 16 };
 
   function esc(text) {
     return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -15,6 +15,7 @@
     if (v !== 0 && (Math.abs(v) >= 1e6 || Math.abs(v) < 1e-3)) return v.toExponential(2);
     return String(Number(v.toPrecision(3)));
   }
+  const utc = (iso) => (iso ? iso.replace("T", " ").replace(/(\.\d+)?Z$/, "") : "");
   const finite = (v) => v !== null && v !== undefined && Number.isFinite(v);
   const times = (m) => m.windows.map((w) => Date.parse(w.start));
   const thresholdAt = (chart, i) => (Array.isArray(chart.threshold) ? chart.threshold[i] : chart.threshold);
@@ -35,7 +36,7 @@
       lo,
       hi,
       x: (ti) => left + ((ti - t0) / (t1 - t0)) * (box.width - left - box.pad),
-      y: (v) => box.height - box.pad - ((v - lo) / (hi - lo)) * (box.height - 2 * box.pad),
+      y: (v) => box.height - (box.bottom || box.pad) - ((v - lo) / (hi - lo)) * (box.height - box.pad - (box.bottom || box.pad)),
     };
   }
 
@@ -72,22 +73,31 @@
       return `<circle class="violation" cx="${xs[i].toFixed(1)}" cy="${y.toFixed(1)}" r="3.2"><title>${esc(m.windows[i].start)}: ${esc(checks.join(", "))}</title></circle>`;
     }).join("");
     const raw = chart.distances ? `<path class="series-distance" d="${polyline(xs, chart.distances, s.y)}"/>` : "";
-    const cursor = selected >= 0 ? `<line class="cursor" x1="${xs[selected].toFixed(1)}" x2="${xs[selected].toFixed(1)}" y1="0" y2="${box.height}"/>` : "";
+    const cursor = selected >= 0 ? `<line class="cursor" x1="${xs[selected].toFixed(1)}" x2="${xs[selected].toFixed(1)}" y1="0" y2="${box.height - (box.bottom || 0)}"/>` : "";
+    const first = m.windows[0];
+    const last = m.windows[m.windows.length - 1];
     const axis = box.left
       ? `<text class="axis" x="${box.left - 4}" y="${s.y(s.hi) + 9}" text-anchor="end">${fmt(s.hi)}</text>
          <text class="axis" x="${box.left - 4}" y="${s.y(s.lo)}" text-anchor="end">${fmt(s.lo)}</text>
-         <line class="axis-line" x1="${box.left}" x2="${box.left}" y1="${box.pad}" y2="${box.height - box.pad}"/>`
+         <line class="axis-line" x1="${box.left}" x2="${box.left}" y1="${box.pad}" y2="${s.y(s.lo)}"/>
+         <text class="axis" x="${box.left}" y="${box.height}">${esc(utc(first.start))}</text>
+         <text class="axis" x="${box.width - box.pad}" y="${box.height}" text-anchor="end">${esc(utc(last.start))}</text>`
       : "";
-    return `<svg class="timeline" data-series="${esc(chart.name)}" width="${box.width}" height="${box.height}" viewBox="0 0 ${box.width} ${box.height}">
+    const x0 = s.x(Math.min(...s.t)).toFixed(1);
+    const x1 = s.x(Math.max(...s.t, Math.min(...s.t) + 1)).toFixed(1);
+    return `<svg class="timeline" data-series="${esc(chart.name)}" data-x0="${x0}" data-x1="${x1}" width="${box.width}" height="${box.height}" viewBox="0 0 ${box.width} ${box.height}">
       ${axis}${threshold}${raw}<path class="series-value" d="${polyline(xs, chart.values, s.y)}"/>${cursor}${markers}</svg>`;
   }
 
-  function nearestWindow(m, fraction, box = TIMELINE) {
+  // the window nearest to a click at horizontal fraction ``fraction`` of a timeline svg
+  function nearestWindow(m, svg, fraction) {
     const t = times(m);
     if (!t.length) return null;
     const t0 = Math.min(...t);
     const t1 = Math.max(...t, t0 + 1);
-    const target = t0 + ((fraction * box.width - box.pad) / (box.width - 2 * box.pad)) * (t1 - t0);
+    const x = fraction * Number(svg.getAttribute("width"));
+    const [x0, x1] = [Number(svg.dataset.x0), Number(svg.dataset.x1)];
+    const target = t0 + ((x - x0) / Math.max(x1 - x0, 1e-9)) * (t1 - t0);
     let best = 0;
     t.forEach((ti, i) => {
       if (Math.abs(ti - target) < Math.abs(t[best] - target)) best = i;
@@ -179,7 +189,7 @@
     }).join("");
     return `<h3>features, ranked by drift in the chosen window</h3>${LEGEND}${DRIFT_LEGEND}
       <table class="features"><thead><tr><th>feature</th><th class="num">drift distance</th>
-      <th>drift per window <span class="muted">${first ? esc(first.start.slice(0, 16)) : ""} → ${last ? esc(last.start.slice(0, 16)) : ""} UTC</span></th>
+      <th>drift per window <span class="muted">${first ? esc(utc(first.start)) : ""} → ${last ? esc(utc(last.start)) : ""} UTC (click: choose a window)</span></th>
       <th>baseline vs chosen window</th></tr></thead><tbody>${body}</tbody></table>`;
   }
 

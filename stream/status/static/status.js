@@ -226,7 +226,7 @@ document.addEventListener("click", (event) => {
   if (timeline) {
     const m = state.summary.monitors.find((x) => keyOf(x) === key);
     const box = timeline.getBoundingClientRect();
-    const start = window.driftlineCharts.nearestWindow(m, (event.clientX - box.left) / box.width);
+    const start = window.driftlineCharts.nearestWindow(m, timeline, (event.clientX - box.left) / box.width);
     if (start) select(key, start);
   }
 });

@@ -50,10 +50,10 @@ def chart(m, name):
     return next(c for c in m["charts"] if c["name"] == name)
 
 
-def test_monitors_are_ordered_by_name_then_data_quality_first(board):
+def test_monitors_are_ordered_data_quality_first_then_by_type(board):
     kinds = [(m["monitor"], m["monitor_type"]) for m in status_summary(board)["monitors"]]
-    assert kinds == [("credit", "model_quality"), ("credit", "bias_drift"),
-                     ("credit", "feature_attribution_drift"), ("m", "data_quality")]  # fmt: skip
+    assert kinds == [("m", "data_quality"), ("credit", "model_quality"), ("credit", "bias_drift"),
+                     ("credit", "feature_attribution_drift")]  # fmt: skip
 
 
 def test_drift_charts_carry_the_judged_distance_threshold_and_violations(board, results):
