@@ -34,7 +34,7 @@ PROBE_SECONDS = 2.0
 RETRY_SECONDS = 2.0
 POLL_MILLISECONDS = 250
 MAX_RECORDS_PER_POLL = 500
-DEFAULT_LOOKBACK = {"statistics": 2_000, "executions": 4_000, "violations": 20_000}
+DEFAULT_LOOKBACK = {"statistics": 1_000, "executions": 2_000, "violations": 20_000}
 
 
 class TopicFollower:

@@ -128,6 +128,9 @@ function render() {
     renderMonitor(m);
   }
   document.body.dataset.rendered = String(Number(document.body.dataset.rendered || 0) + 1);
+  if (window.driftlineFirstRenderMs === undefined && monitors.length) {
+    window.driftlineFirstRenderMs = performance.now(); // since navigation start (benchmark)
+  }
 }
 
 function renderMonitor(m) {
