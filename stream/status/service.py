@@ -118,7 +118,11 @@ class StatusService:
         self.server.serve(board, Readiness(assigned_partitions, follower.broker_answered_within))
 
     def stop(self) -> None:
-        """Stop following and serving."""
+        """Stop following and serving.
+
+        A follower stuck on an unreachable broker is awaited for a second at most (its thread
+        is a daemon), so the worker's shutdown stays bounded.
+        """
         if self.follower is not None:
-            self.follower.stop()
+            self.follower.stop(timeout_seconds=1.0)
         self.server.stop()
