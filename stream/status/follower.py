@@ -92,11 +92,15 @@ class TopicFollower:
         asyncio.run(self._follow())
 
     async def _follow(self) -> None:
+        failures = 0
         while not self._stop.is_set():
+            answered = self.last_broker_answer
             try:
                 await self._session()
             except Exception as error:  # the page must outlive a broker outage
-                log.warning("status follower: %s; retrying in %.0f s", error, RETRY_SECONDS)
+                failures = 0 if self.last_broker_answer != answered else failures + 1
+                level = logging.WARNING if failures <= 1 else logging.DEBUG  # once per outage
+                log.log(level, "status follower: %s; retrying every %.0f s", error, RETRY_SECONDS)
                 await asyncio.sleep(RETRY_SECONDS)
 
     async def _session(self) -> None:
