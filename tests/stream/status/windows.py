@@ -48,6 +48,7 @@ def evaluated_window(
         status=status,
         record_count=len(rows),
         row_count=len(rows),
+        complete=True,
         partitions_reported=(0, 1),
         evaluated_windows=1,
         finalised_by="all_partitions",
