@@ -18,10 +18,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) system-deps ## create .venv and install driftline with its dev extras
 
-system-deps: ## Debian packages the tests use (promtool from prometheus)
-	@command -v promtool >/dev/null 2>&1 || { \
+system-deps: ## Debian packages the tests use (promtool from prometheus, headless chromium)
+	@{ command -v promtool && command -v chromium; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq prometheus >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq prometheus chromium >/dev/null; }
 
 lint: $(STAMP) ## ruff format check + lint, mypy on the pure packages, import contracts
 	$(BIN)/ruff format --check .

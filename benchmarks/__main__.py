@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUITES = ("detectors", "data_quality", "streaming")
+SUITES = ("detectors", "data_quality", "streaming", "status")
 
 
 def main(argv: list[str]) -> None:

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from stream.cli.output import fail
 from stream.kafka.broker import BrokerError
+from stream.status.server import StatusServerError
 
 if TYPE_CHECKING:
     from stream.worker.aggregator import WindowResult
@@ -62,7 +63,10 @@ def demo(
             console.print(f"window {result.window_start:.0f}: {result.status} {flagged}")
 
     def on_ready(bootstrap: str, port: int) -> None:
-        console.print(f"embedded broker {bootstrap}; metrics http://127.0.0.1:{port}/metrics")
+        console.print(
+            f"embedded broker {bootstrap}; status page http://127.0.0.1:{port}/ "
+            f"(metrics at /metrics)"
+        )
         topic = TopicNames.from_prefix("demo").capture
         thread = threading.Thread(
             target=send_traffic,
@@ -90,6 +94,8 @@ def demo(
                               stop_after_seconds=seconds, loglevel="error")  # fmt: skip
         except BrokerError as error:
             fail(str(error))
+        except StatusServerError as error:
+            fail(f"{error}; choose another --metrics-port (0: any free port)")
         except KeyboardInterrupt:  # before the worker took over Ctrl-C
             code = 0
     summary = run.summary(SyntheticSchema.demo().features, ("income", "plan"))

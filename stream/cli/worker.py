@@ -14,6 +14,7 @@ from stream.config import ConfigError, load_config
 from stream.kafka.broker import BrokerError
 from stream.kafka.topics import TopicError
 from stream.monitors.files import BaselineError
+from stream.status.server import StatusServerError
 
 
 @click.command("worker")
@@ -26,7 +27,10 @@ from stream.monitors.files import BaselineError
 )
 @click.option("--log-level", default="warning", show_default=True, help="Python log level.")
 def worker(config_path: Path, log_level: str) -> None:
-    """Run a worker: capture → windows → violations, statistics, executions, /metrics.
+    """Run a worker: capture → windows → violations, statistics, executions; status page.
+
+    The status page (/), /metrics, /healthz and /readyz are served on metrics.host and
+    metrics.port.
 
     Without kafka.bootstrap_servers it starts the embedded broker and stops it on exit.
     SIGTERM or SIGINT stops it within worker.shutdown_timeout_seconds.
@@ -40,4 +44,6 @@ def worker(config_path: Path, log_level: str) -> None:
         code = run_worker(config, loglevel=log_level)
     except (ConfigError, BaselineError, ScriptError, BrokerError, TopicError) as error:
         fail(str(error))
+    except StatusServerError as error:
+        fail(f"{error}; set metrics.port or DRIFTLINE_METRICS_PORT (0: any free port)")
     raise SystemExit(code)

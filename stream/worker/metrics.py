@@ -19,9 +19,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 
-from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from detectors.quality.checks import BASELINE_DRIFT, COMPLETENESS
@@ -160,12 +158,3 @@ class WorkerCollector:
                 if d.check_type == COMPLETENESS and d.value is not None:
                     completeness.add_metric(labels, d.value)
         yield from (closed, violations, failures, late, distance, threshold, completeness, last_end)
-
-
-def serve_metrics(registry: CollectorRegistry, host: str, port: int) -> tuple[Any, int]:
-    """Serve ``/metrics`` of ``registry`` on ``host:port`` (0: any free port) from a thread.
-
-    Returns the server (call ``shutdown()`` to stop it) and the port it listens on.
-    """
-    server, _thread = start_http_server(port, addr=host, registry=registry)
-    return server, int(server.server_port)

@@ -3,7 +3,8 @@
 - violations topic: one message per violation — SageMaker's violation object plus value,
   threshold and sample count (:meth:`Violation.to_dict`), the monitor and the window;
 - statistics topic: ``statistics.json`` of the window plus the monitor and the window;
-- executions topic: one status per window (Completed / CompletedWithViolations / Failed);
+- executions topic: one status per window (Completed / CompletedWithViolations / Failed)
+  with every check taken (``decisions``: figure, threshold, verdict, sample count);
 - dead-letter topic: the raw record (base64), where it came from and why it was refused.
 
 Window bounds are ISO-8601 UTC strings. Every window message carries ``monitor_type``,
@@ -18,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from detectors.quality.checks import CheckDecision
 from detectors.quality.statistics_json import statistics_to_json
 from stream.capture.partitioning import partition_for_key
 from stream.capture.records import iso_utc
@@ -81,6 +83,19 @@ def execution_message(result: WindowResult) -> dict[str, Any]:
         "finalised_by": result.finalised_by,
         "revision": result.revision,
         "schema_version": SCHEMA_VERSION,
+        "decisions": [decision_message(d) for d in result.evaluation.decisions],
+    }
+
+
+def decision_message(decision: CheckDecision) -> dict[str, Any]:
+    """One check taken: its figure, threshold, verdict (null: skipped) and sample count."""
+    return {
+        "check_type": decision.check_type,
+        "feature_name": decision.feature_name,
+        "value": decision.value,
+        "threshold": decision.threshold,
+        "violated": decision.violated,
+        "sample_count": decision.sample_count,
     }
 
 

@@ -1,4 +1,4 @@
-"""Run a worker process: embedded broker if needed, topics, /metrics, the faust app, shutdown.
+"""Run a worker process: status page and /metrics, embedded broker if needed, topics, faust.
 
 Shutdown is owned here, not left to faust: SIGTERM or SIGINT first checkpoints every owned
 partition (:meth:`~stream.worker.runner.WorkerRunner.graceful_stop`, for at most half of
@@ -29,9 +29,10 @@ from prometheus_client import CollectorRegistry
 from stream.config import DriftlineConfig
 from stream.kafka.broker import EmbeddedBroker
 from stream.kafka.topics import aiokafka_kwargs, ensure_topics_sync
+from stream.status.service import StatusService
 from stream.worker.aggregator import WindowResult
 from stream.worker.app import build_app
-from stream.worker.metrics import WorkerCollector, serve_metrics
+from stream.worker.metrics import WorkerCollector
 from stream.worker.runner import WorkerRunner
 from stream.worker.state import WorkerState
 
@@ -138,7 +139,9 @@ def _start_and_run(
     state = WorkerState.from_config(config, on_result=on_result)
     broker: EmbeddedBroker | None = None
     kafka = config.kafka
-    server = None
+    registry = registry or CollectorRegistry()
+    # the port first: when it is taken, nothing has started yet
+    status = StatusService.bind(config.metrics.host, config.metrics.port, registry)
     try:
         if kafka.uses_embedded_broker:
             broker = EmbeddedBroker(stop_timeout_seconds=2.0)
@@ -153,7 +156,6 @@ def _start_and_run(
             kafka.client_kwargs(),
             compacted=state.names.compacted,
         )
-        registry = registry or CollectorRegistry()
         registry.register(
             WorkerCollector(
                 lambda: state.paths.values(),
@@ -162,16 +164,16 @@ def _start_and_run(
                 lambda: state.send_failures,
             )
         )
-        server, port = serve_metrics(registry, config.metrics.host, config.metrics.port)
-        log.warning("metrics on http://%s:%d/metrics", config.metrics.host, port)
+        status.start(config, bootstrap, lambda: len(state.assigned))
+        port = status.port
+        log.warning("status page on http://%s:%d/ (metrics at /metrics)", config.metrics.host, port)
         if on_ready is not None:
             on_ready(bootstrap, port)
         return _run_faust(state, bootstrap, config, broker, stop_after_seconds, loglevel)
     finally:
         if on_stop is not None:
             on_stop()
-        if server is not None:
-            server.shutdown()
+        status.stop()
         if broker is not None:
             broker.stop()
 

@@ -1,0 +1,170 @@
+"""Follow the statistics, executions and violations topics onto a :class:`StatusBoard`.
+
+An aiokafka consumer with *assigned* partitions (no consumer group: every worker reads every
+partition, so each status page shows every monitor) runs in its own thread and event loop,
+apart from faust's. It starts ``lookback`` messages before each partition's end, so a
+restarted worker shows recent history without reading the whole retention. An unreadable
+message is logged and counted (``unreadable``), never fatal; a lost broker connection is
+retried every ``RETRY_SECONDS``.
+
+``last_broker_answer`` (``time.monotonic()``) is when the broker last answered a request:
+the follower asks for the end offsets every ``PROBE_SECONDS``, so it stays fresh on quiet
+topics too; ``/readyz`` reads it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from stream.kafka.topics import aiokafka_kwargs
+from stream.status.board import StatusBoard
+from stream.status.messages import MessageError
+
+log = logging.getLogger("driftline.status")
+
+PROBE_SECONDS = 2.0
+RETRY_SECONDS = 2.0
+POLL_MILLISECONDS = 250
+MAX_RECORDS_PER_POLL = 500
+DEFAULT_LOOKBACK = {"statistics": 1_000, "executions": 2_000, "violations": 20_000}
+
+
+class TopicFollower:
+    """Reads output topics into ``board`` from a daemon thread until :meth:`stop`.
+
+    Parameters
+    ----------
+    board
+        Where decoded messages go.
+    bootstrap
+        Bootstrap servers.
+    topics
+        Topic name by kind (``statistics``, ``executions``, ``violations``).
+    client_kwargs
+        kafka-python style security settings (``KafkaConfig.client_kwargs()``).
+    lookback
+        Messages read back from each partition's end at start, by kind.
+    """
+
+    def __init__(
+        self,
+        board: StatusBoard,
+        bootstrap: str,
+        topics: Mapping[str, str],
+        client_kwargs: Mapping[str, Any] | None = None,
+        lookback: Mapping[str, int] | None = None,
+    ) -> None:
+        self.board = board
+        self.bootstrap = bootstrap
+        self.kinds = {topic: kind for kind, topic in topics.items()}
+        self.client_kwargs = dict(client_kwargs or {})
+        self.lookback = {**DEFAULT_LOOKBACK, **(lookback or {})}
+        self.last_broker_answer: float | None = None
+        self.read: Counter[str] = Counter()  # messages applied, by kind
+        self.unreadable: Counter[str] = Counter()  # messages refused, by kind
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="driftline-status", daemon=True)
+
+    def start(self) -> None:
+        """Start following in the background."""
+        self._thread.start()
+
+    def stop(self, timeout_seconds: float = 5.0) -> None:
+        """Stop and wait (at most ``timeout_seconds``) for the thread to close its consumer."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout_seconds)
+
+    def broker_answered_within(self, seconds: float) -> bool:
+        """Whether the broker answered in the last ``seconds``."""
+        last = self.last_broker_answer
+        return last is not None and time.monotonic() - last <= seconds
+
+    def _main(self) -> None:
+        asyncio.run(self._follow())
+
+    async def _follow(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            answered = self.last_broker_answer
+            try:
+                await self._session()
+            except Exception as error:  # the page must outlive a broker outage
+                failures = 0 if self.last_broker_answer != answered else failures + 1
+                level = logging.WARNING if failures <= 1 else logging.DEBUG  # once per outage
+                log.log(level, "status follower: %s; retrying every %.0f s", error, RETRY_SECONDS)
+                await asyncio.sleep(RETRY_SECONDS)
+
+    async def _session(self) -> None:
+        from aiokafka import AIOKafkaConsumer  # type: ignore[import-untyped]
+
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            request_timeout_ms=10_000,
+            **aiokafka_kwargs(self.client_kwargs),
+        )
+        await consumer.start()
+        try:
+            partitions = await self._assign(consumer)
+            probed = float("-inf")
+            while not self._stop.is_set():
+                if time.monotonic() - probed >= PROBE_SECONDS:
+                    await consumer.end_offsets(partitions)
+                    probed = self.last_broker_answer = time.monotonic()
+                batches = await consumer.getmany(
+                    timeout_ms=POLL_MILLISECONDS, max_records=MAX_RECORDS_PER_POLL
+                )
+                for tp, messages in batches.items():
+                    for message in messages:
+                        self.apply(self.kinds[tp.topic], message.value)
+        finally:
+            await consumer.stop()
+
+    async def _assign(self, consumer: Any) -> list[Any]:
+        from aiokafka import TopicPartition
+
+        await consumer.topics()  # all-topics metadata: creates nothing
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in self.kinds
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        if not partitions:
+            msg = f"none of the topics {sorted(self.kinds)} exists yet"
+            raise RuntimeError(msg)
+        consumer.assign(partitions)
+        begin = await consumer.beginning_offsets(partitions)
+        end = await consumer.end_offsets(partitions)
+        self.last_broker_answer = time.monotonic()
+        for tp in partitions:
+            back = self.lookback.get(self.kinds[tp.topic], 0)
+            consumer.seek(tp, max(begin[tp], end[tp] - back))
+        log.info("status follower: %d partitions of %s", len(partitions), sorted(self.kinds))
+        return partitions
+
+    def apply(self, kind: str, raw: bytes | None) -> None:
+        """Decode one message and put it on the board; count and log what cannot be read."""
+        try:
+            if raw is None:
+                msg = "empty message (tombstone)"
+                raise MessageError(msg)
+            self.board.apply(kind, orjson.loads(raw))
+        except (orjson.JSONDecodeError, MessageError) as error:
+            self.unreadable[kind] += 1
+            log.warning("status follower: unreadable %s message skipped: %s", kind, error)
+        except Exception:  # a message of an unforeseen shape must not stop the follower
+            self.unreadable[kind] += 1
+            log.exception("status follower: %s message could not be shown", kind)
+        else:
+            self.read[kind] += 1

@@ -1,0 +1,212 @@
+"""The worker's HTTP server: the status page, its JSON, ``/metrics``, ``/healthz``, ``/readyz``.
+
+A stdlib ``ThreadingHTTPServer`` in a daemon thread. :meth:`StatusServer.bind` takes the port
+before anything else starts, so a port already in use is a :class:`StatusServerError` (one
+line for the CLI), not a traceback after the broker came up. Routes:
+
+- ``/``: the page; ``/static/<file>``: its script and styles (package data);
+- ``/api/status``: every monitor's windows and charts (cached until the board changes) and
+  the worker's readiness; ``/api/window?monitor=…&type=…&start=…``: one window in detail;
+- ``/metrics``: the registry in Prometheus' text format (OpenMetrics when asked for);
+- ``/healthz``: 200 while the process serves; ``/readyz``: 200 when the worker owns capture
+  partitions and the broker answered within ``READY_BROKER_SECONDS``, else 503 with reasons.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
+
+from stream.status.board import StatusBoard
+from stream.status.messages import MessageError, parse_time
+from stream.status.payloads import status_summary, window_detail
+
+log = logging.getLogger("driftline.status")
+
+READY_BROKER_SECONDS = 15.0
+STATIC_FILES = {
+    "index.html": "text/html; charset=utf-8",
+    "status.js": "text/javascript; charset=utf-8",
+    "charts.js": "text/javascript; charset=utf-8",
+    "status.css": "text/css; charset=utf-8",
+}
+JSON = "application/json"
+
+
+class StatusServerError(RuntimeError):
+    """The HTTP server cannot listen where it was told (port in use, unknown address)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """What ``/readyz`` asks: capture partitions owned, and a broker that answers."""
+
+    assigned_partitions: Callable[[], int]
+    broker_answered: Callable[[float], bool]
+
+    def check(self) -> dict[str, Any]:
+        """``{"ready": bool, "assigned_partitions": n, "broker_reachable": bool, "reasons"}``."""
+        assigned = self.assigned_partitions()
+        reachable = self.broker_answered(READY_BROKER_SECONDS)
+        reasons = []
+        if assigned == 0:
+            reasons.append("no capture partitions assigned to this worker")
+        if not reachable:
+            reasons.append(f"the broker has not answered in the last {READY_BROKER_SECONDS:.0f} s")
+        return {
+            "ready": not reasons,
+            "assigned_partitions": assigned,
+            "broker_reachable": reachable,
+            "reasons": reasons,
+        }
+
+
+NOT_STARTED = Readiness(lambda: 0, lambda seconds: False)
+
+
+class StatusServer:
+    """One listening socket and the thread that serves it."""
+
+    def __init__(self, httpd: ThreadingHTTPServer, registry: CollectorRegistry) -> None:
+        self._httpd = httpd
+        self.registry = registry
+        self.board = StatusBoard()
+        self.readiness = NOT_STARTED
+        self._summary: tuple[int, bytes] = (-1, b"")
+        self._summary_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        httpd.status = self  # type: ignore[attr-defined]  # the handler's way back here
+
+    @classmethod
+    def bind(cls, host: str, port: int, registry: CollectorRegistry) -> StatusServer:
+        """Listen on ``host:port`` (0: any free port); StatusServerError when it cannot."""
+        try:
+            httpd = _Server((host, port), _Handler)
+        except OSError as error:
+            where = f"{host}:{port}"
+            if error.errno == errno.EADDRINUSE:
+                msg = f"port {port} on {host} is already in use (another worker or demo?)"
+            else:
+                msg = f"cannot listen on {where}: {error.strerror or error}"
+            raise StatusServerError(msg) from error
+        return cls(httpd, registry)
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        return int(self._httpd.server_address[1])
+
+    def serve(self, board: StatusBoard | None = None, readiness: Readiness | None = None) -> None:
+        """Serve from a daemon thread (``board`` and ``readiness`` replace the empty ones)."""
+        self.board = board or self.board
+        self.readiness = readiness or self.readiness
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="driftline-http", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(5)
+        self._httpd.server_close()
+
+    def summary_bytes(self) -> bytes:
+        """``/api/status`` without the readiness part, rebuilt only after the board changed."""
+        with self._summary_lock:
+            with self.board.lock:
+                version = self.board.version
+                if version != self._summary[0]:
+                    self._summary = (version, orjson.dumps(status_summary(self.board)))
+            return self._summary[1]
+
+    def window_bytes(self, monitor: str, kind: str, start: str) -> bytes | None:
+        """``/api/window`` of one window, None when the board does not hold it."""
+        seconds = parse_time(start)
+        with self.board.lock:
+            board = self.board.monitors.get((monitor, kind))
+            entry = board.windows.get(seconds) if board else None
+            if board is None or entry is None:
+                return None
+            baseline = self.board.baselines.get(monitor) if kind == "data_quality" else None
+            return orjson.dumps(window_detail(board, entry, baseline))
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "driftline"
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        """Route one GET request."""
+        status: StatusServer = self.server.status  # type: ignore[attr-defined]
+        url = urlsplit(self.path)
+        path, query = url.path, parse_qs(url.query)
+        try:
+            if path in ("/", "/index.html"):
+                self._send(200, STATIC_FILES["index.html"], _static("index.html"))
+            elif path.startswith("/static/") and path[8:] in STATIC_FILES:
+                self._send(200, STATIC_FILES[path[8:]], _static(path[8:]))
+            elif path == "/api/status":
+                ready = orjson.dumps(status.readiness.check())
+                body = b'{"worker":' + ready + b',"summary":' + status.summary_bytes() + b"}"
+                self._send(200, JSON, body)
+            elif path == "/api/window":
+                self._window(status, query)
+            elif path == "/metrics":
+                encoder, content_type = choose_encoder(self.headers.get("Accept", ""))
+                self._send(200, content_type, encoder(status.registry))
+            elif path == "/healthz":
+                self._send(200, JSON, b'{"status":"ok"}')
+            elif path == "/readyz":
+                check = status.readiness.check()
+                self._send(200 if check["ready"] else 503, JSON, orjson.dumps(check))
+            else:
+                self._send(404, JSON, orjson.dumps({"error": f"no such page: {path}"}))
+        except Exception:  # one bad request must not take the server down
+            log.exception("status page: %s failed", self.path)
+            self._send(500, JSON, b'{"error":"internal error, see the worker log"}')
+
+    def _window(self, status: StatusServer, query: dict[str, list[str]]) -> None:
+        monitor, kind, start = (query.get(k, [""])[0] for k in ("monitor", "type", "start"))
+        try:
+            body = status.window_bytes(monitor, kind or "data_quality", start)
+        except MessageError as error:
+            self._send(400, JSON, orjson.dumps({"error": f"bad start: {error}"}))
+            return
+        if body is None:
+            self._send(404, JSON, orjson.dumps({"error": "no such window on this board"}))
+        else:
+            self._send(200, JSON, body)
+
+    def _send(self, code: int, content_type: str, body: bytes) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (base signature)
+        """Requests go to the debug log, not to stderr."""
+        log.debug("%s " + format, self.address_string(), *args)
+
+
+@functools.cache
+def _static(name: str) -> bytes:
+    return (resources.files("stream.status") / "static" / name).read_bytes()

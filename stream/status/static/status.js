@@ -1,0 +1,240 @@
+"use strict";
+// driftline status page: plain JavaScript and SVG, no library, nothing fetched but this worker.
+// /api/status gives every monitor's windows and charts; /api/window one window in detail.
+
+const REFRESH_MS = 5000;
+const TYPE_NAMES = {
+  data_quality: "data quality",
+  model_quality: "model quality",
+  bias_drift: "bias drift",
+  feature_attribution_drift: "feature attribution drift",
+};
+const CHECK_NAMES = {
+  baseline_drift_check: "drift",
+  completeness_check: "completeness",
+  data_type_check: "data type",
+  categorical_values_check: "new categories",
+  missing_column_check: "missing column",
+  extra_column_check: "extra column",
+  online_drift_check: "online drift",
+};
+const state = { version: null, summary: null, worker: null, selected: {}, details: {} };
+
+function esc(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+function fmt(v) {
+  if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  if (v !== 0 && (Math.abs(v) >= 1e6 || Math.abs(v) < 1e-3)) return v.toExponential(2);
+  return String(Number(v.toPrecision(3)));
+}
+function utc(iso) {
+  return iso ? iso.replace("T", " ").replace(/(\.\d+)?Z$/, "") : "";
+}
+function keyOf(m) {
+  return `${m.monitor}|${m.monitor_type}`;
+}
+function checkName(check) {
+  return CHECK_NAMES[check] || check.replace(/_check$/, "").replace(/_/g, " ");
+}
+function statusClass(status) {
+  return { Completed: "ok", CompletedWithViolations: "bad", Failed: "failed" }[status] || "pending";
+}
+async function getJSON(url) {
+  const response = await fetch(url, { cache: "no-store" });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.json();
+}
+
+// ---- data ---------------------------------------------------------------------------------
+
+async function refresh() {
+  let data;
+  try {
+    data = await getJSON("/api/status");
+  } catch (error) {
+    document.getElementById("worker").className = "worker down";
+    document.getElementById("worker").textContent = `worker unreachable (${error.message})`;
+    return;
+  }
+  renderWorker(data.worker);
+  document.getElementById("updated").textContent = `updated ${new Date().toISOString().slice(11, 19)} UTC`;
+  if (data.summary.version === state.version) return;
+  state.version = data.summary.version;
+  state.summary = data.summary;
+  await Promise.all(data.summary.monitors.map((m) => {
+    const key = keyOf(m);
+    const starts = m.windows.map((w) => w.start);
+    if (!starts.includes(state.selected[key])) state.selected[key] = starts[starts.length - 1];
+    return loadDetail(m);
+  }));
+  render();
+}
+
+async function loadDetail(m) {
+  const key = keyOf(m);
+  const start = state.selected[key];
+  if (!start) return;
+  const query = new URLSearchParams({ monitor: m.monitor, type: m.monitor_type, start });
+  try {
+    state.details[key] = await getJSON(`/api/window?${query}`);
+  } catch (error) {
+    state.details[key] = null;
+  }
+}
+
+async function select(key, start) {
+  const m = state.summary.monitors.find((x) => keyOf(x) === key);
+  if (!m) return;
+  state.selected[key] = start;
+  await loadDetail(m);
+  renderMonitor(m);
+}
+
+// ---- rendering ----------------------------------------------------------------------------
+
+function renderWorker(worker) {
+  const el = document.getElementById("worker");
+  state.worker = worker;
+  if (worker.ready) {
+    el.className = "worker ready";
+    el.textContent = `ready · ${worker.assigned_partitions} capture partitions · broker reachable`;
+  } else {
+    el.className = "worker not-ready";
+    el.textContent = `not ready: ${worker.reasons.join("; ")}`;
+  }
+}
+
+function render() {
+  const monitors = state.summary.monitors;
+  document.getElementById("empty").hidden = monitors.length > 0;
+  const nav = document.getElementById("monitor-nav");
+  nav.innerHTML = monitors.map((m) => {
+    const last = m.windows[m.windows.length - 1];
+    const cls = last ? statusClass(last.status) : "pending";
+    return `<a href="#m-${esc(keyOf(m))}" class="chip ${cls}">${esc(m.monitor)} · ${esc(TYPE_NAMES[m.monitor_type] || m.monitor_type)}</a>`;
+  }).join("");
+  const main = document.getElementById("monitors");
+  for (const m of monitors) {
+    let section = document.getElementById(`m-${keyOf(m)}`);
+    if (!section) {
+      section = document.createElement("section");
+      section.id = `m-${keyOf(m)}`;
+      section.className = "monitor";
+      section.dataset.monitor = m.monitor;
+      section.dataset.type = m.monitor_type;
+      main.appendChild(section);
+    }
+    renderMonitor(m);
+  }
+  document.body.dataset.rendered = String(Number(document.body.dataset.rendered || 0) + 1);
+  if (window.driftlineFirstRenderMs === undefined && monitors.length) {
+    window.driftlineFirstRenderMs = performance.now(); // since navigation start (benchmark)
+  }
+}
+
+function renderMonitor(m) {
+  const key = keyOf(m);
+  const section = document.getElementById(`m-${key}`);
+  const scroller = section.querySelector(".windows-scroll");
+  const scrollTop = scroller ? scroller.scrollTop : 0;
+  const index = m.windows.findIndex((w) => w.start === state.selected[key]);
+  const detail = state.details[key];
+  const flagged = m.windows.filter((w) => w.violations > 0).length;
+  const last = m.windows[m.windows.length - 1];
+  const body = m.monitor_type === "data_quality"
+    ? window.driftlineCharts.featuresPanel(m, index, detail, state.summary.quantile_levels)
+    : window.driftlineCharts.metricsPanel(m, index, detail);
+  section.innerHTML = `
+    <h2>${esc(m.monitor)} <span class="badge">${esc(TYPE_NAMES[m.monitor_type] || m.monitor_type)}</span>
+      ${last ? `<span class="pill ${statusClass(last.status)}">latest: ${esc(last.status || "pending")}</span>` : ""}
+      <span class="muted">${m.windows.length} windows kept · ${flagged} with violations</span></h2>
+    <div class="columns">
+      <div class="windows-scroll">${windowsTable(m, index)}</div>
+      <div class="window-detail">${windowDetail(m, index, detail)}</div>
+    </div>
+    ${body}
+    ${onlineAlarms(m)}`;
+  const newScroller = section.querySelector(".windows-scroll");
+  if (newScroller) newScroller.scrollTop = scrollTop;
+  document.body.dataset.rendered = String(Number(document.body.dataset.rendered || 0) + 1);
+}
+
+function windowsTable(m, selected) {
+  const labelled = m.windows.some((w) => w.label_coverage !== null);
+  const rows = [];
+  for (let i = m.windows.length - 1; i >= 0; i--) {
+    const w = m.windows[i];
+    const complete = w.complete === false ? `<span class="warn" title="partitions reported: ${esc(w.partitions.join(", "))}">incomplete</span>` : "";
+    rows.push(`<tr class="window${i === selected ? " selected" : ""}" data-start="${esc(w.start)}" title="click: this window's violations and distributions">
+      <td>${esc(utc(w.start))}</td>
+      <td><span class="pill ${statusClass(w.status)}" title="${esc(w.failure_reason)}">${esc(w.pending ? "pending" : w.status)}</span> ${complete}</td>
+      <td class="num">${fmt(w.rows)}</td>
+      <td class="num">${w.violations ? `<button class="violations-link">${w.violations} ▸</button>` : "0"}</td>
+      <td class="num">${w.revision}</td>
+      ${labelled ? `<td class="num">${w.label_coverage === null ? "–" : `${Math.round(w.label_coverage * 100)} %`}</td>` : ""}
+    </tr>`);
+  }
+  return `<table class="windows"><thead><tr><th>window start (UTC)</th><th>status</th>
+    <th class="num">rows</th><th class="num">violations</th><th class="num" title="a later revision replaces an earlier one">rev.</th>
+    ${labelled ? "<th class=\"num\">labels</th>" : ""}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
+function windowDetail(m, index, detail) {
+  const w = m.windows[index];
+  if (!w) return `<p class="muted">No window yet.</p>`;
+  const head = `<h3>window ${esc(utc(w.start))} – ${esc(utc(w.end).slice(11))} UTC
+    <span class="pill ${statusClass(w.status)}">${esc(w.pending ? "pending" : w.status)}</span></h3>
+    <p class="muted">${fmt(w.rows)} rows · finalised by ${esc(w.finalised_by || "–")} · revision ${w.revision}
+    ${w.failure_reason ? ` · <span class="warn">${esc(w.failure_reason)}</span>` : ""}</p>`;
+  if (!detail) return `${head}<p class="muted">loading…</p>`;
+  // the violations topic says why; until its messages arrive, the execution's decisions say what
+  const listed = detail.violations.length ? detail.violations
+    : detail.decisions.filter((d) => d.violated).map((d) => ({ ...d, description: "(from the execution's decisions)" }));
+  if (!listed.length) return `${head}<p class="ok-text">No violations in this window.</p>`;
+  const rows = listed.map((v) => `<tr data-check="${esc(v.check_type)}" data-name="${esc(v.name)}">
+    <td>${esc(v.name)}</td><td>${esc(checkName(v.check_type))}</td>
+    <td class="num">${fmt(v.value)}</td><td class="num">${fmt(v.threshold)}</td>
+    <td class="description">${esc(v.description)}</td></tr>`);
+  const missing = w.violations - listed.length - detail.violations_dropped;
+  const dropped = (detail.violations_dropped ? `<p class="warn">${detail.violations_dropped} more not kept</p>` : "")
+    + (missing > 0 ? `<p class="muted">${missing} more reported by the execution, not read yet</p>` : "");
+  return `${head}<table class="violations"><thead><tr><th>feature / metric</th><th>check</th>
+    <th class="num">value</th><th class="num">threshold</th><th>description</th></tr></thead>
+    <tbody>${rows.join("")}</tbody></table>${dropped}`;
+}
+
+function onlineAlarms(m) {
+  if (!m.online_alarms.length) return "";
+  const rows = m.online_alarms.slice(0, 20).map((a) => `<tr><td>${esc(utc(a.detected_at))}</td>
+    <td>${esc(a.name)}</td><td>${esc(a.detector || "")}</td><td class="num">${a.partition ?? "–"}</td>
+    <td class="description">${esc(a.description)}</td></tr>`);
+  return `<h3>online alarms between windows (latest ${rows.length})</h3><table class="online">
+    <thead><tr><th>detected (UTC)</th><th>feature</th><th>detector</th><th class="num">partition</th>
+    <th>description</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
+// ---- events -------------------------------------------------------------------------------
+
+document.addEventListener("click", (event) => {
+  const section = event.target.closest("section.monitor");
+  if (!section) return;
+  const key = `${section.dataset.monitor}|${section.dataset.type}`;
+  const row = event.target.closest("tr.window");
+  if (row) {
+    select(key, row.dataset.start);
+    return;
+  }
+  const timeline = event.target.closest("svg.timeline");
+  if (timeline) {
+    const m = state.summary.monitors.find((x) => keyOf(x) === key);
+    const box = timeline.getBoundingClientRect();
+    const start = window.driftlineCharts.nearestWindow(m, timeline, (event.clientX - box.left) / box.width);
+    if (start) select(key, start);
+  }
+});
+
+setInterval(() => {
+  if (document.getElementById("live").checked) refresh();
+}, REFRESH_MS);
+refresh();

@@ -1,0 +1,99 @@
+"""The HTTP server: routes, readiness, /metrics from the private registry, a taken port."""
+
+from __future__ import annotations
+
+import socket
+import urllib.error
+import urllib.request
+
+import orjson
+import pytest
+from prometheus_client import Counter
+
+from stream.status.board import StatusBoard
+from stream.status.server import Readiness, StatusServer, StatusServerError
+from tests.stream.status.windows import model_quality_window
+
+
+def get(port: int, path: str) -> tuple[int, str, bytes]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+            return r.status, r.headers["Content-Type"], r.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], error.read()
+
+
+@pytest.fixture
+def served(registry):
+    Counter("driftline_test_things", "things", registry=registry).inc(3)
+    board = StatusBoard()
+    for kind, doc in model_quality_window(0, 0.7):
+        board.apply(kind, doc)
+    state = {"assigned": 0, "answered": True}
+    server = StatusServer.bind("127.0.0.1", 0, registry)
+    server.serve(board, Readiness(lambda: state["assigned"], lambda s: state["answered"]))
+    yield server, state
+    server.stop()
+
+
+def test_a_taken_port_is_a_clear_error(registry):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(StatusServerError, match=f"port {port} on 127.0.0.1 is already in use"):
+            StatusServer.bind("127.0.0.1", port, registry)
+
+
+def test_an_address_that_is_not_ours_is_a_clear_error(registry):
+    with pytest.raises(StatusServerError, match="cannot listen on 192.0.2.1:0"):
+        StatusServer.bind("192.0.2.1", 0, registry)  # TEST-NET-1: never a local address
+
+
+def test_healthz_and_readyz_follow_partitions_and_broker(served):
+    server, state = served
+    assert get(server.port, "/healthz")[0] == 200
+    code, _, body = get(server.port, "/readyz")
+    assert code == 503 and orjson.loads(body)["reasons"] == [
+        "no capture partitions assigned to this worker"
+    ]
+    state["assigned"] = 2
+    assert get(server.port, "/readyz")[0] == 200
+    state["answered"] = False
+    code, _, body = get(server.port, "/readyz")
+    assert code == 503 and "broker has not answered" in orjson.loads(body)["reasons"][0]
+
+
+def test_metrics_come_from_the_private_registry(served):
+    server, _ = served
+    code, content_type, body = get(server.port, "/metrics")
+    assert code == 200 and content_type.startswith("text/plain")
+    assert "driftline_test_things_total 3.0" in body.decode()
+
+
+def test_page_script_and_json(served):
+    server, _ = served
+    code, content_type, html = get(server.port, "/")
+    assert code == 200 and content_type.startswith("text/html")
+    for asset in (b"/static/charts.js", b"/static/status.js", b"/static/status.css"):
+        assert asset in html
+        assert get(server.port, asset.decode())[0] == 200
+    status = orjson.loads(get(server.port, "/api/status")[2])
+    assert status["worker"]["assigned_partitions"] == 0
+    (monitor,) = status["summary"]["monitors"]
+    assert monitor["monitor"] == "credit" and monitor["windows"][0]["violations"] == 1
+    query = "monitor=credit&type=model_quality&start=2024-03-05T14:00:00Z"
+    detail = orjson.loads(get(server.port, f"/api/window?{query}")[2])
+    assert detail["violations"][0]["name"] == "accuracy"
+    assert get(server.port, "/api/window?monitor=credit&type=model_quality&start=x")[0] == 400
+    assert get(server.port, "/api/window?monitor=nobody&start=2024-03-05T14:00:00Z")[0] == 404
+    assert get(server.port, "/nothing")[0] == 404
+
+
+def test_summary_is_rebuilt_only_after_the_board_changed(served):
+    server, _ = served
+    first = server.summary_bytes()
+    assert server.summary_bytes() is first
+    for kind, doc in model_quality_window(1, 0.9):
+        server.board.apply(kind, doc)
+    assert len(orjson.loads(server.summary_bytes())["monitors"][0]["windows"]) == 2
