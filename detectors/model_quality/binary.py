@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Self
 
 import numpy as np
 
-from detectors.base import Reading, check_same_params, make_state, open_state
 from detectors.model_quality.formulas import binary_figures
-from detectors.model_quality.headline import check_headline, headline_reading
 from detectors.model_quality.labeled import LabeledPrediction, binary_label, finite_or_none
+from detectors.model_quality.model_quality_metrics import ModelQualityMetrics
 from detectors.model_quality.score_histogram import ScoreHistogram
 from detectors.model_quality.statistics import (
     BINARY,
     ConfusionCell,
-    MetricValue,
-    ModelQualityStatistics,
     PrecisionRecallCurve,
     RocCurve,
-    subsample_standard_deviations,
 )
 
 __all__ = ["BINARY_METRICS", "BinaryClassificationMetrics"]
@@ -34,7 +30,7 @@ BINARY_METRICS = (
 CONSTANT_CLASSIFIERS = ("majority", "positive")
 
 
-class BinaryClassificationMetrics:
+class BinaryClassificationMetrics(ModelQualityMetrics):
     """Confusion matrix, threshold metrics, AUC and curves of a binary classifier.
 
     Each update takes a :class:`LabeledPrediction`. When it carries a finite ``score`` the
@@ -92,6 +88,8 @@ class BinaryClassificationMetrics:
         "min_samples",
         "seed",
     )
+    _PROBLEM_TYPE = BINARY
+    _METRIC_NAMES = BINARY_METRICS
 
     def __init__(
         self,
@@ -106,7 +104,6 @@ class BinaryClassificationMetrics:
         min_samples: int = 30,
         seed: int = 0,
     ) -> None:
-        check_headline(metric, BINARY_METRICS, threshold, comparison_operator, min_samples)
         if constant_classifier not in CONSTANT_CLASSIFIERS:
             msg = (
                 f"constant_classifier must be one of {CONSTANT_CLASSIFIERS}, "
@@ -116,30 +113,22 @@ class BinaryClassificationMetrics:
         if not 0.0 <= probability_threshold <= 1.0:
             msg = f"probability_threshold must be in [0, 1], got {probability_threshold}"
             raise ValueError(msg)
-        self.name = name
-        self.metric = metric
-        self.threshold = threshold
-        self.comparison_operator = comparison_operator
         self.probability_threshold = probability_threshold
         self.constant_classifier = constant_classifier
         self.score_bins = score_bins
-        self.min_samples = min_samples
-        self.seed = seed
-        self.reset()
+        super().__init__(
+            name=name,
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=comparison_operator,
+            min_samples=min_samples,
+            seed=seed,
+        )
 
-    def reset(self) -> None:
-        """Forget every observation."""
-        self.n = 0  # merge: sum
-        self.invalid_count = 0  # merge: sum
+    def _reset_state(self) -> None:
         self.clipped_score_count = 0  # merge: sum
         self._cells = [0, 0, 0, 0]  # tn, fp, fn, tp; merge: sum
         self._histogram = ScoreHistogram(bins=self.score_bins)  # merge: sum per bin
-
-    def __repr__(self) -> str:
-        return (
-            f"BinaryClassificationMetrics(name={self.name!r}, metric={self.metric!r}, "
-            f"item_count={self.item_count})"
-        )
 
     @property
     def item_count(self) -> int:
@@ -163,16 +152,7 @@ class BinaryClassificationMetrics:
                 self.clipped_score_count += 1
             self._histogram.update(actual, score)
 
-    def update_many(self, xs: Iterable[LabeledPrediction]) -> None:
-        """Count a batch; equals ``update`` in a loop."""
-        for x in xs:
-            self.update(x)
-
-    def merge(self, other: Self) -> None:
-        """Absorb a detector with the same parameters (every count is summed)."""
-        check_same_params(self, other, *self._PARAMS)
-        self.n += other.n
-        self.invalid_count += other.invalid_count
+    def _merge_state(self, other: Self) -> None:
         self.clipped_score_count += other.clipped_score_count
         self._cells = [a + b for a, b in zip(self._cells, other._cells, strict=True)]
         self._histogram.merge(other._histogram)
@@ -184,6 +164,12 @@ class BinaryClassificationMetrics:
     def metrics(self) -> dict[str, float]:
         """Every scalar metric, keyed by SageMaker's names."""
         return self._figures(self._cells, self._histogram)
+
+    def _headline_metrics(self) -> dict[str, float]:
+        # AUC needs a pass over the score bins: only when it is the headline.
+        if self.item_count < self.min_samples:
+            return {}
+        return self._figures(self._cells, self._histogram if self.metric == "auc" else None)
 
     def _figures(self, cells: list[int], histogram: ScoreHistogram | None) -> dict[str, float]:
         tn, fp, fn, tp = cells
@@ -199,19 +185,12 @@ class BinaryClassificationMetrics:
         return out
 
     def _subsample(self, rng: np.random.Generator, fraction: float) -> dict[str, float]:
+        # Every confusion cell and score bin keeps each of its rows with probability
+        # ``fraction`` (a seeded binomial draw): the count vector of a Bernoulli row sample.
         cells = [int(c) for c in rng.binomial(self._cells, fraction)]
         return self._figures(cells, self._histogram.thinned(rng, fraction))
 
-    def statistics(self, *, evaluation_time: str | None = None) -> ModelQualityStatistics:
-        """SageMaker's statistics: standard deviations from 5 thinned 80 % subsamples.
-
-        Under 200 rows every standard deviation is NaN (written ``"NaN"``). Otherwise each
-        subsample is drawn from the state itself: every confusion cell and score bin keeps
-        each of its rows with probability 0.8 (a seeded binomial draw), which is the count
-        vector of a Bernoulli(0.8) row sample; the metrics of 5 such draws give the spread.
-        """
-        values = self.metrics()
-        stds = subsample_standard_deviations(self.item_count, self._subsample, seed=self.seed)
+    def _statistics_parts(self) -> dict[str, Any]:
         tn, fp, fn, tp = self._cells
         cells = (
             ConfusionCell(actual="0", predicted="0", count=tn),
@@ -224,54 +203,19 @@ class BinaryClassificationMetrics:
             curve = self._histogram.roc_curve()
             roc = RocCurve(curve.false_positive_rates, curve.true_positive_rates)
             pr = PrecisionRecallCurve(curve.precisions, curve.true_positive_rates)
-        return ModelQualityStatistics(
-            problem_type=BINARY,
-            item_count=self.item_count,
-            metrics={k: MetricValue(v, stds.get(k, float("nan"))) for k, v in values.items()},
-            confusion_matrix=cells,
-            roc_curve=roc,
-            precision_recall_curve=pr,
-            evaluation_time=evaluation_time,
-        )
+        return {"confusion_matrix": cells, "roc_curve": roc, "precision_recall_curve": pr}
 
-    def reading(self) -> Reading:
-        """The headline ``metric``; alarm when it breaks ``threshold``."""
-        return headline_reading(
-            name=self.name,
-            n=self.n,
-            item_count=self.item_count,
-            min_samples=self.min_samples,
-            metrics=self._figures(self._cells, self._histogram if self.metric == "auc" else None)
-            if self.item_count >= self.min_samples
-            else {},
-            metric=self.metric,
-            threshold=self.threshold,
-            comparison_operator=self.comparison_operator,
-        )
-
-    def to_state(self) -> dict[str, Any]:
-        """Return versioned, JSON-safe state."""
-        params = {p: getattr(self, p) for p in self._PARAMS}
-        state = {
-            "n": self.n,
-            "invalid_count": self.invalid_count,
+    def _state_fields(self) -> dict[str, Any]:
+        return {
             "clipped_score_count": self.clipped_score_count,
             "cells": list(self._cells),
             "histogram": self._histogram.to_state(),
         }
-        return make_state(self._KIND, self._VERSION, params, state)
 
-    @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> Self:
-        """Rebuild a detector from :meth:`to_state` output."""
-        params, s = open_state(state, kind=cls._KIND, version=cls._VERSION)
-        detector = cls(**params)
-        detector.n = int(s["n"])
-        detector.invalid_count = int(s["invalid_count"])
-        detector.clipped_score_count = int(s["clipped_score_count"])
-        detector._cells = [int(c) for c in s["cells"]]
-        detector._histogram = ScoreHistogram.from_state(s["histogram"])
-        return detector
+    def _load_state(self, fields: Mapping[str, Any]) -> None:
+        self.clipped_score_count = int(fields["clipped_score_count"])
+        self._cells = [int(c) for c in fields["cells"]]
+        self._histogram = ScoreHistogram.from_state(fields["histogram"])
 
     @classmethod
     def _test_params(cls) -> Iterator[dict[str, Any]]:

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Self
 
 import numpy as np
 
-from detectors.base import Reading, check_same_params, make_state, open_state
 from detectors.model_quality.formulas import weighted_figures
-from detectors.model_quality.headline import check_headline, headline_reading
 from detectors.model_quality.labeled import LabeledPrediction, class_label
-from detectors.model_quality.statistics import (
-    MULTICLASS,
-    ConfusionCell,
-    MetricValue,
-    ModelQualityStatistics,
-    subsample_standard_deviations,
-)
+from detectors.model_quality.model_quality_metrics import ModelQualityMetrics
+from detectors.model_quality.statistics import MULTICLASS, ConfusionCell
 
 __all__ = ["MULTICLASS_METRICS", "MulticlassClassificationMetrics"]
 
@@ -28,7 +21,7 @@ MULTICLASS_METRICS = (*_WEIGHTED, *(f"{m}_best_constant_classifier" for m in _WE
 Matrix = dict[str, dict[str, int]]
 
 
-class MulticlassClassificationMetrics:
+class MulticlassClassificationMetrics(ModelQualityMetrics):
     """Confusion matrix, accuracy and support-weighted precision/recall/Fβ of a classifier.
 
     Labels are compared as SageMaker's string keys (``1`` and ``1.0`` are both ``"1"``).
@@ -86,6 +79,8 @@ class MulticlassClassificationMetrics:
         "min_samples",
         "seed",
     )
+    _PROBLEM_TYPE = MULTICLASS
+    _METRIC_NAMES = MULTICLASS_METRICS
 
     def __init__(
         self,
@@ -99,34 +94,33 @@ class MulticlassClassificationMetrics:
         min_samples: int = 30,
         seed: int = 0,
     ) -> None:
-        check_headline(metric, MULTICLASS_METRICS, threshold, comparison_operator, min_samples)
         if max_classes < 2:
             msg = f"max_classes must be >= 2, got {max_classes}"
             raise ValueError(msg)
-        self.name = name
-        self.metric = metric
-        self.threshold = threshold
-        self.comparison_operator = comparison_operator
         self.constant_class = constant_class
         self.max_classes = max_classes
-        self.min_samples = min_samples
-        self.seed = seed
-        self.reset()
+        super().__init__(
+            name=name,
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=comparison_operator,
+            min_samples=min_samples,
+            seed=seed,
+        )
 
-    def reset(self) -> None:
-        """Forget every observation."""
-        self.n = 0  # merge: sum
-        self.invalid_count = 0  # merge: sum
+    def _reset_state(self) -> None:
         self.overflow_count = 0  # merge: sum, plus the other side's cells that do not fit
-        self.item_count = 0  # merge: sum
+        self._item_count = 0  # merge: sum
         self._classes: dict[str, None] = {}  # merge: union in order, up to max_classes
         self._matrix: Matrix = {}  # {actual: {predicted: count}}; merge: sum per cell
 
-    def __repr__(self) -> str:
-        return (
-            f"MulticlassClassificationMetrics(name={self.name!r}, metric={self.metric!r}, "
-            f"item_count={self.item_count}, classes={len(self._classes)})"
-        )
+    def _repr_extra(self) -> str:
+        return f", classes={len(self._classes)}"
+
+    @property
+    def item_count(self) -> int:
+        """Valid rows counted in the confusion matrix."""
+        return self._item_count
 
     def _admit(self, *labels: str) -> bool:
         new = [label for label in dict.fromkeys(labels) if label not in self._classes]
@@ -142,7 +136,7 @@ class MulticlassClassificationMetrics:
             return
         row = self._matrix.setdefault(actual, {})
         row[predicted] = row.get(predicted, 0) + count
-        self.item_count += count
+        self._item_count += count
 
     def update(self, x: LabeledPrediction) -> None:
         """Count one labeled prediction; missing labels are counted, never raised."""
@@ -153,16 +147,7 @@ class MulticlassClassificationMetrics:
             return
         self._add(actual, predicted, 1)
 
-    def update_many(self, xs: Iterable[LabeledPrediction]) -> None:
-        """Count a batch; equals ``update`` in a loop."""
-        for x in xs:
-            self.update(x)
-
-    def merge(self, other: Self) -> None:
-        """Absorb a detector with the same parameters (cells are summed)."""
-        check_same_params(self, other, *self._PARAMS)
-        self.n += other.n
-        self.invalid_count += other.invalid_count
+    def _merge_state(self, other: Self) -> None:
         self.overflow_count += other.overflow_count
         for label in other._classes:  # keep first-appearance order, as one stream would
             if len(self._classes) < self.max_classes:
@@ -191,71 +176,35 @@ class MulticlassClassificationMetrics:
         return out
 
     def _subsample(self, rng: np.random.Generator, fraction: float) -> dict[str, float]:
+        # Each confusion cell keeps each of its rows with probability ``fraction`` (a seeded
+        # binomial draw): the counts of a Bernoulli row sample.
         thinned = {
             actual: {p: int(rng.binomial(c, fraction)) for p, c in row.items()}
             for actual, row in self._matrix.items()
         }
         return self._figures(thinned)
 
-    def statistics(self, *, evaluation_time: str | None = None) -> ModelQualityStatistics:
-        """SageMaker's statistics: standard deviations from 5 thinned 80 % subsamples.
-
-        Under 200 rows every standard deviation is NaN (written ``"NaN"``). Otherwise each
-        confusion cell keeps each of its rows with probability 0.8 (a seeded binomial draw,
-        the counts of a Bernoulli(0.8) row sample); the metrics of 5 draws give the spread.
-        """
-        values = self.metrics()
-        stds = subsample_standard_deviations(self.item_count, self._subsample, seed=self.seed)
+    def _statistics_parts(self) -> dict[str, Any]:
         cells = tuple(
             ConfusionCell(actual=actual, predicted=predicted, count=count)
             for actual, row in self._matrix.items()
             for predicted, count in row.items()
         )
-        return ModelQualityStatistics(
-            problem_type=MULTICLASS,
-            item_count=self.item_count,
-            metrics={k: MetricValue(v, stds.get(k, float("nan"))) for k, v in values.items()},
-            confusion_matrix=cells,
-            evaluation_time=evaluation_time,
-        )
+        return {"confusion_matrix": cells}
 
-    def reading(self) -> Reading:
-        """The headline ``metric``; alarm when it breaks ``threshold``."""
-        return headline_reading(
-            name=self.name,
-            n=self.n,
-            item_count=self.item_count,
-            min_samples=self.min_samples,
-            metrics=self.metrics() if self.item_count >= self.min_samples else {},
-            metric=self.metric,
-            threshold=self.threshold,
-            comparison_operator=self.comparison_operator,
-        )
-
-    def to_state(self) -> dict[str, Any]:
-        """Return versioned, JSON-safe state (cells as ``[actual, predicted, count]``)."""
-        params = {p: getattr(self, p) for p in self._PARAMS}
-        state = {
-            "n": self.n,
-            "invalid_count": self.invalid_count,
+    def _state_fields(self) -> dict[str, Any]:
+        # cells as [actual, predicted, count]
+        return {
             "overflow_count": self.overflow_count,
             "classes": list(self._classes),
             "cells": [[a, p, c] for a, row in self._matrix.items() for p, c in row.items()],
         }
-        return make_state(self._KIND, self._VERSION, params, state)
 
-    @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> Self:
-        """Rebuild a detector from :meth:`to_state` output."""
-        params, s = open_state(state, kind=cls._KIND, version=cls._VERSION)
-        detector = cls(**params)
-        detector._classes = dict.fromkeys(str(c) for c in s["classes"])
-        for actual, predicted, count in s["cells"]:
-            detector._add(str(actual), str(predicted), int(count))
-        detector.n = int(s["n"])
-        detector.invalid_count = int(s["invalid_count"])
-        detector.overflow_count = int(s["overflow_count"])
-        return detector
+    def _load_state(self, fields: Mapping[str, Any]) -> None:
+        self._classes = dict.fromkeys(str(c) for c in fields["classes"])
+        for actual, predicted, count in fields["cells"]:
+            self._add(str(actual), str(predicted), int(count))
+        self.overflow_count = int(fields["overflow_count"])
 
     @classmethod
     def _test_params(cls) -> Iterator[dict[str, Any]]:
