@@ -1,4 +1,29 @@
-"""SageMaker's regression metrics (mae, mse, rmse, r2) over a labeled prediction stream."""
+"""SageMaker's regression metrics (mae, mse, rmse, r2) over a labeled prediction stream.
+
+R² has two formulas here. Both are ``1 − SSE / SS_tot`` with SSE = Σ (ŷ − y)²; they differ in
+what SS_tot sums over:
+
+- ``"sagemaker"`` (the default): SS_tot = Σ (ŷ − mean ŷ)², over the **predictions**. This is
+  what SageMaker's model-quality analyzer reports: on the SDK's own regression baseline file
+  it gives SageMaker's r2 of −3.2088 to every printed digit, where the textbook formula gives
+  −0.3351 (see the README's compatibility notes). It equals scikit-learn's
+  ``r2_score(y_pred, y_true)`` — the arguments swapped.
+- ``"standard"``: SS_tot = Σ (y − ȳ)², over the labels: the coefficient of determination,
+  scikit-learn's ``r2_score(y_true, y_pred)``.
+
+Constraints made by SageMaker hold thresholds computed with SageMaker's formula, so a run
+compared against them must use the same one; that is why it is the default.
+
+Examples
+--------
+>>> y, y_hat = [1.0, 2.0, 3.0, 4.0], [1.5, 2.0, 2.5, 3.0]
+>>> for formula in R2_FORMULAS:
+...     detector = RegressionMetrics(name="r", r2_formula=formula, min_samples=1)
+...     detector.update_many(LabeledPrediction(a, p) for a, p in zip(y, y_hat))
+...     print(formula, detector.metrics()["r2"])
+sagemaker -0.2
+standard 0.7
+"""
 
 from __future__ import annotations
 
@@ -9,20 +34,15 @@ from typing import Any, Self
 
 import numpy as np
 
-from detectors.base import Reading, check_same_params, make_state, open_state
-from detectors.model_quality.headline import check_headline, headline_reading
 from detectors.model_quality.labeled import LabeledPrediction, finite_or_none
-from detectors.model_quality.statistics import (
-    REGRESSION,
-    MetricValue,
-    ModelQualityStatistics,
-    subsample_standard_deviations,
-)
+from detectors.model_quality.model_quality_metrics import ModelQualityMetrics
+from detectors.model_quality.statistics import REGRESSION
 
-__all__ = ["REGRESSION_METRICS", "RegressionMetrics"]
+__all__ = ["R2_FORMULAS", "REGRESSION_METRICS", "RegressionMetrics"]
 
 REGRESSION_METRICS = ("mae", "mse", "rmse", "r2")
-_TERMS = 5  # v = (1, y, y², |e|, e²); products holds the upper triangle of Σ v vᵀ
+R2_FORMULAS = ("sagemaker", "standard")
+_TERMS = 5  # v = (1, t, t², |e|, e²) with t the R² reference; products: upper triangle of Σ v vᵀ
 _PAIRS = tuple((i, j) for i in range(_TERMS) for j in range(i, _TERMS))
 
 
@@ -32,24 +52,35 @@ def _figures(count: float, sse: float, sae: float, sst: float) -> dict[str, floa
     mse = sse / count
     if sst > 0:
         r2 = 1.0 - sse / sst
-    else:  # constant target: scikit-learn's force_finite rule
+    else:  # constant reference: scikit-learn's force_finite rule
         r2 = 1.0 if sse == 0 else 0.0
     return {"mae": sae / count, "mse": mse, "rmse": math.sqrt(mse), "r2": r2}
 
 
-class RegressionMetrics:
+def _upgrade_v1(envelope: Mapping[str, Any]) -> dict[str, Any]:
+    """Version 1 had no ``r2_formula`` and always used the standard one: say so."""
+    params = {**envelope["params"], "r2_formula": "standard"}
+    state = dict(envelope["state"])
+    state["mean_reference"] = state.pop("mean_y")
+    state["m2_reference"] = state.pop("m2_y")
+    return {**envelope, "version": 2, "params": params, "state": state}
+
+
+class RegressionMetrics(ModelQualityMetrics):
     """Mean absolute error, mean squared error, its root, and R² of a regressor.
 
     Each update takes a :class:`LabeledPrediction` with numeric ``actual`` and ``predicted``;
     rows with a missing or non-finite number are counted in ``invalid_count``. The state is a
-    set of moments: count, mean and centred sum of squares of ``y`` (merged with Chan et al.'s
-    pairwise formula, so R² stays accurate far from 0), and sums of ``|error|`` and
-    ``error²``. The metrics equal scikit-learn's ``mean_absolute_error``,
-    ``mean_squared_error`` and ``r2_score`` (with its rule for a constant target) to
-    floating-point rounding; merging is exact up to the same rounding.
+    set of moments: count, mean and centred sum of squares of the R² reference ``t`` (the
+    prediction with ``r2_formula="sagemaker"``, the label with ``"standard"``; merged with
+    Chan et al.'s pairwise formula, so R² stays accurate far from 0), and sums of
+    ``|error|`` and ``error²``. mae, mse and rmse equal scikit-learn's; r2 equals
+    ``r2_score(y_pred, y_true)`` (sagemaker) or ``r2_score(y_true, y_pred)`` (standard),
+    with its rule for a constant reference, to floating-point rounding; merging is exact up
+    to the same rounding.
 
     For the standard deviations of :meth:`statistics`, the state also keeps the raw power
-    sums Σ v vᵀ of v = (1, y, y², |e|, e²).
+    sums Σ v vᵀ of v = (1, t, t², |e|, e²).
 
     Empty behaviour: the reading is ``None`` until ``min_samples`` valid rows.
 
@@ -75,8 +106,18 @@ class RegressionMetrics:
     """
 
     _KIND = "regression_metrics"
-    _VERSION = 1
-    _PARAMS = ("name", "metric", "threshold", "comparison_operator", "min_samples", "seed")
+    _VERSION = 2
+    _PARAMS = (
+        "name",
+        "metric",
+        "threshold",
+        "comparison_operator",
+        "r2_formula",
+        "min_samples",
+        "seed",
+    )
+    _PROBLEM_TYPE = REGRESSION
+    _METRIC_NAMES = REGRESSION_METRICS
 
     def __init__(
         self,
@@ -85,41 +126,45 @@ class RegressionMetrics:
         metric: str = "rmse",
         threshold: float | None = None,
         comparison_operator: str | None = None,
+        r2_formula: str = "sagemaker",
         min_samples: int = 30,
         seed: int = 0,
     ) -> None:
-        check_headline(metric, REGRESSION_METRICS, threshold, comparison_operator, min_samples)
-        self.name = name
-        self.metric = metric
-        self.threshold = threshold
-        self.comparison_operator = comparison_operator
-        self.min_samples = min_samples
-        self.seed = seed
-        self.reset()
+        if r2_formula not in R2_FORMULAS:
+            msg = f"r2_formula must be one of {R2_FORMULAS}, got {r2_formula!r}"
+            raise ValueError(msg)
+        self.r2_formula = r2_formula
+        super().__init__(
+            name=name,
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=comparison_operator,
+            min_samples=min_samples,
+            seed=seed,
+        )
 
-    def reset(self) -> None:
-        """Forget every observation."""
-        self.n = 0  # merge: sum
-        self.invalid_count = 0  # merge: sum
-        self.item_count = 0  # merge: sum
-        self._mean_y = 0.0  # merge: count-weighted (Chan)
-        self._m2_y = 0.0  # centred Σ (y - ȳ)²; merge: Chan's pairwise formula
+    def _reset_state(self) -> None:
+        self._item_count = 0  # merge: sum
+        self._mean_t = 0.0  # mean of the R² reference; merge: count-weighted (Chan)
+        self._m2_t = 0.0  # centred Σ (t - t̄)²; merge: Chan's pairwise formula
         self._sae = 0.0  # Σ |error|; merge: sum
         self._sse = 0.0  # Σ error²; merge: sum
         self._products = [0.0] * len(_PAIRS)  # Σ v_i v_j; merge: sum
 
-    def __repr__(self) -> str:
-        return (
-            f"RegressionMetrics(name={self.name!r}, metric={self.metric!r}, "
-            f"item_count={self.item_count})"
-        )
+    @property
+    def item_count(self) -> int:
+        """Valid rows counted in the metrics."""
+        return self._item_count
 
-    def _combine(self, count: int, mean_y: float, m2_y: float, sae: float, sse: float) -> None:
-        total = self.item_count + count
-        delta = mean_y - self._mean_y
-        self._m2_y += m2_y + delta * delta * self.item_count * count / total
-        self._mean_y += delta * count / total
-        self.item_count = total
+    def _reference(self, y: float, y_hat: float) -> float:
+        return y_hat if self.r2_formula == "sagemaker" else y
+
+    def _combine(self, count: int, mean_t: float, m2_t: float, sae: float, sse: float) -> None:
+        total = self._item_count + count
+        delta = mean_t - self._mean_t
+        self._m2_t += m2_t + delta * delta * self._item_count * count / total
+        self._mean_t += delta * count / total
+        self._item_count = total
         self._sae += sae
         self._sse += sse
 
@@ -131,8 +176,9 @@ class RegressionMetrics:
             self.invalid_count += 1
             return
         error = y_hat - y
-        self._combine(1, y, 0.0, abs(error), error * error)
-        v = (1.0, y, y * y, abs(error), error * error)
+        t = self._reference(y, y_hat)
+        self._combine(1, t, 0.0, abs(error), error * error)
+        v = (1.0, t, t * t, abs(error), error * error)
         for k, (i, j) in enumerate(_PAIRS):
             self._products[k] += v[i] * v[j]
 
@@ -147,30 +193,27 @@ class RegressionMetrics:
             return
         y, y_hat = np.asarray(valid, dtype=np.float64).T
         error = y_hat - y
-        mean_y = float(y.mean())
+        t = y_hat if self.r2_formula == "sagemaker" else y
+        mean_t = float(t.mean())
         self._combine(
             len(valid),
-            mean_y,
-            float(np.square(y - mean_y).sum()),
+            mean_t,
+            float(np.square(t - mean_t).sum()),
             float(np.abs(error).sum()),
             float(np.square(error).sum()),
         )
-        v = (np.ones_like(y), y, y * y, np.abs(error), error * error)
+        v = (np.ones_like(t), t, t * t, np.abs(error), error * error)
         for k, (i, j) in enumerate(_PAIRS):
             self._products[k] += float(np.dot(v[i], v[j]))
 
-    def merge(self, other: Self) -> None:
-        """Absorb a detector with the same parameters."""
-        check_same_params(self, other, *self._PARAMS)
-        self.n += other.n
-        self.invalid_count += other.invalid_count
-        if other.item_count:
-            self._combine(other.item_count, other._mean_y, other._m2_y, other._sae, other._sse)
+    def _merge_state(self, other: Self) -> None:
+        if other._item_count:
+            self._combine(other._item_count, other._mean_t, other._m2_t, other._sae, other._sse)
             self._products = [a + b for a, b in zip(self._products, other._products, strict=True)]
 
     def metrics(self) -> dict[str, float]:
         """mae, mse, rmse and r2, keyed by SageMaker's names (all 0.0 when empty)."""
-        return _figures(self.item_count, self._sse, self._sae, self._m2_y)
+        return _figures(self._item_count, self._sse, self._sae, self._m2_t)
 
     def _subsample(self, rng: np.random.Generator, fraction: float) -> dict[str, float]:
         # Sums over a Bernoulli(fraction) row sample have mean fraction·Σv and covariance
@@ -184,74 +227,45 @@ class RegressionMetrics:
             method="eigh",
             check_valid="ignore",
         )
-        count, sum_y, sum_y2, sae, sse = (float(s) for s in sums)
-        sst = sum_y2 - sum_y * sum_y / count if count > 0 else 0.0
+        count, sum_t, sum_t2, sae, sse = (float(s) for s in sums)
+        sst = sum_t2 - sum_t * sum_t / count if count > 0 else 0.0
         return _figures(count, sse, sae, sst)
 
-    def statistics(self, *, evaluation_time: str | None = None) -> ModelQualityStatistics:
-        """SageMaker's statistics: standard deviations from 5 simulated 80 % subsamples.
-
-        Under 200 rows every standard deviation is NaN (written ``"NaN"``). Otherwise each
-        subsample's sums (count, Σy, Σy², Σ|e|, Σe²) are drawn from the normal distribution
-        with the exact mean and covariance of a Bernoulli(0.8) row sample, computed from the
-        power sums in the state (seeded); the metrics of 5 draws give the spread.
-        """
-        values = self.metrics()
-        stds = subsample_standard_deviations(self.item_count, self._subsample, seed=self.seed)
-        return ModelQualityStatistics(
-            problem_type=REGRESSION,
-            item_count=self.item_count,
-            metrics={k: MetricValue(v, stds.get(k, float("nan"))) for k, v in values.items()},
-            evaluation_time=evaluation_time,
-        )
-
-    def reading(self) -> Reading:
-        """The headline ``metric``; alarm when it breaks ``threshold``."""
-        return headline_reading(
-            name=self.name,
-            n=self.n,
-            item_count=self.item_count,
-            min_samples=self.min_samples,
-            metrics=self.metrics(),
-            metric=self.metric,
-            threshold=self.threshold,
-            comparison_operator=self.comparison_operator,
-        )
-
-    def to_state(self) -> dict[str, Any]:
-        """Return versioned, JSON-safe state."""
-        params = {p: getattr(self, p) for p in self._PARAMS}
-        state = {
-            "n": self.n,
-            "invalid_count": self.invalid_count,
-            "item_count": self.item_count,
-            "mean_y": self._mean_y,
-            "m2_y": self._m2_y,
+    def _state_fields(self) -> dict[str, Any]:
+        return {
+            "item_count": self._item_count,
+            "mean_reference": self._mean_t,
+            "m2_reference": self._m2_t,
             "sum_abs_error": self._sae,
             "sum_squared_error": self._sse,
             "products": list(self._products),
         }
-        return make_state(self._KIND, self._VERSION, params, state)
+
+    def _load_state(self, fields: Mapping[str, Any]) -> None:
+        self._item_count = int(fields["item_count"])
+        self._mean_t = float(fields["mean_reference"])
+        self._m2_t = float(fields["m2_reference"])
+        self._sae = float(fields["sum_abs_error"])
+        self._sse = float(fields["sum_squared_error"])
+        self._products = [float(p) for p in fields["products"]]
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> Self:
-        """Rebuild a detector from :meth:`to_state` output."""
-        params, s = open_state(state, kind=cls._KIND, version=cls._VERSION)
-        detector = cls(**params)
-        detector.n = int(s["n"])
-        detector.invalid_count = int(s["invalid_count"])
-        detector.item_count = int(s["item_count"])
-        detector._mean_y = float(s["mean_y"])
-        detector._m2_y = float(s["m2_y"])
-        detector._sae = float(s["sum_abs_error"])
-        detector._sse = float(s["sum_squared_error"])
-        detector._products = [float(p) for p in s["products"]]
-        return detector
+        """Rebuild a detector from :meth:`to_state` output (version 1 states are upgraded)."""
+        if state.get("kind") == cls._KIND and state.get("version") == 1:
+            state = _upgrade_v1(state)
+        return super().from_state(state)
 
     @classmethod
     def _test_params(cls) -> Iterator[dict[str, Any]]:
         yield {"name": "regression"}
-        yield {"name": "regression_r2", "metric": "r2", "threshold": 0.9, "min_samples": 100}
+        yield {
+            "name": "regression_r2",
+            "metric": "r2",
+            "threshold": 0.9,
+            "r2_formula": "standard",
+            "min_samples": 100,
+        }
 
     @classmethod
     def _test_stream(cls, rng: random.Random, n: int) -> list[LabeledPrediction]:
