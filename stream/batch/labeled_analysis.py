@@ -182,6 +182,11 @@ class LabeledCaptureRun:
         summary = f"{statistics.item_count} labelled predictions ({run.problem_type})"
         if invalid:
             summary += f", {invalid} left out (label or prediction not usable)"
+        if run.missing_scores:
+            summary += (
+                f", {run.missing_scores} without a numeric score at the probability attribute"
+                f"{' (no AUC)' if run.missing_scores >= run.merged else ''}"
+            )
         return MonitorOutcome("ModelQuality", _status(violations), tuple(violations), summary)
 
     def finish_bias(self, out: Path, baseline: BiasBaseline) -> MonitorOutcome | None:

@@ -37,6 +37,7 @@ from stream.monitors.bias import (
 from stream.monitors.files import BaselineError, read_json
 from stream.monitors.model_quality import (
     MODEL_QUALITY,
+    non_numeric_scores,
     save_model_quality_baseline,
     suggest_model_quality,
 )
@@ -55,6 +56,7 @@ class LabeledBaselineRequest:
     prediction_column: str | None = None
     probability_column: str | None = None
     probability_threshold: float | None = None
+    r2_formula: str = "sagemaker"
     bias_config: Path | None = None
     shap: Path | None = None
     shap_label: str = "label0"
@@ -134,24 +136,7 @@ def suggest_labeled_baselines(
         except DataFileError as exc:
             raise LabeledBaselineError(str(exc)) from exc
     if request.problem_type is not None:
-        assert request.label_column is not None
-        try:
-            baseline = suggest_model_quality(
-                request.problem_type,
-                columns[request.label_column],
-                columns.get(request.prediction_column or ""),
-                columns.get(request.probability_column or ""),
-                probability_threshold=(
-                    0.5 if request.probability_threshold is None else request.probability_threshold
-                ),
-            )
-        except ValueError as exc:
-            raise LabeledBaselineError(str(exc)) from exc
-        save_model_quality_baseline(out / MODEL_QUALITY, baseline)
-        lines.append(
-            f"model quality: {baseline.statistics.item_count} labelled rows "
-            f"({request.problem_type}) -> {out / MODEL_QUALITY}"
-        )
+        lines.append(_suggest_model_quality(request, columns, out))
     if bias_doc is not None:
         lines.append(_suggest_bias(bias_doc, columns, data, fmt, header, out, request))
     if request.shap is not None:
@@ -167,6 +152,42 @@ def suggest_labeled_baselines(
             f"attribution: global SHAP ({request.shap_agg}) of {labels} -> {out / ATTRIBUTION}"
         )
     return lines
+
+
+def _suggest_model_quality(
+    request: LabeledBaselineRequest, columns: dict[str, list[Any]], out: Path
+) -> str:
+    assert request.problem_type is not None and request.label_column is not None
+    scores = columns.get(request.probability_column or "")
+    note = ""
+    if scores is not None:
+        given, not_numeric, first = non_numeric_scores(scores)
+        if not_numeric and not_numeric == given:
+            msg = (
+                f"--probability-column {request.probability_column!r} holds no numeric score "
+                f"(e.g. {first!r}); scores must be numbers, as AUC needs them"
+            )
+            raise LabeledBaselineError(msg)
+        if not_numeric:
+            note = f", {not_numeric} non-numeric scores left out (e.g. {first!r})"
+    try:
+        baseline = suggest_model_quality(
+            request.problem_type,
+            columns[request.label_column],
+            columns.get(request.prediction_column or ""),
+            scores,
+            probability_threshold=(
+                0.5 if request.probability_threshold is None else request.probability_threshold
+            ),
+            r2_formula=request.r2_formula,
+        )
+    except ValueError as exc:
+        raise LabeledBaselineError(str(exc)) from exc
+    save_model_quality_baseline(out / MODEL_QUALITY, baseline)
+    return (
+        f"model quality: {baseline.statistics.item_count} labelled rows "
+        f"({request.problem_type}){note} -> {out / MODEL_QUALITY}"
+    )
 
 
 def _suggest_bias(

@@ -54,6 +54,7 @@ class LabeledAnalysisRequest:
     inference_attribute: str | None = None
     probability_attribute: str | None = None
     probability_threshold: float | None = None
+    r2_formula: str = "sagemaker"
     a2i_answer_path: str | None = None
     a2i_inference_id_path: str = "inferenceId"
     a2i_value_map: str | None = None
@@ -140,6 +141,12 @@ def prepare_labeled(
     shap_file = request.shap
     mq_baseline = load_model_quality_baseline(baseline_dir / MODEL_QUALITY)
     problem_type = request.problem_type or mq_baseline.problem_type
+    if ground_truth is not None and problem_type != (mq_baseline.problem_type or problem_type):
+        msg = (
+            f"--problem-type {problem_type} disagrees with the model-quality baseline in "
+            f"{baseline_dir / MODEL_QUALITY}, which is {mq_baseline.problem_type}"
+        )
+        raise BaselineError(msg)
     has_bias = (baseline_dir / BIAS / "analysis.json").is_file()
     has_attribution = (baseline_dir / ATTRIBUTION / "analysis.json").is_file()
     if shap_file is not None and not has_attribution:
@@ -171,7 +178,10 @@ def prepare_labeled(
         )
         if problem_type is not None:
             model_quality = ModelQualityRun(
-                problem_type, probability_threshold=0.5 if threshold is None else threshold
+                problem_type,
+                probability_threshold=0.5 if threshold is None else threshold,
+                r2_formula=request.r2_formula,
+                scores_expected=request.probability_attribute is not None,
             )
         if has_bias:
             bias_baseline = load_bias_baseline(baseline_dir / BIAS)

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from detectors.model_quality.regression import R2_FORMULAS
 from detectors.model_quality.statistics import PROBLEM_TYPES
 from detectors.quality.statistics_json import statistics_to_json
 from detectors.violations import COMPLETED_WITH_VIOLATIONS, FAILED, violations_document
@@ -73,6 +74,13 @@ def labeled_analysis_options(command: Callable[..., Any]) -> Callable[..., Any]:
             type=click.FloatRange(0.0, 1.0),
             default=None,
             help="Score > threshold is positive [default: 0.5, bias: the baseline config's].",
+        ),
+        click.option(
+            "--r2-formula",
+            type=click.Choice(R2_FORMULAS),
+            default="sagemaker",
+            show_default=True,
+            help="Regression R²: SageMaker's (SS_tot over the predictions) or the standard one.",
         ),
         click.option(
             "--a2i-answer-path",

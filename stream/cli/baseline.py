@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from detectors.attribution import AGG_METHODS
+from detectors.model_quality.regression import R2_FORMULAS
 from detectors.model_quality.statistics import PROBLEM_TYPES
 from stream.batch.data_files import FORMATS, DataFileError, DataFormat, detect_format
 from stream.batch.data_quality_baseline import suggest_data_quality
@@ -40,6 +41,13 @@ def labeled_baseline_options(command: Callable[..., Any]) -> Callable[..., Any]:
             type=click.FloatRange(0.0, 1.0),
             default=None,
             help="Score > threshold is the positive class [default: 0.5, or the bias config's].",
+        ),
+        click.option(
+            "--r2-formula",
+            type=click.Choice(R2_FORMULAS),
+            default="sagemaker",
+            show_default=True,
+            help="Regression R²: SageMaker's (SS_tot over the predictions) or the standard one.",
         ),
         click.option(
             "--bias-config",

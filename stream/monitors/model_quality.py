@@ -54,6 +54,7 @@ def suggest_model_quality(
     scores: Sequence[Any] | None,
     *,
     probability_threshold: float = 0.5,
+    r2_formula: str = "sagemaker",
 ) -> ModelQualityBaseline:
     """Baseline statistics and constraints from a validation file's columns."""
     return suggest_baseline(
@@ -62,8 +63,29 @@ def suggest_model_quality(
         y_pred=None if predictions is None else list(predictions),
         y_score=None if scores is None else [score_value(s) for s in scores],
         probability_threshold=probability_threshold,
+        r2_formula=r2_formula,
         evaluation_time=evaluation_time(),
     )
+
+
+def non_numeric_scores(scores: Sequence[Any]) -> tuple[int, int, Any]:
+    """``(given, not numeric, first non-numeric value)`` of a score column; blanks are not given.
+
+    Examples
+    --------
+    >>> non_numeric_scores(["0.9", "", "high", None, 0.2])
+    (3, 1, 'high')
+    """
+    given = not_numeric = 0
+    first = None
+    for value in scores:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        given += 1
+        if score_value(value) is None:
+            not_numeric += 1
+            first = value if first is None else first
+    return given, not_numeric, first
 
 
 def save_model_quality_baseline(folder: Path, baseline: ModelQualityBaseline) -> None:
@@ -105,13 +127,26 @@ def load_model_quality_baseline(folder: Path) -> ModelQualityBaselineFiles:
 
 
 class ModelQualityRun:
-    """One run's model-quality detector, fed with (label, located prediction) pairs."""
+    """One run's model-quality detector, fed with (label, located prediction) pairs.
 
-    def __init__(self, problem_type: str, *, probability_threshold: float = 0.5) -> None:
+    ``scores_expected`` says a probability attribute was given: binary rows that come without
+    a numeric score are then counted in ``missing_scores`` (they have no part in the AUC).
+    """
+
+    def __init__(
+        self,
+        problem_type: str,
+        *,
+        probability_threshold: float = 0.5,
+        r2_formula: str = "sagemaker",
+        scores_expected: bool = False,
+    ) -> None:
         if problem_type not in PROBLEM_TYPES:
             msg = f"problem type must be one of {PROBLEM_TYPES}, got {problem_type!r}"
             raise ValueError(msg)
         self.problem_type = problem_type
+        self.scores_expected = scores_expected and problem_type == BINARY
+        self.missing_scores = 0
         self.detector: (
             BinaryClassificationMetrics | MulticlassClassificationMetrics | RegressionMetrics
         )
@@ -122,7 +157,7 @@ class ModelQualityRun:
         elif problem_type == MULTICLASS:
             self.detector = MulticlassClassificationMetrics(name=MODEL_QUALITY)
         else:
-            self.detector = RegressionMetrics(name=MODEL_QUALITY)
+            self.detector = RegressionMetrics(name=MODEL_QUALITY, r2_formula=r2_formula)
 
     @property
     def merged(self) -> int:
@@ -132,6 +167,8 @@ class ModelQualityRun:
     def update(self, label: Any, prediction: LocatedPrediction) -> None:
         """Count one joined pair; the score only matters for binary classification."""
         score = prediction.score if self.problem_type == BINARY else None
+        if self.scores_expected and score is None:
+            self.missing_scores += 1
         self.detector.update(
             LabeledPrediction(actual=label, predicted=prediction.predicted, score=score)
         )
