@@ -1,5 +1,16 @@
 r"""A capture payload's rows: CSV lines of values, or JSON rows (lists or objects).
 
+CSV payloads are cut into records at ``\n`` only (SageMaker's record delimiter; a ``\r``
+before it is dropped), never at form feeds or other Unicode line breaks; quoted fields may
+hold commas, quotes and line breaks of any length.
+
+JSON payloads are read the way SageMaker's analyzer reads ``instances`` / ``predictions``
+lists: one row per element. A flat list of scalars is ambiguous — one instance's values
+(``[41, 3.2]`` as a request body) or one value per instance (``{"predictions": [0.9,
+0.2]}``) — so :func:`parse_payload` returns its default reading together with the flat
+list, and :class:`~stream.capture.rows.RowBuilder` picks the reading whose row count pairs
+with the other capture part.
+
 Examples
 --------
 >>> from stream.capture.records import EventData
@@ -7,36 +18,74 @@ Examples
 [['41', 'basic'], ['35', 'gold']]
 >>> payload_rows(EventData("application/json", "OUTPUT", '{"predictions": [0.9, 0.2]}', "JSON"))
 [[0.9], [0.2]]
+>>> payload_rows(EventData("application/json", "INPUT", '{"instances": [41, 35]}', "JSON"))
+[[41], [35]]
+>>> payload_rows(EventData("text/csv", "INPUT", "41,a\fb", "CSV"))
+[['41', 'a\x0cb']]
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from typing import Any
+import re
+from typing import Any, NamedTuple
 
 import orjson
 
 from stream.capture.records import CaptureError, EventData
 
+Row = list[Any] | dict[str, Any]
+
 # Keys under which JSON payloads commonly carry their rows.
 _JSON_ROW_KEYS = ("instances", "inputs", "features", "data", "predictions", "outputs", "scores")
-# Under these keys a flat list holds one value per instance, not one row of values.
-_PER_INSTANCE_KEYS = ("predictions", "outputs", "scores")
+# Under these keys a list holds one element per instance, scalars included.
+_PER_INSTANCE_KEYS = ("instances", "inputs", "predictions", "outputs", "scores")
+# A quoted field runs to its closing quote ("" is a quote inside it); it must end the field.
+_QUOTED = re.compile(r'"((?:[^"]|"")*)"(?=,|\r?\n|\Z)')
 
 
-def payload_rows(event: EventData) -> list[list[Any] | dict[str, Any]]:
+class PayloadRows(NamedTuple):
+    """A payload's rows in their default reading, and the flat scalar list if it was one.
+
+    ``per_instance`` says the default reading of ``flat`` is one row per value (a keyed list
+    such as ``predictions``) rather than one row holding every value (a bare list).
+    """
+
+    rows: list[Row]
+    flat: list[Any] | None = None
+    per_instance: bool = False
+
+    def reading(self, count: int) -> list[Row] | None:
+        """Rows in the reading that gives ``count`` rows, or None when none does."""
+        if len(self.rows) == count:
+            return self.rows
+        if self.flat is None:
+            return None
+        if count == 1:
+            return [list(self.flat)]
+        if count == len(self.flat):
+            return [[value] for value in self.flat]
+        return None
+
+
+def payload_rows(event: EventData) -> list[Row]:
+    """The payload's rows in their default reading (see :func:`parse_payload`)."""
+    return parse_payload(event).rows
+
+
+def parse_payload(event: EventData) -> PayloadRows:
     """The payload as rows: CSV lines of values, or JSON rows (lists or objects).
 
     JSON payloads may be a scalar, a list of scalars (one row), a list of rows, an object of
     scalars (one named row; nested blocks beside them, such as a ``shap`` object, are not
     columns), or an object holding rows under a common key such as ``instances``,
-    ``inputs``, ``features`` or ``predictions``. A flat list under ``predictions``,
-    ``outputs`` or ``scores`` holds one value per instance.
+    ``inputs``, ``features`` or ``predictions``. Under ``instances``, ``inputs``,
+    ``predictions``, ``outputs`` and ``scores`` a list holds one element per instance, so
+    a flat list there is one single-value row per element. An instance written as
+    ``{"features": [...]}`` (SageMaker's built-in algorithms) is the list of its values.
     """
     text = event.text()
     if event.encoding == "CSV" or (event.encoding == "BASE64" and _looks_csv(event)):
-        return _csv_rows(text)
+        return PayloadRows(csv_rows(text))
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
@@ -49,41 +98,91 @@ def _looks_csv(event: EventData) -> bool:
     return "csv" in (event.observed_content_type or "").lower()
 
 
-def _csv_rows(text: str) -> list[list[Any] | dict[str, Any]]:
+def csv_rows(text: str) -> list[Row]:
     r"""CSV rows of a payload; blank lines skipped, quoted fields may hold commas and newlines.
 
-    >>> _csv_rows('1,2\n\n3,"a,\nb"\n')
+    >>> csv_rows('1,2\r\n\n3,"a,\nb"\n')
     [['1', '2'], ['3', 'a,\nb']]
+    >>> csv_rows('1,"a ""b"" c",2')
+    [['1', 'a "b" c', '2']]
     """
     if '"' not in text:
-        return [line.split(",") for line in text.splitlines() if line.strip()]
-    return [row for row in csv.reader(io.StringIO(text)) if any(f.strip() for f in row)]
+        lines = (line.removesuffix("\r") for line in text.split("\n"))
+        return [line.split(",") for line in lines if line.strip()]
+    return [row for row in _quoted_csv_rows(text) if any(f.strip() for f in row)]
 
 
-def _json_rows(value: Any) -> list[list[Any] | dict[str, Any]]:
+def _quoted_csv_rows(text: str) -> list[list[str]]:
+    """RFC 4180 rows (quotes only special at a field's start); no field size limit."""
+    rows: list[list[str]] = []
+    row: list[str] = []
+    pos, end = 0, len(text)
+    while True:
+        if text.startswith('"', pos):
+            match = _QUOTED.match(text, pos)
+            if match is None:
+                msg = "bad_payload"
+                raise CaptureError(msg, f"CSV payload has a malformed quoted field at {pos}")
+            row.append(match.group(1).replace('""', '"'))
+            pos = match.end()
+        else:
+            stop = _next_break(text, pos)
+            field = text[pos:stop]
+            row.append(field.removesuffix("\r") if text.startswith("\n", stop) else field)
+            pos = stop
+        if pos >= end:
+            rows.append(row)
+            return rows
+        if text[pos] == ",":
+            pos += 1
+            continue
+        pos += 2 if text.startswith("\r\n", pos) else 1  # the record ends here
+        rows.append(row)
+        row = []
+        if pos >= end:
+            return rows
+
+
+def _next_break(text: str, pos: int) -> int:
+    comma, newline = text.find(",", pos), text.find("\n", pos)
+    candidates = [i for i in (comma, newline) if i >= 0]
+    return min(candidates) if candidates else len(text)
+
+
+def _json_rows(value: Any) -> PayloadRows:
     if isinstance(value, dict):
         for key in _JSON_ROW_KEYS:
             if key in value and isinstance(value[key], list | dict):
-                if key in _PER_INSTANCE_KEYS and _is_scalar_list(value[key]):
-                    return [[v] for v in value[key]]
-                return _json_rows(value[key])
+                inner = value[key]
+                if key in _PER_INSTANCE_KEYS and _is_scalar_list(inner):
+                    return PayloadRows([[v] for v in inner], list(inner), per_instance=True)
+                return _json_rows(inner)
         scalars = {k: v for k, v in value.items() if not isinstance(v, list | dict)}
         if scalars:
             # Nested blocks beside the scalars (e.g. a "shap" object) are not columns.
-            return [scalars]
+            return PayloadRows([scalars])
         msg = f"JSON object with keys {sorted(value)[:5]} holds no rows"
         msg_0 = "bad_payload"
         raise CaptureError(msg_0, msg)
     if isinstance(value, list):
         if not value:
-            return []
+            return PayloadRows([])
         if all(isinstance(v, list | dict) for v in value):
-            return [v if isinstance(v, dict) else list(v) for v in value]
+            return PayloadRows([_instance(v) for v in value])
         if any(isinstance(v, list | dict) for v in value):
             msg_0 = "bad_payload"
             raise CaptureError(msg_0, "JSON list mixes rows and scalars")
-        return [value]
-    return [[value]]
+        return PayloadRows([value], list(value))
+    return PayloadRows([[value]])
+
+
+def _instance(value: list[Any] | dict[str, Any]) -> Row:
+    if isinstance(value, dict):
+        features = value.get("features")
+        if len(value) == 1 and _is_scalar_list(features):
+            return list(features)
+        return value
+    return list(value)
 
 
 def _is_scalar_list(value: Any) -> bool:

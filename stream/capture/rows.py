@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from stream.capture.payloads import payload_rows
+from stream.capture.payloads import PayloadRows, parse_payload
 from stream.capture.records import (
     CAPTURE_PARTS,
     CaptureError,
@@ -66,21 +66,23 @@ class RowBuilder:
         )
 
     def rows(self, record: CaptureRecord) -> list[dict[str, Any]]:
-        """The record's rows; several when the payload carries a batch of instances."""
-        per_part = []
-        for name in self.parts:
-            event = record.part(name)
-            if event is not None:
-                per_part.append(payload_rows(event))
-        if not per_part:
-            return []
-        n = max(len(rows) for rows in per_part)
-        if any(len(rows) not in (1, n) for rows in per_part):
+        """The record's rows: one per instance when the payloads carry a batch.
+
+        Input rows and output rows are paired by index, as SageMaker's analyzer pairs
+        ``instances`` with ``predictions``; parts whose row counts cannot be paired raise
+        ``shape_mismatch`` (one instance's values are never repeated for several outputs).
+        """
+        pieces = [parse_payload(e) for e in (record.part(n) for n in self.parts) if e]
+        if not pieces:
+            msg = "missing_field"
+            raise CaptureError(msg, f"captureData holds none of {', '.join(self.parts)}")
+        count = _paired_count(pieces)
+        readings = [None if count is None else piece.reading(count) for piece in pieces]
+        if count is None or any(reading is None for reading in readings):
+            counts = " and ".join(str(len(p.flat or p.rows)) for p in pieces)
             msg = "shape_mismatch"
-            raise CaptureError(msg, "input and output hold different numbers of rows")
-        return [
-            self.named([rows[i if len(rows) > 1 else 0] for rows in per_part]) for i in range(n)
-        ]
+            raise CaptureError(msg, f"capture parts hold {counts} rows, which do not pair")
+        return [self.named([r[i] for r in readings if r is not None]) for i in range(count)]
 
     def named(self, pieces: Sequence[list[Any] | dict[str, Any]]) -> dict[str, Any]:
         """Join row pieces (positional lists and named objects) into one named row."""
@@ -109,3 +111,21 @@ class RowBuilder:
         if set(row) <= set(self.features):
             return dict(row)
         return {self.column_name(i): row[key] for i, key in enumerate(sorted(row))}
+
+
+def _paired_count(pieces: Sequence[PayloadRows]) -> int | None:
+    """How many rows the parts pair into, or None when they cannot pair.
+
+    Parts whose rows are fixed (CSV lines, lists of rows, objects) must agree. Flat scalar
+    lists adapt: a keyed one (``predictions``) sets the count to its length, a bare one is
+    one row unless another part needs one row per value.
+    """
+    fixed = {len(p.rows) for p in pieces if p.flat is None}
+    if len(fixed) > 1:
+        return None
+    if fixed:
+        return fixed.pop()
+    keyed = {len(p.rows) for p in pieces if p.per_instance}
+    if len(keyed) > 1:
+        return None
+    return keyed.pop() if keyed else 1
