@@ -5,7 +5,12 @@ The same code path as the worker — capture records, preprocessor, and a
 status — over files instead of a topic. A record that cannot be decoded (bad JSON,
 wrong encoding, missing fields, a failing preprocessor) is counted by reason and becomes a
 row of missing values, as Spark's permissive reader does for SageMaker, so the completeness
-check reports it.
+check reports it. A run in which no record at all gives a row (a binary file, a CSV file, JSON
+that is not capture records, a preprocessor that fails on every record) is ``Failed``, with
+the reason in :attr:`AnalysisResult.failure`.
+
+With labels (``analyze --ground-truth``), the preprocessor sees each labelled record as
+SageMaker's merged record, ``inference_record.ground_truth`` included.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from typing import Any
 
 from detectors.quality.checks import EvaluationResult
 from detectors.quality.statistics import DatasetStatistics
+from detectors.violations import FAILED
+from ground_truth.records import GroundTruth
 from stream.batch.capture_columns import PlainCaptureReader
 from stream.batch.columnar_profile import update_profile
 from stream.capture.preprocess import Preprocessor
@@ -36,6 +43,7 @@ class CaptureCounts:
 
     files: int = 0
     records: int = 0
+    usable: int = 0  # records that gave rows (or were dropped on purpose by the preprocessor)
     rows: int = 0
     dropped: int = 0
     errors: Counter[str] = field(default_factory=Counter)
@@ -54,6 +62,7 @@ class AnalysisResult:
     evaluation: EvaluationResult
     counts: CaptureCounts
     status: str
+    failure: str | None = None  # why the run is Failed
 
 
 class CaptureAnalyzer:
@@ -67,9 +76,11 @@ class CaptureAnalyzer:
         capture_index_names: Iterable[str] = CAPTURE_PARTS,
         min_window_count: int = 30,
         on_record: Callable[[CaptureRecord], None] | None = None,
+        labels: Callable[[str], GroundTruth | None] | None = None,
     ) -> None:
         self.baseline = baseline
         self.preprocessor = preprocessor
+        self.labels = labels
         self.min_window_count = min_window_count
         self.on_record = on_record
         self.builder = RowBuilder(
@@ -87,7 +98,9 @@ class CaptureAnalyzer:
         try:
             record = decode_capture(raw)
             if self.preprocessor is not None:
-                rows = [self.builder.rows_from_mapping(r) for r in self.preprocessor.rows(record)]
+                label = None if self.labels is None else self.labels(record.join_key)
+                kept = self.preprocessor.rows(record, label)
+                rows = [self.builder.rows_from_mapping(r) for r in kept]
                 if not rows:
                     self.counts.dropped += 1
             else:
@@ -96,6 +109,7 @@ class CaptureAnalyzer:
             self.counts.errors[exc.reason] += 1
             rows = [self._missing_row]
         else:
+            self.counts.usable += 1
             if self.on_record is not None:
                 self.on_record(record)
         self._rows.extend(rows)
@@ -124,6 +138,7 @@ class CaptureAnalyzer:
     def _add_plain(self, block: bytes) -> None:
         plain = self._plain.read(block)
         self.counts.records += plain.records - len(plain.rest)
+        self.counts.usable += plain.records - len(plain.rest)
         if plain.n_rows:
             self.counts.rows += plain.n_rows
             features = self.baseline.features
@@ -137,8 +152,26 @@ class CaptureAnalyzer:
             self.monitor.update_many(self._rows)
             self._rows = []
 
+    def _failure(self) -> str | None:
+        c = self.counts
+        files = f"{c.files} file{'s' if c.files != 1 else ''}"
+        if c.records == 0:
+            return f"no capture records in {files}"
+        if c.usable == 0:
+            reasons = ", ".join(f"{k}={v}" for k, v in sorted(c.errors.items()))
+            return (
+                f"no usable capture record in {files}: all {c.records} records are bad ({reasons})"
+            )
+        if c.rows == c.bad_records:
+            return f"no rows: the preprocessor dropped all {c.dropped} usable records"
+        return None
+
     def result(self) -> AnalysisResult:
         """Evaluate what was read against the baseline."""
         self._flush()
         outcome = self.monitor.outcome()
+        failure = self._failure()
+        if failure is not None:
+            empty = EvaluationResult((), ())
+            return AnalysisResult(outcome.statistics, empty, self.counts, FAILED, failure)
         return AnalysisResult(outcome.statistics, outcome.evaluation, self.counts, outcome.status)

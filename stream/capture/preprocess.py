@@ -1,113 +1,92 @@
 r"""SageMaker's ``preprocess_handler`` and ``postprocess_handler`` script contracts.
 
 A record preprocessor is a Python file defining ``preprocess_handler(inference_record)`` or
-``preprocess_handler(inference_record, logger)``. It receives a :class:`CapturedData` with
-SageMaker's attribute names and returns a dict (one row), a list of dicts (several rows) or
-``[]`` (drop the record). Shadow-experiment records are skipped before the handler runs.
-A post-processor defines ``postprocess_handler()`` with no arguments, called after each
-evaluation.
+``preprocess_handler(inference_record, logger)``. It receives a
+:class:`~stream.capture.captured_data.CapturedData` with SageMaker's attribute names (with
+``ground_truth`` set when a label was joined to the record) and returns a dict (one row), a
+list of dicts (several rows) or ``[]`` (drop the record). Shadow-experiment records are
+skipped before the handler runs. A post-processor defines ``postprocess_handler()`` with no
+arguments, called after each evaluation.
+
+SageMaker runs scripts in a container whose ``/opt/ml/processing/output/`` exists, and AWS's
+samples write their own logs there. Here an output folder stands in for it: it is created,
+``open()`` calls in the script for paths under ``/opt/ml/processing/output`` land in it, and
+the ``logger`` handed to the script writes both into driftline's log (logger
+``driftline.preprocess``) and into ``preprocessing.log`` in that folder, as SageMaker's
+``PREPROCESSING_LOG``.
+
+A handler that raises never stops a run: the record fails with reason
+``preprocessor_error`` and a message naming the exception, its text and the script line
+(also on the dead-letter record); the first failure of each exception type is logged as a
+warning and kept in :attr:`Preprocessor.first_errors` for the run's summary.
 
 Examples
 --------
 >>> import tempfile, pathlib
->>> script = pathlib.Path(tempfile.mkdtemp()) / "pre.py"
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> script = folder / "pre.py"
 >>> _ = script.write_text(
 ...     "def preprocess_handler(inference_record):\n"
 ...     "    values = inference_record.endpoint_input.data.split(',')\n"
+...     "    with open('/opt/ml/processing/output/seen.log', 'a') as f:\n"
+...     "        f.write(inference_record.event_metadata.event_id + '\\n')\n"
 ...     "    return {'age': values[0], 'plan': values[1]}\n")
 >>> from stream.capture.records import decode_capture
 >>> record = decode_capture(b'{"captureData":{"endpointInput":{"data":"41,basic",'
 ...     b'"encoding":"CSV","mode":"INPUT","observedContentType":"text/csv"}},'
 ...     b'"eventMetadata":{"eventId":"e1"},"eventVersion":"0"}')
->>> load_preprocessor(script).rows(record)
+>>> load_preprocessor(script, output_dir=folder / "out").rows(record)
 [{'age': '41', 'plan': 'basic'}]
+>>> (folder / "out" / "seen.log").read_text()
+'e1\n'
 """
 
 from __future__ import annotations
 
+import builtins
 import importlib.util
 import inspect
 import logging
-from collections.abc import Callable, Mapping
+import os
+import traceback
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn, overload
 
-from stream.capture.records import CaptureError, CaptureRecord, EventData
+from ground_truth.records import GroundTruth, to_merged_record
+from stream.capture.captured_data import CapturedData
+from stream.capture.records import CaptureError, CaptureRecord
 
 log = logging.getLogger("driftline.preprocess")
+
+SAGEMAKER_OUTPUT = "/opt/ml/processing/output"
+PREPROCESSING_LOG = "preprocessing.log"
+PREPROCESSOR_ERROR = "preprocessor_error"
 
 
 class ScriptError(Exception):
     """A pre- or post-processor script that cannot be loaded."""
 
 
-class _Attributes:
-    """Attribute access over a mapping, with SageMaker's names."""
+def output_opener(output_dir: Path) -> Callable[..., Any]:
+    """``open`` with paths under ``/opt/ml/processing/output`` moved into ``output_dir``."""
 
-    def __init__(self, **values: Any) -> None:
-        self.__dict__.update(values)
+    def open_in_output(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(file, str | os.PathLike):
+            path = os.fspath(file)
+            if isinstance(path, str) and (
+                path == SAGEMAKER_OUTPUT or path.startswith(SAGEMAKER_OUTPUT + "/")
+            ):
+                file = output_dir / path[len(SAGEMAKER_OUTPUT) :].lstrip("/")
+                file.parent.mkdir(parents=True, exist_ok=True)
+        return builtins.open(file, *args, **kwargs)
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.__dict__})"
-
-
-class EventMetadata(_Attributes):
-    """``event_id``, ``event_time``, ``custom_attribute`` (and ``inference_id``)."""
-
-
-class InferenceEventData(_Attributes):
-    """``encoding``, ``data``, ``observedContentType``, ``mode``."""
+    return open_in_output
 
 
-class CapturedData:
-    """What ``preprocess_handler`` receives, with the attributes SageMaker's container gives."""
-
-    def __init__(self, record: CaptureRecord) -> None:
-        raw = record.raw
-        meta = raw.get("eventMetadata", {})
-        capture = raw.get("captureData", {})
-        self.event_metadata = EventMetadata(
-            event_id=meta.get("eventId"),
-            event_time=meta.get("inferenceTime"),
-            custom_attribute=meta.get("customAttributes"),
-            inference_id=meta.get("inferenceId"),
-        )
-        self.endpoint_input = _event(record.endpoint_input)
-        self.endpoint_output = _event(record.endpoint_output)
-        self.batch_transform_output = _event_mapping(capture.get("batchTransformOutput"))
-        self.ground_truth = _event_mapping(raw.get("groundTruthData"))
-        self.event_version = raw.get("eventVersion")
-        self.event_dict = raw
-
-    def as_dict(self) -> Mapping[str, Any]:
-        """The raw capture record."""
-        return self.event_dict
-
-
-def _event(data: EventData | None) -> InferenceEventData | None:
-    if data is None:
-        return None
-    return InferenceEventData(
-        encoding=data.encoding,
-        data=data.data,
-        observedContentType=data.observed_content_type,
-        mode=data.mode,
-    )
-
-
-def _event_mapping(obj: Any) -> InferenceEventData | None:
-    if not isinstance(obj, dict):
-        return None
-    return InferenceEventData(
-        encoding=obj.get("encoding"),
-        data=obj.get("data"),
-        observedContentType=obj.get("observedContentType"),
-        mode=obj.get("mode"),
-    )
-
-
-def _load_module(path: Path, name: str) -> ModuleType:
+def _load_module(path: Path, name: str, output_dir: Path | None = None) -> ModuleType:
     if not path.is_file():
         msg = f"script not found: {path}"
         raise ScriptError(msg)
@@ -116,24 +95,56 @@ def _load_module(path: Path, name: str) -> ModuleType:
         msg = f"cannot load script {path}"
         raise ScriptError(msg)
     module = importlib.util.module_from_spec(spec)
+    if output_dir is not None:
+        module.open = output_opener(output_dir)  # type: ignore[attr-defined]
     try:
         spec.loader.exec_module(module)
     except Exception as exc:
-        msg = f"script {path} failed to import: {exc}"
+        msg = f"script {path} failed to import: {type(exc).__name__}: {exc}"
         raise ScriptError(msg) from exc
     return module
 
 
-class Preprocessor:
-    """A loaded ``preprocess_handler``; :meth:`rows` applies it to one record."""
+def _where(exc: BaseException, script: Path) -> str:
+    """``(pre.py, line 9, in preprocess_handler)`` for the script's deepest frame, else ""."""
+    target = script.resolve()
+    frames = [
+        f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() == target
+    ]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    return f" ({script.name}, line {frame.lineno}, in {frame.name})"
 
-    def __init__(self, handler: Callable[..., Any], *, path: Path) -> None:
+
+class Preprocessor:
+    """A loaded ``preprocess_handler``; :meth:`rows` applies it to one record.
+
+    ``first_errors`` maps each kind of failure (the exception type, or ``bad return``) to
+    the message of its first occurrence; ``error_counts`` counts each kind.
+    """
+
+    def __init__(
+        self,
+        handler: Callable[..., Any],
+        *,
+        path: Path,
+        logger: logging.Logger | None = None,
+        output_dir: Path | None = None,
+    ) -> None:
         self.handler = handler
         self.path = path
+        self.logger = logger or log
+        self.output_dir = output_dir
         self.wants_logger = "logger" in inspect.signature(handler).parameters
+        self.first_errors: dict[str, str] = {}
+        self.error_counts: Counter[str] = Counter()
 
-    def rows(self, record: CaptureRecord) -> list[dict[str, Any]]:
+    def rows(self, record: CaptureRecord, label: GroundTruth | None = None) -> list[dict[str, Any]]:
         """The handler's rows for ``record``; [] for shadow traffic or a dropped record.
+
+        With ``label``, the handler sees SageMaker's merged record: ``ground_truth`` holds
+        the label's ``groundTruthData``.
 
         Raises
         ------
@@ -143,30 +154,88 @@ class Preprocessor:
         """
         if record.invocation_source == "ShadowExperiment":
             return []
-        captured = CapturedData(record)
+        event = to_merged_record(record.raw, label) if label is not None else dict(record.raw)
+        captured = CapturedData(event)
         try:
-            result = self.handler(captured, log) if self.wants_logger else self.handler(captured)
+            if self.wants_logger:
+                result = self.handler(captured, self.logger)
+            else:
+                result = self.handler(captured)
         except Exception as exc:
-            msg = f"{type(exc).__name__}: {exc}"
-            msg_0 = "preprocessor_error"
-            raise CaptureError(msg_0, msg) from exc
+            self._fail(type(exc).__name__, f"{type(exc).__name__}: {exc}{_where(exc, self.path)}")
         if isinstance(result, dict):
             return [result]
         if isinstance(result, list) and all(isinstance(r, dict) for r in result):
             return list(result)
-        msg = f"preprocess_handler returned {type(result).__name__}, expected dict or list of dicts"
-        msg_0 = "preprocessor_error"
-        raise CaptureError(msg_0, msg)
+        found = type(result).__name__
+        self._fail("bad return", f"preprocess_handler returned {found}, expected a dict or a list")
+
+    def _fail(self, kind: str, message: str) -> NoReturn:
+        self.error_counts[kind] += 1
+        if kind not in self.first_errors:
+            self.first_errors[kind] = message
+            log.warning("preprocess_handler in %s failed (first %s): %s", self.path, kind, message)
+        raise CaptureError(PREPROCESSOR_ERROR, message)
+
+    def error_summary(self) -> list[str]:
+        """One line per kind of failure: how often, and the first message."""
+        return [
+            f"{self.error_counts[kind]} x {message}" for kind, message in self.first_errors.items()
+        ]
 
 
-def load_preprocessor(path: Path | str) -> Preprocessor:
-    """Load a record preprocessor script."""
-    module = _load_module(Path(path), "driftline_user_preprocessor")
+def _script_logger(output_dir: Path | None) -> logging.Logger:
+    """A logger of its own under ``driftline.preprocess`` (so at driftline's log level).
+
+    With an output folder it also writes to ``OUTPUT/preprocessing.log``. The logger is not
+    registered by name, so two monitors with their own folders never share a file.
+    """
+    if output_dir is None:
+        return log
+    logger = logging.Logger(log.name)
+    logger.parent = log
+    handler = logging.FileHandler(output_dir / PREPROCESSING_LOG, encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    return logger
+
+
+@overload
+def load_preprocessor(path: Path | str, output_dir: Path | None = None) -> Preprocessor: ...
+
+
+@overload
+def load_preprocessor(path: None, output_dir: Path | None = None) -> None: ...
+
+
+def load_preprocessor(
+    path: Path | str | None, output_dir: Path | None = None
+) -> Preprocessor | None:
+    """Load a record preprocessor script (``None`` without one).
+
+    ``output_dir`` stands in for SageMaker's ``/opt/ml/processing/output``.
+
+    Raises
+    ------
+    ScriptError
+        When the script is missing, fails to import, defines no ``preprocess_handler``, or
+        the output folder cannot be created.
+    """
+    if path is None:
+        return None
+    module = _load_module(Path(path), "driftline_user_preprocessor", output_dir)
     handler = getattr(module, "preprocess_handler", None)
     if not callable(handler):
         msg = "Preprocess Handler not implemented correctly in customer script."
         raise ScriptError(msg)
-    return Preprocessor(handler, path=Path(path))
+    if output_dir is not None:
+        try:
+            output_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            msg = f"cannot create the preprocessor output folder {output_dir}: {exc}"
+            raise ScriptError(msg) from exc
+    logger = _script_logger(output_dir)
+    return Preprocessor(handler, path=Path(path), logger=logger, output_dir=output_dir)
 
 
 def load_postprocessor(path: Path | str) -> Callable[[], Any]:

@@ -38,6 +38,7 @@ import orjson
 MAX_RECORD_BYTES = 1_048_576
 ENCODINGS = ("CSV", "JSON", "BASE64")
 CAPTURE_PARTS = ("endpointInput", "endpointOutput")
+BATCH_TRANSFORM_OUTPUT = "batchTransformOutput"  # batch-transform captures; preprocessors see it
 
 
 class CaptureError(ValueError):
@@ -173,10 +174,11 @@ def capture_from_dict(obj: Any) -> CaptureRecord:
     if not isinstance(capture, dict):
         msg = "missing_field"
         raise CaptureError(msg, "captureData is required")
-    parts = {name: _event_data(capture.get(name), name) for name in CAPTURE_PARTS}
-    if parts["endpointInput"] is None and parts["endpointOutput"] is None:
+    names = (*CAPTURE_PARTS, BATCH_TRANSFORM_OUTPUT)
+    parts = {name: _event_data(capture.get(name), name) for name in names}
+    if all(part is None for part in parts.values()):
         msg = "missing_field"
-        raise CaptureError(msg, "captureData has neither endpointInput nor endpointOutput")
+        raise CaptureError(msg, f"captureData has none of {', '.join(names)}")
     inference_id = meta.get("inferenceId")
     return CaptureRecord(
         event_id=str(meta["eventId"]),

@@ -25,13 +25,15 @@ from stream.batch.labeled_session import (
 from stream.capture.files import find_capture_files
 from stream.capture.preprocess import ScriptError, load_preprocessor
 from stream.capture.records import CAPTURE_PARTS
-from stream.cli.output import byte_progress, fail
+from stream.cli.output import byte_progress, check_out_folder, fail
 from stream.monitors.data_quality import load_data_quality_baseline
 from stream.monitors.files import STATISTICS, VIOLATIONS, BaselineError, write_json
 
 
 def _summary(result: AnalysisResult) -> str:
     c = result.counts
+    if result.failure is not None:
+        return f"{result.status}: {result.failure}"
     line = (
         f"{result.status}: {c.records} records in {c.files} files, {c.rows} rows, "
         f"{len(result.evaluation.violations)} violations"
@@ -165,6 +167,13 @@ def _print_labeled(report: LabeledReport) -> None:
     help="A script defining SageMaker's preprocess_handler(inference_record).",
 )
 @click.option(
+    "--preprocessor-output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder standing in for SageMaker's /opt/ml/processing/output for the preprocessor "
+    "(its files and preprocessing.log) [default: OUT/preprocessor].",
+)
+@click.option(
     "--capture-index-names",
     default=",".join(CAPTURE_PARTS),
     show_default=True,
@@ -183,6 +192,7 @@ def analyze(
     baseline_dir: Path,
     out: Path,
     preprocessor: Path | None,
+    preprocessor_output: Path | None,
     capture_index_names: str,
     min_window_count: int,
     fail_on_violation: bool,
@@ -193,6 +203,7 @@ def analyze(
     With --ground-truth (and --shap) it also runs model quality, bias drift and attribution
     drift against BASELINE/model_quality/, BASELINE/bias/ and BASELINE/attribution/.
     """
+    check_out_folder(out)
     if (capture is None) == (data is None):
         fail("give one of --capture (capture files) or --data (a CSV or JSON Lines dataset)")
     if data is not None:
@@ -202,18 +213,23 @@ def analyze(
         _report(result, out)
         _exit(result.status, None, fail_on_violation)
         return
+    parts = tuple(p.strip() for p in capture_index_names.split(",") if p.strip())
     try:
         baseline = load_data_quality_baseline(baseline_dir)
         files = find_capture_files(capture)
-        script = load_preprocessor(preprocessor) if preprocessor else None
-        parts = tuple(p.strip() for p in capture_index_names.split(",") if p.strip())
         request = LabeledAnalysisRequest(**labeled)
         session = prepare_labeled(baseline_dir, baseline.features, parts, request)
+        script = None
+        if preprocessor is not None:
+            folder = preprocessor_output or out / "preprocessor"
+            script = load_preprocessor(preprocessor, output_dir=folder)
+        labels = session.run.labels if session is not None else None
         analyzer = CaptureAnalyzer(
             baseline,
             preprocessor=script,
             capture_index_names=parts,
             min_window_count=min_window_count,
+            labels=labels.get if labels is not None else None,
         )
     except (BaselineError, FileNotFoundError, ScriptError, ValueError) as exc:
         fail(str(exc))
@@ -226,7 +242,7 @@ def analyze(
             analyzer.add_file(path)
             progress.advance(task, path.stat().st_size)
     result = analyzer.result()
-    _report(result, out)
+    _report(result, out, analyzer)
     labeled_status = None
     if session is not None:
         with byte_progress("joining labels", total) as progress:
@@ -256,10 +272,13 @@ def _analyze_data(
         fail(str(exc))
 
 
-def _report(result: AnalysisResult, out: Path) -> None:
+def _report(result: AnalysisResult, out: Path, analyzer: CaptureAnalyzer | None = None) -> None:
     write_json(out / STATISTICS, statistics_to_json(result.statistics))
     write_json(out / VIOLATIONS, violations_document(result.evaluation.violations))
     click.echo(_summary(result))
+    if analyzer is not None and analyzer.preprocessor is not None:
+        for line in analyzer.preprocessor.error_summary():
+            click.echo(f"  preprocess_handler failed: {line}")
     for v in result.evaluation.violations:
         click.echo(f"  {v.constraint_check_type:<26} {v.feature_name}: {v.description}")
 

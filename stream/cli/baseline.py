@@ -18,7 +18,7 @@ from stream.batch.labeled_baselines import (
     LabeledBaselineRequest,
     suggest_labeled_baselines,
 )
-from stream.cli.output import byte_progress, fail
+from stream.cli.output import byte_progress, check_data_file, check_out_folder, fail
 from stream.monitors.data_quality import save_data_quality_baseline
 
 
@@ -131,6 +131,8 @@ def suggest(data: Path, out: Path, fmt: str | None, no_header: bool, **labeled: 
     With --problem-type, --bias-config or --shap it also writes the model-quality, bias and
     attribution baselines under OUT/model_quality/, OUT/bias/ and OUT/attribution/.
     """
+    check_data_file(data)
+    check_out_folder(out)
     try:
         data_format = detect_format(data, fmt, header=not no_header)
         with byte_progress(f"profiling {data.name}", data.stat().st_size) as bar:

@@ -13,14 +13,11 @@ from pathlib import Path
 
 import click
 
+from stream.cli.output import UserError
 from stream.config import ConfigError, DriftlineConfig, load_config
 from stream.kafka.topics import TopicError, TopicNames, ensure_topics_sync
 
-
-class UserError(click.ClickException):
-    """A mistake the user can fix: one line on stderr, exit code 2."""
-
-    exit_code = 2
+__all__ = ["UserError", "config_option", "connect"]
 
 
 config_option = click.option(

@@ -1,11 +1,22 @@
-"""What every command shares: one-line errors and progress bars."""
+"""What every command shares: one error path, plain output for logs, progress bars.
+
+Every failure a user can meet ends the same way: one ``driftline: error: …`` line on stderr
+and exit status 2, never a Python traceback. :class:`DriftlineGroup` (the ``driftline``
+command) catches click's own usage errors (a missing option, a path that does not exist),
+:class:`UserError` raised by a command (:func:`fail`), and, as a last resort, any other
+exception, which it reports in one line as a bug (``DRIFTLINE_TRACEBACK=1`` shows the
+traceback instead). Ctrl-C ends a command with status 130 and one line; a closed stdout
+pipe (``driftline tail | head``) ends it quietly.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import NoReturn
+from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -14,12 +25,95 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 console = Console(stderr=True)
 
 EXIT_FAILED = 2
+EXIT_INTERRUPTED = 130
+
+
+class UserError(click.ClickException):
+    """A mistake the user can fix: one ``driftline: error:`` line on stderr, exit code 2."""
+
+    exit_code = EXIT_FAILED
+
+    def show(self, file: Any = None) -> None:
+        """Print the one line (click's default would print ``Error: …``)."""
+        click.echo(f"driftline: error: {self.format_message()}", err=True)
 
 
 def fail(message: str) -> NoReturn:
-    """Print one line to stderr and exit with status 2 (no traceback)."""
-    click.echo(f"driftline: error: {message}", err=True)
-    sys.exit(EXIT_FAILED)
+    """Stop the command with one error line and exit status 2 (no traceback)."""
+    raise UserError(message)
+
+
+def check_out_folder(out: Path, option: str = "--out") -> None:
+    """Refuse an output folder that is an existing file (it is created when missing)."""
+    if out.exists() and not out.is_dir():
+        fail(f"{option} {out} is a file; it must be a folder (created when missing)")
+
+
+def check_data_file(path: Path, option: str = "--data") -> None:
+    """Refuse a data file that is missing or a folder."""
+    if path.is_dir():
+        fail(f"{option} {path} is a folder; give a data file (CSV or JSON Lines)")
+    if not path.exists():
+        fail(f"{option}: no such file: {path}")
+
+
+def _usage_message(error: click.ClickException) -> str:
+    message = error.format_message()
+    ctx = getattr(error, "ctx", None)
+    if isinstance(error, click.UsageError) and ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    return message
+
+
+class DriftlineGroup(click.Group):
+    """The ``driftline`` group: every way a command can fail goes through one error path."""
+
+    def main(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
+    ) -> NoReturn:
+        """Run the command line; always ends with ``sys.exit``."""
+        extra["standalone_mode"] = False
+        try:
+            code = super().main(args, prog_name, **extra)
+        except click.ClickException as error:
+            click.echo(f"driftline: error: {_usage_message(error)}", err=True)
+            sys.exit(EXIT_FAILED)
+        except click.Abort:
+            click.echo("driftline: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            _silence_stdout()
+            sys.exit(0)
+        except OSError as error:  # a file the user named cannot be read or written
+            where = f": {error.filename}" if error.filename else ""
+            click.echo(f"driftline: error: {error.strerror or error}{where}", err=True)
+            sys.exit(EXIT_FAILED)
+        except Exception as error:  # the last resort: a bug, but still one line
+            if os.environ.get("DRIFTLINE_TRACEBACK"):
+                raise
+            click.echo(
+                f"driftline: error: unexpected {type(error).__name__}: {error} "
+                "(a bug in driftline; DRIFTLINE_TRACEBACK=1 shows where)",
+                err=True,
+            )
+            sys.exit(EXIT_FAILED)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, let the interpreter's final flush of stdout fail quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. under a test runner)
+        pass
+
+
+def is_plain_output(stream: Any = None) -> bool:
+    """True when ``stream`` (stdout by default) is not a terminal: write plain log lines."""
+    target = sys.stdout if stream is None else stream
+    isatty = getattr(target, "isatty", None)
+    return not (callable(isatty) and isatty())
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,9 @@ class MonitorConfig:
     min_window_count: int = 30  # fewer samples: no drift decision
     sampling_percentage: float = 100.0  # deterministic per inferenceId
     preprocessor: Path | None = None  # script with preprocess_handler (SageMaker contract)
+    # stands in for SageMaker's /opt/ml/processing/output for the preprocessor script;
+    # empty: <temp dir>/driftline/<monitor>/preprocessor-output (preprocessor_output_dir)
+    preprocessor_output: Path | None = None
     postprocessor: Path | None = None  # script with postprocess_handler
     match: MonitorMatch = MonitorMatch()
     online_detectors: tuple[str, ...] = ()  # e.g. ("adwin",); comma-separated in the env
@@ -170,6 +174,18 @@ class MonitorConfig:
     def env_prefix(self) -> str:
         """Prefix of this monitor's environment overrides."""
         return f"DRIFTLINE_MONITOR_{env_name(self.name)}_"
+
+    @property
+    def preprocessor_output_dir(self) -> Path:
+        """``preprocessor_output``, or a folder of this monitor's under the temp directory."""
+        if self.preprocessor_output is not None:
+            return self.preprocessor_output
+        return (
+            Path(tempfile.gettempdir())
+            / "driftline"
+            / env_name(self.name).lower()
+            / ("preprocessor-output")
+        )
 
 
 @dataclass(frozen=True, slots=True)

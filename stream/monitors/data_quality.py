@@ -41,6 +41,12 @@ class DataQualityBaseline:
 
 def load_data_quality_baseline(folder: Path) -> DataQualityBaseline:
     """Load ``statistics.json`` and ``constraints.json`` from a folder."""
+    if folder.exists() and not folder.is_dir():
+        msg = (
+            f"the baseline {folder} is a file; give the folder that holds {STATISTICS} and "
+            f"{CONSTRAINTS}"
+        )
+        raise BaselineError(msg)
     if not folder.is_dir():
         msg = f"baseline folder not found: {folder}"
         raise BaselineError(msg)

@@ -98,7 +98,7 @@ class WorkerState:
         worker = config.worker
         for monitor in config.monitors:
             baseline = baselines[monitor.name]
-            pre = load_preprocessor(monitor.preprocessor) if monitor.preprocessor else None
+            pre = load_preprocessor(monitor.preprocessor, monitor.preprocessor_output_dir)
             post = load_postprocessor(monitor.postprocessor) if monitor.postprocessor else None
             self.paths[monitor.name] = CapturePath(
                 monitor, baseline, activity=self.activity[CAPTURE], now=now, preprocessor=pre,

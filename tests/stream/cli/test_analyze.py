@@ -141,7 +141,7 @@ def test_no_rows_fails(tmp_path: Path, baseline_dir: Path) -> None:
     capture = _capture_folder(tmp_path, [["", "   "]])
     result = _analyze(capture, baseline_dir, tmp_path / "out")
     assert result.exit_code == 2, result.output
-    assert result.stdout.startswith("Failed: 0 records in 1 files, 0 rows")
+    assert result.stdout == "Failed: no capture records in 1 file\n"
 
 
 def test_bad_records_are_counted_and_surface_as_violations(
@@ -195,12 +195,42 @@ def test_preprocessor(tmp_path: Path, baseline_dir: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_failing_preprocessor_is_counted(tmp_path: Path, baseline_dir: Path) -> None:
+def test_preprocessor_failing_on_every_record_fails_the_run_and_shows_why(
+    tmp_path: Path, baseline_dir: Path
+) -> None:
     script = tmp_path / "pre.py"
     script.write_text("def preprocess_handler(inference_record):\n    raise ValueError('x')\n")
     capture = _capture_folder(tmp_path, [_lines(8, 40)])
     result = _analyze(capture, baseline_dir, tmp_path / "out", "--preprocessor", str(script))
-    assert "40 bad records (preprocessor_error=40)" in result.stdout
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [
+        "Failed: no usable capture record in 1 file: all 40 records are bad "
+        "(preprocessor_error=40)",
+        "  preprocess_handler failed: 40 x ValueError: x (pre.py, line 2, in preprocess_handler)",
+    ]
+
+
+def test_failing_preprocessor_on_some_records_is_counted_with_its_first_message(
+    tmp_path: Path, baseline_dir: Path
+) -> None:
+    script = tmp_path / "pre.py"
+    script.write_text(
+        "def preprocess_handler(inference_record):\n"
+        "    age = int(inference_record.endpoint_input.data.split(',')[0])\n"
+        "    if age % 2:\n"
+        "        raise KeyError(age)\n"
+        "    return {'age': age}\n"
+    )
+    lines = _lines(8, 40)
+    odd = sum(int(json.loads(line)["captureData"]["endpointInput"]["data"].split(",")[0]) % 2
+              for line in lines)  # fmt: skip
+    assert 0 < odd < 40
+    capture = _capture_folder(tmp_path, [lines])
+    result = _analyze(capture, baseline_dir, tmp_path / "out", "--preprocessor", str(script))
+    assert result.exit_code == 0, result.output
+    assert f"{odd} bad records (preprocessor_error={odd})" in result.stdout
+    assert f"  preprocess_handler failed: {odd} x KeyError: " in result.stdout
+    assert "(pre.py, line 4, in preprocess_handler)" in result.stdout
 
 
 def test_bad_paths_and_files_print_one_line(tmp_path: Path, baseline_dir: Path) -> None:

@@ -191,6 +191,10 @@ def test_preprocessor_rows_and_errors(fake_clock, tmp_path):
     letters = dead(rt.update(0, 0, batch(records)))
     assert rt.counts.dropped == plans.count("gold")
     assert [d.reason for d in letters] == ["preprocessor_error"] * plans.count("premium")
+    # each dead letter carries the exception, its text and the script line
+    assert {d.message for d in letters} == {
+        "RuntimeError: no premium (pre.py, line 6, in preprocess_handler)"
+    }
     assert rows_by_window(rt) == {T0: plans.count("basic")}
 
 
