@@ -1,11 +1,17 @@
-"""``driftline tail``: follow an output topic like ``tail -f``."""
+"""``driftline tail``: follow an output topic like tail -f.
+
+The consumer is aiokafka's, with assigned partitions and no group (so it works on every
+broker, the embedded one included) — the client the worker itself uses. Every message is
+shown: a JSON-Lines message shows each of its objects, and ``--max-messages`` counts what
+is shown.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import signal
 import sys
-import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +21,13 @@ from rich.console import Console
 from rich.text import Text
 
 from stream.cli.connect import config_option, connect
+from stream.cli.output import is_plain_output
+from stream.config import DriftlineConfig
+from stream.kafka.topics import aiokafka_kwargs
 
 TAIL_TOPICS = ("violations", "statistics", "executions", "deadletter")
 _PRETTY_FIELDS = ("constraint_check_type", "feature_name", "metric_name", "value", "threshold")
+_POLL_MS = 500
 
 
 @click.command()
@@ -25,7 +35,9 @@ _PRETTY_FIELDS = ("constraint_check_type", "feature_name", "metric_name", "value
 @click.option("--topic", type=click.Choice(TAIL_TOPICS), default="violations", show_default=True)
 @click.option("--from-beginning", is_flag=True, help="Start at the oldest message, not the end.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@click.option("--max-messages", type=click.IntRange(min=1), help="Exit after this many messages.")
+@click.option(
+    "--max-messages", type=click.IntRange(min=1), help="Exit after showing this many objects."
+)
 def tail(
     config_path: Path | None,
     topic: str,
@@ -33,57 +45,59 @@ def tail(
     as_json: bool,
     max_messages: int | None,
 ) -> None:
-    """Follow a driftline output topic like ``tail -f``; Ctrl-C stops it."""
-    from kafka import KafkaConsumer, TopicPartition  # type: ignore[import-untyped]
-
+    """Follow a driftline output topic like tail -f; Ctrl-C stops it."""
     config, names = connect(config_path)
     name = getattr(names, topic)
-    consumer = KafkaConsumer(
+    show = _json_printer() if as_json else _pretty_printer()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_follow(config, name, from_beginning, max_messages, show))
+
+
+async def _follow(
+    config: DriftlineConfig,
+    name: str,
+    from_beginning: bool,
+    max_messages: int | None,
+    show: Callable[[Any, dict[str, Any]], None],
+) -> None:
+    from aiokafka import AIOKafkaConsumer  # type: ignore[import-untyped]
+    from aiokafka.structs import TopicPartition  # type: ignore[import-untyped]
+
+    consumer = AIOKafkaConsumer(
         bootstrap_servers=config.kafka.bootstrap_servers,
         group_id=None,  # assigned partitions, no group: works on every broker
         enable_auto_commit=False,
-        **config.kafka.client_kwargs(),
+        **aiokafka_kwargs(config.kafka.client_kwargs()),
     )
-    shown = 0
+    await consumer.start()
     try:
-        partitions = [TopicPartition(name, p) for p in sorted(consumer.partitions_for_topic(name))]
+        partitions = [TopicPartition(name, p) for p in sorted(await _partitions(consumer, name))]
         consumer.assign(partitions)
         if from_beginning:
-            consumer.seek_to_beginning()
+            await consumer.seek_to_beginning(*partitions)
         else:
-            consumer.seek_to_end()
+            await consumer.seek_to_end(*partitions)
         for tp in partitions:
-            consumer.position(tp)  # resolve the offsets now, so "ready" means ready
+            await consumer.position(tp)  # resolve the offsets now, so "ready" means ready
         start = "the beginning" if from_beginning else "the end"
         click.echo(f"following {name} from {start}; Ctrl-C to stop", err=True)
-        console = Console()
+        shown = 0
         while max_messages is None or shown < max_messages:
-            for batch in consumer.poll(timeout_ms=500).values():
-                for message in batch:
+            batches = await consumer.getmany(*partitions, timeout_ms=_POLL_MS)
+            for tp in sorted(batches, key=lambda t: t.partition):
+                for message in batches[tp]:
                     for obj in _objects(message):
-                        if as_json:
-                            sys.stdout.write(orjson.dumps(obj).decode() + "\n")
-                            sys.stdout.flush()
-                        else:
-                            _print_pretty(console, message, obj)
-                    shown += 1
-    except KeyboardInterrupt:
-        pass
+                        show(message, obj)
+                        shown += 1
+                        if max_messages is not None and shown >= max_messages:
+                            return
     finally:
-        _close_quietly(consumer)
+        await consumer.stop()
 
 
-def _close_quietly(consumer: Any) -> None:
-    # After Ctrl-C kafka-python may still deliver the interrupt while closing; it changes
-    # nothing (nothing is committed), so the command still ends with code 0.
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread else None
-    try:
-        with contextlib.suppress(KeyboardInterrupt):
-            consumer.close(autocommit=False)
-    finally:
-        if in_main_thread:
-            signal.signal(signal.SIGINT, previous)
+async def _partitions(consumer: Any, name: str) -> set[int]:
+    await consumer.topics()  # loads the cluster's metadata, this topic's partitions included
+    return set(consumer.partitions_for_topic(name) or ())
 
 
 def _objects(message: Any) -> list[dict[str, Any]]:
@@ -100,18 +114,36 @@ def _objects(message: Any) -> list[dict[str, Any]]:
     return [{"partition": message.partition, "offset": message.offset, "raw": text}]
 
 
-def _print_pretty(console: Console, message: Any, obj: dict[str, Any]) -> None:
-    monitor = obj.get("monitor") or obj.get("monitor_id") or "-"
-    window = obj.get("window_end") or obj.get("window_start") or ""
-    fields = [f"{k}={obj[k]}" for k in _PRETTY_FIELDS if obj.get(k) is not None]
-    description = str(obj.get("description") or "")
-    if not fields and not description:
-        fields = [orjson.dumps(obj).decode()]
-    line = Text.assemble(
-        (f"{message.partition}:{message.offset} ", "dim"),
-        (f"{monitor} ", "bold"),
-        (f"{window} ", "cyan"),
-        " ".join(fields),
-        (f" {description}" if description else "", "yellow"),
-    )
-    console.print(line, highlight=False, soft_wrap=True)
+def _json_printer() -> Callable[[Any, dict[str, Any]], None]:
+    def show(message: Any, obj: dict[str, Any]) -> None:
+        sys.stdout.write(orjson.dumps(obj).decode() + "\n")
+        sys.stdout.flush()
+
+    return show
+
+
+def _pretty_printer() -> Callable[[Any, dict[str, Any]], None]:
+    plain = is_plain_output()
+    console = Console(no_color=plain, highlight=False, soft_wrap=True)
+
+    def show(message: Any, obj: dict[str, Any]) -> None:
+        monitor = obj.get("monitor") or obj.get("monitor_id") or "-"
+        window = obj.get("window_end") or obj.get("window_start") or ""
+        fields = [f"{k}={obj[k]}" for k in _PRETTY_FIELDS if obj.get(k) is not None]
+        description = str(obj.get("description") or "")
+        if not fields and not description:
+            fields = [orjson.dumps(obj).decode()]
+        line = Text.assemble(
+            (f"{message.partition}:{message.offset} ", "dim"),
+            (f"{monitor} ", "bold"),
+            (f"{window} ", "cyan"),
+            " ".join(fields),
+            (f" {description}" if description else "", "yellow"),
+        )
+        if plain:
+            sys.stdout.write(line.plain + "\n")
+            sys.stdout.flush()
+        else:
+            console.print(line)
+
+    return show

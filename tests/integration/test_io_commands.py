@@ -104,7 +104,7 @@ def test_bad_config_is_one_line_exit_2(tmp_path: Path) -> None:
     config.write_text("[kafka]\npartitions = 0\n")
     result = CliRunner().invoke(main, ["tail", "--config", str(config)])
     assert result.exit_code == 2
-    assert result.output.strip() == "Error: kafka.partitions must be >= 1, got 0"
+    assert result.output.strip() == "driftline: error: kafka.partitions must be >= 1, got 0"
 
 
 def start_tail(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
@@ -176,3 +176,62 @@ def test_tail_from_beginning_shows_older_messages(
     pretty = runner.invoke(main, args[:-3] + ["--max-messages", "2"], env=env)
     assert pretty.exit_code == 0, pretty.output
     assert "CompletedWithViolations" in pretty.stdout and "not json" in pretty.stdout
+
+
+@pytest.mark.timeout(60)
+def test_tail_max_messages_counts_the_objects_it_shows(
+    env: dict[str, str], kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    ensure_topics_sync(kafka_bootstrap, TopicNames.from_prefix(topic_prefix), 3, 1)
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+    lines = b"\n".join(violation(n) for n in range(3))  # one JSON-Lines message, 3 objects
+    producer.send(f"{topic_prefix}.violations", lines)
+    producer.flush()
+    producer.close()
+    for limit in (1, 2):
+        args = ["tail", "--from-beginning", "--json", "--max-messages", str(limit)]
+        result = CliRunner().invoke(main, args, env=env)
+        assert result.exit_code == 0, result.output
+        assert [json.loads(line)["n"] for line in result.stdout.splitlines()] == list(range(limit))
+
+
+async def _publish_like_the_aggregator(bootstrap: str, topic: str, sizes: list[int]) -> None:
+    """~60 KB statistics documents, keyed by monitor, in bursts with faust's linger."""
+    import asyncio
+
+    from aiokafka import AIOKafkaProducer  # type: ignore[import-untyped]
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+    await producer.start()
+    try:
+        for n, size in enumerate(sizes):
+            doc = {"monitor": "m", "window_start": n, "features": "x" * size}
+            await producer.send(topic, json.dumps(doc).encode(), key=b"m")
+            if n % 3 == 2:
+                await producer.flush()
+                await asyncio.sleep(0.05)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+@pytest.mark.timeout(90)
+def test_tail_from_beginning_shows_every_large_statistics_message(
+    env: dict[str, str], kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    import asyncio
+
+    names = TopicNames.from_prefix(topic_prefix)
+    ensure_topics_sync(kafka_bootstrap, names, 3, 1)
+    sizes = [58_000 + 700 * n for n in range(8)]
+    asyncio.run(_publish_like_the_aggregator(kafka_bootstrap, names.statistics, sizes))
+    reference = [
+        json.loads(m.value)["window_start"] for m in read_topic(kafka_bootstrap, names.statistics)
+    ]
+    assert sorted(reference) == list(range(8))
+    args = ["tail", "--topic", "statistics", "--from-beginning", "--json", "--max-messages", "8"]
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code == 0, result.output
+    shown = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [doc["window_start"] for doc in shown] == list(range(8))
+    assert [len(doc["features"]) for doc in shown] == sizes
