@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from stream.cli.output import fail
+from stream.cli.output import fail, is_plain_output, plain_table, silence_faust_spinner
 from stream.kafka.broker import BrokerError
 from stream.status.server import StatusServerError
 
@@ -41,12 +41,24 @@ def demo(
     times faster than the clock, so a 10-second window closes about every second.
     Ctrl-C stops everything cleanly and still prints the summary.
     """
-    from stream.demo.run import DemoRun, demo_config, live_table, recorder, send_traffic
+    from stream.demo.run import (
+        SUMMARY_COLUMNS,
+        DemoRun,
+        demo_config,
+        live_table,
+        recorder,
+        send_traffic,
+        summary_rows,
+        summary_title,
+        window_line,
+    )
     from stream.demo.synthetic import SyntheticSchema
     from stream.kafka.topics import TopicNames
     from stream.worker.process import run_worker
 
     logging.basicConfig(level=logging.ERROR)
+    plain = is_plain_output()  # a log, not a terminal: plain lines, ISO times, full names
+    silence_faust_spinner()
     console = Console()
     window_seconds = 10.0
     run = DemoRun(window_seconds=window_seconds)
@@ -58,12 +70,11 @@ def demo(
 
     def on_result(result: WindowResult) -> None:
         record(result)
-        if not console.is_terminal:
-            flagged = sorted({v.feature_name or "" for v in result.evaluation.violations})
-            console.print(f"window {result.window_start:.0f}: {result.status} {flagged}")
+        if plain:
+            click.echo(window_line(result))
 
     def on_ready(bootstrap: str, port: int) -> None:
-        console.print(
+        click.echo(
             f"embedded broker {bootstrap}; status page http://127.0.0.1:{port}/ "
             f"(metrics at /metrics)"
         )
@@ -77,14 +88,14 @@ def demo(
         )
         thread.start()
         threads.append(thread)
-        if console.is_terminal:
+        if not plain:
             live.start()
 
     def on_stop() -> None:
         stop.set()
         for thread in threads:
             thread.join(timeout=5)
-        if console.is_terminal:
+        if not plain:
             live.stop()
 
     with tempfile.TemporaryDirectory(prefix="driftline-demo-") as folder:
@@ -99,29 +110,24 @@ def demo(
         except KeyboardInterrupt:  # before the worker took over Ctrl-C
             code = 0
     summary = run.summary(SyntheticSchema.demo().features, ("income", "plan"))
-    console.print(summary_table(summary))
+    if plain:
+        click.echo(summary_title(summary))
+        click.echo(plain_table(SUMMARY_COLUMNS, summary_rows(summary)))
+    else:
+        console.print(summary_table(summary))
     if json_summary is not None:
         json_summary.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
     raise SystemExit(code)
 
 
 def summary_table(summary: dict[str, Any]) -> Table:
-    """Per feature: drift injected, flagged, first flagged window, delays."""
-    table = Table(
-        title=f"{summary['windows_evaluated']} windows, {summary['records_sent']} records; "
-        f"drift injected at {summary['drift_onset']}"
-    )
-    for column in ("feature", "drift injected", "flagged", "first flagged window",
-                   "delay (event s)", "delay (wall s)"):  # fmt: skip
+    """Per feature: drift injected, flagged, first flagged window, delays (for a terminal)."""
+    from stream.demo.run import SUMMARY_COLUMNS, summary_rows, summary_title
+
+    table = Table(title=summary_title(summary))
+    for column in SUMMARY_COLUMNS:
         table.add_column(column)
-    for f in summary["features"]:
+    for f, cells in zip(summary["features"], summary_rows(summary), strict=True):
         ok = f["flagged"] == f["drift_injected"]
-        delays = [f["detection_delay_event_seconds"], f["detection_delay_wall_seconds"]]
-        table.add_row(
-            f["feature"],
-            "yes" if f["drift_injected"] else "no",
-            f"[{'green' if ok else 'red'}]{'yes' if f['flagged'] else 'no'}",
-            f["first_flagged_window_start"] or "",
-            *("" if d is None else f"{d:.1f}" for d in delays),
-        )
+        table.add_row(cells[0], cells[1], f"[{'green' if ok else 'red'}]{cells[2]}", *cells[3:])
     return table

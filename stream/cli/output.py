@@ -11,8 +11,10 @@ pipe (``driftline tail | head``) ends it quietly.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -114,6 +116,49 @@ def is_plain_output(stream: Any = None) -> bool:
     target = sys.stdout if stream is None else stream
     isatty = getattr(target, "isatty", None)
     return not (callable(isatty) and isatty())
+
+
+def configure_logging(level: str) -> None:
+    """Log lines for files and terminals alike: ISO-8601 UTC time, logger, message."""
+    handler = logging.StreamHandler()
+    formatter = logging.Formatter("%(asctime)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    logging.basicConfig(level=level.upper(), handlers=[handler])
+
+
+def silence_faust_spinner() -> None:
+    """Stop faust's startup spinner from writing cursor codes into a log.
+
+    faust's ``Spinner`` checks for a terminal before drawing, but not before hiding and
+    showing the cursor, so ``driftline worker > log`` and ``driftline demo | cat`` got
+    ``ESC[?25l`` / ``ESC[?25h`` in their output. Without a terminal those codes become empty.
+    (The worker's own ``faust.Worker`` subclass would be the tidier place: ``spinner = None``
+    when stdout is not a terminal.)
+    """
+    if not is_plain_output():
+        return
+    from faust.utils.terminal.spinners import Spinner
+
+    Spinner.cursor_hide = Spinner.cursor_show = Spinner.bell = ""
+
+
+def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """An aligned text table for logs: full cell texts, two spaces apart, no box drawing.
+
+    Examples
+    --------
+    >>> print(plain_table(("feature", "flagged"), [("tenure_months", "no"), ("age", "yes")]))
+    feature        flagged
+    tenure_months  no
+    age            yes
+    """
+    widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows, strict=True)]
+    lines = [
+        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in (headers, *rows)
+    ]
+    return "\n".join(lines)
 
 
 @contextmanager

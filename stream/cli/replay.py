@@ -38,8 +38,8 @@ def replay(
     """Send SageMaker capture files (a .jsonl file or a folder of them) to the capture topic.
 
     A folder is searched recursively (endpoint/variant/yyyy/mm/dd/hh layout) and its files are
-    sent in lexical, i.e. chronological, order. Messages carry ``endpoint`` and ``variant``
-    headers, for monitors that ``match`` on them, taken from each file's place in that layout
+    sent in lexical, i.e. chronological, order. Messages carry endpoint and variant
+    headers, for monitors that match on them, taken from each file's place in that layout
     unless --endpoint/--variant are given. Lines that are not JSON objects are sent too (the
     worker dead-letters them) and counted here.
     """

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from stream.capture.preprocess import ScriptError
-from stream.cli.output import fail
+from stream.cli.output import configure_logging, fail, silence_faust_spinner
 from stream.config import ConfigError, load_config
 from stream.kafka.broker import BrokerError
 from stream.kafka.topics import TopicError
@@ -37,7 +37,8 @@ def worker(config_path: Path, log_level: str) -> None:
     """
     from stream.worker.process import run_worker
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    configure_logging(log_level)
+    silence_faust_spinner()
     try:
         config = load_config(config_path, os.environ)
         logging.getLogger("driftline.worker").warning("config:\n%s", config.describe())

@@ -171,6 +171,58 @@ def live_table(run: DemoRun, last: int = 12) -> Any:
     return table
 
 
+def window_line(result: WindowResult) -> str:
+    """One plain log line per evaluated window: ISO start, rows, status, what was flagged.
+
+    Examples
+    --------
+    >>> from detectors.quality.checks import EvaluationResult
+    >>> from detectors.quality.statistics import DatasetStatistics
+    >>> from detectors.violations import Violation
+    >>> flagged = (Violation("baseline_drift_check", "d", feature_name="income"),)
+    >>> window_line(WindowResult(monitor="m", window_start=1709647200.0,
+    ...     window_end=1709647210.0, statistics=DatasetStatistics(0, ()),
+    ...     evaluation=EvaluationResult((), flagged), status="CompletedWithViolations",
+    ...     record_count=250, row_count=250, partitions_reported=(0,), complete=True,
+    ...     evaluated_windows=1, finalised_by="idle"))
+    'window 2024-03-05T14:00:00Z  250 rows  CompletedWithViolations  income:baseline_drift_check'
+    """
+    flagged = sorted(
+        {f"{v.feature_name}:{v.constraint_check_type}" for v in result.evaluation.violations}
+    )
+    line = f"window {iso_utc(result.window_start)}  {result.row_count} rows  {result.status}"
+    return f"{line}  {', '.join(flagged)}" if flagged else line
+
+
+SUMMARY_COLUMNS = ("feature", "drift injected", "flagged", "first flagged window",
+                   "delay (event s)", "delay (wall s)")  # fmt: skip
+
+
+def summary_title(summary: dict[str, Any]) -> str:
+    """The summary's headline: windows, records and the drift onset."""
+    return (
+        f"{summary['windows_evaluated']} windows, {summary['records_sent']} records; "
+        f"drift injected at {summary['drift_onset']}"
+    )
+
+
+def summary_rows(summary: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Per feature, the cells of :data:`SUMMARY_COLUMNS` as text."""
+    rows = []
+    for f in summary["features"]:
+        delays = (f["detection_delay_event_seconds"], f["detection_delay_wall_seconds"])
+        rows.append(
+            (
+                f["feature"],
+                "yes" if f["drift_injected"] else "no",
+                "yes" if f["flagged"] else "no",
+                f["first_flagged_window_start"] or "",
+                *("" if d is None else f"{d:.1f}" for d in delays),
+            )
+        )
+    return rows
+
+
 def recorder(run: DemoRun) -> Callable[[WindowResult], None]:
     """The worker's ``on_result`` hook: remember each result with its arrival time."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -45,6 +46,15 @@ def test_short_demo_flags_exactly_the_injected_features(tmp_path):
         # flagged in the window that holds the onset: delay at most one window of event time
         assert 0 < features[name]["detection_delay_event_seconds"] <= summary["window_seconds"]
         assert features[name]["detection_delay_wall_seconds"] < 10
+    # captured output is a log: plain lines, ISO window times, full column names, no escapes
+    text = done.stdout.decode()
+    assert "\x1b" not in text + done.stderr.decode()
+    windows = [line for line in text.splitlines() if line.startswith("window ")]
+    assert len(windows) >= summary["windows_evaluated"]
+    iso_window = re.compile(r"window \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ  \d+ rows  Completed")
+    assert all(iso_window.match(line) for line in windows), windows[:3]
+    assert "feature        drift injected  flagged  first flagged window" in text
+    assert "tenure_months" in text
 
 
 def test_ctrl_c_stops_the_demo_and_its_broker_cleanly(tmp_path):
