@@ -1,0 +1,199 @@
+"""Issue 12's cases: one ``driftline: error:`` line and exit 2, or the right status, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from stream.cli import main
+from tests.stream.cli.labeled_files import capture_line, label_line, run, write_csv, write_lines
+
+
+def one_line_error(result: Result, fragment: str) -> str:
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("driftline: error: "), lines[0]
+    assert fragment in lines[0], lines[0]
+    assert "Traceback" not in result.output + result.stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("errors")
+    rng = random.Random(4)
+    rows = [(rng.randint(18, 80), rng.choice("FM"), rng.randint(0, 1)) for _ in range(200)]
+    data = write_csv(root / "train.csv", ("age", "sex", "label"), rows)
+    result = run(
+        "baseline", "suggest", "--data", data, "--out", root / "baseline",
+        "--problem-type", "BinaryClassification", "--label-column", "label",
+        "--prediction-column", "label",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return root / "baseline"
+
+
+@pytest.fixture
+def captures(tmp_path: Path) -> Path:
+    lines = [capture_line(f"k{i}", f"{20 + i},F", "1") for i in range(40)]
+    return write_lines(tmp_path / "capture.jsonl", lines)
+
+
+def test_out_naming_an_existing_file(tmp_path: Path, baseline: Path, captures: Path) -> None:
+    existing = tmp_path / "taken"
+    existing.write_text("keep me\n")
+    analyze = run("analyze", "--capture", captures, "--baseline", baseline, "--out", existing)
+    one_line_error(analyze, f"--out {existing} is a file")
+    data = write_csv(tmp_path / "d.csv", ("a",), [(1,), (2,)])
+    suggest = run("baseline", "suggest", "--data", data, "--out", existing)
+    one_line_error(suggest, f"--out {existing} is a file")
+    assert existing.read_text() == "keep me\n"
+
+
+def test_problem_type_disagreeing_with_the_model_quality_baseline(
+    tmp_path: Path, baseline: Path, captures: Path
+) -> None:
+    truth = write_lines(tmp_path / "t.jsonl", [label_line(f"k{i}", 1) for i in range(40)])
+    result = run(
+        "analyze", "--capture", captures, "--baseline", baseline, "--out", tmp_path / "r",
+        "--ground-truth", truth, "--problem-type", "Regression", "--inference-attribute", "0",
+    )  # fmt: skip
+    one_line_error(result, "--problem-type Regression disagrees with the model-quality baseline")
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "why"),
+    [
+        (
+            "binary.jsonl",
+            bytes(random.Random(1).randrange(256) for _ in range(5000)),
+            "invalid_json",
+        ),
+        ("header-only.csv", b"age,sex,label\n", "invalid_json=1"),
+        ("other.jsonl", b'{"age": 41}\n{"rows": [1, 2]}\n', "missing_field=2"),
+        ("utf16.jsonl", '{"captureData": {}}\n'.encode("utf-16"), "invalid_json"),
+    ],
+)
+def test_files_without_a_usable_record_fail_saying_why(
+    tmp_path: Path, baseline: Path, name: str, content: bytes, why: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = run("analyze", "--capture", path, "--baseline", baseline, "--out", tmp_path / "r")
+    assert result.exit_code == 2, result.output
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("Failed: no usable capture record in 1 file: all "), first
+    assert why in first
+
+
+def test_data_naming_a_folder(tmp_path: Path) -> None:
+    one_line_error(
+        run("baseline", "suggest", "--data", tmp_path, "--out", tmp_path / "b"),
+        f"--data {tmp_path} is a folder; give a data file",
+    )
+    one_line_error(
+        run("baseline", "suggest", "--data", tmp_path / "nope.csv", "--out", tmp_path / "b"),
+        "no such file",
+    )
+
+
+def test_baseline_naming_a_file(tmp_path: Path, baseline: Path, captures: Path) -> None:
+    result = run(
+        "analyze", "--capture", captures, "--baseline", baseline / "statistics.json",
+        "--out", tmp_path / "r",
+    )  # fmt: skip
+    one_line_error(result, "is a file; give the folder that holds statistics.json")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["worker", "--config", "nowhere.toml"],
+        ["worker"],
+        ["replay", "nowhere.jsonl", "--config", "nowhere.toml"],
+        ["tail", "--config", "nowhere.toml"],
+        ["tail", "--topic", "nonsense"],
+        ["analyze", "--baseline", "b", "--out", "o"],
+        ["baseline", "suggest", "--out", "o"],
+        ["baseline", "suggest", "--data", "d.csv", "--out", "o", "--problem-type", "Ranking"],
+        ["demo", "--seconds", "soon"],
+        ["no-such-command"],
+    ],
+)
+def test_usage_errors_of_every_command_are_one_driftline_line(args: list[str]) -> None:
+    line = one_line_error(run(*args), "")
+    assert not line.startswith("driftline: error: Error")
+    assert "--help" in line
+
+
+def test_help_is_plain_text() -> None:
+    for args in ([], ["analyze"], ["baseline", "suggest"], ["replay"], ["tail"], ["worker"]):
+        result = run(*args, "--help")
+        assert result.exit_code == 0
+        assert "``" not in result.output
+
+
+def test_an_unexpected_exception_is_one_line_not_a_traceback(
+    tmp_path: Path, baseline: Path, captures: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    analyze_module = sys.modules["stream.cli.analyze"]  # the package's name is the command
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(analyze_module, "find_capture_files", broken)
+    monkeypatch.delenv("DRIFTLINE_TRACEBACK", raising=False)
+    result = run("analyze", "--capture", captures, "--baseline", baseline, "--out", tmp_path / "r")
+    one_line_error(result, "unexpected RuntimeError: boom")
+
+
+def test_non_numeric_probability_column(tmp_path: Path, baseline: Path) -> None:
+    rows = [(30 + i, "F", i % 2, "high" if i % 2 else "low") for i in range(50)]
+    data = write_csv(tmp_path / "v.csv", ("age", "sex", "label", "score"), rows)
+    result = run(
+        "baseline", "suggest", "--data", data, "--out", tmp_path / "b",
+        "--problem-type", "BinaryClassification", "--label-column", "label",
+        "--probability-column", "score",
+    )  # fmt: skip
+    one_line_error(result, "--probability-column 'score' holds no numeric score (e.g. 'low')")
+    captures = write_lines(
+        tmp_path / "c.jsonl",
+        [capture_line(f"k{i}", f"{30 + i},F", "high,1") for i in range(40)],
+    )
+    truth = write_lines(tmp_path / "t.jsonl", [label_line(f"k{i}", i % 2) for i in range(40)])
+    analyze = run(
+        "analyze", "--capture", captures, "--baseline", baseline, "--out", tmp_path / "r",
+        "--ground-truth", truth, "--probability-attribute", "0", "--inference-attribute", "1",
+    )  # fmt: skip
+    assert analyze.exit_code == 0, analyze.output
+    assert "40 without a numeric score at the probability attribute (no AUC)" in analyze.stdout
+    stats = json.loads((tmp_path / "r/model_quality/statistics.json").read_text())
+    assert "auc" not in stats["binary_classification_metrics"]
+
+
+def test_csv_payloads_keep_form_feeds_inside_their_field(tmp_path: Path, baseline: Path) -> None:
+    lines = [capture_line(f"k{i}", f"{20 + i},F\fM", "1") for i in range(40)]
+    captures = write_lines(tmp_path / "c.jsonl", lines)
+    result = run(
+        "analyze", "--capture", captures, "--baseline", baseline, "--out", tmp_path / "r",
+        "--capture-index-names", "endpointInput",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    stats = json.loads((tmp_path / "r/statistics.json").read_text())
+    assert stats["dataset"]["item_count"] == 40  # one row per record, not two
+    sex = next(f for f in stats["features"] if f["name"] == "sex")
+    assert sex["inferred_type"] == "String"
+    assert sex["string_statistics"]["common"]["num_present"] == 40
+
+
+def test_main_exits_with_the_commands_status() -> None:
+    with pytest.raises(SystemExit) as info:
+        main.main(["--version"])
+    assert info.value.code == 0
