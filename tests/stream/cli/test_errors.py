@@ -1,4 +1,4 @@
-"""Issue 12's cases: one ``driftline: error:`` line and exit 2, or the right status, never a traceback."""
+"""Issue 12's cases: one ``driftline: error:`` line and exit 2, or the right status."""
 
 from __future__ import annotations
 
