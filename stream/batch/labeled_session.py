@@ -130,6 +130,18 @@ class LabeledSession:
         return [o for o in outcomes if o is not None]
 
 
+def _check_problem_type(
+    problem_type: str | None, baseline: ModelQualityBaselineFiles, folder: Path
+) -> None:
+    """Refuse a run whose problem type is not the one the baseline was built for."""
+    if problem_type != (baseline.problem_type or problem_type):
+        msg = (
+            f"--problem-type {problem_type} disagrees with the model-quality baseline in "
+            f"{folder}, which is {baseline.problem_type}"
+        )
+        raise BaselineError(msg)
+
+
 def prepare_labeled(
     baseline_dir: Path,
     features: Sequence[str],
@@ -141,12 +153,8 @@ def prepare_labeled(
     shap_file = request.shap
     mq_baseline = load_model_quality_baseline(baseline_dir / MODEL_QUALITY)
     problem_type = request.problem_type or mq_baseline.problem_type
-    if ground_truth is not None and problem_type != (mq_baseline.problem_type or problem_type):
-        msg = (
-            f"--problem-type {problem_type} disagrees with the model-quality baseline in "
-            f"{baseline_dir / MODEL_QUALITY}, which is {mq_baseline.problem_type}"
-        )
-        raise BaselineError(msg)
+    if ground_truth is not None:
+        _check_problem_type(problem_type, mq_baseline, baseline_dir / MODEL_QUALITY)
     has_bias = (baseline_dir / BIAS / "analysis.json").is_file()
     has_attribution = (baseline_dir / ATTRIBUTION / "analysis.json").is_file()
     if shap_file is not None and not has_attribution:

@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 
-from detectors.model_quality.regression import R2_FORMULAS
 from detectors.model_quality.statistics import PROBLEM_TYPES
 from detectors.quality.statistics_json import statistics_to_json
 from detectors.violations import COMPLETED_WITH_VIOLATIONS, FAILED, violations_document
@@ -25,6 +24,7 @@ from stream.batch.labeled_session import (
 from stream.capture.files import find_capture_files
 from stream.capture.preprocess import ScriptError, load_preprocessor
 from stream.capture.records import CAPTURE_PARTS
+from stream.cli.options import r2_formula_option
 from stream.cli.output import byte_progress, check_out_folder, fail
 from stream.monitors.data_quality import load_data_quality_baseline
 from stream.monitors.files import STATISTICS, VIOLATIONS, BaselineError, write_json
@@ -77,13 +77,7 @@ def labeled_analysis_options(command: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             help="Score > threshold is positive [default: 0.5, bias: the baseline config's].",
         ),
-        click.option(
-            "--r2-formula",
-            type=click.Choice(R2_FORMULAS),
-            default="sagemaker",
-            show_default=True,
-            help="Regression R²: SageMaker's (SS_tot over the predictions) or the standard one.",
-        ),
+        r2_formula_option,
         click.option(
             "--a2i-answer-path",
             default=None,

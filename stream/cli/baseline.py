@@ -9,7 +9,6 @@ from typing import Any
 import click
 
 from detectors.attribution import AGG_METHODS
-from detectors.model_quality.regression import R2_FORMULAS
 from detectors.model_quality.statistics import PROBLEM_TYPES
 from stream.batch.data_files import FORMATS, DataFileError, DataFormat, detect_format
 from stream.batch.data_quality_baseline import suggest_data_quality
@@ -18,6 +17,7 @@ from stream.batch.labeled_baselines import (
     LabeledBaselineRequest,
     suggest_labeled_baselines,
 )
+from stream.cli.options import r2_formula_option
 from stream.cli.output import byte_progress, check_data_file, check_out_folder, fail
 from stream.monitors.data_quality import save_data_quality_baseline
 
@@ -42,13 +42,7 @@ def labeled_baseline_options(command: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             help="Score > threshold is the positive class [default: 0.5, or the bias config's].",
         ),
-        click.option(
-            "--r2-formula",
-            type=click.Choice(R2_FORMULAS),
-            default="sagemaker",
-            show_default=True,
-            help="Regression R²: SageMaker's (SS_tot over the predictions) or the standard one.",
-        ),
+        r2_formula_option,
         click.option(
             "--bias-config",
             type=click.Path(path_type=Path),

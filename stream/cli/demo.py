@@ -19,6 +19,7 @@ from stream.kafka.broker import BrokerError
 from stream.status.server import StatusServerError
 
 if TYPE_CHECKING:
+    from stream.demo.run import DemoRun
     from stream.worker.aggregator import WindowResult
 
 
@@ -41,37 +42,19 @@ def demo(
     times faster than the clock, so a 10-second window closes about every second.
     Ctrl-C stops everything cleanly and still prints the summary.
     """
-    from stream.demo.run import (
-        SUMMARY_COLUMNS,
-        DemoRun,
-        demo_config,
-        live_table,
-        recorder,
-        send_traffic,
-        summary_rows,
-        summary_title,
-        window_line,
-    )
+    from stream.demo.run import DemoRun, demo_config, send_traffic
     from stream.demo.synthetic import SyntheticSchema
     from stream.kafka.topics import TopicNames
     from stream.worker.process import run_worker
 
     logging.basicConfig(level=logging.ERROR)
-    plain = is_plain_output()  # a log, not a terminal: plain lines, ISO times, full names
     silence_faust_spinner()
-    console = Console()
     window_seconds = 10.0
     run = DemoRun(window_seconds=window_seconds)
+    screen = _Screen(run)
     stop = threading.Event()
     threads: list[threading.Thread] = []
     traffic_seconds = max(1.0, seconds - 4.0)  # the last windows close by idle timeout
-    live = Live(get_renderable=lambda: live_table(run), console=console, refresh_per_second=2)
-    record = recorder(run)
-
-    def on_result(result: WindowResult) -> None:
-        record(result)
-        if plain:
-            click.echo(window_line(result))
 
     def on_ready(bootstrap: str, port: int) -> None:
         click.echo(
@@ -88,21 +71,20 @@ def demo(
         )
         thread.start()
         threads.append(thread)
-        if not plain:
-            live.start()
+        screen.start()
 
     def on_stop() -> None:
         stop.set()
         for thread in threads:
             thread.join(timeout=5)
-        if not plain:
-            live.stop()
+        screen.stop()
 
     with tempfile.TemporaryDirectory(prefix="driftline-demo-") as folder:
         try:
             config = demo_config(Path(folder), metrics_port, window_seconds)
-            code = run_worker(config, on_result=on_result, on_ready=on_ready, on_stop=on_stop,
-                              stop_after_seconds=seconds, loglevel="error")  # fmt: skip
+            code = run_worker(config, on_result=screen.on_result, on_ready=on_ready,
+                              on_stop=on_stop, stop_after_seconds=seconds,
+                              loglevel="error")  # fmt: skip
         except BrokerError as error:
             fail(str(error))
         except StatusServerError as error:
@@ -110,14 +92,48 @@ def demo(
         except KeyboardInterrupt:  # before the worker took over Ctrl-C
             code = 0
     summary = run.summary(SyntheticSchema.demo().features, ("income", "plan"))
-    if plain:
-        click.echo(summary_title(summary))
-        click.echo(plain_table(SUMMARY_COLUMNS, summary_rows(summary)))
-    else:
-        console.print(summary_table(summary))
+    screen.show_summary(summary)
     if json_summary is not None:
         json_summary.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
     raise SystemExit(code)
+
+
+class _Screen:
+    """Where the demo shows its windows: a live table on a terminal, plain lines in a log."""
+
+    def __init__(self, run: DemoRun) -> None:
+        from stream.demo.run import live_table, recorder
+
+        self.plain = is_plain_output()  # a log: plain lines, ISO times, full column names
+        self.console = Console()
+        self.record = recorder(run)
+        self.live = Live(
+            get_renderable=lambda: live_table(run), console=self.console, refresh_per_second=2
+        )
+
+    def on_result(self, result: WindowResult) -> None:
+        from stream.demo.run import window_line
+
+        self.record(result)
+        if self.plain:
+            click.echo(window_line(result))
+
+    def start(self) -> None:
+        if not self.plain:
+            self.live.start()
+
+    def stop(self) -> None:
+        if not self.plain:
+            self.live.stop()
+
+    def show_summary(self, summary: dict[str, Any]) -> None:
+        from stream.demo.run import SUMMARY_COLUMNS, summary_rows, summary_title
+
+        if self.plain:
+            click.echo(summary_title(summary))
+            click.echo(plain_table(SUMMARY_COLUMNS, summary_rows(summary)))
+        else:
+            self.console.print(summary_table(summary))
 
 
 def summary_table(summary: dict[str, Any]) -> Table:
