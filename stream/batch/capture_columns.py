@@ -8,9 +8,11 @@ would make exactly one row of ``width`` fields from it: a non-empty ``eventId``,
 capture part present with ``encoding`` ``CSV``, data without quotes or line breaks (trailing
 ones aside), the other part absent or well-formed, and ``width`` fields in all. Every other
 line — and every line of a block pyarrow cannot read, or one holding what pyarrow's JSON
-parser accepts and orjson does not (``NaN``, ``Infinity``, a byte-order mark) — is handed
-back to the general path, which gives it the same row or its error reason. As the worker's
-:mod:`stream.capture.plain_csv`, this is an optimisation, never a second meaning.
+parser accepts and orjson does not (``NaN``, ``Infinity``, a byte-order mark, invalid UTF-8
+inside a string), and every line that is not a JSON object (a ``null`` line crashes pyarrow's
+reader) — is handed back to the general path, which gives it the same row or its error
+reason. As the worker's :mod:`stream.capture.plain_csv`, this is an optimisation, never a
+second meaning.
 
 Examples
 --------
@@ -24,6 +26,7 @@ Examples
 from __future__ import annotations
 
 import io
+import re
 from typing import NamedTuple
 
 import numpy as np
@@ -37,6 +40,8 @@ from stream.capture.records import CAPTURE_PARTS, ENCODINGS, MAX_RECORD_BYTES
 
 # Bytes after which pyarrow's JSON parser and orjson disagree: the line takes the general path.
 _LENIENT_JSON = (b"NaN", b"Inf", b"\xef\xbb\xbf")
+# A line holding only ``null``: pyarrow's JSON reader (26.0) crashes the process on it.
+_NULL_LINE = re.compile(rb"(?m)^[^\S\n]*null[^\S\n]*$")
 # A quote or any line break str.splitlines() knows: the payload is not one plain CSV row.
 _NOT_PLAIN = '["\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]'
 _PART = pa.struct([("data", pa.string()), ("encoding", pa.string())])
@@ -73,15 +78,14 @@ def _lines(body: bytes) -> list[bytes]:
 
 
 def _lenient(text: bytes) -> bool:
-    return any(mark in text for mark in _LENIENT_JSON)
+    return any(mark in text for mark in _LENIENT_JSON) or _NULL_LINE.search(text) is not None
 
 
-def _is_json(line: bytes) -> bool:
+def _is_object(line: bytes) -> bool:
     try:
-        orjson.loads(line)
+        return isinstance(orjson.loads(line), dict)
     except orjson.JSONDecodeError:
         return False
-    return True
 
 
 class PlainBlock(NamedTuple):
@@ -116,9 +120,13 @@ class PlainCaptureReader:
             lengths = _segment_lengths(body)
             if lengths.size and lengths.max() < MAX_RECORD_BYTES:
                 table = _parsed(body, int(np.count_nonzero(lengths)))
+        if table is not None:
+            try:
+                texts, plain = self._plain_texts(table)
+            except pa.ArrowInvalid:  # invalid UTF-8 pyarrow's JSON reader let through
+                table = None
         if table is None:
             return self._read_lines([line for line in _lines(body) if line.strip()])
-        texts, plain = self._plain_texts(table)
         rest = []
         if len(texts) < table.num_rows:
             lines = [line for line in _lines(body) if line not in (b"\n", b"")]
@@ -131,7 +139,7 @@ class PlainCaptureReader:
         candidates = [
             line
             for line in lines
-            if len(line) <= MAX_RECORD_BYTES and not _lenient(line) and _is_json(line)
+            if len(line) <= MAX_RECORD_BYTES and not _lenient(line) and _is_object(line)
         ]
         body = b"\n".join(line.rstrip(b"\r\n") for line in candidates)
         table = _parsed(body, len(candidates)) if candidates else None

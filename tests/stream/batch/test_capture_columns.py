@@ -148,3 +148,30 @@ def test_a_file_without_a_final_newline(tmp_path: Path) -> None:
     fast, general = _analyze(path, parts, general=False), _analyze(path, parts, general=True)
     assert fast.counts == general.counts
     _same_statistics(fast.statistics, general.statistics)
+
+
+def test_invalid_utf8_in_a_payload_takes_the_general_path() -> None:
+    from stream.batch.capture_columns import PlainCaptureReader
+
+    good = json.dumps(_record("41,gold")).encode()
+    latin = json.dumps(_record("41,g\u00e9"), ensure_ascii=False).encode("latin-1")
+    block = PlainCaptureReader(parts=("endpointOutput", "endpointInput"), width=3).read(
+        good + b"\n" + latin + b"\n"
+    )
+    assert block.records == 2
+    assert block.rest == [latin + b"\n"]  # the general path gives it its reason
+    assert [column.to_pylist() for column in block.columns] == [["0.5"], ["41"], ["gold"]]
+
+
+@pytest.mark.parametrize("junk", [b"null", b" null ", b"\tnull\r", b"1", b"[]", b'"s"'])
+def test_lines_that_are_not_objects_take_the_general_path(junk: bytes) -> None:
+    # a null line used to crash the process inside pyarrow's JSON reader
+    from stream.batch.capture_columns import PlainCaptureReader
+
+    good = json.dumps(_record("41,gold")).encode()
+    reader = PlainCaptureReader(parts=("endpointOutput", "endpointInput"), width=3)
+    deep = b'{"a":' * 1000 + b"1" + b"}" * 1000
+    for body in (junk + b"\n" + good + b"\n", good + b"\n" + junk + b"\n" + deep + b"\n"):
+        block = reader.read(body)
+        assert junk + b"\n" in block.rest
+        assert [column.to_pylist() for column in block.columns] == [["0.5"], ["41"], ["gold"]]

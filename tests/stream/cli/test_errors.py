@@ -120,7 +120,7 @@ def test_baseline_naming_a_file(tmp_path: Path, baseline: Path, captures: Path) 
         ["replay", "nowhere.jsonl", "--config", "nowhere.toml"],
         ["tail", "--config", "nowhere.toml"],
         ["tail", "--topic", "nonsense"],
-        ["analyze", "--baseline", "b", "--out", "o"],
+        ["analyze", "--capture", "c.jsonl", "--out", "o"],
         ["baseline", "suggest", "--out", "o"],
         ["baseline", "suggest", "--data", "d.csv", "--out", "o", "--problem-type", "Ranking"],
         ["demo", "--seconds", "soon"],
@@ -131,6 +131,10 @@ def test_usage_errors_of_every_command_are_one_driftline_line(args: list[str]) -
     line = one_line_error(run(*args), "")
     assert not line.startswith("driftline: error: Error")
     assert "--help" in line
+
+
+def test_analyze_without_capture_or_data_is_one_line() -> None:
+    one_line_error(run("analyze", "--baseline", "b", "--out", "o"), "give one of --capture")
 
 
 def test_help_is_plain_text() -> None:
