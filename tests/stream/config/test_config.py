@@ -208,3 +208,19 @@ def test_config_is_frozen() -> None:
     config = load_config(None, {})
     with pytest.raises(AttributeError):
         config.kafka.partitions = 8  # type: ignore[misc]
+
+
+def test_preprocessor_output_folder(tmp_path: Path) -> None:
+    import tempfile
+
+    path = write(tmp_path, '[[monitor]]\nname = "credit-model"\npreprocessor_output = "pre-out"\n')
+    credit = load_config(path, {}).monitor("credit-model")
+    assert credit.preprocessor_output == tmp_path / "pre-out"  # relative to the config file
+    assert credit.preprocessor_output_dir == tmp_path / "pre-out"
+    env = {"DRIFTLINE_MONITOR_CREDIT_MODEL_PREPROCESSOR_OUTPUT": str(tmp_path / "elsewhere")}
+    assert load_config(path, env).monitor("credit-model").preprocessor_output_dir == (
+        tmp_path / "elsewhere"
+    )
+    default = MonitorConfig(name="credit-model").preprocessor_output_dir
+    expected = Path(tempfile.gettempdir()) / "driftline" / "credit_model" / "preprocessor-output"
+    assert default == expected
