@@ -142,6 +142,18 @@ def _check_problem_type(
         raise BaselineError(msg)
 
 
+def _a2i_settings(request: LabeledAnalysisRequest) -> A2ISettings | None:
+    """Where A2I outputs hold their answer, when ``--a2i-answer-path`` asks to read them."""
+    if not request.a2i_answer_path:
+        return None
+    return A2ISettings(
+        answer_path=request.a2i_answer_path,
+        inference_id_path=request.a2i_inference_id_path,
+        value_map=parse_value_map(request.a2i_value_map),
+        method=request.a2i_consolidation,
+    )
+
+
 def prepare_labeled(
     baseline_dir: Path,
     features: Sequence[str],
@@ -171,15 +183,7 @@ def prepare_labeled(
         if problem_type is None and not has_bias:
             msg = "--ground-truth needs --problem-type or a baseline with model_quality/ or bias/"
             raise BaselineError(msg)
-        a2i = None
-        if request.a2i_answer_path:
-            a2i = A2ISettings(
-                answer_path=request.a2i_answer_path,
-                inference_id_path=request.a2i_inference_id_path,
-                value_map=parse_value_map(request.a2i_value_map),
-                method=request.a2i_consolidation,
-            )
-        labels = read_labels(ground_truth, a2i)
+        labels = read_labels(ground_truth, _a2i_settings(request))
         locator = PredictionLocator(
             inference_attribute=request.inference_attribute,
             probability_attribute=request.probability_attribute,

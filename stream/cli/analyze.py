@@ -18,6 +18,7 @@ from stream.batch.labeled_analysis import describe
 from stream.batch.labeled_session import (
     LabeledAnalysisRequest,
     LabeledReport,
+    LabeledSession,
     prepare_labeled,
     run_labeled,
 )
@@ -46,65 +47,67 @@ def _summary(result: AnalysisResult) -> str:
     return line
 
 
+_LABELED_OPTIONS = [
+    click.option(
+        "--ground-truth",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Ground-truth JSONL file, or a folder searched recursively.",
+    ),
+    click.option(
+        "--problem-type",
+        type=click.Choice(PROBLEM_TYPES),
+        default=None,
+        help="Model-quality problem type [default: the baseline's].",
+    ),
+    click.option(
+        "--inference-attribute",
+        default=None,
+        help='Predicted label in the output: column index ("0") or JSON key/path.',
+    ),
+    click.option(
+        "--probability-attribute",
+        default=None,
+        help='Score in the output: column index ("0") or JSON key/path.',
+    ),
+    click.option(
+        "--probability-threshold",
+        type=click.FloatRange(0.0, 1.0),
+        default=None,
+        help="Score > threshold is positive [default: 0.5, bias: the baseline config's].",
+    ),
+    r2_formula_option,
+    click.option(
+        "--a2i-answer-path",
+        default=None,
+        help="Read *.json A2I outputs too; dotted path of the answer in answerContent.",
+    ),
+    click.option(
+        "--a2i-inference-id-path",
+        default="inferenceId",
+        show_default=True,
+        help="Dotted path of the inference id in inputContent.",
+    ),
+    click.option("--a2i-value-map", default=None, help="Answer to label, e.g. yes=1,no=0."),
+    click.option(
+        "--a2i-consolidation",
+        type=click.Choice(("majority", "mean", "median")),
+        default="majority",
+        show_default=True,
+        help="How several workers' answers become one label.",
+    ),
+    click.option(
+        "--shap",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Local SHAP values: JSON Lines of {inferenceId, shap: {...}} or a CSV.",
+    ),
+]
+
+
 def labeled_analysis_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add ``--ground-truth``, the prediction attributes, A2I and SHAP options."""
-    options = [
-        click.option(
-            "--ground-truth",
-            type=click.Path(path_type=Path),
-            default=None,
-            help="Ground-truth JSONL file, or a folder searched recursively.",
-        ),
-        click.option(
-            "--problem-type",
-            type=click.Choice(PROBLEM_TYPES),
-            default=None,
-            help="Model-quality problem type [default: the baseline's].",
-        ),
-        click.option(
-            "--inference-attribute",
-            default=None,
-            help='Predicted label in the output: column index ("0") or JSON key/path.',
-        ),
-        click.option(
-            "--probability-attribute",
-            default=None,
-            help='Score in the output: column index ("0") or JSON key/path.',
-        ),
-        click.option(
-            "--probability-threshold",
-            type=click.FloatRange(0.0, 1.0),
-            default=None,
-            help="Score > threshold is positive [default: 0.5, bias: the baseline config's].",
-        ),
-        r2_formula_option,
-        click.option(
-            "--a2i-answer-path",
-            default=None,
-            help="Read *.json A2I outputs too; dotted path of the answer in answerContent.",
-        ),
-        click.option(
-            "--a2i-inference-id-path",
-            default="inferenceId",
-            show_default=True,
-            help="Dotted path of the inference id in inputContent.",
-        ),
-        click.option("--a2i-value-map", default=None, help="Answer to label, e.g. yes=1,no=0."),
-        click.option(
-            "--a2i-consolidation",
-            type=click.Choice(("majority", "mean", "median")),
-            default="majority",
-            show_default=True,
-            help="How several workers' answers become one label.",
-        ),
-        click.option(
-            "--shap",
-            type=click.Path(path_type=Path),
-            default=None,
-            help="Local SHAP values: JSON Lines of {inferenceId, shap: {...}} or a CSV.",
-        ),
-    ]
-    for option in reversed(options):
+    for option in reversed(_LABELED_OPTIONS):
         command = option(command)
     return command
 
@@ -208,25 +211,11 @@ def analyze(
         _exit(result.status, None, fail_on_violation)
         return
     parts = tuple(p.strip() for p in capture_index_names.split(",") if p.strip())
-    try:
-        baseline = load_data_quality_baseline(baseline_dir)
-        files = find_capture_files(capture)
-        request = LabeledAnalysisRequest(**labeled)
-        session = prepare_labeled(baseline_dir, baseline.features, parts, request)
-        script = None
-        if preprocessor is not None:
-            folder = preprocessor_output or out / "preprocessor"
-            script = load_preprocessor(preprocessor, output_dir=folder)
-        labels = session.run.labels if session is not None else None
-        analyzer = CaptureAnalyzer(
-            baseline,
-            preprocessor=script,
-            capture_index_names=parts,
-            min_window_count=min_window_count,
-            labels=labels.get if labels is not None else None,
-        )
-    except (BaselineError, FileNotFoundError, ScriptError, ValueError) as exc:
-        fail(str(exc))
+    request = LabeledAnalysisRequest(**labeled)
+    analyzer, files, session = _prepare_capture_run(
+        capture, baseline_dir, out, (preprocessor, preprocessor_output), parts, request,
+        min_window_count,
+    )  # fmt: skip
     if not files:
         fail(f"no capture files (*.jsonl) under {capture}")
     total = sum(f.stat().st_size for f in files)
@@ -245,6 +234,42 @@ def analyze(
         _print_labeled(report)
         labeled_status = report.worst_status
     _exit(result.status, labeled_status, fail_on_violation)
+
+
+def _prepare_capture_run(
+    capture: Path,
+    baseline_dir: Path,
+    out: Path,
+    preprocessor: tuple[Path | None, Path | None],
+    parts: tuple[str, ...],
+    request: LabeledAnalysisRequest,
+    min_window_count: int,
+) -> tuple[CaptureAnalyzer, list[Path], LabeledSession | None]:
+    """The data-quality analyzer, the capture files and the labelled monitors of a run.
+
+    ``preprocessor`` is the script and its output folder (default ``OUT/preprocessor``).
+    """
+    script_path, script_output = preprocessor
+    try:
+        baseline = load_data_quality_baseline(baseline_dir)
+        files = find_capture_files(capture)
+        session = prepare_labeled(baseline_dir, baseline.features, parts, request)
+        script = None
+        if script_path is not None:
+            script = load_preprocessor(
+                script_path, output_dir=script_output or out / "preprocessor"
+            )
+        labels = session.run.labels if session is not None else None
+        analyzer = CaptureAnalyzer(
+            baseline,
+            preprocessor=script,
+            capture_index_names=parts,
+            min_window_count=min_window_count,
+            labels=labels.get if labels is not None else None,
+        )
+    except (BaselineError, FileNotFoundError, ScriptError, ValueError) as exc:
+        fail(str(exc))
+    return analyzer, files, session
 
 
 def _analyze_data(

@@ -42,9 +42,8 @@ def demo(
     times faster than the clock, so a 10-second window closes about every second.
     Ctrl-C stops everything cleanly and still prints the summary.
     """
-    from stream.demo.run import DemoRun, demo_config, send_traffic
+    from stream.demo.run import DemoRun, demo_config
     from stream.demo.synthetic import SyntheticSchema
-    from stream.kafka.topics import TopicNames
     from stream.worker.process import run_worker
 
     logging.basicConfig(level=logging.ERROR)
@@ -61,16 +60,8 @@ def demo(
             f"embedded broker {bootstrap}; status page http://127.0.0.1:{port}/ "
             f"(metrics at /metrics)"
         )
-        topic = TopicNames.from_prefix("demo").capture
-        thread = threading.Thread(
-            target=send_traffic,
-            args=(run, bootstrap, topic),
-            kwargs=dict(seconds=traffic_seconds, records_per_second=rate, speed=speed, stop=stop),
-            name="driftline-demo-traffic",
-            daemon=True,
-        )
-        thread.start()
-        threads.append(thread)
+        traffic = dict(seconds=traffic_seconds, records_per_second=rate, speed=speed, stop=stop)
+        threads.append(_start_traffic(run, bootstrap, traffic))
         screen.start()
 
     def on_stop() -> None:
@@ -96,6 +87,22 @@ def demo(
     if json_summary is not None:
         json_summary.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
     raise SystemExit(code)
+
+
+def _start_traffic(run: DemoRun, bootstrap: str, settings: dict[str, Any]) -> threading.Thread:
+    """The thread sending the synthetic capture traffic (``send_traffic`` with ``settings``)."""
+    from stream.demo.run import send_traffic
+    from stream.kafka.topics import TopicNames
+
+    thread = threading.Thread(
+        target=send_traffic,
+        args=(run, bootstrap, TopicNames.from_prefix("demo").capture),
+        kwargs=settings,
+        name="driftline-demo-traffic",
+        daemon=True,
+    )
+    thread.start()
+    return thread
 
 
 class _Screen:
