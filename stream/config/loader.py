@@ -22,14 +22,25 @@ from pathlib import Path
 from typing import Any
 
 from stream.config.settings import (
+    AttributionDriftSettings,
+    BiasDriftSettings,
     DriftlineConfig,
     KafkaConfig,
+    LabelSettings,
     MetricsConfig,
+    ModelQualitySettings,
     MonitorConfig,
     MonitorMatch,
     WorkerConfig,
 )
-from stream.config.values import ConfigError, coerce, env_name, env_overrides, reject_unknown
+from stream.config.values import (
+    ConfigError,
+    coerce,
+    env_name,
+    env_overrides,
+    import_callable,
+    reject_unknown,
+)
 
 
 def _check(condition: bool, message: str) -> None:
@@ -59,11 +70,28 @@ def load_config(path: Path | None, env: Mapping[str, str]) -> DriftlineConfig:
         _check(isinstance(table, dict), f"[{name}] must be a table in {origin}")
         overrides = env_overrides(env, f"DRIFTLINE_{name.upper()}_", cls, strict=True)
         sections[name] = _build(cls, table, overrides, f"{name}.", origin, base)
+    kafka = sections["kafka"]
+    for key in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+        location = getattr(kafka, key)
+        _check(location is None or location.is_file(), f"kafka.{key} {location} is not a file")
+    provider = kafka.sasl_oauth_token_provider
+    if provider is not None:  # imported at startup, so a typo fails here, not at connect time
+        import_callable(provider, "kafka.sasl_oauth_token_provider")
     entries = raw.get("monitor", [])
     _check(isinstance(entries, list), f"[[monitor]] must be an array of tables in {origin}")
     monitors = tuple(_build_monitor(entry, env, origin, base) for entry in entries)
     _reject_unknown_monitor_env(env, monitors)
     return DriftlineConfig(**sections, monitors=monitors, source=path)
+
+
+# a monitor's tables: built with defaults when absent (True) or only when present (False)
+_SECTIONS: dict[str, tuple[type, bool]] = {
+    "match": (MonitorMatch, True),
+    "labels": (LabelSettings, True),
+    "model_quality": (ModelQualitySettings, False),
+    "bias": (BiasDriftSettings, False),
+    "attribution": (AttributionDriftSettings, False),
+}
 
 
 def _build_monitor(entry: Any, env: Mapping[str, str], origin: str, base: Path) -> MonitorConfig:
@@ -73,22 +101,43 @@ def _build_monitor(entry: Any, env: Mapping[str, str], origin: str, base: Path) 
     prefix = f"DRIFTLINE_MONITOR_{env_name(name)}_"
     overrides = env_overrides(env, prefix, MonitorConfig, strict=False)
     overrides.pop("name", None)  # the name is the override key itself
-    match_table = entry.get("match", {})
-    _check(isinstance(match_table, dict), f"monitor {name!r}: match must be a table in {origin}")
-    match_env = env_overrides(env, prefix + "MATCH_", MonitorMatch, strict=False)
-    where = f"monitor {name!r}: match."
-    match = _build(MonitorMatch, match_table, match_env, where, origin, base)
-    values = {k: v for k, v in entry.items() if k != "match"}
+    sections = {}
+    for key, (cls, always) in _SECTIONS.items():
+        table = entry.get(key)
+        section_env = env_overrides(env, f"{prefix}{key.upper()}_", cls, strict=False)
+        if table is None and not always:
+            _check(
+                not section_env,
+                f"{next(iter(section_env.values()), ('',))[0]} sets [monitor.{key}], "
+                f"which monitor {name!r} does not have in {origin}",
+            )
+            continue
+        table = {} if table is None else table
+        _check(isinstance(table, dict), f"monitor {name!r}: {key} must be a table in {origin}")
+        where = f"monitor {name!r}: {key}."
+        try:
+            sections[key] = _build(cls, table, section_env, where, origin, base)
+        except ConfigError as error:
+            raise ConfigError(_in_monitor(name, str(error))) from error
+    values = {k: v for k, v in entry.items() if k not in _SECTIONS}
     monitor: MonitorConfig = _build(
-        MonitorConfig, values, overrides, f"monitor {name!r}: ", origin, base, match
+        MonitorConfig, values, overrides, f"monitor {name!r}: ", origin, base, sections
     )
-    for key in ("baseline", "preprocessor", "postprocessor"):
-        location = getattr(monitor, key)
+    locations = [(key, getattr(monitor, key)) for key in ("baseline", "preprocessor")]
+    locations.append(("postprocessor", monitor.postprocessor))
+    for key in monitor.labelled_sections:
+        locations.append((f"{key}.baseline", getattr(monitor, key).baseline))
+    for key, location in locations:
         _check(
             location is None or location.exists(),
             f"monitor {name!r}: {key} {location} does not exist",
         )
     return monitor
+
+
+def _in_monitor(name: str, message: str) -> str:
+    prefix = f"monitor {name!r}: "
+    return message if message.startswith(prefix) else prefix + message
 
 
 def _build(
@@ -98,18 +147,18 @@ def _build(
     where: str,
     origin: str,
     base: Path,
-    match: MonitorMatch | None = None,
+    sections: Mapping[str, Any] | None = None,
 ) -> Any:
     hints = typing.get_type_hints(cls)
-    known = [f.name for f in dataclasses.fields(cls) if f.name != "match"]
+    nested = set(sections or {})
+    known = [f.name for f in dataclasses.fields(cls) if f.name not in nested]
     reject_unknown(table, known, f"key in {where.rstrip('. :') or cls.__name__}", origin)
     values: dict[str, Any] = {}
     for key, value in table.items():
         values[key] = coerce(value, hints[key], f"{where}{key} in {origin}", base, from_env=False)
     for key, (variable, text) in overrides.items():
         values[key] = coerce(text, hints[key], f"{variable}", base, from_env=True)
-    if match is not None:
-        values["match"] = match
+    values.update(sections or {})
     missing = [f.name for f in dataclasses.fields(cls) if f.name not in values and _required(f)]
     _check(not missing, f"{where}missing required key(s) {', '.join(missing)} in {origin}")
     return cls(**values)
@@ -123,13 +172,16 @@ def _required(f: dataclasses.Field[Any]) -> bool:
 def _reject_unknown_monitor_env(
     env: Mapping[str, str], monitors: tuple[MonitorConfig, ...]
 ) -> None:
-    keys = [f.name.upper() for f in dataclasses.fields(MonitorConfig) if f.name not in ("name",)]
-    keys += [f"MATCH_{f.name.upper()}" for f in dataclasses.fields(MonitorMatch)]
+    skipped = ("name", *_SECTIONS)
+    keys = [f.name.upper() for f in dataclasses.fields(MonitorConfig) if f.name not in skipped]
+    for section, (cls, _) in _SECTIONS.items():
+        keys += [f"{section.upper()}_{f.name.upper()}" for f in dataclasses.fields(cls)]
     allowed = {m.env_prefix + key for m in monitors for key in keys}
     for variable in env:
         if variable.startswith("DRIFTLINE_MONITOR_") and variable not in allowed:
             msg = (
                 f"environment variable {variable} matches no monitor setting; monitors: "
-                f"{[m.name for m in monitors]} (DRIFTLINE_MONITOR_<NAME>_<KEY>)"
+                f"{[m.name for m in monitors]} (DRIFTLINE_MONITOR_<NAME>_<KEY>, "
+                f"or _<SECTION>_<KEY> for match, labels, model_quality, bias, attribution)"
             )
             raise ConfigError(msg)

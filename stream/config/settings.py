@@ -7,84 +7,29 @@ TOML file and the environment into these classes.
 from __future__ import annotations
 
 import dataclasses
-import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from stream.capture.records import CAPTURE_PARTS, capture_parts_problem
+from stream.config.kafka_settings import KafkaConfig
+from stream.config.sections import (
+    BASELINE_FOLDERS,
+    AttributionDriftSettings,
+    BiasDriftSettings,
+    LabelSettings,
+    ModelQualitySettings,
+)
 from stream.config.values import ConfigError, env_name
 
-SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
-SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "GSSAPI", "OAUTHBEARER")
-_TOPIC_PREFIX = re.compile(r"[A-Za-z0-9._-]+")
 _REDACTED = "***"
+_SECRETS = ("sasl_password", "ssl_password")
 
 
 def _check(condition: bool, message: str) -> None:
     if not condition:
         raise ConfigError(message)
-
-
-@dataclass(frozen=True, slots=True)
-class KafkaConfig:
-    """Where the broker is and how topics are laid out (``[kafka]``)."""
-
-    bootstrap_servers: str = ""  # env DRIFTLINE_KAFKA_BOOTSTRAP_SERVERS; empty: embedded broker
-    topic_prefix: str = (
-        "driftline"  # env DRIFTLINE_KAFKA_TOPIC_PREFIX; topics are <prefix>.capture …
-    )
-    partitions: int = 4  # env DRIFTLINE_KAFKA_PARTITIONS; of every topic driftline creates
-    replication_factor: int = 1  # env DRIFTLINE_KAFKA_REPLICATION_FACTOR
-    security_protocol: str = "PLAINTEXT"  # env DRIFTLINE_KAFKA_SECURITY_PROTOCOL
-    sasl_mechanism: str | None = None  # env DRIFTLINE_KAFKA_SASL_MECHANISM
-    sasl_username: str | None = None  # env DRIFTLINE_KAFKA_SASL_USERNAME
-    sasl_password: str | None = field(default=None, repr=False)  # DRIFTLINE_KAFKA_SASL_PASSWORD
-    ssl_cafile: Path | None = None  # env DRIFTLINE_KAFKA_SSL_CAFILE
-    ssl_certfile: Path | None = None  # env DRIFTLINE_KAFKA_SSL_CERTFILE
-    ssl_keyfile: Path | None = None  # env DRIFTLINE_KAFKA_SSL_KEYFILE
-    ssl_password: str | None = field(default=None, repr=False)  # DRIFTLINE_KAFKA_SSL_PASSWORD
-
-    def __post_init__(self) -> None:
-        prefix_ok = bool(_TOPIC_PREFIX.fullmatch(self.topic_prefix))
-        _check(
-            prefix_ok, f"kafka.topic_prefix must match [A-Za-z0-9._-]+, got {self.topic_prefix!r}"
-        )
-        _check(self.partitions >= 1, f"kafka.partitions must be >= 1, got {self.partitions}")
-        replication = self.replication_factor
-        _check(replication >= 1, f"kafka.replication_factor must be >= 1, got {replication}")
-        protocol = self.security_protocol
-        _check(
-            protocol in SECURITY_PROTOCOLS,
-            f"kafka.security_protocol must be one of {', '.join(SECURITY_PROTOCOLS)}, "
-            f"got {protocol!r}",
-        )
-        mechanism = self.sasl_mechanism
-        _check(
-            mechanism is None or mechanism in SASL_MECHANISMS,
-            f"kafka.sasl_mechanism must be one of {', '.join(SASL_MECHANISMS)}, got {mechanism!r}",
-        )
-
-    @property
-    def uses_embedded_broker(self) -> bool:
-        """Whether no bootstrap servers are configured, so driftline runs its own broker."""
-        return not self.bootstrap_servers.strip()
-
-    def client_kwargs(self) -> dict[str, Any]:
-        """Security settings as kafka-python keyword arguments (unset ones left out)."""
-        kwargs: dict[str, Any] = {"security_protocol": self.security_protocol}
-        optional = {
-            "sasl_mechanism": self.sasl_mechanism,
-            "sasl_plain_username": self.sasl_username,
-            "sasl_plain_password": self.sasl_password,
-            "ssl_cafile": self.ssl_cafile,
-            "ssl_certfile": self.ssl_certfile,
-            "ssl_keyfile": self.ssl_keyfile,
-            "ssl_password": self.ssl_password,
-        }
-        kwargs.update({k: str(v) if isinstance(v, Path) else v for k, v in optional.items() if v})
-        return kwargs
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +97,10 @@ class MonitorConfig:
     online_detectors: tuple[str, ...] = ()  # e.g. ("adwin",); comma-separated in the env
     # which capture parts become columns (SageMaker's captureIndexNames); output columns first
     capture_index_names: tuple[str, ...] = CAPTURE_PARTS
+    labels: LabelSettings = LabelSettings()  # [monitor.labels]: the label join, A2I records
+    model_quality: ModelQualitySettings | None = None  # [monitor.model_quality]
+    bias: BiasDriftSettings | None = None  # [monitor.bias]
+    attribution: AttributionDriftSettings | None = None  # [monitor.attribution]
 
     def __post_init__(self) -> None:
         where = f"monitor {self.name!r}"
@@ -169,6 +118,41 @@ class MonitorConfig:
         _check(0 <= pct <= 100, f"{where}: sampling_percentage must be in 0..100, got {pct}")
         problem = capture_parts_problem(self.capture_index_names)
         _check(problem is None, f"{where}: capture_index_names {problem}")
+        self._complete_sections(where)
+
+    @property
+    def labelled_sections(self) -> tuple[str, ...]:
+        """Names of the labelled monitors this monitor runs (its sections that are set)."""
+        return tuple(name for name in BASELINE_FOLDERS if getattr(self, name) is not None)
+
+    def _complete_sections(self, where: str) -> None:
+        """Default baseline folders from ``baseline``; bias attributes from model quality."""
+        quality, bias = self.model_quality, self.bias
+        if bias is not None and bias.inference_attribute is bias.probability_attribute is None:
+            _check(
+                quality is not None,
+                f"{where}: bias needs inference_attribute or probability_attribute "
+                f"(in [monitor.bias] or [monitor.model_quality]) to find the prediction",
+            )
+            assert quality is not None
+            bias = dataclasses.replace(
+                bias,
+                inference_attribute=quality.inference_attribute,
+                probability_attribute=quality.probability_attribute,
+            )
+            object.__setattr__(self, "bias", bias)
+        for name, folder in BASELINE_FOLDERS.items():
+            section = getattr(self, name)
+            if section is None or section.baseline is not None:
+                continue
+            _check(
+                self.baseline is not None,
+                f"{where}: {name}.baseline is needed when the monitor has no baseline folder",
+            )
+            assert self.baseline is not None
+            object.__setattr__(
+                self, name, dataclasses.replace(section, baseline=self.baseline / folder)
+            )
 
     @property
     def env_prefix(self) -> str:
@@ -220,7 +204,7 @@ class DriftlineConfig:
     def redacted(self) -> dict[str, Any]:
         """Plain data for the startup log, with passwords replaced by ``***``."""
         data: dict[str, Any] = _plain(self)
-        for key in ("sasl_password", "ssl_password"):
+        for key in _SECRETS:
             if data["kafka"][key] is not None:
                 data["kafka"][key] = _REDACTED
         return data
@@ -232,9 +216,20 @@ class DriftlineConfig:
         for section in ("kafka", "metrics", "worker"):
             lines += [f"{section}.{k} = {v!r}" for k, v in data[section].items()]
         for monitor in data["monitors"]:
-            lines += [f"monitor[{monitor['name']}].{k} = {v!r}" for k, v in monitor.items()]
+            lines += [f"monitor[{monitor['name']}].{k} = {v!r}" for k, v in _flat(monitor)]
         lines.append(f"source = {data['source']!r}")
         return "\n".join(lines)
+
+
+def _flat(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """Nested tables as dotted keys: ``{"labels": {"max_pending": 5}}`` → ``labels.max_pending``."""
+    out: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out += _flat(value, f"{prefix}{key}.")
+        else:
+            out.append((f"{prefix}{key}", value))
+    return out
 
 
 def _plain(value: Any) -> Any:
@@ -248,10 +243,14 @@ def _plain(value: Any) -> Any:
 
 
 __all__ = [
+    "AttributionDriftSettings",
+    "BiasDriftSettings",
     "ConfigError",
     "DriftlineConfig",
     "KafkaConfig",
+    "LabelSettings",
     "MetricsConfig",
+    "ModelQualitySettings",
     "MonitorConfig",
     "MonitorMatch",
     "WorkerConfig",

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import astuple, dataclass
 from typing import Any
 
+from stream.kafka.security import aiokafka_kwargs
+
 _TOPIC_ALREADY_EXISTS = 36
 _DESCRIBE_TIMEOUT_SECONDS = 10.0
 
@@ -57,22 +59,6 @@ class TopicNames:
     def compacted(self) -> tuple[str, ...]:
         """Topics created with ``cleanup.policy=compact`` (latest value per key is kept)."""
         return (self.capture_state, self.aggregate_state)
-
-
-def aiokafka_kwargs(client_kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    """kafka-python style security settings → aiokafka's (``ssl_*`` files → ``ssl_context``)."""
-    kwargs = {k: v for k, v in client_kwargs.items() if not k.startswith("ssl_")}
-    ssl_files = {k: v for k, v in client_kwargs.items() if k.startswith("ssl_")}
-    if ssl_files:
-        from aiokafka.helpers import create_ssl_context  # type: ignore[import-untyped]
-
-        kwargs["ssl_context"] = create_ssl_context(
-            cafile=ssl_files.get("ssl_cafile"),
-            certfile=ssl_files.get("ssl_certfile"),
-            keyfile=ssl_files.get("ssl_keyfile"),
-            password=ssl_files.get("ssl_password"),
-        )
-    return kwargs
 
 
 async def ensure_topics(

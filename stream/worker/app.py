@@ -22,7 +22,7 @@ from typing import Any
 
 import faust
 
-from stream.config import KafkaConfig
+from stream.kafka.security import faust_credentials
 from stream.worker.runner import WorkerRunner
 from stream.worker.state import CAPTURE, PARTIALS
 
@@ -36,22 +36,6 @@ FETCH_BYTES_PER_PARTITION = 16 * 1024 * 1024
 STREAM_BUFFER_MESSAGES = 16_384
 
 
-def _credentials(kafka: KafkaConfig) -> Any:
-    if kafka.security_protocol == "PLAINTEXT":
-        return None
-    from stream.kafka.topics import aiokafka_kwargs
-
-    ssl_context = aiokafka_kwargs(kafka.client_kwargs()).get("ssl_context")
-    if kafka.security_protocol.startswith("SASL"):
-        return faust.SASLCredentials(
-            username=kafka.sasl_username,
-            password=kafka.sasl_password,
-            mechanism=kafka.sasl_mechanism or "PLAIN",
-            ssl_context=ssl_context,
-        )
-    return faust.SSLCredentials(ssl_context)
-
-
 def build_app(runner: WorkerRunner, bootstrap: str, datadir: Path) -> faust.App:
     """A faust app whose agents feed ``runner``; the group id is per topic prefix."""
     kafka = runner.state.config.kafka
@@ -59,7 +43,7 @@ def build_app(runner: WorkerRunner, bootstrap: str, datadir: Path) -> faust.App:
     app = faust.App(
         f"driftline-{kafka.topic_prefix}-worker",
         broker=f"kafka://{bootstrap}",
-        broker_credentials=_credentials(kafka),
+        broker_credentials=faust_credentials(kafka),
         store="memory://",
         datadir=str(datadir),
         topic_partitions=kafka.partitions,

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from stream.config import ConfigError, DriftlineConfig, KafkaConfig, MonitorConfig, load_config
+from tests.certificates import make_certificates
 
 FULL = """
 [kafka]
@@ -19,7 +20,9 @@ sasl_mechanism = "SCRAM-SHA-512"
 sasl_username = "driftline"
 sasl_password = "hunter2"
 ssl_cafile = "certs/ca.pem"
-ssl_password = "keypass"
+ssl_certfile = "certs/client.pem"
+ssl_keyfile = "certs/client.key"
+ssl_password = "client-key-pass"
 
 [metrics]
 port = 9200
@@ -49,6 +52,7 @@ name = "fraud"
 
 @pytest.fixture
 def config_file(tmp_path: Path) -> Path:
+    make_certificates(tmp_path / "certs")
     (tmp_path / "baselines" / "credit").mkdir(parents=True)
     (tmp_path / "preprocess.py").write_text("def preprocess_handler(r): return r\n")
     path = tmp_path / "driftline.toml"
@@ -100,7 +104,10 @@ def test_env_overrides_every_kind_of_field(config_file: Path) -> None:
     env = {
         "DRIFTLINE_KAFKA_PARTITIONS": "12",
         "DRIFTLINE_KAFKA_BOOTSTRAP_SERVERS": "",
+        "DRIFTLINE_KAFKA_SECURITY_PROTOCOL": "SSL",
         "DRIFTLINE_KAFKA_SASL_MECHANISM": "",
+        "DRIFTLINE_KAFKA_SASL_USERNAME": "",
+        "DRIFTLINE_KAFKA_SASL_PASSWORD": "",
         "DRIFTLINE_METRICS_PORT": "9999",
         "DRIFTLINE_WORKER_SHUTDOWN_TIMEOUT_SECONDS": "0.5",
         "DRIFTLINE_MONITOR_CREDIT_MODEL_WINDOW_SECONDS": "300",
@@ -115,6 +122,7 @@ def test_env_overrides_every_kind_of_field(config_file: Path) -> None:
     assert config.kafka.partitions == 12
     assert config.kafka.uses_embedded_broker
     assert config.kafka.sasl_mechanism is None
+    assert config.kafka.security_protocol == "SSL"
     assert config.metrics.port == 9999
     assert config.worker.shutdown_timeout_seconds == 0.5
     credit = config.monitor("credit-model")
@@ -138,7 +146,7 @@ def test_secrets_are_redacted(config_file: Path) -> None:
     assert "monitor[credit-model].window_seconds = 60.0" in text
     for shown in (text, repr(config), str(data)):
         assert "hunter2" not in shown
-        assert "keypass" not in shown
+        assert "client-key-pass" not in shown
 
 
 def test_unset_secrets_are_not_shown_as_set() -> None:
@@ -147,14 +155,16 @@ def test_unset_secrets_are_not_shown_as_set() -> None:
 
 def test_client_kwargs_for_kafka_python(config_file: Path) -> None:
     kwargs = load_config(config_file, {}).kafka.client_kwargs()
+    context = kwargs.pop("ssl_context")
     assert kwargs == {
         "security_protocol": "SASL_SSL",
         "sasl_mechanism": "SCRAM-SHA-512",
         "sasl_plain_username": "driftline",
         "sasl_plain_password": "hunter2",
-        "ssl_cafile": str(config_file.parent / "certs" / "ca.pem"),
-        "ssl_password": "keypass",
     }
+    assert [c["subject"] for c in context.get_ca_certs()] == [
+        ((("commonName", "driftline test CA"),),)
+    ]
     assert KafkaConfig().client_kwargs() == {"security_protocol": "PLAINTEXT"}
 
 
