@@ -36,6 +36,7 @@ import orjson
 from ground_truth.a2i import parse_human_loop_output
 from ground_truth.consolidation import AnswerConsolidator, ground_truth_from_loop
 from ground_truth.records import GroundTruth, LabelRecordError, parse_ground_truth
+from stream.config.values import parse_value_pairs
 
 
 @dataclass
@@ -73,16 +74,7 @@ def parse_value_map(text: str | None) -> dict[str, str] | None:
     >>> parse_value_map("yes=1, no=0")
     {'yes': '1', 'no': '0'}
     """
-    if not text:
-        return None
-    out = {}
-    for item in text.split(","):
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            msg = f"--a2i-value-map entries look like answer=label, got {item.strip()!r}"
-            raise ValueError(msg)
-        out[key.strip()] = value.strip()
-    return out
+    return None if not text else dict(parse_value_pairs(text, "--a2i-value-map"))
 
 
 class LabelSet:

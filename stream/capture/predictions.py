@@ -137,15 +137,32 @@ def _pick(row: Any, attribute: str) -> Any:
     return lookup(row, attribute)
 
 
-def shap_values(event: EventData) -> dict[str, float] | None:
-    """The ``shap`` mapping (feature → local SHAP value) inside a JSON output, if any."""
+def find_shap(event: EventData, path: str = SHAP_KEY) -> Mapping[str, Any]:
+    """The local SHAP values at dotted ``path`` in a JSON output, or CaptureError saying why.
+
+    Reasons: ``csv_output`` (no JSON to look in), ``bad_payload`` (the output does not
+    parse), ``missing_shap`` (nothing, or not an object, at ``path``). The mapping is
+    feature → value, or label → {feature → value} for several model outputs.
+    """
     if event.encoding == "CSV":
-        return None
+        msg = "csv_output"
+        raise CaptureError(msg, f"a CSV output holds no SHAP values at {path!r}")
     try:
         document = orjson.loads(event.text())
-    except orjson.JSONDecodeError:
-        return None
-    found = document.get(SHAP_KEY) if isinstance(document, Mapping) else None
-    if not isinstance(found, Mapping):
+    except orjson.JSONDecodeError as exc:
+        msg = "bad_payload"
+        raise CaptureError(msg, f"JSON output does not parse: {exc}") from exc
+    found = lookup(document, path)
+    if not isinstance(found, Mapping) or not found:
+        msg = "missing_shap"
+        raise CaptureError(msg, f"no SHAP object at {path!r} in the output")
+    return found
+
+
+def shap_values(event: EventData, path: str = SHAP_KEY) -> dict[str, Any] | None:
+    """The SHAP mapping at ``path`` (default ``shap``) inside a JSON output, if any."""
+    try:
+        found = find_shap(event, path)
+    except CaptureError:
         return None
     return {str(k): v for k, v in found.items()}

@@ -124,10 +124,21 @@ def join_key(metadata: Any) -> str | None:
     if not isinstance(metadata, Mapping):
         return None
     for field in ("inferenceId", "eventId"):
-        value = metadata.get(field)
-        if value not in (None, "") and not isinstance(value, bool | list | dict):
-            return str(value)
+        key = id_text(metadata.get(field))
+        if key is not None:
+            return key
     return None
+
+
+def id_text(value: Any) -> str | None:
+    """An id as join-key text: a scalar as its text; None, ``""``, booleans and containers: None.
+
+    >>> id_text("order-1"), id_text(7), id_text(""), id_text(True)
+    ('order-1', '7', None, None)
+    """
+    if value in (None, "") or isinstance(value, bool | list | dict):
+        return None
+    return str(value)
 
 
 def split_records(message: bytes) -> list[bytes]:

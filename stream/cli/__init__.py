@@ -13,6 +13,7 @@ from stream import __version__
 from stream.cli.analyze import analyze
 from stream.cli.baseline import baseline
 from stream.cli.demo import demo
+from stream.cli.labels import attributions, labels
 from stream.cli.output import DriftlineGroup
 from stream.cli.replay import replay
 from stream.cli.tail import tail
@@ -25,5 +26,5 @@ def main() -> None:
     """Driftline: streaming model monitoring over Kafka, in SageMaker Model Monitor's formats."""
 
 
-for _command in (baseline, analyze, replay, tail, worker, demo):
+for _command in (baseline, analyze, replay, labels, attributions, tail, worker, demo):
     main.add_command(_command)

@@ -46,12 +46,16 @@ def connect(config_path: Path | None) -> tuple[DriftlineConfig, TopicNames]:
     # aiokafka logs each failed connection attempt; the one-line error below says it all.
     logging.getLogger("aiokafka").addHandler(logging.NullHandler())
     try:
+        client_kwargs = kafka.client_kwargs()  # certificates and token provider load here
+    except ConfigError as error:
+        raise UserError(str(error)) from error
+    try:
         ensure_topics_sync(
             kafka.bootstrap_servers,
             names,
             kafka.partitions,
             kafka.replication_factor,
-            kafka.client_kwargs(),
+            client_kwargs,
             compacted=names.compacted,
         )
     except TopicError as error:

@@ -25,7 +25,7 @@ from stream.cli.output import is_plain_output
 from stream.config import DriftlineConfig
 from stream.kafka.topics import aiokafka_kwargs
 
-TAIL_TOPICS = ("violations", "statistics", "executions", "deadletter")
+TAIL_TOPICS = ("violations", "statistics", "executions", "deadletter", "labels", "attributions")
 _PRETTY_FIELDS = ("constraint_check_type", "feature_name", "metric_name", "value", "threshold")
 _POLL_MS = 500
 

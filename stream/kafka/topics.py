@@ -37,7 +37,8 @@ class TopicNames:
     """
 
     capture: str  # capture records (JSON Lines batches), keyed by inferenceId
-    labels: str  # ground-truth / A2I records, keyed by inferenceId
+    labels: str  # ground-truth / A2I records (JSON Lines batches), keyed by inferenceId
+    attributions: str  # local SHAP values {"inferenceId", "shap"} (JSON Lines), by inferenceId
     violations: str  # one message per violation
     statistics: str  # statistics.json per monitor and window
     executions: str  # one execution status per monitor and window

@@ -1,32 +1,14 @@
-"""What the capture path reports: dead letters and running record counts."""
+"""What the capture path reports: dead letters and running record counts.
+
+:class:`~stream.kafka.dead_letters.DeadLetter` is shared with ``driftline labels push``.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 
-from stream.capture.message import RejectedRecord
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    """A capture record (or message) that cannot be used, with where it came from and why."""
-
-    monitor: str
-    partition: int
-    offset: int
-    record_index: int  # position of the record inside its (JSON-Lines) message; -1: all of it
-    reason: str
-    message: str
-    raw: bytes
-
-    @classmethod
-    def of(cls, monitor: str, partition: int, offset: int, rejected: RejectedRecord) -> DeadLetter:
-        """The dead letter of a rejected record of the message at ``partition``/``offset``."""
-        return cls(
-            monitor, partition, offset, rejected.index, rejected.reason, rejected.message,
-            rejected.raw,
-        )  # fmt: skip
+from stream.kafka.dead_letters import DeadLetter as DeadLetter  # re-export
 
 
 @dataclass

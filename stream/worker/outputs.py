@@ -5,7 +5,8 @@
 - statistics topic: ``statistics.json`` of the window plus the monitor and the window;
 - executions topic: one status per window (Completed / CompletedWithViolations / Failed)
   with every check taken (``decisions``: figure, threshold, verdict, sample count);
-- dead-letter topic: the raw record (base64), where it came from and why it was refused.
+- dead-letter topic: the raw record (base64), where it came from and why it was refused
+  (:func:`~stream.kafka.dead_letters.dead_letter_message`, one shape for every writer).
 
 Window bounds are ISO-8601 UTC strings. Every window message carries ``monitor_type``,
 ``revision`` (a later revision of a window replaces an earlier one) and ``complete`` (every
@@ -14,7 +15,6 @@ capture partition's progress passed the window's end when it was evaluated).
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import orjson
@@ -23,15 +23,14 @@ from detectors.quality.checks import CheckDecision
 from detectors.quality.statistics_json import statistics_to_json
 from stream.capture.partitioning import partition_for_key
 from stream.capture.records import iso_utc
+from stream.kafka.dead_letters import DeadLetter, dead_letter_message
 from stream.kafka.topics import TopicNames
 from stream.worker.aggregator import WindowResult
 from stream.worker.online import OnlineViolation
 from stream.worker.outbox import Outbound
-from stream.worker.outcomes import DeadLetter
 from stream.worker.windows import SCHEMA_VERSION
 
 DATA_QUALITY = "data_quality"
-DEAD_LETTER_RAW_BYTES = 65_536  # raw bytes kept in a dead letter (an oversized record is cut)
 
 
 def _window_fields(result: WindowResult) -> dict[str, Any]:
@@ -110,28 +109,6 @@ def online_violation_message(monitor: str, alarm: OnlineViolation) -> dict[str, 
         "detector": alarm.detector,
         "partition": alarm.partition,
         "detected_at": alarm.detected_at.isoformat().replace("+00:00", "Z"),
-        "schema_version": SCHEMA_VERSION,
-    }
-
-
-def dead_letter_message(letter: DeadLetter, topic: str) -> dict[str, Any]:
-    """A refused record: raw bytes as base64, source topic/partition/offset, the reason.
-
-    Only the first ``DEAD_LETTER_RAW_BYTES`` of the record are kept (``raw_truncated``),
-    so that the dead letter of an oversized record still fits in a Kafka message.
-    """
-    kept = letter.raw[:DEAD_LETTER_RAW_BYTES]
-    return {
-        "monitor": letter.monitor,
-        "reason": letter.reason,
-        "message": letter.message,
-        "topic": topic,
-        "partition": letter.partition,
-        "offset": letter.offset,
-        "record_index": letter.record_index,
-        "raw_base64": base64.b64encode(kept).decode("ascii"),
-        "raw_bytes": len(letter.raw),
-        "raw_truncated": len(kept) < len(letter.raw),
         "schema_version": SCHEMA_VERSION,
     }
 

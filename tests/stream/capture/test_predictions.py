@@ -7,6 +7,7 @@ import pytest
 from stream.capture.predictions import (
     LocatedPrediction,
     PredictionLocator,
+    find_shap,
     shap_values,
     typed_value,
 )
@@ -61,3 +62,10 @@ def test_typed_values_and_shap() -> None:
     assert shap_values(_json('{"shap": {"a": 0.1}}')) == {"a": 0.1}
     assert shap_values(_json('{"score": 0.1}')) is None
     assert shap_values(_csv("0.1")) is None
+    nested = _json('{"out": [{"score": 0.1, "attributions": {"a": 0.1, "b": -0.2}}]}')
+    assert shap_values(nested, "$.out.0.attributions") == {"a": 0.1, "b": -0.2}
+    assert shap_values(nested) is None  # no "shap" key at the top
+    with pytest.raises(CaptureError, match="missing_shap"):
+        find_shap(nested, "out.0.score")
+    with pytest.raises(CaptureError, match="csv_output"):
+        find_shap(_csv("0.1"))

@@ -1,0 +1,256 @@
+"""``driftline labels push`` / ``attributions push`` against a real broker.
+
+The reference for partitioning is the capture producer itself (capture records with the same
+ids, sent to the capture topic) and kafka-python's own murmur2: a label or SHAP record must
+land in the partition number its prediction landed in.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+from pathlib import Path
+
+import orjson
+import pytest
+from click.testing import CliRunner
+from kafka.partitioner.default import murmur2 as kafka_python_murmur2
+
+from ground_truth.records import parse_ground_truth
+from stream.cli import main
+from stream.config import LabelSettings
+from stream.kafka.capture_producer import CaptureProducer
+from stream.labels import decode_attribution, decode_label, split_records
+from tests.integration.readback import read_topic
+
+pytestmark = pytest.mark.kafka
+
+PARTITIONS = 3
+A2I = LabelSettings(a2i_answer_path="churned.label", a2i_value_map=(("yes", "1"), ("no", "0")))
+
+
+def ground_truth_line(key: str, label: str) -> str:
+    record = {
+        "groundTruthData": {"data": label, "encoding": "CSV"},
+        "eventMetadata": {"eventId": key},
+        "eventVersion": "0",
+    }
+    return json.dumps(record, separators=(",", ":"))
+
+
+def human_loop(key: str | None, answers: list[str], name: str) -> str:
+    content = {"endpointName": "credit"} | ({} if key is None else {"inferenceId": key})
+    output = {
+        "flowDefinitionArn": "arn:aws:sagemaker:eu-west-1:000000000000:flow-definition/review",
+        "humanLoopName": name,
+        "humanAnswers": [
+            {
+                "answerContent": {"churned": {"label": answer}},
+                "submissionTime": f"2024-03-05T15:0{i}:00.000Z",
+                "workerId": f"w{i}",
+            }
+            for i, answer in enumerate(answers)
+        ],
+        "inputContent": content,
+    }
+    return json.dumps(output, indent=2)  # pretty-printed, as A2I writes output.json
+
+
+def capture_record(key: str) -> dict:
+    return {
+        "captureData": {
+            "endpointOutput": {
+                "observedContentType": "text/csv",
+                "mode": "OUTPUT",
+                "data": "0.7",
+                "encoding": "CSV",
+            }
+        },
+        "eventMetadata": {"eventId": f"e-{key}", "inferenceId": key},
+        "eventVersion": "0",
+    }
+
+
+@pytest.fixture
+def env(kafka_bootstrap: str, topic_prefix: str) -> dict[str, str]:
+    return {
+        "DRIFTLINE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "DRIFTLINE_KAFKA_TOPIC_PREFIX": topic_prefix,
+        "DRIFTLINE_KAFKA_PARTITIONS": str(PARTITIONS),
+    }
+
+
+def capture_partitions(bootstrap: str, topic: str, keys: list[str]) -> dict[str, int]:
+    """The partition the capture producer puts each id in, read back from the topic."""
+    with CaptureProducer(bootstrap_servers=bootstrap, topic=topic, linger_seconds=0) as out:
+        out.send_many(capture_record(k) for k in keys)
+    found = {}
+    for message in read_topic(bootstrap, topic):
+        for line in split_records(message.value):
+            found[orjson.loads(line)["eventMetadata"]["inferenceId"]] = message.partition
+    return found
+
+
+def test_labels_land_in_their_predictions_partition(
+    tmp_path: Path, env: dict[str, str], kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    rng = random.Random(7)
+    keys = [f"order-{rng.randrange(10**9)}" for _ in range(120)] + ["日本語-1", "Zürich-ß"]
+    expected = {k: str(rng.choice((0, 1))) for k in keys}
+    hour = tmp_path / "labels" / "2024" / "03" / "05" / "10"
+    hour.mkdir(parents=True)
+    lines = [ground_truth_line(k, expected[k]) for k in keys]
+    lines[5:5] = ['{"groundTruthData": broken', '{"groundTruthData":{"data":"1","encoding":"JSON"},'
+                  '"eventMetadata":{"eventId":"x"},"eventVersion":"0"}', ""]  # fmt: skip
+    (hour / "part-1.jsonl").write_text("\n".join(lines) + "\n")
+
+    result = CliRunner().invoke(
+        main, ["labels", "push", str(tmp_path / "labels"), "--records-per-message", "10"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert f"pushed {len(keys)} of {len(keys) + 2} label records from 1 file(s)" in result.output
+    assert "2 refused to" in result.output
+    assert "bad_encoding=1, invalid_json=1" in result.output
+
+    reference = capture_partitions(kafka_bootstrap, f"{topic_prefix}.capture", keys)
+    got: dict[str, str] = {}
+    for message in read_topic(kafka_bootstrap, f"{topic_prefix}.labels"):
+        records = split_records(message.value)
+        assert 1 <= len(records) <= 10
+        labels = [decode_label(r, LabelSettings()) for r in records]
+        assert message.key == labels[0].event_id.encode()
+        for label in labels:
+            assert message.partition == reference[label.event_id]
+            assert (
+                message.partition
+                == (kafka_python_murmur2(label.event_id.encode()) & 0x7FFFFFFF) % PARTITIONS
+            )
+            got[label.event_id] = label.data
+    assert got == expected
+
+    letters = [
+        orjson.loads(m.value) for m in read_topic(kafka_bootstrap, f"{topic_prefix}.deadletter")
+    ]
+    assert sorted(d["reason"] for d in letters) == ["bad_encoding", "invalid_json"]
+    by_reason = {d["reason"]: d for d in letters}
+    assert by_reason["invalid_json"]["source"] == f"{hour / 'part-1.jsonl'}:6"
+    assert (
+        base64.b64decode(by_reason["invalid_json"]["raw_base64"]) == b'{"groundTruthData": broken'
+    )
+    assert by_reason["bad_encoding"]["topic"] == f"{topic_prefix}.labels"
+    assert by_reason["bad_encoding"]["record_index"] == 6  # 0-based among non-blank lines
+
+
+def test_a2i_outputs_are_consolidated_by_the_monitors_settings(
+    tmp_path: Path, env: dict[str, str], kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    (tmp_path / "baseline").mkdir()
+    config = tmp_path / "driftline.toml"
+    config.write_text(
+        '[[monitor]]\nname = "credit"\nbaseline = "baseline"\n'
+        '[monitor.labels]\na2i_answer_path = "churned.label"\n'
+        'a2i_value_map = { yes = "1", no = "0" }\n'
+    )
+    loops = {
+        "loop-a": ("order-1", ["yes", "no", "yes"]),  # majority: 1
+        "loop-b": ("order-2", ["no"]),  # 0
+        "loop-c": ("order-3", ["yes", "no"]),  # a tie: refused
+        "loop-d": (None, ["yes"]),  # no inference id: refused
+        "loop-e": ("order-5", ["maybe", "no"]),  # one unmapped answer, label 0
+    }
+    for name, (key, answers) in loops.items():
+        folder = tmp_path / "a2i" / "review" / "2024" / "03" / "05" / "15" / "00" / "00" / name
+        folder.mkdir(parents=True)
+        (folder / "output.json").write_text(human_loop(key, answers, name))
+    (tmp_path / "a2i" / "extra.jsonl").write_text(ground_truth_line("order-9", "1") + "\n")
+
+    result = CliRunner().invoke(
+        main,
+        ["labels", "push", str(tmp_path / "a2i"), "--config", str(config), "--monitor", "credit"],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    assert "pushed 4 of 6 label records from 6 file(s)" in result.output
+    assert "(3 A2I outputs consolidated into labels)" in result.output
+    assert "missing_inference_id=1, tie=1" in result.output
+
+    messages = read_topic(kafka_bootstrap, f"{topic_prefix}.labels")
+    records = [orjson.loads(r) for m in messages for r in split_records(m.value)]
+    labels = {parse_ground_truth(r).event_id: parse_ground_truth(r).data for r in records}
+    assert labels == {"order-1": "1", "order-2": "0", "order-5": "0", "order-9": "1"}
+    # what went to the topic is a ground-truth record: any monitor reads it without A2I settings
+    assert all("groundTruthData" in r for r in records)
+    letters = [
+        orjson.loads(m.value) for m in read_topic(kafka_bootstrap, f"{topic_prefix}.deadletter")
+    ]
+    assert {d["monitor"] for d in letters} == {"credit"}
+    assert sorted(Path(d["source"]).parent.name for d in letters) == ["loop-c", "loop-d"]
+
+
+def test_options_override_the_monitor_and_a_json_only_folder_needs_them(
+    tmp_path: Path, env: dict[str, str], kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    folder = tmp_path / "a2i" / "loop-1"
+    folder.mkdir(parents=True)
+    (folder / "output.json").write_text(human_loop("order-1", ["30", "41"], "loop-1"))
+    runner = CliRunner()
+    refused = runner.invoke(main, ["labels", "push", str(tmp_path / "a2i")], env=env)
+    assert refused.exit_code == 2
+    assert "driftline: error:" in refused.output and "--a2i-answer-path" in refused.output
+
+    result = runner.invoke(
+        main,
+        ["labels", "push", str(tmp_path / "a2i"), "--a2i-answer-path", "churned.label",
+         "--a2i-consolidation", "mean"],
+        env=env,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (message,) = read_topic(kafka_bootstrap, f"{topic_prefix}.labels")
+    assert decode_label(message.value, LabelSettings()).values == (35.5,)
+
+    for args, error in [
+        (["--monitor", "nope"], "no monitor named 'nope'"),
+        (["--a2i-value-map", "yes"], "--a2i-value-map entries look like answer=label"),
+        (["--a2i-answer-path", "a..b"], "labels.a2i_answer_path must be a dotted path"),
+    ]:
+        bad = runner.invoke(main, ["labels", "push", str(tmp_path / "a2i"), *args], env=env)
+        assert bad.exit_code == 2, bad.output
+        assert bad.output.startswith("driftline: error: ") and error in bad.output
+        assert "Traceback" not in bad.output
+
+
+def test_attributions_land_in_their_predictions_partition(
+    tmp_path: Path, env: dict[str, str], kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    keys = [f"i-{n}" for n in range(60)]
+    lines = [
+        json.dumps({"inferenceId": k, "shap": {"age": n / 10, "plan": -n / 20}})
+        for n, k in enumerate(keys)
+    ]
+    lines += [
+        json.dumps({"eventId": "e-only", "shap": {"yes": {"age": 0.5}, "no": {"age": -0.5}}}),
+        json.dumps({"inferenceId": "bad-1", "shap": {"age": "high"}}),
+        json.dumps({"shap": {"age": 0.1}}),
+        "[1, 2]",
+    ]
+    path = tmp_path / "shap.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(
+        main, ["attributions", "push", str(path), "--records-per-message", "7"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert "pushed 61 of 64 attribution records" in result.output
+    assert "missing_id=1, not_a_number=1, not_an_object=1" in result.output
+
+    reference = capture_partitions(kafka_bootstrap, f"{topic_prefix}.capture", [*keys, "e-only"])
+    got = {}
+    for message in read_topic(kafka_bootstrap, f"{topic_prefix}.attributions"):
+        decoded = [decode_attribution(r) for r in split_records(message.value)]
+        assert message.key == decoded[0][0].encode()
+        for key, shap in decoded:
+            assert message.partition == reference[key]
+            got[key] = shap
+    assert got["i-3"] == {"label0": {"age": 0.3, "plan": -0.15}}
+    assert got["e-only"] == {"yes": {"age": 0.5}, "no": {"age": -0.5}}
+    assert len(got) == 61

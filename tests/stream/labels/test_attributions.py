@@ -1,0 +1,117 @@
+"""decode_attribution and capture_shap: local SHAP values from their topic or the capture."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from stream.capture.records import decode_capture
+from stream.labels import AttributionError, capture_shap, decode_attribution
+
+
+def capture(output: dict | None) -> bytes:
+    record: dict = {
+        "captureData": {
+            "endpointInput": {
+                "observedContentType": "text/csv",
+                "mode": "INPUT",
+                "data": "41,basic",
+                "encoding": "CSV",
+            }
+        },
+        "eventMetadata": {"eventId": "e-1", "inferenceId": "order-1"},
+        "eventVersion": "0",
+    }
+    if output is not None:
+        record["captureData"]["endpointOutput"] = {"mode": "OUTPUT", **output}
+    return json.dumps(record).encode()
+
+
+def json_output(document: object, encoding: str = "JSON") -> dict:
+    text = json.dumps(document)
+    if encoding == "BASE64":
+        text = base64.b64encode(text.encode()).decode()
+    return {"observedContentType": "application/json", "data": text, "encoding": encoding}
+
+
+def test_topic_records_per_label_or_plain() -> None:
+    assert decode_attribution(
+        b'{"inferenceId": "a", "eventId": "e", "shap": {"x": 1, "y": -2.5}}'
+    ) == (
+        "a",
+        {"label0": {"x": 1.0, "y": -2.5}},
+    )
+    assert decode_attribution(b'{"eventId": "e", "shap": {"x": 0.5}}', "score") == (
+        "e",
+        {"score": {"x": 0.5}},
+    )
+    # a number id is its text, as capture's join key (stream.capture.records.join_key)
+    assert decode_attribution(b'{"inferenceId": 7, "shap": {"x": 1}}')[0] == "7"
+    per_label = b'{"inferenceId": "a", "shap": {"cat": {"x": 0.1}, "dog": {"x": -0.1}}}'
+    assert decode_attribution(per_label)[1] == {"cat": {"x": 0.1}, "dog": {"x": -0.1}}
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"{oops", "invalid_json"),
+        (b'"text"', "not_an_object"),
+        (b'{"inferenceId": true, "shap": {"x": 1}}', "missing_id"),
+        (b'{"inferenceId": "", "shap": {"x": 1}}', "missing_id"),
+        (b'{"inferenceId": "a"}', "missing_shap"),
+        (b'{"inferenceId": "a", "shap": {}}', "missing_shap"),
+        (b'{"inferenceId": "a", "shap": [0.1, 0.2]}', "missing_shap"),
+        (b'{"inferenceId": "a", "shap": {"cat": {"x": 1}, "y": 2}}', "missing_shap"),
+        (b'{"inferenceId": "a", "shap": {"cat": {}}}', "missing_shap"),
+        (b'{"inferenceId": "a", "shap": {"x": "0.1"}}', "not_a_number"),
+        (b'{"inferenceId": "a", "shap": {"x": true}}', "not_a_number"),
+        (b'{"inferenceId": "a", "shap": {"x": null}}', "not_a_number"),
+        (b'{"inferenceId": "a", "shap": {"x": 1e400}}', "invalid_json"),  # orjson: no infinity
+    ],
+)
+def test_unusable_attribution_records_say_why(raw: bytes, reason: str) -> None:
+    with pytest.raises(AttributionError) as caught:
+        decode_attribution(raw)
+    assert caught.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("output", "path", "expected"),
+    [
+        (json_output({"score": 0.8, "shap": {"age": 0.2}}), "shap", {"label0": {"age": 0.2}}),
+        (
+            json_output({"explanations": {"kernel_shap": {"age": -1, "plan": 2}}}),
+            "$.explanations.kernel_shap",
+            {"label0": {"age": -1.0, "plan": 2.0}},
+        ),
+        (
+            json_output([{"score": 0.8, "shap": {"yes": {"age": 0.3}}}]),
+            "0.shap",
+            {"yes": {"age": 0.3}},
+        ),
+        (json_output({"shap": {"age": 0.5}}, "BASE64"), "shap", {"label0": {"age": 0.5}}),
+    ],
+)
+def test_shap_values_in_the_capture_output(output: dict, path: str, expected: dict) -> None:
+    assert capture_shap(decode_capture(capture(output)), path) == expected
+
+
+@pytest.mark.parametrize(
+    ("output", "reason"),
+    [
+        (None, "no_output"),
+        ({"observedContentType": "text/csv", "data": "0.8,0.2", "encoding": "CSV"}, "csv_output"),
+        ({"observedContentType": "application/json", "data": "{no", "encoding": "JSON"},
+         "bad_payload"),
+        (json_output({"score": 0.8}), "missing_shap"),
+        (json_output({"shap": {"age": "n/a"}}), "not_a_number"),
+        ({"observedContentType": "application/json", "data": "@@@", "encoding": "BASE64"},
+         "bad_encoding"),
+    ],
+)  # fmt: skip
+def test_unusable_capture_shap_says_why(output: dict | None, reason: str) -> None:
+    with pytest.raises(AttributionError) as caught:
+        capture_shap(decode_capture(capture(output)), "shap")
+    assert caught.value.reason == reason
