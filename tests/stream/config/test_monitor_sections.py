@@ -200,3 +200,16 @@ def test_section_errors_are_one_line(
     with pytest.raises(ConfigError, match=message) as caught:
         load_config(write(tmp_path, body), env)
     assert "\n" not in str(caught.value)
+
+
+def test_the_readme_example_loads(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in readme.split("```toml\n")[1:]]
+    (example,) = [b for b in blocks if "[monitor.labels]" in b]
+    for folder in ("model_quality", "bias", "attribution"):
+        (tmp_path / "baseline" / folder).mkdir(parents=True)
+    (tmp_path / "c.toml").write_text(example)
+    monitor = load_config(tmp_path / "c.toml", {}).monitor("credit-model")
+    assert monitor.labels.a2i_value_map == (("yes", "1"), ("no", "0"))
+    assert monitor.bias is not None and monitor.bias.probability_attribute == "probability"
+    assert monitor.labelled_sections == ("model_quality", "bias", "attribution")
