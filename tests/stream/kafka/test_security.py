@@ -211,6 +211,18 @@ def test_oauthbearer_token_reaches_both_clients(token_module: str) -> None:
     assert asyncio.run(faust_auth.step(b""))[0] == b"n,,\x01auth=Bearer tok-3\x01\x01"
 
 
+def test_oauthbearer_over_sasl_plaintext_has_no_tls(token_module: str) -> None:
+    config = sasl(
+        "OAUTHBEARER", "SASL_PLAINTEXT", sasl_oauth_token_provider=f"{token_module}:fetch"
+    )
+    via_faust = credentials_to_aiokafka_auth(faust_credentials(config))
+    direct = aiokafka_kwargs(config.client_kwargs())
+    for kwargs in (via_faust, direct):
+        assert kwargs["security_protocol"] == "SASL_PLAINTEXT"
+        assert kwargs.get("ssl_context") is None
+        assert kwargs["sasl_mechanism"] == "OAUTHBEARER"
+
+
 def test_oauthbearer_accepts_a_coroutine_function(token_module: str) -> None:
     config = sasl("OAUTHBEARER", sasl_oauth_token_provider=f"{token_module}:fetch_async")
     provider = aiokafka_kwargs(config.client_kwargs())["sasl_oauth_token_provider"]
