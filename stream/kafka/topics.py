@@ -33,7 +33,7 @@ class TopicNames:
     >>> names.capture, names.capture_state
     ('driftline.capture', 'driftline.capture-state')
     >>> len(tuple(names))
-    9
+    10
     """
 
     capture: str  # capture records (JSON Lines batches), keyed by inferenceId
