@@ -34,7 +34,8 @@ def test_creates_all_topics_with_the_configured_partitions(
     finally:
         admin.close()
     assert set(names) <= listed
-    assert f"{topic_prefix}.partials" in listed and f"{topic_prefix}.snapshots" in listed
+    for role in ("partials", "capture-state", "aggregate-state", "attributions"):
+        assert f"{topic_prefix}.{role}" in listed
 
 
 def test_is_idempotent_and_adds_only_what_is_missing(
