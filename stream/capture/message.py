@@ -112,6 +112,9 @@ class MessageDecoder:
         A loaded ``preprocess_handler``; with one, every record takes the per-record codec.
     max_future_seconds
         Event times further ahead of the wall clock are rejected as ``future_time``.
+    keep_records
+        Always decode record by record, so that :attr:`DecodedMessage.records` holds the
+        records (the labelled monitors read predictions and SHAP values from them).
     """
 
     def __init__(
@@ -120,9 +123,11 @@ class MessageDecoder:
         *,
         preprocessor: Preprocessor | None = None,
         max_future_seconds: float = MAX_FUTURE_SECONDS,
+        keep_records: bool = False,
     ) -> None:
         self.builder = builder
         self.preprocessor = preprocessor
+        self.keep_records = keep_records
         self.max_future_seconds = max_future_seconds
         self.width = len(builder.features)
         self.plain = PlainCsvDecoder(parts=builder.parts, width=self.width)
@@ -135,7 +140,7 @@ class MessageDecoder:
         if not records:
             return _whole_message_rejected("empty_message", "the message holds no record", message)
         latest = now + self.max_future_seconds
-        if self.preprocessor is None:
+        if self.preprocessor is None and not self.keep_records:
             batch = self.plain.decode(records)
             if (
                 batch is not None

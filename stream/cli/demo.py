@@ -20,7 +20,7 @@ from stream.status.server import StatusServerError
 
 if TYPE_CHECKING:
     from stream.demo.run import DemoRun
-    from stream.worker.aggregator import WindowResult
+    from stream.worker.results import WindowResult
 
 
 @click.command("demo")

@@ -24,7 +24,7 @@ from stream.config import DriftlineConfig, KafkaConfig, MetricsConfig, MonitorCo
 from stream.demo.synthetic import SyntheticSchema, capture_record
 from stream.kafka.capture_producer import CaptureProducer
 from stream.monitors.data_quality import save_data_quality_baseline
-from stream.worker.aggregator import WindowResult
+from stream.worker.results import WindowResult
 
 MONITOR = "demo-model"
 DRIFTED = ("income", "plan")

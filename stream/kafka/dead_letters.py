@@ -48,13 +48,21 @@ class DeadLetter:
     message: str
     raw: bytes
     source: str | None = None  # "path:line" of a record pushed from a file
+    topic_role: str = "capture"  # the worker's input it came from: capture, labels, attributions
 
     @classmethod
-    def of(cls, monitor: str, partition: int, offset: int, rejected: RejectedRecord) -> DeadLetter:
+    def of(
+        cls,
+        monitor: str,
+        partition: int,
+        offset: int,
+        rejected: RejectedRecord,
+        topic_role: str = "capture",
+    ) -> DeadLetter:
         """The dead letter of a rejected record of the message at ``partition``/``offset``."""
         return cls(
             monitor, partition, offset, rejected.index, rejected.reason, rejected.message,
-            rejected.raw,
+            rejected.raw, None, topic_role,
         )  # fmt: skip
 
 

@@ -33,7 +33,7 @@ class TopicNames:
     >>> names.capture, names.capture_state
     ('driftline.capture', 'driftline.capture-state')
     >>> len(tuple(names))
-    10
+    11
     """
 
     capture: str  # capture records (JSON Lines batches), keyed by inferenceId
@@ -46,6 +46,7 @@ class TopicNames:
     partials: str  # internal: window partial states → aggregator, keyed by monitor
     capture_state: str  # internal, compacted: snapshots of capture partitions' state
     aggregate_state: str  # internal, compacted: snapshots of the aggregators' state
+    join_changelog: str  # internal, compacted: the label join's waiting entries, by key
 
     @classmethod
     def from_prefix(cls, prefix: str) -> TopicNames:
@@ -59,7 +60,7 @@ class TopicNames:
     @property
     def compacted(self) -> tuple[str, ...]:
         """Topics created with ``cleanup.policy=compact`` (latest value per key is kept)."""
-        return (self.capture_state, self.aggregate_state)
+        return (self.capture_state, self.aggregate_state, self.join_changelog)
 
 
 async def ensure_topics(

@@ -177,7 +177,30 @@ class AttributionRun:
             else:
                 aggregate.update(values)
 
-    def results(self) -> list[AttributionDriftResult]:
+    def merge(self, other: AttributionRun) -> None:
+        """Absorb a run over other records (another partition, a later delta)."""
+        self.records += other.records
+        self.unknown_labels.update(other.unknown_labels)
+        for label, aggregate in self.aggregates.items():
+            aggregate.merge(other.aggregates[label])
+
+    def to_state(self) -> dict[str, Any]:
+        """JSON-safe state: records, unknown labels, one aggregate state per label."""
+        return {
+            "records": self.records,
+            "unknown_labels": dict(self.unknown_labels),
+            "aggregates": {label: a.to_state() for label, a in self.aggregates.items()},
+        }
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take a :meth:`to_state` of a run against the same baseline."""
+        self.records = int(state["records"])
+        self.unknown_labels = Counter(state["unknown_labels"])
+        self.aggregates = {
+            label: GlobalShap.from_state(s) for label, s in state["aggregates"].items()
+        }
+
+    def results(self, threshold: float = 0.9) -> list[AttributionDriftResult]:
         """The nDCG check per label (labels without records are left out)."""
         out = []
         for label, aggregate in self.aggregates.items():
@@ -188,6 +211,7 @@ class AttributionRun:
                     label,
                     self.baseline.explanations[label].shap_values(),
                     aggregate.global_shap_values(),
+                    threshold=threshold,
                     sample_count=aggregate.n,
                 )
             )

@@ -82,6 +82,20 @@ def column_names(config: BiasConfig) -> list[str]:
     return names
 
 
+def row_columns(settings: BiasSettings) -> list[str]:
+    """The columns a bias run reads from a capture row: facets, group and flip-test features.
+
+    >>> config = {"label": "y", "predicted_label": "p", "label_values_or_threshold": [1],
+    ...           "facet": [{"name_or_index": "sex", "value_or_threshold": ["F"]}],
+    ...           "group_variable": "zip", "flip_test_features": ["age", "sex"]}
+    >>> row_columns(BiasSettings(config, read_bias_config(config)))
+    ['sex', 'zip', 'age']
+    """
+    names = column_names(settings.bias)
+    names += [str(f) for f in settings.config.get("flip_test_features") or ()]
+    return list(dict.fromkeys(names))
+
+
 def flip_test_features(
     config: Mapping[str, Any], file_columns: Sequence[str], exclude: Sequence[str] = ()
 ) -> list[str]:
@@ -182,6 +196,19 @@ class BiasRun:
                     features=tuple(row.get(n) for n in names) if names else None,
                 )
             )
+
+    def merge(self, other: BiasRun) -> None:
+        """Absorb a run over other rows (another partition, a later delta)."""
+        for mine, theirs in zip(self.detectors, other.detectors, strict=True):
+            mine.merge(theirs)
+
+    def to_state(self) -> list[dict[str, Any]]:
+        """JSON-safe state: one detector state per facet."""
+        return [d.to_state() for d in self.detectors]
+
+    def restore(self, state: Sequence[Mapping[str, Any]]) -> None:
+        """Take a :meth:`to_state` of a run with the same settings."""
+        self.detectors = [PostTrainingBias.from_state(s) for s in state]
 
     def analysis(self) -> BiasAnalysis:
         """Both stages, one facet entry list per configured facet."""

@@ -18,7 +18,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -176,6 +176,20 @@ class ModelQualityRun:
     def statistics(self) -> ModelQualityStatistics:
         """SageMaker's statistics of the pairs seen."""
         return self.detector.statistics(evaluation_time=evaluation_time())
+
+    def merge(self, other: ModelQualityRun) -> None:
+        """Absorb a run over other pairs (another partition, a later delta)."""
+        self.detector.merge(other.detector)  # type: ignore[arg-type]
+        self.missing_scores += other.missing_scores
+
+    def to_state(self) -> dict[str, Any]:
+        """JSON-safe state: the detector's own, and the scores found missing."""
+        return {"detector": self.detector.to_state(), "missing_scores": self.missing_scores}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take a :meth:`to_state` of a run with the same settings."""
+        self.detector = type(self.detector).from_state(state["detector"])
+        self.missing_scores = int(state["missing_scores"])
 
     def violations(
         self, statistics: ModelQualityStatistics, constraints: ModelQualityConstraints | None

@@ -1,8 +1,9 @@
-"""One window at the aggregator: the merged profile, and which source offsets are in it.
+"""One window at the aggregator: what its partials merged into, and which partials those were.
 
-A partial covers one partition's source offsets ``first..last`` for one window; the window
-keeps those ranges per partition, so a partial whose offsets are already in (a partial sent
-again after a restart) is recognised and not merged twice.
+A data-quality partial covers one partition's source offsets ``first..last`` for one window;
+the window keeps those ranges per partition, so a partial whose offsets are already in (a
+partial sent again after a restart) is recognised and not merged twice. A labelled partial
+is recognised the same way by its partition's sequence number.
 
 Examples
 --------
@@ -26,22 +27,37 @@ from __future__ import annotations
 import orjson
 
 from detectors.quality.dataset_profile import DatasetProfile
+from stream.monitors.labelled import LabelledAccumulators, LabelledSetup
 from stream.worker.windows import WindowPartial
 
 MERGED, DUPLICATE = "merged", "duplicate"
 
 
 class AggregatedWindow:
-    """One window's merged partials: the profile and, per partition, the offset ranges in it."""
+    """One window's merged partials: the profile, labelled accumulators, and what is in them.
 
-    def __init__(self, profile: DatasetProfile, start: float, end: float, first_seen: float):
+    ``profile`` is None once the window is past the data-quality revision horizon (only its
+    labelled part, which labels keep changing for longer, is still kept).
+    """
+
+    def __init__(
+        self,
+        profile: DatasetProfile | None,
+        start: float,
+        end: float,
+        first_seen: float,
+        labelled: LabelledAccumulators | None = None,
+    ) -> None:
         self.profile = profile
+        self.labelled = labelled
         self.start = start
         self.end = end
         self.first_seen = first_seen  # wall clock of the first partial
-        self.ranges: dict[int, list[tuple[int, int]]] = {}
+        self.ranges: dict[int, list[tuple[int, int]]] = {}  # data quality: offsets merged
+        self.seqs: dict[int, list[int]] = {}  # labelled: sequence numbers merged
         self.records = 0
-        self.revision = -1  # -1 while pending; the last published revision after
+        self.revision = -1  # data quality: -1 while pending, then the last published revision
+        self.labelled_revision = -1  # the labelled results' last published revision
         self.finalised_by = ""
         self.complete = False
         self._blob: bytes | None = None  # serialised state, until the next change
@@ -52,7 +68,11 @@ class AggregatedWindow:
         return self.revision >= 0
 
     def admit(self, partial: WindowPartial) -> str:
-        """Merge a partial unless its offsets are already in; ``merged`` or ``duplicate``."""
+        """Merge a partial unless it is already in; ``merged`` or ``duplicate``."""
+        if partial.is_labelled:
+            return self._admit_labelled(partial)
+        if self.profile is None or partial.profile_state is None:
+            return DUPLICATE  # past the data-quality horizon: nothing left to revise
         taken = self.ranges.setdefault(partial.partition, [])
         first, last = partial.first_offset, partial.last_offset
         if any(not (last < a or b < first) for a, b in taken):
@@ -63,9 +83,29 @@ class AggregatedWindow:
         self._blob = None
         return MERGED
 
+    def _admit_labelled(self, partial: WindowPartial) -> str:
+        seqs = self.seqs.setdefault(partial.partition, [])
+        if self.labelled is None or partial.seq in seqs or partial.labelled_state is None:
+            return DUPLICATE
+        self.labelled.merge(self.labelled.setup.restore(partial.labelled_state))
+        seqs.append(partial.seq)
+        self._blob = None
+        return MERGED
+
     def published(self, revision: int, how: str, complete: bool) -> None:
-        """Record a publication of the window."""
+        """Record a publication of the window's data-quality result."""
         self.revision, self.finalised_by, self.complete = revision, how, complete
+        self._blob = None
+
+    def labelled_published(self) -> int:
+        """Record a publication of the labelled results; return its revision."""
+        self.labelled_revision += 1
+        self._blob = None
+        return self.labelled_revision
+
+    def forget_profile(self) -> None:
+        """Past the data-quality horizon: keep only the labelled part."""
+        self.profile = None
         self._blob = None
 
     def to_bytes(self) -> bytes:
@@ -73,13 +113,16 @@ class AggregatedWindow:
         if self._blob is None:
             self._blob = orjson.dumps(
                 {
-                    "profile": self.profile.to_state(),
+                    "profile": None if self.profile is None else self.profile.to_state(),
+                    "labelled": None if self.labelled is None else self.labelled.to_state(),
                     "start": self.start,
                     "end": self.end,
                     "first_seen": self.first_seen,
                     "ranges": {str(p): r for p, r in self.ranges.items()},
+                    "seqs": {str(p): s for p, s in self.seqs.items()},
                     "records": self.records,
                     "revision": self.revision,
+                    "labelled_revision": self.labelled_revision,
                     "finalised_by": self.finalised_by,
                     "complete": self.complete,
                 }
@@ -87,13 +130,20 @@ class AggregatedWindow:
         return self._blob
 
     @classmethod
-    def from_bytes(cls, raw: bytes) -> AggregatedWindow:
-        """Rebuild from :meth:`to_bytes` output."""
+    def from_bytes(cls, raw: bytes, setup: LabelledSetup | None = None) -> AggregatedWindow:
+        """Rebuild from :meth:`to_bytes` output (``setup``: the monitor's labelled setup)."""
         s = orjson.loads(raw)
-        window = cls(DatasetProfile.from_state(s["profile"]), s["start"], s["end"], s["first_seen"])
+        profile = None if s["profile"] is None else DatasetProfile.from_state(s["profile"])
+        labelled = None
+        if setup is not None:
+            state = s.get("labelled")
+            labelled = setup.accumulators() if state is None else setup.restore(state)
+        window = cls(profile, s["start"], s["end"], s["first_seen"], labelled)
         window.ranges = {int(p): [(a, b) for a, b in r] for p, r in s["ranges"].items()}
+        window.seqs = {int(p): list(q) for p, q in s.get("seqs", {}).items()}
         window.records = int(s["records"])
         window.revision = int(s["revision"])
+        window.labelled_revision = int(s.get("labelled_revision", -1))
         window.finalised_by = str(s["finalised_by"])
         window.complete = bool(s["complete"])
         window._blob = raw

@@ -30,7 +30,6 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,38 +37,19 @@ import orjson
 
 from detectors.quality.checks import EvaluationResult
 from detectors.quality.dataset_profile import DatasetProfile
-from detectors.quality.statistics import DatasetStatistics
 from detectors.violations import FAILED
 from stream.config import MonitorConfig
 from stream.monitors.data_quality import DataQualityBaseline
+from stream.monitors.labelled import LabelledSetup
 from stream.worker.aggregated_window import DUPLICATE, AggregatedWindow
 from stream.worker.event_clock import PartitionActivity
 from stream.worker.partition_state import Blobs
+from stream.worker.results import LabelledResult, Result, WindowResult, labelled_results
 from stream.worker.windows import WindowPartial
 
 log = logging.getLogger("driftline.aggregator")
 
 _META = "meta"
-
-
-@dataclass(frozen=True, slots=True)
-class WindowResult:
-    """One monitor's evaluated window."""
-
-    monitor: str
-    window_start: float
-    window_end: float
-    statistics: DatasetStatistics  # of this window alone
-    evaluation: EvaluationResult  # of the merged evaluation view
-    status: str  # Completed, CompletedWithViolations or Failed
-    record_count: int
-    row_count: int
-    partitions_reported: tuple[int, ...]
-    complete: bool  # every partition's progress passed the window's end
-    evaluated_windows: int  # windows merged into the evaluation view
-    finalised_by: str  # "all_partitions" or "idle"
-    failure_reason: str = ""
-    revision: int = 0  # > 0: evaluated again after a late partial
 
 
 class Aggregator:
@@ -106,6 +86,7 @@ class Aggregator:
         now: Callable[[], datetime],
         postprocessor: Callable[[], Any] | None = None,
         revision_horizon_seconds: float = 900.0,
+        labelled: LabelledSetup | None = None,
     ) -> None:
         self.config = config
         self.name = config.name
@@ -116,6 +97,8 @@ class Aggregator:
         self.now = now
         self.postprocessor = postprocessor
         self.revision_horizon_seconds = revision_horizon_seconds
+        self.labelled = labelled
+        self.label_horizon_seconds = 0.0 if labelled is None else labelled.labels.label_ttl_seconds
         self.windows: dict[float, AggregatedWindow] = {}
         self.progress: dict[int, float] = {}
         self.final_until = -math.inf
@@ -126,22 +109,26 @@ class Aggregator:
         self.postprocessor_failures = 0
         self.violations: Counter[tuple[str, str]] = Counter()  # (check type, feature)
         self.last_result: WindowResult | None = None
+        self.last_labelled: dict[str, LabelledResult] = {}  # by monitor type
 
-    def update(self, partition: int, offset: int, item: WindowPartial) -> list[WindowResult]:
+    def update(self, partition: int, offset: int, item: WindowPartial) -> list[Result]:
         """Take one partial; return the windows it made final or revised."""
         self.progress[item.partition] = max(
             self.progress.get(item.partition, -math.inf), item.closed_until
         )
         window = self.windows.get(item.window_start)
-        if window is None and item.window_end <= self._forgotten_until():
+        horizon = self._forgotten_until(labelled=item.is_labelled)
+        unwanted = item.is_labelled and self.labelled is None
+        if window is None and (item.window_end <= horizon or unwanted):
             self.late_partials += 1
             log.warning("monitor %s: partial of partition %d for forgotten window %s dropped",
                         self.name, item.partition, item.window_start)  # fmt: skip
             return []
         if window is None:
             profile = DatasetProfile(features=self.baseline.features, kinds=self.baseline.kinds)
+            labelled = None if self.labelled is None else self.labelled.accumulators()
             window = AggregatedWindow(
-                profile, item.window_start, item.window_end, self.now().timestamp()
+                profile, item.window_start, item.window_end, self.now().timestamp(), labelled
             )
             self.windows[item.window_start] = window
         if window.admit(item) == DUPLICATE:
@@ -149,26 +136,37 @@ class Aggregator:
             log.info("monitor %s: duplicate partial (partition %d, offsets %d..%d) dropped",
                      self.name, item.partition, item.first_offset, item.last_offset)  # fmt: skip
             return []
-        out = []
-        if window.is_final:
-            out.append(self._publish(window, "late_partial"))
+        out: list[Result] = []
+        if window.is_final and item.is_labelled:
+            out.extend(self._labelled_results(window))
+        elif window.is_final:
+            out.extend(self._publish(window, "late_partial"))
         return out + self._finalise_complete() + self._republish_completed()
 
     def _complete_until(self) -> float:
         return min(self.progress.get(p, -math.inf) for p in range(self.partitions))
 
-    def _finalise_complete(self) -> list[WindowResult]:
+    def _finalise_complete(self) -> list[Result]:
         until = self._complete_until()
         due = [w for s, w in sorted(self.windows.items()) if not w.is_final and w.end <= until]
-        return [self._publish(w, "all_partitions") for w in due]
+        return [r for w in due for r in self._publish(w, "all_partitions")]
 
-    def _republish_completed(self) -> list[WindowResult]:
+    def _republish_completed(self) -> list[Result]:
         until = self._complete_until()
-        done = [w for _, w in sorted(self.windows.items())
-                if w.is_final and not w.complete and w.end <= until]  # fmt: skip
-        return [self._publish(w, w.finalised_by) for w in done]
+        done = [w for _, w in sorted(self.windows.items()) if w.is_final and not w.complete
+                and w.end <= until and w.profile is not None]  # fmt: skip
+        return [r for w in done for r in self._publish(w, w.finalised_by)]
 
-    def close_due(self, now: float) -> list[WindowResult]:
+    def _labelled_results(self, window: AggregatedWindow) -> list[Result]:
+        if self.labelled is None:
+            return []
+        complete = self._complete_until() >= window.end
+        results = labelled_results(self.name, window, self.labelled, complete=complete)
+        for result in results:
+            self.last_labelled[result.monitor_type] = result
+        return list(results)
+
+    def close_due(self, now: float) -> list[Result]:
         """Finalise windows whose first partial came ``idle_close_seconds`` ago (caught up)."""
         if not self.activity.is_caught_up(self.partials_partition):
             return []
@@ -178,9 +176,15 @@ class Aggregator:
             return []
         last = max(idle)  # earlier windows are final too: results leave in window order
         due = [w for s, w in sorted(self.windows.items()) if not w.is_final and s <= last]
-        return [self._publish(w, "idle") for w in due]
+        return [r for w in due for r in self._publish(w, "idle")]
 
-    def _publish(self, window: AggregatedWindow, how: str) -> WindowResult:
+    def _publish(self, window: AggregatedWindow, how: str) -> list[Result]:
+        """The window's data-quality result (and, when first published, its labelled ones)."""
+        first = not window.is_final
+        result = self._evaluate(window, how)
+        return [result, *(self._labelled_results(window) if first else ())]
+
+    def _evaluate(self, window: AggregatedWindow, how: str) -> WindowResult:
         revision = window.revision + 1
         complete = all(
             self.progress.get(p, -math.inf) >= window.end for p in range(self.partitions)
@@ -189,8 +193,8 @@ class Aggregator:
         self.final_until = max(self.final_until, window.end)
         self._forget_old()
         span = self.config.evaluation_windows * self.config.window_seconds
-        view_windows = [w for w in self.windows.values()
-                        if w.is_final and window.end - span <= w.start < window.end]  # fmt: skip
+        view_windows = [w for w in self.windows.values() if w.is_final and w.profile is not None
+                        and window.end - span <= w.start < window.end]  # fmt: skip
         view = self.baseline.monitor(self.name, min_window_count=self.config.min_window_count)
         for w in sorted(view_windows, key=lambda w: w.start):
             view.merge_profile(w.profile)
@@ -227,14 +231,23 @@ class Aggregator:
         self._account(result)
         return result
 
-    def _forgotten_until(self) -> float:
+    def _forgotten_until(self, *, labelled: bool = False) -> float:
+        """Final windows ending at or before this can no longer change (of that kind)."""
+        if labelled:
+            return self.final_until - self.label_horizon_seconds
         span = self.config.evaluation_windows * self.config.window_seconds
         return self.final_until - max(self.revision_horizon_seconds, span)
 
     def _forget_old(self) -> None:
-        until = self._forgotten_until()
-        for start in [s for s, w in self.windows.items() if w.is_final and w.end <= until]:
-            del self.windows[start]
+        quality, labels = self._forgotten_until(), self._forgotten_until(labelled=True)
+        for start, window in list(self.windows.items()):
+            if not window.is_final or window.end > quality:
+                continue
+            if window.labelled is not None and window.end > labels:
+                if window.profile is not None:
+                    window.forget_profile()  # the labelled part may still change
+            else:
+                del self.windows[start]
 
     def _account(self, result: WindowResult) -> None:
         self.windows_closed += result.revision == 0
@@ -273,7 +286,7 @@ class Aggregator:
             self.final_until = -math.inf if until is None else float(until)
         for name, raw in blobs.items():
             if name.startswith("window/"):
-                window = AggregatedWindow.from_bytes(raw)
+                window = AggregatedWindow.from_bytes(raw, self.labelled)
                 self.windows[window.start] = window
 
     def drop(self, partitions: Collection[int]) -> None:

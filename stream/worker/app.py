@@ -2,6 +2,9 @@
 
 - ``capture`` reads the capture topic one message at a time (a message is a JSON-Lines
   batch, so faust's cost per message is spread over ~100 records);
+- ``labels`` and ``attributions`` read the topics co-partitioned with capture: their
+  messages belong to the state of the capture partition with the same number (the label
+  join);
 - ``aggregate`` reads the partials topic (keyed by monitor, so one worker aggregates a
   monitor);
 - a timer every ``TICK_SECONDS`` asks for end offsets, closes due windows and checkpoints.
@@ -23,6 +26,7 @@ from typing import Any
 import faust
 
 from stream.kafka.security import faust_credentials
+from stream.worker.labelled_path import ATTRIBUTIONS, LABELS
 from stream.worker.runner import WorkerRunner
 from stream.worker.state import CAPTURE, PARTIALS
 
@@ -73,6 +77,16 @@ def build_app(runner: WorkerRunner, bootstrap: str, datadir: Path) -> faust.App:
     async def capture(stream: Any) -> None:
         async for event in stream.noack().events():
             await runner.on_capture(event)
+
+    @app.agent(raw_topic(names.labels), name="labels")
+    async def labels(stream: Any) -> None:
+        async for event in stream.noack().events():
+            await runner.on_labelled(LABELS, event)
+
+    @app.agent(raw_topic(names.attributions), name="attributions")
+    async def attributions(stream: Any) -> None:
+        async for event in stream.noack().events():
+            await runner.on_labelled(ATTRIBUTIONS, event)
 
     @app.agent(raw_topic(names.partials), name="aggregate")
     async def aggregate(stream: Any) -> None:

@@ -37,6 +37,8 @@ from stream.capture.rows import RowBuilder
 from stream.config import MonitorConfig
 from stream.monitors.data_quality import DataQualityBaseline
 from stream.worker.event_clock import LATE, OPEN, EventClock, PartitionActivity
+from stream.worker.labelled_path import CAPTURE as LABELLED_CAPTURE
+from stream.worker.labelled_path import Incoming, LabelledPath, Placed
 from stream.worker.online import OnlineDetectors, OnlineViolation, PlacedRows
 from stream.worker.outcomes import DeadLetter, RecordCounts
 from stream.worker.partition_state import Blobs
@@ -105,6 +107,12 @@ class CapturePath:
             now=now,
         )
         self.counts = RecordCounts()
+        self.labelled: LabelledPath | None = None
+
+    def attach(self, labelled: LabelledPath) -> None:
+        """Hand the records this path places to a labelled path (decoded one by one)."""
+        self.labelled = labelled
+        self.decoder.keep_records = True
 
     def update(self, partition: int, offset: int, item: bytes | None) -> list[CaptureOutput]:
         """Take one capture message of ``partition``: dead letters and online alarms out."""
@@ -149,6 +157,10 @@ class CapturePath:
             placed.extend(members)
         if placed:
             self.clock.observe(partition, max(decoded.seconds[i] for i in placed))
+        if self.labelled is not None and decoded.records is not None:
+            records, keys, seconds = decoded.records, decoded.keys, decoded.seconds
+            handed = [Placed(records[i], keys[i], seconds[i]) for i in placed]
+            self.labelled.update(partition, offset, Incoming(LABELLED_CAPTURE, handed))
         return _placed_rows(decoded, placed) if self.online.enabled else PlacedRows([], [])
 
     def close_due(self, now: float) -> list[CaptureOutput]:

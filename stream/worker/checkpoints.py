@@ -24,15 +24,23 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from stream.worker.outbox import Outbound
 from stream.worker.snapshots import SnapshotStore
-from stream.worker.state import WorkerState
+from stream.worker.state import CAPTURE, Checkpoint, WorkerState
 
 log = logging.getLogger("driftline.checkpoints")
 
 Key = tuple[str, int]  # (kind, partition)
+
+
+class Changelog(NamedTuple):
+    """The label join's changelog topic, and the clients that write and replay it."""
+
+    producer: Any
+    consumer: Any
+    topic: str
 
 
 class Checkpointer:
@@ -57,11 +65,13 @@ class Checkpointer:
         send: Callable[[Iterable[Outbound]], Awaitable[None]],
         *,
         interval_seconds: float,
+        changelog: Changelog | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.state = state
         self.stores = stores
         self.send = send
+        self.changelog = changelog
         self.interval_seconds = interval_seconds
         self.clock = clock
         self.restored: set[Key] = set()
@@ -80,10 +90,14 @@ class Checkpointer:
                 return
             snapshot = await self.stores[kind].load(partition)
             resend: tuple[Outbound, ...] = ()
+            meta = {} if snapshot is None else snapshot.meta
             if snapshot is not None:
-                resend = self.state.restore(kind, partition, snapshot.blobs, snapshot.meta)
-                log.warning("%s partition %d restored at offset %s", kind, partition,
-                            snapshot.meta.get("offset"))  # fmt: skip
+                resend = self.state.restore(kind, partition, snapshot.blobs, meta)
+                log.warning("%s partition %d restored at offsets %s", kind, partition,
+                            meta.get("offsets"))  # fmt: skip
+            if kind == CAPTURE and self.changelog is not None and self.state.stores.durable:
+                await self.state.stores.restore(partition, meta, self.changelog.consumer,
+                                                self.changelog.topic)  # fmt: skip
             if resend:
                 await self.send(resend)
             self.restored.add(key)
@@ -110,16 +124,20 @@ class Checkpointer:
             checkpoint = self.state.checkpoint(kind, partition)
             events, self.unacked[key] = self.unacked[key], []
             try:
-                await self.stores[kind].save(partition, checkpoint.blobs, checkpoint.meta)
+                end = await self._save(checkpoint)
             except Exception as error:  # the broker may be gone: try again later
                 self.failures += 1
                 self.unacked[key] = events + self.unacked[key]
                 book = self.state.book(kind, partition)
                 book.outbox[:0] = checkpoint.outbox
                 book.changed = True
+                if checkpoint.frozen is not None:
+                    self.state.stores.thaw(partition, checkpoint.frozen)
                 log.warning("%s partition %d: snapshot not saved (%s)", kind, partition,
                             error or type(error).__name__)  # fmt: skip
                 return False
+            if checkpoint.frozen is not None:
+                self.state.stores.applied(partition, checkpoint.frozen, end)
             self.saved_at[key] = self.clock()
             try:
                 await self.send(checkpoint.outbox)
@@ -134,6 +152,18 @@ class Checkpointer:
             for event in events:
                 event.ack()
             return True
+
+    async def _save(self, checkpoint: Checkpoint) -> int:
+        """Changelog first, then the manifest naming its end; return that end offset."""
+        partition, stores = checkpoint.partition, self.state.stores
+        end = 0
+        if checkpoint.frozen is not None:
+            assert self.changelog is not None
+            producer, topic = self.changelog.producer, self.changelog.topic
+            end = await stores.write_changelog(partition, checkpoint.frozen, producer, topic)
+        meta = {**checkpoint.meta, **(stores.meta(partition) if stores.durable else {})}
+        await self.stores[checkpoint.kind].save(partition, checkpoint.blobs, meta)
+        return end
 
     async def checkpoint_due(self, kind: str) -> None:
         """Checkpoint every restored partition of ``kind`` that is due."""

@@ -25,9 +25,14 @@ from stream.capture.partitioning import partition_for_key
 from stream.capture.records import iso_utc
 from stream.kafka.dead_letters import DeadLetter, dead_letter_message
 from stream.kafka.topics import TopicNames
-from stream.worker.aggregator import WindowResult
+from stream.worker.labelled_outputs import (
+    labelled_execution_message,
+    labelled_statistics_message,
+    labelled_violation_messages,
+)
 from stream.worker.online import OnlineViolation
 from stream.worker.outbox import Outbound
+from stream.worker.results import LabelledResult, Result, WindowResult
 from stream.worker.windows import SCHEMA_VERSION
 
 DATA_QUALITY = "data_quality"
@@ -130,17 +135,28 @@ class OutputMessages:
 
     def dead_letter(self, letter: DeadLetter) -> Outbound:
         """A refused record, on the dead-letter topic."""
+        source = getattr(self.names, letter.topic_role)
         return self._keyed(self.names.deadletter, letter.monitor,
-                           dead_letter_message(letter, self.names.capture))  # fmt: skip
+                           dead_letter_message(letter, source))  # fmt: skip
 
     def online(self, monitor: str, alarm: OnlineViolation) -> Outbound:
         """An online alarm, on the violations topic."""
         return self._keyed(self.names.violations, monitor, online_violation_message(monitor, alarm))
 
-    def results(self, result: WindowResult) -> list[Outbound]:
-        """A window's violations, statistics and execution."""
+    def results(self, result: Result) -> list[Outbound]:
+        """A window's violations, statistics and execution (data quality or labelled)."""
+        if isinstance(result, LabelledResult):
+            return self._labelled(result)
         out = [self._keyed(self.names.violations, result.monitor, doc)
                for doc in violation_messages(result)]  # fmt: skip
         out.append(self._keyed(self.names.statistics, result.monitor, statistics_message(result)))
         out.append(self._keyed(self.names.executions, result.monitor, execution_message(result)))
+        return out
+
+    def _labelled(self, result: LabelledResult) -> list[Outbound]:
+        names, monitor = self.names, result.monitor
+        out = [self._keyed(names.violations, monitor, doc)
+               for doc in labelled_violation_messages(result)]  # fmt: skip
+        out.append(self._keyed(names.statistics, monitor, labelled_statistics_message(result)))
+        out.append(self._keyed(names.executions, monitor, labelled_execution_message(result)))
         return out

@@ -30,9 +30,9 @@ from stream.config import DriftlineConfig
 from stream.kafka.broker import EmbeddedBroker
 from stream.kafka.topics import aiokafka_kwargs, ensure_topics_sync
 from stream.status.service import StatusService
-from stream.worker.aggregator import WindowResult
 from stream.worker.app import build_app
 from stream.worker.metrics import WorkerCollector
+from stream.worker.results import WindowResult
 from stream.worker.runner import WorkerRunner
 from stream.worker.state import WorkerState
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from stream.kafka.topics import TopicNames
-from stream.worker.checkpoints import Checkpointer
+from stream.worker.checkpoints import Changelog, Checkpointer
 from stream.worker.outbox import Outbound
 from stream.worker.snapshots import SnapshotError, SnapshotStore
 from stream.worker.state import CAPTURE, PARTIALS, WorkerState
@@ -85,11 +85,13 @@ class WorkerRunner:
         capture_store = SnapshotStore(self._producer, consumers[0], self.names.capture_state)
         partials_store = SnapshotStore(self._producer, consumers[1], self.names.aggregate_state)
         self._offsets_consumer = consumers[2]
+        changelog = Changelog(self._producer, consumers[3], self.names.join_changelog)
         self.checkpointer = Checkpointer(
             self.state,
             {CAPTURE: capture_store, PARTIALS: partials_store},
             self.send,
             interval_seconds=self.snapshot_interval_seconds,
+            changelog=changelog,
         )
         self.ready.set()
 
@@ -131,6 +133,25 @@ class WorkerRunner:
             event.ack()
             return
         immediate = self.state.on_capture(partition, offset, message.value, message.headers)
+        cp.hold(CAPTURE, partition, event)
+        if immediate:
+            await self._send_now(immediate)
+        if cp.is_due(CAPTURE, partition):
+            await cp.checkpoint(CAPTURE, partition)
+
+    async def on_labelled(self, source: str, event: Any) -> None:
+        """A labels or attributions event: it belongs to its capture partition's state."""
+        await self.ready.wait()
+        cp = self.checkpointer
+        assert cp is not None
+        message = event.message
+        partition, offset = message.partition, message.offset
+        if self.stopping or not await self._restored(CAPTURE, partition):
+            return
+        if self.state.is_processed(CAPTURE, partition, offset, source):
+            event.ack()
+            return
+        immediate = self.state.on_labelled(source, partition, offset, message.value)
         cp.hold(CAPTURE, partition, event)
         if immediate:
             await self._send_now(immediate)
@@ -184,7 +205,7 @@ class WorkerRunner:
         now = self.state.now().timestamp()
         for tp, end in ends.items():
             kind, partition = tps[tp]
-            if self.state.book(kind, partition).last_offset + 1 >= end:
+            if self.state.book(kind, partition).last_offset(kind) + 1 >= end:
                 self.state.activity[kind].on_caught_up(partition, now=now)
 
     async def on_assigned(self, partitions: dict[str, set[int]]) -> None:

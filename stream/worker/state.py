@@ -32,14 +32,18 @@ from stream.capture.preprocess import load_postprocessor, load_preprocessor
 from stream.config import ConfigError, DriftlineConfig
 from stream.kafka.topics import TopicNames
 from stream.monitors.data_quality import DataQualityBaseline, load_data_quality_baseline
-from stream.worker.aggregator import Aggregator, WindowResult
+from stream.monitors.labelled_setup import labelled_setup
+from stream.worker.aggregator import Aggregator
 from stream.worker.capture_path import CaptureOutput, CapturePath
 from stream.worker.event_clock import PartitionActivity
+from stream.worker.labelled_path import Incoming, LabelledPath
 from stream.worker.online import OnlineViolation
 from stream.worker.outbox import Outbound, decode_outbox, encode_outbox
 from stream.worker.outcomes import DeadLetter
 from stream.worker.outputs import OutputMessages
 from stream.worker.partition_state import Blobs, PartitionedState
+from stream.worker.pending_stores import PendingStores
+from stream.worker.results import Result, describe
 from stream.worker.routing import headers as headers_of
 from stream.worker.routing import matches
 from stream.worker.windows import WindowPartial
@@ -52,22 +56,40 @@ _OUTBOX = "outbox"
 
 @dataclass
 class PartitionBook:
-    """One source partition's progress and the messages waiting for its next snapshot."""
+    """One source partition's progress and the messages waiting for its next snapshot.
 
-    last_offset: int = -1
+    A capture partition's state reflects three co-partitioned topics (capture, labels,
+    attributions), so the book keeps the last offset processed of each.
+    """
+
+    offsets: dict[str, int] = field(default_factory=dict)  # source topic role → last offset
     outbox: list[Outbound] = field(default_factory=list)
     changed: bool = False  # processed something since the last snapshot
+
+    def last_offset(self, source: str) -> int:
+        """The last offset of ``source`` processed (-1 before any)."""
+        return self.offsets.get(source, -1)
+
+    def processed(self, source: str, offset: int) -> None:
+        """Record that the message at ``offset`` of ``source`` was processed."""
+        self.offsets[source] = offset
+        self.changed = True
 
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
-    """What to save for one partition (blobs, meta) and what to send once it is saved."""
+    """What to save for one partition (blobs, meta) and what to send once it is saved.
+
+    ``frozen`` holds the partition's label-join changes since the last checkpoint (capture
+    partitions with labelled monitors only), to commit with the snapshot.
+    """
 
     kind: str
     partition: int
     blobs: Blobs
     meta: dict[str, Any]
     outbox: tuple[Outbound, ...]
+    frozen: Any = None
 
 
 def utc_now() -> datetime:
@@ -84,7 +106,8 @@ class WorkerState:
         baselines: Mapping[str, DataQualityBaseline],
         *,
         now: Callable[[], datetime] = utc_now,
-        on_result: Callable[[WindowResult], None] | None = None,
+        on_result: Callable[[Result], None] | None = None,
+        stores: PendingStores | None = None,
     ) -> None:
         self.config = config
         self.names = TopicNames.from_prefix(config.kafka.topic_prefix)
@@ -95,6 +118,8 @@ class WorkerState:
         self.activity = {CAPTURE: PartitionActivity(), PARTIALS: PartitionActivity()}
         self.paths: dict[str, CapturePath] = {}
         self.aggregators: dict[str, Aggregator] = {}
+        self.labelled: dict[str, LabelledPath] = {}
+        self.stores = stores if stores is not None else PendingStores.in_memory()
         worker = config.worker
         for monitor in config.monitors:
             baseline = baselines[monitor.name]
@@ -105,12 +130,20 @@ class WorkerState:
                 max_future_seconds=worker.max_future_seconds,
                 revision_horizon_seconds=worker.revision_horizon_seconds,
             )  # fmt: skip
+            setup = labelled_setup(monitor, baseline.features)
             self.aggregators[monitor.name] = Aggregator(
                 monitor, baseline, partitions=self.partitions,
                 partials_partition=self.partials_partition(monitor.name),
                 activity=self.activity[PARTIALS], now=now, postprocessor=post,
-                revision_horizon_seconds=worker.revision_horizon_seconds,
+                revision_horizon_seconds=worker.revision_horizon_seconds, labelled=setup,
             )  # fmt: skip
+            if setup is not None:
+                path = self.paths[monitor.name]
+                labelled = LabelledPath(
+                    monitor.name, setup, clock=path.clock, entries=self.stores.entries, now=now
+                )
+                path.attach(labelled)
+                self.labelled[monitor.name] = labelled
         self.books: dict[str, dict[int, PartitionBook]] = {CAPTURE: {}, PARTIALS: {}}
         self.assigned: set[int] = set()  # capture partitions
         self.assigned_partials: set[int] = set()
@@ -136,7 +169,10 @@ class WorkerState:
         return partition_for_key(monitor.encode(), self.partitions)
 
     def _states(self, kind: str) -> Iterable[tuple[str, PartitionedState[Any, Any]]]:
-        return (self.paths if kind == CAPTURE else self.aggregators).items()
+        """Every state of ``kind`` with its snapshot name (``<monitor>``, ``<monitor>#labels``)."""
+        if kind == PARTIALS:
+            return list(self.aggregators.items())
+        return [*self.paths.items(), *((f"{n}#labels", p) for n, p in self.labelled.items())]
 
     def book(self, kind: str, partition: int) -> PartitionBook:
         """The book of one source partition."""
@@ -145,9 +181,9 @@ class WorkerState:
             books[partition] = PartitionBook()
         return books[partition]
 
-    def is_processed(self, kind: str, partition: int, offset: int) -> bool:
+    def is_processed(self, kind: str, partition: int, offset: int, source: str = "") -> bool:
         """Whether a snapshot or this process already counted the message at ``offset``."""
-        return offset <= self.book(kind, partition).last_offset
+        return offset <= self.book(kind, partition).last_offset(source or kind)
 
     def on_capture(
         self, partition: int, offset: int, value: bytes | None, headers: Any = None
@@ -165,19 +201,39 @@ class WorkerState:
             except Exception as error:  # no record may stop the worker
                 outputs = [self._internal_error(name, partition, offset, value, error)]
             now_out.extend(self._capture_outbound(name, outputs))
-        book.last_offset, book.changed = offset, True
+        book.processed(CAPTURE, offset)
         self.activity[CAPTURE].on_message(partition, now=self.now().timestamp())
         return now_out
 
+    def on_labelled(
+        self, source: str, partition: int, offset: int, value: bytes | None
+    ) -> list[Outbound]:
+        """A labels or attributions message; return its dead letters (they leave at once)."""
+        now_out: list[Outbound] = []
+        for name, path in self.labelled.items():
+            try:
+                outputs = path.update(partition, offset, Incoming(source, value))
+            except Exception as error:  # no record may stop the worker
+                outputs = [self._internal_error(name, partition, offset, value, error, source)]
+            now_out.extend(self._capture_outbound(name, outputs))
+        self.book(CAPTURE, partition).processed(source, offset)
+        return now_out
+
     def _internal_error(
-        self, monitor: str, partition: int, offset: int, value: bytes | None, error: Exception
+        self,
+        monitor: str,
+        partition: int,
+        offset: int,
+        value: bytes | None,
+        error: Exception,
+        source: str = CAPTURE,
     ) -> DeadLetter:
         kind = type(error).__name__
         self.internal_errors[kind] += 1
-        log.exception("monitor %s: message %d:%d dead-lettered after %s", monitor,
+        log.exception("monitor %s: %s message %d:%d dead-lettered after %s", monitor, source,
                       partition, offset, kind)  # fmt: skip
         rejected = RejectedRecord(-1, "internal_error", f"{kind}: {error}", value or b"")
-        return DeadLetter.of(monitor, partition, offset, rejected)
+        return DeadLetter.of(monitor, partition, offset, rejected, source)
 
     def _capture_outbound(self, monitor: str, outputs: Iterable[CaptureOutput]) -> list[Outbound]:
         """Partials into their partition's outbox; return what leaves at once."""
@@ -196,7 +252,7 @@ class WorkerState:
     def on_partial(self, partition: int, offset: int, raw: bytes | None) -> None:
         """One partial from the partials topic; results wait in the partition's outbox."""
         book = self.book(PARTIALS, partition)
-        book.last_offset, book.changed = offset, True
+        book.processed(PARTIALS, offset)
         self.activity[PARTIALS].on_message(partition, now=self.now().timestamp())
         try:
             partial = WindowPartial.from_bytes(raw or b"")
@@ -219,9 +275,9 @@ class WorkerState:
     def tick(self) -> None:
         """Timer: close due windows on both sides (into the outboxes)."""
         now = self.now().timestamp()
-        for name, path in self.paths.items():
-            for partial in self._guarded(name, path.close_due, now):
-                self._capture_outbound(name, [partial])
+        for name, state in self._states(CAPTURE):
+            for partial in self._guarded(name, state.close_due, now):
+                self._capture_outbound(name.split("#")[0], [partial])
                 self.book(CAPTURE, partial.partition).changed = True
         for name, aggregator in self.aggregators.items():
             results = self._guarded(name, aggregator.close_due, now)
@@ -240,13 +296,11 @@ class WorkerState:
             log.exception("monitor %s: closing windows failed", monitor)
             return []
 
-    def _results(self, results: Iterable[WindowResult]) -> list[Outbound]:
+    def _results(self, results: Iterable[Result]) -> list[Outbound]:
         out: list[Outbound] = []
         for result in results:
             out.extend(self.messages.results(result))
-            log.info("monitor %s window %s rev %d: %s, %d rows, %d violations", result.monitor,
-                     result.window_start, result.revision, result.status, result.row_count,
-                     len(result.evaluation.violations))  # fmt: skip
+            log.info("%s", describe(result))
             if self.on_result is not None:
                 self.on_result(result)
         return out
@@ -262,8 +316,9 @@ class WorkerState:
         if outbox:
             blobs[_OUTBOX] = encode_outbox(outbox)
         book.outbox, book.changed = [], False
-        meta = {"offset": book.last_offset, "kind": kind, "saved_at": self.now().timestamp()}
-        return Checkpoint(kind, partition, blobs, meta, outbox)
+        meta = {"offsets": dict(book.offsets), "kind": kind, "saved_at": self.now().timestamp()}
+        frozen = self.stores.freeze(partition) if kind == CAPTURE and self.labelled else None
+        return Checkpoint(kind, partition, blobs, meta, outbox, frozen)
 
     def restore(
         self, kind: str, partition: int, blobs: Mapping[str, bytes], meta: Mapping[str, Any]
@@ -274,14 +329,16 @@ class WorkerState:
             own = {k[len(prefix) :]: v for k, v in blobs.items() if k.startswith(prefix)}
             state.restore(partition, own)
         book = self.book(kind, partition)
-        book.last_offset, book.changed = int(meta.get("offset", -1)), False
-        book.outbox = []
+        book.offsets = {str(k): int(v) for k, v in meta.get("offsets", {}).items()}
+        book.outbox, book.changed = [], False
         return decode_outbox(blobs[_OUTBOX]) if _OUTBOX in blobs else ()
 
     def drop(self, kind: str, partitions: Collection[int]) -> None:
         """Forget partitions of ``kind`` this worker no longer owns."""
         for _, state in self._states(kind):
             state.drop(partitions)
+        if kind == CAPTURE:
+            self.stores.drop(partitions)
         self.activity[kind].drop(partitions)
         for partition in partitions:
             self.books[kind].pop(partition, None)

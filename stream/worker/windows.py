@@ -1,14 +1,13 @@
-"""Event-time windows: bounds, ISO-8601 formatting and the partial state a partition sends.
+"""The partial state a partition sends to the aggregator when it closes a window.
 
 A window is the half-open interval ``[start, end)`` of POSIX seconds (UTC) with
-``start = floor(t / window_seconds) * window_seconds``. When a partition closes a window it
-sends a :class:`WindowPartial` — the window's data-quality profile state together with the
-source offsets it reflects — to the aggregator over the partials topic, as orjson bytes.
+``start = floor(t / window_seconds) * window_seconds`` (:mod:`stream.worker.event_clock`).
+When a partition closes a window it sends :class:`WindowPartial` objects — the window's
+data-quality profile with the source offsets it reflects, and its labelled accumulators —
+to the aggregator over the partials topic, as orjson bytes.
 
 Examples
 --------
->>> window_bounds(125.5, 60.0)
-(120.0, 180.0)
 >>> from detectors.quality.dataset_profile import DatasetProfile
 >>> profile = DatasetProfile(features=("x",), kinds=("numeric",))
 >>> profile.update_many([{"x": "1.5"}, {"x": "2"}])
@@ -21,42 +20,61 @@ True
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import orjson
 
-SCHEMA_VERSION = 1
-
-
-def window_bounds(event_seconds: float, window_seconds: float) -> tuple[float, float]:
-    """The tumbling window ``(start, end)`` holding an event time given in POSIX seconds."""
-    start = math.floor(event_seconds / window_seconds) * window_seconds
-    return float(start), float(start + window_seconds)
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
 class WindowPartial:
     """One partition's share of one monitor's window, as sent to the aggregator.
 
-    ``first_offset``/``last_offset`` are the lowest and highest source offsets the profile
-    reflects (a restore skips replayed offsets up to ``last_offset``); ``closed_until`` is
-    the partition's progress: every window ending at or before it is closed there.
+    A *data-quality* partial holds the window's profile: ``first_offset``/``last_offset``
+    are the lowest and highest capture offsets it reflects, which the aggregator uses to
+    merge it once. A *labelled* partial (``profile_state`` None) holds the window's
+    model-quality, bias and attribution accumulators, and ``seq``, the partition's sequence
+    number of labelled partials, which plays that role for it. ``closed_until`` is the
+    partition's progress: every window ending at or before it is closed there.
     """
 
     monitor: str
     window_start: float
     window_end: float
     partition: int
-    profile_state: dict[str, Any]
+    profile_state: dict[str, Any] | None
     record_count: int  # capture records profiled
     row_count: int  # feature rows profiled (a record may carry several)
     first_offset: int
     last_offset: int
     closed_until: float
-    closed_by: str = "watermark"  # or "idle"
+    closed_by: str = "watermark"  # or "idle", "revision", "labels"
+    labelled_state: dict[str, Any] | None = None
+    seq: int = -1  # labelled partials: the partition's sequence number
     schema_version: int = SCHEMA_VERSION
+
+    @property
+    def is_labelled(self) -> bool:
+        """Whether this partial carries labelled accumulators rather than a profile."""
+        return self.labelled_state is not None
+
+    @classmethod
+    def labelled(
+        cls,
+        *,
+        monitor: str,
+        window_start: float,
+        window_end: float,
+        partition: int,
+        labelled_state: dict[str, Any],
+        seq: int,
+        closed_until: float,
+    ) -> WindowPartial:
+        """A labelled partial (see the class docstring)."""
+        return cls(monitor, window_start, window_end, partition, None, 0, 0, -1, -1,
+                   closed_until, "labels", labelled_state, seq)  # fmt: skip
 
     def to_bytes(self) -> bytes:
         """Encode with orjson, for the partials topic."""

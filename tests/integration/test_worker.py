@@ -72,7 +72,7 @@ def test_drift_flagged_at_onset_clean_windows_flag_nothing_and_metrics(tmp_path,
     assert onset == "2024-03-05T14:01:40Z"
     assert by_window[onset] == {(f, "baseline_drift_check") for f in drifted}
     first = next(v for v in violations if v["window_start"] == onset)
-    assert first["monitor"] == "m" and first["schema_version"] == 1
+    assert first["monitor"] == "m" and first["schema_version"] == 2
     assert first["window_end"] == "2024-03-05T14:01:50Z" and first["value"] > first["threshold"]
 
     def value(name, **labels):

@@ -6,7 +6,7 @@ from detectors.quality.checks import EvaluationResult
 from detectors.quality.statistics import DatasetStatistics
 from detectors.violations import Violation
 from stream.demo.run import DemoRun
-from stream.worker.aggregator import WindowResult
+from stream.worker.results import WindowResult
 
 
 def result(start: float, flagged: tuple[str, ...]) -> WindowResult:

@@ -19,8 +19,8 @@ from detectors.quality.dataset_profile import DatasetProfile
 from stream.capture.records import iso_utc
 from stream.demo.synthetic import SyntheticSchema
 from stream.monitors.data_quality import DataQualityBaseline
-from stream.worker.aggregator import WindowResult
 from stream.worker.outputs import execution_message, statistics_message, violation_messages
+from stream.worker.results import WindowResult
 
 T0 = 1_709_647_200.0  # 2024-03-05T14:00:00Z
 WINDOW = 60.0

@@ -194,7 +194,7 @@ def test_drifted_features_are_flagged_with_the_ks_distance(fake_clock):
     first = messages[0]
     assert first["window_start"] == "2024-03-05T14:00:00Z"
     assert first["window_end"] == "2024-03-05T14:00:10Z"
-    assert first["monitor"] == "m" and first["schema_version"] == 1
+    assert first["monitor"] == "m" and first["schema_version"] == 2
     assert execution_message(result)["status"] == "CompletedWithViolations"
     assert agg.violations[("baseline_drift_check", "income")] == 1
 

@@ -1,0 +1,340 @@
+"""The labelled monitors of one window: model quality, bias drift and attribution drift.
+
+:class:`LabelledSetup` holds what a monitor's labelled runs need — the baselines, the
+settings, where the prediction sits in the capture output — and makes the other two pieces:
+
+- :class:`LabelledAccumulators`, one window's mergeable state: how many predictions it had,
+  how many joined a label or SHAP values, and the model-quality, bias and attribution runs
+  (:mod:`stream.monitors.model_quality`, :mod:`~stream.monitors.bias`,
+  :mod:`~stream.monitors.attribution`). Partitions' accumulators merge exactly (counts,
+  confusion cells, score histograms, SHAP moments), so a window evaluated from all partitions
+  equals one evaluated from all records;
+- :class:`LabelledOutcome` per monitor type, from :meth:`LabelledSetup.evaluate`: SageMaker's
+  statistics document (model-quality ``statistics.json``, Clarify ``analysis.json``), the
+  violations against the baseline (constraint checks, ``bias_drift_check``,
+  ``feature_attribution_drift_check``), every decision taken, and the label coverage.
+
+The worker and ``driftline analyze`` both go through this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from detectors.model_quality.constraints import breaks, violation_metric_name
+from detectors.violations import COMPLETED, COMPLETED_WITH_VIOLATIONS, FAILED, Violation
+from ground_truth.records import GroundTruth
+from stream.capture.predictions import PredictionLocator, score_value
+from stream.capture.records import CaptureError, CaptureRecord
+from stream.capture.rows import RowBuilder
+from stream.monitors.attribution import AttributionBaseline, AttributionRun
+from stream.monitors.bias import BiasBaseline, BiasRun, bias_violations, row_columns
+from stream.monitors.label_join import LocalShap, PendingPrediction
+from stream.monitors.model_quality import ModelQualityBaselineFiles, ModelQualityRun
+
+MODEL_QUALITY, BIAS_DRIFT, ATTRIBUTION_DRIFT = (
+    "model_quality", "bias_drift", "feature_attribution_drift",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LabelledOutcome:
+    """One monitor type's result for one window."""
+
+    monitor_type: str
+    status: str
+    statistics: dict[str, Any]  # SageMaker's document, plus driftline's counts
+    violations: tuple[Violation, ...]
+    decisions: tuple[dict[str, Any], ...]
+    label_coverage: float | None
+    failure_reason: str = ""
+
+
+@dataclass(frozen=True)
+class LabelledSetup:
+    """What a monitor's labelled runs need; makes their accumulators and evaluates them.
+
+    ``label_ttl_seconds``, ``max_pending`` and the A2I settings come in ``labels`` (a
+    :class:`~stream.config.LabelSettings`-like object).
+    """
+
+    labels: Any
+    locator: PredictionLocator | None = None
+    builder: RowBuilder | None = None
+    problem_type: str | None = None
+    probability_threshold: float = 0.5
+    r2_formula: str = "sagemaker"
+    model_quality_baseline: ModelQualityBaselineFiles | None = None
+    bias: BiasBaseline | None = None
+    bias_threshold: float | None = None
+    attribution: AttributionBaseline | None = None
+    ndcg_threshold: float = 0.9
+    shap_source: str = "capture"  # or "topic"
+    shap_path: str = "shap"
+    bias_columns: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.bias is not None and not self.bias_columns:
+            object.__setattr__(self, "bias_columns", tuple(row_columns(self.bias.settings)))
+
+    @property
+    def needs_labels(self) -> bool:
+        """Whether a label is wanted: model quality or bias is on."""
+        return self.problem_type is not None or self.bias is not None
+
+    @property
+    def shap_from_topic(self) -> bool:
+        """Whether SHAP values come on their own topic (joined by key)."""
+        return self.attribution is not None and self.shap_source == "topic"
+
+    @property
+    def monitor_types(self) -> tuple[str, ...]:
+        """The labelled monitor types switched on, in output order."""
+        kinds = []
+        if self.problem_type is not None:
+            kinds.append(MODEL_QUALITY)
+        if self.bias is not None:
+            kinds.append(BIAS_DRIFT)
+        if self.attribution is not None:
+            kinds.append(ATTRIBUTION_DRIFT)
+        return tuple(kinds)
+
+    def accumulators(self) -> LabelledAccumulators:
+        """Empty accumulators for one window."""
+        return LabelledAccumulators(self)
+
+    def restore(self, state: Mapping[str, Any]) -> LabelledAccumulators:
+        """Accumulators from :meth:`LabelledAccumulators.to_state` output."""
+        return LabelledAccumulators.from_state(self, state)
+
+    def pending(
+        self, record: CaptureRecord, key: str, seconds: float, window: float
+    ) -> PendingPrediction:
+        """What waits for the record's label; CaptureError when the output cannot be read."""
+        predicted = score = None
+        if self.needs_labels and self.locator is not None:
+            output = record.endpoint_output
+            if output is None:
+                msg = "missing_output"
+                raise CaptureError(msg, "the capture has no endpointOutput")
+            located = self.locator.locate(output)
+            if len(located) != 1:
+                msg = "multi_row_output"
+                raise CaptureError(msg, f"the output holds {len(located)} predictions")
+            predicted, score = located[0]
+        row: dict[str, Any] = {}
+        if self.bias is not None and self.builder is not None:
+            rows = self.builder.rows(record)
+            if len(rows) != 1:
+                msg = "multi_row_output"
+                raise CaptureError(msg, f"the record holds {len(rows)} rows")
+            row = {name: rows[0].get(name) for name in self.bias_columns}
+        shap = self._capture_shap(record) if self.shap_source == "capture" else None
+        return PendingPrediction(key=key, seconds=seconds, window=window, predicted=predicted,
+                                 score=score, row=row, shap=shap)  # fmt: skip
+
+    def _capture_shap(self, record: CaptureRecord) -> LocalShap | None:
+        if self.attribution is None or record.endpoint_output is None:
+            return None
+        from stream.labels.attributions import capture_shap
+
+        return capture_shap(record.endpoint_output, self.shap_path)
+
+    def evaluate(self, acc: LabelledAccumulators) -> list[LabelledOutcome]:
+        """Every labelled monitor's outcome for a window's merged accumulators."""
+        out = []
+        if acc.model_quality is not None:
+            out.append(self._model_quality(acc))
+        if acc.bias is not None and self.bias is not None:
+            out.append(self._bias(acc))
+        if acc.attribution is not None:
+            out.append(self._attribution(acc))
+        return out
+
+    def _counts(self, acc: LabelledAccumulators) -> dict[str, Any]:
+        return {
+            "label_coverage": acc.label_coverage,
+            "labelled_count": acc.labelled,
+            "prediction_count": acc.predictions,
+        }
+
+    def _model_quality(self, acc: LabelledAccumulators) -> LabelledOutcome:
+        run = acc.model_quality
+        assert run is not None
+        if run.merged == 0:
+            return LabelledOutcome(MODEL_QUALITY, FAILED, self._counts(acc), (), (),
+                                   acc.label_coverage, "no labelled prediction yet")  # fmt: skip
+        statistics = run.statistics()
+        constraints = None if self.model_quality_baseline is None else (
+            self.model_quality_baseline.constraints
+        )  # fmt: skip
+        violations = tuple(run.violations(statistics, constraints))
+        decisions = []
+        for name, constraint in constraints.constraints.items() if constraints else ():
+            metric = statistics.metrics.get(name)
+            if metric is None:
+                continue
+            op, threshold = constraint.comparison_operator, constraint.threshold
+            decisions.append({"check_type": op, "metric_name": violation_metric_name(name),
+                              "value": metric.value, "threshold": threshold,
+                              "violated": breaks(metric.value, op, threshold),
+                              "sample_count": statistics.item_count})  # fmt: skip
+        doc = {**statistics.to_statistics_json(), **self._counts(acc)}
+        return LabelledOutcome(MODEL_QUALITY, _status(violations), doc, violations,
+                               tuple(decisions), acc.label_coverage)  # fmt: skip
+
+    def _bias(self, acc: LabelledAccumulators) -> LabelledOutcome:
+        run, baseline = acc.bias, self.bias
+        assert run is not None and baseline is not None
+        if run.n - run.n_invalid <= 0:
+            why = "no labelled row with facet values yet"
+            return LabelledOutcome(
+                BIAS_DRIFT, FAILED, self._counts(acc), (), (), acc.label_coverage, why
+            )
+        analysis, violations = bias_violations(run, baseline.analysis)
+        violated = {(v.extra, v.metric_name) for v in violations}
+        reference = _bias_values(baseline.analysis)
+        decisions = []
+        stage = analysis.post_training
+        for facet, entries in stage.facets if stage is not None else ():
+            for entry in entries:
+                for metric in entry.metrics:
+                    if metric.value is None:
+                        continue
+                    base = reference.get((facet, entry.value_or_threshold, metric.code))
+                    extra = (("facet", facet), ("facet_value", entry.facet_value))
+                    flagged = None if base is None else (extra, metric.code) in violated
+                    decisions.append(
+                        {
+                            "check_type": "bias_drift_check",
+                            "metric_name": metric.code,
+                            "facet": facet,
+                            "facet_value": entry.facet_value,
+                            "value": metric.value,
+                            "threshold": base,
+                            "violated": flagged,
+                            "sample_count": run.n - run.n_invalid,
+                        }
+                    )
+        doc = {**analysis.to_json(), **self._counts(acc)}
+        return LabelledOutcome(BIAS_DRIFT, _status(violations), doc, tuple(violations),
+                               tuple(decisions), acc.label_coverage)  # fmt: skip
+
+    def _attribution(self, acc: LabelledAccumulators) -> LabelledOutcome:
+        run = acc.attribution
+        assert run is not None
+        results = run.results(threshold=self.ndcg_threshold)
+        counts = {"explained_count": acc.explained, "prediction_count": acc.predictions}
+        if not results:
+            return LabelledOutcome(ATTRIBUTION_DRIFT, FAILED, counts, (), (), None,
+                                   "no SHAP values yet")  # fmt: skip
+        violations = tuple(r.violation for r in results if r.violation is not None)
+        decisions = tuple({"check_type": "feature_attribution_drift_check", "metric_name": "ndcg",
+                           "label": r.label, "value": r.ndcg, "threshold": self.ndcg_threshold,
+                           "violated": r.violation is not None, "sample_count": acc.explained}
+                          for r in results)  # fmt: skip
+        doc = {**run.analysis(), "ndcg": {r.label: r.ndcg for r in results}, **counts}
+        return LabelledOutcome(ATTRIBUTION_DRIFT, _status(violations), doc, violations,
+                               decisions, None)  # fmt: skip
+
+
+def _status(violations: tuple[Violation, ...] | list[Violation]) -> str:
+    return COMPLETED_WITH_VIOLATIONS if violations else COMPLETED
+
+
+def _bias_values(analysis: Any) -> dict[tuple[str, str, str], float]:
+    out = {}
+    stage = analysis.post_training
+    for facet, entries in stage.facets if stage is not None else ():
+        for entry in entries:
+            for metric in entry.metrics:
+                if metric.value is not None:
+                    out[(facet, entry.value_or_threshold, metric.code)] = metric.value
+    return out
+
+
+class LabelledAccumulators:
+    """One window's labelled state: counts and the runs, mergeable and serialisable."""
+
+    def __init__(self, setup: LabelledSetup) -> None:
+        self.setup = setup
+        self.predictions = 0  # merge: sum — predictions of the window (coverage denominator)
+        self.labelled = 0  # merge: sum — predictions joined with a label
+        self.explained = 0  # merge: sum — predictions with SHAP values
+        self.model_quality = None if setup.problem_type is None else ModelQualityRun(
+            setup.problem_type, probability_threshold=setup.probability_threshold,
+            r2_formula=setup.r2_formula,
+        )  # fmt: skip
+        self.bias = None if setup.bias is None else BiasRun(
+            setup.bias.settings, probability_threshold=setup.bias_threshold
+        )  # fmt: skip
+        self.attribution = None if setup.attribution is None else AttributionRun(setup.attribution)
+
+    @property
+    def label_coverage(self) -> float | None:
+        """Labelled predictions / predictions (None before the first prediction)."""
+        return self.labelled / self.predictions if self.predictions else None
+
+    def add_prediction(self, pending: PendingPrediction) -> None:
+        """Count a prediction of the window (and its SHAP values read from the capture)."""
+        self.predictions += 1
+        if pending.shap and self.attribution is not None:
+            self.add_shap(pending.shap)
+
+    def add_joined(self, pending: PendingPrediction, label: GroundTruth) -> None:
+        """A prediction of the window met its label."""
+        from stream.capture.predictions import LocatedPrediction
+
+        self.labelled += 1
+        value = label.values[0] if label.values else None
+        prediction = LocatedPrediction(pending.predicted, score_value(pending.score))
+        if self.model_quality is not None:
+            self.model_quality.update(value, prediction)
+        if self.bias is not None:
+            self.bias.update(pending.row, value, prediction)
+
+    def add_shap(self, values: LocalShap) -> None:
+        """A prediction of the window with its local SHAP values."""
+        self.explained += 1
+        if self.attribution is not None:
+            self.attribution.update(values)
+
+    def merge(self, other: LabelledAccumulators) -> None:
+        """Absorb another partition's (or a later delta's) accumulators of the same window."""
+        self.predictions += other.predictions
+        self.labelled += other.labelled
+        self.explained += other.explained
+        if self.model_quality is not None and other.model_quality is not None:
+            self.model_quality.merge(other.model_quality)
+        if self.bias is not None and other.bias is not None:
+            self.bias.merge(other.bias)
+        if self.attribution is not None and other.attribution is not None:
+            self.attribution.merge(other.attribution)
+
+    def to_state(self) -> dict[str, Any]:
+        """JSON-safe state (each run's own versioned state)."""
+        return {
+            "predictions": self.predictions,
+            "labelled": self.labelled,
+            "explained": self.explained,
+            "model_quality": None if self.model_quality is None else self.model_quality.to_state(),
+            "bias": None if self.bias is None else self.bias.to_state(),
+            "attribution": None if self.attribution is None else self.attribution.to_state(),
+        }
+
+    @classmethod
+    def from_state(cls, setup: LabelledSetup, state: Mapping[str, Any]) -> LabelledAccumulators:
+        """Rebuild from :meth:`to_state` output, against ``setup``."""
+        acc = cls(setup)
+        acc.predictions = int(state["predictions"])
+        acc.labelled = int(state["labelled"])
+        acc.explained = int(state["explained"])
+        if acc.model_quality is not None and state.get("model_quality") is not None:
+            acc.model_quality.restore(state["model_quality"])
+        if acc.bias is not None and state.get("bias") is not None:
+            acc.bias.restore(state["bias"])
+        if acc.attribution is not None and state.get("attribution") is not None:
+            acc.attribution.restore(state["attribution"])
+        return acc

@@ -1,0 +1,78 @@
+"""A monitor's labelled setup from its config: baselines loaded, prediction located.
+
+``[monitor.model_quality]``, ``[monitor.bias]`` and ``[monitor.attribution]`` each switch a
+labelled monitor on; their baseline folders (by default ``<baseline>/model_quality``,
+``/bias``, ``/attribution``, as ``driftline baseline suggest`` writes them) are read once,
+here, and :class:`~stream.monitors.labelled.LabelledSetup` carries them to the worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from stream.capture.predictions import PredictionLocator
+from stream.capture.rows import RowBuilder
+from stream.config import MonitorConfig
+from stream.monitors.attribution import load_attribution_baseline
+from stream.monitors.bias import load_bias_baseline
+from stream.monitors.files import BaselineError
+from stream.monitors.labelled import LabelledSetup
+from stream.monitors.model_quality import load_model_quality_baseline
+
+
+def labelled_setup(monitor: MonitorConfig, features: tuple[str, ...]) -> LabelledSetup | None:
+    """The monitor's labelled setup, or None when no labelled monitor is configured.
+
+    Raises BaselineError (one line) when a configured baseline cannot be used.
+    """
+    mq, bias, attribution = monitor.model_quality, monitor.bias, monitor.attribution
+    if mq is None and bias is None and attribution is None:
+        return None
+    where = f"monitor {monitor.name!r}"
+    setup = LabelledSetup(
+        labels=monitor.labels,
+        builder=RowBuilder(features=features, capture_index_names=monitor.capture_index_names),
+    )
+    inference = probability = None
+    if mq is not None:
+        files = load_model_quality_baseline(_folder(mq.baseline, where, "model_quality"))
+        problem_type = mq.problem_type or files.problem_type
+        if problem_type is None:
+            msg = f"{where}: model_quality needs problem_type (the baseline does not say)"
+            raise BaselineError(msg)
+        inference, probability = mq.inference_attribute, mq.probability_attribute
+        setup = replace(setup, problem_type=problem_type, model_quality_baseline=files,
+                        probability_threshold=mq.probability_threshold)  # fmt: skip
+    if bias is not None:
+        baseline = load_bias_baseline(_folder(bias.baseline, where, "bias"))
+        inference = bias.inference_attribute or inference
+        probability = bias.probability_attribute or probability
+        setup = replace(setup, bias=baseline, bias_threshold=bias.probability_threshold)
+    if inference is not None or probability is not None:
+        locator = PredictionLocator(
+            inference_attribute=inference, probability_attribute=probability
+        )
+        setup = replace(setup, locator=locator)
+    elif setup.needs_labels:
+        msg = f"{where}: bias needs inference_attribute or probability_attribute"
+        raise BaselineError(msg)
+    if attribution is not None:
+        found = load_attribution_baseline(_folder(attribution.baseline, where, "attribution"))
+        if attribution.agg_method is not None:
+            found = found._replace(agg_method=attribution.agg_method)
+        setup = replace(
+            setup,
+            attribution=found,
+            ndcg_threshold=attribution.ndcg_threshold,
+            shap_source=attribution.shap_source,
+            shap_path=attribution.shap_path,
+        )
+    return setup
+
+
+def _folder(folder: Path | None, where: str, section: str) -> Path:
+    if folder is None or not folder.is_dir():
+        msg = f"{where}: the {section} baseline folder {folder} does not exist"
+        raise BaselineError(msg)
+    return folder

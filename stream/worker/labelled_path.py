@@ -1,0 +1,234 @@
+"""One monitor's labelled path: predictions, labels and SHAP values joined per partition.
+
+:class:`LabelledPath` implements :class:`~stream.worker.partition_state.PartitionedState` for
+the three co-partitioned inputs of a capture partition (items are :class:`Incoming`):
+
+- ``capture``: the predictions of a decoded capture message (the capture path hands over
+  the records it placed), each kept as a
+  :class:`~stream.monitors.label_join.PendingPrediction` in its window (by inference time);
+- ``labels``: ground-truth or A2I records from ``<prefix>.labels``;
+- ``attributions``: SHAP records from ``<prefix>.attributions``.
+
+:class:`~stream.monitors.label_join.LabelJoin` pairs them through the partition's durable
+store of waiting entries. Every pair feeds the
+:class:`~stream.monitors.labelled.LabelledAccumulators` of its prediction's window. A window's
+accumulators leave as a labelled :class:`~stream.worker.windows.WindowPartial` once the
+capture path closed the window (the provisional result, with the predictions counted so
+far) and, after that, whenever late labels changed them (each such delta revises the
+window at the aggregator). Each partial carries the partition's next sequence number, so
+that the aggregator merges it once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import orjson
+
+from stream.capture.message import RejectedRecord
+from stream.capture.records import CaptureError, CaptureRecord
+from stream.labels.attributions import AttributionError, decode_attribution
+from stream.labels.records import LabelError, decode_label
+from stream.labels.records import split_records as split_label_records
+from stream.monitors.label_join import LabelJoin, PendingEntries
+from stream.monitors.labelled import LabelledAccumulators, LabelledSetup
+from stream.worker.event_clock import EventClock
+from stream.worker.outcomes import DeadLetter
+from stream.worker.partition_state import Blobs
+from stream.worker.windows import WindowPartial
+
+log = logging.getLogger("driftline.labels")
+
+CAPTURE, LABELS, ATTRIBUTIONS = "capture", "labels", "attributions"
+EXPIRE_BATCH = 10_000  # expired entries handled per partition and tick
+_STATE = "labelled"
+
+
+class Placed(NamedTuple):
+    """A capture record the capture path placed: the record, its key and event time."""
+
+    record: CaptureRecord
+    key: str
+    seconds: float
+
+
+class Incoming(NamedTuple):
+    """One input of the labelled path: its source topic and what it holds."""
+
+    source: str  # capture, labels or attributions
+    value: Any  # a Sequence[Placed] for capture, message bytes for the other two
+
+
+LabelledOutput = DeadLetter | WindowPartial
+
+
+class LabelledPath:
+    """The label join and the labelled windows of one monitor over this worker's partitions.
+
+    Parameters
+    ----------
+    monitor
+        The monitor's name.
+    setup
+        Its labelled monitors (baselines, settings, prediction location).
+    clock
+        The monitor's event clock (shared with its capture path): a window is closed when
+        the capture path has closed it.
+    entries
+        The durable store of waiting entries of a partition.
+    now
+        Wall clock (timezone-aware UTC).
+    """
+
+    def __init__(
+        self,
+        monitor: str,
+        setup: LabelledSetup,
+        *,
+        clock: EventClock,
+        entries: Callable[[int], PendingEntries],
+        now: Callable[[], datetime],
+    ) -> None:
+        self.monitor = monitor
+        self.setup = setup
+        self.clock = clock
+        self.entries = entries
+        self.now = now
+        settings = setup.labels
+        self.join = LabelJoin(
+            ttl_seconds=settings.label_ttl_seconds,
+            max_pending=settings.max_pending,
+            needs_labels=setup.needs_labels,
+            needs_shap=setup.shap_from_topic,
+        )
+        self.windows: dict[tuple[int, float], LabelledAccumulators] = {}
+        self.seq: dict[int, int] = {}
+        self.partitions: set[int] = set()  # partitions with state here (their entries expire)
+
+    def update(self, partition: int, offset: int, item: Incoming) -> list[LabelledOutput]:
+        """Take predictions, a labels message or an attributions message of ``partition``."""
+        now = self.now().timestamp()
+        self.partitions.add(partition)
+        if item.source == CAPTURE:
+            self._predictions(partition, item.value, now)
+            return []
+        if item.source == LABELS:
+            return self._labels(partition, offset, item.value, now)
+        return self._attributions(partition, offset, item.value, now)
+
+    def _window(self, partition: int, start: float) -> LabelledAccumulators:
+        key = (partition, start)
+        found = self.windows.get(key)
+        if found is None:
+            found = self.windows[key] = self.setup.accumulators()
+        return found
+
+    def _predictions(self, partition: int, placed: Sequence[Placed], now: float) -> None:
+        store = self.entries(partition)
+        for item in placed:
+            window = self.clock.window_start(item.seconds)
+            try:
+                pending = self.setup.pending(item.record, item.key, item.seconds, window)
+            except CaptureError as error:
+                self.join.counts.unusable[error.reason] += 1
+                continue
+            accumulators = self._window(partition, window)
+            accumulators.add_prediction(pending)
+            outcome = self.join.prediction(store, pending, now=now)
+            self._feed(partition, outcome.joined, outcome.explained)
+
+    def _feed(self, partition: int, joined: list[Any], explained: list[Any]) -> None:
+        for pending, label in joined:
+            self._window(partition, pending.window).add_joined(pending, label)
+        for pending, values in explained:
+            self._window(partition, pending.window).add_shap(values)
+
+    def _labels(
+        self, partition: int, offset: int, message: bytes | None, now: float
+    ) -> list[LabelledOutput]:
+        if not self.setup.needs_labels:
+            return []
+        store = self.entries(partition)
+        out: list[LabelledOutput] = []
+        for index, raw in enumerate(split_label_records(message or b"")):
+            try:
+                label = decode_label(raw, self.setup.labels)
+            except LabelError as error:
+                rejected = RejectedRecord(index, error.reason, error.message, raw)
+                out.append(DeadLetter.of(self.monitor, partition, offset, rejected, LABELS))
+                continue
+            outcome = self.join.label(store, label, now=now)
+            self._feed(partition, outcome.joined, outcome.explained)
+        if not (message or b"").strip():
+            reason = "tombstone" if message is None else "empty_message"
+            rejected = RejectedRecord(-1, reason, "a labels message with no record", b"")
+            out.append(DeadLetter.of(self.monitor, partition, offset, rejected, LABELS))
+        return out
+
+    def _attributions(
+        self, partition: int, offset: int, message: bytes | None, now: float
+    ) -> list[LabelledOutput]:
+        if not self.setup.shap_from_topic:
+            return []
+        store = self.entries(partition)
+        out: list[LabelledOutput] = []
+        for index, raw in enumerate(split_label_records(message or b"")):
+            try:
+                key, values = decode_attribution(raw)
+            except AttributionError as error:
+                rejected = RejectedRecord(index, error.reason, error.message, raw)
+                out.append(DeadLetter.of(self.monitor, partition, offset, rejected, ATTRIBUTIONS))
+                continue
+            outcome = self.join.shap(store, key, values, now=now)
+            self._feed(partition, outcome.joined, outcome.explained)
+        return out
+
+    def close_due(self, now: float) -> list[LabelledOutput]:
+        """Expire waiting entries; send the accumulators of every window the clock closed."""
+        out: list[LabelledOutput] = []
+        for partition in sorted(self.partitions):
+            self.join.expire(self.entries(partition), now=now, limit=EXPIRE_BATCH)
+        for (partition, start), accumulators in sorted(self.windows.items()):
+            end = start + self.clock.window_seconds
+            closed = self.clock.closed_until.get(partition)
+            if closed is None or end > closed:
+                continue
+            del self.windows[(partition, start)]
+            seq = self.seq.get(partition, 0)
+            self.seq[partition] = seq + 1
+            out.append(
+                WindowPartial.labelled(
+                    monitor=self.monitor, window_start=start, window_end=end,
+                    partition=partition, labelled_state=accumulators.to_state(), seq=seq,
+                    closed_until=closed,
+                )
+            )  # fmt: skip
+        return out
+
+    def snapshot(self, partition: int) -> Blobs:
+        """The partition's open accumulators and its sequence number."""
+        windows = [[start, acc.to_state()] for (p, start), acc in sorted(self.windows.items())
+                   if p == partition]  # fmt: skip
+        return {_STATE: orjson.dumps({"seq": self.seq.get(partition, 0), "windows": windows})}
+
+    def restore(self, partition: int, blobs: Mapping[str, bytes]) -> None:
+        """Replace the partition's accumulators and sequence number with a snapshot's."""
+        self.drop([partition])
+        self.partitions.add(partition)
+        if _STATE not in blobs:
+            return
+        state = orjson.loads(blobs[_STATE])
+        self.seq[partition] = int(state["seq"])
+        for start, accumulators in state["windows"]:
+            self.windows[(partition, float(start))] = self.setup.restore(accumulators)
+
+    def drop(self, partitions: Collection[int]) -> None:
+        """Forget partitions this worker no longer owns."""
+        for key in [k for k in self.windows if k[0] in partitions]:
+            del self.windows[key]
+        for partition in partitions:
+            self.seq.pop(partition, None)
+            self.partitions.discard(partition)
