@@ -32,6 +32,7 @@ LABEL_TTL_SECONDS = 1_209_600.0  # 14 days: labels may arrive days after the pre
 MAX_PENDING = 1_000_000
 MAX_PENDING_LIMIT = 100_000_000
 SHAP_SOURCES = ("capture", "topic")
+BIAS_DRIFT_CHECKS = ("bootstrap", "point")
 # where ``driftline baseline suggest`` puts each labelled baseline inside the monitor baseline
 BASELINE_FOLDERS = {"model_quality": "model_quality", "bias": "bias", "attribution": "attribution"}
 
@@ -126,16 +127,20 @@ class BiasDriftSettings:
     analysis config — facet, label values, group variable — as ``driftline baseline suggest
     --bias-config`` writes it). The prediction is located like model quality's; unset
     attributes are taken from ``[monitor.model_quality]``. ``probability_threshold``
-    overrides the analysis config's.
+    overrides the analysis config's. ``drift_check`` is how a window's metric is held
+    against the baseline's allowed range: ``bootstrap`` (SageMaker's monitor: the window's
+    normal-bootstrap 95 % interval must miss the range) or ``point`` (the value itself).
     """
 
     inference_attribute: str | None = None
     probability_attribute: str | None = None
     probability_threshold: float | None = None
+    drift_check: str = "bootstrap"  # or "point"
     baseline: Path | None = None  # default <monitor baseline>/bias
 
     def __post_init__(self) -> None:
         _threshold(self.probability_threshold, "bias.probability_threshold")
+        _one_of(self.drift_check, BIAS_DRIFT_CHECKS, "bias.drift_check")
 
 
 @dataclass(frozen=True, slots=True)

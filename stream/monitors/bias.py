@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from detectors.bias.analysis import BiasAnalysis, StageReport
 from detectors.bias.config import BiasConfig
@@ -258,7 +258,20 @@ def load_bias_baseline(folder: Path) -> BiasBaseline:
     return BiasBaseline(settings, analysis)
 
 
-def bias_violations(run: BiasRun, baseline: BiasAnalysis) -> tuple[BiasAnalysis, list[Violation]]:
-    """The window's analysis and its ``bias_drift_check`` violations (point rule)."""
+def bias_violations(
+    run: BiasRun, baseline: BiasAnalysis, mode: Literal["point", "bootstrap"] = "point"
+) -> tuple[BiasAnalysis, list[Violation]]:
+    """The window's analysis and its ``bias_drift_check`` violations.
+
+    ``point``: the window's value against the baseline's allowed range (SageMaker's
+    documented example); ``bootstrap``: its bootstrap interval must miss the range
+    (SageMaker's monitor; fewer alarms on small windows).
+    """
     current = run.analysis()
-    return current, bias_drift_check(current, baseline, sample_count=run.n - run.n_invalid)
+    intervals = None
+    if mode == "bootstrap":
+        intervals = {k: v for d in run.detectors for k, v in d.intervals().items()}
+    count = run.n - run.n_invalid
+    return current, bias_drift_check(
+        current, baseline, mode=mode, intervals=intervals, sample_count=count
+    )

@@ -23,14 +23,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from detectors.model_quality.constraints import breaks, violation_metric_name
-from detectors.violations import COMPLETED, COMPLETED_WITH_VIOLATIONS, FAILED, Violation
+from detectors.violations import Violation
 from ground_truth.records import GroundTruth
 from stream.capture.predictions import PredictionLocator, score_value
 from stream.capture.records import CaptureError, CaptureRecord
 from stream.capture.rows import RowBuilder
 from stream.monitors.attribution import AttributionBaseline, AttributionRun
-from stream.monitors.bias import BiasBaseline, BiasRun, bias_violations, row_columns
+from stream.monitors.bias import BiasBaseline, BiasRun, row_columns
 from stream.monitors.label_join import LocalShap, PendingPrediction
 from stream.monitors.model_quality import ModelQualityBaselineFiles, ModelQualityRun
 
@@ -69,6 +68,8 @@ class LabelledSetup:
     model_quality_baseline: ModelQualityBaselineFiles | None = None
     bias: BiasBaseline | None = None
     bias_threshold: float | None = None
+    bias_drift_check: str = "bootstrap"  # or "point"
+    min_count: int = 30  # fewer labelled (or explained) predictions: no verdict
     attribution: AttributionBaseline | None = None
     ndcg_threshold: float = 0.9
     shap_source: str = "capture"  # or "topic"
@@ -140,119 +141,24 @@ class LabelledSetup:
             return None
         from stream.labels.attributions import capture_shap
 
-        return capture_shap(record.endpoint_output, self.shap_path)
+        return capture_shap(record, self.shap_path)
 
     def evaluate(self, acc: LabelledAccumulators) -> list[LabelledOutcome]:
         """Every labelled monitor's outcome for a window's merged accumulators."""
+        from stream.monitors.labelled_evaluation import (
+            attribution_outcome,
+            bias_outcome,
+            model_quality_outcome,
+        )
+
         out = []
         if acc.model_quality is not None:
-            out.append(self._model_quality(acc))
+            out.append(model_quality_outcome(self, acc))
         if acc.bias is not None and self.bias is not None:
-            out.append(self._bias(acc))
+            out.append(bias_outcome(self, acc))
         if acc.attribution is not None:
-            out.append(self._attribution(acc))
+            out.append(attribution_outcome(self, acc))
         return out
-
-    def _counts(self, acc: LabelledAccumulators) -> dict[str, Any]:
-        return {
-            "label_coverage": acc.label_coverage,
-            "labelled_count": acc.labelled,
-            "prediction_count": acc.predictions,
-        }
-
-    def _model_quality(self, acc: LabelledAccumulators) -> LabelledOutcome:
-        run = acc.model_quality
-        assert run is not None
-        if run.merged == 0:
-            return LabelledOutcome(MODEL_QUALITY, FAILED, self._counts(acc), (), (),
-                                   acc.label_coverage, "no labelled prediction yet")  # fmt: skip
-        statistics = run.statistics()
-        constraints = None if self.model_quality_baseline is None else (
-            self.model_quality_baseline.constraints
-        )  # fmt: skip
-        violations = tuple(run.violations(statistics, constraints))
-        decisions = []
-        for name, constraint in constraints.constraints.items() if constraints else ():
-            metric = statistics.metrics.get(name)
-            if metric is None:
-                continue
-            op, threshold = constraint.comparison_operator, constraint.threshold
-            decisions.append({"check_type": op, "metric_name": violation_metric_name(name),
-                              "value": metric.value, "threshold": threshold,
-                              "violated": breaks(metric.value, op, threshold),
-                              "sample_count": statistics.item_count})  # fmt: skip
-        doc = {**statistics.to_statistics_json(), **self._counts(acc)}
-        return LabelledOutcome(MODEL_QUALITY, _status(violations), doc, violations,
-                               tuple(decisions), acc.label_coverage)  # fmt: skip
-
-    def _bias(self, acc: LabelledAccumulators) -> LabelledOutcome:
-        run, baseline = acc.bias, self.bias
-        assert run is not None and baseline is not None
-        if run.n - run.n_invalid <= 0:
-            why = "no labelled row with facet values yet"
-            return LabelledOutcome(
-                BIAS_DRIFT, FAILED, self._counts(acc), (), (), acc.label_coverage, why
-            )
-        analysis, violations = bias_violations(run, baseline.analysis)
-        violated = {(v.extra, v.metric_name) for v in violations}
-        reference = _bias_values(baseline.analysis)
-        decisions = []
-        stage = analysis.post_training
-        for facet, entries in stage.facets if stage is not None else ():
-            for entry in entries:
-                for metric in entry.metrics:
-                    if metric.value is None:
-                        continue
-                    base = reference.get((facet, entry.value_or_threshold, metric.code))
-                    extra = (("facet", facet), ("facet_value", entry.facet_value))
-                    flagged = None if base is None else (extra, metric.code) in violated
-                    decisions.append(
-                        {
-                            "check_type": "bias_drift_check",
-                            "metric_name": metric.code,
-                            "facet": facet,
-                            "facet_value": entry.facet_value,
-                            "value": metric.value,
-                            "threshold": base,
-                            "violated": flagged,
-                            "sample_count": run.n - run.n_invalid,
-                        }
-                    )
-        doc = {**analysis.to_json(), **self._counts(acc)}
-        return LabelledOutcome(BIAS_DRIFT, _status(violations), doc, tuple(violations),
-                               tuple(decisions), acc.label_coverage)  # fmt: skip
-
-    def _attribution(self, acc: LabelledAccumulators) -> LabelledOutcome:
-        run = acc.attribution
-        assert run is not None
-        results = run.results(threshold=self.ndcg_threshold)
-        counts = {"explained_count": acc.explained, "prediction_count": acc.predictions}
-        if not results:
-            return LabelledOutcome(ATTRIBUTION_DRIFT, FAILED, counts, (), (), None,
-                                   "no SHAP values yet")  # fmt: skip
-        violations = tuple(r.violation for r in results if r.violation is not None)
-        decisions = tuple({"check_type": "feature_attribution_drift_check", "metric_name": "ndcg",
-                           "label": r.label, "value": r.ndcg, "threshold": self.ndcg_threshold,
-                           "violated": r.violation is not None, "sample_count": acc.explained}
-                          for r in results)  # fmt: skip
-        doc = {**run.analysis(), "ndcg": {r.label: r.ndcg for r in results}, **counts}
-        return LabelledOutcome(ATTRIBUTION_DRIFT, _status(violations), doc, violations,
-                               decisions, None)  # fmt: skip
-
-
-def _status(violations: tuple[Violation, ...] | list[Violation]) -> str:
-    return COMPLETED_WITH_VIOLATIONS if violations else COMPLETED
-
-
-def _bias_values(analysis: Any) -> dict[tuple[str, str, str], float]:
-    out = {}
-    stage = analysis.post_training
-    for facet, entries in stage.facets if stage is not None else ():
-        for entry in entries:
-            for metric in entry.metrics:
-                if metric.value is not None:
-                    out[(facet, entry.value_or_threshold, metric.code)] = metric.value
-    return out
 
 
 class LabelledAccumulators:

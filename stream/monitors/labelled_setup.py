@@ -32,6 +32,7 @@ def labelled_setup(monitor: MonitorConfig, features: tuple[str, ...]) -> Labelle
     where = f"monitor {monitor.name!r}"
     setup = LabelledSetup(
         labels=monitor.labels,
+        min_count=monitor.min_window_count,
         builder=RowBuilder(features=features, capture_index_names=monitor.capture_index_names),
     )
     inference = probability = None
@@ -48,7 +49,8 @@ def labelled_setup(monitor: MonitorConfig, features: tuple[str, ...]) -> Labelle
         baseline = load_bias_baseline(_folder(bias.baseline, where, "bias"))
         inference = bias.inference_attribute or inference
         probability = bias.probability_attribute or probability
-        setup = replace(setup, bias=baseline, bias_threshold=bias.probability_threshold)
+        setup = replace(setup, bias=baseline, bias_threshold=bias.probability_threshold,
+                        bias_drift_check=bias.drift_check)  # fmt: skip
     if inference is not None or probability is not None:
         locator = PredictionLocator(
             inference_attribute=inference, probability_attribute=probability

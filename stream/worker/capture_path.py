@@ -189,6 +189,8 @@ class CapturePath:
             if how == "idle":
                 self.clock.advance(partition, self.table.get(key).end)
             until = self.clock.closed_until.get(partition, self.table.get(key).end)
+            if self.labelled is not None:  # the labels first: the window is final after both
+                out.extend(self.labelled.close_window(partition, key[1], until))
             out.append(self.table.close(key, closed_by=how, closed_until=until))
         return out
 

@@ -191,22 +191,32 @@ class LabelledPath:
         out: list[LabelledOutput] = []
         for partition in sorted(self.partitions):
             self.join.expire(self.entries(partition), now=now, limit=EXPIRE_BATCH)
-        for (partition, start), accumulators in sorted(self.windows.items()):
-            end = start + self.clock.window_seconds
+        for partition, start in sorted(self.windows):
             closed = self.clock.closed_until.get(partition)
-            if closed is None or end > closed:
-                continue
-            del self.windows[(partition, start)]
-            seq = self.seq.get(partition, 0)
-            self.seq[partition] = seq + 1
-            out.append(
-                WindowPartial.labelled(
-                    monitor=self.monitor, window_start=start, window_end=end,
-                    partition=partition, labelled_state=accumulators.to_state(), seq=seq,
-                    closed_until=closed,
-                )
-            )  # fmt: skip
+            if closed is not None and start + self.clock.window_seconds <= closed:
+                out.extend(self.close_window(partition, start, closed))
         return out
+
+    def close_window(
+        self, partition: int, start: float, closed_until: float
+    ) -> list[WindowPartial]:
+        """The window's accumulators as a labelled partial (none when nothing changed).
+
+        The capture path calls this just before it sends the window's data-quality partial,
+        so that the aggregator has the labels when it first publishes the window.
+        """
+        accumulators = self.windows.pop((partition, start), None)
+        if accumulators is None:
+            return []
+        seq = self.seq.get(partition, 0)
+        self.seq[partition] = seq + 1
+        return [
+            WindowPartial.labelled(
+                monitor=self.monitor, window_start=start,
+                window_end=start + self.clock.window_seconds, partition=partition,
+                labelled_state=accumulators.to_state(), seq=seq, closed_until=closed_until,
+            )
+        ]  # fmt: skip
 
     def snapshot(self, partition: int) -> Blobs:
         """The partition's open accumulators and its sequence number."""

@@ -1,0 +1,155 @@
+"""How a window's labelled accumulators are judged: each monitor type's outcome.
+
+- model quality: SageMaker's statistics and the baseline's constraints (a violation per
+  broken constraint, SageMaker's text);
+- bias drift: Clarify's analysis and ``bias_drift_check`` against the baseline analysis
+  (``bootstrap`` or ``point``, see :func:`stream.monitors.bias.bias_violations`);
+- attribution drift: global SHAP values and ``feature_attribution_drift_check`` (nDCG).
+
+No verdict is given on fewer than ``min_count`` labelled (or explained) predictions; every
+decision is still reported, with ``violated`` null.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from detectors.bias.analysis import BiasAnalysis
+from detectors.model_quality.constraints import breaks, violation_metric_name
+from detectors.violations import COMPLETED, COMPLETED_WITH_VIOLATIONS, FAILED, Violation
+from stream.monitors.bias import bias_violations
+from stream.monitors.labelled import (
+    ATTRIBUTION_DRIFT,
+    BIAS_DRIFT,
+    MODEL_QUALITY,
+    LabelledAccumulators,
+    LabelledOutcome,
+    LabelledSetup,
+)
+
+
+def _status(violations: tuple[Violation, ...] | list[Violation]) -> str:
+    return COMPLETED_WITH_VIOLATIONS if violations else COMPLETED
+
+
+def _counts(acc: LabelledAccumulators) -> dict[str, Any]:
+    return {
+        "label_coverage": acc.label_coverage,
+        "labelled_count": acc.labelled,
+        "prediction_count": acc.predictions,
+    }
+
+
+def model_quality_outcome(setup: LabelledSetup, acc: LabelledAccumulators) -> LabelledOutcome:
+    """The window's model-quality statistics, its constraint checks and their violations."""
+    run = acc.model_quality
+    assert run is not None
+    if run.merged == 0:
+        why = "no labelled prediction yet"
+        return LabelledOutcome(MODEL_QUALITY, FAILED, _counts(acc), (), (), acc.label_coverage, why)
+    statistics = run.statistics()
+    files = setup.model_quality_baseline
+    constraints = None if files is None else files.constraints
+    enough = statistics.item_count >= setup.min_count
+    violations = tuple(run.violations(statistics, constraints)) if enough else ()
+    decisions = []
+    for name, constraint in constraints.constraints.items() if constraints else ():
+        metric = statistics.metrics.get(name)
+        if metric is None:
+            continue
+        op, threshold = constraint.comparison_operator, constraint.threshold
+        decisions.append(
+            {
+                "check_type": op,
+                "metric_name": violation_metric_name(name),
+                "value": metric.value,
+                "threshold": threshold,
+                "violated": breaks(metric.value, op, threshold) if enough else None,
+                "sample_count": statistics.item_count,
+            }
+        )
+    doc = {**statistics.to_statistics_json(), **_counts(acc)}
+    return LabelledOutcome(
+        MODEL_QUALITY, _status(violations), doc, violations, tuple(decisions), acc.label_coverage
+    )
+
+
+def bias_outcome(setup: LabelledSetup, acc: LabelledAccumulators) -> LabelledOutcome:
+    """The window's Clarify analysis and its ``bias_drift_check`` against the baseline."""
+    run, baseline = acc.bias, setup.bias
+    assert run is not None and baseline is not None
+    rows = run.n - run.n_invalid
+    if rows <= 0:
+        why = "no labelled row with facet values yet"
+        return LabelledOutcome(BIAS_DRIFT, FAILED, _counts(acc), (), (), acc.label_coverage, why)
+    mode = "point" if setup.bias_drift_check == "point" else "bootstrap"
+    analysis, found = bias_violations(run, baseline.analysis, mode)
+    enough = rows >= setup.min_count
+    violations = tuple(found) if enough else ()
+    flagged = {(v.extra, v.metric_name) for v in found}
+    reference = _bias_values(baseline.analysis)
+    decisions = []
+    stage = analysis.post_training
+    for facet, entries in stage.facets if stage is not None else ():
+        for entry in entries:
+            for metric in entry.metrics:
+                if metric.value is None:
+                    continue
+                base = reference.get((facet, entry.value_or_threshold, metric.code))
+                extra = (("facet", facet), ("facet_value", entry.facet_value))
+                verdict = (extra, metric.code) in flagged if enough and base is not None else None
+                decisions.append(
+                    {
+                        "check_type": "bias_drift_check",
+                        "metric_name": metric.code,
+                        "facet": facet,
+                        "facet_value": entry.facet_value,
+                        "value": metric.value,
+                        "threshold": base,
+                        "violated": verdict,
+                        "sample_count": rows,
+                    }
+                )
+    doc = {**analysis.to_json(), **_counts(acc)}
+    return LabelledOutcome(
+        BIAS_DRIFT, _status(violations), doc, violations, tuple(decisions), acc.label_coverage
+    )
+
+
+def _bias_values(analysis: BiasAnalysis) -> dict[tuple[str, str, str], float]:
+    out = {}
+    stage = analysis.post_training
+    for facet, entries in stage.facets if stage is not None else ():
+        for entry in entries:
+            for metric in entry.metrics:
+                if metric.value is not None:
+                    out[(facet, entry.value_or_threshold, metric.code)] = metric.value
+    return out
+
+
+def attribution_outcome(setup: LabelledSetup, acc: LabelledAccumulators) -> LabelledOutcome:
+    """The window's global SHAP values and their nDCG against the baseline, per label."""
+    run = acc.attribution
+    assert run is not None
+    results = run.results(threshold=setup.ndcg_threshold)
+    counts = {"explained_count": acc.explained, "prediction_count": acc.predictions}
+    if not results:
+        return LabelledOutcome(
+            ATTRIBUTION_DRIFT, FAILED, counts, (), (), None, "no SHAP values yet"
+        )
+    enough = acc.explained >= setup.min_count
+    violations = tuple(r.violation for r in results if r.violation is not None and enough)
+    decisions = tuple(
+        {
+            "check_type": "feature_attribution_drift_check",
+            "metric_name": "ndcg",
+            "label": r.label,
+            "value": r.ndcg,
+            "threshold": setup.ndcg_threshold,
+            "violated": (r.violation is not None) if enough else None,
+            "sample_count": acc.explained,
+        }
+        for r in results
+    )
+    doc = {**run.analysis(), "ndcg": {r.label: r.ndcg for r in results}, **counts}
+    return LabelledOutcome(ATTRIBUTION_DRIFT, _status(violations), doc, violations, decisions, None)

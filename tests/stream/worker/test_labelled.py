@@ -1,0 +1,167 @@
+"""The labelled monitors through WorkerState, without a broker: the join, provisional and
+revised results, against scikit-learn on the joined rows."""
+
+from __future__ import annotations
+
+import random
+
+import orjson
+import pytest
+from sklearn import metrics as skm
+
+from stream.config import DriftlineConfig, KafkaConfig, MonitorConfig
+from stream.config.sections import (
+    AttributionDriftSettings,
+    BiasDriftSettings,
+    ModelQualitySettings,
+)
+from stream.demo.labelled import (
+    FACET,
+    SyntheticModel,
+    ground_truth_record,
+    labelled_capture_record,
+    write_labelled_baselines,
+)
+from stream.monitors.data_quality import load_data_quality_baseline
+from stream.worker.state import CAPTURE, PARTIALS, WorkerState
+
+T0 = 1_709_647_200.0
+MODEL = SyntheticModel()
+SCHEMA = MODEL.schema
+
+
+@pytest.fixture(scope="module")
+def baseline_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("labelled") / "baseline"
+    write_labelled_baselines(folder, MODEL, n=4000)
+    return folder
+
+
+def state(clock, folder, partitions=1) -> WorkerState:
+    monitor = MonitorConfig(
+        name="m", baseline=folder, window_seconds=10.0, allowed_lateness_seconds=0.0,
+        idle_close_seconds=5.0, min_window_count=30, capture_index_names=("endpointInput",),
+        model_quality=ModelQualitySettings(problem_type="BinaryClassification",
+                                           inference_attribute="label",
+                                           probability_attribute="score"),
+        bias=BiasDriftSettings(drift_check="point"),
+        attribution=AttributionDriftSettings(shap_source="capture", shap_path="shap"),
+    )  # fmt: skip
+    config = DriftlineConfig(kafka=KafkaConfig(topic_prefix="p", partitions=partitions),
+                             monitors=(monitor,))  # fmt: skip
+    return WorkerState(config, {"m": load_data_quality_baseline(folder)}, now=clock)
+
+
+def traffic(seed: int, n: int, start: float, drifted=()):
+    rng = random.Random(seed)
+    rows = SCHEMA.rows(rng, n)
+    out = []
+    for k, row in enumerate(rows):
+        answer = MODEL.answer(rng, row, drifted)
+        key = f"s{seed}-{k}"
+        out.append((key, labelled_capture_record(key, start + k * 9.0 / n, row, answer), answer))
+    return out
+
+
+def lines(docs) -> bytes:
+    return b"\n".join(orjson.dumps(d) for d in docs)
+
+
+class Pipe:
+    """Capture and label messages in; partials out of the capture side into the aggregator."""
+
+    def __init__(self, ws: WorkerState) -> None:
+        self.ws, self.offsets, self.results = ws, {}, []
+        ws.on_result = self.results.append
+
+    def send(self, source: str, value: bytes) -> list:
+        offset = self.offsets[source] = self.offsets.get(source, -1) + 1
+        if source == "capture":
+            return self.ws.on_capture(0, offset, value)
+        return self.ws.on_labelled(source, 0, offset, value)
+
+    def tick(self) -> None:
+        self.ws.tick()
+        for partition in sorted(self.ws.books[CAPTURE]):
+            for message in self.ws.checkpoint(CAPTURE, partition).outbox:
+                offset = self.offsets["partials"] = self.offsets.get("partials", -1) + 1
+                self.ws.on_partial(message.partition, offset, message.value)
+        for partition in sorted(self.ws.books[PARTIALS]):
+            self.ws.checkpoint(PARTIALS, partition)
+
+    def latest(self, monitor_type: str, window: float):
+        found = [r for r in self.results if getattr(r, "monitor_type", "data_quality")
+                 == monitor_type and r.window_start == window]  # fmt: skip
+        return found[-1] if found else None
+
+
+def sk_binary(pairs):
+    y = [int(label) for label, _ in pairs]
+    predicted = [a.predicted for _, a in pairs]
+    scores = [a.score for _, a in pairs]
+    return {
+        "accuracy": skm.accuracy_score(y, predicted),
+        "precision": skm.precision_score(y, predicted),
+        "recall": skm.recall_score(y, predicted),
+        "f1": skm.f1_score(y, predicted),
+        "auc": skm.roc_auc_score(y, scores),
+    }
+
+
+def check_against_sklearn(result, pairs):
+    metrics = result.outcome.statistics["binary_classification_metrics"]
+    for name, expected in sk_binary(pairs).items():
+        tolerance = 2e-3 if name == "auc" else 1e-9  # AUC from a 10,000-bin score histogram
+        assert metrics[name]["value"] == pytest.approx(expected, abs=tolerance), name
+
+
+def test_labels_before_and_after_predictions_and_a_revision(fake_clock, baseline_folder):
+    pipe = Pipe(state(fake_clock, baseline_folder))
+    records = traffic(1, 600, T0)
+    early = records[:200]  # their labels come first
+    pipe.send("labels", lines(ground_truth_record(k, a.label) for k, _, a in early))
+    for i in range(0, 600, 100):
+        assert pipe.send("capture", lines(r for _, r, _ in records[i : i + 100])) == []
+    middle = records[200:450]
+    pipe.send("labels", lines(ground_truth_record(k, a.label) for k, _, a in middle))
+    pipe.send("capture", lines(r for _, r, _ in traffic(2, 1, T0 + 15)))  # closes the window
+    pipe.tick()
+    provisional = pipe.latest("model_quality", T0)
+    assert provisional.revision == 0 and provisional.label_coverage == pytest.approx(450 / 600)
+    joined = [(a.label, a) for _, _, a in records[:450]]
+    check_against_sklearn(provisional, joined)
+    late = records[450:540]  # arrive after the provisional result: revision 1
+    pipe.send("labels", lines(ground_truth_record(k, a.label) for k, _, a in late))
+    duplicates = records[:10]
+    pipe.send("labels", lines(ground_truth_record(k, 1 - a.label) for k, _, a in duplicates))
+    pipe.tick()
+    revised = pipe.latest("model_quality", T0)
+    assert revised.revision == 1 and revised.label_coverage == pytest.approx(540 / 600)
+    check_against_sklearn(revised, [(a.label, a) for _, _, a in records[:540]])
+    counts = pipe.ws.labelled["m"].join.counts
+    assert (counts.joined, counts.duplicate_labels) == (540, 10)
+    explained = pipe.latest("feature_attribution_drift", T0)
+    assert explained.outcome.statistics["explained_count"] == 600
+
+
+def test_a_facet_shift_is_a_bias_drift_violation(fake_clock, baseline_folder):
+    pipe = Pipe(state(fake_clock, baseline_folder))
+    records = traffic(3, 2000, T0, drifted={FACET})
+    pipe.send("capture", lines(r for _, r, _ in records))
+    pipe.send("labels", lines(ground_truth_record(k, a.label) for k, _, a in records))
+    pipe.send("capture", lines(r for _, r, _ in traffic(4, 1, T0 + 15)))
+    pipe.tick()
+    bias = pipe.latest("bias_drift", T0)
+    flagged = {(dict(v.extra)["facet"], v.metric_name) for v in bias.outcome.violations}
+    assert ("region", "DPPL") in flagged
+
+
+def test_labels_that_never_come_expire_and_are_counted(fake_clock, baseline_folder):
+    pipe = Pipe(state(fake_clock, baseline_folder))
+    records = traffic(5, 50, T0)
+    pipe.send("capture", lines(r for _, r, _ in records))
+    pipe.send("labels", lines([ground_truth_record("nobody", 1)]))
+    fake_clock.advance(14 * 24 * 3600 + 1)
+    pipe.tick()
+    counts = pipe.ws.labelled["m"].join.counts
+    assert (counts.expired_predictions, counts.expired_labels) == (50, 1)
