@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from typing import Any, NamedTuple, Self
 
 from detectors.base import Reading, check_same_params, make_state, open_state
@@ -234,13 +234,18 @@ class PostTrainingBias:
         )
 
     def intervals(
-        self, *, n_resamples: int = 200, confidence: float = 0.95, seed: int = 0
+        self,
+        *,
+        n_resamples: int = 200,
+        confidence: float = 0.95,
+        seed: int = 0,
+        codes: Collection[str] | None = None,
     ) -> dict[IntervalKey, tuple[float, float]]:
-        """Bootstrap intervals of every count-based metric, for ``bias_drift_check``."""
+        """Bootstrap intervals of the count-based metrics (all, or ``codes``) for the check."""
         out = {}
         for key, shown, _ in self._d_keys():
             for code in PRE_TRAINING_CODES + POST_TRAINING_CODES:
-                if code == "FT":
+                if code == "FT" or (codes is not None and code not in codes):
                     continue
                 ci = bootstrap_interval(
                     self.counts,

@@ -99,18 +99,16 @@ class PredictionLocator:
         self.inference_attribute = inference_attribute
         self.probability_attribute = probability_attribute
 
-    def locate(self, event: EventData) -> list[LocatedPrediction]:
+    def locate(self, event: EventData, document: Any = None) -> list[LocatedPrediction]:
         """One located prediction per output row.
 
-        Paths are looked up in the whole JSON output first; when that finds nothing (or
-        the attributes are column indices) each payload row (CSV line, JSON row) is used.
+        Paths are looked up in the whole JSON output first (``document``: the output already
+        parsed, when the caller has it); when that finds nothing (or the attributes are
+        column indices) each payload row (CSV line, JSON row) is used.
         """
         if not self._all_indices() and event.encoding != "CSV":
-            try:
-                document = orjson.loads(event.text())
-            except orjson.JSONDecodeError as exc:
-                msg = "bad_payload"
-                raise CaptureError(msg, f"JSON output does not parse: {exc}") from exc
+            if document is None:
+                document = json_document(event)
             found = self._from_row(document)
             if found.predicted is not None or found.score is not None:
                 return [found]
@@ -128,6 +126,15 @@ class PredictionLocator:
         if self.probability_attribute is not None:
             score = score_value(_pick(row, self.probability_attribute))
         return LocatedPrediction(predicted, score)
+
+
+def json_document(event: EventData) -> Any:
+    """A JSON payload parsed, or CaptureError (``bad_payload``)."""
+    try:
+        return orjson.loads(event.text())
+    except orjson.JSONDecodeError as exc:
+        msg = "bad_payload"
+        raise CaptureError(msg, f"JSON output does not parse: {exc}") from exc
 
 
 def _pick(row: Any, attribute: str) -> Any:

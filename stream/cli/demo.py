@@ -20,7 +20,7 @@ from stream.status.server import StatusServerError
 
 if TYPE_CHECKING:
     from stream.demo.run import DemoRun
-    from stream.worker.results import WindowResult
+    from stream.worker.results import Result
 
 
 @click.command("demo")
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     help="Also write the summary as JSON to this file.",
 )
 @click.option("--metrics-port", default=9108, show_default=True, help="0: any free port.")
-@click.option("--rate", default=3000, show_default=True, help="Capture records per second.")
+@click.option("--rate", default=1500, show_default=True, help="Capture records per second.")
 @click.option("--speed", default=10.0, show_default=True, help="Event seconds per wall second.")
 def demo(
     seconds: float, json_summary: Path | None, metrics_port: int, rate: int, speed: float
@@ -82,7 +82,7 @@ def demo(
             fail(f"{error}; choose another --metrics-port (0: any free port)")
         except KeyboardInterrupt:  # before the worker took over Ctrl-C
             code = 0
-    summary = run.summary(SyntheticSchema.demo().features, ("income", "plan"))
+    summary = run.summary(SyntheticSchema.demo().features)
     screen.show_summary(summary)
     if json_summary is not None:
         json_summary.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
@@ -91,12 +91,12 @@ def demo(
 
 def _start_traffic(run: DemoRun, bootstrap: str, settings: dict[str, Any]) -> threading.Thread:
     """The thread sending the synthetic capture traffic (``send_traffic`` with ``settings``)."""
-    from stream.demo.run import send_traffic
+    from stream.demo.traffic import send_traffic
     from stream.kafka.topics import TopicNames
 
     thread = threading.Thread(
         target=send_traffic,
-        args=(run, bootstrap, TopicNames.from_prefix("demo").capture),
+        args=(run, bootstrap, TopicNames.from_prefix("demo")),
         kwargs=settings,
         name="driftline-demo-traffic",
         daemon=True,
@@ -111,6 +111,7 @@ class _Screen:
     def __init__(self, run: DemoRun) -> None:
         from stream.demo.run import live_table, recorder
 
+        self.run = run
         self.plain = is_plain_output()  # a log: plain lines, ISO times, full column names
         self.console = Console()
         self.record = recorder(run)
@@ -118,11 +119,12 @@ class _Screen:
             get_renderable=lambda: live_table(run), console=self.console, refresh_per_second=2
         )
 
-    def on_result(self, result: WindowResult) -> None:
-        from stream.demo.run import window_line
+    def on_result(self, result: Result) -> None:
+        from stream.demo.run import worth_a_line
+        from stream.demo.summary import window_line
 
         self.record(result)
-        if self.plain:
+        if self.plain and worth_a_line(result, self.run):
             click.echo(window_line(result))
 
     def start(self) -> None:
@@ -134,23 +136,44 @@ class _Screen:
             self.live.stop()
 
     def show_summary(self, summary: dict[str, Any]) -> None:
-        from stream.demo.run import SUMMARY_COLUMNS, summary_rows, summary_title
+        from stream.demo.summary import (
+            MONITOR_COLUMNS,
+            SUMMARY_COLUMNS,
+            monitor_rows,
+            summary_rows,
+            summary_title,
+        )
 
         if self.plain:
             click.echo(summary_title(summary))
             click.echo(plain_table(SUMMARY_COLUMNS, summary_rows(summary)))
+            click.echo(plain_table(MONITOR_COLUMNS, monitor_rows(summary)))
         else:
             self.console.print(summary_table(summary))
+            self.console.print(monitors_table(summary))
 
 
 def summary_table(summary: dict[str, Any]) -> Table:
     """Per feature: drift injected, flagged, first flagged window, delays (for a terminal)."""
-    from stream.demo.run import SUMMARY_COLUMNS, summary_rows, summary_title
+    from stream.demo.summary import SUMMARY_COLUMNS, summary_rows, summary_title
 
     table = Table(title=summary_title(summary))
     for column in SUMMARY_COLUMNS:
         table.add_column(column)
     for f, cells in zip(summary["features"], summary_rows(summary), strict=True):
         ok = f["flagged"] == f["drift_injected"]
+        table.add_row(cells[0], cells[1], f"[{'green' if ok else 'red'}]{cells[2]}", *cells[3:])
+    return table
+
+
+def monitors_table(summary: dict[str, Any]) -> Table:
+    """Per labelled monitor: shift injected, flagged, false alarms, delay, coverage."""
+    from stream.demo.summary import MONITOR_COLUMNS, monitor_rows
+
+    table = Table(title="labelled monitors")
+    for column in MONITOR_COLUMNS:
+        table.add_column(column)
+    for m, cells in zip(summary["monitors"], monitor_rows(summary), strict=True):
+        ok = m["flagged"] == m["injected"] and not m["flagged_before_onset"]
         table.add_row(cells[0], cells[1], f"[{'green' if ok else 'red'}]{cells[2]}", *cells[3:])
     return table

@@ -54,12 +54,15 @@ class WorkerConfig:
     max_future_seconds: float = 3600.0  # env DRIFTLINE_WORKER_MAX_FUTURE_SECONDS
     # a published window is revised by late records this long (event time) after it closed
     revision_horizon_seconds: float = 900.0  # env DRIFTLINE_WORKER_REVISION_HORIZON_SECONDS
+    # late labels of published windows are sent on (revising them) at most this often
+    label_flush_seconds: float = 1.0  # env DRIFTLINE_WORKER_LABEL_FLUSH_SECONDS
 
     def __post_init__(self) -> None:
         for key in (
             "shutdown_timeout_seconds",
             "snapshot_interval_seconds",
             "max_future_seconds",
+            "label_flush_seconds",
         ):
             value = getattr(self, key)
             _check(value > 0, f"worker.{key} must be > 0, got {value}")

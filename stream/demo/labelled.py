@@ -38,6 +38,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from detectors.attribution import baseline_from_local_shap
+from detectors.bias.analysis import BiasAnalysis
 from detectors.model_quality.constraints import (
     LESS_THAN,
     MetricConstraint,
@@ -128,6 +129,24 @@ def ground_truth_record(inference_id: str, label: int) -> dict[str, Any]:
     }
 
 
+def outcome_rate_metrics(analysis: BiasAnalysis) -> BiasAnalysis:
+    """The analysis with only DPPL and DI, the post-training outcome-rate metrics.
+
+    What the demo watches: bias drift checks only the metrics its baseline has, as a Clarify
+    config's ``methods`` would choose them.
+    """
+    stage = analysis.post_training
+    if stage is None:
+        return analysis
+    facets = tuple(
+        (name, tuple(entry._replace(metrics=tuple(m for m in entry.metrics
+                                                  if m.code in ("DPPL", "DI")))
+                     for entry in entries))
+        for name, entries in stage.facets
+    )  # fmt: skip
+    return BiasAnalysis(None, stage._replace(facets=facets))
+
+
 def write_labelled_baselines(
     folder: Path, model: SyntheticModel, *, seed: int = 7, n: int = 20_000
 ) -> None:
@@ -160,6 +179,6 @@ def write_labelled_baselines(
     run = BiasRun(settings)
     for facet, answer in zip(facets, answers, strict=True):
         run.update({FACET_NAME: facet}, answer.label, LocatedPrediction(answer.predicted, None))
-    save_bias_baseline(folder / "bias", settings, run.analysis())
+    save_bias_baseline(folder / "bias", settings, outcome_rate_metrics(run.analysis()))
     explanation = baseline_from_local_shap([a.shap for a in answers], label="label0")
     save_attribution_baseline(folder / "attribution", [explanation], "mean_abs")

@@ -82,6 +82,18 @@ def column_names(config: BiasConfig) -> list[str]:
     return names
 
 
+def _baseline_codes(analysis: BiasAnalysis) -> set[str]:
+    stages = (analysis.pre_training, analysis.post_training)
+    return {
+        metric.code
+        for stage in stages
+        if stage is not None
+        for _, entries in stage.facets
+        for entry in entries
+        for metric in entry.metrics
+    }
+
+
 def row_columns(settings: BiasSettings) -> list[str]:
     """The columns a bias run reads from a capture row: facets, group and flip-test features.
 
@@ -259,18 +271,28 @@ def load_bias_baseline(folder: Path) -> BiasBaseline:
 
 
 def bias_violations(
-    run: BiasRun, baseline: BiasAnalysis, mode: Literal["point", "bootstrap"] = "point"
+    run: BiasRun,
+    baseline: BiasAnalysis,
+    mode: Literal["point", "bootstrap"] = "point",
+    confidence: float = 0.999,
 ) -> tuple[BiasAnalysis, list[Violation]]:
     """The window's analysis and its ``bias_drift_check`` violations.
 
     ``point``: the window's value against the baseline's allowed range (SageMaker's
-    documented example); ``bootstrap``: its bootstrap interval must miss the range
-    (SageMaker's monitor; fewer alarms on small windows).
+    documented example); ``bootstrap``: its normal-bootstrap interval at ``confidence``
+    must miss the range (SageMaker's monitor). Only the metrics the baseline has are
+    resampled. A window checks a dozen metrics: at 95 % one of them would miss by chance
+    every few windows, hence the stricter default.
     """
     current = run.analysis()
     intervals = None
     if mode == "bootstrap":
-        intervals = {k: v for d in run.detectors for k, v in d.intervals().items()}
+        codes = _baseline_codes(baseline)
+        intervals = {
+            k: v
+            for d in run.detectors
+            for k, v in d.intervals(codes=codes, confidence=confidence).items()
+        }
     count = run.n - run.n_invalid
     return current, bias_drift_check(
         current, baseline, mode=mode, intervals=intervals, sample_count=count

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, Protocol
 
 import orjson
@@ -91,8 +91,8 @@ class PendingPrediction:
     explained: bool = False
 
     def to_bytes(self) -> bytes:
-        """JSON bytes, for the store."""
-        return orjson.dumps(asdict(self))
+        """JSON bytes, for the store (orjson writes dataclasses as objects)."""
+        return orjson.dumps(self)
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> PendingPrediction:

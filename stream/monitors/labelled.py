@@ -25,7 +25,7 @@ from typing import Any
 
 from detectors.violations import Violation
 from ground_truth.records import GroundTruth
-from stream.capture.predictions import PredictionLocator, score_value
+from stream.capture.predictions import PredictionLocator, json_document, lookup, score_value
 from stream.capture.records import CaptureError, CaptureRecord
 from stream.capture.rows import RowBuilder
 from stream.monitors.attribution import AttributionBaseline, AttributionRun
@@ -111,37 +111,46 @@ class LabelledSetup:
         return LabelledAccumulators.from_state(self, state)
 
     def pending(
-        self, record: CaptureRecord, key: str, seconds: float, window: float
+        self,
+        record: CaptureRecord,
+        key: str,
+        seconds: float,
+        window: float,
+        row: Mapping[str, Any] | None = None,
     ) -> PendingPrediction:
-        """What waits for the record's label; CaptureError when the output cannot be read."""
+        """What waits for the record's label; CaptureError when the output cannot be read.
+
+        ``row`` is the record's feature row when the caller has built it already (the
+        worker's capture path has); the output is parsed once for prediction and SHAP.
+        """
+        output = record.endpoint_output
+        document = None
+        if output is not None and output.encoding != "CSV":
+            document = json_document(output)
         predicted = score = None
         if self.needs_labels and self.locator is not None:
-            output = record.endpoint_output
             if output is None:
                 msg = "missing_output"
                 raise CaptureError(msg, "the capture has no endpointOutput")
-            located = self.locator.locate(output)
+            located = self.locator.locate(output, document)
             if len(located) != 1:
                 msg = "multi_row_output"
                 raise CaptureError(msg, f"the output holds {len(located)} predictions")
             predicted, score = located[0]
-        row: dict[str, Any] = {}
+        values: dict[str, Any] = {}
         if self.bias is not None and self.builder is not None:
-            rows = self.builder.rows(record)
-            if len(rows) != 1:
-                msg = "multi_row_output"
-                raise CaptureError(msg, f"the record holds {len(rows)} rows")
-            row = {name: rows[0].get(name) for name in self.bias_columns}
-        shap = self._capture_shap(record) if self.shap_source == "capture" else None
+            if row is None:
+                rows = self.builder.rows(record)
+                if len(rows) != 1:
+                    msg = "multi_row_output"
+                    raise CaptureError(msg, f"the record holds {len(rows)} rows")
+                row = rows[0]
+            values = {name: row.get(name) for name in self.bias_columns}
+        shap = None
+        if self.attribution is not None and self.shap_source == "capture" and document is not None:
+            shap = _shap_at(document, self.shap_path)
         return PendingPrediction(key=key, seconds=seconds, window=window, predicted=predicted,
-                                 score=score, row=row, shap=shap)  # fmt: skip
-
-    def _capture_shap(self, record: CaptureRecord) -> LocalShap | None:
-        if self.attribution is None or record.endpoint_output is None:
-            return None
-        from stream.labels.attributions import capture_shap
-
-        return capture_shap(record, self.shap_path)
+                                 score=score, row=values, shap=shap)  # fmt: skip
 
     def evaluate(self, acc: LabelledAccumulators) -> list[LabelledOutcome]:
         """Every labelled monitor's outcome for a window's merged accumulators."""
@@ -159,6 +168,19 @@ class LabelledSetup:
         if acc.attribution is not None:
             out.append(attribution_outcome(self, acc))
         return out
+
+
+def _shap_at(document: Any, path: str) -> LocalShap | None:
+    """Local SHAP values at ``path`` in a parsed output; None when there are none."""
+    from stream.labels.attributions import AttributionError, local_shap
+
+    found = lookup(document, path)
+    if not isinstance(found, Mapping) or not found:
+        return None
+    try:
+        return local_shap(found)
+    except AttributionError:
+        return None
 
 
 class LabelledAccumulators:

@@ -24,6 +24,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 import orjson
 
 from detectors.quality.dataset_profile import DatasetProfile
@@ -58,6 +60,8 @@ class AggregatedWindow:
         self.records = 0
         self.revision = -1  # data quality: -1 while pending, then the last published revision
         self.labelled_revision = -1  # the labelled results' last published revision
+        self.labelled_changed = False  # merged labels not yet published
+        self.labelled_published_at = -math.inf  # wall clock
         self.finalised_by = ""
         self.complete = False
         self._blob: bytes | None = None  # serialised state, until the next change
@@ -89,6 +93,7 @@ class AggregatedWindow:
             return DUPLICATE
         self.labelled.merge(self.labelled.setup.restore(partial.labelled_state))
         seqs.append(partial.seq)
+        self.labelled_changed = True
         self._blob = None
         return MERGED
 
@@ -97,9 +102,11 @@ class AggregatedWindow:
         self.revision, self.finalised_by, self.complete = revision, how, complete
         self._blob = None
 
-    def labelled_published(self) -> int:
+    def labelled_published(self, now: float) -> int:
         """Record a publication of the labelled results; return its revision."""
         self.labelled_revision += 1
+        self.labelled_changed = False
+        self.labelled_published_at = now
         self._blob = None
         return self.labelled_revision
 
@@ -123,6 +130,7 @@ class AggregatedWindow:
                     "records": self.records,
                     "revision": self.revision,
                     "labelled_revision": self.labelled_revision,
+                    "labelled_changed": self.labelled_changed,
                     "finalised_by": self.finalised_by,
                     "complete": self.complete,
                 }
@@ -144,6 +152,7 @@ class AggregatedWindow:
         window.records = int(s["records"])
         window.revision = int(s["revision"])
         window.labelled_revision = int(s.get("labelled_revision", -1))
+        window.labelled_changed = bool(s.get("labelled_changed", False))
         window.finalised_by = str(s["finalised_by"])
         window.complete = bool(s["complete"])
         window._blob = raw

@@ -87,6 +87,7 @@ class Aggregator:
         postprocessor: Callable[[], Any] | None = None,
         revision_horizon_seconds: float = 900.0,
         labelled: LabelledSetup | None = None,
+        label_flush_seconds: float = 1.0,
     ) -> None:
         self.config = config
         self.name = config.name
@@ -98,6 +99,7 @@ class Aggregator:
         self.postprocessor = postprocessor
         self.revision_horizon_seconds = revision_horizon_seconds
         self.labelled = labelled
+        self.label_flush_seconds = label_flush_seconds
         self.label_horizon_seconds = 0.0 if labelled is None else labelled.labels.label_ttl_seconds
         self.windows: dict[float, AggregatedWindow] = {}
         self.progress: dict[int, float] = {}
@@ -137,10 +139,9 @@ class Aggregator:
                      self.name, item.partition, item.first_offset, item.last_offset)  # fmt: skip
             return []
         out: list[Result] = []
-        if window.is_final and item.is_labelled:
-            out.extend(self._labelled_results(window))
-        elif window.is_final:
+        if window.is_final and not item.is_labelled:
             out.extend(self._publish(window, "late_partial"))
+        # late labels of a final window are published by close_due, at most once a flush
         return out + self._finalise_complete() + self._republish_completed()
 
     def _complete_until(self) -> float:
@@ -161,13 +162,26 @@ class Aggregator:
         if self.labelled is None:
             return []
         complete = self._complete_until() >= window.end
-        results = labelled_results(self.name, window, self.labelled, complete=complete)
+        now = self.now().timestamp()
+        results = labelled_results(self.name, window, self.labelled, complete=complete, now=now)
         for result in results:
             self.last_labelled[result.monitor_type] = result
         return list(results)
 
     def close_due(self, now: float) -> list[Result]:
-        """Finalise windows whose first partial came ``idle_close_seconds`` ago (caught up)."""
+        """Publish labels merged into final windows; finalise idle windows.
+
+        Labels are published at most once every ``label_flush_seconds`` per window; a window
+        whose first partial came ``idle_close_seconds`` ago is final if the partials
+        partition is caught up.
+        """
+        revised = [r for _, w in sorted(self.windows.items())
+                   if w.is_final and w.labelled_changed
+                   and now - w.labelled_published_at >= self.label_flush_seconds
+                   for r in self._labelled_results(w)]  # fmt: skip
+        return revised + self._finalise_idle(now)
+
+    def _finalise_idle(self, now: float) -> list[Result]:
         if not self.activity.is_caught_up(self.partials_partition):
             return []
         cutoff = now - self.config.idle_close_seconds

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
-from typing import Union
+from typing import Any, Union
 
 import orjson
 
@@ -158,8 +158,9 @@ class CapturePath:
         if placed:
             self.clock.observe(partition, max(decoded.seconds[i] for i in placed))
         if self.labelled is not None and decoded.records is not None:
+            rows = first_rows(decoded, self.table.features) if self.labelled.needs_rows else {}
             records, keys, seconds = decoded.records, decoded.keys, decoded.seconds
-            handed = [Placed(records[i], keys[i], seconds[i]) for i in placed]
+            handed = [Placed(records[i], keys[i], seconds[i], rows.get(i)) for i in placed]
             self.labelled.update(partition, offset, Incoming(LABELLED_CAPTURE, handed))
         return _placed_rows(decoded, placed) if self.online.enabled else PlacedRows([], [])
 
@@ -190,7 +191,8 @@ class CapturePath:
                 self.clock.advance(partition, self.table.get(key).end)
             until = self.clock.closed_until.get(partition, self.table.get(key).end)
             if self.labelled is not None:  # the labels first: the window is final after both
-                out.extend(self.labelled.close_window(partition, key[1], until))
+                # progress stays at the window's start: the data-quality partial carries it
+                out.extend(self.labelled.close_window(partition, key[1], key[1]))
             out.append(self.table.close(key, closed_by=how, closed_until=until))
         return out
 
@@ -218,6 +220,19 @@ class CapturePath:
         if not self.clock.max_event:
             return None
         return self.now().timestamp() - max(self.clock.max_event.values())
+
+
+def first_rows(decoded: DecodedMessage, features: tuple[str, ...]) -> dict[int, Mapping[str, Any]]:
+    """Each usable record's first feature row, named (for the labelled path's facets)."""
+    out: dict[int, Mapping[str, Any]] = {}
+    width = decoded.width
+    owners = decoded.flat_owner or range(len(decoded.keys))
+    for i, owner in enumerate(owners):
+        if owner not in out:
+            out[owner] = dict(zip(features, decoded.flat[i * width : (i + 1) * width], strict=True))
+    for row, owner in zip(decoded.named, decoded.named_owner, strict=True):
+        out.setdefault(owner, row)
+    return out
 
 
 def _placed_rows(decoded: DecodedMessage, placed: list[int]) -> PlacedRows:

@@ -22,6 +22,7 @@ that the aggregator merges it once.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -48,11 +49,12 @@ _STATE = "labelled"
 
 
 class Placed(NamedTuple):
-    """A capture record the capture path placed: the record, its key and event time."""
+    """A capture record the capture path placed: the record, its key, event time and row."""
 
     record: CaptureRecord
     key: str
     seconds: float
+    row: Mapping[str, Any] | None = None  # its first feature row, when built already
 
 
 class Incoming(NamedTuple):
@@ -91,6 +93,7 @@ class LabelledPath:
         clock: EventClock,
         entries: Callable[[int], PendingEntries],
         now: Callable[[], datetime],
+        flush_seconds: float = 1.0,
     ) -> None:
         self.monitor = monitor
         self.setup = setup
@@ -104,9 +107,16 @@ class LabelledPath:
             needs_labels=setup.needs_labels,
             needs_shap=setup.shap_from_topic,
         )
+        self.flush_seconds = flush_seconds
+        self.flushed_at = -math.inf  # wall clock of the last flush of late changes
         self.windows: dict[tuple[int, float], LabelledAccumulators] = {}
         self.seq: dict[int, int] = {}
         self.partitions: set[int] = set()  # partitions with state here (their entries expire)
+
+    @property
+    def needs_rows(self) -> bool:
+        """Whether predictions need their feature row (bias reads facets from it)."""
+        return self.setup.bias is not None
 
     def update(self, partition: int, offset: int, item: Incoming) -> list[LabelledOutput]:
         """Take predictions, a labels message or an attributions message of ``partition``."""
@@ -131,7 +141,7 @@ class LabelledPath:
         for item in placed:
             window = self.clock.window_start(item.seconds)
             try:
-                pending = self.setup.pending(item.record, item.key, item.seconds, window)
+                pending = self.setup.pending(item.record, item.key, item.seconds, window, item.row)
             except CaptureError as error:
                 self.join.counts.unusable[error.reason] += 1
                 continue
@@ -187,10 +197,16 @@ class LabelledPath:
         return out
 
     def close_due(self, now: float) -> list[LabelledOutput]:
-        """Expire waiting entries; send the accumulators of every window the clock closed."""
+        """Expire waiting entries; send what late labels changed in closed windows.
+
+        At most every ``flush_seconds``: each such partial revises its window.
+        """
         out: list[LabelledOutput] = []
         for partition in sorted(self.partitions):
             self.join.expire(self.entries(partition), now=now, limit=EXPIRE_BATCH)
+        if now - self.flushed_at < self.flush_seconds:
+            return out
+        self.flushed_at = now
         for partition, start in sorted(self.windows):
             closed = self.clock.closed_until.get(partition)
             if closed is not None and start + self.clock.window_seconds <= closed:

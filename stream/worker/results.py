@@ -73,12 +73,12 @@ class LabelledResult:
 
 
 def labelled_results(
-    monitor: str, window: AggregatedWindow, setup: LabelledSetup, *, complete: bool
+    monitor: str, window: AggregatedWindow, setup: LabelledSetup, *, complete: bool, now: float
 ) -> list[LabelledResult]:
     """Evaluate the window's labelled accumulators and count a publication."""
     if window.labelled is None:
         return []
-    revision = window.labelled_published()
+    revision = window.labelled_published(now)
     reported = tuple(sorted(set(window.ranges) | set(window.seqs)))
     return [
         LabelledResult(monitor, window.start, window.end, outcome, revision, complete, reported)

@@ -77,7 +77,7 @@ class WorkerRunner:
                 max_partition_fetch_bytes=MAX_MESSAGE_BYTES,
                 **common,
             )  # fmt: skip
-            for _ in range(3)
+            for _ in range(4)
         ]
         for client in (self._producer, *consumers):
             await client.start()

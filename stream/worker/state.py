@@ -136,12 +136,14 @@ class WorkerState:
                 partials_partition=self.partials_partition(monitor.name),
                 activity=self.activity[PARTIALS], now=now, postprocessor=post,
                 revision_horizon_seconds=worker.revision_horizon_seconds, labelled=setup,
+                label_flush_seconds=worker.label_flush_seconds,
             )  # fmt: skip
             if setup is not None:
                 path = self.paths[monitor.name]
                 labelled = LabelledPath(
-                    monitor.name, setup, clock=path.clock, entries=self.stores.entries, now=now
-                )
+                    monitor.name, setup, clock=path.clock, entries=self.stores.entries, now=now,
+                    flush_seconds=worker.label_flush_seconds,
+                )  # fmt: skip
                 path.attach(labelled)
                 self.labelled[monitor.name] = labelled
         self.books: dict[str, dict[int, PartitionBook]] = {CAPTURE: {}, PARTIALS: {}}

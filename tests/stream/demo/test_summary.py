@@ -52,3 +52,31 @@ def test_a_run_stopped_before_the_onset_injected_nothing():
     summary = run.summary(("age", "income"), ("income",))
     assert [f["drift_injected"] for f in summary["features"]] == [False, False]
     assert summary["drift_onset"] is None and summary["clean_features_flagged"] == []
+
+
+def labelled(kind, start, revision, flagged, coverage):
+    from stream.monitors.labelled import LabelledOutcome
+    from stream.worker.results import LabelledResult
+
+    violations = (Violation("LessThanThreshold", "accuracy fell", metric_name="accuracy"),)
+    outcome = LabelledOutcome(kind, "Completed", {}, violations if flagged else (), (), coverage)
+    return LabelledResult("demo-model", start, start + 10.0, outcome, revision, True, (0,))
+
+
+def test_labelled_monitors_report_delay_coverage_and_false_alarms():
+    run = DemoRun(window_seconds=10.0, onset_event_seconds=1005.0, onset_wall=50.0)
+    run.results = [
+        (40.0, labelled("model_quality", 990.0, 0, False, 0.3)),
+        (41.0, labelled("bias_drift", 990.0, 2, True, 0.8)),  # flagged before the onset
+        (52.0, labelled("model_quality", 1010.0, 0, False, 0.2)),
+        (53.0, labelled("model_quality", 1010.0, 3, True, 0.55)),
+        (54.0, labelled("model_quality", 1020.0, 1, True, 0.4)),
+    ]
+    monitors = {m["type"]: m for m in run.summary(("age",), ())["monitors"]}
+    quality = monitors["model_quality"]
+    assert (quality["flagged"], quality["flagged_before_onset"]) == (True, False)
+    assert quality["detection_delay_event_seconds"] == 1020.0 - 1005.0
+    assert quality["label_coverage_at_detection"] == 0.55
+    assert monitors["bias_drift"]["flagged_before_onset"] is True
+    assert monitors["feature_attribution_drift"]["flagged"] is False
+    assert monitors["feature_attribution_drift"]["detection_delay_event_seconds"] is None

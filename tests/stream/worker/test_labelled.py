@@ -81,11 +81,13 @@ class Pipe:
         return self.ws.on_labelled(source, 0, offset, value)
 
     def tick(self) -> None:
+        """A timer tick, the partials it sent delivered, and the next tick."""
         self.ws.tick()
         for partition in sorted(self.ws.books[CAPTURE]):
             for message in self.ws.checkpoint(CAPTURE, partition).outbox:
                 offset = self.offsets["partials"] = self.offsets.get("partials", -1) + 1
                 self.ws.on_partial(message.partition, offset, message.value)
+        self.ws.tick()
         for partition in sorted(self.ws.books[PARTIALS]):
             self.ws.checkpoint(PARTIALS, partition)
 
@@ -134,6 +136,9 @@ def test_labels_before_and_after_predictions_and_a_revision(fake_clock, baseline
     pipe.send("labels", lines(ground_truth_record(k, a.label) for k, _, a in late))
     duplicates = records[:10]
     pipe.send("labels", lines(ground_truth_record(k, 1 - a.label) for k, _, a in duplicates))
+    pipe.tick()
+    assert pipe.latest("model_quality", T0).revision == 0  # late labels go out once a second
+    fake_clock.advance(1.0)
     pipe.tick()
     revised = pipe.latest("model_quality", T0)
     assert revised.revision == 1 and revised.label_coverage == pytest.approx(540 / 600)
