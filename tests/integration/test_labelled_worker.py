@@ -1,0 +1,187 @@
+"""The labelled monitors in real workers on a real broker: labels on their topic, the join,
+provisional and revised results, two workers, and the three shifts."""
+
+from __future__ import annotations
+
+import random
+
+import orjson
+import pytest
+from sklearn import metrics as skm
+from sklearn.metrics import ndcg_score
+
+from stream.demo.labelled import (
+    ACCURACY,
+    ATTRIBUTION,
+    FACET,
+    SyntheticModel,
+    ground_truth_record,
+    labelled_capture_record,
+    write_labelled_baselines,
+)
+from stream.kafka.keyed_producer import LABEL_KEY_PATHS, KeyedProducer
+from stream.kafka.topics import TopicNames, ensure_topics_sync
+from stream.monitors.attribution import load_attribution_baseline
+from tests.integration.workers import WorkerProcess, read_json, wait_for
+
+pytestmark = pytest.mark.kafka
+
+T0 = 1_709_647_200.0
+WINDOW = 10.0
+MODEL = SyntheticModel()
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("labelled-worker") / "baseline"
+    write_labelled_baselines(folder, MODEL, n=5000)
+    return folder
+
+
+def config(folder, bootstrap: str, prefix: str, baseline) -> object:
+    text = f"""
+[kafka]
+bootstrap_servers = "{bootstrap}"
+topic_prefix = "{prefix}"
+partitions = 4
+[worker]
+label_flush_seconds = 0.5
+[[monitor]]
+name = "m"
+baseline = "{baseline}"
+window_seconds = {WINDOW}
+allowed_lateness_seconds = 1
+idle_close_seconds = 3
+min_window_count = 30
+capture_index_names = ["endpointInput"]
+[monitor.model_quality]
+problem_type = "BinaryClassification"
+inference_attribute = "label"
+probability_attribute = "score"
+[monitor.bias]
+drift_check = "bootstrap"
+[monitor.attribution]
+shap_source = "capture"
+shap_path = "shap"
+"""
+    path = folder / f"{prefix}.toml"
+    path.write_text(text)
+    return path
+
+
+def windows(seed: int, per_window: int, shifts_from: int | None = None, n_windows: int = 3):
+    rng = random.Random(seed)
+    out = []
+    for w in range(n_windows):
+        drifted = (
+            (ACCURACY, FACET, ATTRIBUTION) if shifts_from is not None and w >= shifts_from else ()
+        )
+        rows = MODEL.schema.rows(rng, per_window)
+        for k, row in enumerate(rows):
+            answer = MODEL.answer(rng, row, drifted)
+            key = f"s{seed}-{w}-{k}"
+            at = T0 + w * WINDOW + k * (WINDOW - 1) / per_window
+            out.append((w, key, labelled_capture_record(key, at, row, answer), answer))
+    return out
+
+
+def send(bootstrap, topic, docs, key_paths=None):
+    kwargs = {} if key_paths is None else {"key_paths": key_paths}
+    with KeyedProducer(bootstrap_servers=bootstrap, topic=topic, linger_seconds=0.05,
+                       **kwargs) as out:  # fmt: skip
+        out.send_many(docs)
+
+
+def send_labels(bootstrap, names, items):
+    docs = [ground_truth_record(key, answer.label) for _, key, _, answer in items]
+    send(bootstrap, names.labels, docs, LABEL_KEY_PATHS)
+
+
+def latest(bootstrap, names, monitor_type, window_start=None):
+    best = {}
+    for doc in read_json(bootstrap, names.statistics):
+        if doc.get("monitor_type", "data_quality") != monitor_type:
+            continue
+        seen = best.get(doc["window_start"])
+        if seen is None or doc["revision"] > seen["revision"]:
+            best[doc["window_start"]] = doc
+    return best if window_start is None else best.get(window_start)
+
+
+def sk_accuracy(items):
+    return skm.accuracy_score([a.label for *_, a in items], [a.predicted for *_, a in items])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_labels_join_by_key_and_late_labels_revise(tmp_path, kafka_bootstrap, baseline, workers):
+    prefix = f"lab{workers}{random.randrange(10**6)}"
+    names = TopicNames.from_prefix(prefix)
+    ensure_topics_sync(kafka_bootstrap, names, 4, 1, compacted=names.compacted)
+    path = config(tmp_path, kafka_bootstrap, prefix, baseline)
+    running = [WorkerProcess(path, tmp_path / f"w{i}.log") for i in range(workers)]
+    try:
+        wait_for(lambda: sum(w.assigned() for w in running) == 4, 90, "4 partitions owned")
+        traffic = windows(11, 400)
+        first = [t for t in traffic if t[0] == 0]
+        early = first[:150]  # their labels come before their predictions
+        send_labels(kafka_bootstrap, names, early)
+        send(kafka_bootstrap, names.capture, [doc for _, _, doc, _ in traffic])
+        send_labels(kafka_bootstrap, names, first[150:300])
+        start = "2024-03-05T14:00:00Z"
+        provisional = wait_for(lambda: latest(kafka_bootstrap, names, "model_quality", start),
+                               60, "the provisional model-quality result")  # fmt: skip
+        late = first[300:360]
+        send_labels(kafka_bootstrap, names, late)
+
+        def revised():
+            doc = latest(kafka_bootstrap, names, "model_quality", start)
+            return doc if doc["labelled_count"] == 360 else None
+
+        final = wait_for(revised, 60, "the revision with every label")
+    finally:
+        for w in running:
+            w.stop()
+    assert provisional["revision"] == 0 and final["revision"] >= 1
+    assert final["prediction_count"] == 400 and final["label_coverage"] == pytest.approx(0.9)
+    accuracy = final["binary_classification_metrics"]["accuracy"]["value"]
+    assert accuracy == pytest.approx(sk_accuracy(first[:360]), abs=1e-12)
+    auc = final["binary_classification_metrics"]["auc"]["value"]
+    expected_auc = skm.roc_auc_score([a.label for *_, a in first[:360]],
+                                     [a.score for *_, a in first[:360]])  # fmt: skip
+    assert auc == pytest.approx(expected_auc, abs=2e-3)
+
+
+def test_three_shifts_are_flagged_and_clean_windows_are_not(tmp_path, kafka_bootstrap, baseline):
+    prefix = f"shift{random.randrange(10**6)}"
+    names = TopicNames.from_prefix(prefix)
+    ensure_topics_sync(kafka_bootstrap, names, 4, 1, compacted=names.compacted)
+    path = config(tmp_path, kafka_bootstrap, prefix, baseline)
+    worker = WorkerProcess(path, tmp_path / "worker.log")
+    try:
+        wait_for(lambda: worker.assigned() == 4, 90, "4 partitions owned")
+        traffic = windows(12, 1500, shifts_from=2, n_windows=4)
+        send_labels(kafka_bootstrap, names, traffic)
+        send(kafka_bootstrap, names.capture, [doc for _, _, doc, _ in traffic])
+        wait_for(lambda: len(latest(kafka_bootstrap, names, "feature_attribution_drift")) == 4,
+                 90, "four attribution windows")  # fmt: skip
+        executions = read_json(kafka_bootstrap, names.executions)
+    finally:
+        worker.stop()
+    violations = read_json(kafka_bootstrap, names.violations)
+    flagged = {(v["monitor_type"], v["window_start"]) for v in violations}
+    starts = [f"2024-03-05T14:00:{s:02d}Z" for s in (0, 10, 20, 30)]
+    for kind in ("model_quality", "bias_drift", "feature_attribution_drift"):
+        assert {(kind, s) for s in starts[:2]}.isdisjoint(flagged), kind  # clean windows
+        assert {(kind, s) for s in starts[2:]} <= flagged, kind
+    bias = {v["metric_name"] for v in violations if v["monitor_type"] == "bias_drift"}
+    assert "DPPL" in bias and all(v.get("facet") == "region" for v in violations
+                                  if v["monitor_type"] == "bias_drift")  # fmt: skip
+    shap = latest(kafka_bootstrap, names, "feature_attribution_drift", starts[3])
+    live = shap["explanations"]["kernel_shap"]["label0"]["global_shap_values"]
+    reference = load_attribution_baseline(baseline / "attribution").explanations["label0"]
+    base = reference.shap_values()
+    features = list(base)
+    expected = ndcg_score([[base[f] for f in features]], [[live[f] for f in features]])
+    assert shap["ndcg"]["label0"] == pytest.approx(expected, abs=1e-12)
+    assert any(e.get("monitor_type") == "feature_attribution_drift" for e in executions)
+    assert orjson.dumps(shap)  # a plain JSON document
