@@ -86,6 +86,11 @@ class LabelledSetup:
         return self.problem_type is not None or self.bias is not None
 
     @property
+    def scores_expected(self) -> bool:
+        """Whether the output has a probability attribute (predictions without a score count)."""
+        return self.locator is not None and self.locator.probability_attribute is not None
+
+    @property
     def shap_from_topic(self) -> bool:
         """Whether SHAP values come on their own topic (joined by key)."""
         return self.attribution is not None and self.shap_source == "topic"
@@ -193,7 +198,7 @@ class LabelledAccumulators:
         self.explained = 0  # merge: sum — predictions with SHAP values
         self.model_quality = None if setup.problem_type is None else ModelQualityRun(
             setup.problem_type, probability_threshold=setup.probability_threshold,
-            r2_formula=setup.r2_formula,
+            r2_formula=setup.r2_formula, scores_expected=setup.scores_expected,
         )  # fmt: skip
         self.bias = None if setup.bias is None else BiasRun(
             setup.bias.settings, probability_threshold=setup.bias_threshold
