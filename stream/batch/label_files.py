@@ -6,28 +6,27 @@ files hold SageMaker ground-truth records, and — when an A2I answer path is gi
 ``*.json`` files are A2I human-loop outputs whose workers' answers are consolidated
 (majority vote by default) into one label per inference id.
 
-Files are finite, so the labels are kept in memory in a :class:`LabelSet` keyed by the join
-key (``eventMetadata.eventId``, or the A2I inference id); a later label for the same key
-replaces the earlier one ("last label wins", the recommendation in the spec's §2.3) and is
-counted as a duplicate. Records that cannot be used are counted by reason, never raised.
+A :class:`LabelReader` hands the labels over one by one, in file order, to the label join
+(:class:`~stream.monitors.label_join.LabelJoin`), which keeps the last label of a key as it
+does for the worker's labels topic. Records that cannot be used are counted by reason in
+:class:`LabelCounts`, never raised.
 
 Examples
 --------
->>> labels = LabelSet()
->>> for line in (b'{"groundTruthData":{"data":"1","encoding":"CSV"},'
-...              b'"eventMetadata":{"eventId":"a"},"eventVersion":"0"}',
-...              b'{"groundTruthData":{"data":"0","encoding":"CSV"},'
-...              b'"eventMetadata":{"eventId":"a"},"eventVersion":"0"}',
-...              b'not json'):
-...     labels.add_line(line)
->>> labels.get("a").values, labels.counts.duplicates, dict(labels.counts.errors)
-((0.0,), 1, {'invalid_json': 1})
+>>> counts = LabelCounts()
+>>> [label_from_line(line, counts) for line in (
+...     b'{"groundTruthData":{"data":"1","encoding":"CSV"},'
+...     b'"eventMetadata":{"eventId":"a"},"eventVersion":"0"}',
+...     b'not json')]
+[GroundTruth(event_id='a', values=(1.0,), ...), None]
+>>> counts.records, dict(counts.errors)
+(2, {'invalid_json': 1})
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,7 +44,6 @@ class LabelCounts:
 
     files: int = 0
     records: int = 0
-    duplicates: int = 0
     loops: int = 0
     loops_without_label: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
@@ -77,61 +75,42 @@ def parse_value_map(text: str | None) -> dict[str, str] | None:
     return None if not text else dict(parse_value_pairs(text, "--a2i-value-map"))
 
 
-class LabelSet:
-    """Labels by join key, last one wins; counts of records, duplicates and errors."""
+def label_from_line(raw: bytes, counts: LabelCounts) -> GroundTruth | None:
+    """One SageMaker ground-truth record (a JSON line), or None (counted) when unusable."""
+    counts.records += 1
+    try:
+        return parse_ground_truth(orjson.loads(raw))
+    except orjson.JSONDecodeError:
+        counts.errors["invalid_json"] += 1
+    except LabelRecordError as exc:
+        counts.errors[exc.reason] += 1
+    return None
 
-    def __init__(self) -> None:
-        self.labels: dict[str, GroundTruth] = {}
-        self.counts = LabelCounts()
 
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def get(self, key: str) -> GroundTruth | None:
-        """The label for a join key, if any."""
-        return self.labels.get(key)
-
-    def put(self, label: GroundTruth) -> None:
-        """Keep a label, replacing (and counting) an earlier one for the same key."""
-        if label.event_id in self.labels:
-            self.counts.duplicates += 1
-        self.labels[label.event_id] = label
-
-    def add_line(self, raw: bytes) -> None:
-        """Add one SageMaker ground-truth record (a JSON line)."""
-        self.counts.records += 1
-        try:
-            self.put(parse_ground_truth(orjson.loads(raw)))
-        except orjson.JSONDecodeError:
-            self.counts.errors["invalid_json"] += 1
-        except LabelRecordError as exc:
-            self.counts.errors[exc.reason] += 1
-
-    def add_human_loop(
-        self, raw: bytes, settings: A2ISettings, consolidator: AnswerConsolidator
-    ) -> None:
-        """Add one A2I ``output.json``: its workers' answers consolidated into one label."""
-        self.counts.records += 1
-        try:
-            loop = parse_human_loop_output(
-                orjson.loads(raw),
-                answer_path=settings.answer_path,
-                inference_id_path=settings.inference_id_path,
-                value_map=settings.value_map,
-            )
-        except orjson.JSONDecodeError:
-            self.counts.errors["invalid_json"] += 1
-            return
-        except LabelRecordError as exc:
-            self.counts.errors[exc.reason] += 1
-            return
-        self.counts.loops += 1
-        result = consolidator.consolidate(loop.answers)
-        label = ground_truth_from_loop(loop, result)
-        if label is None:
-            self.counts.loops_without_label[result.reason or "no_label"] += 1
-            return
-        self.put(label)
+def label_from_human_loop(
+    raw: bytes, settings: A2ISettings, consolidator: AnswerConsolidator, counts: LabelCounts
+) -> GroundTruth | None:
+    """One A2I ``output.json``, its workers' answers consolidated; None (counted) if none."""
+    counts.records += 1
+    try:
+        loop = parse_human_loop_output(
+            orjson.loads(raw),
+            answer_path=settings.answer_path,
+            inference_id_path=settings.inference_id_path,
+            value_map=settings.value_map,
+        )
+    except orjson.JSONDecodeError:
+        counts.errors["invalid_json"] += 1
+        return None
+    except LabelRecordError as exc:
+        counts.errors[exc.reason] += 1
+        return None
+    counts.loops += 1
+    result = consolidator.consolidate(loop.answers)
+    label = ground_truth_from_loop(loop, result)
+    if label is None:
+        counts.loops_without_label[result.reason or "no_label"] += 1
+    return label
 
 
 def label_files(path: Path, *, with_a2i: bool) -> list[Path]:
@@ -146,25 +125,34 @@ def label_files(path: Path, *, with_a2i: bool) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(path).as_posix())
 
 
-def read_labels(path: Path, a2i: A2ISettings | None = None) -> LabelSet:
-    """Read every label below ``path``; ``*.json`` files are A2I outputs when ``a2i`` is set.
+class LabelReader:
+    """Every usable label below ``path``, in file order (A2I outputs too with ``a2i``).
 
-    Raises FileNotFoundError when ``path`` does not exist, ValueError when it holds no
-    label files.
+    ``*.json`` files are A2I outputs when ``a2i`` is set. Raises FileNotFoundError when
+    ``path`` does not exist, ValueError when it holds no label files (both when made, before
+    any label is read).
     """
-    files = label_files(path, with_a2i=a2i is not None)
-    if not files:
-        msg = f"no ground-truth files (*.jsonl{', *.json' if a2i else ''}) under {path}"
-        raise ValueError(msg)
-    labels = LabelSet()
-    consolidator = AnswerConsolidator(method=a2i.method) if a2i is not None else None
-    for file in files:
-        labels.counts.files += 1
-        if a2i is not None and consolidator is not None and file.suffix == ".json":
-            labels.add_human_loop(file.read_bytes(), a2i, consolidator)
-            continue
-        with file.open("rb") as handle:
-            for line in handle:
-                if line.strip():
-                    labels.add_line(line)
-    return labels
+
+    def __init__(self, path: Path, a2i: A2ISettings | None = None) -> None:
+        self.files = label_files(path, with_a2i=a2i is not None)
+        if not self.files:
+            msg = f"no ground-truth files (*.jsonl{', *.json' if a2i else ''}) under {path}"
+            raise ValueError(msg)
+        self.a2i = a2i
+        self.counts = LabelCounts()
+
+    def __iter__(self) -> Iterator[GroundTruth]:
+        a2i = self.a2i
+        consolidator = AnswerConsolidator(method=a2i.method) if a2i is not None else None
+        for file in self.files:
+            self.counts.files += 1
+            if a2i is not None and consolidator is not None and file.suffix == ".json":
+                label = label_from_human_loop(file.read_bytes(), a2i, consolidator, self.counts)
+                if label is not None:
+                    yield label
+                continue
+            with file.open("rb") as handle:
+                for line in handle:
+                    label = label_from_line(line, self.counts) if line.strip() else None
+                    if label is not None:
+                        yield label

@@ -1,231 +1,146 @@
-"""``driftline analyze --ground-truth``: captures joined with labels, then model quality and bias.
+"""``driftline analyze --ground-truth/--shap``: the worker's label join over files, one window.
 
-The join follows SageMaker's rule (spec §2.3): a capture's key is ``inferenceId`` if present,
-else ``eventId``; a label's key is ``eventMetadata.eventId``; inner join. Label files are
-finite, so all labels are read first into a :class:`~stream.batch.label_files.LabelSet` (last label
-wins) and each capture looks its key up as it streams past — a plain in-memory join rather than
-the TTL-bounded :class:`~ground_truth.join.LabelJoiner`, whose bounds exist for endless
-topics. Captures without a label are counted (label coverage = joined / captures), never
-guessed; labels that match no capture are counted too.
+The pieces are the worker's (:mod:`stream.worker.labelled_path`): a
+:class:`~stream.monitors.label_join.LabelJoin` over a
+:class:`~stream.monitors.label_join.MemoryEntries` store, and one
+:class:`~stream.monitors.labelled.LabelledAccumulators` — the whole run is one window. Files
+are finite, so nothing expires and nothing is evicted (:class:`FileJoinBounds`), and a run
+takes its inputs in this order:
 
-Predictions come from the capture output (:class:`~stream.capture.predictions.PredictionLocator`);
-a record whose output holds several rows is counted as ``multi_row_output`` and left out,
-since one label belongs to one inference. Bias reads facet and group values from the
-capture's feature row, built by the same :class:`~stream.capture.rows.RowBuilder` as data quality
-(the baseline's feature names). SHAP values for attribution come from a ``--shap`` file or,
-without one, from a ``shap`` key in the capture output.
+1. every label of the label files (:meth:`LabelledFileRun.add_label`): a label waits for its
+   prediction; a later label for the same key supersedes it (the last one wins, counted);
+2. the records of a keyed ``--shap`` file (:meth:`LabelledFileRun.add_shap_record`), decoded
+   and joined by key as the worker joins ``<prefix>.attributions``;
+3. the captures (:meth:`LabelledFileRun.add_capture`): each becomes a
+   :class:`~stream.monitors.label_join.PendingPrediction`
+   (:meth:`~stream.monitors.labelled.LabelledSetup.pending`), is counted in the window and
+   meets what waits for its key; every pair that joins feeds the accumulators, exactly as
+   the worker feeds a window's.
+
+A ``--shap`` CSV has no keys: its rows go to the accumulators directly
+(:meth:`LabelledFileRun.add_explanation`).
+
+Examples
+--------
+>>> from ground_truth.records import GroundTruth
+>>> from stream.capture.predictions import PredictionLocator
+>>> from stream.capture.records import capture_from_dict
+>>> from stream.monitors.labelled import LabelledSetup
+>>> setup = LabelledSetup(labels=FileJoinBounds(), problem_type="BinaryClassification",
+...                       locator=PredictionLocator(probability_attribute="0"))
+>>> run = LabelledFileRun(setup)
+>>> run.add_label(GroundTruth(event_id="i1", values=(1.0,)))
+>>> run.add_capture(capture_from_dict({
+...     "captureData": {"endpointOutput": {"observedContentType": "text/csv",
+...                     "mode": "OUTPUT", "data": "0.9", "encoding": "CSV"}},
+...     "eventMetadata": {"eventId": "e1", "inferenceId": "i1"}, "eventVersion": "0"}))
+>>> run.accumulators.predictions, run.accumulators.labelled, run.join.counts.joined
+(1, 1, 1)
 """
 
 from __future__ import annotations
 
+import math
+import sys
 from collections import Counter
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
-from detectors.violations import COMPLETED, COMPLETED_WITH_VIOLATIONS, FAILED, Violation
-from detectors.violations import violations_document as to_document
-from stream.batch.label_files import LabelSet
-from stream.capture.predictions import PredictionLocator, shap_values
+import orjson
+
+from ground_truth.records import GroundTruth
 from stream.capture.records import CaptureError, CaptureRecord
-from stream.capture.rows import RowBuilder
-from stream.monitors.attribution import AttributionRun, per_label
-from stream.monitors.bias import ANALYSIS, BiasBaseline, BiasRun, bias_violations
-from stream.monitors.files import VIOLATIONS, write_json
-from stream.monitors.model_quality import ModelQualityBaselineFiles, ModelQualityRun
+from stream.labels.attributions import AttributionError, decode_attribution
+from stream.monitors.label_join import LABEL, SHAP, JoinOutcome, LabelJoin, LocalShap, MemoryEntries
+from stream.monitors.labelled import LabelledSetup
 
-
-@dataclass
-class JoinCounts:
-    """How captures and labels met."""
-
-    captures: int = 0
-    joined: int = 0
-    unusable: Counter[str] = field(default_factory=Counter)
-    matched_keys: set[str] = field(default_factory=set)
-
-    @property
-    def unlabelled(self) -> int:
-        """Captures whose key has no label."""
-        return self.captures - self.joined
-
-    @property
-    def label_coverage(self) -> float | None:
-        """Joined captures / captures (every decoded capture has a key)."""
-        return None if self.captures == 0 else self.joined / self.captures
+RUN_WINDOW = 0.0  # the start of the run's one window
+JOIN_NOW = 0.0  # the join's clock: with unbounded waits its value never matters
 
 
 @dataclass(frozen=True)
-class MonitorOutcome:
-    """One monitor's execution status, violations and a summary line."""
+class FileJoinBounds:
+    """The join bounds of a run over files (``LabelledSetup.labels``): none.
 
-    monitor: str
-    status: str
-    violations: tuple[Violation, ...]
-    summary: str
+    Every label and prediction of the files waits until the run ends, so labels that come
+    before or after their capture in the files join all the same.
+    """
 
-
-def _status(violations: list[Violation]) -> str:
-    return COMPLETED_WITH_VIOLATIONS if violations else COMPLETED
+    label_ttl_seconds: float = math.inf
+    max_pending: int = sys.maxsize
 
 
-class LabeledCaptureRun:
-    """Takes decoded capture records one by one and feeds the labelled monitors."""
+class LabelledFileRun:
+    """The label join and the one window's labelled accumulators of a run over files."""
 
-    def __init__(
-        self,
-        *,
-        labels: LabelSet | None,
-        locator: PredictionLocator | None,
-        builder: RowBuilder,
-        model_quality: ModelQualityRun | None = None,
-        bias: BiasRun | None = None,
-        attribution: AttributionRun | None = None,
-        shap_from_capture: bool = False,
-    ) -> None:
-        self.labels = labels
-        self.locator = locator
-        self.builder = builder
-        self.model_quality = model_quality
-        self.bias = bias
-        self.attribution = attribution
-        self.shap_from_capture = shap_from_capture
-        self.counts = JoinCounts()
+    def __init__(self, setup: LabelledSetup) -> None:
+        self.setup = setup
+        self.entries = MemoryEntries()
+        bounds = setup.labels
+        self.join = LabelJoin(
+            ttl_seconds=bounds.label_ttl_seconds,
+            max_pending=bounds.max_pending,
+            needs_labels=setup.needs_labels,
+            needs_shap=setup.shap_from_topic,
+        )
+        self.accumulators = setup.accumulators()
+        self.shap_records = 0  # records of a keyed SHAP file, usable or not
+        self.shap_errors: Counter[str] = Counter()  # its unusable records, by reason
 
-    def on_record(self, record: CaptureRecord) -> None:
-        """Join one capture with its label and feed the monitors."""
-        if self.shap_from_capture and self.attribution is not None:
-            self._add_shap(record)
-        if self.labels is None or self.locator is None:
-            return
-        self.counts.captures += 1
-        label = self.labels.get(record.join_key)
-        if label is None:
-            return
-        self.counts.joined += 1
-        self.counts.matched_keys.add(record.join_key)
-        output = record.endpoint_output
-        if output is None:
-            self.counts.unusable["missing_output"] += 1
-            return
+    def add_label(self, label: GroundTruth) -> None:
+        """A label of the label files."""
+        self._feed(self.join.label(self.entries, label, now=JOIN_NOW))
+
+    def add_shap_record(self, raw: bytes) -> None:
+        """One line of a keyed SHAP file, joined by key like an attributions message."""
+        self.shap_records += 1
         try:
-            predictions = self.locator.locate(output)
-            rows = self.builder.rows(record) if self.bias is not None else [{}]
-        except CaptureError as exc:
-            self.counts.unusable[exc.reason] += 1
+            key, values = decode_attribution(raw)
+        except AttributionError as error:
+            self.shap_errors[error.reason] += 1
             return
-        if len(predictions) != 1 or len(rows) != 1:
-            self.counts.unusable["multi_row_output"] += 1
-            return
-        value = label.values[0]
-        if self.model_quality is not None:
-            self.model_quality.update(value, predictions[0])
-        if self.bias is not None:
-            self.bias.update(rows[0], value, predictions[0])
+        self._feed(self.join.shap(self.entries, key, values, now=JOIN_NOW))
 
-    def _add_shap(self, record: CaptureRecord) -> None:
-        assert self.attribution is not None
-        output = record.endpoint_output
+    def add_explanation(self, values: LocalShap) -> None:
+        """Local SHAP values of a record without a key (a row of a SHAP CSV)."""
+        self.accumulators.add_shap(values)
+
+    def add_capture(self, record: CaptureRecord) -> None:
+        """A capture record: a prediction of the window, joined with what waits for its key.
+
+        A record whose output cannot give its prediction (or its facet row) is counted in
+        ``join.counts.unusable`` by reason, as the worker counts it.
+        """
+        moment = record.inference_time
+        seconds = RUN_WINDOW if moment is None else moment.timestamp()
         try:
-            found = None if output is None else shap_values(output)
-        except CaptureError:
-            found = None
-        if found:
-            self.attribution.update(per_label(found, "label0"))
+            pending = self.setup.pending(record, record.join_key, seconds, RUN_WINDOW)
+        except CaptureError as error:
+            self.join.counts.unusable[error.reason] += 1
+            return
+        self.accumulators.add_prediction(pending)
+        self._feed(self.join.prediction(self.entries, pending, now=JOIN_NOW))
+
+    def _feed(self, outcome: JoinOutcome) -> None:
+        for pending, label in outcome.joined:
+            self.accumulators.add_joined(pending, label)
+        for _, values in outcome.explained:
+            self.accumulators.add_shap(values)
+
+    def waiting_label(self, key: str) -> GroundTruth | None:
+        """The label waiting for ``key``: before the captures stream through, every label.
+
+        The data-quality pass hands it to a preprocessor as SageMaker's merged record's
+        ``ground_truth``.
+        """
+        raw = self.entries.get(LABEL, key)
+        return None if raw is None else GroundTruth.from_dict(orjson.loads(raw))
 
     @property
     def labels_without_capture(self) -> int:
-        """Labels whose key matched no capture."""
-        return 0 if self.labels is None else len(self.labels) - len(self.counts.matched_keys)
+        """Labels (one per key) still waiting at the end: no capture had their key."""
+        return self.entries.count(LABEL)
 
-    def join_summary(self) -> str:
-        """One line: captures, joined, coverage, unlabelled and orphan labels."""
-        c = self.counts
-        coverage = "n/a" if c.label_coverage is None else f"{c.label_coverage:.1%}"
-        line = (
-            f"labels: {c.joined} of {c.captures} captures joined (coverage {coverage}), "
-            f"{c.unlabelled} without a label, "
-            f"{self.labels_without_capture} labels without a capture"
-        )
-        if self.labels is not None:
-            lc = self.labels.counts
-            if lc.duplicates:
-                line += f", {lc.duplicates} duplicate labels (last kept)"
-            if lc.bad_records:
-                reasons = ", ".join(f"{k}={v}" for k, v in sorted(lc.errors.items()))
-                line += f", {lc.bad_records} bad label records ({reasons})"
-            if lc.loops_without_label:
-                reasons = ", ".join(f"{k}={v}" for k, v in sorted(lc.loops_without_label.items()))
-                line += f", A2I loops without a label: {reasons}"
-        if c.unusable:
-            reasons = ", ".join(f"{k}={v}" for k, v in sorted(c.unusable.items()))
-            line += f", joined but unusable: {reasons}"
-        return line
-
-    def finish_model_quality(
-        self, out: Path, baseline: ModelQualityBaselineFiles
-    ) -> MonitorOutcome | None:
-        """Write ``model_quality/statistics.json`` and ``constraint_violations.json``."""
-        run = self.model_quality
-        if run is None:
-            return None
-        folder = out / "model_quality"
-        statistics = run.statistics() if run.merged else None
-        if statistics is None or statistics.item_count == 0:
-            write_json(folder / VIOLATIONS, to_document([]))
-            why = f"none of {run.merged} merged rows usable" if run.merged else "nothing merged"
-            return MonitorOutcome("ModelQuality", FAILED, (), f"no labelled predictions ({why})")
-        violations = run.violations(statistics, baseline.constraints)
-        write_json(folder / "statistics.json", statistics.to_statistics_json())
-        write_json(folder / VIOLATIONS, to_document(violations))
-        invalid = run.merged - statistics.item_count
-        summary = f"{statistics.item_count} labelled predictions ({run.problem_type})"
-        if invalid:
-            summary += f", {invalid} left out (label or prediction not usable)"
-        if run.missing_scores:
-            summary += (
-                f", {run.missing_scores} without a numeric score at the probability attribute"
-                f"{' (no AUC)' if run.missing_scores >= run.merged else ''}"
-            )
-        return MonitorOutcome("ModelQuality", _status(violations), tuple(violations), summary)
-
-    def finish_bias(self, out: Path, baseline: BiasBaseline) -> MonitorOutcome | None:
-        """Write ``bias/analysis.json`` and ``bias/constraint_violations.json``."""
-        run = self.bias
-        if run is None:
-            return None
-        folder = out / "bias"
-        if run.n - run.n_invalid <= 0:
-            write_json(folder / VIOLATIONS, to_document([], version="1.0"))
-            return MonitorOutcome("ModelBias", FAILED, (), "no labelled rows with facet values")
-        analysis, violations = bias_violations(run, baseline.analysis)
-        write_json(folder / ANALYSIS, analysis.to_json())
-        write_json(folder / VIOLATIONS, to_document(violations, version="1.0"))
-        summary = f"{run.n} labelled rows, {run.n_invalid} without a usable facet/label/prediction"
-        return MonitorOutcome("ModelBias", _status(violations), tuple(violations), summary)
-
-    def finish_attribution(self, out: Path) -> MonitorOutcome | None:
-        """Write ``attribution/analysis.json`` and ``attribution/constraint_violations.json``."""
-        run = self.attribution
-        if run is None:
-            return None
-        folder = out / "attribution"
-        results = run.results()
-        if not results:
-            write_json(folder / VIOLATIONS, to_document([], version="1.0"))
-            return MonitorOutcome("ModelExplainability", FAILED, (), "no SHAP values found")
-        violations = [r.violation for r in results if r.violation is not None]
-        write_json(folder / ANALYSIS, run.analysis())
-        write_json(folder / VIOLATIONS, to_document(violations, version="1.0"))
-        figures = ", ".join(f"{r.label} nDCG {r.ndcg:.4f}" for r in results)
-        summary = f"{run.records} explained records, {figures}"
-        return MonitorOutcome(
-            "ModelExplainability", _status(violations), tuple(violations), summary
-        )
-
-
-def describe(violation: Violation) -> str:
-    """One display line for a violation of any monitor."""
-    where: Any = violation.feature_name or violation.metric_name or ""
-    shown = " ".join([str(where), *(f"{k}={v}" for k, v in violation.extra)]).strip()
-    return f"  {violation.constraint_check_type:<32} {shown}: {violation.description}"
+    @property
+    def shap_without_capture(self) -> int:
+        """SHAP records of a keyed file still waiting at the end: no capture had their key."""
+        return self.entries.count(SHAP)

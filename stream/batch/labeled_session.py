@@ -1,48 +1,50 @@
-"""The labelled monitors of one ``driftline analyze`` run: what to start, the join, the files.
+"""The labelled monitors of one ``driftline analyze`` run: what to start, the inputs, the files.
 
 Which monitors run:
 
 - **ModelQuality** with ``--ground-truth`` when the problem type is known (``--problem-type``,
   else the block in ``BASELINE/model_quality/statistics.json`` or ``constraints.json``);
 - **ModelBias** with ``--ground-truth`` when ``BASELINE/bias/`` holds a bias baseline;
+  ``--bias-drift-check`` picks the rule (``point`` by default, SageMaker's documented one);
 - **ModelExplainability** when ``BASELINE/attribution/analysis.json`` exists and SHAP values
-  come from ``--shap`` or, without it, from a ``shap`` key in the capture outputs (a run
-  with neither is skipped, not failed).
+  come from ``--shap`` (JSON Lines joined by key, or a CSV taken row by row) or, without it,
+  from a ``shap`` key in the capture outputs (a run with neither is skipped, not failed).
 
-Outputs go to ``OUT/model_quality/``, ``OUT/bias/`` and ``OUT/attribution/``; the
-data-quality files in ``OUT/`` are unchanged.
+They are the worker's labelled monitors (:class:`~stream.monitors.labelled.LabelledSetup`)
+over a :class:`~stream.batch.labeled_analysis.LabelledFileRun`; every verdict is given, however
+few the labelled predictions (``min_count`` 1), as a SageMaker execution gives it.
+Outputs go to ``OUT/model_quality/``, ``OUT/bias/`` and ``OUT/attribution/``
+(:mod:`stream.batch.labeled_outputs`); the data-quality files in ``OUT/`` are unchanged.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from detectors.violations import COMPLETED, COMPLETED_WITH_VIOLATIONS, FAILED
-from stream.batch.label_files import A2ISettings, parse_value_map, read_labels
-from stream.batch.labeled_analysis import LabeledCaptureRun, MonitorOutcome
+from stream.batch.label_files import A2ISettings, LabelCounts, LabelReader, parse_value_map
+from stream.batch.labeled_analysis import FileJoinBounds, LabelledFileRun
+from stream.batch.labeled_outputs import MonitorOutcome, join_summary, write_outcome
 from stream.capture.files import iter_capture_lines
 from stream.capture.predictions import PredictionLocator
 from stream.capture.records import CaptureError, decode_capture
 from stream.capture.rows import RowBuilder
-from stream.monitors.attribution import (
-    ATTRIBUTION,
-    AttributionRun,
-    iter_local_shap,
-    load_attribution_baseline,
-)
-from stream.monitors.bias import BIAS, BiasBaseline, BiasRun, load_bias_baseline
+from stream.monitors.attribution import ATTRIBUTION, iter_local_shap, load_attribution_baseline
+from stream.monitors.bias import BIAS, load_bias_baseline
 from stream.monitors.files import BaselineError
+from stream.monitors.labelled import ATTRIBUTION_DRIFT, LabelledSetup
 from stream.monitors.model_quality import (
     MODEL_QUALITY,
     ModelQualityBaselineFiles,
-    ModelQualityRun,
     load_model_quality_baseline,
 )
 
 _SEVERITY = {COMPLETED: 0, COMPLETED_WITH_VIOLATIONS: 1, FAILED: 2}
+SHAP_JOINED, SHAP_FROM_CAPTURE = "topic", "capture"  # LabelledSetup.shap_source values
+SHAP_UNKEYED = "file"  # a SHAP CSV: neither read from the capture nor joined by key
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class LabeledAnalysisRequest:
     probability_attribute: str | None = None
     probability_threshold: float | None = None
     r2_formula: str = "sagemaker"
+    bias_drift_check: str = "point"
     a2i_answer_path: str | None = None
     a2i_inference_id_path: str = "inferenceId"
     a2i_value_map: str | None = None
@@ -78,25 +81,18 @@ class LabeledReport:
         return max((o.status for o in self.outcomes), key=_SEVERITY.__getitem__)
 
 
+@dataclass
 class LabeledSession:
-    """The labelled monitors of one ``analyze`` run, and what they need to finish."""
+    """The labelled monitors of one ``analyze`` run, their labels and SHAP values taken."""
 
-    def __init__(
-        self,
-        run: LabeledCaptureRun,
-        model_quality_baseline: ModelQualityBaselineFiles,
-        bias_baseline: BiasBaseline | None,
-        shap_file: Path | None,
-    ) -> None:
-        self.run = run
-        self.model_quality_baseline = model_quality_baseline
-        self.bias_baseline = bias_baseline
-        self.shap_file = shap_file
+    run: LabelledFileRun
+    labels: LabelCounts | None  # what the label reader saw; None without --ground-truth
+    shap_file: Path | None
 
     def add_captures(
         self, files: Sequence[Path], progress: Callable[[int], None] | None = None
     ) -> None:
-        """Decode every capture record of ``files`` and join it with its label.
+        """Decode every capture record of ``files`` and take it into the join.
 
         A pass of its own rather than ``CaptureAnalyzer``'s ``on_record``: a record whose
         payload gives no data-quality row (e.g. a JSON output holding a ``shap`` object) still
@@ -112,22 +108,22 @@ class LabeledSession:
                 record = decode_capture(line)
             except CaptureError:
                 continue
-            self.run.on_record(record)
+            self.run.add_capture(record)
 
-    def finish(self, out: Path) -> list[MonitorOutcome]:
-        """Feed a SHAP file if given, then write every labelled monitor's files."""
+    def finish(self, out: Path) -> LabeledReport:
+        """Evaluate the run's one window and write every labelled monitor's files."""
         run = self.run
-        if self.shap_file is not None and run.attribution is not None:
-            errors: Counter[str] = Counter()
-            for _, local in iter_local_shap(self.shap_file, "label0", errors):
-                run.attribution.update(local)
-        outcomes = [run.finish_model_quality(out, self.model_quality_baseline)]
-        if self.bias_baseline is not None:
-            outcomes.append(run.finish_bias(out, self.bias_baseline))
-        explained = run.attribution is not None and run.attribution.records > 0
-        if self.shap_file is not None or explained:
-            outcomes.append(run.finish_attribution(out))
-        return [o for o in outcomes if o is not None]
+        skipped = self.shap_file is None and run.accumulators.explained == 0
+        outcomes = [
+            write_outcome(out, outcome, run)
+            for outcome in run.setup.evaluate(run.accumulators)
+            if not (outcome.monitor_type == ATTRIBUTION_DRIFT and skipped)
+        ]
+        return LabeledReport(
+            outcomes=tuple(outcomes),
+            join_summary=None if self.labels is None else join_summary(run, self.labels),
+            attribution_skipped=run.setup.attribution is not None and skipped,
+        )
 
 
 def _check_problem_type(
@@ -154,20 +150,53 @@ def _a2i_settings(request: LabeledAnalysisRequest) -> A2ISettings | None:
     )
 
 
+def _labelled_setup(
+    baseline_dir: Path, builder: RowBuilder, request: LabeledAnalysisRequest
+) -> LabelledSetup:
+    """The monitors asked for, as the worker's setup; BaselineError/ValueError on bad input."""
+    setup = LabelledSetup(labels=FileJoinBounds(), builder=builder, min_count=1,
+                          r2_formula=request.r2_formula,
+                          bias_drift_check=request.bias_drift_check)  # fmt: skip
+    mq_files = load_model_quality_baseline(baseline_dir / MODEL_QUALITY)
+    problem_type = request.problem_type or mq_files.problem_type
+    has_bias = (baseline_dir / BIAS / "analysis.json").is_file()
+    if request.ground_truth is not None:
+        _check_problem_type(problem_type, mq_files, baseline_dir / MODEL_QUALITY)
+        if problem_type is None and not has_bias:
+            msg = "--ground-truth needs --problem-type or a baseline with model_quality/ or bias/"
+            raise BaselineError(msg)
+        locator = PredictionLocator(
+            inference_attribute=request.inference_attribute,
+            probability_attribute=request.probability_attribute,
+        )
+        threshold = request.probability_threshold
+        setup = replace(setup, locator=locator, bias_threshold=threshold,
+                        probability_threshold=0.5 if threshold is None else threshold)  # fmt: skip
+        if problem_type is not None:
+            setup = replace(setup, problem_type=problem_type, model_quality_baseline=mq_files)
+        if has_bias:
+            setup = replace(setup, bias=load_bias_baseline(baseline_dir / BIAS))
+    if (baseline_dir / ATTRIBUTION / "analysis.json").is_file():
+        source = SHAP_FROM_CAPTURE
+        if request.shap is not None:
+            source = SHAP_UNKEYED if request.shap.suffix.lower() == ".csv" else SHAP_JOINED
+        attribution = load_attribution_baseline(baseline_dir / ATTRIBUTION)
+        setup = replace(setup, attribution=attribution, shap_source=source)
+    return setup
+
+
 def prepare_labeled(
     baseline_dir: Path,
     features: Sequence[str],
     capture_index_names: Sequence[str],
     request: LabeledAnalysisRequest,
 ) -> LabeledSession | None:
-    """Build the labelled monitors asked for; raise BaselineError/ValueError on bad input."""
-    ground_truth = request.ground_truth
+    """Build the labelled monitors asked for and take their labels and SHAP values.
+
+    Returns None when no labelled monitor runs; raises BaselineError, FileNotFoundError or
+    ValueError (one line each) on input that cannot be used.
+    """
     shap_file = request.shap
-    mq_baseline = load_model_quality_baseline(baseline_dir / MODEL_QUALITY)
-    problem_type = request.problem_type or mq_baseline.problem_type
-    if ground_truth is not None:
-        _check_problem_type(problem_type, mq_baseline, baseline_dir / MODEL_QUALITY)
-    has_bias = (baseline_dir / BIAS / "analysis.json").is_file()
     has_attribution = (baseline_dir / ATTRIBUTION / "analysis.json").is_file()
     if shap_file is not None and not has_attribution:
         msg = f"--shap needs an attribution baseline: {baseline_dir / ATTRIBUTION}/analysis.json"
@@ -175,42 +204,34 @@ def prepare_labeled(
     if shap_file is not None and not shap_file.is_file():
         msg = f"no such SHAP file: {shap_file}"
         raise FileNotFoundError(msg)
-    if ground_truth is None and not has_attribution:
+    if request.ground_truth is None and not has_attribution:
+        # the baseline's model-quality files are still checked, as for a labelled run
+        load_model_quality_baseline(baseline_dir / MODEL_QUALITY)
         return None
-    labels = locator = model_quality = bias = bias_baseline = None
-    threshold = request.probability_threshold
-    if ground_truth is not None:
-        if problem_type is None and not has_bias:
-            msg = "--ground-truth needs --problem-type or a baseline with model_quality/ or bias/"
-            raise BaselineError(msg)
-        labels = read_labels(ground_truth, _a2i_settings(request))
-        locator = PredictionLocator(
-            inference_attribute=request.inference_attribute,
-            probability_attribute=request.probability_attribute,
-        )
-        if problem_type is not None:
-            model_quality = ModelQualityRun(
-                problem_type,
-                probability_threshold=0.5 if threshold is None else threshold,
-                r2_formula=request.r2_formula,
-                scores_expected=request.probability_attribute is not None,
-            )
-        if has_bias:
-            bias_baseline = load_bias_baseline(baseline_dir / BIAS)
-            bias = BiasRun(bias_baseline.settings, probability_threshold=threshold)
-    attribution = None
-    if has_attribution:
-        attribution = AttributionRun(load_attribution_baseline(baseline_dir / ATTRIBUTION))
-    run = LabeledCaptureRun(
-        labels=labels,
-        locator=locator,
-        builder=RowBuilder(features=features, capture_index_names=tuple(capture_index_names)),
-        model_quality=model_quality,
-        bias=bias,
-        attribution=attribution,
-        shap_from_capture=attribution is not None and shap_file is None,
-    )
-    return LabeledSession(run, mq_baseline, bias_baseline, shap_file)
+    builder = RowBuilder(features=tuple(features), capture_index_names=tuple(capture_index_names))
+    run = LabelledFileRun(_labelled_setup(baseline_dir, builder, request))
+    labels = None
+    if request.ground_truth is not None:
+        reader = LabelReader(request.ground_truth, _a2i_settings(request))
+        for label in reader:
+            run.add_label(label)
+        labels = reader.counts
+    if shap_file is not None:
+        _add_shap_file(run, shap_file)
+    return LabeledSession(run, labels, shap_file)
+
+
+def _add_shap_file(run: LabelledFileRun, path: Path) -> None:
+    """A keyed JSON Lines file joins by key; a CSV's rows go to the window as they are."""
+    if run.setup.shap_source == SHAP_UNKEYED:
+        errors: Counter[str] = Counter()
+        for _, local in iter_local_shap(path, "label0", errors):
+            run.add_explanation(local)
+        return
+    with path.open("rb") as handle:
+        for line in handle:
+            if line.strip():
+                run.add_shap_record(line)
 
 
 def run_labeled(
@@ -221,11 +242,4 @@ def run_labeled(
 ) -> LabeledReport:
     """Join the captures and write the labelled monitors' files; ``progress`` gets bytes read."""
     session.add_captures(capture_files, progress)
-    outcomes = session.finish(out)
-    run = session.run
-    explained = any(o.monitor == "ModelExplainability" for o in outcomes)
-    return LabeledReport(
-        outcomes=tuple(outcomes),
-        join_summary=run.join_summary() if run.labels is not None else None,
-        attribution_skipped=run.attribution is not None and not explained,
-    )
+    return session.finish(out)

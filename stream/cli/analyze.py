@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from detectors.model_quality.statistics import PROBLEM_TYPES
 from detectors.quality.statistics_json import statistics_to_json
 from detectors.violations import COMPLETED_WITH_VIOLATIONS, FAILED, violations_document
 from stream.batch.capture_analysis import AnalysisResult, CaptureAnalyzer
 from stream.batch.data_files import FORMATS, DataFileError, detect_format
 from stream.batch.dataset_analysis import analyze_dataset
-from stream.batch.labeled_analysis import describe
+from stream.batch.labeled_outputs import describe
 from stream.batch.labeled_session import (
     LabeledAnalysisRequest,
     LabeledReport,
@@ -25,7 +23,7 @@ from stream.batch.labeled_session import (
 from stream.capture.files import find_capture_files
 from stream.capture.preprocess import ScriptError, load_preprocessor
 from stream.capture.records import CAPTURE_PARTS
-from stream.cli.options import r2_formula_option
+from stream.cli.labeled_options import labeled_analysis_options
 from stream.cli.output import byte_progress, check_out_folder, fail
 from stream.monitors.data_quality import load_data_quality_baseline
 from stream.monitors.files import STATISTICS, VIOLATIONS, BaselineError, write_json
@@ -45,71 +43,6 @@ def _summary(result: AnalysisResult) -> str:
         reasons = ", ".join(f"{k}={v}" for k, v in sorted(c.errors.items()))
         line += f", {c.bad_records} bad records ({reasons})"
     return line
-
-
-_LABELED_OPTIONS = [
-    click.option(
-        "--ground-truth",
-        type=click.Path(path_type=Path),
-        default=None,
-        help="Ground-truth JSONL file, or a folder searched recursively.",
-    ),
-    click.option(
-        "--problem-type",
-        type=click.Choice(PROBLEM_TYPES),
-        default=None,
-        help="Model-quality problem type [default: the baseline's].",
-    ),
-    click.option(
-        "--inference-attribute",
-        default=None,
-        help='Predicted label in the output: column index ("0") or JSON key/path.',
-    ),
-    click.option(
-        "--probability-attribute",
-        default=None,
-        help='Score in the output: column index ("0") or JSON key/path.',
-    ),
-    click.option(
-        "--probability-threshold",
-        type=click.FloatRange(0.0, 1.0),
-        default=None,
-        help="Score > threshold is positive [default: 0.5, bias: the baseline config's].",
-    ),
-    r2_formula_option,
-    click.option(
-        "--a2i-answer-path",
-        default=None,
-        help="Read *.json A2I outputs too; dotted path of the answer in answerContent.",
-    ),
-    click.option(
-        "--a2i-inference-id-path",
-        default="inferenceId",
-        show_default=True,
-        help="Dotted path of the inference id in inputContent.",
-    ),
-    click.option("--a2i-value-map", default=None, help="Answer to label, e.g. yes=1,no=0."),
-    click.option(
-        "--a2i-consolidation",
-        type=click.Choice(("majority", "mean", "median")),
-        default="majority",
-        show_default=True,
-        help="How several workers' answers become one label.",
-    ),
-    click.option(
-        "--shap",
-        type=click.Path(path_type=Path),
-        default=None,
-        help="Local SHAP values: JSON Lines of {inferenceId, shap: {...}} or a CSV.",
-    ),
-]
-
-
-def labeled_analysis_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--ground-truth``, the prediction attributes, A2I and SHAP options."""
-    for option in reversed(_LABELED_OPTIONS):
-        command = option(command)
-    return command
 
 
 def _print_labeled(report: LabeledReport) -> None:
@@ -259,13 +192,12 @@ def _prepare_capture_run(
             script = load_preprocessor(
                 script_path, output_dir=script_output or out / "preprocessor"
             )
-        labels = session.run.labels if session is not None else None
         analyzer = CaptureAnalyzer(
             baseline,
             preprocessor=script,
             capture_index_names=parts,
             min_window_count=min_window_count,
-            labels=labels.get if labels is not None else None,
+            labels=session.run.waiting_label if session is not None else None,
         )
     except (BaselineError, FileNotFoundError, ScriptError, ValueError) as exc:
         fail(str(exc))

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 from sklearn.metrics import ndcg_score
-from sklearn.neighbors import KNeighborsClassifier
 
+from tests.stream.cli.bias_files import (
+    CONFIG,
+    bias_baseline,
+    bias_rows,
+    flip_test_reference,
+    mean_abs,
+    post_training,
+    shap_lines,
+)
 from tests.stream.cli.labeled_files import (
     capture_line,
     label_line,
@@ -20,71 +27,24 @@ from tests.stream.cli.labeled_files import (
     write_lines,
 )
 
-CONFIG = {
-    "label_values_or_threshold": [1],
-    "facet": [{"name_or_index": "sex", "value_or_threshold": ["F"]}],
-}
-
-
-def _rows(positives_f: int, positives_m: int) -> list[tuple[int, str, float, int]]:
-    """(prediction, sex, age, label): 100 rows per sex, the first ``positives_*`` predicted 1.
-
-    Ages are spread so that no two neighbours of a facet-d row sit at one distance: every
-    kNN algorithm then agrees on the flip test.
-    """
-    rows = []
-    for sex, positives in (("F", positives_f), ("M", positives_m)):
-        scale, shift = (0.7, 0.0) if sex == "F" else (0.53, 0.31)
-        for i in range(100):
-            age = round(20 + ((i * 37) % 100) * scale + shift, 2)
-            rows.append((int(i < positives), sex, age, int(i % 2 == 0)))
-    return rows
-
-
-def _flip_test_reference(rows: list[tuple[int, str, float, int]]) -> float:
-    """Clarify's FT with scikit-learn's kNN: fit on facet a (M), predict facet d (F)."""
-    a = [r for r in rows if r[1] == "M"]
-    d = [r for r in rows if r[1] == "F"]
-    knn = KNeighborsClassifier(n_neighbors=5).fit([[r[2]] for r in a], [r[0] for r in a])
-    flipped = knn.predict([[r[2]] for r in d])
-    own = np.array([r[0] for r in d])
-    return float(np.sum((own == 1) & (flipped == 0)) - np.sum((own == 0) & (flipped == 1))) / len(d)
-
-
-def _bias_baseline(tmp_path: Path) -> Path:
-    data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "age", "label"), _rows(45, 55))
-    config = tmp_path / "bias.json"
-    config.write_text(json.dumps(CONFIG))
-    out = tmp_path / "baseline"
-    result = run(
-        "baseline", "suggest", "--data", data, "--out", out, "--bias-config", config,
-        "--label-column", "label", "--prediction-column", "prediction",
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    return out
-
-
-def _post_training(doc: dict[str, Any]) -> dict[str, Any]:
-    entry = doc["post_training_bias_metrics"]["facets"]["sex"][0]
-    assert entry["value_or_threshold"] == "F"
-    return {m["name"]: m["value"] for m in entry["metrics"]}
-
 
 def test_bias_baseline_pins_types_and_holds_hand_computed_metrics(tmp_path: Path) -> None:
-    out = _bias_baseline(tmp_path)
+    out = bias_baseline(tmp_path)
     config = read_json(out / "bias/analysis_config.json")
     assert config["facet"][0]["data_type"] == "categorical"
     assert config["label_data_type"] == "categorical"  # 2 values in 200 rows: uniqueness 0.01
-    metrics = _post_training(read_json(out / "bias/analysis.json"))
+    metrics = post_training(read_json(out / "bias/analysis.json"))
     assert metrics["DPPL"] == pytest.approx(55 / 100 - 45 / 100, abs=1e-12)  # q̂_a − q̂_d
     assert metrics["DI"] == pytest.approx((45 / 100) / (55 / 100), abs=1e-12)  # q̂_d / q̂_a
     # FT on every column but facet, label and prediction: here age
     assert config["flip_test_features"] == ["sex", "age"]
-    assert metrics["FT"] == pytest.approx(_flip_test_reference(_rows(45, 55)), abs=1e-12)
+    assert metrics["FT"] == pytest.approx(flip_test_reference(bias_rows(45, 55)), abs=1e-12)
 
 
 def test_flip_test_follows_clarify_headers_and_refuses_text_columns(tmp_path: Path) -> None:
-    rows = [(p, sex, "gold" if age > 40 else "basic", age, y) for p, sex, age, y in _rows(45, 55)]
+    rows = [
+        (p, sex, "gold" if age > 40 else "basic", age, y) for p, sex, age, y in bias_rows(45, 55)
+    ]
     data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "plan", "age", "label"), rows)
     results = {}
     for name, extra in (("all", {}), ("headers", {"headers": ["sex", "age", "label"]})):
@@ -101,12 +61,12 @@ def test_flip_test_follows_clarify_headers_and_refuses_text_columns(tmp_path: Pa
     assert results["all"]["value"] is None
     assert results["all"]["error"] == "FlipTest does not support non-numeric columns"
     # with headers naming only numeric features, FT runs on age alone
-    assert results["headers"]["value"] == pytest.approx(_flip_test_reference(_rows(45, 55)))
+    assert results["headers"]["value"] == pytest.approx(flip_test_reference(bias_rows(45, 55)))
 
 
 def test_more_biased_window_raises_bias_drift_check(tmp_path: Path) -> None:
-    out = _bias_baseline(tmp_path)
-    window = _rows(30, 60)
+    out = bias_baseline(tmp_path)
+    window = bias_rows(30, 60)
     lines = [
         capture_line(f"b{i}", f"{sex},{age}", str(p)) for i, (p, sex, age, _) in enumerate(window)
     ]
@@ -119,10 +79,10 @@ def test_more_biased_window_raises_bias_drift_check(tmp_path: Path) -> None:
         "--ground-truth", truth, "--inference-attribute", "0", "--fail-on-violation",
     )  # fmt: skip
     assert result.exit_code == 1, result.output
-    metrics = _post_training(read_json(tmp_path / "run/bias/analysis.json"))
+    metrics = post_training(read_json(tmp_path / "run/bias/analysis.json"))
     assert metrics["DPPL"] == pytest.approx(0.60 - 0.30, abs=1e-12)
     assert metrics["DI"] == pytest.approx(0.30 / 0.60, abs=1e-12)
-    assert metrics["FT"] == pytest.approx(_flip_test_reference(window), abs=1e-12)
+    assert metrics["FT"] == pytest.approx(flip_test_reference(window), abs=1e-12)
     doc = read_json(tmp_path / "run/bias/constraint_violations.json")
     assert doc["version"] == "1.0"
     by_metric = {v["metric_name"]: v for v in doc["violations"]}
@@ -139,8 +99,8 @@ def test_more_biased_window_raises_bias_drift_check(tmp_path: Path) -> None:
 
 
 def test_equally_biased_window_is_completed(tmp_path: Path) -> None:
-    out = _bias_baseline(tmp_path)
-    window = _rows(45, 55)
+    out = bias_baseline(tmp_path)
+    window = bias_rows(45, 55)
     lines = [
         capture_line(f"b{i}", f"{sex},{age}", str(p)) for i, (p, sex, age, _) in enumerate(window)
     ]
@@ -168,30 +128,22 @@ def test_bad_bias_config_is_one_line(tmp_path: Path) -> None:
     assert "label_values_or_threshold" in result.stderr
 
 
-def _shap_lines(
-    rng: np.random.Generator, scales: tuple[float, ...], n: int
-) -> list[dict[str, float]]:
-    return [
-        {f: float(rng.normal(0.0, s)) for f, s in zip(("a", "b", "c"), scales, strict=True)}
-        for _ in range(n)
-    ]
-
-
-def _mean_abs(rows: list[dict[str, float]]) -> dict[str, float]:
-    return {f: float(np.mean([abs(r[f]) for r in rows])) for f in rows[0]}
-
-
 def test_swapped_shap_ranking_raises_attribution_drift(tmp_path: Path) -> None:
     rng = np.random.default_rng(11)
-    base_rows = _shap_lines(rng, (0.5, 0.3, 0.1), 80)
-    live_rows = _shap_lines(rng, (0.1, 0.3, 0.5), 60)
+    base_rows = shap_lines(rng, (0.5, 0.3, 0.1), 80)
+    live_rows = shap_lines(rng, (0.1, 0.3, 0.5), 60)
     base_file = write_lines(
         tmp_path / "base_shap.jsonl",
         [json.dumps({"inferenceId": f"x{i}", "shap": r}) for i, r in enumerate(base_rows)],
     )
+    # joined by key, as the worker joins <prefix>.attributions: 5 records explain no capture,
+    # one has no key at all
+    strays = [json.dumps({"inferenceId": f"z{i}", "shap": live_rows[i]}) for i in range(5)]
     live_file = write_lines(
         tmp_path / "live_shap.jsonl",
-        [json.dumps({"inferenceId": f"y{i}", "shap": r}) for i, r in enumerate(live_rows)],
+        [json.dumps({"inferenceId": f"y{i}", "shap": r}) for i, r in enumerate(live_rows)]
+        + strays
+        + [json.dumps({"shap": live_rows[0]})],
     )
     data = write_csv(tmp_path / "v.csv", ("score", "x"), [(0.5, 1), (0.7, 2)])
     out = tmp_path / "baseline"
@@ -199,16 +151,20 @@ def test_swapped_shap_ranking_raises_attribution_drift(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     base_doc = read_json(out / "attribution/analysis.json")
     baseline = base_doc["explanations"]["kernel_shap"]["label0"]["global_shap_values"]
-    assert baseline == pytest.approx(_mean_abs(base_rows), abs=1e-12)
-    captures = write_lines(tmp_path / "c.jsonl", [capture_line("k", "1", "0.5")])
+    assert baseline == pytest.approx(mean_abs(base_rows), abs=1e-12)
+    captures = write_lines(
+        tmp_path / "c.jsonl", [capture_line(f"y{i}", "1", "0.5") for i in range(60)]
+    )
     result = run(
         "analyze", "--capture", captures, "--baseline", out, "--out", tmp_path / "run",
         "--shap", live_file,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
+    assert "60 explained records" in result.output
+    assert "5 SHAP records without a capture, 1 bad SHAP records (missing_id=1)" in result.output
     live = read_json(tmp_path / "run/attribution/analysis.json")
     live_values = live["explanations"]["kernel_shap"]["label0"]["global_shap_values"]
-    assert live_values == pytest.approx(_mean_abs(live_rows), abs=1e-12)
+    assert live_values == pytest.approx(mean_abs(live_rows), abs=1e-12)
     features = list(baseline)
     expected = ndcg_score([[baseline[f] for f in features]], [[live_values[f] for f in features]])
     (violation,) = read_json(tmp_path / "run/attribution/constraint_violations.json")["violations"]
@@ -223,7 +179,7 @@ def test_swapped_shap_ranking_raises_attribution_drift(tmp_path: Path) -> None:
 
 def test_shap_inside_capture_output_and_csv_baseline(tmp_path: Path) -> None:
     rng = np.random.default_rng(12)
-    base_rows = _shap_lines(rng, (0.5, 0.3, 0.1), 40)
+    base_rows = shap_lines(rng, (0.5, 0.3, 0.1), 40)
     shap_csv = write_csv(
         tmp_path / "out.csv", ("a", "b", "c"), [(r["a"], r["b"], r["c"]) for r in base_rows]
     )
@@ -236,7 +192,7 @@ def test_shap_inside_capture_output_and_csv_baseline(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     config = read_json(out / "attribution/analysis_config.json")
     assert config["methods"]["shap"]["agg_method"] == "mean_sq"
-    live_rows = _shap_lines(rng, (0.5, 0.3, 0.1), 30)
+    live_rows = shap_lines(rng, (0.5, 0.3, 0.1), 30)
     lines = [
         capture_line(f"k{i}", "1", json.dumps({"score": 0.5, "shap": r}), json_output=True)
         for i, r in enumerate(live_rows)

@@ -1,0 +1,152 @@
+"""What a labelled ``analyze`` run writes and prints: SageMaker's files and one line per monitor.
+
+The outcomes come from :meth:`~stream.monitors.labelled.LabelledSetup.evaluate`, as the
+worker's do; the files hold the runs' own SageMaker documents (driftline's counts — label
+coverage, prediction and labelled counts — stay out of them and go to the printed lines):
+
+- ``OUT/model_quality/statistics.json`` and ``constraint_violations.json``;
+- ``OUT/bias/analysis.json`` and ``constraint_violations.json`` (Clarify's, version 1.0);
+- ``OUT/attribution/analysis.json`` and ``constraint_violations.json``.
+
+A monitor that failed (nothing joined, no SHAP values) writes an empty violations file only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from detectors.violations import FAILED, Violation
+from detectors.violations import violations_document as to_document
+from stream.batch.label_files import LabelCounts
+from stream.batch.labeled_analysis import LabelledFileRun
+from stream.monitors.attribution import ATTRIBUTION
+from stream.monitors.bias import ANALYSIS, BIAS
+from stream.monitors.files import STATISTICS, VIOLATIONS, write_json
+from stream.monitors.labelled import (
+    ATTRIBUTION_DRIFT,
+    BIAS_DRIFT,
+    MODEL_QUALITY,
+    LabelledAccumulators,
+    LabelledOutcome,
+)
+
+MONITOR_NAMES = {
+    MODEL_QUALITY: "ModelQuality",
+    BIAS_DRIFT: "ModelBias",
+    ATTRIBUTION_DRIFT: "ModelExplainability",
+}
+FOLDERS = {MODEL_QUALITY: "model_quality", BIAS_DRIFT: BIAS, ATTRIBUTION_DRIFT: ATTRIBUTION}
+
+
+@dataclass(frozen=True)
+class MonitorOutcome:
+    """One monitor's execution status, violations and a summary line."""
+
+    monitor: str
+    status: str
+    violations: tuple[Violation, ...]
+    summary: str
+
+
+def write_outcome(out: Path, outcome: LabelledOutcome, run: LabelledFileRun) -> MonitorOutcome:
+    """Write one monitor's files under ``out``; return its status and summary line."""
+    kind = outcome.monitor_type
+    folder = out / FOLDERS[kind]
+    version = None if kind == MODEL_QUALITY else "1.0"
+    write_json(folder / VIOLATIONS, to_document(outcome.violations, version=version))
+    acc = run.accumulators
+    if outcome.status == FAILED:
+        summary = _failure(kind) + (_shap_notes(run) if kind == ATTRIBUTION_DRIFT else "")
+    elif kind == MODEL_QUALITY:
+        summary = _model_quality(folder, acc)
+    elif kind == BIAS_DRIFT:
+        summary = _bias(folder, acc)
+    else:
+        summary = _attribution(folder, outcome, run)
+    return MonitorOutcome(MONITOR_NAMES[kind], outcome.status, outcome.violations, summary)
+
+
+def _failure(kind: str) -> str:
+    if kind == MODEL_QUALITY:
+        return "no labelled predictions (nothing merged)"
+    if kind == BIAS_DRIFT:
+        return "no labelled rows with facet values"
+    return "no SHAP values found"
+
+
+def _model_quality(folder: Path, acc: LabelledAccumulators) -> str:
+    run = acc.model_quality
+    assert run is not None
+    statistics = run.statistics()
+    write_json(folder / STATISTICS, statistics.to_statistics_json())
+    summary = f"{statistics.item_count} labelled predictions ({run.problem_type})"
+    invalid = run.merged - statistics.item_count
+    if invalid:
+        summary += f", {invalid} left out (label or prediction not usable)"
+    if run.missing_scores:
+        summary += (
+            f", {run.missing_scores} without a numeric score at the probability attribute"
+            f"{' (no AUC)' if run.missing_scores >= run.merged else ''}"
+        )
+    return summary
+
+
+def _bias(folder: Path, acc: LabelledAccumulators) -> str:
+    run = acc.bias
+    assert run is not None
+    write_json(folder / ANALYSIS, run.analysis().to_json())
+    return f"{run.n} labelled rows, {run.n_invalid} without a usable facet/label/prediction"
+
+
+def _attribution(folder: Path, outcome: LabelledOutcome, run: LabelledFileRun) -> str:
+    attribution = run.accumulators.attribution
+    assert attribution is not None
+    write_json(folder / ANALYSIS, attribution.analysis())
+    figures = ", ".join(f"{d['label']} nDCG {d['value']:.4f}" for d in outcome.decisions)
+    return f"{run.accumulators.explained} explained records, {figures}{_shap_notes(run)}"
+
+
+def _shap_notes(run: LabelledFileRun) -> str:
+    """What a keyed SHAP file held that explained no capture."""
+    notes = ""
+    if run.shap_without_capture:
+        notes += f", {run.shap_without_capture} SHAP records without a capture"
+    if run.shap_errors:
+        bad = sum(run.shap_errors.values())
+        notes += f", {bad} bad SHAP records ({_reasons(run.shap_errors)})"
+    return notes
+
+
+def _reasons(counts: Any) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
+
+
+def join_summary(run: LabelledFileRun, labels: LabelCounts) -> str:
+    """One line: captures, joined, coverage, unlabelled, orphan and duplicate labels, errors."""
+    acc, counts = run.accumulators, run.join.counts
+    coverage = "n/a" if acc.label_coverage is None else f"{acc.label_coverage:.1%}"
+    line = (
+        f"labels: {acc.labelled} of {acc.predictions} captures joined (coverage {coverage}), "
+        f"{acc.predictions - acc.labelled} without a label, "
+        f"{run.labels_without_capture} labels without a capture"
+    )
+    if counts.superseded_labels:
+        line += f", {counts.superseded_labels} duplicate labels (last kept)"
+    if counts.duplicate_predictions:
+        line += f", {counts.duplicate_predictions} duplicate captures (only the first joins)"
+    if labels.bad_records:
+        line += f", {labels.bad_records} bad label records ({_reasons(labels.errors)})"
+    if labels.loops_without_label:
+        line += f", A2I loops without a label: {_reasons(labels.loops_without_label)}"
+    if counts.unusable:
+        line += f", unusable outputs: {_reasons(counts.unusable)}"
+    return line
+
+
+def describe(violation: Violation) -> str:
+    """One display line for a violation of any monitor."""
+    where: Any = violation.feature_name or violation.metric_name or ""
+    shown = " ".join([str(where), *(f"{k}={v}" for k, v in violation.extra)]).strip()
+    return f"  {violation.constraint_check_type:<32} {shown}: {violation.description}"
