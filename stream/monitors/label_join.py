@@ -262,7 +262,8 @@ class MemoryEntries:
     def put(self, namespace: str, key: str, value: bytes, expires_at: float) -> None:
         """Keep (or replace) an entry."""
         self._counts[namespace] += (namespace, key) not in self._entries
-        self._entries[(namespace, key)] = (value, expires_at)
+        # a copy: bytes made by orjson.dumps keep its ~4 KB write buffer for as long as they live
+        self._entries[(namespace, key)] = (bytes(memoryview(value)), expires_at)
 
     def delete(self, namespace: str, key: str) -> None:
         """Forget an entry."""
