@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.stats import norm
 
 from tests.stream.cli.bias_files import (
     bias_baseline,
@@ -48,9 +49,9 @@ def test_bias_drift_check_point_or_bootstrap(tmp_path: Path) -> None:
         doc = read_json(tmp_path / mode / "bias/constraint_violations.json")
         flagged[mode] = {v["metric_name"] for v in doc["violations"]}
     assert "DPPL" in flagged["point"]  # 0.15 is outside [-0.10, 0.10]
-    # the normal interval of a difference of two proportions on 100 rows each,
-    # 0.15 ± 1.96·sqrt(.55·.45/100 + .40·.60/100) ≈ [0.013, 0.287], meets the range
-    half_width = 1.96 * np.sqrt(0.55 * 0.45 / 100 + 0.40 * 0.60 / 100)
+    # the monitor's 99.9 % normal interval of a difference of two proportions on 100 rows
+    # each, 0.15 ± 3.29·sqrt(.55·.45/100 + .40·.60/100) ≈ [-0.08, 0.38], meets the range
+    half_width = norm.ppf(0.9995) * np.sqrt(0.55 * 0.45 / 100 + 0.40 * 0.60 / 100)
     assert 0.15 - half_width < 0.10
     assert "DPPL" not in flagged["bootstrap"]
 
