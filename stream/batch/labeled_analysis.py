@@ -25,7 +25,12 @@ Examples
 >>> from ground_truth.records import GroundTruth
 >>> from stream.capture.predictions import PredictionLocator
 >>> from stream.capture.records import capture_from_dict
->>> from stream.monitors.labelled import LabelledSetup
+>>> from stream.monitors.labelled import (
+    LabelledAccumulators,
+    LabelledSetup,
+    feed,
+    take_prediction,
+)
 >>> setup = LabelledSetup(labels=FileJoinBounds(), problem_type="BinaryClassification",
 ...                       locator=PredictionLocator(probability_attribute="0"))
 >>> run = LabelledFileRun(setup)
@@ -50,8 +55,13 @@ import orjson
 from ground_truth.records import GroundTruth
 from stream.capture.records import CaptureError, CaptureRecord
 from stream.labels.attributions import AttributionError, decode_attribution
-from stream.monitors.label_join import LABEL, SHAP, JoinOutcome, LabelJoin, LocalShap, MemoryEntries
-from stream.monitors.labelled import LabelledSetup
+from stream.monitors.label_join import LABEL, SHAP, LabelJoin, LocalShap, MemoryEntries
+from stream.monitors.labelled import (
+    LabelledAccumulators,
+    LabelledSetup,
+    feed,
+    take_prediction,
+)
 
 RUN_WINDOW = 0.0  # the start of the run's one window
 JOIN_NOW = 0.0  # the join's clock: with unbounded waits its value never matters
@@ -88,7 +98,7 @@ class LabelledFileRun:
 
     def add_label(self, label: GroundTruth) -> None:
         """A label of the label files."""
-        self._feed(self.join.label(self.entries, label, now=JOIN_NOW))
+        feed(self.join.label(self.entries, label, now=JOIN_NOW), self._window)
 
     def add_shap_record(self, raw: bytes) -> None:
         """One line of a keyed SHAP file, joined by key like an attributions message."""
@@ -98,7 +108,7 @@ class LabelledFileRun:
         except AttributionError as error:
             self.shap_errors[error.reason] += 1
             return
-        self._feed(self.join.shap(self.entries, key, values, now=JOIN_NOW))
+        feed(self.join.shap(self.entries, key, values, now=JOIN_NOW), self._window)
 
     def add_explanation(self, values: LocalShap) -> None:
         """Local SHAP values of a record without a key (a row of a SHAP CSV)."""
@@ -117,14 +127,10 @@ class LabelledFileRun:
         except CaptureError as error:
             self.join.counts.unusable[error.reason] += 1
             return
-        self.accumulators.add_prediction(pending)
-        self._feed(self.join.prediction(self.entries, pending, now=JOIN_NOW))
+        take_prediction(self.join, self.entries, pending, self._window, now=JOIN_NOW)
 
-    def _feed(self, outcome: JoinOutcome) -> None:
-        for pending, label in outcome.joined:
-            self.accumulators.add_joined(pending, label)
-        for _, values in outcome.explained:
-            self.accumulators.add_shap(values)
+    def _window(self, start: float) -> LabelledAccumulators:
+        return self.accumulators  # the whole run is one window
 
     def waiting_label(self, key: str) -> GroundTruth | None:
         """The label waiting for ``key``: before the captures stream through, every label.

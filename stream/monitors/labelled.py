@@ -19,7 +19,7 @@ The worker and ``driftline analyze`` both go through this module.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +30,13 @@ from stream.capture.records import CaptureError, CaptureRecord
 from stream.capture.rows import RowBuilder
 from stream.monitors.attribution import AttributionBaseline, AttributionRun
 from stream.monitors.bias import BiasBaseline, BiasRun, row_columns
-from stream.monitors.label_join import LocalShap, PendingPrediction
+from stream.monitors.label_join import (
+    JoinOutcome,
+    LabelJoin,
+    LocalShap,
+    PendingEntries,
+    PendingPrediction,
+)
 from stream.monitors.model_quality import ModelQualityBaselineFiles, ModelQualityRun
 
 MODEL_QUALITY, BIAS_DRIFT, ATTRIBUTION_DRIFT = (
@@ -271,3 +277,24 @@ class LabelledAccumulators:
         if acc.attribution is not None and state.get("attribution") is not None:
             acc.attribution.restore(state["attribution"])
         return acc
+
+
+def feed(outcome: JoinOutcome, accumulators: Callable[[float], LabelledAccumulators]) -> None:
+    """Give what a join step paired to the accumulators of each prediction's window."""
+    for pending, label in outcome.joined:
+        accumulators(pending.window).add_joined(pending, label)
+    for pending, values in outcome.explained:
+        accumulators(pending.window).add_shap(values)
+
+
+def take_prediction(
+    join: LabelJoin,
+    entries: PendingEntries,
+    pending: PendingPrediction,
+    accumulators: Callable[[float], LabelledAccumulators],
+    *,
+    now: float,
+) -> None:
+    """A prediction counts in its window, then joins what waits for its key (or waits)."""
+    accumulators(pending.window).add_prediction(pending)
+    feed(join.prediction(entries, pending, now=now), accumulators)

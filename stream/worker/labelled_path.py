@@ -35,7 +35,12 @@ from stream.labels.attributions import AttributionError, decode_attribution
 from stream.labels.records import LabelError, decode_label
 from stream.labels.records import split_records as split_label_records
 from stream.monitors.label_join import LabelJoin, PendingEntries
-from stream.monitors.labelled import LabelledAccumulators, LabelledSetup
+from stream.monitors.labelled import (
+    LabelledAccumulators,
+    LabelledSetup,
+    feed,
+    take_prediction,
+)
 from stream.worker.event_clock import EventClock
 from stream.worker.outcomes import DeadLetter
 from stream.worker.partition_state import Blobs
@@ -145,16 +150,10 @@ class LabelledPath:
             except CaptureError as error:
                 self.join.counts.unusable[error.reason] += 1
                 continue
-            accumulators = self._window(partition, window)
-            accumulators.add_prediction(pending)
-            outcome = self.join.prediction(store, pending, now=now)
-            self._feed(partition, outcome.joined, outcome.explained)
+            take_prediction(self.join, store, pending, self._windows_of(partition), now=now)
 
-    def _feed(self, partition: int, joined: list[Any], explained: list[Any]) -> None:
-        for pending, label in joined:
-            self._window(partition, pending.window).add_joined(pending, label)
-        for pending, values in explained:
-            self._window(partition, pending.window).add_shap(values)
+    def _windows_of(self, partition: int) -> Callable[[float], LabelledAccumulators]:
+        return lambda start: self._window(partition, start)
 
     def _labels(
         self, partition: int, offset: int, message: bytes | None, now: float
@@ -170,8 +169,7 @@ class LabelledPath:
                 rejected = RejectedRecord(index, error.reason, error.message, raw)
                 out.append(DeadLetter.of(self.monitor, partition, offset, rejected, LABELS))
                 continue
-            outcome = self.join.label(store, label, now=now)
-            self._feed(partition, outcome.joined, outcome.explained)
+            feed(self.join.label(store, label, now=now), self._windows_of(partition))
         if not (message or b"").strip():
             reason = "tombstone" if message is None else "empty_message"
             rejected = RejectedRecord(-1, reason, "a labels message with no record", b"")
@@ -192,8 +190,7 @@ class LabelledPath:
                 rejected = RejectedRecord(index, error.reason, error.message, raw)
                 out.append(DeadLetter.of(self.monitor, partition, offset, rejected, ATTRIBUTIONS))
                 continue
-            outcome = self.join.shap(store, key, values, now=now)
-            self._feed(partition, outcome.joined, outcome.explained)
+            feed(self.join.shap(store, key, values, now=now), self._windows_of(partition))
         return out
 
     def close_due(self, now: float) -> list[LabelledOutput]:
