@@ -41,3 +41,31 @@ def test_signal_stops_worker_and_its_embedded_broker(tmp_path, signum, when):
         log.close()
     assert code == 0
     wait_for(lambda: not alive(broker_pid), 2, "the broker process to be gone")
+
+
+def test_sigterm_with_a_frozen_broker_exits_cleanly_in_time(tmp_path):
+    """The broker stops answering: the final checkpoint cannot be saved, the worker still
+    exits 0 within shutdown_timeout_seconds, and the last saved snapshot stands."""
+    import time
+
+    from stream.kafka.broker import EmbeddedBroker
+    from tests.integration.workers import WorkerProcess
+
+    with EmbeddedBroker() as broker:
+        config = write_config(tmp_path, broker.bootstrap_servers, "frozen")
+        config.write_text(config.read_text().replace(
+            "[[monitor]]", "[worker]\nshutdown_timeout_seconds = 6\n[[monitor]]"))  # fmt: skip
+        worker = WorkerProcess(config, tmp_path / "worker.log")
+        try:
+            wait_for(lambda: worker.assigned() == 4, 60, "the worker to own 4 partitions")
+            os.kill(broker.pid, signal.SIGSTOP)
+            started = time.monotonic()
+            worker.process.send_signal(signal.SIGTERM)
+            code = worker.process.wait(timeout=15)
+            took = time.monotonic() - started
+        finally:
+            os.kill(broker.pid, signal.SIGCONT)
+            if worker.process.poll() is None:
+                worker.process.kill()
+    assert code == 0
+    assert took < 6 + 2.0  # the watchdog's deadline, and a margin for a loaded machine
