@@ -1,0 +1,170 @@
+"""The labelled monitors in a worker: throughput with data quality + model quality + bias, and
+how long after a label arrives its window's result is revised.
+
+On one broker (the embedded one, or ``DRIFTLINE_BOOTSTRAP_SERVERS``), in one run:
+
+- raw consume: an aiokafka consumer reading the same number of one-record messages
+  (the floor every throughput figure is a ratio to);
+- worker throughput: a ``driftline worker`` with data quality, model quality and bias on,
+  reading pre-produced capture records (100-record JSON-Lines messages whose outputs carry a
+  score and a predicted label) with their labels already waiting on the labels topic, so
+  every prediction joins; the rate comes from ``driftline_events_processed_total``;
+- label → revision latency: windows are closed first (their provisional results out), then
+  labels arrive in bursts; the latency of a burst is the Kafka timestamp of the first
+  model-quality statistics message that counts it, minus the time the burst was sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+from benchmarks.streaming import _raw_consume_rate
+from stream.demo.labelled import (
+    SyntheticModel,
+    ground_truth_record,
+    labelled_capture_record,
+    write_labelled_baselines,
+)
+from stream.kafka.broker import EmbeddedBroker
+from stream.kafka.keyed_producer import LABEL_KEY_PATHS, KeyedProducer
+from stream.kafka.topics import TopicNames, ensure_topics_sync
+from tests.integration.readback import read_topic
+from tests.integration.workers import WorkerProcess, wait_for
+
+RECORDS = int(os.environ.get("DRIFTLINE_BENCH_LABELLED_RECORDS", "60000"))
+BURSTS = 40
+MODEL = SyntheticModel()
+T0 = 1_709_647_200.0
+
+
+def _config(folder: Path, bootstrap: str, prefix: str, window_seconds: float) -> Path:
+    path = folder / f"{prefix}.toml"
+    path.write_text(
+        f'[kafka]\nbootstrap_servers = "{bootstrap}"\ntopic_prefix = "{prefix}"\npartitions = 4\n'
+        "[worker]\nlabel_flush_seconds = 0.25\n"
+        f'[[monitor]]\nname = "bench"\nbaseline = "baseline"\nwindow_seconds = {window_seconds}\n'
+        "allowed_lateness_seconds = 0\nidle_close_seconds = 2\n"
+        'capture_index_names = ["endpointInput"]\n'
+        '[monitor.model_quality]\nproblem_type = "BinaryClassification"\n'
+        'inference_attribute = "label"\nprobability_attribute = "score"\n'
+        "[monitor.bias]\n"
+    )
+    return path
+
+
+def _traffic(n: int, seed: int, per_second: int) -> tuple[list[dict], list[dict]]:
+    rng = random.Random(seed)
+    rows = MODEL.schema.rows(rng, min(n, 20_000))
+    captures, labels = [], []
+    for k in range(n):
+        row = rows[k % len(rows)]
+        answer = MODEL.answer(rng, row)
+        key = f"b{seed}-{k}"
+        captures.append(labelled_capture_record(key, T0 + k // per_second, row, answer))
+        labels.append(ground_truth_record(key, answer.label))
+    return captures, labels
+
+
+def _send(bootstrap: str, topic: str, docs: list[dict], labels: bool = False) -> None:
+    kwargs = {"key_paths": LABEL_KEY_PATHS} if labels else {}
+    with KeyedProducer(bootstrap_servers=bootstrap, topic=topic, linger_seconds=0,
+                       **kwargs) as out:  # fmt: skip
+        for k in range(0, len(docs), 10_000):
+            out.send_many(docs[k : k + 10_000])
+
+
+def _worker_rate(folder: Path, bootstrap: str, prefix: str) -> float:
+    names = TopicNames.from_prefix(prefix)
+    ensure_topics_sync(bootstrap, names, 4, 1, compacted=names.compacted)
+    captures, labels = _traffic(RECORDS, 1, 1000)
+    _send(bootstrap, names.labels, labels, labels=True)
+    _send(bootstrap, names.capture, captures)
+    worker = WorkerProcess(_config(folder, bootstrap, prefix, 3600.0), folder / f"{prefix}.log")
+    try:
+
+        def processed() -> float:
+            return worker.sample("driftline_events_processed_total", monitor="bench") or 0.0
+
+        first = wait_for(lambda: (processed(), time.perf_counter())
+                         if processed() > 0 else None, 120, "progress")  # fmt: skip
+        while processed() < RECORDS:
+            time.sleep(0.05)
+        seconds = time.perf_counter() - first[1]
+    finally:
+        worker.stop()
+    return float((RECORDS - first[0]) / seconds)
+
+
+def _revision_latencies(folder: Path, bootstrap: str) -> list[float]:
+    prefix = f"bench-revise{os.getpid()}"
+    names = TopicNames.from_prefix(prefix)
+    ensure_topics_sync(bootstrap, names, 4, 1, compacted=names.compacted)
+    captures, labels = _traffic(2000, 2, 200)  # ten 1-second windows
+    worker = WorkerProcess(_config(folder, bootstrap, prefix, 1.0), folder / f"{prefix}.log")
+    sent: list[tuple[float, int]] = []
+    try:
+        wait_for(lambda: worker.assigned() == 4, 60, "the worker to own 4 partitions")
+        _send(bootstrap, names.capture, captures)
+        time.sleep(6)  # every window closed: provisional results, no label yet
+        first_window = labels[:200]
+        with KeyedProducer(bootstrap_servers=bootstrap, topic=names.labels, linger_seconds=0,
+                           key_paths=LABEL_KEY_PATHS) as out:  # fmt: skip
+            for burst in range(BURSTS):
+                chunk = first_window[burst * 5 : burst * 5 + 5]
+                out.send_many(chunk)
+                out.flush()
+                sent.append((time.time(), burst * 5 + len(chunk)))
+                time.sleep(0.3)
+        time.sleep(3)
+    finally:
+        worker.stop()
+    counted = []
+    for message in read_topic(bootstrap, names.statistics):
+        doc = orjson.loads(message.value)
+        if doc.get("monitor_type") == "model_quality" and doc["window_start"].endswith(":00Z"):
+            counted.append((message.timestamp / 1000, int(doc["labelled_count"])))
+    latencies = []
+    for at, total in sent:
+        arrivals = [t for t, n in counted if n >= total and t >= at]
+        if arrivals:
+            latencies.append(min(arrivals) - at)
+    return latencies
+
+
+def run() -> None:
+    """Print the labelled-monitor figures."""
+    given = os.environ.get("DRIFTLINE_BOOTSTRAP_SERVERS", "").strip()
+    broker = None if given else EmbeddedBroker().start()
+    bootstrap = given or broker.bootstrap_servers  # type: ignore[union-attr]
+    try:
+        with tempfile.TemporaryDirectory(prefix="driftline-bench-") as tmp:
+            folder = Path(tmp)
+            write_labelled_baselines(folder / "baseline", MODEL, n=5000)
+            raw_topic = f"bench-lraw-{os.getpid()}"
+            ensure_topics_sync(bootstrap, [raw_topic], 4, 1)
+            raw = asyncio.run(_raw_consume_rate(bootstrap, raw_topic, RECORDS))
+            rate = _worker_rate(folder, bootstrap, f"bench-l{os.getpid()}")
+            latencies = sorted(_revision_latencies(folder, bootstrap))
+    finally:
+        if broker is not None:
+            broker.stop()
+    print(f"raw aiokafka consume, one-record messages: {raw:,.0f} records/s ({RECORDS:,})")
+    print(f"worker, data quality + model quality + bias, 100-record messages, every prediction "
+          f"joined: {rate:,.0f} records/s = {rate / raw:.2f} x raw consume")  # fmt: skip
+    if latencies:
+        p50 = statistics.median(latencies)
+        p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
+        print(f"label arrival -> revised model-quality result: p50 {p50 * 1000:.0f} ms, "
+              f"p99 {p99 * 1000:.0f} ms ({len(latencies)} bursts of 5 labels)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    run()
