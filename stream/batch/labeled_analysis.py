@@ -25,12 +25,7 @@ Examples
 >>> from ground_truth.records import GroundTruth
 >>> from stream.capture.predictions import PredictionLocator
 >>> from stream.capture.records import capture_from_dict
->>> from stream.monitors.labelled import (
-    LabelledAccumulators,
-    LabelledSetup,
-    feed,
-    take_prediction,
-)
+>>> from stream.monitors.labelled import LabelledSetup
 >>> setup = LabelledSetup(labels=FileJoinBounds(), problem_type="BinaryClassification",
 ...                       locator=PredictionLocator(probability_attribute="0"))
 >>> run = LabelledFileRun(setup)
