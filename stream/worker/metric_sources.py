@@ -1,0 +1,158 @@
+"""What the metrics collector reads from a worker, and the label sets it starts at zero.
+
+:class:`WorkerSources` is the collector's only view of a worker: callables read at every
+scrape, so the collector copies nothing and the hot path never touches prometheus_client.
+Two optional interfaces carry the labelled monitors (model quality, bias drift, feature
+attribution drift): an aggregator that has :meth:`LabelledSource.labelled_summary` adds
+its latest window's figures, a capture runtime that has :meth:`JoinSource.join_summary`
+adds its label join's counts. Objects without them add nothing; their families stay empty.
+
+Counters of known label sets are exported from the start at 0, so that ``increase()`` sees
+their first increment (a series that appears at 1 has no earlier sample to increase from):
+dead letters per :data:`DEAD_LETTER_REASONS`, violations per
+:func:`data_quality_violation_labels`, online alarms per watched feature.
+
+Examples
+--------
+>>> data_quality_violation_labels(("age", "plan"), ("numeric", "string"))[:4]
+[('missing_column_check', 'age'), ('completeness_check', 'age'), ('data_type_check', 'age'), \
+('baseline_drift_check', 'age')]
+>>> ("extra_column_check", OTHER_FEATURE) in data_quality_violation_labels(("age",), ("numeric",))
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from detectors.quality.checks import (
+    BASELINE_DRIFT,
+    CATEGORICAL_VALUES,
+    COMPLETENESS,
+    DATA_TYPE,
+    EXTRA_COLUMN,
+    MISSING_COLUMN,
+)
+
+OTHER_FEATURE = "_other"  # label of a violation on a column outside the baseline
+
+# Dead-letter reason codes of the capture path (stream.capture, stream.worker.capture_runtime).
+# A reason not listed here is still counted; its series appears at its first increment.
+DEAD_LETTER_REASONS = (
+    "bad_encoding",
+    "bad_payload",
+    "invalid_json",
+    "missing_field",
+    "missing_time",
+    "not_an_object",
+    "oversized",
+    "preprocessor_error",
+    "shape_mismatch",
+)
+
+LABEL_SIDES = ("prediction", "label")  # which side of the join expired unmatched
+
+
+def data_quality_violation_labels(
+    features: Sequence[str], kinds: Sequence[str]
+) -> list[tuple[str, str]]:
+    """Every (check type, feature) a data-quality monitor on this baseline can violate.
+
+    Per baseline feature: missing column, completeness, data type and baseline drift, plus
+    categorical values for string features; extra columns are all labelled ``_other``.
+    """
+    labels: list[tuple[str, str]] = []
+    for feature, kind in zip(features, kinds, strict=True):
+        labels += [(check, feature) for check in (MISSING_COLUMN, COMPLETENESS, DATA_TYPE)]
+        labels.append((BASELINE_DRIFT, feature))
+        if kind == "string":
+            labels.append((CATEGORICAL_VALUES, feature))
+    labels.append((EXTRA_COLUMN, OTHER_FEATURE))
+    return labels
+
+
+@dataclass(frozen=True, slots=True)
+class MetricReading:
+    """A model-quality metric of the latest window and its constraint threshold (or None)."""
+
+    value: float
+    threshold: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledSummary:
+    """The latest window's figures of a labelled monitor, as its aggregator reports them.
+
+    Every mapping's keys come from the configuration or a fixed metric vocabulary (metric
+    names, facet values, labels), never from raw data, so the label sets stay bounded.
+    """
+
+    monitor: str
+    model_quality: Mapping[str, MetricReading] = field(default_factory=dict)  # by metric
+    label_coverage: float | None = None  # share of predictions with a label, 0..1
+    bias: Mapping[tuple[str, str], float] = field(default_factory=dict)  # (facet, metric)
+    ndcg: Mapping[str, float] = field(default_factory=dict)  # by label
+
+
+@dataclass(frozen=True, slots=True)
+class JoinSummary:
+    """A capture runtime's label join over the partitions this worker owns."""
+
+    monitor: str
+    pending_predictions: int = 0  # predictions waiting for their label
+    pending_labels: int = 0  # labels waiting for their prediction
+    joined: int = 0  # total joined pairs
+    expired: Mapping[str, int] = field(default_factory=dict)  # by side, see LABEL_SIDES
+    duplicates: int = 0  # total labels seen twice for one prediction
+
+
+@runtime_checkable
+class LabelledSource(Protocol):
+    """An aggregator of a labelled monitor (model quality, bias drift or attribution drift)."""
+
+    def labelled_summary(self) -> LabelledSummary | None:
+        """The latest window's figures; None before the first window."""
+
+
+@runtime_checkable
+class JoinSource(Protocol):
+    """A capture runtime that joins predictions with their labels."""
+
+    def join_summary(self) -> JoinSummary:
+        """The join's counts so far."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSources:
+    """Where the collector reads a worker's live state; every callable runs at each scrape.
+
+    Parameters
+    ----------
+    runtimes
+        The capture-side runtimes, one per monitor (every worker has all of them).
+    aggregators
+        The aggregators, one per monitor (every worker has all of them).
+    assigned_partitions
+        The capture partitions this worker owns right now.
+    owned_monitors
+        Monitors whose partials partition this worker owns, i.e. which it aggregates, each
+        with the POSIX time it took them over. Window gauges (drift distance, thresholds,
+        last closed window …) are exported for these only, so that a worker that lost a
+        monitor stops exporting its frozen last values.
+    capture_partitions
+        How many partitions the capture topic has (``kafka.partitions``).
+    partition_lag
+        Capture messages not yet processed, per owned partition (absent while unknown).
+    send_failures
+        Output messages the producer refused so far.
+    """
+
+    runtimes: Callable[[], Iterable[Any]]
+    aggregators: Callable[[], Iterable[Any]]
+    assigned_partitions: Callable[[], Collection[int]]
+    owned_monitors: Callable[[], Mapping[str, float]]
+    capture_partitions: int
+    partition_lag: Callable[[], Mapping[int, int]] = dict
+    send_failures: Callable[[], int] = int
