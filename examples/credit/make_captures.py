@@ -1,11 +1,12 @@
 """Write the synthetic capture files of examples/credit/captures/ (deterministic: seeded).
 
 SageMaker's data-capture layout, ``<endpoint>/<variant>/yyyy/mm/dd/hh/<mm-ss-sss>-<id>.jsonl``:
-four hours of the credit model's traffic, RECORDS_PER_HOUR records each, CSV input (the
+five hours of the credit model's traffic, RECORDS_PER_HOUR records each, CSV input (the
 features of examples/credit/baseline/) and a CSV output (the model's score). The first three
-hours are drawn from the baseline's law; in the last one ``income`` and ``plan`` drift.
+hours are drawn from the baseline's law; in the last two ``income`` and ``plan`` drift.
 docker-compose.yml's traffic service replays them in a loop as live traffic
-(``driftline replay --live --loop``), one hour per minute.
+(``driftline replay --live --loop``), one hour per minute: at least one whole one-minute
+window of every five is drifted, however the windows fall.
 
     .venv/bin/python examples/credit/make_captures.py [OUT_FOLDER]
 """
@@ -25,8 +26,8 @@ from stream.demo.synthetic import SyntheticSchema
 
 ENDPOINT, VARIANT = "credit-endpoint", "AllTraffic"
 FIRST_HOUR = datetime(2024, 3, 5, 14, tzinfo=UTC)
-HOURS = 4
-DRIFTED_HOUR = 3  # 0-based: the last one
+HOURS = 5
+DRIFTED_HOURS = (3, 4)  # 0-based: the last two
 DRIFTED = ("income", "plan")
 RECORDS_PER_HOUR = 300
 SEED = 11
@@ -66,7 +67,7 @@ def capture_record(inference_id: str, event_seconds: float, row: list[str]) -> d
 
 
 def write_captures(out: Path) -> list[Path]:
-    """Write the four hourly files under ``out``; return their paths in order."""
+    """Write the hourly files under ``out``; return their paths in order."""
     rng = random.Random(SEED)
     schema = SyntheticSchema.demo()
     spacing = 3600.0 / RECORDS_PER_HOUR
@@ -76,7 +77,7 @@ def write_captures(out: Path) -> list[Path]:
         folder = out.joinpath(ENDPOINT, VARIANT, *datetime.fromtimestamp(start, UTC)
                               .strftime("%Y %m %d %H").split())  # fmt: skip
         folder.mkdir(parents=True, exist_ok=True)
-        rows = schema.rows(rng, RECORDS_PER_HOUR, DRIFTED if hour == DRIFTED_HOUR else ())
+        rows = schema.rows(rng, RECORDS_PER_HOUR, DRIFTED if hour in DRIFTED_HOURS else ())
         lines = [
             orjson.dumps(capture_record(f"{hour:02d}-{i:04d}", start + i * spacing, row))
             for i, row in enumerate(rows)

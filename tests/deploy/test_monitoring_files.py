@@ -7,19 +7,17 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
 
 from stream.worker.metric_sources import WorkerSources
 from stream.worker.metrics import register_worker_metrics
+from tests.deploy.dashboard import dashboard, dashboard_queries, grafana_to_promql, panels
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-DASHBOARD = DEPLOY / "grafana" / "dashboards" / "driftline.json"
 METRIC = re.compile(r"\b(?:driftline|process|python)_[a-z_]+")
 # Prometheus' own series the rules and panels may use
 PROMETHEUS_SERIES = {"up", "ALERTS"}
@@ -46,24 +44,6 @@ def exposed_metric_names() -> set[str]:
         names.add(family.name + "_total" if family.type == "counter" else family.name)
         names |= {sample.name for sample in family.samples}
     return names
-
-
-def dashboard() -> dict[str, Any]:
-    return json.loads(DASHBOARD.read_text())
-
-
-def panels() -> list[dict[str, Any]]:
-    return [p for p in dashboard()["panels"] if p["type"] != "row"]
-
-
-def dashboard_queries() -> Iterator[str]:
-    """Every PromQL expression of the dashboard: panels, annotations, variables."""
-    for panel in panels():
-        yield from (target["expr"] for target in panel["targets"])
-    yield from (a["expr"] for a in dashboard()["annotations"]["list"] if "expr" in a)
-    for variable in dashboard()["templating"]["list"]:
-        if variable["type"] == "query":
-            yield variable["query"]["query"]
 
 
 def test_alert_rules_are_valid() -> None:
@@ -135,14 +115,6 @@ def test_dashboard_queries_parse_as_promql(tmp_path: Path) -> None:
     path.write_text(json.dumps({"groups": [{"name": "dashboard", "rules": rules}]}))
     out = run(tool("promtool"), "check", "rules", str(path))
     assert out.returncode == 0, out.stdout + out.stderr
-
-
-def grafana_to_promql(query: str) -> str:
-    """A dashboard query with Grafana's variables replaced by what they stand for."""
-    for variable, value in (("$__rate_interval", "1m"), ("$__range", "1h"),
-                            ("$monitor", ".*"), ("$job", "driftline")):  # fmt: skip
-        query = query.replace(variable, value)
-    return query
 
 
 def test_dashboard_follows_grafana_conventions() -> None:

@@ -46,7 +46,8 @@ def test_live_replay_stamps_the_time_of_sending_and_keeps_the_rest(
 ) -> None:
     (file,) = EXAMPLE_HOUR.glob("*.jsonl")
     recorded = {
-        r["eventMetadata"]["inferenceId"]: r for r in map(orjson.loads, file.read_bytes().splitlines())
+        r["eventMetadata"]["inferenceId"]: r
+        for r in map(orjson.loads, file.read_bytes().splitlines())
     }
     before = datetime.now(UTC)
     result = CliRunner().invoke(main, ["replay", str(file), "--live", "--rate", "600"], env=env)
