@@ -87,16 +87,8 @@ def replay(
     )
     given = {k: v for k, v in (("endpoint", endpoint), ("variant", variant)) if v}
     sent = _Sent(started, rate, live)
-    previous = signal.signal(signal.SIGTERM, _interrupt) if loop else None
-    try:
-        with producer, progress:
-            _send_files(producer, files, given, sent, progress, loop)
-    except KeyboardInterrupt:  # --loop ends here; the producer has flushed what it had
-        if not loop:
-            raise
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+    with producer, progress:
+        _send_files(producer, files, given, sent, progress, loop)
     counts = producer.counts
     elapsed = time.monotonic() - started
     click.echo(
@@ -112,15 +104,24 @@ def _send_files(
     producer: Any, files: list[Path], given: dict[str, str], sent: _Sent, progress: Progress,
     loop: bool,
 ) -> None:  # fmt: skip
+    """Send every file once, or with ``loop`` again and again until SIGTERM or Ctrl-C."""
     task = progress.add_task("replay", total=sum(f.stat().st_size for f in files))
-    for _ in itertools.count() if loop else range(1):
-        progress.reset(task)
-        for file in files:
-            routing = {**layout_routing(file), **given}
-            for line, size in iter_capture_lines([file]):
-                progress.advance(task, size)
-                if line:
-                    producer.send(sent.record(line), routing)
+    previous = signal.signal(signal.SIGTERM, _interrupt) if loop else None
+    try:
+        for _ in itertools.count() if loop else range(1):
+            progress.reset(task)
+            for file in files:
+                routing = {**layout_routing(file), **given}
+                for line, size in iter_capture_lines([file]):
+                    progress.advance(task, size)
+                    if line:
+                        producer.send(sent.record(line), routing)
+    except KeyboardInterrupt:  # the end of --loop; the caller flushes the producer
+        if not loop:
+            raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 class _Sent:
