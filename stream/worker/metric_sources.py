@@ -38,11 +38,15 @@ from detectors.quality.checks import (
 
 OTHER_FEATURE = "_other"  # label of a violation on a column outside the baseline
 
-# Dead-letter reason codes of the capture path (stream.capture, stream.worker.capture_runtime).
+# Dead-letter reason codes of the capture path (stream.capture, stream.worker.state).
 # A reason not listed here is still counted; its series appears at its first increment.
 DEAD_LETTER_REASONS = (
     "bad_encoding",
     "bad_payload",
+    "bad_time",
+    "empty_message",
+    "future_time",
+    "internal_error",
     "invalid_json",
     "missing_field",
     "missing_time",
@@ -50,6 +54,8 @@ DEAD_LETTER_REASONS = (
     "oversized",
     "preprocessor_error",
     "shape_mismatch",
+    "tombstone",
+    "too_deep",
 )
 
 LABEL_SIDES = ("prediction", "label")  # which side of the join expired unmatched
@@ -131,7 +137,7 @@ class WorkerSources:
     Parameters
     ----------
     runtimes
-        The capture-side runtimes, one per monitor (every worker has all of them).
+        The capture paths, one per monitor (every worker has all of them).
     aggregators
         The aggregators, one per monitor (every worker has all of them).
     assigned_partitions
@@ -147,6 +153,9 @@ class WorkerSources:
         Capture messages not yet processed, per owned partition (absent while unknown).
     send_failures
         Output messages the producer refused so far.
+    internal_errors
+        Unexpected exceptions caught so far (the message or partial was dead-lettered or
+        dropped), by exception type.
     """
 
     runtimes: Callable[[], Iterable[Any]]
@@ -156,3 +165,4 @@ class WorkerSources:
     capture_partitions: int
     partition_lag: Callable[[], Mapping[int, int]] = dict
     send_failures: Callable[[], int] = int
+    internal_errors: Callable[[], Mapping[str, int]] = dict

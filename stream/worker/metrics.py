@@ -1,7 +1,7 @@
 """Prometheus metrics of a worker, pulled from the live runtimes and aggregators.
 
 :class:`WorkerCollector` is a custom collector: at every scrape it reads the counters that
-the capture runtimes and the aggregators keep anyway (through
+the capture paths and the aggregators keep anyway (through
 :class:`~stream.worker.metric_sources.WorkerSources`), so nothing on the hot path touches
 prometheus_client. Names are ``driftline_<thing>_<unit>``, counters end in ``_total``; label
 values are monitor and feature names from the config and baseline, check types, reason
@@ -97,6 +97,10 @@ class WorkerCollector:
         sampled = CounterMetricFamily(
             "driftline_sampled_out_events", "Records left out by sampling_percentage", labels=m
         )
+        revised = CounterMetricFamily(
+            "driftline_revised_events", "Records that revised an already published window",
+            labels=m,
+        )  # fmt: skip
         dead = CounterMetricFamily(
             "driftline_dead_letters", "Records sent to the dead-letter topic", labels=[*m, "reason"]
         )
@@ -115,6 +119,7 @@ class WorkerCollector:
             processed.add_metric(name, c.processed)
             late.add_metric(name, c.late)
             sampled.add_metric(name, c.sampled_out)
+            revised.add_metric(name, c.revised)
             reasons = dict.fromkeys(DEAD_LETTER_REASONS, 0) | dict(c.dead_letters)
             for reason, n in sorted(reasons.items()):
                 dead.add_metric([rt.name, reason], n)
@@ -122,11 +127,11 @@ class WorkerCollector:
             alarms = dict.fromkeys(watched, 0) | dict(rt.online.alarms)
             for feature, n in sorted(alarms.items()):
                 online.add_metric([rt.name, feature], n)
-            rows.add_metric(name, rt.open_window_rows())
+            rows.add_metric(name, rt.table.rows_in_latest())
             seconds = rt.event_time_lag_seconds()
             if seconds is not None:
                 lag.add_metric(name, seconds)
-        yield from (consumed, processed, late, sampled, dead, online, rows, lag)
+        yield from (consumed, processed, late, sampled, revised, dead, online, rows, lag)
 
     def _window_counters(self, aggregators: list[Any]) -> Iterator[Metric]:
         m = ["monitor"]
@@ -140,6 +145,9 @@ class WorkerCollector:
         late = CounterMetricFamily(
             "driftline_late_partials", "Partials for a window too old to revise (dropped)", labels=m
         )
+        duplicates = CounterMetricFamily(
+            "driftline_duplicate_partials", "Partials merged already (dropped)", labels=m
+        )
         length = GaugeMetricFamily(
             "driftline_window_length_seconds",
             "window_seconds of every configured monitor (exported by every worker)",
@@ -150,11 +158,12 @@ class WorkerCollector:
             closed.add_metric(name, agg.windows_closed)
             failures.add_metric(name, agg.postprocessor_failures)
             late.add_metric(name, agg.late_partials)
+            duplicates.add_metric(name, agg.duplicate_partials)
             length.add_metric(name, agg.config.window_seconds)
             counts = dict.fromkeys(_violation_labels(agg), 0) | dict(agg.violations)
             for (check, feature), n in sorted(counts.items()):
                 violations.add_metric([agg.config.name, check, feature], n)
-        yield from (closed, violations, failures, late, length)
+        yield from (closed, violations, failures, late, duplicates, length)
 
     def _window_gauges(self, owned: list[Any], since: Mapping[str, float]) -> Iterator[Metric]:
         m, mf = ["monitor"], ["monitor", "feature"]
@@ -226,11 +235,16 @@ class WorkerCollector:
             "Output messages the producer refused (violations, statistics … lost)",
         )
         failures.add_metric([], float(self.sources.send_failures()))
+        errors = CounterMetricFamily(
+            "driftline_internal_errors", "Unexpected exceptions caught, by type", labels=["type"]
+        )
+        for kind, n in sorted(self.sources.internal_errors().items()):
+            errors.add_metric([kind], float(n))
         build = GaugeMetricFamily(
             "driftline_build_info", "driftline version (always 1)", labels=["version"]
         )
         build.add_metric([__version__], 1.0)
-        yield from (assigned, configured, lag, failures, build)
+        yield from (assigned, configured, lag, failures, errors, build)
 
 
 def _violation_labels(aggregator: Any) -> list[tuple[str, str]]:

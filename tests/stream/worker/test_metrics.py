@@ -1,8 +1,8 @@
 """The metrics collector with several workers: who exports what, counters from 0, lag.
 
 Two WorkerStates stand for two workers of one group: capture partitions split between
-them, partials routed to the owner of the monitor's partials partition by aiokafka's own
-partitioner (what faust's producer uses), independent of driftline's murmur2.
+them, partials delivered to the owner of the monitor's partials partition, which is checked
+against aiokafka's own partitioner (Kafka's), independent of driftline's murmur2.
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from stream.worker.metric_sources import (
     WorkerSources,
 )
 from stream.worker.metrics import WorkerCollector, register_worker_metrics
-from stream.worker.state import WorkerState
-from stream.worker.windows import WindowPartial
+from stream.worker.state import CAPTURE, PARTIALS, WorkerState
 
 SCHEMA = SyntheticSchema.demo()
 BASELINE = SCHEMA.baseline(n=3000)
@@ -50,12 +49,13 @@ def worker(clock, *monitors: str, online=()) -> WorkerState:
 
 def sources(ws: WorkerState) -> WorkerSources:
     return WorkerSources(
-        runtimes=ws.runtimes.values,
+        runtimes=ws.paths.values,
         aggregators=ws.aggregators.values,
         assigned_partitions=lambda: ws.assigned,
         owned_monitors=ws.owned_monitors,
         capture_partitions=PARTITIONS,
         partition_lag=ws.partition_lag,
+        internal_errors=lambda: dict(ws.internal_errors),
     )
 
 
@@ -74,27 +74,30 @@ def message(seed: int, times: list[float], drifted=()) -> bytes:
     return b"\n".join(orjson.dumps(r) for r in records)
 
 
-def owner_of(monitor: str, owners: dict[int, WorkerState]) -> WorkerState:
-    """The worker that owns the monitor's partials partition."""
-    return owners[DefaultPartitioner()(monitor.encode(), [0, 1], [0, 1])]
+def kafka_partition(monitor: str) -> int:
+    """The partition Kafka's default partitioner gives a key (aiokafka's implementation)."""
+    return DefaultPartitioner()(monitor.encode(), list(range(PARTITIONS)), [])
 
 
 def run_window(
     capture: dict[int, WorkerState], start: float, offset: int, drifted=(), owners=None
 ) -> None:
-    """One window of traffic on the capture partitions, then its close; partials routed.
+    """One window of traffic on the capture partitions, then its close; partials delivered.
 
     ``capture`` and ``owners`` map capture and partials partitions to the owning worker.
     """
     times = [start + i * 0.01 for i in range(400)]
     partials = []
     for partition, ws in capture.items():
-        partials += ws.on_capture(partition, offset, message(partition + offset, times, drifted))
-        partials += ws.on_capture(partition, offset + 1, message(99, [start + 10.5]))
+        ws.on_capture(partition, offset, message(partition + offset, times, drifted))
+        ws.on_capture(partition, offset + 1, message(99, [start + 10.5]))
+        partials += ws.checkpoint(CAPTURE, partition).outbox
     for out in partials:
         assert out.topic == "p.partials"
-        monitor = WindowPartial.from_bytes(out.value).monitor
-        owner_of(monitor, owners or capture).on_partial(out.value)
+        assert out.partition == kafka_partition(out.key.decode())
+        owner = (owners or capture)[out.partition]
+        book = owner.book(PARTIALS, out.partition)
+        owner.on_partial(out.partition, book.last_offset + 1, out.value)
 
 
 @pytest.fixture
@@ -102,14 +105,12 @@ def two_workers(fake_clock):
     """Workers 0 and 1: each owns the capture and partials partition of its number."""
     workers = {p: worker(fake_clock, "m", "n") for p in (0, 1)}
     for partition, ws in workers.items():
-        ws.on_assigned({partition})
-        ws.on_partials_assigned({partition})
+        ws.assign({partition}, {partition})
     return workers
 
 
 def test_aggregating_worker_alone_exports_window_gauges(two_workers):
-    assert owner_of("m", two_workers) is two_workers[0]  # m → 0, n → 1
-    assert owner_of("n", two_workers) is two_workers[1]
+    assert (kafka_partition("m"), kafka_partition("n")) == (0, 1)
     run_window(two_workers, T0, 0, drifted={"age"})
     m0, m1 = scrape(two_workers[0]), scrape(two_workers[1])
     assert m0("driftline_drift_distance", monitor="m", feature="age") > 0.2
@@ -129,8 +130,9 @@ def test_a_worker_that_loses_a_monitor_stops_exporting_its_gauges(two_workers, f
     run_window(two_workers, T0, 0, drifted={"age"})
     fake_clock.advance(60)
     handover = fake_clock().timestamp()
-    two_workers[0].on_partials_assigned(set())
-    two_workers[1].on_partials_assigned({0, 1})
+    two_workers[0].assign({0}, set())
+    two_workers[0].drop(PARTIALS, {0})  # what the checkpointer does with a lost partition
+    two_workers[1].assign({1}, {0, 1})
     m0, m1 = scrape(two_workers[0]), scrape(two_workers[1])
     for name in ("driftline_drift_distance", "driftline_drift_threshold",
                  "driftline_completeness_ratio"):  # fmt: skip
@@ -140,7 +142,7 @@ def test_a_worker_that_loses_a_monitor_stops_exporting_its_gauges(two_workers, f
     assert m1("driftline_aggregating_since_timestamp_seconds", monitor="m") == handover
     assert m1("driftline_aggregating_since_timestamp_seconds", monitor="n") < handover
     survivor = two_workers[1]
-    survivor.on_assigned({0, 1})
+    survivor.assign({0, 1}, {0, 1})
     run_window({0: survivor, 1: survivor}, T0 + 20, 10)
     assert m1("driftline_drift_distance", monitor="m", feature="age") < 0.1
     assert m0("driftline_drift_distance", monitor="m", feature="age") is None
@@ -155,8 +157,9 @@ def test_a_worker_that_loses_a_monitor_stops_exporting_its_gauges(two_workers, f
 def test_a_monitor_taken_back_forgets_its_old_result(two_workers):
     run_window(two_workers, T0, 0)
     ws = two_workers[0]
-    ws.on_partials_assigned(set())
-    ws.on_partials_assigned({0})
+    ws.assign({0}, set())
+    ws.drop(PARTIALS, {0})
+    ws.assign({0}, {0})
     assert scrape(ws)("driftline_last_closed_window_end_timestamp_seconds", monitor="m") is None
 
 
@@ -192,8 +195,7 @@ def test_counters_of_known_label_sets_start_at_zero(fake_clock):
 def test_the_first_violation_counts_from_a_series_that_existed(fake_clock):
     workers = {p: worker(fake_clock, "m", "n") for p in (0, 1)}
     for partition, ws in workers.items():
-        ws.on_assigned({partition})
-        ws.on_partials_assigned({partition})
+        ws.assign({partition}, {partition})
     labels = dict(monitor="m", check_type="baseline_drift_check", feature="income")
     before = scrape(workers[0])("driftline_violations_total", **labels)
     run_window(workers, T0, 0, drifted={"income"})
@@ -202,22 +204,32 @@ def test_the_first_violation_counts_from_a_series_that_existed(fake_clock):
 
 def test_consumer_lag_per_owned_partition(fake_clock):
     ws = worker(fake_clock, "m")
-    ws.on_assigned({0, 1})
-    ws.record_capture_progress(0, highwater=120, position=100)  # nothing processed yet
-    ws.record_capture_progress(1, highwater=None, position=0)  # end not fetched yet
-    ws.record_capture_progress(3, highwater=10, position=0)  # not ours: ignored
-    assert ws.partition_lag() == {0: 20}
+    ws.assign({0, 1}, set())
+    ws.record_end_offset(CAPTURE, 0, 120)  # nothing processed yet: all 120 are behind
+    assert ws.partition_lag() == {0: 120}  # the end of 1 is not known yet
     ws.on_capture(0, 109, message(1, [T0]))  # processed up to offset 109: next is 110
-    ws.record_capture_progress(1, highwater=5)
+    ws.record_end_offset(CAPTURE, 1, 5)
     ws.on_capture(1, 4, message(2, [T0]))
     assert ws.partition_lag() == {0: 10, 1: 0}
     m = scrape(ws)
     assert m("driftline_consumer_lag_messages", partition="0") == 10
     assert m("driftline_assigned_partitions") == 2
     assert m("driftline_capture_partitions") == 2
-    ws.on_assigned({1})  # partition 0 went to another worker
+    ws.assign({1}, set())  # partition 0 went to another worker
+    ws.drop(CAPTURE, {0})
     assert ws.partition_lag() == {1: 0}
     assert scrape(ws)("driftline_consumer_lag_messages", partition="0") is None
+    ws.assign({0, 1}, set())  # back: its end offset is asked for again, not remembered
+    assert ws.partition_lag() == {1: 0}
+
+
+def test_internal_errors_and_revised_events_are_exported(two_workers):
+    ws = two_workers[0]
+    m = scrape(ws)
+    assert m("driftline_revised_events_total", monitor="m") == 0
+    assert m("driftline_duplicate_partials_total", monitor="m") == 0
+    ws.internal_errors["KeyError"] += 2
+    assert m("driftline_internal_errors_total", type="KeyError") == 2
 
 
 class LabelledAggregator:
@@ -226,6 +238,7 @@ class LabelledAggregator:
     def __init__(self, name: str) -> None:
         self.config = MonitorConfig(name=name)
         self.windows_closed = self.late_partials = self.postprocessor_failures = 0
+        self.duplicate_partials = 0
         self.violations: dict = {}
         self.last_result = None
 
@@ -246,11 +259,10 @@ class JoiningRuntime:
 
     def __init__(self) -> None:
         self.counts = type("Counts", (), dict(consumed=0, processed=0, late=0, sampled_out=0,
-                                              dead_letters={}))()  # fmt: skip
+                                              revised=0, dead_letters={}))()  # fmt: skip
         self.online = type("Online", (), dict(enabled=False, watched=[], alarms={}))()
 
-    def open_window_rows(self) -> int:
-        return 0
+    table = type("Table", (), dict(rows_in_latest=lambda self: 0))()
 
     def event_time_lag_seconds(self) -> None:
         return None

@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from stream.config import DriftlineConfig, KafkaConfig, MonitorConfig, MonitorMatch
 from stream.demo.synthetic import SyntheticSchema, capture_record
+from stream.worker.metric_sources import WorkerSources
 from stream.worker.metrics import WorkerCollector
 from stream.worker.state import CAPTURE, PARTIALS, WorkerState
 
@@ -38,7 +39,9 @@ def message(seed: int, times: list[float], drifted=()) -> bytes:
 
 def registry_for(ws: WorkerState) -> CollectorRegistry:
     registry = CollectorRegistry()
-    registry.register(WorkerCollector(ws.paths.values, ws.aggregators.values, lambda: 2))
+    sources = WorkerSources(ws.paths.values, ws.aggregators.values, lambda: ws.assigned,
+                            ws.owned_monitors, capture_partitions=2)  # fmt: skip
+    registry.register(WorkerCollector(sources))
     return registry
 
 
@@ -59,6 +62,7 @@ def feed_partials(ws: WorkerState, partials) -> list:
 
 def test_capture_to_partials_to_outputs_and_metrics(fake_clock):
     ws = state(fake_clock)
+    ws.assign({0, 1}, {0, 1})  # this worker aggregates every monitor
     times = [T0 + i * 0.01 for i in range(500)]
     out = ws.on_capture(0, 0, message(1, times, drifted={"age"}))
     out += ws.on_capture(1, 0, message(2, times, drifted={"age"}) + b"\n{oops")
