@@ -35,6 +35,7 @@ from detectors.quality.checks import (
     EXTRA_COLUMN,
     MISSING_COLUMN,
 )
+from stream.worker.state import CAPTURE, WorkerState
 
 OTHER_FEATURE = "_other"  # label of a violation on a column outside the baseline
 
@@ -166,3 +167,34 @@ class WorkerSources:
     partition_lag: Callable[[], Mapping[int, int]] = dict
     send_failures: Callable[[], int] = int
     internal_errors: Callable[[], Mapping[str, int]] = dict
+
+
+def worker_sources(state: WorkerState) -> WorkerSources:
+    """The sources of a worker's :class:`~stream.worker.state.WorkerState`."""
+    return WorkerSources(
+        runtimes=lambda: state.paths.values(),
+        aggregators=lambda: state.aggregators.values(),
+        assigned_partitions=lambda: state.assigned,
+        owned_monitors=lambda: owned_monitors(state),
+        capture_partitions=state.partitions,
+        partition_lag=lambda: partition_lag(state),
+        send_failures=lambda: state.send_failures,
+        internal_errors=lambda: dict(state.internal_errors),
+    )
+
+
+def owned_monitors(state: WorkerState) -> dict[str, float]:
+    """Monitors the worker aggregates (it owns their partials partition), and since when."""
+    since = state.partials_since
+    return {name: since[a.partials_partition] for name, a in state.aggregators.items()
+            if a.partials_partition in since}  # fmt: skip
+
+
+def partition_lag(state: WorkerState) -> dict[int, int]:
+    """Capture messages not yet processed, per owned partition whose end offset is known."""
+    lag = {}
+    for partition in sorted(state.assigned):
+        end = state.end_offsets.get((CAPTURE, partition))
+        if end is not None:
+            lag[partition] = max(0, end - (state.book(CAPTURE, partition).last_offset + 1))
+    return lag

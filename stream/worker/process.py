@@ -31,7 +31,7 @@ from stream.kafka.broker import EmbeddedBroker
 from stream.kafka.topics import aiokafka_kwargs, ensure_topics_sync
 from stream.status.service import StatusService
 from stream.worker.app import build_app
-from stream.worker.metric_sources import WorkerSources
+from stream.worker.metric_sources import worker_sources
 from stream.worker.metrics import register_worker_metrics
 from stream.worker.results import WindowResult
 from stream.worker.runner import WorkerRunner
@@ -157,17 +157,7 @@ def _start_and_run(
             kafka.client_kwargs(),
             compacted=state.names.compacted,
         )
-        sources = WorkerSources(
-            runtimes=lambda: state.paths.values(),
-            aggregators=lambda: state.aggregators.values(),
-            assigned_partitions=lambda: state.assigned,
-            owned_monitors=state.owned_monitors,
-            capture_partitions=kafka.partitions,
-            partition_lag=state.partition_lag,
-            send_failures=lambda: state.send_failures,
-            internal_errors=lambda: dict(state.internal_errors),
-        )
-        register_worker_metrics(registry, sources)
+        register_worker_metrics(registry, worker_sources(state))
         status.start(config, bootstrap, lambda: len(state.assigned))
         port = status.port
         log.warning("status page on http://%s:%d/ (metrics at /metrics)", config.metrics.host, port)

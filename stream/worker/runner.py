@@ -205,7 +205,7 @@ class WorkerRunner:
         now = self.state.now().timestamp()
         for tp, end in ends.items():
             kind, partition = tps[tp]
-            self.state.record_end_offset(kind, partition, end)
+            self.state.end_offsets[(kind, partition)] = end  # the metrics' consumer lag
             if self.state.book(kind, partition).last_offset(kind) + 1 >= end:
                 self.state.activity[kind].on_caught_up(partition, now=now)
 

@@ -151,7 +151,7 @@ class WorkerState:
         self.assigned_partials: set[int] = set()
         self.send_failures = 0  # output messages the producer refused
         self.internal_errors: Counter[str] = Counter()  # unexpected exceptions, by type
-        # read by the metrics collector
+        # read by the metrics (stream.worker.metric_sources)
         self.partials_since: dict[int, float] = {}  # partials partition -> owned since
         self.end_offsets: dict[tuple[str, int], int] = {}  # (kind, partition) -> end offset
 
@@ -174,25 +174,6 @@ class WorkerState:
         now = self.now().timestamp()
         self.partials_since = {p: self.partials_since.get(p, now) for p in partials}
         self.assigned, self.assigned_partials = set(capture), set(partials)
-
-    def owned_monitors(self) -> dict[str, float]:
-        """Monitors this worker aggregates (owns their partials partition), and since when."""
-        since = self.partials_since
-        return {name: since[a.partials_partition] for name, a in self.aggregators.items()
-                if a.partials_partition in since}  # fmt: skip
-
-    def record_end_offset(self, kind: str, partition: int, end: int) -> None:
-        """The broker's end offset of an owned source partition (for the consumer lag)."""
-        self.end_offsets[(kind, partition)] = end
-
-    def partition_lag(self) -> dict[int, int]:
-        """Capture messages not yet processed, per owned partition whose end is known."""
-        lag = {}
-        for partition in sorted(self.assigned):
-            end = self.end_offsets.get((CAPTURE, partition))
-            if end is not None:
-                lag[partition] = max(0, end - (self.book(CAPTURE, partition).last_offset + 1))
-        return lag
 
     def partials_partition(self, monitor: str) -> int:
         """The partials partition of a monitor (its partials are keyed by its name)."""

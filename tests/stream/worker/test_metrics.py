@@ -24,6 +24,8 @@ from stream.worker.metric_sources import (
     LabelledSummary,
     MetricReading,
     WorkerSources,
+    partition_lag,
+    worker_sources,
 )
 from stream.worker.metrics import WorkerCollector, register_worker_metrics
 from stream.worker.state import CAPTURE, PARTIALS, WorkerState
@@ -47,21 +49,9 @@ def worker(clock, *monitors: str, online=()) -> WorkerState:
     return WorkerState(config, dict.fromkeys(monitors, BASELINE), now=clock)
 
 
-def sources(ws: WorkerState) -> WorkerSources:
-    return WorkerSources(
-        runtimes=ws.paths.values,
-        aggregators=ws.aggregators.values,
-        assigned_partitions=lambda: ws.assigned,
-        owned_monitors=ws.owned_monitors,
-        capture_partitions=PARTITIONS,
-        partition_lag=ws.partition_lag,
-        internal_errors=lambda: dict(ws.internal_errors),
-    )
-
-
 def scrape(ws: WorkerState):
     registry = CollectorRegistry()
-    registry.register(WorkerCollector(sources(ws)))
+    registry.register(WorkerCollector(worker_sources(ws)))
     return lambda name, **labels: registry.get_sample_value(name, labels)
 
 
@@ -205,22 +195,22 @@ def test_the_first_violation_counts_from_a_series_that_existed(fake_clock):
 def test_consumer_lag_per_owned_partition(fake_clock):
     ws = worker(fake_clock, "m")
     ws.assign({0, 1}, set())
-    ws.record_end_offset(CAPTURE, 0, 120)  # nothing processed yet: all 120 are behind
-    assert ws.partition_lag() == {0: 120}  # the end of 1 is not known yet
+    ws.end_offsets[(CAPTURE, 0)] = 120  # nothing processed yet: all 120 are behind
+    assert partition_lag(ws) == {0: 120}  # the end of 1 is not known yet
     ws.on_capture(0, 109, message(1, [T0]))  # processed up to offset 109: next is 110
-    ws.record_end_offset(CAPTURE, 1, 5)
+    ws.end_offsets[(CAPTURE, 1)] = 5
     ws.on_capture(1, 4, message(2, [T0]))
-    assert ws.partition_lag() == {0: 10, 1: 0}
+    assert partition_lag(ws) == {0: 10, 1: 0}
     m = scrape(ws)
     assert m("driftline_consumer_lag_messages", partition="0") == 10
     assert m("driftline_assigned_partitions") == 2
     assert m("driftline_capture_partitions") == 2
     ws.assign({1}, set())  # partition 0 went to another worker
     ws.drop(CAPTURE, {0})
-    assert ws.partition_lag() == {1: 0}
+    assert partition_lag(ws) == {1: 0}
     assert scrape(ws)("driftline_consumer_lag_messages", partition="0") is None
     ws.assign({0, 1}, set())  # back: its end offset is asked for again, not remembered
-    assert ws.partition_lag() == {1: 0}
+    assert partition_lag(ws) == {1: 0}
 
 
 def test_internal_errors_and_revised_events_are_exported(two_workers):
@@ -304,7 +294,7 @@ def test_exposition_passes_promtool_lint(two_workers):
         pytest.fail("promtool is missing: `make setup` installs Debian's prometheus package")
     run_window(two_workers, T0, 0, drifted={"age"})
     registry = CollectorRegistry()
-    register_worker_metrics(registry, sources(two_workers[0]))
+    register_worker_metrics(registry, worker_sources(two_workers[0]))
     text = generate_latest(registry)
     for family in (b"process_cpu_seconds_total", b"python_info", b"driftline_build_info"):
         assert family in text

@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from stream.config import DriftlineConfig, KafkaConfig, MonitorConfig, MonitorMatch
 from stream.demo.synthetic import SyntheticSchema, capture_record
-from stream.worker.metric_sources import WorkerSources
+from stream.worker.metric_sources import worker_sources
 from stream.worker.metrics import WorkerCollector
 from stream.worker.state import CAPTURE, PARTIALS, WorkerState
 
@@ -39,9 +39,7 @@ def message(seed: int, times: list[float], drifted=()) -> bytes:
 
 def registry_for(ws: WorkerState) -> CollectorRegistry:
     registry = CollectorRegistry()
-    sources = WorkerSources(ws.paths.values, ws.aggregators.values, lambda: ws.assigned,
-                            ws.owned_monitors, capture_partitions=2)  # fmt: skip
-    registry.register(WorkerCollector(sources))
+    registry.register(WorkerCollector(worker_sources(ws)))
     return registry
 
 
