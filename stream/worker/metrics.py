@@ -261,4 +261,3 @@ def register_worker_metrics(registry: CollectorRegistry, sources: WorkerSources)
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
     GCCollector(registry=registry)
-

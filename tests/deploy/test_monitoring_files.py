@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
+from stream.status.board import TOPIC_KINDS, StatusBoard
+from stream.status.follower import TopicFollower
+from stream.status.service import FollowerCollector
 from stream.worker.metric_sources import WorkerSources
 from stream.worker.metrics import register_worker_metrics
 from tests.deploy.dashboard import dashboard, dashboard_queries, grafana_to_promql, panels
@@ -39,6 +42,9 @@ def exposed_metric_names() -> set[str]:
     registry = CollectorRegistry()
     sources = WorkerSources(list, list, set, dict, capture_partitions=1)
     register_worker_metrics(registry, sources)
+    # the status page's follower exports on the same registry
+    topics = {kind: f"driftline.{kind}" for kind in TOPIC_KINDS}
+    registry.register(FollowerCollector(TopicFollower(StatusBoard(), "localhost:9092", topics)))
     names = set()
     for family in registry.collect():
         names.add(family.name + "_total" if family.type == "counter" else family.name)
