@@ -2,16 +2,16 @@
 
 They read the optional interfaces of :mod:`stream.worker.metric_sources`: an aggregator with
 ``labelled_summary()`` (window figures, exported by the worker that aggregates the monitor)
-and a capture runtime with ``join_summary()`` (the label join over this worker's
+and a labelled monitor's path with ``join_summary()`` (the label join over this worker's
 partitions). Where no object has them, every family is yielded empty.
 
 Examples
 --------
 >>> from stream.worker.metric_sources import JoinSummary
->>> class Runtime:
+>>> class Join:
 ...     def join_summary(self):
 ...         return JoinSummary("credit", pending_predictions=12, joined=30)
->>> families = {f.name: f for f in join_families([Runtime()])}
+>>> families = {f.name: f for f in join_families([Join()])}
 >>> [(s.labels["side"], s.value) for s in families["driftline_labels_expired"].samples]
 [('prediction', 0), ('label', 0)]
 >>> families["driftline_pending_predictions"].samples[0].value
@@ -69,8 +69,8 @@ def labelled_families(aggregators: Iterable[Any]) -> Iterator[Metric]:
     yield from (quality, quality_threshold, coverage, bias, ndcg)
 
 
-def join_families(runtimes: Iterable[Any]) -> Iterator[Metric]:
-    """The label join's gauges and counters of every runtime that joins labels."""
+def join_families(joins: Iterable[Any]) -> Iterator[Metric]:
+    """The label join's gauges and counters of every join that reports them."""
     m = ["monitor"]
     pending_predictions = GaugeMetricFamily(
         "driftline_pending_predictions", "Predictions waiting for their label", labels=m
@@ -88,10 +88,10 @@ def join_families(runtimes: Iterable[Any]) -> Iterator[Metric]:
     duplicates = CounterMetricFamily(
         "driftline_labels_duplicate", "Labels received again for a joined prediction", labels=m
     )
-    for rt in runtimes:
-        if not isinstance(rt, JoinSource):
+    for join in joins:
+        if not isinstance(join, JoinSource):
             continue
-        summary = rt.join_summary()
+        summary = join.join_summary()
         name = [summary.monitor]
         pending_predictions.add_metric(name, summary.pending_predictions)
         pending_labels.add_metric(name, summary.pending_labels)

@@ -4,8 +4,8 @@
 scrape, so the collector copies nothing and the hot path never touches prometheus_client.
 Two optional interfaces carry the labelled monitors (model quality, bias drift, feature
 attribution drift): an aggregator that has :meth:`LabelledSource.labelled_summary` adds
-its latest window's figures, a capture runtime that has :meth:`JoinSource.join_summary`
-adds its label join's counts. Objects without them add nothing; their families stay empty.
+its latest window's figures, a label join that has :meth:`JoinSource.join_summary` adds
+its counts. Objects without them add nothing; their families stay empty.
 
 Counters of known label sets are exported from the start at 0, so that ``increase()`` sees
 their first increment (a series that appears at 1 has no earlier sample to increase from):
@@ -125,7 +125,7 @@ class LabelledSource(Protocol):
 
 @runtime_checkable
 class JoinSource(Protocol):
-    """A capture runtime that joins predictions with their labels."""
+    """A labelled monitor's path that joins predictions with their labels."""
 
     def join_summary(self) -> JoinSummary:
         """The join's counts so far."""
@@ -157,6 +157,9 @@ class WorkerSources:
     internal_errors
         Unexpected exceptions caught so far (the message or partial was dead-lettered or
         dropped), by exception type.
+    label_joins
+        The label joins of the labelled monitors; those with ``join_summary()``
+        (:class:`JoinSource`) feed the join's families.
     """
 
     runtimes: Callable[[], Iterable[Any]]
@@ -167,6 +170,7 @@ class WorkerSources:
     partition_lag: Callable[[], Mapping[int, int]] = dict
     send_failures: Callable[[], int] = int
     internal_errors: Callable[[], Mapping[str, int]] = dict
+    label_joins: Callable[[], Iterable[Any]] = list
 
 
 def worker_sources(state: WorkerState) -> WorkerSources:
@@ -180,6 +184,7 @@ def worker_sources(state: WorkerState) -> WorkerSources:
         partition_lag=lambda: partition_lag(state),
         send_failures=lambda: state.send_failures,
         internal_errors=lambda: dict(state.internal_errors),
+        label_joins=lambda: state.labelled.values(),
     )
 
 
@@ -196,5 +201,5 @@ def partition_lag(state: WorkerState) -> dict[int, int]:
     for partition in sorted(state.assigned):
         end = state.end_offsets.get((CAPTURE, partition))
         if end is not None:
-            lag[partition] = max(0, end - (state.book(CAPTURE, partition).last_offset + 1))
+            lag[partition] = max(0, end - (state.book(CAPTURE, partition).last_offset(CAPTURE) + 1))
     return lag

@@ -76,7 +76,7 @@ class WorkerCollector:
         aggregators = list(self.sources.aggregators())
         owned = self.sources.owned_monitors()
         yield from self._capture_families(runtimes)
-        yield from join_families(runtimes)
+        yield from join_families(self.sources.label_joins())
         yield from self._window_counters(aggregators)
         mine = [agg for agg in aggregators if agg.config.name in owned]
         yield from self._window_gauges(mine, owned)

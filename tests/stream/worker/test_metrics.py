@@ -87,7 +87,7 @@ def run_window(
         assert out.partition == kafka_partition(out.key.decode())
         owner = (owners or capture)[out.partition]
         book = owner.book(PARTIALS, out.partition)
-        owner.on_partial(out.partition, book.last_offset + 1, out.value)
+        owner.on_partial(out.partition, book.last_offset(PARTIALS) + 1, out.value)
 
 
 @pytest.fixture
@@ -242,20 +242,8 @@ class LabelledAggregator:
         )
 
 
-class JoiningRuntime:
-    """Stands for a capture runtime with a label join: only what the collector reads."""
-
-    name = "mq"
-
-    def __init__(self) -> None:
-        self.counts = type("Counts", (), dict(consumed=0, processed=0, late=0, sampled_out=0,
-                                              revised=0, dead_letters={}))()  # fmt: skip
-        self.online = type("Online", (), dict(enabled=False, watched=[], alarms={}))()
-
-    table = type("Table", (), dict(rows_in_latest=lambda self: 0))()
-
-    def event_time_lag_seconds(self) -> None:
-        return None
+class Join:
+    """Stands for a labelled monitor's label join: only the documented interface."""
 
     def join_summary(self) -> JoinSummary:
         return JoinSummary("mq", pending_predictions=40, pending_labels=3, joined=17,
@@ -263,12 +251,13 @@ class JoiningRuntime:
 
 
 def test_labelled_families_come_from_the_documented_interfaces():
-    aggregator, runtime = LabelledAggregator("mq"), JoiningRuntime()
+    aggregator = LabelledAggregator("mq")
     owned: dict[str, float] = {}
     registry = CollectorRegistry()
     sources = WorkerSources(
-        lambda: [runtime], lambda: [aggregator], set, lambda: owned, capture_partitions=1
-    )
+        list, lambda: [aggregator], set, lambda: owned, capture_partitions=1,
+        label_joins=lambda: [Join(), object()],  # an object without the interface adds nothing
+    )  # fmt: skip
     registry.register(WorkerCollector(sources))
 
     def m(name, **labels):
