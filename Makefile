@@ -18,10 +18,17 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) system-deps ## create .venv and install driftline with its dev extras
 
-system-deps: ## Debian packages the tests use (promtool from prometheus, headless chromium)
-	@{ command -v promtool && command -v chromium; } >/dev/null 2>&1 || { \
+# prometheus: the server and promtool; prometheus-alertmanager: amtool; docker-compose and yq
+# validate and read docker-compose.yml (no Docker engine needed); chromium: the browser test
+SYSTEM_TOOLS := prometheus promtool amtool docker-compose yq chromium
+SYSTEM_PACKAGES := prometheus prometheus-alertmanager docker-compose yq chromium
+
+system-deps: ## Debian packages the tests use (prometheus, amtool, docker-compose, yq, chromium)
+	@for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null 2>&1 || missing=1; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq prometheus chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	fi
 
 lint: $(STAMP) ## ruff format check + lint, mypy on the pure packages, import contracts
 	$(BIN)/ruff format --check .

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 import orjson
@@ -11,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from stream.capture.files import find_capture_files, iter_capture_lines, layout_routing
+from stream.capture.restamp import restamp
 from stream.cli.connect import UserError, config_option, connect
 
 
@@ -27,6 +31,16 @@ from stream.cli.connect import UserError, config_option, connect
 )
 @click.option("--endpoint", help="Routing header for every message (default: from the layout).")
 @click.option("--variant", help="Routing header for every message (default: from the layout).")
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Set each record's eventMetadata.inferenceTime to the time it is sent.",
+)
+@click.option(
+    "--loop",
+    is_flag=True,
+    help="Send the files again and again until interrupted (needs --live).",
+)
 def replay(
     path: Path,
     config_path: Path | None,
@@ -34,6 +48,8 @@ def replay(
     records_per_message: int,
     endpoint: str | None,
     variant: str | None,
+    live: bool,
+    loop: bool,
 ) -> None:
     """Send SageMaker capture files (a .jsonl file or a folder of them) to the capture topic.
 
@@ -42,9 +58,16 @@ def replay(
     headers, for monitors that match on them, taken from each file's place in that layout
     unless --endpoint/--variant are given. Lines that are not JSON objects are sent too (the
     worker dead-letters them) and counted here.
+
+    With --live the recorded captures become live traffic: windows are cut by inferenceTime,
+    which is then the time of sending (pace it with --rate). --loop repeats the files until
+    Ctrl-C or SIGTERM, e.g. to keep a dashboard fed.
     """
     from stream.kafka.capture_producer import CaptureProducer
 
+    if loop and not live:
+        msg = "--loop needs --live: the records' own times would fall in windows already closed"
+        raise UserError(msg)
     config, names = connect(config_path)
     files = find_capture_files(path)
     if not files:
@@ -58,36 +81,71 @@ def replay(
         linger_seconds=0.5,
         client_kwargs=config.kafka.client_kwargs(),
     )
-    records = malformed = 0
     started = time.monotonic()
     progress = Progress(
         TextColumn("replay"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=console
     )
+    given = {k: v for k, v in (("endpoint", endpoint), ("variant", variant)) if v}
+    sent = _Sent(started, rate, live)
     with producer, progress:
-        task = progress.add_task("replay", total=sum(f.stat().st_size for f in files))
-        given = {k: v for k, v in (("endpoint", endpoint), ("variant", variant)) if v}
-        for file in files:
-            routing = {**layout_routing(file), **given}
-            for line, size in iter_capture_lines([file]):
-                progress.advance(task, size)
-                if not line:
-                    continue
-                records += 1
-                malformed += not _is_json_object(line)
-                producer.send(line, routing)
-                if rate is not None:
-                    ahead_seconds = records / rate - (time.monotonic() - started)
-                    if ahead_seconds > 0:
-                        time.sleep(ahead_seconds)
+        _send_files(producer, files, given, sent, progress, loop)
     counts = producer.counts
     elapsed = time.monotonic() - started
     click.echo(
-        f"replayed {records} records ({malformed} malformed) from {len(files)} file(s) "
-        f"as {counts.messages_sent} messages to {names.capture} in {elapsed:.1f} s"
+        f"replayed {sent.records} records ({sent.malformed} malformed) from {len(files)} "
+        f"file(s) as {counts.messages_sent} messages to {names.capture} in {elapsed:.1f} s"
     )
     if counts.messages_failed:
         msg = f"{counts.messages_failed} messages were not delivered"
         raise UserError(msg)
+
+
+def _send_files(
+    producer: Any, files: list[Path], given: dict[str, str], sent: _Sent, progress: Progress,
+    loop: bool,
+) -> None:  # fmt: skip
+    """Send every file once, or with ``loop`` again and again until SIGTERM or Ctrl-C."""
+    task = progress.add_task("replay", total=sum(f.stat().st_size for f in files))
+    previous = signal.signal(signal.SIGTERM, _interrupt) if loop else None
+    try:
+        for _ in itertools.count() if loop else range(1):
+            progress.reset(task)
+            for file in files:
+                routing = {**layout_routing(file), **given}
+                for line, size in iter_capture_lines([file]):
+                    progress.advance(task, size)
+                    if line:
+                        producer.send(sent.record(line), routing)
+    except KeyboardInterrupt:  # the end of --loop; the caller flushes the producer
+        if not loop:
+            raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Sent:
+    """Counts the records sent, paces them to ``rate`` and stamps them when ``live``."""
+
+    def __init__(self, started: float, rate: float | None, live: bool) -> None:
+        self.started = started
+        self.rate = rate
+        self.live = live
+        self.records = self.malformed = 0
+
+    def record(self, line: bytes) -> bytes:
+        """Wait for the record's turn; the line to send."""
+        if self.rate is not None:
+            ahead_seconds = (self.records + 1) / self.rate - (time.monotonic() - self.started)
+            if ahead_seconds > 0:
+                time.sleep(ahead_seconds)
+        self.records += 1
+        self.malformed += not _is_json_object(line)
+        return restamp(line, time.time()) if self.live else line
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _is_json_object(line: bytes) -> bool:

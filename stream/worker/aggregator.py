@@ -309,3 +309,4 @@ class Aggregator:
             self.windows.clear()
             self.progress.clear()
             self.final_until = -math.inf
+            self.last_result = None  # its gauges must not outlive the partition here

@@ -1,30 +1,61 @@
 """Prometheus metrics of a worker, pulled from the live runtimes and aggregators.
 
 :class:`WorkerCollector` is a custom collector: at every scrape it reads the counters that
-the capture runtimes and the aggregators keep
-anyway, so nothing on the hot path touches prometheus_client. Names are
-``driftline_<thing>_<unit>``, counters end in ``_total``; label values are monitor and
-feature names from the config and baseline, check types and reason codes — never raw data
-(a violation on a column outside the baseline is labelled feature ``_other``).
+the capture paths and the aggregators keep anyway (through
+:class:`~stream.worker.metric_sources.WorkerSources`), so nothing on the hot path touches
+prometheus_client. Names are ``driftline_<thing>_<unit>``, counters end in ``_total``; label
+values are monitor and feature names from the config and baseline, check types, reason
+codes and partition numbers — never raw data (a violation on a column outside the baseline
+is labelled feature ``_other``).
+
+What holds with any number of workers:
+
+- capture-side series (events, dead letters, open-window rows, lag) describe the partitions
+  this worker owns: sum them over workers;
+- window gauges (drift distance and threshold, completeness, last closed window, model
+  quality, bias, nDCG) come only from the worker that aggregates the monitor now (owns its
+  partials partition); a worker that loses a monitor stops exporting them;
+- counters of known label sets start at 0 on every worker, so ``increase()`` sees the first
+  violation, dead letter or alarm;
+- ``driftline_window_length_seconds`` lists every configured monitor on every worker, so a
+  monitor whose window gauges are absent everywhere can be alerted on.
 
 Examples
 --------
 >>> from prometheus_client import CollectorRegistry
+>>> from stream.worker.metric_sources import WorkerSources
 >>> registry = CollectorRegistry()
->>> registry.register(WorkerCollector(lambda: [], lambda: [], lambda: 0))
+>>> sources = WorkerSources(
+...     runtimes=list, aggregators=list, assigned_partitions=lambda: {0, 2},
+...     owned_monitors=dict, capture_partitions=4, partition_lag=lambda: {0: 7, 2: 0})
+>>> registry.register(WorkerCollector(sources))
 >>> registry.get_sample_value("driftline_assigned_partitions")
-0.0
+2.0
+>>> registry.get_sample_value("driftline_consumer_lag_messages", {"partition": "0"})
+7.0
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
+from prometheus_client import (
+    CollectorRegistry,
+    GCCollector,
+    PlatformCollector,
+    ProcessCollector,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from detectors.quality.checks import BASELINE_DRIFT, COMPLETENESS
-from stream.worker.aggregator import Aggregator
-from stream.worker.capture_path import CapturePath
+from stream import __version__
+from stream.worker.labelled_metrics import join_families, labelled_families
+from stream.worker.metric_sources import (
+    DEAD_LETTER_REASONS,
+    WorkerSources,
+    data_quality_violation_labels,
+)
 
 
 class WorkerCollector:
@@ -32,44 +63,27 @@ class WorkerCollector:
 
     Parameters
     ----------
-    runtimes
-        The capture-side runtimes, one per monitor.
-    aggregators
-        The aggregators, one per monitor.
-    assigned_partitions
-        How many capture partitions this worker owns right now.
-    send_failures
-        How many output messages the producer refused so far.
+    sources
+        Where to read the worker's live state.
     """
 
-    def __init__(
-        self,
-        runtimes: Callable[[], Iterable[CapturePath]],
-        aggregators: Callable[[], Iterable[Aggregator]],
-        assigned_partitions: Callable[[], int],
-        send_failures: Callable[[], int] = lambda: 0,
-    ) -> None:
-        self.runtimes = runtimes
-        self.aggregators = aggregators
-        self.assigned_partitions = assigned_partitions
-        self.send_failures = send_failures
+    def __init__(self, sources: WorkerSources) -> None:
+        self.sources = sources
 
     def collect(self) -> Iterator[Metric]:
         """One family per metric, read from the live state."""
-        yield from self._capture_families()
-        yield from self._window_families()
-        assigned = GaugeMetricFamily(
-            "driftline_assigned_partitions", "Capture partitions owned by this worker"
-        )
-        assigned.add_metric([], float(self.assigned_partitions()))
-        yield assigned
-        failures = CounterMetricFamily(
-            "driftline_send_failures", "Output messages the producer refused"
-        )
-        failures.add_metric([], float(self.send_failures()))
-        yield failures
+        runtimes = list(self.sources.runtimes())
+        aggregators = list(self.sources.aggregators())
+        owned = self.sources.owned_monitors()
+        yield from self._capture_families(runtimes)
+        yield from join_families(self.sources.label_joins())
+        yield from self._window_counters(aggregators)
+        mine = [agg for agg in aggregators if agg.config.name in owned]
+        yield from self._window_gauges(mine, owned)
+        yield from labelled_families(mine)
+        yield from self._worker_families(aggregators)
 
-    def _capture_families(self) -> Iterator[Metric]:
+    def _capture_families(self, runtimes: list[Any]) -> Iterator[Metric]:
         m = ["monitor"]
         consumed = CounterMetricFamily(
             "driftline_events_consumed", "Capture records read", labels=m
@@ -83,6 +97,10 @@ class WorkerCollector:
         sampled = CounterMetricFamily(
             "driftline_sampled_out_events", "Records left out by sampling_percentage", labels=m
         )
+        revised = CounterMetricFamily(
+            "driftline_revised_events", "Records that revised an already published window",
+            labels=m,
+        )  # fmt: skip
         dead = CounterMetricFamily(
             "driftline_dead_letters", "Records sent to the dead-letter topic", labels=[*m, "reason"]
         )
@@ -95,23 +113,27 @@ class WorkerCollector:
         lag = GaugeMetricFamily(
             "driftline_event_time_lag_seconds", "Wall clock minus the latest event time", labels=m
         )
-        for rt in self.runtimes():
+        for rt in runtimes:
             c, name = rt.counts, [rt.name]
             consumed.add_metric(name, c.consumed)
             processed.add_metric(name, c.processed)
             late.add_metric(name, c.late)
             sampled.add_metric(name, c.sampled_out)
-            for reason, n in sorted(c.dead_letters.items()):
+            revised.add_metric(name, c.revised)
+            reasons = dict.fromkeys(DEAD_LETTER_REASONS, 0) | dict(c.dead_letters)
+            for reason, n in sorted(reasons.items()):
                 dead.add_metric([rt.name, reason], n)
-            for feature, n in sorted(rt.online.alarms.items()):
+            watched = [f for _, f in rt.online.watched] if rt.online.enabled else []
+            alarms = dict.fromkeys(watched, 0) | dict(rt.online.alarms)
+            for feature, n in sorted(alarms.items()):
                 online.add_metric([rt.name, feature], n)
             rows.add_metric(name, rt.table.rows_in_latest())
             seconds = rt.event_time_lag_seconds()
             if seconds is not None:
                 lag.add_metric(name, seconds)
-        yield from (consumed, processed, late, sampled, dead, online, rows, lag)
+        yield from (consumed, processed, late, sampled, revised, dead, online, rows, lag)
 
-    def _window_families(self) -> Iterator[Metric]:
+    def _window_counters(self, aggregators: list[Any]) -> Iterator[Metric]:
         m = ["monitor"]
         closed = CounterMetricFamily("driftline_windows_closed", "Windows evaluated", labels=m)
         violations = CounterMetricFamily(
@@ -121,40 +143,121 @@ class WorkerCollector:
             "driftline_postprocessor_failures", "postprocess_handler() errors", labels=m
         )
         late = CounterMetricFamily(
-            "driftline_late_partials", "Partials for an already final window", labels=m
+            "driftline_late_partials", "Partials for a window too old to revise (dropped)", labels=m
         )
-        mf = [*m, "feature"]
+        duplicates = CounterMetricFamily(
+            "driftline_duplicate_partials", "Partials merged already (dropped)", labels=m
+        )
+        length = GaugeMetricFamily(
+            "driftline_window_length_seconds",
+            "window_seconds of every configured monitor (exported by every worker)",
+            labels=m,
+        )
+        for agg in aggregators:
+            name = [agg.config.name]
+            closed.add_metric(name, agg.windows_closed)
+            failures.add_metric(name, agg.postprocessor_failures)
+            late.add_metric(name, agg.late_partials)
+            duplicates.add_metric(name, agg.duplicate_partials)
+            length.add_metric(name, agg.config.window_seconds)
+            counts = dict.fromkeys(_violation_labels(agg), 0) | dict(agg.violations)
+            for (check, feature), n in sorted(counts.items()):
+                violations.add_metric([agg.config.name, check, feature], n)
+        yield from (closed, violations, failures, late, duplicates, length)
+
+    def _window_gauges(self, owned: list[Any], since: Mapping[str, float]) -> Iterator[Metric]:
+        m, mf = ["monitor"], ["monitor", "feature"]
         distance = GaugeMetricFamily(
             "driftline_drift_distance", "Baseline drift distance, last window", labels=mf
         )
         threshold = GaugeMetricFamily(
             "driftline_drift_threshold", "Baseline drift threshold", labels=mf
         )
+        samples = GaugeMetricFamily(
+            "driftline_window_samples",
+            "Values behind the last window's drift decision (below min_window_count: none)",
+            labels=mf,
+        )
         completeness = GaugeMetricFamily(
             "driftline_completeness_ratio", "Share of non-missing values, last window", labels=mf
+        )
+        rows = GaugeMetricFamily(
+            "driftline_window_rows", "Rows in the last closed window", labels=m
         )
         last_end = GaugeMetricFamily(
             "driftline_last_closed_window_end_timestamp_seconds",
             "End of the last evaluated window (POSIX seconds)",
             labels=m,
         )
-        for agg in self.aggregators():
-            name = [agg.config.name]
-            closed.add_metric(name, agg.windows_closed)
-            failures.add_metric(name, agg.postprocessor_failures)
-            late.add_metric(name, agg.late_partials)
-            for (check, feature), n in sorted(agg.violations.items()):
-                violations.add_metric([agg.config.name, check, feature], n)
+        aggregating = GaugeMetricFamily(
+            "driftline_aggregating_since_timestamp_seconds",
+            "When this worker took over aggregating the monitor (POSIX seconds)",
+            labels=m,
+        )
+        for agg in owned:
+            name = agg.config.name
+            aggregating.add_metric([name], since[name])
             result = agg.last_result
             if result is None:
                 continue
-            last_end.add_metric(name, result.window_end)
+            last_end.add_metric([name], result.window_end)
+            rows.add_metric([name], result.row_count)
             for d in result.evaluation.decisions:
-                labels = [agg.config.name, d.feature_name]
-                if d.check_type == BASELINE_DRIFT and d.value is not None:
-                    distance.add_metric(labels, d.value)
-                if d.check_type == BASELINE_DRIFT and d.threshold is not None:
-                    threshold.add_metric(labels, d.threshold)
+                labels = [name, d.feature_name]
+                if d.check_type == BASELINE_DRIFT:
+                    samples.add_metric(labels, d.sample_count)
+                    if d.value is not None:
+                        distance.add_metric(labels, d.value)
+                    if d.threshold is not None:
+                        threshold.add_metric(labels, d.threshold)
                 if d.check_type == COMPLETENESS and d.value is not None:
                     completeness.add_metric(labels, d.value)
-        yield from (closed, violations, failures, late, distance, threshold, completeness, last_end)
+        yield from (distance, threshold, samples, completeness, rows, last_end, aggregating)
+
+    def _worker_families(self, aggregators: list[Any]) -> Iterator[Metric]:
+        assigned = GaugeMetricFamily(
+            "driftline_assigned_partitions", "Capture partitions owned by this worker"
+        )
+        assigned.add_metric([], float(len(self.sources.assigned_partitions())))
+        configured = GaugeMetricFamily(
+            "driftline_capture_partitions", "Partitions of the capture topic (configured)"
+        )
+        configured.add_metric([], float(self.sources.capture_partitions))
+        lag = GaugeMetricFamily(
+            "driftline_consumer_lag_messages",
+            "Capture messages not yet processed, per partition this worker owns",
+            labels=["partition"],
+        )
+        for partition, behind in sorted(self.sources.partition_lag().items()):
+            lag.add_metric([str(partition)], float(behind))
+        failures = CounterMetricFamily(
+            "driftline_send_failures",
+            "Output messages the producer refused (violations, statistics … lost)",
+        )
+        failures.add_metric([], float(self.sources.send_failures()))
+        errors = CounterMetricFamily(
+            "driftline_internal_errors", "Unexpected exceptions caught, by type", labels=["type"]
+        )
+        for kind, n in sorted(self.sources.internal_errors().items()):
+            errors.add_metric([kind], float(n))
+        build = GaugeMetricFamily(
+            "driftline_build_info", "driftline version (always 1)", labels=["version"]
+        )
+        build.add_metric([__version__], 1.0)
+        yield from (assigned, configured, lag, failures, errors, build)
+
+
+def _violation_labels(aggregator: Any) -> list[tuple[str, str]]:
+    baseline = getattr(aggregator, "baseline", None)
+    kinds = getattr(baseline, "kinds", None)
+    if kinds is None:  # not a data-quality aggregator: its violations appear when counted
+        return []
+    return data_quality_violation_labels(baseline.features, kinds)
+
+
+def register_worker_metrics(registry: CollectorRegistry, sources: WorkerSources) -> None:
+    """Put the worker's metrics, its process, Python and GC metrics on ``registry``."""
+    registry.register(WorkerCollector(sources))
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    GCCollector(registry=registry)

@@ -31,7 +31,8 @@ from stream.kafka.broker import EmbeddedBroker
 from stream.kafka.topics import aiokafka_kwargs, ensure_topics_sync
 from stream.status.service import StatusService
 from stream.worker.app import build_app
-from stream.worker.metrics import WorkerCollector
+from stream.worker.metric_sources import worker_sources
+from stream.worker.metrics import register_worker_metrics
 from stream.worker.results import WindowResult
 from stream.worker.runner import WorkerRunner
 from stream.worker.state import WorkerState
@@ -156,14 +157,7 @@ def _start_and_run(
             kafka.client_kwargs(),
             compacted=state.names.compacted,
         )
-        registry.register(
-            WorkerCollector(
-                lambda: state.paths.values(),
-                lambda: state.aggregators.values(),
-                lambda: len(state.assigned),
-                lambda: state.send_failures,
-            )
-        )
+        register_worker_metrics(registry, worker_sources(state))
         status.start(config, bootstrap, lambda: len(state.assigned))
         port = status.port
         log.warning("status page on http://%s:%d/ (metrics at /metrics)", config.metrics.host, port)

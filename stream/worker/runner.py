@@ -205,6 +205,7 @@ class WorkerRunner:
         now = self.state.now().timestamp()
         for tp, end in ends.items():
             kind, partition = tps[tp]
+            self.state.end_offsets[(kind, partition)] = end  # the metrics' consumer lag
             if self.state.book(kind, partition).last_offset(kind) + 1 >= end:
                 self.state.activity[kind].on_caught_up(partition, now=now)
 
@@ -216,7 +217,7 @@ class WorkerRunner:
         if cp is not None:
             cp.forget(CAPTURE, state.assigned - capture)
             cp.forget(PARTIALS, state.assigned_partials - partials)
-        state.assigned, state.assigned_partials = set(capture), set(partials)
+        state.assign(capture, partials)
         for kind, owned in ((CAPTURE, capture), (PARTIALS, partials)):
             for partition in owned:
                 asyncio.ensure_future(self._restore_quietly(kind, partition))

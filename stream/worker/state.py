@@ -151,6 +151,9 @@ class WorkerState:
         self.assigned_partials: set[int] = set()
         self.send_failures = 0  # output messages the producer refused
         self.internal_errors: Counter[str] = Counter()  # unexpected exceptions, by type
+        # read by the metrics (stream.worker.metric_sources)
+        self.partials_since: dict[int, float] = {}  # partials partition -> owned since
+        self.end_offsets: dict[tuple[str, int], int] = {}  # (kind, partition) -> end offset
 
     @classmethod
     def from_config(cls, config: DriftlineConfig, **kwargs: Any) -> WorkerState:
@@ -165,6 +168,12 @@ class WorkerState:
                 raise ConfigError(msg)
             baselines[monitor.name] = load_data_quality_baseline(monitor.baseline)
         return cls(config, baselines, **kwargs)
+
+    def assign(self, capture: Collection[int], partials: Collection[int]) -> None:
+        """The partitions owned after a rebalance, and since when each partials one is."""
+        now = self.now().timestamp()
+        self.partials_since = {p: self.partials_since.get(p, now) for p in partials}
+        self.assigned, self.assigned_partials = set(capture), set(partials)
 
     def partials_partition(self, monitor: str) -> int:
         """The partials partition of a monitor (its partials are keyed by its name)."""
@@ -344,3 +353,4 @@ class WorkerState:
         self.activity[kind].drop(partitions)
         for partition in partitions:
             self.books[kind].pop(partition, None)
+            self.end_offsets.pop((kind, partition), None)

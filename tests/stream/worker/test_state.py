@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from stream.config import DriftlineConfig, KafkaConfig, MonitorConfig, MonitorMatch
 from stream.demo.synthetic import SyntheticSchema, capture_record
+from stream.worker.metric_sources import worker_sources
 from stream.worker.metrics import WorkerCollector
 from stream.worker.state import CAPTURE, PARTIALS, WorkerState
 
@@ -38,7 +39,7 @@ def message(seed: int, times: list[float], drifted=()) -> bytes:
 
 def registry_for(ws: WorkerState) -> CollectorRegistry:
     registry = CollectorRegistry()
-    registry.register(WorkerCollector(ws.paths.values, ws.aggregators.values, lambda: 2))
+    registry.register(WorkerCollector(worker_sources(ws)))
     return registry
 
 
@@ -59,6 +60,7 @@ def feed_partials(ws: WorkerState, partials) -> list:
 
 def test_capture_to_partials_to_outputs_and_metrics(fake_clock):
     ws = state(fake_clock)
+    ws.assign({0, 1}, {0, 1})  # this worker aggregates every monitor
     times = [T0 + i * 0.01 for i in range(500)]
     out = ws.on_capture(0, 0, message(1, times, drifted={"age"}))
     out += ws.on_capture(1, 0, message(2, times, drifted={"age"}) + b"\n{oops")

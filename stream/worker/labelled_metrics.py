@@ -1,0 +1,103 @@
+"""Metric families of the labelled monitors: model quality, bias drift, attribution drift.
+
+They read the optional interfaces of :mod:`stream.worker.metric_sources`: an aggregator with
+``labelled_summary()`` (window figures, exported by the worker that aggregates the monitor)
+and a labelled monitor's path with ``join_summary()`` (the label join over this worker's
+partitions). Where no object has them, every family is yielded empty.
+
+Examples
+--------
+>>> from stream.worker.metric_sources import JoinSummary
+>>> class Join:
+...     def join_summary(self):
+...         return JoinSummary("credit", pending_predictions=12, joined=30)
+>>> families = {f.name: f for f in join_families([Join()])}
+>>> [(s.labels["side"], s.value) for s in families["driftline_labels_expired"].samples]
+[('prediction', 0), ('label', 0)]
+>>> families["driftline_pending_predictions"].samples[0].value
+12
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from stream.worker.metric_sources import LABEL_SIDES, JoinSource, LabelledSource
+
+
+def labelled_families(aggregators: Iterable[Any]) -> Iterator[Metric]:
+    """Window figures of the labelled monitors among ``aggregators`` (the owned ones)."""
+    m = ["monitor"]
+    quality = GaugeMetricFamily(
+        "driftline_model_quality_metric", "Model-quality metric, latest window",
+        labels=[*m, "metric"],
+    )  # fmt: skip
+    quality_threshold = GaugeMetricFamily(
+        "driftline_model_quality_threshold", "Model-quality constraint threshold",
+        labels=[*m, "metric"],
+    )  # fmt: skip
+    coverage = GaugeMetricFamily(
+        "driftline_label_coverage_ratio", "Share of the latest window's predictions with a label",
+        labels=m,
+    )  # fmt: skip
+    bias = GaugeMetricFamily(
+        "driftline_bias_metric", "Post-training bias metric per facet value, latest window",
+        labels=[*m, "facet", "metric"],
+    )  # fmt: skip
+    ndcg = GaugeMetricFamily(
+        "driftline_attribution_ndcg", "nDCG of live vs baseline feature attributions",
+        labels=[*m, "label"],
+    )  # fmt: skip
+    for agg in aggregators:
+        summary = agg.labelled_summary() if isinstance(agg, LabelledSource) else None
+        if summary is None:
+            continue
+        name = summary.monitor
+        for metric, reading in sorted(summary.model_quality.items()):
+            quality.add_metric([name, metric], reading.value)
+            if reading.threshold is not None:
+                quality_threshold.add_metric([name, metric], reading.threshold)
+        if summary.label_coverage is not None:
+            coverage.add_metric([name], summary.label_coverage)
+        for (facet, metric), value in sorted(summary.bias.items()):
+            bias.add_metric([name, facet, metric], value)
+        for label, value in sorted(summary.ndcg.items()):
+            ndcg.add_metric([name, label], value)
+    yield from (quality, quality_threshold, coverage, bias, ndcg)
+
+
+def join_families(joins: Iterable[Any]) -> Iterator[Metric]:
+    """The label join's gauges and counters of every join that reports them."""
+    m = ["monitor"]
+    pending_predictions = GaugeMetricFamily(
+        "driftline_pending_predictions", "Predictions waiting for their label", labels=m
+    )
+    pending_labels = GaugeMetricFamily(
+        "driftline_pending_labels", "Labels waiting for their prediction", labels=m
+    )
+    joined = CounterMetricFamily(
+        "driftline_labels_joined", "Predictions joined with their label", labels=m
+    )
+    expired = CounterMetricFamily(
+        "driftline_labels_expired", "Join entries expired unmatched (label_ttl_seconds)",
+        labels=[*m, "side"],
+    )  # fmt: skip
+    duplicates = CounterMetricFamily(
+        "driftline_labels_duplicate", "Labels received again for a joined prediction", labels=m
+    )
+    for join in joins:
+        if not isinstance(join, JoinSource):
+            continue
+        summary = join.join_summary()
+        name = [summary.monitor]
+        pending_predictions.add_metric(name, summary.pending_predictions)
+        pending_labels.add_metric(name, summary.pending_labels)
+        joined.add_metric(name, summary.joined)
+        counts = dict.fromkeys(LABEL_SIDES, 0) | dict(summary.expired)
+        for side, n in counts.items():
+            expired.add_metric([summary.monitor, side], n)
+        duplicates.add_metric(name, summary.duplicates)
+    yield from (pending_predictions, pending_labels, joined, expired, duplicates)

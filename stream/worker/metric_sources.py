@@ -1,0 +1,205 @@
+"""What the metrics collector reads from a worker, and the label sets it starts at zero.
+
+:class:`WorkerSources` is the collector's only view of a worker: callables read at every
+scrape, so the collector copies nothing and the hot path never touches prometheus_client.
+Two optional interfaces carry the labelled monitors (model quality, bias drift, feature
+attribution drift): an aggregator that has :meth:`LabelledSource.labelled_summary` adds
+its latest window's figures, a label join that has :meth:`JoinSource.join_summary` adds
+its counts. Objects without them add nothing; their families stay empty.
+
+Counters of known label sets are exported from the start at 0, so that ``increase()`` sees
+their first increment (a series that appears at 1 has no earlier sample to increase from):
+dead letters per :data:`DEAD_LETTER_REASONS`, violations per
+:func:`data_quality_violation_labels`, online alarms per watched feature.
+
+Examples
+--------
+>>> data_quality_violation_labels(("age", "plan"), ("numeric", "string"))[:4]
+[('missing_column_check', 'age'), ('completeness_check', 'age'), ('data_type_check', 'age'), \
+('baseline_drift_check', 'age')]
+>>> ("extra_column_check", OTHER_FEATURE) in data_quality_violation_labels(("age",), ("numeric",))
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from detectors.quality.checks import (
+    BASELINE_DRIFT,
+    CATEGORICAL_VALUES,
+    COMPLETENESS,
+    DATA_TYPE,
+    EXTRA_COLUMN,
+    MISSING_COLUMN,
+)
+from stream.worker.state import CAPTURE, WorkerState
+
+OTHER_FEATURE = "_other"  # label of a violation on a column outside the baseline
+
+# Dead-letter reason codes of the capture path (stream.capture, stream.worker.state).
+# A reason not listed here is still counted; its series appears at its first increment.
+DEAD_LETTER_REASONS = (
+    "bad_encoding",
+    "bad_payload",
+    "bad_time",
+    "empty_message",
+    "future_time",
+    "internal_error",
+    "invalid_json",
+    "missing_field",
+    "missing_time",
+    "not_an_object",
+    "oversized",
+    "preprocessor_error",
+    "shape_mismatch",
+    "tombstone",
+    "too_deep",
+)
+
+LABEL_SIDES = ("prediction", "label")  # which side of the join expired unmatched
+
+
+def data_quality_violation_labels(
+    features: Sequence[str], kinds: Sequence[str]
+) -> list[tuple[str, str]]:
+    """Every (check type, feature) a data-quality monitor on this baseline can violate.
+
+    Per baseline feature: missing column, completeness, data type and baseline drift, plus
+    categorical values for string features; extra columns are all labelled ``_other``.
+    """
+    labels: list[tuple[str, str]] = []
+    for feature, kind in zip(features, kinds, strict=True):
+        labels += [(check, feature) for check in (MISSING_COLUMN, COMPLETENESS, DATA_TYPE)]
+        labels.append((BASELINE_DRIFT, feature))
+        if kind == "string":
+            labels.append((CATEGORICAL_VALUES, feature))
+    labels.append((EXTRA_COLUMN, OTHER_FEATURE))
+    return labels
+
+
+@dataclass(frozen=True, slots=True)
+class MetricReading:
+    """A model-quality metric of the latest window and its constraint threshold (or None)."""
+
+    value: float
+    threshold: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledSummary:
+    """The latest window's figures of a labelled monitor, as its aggregator reports them.
+
+    Every mapping's keys come from the configuration or a fixed metric vocabulary (metric
+    names, facet values, labels), never from raw data, so the label sets stay bounded.
+    """
+
+    monitor: str
+    model_quality: Mapping[str, MetricReading] = field(default_factory=dict)  # by metric
+    label_coverage: float | None = None  # share of predictions with a label, 0..1
+    bias: Mapping[tuple[str, str], float] = field(default_factory=dict)  # (facet, metric)
+    ndcg: Mapping[str, float] = field(default_factory=dict)  # by label
+
+
+@dataclass(frozen=True, slots=True)
+class JoinSummary:
+    """A capture runtime's label join over the partitions this worker owns."""
+
+    monitor: str
+    pending_predictions: int = 0  # predictions waiting for their label
+    pending_labels: int = 0  # labels waiting for their prediction
+    joined: int = 0  # total joined pairs
+    expired: Mapping[str, int] = field(default_factory=dict)  # by side, see LABEL_SIDES
+    duplicates: int = 0  # total labels seen twice for one prediction
+
+
+@runtime_checkable
+class LabelledSource(Protocol):
+    """An aggregator of a labelled monitor (model quality, bias drift or attribution drift)."""
+
+    def labelled_summary(self) -> LabelledSummary | None:
+        """The latest window's figures; None before the first window."""
+
+
+@runtime_checkable
+class JoinSource(Protocol):
+    """A labelled monitor's path that joins predictions with their labels."""
+
+    def join_summary(self) -> JoinSummary:
+        """The join's counts so far."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSources:
+    """Where the collector reads a worker's live state; every callable runs at each scrape.
+
+    Parameters
+    ----------
+    runtimes
+        The capture paths, one per monitor (every worker has all of them).
+    aggregators
+        The aggregators, one per monitor (every worker has all of them).
+    assigned_partitions
+        The capture partitions this worker owns right now.
+    owned_monitors
+        Monitors whose partials partition this worker owns, i.e. which it aggregates, each
+        with the POSIX time it took them over. Window gauges (drift distance, thresholds,
+        last closed window …) are exported for these only, so that a worker that lost a
+        monitor stops exporting its frozen last values.
+    capture_partitions
+        How many partitions the capture topic has (``kafka.partitions``).
+    partition_lag
+        Capture messages not yet processed, per owned partition (absent while unknown).
+    send_failures
+        Output messages the producer refused so far.
+    internal_errors
+        Unexpected exceptions caught so far (the message or partial was dead-lettered or
+        dropped), by exception type.
+    label_joins
+        The label joins of the labelled monitors; those with ``join_summary()``
+        (:class:`JoinSource`) feed the join's families.
+    """
+
+    runtimes: Callable[[], Iterable[Any]]
+    aggregators: Callable[[], Iterable[Any]]
+    assigned_partitions: Callable[[], Collection[int]]
+    owned_monitors: Callable[[], Mapping[str, float]]
+    capture_partitions: int
+    partition_lag: Callable[[], Mapping[int, int]] = dict
+    send_failures: Callable[[], int] = int
+    internal_errors: Callable[[], Mapping[str, int]] = dict
+    label_joins: Callable[[], Iterable[Any]] = list
+
+
+def worker_sources(state: WorkerState) -> WorkerSources:
+    """The sources of a worker's :class:`~stream.worker.state.WorkerState`."""
+    return WorkerSources(
+        runtimes=lambda: state.paths.values(),
+        aggregators=lambda: state.aggregators.values(),
+        assigned_partitions=lambda: state.assigned,
+        owned_monitors=lambda: owned_monitors(state),
+        capture_partitions=state.partitions,
+        partition_lag=lambda: partition_lag(state),
+        send_failures=lambda: state.send_failures,
+        internal_errors=lambda: dict(state.internal_errors),
+        label_joins=lambda: state.labelled.values(),
+    )
+
+
+def owned_monitors(state: WorkerState) -> dict[str, float]:
+    """Monitors the worker aggregates (it owns their partials partition), and since when."""
+    since = state.partials_since
+    return {name: since[a.partials_partition] for name, a in state.aggregators.items()
+            if a.partials_partition in since}  # fmt: skip
+
+
+def partition_lag(state: WorkerState) -> dict[int, int]:
+    """Capture messages not yet processed, per owned partition whose end offset is known."""
+    lag = {}
+    for partition in sorted(state.assigned):
+        end = state.end_offsets.get((CAPTURE, partition))
+        if end is not None:
+            lag[partition] = max(0, end - (state.book(CAPTURE, partition).last_offset(CAPTURE) + 1))
+    return lag
