@@ -43,6 +43,7 @@ from stream.monitors.data_quality import DataQualityBaseline
 from stream.monitors.labelled import LabelledSetup
 from stream.worker.aggregated_window import DUPLICATE, AggregatedWindow
 from stream.worker.event_clock import PartitionActivity
+from stream.worker.labelled_summaries import LabelledSummary, labelled_summary
 from stream.worker.partition_state import Blobs
 from stream.worker.results import LabelledResult, Result, WindowResult, labelled_results
 from stream.worker.windows import WindowPartial
@@ -276,6 +277,12 @@ class Aggregator:
             except Exception:
                 self.postprocessor_failures += 1
                 log.exception("monitor %s: postprocess_handler failed", self.name)
+
+    def labelled_summary(self) -> LabelledSummary | None:
+        """The latest labelled results' figures (for metrics); None before the first."""
+        if not self.last_labelled:
+            return None
+        return labelled_summary(self.name, self.last_labelled.values())
 
     def snapshot(self, partition: int) -> Blobs:
         """Progress, and every pending or revisable window (unchanged windows reuse bytes)."""

@@ -34,7 +34,7 @@ from stream.capture.records import CaptureError, CaptureRecord
 from stream.labels.attributions import AttributionError, decode_attribution
 from stream.labels.records import LabelError, decode_label
 from stream.labels.records import split_records as split_label_records
-from stream.monitors.label_join import LabelJoin, PendingEntries
+from stream.monitors.label_join import LABEL, PREDICTION, LabelJoin, PendingEntries
 from stream.monitors.labelled import (
     LabelledAccumulators,
     LabelledSetup,
@@ -42,6 +42,7 @@ from stream.monitors.labelled import (
     take_prediction,
 )
 from stream.worker.event_clock import EventClock
+from stream.worker.labelled_summaries import JoinSummary
 from stream.worker.outcomes import DeadLetter
 from stream.worker.partition_state import Blobs
 from stream.worker.windows import WindowPartial
@@ -230,6 +231,19 @@ class LabelledPath:
                 labelled_state=accumulators.to_state(), seq=seq, closed_until=closed_until,
             )
         ]  # fmt: skip
+
+    def join_summary(self) -> JoinSummary:
+        """The join's counts, and what waits over this worker's partitions (for metrics)."""
+        counts = self.join.counts
+        stores = [self.entries(p) for p in sorted(self.partitions)]
+        return JoinSummary(
+            self.monitor,
+            pending_predictions=sum(s.count(PREDICTION) for s in stores),
+            pending_labels=sum(s.count(LABEL) for s in stores),
+            joined=counts.joined,
+            expired={"prediction": counts.expired_predictions, "label": counts.expired_labels},
+            duplicates=counts.duplicate_labels,
+        )
 
     def snapshot(self, partition: int) -> Blobs:
         """The partition's open accumulators and its sequence number."""

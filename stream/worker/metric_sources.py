@@ -24,8 +24,8 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Any
 
 from detectors.quality.checks import (
     BASELINE_DRIFT,
@@ -34,6 +34,14 @@ from detectors.quality.checks import (
     DATA_TYPE,
     EXTRA_COLUMN,
     MISSING_COLUMN,
+)
+from stream.worker.labelled_summaries import (
+    LABEL_SIDES,
+    JoinSource,
+    JoinSummary,
+    LabelledSource,
+    LabelledSummary,
+    MetricReading,
 )
 from stream.worker.state import CAPTURE, WorkerState
 
@@ -59,8 +67,6 @@ DEAD_LETTER_REASONS = (
     "too_deep",
 )
 
-LABEL_SIDES = ("prediction", "label")  # which side of the join expired unmatched
-
 
 def data_quality_violation_labels(
     features: Sequence[str], kinds: Sequence[str]
@@ -78,57 +84,6 @@ def data_quality_violation_labels(
             labels.append((CATEGORICAL_VALUES, feature))
     labels.append((EXTRA_COLUMN, OTHER_FEATURE))
     return labels
-
-
-@dataclass(frozen=True, slots=True)
-class MetricReading:
-    """A model-quality metric of the latest window and its constraint threshold (or None)."""
-
-    value: float
-    threshold: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LabelledSummary:
-    """The latest window's figures of a labelled monitor, as its aggregator reports them.
-
-    Every mapping's keys come from the configuration or a fixed metric vocabulary (metric
-    names, facet values, labels), never from raw data, so the label sets stay bounded.
-    """
-
-    monitor: str
-    model_quality: Mapping[str, MetricReading] = field(default_factory=dict)  # by metric
-    label_coverage: float | None = None  # share of predictions with a label, 0..1
-    bias: Mapping[tuple[str, str], float] = field(default_factory=dict)  # (facet, metric)
-    ndcg: Mapping[str, float] = field(default_factory=dict)  # by label
-
-
-@dataclass(frozen=True, slots=True)
-class JoinSummary:
-    """A capture runtime's label join over the partitions this worker owns."""
-
-    monitor: str
-    pending_predictions: int = 0  # predictions waiting for their label
-    pending_labels: int = 0  # labels waiting for their prediction
-    joined: int = 0  # total joined pairs
-    expired: Mapping[str, int] = field(default_factory=dict)  # by side, see LABEL_SIDES
-    duplicates: int = 0  # total labels seen twice for one prediction
-
-
-@runtime_checkable
-class LabelledSource(Protocol):
-    """An aggregator of a labelled monitor (model quality, bias drift or attribution drift)."""
-
-    def labelled_summary(self) -> LabelledSummary | None:
-        """The latest window's figures; None before the first window."""
-
-
-@runtime_checkable
-class JoinSource(Protocol):
-    """A labelled monitor's path that joins predictions with their labels."""
-
-    def join_summary(self) -> JoinSummary:
-        """The join's counts so far."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,3 +158,20 @@ def partition_lag(state: WorkerState) -> dict[int, int]:
         if end is not None:
             lag[partition] = max(0, end - (state.book(CAPTURE, partition).last_offset(CAPTURE) + 1))
     return lag
+
+
+__all__ = [
+    "DEAD_LETTER_REASONS",
+    "LABEL_SIDES",
+    "OTHER_FEATURE",
+    "JoinSource",
+    "JoinSummary",
+    "LabelledSource",
+    "LabelledSummary",
+    "MetricReading",
+    "WorkerSources",
+    "data_quality_violation_labels",
+    "owned_monitors",
+    "partition_lag",
+    "worker_sources",
+]

@@ -170,3 +170,38 @@ def test_labels_that_never_come_expire_and_are_counted(fake_clock, baseline_fold
     pipe.tick()
     counts = pipe.ws.labelled["m"].join.counts
     assert (counts.expired_predictions, counts.expired_labels) == (50, 1)
+
+
+def test_metrics_carry_the_labelled_figures(fake_clock, baseline_folder):
+    """The scrape of a worker that aggregates the monitor: sklearn's figures and the join's."""
+    from prometheus_client import CollectorRegistry
+
+    from stream.worker.metric_sources import worker_sources
+    from stream.worker.metrics import register_worker_metrics
+
+    ws = state(fake_clock, baseline_folder)
+    pipe = Pipe(ws)
+    ws.assign([0], [0])
+    records = traffic(6, 400, T0)
+    pipe.send("capture", lines(r for _, r, _ in records))
+    pipe.send("labels", lines(ground_truth_record(k, a.label) for k, _, a in records[:300]))
+    pipe.send("capture", lines(r for _, r, _ in traffic(7, 1, T0 + 15)))
+    pipe.tick()
+    registry = CollectorRegistry()
+    register_worker_metrics(registry, worker_sources(ws))
+
+    def sample(name, **labels):
+        return registry.get_sample_value(name, {"monitor": "m", **labels})
+
+    expected = sk_binary([(a.label, a) for _, _, a in records[:300]])
+    assert sample("driftline_model_quality_metric", metric="accuracy") == pytest.approx(
+        expected["accuracy"]
+    )
+    assert sample("driftline_model_quality_metric", metric="f1") == pytest.approx(expected["f1"])
+    assert sample("driftline_label_coverage_ratio") == pytest.approx(300 / 400)
+    assert sample("driftline_labels_joined_total") == 300
+    assert sample("driftline_pending_predictions") == 100 + 1  # 100 unlabelled + the closer
+    assert sample("driftline_pending_labels") == 0
+    ndcg = [s.value for m in registry.collect() for s in m.samples
+            if s.name == "driftline_attribution_ndcg"]  # fmt: skip
+    assert len(ndcg) == 1 and 0.9 < ndcg[0] <= 1.0  # no attribution drift in this traffic

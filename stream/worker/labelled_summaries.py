@@ -1,0 +1,90 @@
+"""What the labelled monitors tell the metrics: the latest window's figures and the join's counts.
+
+An aggregator of a labelled monitor answers :meth:`labelled_summary` with a
+:class:`LabelledSummary`; a labelled path answers ``join_summary()`` with a
+:class:`JoinSummary`. :mod:`stream.worker.labelled_metrics` turns them into metric families.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+LABEL_SIDES = ("prediction", "label")
+
+
+@dataclass(frozen=True, slots=True)
+class MetricReading:
+    """A model-quality metric of the latest window and its constraint threshold (or None)."""
+
+    value: float
+    threshold: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledSummary:
+    """The latest window's figures of a labelled monitor, as its aggregator reports them.
+
+    Every mapping's keys come from the configuration or a fixed metric vocabulary (metric
+    names, facet values, labels), never from raw data, so the label sets stay bounded.
+    """
+
+    monitor: str
+    model_quality: Mapping[str, MetricReading] = field(default_factory=dict)  # by metric
+    label_coverage: float | None = None  # share of predictions with a label, 0..1
+    bias: Mapping[tuple[str, str], float] = field(default_factory=dict)  # (facet, metric)
+    ndcg: Mapping[str, float] = field(default_factory=dict)  # by label
+
+
+@dataclass(frozen=True, slots=True)
+class JoinSummary:
+    """A capture runtime's label join over the partitions this worker owns."""
+
+    monitor: str
+    pending_predictions: int = 0  # predictions waiting for their label
+    pending_labels: int = 0  # labels waiting for their prediction
+    joined: int = 0  # total joined pairs
+    expired: Mapping[str, int] = field(default_factory=dict)  # by side, see LABEL_SIDES
+    duplicates: int = 0  # total labels seen twice for one prediction
+
+
+@runtime_checkable
+class LabelledSource(Protocol):
+    """An aggregator of a labelled monitor (model quality, bias drift or attribution drift)."""
+
+    def labelled_summary(self) -> LabelledSummary | None:
+        """The latest window's figures; None before the first window."""
+
+
+@runtime_checkable
+class JoinSource(Protocol):
+    """A labelled monitor's path that joins predictions with their labels."""
+
+    def join_summary(self) -> JoinSummary:
+        """The join's counts so far."""
+
+
+def labelled_summary(monitor: str, results: Iterable[Any]) -> LabelledSummary:
+    """The figures of a monitor's latest labelled results (one per monitor type).
+
+    Model-quality metrics and bias metrics come from the results' decisions, so only metrics
+    with a baseline constraint (or a baseline value) become series.
+    """
+    quality: dict[str, MetricReading] = {}
+    bias: dict[tuple[str, str], float] = {}
+    ndcg: dict[str, float] = {}
+    coverage = None
+    for result in results:
+        outcome = result.outcome
+        coverage = coverage if outcome.label_coverage is None else outcome.label_coverage
+        for d in outcome.decisions:
+            if d.get("value") is None:
+                continue
+            if result.monitor_type == "model_quality":
+                quality[d["metric_name"]] = MetricReading(float(d["value"]), d.get("threshold"))
+            elif result.monitor_type == "bias_drift":
+                bias[(str(d.get("facet")), d["metric_name"])] = float(d["value"])
+            elif result.monitor_type == "feature_attribution_drift":
+                ndcg[str(d.get("label"))] = float(d["value"])
+    return LabelledSummary(monitor, quality, coverage, bias, ndcg)
