@@ -41,7 +41,12 @@ class BrokerError(RuntimeError):
     """The embedded broker is missing, could not start, or did not answer in time."""
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def die_with_parent() -> None:
+    """Ask Linux to SIGTERM this process when its parent dies (``preexec_fn`` of a child).
+
+    Runs in the child between fork and exec, so a broker or worker started by a test or a
+    benchmark never outlives a parent that was killed.
+    """
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -163,7 +168,7 @@ class EmbeddedBroker:
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         except OSError as error:
             self._close_log()

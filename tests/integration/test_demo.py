@@ -11,6 +11,7 @@ import time
 import orjson
 import pytest
 
+from stream.kafka.broker import die_with_parent
 from tests.integration.workers import DRIFTLINE, alive, children, wait_for
 
 pytestmark = pytest.mark.kafka
@@ -75,6 +76,7 @@ def test_ctrl_c_stops_the_demo_and_its_broker_cleanly(tmp_path):
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
+            preexec_fn=die_with_parent,
         )
         try:
             broker = wait_for(lambda: children(demo.pid), 30, "the embedded broker")

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from kafka import KafkaProducer
 
 from stream.cli import main
+from stream.kafka.broker import die_with_parent
 from stream.kafka.topics import TopicNames, ensure_topics_sync
 from tests.integration.readback import read_topic
 
@@ -114,6 +115,7 @@ def start_tail(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=die_with_parent,
     )
     assert process.stderr is not None
     ready = process.stderr.readline()  # printed once the end offsets are resolved

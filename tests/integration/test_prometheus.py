@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from stream.demo.synthetic import capture_record
-from stream.kafka.broker import free_port
+from stream.kafka.broker import die_with_parent, free_port
 from stream.kafka.capture_producer import CaptureProducer
 from stream.kafka.topics import TopicNames, ensure_topics_sync
 from tests.deploy.dashboard import dashboard, grafana_to_promql, panel_queries, variable_selector
@@ -60,6 +60,7 @@ class Prometheus:
              f"--storage.tsdb.path={folder / 'data'}",
              f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"],
             stdout=self._log, stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
         )  # fmt: skip
         wait_for(self.ready, 30, "Prometheus to be ready")
 

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from stream.cli import main
+from stream.kafka.broker import die_with_parent
 from stream.kafka.topics import TopicNames, ensure_topics_sync
 from tests.integration.readback import read_topic
 from tests.integration.workers import DRIFTLINE, wait_for
@@ -77,6 +78,7 @@ def test_live_loop_repeats_until_sigterm_and_exits_0(
         process = subprocess.Popen(
             [DRIFTLINE, "replay", str(EXAMPLE_HOUR), "--live", "--loop", "--rate", "2000"],
             stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env},
+            preexec_fn=die_with_parent,
         )  # fmt: skip
         try:
             topic = f"{topic_prefix}.capture"

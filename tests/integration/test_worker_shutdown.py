@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from stream.kafka.broker import die_with_parent
 from tests.integration.workers import DRIFTLINE, alive, children, wait_for, write_config
 
 pytestmark = pytest.mark.kafka
@@ -25,6 +26,7 @@ def test_signal_stops_worker_and_its_embedded_broker(tmp_path, signum, when):
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,
+        preexec_fn=die_with_parent,
     )
     try:
         broker_pid = wait_for(lambda: children(process.pid), 20, "the embedded broker")[0]

@@ -16,7 +16,7 @@ import orjson
 from prometheus_client.parser import text_string_to_metric_families
 
 from stream.demo.synthetic import SyntheticSchema
-from stream.kafka.broker import free_port
+from stream.kafka.broker import die_with_parent, free_port
 from stream.monitors.data_quality import save_data_quality_baseline
 from tests.integration.readback import read_topic
 
@@ -54,6 +54,7 @@ class WorkerProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=env,
+            preexec_fn=die_with_parent,
         )
 
     def metrics(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
