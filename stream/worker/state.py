@@ -8,11 +8,11 @@ State is kept per source partition of two kinds: ``capture`` (capture partitions
 monitor's :class:`~stream.worker.capture_path.CapturePath`) and ``partials`` (partials
 partitions: the :class:`~stream.worker.aggregator.Aggregator` of each monitor keyed there).
 Both implement :class:`~stream.worker.partition_state.PartitionedState`; this class drives
-them through its verbs only. Per partition a :class:`PartitionBook` holds the last source
-offset processed and the *outbox*: window partials and window results wait there until a
-snapshot that includes them is saved, so that a restart re-sends them (the aggregator drops
-the duplicates) instead of losing them. Dead letters and online alarms leave at once (at
-least once).
+them through its verbs only (:mod:`stream.worker.monitor_parts` builds them). Per partition
+a :class:`~stream.worker.books.PartitionBook` holds the last source offset processed and
+the *outbox*: window partials and window results wait there until a snapshot that includes
+them is saved, so that a restart re-sends them (the aggregator drops the duplicates) instead
+of losing them. Dead letters and online alarms leave at once (at least once).
 
 Routing by Kafka headers: :mod:`stream.worker.routing`.
 """
@@ -22,21 +22,18 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from stream.capture.message import RejectedRecord
-from stream.capture.partitioning import partition_for_key
-from stream.capture.preprocess import load_postprocessor, load_preprocessor
-from stream.config import ConfigError, DriftlineConfig
+from stream.config import DriftlineConfig
 from stream.kafka.topics import TopicNames
-from stream.monitors.data_quality import DataQualityBaseline, load_data_quality_baseline
-from stream.monitors.labelled_setup import labelled_setup
-from stream.worker.aggregator import Aggregator
-from stream.worker.capture_path import CaptureOutput, CapturePath
+from stream.monitors.data_quality import DataQualityBaseline
+from stream.worker.books import CAPTURE, OUTBOX_BLOB, PARTIALS, Checkpoint, PartitionBook
+from stream.worker.capture_path import CaptureOutput
 from stream.worker.event_clock import PartitionActivity
-from stream.worker.labelled_path import Incoming, LabelledPath
+from stream.worker.labelled_path import Incoming
+from stream.worker.monitor_parts import load_baselines, monitor_parts, partials_partition
 from stream.worker.online import OnlineViolation
 from stream.worker.outbox import Outbound, decode_outbox, encode_outbox
 from stream.worker.outcomes import DeadLetter
@@ -49,47 +46,6 @@ from stream.worker.routing import matches
 from stream.worker.windows import WindowPartial
 
 log = logging.getLogger("driftline.worker")
-
-CAPTURE, PARTIALS = "capture", "partials"
-_OUTBOX = "outbox"
-
-
-@dataclass
-class PartitionBook:
-    """One source partition's progress and the messages waiting for its next snapshot.
-
-    A capture partition's state reflects three co-partitioned topics (capture, labels,
-    attributions), so the book keeps the last offset processed of each.
-    """
-
-    offsets: dict[str, int] = field(default_factory=dict)  # source topic role → last offset
-    outbox: list[Outbound] = field(default_factory=list)
-    changed: bool = False  # processed something since the last snapshot
-
-    def last_offset(self, source: str) -> int:
-        """The last offset of ``source`` processed (-1 before any)."""
-        return self.offsets.get(source, -1)
-
-    def processed(self, source: str, offset: int) -> None:
-        """Record that the message at ``offset`` of ``source`` was processed."""
-        self.offsets[source] = offset
-        self.changed = True
-
-
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    """What to save for one partition (blobs, meta) and what to send once it is saved.
-
-    ``frozen`` holds the partition's label-join changes since the last checkpoint (capture
-    partitions with labelled monitors only), to commit with the snapshot.
-    """
-
-    kind: str
-    partition: int
-    blobs: Blobs
-    meta: dict[str, Any]
-    outbox: tuple[Outbound, ...]
-    frozen: Any = None
 
 
 def utc_now() -> datetime:
@@ -116,36 +72,9 @@ class WorkerState:
         self.now = now
         self.on_result = on_result
         self.activity = {CAPTURE: PartitionActivity(), PARTIALS: PartitionActivity()}
-        self.paths: dict[str, CapturePath] = {}
-        self.aggregators: dict[str, Aggregator] = {}
-        self.labelled: dict[str, LabelledPath] = {}
         self.stores = stores if stores is not None else PendingStores.in_memory()
-        worker = config.worker
-        for monitor in config.monitors:
-            baseline = baselines[monitor.name]
-            pre = load_preprocessor(monitor.preprocessor, monitor.preprocessor_output_dir)
-            post = load_postprocessor(monitor.postprocessor) if monitor.postprocessor else None
-            self.paths[monitor.name] = CapturePath(
-                monitor, baseline, activity=self.activity[CAPTURE], now=now, preprocessor=pre,
-                max_future_seconds=worker.max_future_seconds,
-                revision_horizon_seconds=worker.revision_horizon_seconds,
-            )  # fmt: skip
-            setup = labelled_setup(monitor, baseline.features)
-            self.aggregators[monitor.name] = Aggregator(
-                monitor, baseline, partitions=self.partitions,
-                partials_partition=self.partials_partition(monitor.name),
-                activity=self.activity[PARTIALS], now=now, postprocessor=post,
-                revision_horizon_seconds=worker.revision_horizon_seconds, labelled=setup,
-                label_flush_seconds=worker.label_flush_seconds,
-            )  # fmt: skip
-            if setup is not None:
-                path = self.paths[monitor.name]
-                labelled = LabelledPath(
-                    monitor.name, setup, clock=path.clock, entries=self.stores.entries, now=now,
-                    flush_seconds=worker.label_flush_seconds,
-                )  # fmt: skip
-                path.attach(labelled)
-                self.labelled[monitor.name] = labelled
+        parts = monitor_parts(config, baselines, self.activity, self.stores, now)
+        self.paths, self.aggregators, self.labelled = parts.paths, parts.aggregators, parts.labelled
         self.books: dict[str, dict[int, PartitionBook]] = {CAPTURE: {}, PARTIALS: {}}
         self.assigned: set[int] = set()  # capture partitions
         self.assigned_partials: set[int] = set()
@@ -158,16 +87,7 @@ class WorkerState:
     @classmethod
     def from_config(cls, config: DriftlineConfig, **kwargs: Any) -> WorkerState:
         """Load every monitor's baseline folder; ConfigError when one has none."""
-        if not config.monitors:
-            msg = "the config defines no [[monitor]]; the worker has nothing to do"
-            raise ConfigError(msg)
-        baselines = {}
-        for monitor in config.monitors:
-            if monitor.baseline is None:
-                msg = f"monitor {monitor.name!r}: baseline is required by the worker"
-                raise ConfigError(msg)
-            baselines[monitor.name] = load_data_quality_baseline(monitor.baseline)
-        return cls(config, baselines, **kwargs)
+        return cls(config, load_baselines(config), **kwargs)
 
     def assign(self, capture: Collection[int], partials: Collection[int]) -> None:
         """The partitions owned after a rebalance, and since when each partials one is."""
@@ -177,7 +97,7 @@ class WorkerState:
 
     def partials_partition(self, monitor: str) -> int:
         """The partials partition of a monitor (its partials are keyed by its name)."""
-        return partition_for_key(monitor.encode(), self.partitions)
+        return partials_partition(monitor, self.partitions)
 
     def _states(self, kind: str) -> Iterable[tuple[str, PartitionedState[Any, Any]]]:
         """Every state of ``kind`` with its snapshot name (``<monitor>``, ``<monitor>#labels``)."""
@@ -325,7 +245,7 @@ class WorkerState:
                 blobs[f"{name}/{blob}"] = data
         outbox = tuple(book.outbox)
         if outbox:
-            blobs[_OUTBOX] = encode_outbox(outbox)
+            blobs[OUTBOX_BLOB] = encode_outbox(outbox)
         book.outbox, book.changed = [], False
         meta = {"offsets": dict(book.offsets), "kind": kind, "saved_at": self.now().timestamp()}
         frozen = self.stores.freeze(partition) if kind == CAPTURE and self.labelled else None
@@ -342,7 +262,7 @@ class WorkerState:
         book = self.book(kind, partition)
         book.offsets = {str(k): int(v) for k, v in meta.get("offsets", {}).items()}
         book.outbox, book.changed = [], False
-        return decode_outbox(blobs[_OUTBOX]) if _OUTBOX in blobs else ()
+        return decode_outbox(blobs[OUTBOX_BLOB]) if OUTBOX_BLOB in blobs else ()
 
     def drop(self, kind: str, partitions: Collection[int]) -> None:
         """Forget partitions of ``kind`` this worker no longer owns."""
