@@ -83,8 +83,9 @@ def replay(
     )
     started = time.monotonic()
     progress = Progress(
-        TextColumn("replay"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=console
-    )
+        TextColumn("replay"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+        console=console, disable=not console.is_terminal,
+    )  # fmt: skip
     given = {k: v for k, v in (("endpoint", endpoint), ("variant", variant)) if v}
     sent = _Sent(started, rate, live)
     with producer, progress:

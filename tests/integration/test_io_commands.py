@@ -20,6 +20,7 @@ from stream.kafka.topics import TopicNames, ensure_topics_sync
 from tests.integration.readback import read_topic
 
 pytestmark = pytest.mark.kafka
+DRIFTLINE = str(Path(sys.executable).with_name("driftline"))
 
 
 def capture_line(i: int) -> str:
@@ -74,6 +75,12 @@ def test_replay_sends_every_line_of_a_capture_folder(
     assert {m.partition for m in messages} == {0, 1, 2}  # topic created with 3 partitions
     routing = {tuple(m.headers) for m in messages}  # from the endpoint/variant/yyyy/… layout
     assert routing == {(("endpoint", b"credit-endpoint"), ("variant", b"AllTraffic"))}
+
+    again = subprocess.run(  # as from a script or a log: no progress bar, one summary line
+        [DRIFTLINE, "replay", str(tmp_path), "--rate", "5000"], env=os.environ | env,
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert again.stderr == "" and again.stdout.startswith("replayed 81 records")
 
 
 def test_replay_routing_options_override_the_layout(
