@@ -207,6 +207,7 @@ def _run_faust(
         loglevel=loglevel,
         quiet=True,
         redirect_stdouts=False,
+        override_logging=False,  # the CLI's plain ISO-8601 log lines, not faust's format
     )
     try:
         worker.execute_from_commandline()
