@@ -36,6 +36,7 @@ from stream.monitors.attribution import ATTRIBUTION, iter_local_shap, load_attri
 from stream.monitors.bias import BIAS, load_bias_baseline
 from stream.monitors.files import BaselineError
 from stream.monitors.labelled import ATTRIBUTION_DRIFT, LabelledSetup
+from stream.monitors.labelled_evaluation import labelled_outcomes
 from stream.monitors.model_quality import (
     MODEL_QUALITY,
     ModelQualityBaselineFiles,
@@ -116,7 +117,7 @@ class LabeledSession:
         skipped = self.shap_file is None and run.accumulators.explained == 0
         outcomes = [
             write_outcome(out, outcome, run)
-            for outcome in run.setup.evaluate(run.accumulators)
+            for outcome in labelled_outcomes(run.setup, run.accumulators)
             if not (outcome.monitor_type == ATTRIBUTION_DRIFT and skipped)
         ]
         return LabeledReport(

@@ -15,6 +15,7 @@ import click
 
 from stream.cli.output import UserError
 from stream.config import ConfigError, DriftlineConfig, load_config
+from stream.kafka.security import kafka_python_kwargs
 from stream.kafka.topics import TopicError, TopicNames, ensure_topics_sync
 
 __all__ = ["UserError", "config_option", "connect"]
@@ -46,7 +47,7 @@ def connect(config_path: Path | None) -> tuple[DriftlineConfig, TopicNames]:
     # aiokafka logs each failed connection attempt; the one-line error below says it all.
     logging.getLogger("aiokafka").addHandler(logging.NullHandler())
     try:
-        client_kwargs = kafka.client_kwargs()  # certificates and token provider load here
+        client_kwargs = kafka_python_kwargs(kafka)  # certificates and token provider load here
     except ConfigError as error:
         raise UserError(str(error)) from error
     try:

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from stream.capture.files import find_capture_files, iter_capture_lines, layout_routing
 from stream.capture.restamp import restamp
 from stream.cli.connect import UserError, config_option, connect
+from stream.kafka.security import kafka_python_kwargs
 
 
 @click.command()
@@ -79,7 +80,7 @@ def replay(
         topic=names.capture,
         records_per_message=records_per_message,
         linger_seconds=0.5,
-        client_kwargs=config.kafka.client_kwargs(),
+        client_kwargs=kafka_python_kwargs(config.kafka),
     )
     started = time.monotonic()
     progress = Progress(

@@ -23,6 +23,7 @@ from rich.text import Text
 from stream.cli.connect import config_option, connect
 from stream.cli.output import is_plain_output
 from stream.config import DriftlineConfig
+from stream.kafka.security import kafka_python_kwargs
 from stream.kafka.topics import aiokafka_kwargs
 
 TAIL_TOPICS = ("violations", "statistics", "executions", "deadletter", "labels", "attributions")
@@ -67,7 +68,7 @@ async def _follow(
         bootstrap_servers=config.kafka.bootstrap_servers,
         group_id=None,  # assigned partitions, no group: works on every broker
         enable_auto_commit=False,
-        **aiokafka_kwargs(config.kafka.client_kwargs()),
+        **aiokafka_kwargs(kafka_python_kwargs(config.kafka)),
     )
     await consumer.start()
     try:

@@ -37,7 +37,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from stream.config.values import ConfigError
 
@@ -107,15 +106,6 @@ class KafkaConfig:
     def uses_embedded_broker(self) -> bool:
         """Whether no bootstrap servers are configured, so driftline runs its own broker."""
         return not self.bootstrap_servers.strip()
-
-    def client_kwargs(self) -> dict[str, Any]:
-        """kafka-python keyword arguments for these settings (see :mod:`stream.kafka.security`).
-
-        Raises ConfigError when a certificate file or the token provider cannot be loaded.
-        """
-        from stream.kafka.security import kafka_python_kwargs
-
-        return kafka_python_kwargs(self)
 
     def _check_tls(self) -> None:
         protocol = self.security_protocol

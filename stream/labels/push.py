@@ -27,6 +27,7 @@ from ground_truth.records import to_ground_truth_record
 from stream.config import KafkaConfig, LabelSettings
 from stream.kafka.dead_letters import DeadLetter, dead_letter_message
 from stream.kafka.keyed_producer import ATTRIBUTION_KEY_PATHS, LABEL_KEY_PATHS, KeyedProducer
+from stream.kafka.security import kafka_python_kwargs
 from stream.kafka.topics import TopicNames
 from stream.labels.attributions import decode_attribution
 from stream.labels.records import (
@@ -129,7 +130,10 @@ def attribution_decoder(raw: bytes) -> Record:
 def _producers(
     kafka: KafkaConfig, topic: str, names: TopicNames, key_paths: tuple[str, ...], **kwargs: Any
 ) -> tuple[KeyedProducer, KeyedProducer]:
-    common = {"bootstrap_servers": kafka.bootstrap_servers, "client_kwargs": kafka.client_kwargs()}
+    common = {
+        "bootstrap_servers": kafka.bootstrap_servers,
+        "client_kwargs": kafka_python_kwargs(kafka),
+    }
     target = KeyedProducer(topic=topic, key_paths=key_paths, **common, **kwargs)
     try:
         dead = KeyedProducer(

@@ -25,9 +25,16 @@ from typing import Any
 
 from detectors.violations import Violation
 from ground_truth.records import GroundTruth
-from stream.capture.predictions import PredictionLocator, json_document, lookup, score_value
+from stream.capture.predictions import (
+    LocatedPrediction,
+    PredictionLocator,
+    json_document,
+    lookup,
+    score_value,
+)
 from stream.capture.records import CaptureError, CaptureRecord
 from stream.capture.rows import RowBuilder
+from stream.labels.attributions import AttributionError, local_shap
 from stream.monitors.attribution import AttributionBaseline, AttributionRun
 from stream.monitors.bias import BiasBaseline, BiasRun, row_columns
 from stream.monitors.label_join import (
@@ -163,28 +170,9 @@ class LabelledSetup:
         return PendingPrediction(key=key, seconds=seconds, window=window, predicted=predicted,
                                  score=score, row=values, shap=shap)  # fmt: skip
 
-    def evaluate(self, acc: LabelledAccumulators) -> list[LabelledOutcome]:
-        """Every labelled monitor's outcome for a window's merged accumulators."""
-        from stream.monitors.labelled_evaluation import (
-            attribution_outcome,
-            bias_outcome,
-            model_quality_outcome,
-        )
-
-        out = []
-        if acc.model_quality is not None:
-            out.append(model_quality_outcome(self, acc))
-        if acc.bias is not None and self.bias is not None:
-            out.append(bias_outcome(self, acc))
-        if acc.attribution is not None:
-            out.append(attribution_outcome(self, acc))
-        return out
-
 
 def _shap_at(document: Any, path: str) -> LocalShap | None:
     """Local SHAP values at ``path`` in a parsed output; None when there are none."""
-    from stream.labels.attributions import AttributionError, local_shap
-
     found = lookup(document, path)
     if not isinstance(found, Mapping) or not found:
         return None
@@ -224,8 +212,6 @@ class LabelledAccumulators:
 
     def add_joined(self, pending: PendingPrediction, label: GroundTruth) -> None:
         """A prediction of the window met its label."""
-        from stream.capture.predictions import LocatedPrediction
-
         self.labelled += 1
         value = label.values[0] if label.values else None
         prediction = LocatedPrediction(pending.predicted, score_value(pending.score))

@@ -28,6 +28,18 @@ from stream.monitors.labelled import (
 )
 
 
+def labelled_outcomes(setup: LabelledSetup, acc: LabelledAccumulators) -> list[LabelledOutcome]:
+    """Every labelled monitor's outcome for a window's merged accumulators."""
+    out = []
+    if acc.model_quality is not None:
+        out.append(model_quality_outcome(setup, acc))
+    if acc.bias is not None and setup.bias is not None:
+        out.append(bias_outcome(setup, acc))
+    if acc.attribution is not None:
+        out.append(attribution_outcome(setup, acc))
+    return out
+
+
 def _status(violations: tuple[Violation, ...] | list[Violation]) -> str:
     return COMPLETED_WITH_VIOLATIONS if violations else COMPLETED
 

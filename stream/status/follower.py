@@ -49,7 +49,7 @@ class TopicFollower:
     topics
         Topic name by kind (``statistics``, ``executions``, ``violations``).
     client_kwargs
-        kafka-python style security settings (``KafkaConfig.client_kwargs()``).
+        kafka-python style security settings (:func:`stream.kafka.security.kafka_python_kwargs`).
     lookback
         Messages read back from each partition's end at start, by kind.
     """

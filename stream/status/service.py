@@ -27,6 +27,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from detectors.quality.statistics import DatasetStatistics
 from stream.config import DriftlineConfig
+from stream.kafka.security import kafka_python_kwargs
 from stream.kafka.topics import TopicNames
 from stream.monitors.data_quality import load_data_quality_baseline
 from stream.monitors.files import BaselineError
@@ -111,7 +112,9 @@ class StatusService:
         names = TopicNames.from_prefix(config.kafka.topic_prefix)
         board = StatusBoard(baseline_statistics(config))
         topics = {kind: getattr(names, kind) for kind in TOPIC_KINDS}
-        follower = TopicFollower(board, bootstrap, topics, config.kafka.client_kwargs(), lookback)
+        follower = TopicFollower(
+            board, bootstrap, topics, kafka_python_kwargs(config.kafka), lookback
+        )
         self.follower = follower
         self.server.registry.register(FollowerCollector(follower))
         follower.start()

@@ -28,6 +28,7 @@ from prometheus_client import CollectorRegistry
 
 from stream.config import DriftlineConfig
 from stream.kafka.broker import EmbeddedBroker
+from stream.kafka.security import kafka_python_kwargs
 from stream.kafka.topics import aiokafka_kwargs, ensure_topics_sync
 from stream.status.service import StatusService
 from stream.worker.app import build_app
@@ -154,7 +155,7 @@ def _start_and_run(
             state.names,
             kafka.partitions,
             kafka.replication_factor,
-            kafka.client_kwargs(),
+            kafka_python_kwargs(kafka),
             compacted=state.names.compacted,
         )
         register_worker_metrics(registry, worker_sources(state))
@@ -185,7 +186,7 @@ def _run_faust(
     runner = WorkerRunner(
         state,
         bootstrap,
-        aiokafka_kwargs(config.kafka.client_kwargs()),
+        aiokafka_kwargs(kafka_python_kwargs(config.kafka)),
         snapshot_interval_seconds=worker_settings.snapshot_interval_seconds,
     )
     datadir = tempfile.TemporaryDirectory(prefix="driftline-faust-")

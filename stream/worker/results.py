@@ -26,6 +26,7 @@ from typing import Union
 from detectors.quality.checks import EvaluationResult
 from detectors.quality.statistics import DatasetStatistics
 from stream.monitors.labelled import LabelledOutcome, LabelledSetup
+from stream.monitors.labelled_evaluation import labelled_outcomes
 from stream.worker.aggregated_window import AggregatedWindow
 
 
@@ -82,7 +83,7 @@ def labelled_results(
     reported = tuple(sorted(set(window.ranges) | set(window.seqs)))
     return [
         LabelledResult(monitor, window.start, window.end, outcome, revision, complete, reported)
-        for outcome in setup.evaluate(window.labelled)
+        for outcome in labelled_outcomes(setup, window.labelled)
     ]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from stream.config import ConfigError, DriftlineConfig, KafkaConfig, MonitorConfig, load_config
+from stream.kafka.security import kafka_python_kwargs
 from tests.certificates import make_certificates
 
 FULL = """
@@ -154,7 +155,7 @@ def test_unset_secrets_are_not_shown_as_set() -> None:
 
 
 def test_client_kwargs_for_kafka_python(config_file: Path) -> None:
-    kwargs = load_config(config_file, {}).kafka.client_kwargs()
+    kwargs = kafka_python_kwargs(load_config(config_file, {}).kafka)
     context = kwargs.pop("ssl_context")
     assert kwargs == {
         "security_protocol": "SASL_SSL",
@@ -165,7 +166,7 @@ def test_client_kwargs_for_kafka_python(config_file: Path) -> None:
     assert [c["subject"] for c in context.get_ca_certs()] == [
         ((("commonName", "driftline test CA"),),)
     ]
-    assert KafkaConfig().client_kwargs() == {"security_protocol": "PLAINTEXT"}
+    assert kafka_python_kwargs(KafkaConfig()) == {"security_protocol": "PLAINTEXT"}
 
 
 @pytest.mark.parametrize(

@@ -102,7 +102,7 @@ def test_ssl_without_cafile_uses_the_system_store_for_every_client() -> None:
     auth = credentials_to_aiokafka_auth(faust_credentials(config))
     assert auth["security_protocol"] == "SSL"
     assert_verifies_with_system_store(auth["ssl_context"])
-    assert_verifies_with_system_store(aiokafka_kwargs(config.client_kwargs())["ssl_context"])
+    assert_verifies_with_system_store(aiokafka_kwargs(kafka_python_kwargs(config))["ssl_context"])
     assert_verifies_with_system_store(kafka_python_kwargs(config)["ssl_context"])
 
 
@@ -110,7 +110,8 @@ def test_aiokafka_accepts_the_tls_settings_topic_creation_uses() -> None:
     # AIOKafkaClient refused SSL without a context: the traceback in topic creation
     async def build() -> None:
         admin = AIOKafkaAdminClient(
-            bootstrap_servers="localhost:9093", **aiokafka_kwargs(sasl("PLAIN").client_kwargs())
+            bootstrap_servers="localhost:9093",
+            **aiokafka_kwargs(kafka_python_kwargs(sasl("PLAIN"))),
         )
         await admin.close()
 
@@ -122,7 +123,7 @@ def test_plaintext_has_no_credentials() -> None:
     assert credentials_to_aiokafka_auth(faust_credentials(KafkaConfig())) == {
         "security_protocol": "PLAINTEXT"
     }
-    assert aiokafka_kwargs(KafkaConfig().client_kwargs()) == {"security_protocol": "PLAINTEXT"}
+    assert aiokafka_kwargs(kafka_python_kwargs(KafkaConfig())) == {"security_protocol": "PLAINTEXT"}
 
 
 def test_cafile_and_client_certificate_load(certs: Certificates) -> None:
@@ -216,7 +217,7 @@ def test_oauthbearer_over_sasl_plaintext_has_no_tls(token_module: str) -> None:
         "OAUTHBEARER", "SASL_PLAINTEXT", sasl_oauth_token_provider=f"{token_module}:fetch"
     )
     via_faust = credentials_to_aiokafka_auth(faust_credentials(config))
-    direct = aiokafka_kwargs(config.client_kwargs())
+    direct = aiokafka_kwargs(kafka_python_kwargs(config))
     for kwargs in (via_faust, direct):
         assert kwargs["security_protocol"] == "SASL_PLAINTEXT"
         assert kwargs.get("ssl_context") is None
@@ -225,7 +226,7 @@ def test_oauthbearer_over_sasl_plaintext_has_no_tls(token_module: str) -> None:
 
 def test_oauthbearer_accepts_a_coroutine_function(token_module: str) -> None:
     config = sasl("OAUTHBEARER", sasl_oauth_token_provider=f"{token_module}:fetch_async")
-    provider = aiokafka_kwargs(config.client_kwargs())["sasl_oauth_token_provider"]
+    provider = aiokafka_kwargs(kafka_python_kwargs(config))["sasl_oauth_token_provider"]
     assert asyncio.run(provider.token()) == "async-tok"
     assert kafka_python_kwargs(config)["sasl_oauth_token_provider"].token() == "async-tok"
 
