@@ -14,6 +14,9 @@ Examples
 'income'
 >>> metric_values({"ndcg": {"label0": 0.93}, "label_coverage": 0.5}, "feature_attribution_drift")
 {'ndcg [label=label0]': 0.93, 'label coverage': 0.5}
+>>> metric_values({"binary_classification_metrics": {"true_positive_rate": {"value": 0.8}},
+...                "label_coverage": None}, "model_quality")  # named as its decisions are
+{'truePositiveRate': 0.8}
 >>> window_key({"monitor": "m", "window_start": "2024-03-05T14:00:00Z"})
 ('m', 'data_quality', 1709647200.0)
 """
@@ -25,6 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from detectors.model_quality.constraints import violation_metric_name
 
 DATA_QUALITY = "data_quality"
 MODEL_QUALITY = "model_quality"
@@ -184,8 +189,8 @@ def metric_values(doc: Mapping[str, Any], kind: str) -> dict[str, float | None]:
     if kind == MODEL_QUALITY:
         for section in MODEL_QUALITY_SECTIONS:
             for name, entry in _mapping(doc.get(section)).items():
-                if isinstance(entry, Mapping) and "value" in entry:
-                    out[name] = number(entry["value"])
+                if isinstance(entry, Mapping) and "value" in entry:  # named as in decisions
+                    out[violation_metric_name(name)] = number(entry["value"])
     elif kind == BIAS_DRIFT:
         for section in BIAS_SECTIONS:
             facets = _mapping(_mapping(doc.get(section)).get("facets"))
@@ -199,7 +204,7 @@ def metric_values(doc: Mapping[str, Any], kind: str) -> dict[str, float | None]:
     elif kind == ATTRIBUTION_DRIFT:
         for label, value in _mapping(doc.get("ndcg")).items():
             out[series_name({"label": label}, "ndcg")] = number(value)
-    if "label_coverage" in doc:
+    if doc.get("label_coverage") is not None:  # null: the monitor needs no labels
         out[LABEL_COVERAGE] = number(doc.get("label_coverage"))
     return out
 

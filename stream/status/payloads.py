@@ -65,14 +65,14 @@ def monitor_summary(board: MonitorBoard) -> dict[str, Any]:
     return {
         "monitor": board.monitor,
         "monitor_type": board.monitor_type,
-        "windows": [window_row(e) for e in entries],
+        "windows": [window_row(e, board.monitor_type) for e in entries],
         "charts": _charts(board.monitor_type, entries),
         "online_alarms": [violation_json(v) for v in reversed(board.online)],
         "too_old": board.too_old,
     }
 
 
-def window_row(entry: WindowEntry) -> dict[str, Any]:
+def window_row(entry: WindowEntry, kind: str = DATA_QUALITY) -> dict[str, Any]:
     """A line of the windows table; ``pending`` while no execution message was read."""
     e = entry.execution
     revision = max(entry.execution_revision, entry.statistics_revision, entry.violations_revision)
@@ -82,6 +82,7 @@ def window_row(entry: WindowEntry) -> dict[str, Any]:
         "pending": e is None,
         "status": e.status if e else "",
         "rows": e.row_count if e else None,
+        "labelled": None if kind == DATA_QUALITY else _labelled_count(entry),
         "records": e.record_count if e else None,
         "violations": e.violation_count if e else len(entry.violations),
         "revision": max(revision, 0),
@@ -91,6 +92,14 @@ def window_row(entry: WindowEntry) -> dict[str, Any]:
         "finalised_by": e.finalised_by if e else "",
         "failure_reason": e.failure_reason if e else "",
     }
+
+
+def _labelled_count(entry: WindowEntry) -> int | None:
+    """How many predictions a labelled window's verdicts stand on (None when unknown)."""
+    d = entry.decisions
+    if d is None or not len(d.sample_counts):
+        return None
+    return int(d.sample_counts.max())
 
 
 def violation_json(v: ViolationSummary) -> dict[str, Any]:
@@ -137,7 +146,7 @@ def window_detail(
     return {
         "monitor": board.monitor,
         "monitor_type": board.monitor_type,
-        "window": window_row(entry),
+        "window": window_row(entry, board.monitor_type),
         "violations": [violation_json(v) for v in entry.violations],
         "violations_dropped": entry.violations_dropped,
         "decisions": decisions,

@@ -161,7 +161,9 @@ function renderMonitor(m) {
 }
 
 function windowsTable(m, selected) {
-  const labelled = m.windows.some((w) => w.label_coverage !== null);
+  const labelled = m.monitor_type !== "data_quality";
+  const counted = m.monitor_type === "feature_attribution_drift" ? "explained" : "labelled";
+  const covered = m.windows.some((w) => w.label_coverage !== null);
   const rows = [];
   for (let i = m.windows.length - 1; i >= 0; i--) {
     const w = m.windows[i];
@@ -169,15 +171,15 @@ function windowsTable(m, selected) {
     rows.push(`<tr class="window${i === selected ? " selected" : ""}" data-start="${esc(w.start)}" title="click: this window's violations and distributions">
       <td>${esc(utc(w.start))}</td>
       <td><span class="pill ${statusClass(w.status)}" title="${esc(w.failure_reason)}">${esc(w.pending ? "pending" : w.status)}</span> ${complete}</td>
-      <td class="num">${fmt(w.rows)}</td>
+      <td class="num">${fmt(labelled ? w.labelled : w.rows)}</td>
       <td class="num">${w.violations ? `<button class="violations-link">${w.violations} ▸</button>` : "0"}</td>
       <td class="num">${w.revision}</td>
-      ${labelled ? `<td class="num">${w.label_coverage === null ? "–" : `${Math.round(w.label_coverage * 100)} %`}</td>` : ""}
+      ${covered ? `<td class="num">${w.label_coverage === null ? "–" : `${Math.round(w.label_coverage * 100)} %`}</td>` : ""}
     </tr>`);
   }
   return `<table class="windows"><thead><tr><th>window start (UTC)</th><th>status</th>
-    <th class="num">rows</th><th class="num">violations</th><th class="num" title="a later revision replaces an earlier one">rev.</th>
-    ${labelled ? "<th class=\"num\">labels</th>" : ""}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
+    <th class="num" title="${labelled ? "labelled (or explained) predictions the verdicts stand on" : "feature rows"}">${labelled ? counted : "rows"}</th><th class="num">violations</th><th class="num" title="a later revision replaces an earlier one">rev.</th>
+    ${covered ? "<th class=\"num\" title=\"share of the window's predictions with a label\">labels</th>" : ""}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
 
 function windowDetail(m, index, detail) {
@@ -185,7 +187,9 @@ function windowDetail(m, index, detail) {
   if (!w) return `<p class="muted">No window yet.</p>`;
   const head = `<h3>window ${esc(utc(w.start))} – ${esc(utc(w.end).slice(11))} UTC
     <span class="pill ${statusClass(w.status)}">${esc(w.pending ? "pending" : w.status)}</span></h3>
-    <p class="muted">${fmt(w.rows)} rows · finalised by ${esc(w.finalised_by || "–")} · revision ${w.revision}
+    <p class="muted">${m.monitor_type === "data_quality"
+      ? `${fmt(w.rows)} rows · finalised by ${esc(w.finalised_by || "–")}`
+      : `${fmt(w.labelled)} ${m.monitor_type === "feature_attribution_drift" ? "explained" : "labelled"} predictions${w.label_coverage === null ? "" : ` · ${Math.round(w.label_coverage * 100)} % of the window's predictions labelled`}`} · revision ${w.revision}
     ${w.failure_reason ? ` · <span class="warn">${esc(w.failure_reason)}</span>` : ""}</p>`;
   if (!detail) return `${head}<p class="muted">loading…</p>`;
   // the violations topic says why; until its messages arrive, the execution's decisions say what

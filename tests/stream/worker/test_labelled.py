@@ -205,3 +205,43 @@ def test_metrics_carry_the_labelled_figures(fake_clock, baseline_folder):
     ndcg = [s.value for m in registry.collect() for s in m.samples
             if s.name == "driftline_attribution_ndcg"]  # fmt: skip
     assert len(ndcg) == 1 and 0.9 < ndcg[0] <= 1.0  # no attribution drift in this traffic
+
+
+def test_the_status_page_reads_the_labelled_messages(fake_clock, baseline_folder):
+    """The worker's own output messages on the page: one chart per metric, sklearn's figures."""
+    from stream.status.board import StatusBoard
+    from stream.status.payloads import status_summary
+
+    ws = state(fake_clock, baseline_folder)
+    pipe = Pipe(ws)
+    records = traffic(8, 500, T0)
+    pipe.send("capture", lines(r for _, r, _ in records))
+    pipe.send("labels", lines(ground_truth_record(k, a.label) for k, _, a in records[:400]))
+    pipe.send("capture", lines(r for _, r, _ in traffic(9, 1, T0 + 15)))
+    ws.tick()  # the partials, delivered by hand to keep the results' messages
+    for message in ws.checkpoint(CAPTURE, 0).outbox:
+        ws.on_partial(message.partition, 0, message.value)
+    ws.tick()
+    board = StatusBoard({})
+    kinds = {ws.names.statistics: "statistics", ws.names.executions: "executions",
+             ws.names.violations: "violations"}  # fmt: skip
+    for message in ws.checkpoint(PARTIALS, ws.partials_partition("m")).outbox:
+        for doc in orjson.loads(b"[" + message.value.replace(b"\n", b",") + b"]"):
+            board.apply(kinds[message.topic], doc)
+    monitors = {m["monitor_type"]: m for m in status_summary(board)["monitors"]}
+    assert set(monitors) == {"data_quality", "model_quality", "bias_drift",
+                             "feature_attribution_drift"}  # fmt: skip
+    quality = monitors["model_quality"]
+    names = [c["name"] for c in quality["charts"]]
+    assert len(names) == len(set(names)) and "true_positive_rate" not in names
+    expected = sk_binary([(a.label, a) for _, _, a in records[:400]])
+    charts = {c["name"]: c["values"][-1] for c in quality["charts"]}
+    digits = {"rel": 1e-3}  # the page keeps 4 significant digits
+    assert charts["accuracy"] == pytest.approx(expected["accuracy"], **digits)
+    assert charts["truePositiveRate"] == pytest.approx(expected["recall"], **digits)
+    assert charts["label coverage"] == pytest.approx(400 / 500)
+    (row,) = quality["windows"]
+    assert (row["labelled"], row["label_coverage"]) == (400, pytest.approx(0.8))
+    explained = monitors["feature_attribution_drift"]
+    assert [c["name"] for c in explained["charts"]] == ["ndcg [label=label0]"]
+    assert explained["windows"][0]["labelled"] == 500
