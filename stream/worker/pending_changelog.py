@@ -57,12 +57,12 @@ async def send_changes(
     Returns None when there was nothing to send; raises :class:`ChangelogError` (after every
     send has finished one way or the other) when a record was not acknowledged.
     """
+    sent: list[tuple[bytes, bytes | None]] = []
     futures: list[Any] = []
-    digests: list[str] = []
     try:
         for key, value in changes:
             futures.append(await producer.send(topic, value, key=key, partition=partition))
-            digests.append(record_digest(key, value))
+            sent.append((key, value))
     finally:
         outcomes = await asyncio.gather(*futures, return_exceptions=True)
     failed = [o for o in outcomes if isinstance(o, BaseException)]
@@ -77,7 +77,7 @@ async def send_changes(
         return None
     last = max(range(len(outcomes)), key=lambda i: outcomes[i].offset)
     offset = int(outcomes[last].offset)
-    return Written(offset + 1, (offset, digests[last]))
+    return Written(offset + 1, (offset, record_digest(*sent[last])))
 
 
 async def read_changelog(

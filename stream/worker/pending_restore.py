@@ -105,6 +105,7 @@ async def restore_rocks(
     actual_end, replayed, skipped = changelog_end, 0, 0
     async for batch in read_changelog(consumer, tp, start):
         changes: dict[bytes, bytes | None] = {}
+        newest: ChangelogRecord | None = None  # the last record below changelog_end
         for record in batch:
             actual_end = max(actual_end, record.offset + 1)
             if record.key is None:
@@ -113,13 +114,15 @@ async def restore_rocks(
             elif record.offset >= changelog_end:
                 orphan_keys.add(record.key)
             else:
-                last = (record.offset, record_digest(record.key, record.value))
+                newest = record
                 if in_ranges(record.offset, orphans):
                     skipped += 1
                 else:
                     changes[record.key] = _checked(record, tp)
                     replayed += 1
-        if batch[0].offset < changelog_end:
+        if newest is not None:
+            assert newest.key is not None
+            last = (newest.offset, record_digest(newest.key, newest.value))
             reached = min(batch[-1].offset + 1, changelog_end)
             rocks.apply(changes.items(), AppliedMeta(reached, last))
     rocks.apply((), AppliedMeta(changelog_end, last))

@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from rocksdict import BlockBasedOptions, Cache, Options, Rdict, WriteBatch
+from rocksdict import (
+    BlockBasedIndexType,
+    BlockBasedOptions,
+    Cache,
+    Options,
+    Rdict,
+    WriteBatch,
+)
 
 from stream.worker.pending_codec import expiry_of, namespace_of, sortable_time, time_from_sortable
 
@@ -91,9 +98,16 @@ def _options(tuning: RocksTuning) -> Any:
     options.create_if_missing(True)
     table = BlockBasedOptions()
     table.set_block_cache(Cache(tuning.block_cache_bytes))
+    table.set_bloom_filter(10, False)  # a lookup of an absent key reads no data block
+    # Index and filter blocks in the cache, cut into partitions of a few KB: a whole-file
+    # filter of a large table would not fit one cache shard and be read again on every get.
+    table.set_index_type(BlockBasedIndexType.two_level_index_search())
+    table.set_partition_filters(True)
+    table.set_metadata_block_size(4096)
     table.set_cache_index_and_filter_blocks(True)
+    table.set_pin_top_level_index_and_filter(True)
     table.set_pin_l0_filter_and_index_blocks_in_cache(True)
-    table.set_bloom_filter(10, False)
+    table.set_format_version(5)
     options.set_block_based_table_factory(table)
     options.set_write_buffer_size(tuning.write_buffer_bytes)
     options.set_max_write_buffer_number(tuning.max_write_buffers)
