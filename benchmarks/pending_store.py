@@ -1,13 +1,19 @@
 """The pending store's memory from 100 k to 10 M entries, and its rates beside their floors.
 
 A separate process (:mod:`benchmarks.pending_holder`) holds one PendingStore and fills it
-checkpoint by checkpoint with prediction-shaped entries; at every size it stops and this
-process reads its resident memory from ``/proc/<pid>/status`` (VmRSS, and VmHWM, the peak),
-so nothing measured here adds to it. The first ``DRIFTLINE_BENCH_PENDING_CHANGELOG``
-entries (1 M) go through the whole checkpoint protocol with the changelog on the broker
-(embedded Tansu, in memory, or ``DRIFTLINE_BOOTSTRAP_SERVERS``); the rest are checkpointed
-with ``freeze`` + ``applied`` only, because 10 M changelog records would have to fit in the
-embedded broker's memory. A second process restores a fresh folder from that changelog.
+checkpoint by checkpoint (50,000 puts each) with prediction-shaped entries; at every size it
+lets RocksDB finish its flushes and compactions and stops, and this process reads its
+resident memory from ``/proc/<pid>/status`` (VmRSS, and VmHWM, the peak), so nothing
+measured here adds to it. After the first size it churns at that size (new entries put, the
+oldest expired) for as many puts as the next size takes: memory that comes from running
+checkpoints (RocksDB's memtables and block cache filling up, the allocator keeping what a
+checkpoint's write batch and changelog sends used) shows there already, at the same number of
+entries. Sizes up to ``DRIFTLINE_BENCH_PENDING_CHANGELOG`` (1 M) go through the whole
+checkpoint protocol with the changelog on the broker (embedded Tansu, in memory, or
+``DRIFTLINE_BOOTSTRAP_SERVERS``); larger ones with ``freeze`` + ``applied`` only, because
+10 M changelog records would have to fit in the embedded broker's memory. A second process
+restores a fresh folder from that changelog. Figures vary from run to run (a shared
+2-core machine, the allocator's timing); compare the columns within one run.
 
 Floors measured in the same run: a dict assignment of the same entries, a raw ``rocksdict``
 WriteBatch of them, raw reads of the same RocksDB, an aiokafka producer and consumer on the

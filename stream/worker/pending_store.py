@@ -265,8 +265,10 @@ class PendingStore:
         """Bring the store to the changelog up to ``changelog_end``, skipping ``orphans``.
 
         ``consumer`` is a started ``aiokafka.AIOKafkaConsumer`` without a group; it is
-        assigned the changelog partition. Both deltas are empty afterwards, except for the
-        keys orphans touched (marked to be written again, see the module docstring).
+        assigned the changelog partition. A partition without a snapshot restores with
+        ``changelog_end=0``: whatever its changelog holds is then orphans. Both deltas are
+        empty afterwards, except for the keys orphans touched (marked to be written again,
+        see the module docstring). Call before :meth:`write_changelog`.
         """
         from aiokafka import TopicPartition  # type: ignore[import-untyped]
 
