@@ -104,6 +104,7 @@ class PendingStore:
         self._changelog_end: int | None = None  # known once restored
         self._orphans: Ranges = ()
         self._namespaces: set[str] = set()
+        self.last_restore: Restored | None = None  # what the last restore did
 
     @property
     def orphans(self) -> Ranges:
@@ -261,14 +262,17 @@ class PendingStore:
         topic: str,
         changelog_end: int,
         orphans: Ranges | list[tuple[int, int]] = (),
-    ) -> Restored:
+    ) -> tuple[int, int] | None:
         """Bring the store to the changelog up to ``changelog_end``, skipping ``orphans``.
 
-        ``consumer`` is a started ``aiokafka.AIOKafkaConsumer`` without a group; it is
-        assigned the changelog partition. A partition without a snapshot restores with
-        ``changelog_end=0``: whatever its changelog holds is then orphans. Both deltas are
-        empty afterwards, except for the keys orphans touched (marked to be written again,
-        see the module docstring). Call before :meth:`write_changelog`.
+        Returns the new orphan range ``[changelog_end, actual_end)`` when the changelog goes
+        past the snapshot, else None; :attr:`orphans` then holds every range to record, and
+        :attr:`last_restore` what the restore did. ``consumer`` is a started
+        ``aiokafka.AIOKafkaConsumer`` without a group; it is assigned the changelog
+        partition. A partition without a snapshot restores with ``changelog_end=0``:
+        whatever its changelog holds is then orphans. Both deltas are empty afterwards,
+        except for the keys orphans touched (marked to be written again, see the module
+        docstring). Call before :meth:`write_changelog`.
         """
         from aiokafka import TopicPartition  # type: ignore[import-untyped]
 
@@ -282,7 +286,8 @@ class PendingStore:
             self._live.mark(raw, self._rocks.get(raw))
         self._orphans = restored.orphans
         self._changelog_end = restored.actual_end
-        return restored
+        self.last_restore = restored
+        return restored.new_orphans
 
     def close(self) -> None:
         """Close RocksDB; what the deltas hold is gone (the next restore replays it)."""

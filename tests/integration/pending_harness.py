@@ -75,13 +75,13 @@ class CrashableStore:
         """Crash (if running) and restore from the manifest into ``folder``."""
         self.crash()
         self.store = PendingStore(folder, self.partition)
-        restored = await self.store.restore(
+        new_orphans = await self.store.restore(
             self.consumer, self.topic, self.manifest.end, list(self.manifest.orphans)
         )
         self.live = self.saved.copy()
-        self.orphan_ranges_seen += restored.new_orphans is not None
+        self.orphan_ranges_seen += new_orphans is not None
         self.check()
-        return restored
+        return self.store.last_restore
 
     def crash(self) -> None:
         if self.store is not None:

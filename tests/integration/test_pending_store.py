@@ -133,7 +133,8 @@ async def orphan_rewrite(bootstrap: str, topic: str, root: Path) -> tuple[Any, .
         await first.write_changelog(first.freeze(), producer, topic)
         first.close()  # crash before the manifest: two orphans
         second = PendingStore(root / "second", PARTITION)
-        restored = await second.restore(consumer, topic, end, [])
+        await second.restore(consumer, topic, end, [])
+        restored = second.last_restore
         state = (second.get("p", "kept"), second.get("p", "new"), second.count("p"))
         frozen = second.freeze()
         next_end = await second.write_changelog(frozen, producer, topic)
@@ -181,7 +182,8 @@ async def foreign_stores(bootstrap: str, topic: str, root: Path) -> list[Any]:
         results = []
         for name in ("writer", "ahead", "other"):
             store = PendingStore(root / name, PARTITION)
-            restored = await store.restore(consumer, topic, end, [])
+            await store.restore(consumer, topic, end, [])
+            restored = store.last_restore
             results.append((name, restored.wiped, restored.start, store.get("p", "stale0"),
                             store.get("p", "k0"), store.count("p")))  # fmt: skip
             store.close()
@@ -257,3 +259,48 @@ def test_kill_9_restores_the_last_manifest(
     if kill_at == "4:manifest":  # the manifest covers checkpoint 4, RocksDB does not
         previous_end = int(manifests[-2].split()[2])
         assert int(n) == 4 and done == (int(end) - previous_end, 0)  # checkpoint 4 replayed
+
+
+async def through_pending_stores(bootstrap: str, topic: str, root: Path) -> list[Any]:
+    from stream.worker.pending_stores import PendingStores
+
+    async def checkpoint(stores: PendingStores, manifest: bool) -> dict[str, Any] | None:
+        frozen = stores.freeze(PARTITION)
+        end = await stores.write_changelog(PARTITION, frozen, producer, topic)
+        if not manifest:
+            return None  # killed before the manifest
+        meta = stores.meta(PARTITION)  # what the checkpointer saves in the manifest
+        stores.applied(PARTITION, frozen, end)
+        return meta
+
+    seen = []
+    async with clients(bootstrap, topic) as (producer, consumer):
+        first = PendingStores(root / "first")
+        await first.restore(PARTITION, {}, consumer, topic)  # no snapshot yet
+        first.entries(PARTITION).put("prediction", "a", b"A", 50.0)
+        first.entries(PARTITION).put("label", "b", b"B", 60.0)
+        saved = await checkpoint(first, manifest=True)
+        first.entries(PARTITION).delete("prediction", "a")
+        first.entries(PARTITION).put("label", "c", b"C", 70.0)
+        await checkpoint(first, manifest=False)
+        first.close()
+        for name in ("second", "third"):
+            stores = PendingStores(root / name)
+            await stores.restore(PARTITION, saved, consumer, topic)
+            entries = stores.entries(PARTITION)
+            values = [entries.get(ns, key) for ns, key in (("prediction", "a"), ("label", "b"))]
+            orphans = stores.meta(PARTITION)["changelog_orphans"]
+            seen.append((*values, entries.get("label", "c"), entries.get("label", "d"), orphans))
+            entries.put("label", "d", b"D", 80.0)
+            saved = await checkpoint(stores, manifest=True)
+            stores.close()
+    return seen
+
+
+def test_the_workers_pending_stores_commit_and_restore_it(
+    kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
+) -> None:
+    """PendingStores (the worker's side) drives the store through its manifest meta."""
+    seen = asyncio.run(through_pending_stores(kafka_bootstrap, f"{topic_prefix}.cl", tmp_path))
+    # the first manifest saw 2 records; the crash left 2 more past it, an orphan range
+    assert seen == [(b"A", b"B", None, None, [(2, 4)]), (b"A", b"B", None, b"D", [(2, 4)])]
