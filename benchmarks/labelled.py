@@ -83,7 +83,7 @@ def _send(bootstrap: str, topic: str, docs: list[dict], labels: bool = False) ->
 
 def _worker_rate(folder: Path, bootstrap: str, prefix: str) -> float:
     names = TopicNames.from_prefix(prefix)
-    ensure_topics_sync(bootstrap, names, 4, 1, compacted=names.compacted)
+    ensure_topics_sync(bootstrap, names, 4, 1, configs=names.configs)
     captures, labels = _traffic(RECORDS, 1, 1000)
     _send(bootstrap, names.labels, labels, labels=True)
     _send(bootstrap, names.capture, captures)
@@ -106,7 +106,7 @@ def _worker_rate(folder: Path, bootstrap: str, prefix: str) -> float:
 def _revision_latencies(folder: Path, bootstrap: str) -> list[float]:
     prefix = f"bench-revise{os.getpid()}"
     names = TopicNames.from_prefix(prefix)
-    ensure_topics_sync(bootstrap, names, 4, 1, compacted=names.compacted)
+    ensure_topics_sync(bootstrap, names, 4, 1, configs=names.configs)
     captures, labels = _traffic(2000, 2, 200)  # ten 1-second windows
     worker = WorkerProcess(_config(folder, bootstrap, prefix, 1.0), folder / f"{prefix}.log")
     sent: list[tuple[float, int]] = []

@@ -196,7 +196,7 @@ def run() -> None:
     bootstrap = given or broker.bootstrap_servers  # type: ignore[union-attr]
     topic = f"bench-pending-{os.getpid()}"
     try:
-        ensure_topics_sync(bootstrap, [topic], 1, 1, compacted=[topic])
+        ensure_topics_sync(bootstrap, [topic], 1, 1, configs={topic: {"cleanup.policy": "compact"}})
         ensure_topics_sync(bootstrap, [f"{topic}-floor"], 1, 1)
         with tempfile.TemporaryDirectory(prefix="driftline-bench-pending-") as tmp:
             folder = Path(tmp)

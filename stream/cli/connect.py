@@ -57,7 +57,7 @@ def connect(config_path: Path | None) -> tuple[DriftlineConfig, TopicNames]:
             kafka.partitions,
             kafka.replication_factor,
             client_kwargs,
-            compacted=names.compacted,
+            configs=names.configs,
         )
     except TopicError as error:
         raise UserError(str(error)) from error

@@ -56,6 +56,10 @@ class WorkerConfig:
     revision_horizon_seconds: float = 900.0  # env DRIFTLINE_WORKER_REVISION_HORIZON_SECONDS
     # late labels of published windows are sent on (revising them) at most this often
     label_flush_seconds: float = 1.0  # env DRIFTLINE_WORKER_LABEL_FLUSH_SECONDS
+    # where the label join's waiting entries live on disk (RocksDB, one folder per capture
+    # partition; the Kafka changelog is the durable copy). Unset: a temporary folder per
+    # process, so a restart replays the changelog; kept: a restart replays only its tail.
+    state_dir: Path | None = None  # env DRIFTLINE_WORKER_STATE_DIR
 
     def __post_init__(self) -> None:
         for key in (

@@ -17,6 +17,7 @@ from stream.kafka.security import aiokafka_kwargs
 
 _TOPIC_ALREADY_EXISTS = 36
 _DESCRIBE_TIMEOUT_SECONDS = 10.0
+JOIN_CHANGELOG_LAG_MS = str(24 * 3600 * 1000)  # min.compaction.lag.ms of the join changelog
 
 
 class TopicError(RuntimeError):
@@ -34,6 +35,10 @@ class TopicNames:
     ('driftline.capture', 'driftline.capture-state')
     >>> len(tuple(names))
     11
+    >>> names.topic_configs("driftline.join-changelog")["min.compaction.lag.ms"]
+    '86400000'
+    >>> names.topic_configs("driftline.capture"), names.topic_configs("driftline.capture-state")
+    ({}, {'cleanup.policy': 'compact'})
     """
 
     capture: str  # capture records (JSON Lines batches), keyed by inferenceId
@@ -62,6 +67,23 @@ class TopicNames:
         """Topics created with ``cleanup.policy=compact`` (latest value per key is kept)."""
         return (self.capture_state, self.aggregate_state, self.join_changelog)
 
+    @property
+    def configs(self) -> dict[str, dict[str, str]]:
+        """Every topic's creation configs (see :meth:`topic_configs`)."""
+        return {name: self.topic_configs(name) for name in self}
+
+    def topic_configs(self, name: str) -> dict[str, str]:
+        """The configs a topic is created with (compaction, and the changelog's lag).
+
+        The join changelog keeps a superseded record for a day before compaction may drop
+        it: a checkpoint that crashed after writing changes but before its manifest leaves
+        records no snapshot covers, and the restore that skips them rewrites the keys they
+        touched from the records before them, which must still be there.
+        """
+        if name == self.join_changelog:
+            return {"cleanup.policy": "compact", "min.compaction.lag.ms": JOIN_CHANGELOG_LAG_MS}
+        return {"cleanup.policy": "compact"} if name in self.compacted else {}
+
 
 async def ensure_topics(
     bootstrap: str,
@@ -70,7 +92,7 @@ async def ensure_topics(
     replication: int,
     client_kwargs: Mapping[str, Any] | None = None,
     *,
-    compacted: Iterable[str] = (),
+    configs: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, int]:
     """Create the missing topics of ``names``; return every topic's partition count.
 
@@ -80,7 +102,7 @@ async def ensure_topics(
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # type: ignore[import-untyped]
 
     wanted = list(dict.fromkeys(names))
-    compact = set(compacted)
+    configs = configs or {}
     admin = AIOKafkaAdminClient(
         bootstrap_servers=bootstrap,
         request_timeout_ms=10_000,
@@ -94,7 +116,7 @@ async def ensure_topics(
                 name,
                 partitions,
                 replication,
-                topic_configs={"cleanup.policy": "compact"} if name in compact else {},
+                topic_configs=dict(configs.get(name, {})),
             )
             for name in wanted
             if name not in existing
@@ -141,9 +163,9 @@ def ensure_topics_sync(
     replication: int,
     client_kwargs: Mapping[str, Any] | None = None,
     *,
-    compacted: Iterable[str] = (),
+    configs: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, int]:
     """Blocking :func:`ensure_topics`, for the CLI and other code outside an event loop."""
     return asyncio.run(
-        ensure_topics(bootstrap, names, partitions, replication, client_kwargs, compacted=compacted)
+        ensure_topics(bootstrap, names, partitions, replication, client_kwargs, configs=configs)
     )

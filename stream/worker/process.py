@@ -34,9 +34,12 @@ from stream.status.service import StatusService
 from stream.worker.app import build_app
 from stream.worker.metric_sources import worker_sources
 from stream.worker.metrics import register_worker_metrics
+from stream.worker.monitor_parts import load_baselines
+from stream.worker.pending_stores import PendingStores
 from stream.worker.results import WindowResult
 from stream.worker.runner import WorkerRunner
 from stream.worker.state import WorkerState
+from stream.worker.state_folder import worker_folder
 
 log = logging.getLogger("driftline.worker")
 
@@ -138,7 +141,26 @@ def _start_and_run(
     on_stop: Callable[[], None] | None,
     loglevel: str,
 ) -> int:
-    state = WorkerState.from_config(config, on_result=on_result)
+    baselines = load_baselines(config)  # a missing baseline is an error before anything starts
+    with worker_folder(config.worker.state_dir, config.kafka.topic_prefix) as folder:
+        stores = PendingStores(folder / "pending")
+        state = WorkerState(config, baselines, on_result=on_result, stores=stores)
+        try:
+            return _serve(state, config, registry, on_ready, stop_after_seconds, on_stop, loglevel)
+        finally:
+            stores.close()
+
+
+def _serve(
+    state: WorkerState,
+    config: DriftlineConfig,
+    registry: CollectorRegistry | None,
+    on_ready: Callable[[str, int], None] | None,
+    stop_after_seconds: float | None,
+    on_stop: Callable[[], None] | None,
+    loglevel: str,
+) -> int:
+    """Broker, topics, metrics and status page up; run faust; take them down again."""
     broker: EmbeddedBroker | None = None
     kafka = config.kafka
     registry = registry or CollectorRegistry()
@@ -156,7 +178,7 @@ def _start_and_run(
             kafka.partitions,
             kafka.replication_factor,
             kafka_python_kwargs(kafka),
-            compacted=state.names.compacted,
+            configs=state.names.configs,
         )
         register_worker_metrics(registry, worker_sources(state))
         status.start(config, bootstrap, lambda: len(state.assigned))

@@ -159,7 +159,7 @@ class Trial:
         self.kind, self.bootstrap, self.folder, self.seed = kind, bootstrap, folder, seed
         prefix = f"{kind}{seed}x{os.getpid()}"
         self.names = TopicNames.from_prefix(prefix)
-        ensure_topics_sync(bootstrap, self.names, 4, 1, compacted=self.names.compacted)
+        ensure_topics_sync(bootstrap, self.names, 4, 1, configs=self.names.configs)
         settings = dict(idle_close_seconds=3, allowed_lateness_seconds=1)
         settings.update(monitor)
         self.config = write_config(folder, bootstrap, prefix, **settings)

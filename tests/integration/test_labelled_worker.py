@@ -116,7 +116,7 @@ def sk_accuracy(items):
 def test_labels_join_by_key_and_late_labels_revise(tmp_path, kafka_bootstrap, baseline, workers):
     prefix = f"lab{workers}{random.randrange(10**6)}"
     names = TopicNames.from_prefix(prefix)
-    ensure_topics_sync(kafka_bootstrap, names, 4, 1, compacted=names.compacted)
+    ensure_topics_sync(kafka_bootstrap, names, 4, 1, configs=names.configs)
     path = config(tmp_path, kafka_bootstrap, prefix, baseline)
     running = [WorkerProcess(path, tmp_path / f"w{i}.log") for i in range(workers)]
     try:
@@ -151,10 +151,53 @@ def test_labels_join_by_key_and_late_labels_revise(tmp_path, kafka_bootstrap, ba
     assert auc == pytest.approx(expected_auc, abs=2e-3)
 
 
+def test_waiting_labels_and_predictions_survive_kill_9(tmp_path, kafka_bootstrap, baseline):
+    """kill -9 while labels flow; a new worker (a fresh state folder) finishes the join.
+
+    The reference is the labels sent: the final revision counts each exactly once, and its
+    accuracy is scikit-learn's on exactly those pairs.
+    """
+    prefix = f"kill{random.randrange(10**6)}"
+    names = TopicNames.from_prefix(prefix)
+    ensure_topics_sync(kafka_bootstrap, names, 4, 1, configs=names.configs)
+    path = config(tmp_path, kafka_bootstrap, prefix, baseline)
+    first = WorkerProcess(path, tmp_path / "first.log")
+    second = None
+    try:
+        wait_for(lambda: first.assigned() == 4, 90, "4 partitions owned")
+        window = [t for t in windows(12, 400) if t[0] == 0]
+        send_labels(kafka_bootstrap, names, window[:100])  # these wait for their predictions
+        send(kafka_bootstrap, names.capture, [doc for _, _, doc, _ in windows(12, 400)])
+        send_labels(kafka_bootstrap, names, window[100:200])
+        start = "2024-03-05T14:00:00Z"
+        wait_for(lambda: latest(kafka_bootstrap, names, "model_quality", start), 60,
+                 "the provisional model-quality result")  # fmt: skip
+        send_labels(kafka_bootstrap, names, window[200:300])
+        first.process.kill()  # while those labels are processed and checkpointed
+        first.process.wait()
+        second = WorkerProcess(path, tmp_path / "second.log")
+        wait_for(lambda: second.assigned() == 4, 120, "the new worker owning 4 partitions")
+        send_labels(kafka_bootstrap, names, window[300:360])
+
+        def revised():
+            doc = latest(kafka_bootstrap, names, "model_quality", start)
+            return doc if doc and doc["labelled_count"] >= 360 else None
+
+        wait_for(revised, 90, "the revision with every label")
+        final = latest(kafka_bootstrap, names, "model_quality", start)
+    finally:
+        for w in (first, second):
+            if w is not None:
+                w.stop()
+    assert final["labelled_count"] == 360 and final["prediction_count"] == 400
+    accuracy = final["binary_classification_metrics"]["accuracy"]["value"]
+    assert accuracy == pytest.approx(sk_accuracy(window[:360]), abs=1e-12)
+
+
 def test_three_shifts_are_flagged_and_clean_windows_are_not(tmp_path, kafka_bootstrap, baseline):
     prefix = f"shift{random.randrange(10**6)}"
     names = TopicNames.from_prefix(prefix)
-    ensure_topics_sync(kafka_bootstrap, names, 4, 1, compacted=names.compacted)
+    ensure_topics_sync(kafka_bootstrap, names, 4, 1, configs=names.configs)
     path = config(tmp_path, kafka_bootstrap, prefix, baseline)
     worker = WorkerProcess(path, tmp_path / "worker.log")
     try:

@@ -37,6 +37,7 @@ from tests.integration.pending_harness import (
 from tests.stream.worker.pending_reference import ReferencePending
 
 pytestmark = pytest.mark.kafka
+COMPACT = {"cleanup.policy": "compact"}
 
 PARTITION = 1
 
@@ -46,7 +47,7 @@ async def clients(bootstrap: str, topic: str) -> AsyncIterator[tuple[Any, Any]]:
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
     topics = [topic, f"{topic}-other-run"]
-    await ensure_topics(bootstrap, topics, 2, 1, compacted=topics)
+    await ensure_topics(bootstrap, topics, 2, 1, configs=dict.fromkeys(topics, COMPACT))
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=2)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await producer.start()
@@ -248,7 +249,7 @@ def test_kill_9_restores_the_last_manifest(
     kafka_bootstrap: str, topic_prefix: str, tmp_path: Path, seed: int, kill_at: str
 ) -> None:
     topic = f"{topic_prefix}.cl"
-    ensure_topics_sync(kafka_bootstrap, [topic], 2, 1, {}, compacted=[topic])
+    ensure_topics_sync(kafka_bootstrap, [topic], 2, 1, {}, configs={topic: COMPACT})
     manifests = kill_child(kafka_bootstrap, topic, tmp_path / "killed", seed, kill_at)
     assert manifests, "the child printed no manifest"
     _, n, end, orphans = manifests[-1].split()

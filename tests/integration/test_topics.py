@@ -25,7 +25,7 @@ def test_creates_all_topics_with_the_configured_partitions(
     kafka_bootstrap: str, topic_prefix: str
 ) -> None:
     names = TopicNames.from_prefix(topic_prefix)
-    created = ensure_topics_sync(kafka_bootstrap, names, 3, 1, {}, compacted=names.compacted)
+    created = ensure_topics_sync(kafka_bootstrap, names, 3, 1, {}, configs=names.configs)
     assert created == dict.fromkeys(names, 3)
     assert partition_counts(kafka_bootstrap, list(names)) == dict.fromkeys(names, 3)
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
