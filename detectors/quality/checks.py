@@ -125,6 +125,7 @@ def evaluate(
     ]
     n_current_columns = len(present_columns) + len(current.extra_columns)
     n_baseline_columns = len(constraints.features)
+    counts = (n_current_columns, n_baseline_columns)
     for fc in constraints.features:
         config = constraints.config_for(fc.name)
         if not config.evaluate_constraints:
@@ -134,46 +135,27 @@ def evaluate(
             live is None or (live.num_absent is not None and live.num_absent >= current.item_count)
         ) and current.item_count > 0
         if absent_everywhere:
-            out.add(
-                CheckDecision(
-                    fc.name,
-                    MISSING_COLUMN,
-                    float(n_current_columns),
-                    float(n_baseline_columns),
-                    current.item_count,
-                    True,
-                ),
-                f"Missing column: {fc.name}. Baseline has {n_baseline_columns} columns, "
-                f"current data has {n_current_columns}.",
-            )
-            continue
-        if live is None:
-            continue
-        _check_feature(
-            out,
-            fc.name,
-            fc.inferred_type,
-            fc.completeness,
-            fc.domains,
-            config,
-            baseline.feature(fc.name),
-            live,
-            min_window_count,
-        )
+            _column_decision(out, fc.name, MISSING_COLUMN, counts, current.item_count)
+        elif live is not None:
+            _check_feature(
+                out, fc.name, fc.inferred_type, fc.completeness, fc.domains, config,
+                baseline.feature(fc.name), live, min_window_count,
+            )  # fmt: skip
     for name in current.extra_columns:
-        out.add(
-            CheckDecision(
-                name,
-                EXTRA_COLUMN,
-                float(n_current_columns),
-                float(n_baseline_columns),
-                current.item_count,
-                True,
-            ),
-            f"Extra column: {name}. Baseline has {n_baseline_columns} columns, "
-            f"current data has {n_current_columns}.",
-        )
+        _column_decision(out, name, EXTRA_COLUMN, counts, current.item_count)
     return EvaluationResult(tuple(out.decisions), tuple(out.violations))
+
+
+def _column_decision(
+    out: _Collector, name: str, check: str, counts: tuple[int, int], item_count: int
+) -> None:
+    """A missing or extra column: SageMaker's message with both column counts."""
+    current, baseline = counts
+    what = "Missing" if check == MISSING_COLUMN else "Extra"
+    out.add(
+        CheckDecision(name, check, float(current), float(baseline), item_count, True),
+        f"{what} column: {name}. Baseline has {baseline} columns, current data has {current}.",
+    )
 
 
 def _check_feature(
