@@ -203,6 +203,14 @@ def _required_text(obj: Mapping[str, Any], key: str) -> str:
     return value
 
 
+def _check_paths(**paths: str) -> None:
+    """ValueError when a dotted path is empty or has an empty segment."""
+    for name, path in paths.items():
+        if not path or any(not segment for segment in path.split(".")):
+            msg = f"{name} must be a dotted path like 'churned.label', got {path!r}"
+            raise ValueError(msg)
+
+
 def parse_human_loop_output(
     obj: Any,
     *,
@@ -230,10 +238,7 @@ def parse_human_loop_output(
     ValueError
         When a path is empty (a programming error).
     """
-    for name, path in (("answer_path", answer_path), ("inference_id_path", inference_id_path)):
-        if not path or any(not segment for segment in path.split(".")):
-            msg = f"{name} must be a dotted path like 'churned.label', got {path!r}"
-            raise ValueError(msg)
+    _check_paths(answer_path=answer_path, inference_id_path=inference_id_path)
     if not isinstance(obj, Mapping):
         msg = f"an A2I output must be an object, got {type(obj).__name__}"
         raise LabelRecordError(NOT_AN_OBJECT, msg)
