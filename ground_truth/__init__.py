@@ -1,4 +1,8 @@
-"""Label records (SageMaker ground truth, Amazon A2I output), consolidation and the label join."""
+"""Label records (SageMaker ground truth, Amazon A2I output) and their consolidation.
+
+The join of labels with predictions is :mod:`stream.monitors.label_join` (one rule for the
+worker and for ``driftline analyze``).
+"""
 
 from ground_truth.a2i import HumanLoopOutput, WorkerAnswer, parse_human_loop_output
 from ground_truth.consolidation import (
@@ -7,7 +11,6 @@ from ground_truth.consolidation import (
     ConsolidationCounts,
     ground_truth_from_loop,
 )
-from ground_truth.join import ExpiredCounts, JoinCounts, LabeledInference, LabelJoiner, Prediction
 from ground_truth.records import (
     GroundTruth,
     LabelRecordError,
@@ -20,14 +23,9 @@ __all__ = [
     "AnswerConsolidator",
     "ConsolidatedLabel",
     "ConsolidationCounts",
-    "ExpiredCounts",
     "GroundTruth",
     "HumanLoopOutput",
-    "JoinCounts",
-    "LabelJoiner",
     "LabelRecordError",
-    "LabeledInference",
-    "Prediction",
     "WorkerAnswer",
     "ground_truth_from_loop",
     "parse_ground_truth",
