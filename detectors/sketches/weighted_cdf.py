@@ -30,6 +30,7 @@ The worked example of SageMaker's KLL format (k = 8, 40 values):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -133,8 +134,19 @@ class WeightedCdf:
 
 
 def bucket_edges(lower: float, upper: float, buckets: int = 10) -> list[float]:
-    """Equal-width bucket edges ``lower + (upper - lower) * i / buckets``, i = 0..buckets."""
+    """Equal-width bucket edges ``lower + (upper - lower) * i / buckets``, i = 0..buckets.
+
+    When ``upper - lower`` is beyond float64's range (ends near ±1.8e308) the edges are the
+    weighted averages of the two ends instead, which stay finite.
+
+    >>> bucket_edges(0.0, 1.0, 4)
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+    >>> bucket_edges(-1.5e308, 1.5e308, 2)
+    [-1.5e+308, 0.0, 1.5e+308]
+    """
     width = upper - lower
+    if math.isinf(width) and math.isfinite(lower) and math.isfinite(upper):
+        return [lower * (1 - i / buckets) + upper * (i / buckets) for i in range(buckets + 1)]
     return [lower + width * i / buckets for i in range(buckets + 1)]
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import sys
+from decimal import Decimal, localcontext
+from fractions import Fraction
 
 import numpy as np
 import orjson
@@ -89,3 +92,76 @@ def test_state_round_trip_through_json() -> None:
     assert empty.is_empty
     with pytest.raises(ValueError, match="version"):
         Moments.from_state({**m.to_state(), "version": 99})
+
+
+def _exact(xs: list[float]) -> tuple[float, float, float]:
+    """Sum, mean and population std of ``xs`` in exact rational arithmetic (the reference)."""
+    values = [Fraction(x) for x in xs]
+    total = sum(values, Fraction(0))
+    mean = total / len(values)
+    variance = sum(((v - mean) ** 2 for v in values), Fraction(0)) / len(values)
+    with localcontext() as context:
+        context.prec = 40
+        std = (Decimal(variance.numerator) / Decimal(variance.denominator)).sqrt()
+        exact_sum = Decimal(total.numerator) / Decimal(total.denominator)
+        exact_mean = Decimal(mean.numerator) / Decimal(mean.denominator)
+    in_range = abs(exact_sum) <= Decimal(sys.float_info.max)
+    exact_total = float(exact_sum) if in_range else math.copysign(math.inf, exact_sum)
+    return exact_total, float(exact_mean), float(std)
+
+
+huge = st.floats(min_value=-1.79e308, max_value=1.79e308, allow_nan=False, allow_infinity=False)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize(
+    "xs",
+    [
+        [1.7e308, 1.7e308],  # the sum is beyond float64: inf; mean and std are finite
+        [1.7e308, -1.7e308, 1.0e308],
+        [1.79e308, -1.79e308] * 500,
+        [1e308, 1e-308, -5.0, 3.0],
+        [-1.6e308, -1.7e308, -1.5e308],
+    ],
+)
+def test_values_near_the_float_limit_give_finite_moments_without_warnings(xs: list[float]) -> None:
+    total, mean, std = _exact(xs)
+    batch, one_by_one = Moments(), Moments()
+    batch.update_many(xs)
+    for x in xs:
+        one_by_one.update(x)
+    for m in (batch, one_by_one):
+        assert m.sum == pytest.approx(total, rel=1e-12)
+        assert m.mean == pytest.approx(mean, rel=1e-12, abs=1e-12 * max(map(abs, xs)))
+        assert math.isfinite(m.std_dev) and m.std_dev == pytest.approx(std, rel=1e-9)
+        assert (m.min, m.max) == (min(xs), max(xs))
+        back = Moments.from_state(orjson.loads(orjson.dumps(m.to_state())))
+        assert (back.sum, back.mean, back.std_dev) == (m.sum, m.mean, m.std_dev)
+
+
+@pytest.mark.filterwarnings("error")
+@given(xs=st.lists(huge, min_size=1, max_size=60), data=st.data())
+@settings(max_examples=150, deadline=None)
+def test_any_finite_values_merge_to_the_exact_moments(xs: list[float], data: st.DataObject) -> None:
+    cut = data.draw(st.integers(min_value=0, max_value=len(xs)))
+    left, right = Moments(), Moments()
+    left.update_many(xs[:cut])
+    right.update_many(xs[cut:])
+    left.merge(right)
+    total, mean, std = _exact(xs)
+    spread = max(abs(x) for x in xs)
+    if math.isfinite(total):
+        assert left.sum == pytest.approx(total, rel=1e-9, abs=1e-12 * spread * len(xs))
+    assert left.mean == pytest.approx(mean, rel=1e-9, abs=1e-12 * spread)
+    assert left.std_dev == pytest.approx(std, rel=1e-6, abs=1e-9 * spread)
+
+
+def test_a_version_1_state_is_upgraded() -> None:
+    v1 = {
+        "kind": "moments",
+        "version": 1,
+        "params": {},
+        "state": {"count": 2, "sum": 3.0, "mean": 1.5, "m2": 0.5, "min": 1.0, "max": 2.0},
+    }
+    m = Moments.from_state(v1)
+    assert (m.count, m.sum, m.mean, m.variance, m.min, m.max) == (2, 3.0, 1.5, 0.25, 1.0, 2.0)
