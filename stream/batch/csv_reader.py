@@ -3,7 +3,8 @@ r"""CSV files in large column batches, read by pyarrow's streaming CSV reader.
 Every field arrives as text (typing is Deequ's, per column, afterwards) and an empty field is
 missing. Line endings may be ``\n``, ``\r\n`` or a bare ``\r``; quoted fields may hold
 separators and line breaks of any length; a UTF-8 byte-order mark is skipped. Bytes that
-are not UTF-8 become U+FFFD and are counted (``invalid_utf8_fields``).
+are not UTF-8 become U+FFFD and each field holding them is counted (``invalid_utf8_fields``),
+in rows of any width (:mod:`stream.batch.utf8_guard`).
 
 Column names follow Spark's CSV reader, which SageMaker's analyzer uses: with a header, an
 empty name becomes ``_c<i>`` and names that repeat (ignoring case) get their position
@@ -12,7 +13,8 @@ appended (``a,b,A`` → ``a0, b, A2``); without one (``header=False``) every col
 
 A row with fewer fields than the first row is padded with missing values; one with more is
 cut to that width and counted malformed (``too_many_fields``); a row that does not parse at
-all (an unterminated quote) is counted and left out (``unreadable_row``).
+all (an unterminated quote) is counted and left out (``unreadable_row``). Batches hold
+their columns as chunked arrays, as pyarrow's blocks gave them (no copy).
 
 Examples
 --------
@@ -32,8 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
+
+from stream.batch.utf8_guard import MARKER, Utf8Guard, unmark
 
 # pyarrow parses ahead of the consumer (dozens of blocks): small blocks keep memory flat, and
 # blocks are joined into batches of BATCH_ROWS so that per-batch work stays rare.
@@ -49,9 +52,9 @@ class CsvFileError(Exception):
 
 @dataclass(frozen=True)
 class CsvBatch:
-    """``n_rows`` rows as UTF-8 text columns (``pa.StringArray``, missing as null)."""
+    """``n_rows`` rows as text columns (string arrays, chunked or not; missing as null)."""
 
-    columns: tuple[pa.Array, ...]
+    columns: tuple[pa.Array | pa.ChunkedArray, ...]
     n_rows: int
 
 
@@ -95,6 +98,7 @@ class CsvColumns:
         self._rows_done = 0  # valid rows already handed out: skipped when reading again
         self._bad_rows_done = 0
         self._text_columns = _text_columns_options(_first_row_width(path))
+        self._guard: Utf8Guard | None = None
         self._handle, self._reader, first = self._open()
         if first is None:
             msg = f"{path.name} is empty or has no header line"
@@ -109,7 +113,8 @@ class CsvColumns:
         self._first: pa.RecordBatch | None = first
 
     def _open(self) -> tuple[pa.NativeFile, pa_csv.CSVStreamingReader, pa.RecordBatch | None]:
-        handle = pa.PythonFile(self.path.open("rb"), mode="r")
+        self._guard = Utf8Guard(self.path.open("rb"))
+        handle = pa.PythonFile(self._guard, mode="r")
         try:
             reader = pa_csv.open_csv(
                 handle,
@@ -132,6 +137,11 @@ class CsvColumns:
             raise CsvFileError(_arrow_message(self.path, exc)) from exc
 
     def _keep_bad_row(self, row: pa_csv.InvalidRow) -> str:
+        """pyarrow's callback for a row of another width: kept to be fitted after the read.
+
+        Its text is always valid UTF-8 (the guard saw to it), so pyarrow cannot fail to
+        hand it over.
+        """
         self._bad_rows.append(row.text)
         return "skip"
 
@@ -139,6 +149,7 @@ class CsvColumns:
         """Every row once, in batches of about :data:`BATCH_ROWS` rows."""
         width = len(self.names)
         pending: list[pa.RecordBatch] = []
+        pending_rows = 0
         with self._handle:
             while True:
                 batch, self._first = self._first, None
@@ -146,10 +157,11 @@ class CsvColumns:
                     batch = self._next()
                 if batch is not None and batch.num_rows:
                     pending.append(batch)
+                    pending_rows += batch.num_rows
                     self._rows_done += batch.num_rows
-                if pending and (batch is None or sum(b.num_rows for b in pending) >= BATCH_ROWS):
-                    yield self._joined(pending)
-                    pending = []
+                if pending and (batch is None or pending_rows >= BATCH_ROWS):
+                    yield self._joined(pending, pending_rows)
+                    pending, pending_rows = [], 0
                     if self.progress is not None:
                         self.progress(self._handle.tell())
                 fixed = self._fixed_rows(width)
@@ -158,11 +170,21 @@ class CsvColumns:
                 if batch is None:
                     break
 
-    def _joined(self, batches: list[pa.RecordBatch]) -> CsvBatch:
-        table = pa.Table.from_batches(batches).combine_chunks()
-        columns = [table.column(i).chunk(0) for i in range(table.num_columns)]
-        n_rows = table.num_rows
-        return CsvBatch(tuple(_utf8(column, self.on_malformed) for column in columns), n_rows)
+    def _joined(self, batches: list[pa.RecordBatch], n_rows: int) -> CsvBatch:
+        columns = (
+            pa.chunked_array([b.column(i) for b in batches], pa.string())
+            for i in range(len(self.names))
+        )
+        return CsvBatch(tuple(map(self._unmarked, columns)), n_rows)
+
+    def _unmarked(self, column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+        """The column with invalid UTF-8 as U+FFFD, each field holding some counted."""
+        if self._guard is None or not self._guard.marked:
+            return column
+        column, fields = unmark(column)
+        for _ in range(fields):
+            self.on_malformed("invalid_utf8_fields")
+        return column
 
     def _next(self) -> pa.RecordBatch | None:
         """The next batch; a row longer than a block reopens with larger blocks and skips on."""
@@ -201,7 +223,8 @@ class CsvColumns:
         if not rows:
             return None
         columns = tuple(
-            pa.array([row[i] or None for row in rows], pa.string()) for i in range(width)
+            self._unmarked(pa.array([row[i] or None for row in rows], pa.string()))
+            for i in range(width)
         )
         return CsvBatch(columns, len(rows))
 
@@ -213,12 +236,13 @@ class CsvColumns:
 
 
 def _text_columns_options(width: int) -> pa_csv.ConvertOptions:
-    """Every column as bytes (decoded afterwards), only an empty field missing."""
+    """Every column as text, only an empty field missing (UTF-8 is the guard's concern)."""
     return pa_csv.ConvertOptions(
+        check_utf8=False,
         null_values=[""],
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
-        column_types={f"f{i}": pa.binary() for i in range(width)},
+        column_types={f"f{i}": pa.string() for i in range(width)},
     )
 
 
@@ -248,26 +272,6 @@ def _next_batch(reader: pa_csv.CSVStreamingReader) -> pa.RecordBatch | None:
         return None
 
 
-def _utf8(column: pa.Array, on_malformed: Callable[[str], None]) -> pa.Array:
-    """The column as UTF-8 text; undecodable bytes become U+FFFD and are counted."""
-    if pa.types.is_null(column.type):
-        return pa.nulls(len(column), pa.string())
-    if not pa.types.is_binary(column.type):  # a column beyond the first row's width
-        return pc.cast(column, pa.string())
-    try:
-        return pc.cast(column, pa.string())
-    except pa.ArrowInvalid:
-        texts = []
-        for raw in column.to_pylist():
-            if raw is not None:
-                try:
-                    raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    on_malformed("invalid_utf8_fields")
-            texts.append(None if raw is None else raw.decode("utf-8", errors="replace"))
-        return pa.array(texts, pa.string())
-
-
 def _parse_rows(text: str, on_malformed: Callable[[str], None]) -> list[list[str]]:
     """Rows of a text pyarrow could not fit (Python's csv, no field-size limit)."""
     limit = csv.field_size_limit()
@@ -282,10 +286,9 @@ def _parse_rows(text: str, on_malformed: Callable[[str], None]) -> list[list[str
     return rows
 
 
-def _text(value: bytes | str | None) -> str:
-    if value is None:
-        return ""
-    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
+def _text(value: str | None) -> str:
+    """A header field: invalid UTF-8 as U+FFFD (not counted: names are not data)."""
+    return "" if value is None else value.replace(MARKER, "\ufffd")
 
 
 def _arrow_message(path: Path, exc: pa.ArrowInvalid) -> str:

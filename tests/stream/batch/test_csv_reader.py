@@ -102,3 +102,25 @@ def test_bytes_that_are_not_utf8_are_replaced_and_counted(tmp_path: Path) -> Non
 def test_an_empty_file_has_no_header(tmp_path: Path, data: bytes) -> None:
     with pytest.raises(CsvFileError, match="empty or has no header"):
         CsvColumns(_write(tmp_path, data))
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("block_bytes", [16, 1 << 20])
+def test_a_row_of_another_width_with_bytes_that_are_not_utf8_is_fitted_and_counted(
+    tmp_path: Path, block_bytes: int
+) -> None:
+    # pyarrow decodes such a row strictly before its callback sees it: it used to raise there
+    data = b"a,b\n1,2\n\xff\xfe,3,4\n5,caf\xe9\n\xe9t\xe9\n"
+    names, rows, reasons = _read(_write(tmp_path, data), block_bytes=block_bytes)
+    text = data.decode("utf-8", errors="replace")  # the reference: Python's decoder and csv
+    expected = [(row + [""])[:2] for row in csv.reader(io.StringIO(text, newline=""))]
+    assert names == tuple(expected[0])
+    assert sorted(rows, key=str) == sorted(([v or None for v in r] for r in expected[1:]), key=str)
+    assert sorted(reasons) == ["invalid_utf8_fields"] * 3 + ["too_many_fields"]
+
+
+def test_a_multibyte_character_split_between_reads_is_not_counted(tmp_path: Path) -> None:
+    rows_text = "".join(f"{i},é{i}ü\n" for i in range(300))
+    path = _write(tmp_path, ("a,b\n" + rows_text).encode())
+    _, rows, reasons = _read(path, block_bytes=7)
+    assert rows == [[str(i), f"é{i}ü"] for i in range(300)] and not reasons

@@ -90,6 +90,21 @@ def test_csv_files_that_used_to_crash_make_a_baseline(tmp_path: Path, data: byte
     assert stats["dataset"]["item_count"] == 2
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_a_row_of_another_width_with_bytes_that_are_not_utf8_is_fitted_and_counted(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a,b\n1,2\n\xff\xfe,3,4\n")  # used to end in pyarrow's traceback
+    result = _run("baseline", "suggest", "--data", path, "--out", tmp_path / "out")
+    _assert_clean(result)
+    assert result.exit_code == 0, result.output
+    assert "malformed lines: 2 (invalid_utf8_fields=1, too_many_fields=1)" in result.stdout
+    stats = json.loads((tmp_path / "out" / "statistics.json").read_text())
+    buckets = stats["features"][0]["string_statistics"]["distribution"]["categorical"]["buckets"]
+    assert sorted(b["value"] for b in buckets) == sorted(["1", b"\xff\xfe".decode(errors="replace")])
+
+
 def test_nested_json_lines_values_are_refused_naming_the_key(tmp_path: Path) -> None:
     data = tmp_path / "validation-dataset.jsonl"
     data.write_text(
@@ -124,6 +139,7 @@ def _bad_file(rng: random.Random) -> bytes:
     )
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
 def test_a_thousand_bad_files_never_show_a_traceback(tmp_path: Path) -> None:
     rng = random.Random(2024)
     train = tmp_path / "train.csv"
