@@ -2,7 +2,9 @@
 
 A columnar reader (pyarrow in ``stream.batch``) classifies a whole column at once with
 Deequ's patterns from :mod:`detectors.quality.value_types`, converts its numbers to one
-float array and counts its texts with a hash table. :class:`ColumnChunk` carries the result;
+float array and counts its texts with a hash table. :meth:`ColumnChunk.classified` then
+keeps the finite numbers, computes their moments and orders them for the KLL sketch — the
+array work, done on the reader's thread — and the chunk carries the result;
 :meth:`FeatureProfile.update_chunk <detectors.quality.feature_profile.FeatureProfile.update_chunk>`
 adds it exactly as :meth:`~detectors.quality.feature_profile.FeatureProfile.update_many` adds
 the same values one by one.
@@ -17,8 +19,8 @@ Examples
 >>> chunk = ColumnChunk.from_values(["41", "19", "", "33.5", "n/a"])
 >>> chunk.rows, chunk.missing, chunk.types
 (5, 1, TypeCounts(integral=2, fractional=1, boolean=0, string=1))
->>> chunk.numbers.tolist(), dict(zip(*chunk.text_counts))
-([41.0, 19.0, 33.5], {'n/a': 1})
+>>> sorted(chunk.numbers.tolist()), chunk.moments.sum, dict(zip(*chunk.text_counts))
+([19.0, 33.5, 41.0], 93.5, {'n/a': 1})
 >>> dict(zip(*chunk.number_counts))
 {'41': 1, '19': 1, '33.5': 1}
 """
@@ -34,6 +36,8 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors.quality import value_types as vt
+from detectors.sketches import Moments
+from detectors.sketches.numeric_sketch import in_sorted_runs
 
 COUNT_NONE = "none"  # numbers are not categories (numeric kind, or they overflowed)
 COUNT_ALL = "all"  # every number text is a category (string kind, or the column has text)
@@ -46,20 +50,43 @@ ValueCounts = tuple[Sequence[str], Sequence[int]]
 class ColumnChunk:
     """``rows`` values of one column: counts by type, the numbers, and text counts.
 
-    ``numbers`` holds the float value of every Integral and Fractional entry (an overflow
-    such as ``1e400`` is infinite; the profile leaves it out of the distribution).
+    ``numbers`` holds the value of every finite Integral and Fractional entry, in any order
+    (one that overflows a float, such as ``1e400``, counts as present and of its type but
+    stays out of the distribution, as in the row path); ``moments`` are theirs.
     ``text_counts`` counts the Boolean and String entries. ``number_counts`` counts the
     number texts as written, ``None`` when the reader skipped them because the chunk alone
-    holds more distinct numbers than the profile counts exactly (only allowed for
-    :data:`COUNT_UNTIL_OVERFLOW` and a chunk without text).
+    holds more distinct numbers than the profile counts exactly (allowed for a chunk
+    without text, unless the profile counts every number text: :data:`COUNT_ALL`).
     """
 
     rows: int
     missing: int
     types: vt.TypeCounts
     numbers: npt.NDArray[np.float64]
+    moments: Moments
     text_counts: ValueCounts
     number_counts: ValueCounts | None
+
+    @classmethod
+    def classified(
+        cls,
+        *,
+        rows: int,
+        missing: int,
+        types: vt.TypeCounts,
+        numbers: npt.NDArray[np.float64],
+        text_counts: ValueCounts,
+        number_counts: ValueCounts | None,
+    ) -> ColumnChunk:
+        """A chunk from a reader's classification; ``numbers`` may hold infinities."""
+        finite = np.isfinite(numbers)
+        if not finite.all():
+            numbers = numbers[finite]
+        moments = Moments()
+        moments.update_many(numbers)
+        return cls(
+            rows, missing, types, in_sorted_runs(numbers), moments, text_counts, number_counts
+        )
 
     @classmethod
     def from_values(cls, values: Sequence[Any]) -> ColumnChunk:
@@ -82,7 +109,7 @@ class ColumnChunk:
                 types.boolean += kind == vt.BOOLEAN
                 types.string += kind == vt.STRING
                 texts[vt.to_text(value)] += 1
-        return cls(
+        return cls.classified(
             rows=len(values),
             missing=missing,
             types=types,
@@ -96,7 +123,7 @@ class ColumnChunk:
         """A column of ``rows`` missing values (a feature absent from a batch)."""
         nothing: ValueCounts = ((), ())
         empty = np.empty(0, dtype=np.float64)
-        return cls(rows, rows, vt.TypeCounts(), empty, nothing, nothing)
+        return cls(rows, rows, vt.TypeCounts(), empty, Moments(), nothing, nothing)
 
     @property
     def has_text(self) -> bool:

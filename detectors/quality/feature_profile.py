@@ -101,11 +101,15 @@ class FeatureProfile:
         return COUNT_ALL if self.types.string or self.types.boolean else COUNT_UNTIL_OVERFLOW
 
     def update_chunk(self, chunk: ColumnChunk, *, absent: int = 0) -> None:
-        """Add a classified column batch; equals :meth:`update_many` over its values."""
+        """Add a classified column batch; equals :meth:`update_many` over its values.
+
+        A chunk whose number texts were not counted (``number_counts`` None) is refused
+        while every number text is still counted (:data:`COUNT_ALL`).
+        """
         if chunk.rows == 0:
             return
         counting = self.number_counting
-        if chunk.number_counts is None and (counting != COUNT_UNTIL_OVERFLOW or chunk.has_text):
+        if chunk.number_counts is None and (counting == COUNT_ALL or chunk.has_text):
             msg = f"{self.name}: number texts must be counted when counting is {counting!r}"
             raise ValueError(msg)
         self.rows += chunk.rows
@@ -113,7 +117,8 @@ class FeatureProfile:
         self.missing += chunk.missing
         self.types.add(chunk.types)
         if self.kind != "string" and chunk.numbers.size:
-            self._update_distribution(chunk.numbers)
+            self.moments.merge(chunk.moments)
+            self.sketch.update_many(chunk.numbers)
         if counting != COUNT_NONE:
             if chunk.number_counts is None:
                 self.categories.update_counts([], [])

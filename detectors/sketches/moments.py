@@ -5,9 +5,10 @@ halves equals one pass over both to floating-point rounding.
 
 Any finite float64 is safe, up to ±1.8e308: a batch whose largest magnitude is above 2**480
 (or below 2**-480, whose squares would vanish) is summed at a power-of-two scale (an exact
-division), and the running sum and second moment stay at that scale. The mean, ``std_dev``, ``min`` and ``max`` of finite values are then
-always finite; ``sum`` and ``variance`` are infinite only when their true value lies beyond
-float64's range (``[1e308, 1e308]`` sums to 2e308), and never raise or warn.
+division), and the running sum and second moment stay at that scale. The mean,
+``std_dev``, ``min`` and ``max`` of finite values are then always finite; ``sum`` and
+``variance`` are infinite only when their true value lies beyond float64's range
+(``[1e308, 1e308]`` sums to 2e308), and never raise or warn.
 
 Examples
 --------

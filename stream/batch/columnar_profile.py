@@ -3,8 +3,13 @@
 Each batch's columns are classified (:func:`~stream.batch.arrow_columns.column_chunk`) and
 added with :meth:`DatasetProfile.update_chunks`, so a CSV file (``baseline suggest``,
 ``analyze --data``) and the plain capture records of ``analyze`` reach the same statistics
-as the row path, without a Python object per value. Columns are classified two at a time:
-pyarrow's kernels release the GIL.
+as the row path, without a Python object per value.
+
+:class:`ColumnarProfiler` pipelines the work: columns are classified two at a time on
+worker threads (pyarrow's kernels and numpy release the GIL) while the caller's thread adds
+the previous batch to the profile (moments, KLL sketches and counts, which hold it). A
+column's counting of number texts is decided when its batch is submitted, from the profile
+as it will be once the pending batch is added.
 
 Examples
 --------
@@ -20,33 +25,79 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pyarrow as pa
 
-from detectors.quality.column_chunk import ColumnChunk
+from detectors.quality.column_chunk import (
+    COUNT_ALL,
+    COUNT_NONE,
+    COUNT_UNTIL_OVERFLOW,
+    ColumnChunk,
+)
 from detectors.quality.dataset_profile import DatasetProfile
+from detectors.quality.feature_profile import FeatureProfile
 from stream.batch.arrow_columns import column_chunk
 
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="driftline-columns")
 
+Columns = Sequence[pa.Array | pa.ChunkedArray]
+
+
+class ColumnarProfiler:
+    """Add text-column batches named ``names`` to ``profile``, one batch in flight.
+
+    The profile is complete only after :meth:`drain`; nothing else may update it while a
+    batch is in flight (drain first). A name that is not one of the profile's features is
+    an extra column: counted, not classified.
+    """
+
+    def __init__(self, profile: DatasetProfile, names: Sequence[str]) -> None:
+        self.profile = profile
+        self.names = tuple(names)
+        self._pending: tuple[dict[str, Future[ColumnChunk]], int] | None = None
+
+    def add(self, columns: Columns, n_rows: int) -> None:
+        """Classify a batch of ``n_rows`` rows and add the previous one to the profile."""
+        jobs: dict[str, Future[ColumnChunk]] = {}
+        for name, column in zip(self.names, columns, strict=True):
+            feature = self.profile.profiles.get(name)
+            if feature is not None:
+                counting = self._counting(name, feature)
+                jobs[name] = _POOL.submit(column_chunk, column, counting, feature.max_exact)
+        self.drain()
+        self._pending = jobs, n_rows
+
+    def drain(self) -> None:
+        """Add the batch in flight, if any: the profile is then up to date."""
+        if self._pending is None:
+            return
+        jobs, n_rows = self._pending
+        self._pending = None
+        chunks = {
+            name: jobs[name].result() if name in jobs else ColumnChunk.all_missing(n_rows)
+            for name in self.names
+        }
+        self.profile.update_chunks(chunks, n_rows)
+
+    def _counting(self, name: str, feature: FeatureProfile) -> str:
+        """The feature's counting once the batch in flight is added (see the module doc)."""
+        counting = feature.number_counting
+        if counting != COUNT_UNTIL_OVERFLOW or self._pending is None:
+            return counting
+        job = self._pending[0].get(name)
+        if job is None:
+            return counting
+        chunk = job.result()
+        if chunk.has_text:
+            return COUNT_ALL
+        return COUNT_NONE if chunk.number_counts is None else COUNT_UNTIL_OVERFLOW
+
 
 def update_profile(
-    profile: DatasetProfile, names: Sequence[str], columns: Sequence[pa.Array], n_rows: int
+    profile: DatasetProfile, names: Sequence[str], columns: Columns, n_rows: int
 ) -> None:
-    """Add ``n_rows`` rows given as text columns named ``names`` (missing as null).
-
-    A name that is not one of the profile's features is an extra column: counted, not
-    classified.
-    """
-    jobs = {}
-    for name, column in zip(names, columns, strict=True):
-        feature = profile.profiles.get(name)
-        if feature is None:
-            continue
-        jobs[name] = _POOL.submit(column_chunk, column, feature.number_counting, feature.max_exact)
-    chunks = {
-        name: jobs[name].result() if name in jobs else ColumnChunk.all_missing(n_rows)
-        for name in names
-    }
-    profile.update_chunks(chunks, n_rows)
+    """Add ``n_rows`` rows given as text columns named ``names`` (missing as null)."""
+    profiler = ColumnarProfiler(profile, names)
+    profiler.add(columns, n_rows)
+    profiler.drain()

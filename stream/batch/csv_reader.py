@@ -137,7 +137,7 @@ class CsvColumns:
             raise CsvFileError(_arrow_message(self.path, exc)) from exc
 
     def _keep_bad_row(self, row: pa_csv.InvalidRow) -> str:
-        """pyarrow's callback for a row of another width: kept to be fitted after the read.
+        """Keep a row of another width (pyarrow's callback), to be fitted after the read.
 
         Its text is always valid UTF-8 (the guard saw to it), so pyarrow cannot fail to
         hand it over.

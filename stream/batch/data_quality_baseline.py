@@ -1,6 +1,7 @@
 """``driftline baseline suggest``'s data-quality part: profile a data file, suggest constraints.
 
-A CSV file takes the columnar path (pyarrow batches, :mod:`stream.batch.columnar_profile`);
+A CSV file takes the columnar path (pyarrow batches parsed a batch ahead on a thread,
+:mod:`stream.batch.columnar_profile`);
 JSON Lines rows, whose values keep their JSON types, go column by column through
 :meth:`DatasetProfile.update_columns`.
 """
@@ -12,9 +13,10 @@ from pathlib import Path
 
 from detectors.quality.constraints import suggest_constraints
 from detectors.quality.dataset_profile import DatasetProfile
-from stream.batch.columnar_profile import update_profile
+from stream.batch.columnar_profile import ColumnarProfiler
 from stream.batch.csv_reader import CsvFileError
 from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, open_csv, read_columns
+from stream.batch.prefetch import prefetched
 from stream.monitors.data_quality import DataQualityBaseline
 
 
@@ -42,10 +44,12 @@ def _profile_csv(
 ) -> DatasetProfile:
     reader = open_csv(data, fmt, counts, progress)
     profile = DatasetProfile(features=reader.names)
+    profiler = ColumnarProfiler(profile, reader.names)
     try:
-        for batch in reader.batches():
+        for batch in prefetched(reader.batches()):
             counts.rows += batch.n_rows
-            update_profile(profile, reader.names, batch.columns, batch.n_rows)
+            profiler.add(batch.columns, batch.n_rows)
+        profiler.drain()
     except CsvFileError as exc:
         raise DataFileError(str(exc)) from exc
     return profile

@@ -19,9 +19,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from stream.batch.capture_analysis import AnalysisResult, CaptureCounts
-from stream.batch.columnar_profile import update_profile
+from stream.batch.columnar_profile import ColumnarProfiler
 from stream.batch.csv_reader import CsvFileError
 from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, open_csv, read_columns
+from stream.batch.prefetch import prefetched
 from stream.monitors.data_quality import DataQualityBaseline
 
 
@@ -45,10 +46,12 @@ def analyze_dataset(
     if fmt.kind == "csv":
         reader = open_csv(data, fmt, read, progress)
         names = reader.names if fmt.header else baseline_names(baseline.features, reader.names)
+        profiler = ColumnarProfiler(profile, names)
         try:
-            for batch in reader.batches():
+            for batch in prefetched(reader.batches()):
                 read.rows += batch.n_rows
-                update_profile(profile, names, batch.columns, batch.n_rows)
+                profiler.add(batch.columns, batch.n_rows)
+            profiler.drain()
         except CsvFileError as exc:
             raise DataFileError(str(exc)) from exc
     else:

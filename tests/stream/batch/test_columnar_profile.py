@@ -20,7 +20,7 @@ from detectors.quality.feature_profile import FeatureProfile
 from detectors.quality.statistics import DatasetStatistics
 from detectors.sketches import ks_distance
 from stream.batch.arrow_columns import column_chunk
-from stream.batch.columnar_profile import update_profile
+from stream.batch.columnar_profile import ColumnarProfiler, update_profile
 from stream.batch.data_files import DataFormat, ReadCounts, read_columns
 from stream.batch.data_quality_baseline import suggest_data_quality
 
@@ -173,3 +173,31 @@ def test_extra_and_absent_columns_match_update_columns() -> None:
     for name in ("a", "b"):
         _profiles_equal(chunked.profiles[name], rows.profiles[name])
     assert chunked.profiles["b"].absent == rows.profiles["b"].absent == 3
+
+
+def _batch_of_kind(rng: random.Random, kind: str, n: int) -> list[str | None]:
+    if kind == "many_numbers":  # more distinct numbers than max_exact: counting may stop
+        return [f"{rng.gauss(0, 1):.6f}" for _ in range(n)]
+    if kind == "few_numbers":
+        return [str(rng.randint(0, 5)) for _ in range(n)]
+    if kind == "text":
+        return [rng.choice(["a", "b", None, "3"]) for _ in range(n)]
+    return _random_column(rng, n)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_pipelined_profiler_equals_the_row_path_batch_after_batch(seed: int) -> None:
+    # The profiler decides a column's counting while the batch before is still in flight.
+    rng = random.Random(seed)
+    kinds = ["many_numbers", "few_numbers", "text", "mixed"]
+    columnar = DatasetProfile(features=("x", "y"), max_exact=50)
+    rows = DatasetProfile(features=("x", "y"), max_exact=50)
+    profiler = ColumnarProfiler(columnar, ("x", "y"))
+    for _ in range(rng.randint(1, 6)):
+        n = rng.randint(1, 400)
+        columns = {name: _batch_of_kind(rng, rng.choice(kinds), n) for name in ("x", "y")}
+        profiler.add([pa.array(v, pa.string()) for v in columns.values()], n)
+        rows.update_columns(columns, n)
+    profiler.drain()
+    for name in ("x", "y"):
+        _profiles_equal(columnar.profiles[name], rows.profiles[name])
