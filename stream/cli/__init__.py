@@ -7,24 +7,46 @@ line and exit 2; they never show a traceback (see :mod:`stream.cli.output`).
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from stream import __version__
-from stream.cli.analyze import analyze
-from stream.cli.baseline import baseline
-from stream.cli.demo import demo
-from stream.cli.labels import attributions, labels
 from stream.cli.output import DriftlineGroup
-from stream.cli.replay import replay
-from stream.cli.tail import tail
-from stream.cli.worker import worker
+
+# Each command's module is imported only when that command runs (or --help lists it), so
+# that `driftline baseline suggest` does not pay for faust, the status server or Kafka.
+COMMANDS = {
+    "analyze": "stream.cli.analyze:analyze",
+    "attributions": "stream.cli.labels:attributions",
+    "baseline": "stream.cli.baseline:baseline",
+    "demo": "stream.cli.demo:demo",
+    "labels": "stream.cli.labels:labels",
+    "replay": "stream.cli.replay:replay",
+    "tail": "stream.cli.tail:tail",
+    "worker": "stream.cli.worker:worker",
+}
 
 
-@click.group(cls=DriftlineGroup, context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(DriftlineGroup):
+    """The ``driftline`` group, importing a command's module when the command is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name, sorted."""
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The named command, its module imported now; None for an unknown name."""
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="driftline")
 def main() -> None:
     """Driftline: streaming model monitoring over Kafka, in SageMaker Model Monitor's formats."""
-
-
-for _command in (baseline, analyze, replay, labels, attributions, tail, worker, demo):
-    main.add_command(_command)

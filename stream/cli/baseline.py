@@ -12,11 +12,6 @@ from detectors.attribution import AGG_METHODS
 from detectors.model_quality.statistics import PROBLEM_TYPES
 from stream.batch.data_files import FORMATS, DataFileError, DataFormat, detect_format
 from stream.batch.data_quality_baseline import suggest_data_quality
-from stream.batch.labeled_baselines import (
-    LabeledBaselineError,
-    LabeledBaselineRequest,
-    suggest_labeled_baselines,
-)
 from stream.cli.options import r2_formula_option
 from stream.cli.output import byte_progress, check_data_file, check_out_folder, fail
 from stream.monitors.data_quality import save_data_quality_baseline
@@ -73,9 +68,15 @@ def labeled_baseline_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def suggest_labeled(data: Path, fmt: DataFormat, out: Path, options: dict[str, Any]) -> list[str]:
     """Run :func:`suggest_labeled_baselines` for the CLI: progress bar, one-line errors."""
-    request = LabeledBaselineRequest(**options)
-    if request.problem_type is None and request.bias_config is None and request.shap is None:
+    if all(options.get(name) is None for name in ("problem_type", "bias_config", "shap")):
         return []
+    from stream.batch.labeled_baselines import (  # imported only by runs that need them
+        LabeledBaselineError,
+        LabeledBaselineRequest,
+        suggest_labeled_baselines,
+    )
+
+    request = LabeledBaselineRequest(**options)
     try:
         with byte_progress(f"labelled baselines from {data.name}", data.stat().st_size) as bar:
             task = bar.task_ids[0]
