@@ -27,7 +27,7 @@ from detectors.quality.statistics import DatasetStatistics
 from detectors.violations import FAILED
 from ground_truth.records import GroundTruth
 from stream.batch.capture_columns import PlainCaptureReader
-from stream.batch.columnar_profile import update_profile
+from stream.batch.columnar_profile import ColumnarProfiler
 from stream.capture.preprocess import Preprocessor
 from stream.capture.records import CAPTURE_PARTS, CaptureError, CaptureRecord, decode_capture
 from stream.capture.rows import RowBuilder
@@ -90,6 +90,7 @@ class CaptureAnalyzer:
         self.counts = CaptureCounts()
         self._rows: list[dict[str, Any]] = []
         self._plain = PlainCaptureReader(parts=self.builder.parts, width=len(baseline.features))
+        self._columns = ColumnarProfiler(self.monitor.profile, baseline.features)
         self._missing_row = dict.fromkeys(baseline.features)
 
     def add_line(self, raw: bytes) -> None:
@@ -141,12 +142,12 @@ class CaptureAnalyzer:
         self.counts.usable += plain.records - len(plain.rest)
         if plain.n_rows:
             self.counts.rows += plain.n_rows
-            features = self.baseline.features
-            update_profile(self.monitor.profile, features, plain.columns, plain.n_rows)
+            self._columns.add(plain.columns, plain.n_rows)
         for line in plain.rest:
             self.add_line(line)
 
     def _flush(self) -> None:
+        self._columns.drain()  # the profile takes rows only when no batch is in flight
         if self._rows:
             self.counts.rows += len(self._rows)
             self.monitor.update_many(self._rows)

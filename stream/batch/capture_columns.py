@@ -1,18 +1,18 @@
-r"""``analyze``'s fast path: plain CSV capture records decoded a block at a time by pyarrow.
+r"""``analyze``'s fast path: plain CSV capture records, a block at a time, into text columns.
 
-Most capture files hold one CSV row per record with nothing unusual in it. A block of such
-lines is parsed by pyarrow's JSON reader, checked column-wise, and its payloads split into
-feature columns without a Python object per value. A record is *plain* when the general
-path (:func:`~stream.capture.records.decode_capture`, :class:`~stream.capture.rows.RowBuilder`)
+Most capture files hold one CSV row per record with nothing unusual in it. A block of lines
+is decoded by orjson — the general path's own decoder, so a line (``NaN``, a byte-order
+mark, invalid UTF-8, ``null``, deep nesting) is valid or not for both alike — and the plain
+records' payloads are joined and parsed by pyarrow's CSV reader into one text column per
+feature, without a Python object per value. A record is *plain* when the general path
+(:func:`~stream.capture.records.decode_capture`, :class:`~stream.capture.rows.RowBuilder`)
 would make exactly one row of ``width`` fields from it: a non-empty ``eventId``, every chosen
-capture part present with ``encoding`` ``CSV``, data without quotes or line breaks (trailing
-ones aside), the other part absent or well-formed, and ``width`` fields in all. Every other
-line — and every line of a block pyarrow cannot read, or one holding what pyarrow's JSON
-parser accepts and orjson does not (``NaN``, ``Infinity``, a byte-order mark, invalid UTF-8
-inside a string), and every line that is not a JSON object (a ``null`` line crashes pyarrow's
-reader) — is handed back to the general path, which gives it the same row or its error
-reason. As the worker's :mod:`stream.capture.plain_csv`, this is an optimisation, never a
-second meaning.
+capture part present with ``encoding`` ``CSV`` and non-blank data without quotes or line
+breaks, every other part absent or well-formed, and ``width`` fields in all. Every other
+line is handed back to the general path, which gives it the same row or its error reason.
+As the worker's :mod:`stream.capture.plain_csv`, this is an optimisation, never a second
+meaning. (It lives here, not in ``stream.capture``, until the worker's and this decoder are
+one.)
 
 Examples
 --------
@@ -25,79 +25,75 @@ Examples
 
 from __future__ import annotations
 
-import io
-import re
-from typing import NamedTuple
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NamedTuple
 
-import numpy as np
-import numpy.typing as npt
 import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.json as pa_json
+import pyarrow.csv as pa_csv
 
-from stream.capture.records import CAPTURE_PARTS, ENCODINGS, MAX_RECORD_BYTES
-
-# Bytes after which pyarrow's JSON parser and orjson disagree: the line takes the general path.
-_LENIENT_JSON = (b"NaN", b"Inf", b"\xef\xbb\xbf")
-# A line holding only ``null``: pyarrow's JSON reader (26.0) crashes the process on it.
-_NULL_LINE = re.compile(rb"(?m)^[^\S\n]*null[^\S\n]*$")
-# A quote or any line break str.splitlines() knows: the payload is not one plain CSV row.
-_NOT_PLAIN = '["\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]'
-_PART = pa.struct([("data", pa.string()), ("encoding", pa.string())])
-_SCHEMA = pa.schema(
-    [
-        ("captureData", pa.struct([(name, _PART) for name in CAPTURE_PARTS])),
-        ("eventMetadata", pa.struct([("eventId", pa.string())])),
-    ]
+from stream.capture.records import (
+    BATCH_TRANSFORM_OUTPUT,
+    CAPTURE_PARTS,
+    ENCODINGS,
+    MAX_RECORD_BYTES,
 )
-_PARSE = pa_json.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="ignore")
-
-
-def _parsed(body: bytes, rows: int) -> pa.Table | None:
-    """The fields the fast path reads, one row per line, or None when pyarrow disagrees."""
-    try:
-        table = pa_json.read_json(io.BytesIO(body), parse_options=_PARSE)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    return table.combine_chunks() if table.num_rows == rows else None
-
-
-def _segment_lengths(body: bytes) -> npt.NDArray[np.int64]:
-    """Byte length of every line of ``body`` (newline included), blank lines as 0 or 1."""
-    ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10)
-    bounds = np.concatenate(([-1], ends, [len(body) - 1]))
-    lengths = np.diff(bounds)
-    lengths[:-1] -= 1  # a newline alone is an empty line
-    return lengths
-
-
-def _lines(body: bytes) -> list[bytes]:
-    """The lines of ``body`` exactly as iterating a file of it yields them."""
-    return io.BytesIO(body).readlines()
-
-
-def _lenient(text: bytes) -> bool:
-    return any(mark in text for mark in _LENIENT_JSON) or _NULL_LINE.search(text) is not None
-
-
-def _is_object(line: bytes) -> bool:
-    try:
-        return isinstance(orjson.loads(line), dict)
-    except orjson.JSONDecodeError:
-        return False
 
 
 class PlainBlock(NamedTuple):
     """The plain records' feature columns (missing as null), the other lines, the records.
 
-    ``records`` counts the block's non-blank lines, as the general path does.
+    ``records`` counts the block's non-blank lines, as the general path does; ``rest``
+    holds the other lines as the general path reads them (with their newline).
     """
 
-    columns: list[pa.Array]
+    columns: list[pa.ChunkedArray]
     n_rows: int
     rest: list[bytes]
     records: int
+
+
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """Decoded JSON holds no reference cycles: the cyclic collector has nothing to find.
+
+    Left on, it walks the block's dicts again and again while they are created (it is
+    triggered by allocations), which costs more than decoding them.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _decoded(lines: list[bytes]) -> list[Any]:
+    """Each line decoded; its bytes where it is oversized or orjson refuses it (not plain).
+
+    A line is oversized when it is longer than the general path takes with its newline.
+    """
+    try:
+        return [orjson.loads(line) if len(line) < MAX_RECORD_BYTES else line for line in lines]
+    except orjson.JSONDecodeError:
+        pass
+    decoded: list[Any] = []
+    for line in lines:
+        try:
+            decoded.append(orjson.loads(line) if len(line) < MAX_RECORD_BYTES else line)
+        except orjson.JSONDecodeError:
+            decoded.append(line)
+    return decoded
+
+
+def _well_formed(part: Any) -> bool:
+    """A capture part the general path accepts (it is not read: it is not a column)."""
+    return isinstance(part, dict) and (
+        isinstance(part.get("data"), str) and str(part.get("encoding", "")).upper() in ENCODINGS
+    )
 
 
 class PlainCaptureReader:
@@ -109,76 +105,57 @@ class PlainCaptureReader:
     def __init__(self, *, parts: tuple[str, ...], width: int) -> None:
         self.parts = parts
         self.width = width
+        self._others = tuple(p for p in (*CAPTURE_PARTS, BATCH_TRANSFORM_OUTPUT) if p not in parts)
+        self._csv = (
+            pa_csv.ReadOptions(autogenerate_column_names=True),
+            pa_csv.ParseOptions(quote_char=False),
+            pa_csv.ConvertOptions(
+                check_utf8=False,  # orjson's strings are valid UTF-8
+                null_values=[""],
+                strings_can_be_null=True,
+                column_types={f"f{i}": pa.string() for i in range(width)},
+            ),
+        )
 
     def read(self, body: bytes) -> PlainBlock:
-        """The plain rows of ``body`` (whole capture lines) as columns, and the other lines.
-
-        ``records`` is the number of non-blank lines, as the general path counts them.
-        """
-        table = None
-        if not _lenient(body):
-            lengths = _segment_lengths(body)
-            if lengths.size and lengths.max() < MAX_RECORD_BYTES:
-                table = _parsed(body, int(np.count_nonzero(lengths)))
-        if table is not None:
-            try:
-                texts, plain = self._plain_texts(table)
-            except pa.ArrowInvalid:  # invalid UTF-8 pyarrow's JSON reader let through
-                table = None
-        if table is None:
-            return self._read_lines([line for line in _lines(body) if line.strip()])
-        rest = []
-        if len(texts) < table.num_rows:
-            lines = [line for line in _lines(body) if line not in (b"\n", b"")]
-            rest = [line for line, keep in zip(lines, plain, strict=True) if not keep]
-        return PlainBlock(self._columns(texts), len(texts), rest, table.num_rows)
-
-    def _read_lines(self, lines: list[bytes]) -> PlainBlock:
-        """As :meth:`read`, line by line: lines pyarrow cannot read take the general path."""
-        records = len(lines)
-        candidates = [
-            line
-            for line in lines
-            if len(line) <= MAX_RECORD_BYTES and not _lenient(line) and _is_object(line)
+        """The plain rows of ``body`` (whole capture lines) as columns, and the other lines."""
+        pieces = body.split(b"\n")
+        ends = len(pieces) - 1  # pieces before this one ended with a newline
+        lines = [i for i in range(len(pieces)) if pieces[i].strip()]
+        with _collection_paused():  # until the decoded records are freed again
+            texts = [self._plain_text(record) for record in _decoded([pieces[i] for i in lines])]
+        rest = [
+            pieces[i] + b"\n" if i < ends else pieces[i]
+            for i, text in zip(lines, texts, strict=True)
+            if text is None
         ]
-        body = b"\n".join(line.rstrip(b"\r\n") for line in candidates)
-        table = _parsed(body, len(candidates)) if candidates else None
-        if table is None:
-            return PlainBlock([], 0, lines, records)
-        texts, plain = self._plain_texts(table)
-        kept = {id(line) for line, keep in zip(candidates, plain, strict=True) if keep}
-        rest = [line for line in lines if id(line) not in kept]
-        return PlainBlock(self._columns(texts), len(texts), rest, records)
+        plain = [text for text in texts if text is not None]
+        if not plain:
+            return PlainBlock([], 0, rest, len(lines))
+        text = "\n".join(plain) + "\n"  # pyarrow finds no row in one line without its newline
+        table = pa_csv.read_csv(pa.BufferReader(text.encode()), *self._csv)
+        return PlainBlock(table.columns, len(plain), rest, len(lines))
 
-    def _plain_texts(self, table: pa.Table) -> tuple[pa.Array, list[bool]]:
-        """One CSV row of text per plain record, and which records were plain."""
-        capture = table.column("captureData").chunk(0)
-        event_id = pc.struct_field(table.column("eventMetadata").chunk(0), "eventId")
-        plain = pc.and_(pc.is_valid(capture), pc.invert(pc.equal(event_id, "")))
-        texts: dict[str, pa.Array] = {}
-        for name in CAPTURE_PARTS:
-            part = pc.struct_field(capture, name)
-            data, encoding = pc.struct_field(part, "data"), pc.struct_field(part, "encoding")
-            if name in self.parts:
-                text = pc.utf8_rtrim(data, characters="\r\n")
-                ok = pc.and_(pc.equal(encoding, "CSV"), pc.match_substring_regex(text, "[!-~]"))
-                ok = pc.and_not(ok, pc.match_substring_regex(text, _NOT_PLAIN))
-                texts[name] = text
-            else:
-                well_formed = pc.and_(
-                    pc.is_valid(data), pc.is_in(pc.utf8_upper(encoding), pa.array(ENCODINGS))
-                )
-                ok = pc.or_(pc.is_null(part), well_formed)
-            plain = pc.and_(plain, ok)
-        pieces = [texts[name] for name in self.parts]
-        joined = pieces[0] if len(pieces) == 1 else pc.binary_join_element_wise(*pieces, ",")
-        commas = pc.count_substring(joined, ",")
-        plain = pc.fill_null(pc.and_(plain, pc.equal(commas, self.width - 1)), False)
-        return joined.filter(plain), plain.to_pylist()
-
-    def _columns(self, texts: pa.Array) -> list[pa.Array]:
-        fields = pc.split_pattern(texts, ",")
-        flat = fields.flatten()
-        flat = pc.if_else(pc.equal(flat, ""), pa.scalar(None, pa.string()), flat)
-        rows = pa.ListArray.from_arrays(fields.offsets, flat)
-        return [pc.list_element(rows, i) for i in range(self.width)]
+    def _plain_text(self, record: Any) -> str | None:
+        """The record's one CSV row (its parts' data joined by commas), or None."""
+        try:
+            if not record["eventMetadata"]["eventId"]:
+                return None
+            capture = record["captureData"]
+            texts = []
+            for name in self.parts:
+                part = capture[name]
+                text = part["data"]
+                if part["encoding"] != "CSV" or type(text) is not str or not text.strip():
+                    return None
+                texts.append(text)
+            for name in self._others:
+                part = capture.get(name)
+                if part is not None and not _well_formed(part):
+                    return None
+        except (KeyError, TypeError, AttributeError):
+            return None  # not a mapping where one is needed, or a field missing
+        row = texts[0] if len(texts) == 1 else ",".join(texts)
+        if row.count(",") != self.width - 1 or '"' in row or "\n" in row or "\r" in row:
+            return None
+        return row

@@ -78,6 +78,17 @@ def _odd_lines(rng: random.Random) -> list[bytes]:
         dumps(_record("41,gold")) + b"  ",
         dumps(_record("41," + "g" * (1 << 20))),
         dumps(_record(f"{rng.randint(1, 99)},silver")).replace(b"\n", b""),
+        dumps(_record("41,gold", captureData__batchTransformOutput={"data": 5})),
+        dumps(
+            _record("41,gold", captureData__batchTransformOutput={"data": "1", "encoding": "CSV"})
+        ),
+        dumps(_record("41,gold")).replace(b"2024-03-05", b"2024-\xff3-05"),  # invalid UTF-8
+        dumps(_record("41,gold")) + b" " + dumps(_record("42,gold")),  # two objects, one line
+        dumps(_record("43,gold")).replace(b'{"captureData"', b'{"captureData": 1, "captureData"'),
+        b'{"a":' * 2000 + b"1" + b"}" * 2000,  # deeper than orjson reads
+        dumps(_record("41,gold", captureData__endpointInput__encoding=None)),
+        dumps(_record("44,gold", eventMetadata=[1])),
+        dumps(_record("41, 5 ,x")),
     ]
 
 
