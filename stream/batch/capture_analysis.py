@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,9 @@ from detectors.quality.checks import EvaluationResult
 from detectors.quality.statistics import DatasetStatistics
 from detectors.violations import FAILED
 from ground_truth.records import GroundTruth
-from stream.batch.capture_columns import PlainCaptureReader
+from stream.batch.capture_columns import PlainCaptureReader, PlainRows
 from stream.batch.columnar_profile import ColumnarProfiler
+from stream.batch.prefetch import prefetched
 from stream.capture.preprocess import Preprocessor
 from stream.capture.records import CAPTURE_PARTS, CaptureError, CaptureRecord, decode_capture
 from stream.capture.rows import RowBuilder
@@ -35,6 +36,15 @@ from stream.monitors.data_quality import DataQualityBaseline
 
 FLUSH_ROWS = 5_000
 BLOCK_BYTES = 8 << 20  # capture lines read (and parsed by pyarrow) at a time
+
+
+def _blocks(path: Path) -> Iterator[bytes]:
+    """The file in blocks of about :data:`BLOCK_BYTES`, each ending at a line's end."""
+    with path.open("rb") as handle:
+        while block := handle.read(BLOCK_BYTES):
+            if not block.endswith(b"\n"):
+                block += handle.readline()
+            yield block
 
 
 @dataclass
@@ -124,20 +134,18 @@ class CaptureAnalyzer:
         (:mod:`stream.batch.capture_columns`), the others :meth:`add_line`.
         """
         self.counts.files += 1
-        plain = self.preprocessor is None and self.on_record is None
-        with path.open("rb") as handle:
-            while block := handle.read(BLOCK_BYTES):
-                if not block.endswith(b"\n"):
-                    block += handle.readline()
-                if plain:
-                    self._add_plain(block)
-                else:
-                    for line in io.BytesIO(block):
-                        if line.strip():
-                            self.add_line(line)
+        if self.preprocessor is None and self.on_record is None:
+            for rows in prefetched(map(self._plain.rows, _blocks(path))):
+                self._add_plain(rows)
+            return
+        for block in _blocks(path):
+            for line in io.BytesIO(block):
+                if line.strip():
+                    self.add_line(line)
 
-    def _add_plain(self, block: bytes) -> None:
-        plain = self._plain.read(block)
+    def _add_plain(self, rows: PlainRows) -> None:
+        """A decoded block (decoded a block ahead on another thread): parse, then profile."""
+        plain = self._plain.columns(rows)
         self.counts.records += plain.records - len(plain.rest)
         self.counts.usable += plain.records - len(plain.rest)
         if plain.n_rows:

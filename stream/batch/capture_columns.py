@@ -25,9 +25,6 @@ Examples
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import orjson
@@ -42,51 +39,26 @@ from stream.capture.records import (
 )
 
 
-class PlainBlock(NamedTuple):
-    """The plain records' feature columns (missing as null), the other lines, the records.
+class PlainRows(NamedTuple):
+    """A block's plain rows as CSV text (one line each), its other lines, its records.
 
     ``records`` counts the block's non-blank lines, as the general path does; ``rest``
     holds the other lines as the general path reads them (with their newline).
     """
 
-    columns: list[pa.ChunkedArray]
+    csv: bytes
     n_rows: int
     rest: list[bytes]
     records: int
 
 
-@contextmanager
-def _collection_paused() -> Iterator[None]:
-    """Decoded JSON holds no reference cycles: the cyclic collector has nothing to find.
+class PlainBlock(NamedTuple):
+    """The plain records' feature columns (missing as null), the other lines, the records."""
 
-    Left on, it walks the block's dicts again and again while they are created (it is
-    triggered by allocations), which costs more than decoding them.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _decoded(lines: list[bytes]) -> list[Any]:
-    """Each line decoded; its bytes where it is oversized or orjson refuses it (not plain).
-
-    A line is oversized when it is longer than the general path takes with its newline.
-    """
-    try:
-        return [orjson.loads(line) if len(line) < MAX_RECORD_BYTES else line for line in lines]
-    except orjson.JSONDecodeError:
-        pass
-    decoded: list[Any] = []
-    for line in lines:
-        try:
-            decoded.append(orjson.loads(line) if len(line) < MAX_RECORD_BYTES else line)
-        except orjson.JSONDecodeError:
-            decoded.append(line)
-    return decoded
+    columns: list[pa.ChunkedArray]
+    n_rows: int
+    rest: list[bytes]
+    records: int
 
 
 def _well_formed(part: Any) -> bool:
@@ -119,43 +91,62 @@ class PlainCaptureReader:
 
     def read(self, body: bytes) -> PlainBlock:
         """The plain rows of ``body`` (whole capture lines) as columns, and the other lines."""
+        return self.columns(self.rows(body))
+
+    def rows(self, body: bytes) -> PlainRows:
+        """Decode ``body`` (whole capture lines): its plain rows and the other lines.
+
+        The Python half of :meth:`read`; :meth:`columns`, the other, releases the GIL.
+        """
         pieces = body.split(b"\n")
         ends = len(pieces) - 1  # pieces before this one ended with a newline
         lines = [i for i in range(len(pieces)) if pieces[i].strip()]
-        with _collection_paused():  # until the decoded records are freed again
-            texts = [self._plain_text(record) for record in _decoded([pieces[i] for i in lines])]
+        texts = [self._plain_text(pieces[i]) for i in lines]
         rest = [
             pieces[i] + b"\n" if i < ends else pieces[i]
             for i, text in zip(lines, texts, strict=True)
             if text is None
         ]
         plain = [text for text in texts if text is not None]
-        if not plain:
-            return PlainBlock([], 0, rest, len(lines))
-        text = "\n".join(plain) + "\n"  # pyarrow finds no row in one line without its newline
-        table = pa_csv.read_csv(pa.BufferReader(text.encode()), *self._csv)
-        return PlainBlock(table.columns, len(plain), rest, len(lines))
+        csv = ("\n".join(plain) + "\n").encode() if plain else b""  # each row ends its line
+        return PlainRows(csv, len(plain), rest, len(lines))
 
-    def _plain_text(self, record: Any) -> str | None:
-        """The record's one CSV row (its parts' data joined by commas), or None."""
+    def columns(self, rows: PlainRows) -> PlainBlock:
+        """The plain rows as one text column per feature, parsed by pyarrow."""
+        if not rows.n_rows:
+            return PlainBlock([], 0, rows.rest, rows.records)
+        table = pa_csv.read_csv(pa.BufferReader(rows.csv), *self._csv)
+        return PlainBlock(table.columns, rows.n_rows, rows.rest, rows.records)
+
+    def _plain_text(self, line: bytes) -> str | None:
+        """The line's one CSV row (its record's parts' data joined by commas), or None.
+
+        Each record is dropped as soon as its row is taken: decoding a block's records all
+        at once, and freeing them after, costs twice as much (memory that has gone cold,
+        and the cyclic collector walking them while they pile up).
+        """
+        if len(line) >= MAX_RECORD_BYTES:  # the general path counts the newline too
+            return None
         try:
+            record = orjson.loads(line)
             if not record["eventMetadata"]["eventId"]:
                 return None
             capture = record["captureData"]
-            texts = []
+            row = ""
             for name in self.parts:
                 part = capture[name]
                 text = part["data"]
                 if part["encoding"] != "CSV" or type(text) is not str or not text.strip():
                     return None
-                texts.append(text)
-            for name in self._others:
-                part = capture.get(name)
-                if part is not None and not _well_formed(part):
-                    return None
-        except (KeyError, TypeError, AttributeError):
-            return None  # not a mapping where one is needed, or a field missing
-        row = texts[0] if len(texts) == 1 else ",".join(texts)
+                row = f"{row},{text}" if row else text
+            if len(capture) > len(self.parts) and not self._others_well_formed(capture):
+                return None
+        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+            return None  # not JSON, not a mapping where one is needed, or a field missing
         if row.count(",") != self.width - 1 or '"' in row or "\n" in row or "\r" in row:
             return None
         return row
+
+    def _others_well_formed(self, capture: dict[str, Any]) -> bool:
+        """Whether the parts that are not columns are absent or well-formed."""
+        return all(part is None or _well_formed(part) for part in map(capture.get, self._others))
