@@ -201,3 +201,22 @@ def test_a_pipelined_profiler_equals_the_row_path_batch_after_batch(seed: int) -
     profiler.drain()
     for name in ("x", "y"):
         _profiles_equal(columnar.profiles[name], rows.profiles[name])
+
+
+@pytest.mark.filterwarnings("error")
+def test_values_near_the_float_limit_make_finite_statistics_without_warnings(
+    tmp_path: Path,
+) -> None:
+    values = [1.7e308, -1.7e308, 1.0e308, 1.79e308, -5.0] * 40
+    data = tmp_path / "huge.csv"
+    data.write_text("x\n" + "".join(f"{v!r}\n" for v in values))
+    baseline, counts = suggest_data_quality(data, DataFormat("csv"))
+    numeric = baseline.statistics.features[0].numeric
+    assert counts.rows == len(values) and numeric is not None
+    reference = np.asarray(values, dtype=np.float64)
+    assert numeric.mean == pytest.approx(float(np.mean(reference / 1e300)) * 1e300, rel=1e-12)
+    assert numeric.std_dev == pytest.approx(float(np.std(reference / 1e300)) * 1e300, rel=1e-9)
+    assert (numeric.min, numeric.max) == (-1.7e308, 1.79e308)
+    edges = [b.lower_bound for b in numeric.buckets] + [numeric.buckets[-1].upper_bound]
+    assert all(np.isfinite(edges)) and edges[0] == -1.7e308 and edges[-1] == 1.79e308
+    assert sum(b.count for b in numeric.buckets) == len(values)
