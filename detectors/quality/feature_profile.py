@@ -101,11 +101,7 @@ class FeatureProfile:
         return COUNT_ALL if self.types.string or self.types.boolean else COUNT_UNTIL_OVERFLOW
 
     def update_chunk(self, chunk: ColumnChunk, *, absent: int = 0) -> None:
-        """Add a classified column batch; equals :meth:`update_many` over its values.
-
-        A chunk whose number texts were not counted (``number_counts`` None) is refused
-        while every number text is still counted (:data:`COUNT_ALL`).
-        """
+        """Add a classified column batch; equals :meth:`update_many` over its values."""
         if chunk.rows == 0:
             return
         counting = self.number_counting
