@@ -137,11 +137,7 @@ class CsvColumns:
             raise CsvFileError(_arrow_message(self.path, exc)) from exc
 
     def _keep_bad_row(self, row: pa_csv.InvalidRow) -> str:
-        """Keep a row of another width (pyarrow's callback), to be fitted after the read.
-
-        Its text is always valid UTF-8 (the guard saw to it), so pyarrow cannot fail to
-        hand it over.
-        """
+        """Keep a row of another width to fit after the read (its text is valid UTF-8)."""
         self._bad_rows.append(row.text)
         return "skip"
 
@@ -172,7 +168,7 @@ class CsvColumns:
 
     def _joined(self, batches: list[pa.RecordBatch], n_rows: int) -> CsvBatch:
         columns = (
-            pa.chunked_array([b.column(i) for b in batches], pa.string())
+            pa.chunked_array([_as_text(b.column(i)) for b in batches], pa.string())
             for i in range(len(self.names))
         )
         return CsvBatch(tuple(map(self._unmarked, columns)), n_rows)
@@ -284,6 +280,11 @@ def _parse_rows(text: str, on_malformed: Callable[[str], None]) -> list[list[str
     finally:
         csv.field_size_limit(limit)
     return rows
+
+
+def _as_text(column: pa.Array) -> pa.Array:
+    """A column pyarrow typed itself (beyond the first row's width, so not declared) as text."""
+    return column if pa.types.is_string(column.type) else column.cast(pa.string())
 
 
 def _text(value: str | None) -> str:
