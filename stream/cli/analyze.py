@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,21 +12,15 @@ from detectors.violations import COMPLETED_WITH_VIOLATIONS, FAILED, violations_d
 from stream.batch.capture_analysis import AnalysisResult, CaptureAnalyzer
 from stream.batch.data_files import FORMATS, DataFileError, detect_format
 from stream.batch.dataset_analysis import analyze_dataset
-from stream.batch.labeled_outputs import describe
-from stream.batch.labeled_session import (
-    LabeledAnalysisRequest,
-    LabeledReport,
-    LabeledSession,
-    prepare_labeled,
-    run_labeled,
-)
 from stream.capture.files import find_capture_files
-from stream.capture.preprocess import ScriptError, load_preprocessor
 from stream.capture.records import CAPTURE_PARTS
 from stream.cli.labeled_options import labeled_analysis_options
 from stream.cli.output import byte_progress, check_out_folder, fail
 from stream.monitors.data_quality import load_data_quality_baseline
 from stream.monitors.files import STATISTICS, VIOLATIONS, BaselineError, write_json
+
+if TYPE_CHECKING:  # the labelled monitors' modules load only for capture runs
+    from stream.batch.labeled_session import LabeledAnalysisRequest, LabeledReport, LabeledSession
 
 
 def _summary(result: AnalysisResult) -> str:
@@ -46,6 +40,8 @@ def _summary(result: AnalysisResult) -> str:
 
 
 def _print_labeled(report: LabeledReport) -> None:
+    from stream.batch.labeled_outputs import describe
+
     if report.join_summary is not None:
         click.echo(report.join_summary)
     if report.attribution_skipped:
@@ -143,6 +139,8 @@ def analyze(
         _report(result, out)
         _exit(result.status, None, fail_on_violation)
         return
+    from stream.batch.labeled_session import LabeledAnalysisRequest, run_labeled
+
     parts = tuple(p.strip() for p in capture_index_names.split(",") if p.strip())
     request = LabeledAnalysisRequest(**labeled)
     analyzer, files, session = _prepare_capture_run(
@@ -182,6 +180,9 @@ def _prepare_capture_run(
 
     ``preprocessor`` is the script and its output folder (default ``OUT/preprocessor``).
     """
+    from stream.batch.labeled_session import prepare_labeled
+    from stream.capture.preprocess import ScriptError, load_preprocessor
+
     script_path, script_output = preprocessor
     try:
         baseline = load_data_quality_baseline(baseline_dir)
