@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -37,6 +38,8 @@ from stream.capture.records import (
     ENCODINGS,
     MAX_RECORD_BYTES,
 )
+
+_NEWLINE = 10
 
 
 class PlainRows(NamedTuple):
@@ -98,18 +101,22 @@ class PlainCaptureReader:
 
         The Python half of :meth:`read`; :meth:`columns`, the other, releases the GIL.
         """
-        pieces = body.split(b"\n")
-        ends = len(pieces) - 1  # pieces before this one ended with a newline
-        lines = [i for i in range(len(pieces)) if pieces[i].strip()]
-        texts = [self._plain_text(pieces[i]) for i in lines]
-        rest = [
-            pieces[i] + b"\n" if i < ends else pieces[i]
-            for i, text in zip(lines, texts, strict=True)
-            if text is None
-        ]
+        ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == _NEWLINE).tolist()
+        starts = [0, *(end + 1 for end in ends)]
+        if starts[-1] < len(body):
+            ends.append(len(body))  # a last line without its newline
+        else:
+            starts.pop()
+        view = memoryview(body)  # lines are read in place, never copied
+        texts = [self._plain_text(view[a:b]) for a, b in zip(starts, ends, strict=True)]
         plain = [text for text in texts if text is not None]
+        rest = []
+        if len(plain) < len(texts):  # blank lines are no records; the others go back
+            others = (i for i, text in enumerate(texts) if text is None)
+            lines = (body[starts[i] : ends[i] + 1] for i in others)  # with the newline
+            rest = [line for line in lines if line.strip()]
         csv = ("\n".join(plain) + "\n").encode() if plain else b""  # each row ends its line
-        return PlainRows(csv, len(plain), rest, len(lines))
+        return PlainRows(csv, len(plain), rest, len(plain) + len(rest))
 
     def columns(self, rows: PlainRows) -> PlainBlock:
         """The plain rows as one text column per feature, parsed by pyarrow."""
@@ -118,7 +125,7 @@ class PlainCaptureReader:
         table = pa_csv.read_csv(pa.BufferReader(rows.csv), *self._csv)
         return PlainBlock(table.columns, rows.n_rows, rows.rest, rows.records)
 
-    def _plain_text(self, line: bytes) -> str | None:
+    def _plain_text(self, line: memoryview) -> str | None:
         """The line's one CSV row (its record's parts' data joined by commas), or None.
 
         Each record is dropped as soon as its row is taken: decoding a block's records all
