@@ -24,7 +24,7 @@ records that went to a revision window.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Union
 
@@ -134,17 +134,8 @@ class CapturePath:
         self, partition: int, offset: int, decoded: DecodedMessage, wall: float
     ) -> PlacedRows:
         counts = self.counts
-        kept = range(len(decoded.keys))
-        pct = self.config.sampling_percentage
-        if pct < 100.0:
-            kept = [i for i in kept if is_sampled(decoded.keys[i].encode(), pct)]
-            counts.sampled_out += len(decoded.keys) - len(kept)
-        groups: dict[float, list[int]] = defaultdict(list)
-        window_start = self.clock.window_start
-        for i in kept:
-            groups[window_start(decoded.seconds[i])].append(i)
-        placed: list[int] = []
-        for start, members in sorted(groups.items()):
+        placed: Sequence[int] = []
+        for start, members in self._windows_of(decoded):
             where = self.clock.placement(partition, start)
             if where == LATE:
                 counts.late += len(members)
@@ -154,15 +145,39 @@ class CapturePath:
             counts.processed += len(members)
             counts.revised += len(members) if where != OPEN else 0
             counts.rows += rows
-            placed.extend(members)
+            placed = members if not placed else [*placed, *members]
         if placed:
-            self.clock.observe(partition, max(decoded.seconds[i] for i in placed))
+            seconds = decoded.seconds
+            latest = (
+                max(seconds) if len(placed) == len(seconds) else max(seconds[i] for i in placed)
+            )
+            self.clock.observe(partition, latest)
         if self.labelled is not None and decoded.records is not None:
             rows = first_rows(decoded, self.table.features) if self.labelled.needs_rows else {}
             records, keys, seconds = decoded.records, decoded.keys, decoded.seconds
             handed = [Placed(records[i], keys[i], seconds[i], rows.get(i)) for i in placed]
             self.labelled.update(partition, offset, Incoming(LABELLED_CAPTURE, handed))
         return _placed_rows(decoded, placed) if self.online.enabled else PlacedRows([], [])
+
+    def _windows_of(self, decoded: DecodedMessage) -> list[tuple[float, Sequence[int]]]:
+        """The sampled records of a message by window start, in event-time order.
+
+        A message's records usually share one window: then no record is looked at alone.
+        """
+        kept: Sequence[int] = range(len(decoded.keys))
+        pct = self.config.sampling_percentage
+        seconds, window_start = decoded.seconds, self.clock.window_start
+        if pct < 100.0:
+            kept = [i for i in kept if is_sampled(decoded.keys[i].encode(), pct)]
+            self.counts.sampled_out += len(decoded.keys) - len(kept)
+            if not kept:
+                return []
+        elif window_start(min(seconds)) == window_start(max(seconds)):
+            return [(window_start(seconds[0]), kept)]
+        groups: dict[float, list[int]] = defaultdict(list)
+        for i in kept:
+            groups[window_start(seconds[i])].append(i)
+        return sorted(groups.items())
 
     def close_due(self, now: float) -> list[CaptureOutput]:
         """Close windows the watermark passed, of idle partitions, and finished revisions."""

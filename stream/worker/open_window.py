@@ -7,15 +7,18 @@ Rows arrive in three shapes and are buffered until :meth:`OpenWindow.flush` appl
 the :class:`~detectors.quality.dataset_profile.DatasetProfile` in one call per column (the
 profile's cost is per call, so batching matters): named rows (dicts), positional rows of
 exactly the baseline's width, and flat chunks of fields, row after row, from the plain-CSV
-fast path. The first and last source offsets the window reflects travel with its partial.
+fast path — those are classified a whole column at a time
+(:func:`~stream.capture.text_columns.text_chunk`). The first and last source offsets the window reflects travel with its partial.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import chain
 from typing import Any
 
 from detectors.quality.dataset_profile import DatasetProfile
+from stream.capture.text_columns import text_chunk
 
 
 class OpenWindow:
@@ -64,15 +67,7 @@ class OpenWindow:
     def flush(self) -> None:
         """Apply every buffered row to the profile."""
         if self.flat:
-            names = self.profile.features
-            width = len(names)
-            columns: dict[str, list[str]] = {}
-            for i, name in enumerate(names):
-                column = columns[name] = []
-                for chunk in self.flat:
-                    column.extend(chunk[i::width])
-            self.profile.update_columns(columns, self.flat_rows)
-            self.flat, self.flat_rows = [], 0
+            self._flush_fields()
         if self.columns:
             names = self.profile.features
             columns = dict(zip(names, zip(*self.columns, strict=True), strict=True))
@@ -81,6 +76,18 @@ class OpenWindow:
         if self.rows:
             self.profile.update_many(self.rows)
             self.rows = []
+
+    def _flush_fields(self) -> None:
+        """The flat chunks, column by column, classified whole (:func:`text_chunk`)."""
+        profiles = self.profile.profiles
+        width = len(self.profile.features)
+        fields = self.flat[0] if len(self.flat) == 1 else list(chain.from_iterable(self.flat))
+        chunks = {}
+        for i, name in enumerate(self.profile.features):
+            feature = profiles[name]
+            chunks[name] = text_chunk(fields[i::width], feature.number_counting, feature.max_exact)
+        self.profile.update_chunks(chunks, self.flat_rows)
+        self.flat, self.flat_rows = [], 0
 
     def to_state(self) -> dict[str, Any]:
         """JSON-safe state, buffered rows applied first."""
