@@ -2,10 +2,10 @@
 
 The worker's open windows buffer the fields of plain CSV capture records
 (:mod:`stream.capture.plain_csv`) and hand each window's columns to
-:meth:`DatasetProfile.update_chunks <detectors.quality.dataset_profile.DatasetProfile.update_chunks>`
-when they flush. :func:`text_chunk` gives exactly what
-:meth:`ColumnChunk.from_values <detectors.quality.column_chunk.ColumnChunk.from_values>`
-gives (Deequ's types value by value), taking a whole-column path where it can:
+:meth:`~detectors.quality.dataset_profile.DatasetProfile.update_chunks` when they flush.
+:func:`text_chunk` gives exactly what
+:meth:`~detectors.quality.column_chunk.ColumnChunk.from_values` gives (Deequ's types value
+by value), taking a whole-column path where it can:
 
 - *numbers*: every present field is a JSON number. JSON's number grammar is a subset of
   Deequ's Integral and Fractional patterns, so one orjson call parses the column (orjson

@@ -8,7 +8,8 @@ the :class:`~detectors.quality.dataset_profile.DatasetProfile` in one call per c
 profile's cost is per call, so batching matters): named rows (dicts), positional rows of
 exactly the baseline's width, and flat chunks of fields, row after row, from the plain-CSV
 fast path — those are classified a whole column at a time
-(:func:`~stream.capture.text_columns.text_chunk`). The first and last source offsets the window reflects travel with its partial.
+(:func:`~stream.capture.text_columns.text_chunk`). The first and last source offsets the
+window reflects travel with its partial.
 """
 
 from __future__ import annotations
