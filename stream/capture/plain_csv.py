@@ -3,9 +3,12 @@
 Most capture traffic is one CSV row per record with nothing unusual in it. Such a message
 is decoded in one orjson call and read column-wise; the rows come back as one flat list of
 fields (row after row), which the window profiles slice into columns. Any record that is
-not plain — bad JSON, a missing field, another encoding, quotes or line breaks, a row of
-another width, an unreadable time — makes :meth:`PlainCsvDecoder.decode` return None, and
-the caller takes the per-record path, which gives that record its dead-letter reason.
+not plain — bad JSON, a missing field, another encoding, quotes or line breaks, a blank
+payload where it would give no row, a row of another width, an unreadable time, a capture
+part the monitor does not read but the record holds malformed — makes
+:meth:`PlainCsvDecoder.decode` return None, and the caller takes the per-record path, which
+gives that record its dead-letter reason. The fast path is an optimisation, never a second
+meaning: a message it takes gives exactly what the per-record path gives.
 
 Examples
 --------
@@ -21,15 +24,24 @@ True
 
 from __future__ import annotations
 
-import re
-from typing import NamedTuple
+from collections.abc import Sequence
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 import orjson
 
-from stream.capture.records import MAX_RECORD_BYTES, parse_time
+from stream.capture.records import (
+    BATCH_TRANSFORM_OUTPUT,
+    CAPTURE_PARTS,
+    ENCODINGS,
+    MAX_RECORD_BYTES,
+    parse_time,
+)
 
-_NOT_PLAIN = re.compile(r'["\r\n]')  # quoted or multi-line CSV: left to the full decoder
 TIME_CACHE_SIZE = 100_000  # inferenceTime texts remembered
+_NOT_PLAIN = ('"', "\r", "\n")  # quoted or multi-line CSV: left to the full decoder
+_ALL_PARTS = (*CAPTURE_PARTS, BATCH_TRANSFORM_OUTPUT)
+_METADATA, _CAPTURE_DATA = itemgetter("eventMetadata"), itemgetter("captureData")
 
 
 class PlainCsvBatch(NamedTuple):
@@ -50,6 +62,7 @@ class PlainCsvDecoder:
 
     def __init__(self, *, parts: tuple[str, ...], width: int) -> None:
         self.parts = parts
+        self.others = tuple(p for p in _ALL_PARTS if p not in parts)
         self.width = width
         self._seconds_of: dict[str, float] = {}
 
@@ -62,36 +75,65 @@ class PlainCsvDecoder:
         except orjson.JSONDecodeError:
             return None
         try:
-            metas = [o["eventMetadata"] for o in objs]
+            metas = list(map(_METADATA, objs))
             event_ids = [m["eventId"] for m in metas]
             keys = [m.get("inferenceId") or e for m, e in zip(metas, event_ids, strict=True)]
             times = [m["inferenceTime"] for m in metas]
-            texts: list[str] | None = None
-            for name in self.parts:
-                parts = [o["captureData"][name] for o in objs]
-                if {p["encoding"] for p in parts} != {"CSV"}:
-                    return None
-                data = [p["data"] for p in parts]
-                texts = (
-                    data
-                    if texts is None
-                    else [f"{a},{b}" for a, b in zip(texts, data, strict=True)]
-                )
-        except (KeyError, TypeError):
+            captures = list(map(_CAPTURE_DATA, objs))
+            texts = self._texts(captures)
+        except (KeyError, TypeError, AttributeError):
             return None
-        if texts is None or {*map(type, keys), *map(type, texts), *map(type, times)} != {str}:
+        if texts is None or not all(event_ids) or not _all_text(keys, times):
             return None
-        if not all(event_ids) or _NOT_PLAIN.search("\x00".join(texts)):
-            return None
-        commas = [text.count(",") for text in texts]
-        if min(commas) != self.width - 1 or max(commas) != self.width - 1:
+        if not self._others_well_formed(captures):
             return None
         seconds = self._event_seconds(times)
         if seconds is None:
             return None
         return PlainCsvBatch(keys, seconds, ",".join(texts).split(","))
 
-    def _event_seconds(self, times: list[str]) -> list[float] | None:
+    def _texts(self, captures: list[Any]) -> list[str] | None:
+        """Each record's CSV row (the parts joined), or None when one is not a plain row."""
+        texts: list[str] | None = None
+        for name in self.parts:
+            parts = [c[name] for c in captures]
+            if {p["encoding"] for p in parts} != {"CSV"}:
+                return None
+            data = [p["data"] for p in parts]
+            if not _all_text(data):
+                return None
+            joined = "\x00".join(data)
+            if any(mark in joined for mark in _NOT_PLAIN):
+                return None
+            if (len(self.parts) > 1 or self.width == 1) and not all(map(str.strip, data)):
+                return None  # a blank payload gives no row at all
+            texts = (
+                data if texts is None else [f"{a},{b}" for a, b in zip(texts, data, strict=True)]
+            )
+        if texts is None:
+            return None
+        commas = [text.count(",") for text in texts]
+        if min(commas) != self.width - 1 or max(commas) != self.width - 1:
+            return None
+        return texts
+
+    def _others_well_formed(self, captures: list[Any]) -> bool:
+        """Whether the capture parts not read are absent or well-formed, as decoding demands."""
+        for name in self.others:
+            parts = [p for p in (c.get(name) for c in captures) if p is not None]
+            if not parts:
+                continue
+            try:
+                if {type(p["data"]) for p in parts} != {str}:
+                    return False
+                encodings = {p.get("encoding", "") for p in parts}
+            except (KeyError, TypeError, AttributeError):
+                return False
+            if not all(isinstance(e, str) and e.upper() in ENCODINGS for e in encodings):
+                return False
+        return True
+
+    def _event_seconds(self, times: Sequence[str]) -> list[float] | None:
         cache = self._seconds_of
         if len(cache) > TIME_CACHE_SIZE:
             cache.clear()
@@ -105,3 +147,13 @@ class PlainCsvDecoder:
                 seconds = cache[text] = moment.timestamp()
             out.append(seconds)
         return out
+
+
+def _all_text(*columns: Sequence[Any]) -> bool:
+    """Whether every value of every column is a str (one join in C per column)."""
+    try:
+        for column in columns:
+            "".join(column)
+    except TypeError:
+        return False
+    return True

@@ -143,7 +143,7 @@ def id_text(value: Any) -> str | None:
 
 def split_records(message: bytes) -> list[bytes]:
     """Cut a message into capture records: one JSON object, or JSON Lines of them."""
-    return [line for line in message.split(b"\n") if line.strip()]
+    return [line for line in message.split(b"\n") if line and not line.isspace()]
 
 
 def parse_time(text: Any) -> datetime | None:
