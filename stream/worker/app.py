@@ -14,7 +14,9 @@ snapshot covers it (:mod:`stream.worker.checkpoints`), so the offsets faust comm
 ahead of the state. All topics are created before faust starts
 (:func:`stream.kafka.topics.ensure_topics`); faust keeps no table state
 (``store="memory://"``), and the session timeout and heartbeat are short so that a
-restarted or added worker joins the group in seconds.
+restarted or added worker joins the group in seconds. The consumer's fetch wait is short too
+(:mod:`stream.worker.transport`), so a partial or a capture message sent to an idle topic is
+read within a fraction of a second on any broker.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from stream.kafka.security import faust_credentials
 from stream.worker.labelled_path import ATTRIBUTIONS, LABELS
 from stream.worker.runner import WorkerRunner
 from stream.worker.state import CAPTURE, PARTIALS
+from stream.worker.transport import WorkerApp
 
 log = logging.getLogger("driftline.app")
 
@@ -44,7 +47,7 @@ def build_app(runner: WorkerRunner, bootstrap: str, datadir: Path) -> faust.App:
     """A faust app whose agents feed ``runner``; the group id is per topic prefix."""
     kafka = runner.state.config.kafka
     names = runner.names
-    app = faust.App(
+    app = WorkerApp(
         f"driftline-{kafka.topic_prefix}-worker",
         broker=f"kafka://{bootstrap}",
         broker_credentials=faust_credentials(kafka),

@@ -15,6 +15,10 @@ On assignment a partition is restored from its latest snapshot before its first 
 processed, and messages at or below the snapshot's offset are skipped (already counted).
 A checkpoint is taken when an outbox holds something, every ``snapshot_interval_seconds`` for
 a partition that processed messages, when partitions are revoked, and on a graceful stop.
+While the worker processes messages, checkpoints run in the background
+(:meth:`Checkpointer.request`), one at a time per partition: step 1 is synchronous, so a
+snapshot covers exactly the events it acks, and steps 2-4 wait on the broker without holding
+up the next message. Revocation and a graceful stop wait for them.
 """
 
 from __future__ import annotations
@@ -78,6 +82,8 @@ class Checkpointer:
         self.unacked: dict[Key, list[Any]] = defaultdict(list)
         self.saved_at: dict[Key, float] = {}
         self._locks: dict[Key, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._running: dict[Key, asyncio.Future[None]] = {}  # background checkpoints
+        self._again: set[Key] = set()  # asked for while one was running
         self.failures = 0  # checkpoints that could not be saved (retried on the next one)
 
     async def ensure_restored(self, kind: str, partition: int) -> None:
@@ -115,12 +121,43 @@ class Checkpointer:
         elapsed = self.clock() - self.saved_at.get((kind, partition), 0.0)
         return book.changed and elapsed >= self.interval_seconds
 
+    def request(self, kind: str, partition: int) -> None:
+        """Checkpoint the partition in the background: now, or once more after the running one.
+
+        Processing goes on meanwhile: what it adds waits for the next checkpoint, which is
+        taken as soon as the running one is done if the partition is still due then.
+        """
+        key = (kind, partition)
+        if key in self._running:
+            self._again.add(key)
+        else:
+            self._running[key] = asyncio.ensure_future(self._in_background(kind, partition))
+
+    async def _in_background(self, kind: str, partition: int) -> None:
+        key = (kind, partition)
+        try:
+            await self.checkpoint(kind, partition)
+            while key in self._again:
+                self._again.discard(key)
+                if self.is_due(kind, partition):
+                    await self.checkpoint(kind, partition)
+        finally:
+            self._running.pop(key, None)
+            self._again.discard(key)
+
+    def cancel_background(self) -> None:
+        """Cancel checkpoints still running in the background (the clients are stopping)."""
+        for task in self._running.values():
+            task.cancel()
+
     async def checkpoint(self, kind: str, partition: int) -> bool:
         """Save the partition's snapshot, send its outbox, ack its events; False on failure."""
         key = (kind, partition)
         if key not in self.restored:
             return False
         async with self._locks[key]:
+            if key not in self.restored:  # forgotten while this waited for the lock
+                return False
             checkpoint = self.state.checkpoint(kind, partition)
             events, self.unacked[key] = self.unacked[key], []
             try:
@@ -165,11 +202,11 @@ class Checkpointer:
         await self.stores[checkpoint.kind].save(partition, checkpoint.blobs, meta)
         return end
 
-    async def checkpoint_due(self, kind: str) -> None:
-        """Checkpoint every restored partition of ``kind`` that is due."""
+    def request_due(self, kind: str) -> None:
+        """Checkpoint every restored partition of ``kind`` that is due, in the background."""
         for k, partition in sorted(self.restored):
             if k == kind and self.is_due(kind, partition):
-                await self.checkpoint(kind, partition)
+                self.request(kind, partition)
 
     async def checkpoint_all(self) -> None:
         """Checkpoint every restored partition (graceful stop, revocation)."""

@@ -25,6 +25,10 @@ log = logging.getLogger("driftline.runner")
 
 END_OFFSETS_TIMEOUT_SECONDS = 3.0
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+# The state consumers read what is already there: a request queued behind a fetch on the same
+# connection waits out the fetch's long poll (a broker that holds a fetch for its whole wait,
+# as the embedded one does, made every snapshot lookup take half a second).
+STATE_FETCH_WAIT_MS = 20
 
 
 class WorkerRunner:
@@ -75,6 +79,7 @@ class WorkerRunner:
                 enable_auto_commit=False,
                 fetch_max_bytes=MAX_MESSAGE_BYTES,
                 max_partition_fetch_bytes=MAX_MESSAGE_BYTES,
+                fetch_max_wait_ms=STATE_FETCH_WAIT_MS,
                 **common,
             )  # fmt: skip
             for _ in range(4)
@@ -97,6 +102,8 @@ class WorkerRunner:
 
     async def close(self) -> None:
         """Stop the Kafka clients (without waiting on a broker that does not answer)."""
+        if self.checkpointer is not None:
+            self.checkpointer.cancel_background()
         for client in reversed(self._clients):
             try:
                 await asyncio.wait_for(client.stop(), 2.0)
@@ -137,7 +144,7 @@ class WorkerRunner:
         if immediate:
             await self._send_now(immediate)
         if cp.is_due(CAPTURE, partition):
-            await cp.checkpoint(CAPTURE, partition)
+            cp.request(CAPTURE, partition)
 
     async def on_labelled(self, source: str, event: Any) -> None:
         """A labels or attributions event: it belongs to its capture partition's state."""
@@ -156,7 +163,7 @@ class WorkerRunner:
         if immediate:
             await self._send_now(immediate)
         if cp.is_due(CAPTURE, partition):
-            await cp.checkpoint(CAPTURE, partition)
+            cp.request(CAPTURE, partition)
 
     async def on_partial(self, event: Any) -> None:
         """One partial: restore the aggregator's partition first, then the same discipline."""
@@ -173,7 +180,7 @@ class WorkerRunner:
         self.state.on_partial(partition, offset, message.value)
         cp.hold(PARTIALS, partition, event)
         if cp.is_due(PARTIALS, partition):
-            await cp.checkpoint(PARTIALS, partition)
+            cp.request(PARTIALS, partition)
 
     async def tick(self) -> None:
         """Timer: learn which partitions are caught up, close due windows, checkpoint."""
@@ -184,7 +191,7 @@ class WorkerRunner:
         await self._check_end_offsets()
         self.state.tick()
         for kind in (CAPTURE, PARTIALS):
-            await cp.checkpoint_due(kind)
+            cp.request_due(kind)
 
     async def _check_end_offsets(self) -> None:
         from aiokafka import TopicPartition

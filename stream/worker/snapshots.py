@@ -55,7 +55,8 @@ class SnapshotStore:
     producer
         A started ``aiokafka.AIOKafkaProducer`` (``acks="all"``).
     consumer
-        A started ``aiokafka.AIOKafkaConsumer`` without a group (partitions are assigned).
+        A started ``aiokafka.AIOKafkaConsumer`` without a group (partitions are assigned);
+        a short ``fetch_max_wait_ms`` keeps its offset requests from queueing behind a fetch.
     topic
         The compacted state topic; partition ``p`` holds the snapshots of source partition ``p``.
     """
@@ -102,15 +103,21 @@ class SnapshotStore:
     async def load(self, partition: int) -> Snapshot | None:
         """The latest snapshot of ``partition``, or None when it has none."""
         async with self._reading:
-            return await self._load(partition)
+            try:
+                return await self._load(partition)
+            finally:  # an assigned consumer keeps fetching, and a fetch delays what follows it
+                self.consumer.unsubscribe()
 
     async def _load(self, partition: int) -> Snapshot | None:
         from aiokafka import TopicPartition  # type: ignore[import-untyped]
 
         tp = TopicPartition(self.topic, partition)
         self.consumer.assign([tp])
-        begin = (await self.consumer.beginning_offsets([tp]))[tp]
         end = (await self.consumer.end_offsets([tp]))[tp]
+        if end == 0:  # never written: no snapshot (and no beginning to ask for, a slow request)
+            self._saved.pop(partition, None)
+            return None
+        begin = (await self.consumer.beginning_offsets([tp]))[tp]
         manifest = None
         for step in (*_SCAN_STEPS, end - begin):
             start = max(begin, end - step)
