@@ -226,6 +226,66 @@ def test_plain_decoder_agrees_with_the_full_decoder():
     assert decoder.decode([records[0], orjson.dumps(quoted)]) is None  # the full decoder's job
 
 
+def _awkward(record: dict, case: str) -> dict:
+    capture = record["captureData"]
+    if case == "blank_input":
+        capture["endpointInput"]["data"] = " "
+    elif case == "empty_input":
+        capture["endpointInput"]["data"] = ""
+    elif case == "output_not_text":
+        capture["endpointOutput"] = {"data": 0.9, "encoding": "CSV"}
+    elif case == "output_unknown_encoding":
+        capture["endpointOutput"] = {"data": "0.9", "encoding": "XML"}
+    elif case == "output_not_an_object":
+        capture["endpointOutput"] = "0.9"
+    elif case == "batch_output_no_encoding":
+        capture["batchTransformOutput"] = {"data": "0.9"}
+    elif case == "output_lower_case_csv":
+        capture["endpointOutput"] = {"data": "0.9", "encoding": "csv"}
+    return record
+
+
+@pytest.mark.parametrize(
+    ("case", "features"),
+    [("blank_input", 1), ("empty_input", 1), ("blank_input", 2), ("output_not_text", 6),
+     ("output_unknown_encoding", 6), ("output_not_an_object", 6),
+     ("batch_output_no_encoding", 6), ("output_lower_case_csv", 6)],
+)  # fmt: skip
+def test_awkward_records_get_what_the_per_record_path_gives(fake_clock, case, features):
+    """Blank payloads and malformed capture parts the monitor does not read: same rows, same
+    dead letters, whether a message takes the plain fast path or goes record by record."""
+    from detectors.quality.constraints import suggest_constraints
+    from detectors.quality.dataset_profile import DatasetProfile
+    from detectors.quality.statistics_json import statistics_to_json
+    from stream.monitors.data_quality import DataQualityBaseline
+
+    names = SCHEMA.features[:features]
+    profile = DatasetProfile(features=names)
+    profile.update_many([dict(zip(names, row, strict=False))
+                         for row in SCHEMA.rows(random.Random(8), 500)])  # fmt: skip
+    statistics = profile.statistics()
+    baseline = DataQualityBaseline(statistics, suggest_constraints(statistics))
+    records = records_at([T0 + 1, T0 + 2, T0 + 3], seed=4)
+    for record in records:
+        fields = record["captureData"]["endpointInput"]["data"].split(",")
+        record["captureData"]["endpointInput"]["data"] = ",".join(fields[:features])
+    records[1] = _awkward(records[1], case)
+    message = batch(records)
+    outcomes = []
+    for per_record in (False, True):
+        rt = CapturePath(MonitorConfig(name="m", window_seconds=10.0,
+                         capture_index_names=("endpointInput",)), baseline,
+                         activity=PartitionActivity(), now=fake_clock)  # fmt: skip
+        if per_record:
+            rt.decoder.plain.decode = lambda records: None
+        letters = [(d.record_index, d.reason) for d in dead(rt.update(0, 0, message))]
+        window = rt.table.get((0, T0, False))
+        window.flush()
+        stats = statistics_to_json(window.profile.statistics())
+        outcomes.append((letters, rt.counts, stats))
+    assert outcomes[0] == outcomes[1]
+
+
 @pytest.mark.parametrize("sampling", [100.0, 60.0])
 def test_whole_message_path_equals_the_per_record_path(fake_clock, sampling):
     """Plain CSV messages decoded at once give exactly what record-by-record decoding gives."""
