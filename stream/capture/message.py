@@ -42,7 +42,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -140,15 +140,9 @@ class MessageDecoder:
         if not records:
             return _whole_message_rejected("empty_message", "the message holds no record", message)
         latest = now + self.max_future_seconds
-        if self.preprocessor is None and not self.keep_records:
-            batch = self.plain.decode(records)
-            if (
-                batch is not None
-                and EARLIEST_SECONDS <= min(batch.seconds)
-                and max(batch.seconds) <= latest
-            ):
-                keys, seconds, fields = batch
-                return DecodedMessage(len(records), self.width, keys, seconds, fields)
+        plain = self._plain(records, latest)
+        if plain is not None:
+            return plain
         out = DecodedMessage(len(records), self.width, flat_owner=[], records=[])
         for index, raw in enumerate(records):
             try:
@@ -159,6 +153,46 @@ class MessageDecoder:
                 why = "the record nests deeper than the decoder follows"
                 out.rejected.append(RejectedRecord(index, "too_deep", why, raw))
         return out
+
+    def decode_many(
+        self, messages: Sequence[bytes | None], *, now: float
+    ) -> tuple[DecodedMessage, list[int]] | None:
+        """Several messages decoded as one, with the index of each record's message.
+
+        None unless every record of every message takes the plain-CSV codec: then they are
+        decoded one by one, each with its own dead letters.
+        """
+        if len(messages) < 2:
+            return None
+        records: list[bytes] = []
+        owners: list[int] = []
+        for index, message in enumerate(messages):
+            if not message:
+                return None  # a tombstone or an empty message is rejected as a whole
+            if b"\n" in message:
+                lines = split_records(message)
+                records += lines
+                owners += [index] * len(lines)
+            elif not message.isspace():
+                records.append(message)
+                owners.append(index)
+            else:
+                return None
+        plain = self._plain(records, now + self.max_future_seconds)
+        return None if plain is None else (plain, owners)
+
+    def _plain(self, records: list[bytes], latest: float) -> DecodedMessage | None:
+        """The records by the plain-CSV codec, or None when one of them is not for it."""
+        if self.preprocessor is not None or self.keep_records:
+            return None
+        batch = self.plain.decode(records)
+        if (
+            batch is None
+            or not EARLIEST_SECONDS <= min(batch.seconds) <= max(batch.seconds) <= latest
+        ):
+            return None
+        keys, seconds, fields = batch
+        return DecodedMessage(len(records), self.width, keys, seconds, fields)
 
     def _add(self, out: DecodedMessage, raw: bytes, latest: float) -> None:
         record = decode_capture(raw)

@@ -110,7 +110,7 @@ def _json_numbers(joined: str, count: int) -> tuple[npt.NDArray[np.float64], int
     exponents = joined.count("e") + joined.count("E")
     if exponents:  # "1.5e3" has both marks but is one Fractional value
         fractional += exponents - len(vt.FRACTIONAL_WITH_EXPONENT.findall(joined))
-    return np.array(parsed, dtype=np.float64), fractional
+    return np.fromiter(parsed, dtype=np.float64, count=count), fractional
 
 
 def _number_counts(texts: Sequence[str], counting: str, max_exact: int) -> ValueCounts | None:

@@ -1,7 +1,8 @@
 """The faust app: two thin agents and a timer over :class:`~stream.worker.runner.WorkerRunner`.
 
 - ``capture`` reads the capture topic one message at a time (a message is a JSON-Lines
-  batch, so faust's cost per message is spread over ~100 records);
+  batch, so faust's cost per message is spread over ~100 records); the runner processes the
+  events that arrive within a few milliseconds together (:mod:`stream.worker.capture_batch`);
 - ``labels`` and ``attributions`` read the topics co-partitioned with capture: their
   messages belong to the state of the capture partition with the same number (the label
   join);

@@ -23,10 +23,11 @@ records that went to a revision window.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Union
+from typing import Union
 
 import orjson
 
@@ -38,8 +39,8 @@ from stream.config import MonitorConfig
 from stream.monitors.data_quality import DataQualityBaseline
 from stream.worker.event_clock import LATE, OPEN, EventClock, PartitionActivity
 from stream.worker.labelled_path import CAPTURE as LABELLED_CAPTURE
-from stream.worker.labelled_path import Incoming, LabelledPath, Placed
-from stream.worker.online import OnlineDetectors, OnlineViolation, PlacedRows
+from stream.worker.labelled_path import Incoming, LabelledPath, Placed, first_rows
+from stream.worker.online import OnlineDetectors, OnlineViolation, placed_rows
 from stream.worker.outcomes import DeadLetter, RecordCounts
 from stream.worker.partition_state import Blobs
 from stream.worker.window_table import WindowKey, WindowTable, is_window_blob
@@ -114,9 +115,14 @@ class CapturePath:
         self.labelled = labelled
         self.decoder.keep_records = True
 
-    def update(self, partition: int, offset: int, item: bytes | None) -> list[CaptureOutput]:
-        """Take one capture message of ``partition``: dead letters and online alarms out."""
-        wall = self.now().timestamp()
+    def update(
+        self, partition: int, offset: int, item: bytes | None, *, now: float | None = None
+    ) -> list[CaptureOutput]:
+        """Take one capture message of ``partition``: dead letters and online alarms out.
+
+        ``now`` is the wall clock in POSIX seconds when the caller has read it already.
+        """
+        wall = self.now().timestamp() if now is None else now
         decoded = self.decoder.decode(item, now=wall)
         counts = self.counts
         counts.consumed += decoded.consumed
@@ -126,13 +132,47 @@ class CapturePath:
             counts.dead_letters[rejected.reason] += 1
             out.append(DeadLetter.of(self.name, partition, offset, rejected))
         if decoded.keys:
-            placed = self._place(partition, offset, decoded, wall)
-            out.extend(self.online.update(partition, offset, placed))
+            out.extend(self._take(partition, [offset] * len(decoded.keys), decoded, wall))
         return out
 
-    def _place(
-        self, partition: int, offset: int, decoded: DecodedMessage, wall: float
-    ) -> PlacedRows:
+    def update_many(
+        self, partition: int, messages: Sequence[tuple[int, bytes | None]], *, now: float
+    ) -> list[CaptureOutput] | None:
+        """Consecutive messages of ``partition`` as (offset, value), taken as one step.
+
+        The outputs are what :meth:`update` and :meth:`close_passed` give message by message.
+        When every record is plain CSV and none moves the watermark past a window (see
+        :meth:`_one_by_one`), the messages are one step: decoded together, placed together
+        (each window still records the first and last offset it holds). Otherwise nothing is
+        changed and None returned: the caller takes them one by one, each with
+        :meth:`update` and :meth:`close_passed`.
+        """
+        whole = self.decoder.decode_many([value for _, value in messages], now=now)
+        if whole is None or self._one_by_one(partition, whole[0].seconds):
+            return None  # nothing changed: the caller takes them one by one
+        decoded, owners = whole
+        self.counts.consumed += decoded.consumed
+        return self._take(partition, [messages[m][0] for m in owners], decoded, now)
+
+    def _one_by_one(self, partition: int, seconds: list[float]) -> bool:
+        """Whether records at these event times must be taken message by message.
+
+        They must when they would close a window among them, and when online detectors
+        would see them in window order rather than in the order they came.
+        """
+        latest = max(seconds)
+        if self.clock.would_close(partition, latest):
+            return True
+        window_start = self.clock.window_start
+        return self.online.enabled and window_start(min(seconds)) != window_start(latest)
+
+    def _take(
+        self, partition: int, offsets: Sequence[int], decoded: DecodedMessage, wall: float
+    ) -> list[CaptureOutput]:
+        """Place decoded records and feed the online detectors; return their alarms.
+
+        ``offsets`` holds the source offset of each record's message.
+        """
         counts = self.counts
         placed: Sequence[int] = []
         for start, members in self._windows_of(decoded):
@@ -140,7 +180,8 @@ class CapturePath:
             if where == LATE:
                 counts.late += len(members)
                 continue
-            rows = self.table.place(partition, offset, decoded, start=start,
+            span = (offsets[members[0]], offsets[members[-1]])
+            rows = self.table.place(partition, span, decoded, start=start,
                                     revision=where != OPEN, members=members, now=wall)  # fmt: skip
             counts.processed += len(members)
             counts.revised += len(members) if where != OPEN else 0
@@ -156,8 +197,10 @@ class CapturePath:
             rows = first_rows(decoded, self.table.features) if self.labelled.needs_rows else {}
             records, keys, seconds = decoded.records, decoded.keys, decoded.seconds
             handed = [Placed(records[i], keys[i], seconds[i], rows.get(i)) for i in placed]
-            self.labelled.update(partition, offset, Incoming(LABELLED_CAPTURE, handed))
-        return _placed_rows(decoded, placed) if self.online.enabled else PlacedRows([], [])
+            self.labelled.update(partition, offsets[-1], Incoming(LABELLED_CAPTURE, handed))
+        if not self.online.enabled:
+            return []
+        return list(self.online.update(partition, offsets[-1], placed_rows(decoded, placed)))
 
     def _windows_of(self, decoded: DecodedMessage) -> list[tuple[float, Sequence[int]]]:
         """The sampled records of a message by window start, in event-time order.
@@ -178,6 +221,18 @@ class CapturePath:
         for i in kept:
             groups[window_start(seconds[i])].append(i)
         return sorted(groups.items())
+
+    def close_passed(self, partition: int, now: float) -> list[CaptureOutput]:
+        """After a message of ``partition``: close what its watermark has passed, if anything.
+
+        Checking this partition's watermark costs next to nothing; only when it passed a
+        window does :meth:`close_due` look at every window (idle partitions and revisions
+        are the timer's to close).
+        """
+        due = self.clock.due_until(partition)
+        if due is None or due <= self.clock.closed_until.get(partition, -math.inf):
+            return []
+        return self.close_due(now)
 
     def close_due(self, now: float) -> list[CaptureOutput]:
         """Close windows the watermark passed, of idle partitions, and finished revisions."""
@@ -235,31 +290,3 @@ class CapturePath:
         if not self.clock.max_event:
             return None
         return self.now().timestamp() - max(self.clock.max_event.values())
-
-
-def first_rows(decoded: DecodedMessage, features: tuple[str, ...]) -> dict[int, Mapping[str, Any]]:
-    """Each usable record's first feature row, named (for the labelled path's facets)."""
-    out: dict[int, Mapping[str, Any]] = {}
-    width = decoded.width
-    owners = decoded.flat_owner or range(len(decoded.keys))
-    for i, owner in enumerate(owners):
-        if owner not in out:
-            out[owner] = dict(zip(features, decoded.flat[i * width : (i + 1) * width], strict=True))
-    for row, owner in zip(decoded.named, decoded.named_owner, strict=True):
-        out.setdefault(owner, row)
-    return out
-
-
-def _placed_rows(decoded: DecodedMessage, placed: list[int]) -> PlacedRows:
-    width = decoded.width
-    if decoded.flat_owner is None:
-        return PlacedRows([], [decoded.flat[i * width : (i + 1) * width] for i in placed])
-    members = set(placed)
-    positional = [
-        decoded.flat[i * width : (i + 1) * width]
-        for i, owner in enumerate(decoded.flat_owner)
-        if owner in members
-    ]
-    named = [row for row, owner in zip(decoded.named, decoded.named_owner, strict=True)
-             if owner in members]  # fmt: skip
-    return PlacedRows(named, positional)

@@ -30,9 +30,10 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, NamedTuple
 
+from stream.worker.books import Checkpoint
 from stream.worker.outbox import Outbound
 from stream.worker.snapshots import SnapshotStore
-from stream.worker.state import CAPTURE, Checkpoint, WorkerState
+from stream.worker.state import CAPTURE, WorkerState
 
 log = logging.getLogger("driftline.checkpoints")
 

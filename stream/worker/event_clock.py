@@ -20,6 +20,8 @@ Examples
 >>> clock.watermark(0), clock.due_until(0)
 (123.0, 120.0)
 >>> clock.advance(0, 120.0)
+>>> clock.would_close(0, 129.0), clock.would_close(0, 133.0)
+(False, True)
 >>> [clock.placement(0, start) for start in (120.0, 110.0, 40.0)]
 ['open', 'revise', 'late']
 >>> activity = PartitionActivity()
@@ -74,6 +76,12 @@ class EventClock:
         """Windows ending at or before this are due to close (the watermark's window start)."""
         watermark = self.watermark(partition)
         return None if watermark is None else self.window_start(watermark)
+
+    def would_close(self, partition: int, latest_seconds: float) -> bool:
+        """Whether observing event time ``latest_seconds`` would make windows due to close."""
+        latest = max(latest_seconds, self.max_event.get(partition, -math.inf))
+        due = self.window_start(latest - self.allowed_lateness_seconds)
+        return due > self.closed_until.get(partition, -math.inf)
 
     def placement(self, partition: int, start: float) -> str:
         """``open``, ``revise`` (closed, within the horizon) or ``late`` for a window start."""

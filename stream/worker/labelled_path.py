@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from stream.capture.message import RejectedRecord
+from stream.capture.message import DecodedMessage, RejectedRecord
 from stream.capture.records import CaptureError, CaptureRecord
 from stream.labels.attributions import AttributionError, decode_attribution
 from stream.labels.records import LabelError, decode_label
@@ -269,3 +269,16 @@ class LabelledPath:
         for partition in partitions:
             self.seq.pop(partition, None)
             self.partitions.discard(partition)
+
+
+def first_rows(decoded: DecodedMessage, features: tuple[str, ...]) -> dict[int, Mapping[str, Any]]:
+    """Each usable record's first feature row, named (for the labelled path's facets)."""
+    out: dict[int, Mapping[str, Any]] = {}
+    width = decoded.width
+    owners = decoded.flat_owner or range(len(decoded.keys))
+    for i, owner in enumerate(owners):
+        if owner not in out:
+            out[owner] = dict(zip(features, decoded.flat[i * width : (i + 1) * width], strict=True))
+    for row, owner in zip(decoded.named, decoded.named_owner, strict=True):
+        out.setdefault(owner, row)
+    return out

@@ -42,6 +42,7 @@ import orjson
 
 from detectors.drift import ADWIN, KSWIN, PageHinkley
 from detectors.violations import Violation
+from stream.capture.message import DecodedMessage
 from stream.worker.partition_state import Blobs
 
 ONLINE_DRIFT = "online_drift_check"
@@ -191,3 +192,19 @@ def _number(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
+
+
+def placed_rows(decoded: DecodedMessage, placed: Sequence[int]) -> PlacedRows:
+    """The rows of a decoded message's records ``placed``, for the online detectors."""
+    width = decoded.width
+    if decoded.flat_owner is None:
+        return PlacedRows([], [decoded.flat[i * width : (i + 1) * width] for i in placed])
+    members = set(placed)
+    positional = [
+        decoded.flat[i * width : (i + 1) * width]
+        for i, owner in enumerate(decoded.flat_owner)
+        if owner in members
+    ]
+    named = [row for row, owner in zip(decoded.named, decoded.named_owner, strict=True)
+             if owner in members]  # fmt: skip
+    return PlacedRows(named, positional)

@@ -8,12 +8,14 @@ mid-rebalance, a broker can stop answering), the watchdog stops the embedded bro
 the process with exit status 0 — the last saved snapshot stands, and the next owner of each
 partition continues from it. A signal that arrives during startup, before faust has
 installed its handlers, stops the worker just as cleanly (exit status 0). The embedded
-broker this process started is always stopped on the way out.
+broker this process started is always stopped on the way out. Before faust starts, the
+garbage collector is told to collect cycles less often (:data:`GC_THRESHOLDS`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -44,6 +46,10 @@ from stream.worker.state_folder import worker_folder
 log = logging.getLogger("driftline.worker")
 
 EXIT_HUNG = 0  # nothing is lost: the last snapshot stands
+# Decoding a batch of capture records allocates thousands of short-lived containers at once;
+# with CPython's default first threshold (700) they set off collections that walk the whole
+# heap, which doubled the cost of a record. They are freed by reference counting anyway.
+GC_THRESHOLDS = (50_000, 20, 20)
 
 
 class _StopDuringStartup(Exception):
@@ -99,6 +105,13 @@ class _Worker(faust.Worker):
         """The worker is down: the watchdog is no longer needed."""
         if self._watchdog is not None:
             self._watchdog.cancel()
+
+
+def _tune_garbage_collector() -> None:
+    """Collect cycles less often, and never walk what startup made (modules, config, faust)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def run_worker(
@@ -204,6 +217,7 @@ def _run_faust(
     loglevel: str,
 ) -> int:
     asyncio.set_event_loop(asyncio.new_event_loop())
+    _tune_garbage_collector()
     worker_settings = config.worker
     runner = WorkerRunner(
         state,

@@ -12,14 +12,22 @@ Examples
 True
 >>> matches(credit, headers(None))
 False
+>>> router = Router([credit, MonitorConfig(name="all")])
+>>> router.select([("endpoint", b"credit-ep")]), router.select(None)
+(['credit', 'all'], ['all'])
+>>> [(names, [m[0] for m in run]) for names, run in router.runs(
+...     [(7, b"", None), (8, b"", [("endpoint", b"credit-ep")]), (9, b"", None)])]
+[(['all'], [7]), (['credit', 'all'], [8]), (['all'], [9])]
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from stream.config import MonitorConfig
+
+Message = tuple[int, bytes | None, Any]  # offset, value, Kafka headers
 
 
 def headers(headers: Any) -> dict[str, str]:
@@ -34,8 +42,46 @@ def headers(headers: Any) -> dict[str, str]:
     return out
 
 
+def wanted(monitor: MonitorConfig) -> tuple[tuple[str, str], ...]:
+    """The header values a monitor's ``match`` asks for (none: it takes every message)."""
+    match = monitor.match
+    asked = (("endpoint", match.endpoint), ("variant", match.variant), ("model", match.model))
+    return tuple((k, v) for k, v in asked if v is not None)
+
+
 def matches(monitor: MonitorConfig, headers: Mapping[str, str]) -> bool:
     """Whether a message with ``headers`` belongs to ``monitor``."""
-    match = monitor.match
-    wanted = {"endpoint": match.endpoint, "variant": match.variant, "model": match.model}
-    return all(headers.get(k) == v for k, v in wanted.items() if v is not None)
+    return all(headers.get(k) == v for k, v in wanted(monitor))
+
+
+class Router:
+    """The monitors each capture message belongs to, in config order.
+
+    Headers are decoded only when some monitor matches on them.
+    """
+
+    def __init__(self, monitors: Iterable[MonitorConfig]) -> None:
+        self._wanted = [(m.name, wanted(m)) for m in monitors]
+        self._everyone = [name for name, asked in self._wanted if not asked]
+        self._needs_headers = len(self._everyone) < len(self._wanted)
+
+    def select(self, message_headers: Any) -> list[str]:
+        """The names of the monitors a message with these Kafka headers belongs to."""
+        if not self._needs_headers:
+            return self._everyone
+        found = headers(message_headers)
+        return [name for name, asked in self._wanted
+                if all(found.get(k) == v for k, v in asked)]  # fmt: skip
+
+    def runs(self, messages: Sequence[Message]) -> list[tuple[list[str], Sequence[Message]]]:
+        """Consecutive messages (offset, value, headers) grouped by the monitors they go to."""
+        if not self._needs_headers:
+            return [(self._everyone, messages)]
+        out: list[tuple[list[str], list[Message]]] = []
+        for message in messages:
+            names = self.select(message[2])
+            if out and out[-1][0] == names:
+                out[-1][1].append(message)
+            else:
+                out.append((names, [message]))
+        return list(out)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from stream.kafka.topics import TopicNames
+from stream.worker.capture_batch import CaptureBatch
 from stream.worker.checkpoints import Changelog, Checkpointer
 from stream.worker.outbox import Outbound
 from stream.worker.snapshots import SnapshotError, SnapshotStore
@@ -29,6 +30,9 @@ MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 # connection waits out the fetch's long poll (a broker that holds a fetch for its whole wait,
 # as the embedded one does, made every snapshot lookup take half a second).
 STATE_FETCH_WAIT_MS = 20
+# Capture events wait this long for others to be processed with (each message then costs
+# far less than alone); a full batch does not wait.
+BATCH_WAIT_SECONDS = 0.005
 
 
 class WorkerRunner:
@@ -62,6 +66,8 @@ class WorkerRunner:
         self.ready = asyncio.Event()
         self.stopping = False
         self.checkpointer: Checkpointer | None = None
+        self.batch: CaptureBatch | None = None
+        self._batch_timer: asyncio.TimerHandle | None = None
         self._clients: list[Any] = []
         self._offsets_consumer: Any = None
         self._producer: Any = None
@@ -98,6 +104,7 @@ class WorkerRunner:
             interval_seconds=self.snapshot_interval_seconds,
             changelog=changelog,
         )
+        self.batch = CaptureBatch(self.state, self.checkpointer)
         self.ready.set()
 
     async def close(self) -> None:
@@ -128,23 +135,42 @@ class WorkerRunner:
             log.error("%d messages not sent: %s", len(messages), error or type(error).__name__)
 
     async def on_capture(self, event: Any) -> None:
-        """One capture event: restore first, skip what a snapshot counted, then process."""
-        await self.ready.wait()
-        cp = self.checkpointer
-        assert cp is not None
-        message = event.message
-        partition, offset = message.partition, message.offset
-        if self.stopping or not await self._restored(CAPTURE, partition):
+        """A capture event: restore its partition first; process it with the events around it.
+
+        The event waits in the :class:`~stream.worker.capture_batch.CaptureBatch` at most
+        ``BATCH_WAIT_SECONDS``, or until the batch is full.
+        """
+        if not self.ready.is_set():
+            await self.ready.wait()
+        cp, batch = self.checkpointer, self.batch
+        assert cp is not None and batch is not None
+        partition = event.message.partition
+        if self.stopping:
             return  # left unacked: processed after a restart, or by the next owner
-        if self.state.is_processed(CAPTURE, partition, offset):
-            event.ack()
+        if (CAPTURE, partition) not in cp.restored and not await self._restored(CAPTURE, partition):
             return
-        immediate = self.state.on_capture(partition, offset, message.value, message.headers)
-        cp.hold(CAPTURE, partition, event)
+        if not batch.add(event):
+            await self._process_batch()
+        elif self._batch_timer is None:
+            self._batch_timer = asyncio.get_running_loop().call_later(
+                BATCH_WAIT_SECONDS, lambda: asyncio.ensure_future(self._process_batch())
+            )
+
+    async def _process_batch(self) -> None:
+        """Process the waiting capture events; send what leaves at once; checkpoint if due."""
+        cp, batch = self.checkpointer, self.batch
+        assert cp is not None and batch is not None
+        if self._batch_timer is not None:
+            self._batch_timer.cancel()
+            self._batch_timer = None
+        if self.stopping or not len(batch):
+            return
+        immediate, partitions = batch.process()
         if immediate:
             await self._send_now(immediate)
-        if cp.is_due(CAPTURE, partition):
-            cp.request(CAPTURE, partition)
+        for p in partitions:
+            if cp.is_due(CAPTURE, p):
+                cp.request(CAPTURE, p)
 
     async def on_labelled(self, source: str, event: Any) -> None:
         """A labels or attributions event: it belongs to its capture partition's state."""

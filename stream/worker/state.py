@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,8 +41,7 @@ from stream.worker.outputs import OutputMessages
 from stream.worker.partition_state import Blobs, PartitionedState
 from stream.worker.pending_stores import PendingStores
 from stream.worker.results import Result, describe
-from stream.worker.routing import headers as headers_of
-from stream.worker.routing import matches
+from stream.worker.routing import Router
 from stream.worker.windows import WindowPartial
 
 log = logging.getLogger("driftline.worker")
@@ -75,6 +74,7 @@ class WorkerState:
         self.stores = stores if stores is not None else PendingStores.in_memory()
         parts = monitor_parts(config, baselines, self.activity, self.stores, now)
         self.paths, self.aggregators, self.labelled = parts.paths, parts.aggregators, parts.labelled
+        self.router = Router(config.monitors)
         self.books: dict[str, dict[int, PartitionBook]] = {CAPTURE: {}, PARTIALS: {}}
         self.assigned: set[int] = set()  # capture partitions
         self.assigned_partials: set[int] = set()
@@ -120,21 +120,43 @@ class WorkerState:
         self, partition: int, offset: int, value: bytes | None, headers: Any = None
     ) -> list[Outbound]:
         """One capture message; return what leaves at once (dead letters, online alarms)."""
-        header_map = headers_of(headers)
+        return self.on_capture_many(partition, [(offset, value, headers)])
+
+    def on_capture_many(
+        self, partition: int, messages: Sequence[tuple[int, bytes | None, Any]]
+    ) -> list[Outbound]:
+        """Consecutive (offset, value, headers) of a partition: :meth:`on_capture` each, at once."""
         now_out: list[Outbound] = []
-        book = self.book(CAPTURE, partition)
-        for name, path in self.paths.items():
-            if not matches(path.config, header_map):
-                continue
-            try:
-                outputs = path.update(partition, offset, value)
-                outputs += path.close_due(self.now().timestamp())  # closed by this watermark
-            except Exception as error:  # no record may stop the worker
-                outputs = [self._internal_error(name, partition, offset, value, error)]
-            now_out.extend(self._capture_outbound(name, outputs))
-        book.processed(CAPTURE, offset)
-        self.activity[CAPTURE].on_message(partition, now=self.now().timestamp())
+        wall = self.now().timestamp()
+        for names, run in self.router.runs(messages):
+            items = [(offset, value) for offset, value, _ in run]
+            for name in names:
+                outputs = self._guarded_update(name, partition, items, wall)
+                if outputs:
+                    now_out.extend(self._capture_outbound(name, outputs))
+        self.book(CAPTURE, partition).processed(CAPTURE, messages[-1][0])
+        self.activity[CAPTURE].on_message(partition, now=wall)
         return now_out
+
+    def _guarded_update(
+        self, name: str, partition: int, items: list[tuple[int, bytes | None]], wall: float
+    ) -> list[CaptureOutput]:
+        """A monitor's outputs for the messages; an exception dead-letters its messages."""
+        path = self.paths[name]
+        try:
+            outputs = path.update_many(partition, items, now=wall)
+        except Exception as error:  # no record may stop the worker
+            return [self._internal_error(name, partition, o, v, error) for o, v in items]
+        if outputs is not None:
+            return outputs
+        outputs = []
+        for offset, value in items:
+            try:
+                outputs += path.update(partition, offset, value, now=wall)
+                outputs += path.close_passed(partition, wall)  # closed by this watermark
+            except Exception as error:  # no record may stop the worker
+                outputs.append(self._internal_error(name, partition, offset, value, error))
+        return outputs
 
     def on_labelled(
         self, source: str, partition: int, offset: int, value: bytes | None

@@ -13,7 +13,7 @@ Examples
 ...                     window_seconds=60.0)
 >>> decoded = DecodedMessage(consumed=2, width=2, keys=["a", "b"], seconds=[61.0, 62.0],
 ...                          flat=["41", "basic", "35", "gold"])
->>> table.place(3, 17, decoded, start=60.0, revision=False, members=[0, 1], now=0.0)
+>>> table.place(3, (17, 17), decoded, start=60.0, revision=False, members=[0, 1], now=0.0)
 2
 >>> partial = table.close((3, 60.0, False), closed_by="watermark", closed_until=120.0)
 >>> partial.window_start, partial.row_count, (partial.first_offset, partial.last_offset)
@@ -63,7 +63,7 @@ class WindowTable:
     def place(
         self,
         partition: int,
-        offset: int,
+        offsets: tuple[int, int],
         decoded: DecodedMessage,
         *,
         start: float,
@@ -71,8 +71,12 @@ class WindowTable:
         members: Sequence[int],
         now: float,
     ) -> int:
-        """Append the rows of ``decoded``'s records ``members`` to one window; return the rows."""
-        window = self._window((partition, start, revision), offset, now)
+        """Append the rows of ``decoded``'s records ``members`` to one window; return the rows.
+
+        ``offsets`` are the first and last source offsets of the messages those records came in.
+        """
+        first, last = offsets
+        window = self._window((partition, start, revision), first, now)
         width = decoded.width
         if decoded.flat_owner is None:  # the plain codec: row i is record i
             whole = len(members) == len(decoded.keys)
@@ -92,7 +96,7 @@ class WindowTable:
                     window.rows.append(row)
                     rows += 1
         window.records += len(members)
-        window.last_offset = max(window.last_offset, offset)
+        window.last_offset = max(window.last_offset, last)
         if window.pending >= FLUSH_ROWS:
             window.flush()
         return rows
