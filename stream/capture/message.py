@@ -54,6 +54,7 @@ from stream.capture.records import (
     MAX_RECORD_BYTES,
     CaptureError,
     CaptureRecord,
+    EventData,
     decode_capture,
     split_records,
 )
@@ -80,12 +81,12 @@ class RejectedRecord:
 class DecodedMessage:
     """The usable records of a message, their rows, and what was rejected.
 
-    ``keys``/``seconds``/``records`` are per usable record (a record that gave at least one
+    ``keys``/``seconds``/``outputs`` are per usable record (a record that gave at least one
     row). Positional rows (exactly the baseline's ``width`` fields) are concatenated in
     ``flat``; ``flat_owner[i]`` is the usable record of positional row ``i`` (``None``:
     row ``i`` belongs to record ``i``, the plain codec's case). Named rows (mappings) are in
-    ``named`` with their owners in ``named_owner``. ``records`` holds the decoded records
-    when the per-record codec ran (``None`` for the plain codec).
+    ``named`` with their owners in ``named_owner``. ``outputs`` holds each record's
+    ``endpointOutput`` when the decoder keeps them (``None`` otherwise).
     """
 
     consumed: int
@@ -98,7 +99,7 @@ class DecodedMessage:
     named_owner: list[int] = field(default_factory=list)
     rejected: list[RejectedRecord] = field(default_factory=list)
     dropped: int = 0  # decoded records that gave no row (the preprocessor returned [])
-    records: list[CaptureRecord] | None = None
+    outputs: list[EventData | None] | None = None
 
 
 class MessageDecoder:
@@ -112,9 +113,9 @@ class MessageDecoder:
         A loaded ``preprocess_handler``; with one, every record takes the per-record codec.
     max_future_seconds
         Event times further ahead of the wall clock are rejected as ``future_time``.
-    keep_records
-        Always decode record by record, so that :attr:`DecodedMessage.records` holds the
-        records (the labelled monitors read predictions and SHAP values from them).
+    keep_outputs
+        Keep each record's ``endpointOutput`` in :attr:`DecodedMessage.outputs` (the labelled
+        monitors read predictions and SHAP values from it).
     """
 
     def __init__(
@@ -123,14 +124,24 @@ class MessageDecoder:
         *,
         preprocessor: Preprocessor | None = None,
         max_future_seconds: float = MAX_FUTURE_SECONDS,
-        keep_records: bool = False,
+        keep_outputs: bool = False,
     ) -> None:
         self.builder = builder
         self.preprocessor = preprocessor
-        self.keep_records = keep_records
         self.max_future_seconds = max_future_seconds
         self.width = len(builder.features)
-        self.plain = PlainCsvDecoder(parts=builder.parts, width=self.width)
+        self.plain = PlainCsvDecoder(
+            parts=builder.parts, width=self.width, keep_outputs=keep_outputs
+        )
+
+    @property
+    def keep_outputs(self) -> bool:
+        """Whether each record's ``endpointOutput`` is kept (see the class docstring)."""
+        return self.plain.keep_outputs
+
+    @keep_outputs.setter
+    def keep_outputs(self, keep: bool) -> None:
+        self.plain.keep_outputs = keep
 
     def decode(self, message: bytes | None, *, now: float) -> DecodedMessage:
         """Decode one Kafka message value; ``now`` is the wall clock in POSIX seconds."""
@@ -143,7 +154,8 @@ class MessageDecoder:
         plain = self._plain(records, latest)
         if plain is not None:
             return plain
-        out = DecodedMessage(len(records), self.width, flat_owner=[], records=[])
+        outputs: list[EventData | None] | None = [] if self.keep_outputs else None
+        out = DecodedMessage(len(records), self.width, flat_owner=[], outputs=outputs)
         for index, raw in enumerate(records):
             try:
                 self._add(out, raw, latest)
@@ -183,7 +195,7 @@ class MessageDecoder:
 
     def _plain(self, records: list[bytes], latest: float) -> DecodedMessage | None:
         """The records by the plain-CSV codec, or None when one of them is not for it."""
-        if self.preprocessor is not None or self.keep_records:
+        if self.preprocessor is not None:
             return None
         batch = self.plain.decode(records)
         if (
@@ -191,8 +203,8 @@ class MessageDecoder:
             or not EARLIEST_SECONDS <= min(batch.seconds) <= max(batch.seconds) <= latest
         ):
             return None
-        keys, seconds, fields = batch
-        return DecodedMessage(len(records), self.width, keys, seconds, fields)
+        keys, seconds, fields, outputs = batch
+        return DecodedMessage(len(records), self.width, keys, seconds, fields, outputs=outputs)
 
     def _add(self, out: DecodedMessage, raw: bytes, latest: float) -> None:
         record = decode_capture(raw)
@@ -207,8 +219,9 @@ class MessageDecoder:
         owner = len(out.keys)
         out.keys.append(record.join_key)
         out.seconds.append(seconds)
-        assert out.records is not None and out.flat_owner is not None
-        out.records.append(record)
+        assert out.flat_owner is not None
+        if out.outputs is not None:
+            out.outputs.append(record.endpoint_output)
         for row in positional:
             out.flat.extend(row)
             out.flat_owner.append(owner)

@@ -17,7 +17,7 @@ Examples
 ...           "eventMetadata": {"eventId": "e1", "inferenceTime": "2024-03-05T14:07:31Z"}}
 >>> decoder = PlainCsvDecoder(parts=("endpointInput",), width=2)
 >>> decoder.decode([orjson.dumps(record)])
-PlainCsvBatch(keys=['e1'], seconds=[1709647651.0], fields=['41', 'basic'])
+PlainCsvBatch(keys=['e1'], seconds=[1709647651.0], fields=['41', 'basic'], outputs=None)
 >>> decoder.decode([b'{"not": "a capture"}']) is None
 True
 """
@@ -35,21 +35,28 @@ from stream.capture.records import (
     CAPTURE_PARTS,
     ENCODINGS,
     MAX_RECORD_BYTES,
+    EventData,
+    event_data,
     parse_time,
 )
 
 TIME_CACHE_SIZE = 100_000  # inferenceTime texts remembered
 _NOT_PLAIN = ('"', "\r", "\n")  # quoted or multi-line CSV: left to the full decoder
 _ALL_PARTS = (*CAPTURE_PARTS, BATCH_TRANSFORM_OUTPUT)
+OUTPUT = CAPTURE_PARTS[1]  # endpointOutput
 _METADATA, _CAPTURE_DATA = itemgetter("eventMetadata"), itemgetter("captureData")
 
 
 class PlainCsvBatch(NamedTuple):
-    """Join keys, event times (POSIX seconds) and fields, row after row, of a message."""
+    """Join keys, event times (POSIX seconds) and fields, row after row, of a message.
+
+    ``outputs`` holds each record's ``endpointOutput`` when the decoder keeps them.
+    """
 
     keys: list[str]
     seconds: list[float]
     fields: list[str]
+    outputs: list[EventData | None] | None = None
 
 
 class PlainCsvDecoder:
@@ -60,10 +67,11 @@ class PlainCsvDecoder:
     precision, so most records of a message share theirs.
     """
 
-    def __init__(self, *, parts: tuple[str, ...], width: int) -> None:
+    def __init__(self, *, parts: tuple[str, ...], width: int, keep_outputs: bool = False) -> None:
         self.parts = parts
         self.others = tuple(p for p in _ALL_PARTS if p not in parts)
         self.width = width
+        self.keep_outputs = keep_outputs
         self._seconds_of: dict[str, float] = {}
 
     def decode(self, records: list[bytes]) -> PlainCsvBatch | None:
@@ -90,7 +98,8 @@ class PlainCsvDecoder:
         seconds = self._event_seconds(times)
         if seconds is None:
             return None
-        return PlainCsvBatch(keys, seconds, ",".join(texts).split(","))
+        outputs = _outputs(captures) if self.keep_outputs else None
+        return PlainCsvBatch(keys, seconds, ",".join(texts).split(","), outputs)
 
     def _texts(self, captures: list[Any]) -> list[str] | None:
         """Each record's CSV row (the parts joined), or None when one is not a plain row."""
@@ -157,3 +166,11 @@ def _all_text(*columns: Sequence[Any]) -> bool:
     except TypeError:
         return False
     return True
+
+
+def _outputs(captures: list[Any]) -> list[EventData | None]:
+    """Each record's ``endpointOutput`` (absent or well-formed: checked before)."""
+    return [
+        None if part is None else event_data(part, OUTPUT)
+        for part in (c.get(OUTPUT) for c in captures)
+    ]

@@ -186,7 +186,7 @@ def capture_from_dict(obj: Any) -> CaptureRecord:
         msg = "missing_field"
         raise CaptureError(msg, "captureData is required")
     names = (*CAPTURE_PARTS, BATCH_TRANSFORM_OUTPUT)
-    parts = {name: _event_data(capture.get(name), name) for name in names}
+    parts = {name: event_data(capture.get(name), name) for name in names}
     if all(part is None for part in parts.values()):
         msg = "missing_field"
         raise CaptureError(msg, f"captureData has none of {', '.join(names)}")
@@ -202,7 +202,8 @@ def capture_from_dict(obj: Any) -> CaptureRecord:
     )
 
 
-def _event_data(obj: Any, name: str) -> EventData | None:
+def event_data(obj: Any, name: str) -> EventData | None:
+    """A capture part (``name``) as :class:`EventData`; None when absent, else CaptureError."""
     if obj is None:
         return None
     if not isinstance(obj, dict) or not isinstance(obj.get("data"), str):

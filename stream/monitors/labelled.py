@@ -32,7 +32,7 @@ from stream.capture.predictions import (
     lookup,
     score_value,
 )
-from stream.capture.records import CaptureError, CaptureRecord
+from stream.capture.records import CaptureError, CaptureRecord, EventData
 from stream.capture.rows import RowBuilder
 from stream.labels.attributions import AttributionError, local_shap
 from stream.monitors.attribution import AttributionBaseline, AttributionRun
@@ -141,7 +141,21 @@ class LabelledSetup:
         ``row`` is the record's feature row when the caller has built it already (the
         worker's capture path has); the output is parsed once for prediction and SHAP.
         """
-        output = record.endpoint_output
+        return self.pending_of(record.endpoint_output, key, seconds, window, row, record)
+
+    def pending_of(
+        self,
+        output: EventData | None,
+        key: str,
+        seconds: float,
+        window: float,
+        row: Mapping[str, Any] | None = None,
+        record: CaptureRecord | None = None,
+    ) -> PendingPrediction:
+        """:meth:`pending` from the record's ``endpointOutput`` and feature row.
+
+        Without ``row``, bias values come from ``record``'s only row (the record is needed).
+        """
         document = None
         if output is not None and output.encoding != "CSV":
             document = json_document(output)
@@ -158,7 +172,7 @@ class LabelledSetup:
         values: dict[str, Any] = {}
         if self.bias is not None and self.builder is not None:
             if row is None:
-                rows = self.builder.rows(record)
+                rows = [] if record is None else self.builder.rows(record)
                 if len(rows) != 1:
                     msg = "multi_row_output"
                     raise CaptureError(msg, f"the record holds {len(rows)} rows")
@@ -167,8 +181,7 @@ class LabelledSetup:
         shap = None
         if self.attribution is not None and self.shap_source == "capture" and document is not None:
             shap = _shap_at(document, self.shap_path)
-        return PendingPrediction(key=key, seconds=seconds, window=window, predicted=predicted,
-                                 score=score, row=values, shap=shap)  # fmt: skip
+        return PendingPrediction(key, seconds, window, predicted, score, values, shap)
 
 
 def _shap_at(document: Any, path: str) -> LocalShap | None:

@@ -111,9 +111,9 @@ class CapturePath:
         self.labelled: LabelledPath | None = None
 
     def attach(self, labelled: LabelledPath) -> None:
-        """Hand the records this path places to a labelled path (decoded one by one)."""
+        """Hand the records this path places (their outputs) to a labelled path."""
         self.labelled = labelled
-        self.decoder.keep_records = True
+        self.decoder.keep_outputs = True
 
     def update(
         self, partition: int, offset: int, item: bytes | None, *, now: float | None = None
@@ -193,10 +193,10 @@ class CapturePath:
                 max(seconds) if len(placed) == len(seconds) else max(seconds[i] for i in placed)
             )
             self.clock.observe(partition, latest)
-        if self.labelled is not None and decoded.records is not None:
+        if self.labelled is not None and decoded.outputs is not None:
             rows = first_rows(decoded, self.table.features) if self.labelled.needs_rows else {}
-            records, keys, seconds = decoded.records, decoded.keys, decoded.seconds
-            handed = [Placed(records[i], keys[i], seconds[i], rows.get(i)) for i in placed]
+            outputs, keys, seconds = decoded.outputs, decoded.keys, decoded.seconds
+            handed = [Placed(outputs[i], keys[i], seconds[i], rows.get(i)) for i in placed]
             self.labelled.update(partition, offsets[-1], Incoming(LABELLED_CAPTURE, handed))
         if not self.online.enabled:
             return []

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from stream.capture.message import DecodedMessage, RejectedRecord
-from stream.capture.records import CaptureError, CaptureRecord
+from stream.capture.records import CaptureError, EventData
 from stream.labels.attributions import AttributionError, decode_attribution
 from stream.labels.records import LabelError, decode_label
 from stream.labels.records import split_records as split_label_records
@@ -55,9 +55,9 @@ _STATE = "labelled"
 
 
 class Placed(NamedTuple):
-    """A capture record the capture path placed: the record, its key, event time and row."""
+    """A capture record the capture path placed: its output, key, event time and row."""
 
-    record: CaptureRecord
+    output: EventData | None  # the record's endpointOutput
     key: str
     seconds: float
     row: Mapping[str, Any] | None = None  # its first feature row, when built already
@@ -144,14 +144,18 @@ class LabelledPath:
 
     def _predictions(self, partition: int, placed: Sequence[Placed], now: float) -> None:
         store = self.entries(partition)
-        for item in placed:
-            window = self.clock.window_start(item.seconds)
+        windows, window_start, pending_of = (
+            self._windows_of(partition),
+            self.clock.window_start,
+            self.setup.pending_of,
+        )
+        for output, key, seconds, row in placed:
             try:
-                pending = self.setup.pending(item.record, item.key, item.seconds, window, item.row)
+                pending = pending_of(output, key, seconds, window_start(seconds), row)
             except CaptureError as error:
                 self.join.counts.unusable[error.reason] += 1
                 continue
-            take_prediction(self.join, store, pending, self._windows_of(partition), now=now)
+            take_prediction(self.join, store, pending, windows, now=now)
 
     def _windows_of(self, partition: int) -> Callable[[float], LabelledAccumulators]:
         return lambda start: self._window(partition, start)

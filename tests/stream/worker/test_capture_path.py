@@ -215,7 +215,7 @@ def test_plain_decoder_agrees_with_the_full_decoder():
         records.append(orjson.dumps(record))
     builder = RowBuilder(features=features)  # both capture parts: output first
     decoder = PlainCsvDecoder(parts=builder.parts, width=len(features))
-    keys, seconds, fields = decoder.decode(records)
+    keys, seconds, fields, _ = decoder.decode(records)
     full = [row for raw in records for row in builder.rows(decode_capture(raw))]
     assert (keys, seconds) == (["i-0", "i-1", "i-2"], [T0, T0 + 1, T0 + 2])
     width = len(features)
