@@ -8,7 +8,8 @@ On one broker (the embedded one, or ``DRIFTLINE_BOOTSTRAP_SERVERS``), in one run
 - worker throughput: a ``driftline worker`` with data quality, model quality and bias on,
   reading pre-produced capture records (100-record JSON-Lines messages whose outputs carry a
   score and a predicted label) with their labels already waiting on the labels topic, so
-  every prediction joins; the rate comes from ``driftline_events_processed_total``;
+  every prediction joins; the rate comes from ``driftline_events_processed_total``
+  (:func:`~benchmarks.worker_runs.rate_of`);
 - label → revision latency: windows are closed first (their provisional results out), then
   labels arrive in bursts; the latency of a burst is the Kafka timestamp of the first
   model-quality statistics message that counts it, minus the time the burst was sent.
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import orjson
 
-from benchmarks.streaming import _raw_consume_rate
+from benchmarks.worker_runs import rate_of, raw_consume_rate
 from stream.demo.labelled import (
     SyntheticModel,
     ground_truth_record,
@@ -89,18 +90,9 @@ def _worker_rate(folder: Path, bootstrap: str, prefix: str) -> float:
     _send(bootstrap, names.capture, captures)
     worker = WorkerProcess(_config(folder, bootstrap, prefix, 3600.0), folder / f"{prefix}.log")
     try:
-
-        def processed() -> float:
-            return worker.sample("driftline_events_processed_total", monitor="bench") or 0.0
-
-        first = wait_for(lambda: (processed(), time.perf_counter())
-                         if processed() > 0 else None, 120, "progress")  # fmt: skip
-        while processed() < RECORDS:
-            time.sleep(0.05)
-        seconds = time.perf_counter() - first[1]
+        return rate_of(worker, RECORDS)
     finally:
         worker.stop()
-    return float((RECORDS - first[0]) / seconds)
 
 
 def _revision_latencies(folder: Path, bootstrap: str) -> list[float]:
@@ -150,7 +142,7 @@ def run() -> None:
             write_labelled_baselines(folder / "baseline", MODEL, n=5000)
             raw_topic = f"bench-lraw-{os.getpid()}"
             ensure_topics_sync(bootstrap, [raw_topic], 4, 1)
-            raw = asyncio.run(_raw_consume_rate(bootstrap, raw_topic, RECORDS))
+            raw = asyncio.run(raw_consume_rate(bootstrap, raw_topic, RECORDS))
             rate = _worker_rate(folder, bootstrap, f"bench-l{os.getpid()}")
             latencies = sorted(_revision_latencies(folder, bootstrap))
     finally:

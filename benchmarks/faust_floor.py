@@ -1,0 +1,65 @@
+"""faust's own per-message ceiling: an agent that does nothing, with the worker's consumer.
+
+``python -m benchmarks.faust_floor BOOTSTRAP TOPIC MESSAGES`` reads ``MESSAGES`` messages
+of ``TOPIC`` from the beginning with an agent that only counts them, in a faust app built
+like the worker's (:class:`~stream.worker.transport.WorkerApp`, the same fetch sizes, stream
+buffer, session timeout and un-acked iteration), prints ``messages_per_second=<rate>`` (from
+the first message to the last) and exits. The worker's rate on the same messages divided by
+this one is what the worker adds to faust's cost per message.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from typing import Any
+
+from faust.worker import Worker
+
+from stream.worker.app import (
+    FETCH_BYTES_PER_PARTITION,
+    HEARTBEAT_SECONDS,
+    SESSION_TIMEOUT_SECONDS,
+    STREAM_BUFFER_MESSAGES,
+)
+from stream.worker.transport import WorkerApp
+
+
+def main(bootstrap: str, topic: str, expected: int) -> None:
+    """Count ``expected`` messages of ``topic``, print the rate and end the process."""
+    app = WorkerApp(
+        f"driftline-floor-{os.getpid()}",
+        broker=f"kafka://{bootstrap}",
+        store="memory://",
+        datadir=tempfile.mkdtemp(prefix="driftline-floor-"),
+        web_enabled=False,
+        broker_session_timeout=SESSION_TIMEOUT_SECONDS,
+        broker_heartbeat_interval=HEARTBEAT_SECONDS,
+        broker_rebalance_timeout=SESSION_TIMEOUT_SECONDS,
+        consumer_auto_offset_reset="earliest",
+        stream_wait_empty=False,
+        consumer_max_fetch_size=FETCH_BYTES_PER_PARTITION,
+        stream_buffer_maxsize=STREAM_BUFFER_MESSAGES,
+    )
+    source = app.topic(topic, key_type=bytes, value_type=bytes, key_serializer="raw",
+                       value_serializer="raw")  # fmt: skip
+    seen = [0, 0.0]
+
+    @app.agent(source, name="floor")
+    async def floor(stream: Any) -> None:
+        async for _event in stream.noack().events():
+            seen[0] += 1
+            if seen[0] == 1:
+                seen[1] = time.perf_counter()
+            elif seen[0] == expected:
+                rate = (expected - 1) / (time.perf_counter() - seen[1])
+                print(f"messages_per_second={rate:.1f}", flush=True)
+                os._exit(0)  # the figure is out; no need for a graceful leave
+
+    Worker(app, loglevel="warning", quiet=True, redirect_stdouts=False).execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
