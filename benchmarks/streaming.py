@@ -10,7 +10,8 @@ Every figure comes from one run on one broker (the embedded one, or
   5 % and 95 % of the records processed; its peak RSS is the process's VmHWM;
 - faust's per-message ceiling: a faust agent that does nothing (:mod:`benchmarks.faust_floor`,
   the worker's consumer settings) reading the same one-record messages as the worker does;
-  the two alternate ``REPEATS`` times and the medians are compared;
+- each ratio is taken within a round (floor and worker back to back); there are ``REPEATS``
+  rounds and the medians are printed, with every round's figure;
 - detection latency: capture sent in real time (event time = wall clock, 1-second windows,
   no lateness); latency is the Kafka timestamp of a window's execution message minus the
   window's end, over the windows later records closed (the last one waits for idle close);
@@ -29,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import orjson
 
@@ -51,7 +53,7 @@ from tests.integration.workers import WorkerProcess, wait_for
 
 RECORDS = int(os.environ.get("DRIFTLINE_BENCH_STREAM_RECORDS", "200000"))
 SINGLE_RECORDS = RECORDS // 6
-REPEATS = 2
+REPEATS = 3  # rounds of the throughput figures
 LATENCY_SECONDS = 20
 MEMORY_EVENTS = 1_000_000
 MEMORY_EVENTS_LONG = 10_000_000  # with DRIFTLINE_BENCH_10M=1
@@ -70,18 +72,30 @@ def _faust_floor(bootstrap: str, topic: str, messages: int) -> float:
     raise RuntimeError(msg)
 
 
-def _one_record_messages(folder: Path, bootstrap: str) -> tuple[list[float], list[float]]:
-    """Worker and faust's floor on the same one-record messages, alternating."""
-    worker_rates, floors = [], []
-    for repeat in range(REPEATS):
-        prefix = f"bench-s{os.getpid()}-{repeat}"
-        names = TopicNames.from_prefix(prefix)
-        ensure_topics_sync(bootstrap, names, 4, 1)
-        produce(bootstrap, names.capture, SINGLE_RECORDS, 1)
-        floors.append(_faust_floor(bootstrap, names.capture, SINGLE_RECORDS))
-        rate, _ = worker_rate(folder, bootstrap, prefix, SINGLE_RECORDS, 1, produced=True)
-        worker_rates.append(rate)
-    return worker_rates, floors
+class Round(NamedTuple):
+    """One round of the throughput figures, each next to its floor (records or messages/s)."""
+
+    raw: float
+    batched: float
+    peak_kib: int
+    floor: float
+    single: float
+
+
+def _round(folder: Path, bootstrap: str, number: int) -> Round:
+    """Raw consume, then the worker on 100-record messages; faust's floor, then the worker on
+    the same one-record messages."""
+    raw_topic = f"bench-raw-{os.getpid()}-{number}"
+    ensure_topics_sync(bootstrap, [raw_topic], 4, 1)
+    raw = asyncio.run(raw_consume_rate(bootstrap, raw_topic, RECORDS))
+    batched, peak = worker_rate(folder, bootstrap, f"bench-b{os.getpid()}-{number}", RECORDS, 100)
+    prefix = f"bench-s{os.getpid()}-{number}"
+    names = TopicNames.from_prefix(prefix)
+    ensure_topics_sync(bootstrap, names, 4, 1)
+    produce(bootstrap, names.capture, SINGLE_RECORDS, 1)
+    floor = _faust_floor(bootstrap, names.capture, SINGLE_RECORDS)
+    single, _ = worker_rate(folder, bootstrap, prefix, SINGLE_RECORDS, 1, produced=True)
+    return Round(raw, batched, peak, floor, single)
 
 
 def _latencies(folder: Path, bootstrap: str) -> tuple[list[float], int]:
@@ -164,52 +178,55 @@ def run() -> None:
         with tempfile.TemporaryDirectory(prefix="driftline-bench-") as tmp:
             folder = Path(tmp)
             save_data_quality_baseline(folder / "baseline", SCHEMA.baseline(n=20_000))
-            raw_topic = f"bench-raw-{os.getpid()}"
-            ensure_topics_sync(bootstrap, [raw_topic], 4, 1)
-            raw = asyncio.run(raw_consume_rate(bootstrap, raw_topic, RECORDS))
-            batched, peak = worker_rate(folder, bootstrap, f"bench-b{os.getpid()}", RECORDS, 100)
-            single, floors = _one_record_messages(folder, bootstrap)
+            rounds = [_round(folder, bootstrap, number) for number in range(REPEATS)]
             latencies, idle = _latencies(folder, bootstrap)
             memory = _memory(folder, bootstrap, long)
     finally:
         if broker is not None:
             broker.stop()
-    _print(raw, batched, peak, single, floors, latencies, idle, memory)
+    _print_throughput(rounds)
+    _print_latency_and_memory(latencies, idle, memory)
 
 
-def _print(
-    raw: float,
-    batched: float,
-    peak: int,
-    single: list[float],
-    floors: list[float],
-    latencies: list[float],
-    idle: int,
-    memory: list[tuple[int, int, int]],
+def _figures(values: list[float], unit: str = "") -> str:
+    return f"median of {', '.join(f'{v:,.2f}' if v < 10 else f'{v:,.0f}' for v in values)}{unit}"
+
+
+def _print_throughput(rounds: list[Round]) -> None:
+    print("(2-core machine shared with other engineers: figures are noisy; each ratio is taken")
+    print(f" within one round, floor and worker back to back, median of {len(rounds)} rounds)")
+    raw, batched = [r.raw for r in rounds], [r.batched for r in rounds]
+    ratios = [r.batched / r.raw for r in rounds]
+    print(f"raw aiokafka consume, one-record messages: {statistics.median(raw):,.0f} records/s "
+          f"({_figures(raw)}; {RECORDS:,} records)")  # fmt: skip
+    peak = max(r.peak_kib for r in rounds) / 1024
+    print(f"worker, 100-record messages: {statistics.median(batched):,.0f} records/s "
+          f"({_figures(batched)}); peak RSS {peak:.0f} MiB")  # fmt: skip
+    print(f"  = {statistics.median(ratios):.2f} x raw consume (target >= 0.6; {_figures(ratios)})")
+    floors, single = [r.floor for r in rounds], [r.single for r in rounds]
+    ratios = [r.single / r.floor for r in rounds]
+    print(f"faust agent doing nothing, one-record messages: {statistics.median(floors):,.0f} "
+          f"messages/s ({_figures(floors)}; {SINGLE_RECORDS:,} messages)")  # fmt: skip
+    print(f"worker, one-record messages: {statistics.median(single):,.0f} records/s "
+          f"({_figures(single)})")  # fmt: skip
+    print(f"  = {statistics.median(ratios):.2f} x faust's ceiling (target >= 0.8; "
+          f"{_figures(ratios)})")  # fmt: skip
+
+
+def _print_latency_and_memory(
+    latencies: list[float], idle: int, memory: list[tuple[int, int, int]]
 ) -> None:
-    print("(2-core machine shared with other engineers: figures are noisy, ratios less so)")
-    print(f"raw aiokafka consume, one-record messages: {raw:,.0f} records/s ({RECORDS:,})")
-    print(f"worker, 100-record messages: {batched:,.0f} records/s = {batched / raw:.2f} x raw "
-          f"consume (target >= 0.6); peak RSS {peak / 1024:.0f} MiB")  # fmt: skip
-    worker, floor = statistics.median(single), statistics.median(floors)
-    print(f"faust agent doing nothing, one-record messages: {floor:,.0f} messages/s "
-          f"(median of {', '.join(f'{f:,.0f}' for f in floors)})")  # fmt: skip
-    print(f"worker, one-record messages: {worker:,.0f} records/s = {worker / floor:.2f} x "
-          f"faust's ceiling (target >= 0.8; median of {', '.join(f'{w:,.0f}' for w in single)}; "
-          f"{SINGLE_RECORDS:,} records)")  # fmt: skip
     if latencies:
         p50, p99 = statistics.median(latencies), _percentile(latencies, 0.99)
         print(f"detection latency after a window can close: p50 {p50 * 1000:.0f} ms, "
               f"p99 {p99 * 1000:.0f} ms (target <= 500 ms; {len(latencies)} one-second windows "
               f"closed by later records; {idle} closed by idle time not counted)")  # fmt: skip
     for events, rss, hwm in memory:
-        print(
-            f"worker RSS after {events:,} events: {rss / 1024:.0f} MiB (peak {hwm / 1024:.0f} MiB)"
-        )
+        print(f"worker RSS after {events:,} events: {rss / 1024:.0f} MiB "
+              f"(peak {hwm / 1024:.0f} MiB)")  # fmt: skip
     if len(memory) == 2:
-        print(
-            f"RSS after 10 M / after 1 M events: {memory[1][1] / memory[0][1]:.2f} (target <= 1.10)"
-        )
+        print(f"RSS after 10 M / after 1 M events: {memory[1][1] / memory[0][1]:.2f} "
+              "(target <= 1.10)")  # fmt: skip
     else:
         print("RSS after 10 M events: not run (DRIFTLINE_BENCH_10M=1 runs it, several minutes)")
 
