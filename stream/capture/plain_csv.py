@@ -128,6 +128,8 @@ class PlainCsvDecoder:
 
     def _others_well_formed(self, captures: list[Any]) -> bool:
         """Whether the capture parts not read are absent or well-formed, as decoding demands."""
+        if set(map(len, captures)) == {len(self.parts)}:
+            return True  # each record holds the parts read (found already) and nothing else
         for name in self.others:
             parts = [p for p in (c.get(name) for c in captures) if p is not None]
             if not parts:
@@ -146,6 +148,9 @@ class PlainCsvDecoder:
         cache = self._seconds_of
         if len(cache) > TIME_CACHE_SIZE:
             cache.clear()
+        known = list(map(cache.get, times))
+        if None not in known:
+            return known  # type: ignore[return-value]
         out = []
         for text in times:
             seconds = cache.get(text)
