@@ -37,6 +37,8 @@ from detectors.attribution import (
     feature_attribution_drift_check,
     read_explanations,
 )
+from stream.capture.predictions import lookup
+from stream.labels.attributions import AttributionError, local_shap
 from stream.monitors.files import BaselineError, read_json, write_json
 
 ATTRIBUTION = "attribution"
@@ -61,6 +63,17 @@ def _numbers(values: Mapping[str, Any]) -> dict[str, float]:
         except (TypeError, ValueError):
             out[str(feature)] = math.nan  # counted as non-finite by the aggregate
     return out
+
+
+def shap_at(document: Any, path: str) -> LocalShap | None:
+    """Local SHAP values at ``path`` in a parsed capture output; None when there are none."""
+    found = lookup(document, path)
+    if not isinstance(found, Mapping) or not found:
+        return None
+    try:
+        return local_shap(found)
+    except AttributionError:
+        return None
 
 
 def iter_local_shap(

@@ -160,9 +160,8 @@ class BiasRun:
 
     def __init__(self, settings: BiasSettings, *, probability_threshold: float | None = None):
         bias = settings.bias
-        threshold = (
-            bias.probability_threshold if probability_threshold is None else probability_threshold
-        )
+        threshold = bias.probability_threshold if probability_threshold is None else (
+            probability_threshold)  # fmt: skip
         self.settings = settings
         self.detectors = [
             PostTrainingBias(
@@ -194,20 +193,22 @@ class BiasRun:
 
     def update(self, row: Mapping[str, Any], label: Any, prediction: LocatedPrediction) -> None:
         """Count one row: facet and group values from ``row``, label, and the prediction."""
+        self.update_many([row], [label], [prediction])
+
+    def update_many(self, rows: Sequence[Mapping[str, Any]], labels: Sequence[Any],
+                    predictions: Sequence[LocatedPrediction]) -> None:  # fmt: skip
+        """Count rows in order, as :meth:`update` does each; one batch per facet's detector."""
         group_name = self.settings.bias.group_variable
-        group = None if group_name is None else _cell(row, group_name)
+        groups = [None if group_name is None else _cell(row, group_name) for row in rows]
         facets = self.settings.bias.facets
         for facet, names, detector in zip(facets, self.flip_features, self.detectors, strict=True):
-            detector.update(
-                BiasRow(
-                    facet=_cell(row, facet.name_or_index),
-                    label=label,
-                    predicted_label=prediction.predicted,
-                    score=prediction.score,
-                    group=group,
-                    features=tuple(row.get(n) for n in names) if names else None,
-                )
-            )
+            where = facet.name_or_index
+            detector.update_many([
+                BiasRow(facet=_cell(row, where), label=label, predicted_label=p.predicted,
+                        score=p.score, group=group,
+                        features=tuple(row.get(n) for n in names) if names else None)
+                for row, label, p, group in zip(rows, labels, predictions, groups, strict=True)
+            ])  # fmt: skip
 
     def merge(self, other: BiasRun) -> None:
         """Absorb a run over other rows (another partition, a later delta)."""

@@ -165,9 +165,8 @@ class LabelJoin:
     ) -> JoinOutcome:
         """Take a prediction: join what waits for it, or keep it waiting.
 
-        A waiting label means no prediction of its key came yet (a label that finds one
-        joins it at once, one that finds a joined key is a duplicate), so the label is looked
-        up first and, when it is there, the duplicate checks are not needed.
+        A waiting label means no prediction of its key came yet (it would have joined it, or
+        been a duplicate), so with one waiting the duplicate checks are not needed.
         """
         out = JoinOutcome([], [])
         key = pending.key

@@ -19,7 +19,7 @@ The worker and ``driftline analyze`` both go through this module.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,19 +29,14 @@ from stream.capture.predictions import (
     LocatedPrediction,
     PredictionLocator,
     json_document,
-    lookup,
     score_value,
 )
 from stream.capture.records import CaptureError, CaptureRecord, EventData
 from stream.capture.rows import RowBuilder
-from stream.labels.attributions import AttributionError, local_shap
-from stream.monitors.attribution import AttributionBaseline, AttributionRun
+from stream.monitors.attribution import AttributionBaseline, AttributionRun, shap_at
 from stream.monitors.bias import BiasBaseline, BiasRun, row_columns
 from stream.monitors.label_join import (
-    JoinOutcome,
-    LabelJoin,
     LocalShap,
-    PendingEntries,
     PendingPrediction,
 )
 from stream.monitors.model_quality import ModelQualityBaselineFiles, ModelQualityRun
@@ -180,19 +175,8 @@ class LabelledSetup:
             values = {name: row.get(name) for name in self.bias_columns}
         shap = None
         if self.attribution is not None and self.shap_source == "capture" and document is not None:
-            shap = _shap_at(document, self.shap_path)
+            shap = shap_at(document, self.shap_path)
         return PendingPrediction(key, seconds, window, predicted, score, values, shap)
-
-
-def _shap_at(document: Any, path: str) -> LocalShap | None:
-    """Local SHAP values at ``path`` in a parsed output; None when there are none."""
-    found = lookup(document, path)
-    if not isinstance(found, Mapping) or not found:
-        return None
-    try:
-        return local_shap(found)
-    except AttributionError:
-        return None
 
 
 class LabelledAccumulators:
@@ -225,13 +209,17 @@ class LabelledAccumulators:
 
     def add_joined(self, pending: PendingPrediction, label: GroundTruth) -> None:
         """A prediction of the window met its label."""
-        self.labelled += 1
-        value = label.values[0] if label.values else None
-        prediction = LocatedPrediction(pending.predicted, score_value(pending.score))
+        self.add_joined_many([(pending, label)])
+
+    def add_joined_many(self, pairs: Sequence[tuple[PendingPrediction, GroundTruth]]) -> None:
+        """Predictions of the window that met their labels, in order (one call per run)."""
+        self.labelled += len(pairs)
+        values = [label.values[0] if label.values else None for _, label in pairs]
+        predictions = [LocatedPrediction(p.predicted, score_value(p.score)) for p, _ in pairs]
         if self.model_quality is not None:
-            self.model_quality.update(value, prediction)
+            self.model_quality.update_many(values, predictions)
         if self.bias is not None:
-            self.bias.update(pending.row, value, prediction)
+            self.bias.update_many([p.row for p, _ in pairs], values, predictions)
 
     def add_shap(self, values: LocalShap) -> None:
         """A prediction of the window with its local SHAP values."""
@@ -278,22 +266,5 @@ class LabelledAccumulators:
         return acc
 
 
-def feed(outcome: JoinOutcome, accumulators: Callable[[float], LabelledAccumulators]) -> None:
-    """Give what a join step paired to the accumulators of each prediction's window."""
-    for pending, label in outcome.joined:
-        accumulators(pending.window).add_joined(pending, label)
-    for pending, values in outcome.explained:
-        accumulators(pending.window).add_shap(values)
-
-
-def take_prediction(
-    join: LabelJoin,
-    entries: PendingEntries,
-    pending: PendingPrediction,
-    accumulators: Callable[[float], LabelledAccumulators],
-    *,
-    now: float,
-) -> None:
-    """A prediction counts in its window, then joins what waits for its key (or waits)."""
-    accumulators(pending.window).add_prediction(pending)
-    feed(join.prediction(entries, pending, now=now), accumulators)
+# the feeding steps live in stream.monitors.feeding; analyze imports them from here too
+from stream.monitors.feeding import feed, take_prediction, take_predictions  # noqa: E402, F401

@@ -173,6 +173,19 @@ class ModelQualityRun:
             LabeledPrediction(actual=label, predicted=prediction.predicted, score=score)
         )
 
+    def update_many(self, labels: Sequence[Any], predictions: Sequence[LocatedPrediction]) -> None:
+        """Count joined pairs in order (what :meth:`update` does for each)."""
+        binary = self.problem_type == BINARY
+        rows = [
+            LabeledPrediction(
+                actual=label, predicted=p.predicted, score=p.score if binary else None
+            )
+            for label, p in zip(labels, predictions, strict=True)
+        ]
+        if self.scores_expected:
+            self.missing_scores += sum(1 for row in rows if row.score is None)
+        self.detector.update_many(rows)
+
     def statistics(self) -> ModelQualityStatistics:
         """SageMaker's statistics of the pairs seen."""
         return self.detector.statistics(evaluation_time=evaluation_time())

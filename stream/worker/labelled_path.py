@@ -39,7 +39,7 @@ from stream.monitors.labelled import (
     LabelledAccumulators,
     LabelledSetup,
     feed,
-    take_prediction,
+    take_predictions,
 )
 from stream.worker.event_clock import EventClock
 from stream.worker.labelled_summaries import JoinSummary
@@ -143,19 +143,15 @@ class LabelledPath:
         return found
 
     def _predictions(self, partition: int, placed: Sequence[Placed], now: float) -> None:
-        store = self.entries(partition)
-        windows, window_start, pending_of = (
-            self._windows_of(partition),
-            self.clock.window_start,
-            self.setup.pending_of,
-        )
+        window_start, pending_of = self.clock.window_start, self.setup.pending_of
+        pendings = []
         for output, key, seconds, row in placed:
             try:
-                pending = pending_of(output, key, seconds, window_start(seconds), row)
+                pendings.append(pending_of(output, key, seconds, window_start(seconds), row))
             except CaptureError as error:
                 self.join.counts.unusable[error.reason] += 1
-                continue
-            take_prediction(self.join, store, pending, windows, now=now)
+        take_predictions(self.join, self.entries(partition), pendings,
+                         self._windows_of(partition), now=now)  # fmt: skip
 
     def _windows_of(self, partition: int) -> Callable[[float], LabelledAccumulators]:
         return lambda start: self._window(partition, start)
