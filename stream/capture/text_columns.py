@@ -72,7 +72,7 @@ def text_chunk(values: Sequence[str], counting: str, max_exact: int = 1000) -> C
     if parsed is not None:
         numbers, fractional = parsed
         types = vt.TypeCounts(integral=len(present) - fractional, fractional=fractional)
-        return ColumnChunk(
+        return ColumnChunk.classified(
             rows=len(values),
             missing=len(values) - len(present),
             types=types,
@@ -81,7 +81,7 @@ def text_chunk(values: Sequence[str], counting: str, max_exact: int = 1000) -> C
             number_counts=_number_counts(present, counting, max_exact),
         )
     if present and not vt.MAYBE_NOT_STRING.search("\x00".join(present)):
-        return ColumnChunk(
+        return ColumnChunk.classified(
             rows=len(values),
             missing=len(values) - len(present),
             types=vt.TypeCounts(string=len(present)),
