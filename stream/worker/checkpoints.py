@@ -83,6 +83,7 @@ class Checkpointer:
         self.unacked: dict[Key, list[Any]] = defaultdict(list)
         self.saved_at: dict[Key, float] = {}
         self._locks: dict[Key, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._replaying = asyncio.Lock()  # one changelog consumer: one partition's replay at a time
         self._running: dict[Key, asyncio.Future[None]] = {}  # background checkpoints
         self._again: set[Key] = set()  # asked for while one was running
         self.failures = 0  # checkpoints that could not be saved (retried on the next one)
@@ -103,8 +104,9 @@ class Checkpointer:
                 log.warning("%s partition %d restored at offsets %s", kind, partition,
                             meta.get("offsets"))  # fmt: skip
             if kind == CAPTURE and self.changelog is not None and self.state.stores.durable:
-                await self.state.stores.restore(partition, meta, self.changelog.consumer,
-                                                self.changelog.topic)  # fmt: skip
+                async with self._replaying:
+                    await self.state.stores.restore(partition, meta, self.changelog.consumer,
+                                                    self.changelog.topic)  # fmt: skip
             if resend:
                 await self.send(resend)
             self.restored.add(key)

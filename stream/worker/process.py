@@ -56,8 +56,25 @@ class _StopDuringStartup(Exception):
     """SIGTERM or SIGINT arrived before faust was running."""
 
 
-def _raise_stop(signum: int, frame: object) -> None:
-    raise _StopDuringStartup(signal.Signals(signum).name)
+class _StartupSignal:
+    """The SIGTERM/SIGINT handler until faust runs: remembers the signal, and raises.
+
+    It raises only while no event loop runs: inside the loop, before faust has installed its
+    own handlers, an exception would surface in whatever callback runs (aiokafka turns it
+    into a lost connection). An exception raised by a signal handler is also lost when the
+    handler happens to run inside a finalizer (a ``__del__`` during a garbage collection).
+    Either way the remembered signal stops the worker as soon as faust installs its handlers.
+    """
+
+    def __init__(self) -> None:
+        self.received: signal.Signals | None = None
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.received = signal.Signals(signum)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no loop: unwind the startup
+            raise _StopDuringStartup(self.received.name) from None
 
 
 class _Worker(faust.Worker):
@@ -75,8 +92,11 @@ class _Worker(faust.Worker):
 
     def install_signal_handlers(self) -> None:
         """SIGTERM and SIGINT stop the worker, with a watchdog for a hung shutdown."""
+        startup = signal.getsignal(signal.SIGTERM)
         self.loop.add_signal_handler(signal.SIGTERM, self.request_stop, signal.SIGTERM)
         self.loop.add_signal_handler(signal.SIGINT, self.request_stop, signal.SIGINT)
+        if isinstance(startup, _StartupSignal) and startup.received is not None:
+            self.loop.call_soon(self.request_stop, startup.received)  # its exception was lost
         if self._stop_after_seconds is not None:
             self.loop.call_later(self._stop_after_seconds, self.request_stop, signal.SIGTERM)
 
@@ -137,7 +157,8 @@ def run_worker(
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = {}
     if in_main_thread:  # faust installs its own handlers once its loop runs
-        previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        on_signal = _StartupSignal()
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         return _start_and_run(config, registry, on_result, on_ready, stop_after_seconds,
                               on_stop, loglevel)  # fmt: skip
