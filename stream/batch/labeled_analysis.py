@@ -50,13 +50,9 @@ import orjson
 from ground_truth.records import GroundTruth
 from stream.capture.records import CaptureError, CaptureRecord
 from stream.labels.attributions import AttributionError, decode_attribution
+from stream.monitors.feeding import feed, take_prediction
 from stream.monitors.label_join import LABEL, SHAP, LabelJoin, LocalShap, MemoryEntries
-from stream.monitors.labelled import (
-    LabelledAccumulators,
-    LabelledSetup,
-    feed,
-    take_prediction,
-)
+from stream.monitors.labelled import LabelledAccumulators, LabelledSetup
 
 RUN_WINDOW = 0.0  # the start of the run's one window
 JOIN_NOW = 0.0  # the join's clock: with unbounded waits its value never matters

@@ -11,16 +11,36 @@ window its label pairs in one call, which gives the same accumulators as
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 from ground_truth.records import GroundTruth
-from stream.monitors.label_join import JoinOutcome, LabelJoin, PendingEntries, PendingPrediction
+from stream.monitors.label_join import (
+    JoinOutcome,
+    LabelJoin,
+    LocalShap,
+    PendingEntries,
+    PendingPrediction,
+)
 
-if TYPE_CHECKING:
-    from stream.monitors.labelled import LabelledAccumulators
 
-Windows = Callable[[float], "LabelledAccumulators"]  # window start -> its accumulators
+class WindowAccumulators(Protocol):
+    """What one window's labelled accumulators take (``LabelledAccumulators``)."""
+
+    def add_prediction(self, pending: PendingPrediction) -> None:
+        """Count a prediction of the window."""
+
+    def add_joined(self, pending: PendingPrediction, label: GroundTruth) -> None:
+        """A prediction of the window met its label."""
+
+    def add_joined_many(self, pairs: Sequence[tuple[PendingPrediction, GroundTruth]]) -> None:
+        """Predictions of the window that met their labels, in order."""
+
+    def add_shap(self, values: LocalShap) -> None:
+        """A prediction of the window with its local SHAP values."""
+
+
+Windows = Callable[[float], WindowAccumulators]  # window start -> its accumulators
 
 
 def feed(outcome: JoinOutcome, accumulators: Windows) -> None:

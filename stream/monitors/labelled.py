@@ -264,7 +264,3 @@ class LabelledAccumulators:
         if acc.attribution is not None and state.get("attribution") is not None:
             acc.attribution.restore(state["attribution"])
         return acc
-
-
-# the feeding steps live in stream.monitors.feeding; analyze imports them from here too
-from stream.monitors.feeding import feed, take_prediction, take_predictions  # noqa: E402, F401

@@ -34,13 +34,9 @@ from stream.capture.records import CaptureError, EventData
 from stream.labels.attributions import AttributionError, decode_attribution
 from stream.labels.records import LabelError, decode_label
 from stream.labels.records import split_records as split_label_records
+from stream.monitors.feeding import feed, take_predictions
 from stream.monitors.label_join import LABEL, PREDICTION, LabelJoin, PendingEntries
-from stream.monitors.labelled import (
-    LabelledAccumulators,
-    LabelledSetup,
-    feed,
-    take_predictions,
-)
+from stream.monitors.labelled import LabelledAccumulators, LabelledSetup
 from stream.worker.event_clock import EventClock
 from stream.worker.labelled_summaries import JoinSummary
 from stream.worker.outcomes import DeadLetter
