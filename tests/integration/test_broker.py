@@ -76,6 +76,7 @@ from stream.kafka.broker import EmbeddedBroker
 broker = EmbeddedBroker().start()
 print(broker.pid, flush=True)
 if sys.argv[1] == "exit":
+    sys.stdin.readline()  # the test has seen the broker alive
     sys.exit(0)  # without stop(): atexit must stop it
 time.sleep(60)
 """
@@ -83,13 +84,17 @@ time.sleep(60)
 
 @pytest.mark.parametrize("how", ["exit", "kill"])
 def test_no_orphan_when_the_parent_goes(how: str) -> None:
-    parent = subprocess.Popen([sys.executable, "-c", CHILD, how], stdout=subprocess.PIPE, text=True)
+    parent = subprocess.Popen([sys.executable, "-c", CHILD, how], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
     try:
-        assert parent.stdout is not None
+        assert parent.stdout is not None and parent.stdin is not None
         broker_pid = int(parent.stdout.readline())
         assert alive(broker_pid)
         if how == "kill":
             parent.send_signal(signal.SIGKILL)
+        else:
+            parent.stdin.write("exit\n")
+            parent.stdin.flush()
         parent.wait(timeout=10)
         assert wait_gone(broker_pid), f"broker {broker_pid} outlived its parent ({how})"
     finally:

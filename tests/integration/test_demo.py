@@ -46,7 +46,6 @@ def test_short_demo_flags_exactly_the_injected_features(tmp_path):
     for name in injected:
         # flagged in the window that holds the onset: delay at most one window of event time
         assert 0 < features[name]["detection_delay_event_seconds"] <= summary["window_seconds"]
-        assert features[name]["detection_delay_wall_seconds"] < 10
     # captured output is a log: plain lines, ISO window times, full column names, no escapes
     text = done.stdout.decode()
     assert "\x1b" not in text + done.stderr.decode()

@@ -106,8 +106,11 @@ def alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().split(")")[-1].split()[0] != "Z"
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):  # gone between the two looks
+        return False
+    return stat.split(")")[-1].split()[0] != "Z"
 
 
 def wait_for(condition: Callable[[], Any], timeout_seconds: float, what: str) -> Any:
