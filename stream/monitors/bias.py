@@ -31,9 +31,10 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from detectors.bias.analysis import BiasAnalysis, StageReport
+from detectors.bias.bias_row import BiasRow
 from detectors.bias.config import BiasConfig
 from detectors.bias.drift_check import bias_drift_check
-from detectors.bias.post_training_bias import BiasRow, PostTrainingBias
+from detectors.bias.post_training_bias import PostTrainingBias
 from detectors.bias.selection import CATEGORICAL, DataType, series_data_type
 from detectors.violations import Violation
 from stream.capture.predictions import LocatedPrediction
@@ -189,7 +190,7 @@ class BiasRun:
     @property
     def n_invalid(self) -> int:
         """Rows left out by some facet (missing facet, label or prediction)."""
-        return max(d.n_invalid for d in self.detectors)
+        return max(d.tally.n_invalid for d in self.detectors)
 
     def update(self, row: Mapping[str, Any], label: Any, prediction: LocatedPrediction) -> None:
         """Count one row: facet and group values from ``row``, label, and the prediction."""
