@@ -10,14 +10,16 @@ from detectors.attribution.explanations import (
     baseline_from_local_shap,
     read_explanations,
 )
-from detectors.attribution.global_shap import AGG_METHODS, GlobalShap
+from detectors.attribution.global_shap import GlobalShap
 from detectors.attribution.ndcg import dcg, ndcg
+from detectors.attribution.shap_aggregates import AGG_METHODS, ShapAggregates
 
 __all__ = [
     "AGG_METHODS",
     "AttributionDriftResult",
     "GlobalShap",
     "LabelExplanation",
+    "ShapAggregates",
     "analysis_document",
     "baseline_from_local_shap",
     "dcg",

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from detectors.attribution.global_shap import AGG_METHODS
+from detectors.attribution.shap_aggregates import AGG_METHODS
 
 __all__ = [
     "ANALYSIS_VERSION",

@@ -10,26 +10,19 @@ from typing import Any
 from datasketches import kll_doubles_sketch
 
 from detectors.attribution.ndcg import ndcg
-from detectors.base import (
-    Reading,
-    bytes_from_text,
-    bytes_to_text,
-    check_same_params,
-    make_state,
-    open_state,
-)
+from detectors.attribution.shap_aggregates import AGG_METHODS, ShapAggregates
+from detectors.base import Reading, check_same_params, make_state, open_state
 
-__all__ = ["AGG_METHODS", "GlobalShap"]
-
-AGG_METHODS = ("mean_abs", "mean_sq", "median")
+__all__ = ["GlobalShap"]
 
 
 class GlobalShap:
     """Running global SHAP values per feature, and their nDCG against a baseline ranking.
 
     Each update is one explained record: a mapping feature → local SHAP value for the
-    model output ``label``. Per feature the detector keeps what Clarify's ``agg_method``
-    needs (clarify spec §7.2, §8.2):
+    model output ``label``. Per feature the detector keeps, in its ``aggregates``
+    (:class:`~detectors.attribution.shap_aggregates.ShapAggregates`), what Clarify's
+    ``agg_method`` needs (clarify spec §7.2, §8.2):
 
     - ``mean_abs`` (default): ``Σ|φ|`` and a count → ``mean |φ|``;
     - ``mean_sq``: ``Σφ²`` and a count → ``mean φ²``;
@@ -138,17 +131,9 @@ class GlobalShap:
         self.threshold = threshold
         self.min_samples = min_samples
         self.k = k
-        m = len(features)
-        self._index = {f: i for i, f in enumerate(features)}
         self.n = 0  # merge: sum
         self.n_unknown = 0  # merge: sum
-        self._count = [0] * m  # merge: sum (finite values taken, per feature)
-        self._missing = [0] * m  # merge: sum
-        self._non_finite = [0] * m  # merge: sum
-        self._sums = [0.0] * m  # merge: sum (Σ|φ| or Σφ²; unused for median)
-        self._sketches = (  # merge: KLL sketch merge
-            [kll_doubles_sketch(k) for _ in features] if agg_method == "median" else []
-        )
+        self.aggregates = ShapAggregates(features, agg_method, k)  # merge: per feature
 
     def __repr__(self) -> str:
         return (
@@ -159,12 +144,12 @@ class GlobalShap:
     @property
     def n_missing(self) -> dict[str, int]:
         """Records that lacked each feature."""
-        return dict(zip(self.features, self._missing, strict=True))
+        return dict(zip(self.features, self.aggregates.missing, strict=True))
 
     @property
     def n_non_finite(self) -> dict[str, int]:
         """NaN or infinite values skipped, per feature."""
-        return dict(zip(self.features, self._non_finite, strict=True))
+        return dict(zip(self.features, self.aggregates.non_finite, strict=True))
 
     def rank_error(self) -> float:
         """Normalized rank error of the ``median`` sketches (99 % confidence); 0 otherwise."""
@@ -174,25 +159,7 @@ class GlobalShap:
 
     def update(self, x: Mapping[str, float]) -> None:
         """Take the local SHAP values of one record (feature → value)."""
-        seen = 0
-        for i, feature in enumerate(self.features):
-            phi = x.get(feature)
-            if phi is None:
-                self._missing[i] += 1
-                continue
-            seen += 1
-            phi = float(phi)
-            if not math.isfinite(phi):
-                self._non_finite[i] += 1
-                continue
-            self._count[i] += 1
-            if self.agg_method == "mean_abs":
-                self._sums[i] += abs(phi)
-            elif self.agg_method == "mean_sq":
-                self._sums[i] += phi * phi
-            else:
-                self._sketches[i].update(phi)
-        self.n_unknown += len(x) - seen
+        self.n_unknown += self.aggregates.add(x)
         self.n += 1
 
     def update_many(self, xs: Iterable[Mapping[str, float]]) -> None:
@@ -202,15 +169,7 @@ class GlobalShap:
 
     def global_shap_values(self) -> dict[str, float]:
         """Global SHAP value per feature, in ``features`` order (NaN without values)."""
-        out = {}
-        for i, feature in enumerate(self.features):
-            if self._count[i] == 0:
-                out[feature] = math.nan
-            elif self.agg_method == "median":
-                out[feature] = float(self._sketches[i].get_quantile(0.5))
-            else:
-                out[feature] = self._sums[i] / self._count[i]
-        return out
+        return dict(zip(self.features, self.aggregates.values(), strict=True))
 
     def reading(self) -> Reading:
         """Return the nDCG against the baseline (None without one or before ``min_samples``)."""
@@ -225,13 +184,7 @@ class GlobalShap:
         check_same_params(self, other, "features", "label", "agg_method", "k")
         self.n += other.n
         self.n_unknown += other.n_unknown
-        for i in range(len(self.features)):
-            self._count[i] += other._count[i]
-            self._missing[i] += other._missing[i]
-            self._non_finite[i] += other._non_finite[i]
-            self._sums[i] += other._sums[i]
-        for mine, theirs in zip(self._sketches, other._sketches, strict=True):
-            mine.merge(theirs)
+        self.aggregates.merge(other.aggregates)
 
     def _params(self) -> dict[str, Any]:
         return {
@@ -247,15 +200,7 @@ class GlobalShap:
 
     def to_state(self) -> dict[str, Any]:
         """Return JSON-safe state: counts and sums per feature, KLL bytes as base64 text."""
-        state = {
-            "n": self.n,
-            "n_unknown": self.n_unknown,
-            "count": list(self._count),
-            "missing": list(self._missing),
-            "non_finite": list(self._non_finite),
-            "sums": list(self._sums),
-            "sketches": [bytes_to_text(s.serialize()) for s in self._sketches],
-        }
+        state = {"n": self.n, "n_unknown": self.n_unknown, **self.aggregates.to_state()}
         return make_state(self._KIND, self._VERSION, self._params(), state)
 
     @classmethod
@@ -266,20 +211,11 @@ class GlobalShap:
         if params["baseline"] is not None:
             params["baseline"] = tuple(params["baseline"])
         detector = cls(**params)
-        m = len(detector.features)
-        for key in ("count", "missing", "non_finite", "sums"):
-            if len(s[key]) != m:
-                msg = f"state field {key!r} holds {len(s[key])} values, expected {m}"
-                raise ValueError(msg)
+        detector.aggregates = ShapAggregates.from_state(
+            s, detector.features, detector.agg_method, detector.k
+        )
         detector.n = int(s["n"])
         detector.n_unknown = int(s["n_unknown"])
-        detector._count = [int(v) for v in s["count"]]
-        detector._missing = [int(v) for v in s["missing"]]
-        detector._non_finite = [int(v) for v in s["non_finite"]]
-        detector._sums = [float(v) for v in s["sums"]]
-        detector._sketches = [
-            kll_doubles_sketch.deserialize(bytes_from_text(t)) for t in s["sketches"]
-        ]
         return detector
 
     @classmethod

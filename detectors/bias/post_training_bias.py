@@ -4,53 +4,38 @@ from __future__ import annotations
 
 import random
 from collections.abc import Collection, Hashable, Iterable, Mapping
-from typing import Any, NamedTuple, Self
+from typing import Any, Self
 
 from detectors.base import Reading, check_same_params, make_state, open_state
 from detectors.bias.analysis import (
     POST_TRAINING_CODES,
     PRE_TRAINING_CODES,
     BiasAnalysis,
-    FacetEntry,
     StageReport,
 )
-from detectors.bias.counts import OTHER, BiasCounts
-from detectors.bias.drift_check import IntervalKey, bootstrap_interval, violates
-from detectors.bias.flip_test import RowSample
-from detectors.bias.metrics import MetricValue
-from detectors.bias.report import flip_test_metric, post_training_metrics, pre_training_metrics
-from detectors.bias.selection import DataType, ValueSelector, is_missing, parse_number
+from detectors.bias.bias_row import BiasRow
+from detectors.bias.drift_check import IntervalKey, violates
+from detectors.bias.facet_groups import (
+    FacetGroup,
+    count_intervals,
+    facet_groups,
+    metric_value,
+    stage_entries,
+)
+from detectors.bias.selection import DataType, ValueSelector
+from detectors.bias.tally import BiasTally
 
-__all__ = ["BiasRow", "PostTrainingBias"]
-
-
-class BiasRow(NamedTuple):
-    """One joined inference: facet value, observed label, predicted label or score.
-
-    ``predicted_label`` wins over ``score``; a score becomes 1 when > probability_threshold.
-    ``group`` is the ``group_variable`` value (CDDL/CDDPL), ``features`` the numeric feature
-    vector without facet and labels (FT).
-    """
-
-    facet: Any
-    label: Any
-    predicted_label: Any = None
-    score: float | None = None
-    group: Any = None
-    features: tuple[float, ...] | None = None
-
-
-def _higher(a: int | float | None, b: int | float | None) -> int | float | None:
-    return b if a is None else a if b is None else max(a, b)
+__all__ = ["PostTrainingBias"]
 
 
 class PostTrainingBias:
     """Clarify's pre- and post-training bias metrics of one facet over a stream of rows.
 
-    Counts TP/FP/FN/TN per facet group and subgroup (exact and mergeable); FT runs on a
-    bounded sample of rows with features — ``max_flip_test_rows`` each for facet d and facet
-    a, or in all for a one-versus-all facet — exact until the sample overflows, approximate
-    (and only approximately mergeable) after. With ``facet_values=None`` the facet is
+    Counts TP/FP/FN/TN per facet group and subgroup, exact and mergeable, in its ``tally``
+    (:class:`~detectors.bias.tally.BiasTally`); FT runs on a bounded sample of rows with
+    features — ``max_flip_test_rows`` each for facet d and facet a, or in all for a
+    one-versus-all facet — exact until the sample overflows, approximate (and only
+    approximately mergeable) after. With ``facet_values=None`` the facet is
     one-versus-all per value (categorical only), in order of first appearance; past
     ``max_facet_values`` values, and past ``max_subgroups`` ``group`` values, rows share an
     "other" bucket and the metrics of the values involved are approximate.
@@ -58,7 +43,7 @@ class PostTrainingBias:
     The reading is ``metric`` for the worst facet value (farthest from its ideal; DI's is 1),
     ``None`` before ``min_samples`` rows or when the metric errors. ``alarm`` follows the
     bias-drift point rule against ``baseline_value`` (``|v| > |baseline|``). Rows with a
-    missing facet or label are counted in ``n_invalid`` and otherwise ignored. Call
+    missing facet or label are counted in ``tally.n_invalid`` and otherwise ignored. Call
     :meth:`analysis` at window close for the full analysis.json content.
 
     Examples
@@ -136,17 +121,20 @@ class PostTrainingBias:
 
     def reset(self) -> None:
         """Forget every row (a new window)."""
-        self.n = 0  # merge: sum (every update, valid or not)
-        self.n_invalid = 0  # merge: sum
-        self.n_non_numeric_features = 0  # merge: sum
-        self.counts = BiasCounts(  # merge: cell-wise sum
-            max_facet_values=self.max_facet_values, max_subgroups=self.max_subgroups
+        self.tally = BiasTally(  # merge: BiasTally.merge
+            facet=self._facet,
+            label=self._label,
+            probability_threshold=self.probability_threshold,
+            max_facet_values=self.max_facet_values,
+            max_subgroups=self.max_subgroups,
+            max_flip_test_rows=self.max_flip_test_rows,
+            seed=self.seed,
         )
-        self.sample = RowSample(  # merge: union, lowest priorities kept
-            capacity=self.max_flip_test_rows, seed=self.seed, per_key=self._facet is not None
-        )
-        self.facet_max: int | float | None = None  # merge: max
-        self.label_max: int | float | None = None  # merge: max
+
+    @property
+    def n(self) -> int:
+        """Rows counted, valid or not."""
+        return self.tally.n
 
     def __repr__(self) -> str:
         return (
@@ -156,61 +144,28 @@ class PostTrainingBias:
 
     def update(self, x: BiasRow) -> None:
         """Count one row."""
-        seq = self.n
-        self.n += 1
-        predicted = x.predicted_label
-        if is_missing(predicted) and x.score is not None and not is_missing(x.score):
-            predicted = 1 if x.score > self.probability_threshold else 0
-        key: Hashable | None = x.facet if self._facet is None else self._facet.match(x.facet)
-        observed, positive = self._label.match(x.label), self._label.match(predicted)
-        if key is None or is_missing(key) or observed is None or positive is None:
-            self.n_invalid += 1
-            return
-        if self.facet_data_type == "continuous":
-            self.facet_max = _higher(self.facet_max, parse_number(x.facet))
-        if self.label_data_type == "continuous":
-            both = _higher(parse_number(x.label), parse_number(predicted))
-            self.label_max = _higher(self.label_max, both)
-        group = None if is_missing(x.group) else x.group
-        self.counts.add(key, group, observed=observed, predicted=positive)
-        if x.features is not None:
-            features = tuple(parse_number(v) for v in x.features)
-            if any(v is None for v in features):
-                self.n_non_numeric_features += 1  # FlipTest does not support non-numeric columns
-                return
-            self.sample.add(key, seq, tuple(float(v) for v in features if v is not None), positive)
+        self.tally.add(x)
 
     def update_many(self, xs: Iterable[BiasRow]) -> None:
         """Count a batch; equals ``update`` in a loop."""
         for x in xs:
-            self.update(x)
+            self.tally.add(x)
 
-    def _d_keys(self) -> list[tuple[Hashable, str, str | None]]:
-        """(facet key, value_or_threshold, configured value) per facet value group."""
-        if self._facet is None:
-            return [(k, str(k), None) for k in self.counts.facet_keys if k != OTHER]
-        configured = ",".join(str(v) for v in self._facet.values)
-        return [(True, self._facet.display(self.facet_max), configured)]
+    def _groups(self) -> list[FacetGroup]:
+        return facet_groups(self.tally.counts, self._facet, self.tally.facet_max)
 
-    def _value(self, d_key: Hashable) -> float | None:
-        split = self.counts.facet_split(d_key)
-        if self.metric in PRE_TRAINING_CODES:
-            metrics: tuple[MetricValue, ...] = pre_training_metrics(split)
-        else:
-            flip = (
-                flip_test_metric(self.sample, d_key, self.n_non_numeric_features)
-                if self.metric == "FT"
-                else None
-            )
-            metrics = post_training_metrics(split, flip)
-        return next(m.value for m in metrics if m.code == self.metric)
+    def _metric_value(self, key: Hashable) -> float | None:
+        tally = self.tally
+        return metric_value(
+            tally.counts, tally.sample, key, self.metric, tally.n_non_numeric_features
+        )
 
     def reading(self) -> Reading:
         """The configured metric for the worst facet value, and the drift alarm."""
         if self.n < self.min_samples:
             return Reading(self.name, None, False, self.n)
         ideal = 1.0 if self.metric == "DI" else 0.0
-        values = [v for k, _, _ in self._d_keys() if (v := self._value(k)) is not None]
+        values = [v for g in self._groups() if (v := self._metric_value(g.key)) is not None]
         if not values:
             return Reading(self.name, None, False, self.n)
         value = max(values, key=lambda v: abs(v - ideal))
@@ -221,16 +176,13 @@ class PostTrainingBias:
 
     def analysis(self) -> BiasAnalysis:
         """Both stages of analysis.json for the rows seen (one window)."""
-        pre, post = [], []
-        for key, shown, configured in self._d_keys():
-            split = self.counts.facet_split(key)
-            pre.append(FacetEntry(shown, pre_training_metrics(split), configured))
-            flip = flip_test_metric(self.sample, key, self.n_non_numeric_features)
-            post.append(FacetEntry(shown, post_training_metrics(split, flip), configured))
-        label_shown = self._label.display(self.label_max)
+        tally = self.tally
+        groups = self._groups()
+        pre, post = stage_entries(groups, tally.counts, tally.sample, tally.n_non_numeric_features)
+        label_shown = self._label.display(tally.label_max)
         return BiasAnalysis(
-            StageReport(self.label_name, label_shown, ((self.facet_name, tuple(pre)),)),
-            StageReport(self.label_name, label_shown, ((self.facet_name, tuple(post)),)),
+            StageReport(self.label_name, label_shown, ((self.facet_name, pre),)),
+            StageReport(self.label_name, label_shown, ((self.facet_name, post),)),
         )
 
     def intervals(
@@ -242,33 +194,20 @@ class PostTrainingBias:
         codes: Collection[str] | None = None,
     ) -> dict[IntervalKey, tuple[float, float]]:
         """Bootstrap intervals of the count-based metrics (all, or ``codes``) for the check."""
-        out = {}
-        for key, shown, _ in self._d_keys():
-            for code in PRE_TRAINING_CODES + POST_TRAINING_CODES:
-                if code == "FT" or (codes is not None and code not in codes):
-                    continue
-                ci = bootstrap_interval(
-                    self.counts,
-                    key,
-                    code,
-                    n_resamples=n_resamples,
-                    confidence=confidence,
-                    seed=seed,
-                )
-                if ci is not None:
-                    out[(self.facet_name, shown, code)] = ci
-        return out
+        return count_intervals(
+            self._groups(),
+            self.tally.counts,
+            self.facet_name,
+            n_resamples=n_resamples,
+            confidence=confidence,
+            seed=seed,
+            codes=codes,
+        )
 
     def merge(self, other: Self) -> None:
         """Absorb a detector with the same parameters that saw another part of the stream."""
         check_same_params(self, other, *self._params())
-        self.counts.merge(other.counts)
-        self.sample.merge(other.sample, seq_offset=self.n)
-        self.facet_max = _higher(self.facet_max, other.facet_max)
-        self.label_max = _higher(self.label_max, other.label_max)
-        self.n += other.n
-        self.n_invalid += other.n_invalid
-        self.n_non_numeric_features += other.n_non_numeric_features
+        self.tally.merge(other.tally)
 
     def _params(self) -> dict[str, Any]:
         return {
@@ -294,22 +233,7 @@ class PostTrainingBias:
         params = self._params()
         for field in ("facet_values", "label_values"):
             params[field] = None if params[field] is None else list(params[field])
-        return make_state(
-            self._KIND,
-            self._VERSION,
-            params,
-            {
-                "n": self.n,
-                "n_invalid": self.n_invalid,
-                "n_non_numeric_features": self.n_non_numeric_features,
-                "cells": self.counts.to_rows(),
-                "subgroups": list(self.counts.subgroups),
-                "sample": self.sample.to_rows(),
-                "sample_overflowed": self.sample.overflowed,
-                "facet_max": self.facet_max,
-                "label_max": self.label_max,
-            },
-        )
+        return make_state(self._KIND, self._VERSION, params, self.tally.to_state())
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> Self:
@@ -319,22 +243,7 @@ class PostTrainingBias:
             if params[field] is not None:
                 params[field] = tuple(params[field])
         detector = cls(**params)
-        detector.n, detector.n_invalid = int(s["n"]), int(s["n_invalid"])
-        detector.n_non_numeric_features = int(s["n_non_numeric_features"])
-        detector.counts = BiasCounts.from_rows(
-            s["cells"],
-            s["subgroups"],
-            max_facet_values=detector.max_facet_values,
-            max_subgroups=detector.max_subgroups,
-        )
-        detector.sample = RowSample.from_rows(
-            s["sample"],
-            capacity=detector.max_flip_test_rows,
-            seed=detector.seed,
-            per_key=detector._facet is not None,
-            overflowed=bool(s["sample_overflowed"]),
-        )
-        detector.facet_max, detector.label_max = s["facet_max"], s["label_max"]
+        detector.tally.restore(s)
         return detector
 
     @classmethod

@@ -25,14 +25,12 @@ from stream.monitors.attribution import (
     save_attribution_baseline,
     suggest_attribution,
 )
-from stream.monitors.bias import (
-    BIAS,
-    BiasRun,
+from stream.monitors.bias import BIAS, BiasRun, save_bias_baseline
+from stream.monitors.bias_settings import (
     column_names,
     flip_test_features,
     pin_data_types,
     read_bias_config,
-    save_bias_baseline,
 )
 from stream.monitors.files import BaselineError, read_json
 from stream.monitors.model_quality import (

@@ -48,7 +48,8 @@ from stream.capture.predictions import LocatedPrediction
 from stream.capture.records import iso_utc
 from stream.demo.synthetic import SyntheticSchema
 from stream.monitors.attribution import save_attribution_baseline
-from stream.monitors.bias import BiasRun, pin_data_types, save_bias_baseline
+from stream.monitors.bias import BiasRun, save_bias_baseline
+from stream.monitors.bias_settings import pin_data_types
 from stream.monitors.data_quality import save_data_quality_baseline
 from stream.monitors.model_quality import save_model_quality_baseline, suggest_model_quality
 

@@ -1,12 +1,8 @@
-"""Bias baselines and runs: Clarify's ``analysis.json`` and ``bias_drift_check`` over files.
+"""Bias runs and baselines: Clarify's ``analysis.json`` and ``bias_drift_check`` over files.
 
-The baseline reads the bias keys of a Clarify analysis config (``label_values_or_threshold``,
-``facet``, ``group_variable``, ``probability_threshold``, ``label``, ``predicted_label``),
-decides each facet's and the label's data type **once**, on the baseline data, with Clarify's
-rule (:func:`~detectors.bias.selection.series_data_type`), and stores the config with those
-types pinned (``data_type`` per facet, ``label_data_type``; keys Clarify does not define) in
-``bias/analysis_config.json`` next to the baseline ``bias/analysis.json``. A run reuses the
-pinned types, so a window never re-decides them.
+A run reads rows with the data types its settings pinned on the baseline data
+(:mod:`stream.monitors.bias_settings`), so a window never re-decides them. The baseline is
+``bias/analysis.json`` next to the pinned ``bias/analysis_config.json``.
 
 One :class:`~detectors.bias.post_training_bias.PostTrainingBias` per facet computes both
 stages (pre- and post-training metrics). FT (the flip test) runs on the feature columns the
@@ -14,14 +10,6 @@ baseline pinned as ``flip_test_features``: Clarify's ``headers`` when the config
 else the data file's columns, less the label, predicted-label and probability columns (and
 each facet for its own test). As in Clarify, a non-numeric feature value leaves its row out
 of FT, and FT errors ("FlipTest does not support non-numeric columns") when no row is left.
-
-Examples
---------
->>> config = {"label": "y", "predicted_label": "p", "label_values_or_threshold": [1],
-...           "facet": [{"name_or_index": "sex", "value_or_threshold": ["F"]}]}
->>> settings = pin_data_types(config, {"sex": ["F", "M", "F", "M"], "y": [1, 0, 1, 1]})
->>> settings.config["facet"][0]["data_type"], settings.config["label_data_type"]
-('categorical', 'continuous')
 """
 
 from __future__ import annotations
@@ -31,55 +19,17 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from detectors.bias.analysis import BiasAnalysis, StageReport
-from detectors.bias.config import BiasConfig
+from detectors.bias.bias_row import BiasRow
 from detectors.bias.drift_check import bias_drift_check
-from detectors.bias.post_training_bias import BiasRow, PostTrainingBias
-from detectors.bias.selection import CATEGORICAL, DataType, series_data_type
+from detectors.bias.post_training_bias import PostTrainingBias
 from detectors.violations import Violation
 from stream.capture.predictions import LocatedPrediction
+from stream.monitors.bias_settings import BiasSettings, read_bias_config
 from stream.monitors.files import BaselineError, read_json, write_json
 
 BIAS = "bias"
 ANALYSIS = "analysis.json"
 ANALYSIS_CONFIG = "analysis_config.json"
-
-
-class BiasSettings(NamedTuple):
-    """A validated bias config with pinned data types."""
-
-    config: dict[str, Any]
-    bias: BiasConfig
-
-    @property
-    def label_data_type(self) -> DataType:
-        """The label's (and predicted label's) data type."""
-        value = self.config.get("label_data_type", CATEGORICAL)
-        return "continuous" if value == "continuous" else "categorical"
-
-    def facet_data_type(self, i: int) -> DataType:
-        """The data type of the i-th facet."""
-        value = self.config["facet"][i].get("data_type", CATEGORICAL)
-        return "continuous" if value == "continuous" else "categorical"
-
-
-def read_bias_config(doc: Any) -> BiasConfig:
-    """The typed bias keys of an analysis config; ValueError with a one-line reason."""
-    if not isinstance(doc, Mapping):
-        msg = "the bias config must be a JSON object"
-        raise ValueError(msg)
-    try:
-        return BiasConfig.from_analysis_config(doc)
-    except (KeyError, TypeError) as exc:
-        msg = f"bad facet entry in the bias config: {exc}"
-        raise ValueError(msg) from exc
-
-
-def column_names(config: BiasConfig) -> list[str]:
-    """The columns a bias baseline reads besides label and prediction: facets and group."""
-    names = [str(f.name_or_index) for f in config.facets]
-    if config.group_variable is not None:
-        names.append(str(config.group_variable))
-    return names
 
 
 def _baseline_codes(analysis: BiasAnalysis) -> set[str]:
@@ -92,67 +42,6 @@ def _baseline_codes(analysis: BiasAnalysis) -> set[str]:
         for entry in entries
         for metric in entry.metrics
     }
-
-
-def row_columns(settings: BiasSettings) -> list[str]:
-    """The columns a bias run reads from a capture row: facets, group and flip-test features.
-
-    >>> config = {"label": "y", "predicted_label": "p", "label_values_or_threshold": [1],
-    ...           "facet": [{"name_or_index": "sex", "value_or_threshold": ["F"]}],
-    ...           "group_variable": "zip", "flip_test_features": ["age", "sex"]}
-    >>> row_columns(BiasSettings(config, read_bias_config(config)))
-    ['sex', 'zip', 'age']
-    """
-    names = column_names(settings.bias)
-    names += [str(f) for f in settings.config.get("flip_test_features") or ()]
-    return list(dict.fromkeys(names))
-
-
-def flip_test_features(
-    config: Mapping[str, Any], file_columns: Sequence[str], exclude: Sequence[str] = ()
-) -> list[str]:
-    """FT's feature columns: ``headers`` (else the file's), less label and model outputs.
-
-    >>> flip_test_features({"label": "y", "predicted_label": "p"}, ["age", "y", "p", "sex"])
-    ['age', 'sex']
-    """
-    headers = config.get("headers")
-    candidates = [str(h) for h in headers] if isinstance(headers, list) else list(file_columns)
-    outputs = [config.get(k) for k in ("label", "predicted_label", "probability")]
-    dropped = {str(n) for n in (*outputs, *exclude) if n is not None}
-    return [c for c in candidates if c not in dropped]
-
-
-def pin_data_types(
-    config: Mapping[str, Any],
-    columns: Mapping[str, Sequence[Any]],
-    features: Sequence[str] = (),
-) -> BiasSettings:
-    """Decide facet and label data types on baseline columns and write them into the config.
-
-    ``features`` are pinned as ``flip_test_features`` (see :func:`flip_test_features`).
-    """
-    bias = read_bias_config(config)
-    pinned = dict(config)
-    facets = []
-    for facet in bias.facets:
-        values = facet.value_or_threshold
-        data_type = series_data_type(columns[facet.name], values)
-        if values is None and data_type != CATEGORICAL:
-            data_type = CATEGORICAL  # one-versus-all runs per value; Clarify's rule needs it
-        facets.append(
-            {
-                "name_or_index": facet.name_or_index,
-                **({} if values is None else {"value_or_threshold": list(values)}),
-                "data_type": data_type,
-            }
-        )
-    pinned["facet"] = facets
-    label = str(config.get("label"))
-    pinned["label_data_type"] = series_data_type(columns[label], bias.label_values_or_threshold)
-    if features:
-        pinned["flip_test_features"] = list(features)
-    return BiasSettings(pinned, bias)
 
 
 class BiasRun:
@@ -189,7 +78,7 @@ class BiasRun:
     @property
     def n_invalid(self) -> int:
         """Rows left out by some facet (missing facet, label or prediction)."""
-        return max(d.n_invalid for d in self.detectors)
+        return max(d.tally.n_invalid for d in self.detectors)
 
     def update(self, row: Mapping[str, Any], label: Any, prediction: LocatedPrediction) -> None:
         """Count one row: facet and group values from ``row``, label, and the prediction."""

@@ -34,7 +34,8 @@ from stream.capture.predictions import (
 from stream.capture.records import CaptureError, CaptureRecord, EventData
 from stream.capture.rows import RowBuilder
 from stream.monitors.attribution import AttributionBaseline, AttributionRun, shap_at
-from stream.monitors.bias import BiasBaseline, BiasRun, row_columns
+from stream.monitors.bias import BiasBaseline, BiasRun
+from stream.monitors.bias_settings import row_columns
 from stream.monitors.label_join import (
     LocalShap,
     PendingPrediction,

@@ -19,9 +19,9 @@ partition — and the worker owning it — holds all of them. :class:`Aggregator
   snapshot, so a restarted or moved aggregator continues them.
 
 Each final window is evaluated — merged with the previous ``evaluation_windows - 1`` final
-windows — against the baseline through one
-:class:`~detectors.quality.data_quality_monitor.DataQualityMonitor`, and the postprocessor
-(SageMaker's ``postprocess_handler()``) runs after it; its failures are logged and counted.
+windows — against the baseline (:mod:`stream.worker.window_evaluation`), and the
+postprocessor (SageMaker's ``postprocess_handler()``) runs after it; its failures are logged
+and counted.
 """
 
 from __future__ import annotations
@@ -35,9 +35,7 @@ from typing import Any
 
 import orjson
 
-from detectors.quality.checks import EvaluationResult
 from detectors.quality.dataset_profile import DatasetProfile
-from detectors.violations import FAILED
 from stream.config import MonitorConfig
 from stream.monitors.data_quality import DataQualityBaseline
 from stream.monitors.labelled import LabelledSetup
@@ -46,6 +44,7 @@ from stream.worker.event_clock import PartitionActivity
 from stream.worker.labelled_summaries import LabelledSummary, labelled_summary
 from stream.worker.partition_state import Blobs
 from stream.worker.results import LabelledResult, Result, WindowResult, labelled_results
+from stream.worker.window_evaluation import evaluate_window
 from stream.worker.windows import WindowPartial
 
 log = logging.getLogger("driftline.aggregator")
@@ -207,41 +206,13 @@ class Aggregator:
         window.published(revision, how if revision == 0 else window.finalised_by or how, complete)
         self.final_until = max(self.final_until, window.end)
         self._forget_old()
-        span = self.config.evaluation_windows * self.config.window_seconds
-        view_windows = [w for w in self.windows.values() if w.is_final and w.profile is not None
-                        and window.end - span <= w.start < window.end]  # fmt: skip
-        view = self.baseline.monitor(self.name, min_window_count=self.config.min_window_count)
-        for w in sorted(view_windows, key=lambda w: w.start):
-            view.merge_profile(w.profile)
-        statistics = window.profile.statistics()
-        reason = ""
-        try:
-            outcome = view.outcome()
-            evaluation, status, reason = outcome.evaluation, outcome.status, outcome.failure_reason
-        except Exception as error:  # a broken baseline must not stop the worker
-            log.exception("monitor %s: evaluation failed", self.name)
-            evaluation, status, reason = (
-                EvaluationResult((), ()),
-                FAILED,
-                f"evaluation failed: {error}",
-            )
-        if window.profile.item_count == 0:
-            status, reason = FAILED, "the window has no rows"
-        result = WindowResult(
-            monitor=self.name,
-            window_start=window.start,
-            window_end=window.end,
-            statistics=statistics,
-            evaluation=evaluation,
-            status=status,
-            record_count=window.records,
-            row_count=window.profile.item_count,
-            partitions_reported=tuple(sorted(window.ranges)),
-            complete=complete,
-            evaluated_windows=len(view_windows),
-            finalised_by=window.finalised_by,
-            failure_reason=reason,
+        result = evaluate_window(
+            window,
+            self.windows.values(),
+            config=self.config,
+            baseline=self.baseline,
             revision=revision,
+            complete=complete,
         )
         self._account(result)
         return result

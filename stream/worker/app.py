@@ -1,4 +1,4 @@
-"""The faust app: two thin agents and a timer over :class:`~stream.worker.runner.WorkerRunner`.
+"""The faust app: thin agents and a timer over :class:`~stream.worker.runner.WorkerRunner`.
 
 - ``capture`` reads the capture topic one message at a time (a message is a JSON-Lines
   batch, so faust's cost per message is spread over ~100 records); the runner processes the
@@ -28,6 +28,7 @@ from typing import Any
 
 import faust
 
+from stream.config import KafkaConfig
 from stream.kafka.security import faust_credentials
 from stream.worker.labelled_path import ATTRIBUTIONS, LABELS
 from stream.worker.runner import WorkerRunner
@@ -48,7 +49,20 @@ def build_app(runner: WorkerRunner, bootstrap: str, datadir: Path) -> faust.App:
     """A faust app whose agents feed ``runner``; the group id is per topic prefix."""
     kafka = runner.state.config.kafka
     names = runner.names
-    app = WorkerApp(
+    app = _worker_app(kafka, bootstrap, datadir)
+    _add_capture_agent(app, runner, _raw_topic(app, kafka, names.capture))
+    _add_labelled_agent(app, runner, LABELS, _raw_topic(app, kafka, names.labels))
+    _add_labelled_agent(app, runner, ATTRIBUTIONS, _raw_topic(app, kafka, names.attributions))
+    _add_aggregate_agent(app, runner, _raw_topic(app, kafka, names.partials))
+    _add_client_start(app, runner)
+    app.timer(TICK_SECONDS)(runner.tick)
+    _add_rebalance_handlers(app, runner)
+    return app
+
+
+def _worker_app(kafka: KafkaConfig, bootstrap: str, datadir: Path) -> WorkerApp:
+    """The faust app itself: no table state, short session timeouts, large fetches."""
+    return WorkerApp(
         f"driftline-{kafka.topic_prefix}-worker",
         broker=f"kafka://{bootstrap}",
         broker_credentials=faust_credentials(kafka),
@@ -67,41 +81,51 @@ def build_app(runner: WorkerRunner, bootstrap: str, datadir: Path) -> faust.App:
         stream_buffer_maxsize=STREAM_BUFFER_MESSAGES,
     )
 
-    def raw_topic(name: str) -> Any:
-        return app.topic(
-            name,
-            partitions=kafka.partitions,
-            key_type=bytes,
-            value_type=bytes,
-            key_serializer="raw",
-            value_serializer="raw",
-        )
 
-    @app.agent(raw_topic(names.capture), name="capture")
+def _raw_topic(app: faust.App, kafka: KafkaConfig, name: str) -> Any:
+    """A topic of raw bytes: the runner decodes keys and values itself."""
+    return app.topic(
+        name,
+        partitions=kafka.partitions,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+
+
+def _add_capture_agent(app: faust.App, runner: WorkerRunner, topic: Any) -> None:
+    @app.agent(topic, name="capture")
     async def capture(stream: Any) -> None:
         async for event in stream.noack().events():
             await runner.on_capture(event)
 
-    @app.agent(raw_topic(names.labels), name="labels")
-    async def labels(stream: Any) -> None:
-        async for event in stream.noack().events():
-            await runner.on_labelled(LABELS, event)
 
-    @app.agent(raw_topic(names.attributions), name="attributions")
-    async def attributions(stream: Any) -> None:
-        async for event in stream.noack().events():
-            await runner.on_labelled(ATTRIBUTIONS, event)
+def _add_labelled_agent(app: faust.App, runner: WorkerRunner, kind: str, topic: Any) -> None:
+    """The agent of a topic co-partitioned with capture (``kind``: labels or attributions)."""
 
-    @app.agent(raw_topic(names.partials), name="aggregate")
+    @app.agent(topic, name=kind)
+    async def labelled(stream: Any) -> None:
+        async for event in stream.noack().events():
+            await runner.on_labelled(kind, event)
+
+
+def _add_aggregate_agent(app: faust.App, runner: WorkerRunner, topic: Any) -> None:
+    @app.agent(topic, name="aggregate")
     async def aggregate(stream: Any) -> None:
         async for event in stream.noack().events():
             await runner.on_partial(event)
 
+
+def _add_client_start(app: faust.App, runner: WorkerRunner) -> None:
     @app.task
     async def start_clients() -> None:
         await runner.start()
 
-    app.timer(TICK_SECONDS)(runner.tick)
+
+def _add_rebalance_handlers(app: faust.App, runner: WorkerRunner) -> None:
+    """Tell the runner which capture and partials partitions this worker now owns."""
+    names = runner.names
 
     async def on_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
         owned = {
@@ -117,4 +141,3 @@ def build_app(runner: WorkerRunner, bootstrap: str, datadir: Path) -> faust.App:
 
     app.on_partitions_assigned.connect(on_assigned)  # type: ignore[arg-type]
     app.on_partitions_revoked.connect(on_revoked)  # type: ignore[arg-type]
-    return app

@@ -3,7 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from detectors.bias.analysis import FacetEntry
-from detectors.bias.post_training_bias import BiasRow, PostTrainingBias
+from detectors.bias.bias_row import BiasRow
+from detectors.bias.post_training_bias import PostTrainingBias
 
 
 def fed(rows: list[BiasRow], **params: Any) -> PostTrainingBias:

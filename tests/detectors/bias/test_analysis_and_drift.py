@@ -9,10 +9,11 @@ import random
 import pytest
 
 from detectors.bias.analysis import BiasAnalysis, FacetEntry, StageReport
+from detectors.bias.bias_row import BiasRow
 from detectors.bias.config import BiasConfig
 from detectors.bias.drift_check import bias_drift_check, bootstrap_interval
 from detectors.bias.metrics import MetricValue
-from detectors.bias.post_training_bias import BiasRow, PostTrainingBias
+from detectors.bias.post_training_bias import PostTrainingBias
 from tests.detectors.bias.conftest import fed
 
 
@@ -98,12 +99,12 @@ def skewed_rows(n: int, rate_f: float, seed: int) -> list[BiasRow]:
 
 
 def test_bootstrap_interval_covers_the_sampling_spread() -> None:
-    detector = fed(skewed_rows(2000, 0.4, 1), facet_values=("F",))
-    lo, hi = bootstrap_interval(detector.counts, True, "DPPL", n_resamples=300, seed=3)  # type: ignore[misc]
+    counts = fed(skewed_rows(2000, 0.4, 1), facet_values=("F",)).tally.counts
+    lo, hi = bootstrap_interval(counts, True, "DPPL", n_resamples=300, seed=3)  # type: ignore[misc]
     # DPPL ≈ 0.1; its standard error ≈ sqrt(2·0.25/1000) ≈ 0.022, so the 95% half-width ≈ 0.044
     assert lo < 0.1 < hi
     assert (hi - lo) / 2 == pytest.approx(1.96 * math.sqrt(0.24 / 1000 + 0.25 / 1000), rel=0.2)
-    assert bootstrap_interval(detector.counts, True, "DPPL", n_resamples=300, seed=3) == (lo, hi)
+    assert bootstrap_interval(counts, True, "DPPL", n_resamples=300, seed=3) == (lo, hi)
 
 
 def test_bootstrap_mode_needs_the_interval_to_leave_the_allowed_range() -> None:

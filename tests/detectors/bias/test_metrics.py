@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from detectors.bias.bias_row import BiasRow
 from detectors.bias.counts import Confusion
 from detectors.bias.metrics import (
     FACET_EMPTY,
@@ -15,7 +16,6 @@ from detectors.bias.metrics import (
     generalized_entropy,
     post_training_from_counts,
 )
-from detectors.bias.post_training_bias import BiasRow
 from tests.detectors.bias.conftest import entries, fed
 
 FACET = list("MFFMFMFFMMFF")
@@ -52,10 +52,10 @@ def test_v1_counts_match_the_spec() -> None:
         ],
         facet_values=("F",),
     )
-    split = detector.counts.facet_split(True)
+    split = detector.tally.counts.facet_split(True)
     assert split.d == Confusion(tp=2, fp=2, fn=1, tn=2)
     assert split.a == Confusion(tp=0, fp=2, fn=2, tn=1)
-    assert detector.counts.total() == Confusion(tp=2, fp=4, fn=3, tn=3)
+    assert detector.tally.counts.total() == Confusion(tp=2, fp=4, fn=3, tn=3)
 
 
 @pytest.mark.parametrize(("code", "expected"), sorted(V1_F.items()))

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.stats import entropy
 
+from detectors.bias.bias_row import BiasRow
 from detectors.bias.counts import BiasCounts
-from detectors.bias.post_training_bias import BiasRow
 from detectors.bias.pretraining import (
     NO_COMMON_FACET,
     aligned_nonzero,

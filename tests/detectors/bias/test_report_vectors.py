@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.bias.post_training_bias import BiasRow
+from detectors.bias.bias_row import BiasRow
 from detectors.bias.selection import ValueSelector, series_data_type
 from tests.detectors.bias.conftest import entries, fed
 
@@ -120,4 +120,8 @@ def test_missing_values_are_counted_not_raised() -> None:
         ],
         facet_values=("F",),
     )
-    assert (detector.n, detector.n_invalid, detector.n_non_numeric_features) == (3, 2, 1)
+    assert (detector.n, detector.tally.n_invalid, detector.tally.n_non_numeric_features) == (
+        3,
+        2,
+        1,
+    )

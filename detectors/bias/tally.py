@@ -1,0 +1,162 @@
+"""What a bias detector's rows leave behind: confusion counts, the FlipTest sample, counters.
+
+:class:`BiasTally` reads each :class:`~detectors.bias.bias_row.BiasRow` through the facet
+and label selectors — its facet key (the facet value itself when the facet is
+one-versus-all, else whether the row is facet d), whether its observed and predicted labels
+are positive — and counts it in a :class:`~detectors.bias.counts.BiasCounts` cell. Rows
+with a feature vector are offered to the bounded :class:`~detectors.bias.flip_test.RowSample`
+for FT, unless a feature is not numeric (counted: FlipTest does not support non-numeric
+columns). Rows with a missing facet or label are counted as invalid and otherwise ignored.
+Continuous columns keep their running maximum, which the ``"(t, max]"`` strings of
+analysis.json show.
+
+:class:`~detectors.bias.post_training_bias.PostTrainingBias` owns the parameters and what
+is reported; the tally owns what is counted, how it merges, and its state.
+
+Examples
+--------
+>>> from detectors.bias.selection import ValueSelector
+>>> tally = BiasTally(facet=ValueSelector(("F",), "categorical"),
+...                   label=ValueSelector((1,), "categorical"), probability_threshold=0.5,
+...                   max_facet_values=10, max_subgroups=10, max_flip_test_rows=10, seed=0)
+>>> tally.add(BiasRow(facet="F", label=1, score=0.9))
+>>> tally.add(BiasRow(facet="M", label=0, predicted_label=1))
+>>> tally.add(BiasRow(facet=None, label=1, score=0.2))  # no facet value: invalid
+>>> tally.n, tally.n_invalid
+(3, 1)
+>>> tally.counts.facet_split(True)
+FacetSplit(d=Confusion(tp=1, fp=0, fn=0, tn=0), a=Confusion(tp=0, fp=1, fn=0, tn=0), ...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+from detectors.bias.bias_row import BiasRow
+from detectors.bias.counts import BiasCounts
+from detectors.bias.flip_test import RowSample
+from detectors.bias.selection import CONTINUOUS, ValueSelector, is_missing, parse_number
+
+__all__ = ["BiasTally"]
+
+
+def _higher(a: int | float | None, b: int | float | None) -> int | float | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+class BiasTally:
+    """Counts of one facet's rows, mergeable and serialisable.
+
+    Empty behaviour: every counter 0, no cells, no sampled rows, no running maxima.
+
+    Parameters
+    ----------
+    facet
+        Selector of facet d, or None: one-versus-all per facet value (categorical).
+    label
+        Selector of the positive labels, observed and predicted.
+    probability_threshold
+        A score above it is predicted label 1, else 0.
+    max_facet_values, max_subgroups
+        Caps of the counts' facet keys and ``group`` values.
+    max_flip_test_rows
+        FT sample capacity per facet key (in all, one-versus-all).
+    seed
+        Seed of the FT sample.
+    """
+
+    def __init__(
+        self,
+        *,
+        facet: ValueSelector | None,
+        label: ValueSelector,
+        probability_threshold: float,
+        max_facet_values: int,
+        max_subgroups: int,
+        max_flip_test_rows: int,
+        seed: int,
+    ) -> None:
+        self.facet = facet
+        self.label = label
+        self.probability_threshold = probability_threshold
+        self._facet_is_continuous = facet is not None and facet.data_type == CONTINUOUS
+        self._label_is_continuous = label.data_type == CONTINUOUS
+        self.n = 0  # merge: sum (every update, valid or not)
+        self.n_invalid = 0  # merge: sum
+        self.n_non_numeric_features = 0  # merge: sum
+        self.counts = BiasCounts(  # merge: cell-wise sum
+            max_facet_values=max_facet_values, max_subgroups=max_subgroups
+        )
+        self.sample = RowSample(  # merge: union, lowest priorities kept
+            capacity=max_flip_test_rows, seed=seed, per_key=facet is not None
+        )
+        self.facet_max: int | float | None = None  # merge: max
+        self.label_max: int | float | None = None  # merge: max
+
+    def add(self, x: BiasRow) -> None:
+        """Count one row."""
+        seq = self.n
+        self.n += 1
+        predicted = x.predicted(self.probability_threshold)
+        key: Hashable | None = x.facet if self.facet is None else self.facet.match(x.facet)
+        observed, positive = self.label.match(x.label), self.label.match(predicted)
+        if key is None or is_missing(key) or observed is None or positive is None:
+            self.n_invalid += 1
+            return
+        if self._facet_is_continuous:
+            self.facet_max = _higher(self.facet_max, parse_number(x.facet))
+        if self._label_is_continuous:
+            both = _higher(parse_number(x.label), parse_number(predicted))
+            self.label_max = _higher(self.label_max, both)
+        group = None if is_missing(x.group) else x.group
+        self.counts.add(key, group, observed=observed, predicted=positive)
+        if x.features is not None:
+            features = tuple(parse_number(v) for v in x.features)
+            if any(v is None for v in features):
+                self.n_non_numeric_features += 1  # FlipTest does not support non-numeric columns
+                return
+            self.sample.add(key, seq, tuple(float(v) for v in features if v is not None), positive)
+
+    def merge(self, other: BiasTally) -> None:
+        """Absorb a tally with the same settings that counted rows after this one's."""
+        self.counts.merge(other.counts)
+        self.sample.merge(other.sample, seq_offset=self.n)
+        self.facet_max = _higher(self.facet_max, other.facet_max)
+        self.label_max = _higher(self.label_max, other.label_max)
+        self.n += other.n
+        self.n_invalid += other.n_invalid
+        self.n_non_numeric_features += other.n_non_numeric_features
+
+    def to_state(self) -> dict[str, Any]:
+        """JSON-safe counters, cells, subgroups, sampled rows and running maxima."""
+        return {
+            "n": self.n,
+            "n_invalid": self.n_invalid,
+            "n_non_numeric_features": self.n_non_numeric_features,
+            "cells": self.counts.to_rows(),
+            "subgroups": list(self.counts.subgroups),
+            "sample": self.sample.to_rows(),
+            "sample_overflowed": self.sample.overflowed,
+            "facet_max": self.facet_max,
+            "label_max": self.label_max,
+        }
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Replace what was counted by a :meth:`to_state` of a tally with the same settings."""
+        self.n, self.n_invalid = int(state["n"]), int(state["n_invalid"])
+        self.n_non_numeric_features = int(state["n_non_numeric_features"])
+        self.counts = BiasCounts.from_rows(
+            state["cells"],
+            state["subgroups"],
+            max_facet_values=self.counts.max_facet_values,
+            max_subgroups=self.counts.max_subgroups,
+        )
+        self.sample = RowSample.from_rows(
+            state["sample"],
+            capacity=self.sample.capacity,
+            seed=self.sample.seed,
+            per_key=self.sample.per_key,
+            overflowed=bool(state["sample_overflowed"]),
+        )
+        self.facet_max, self.label_max = state["facet_max"], state["label_max"]
