@@ -15,7 +15,7 @@ from stream.batch.dataset_analysis import analyze_dataset
 from stream.capture.files import find_capture_files
 from stream.capture.records import CAPTURE_PARTS
 from stream.cli.labeled_options import labeled_analysis_options
-from stream.cli.output import byte_progress, check_out_folder, fail
+from stream.cli.output import byte_progress, check_data_file, check_out_folder, fail
 from stream.monitors.data_quality import load_data_quality_baseline
 from stream.monitors.files import STATISTICS, VIOLATIONS, BaselineError, write_json
 
@@ -135,6 +135,7 @@ def analyze(
     if data is not None:
         if labeled["ground_truth"] is not None or labeled["shap"] is not None:
             fail("--ground-truth and --shap work on --capture files, not on --data")
+        check_data_file(data)
         result = _analyze_data(data, fmt, no_header, baseline_dir, min_window_count)
         _report(result, out)
         _exit(result.status, None, fail_on_violation)

@@ -93,15 +93,16 @@ def test_files_without_a_usable_record_fail_saying_why(
     assert why in first
 
 
-def test_data_naming_a_folder(tmp_path: Path) -> None:
-    one_line_error(
-        run("baseline", "suggest", "--data", tmp_path, "--out", tmp_path / "b"),
-        f"--data {tmp_path} is a folder; give a data file",
-    )
-    one_line_error(
-        run("baseline", "suggest", "--data", tmp_path / "nope.csv", "--out", tmp_path / "b"),
-        "no such file",
-    )
+def test_data_naming_a_folder(tmp_path: Path, baseline: Path) -> None:
+    for command in (["baseline", "suggest"], ["analyze", "--baseline", baseline]):
+        one_line_error(
+            run(*command, "--data", tmp_path, "--out", tmp_path / "b"),
+            f"--data {tmp_path} is a folder; give a data file",
+        )
+        one_line_error(
+            run(*command, "--data", tmp_path / "nope.csv", "--out", tmp_path / "b"),
+            "no such file",
+        )
 
 
 def test_baseline_naming_a_file(tmp_path: Path, baseline: Path, captures: Path) -> None:
