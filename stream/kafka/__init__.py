@@ -1,1 +1,4 @@
-"""Kafka plumbing: the embedded Tansu broker, topic names and creation, the capture producer."""
+"""Kafka plumbing: the embedded Tansu broker, topics, client security, producers.
+
+Topic names and their creation, the keyed and capture producers, dead letters.
+"""
