@@ -7,7 +7,8 @@ SIGSTOP for 30 s at 3), each with its own seeded traffic of 12 windows × 1,000 
 partitions, and prints records sent / counted / lost / double-counted against the traffic
 itself (the uninterrupted reference), windows with a wrong sum, incomplete windows, and the
 highest revision. For kill -9 and SIGTERM it also prints the time from the restart to the
-group assignment (the broker's group timing) and to the first output.
+worker asking to join its group (driftline's own startup), to the group assignment (the
+broker's group timing on top) and to the first output (restore and the first window).
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def run() -> None:
             )
             if kind in ("kill", "sigterm"):
                 line += (
-                    f"; restart → assignment {_seconds([r.seconds_to_assignment for r in results])}"
+                    f"; restart → asks to join {_seconds([r.seconds_to_join for r in results])}"
+                    f", → assignment {_seconds([r.seconds_to_assignment for r in results])}"
                     f", → first output {_seconds([r.seconds_to_first_output for r in results])}"
                 )
             summary.append(line)

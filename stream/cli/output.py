@@ -119,9 +119,11 @@ def is_plain_output(stream: Any = None) -> bool:
 
 
 def configure_logging(level: str) -> None:
-    """Log lines for files and terminals alike: ISO-8601 UTC time, logger, message."""
+    """Log lines for files and terminals alike: ISO-8601 UTC time (ms), logger, message."""
     handler = logging.StreamHandler()
-    formatter = logging.Formatter("%(asctime)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
+    formatter = logging.Formatter(
+        "%(asctime)s.%(msecs)03dZ %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S"
+    )
     formatter.converter = time.gmtime
     handler.setFormatter(formatter)
     logging.basicConfig(level=level.upper(), handlers=[handler])

@@ -12,6 +12,7 @@ window's ``item_count`` compared with what was sent: a shortfall is *lost*, an e
 
 from __future__ import annotations
 
+import calendar
 import math
 import os
 import random
@@ -98,6 +99,7 @@ class Reckoning:
     incomplete: int  # windows whose latest revision says complete = false
     max_revision: int
     seconds_to_first_output: float | None = None
+    seconds_to_join: float | None = None  # restart -> the worker asks to join its group
     seconds_to_assignment: float | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -230,7 +232,9 @@ def run_trial(
         if restarted_at is not None:
             result.seconds_to_first_output = first_output_after(bootstrap, trial.names,
                                                                 restarted_at)  # fmt: skip
-            result.seconds_to_assignment = assignment_after(trial.workers[-1], restarted_at)
+            restarted = trial.workers[-1]
+            result.seconds_to_join = logged_after(restarted, restarted_at, JOINING)
+            result.seconds_to_assignment = logged_after(restarted, restarted_at, ASSIGNED)
         result.notes.append(f"disruption at {at:.1f} s of {duration:.1f} s of traffic")
         return result
     finally:
@@ -246,14 +250,18 @@ def first_output_after(bootstrap: str, names: TopicNames, since: float) -> float
     return min(later) - since if later else None
 
 
-def assignment_after(worker: WorkerProcess, since: float) -> float | None:
-    """Seconds from ``since`` until the restarted worker logged its partition assignment."""
+JOINING = "(Re-)joining group"  # aiokafka: the worker is up and asks the broker to join
+ASSIGNED = "capture partitions assigned"  # driftline: the group gave it its partitions
+
+
+def logged_after(worker: WorkerProcess, since: float, text: str) -> float | None:
+    """Seconds from ``since`` until the worker first logged a line holding ``text``."""
     for line in worker.log_path.read_text(errors="replace").splitlines():
-        found = _STAMP.search(line)
-        if found and "capture partitions assigned" in line:
-            moment = time.mktime(time.strptime(found[1], "%Y-%m-%d %H:%M:%S"))
+        found = _STAMP.match(line)
+        if found and text in line:
+            moment = calendar.timegm(time.strptime(found[1], "%Y-%m-%dT%H:%M:%S"))
             return moment + int(found[2]) / 1000 - since
     return None
 
 
-_STAMP = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})")
+_STAMP = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{3})Z ")  # the CLI's log lines
