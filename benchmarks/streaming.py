@@ -179,13 +179,12 @@ def run() -> None:
             folder = Path(tmp)
             save_data_quality_baseline(folder / "baseline", SCHEMA.baseline(n=20_000))
             rounds = [_round(folder, bootstrap, number) for number in range(REPEATS)]
-            latencies, idle = _latencies(folder, bootstrap)
-            memory = _memory(folder, bootstrap, long)
+            _print_throughput(rounds)
+            _print_latency(*_latencies(folder, bootstrap))
+            _print_memory(_memory(folder, bootstrap, long))
     finally:
         if broker is not None:
             broker.stop()
-    _print_throughput(rounds)
-    _print_latency_and_memory(latencies, idle, memory)
 
 
 def _figures(values: list[float], unit: str = "") -> str:
@@ -213,14 +212,15 @@ def _print_throughput(rounds: list[Round]) -> None:
           f"{_figures(ratios)})")  # fmt: skip
 
 
-def _print_latency_and_memory(
-    latencies: list[float], idle: int, memory: list[tuple[int, int, int]]
-) -> None:
+def _print_latency(latencies: list[float], idle: int) -> None:
     if latencies:
         p50, p99 = statistics.median(latencies), _percentile(latencies, 0.99)
         print(f"detection latency after a window can close: p50 {p50 * 1000:.0f} ms, "
               f"p99 {p99 * 1000:.0f} ms (target <= 500 ms; {len(latencies)} one-second windows "
               f"closed by later records; {idle} closed by idle time not counted)")  # fmt: skip
+
+
+def _print_memory(memory: list[tuple[int, int, int]]) -> None:
     for events, rss, hwm in memory:
         print(f"worker RSS after {events:,} events: {rss / 1024:.0f} MiB "
               f"(peak {hwm / 1024:.0f} MiB)")  # fmt: skip

@@ -49,6 +49,7 @@ def produce(bootstrap: str, topic: str, n: int, per_message: int, *, start: int 
             chunk = records(min(50_000, start + n - k), 1, k)
             for i in range(0, len(chunk), 10_000):
                 out.send_many(chunk[i : i + 10_000])
+        out.flush(timeout_seconds=None)  # all acknowledged: closing waits only 10 s
 
 
 def worker_config(folder: Path, bootstrap: str, prefix: str, window_seconds: float,

@@ -38,7 +38,7 @@ def baseline(tmp_path_factory):
     return folder
 
 
-def config(folder, bootstrap: str, prefix: str, baseline) -> object:
+def config(folder, bootstrap: str, prefix: str, baseline, extra: str = "") -> object:
     text = f"""
 [kafka]
 bootstrap_servers = "{bootstrap}"
@@ -63,7 +63,7 @@ drift_check = "bootstrap"
 [monitor.attribution]
 shap_source = "capture"
 shap_path = "shap"
-"""
+{extra}"""
     path = folder / f"{prefix}.toml"
     path.write_text(text)
     return path
@@ -228,3 +228,61 @@ def test_three_shifts_are_flagged_and_clean_windows_are_not(tmp_path, kafka_boot
     assert shap["ndcg"]["label0"] == pytest.approx(expected, abs=1e-12)
     assert any(e.get("monitor_type") == "feature_attribution_drift" for e in executions)
     assert orjson.dumps(shap)  # a plain JSON document
+
+
+def test_superseded_duplicate_and_expired_labels(tmp_path, kafka_bootstrap, baseline):
+    """Labels that wait are replaced by a later one, labels after the join are duplicates
+    (the first stands), and what never meets its other side expires and is counted.
+
+    The reference is the traffic itself: the accuracy counts each prediction once with the
+    label that should stand (scikit-learn on those pairs); the counters equal the numbers
+    sent of each kind.
+    """
+    prefix = f"odd{random.randrange(10**6)}"
+    names = TopicNames.from_prefix(prefix)
+    ensure_topics_sync(kafka_bootstrap, names, 4, 1, configs=names.configs)
+    path = config(tmp_path, kafka_bootstrap, prefix, baseline,
+                  "[monitor.labels]\nlabel_ttl_seconds = 4\n")  # fmt: skip
+    worker = WorkerProcess(path, tmp_path / "worker.log")
+    traffic = windows(31, 200, n_windows=1)
+    superseded, after, unlabelled = traffic[:40], traffic[40:140], traffic[140:]
+    duplicated = after[:30]
+    orphans = [(0, f"orphan-{k}", None, answer) for k, (*_, answer) in enumerate(traffic[:25])]
+
+    def flipped(items):
+        return [(w, key, doc, answer._replace(label=1 - answer.label))
+                for w, key, doc, answer in items]  # fmt: skip
+
+    def sample(name, **labels):
+        return worker.sample(name, monitor="m", **labels) or 0
+
+    try:
+        wait_for(lambda: worker.assigned() == 4, 90, "4 partitions owned")
+        send_labels(kafka_bootstrap, names, flipped(superseded) + orphans)
+        wait_for(lambda: sample("driftline_pending_labels") == 65, 30, "65 labels waiting")
+        send_labels(kafka_bootstrap, names, superseded)  # the waiting wrong ones are replaced
+        wait_for(lambda: sample("driftline_pending_labels") == 65, 30, "still 65 waiting")
+        send(kafka_bootstrap, names.capture, [doc for _, _, doc, _ in traffic])
+        wait_for(lambda: sample("driftline_labels_joined_total") == 40, 30, "40 joined")
+        send_labels(kafka_bootstrap, names, after)
+        wait_for(lambda: sample("driftline_labels_joined_total") == 140, 30, "140 joined")
+        send_labels(kafka_bootstrap, names, flipped(duplicated))  # too late: the first stands
+        wait_for(lambda: sample("driftline_labels_duplicate_total") == 30, 30, "30 duplicates")
+        expired = (len(unlabelled), len(orphans))
+        wait_for(lambda: (sample("driftline_labels_expired_total", side="prediction"),
+                          sample("driftline_labels_expired_total", side="label")) == expired,
+                 30, "60 predictions and 25 labels expired")  # fmt: skip
+        start = "2024-03-05T14:00:00Z"
+
+        def settled():
+            doc = latest(kafka_bootstrap, names, "model_quality", start)
+            return doc if doc and doc["labelled_count"] == 140 else None
+
+        final = wait_for(settled, 60, "the result with 140 labelled predictions")
+        joined_after = sample("driftline_labels_joined_total")
+    finally:
+        worker.stop()
+    assert joined_after == 140 and final["prediction_count"] == 200
+    assert final["label_coverage"] == pytest.approx(140 / 200)
+    accuracy = final["binary_classification_metrics"]["accuracy"]["value"]
+    assert accuracy == pytest.approx(sk_accuracy(superseded + after), abs=1e-12)
