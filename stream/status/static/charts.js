@@ -160,6 +160,9 @@
   const LEGEND = `<p class="legend"><span class="key baseline"></span>baseline
     <span class="key live"></span>chosen window <span class="key threshold"></span>threshold
     <span class="key violation"></span>violation <span class="key cursor"></span>chosen window on the timeline</p>`;
+  // the metric timelines draw no distribution: no baseline or chosen-window keys there
+  const TIMELINE_LEGEND = `<p class="legend"><span class="key threshold"></span>threshold
+    <span class="key violation"></span>violation <span class="key cursor"></span>chosen window on the timeline</p>`;
   const DRIFT_LEGEND = `<p class="legend"><span class="key judged"></span>drift distance as judged (Robust:
     L∞ less the KS critical value, 0 when not significant) <span class="key distance"></span>L∞ distance
     of the window alone against the baseline</p>`;
@@ -205,7 +208,7 @@
         ${finite(limit) ? `<span class="muted">threshold ${fmt(limit)}</span>` : ""}</h4>
         ${c.values.some(finite) ? timeline(m, c, index, BIG) : `<p class="muted no-values">no finite value in any window (infinite or undefined)</p>`}</div>`;
     }).join("");
-    return `<h3>metrics per window</h3>${LEGEND}<div class="metrics">${cards}</div>${shapPanel(detail)}`;
+    return `<h3>metrics per window</h3>${TIMELINE_LEGEND}<div class="metrics">${cards}</div>${shapPanel(detail)}`;
   }
 
   function shapPanel(detail) {
