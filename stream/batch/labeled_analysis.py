@@ -51,7 +51,7 @@ from ground_truth.records import GroundTruth
 from stream.capture.records import CaptureError, CaptureRecord
 from stream.labels.attributions import AttributionError, decode_attribution
 from stream.monitors.feeding import feed, take_prediction
-from stream.monitors.label_join import LABEL, SHAP, LabelJoin, LocalShap, MemoryEntries
+from stream.monitors.label_join import LABEL, SHAP, LocalShap, MemoryEntries
 from stream.monitors.labelled import LabelledAccumulators, LabelledSetup
 
 RUN_WINDOW = 0.0  # the start of the run's one window
@@ -76,13 +76,7 @@ class LabelledFileRun:
     def __init__(self, setup: LabelledSetup) -> None:
         self.setup = setup
         self.entries = MemoryEntries()
-        bounds = setup.labels
-        self.join = LabelJoin(
-            ttl_seconds=bounds.label_ttl_seconds,
-            max_pending=bounds.max_pending,
-            needs_labels=setup.needs_labels,
-            needs_shap=setup.shap_from_topic,
-        )
+        self.join = setup.label_join()
         self.accumulators = setup.accumulators()
         self.shap_records = 0  # records of a keyed SHAP file, usable or not
         self.shap_errors: Counter[str] = Counter()  # its unusable records, by reason

@@ -36,10 +36,7 @@ from stream.capture.rows import RowBuilder
 from stream.monitors.attribution import AttributionBaseline, AttributionRun, shap_at
 from stream.monitors.bias import BiasBaseline, BiasRun
 from stream.monitors.bias_settings import row_columns
-from stream.monitors.label_join import (
-    LocalShap,
-    PendingPrediction,
-)
+from stream.monitors.label_join import LabelJoin, LocalShap, PendingPrediction
 from stream.monitors.model_quality import ModelQualityBaselineFiles, ModelQualityRun
 
 MODEL_QUALITY, BIAS_DRIFT, ATTRIBUTION_DRIFT = (
@@ -103,6 +100,15 @@ class LabelledSetup:
     def shap_from_topic(self) -> bool:
         """Whether SHAP values come on their own topic (joined by key)."""
         return self.attribution is not None and self.shap_source == "topic"
+
+    def label_join(self) -> LabelJoin:
+        """The join this setup needs: its bounds from ``labels``, what it waits for."""
+        return LabelJoin(
+            ttl_seconds=self.labels.label_ttl_seconds,
+            max_pending=self.labels.max_pending,
+            needs_labels=self.needs_labels,
+            needs_shap=self.shap_from_topic,
+        )
 
     @property
     def monitor_types(self) -> tuple[str, ...]:

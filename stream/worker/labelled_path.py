@@ -35,7 +35,7 @@ from stream.labels.attributions import AttributionError, decode_attribution
 from stream.labels.records import LabelError, decode_label
 from stream.labels.records import split_records as split_label_records
 from stream.monitors.feeding import feed, take_predictions
-from stream.monitors.label_join import LABEL, PREDICTION, LabelJoin, PendingEntries
+from stream.monitors.label_join import LABEL, PREDICTION, PendingEntries
 from stream.monitors.labelled import LabelledAccumulators, LabelledSetup
 from stream.worker.event_clock import EventClock
 from stream.worker.labelled_summaries import JoinSummary
@@ -102,13 +102,7 @@ class LabelledPath:
         self.clock = clock
         self.entries = entries
         self.now = now
-        settings = setup.labels
-        self.join = LabelJoin(
-            ttl_seconds=settings.label_ttl_seconds,
-            max_pending=settings.max_pending,
-            needs_labels=setup.needs_labels,
-            needs_shap=setup.shap_from_topic,
-        )
+        self.join = setup.label_join()
         self.flush_seconds = flush_seconds
         self.flushed_at = -math.inf  # wall clock of the last flush of late changes
         self.windows: dict[tuple[int, float], LabelledAccumulators] = {}
