@@ -21,8 +21,7 @@ from pathlib import Path
 
 import orjson
 
-from stream.capture.records import iso_utc
-from stream.demo.synthetic import SyntheticSchema
+from stream.demo.synthetic import SyntheticSchema, capture_record
 
 ENDPOINT, VARIANT = "credit-endpoint", "AllTraffic"
 FIRST_HOUR = datetime(2024, 3, 5, 14, tzinfo=UTC)
@@ -40,30 +39,16 @@ def score(row: list[str]) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def capture_record(inference_id: str, event_seconds: float, row: list[str]) -> dict:
-    """A SageMaker capture record with CSV input and output."""
-    return {
-        "captureData": {
-            "endpointInput": {
-                "observedContentType": "text/csv",
-                "mode": "INPUT",
-                "data": ",".join(row),
-                "encoding": "CSV",
-            },
-            "endpointOutput": {
-                "observedContentType": "text/csv; charset=utf-8",
-                "mode": "OUTPUT",
-                "data": f"{score(row):.4f}",
-                "encoding": "CSV",
-            },
-        },
-        "eventMetadata": {
-            "eventId": f"e-{inference_id}",
-            "inferenceId": inference_id,
-            "inferenceTime": iso_utc(event_seconds),
-        },
-        "eventVersion": "0",
+def scored_capture_record(inference_id: str, event_seconds: float, row: list[str]) -> dict:
+    """The demo's capture record of ``row`` with the model's score as its CSV output."""
+    record = capture_record(inference_id, event_seconds, row)
+    record["captureData"]["endpointOutput"] = {
+        "observedContentType": "text/csv; charset=utf-8",
+        "mode": "OUTPUT",
+        "data": f"{score(row):.4f}",
+        "encoding": "CSV",
     }
+    return record
 
 
 def write_captures(out: Path) -> list[Path]:
@@ -79,7 +64,7 @@ def write_captures(out: Path) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
         rows = schema.rows(rng, RECORDS_PER_HOUR, DRIFTED if hour in DRIFTED_HOURS else ())
         lines = [
-            orjson.dumps(capture_record(f"{hour:02d}-{i:04d}", start + i * spacing, row))
+            orjson.dumps(scored_capture_record(f"{hour:02d}-{i:04d}", start + i * spacing, row))
             for i, row in enumerate(rows)
         ]
         path = folder / f"00-00-000-credit-{hour:02d}.jsonl"
