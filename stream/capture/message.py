@@ -179,17 +179,11 @@ class MessageDecoder:
         records: list[bytes] = []
         owners: list[int] = []
         for index, message in enumerate(messages):
-            if not message:
-                return None  # a tombstone or an empty message is rejected as a whole
-            if b"\n" in message:
-                lines = split_records(message)
-                records += lines
-                owners += [index] * len(lines)
-            elif not message.isspace():
-                records.append(message)
-                owners.append(index)
-            else:
-                return None
+            lines = split_records(message) if message else []
+            if not lines:
+                return None  # a tombstone, empty or blank message is rejected as a whole
+            records += lines
+            owners += [index] * len(lines)
         plain = self._plain(records, now + self.max_future_seconds)
         return None if plain is None else (plain, owners)
 

@@ -157,12 +157,12 @@
     }).join("") + `<line class="axis-line" x1="${DIST.pad}" x2="${DIST.width - DIST.pad}" y1="${plotH}" y2="${plotH}"/>`;
   }
 
-  const LEGEND = `<p class="legend"><span class="key baseline"></span>baseline
-    <span class="key live"></span>chosen window <span class="key threshold"></span>threshold
-    <span class="key violation"></span>violation <span class="key cursor"></span>chosen window on the timeline</p>`;
+  const TIMELINE_KEYS = `<span class="key threshold"></span>threshold
+    <span class="key violation"></span>violation <span class="key cursor"></span>chosen window on the timeline`;
   // the metric timelines draw no distribution: no baseline or chosen-window keys there
-  const TIMELINE_LEGEND = `<p class="legend"><span class="key threshold"></span>threshold
-    <span class="key violation"></span>violation <span class="key cursor"></span>chosen window on the timeline</p>`;
+  const TIMELINE_LEGEND = `<p class="legend">${TIMELINE_KEYS}</p>`;
+  const LEGEND = `<p class="legend"><span class="key baseline"></span>baseline
+    <span class="key live"></span>chosen window ${TIMELINE_KEYS}</p>`;
   const DRIFT_LEGEND = `<p class="legend"><span class="key judged"></span>drift distance as judged (Robust:
     L∞ less the KS critical value, 0 when not significant) <span class="key distance"></span>L∞ distance
     of the window alone against the baseline</p>`;
