@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from stream.kafka.broker import die_with_parent
-from tests.integration.workers import DRIFTLINE, alive, children, wait_for
+from tests.integration.workers import DRIFTLINE, alive, broker_children, wait_for
 
 pytestmark = pytest.mark.kafka
 
@@ -80,7 +80,7 @@ def test_ctrl_c_stops_the_demo_and_its_broker_cleanly(tmp_path):
             preexec_fn=die_with_parent,
         )
         try:
-            broker = wait_for(lambda: children(demo.pid), 30, "the embedded broker")
+            broker = wait_for(lambda: broker_children(demo.pid), 30, "the embedded broker")
             wait_for(lambda: (tmp_path / "demo.log").stat().st_size > 0, 30, "the live table")
             demo.send_signal(signal.SIGINT)
             started = time.monotonic()

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from stream.kafka.broker import die_with_parent
-from tests.integration.workers import DRIFTLINE, alive, children, wait_for, write_config
+from tests.integration.workers import DRIFTLINE, alive, broker_children, wait_for, write_config
 
 pytestmark = pytest.mark.kafka
 
@@ -29,7 +29,7 @@ def test_signal_stops_worker_and_its_embedded_broker(tmp_path, signum, when):
         preexec_fn=die_with_parent,
     )
     try:
-        broker_pid = wait_for(lambda: children(process.pid), 20, "the embedded broker")[0]
+        broker_pid = wait_for(lambda: broker_children(process.pid), 20, "the embedded broker")[0]
         worker_log = tmp_path / "worker.log"
         if when == "running":
             wait_for(lambda: "capture partitions assigned" in worker_log.read_text(), 45,

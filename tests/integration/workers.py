@@ -100,6 +100,19 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def broker_children(pid: int) -> list[int]:
+    """The embedded Tansu brokers among ``pid``'s children (other children come and go)."""
+    found = []
+    for child in children(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except (FileNotFoundError, ProcessLookupError):  # gone meanwhile
+            continue
+        if b"tansu" in command:
+            found.append(child)
+    return found
+
+
 def alive(pid: int) -> bool:
     """Whether ``pid`` runs (a zombie does not)."""
     try:
