@@ -32,27 +32,10 @@ import orjson
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from stream.capture.records import (
-    BATCH_TRANSFORM_OUTPUT,
-    CAPTURE_PARTS,
-    ENCODINGS,
-    MAX_RECORD_BYTES,
-)
+from stream.batch.arrow_capture_lines import ArrowCaptureLines, PlainRows
+from stream.capture.records import ENCODINGS, MAX_RECORD_BYTES
 
 _NEWLINE = 10
-
-
-class PlainRows(NamedTuple):
-    """A block's plain rows as CSV text (one line each), its other lines, its records.
-
-    ``records`` counts the block's non-blank lines, as the general path does; ``rest``
-    holds the other lines as the general path reads them (with their newline).
-    """
-
-    csv: bytes
-    n_rows: int
-    rest: list[bytes]
-    records: int
 
 
 class PlainBlock(NamedTuple):
@@ -80,7 +63,8 @@ class PlainCaptureReader:
     def __init__(self, *, parts: tuple[str, ...], width: int) -> None:
         self.parts = parts
         self.width = width
-        self._others = tuple(p for p in (*CAPTURE_PARTS, BATCH_TRANSFORM_OUTPUT) if p not in parts)
+        self._arrow = ArrowCaptureLines(parts=parts, width=width)
+        self._others = self._arrow.others
         self._csv = (
             pa_csv.ReadOptions(autogenerate_column_names=True),
             pa_csv.ParseOptions(quote_char=False),
@@ -99,8 +83,15 @@ class PlainCaptureReader:
     def rows(self, body: bytes) -> PlainRows:
         """Decode ``body`` (whole capture lines): its plain rows and the other lines.
 
-        The Python half of :meth:`read`; :meth:`columns`, the other, releases the GIL.
+        The Python half of :meth:`read`; :meth:`columns`, the other, releases the GIL. A
+        block of ordinary lines is decided by pyarrow's JSON reader instead, where
+        :mod:`stream.batch.arrow_capture_lines` vouches that it decides as orjson does.
         """
+        fast = self._arrow.rows(body)
+        return fast if fast is not None else self.line_rows(body)
+
+    def line_rows(self, body: bytes) -> PlainRows:
+        """:meth:`rows` decided line by line with orjson: every block's reference."""
         ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == _NEWLINE).tolist()
         starts = [0, *(end + 1 for end in ends)]
         if starts[-1] < len(body):

@@ -21,7 +21,6 @@ from stream.batch.data_files import DataFileError, DataFormat
 from stream.batch.validation_columns import data_file_header, iter_row_values, read_selected_columns
 from stream.capture.predictions import LocatedPrediction, score_value
 from stream.monitors.attribution import (
-    ATTRIBUTION,
     save_attribution_baseline,
     suggest_attribution,
 )
@@ -32,7 +31,7 @@ from stream.monitors.bias_settings import (
     pin_data_types,
     read_bias_config,
 )
-from stream.monitors.files import BaselineError, read_json
+from stream.monitors.files import ATTRIBUTION, BaselineError, read_json
 from stream.monitors.model_quality import (
     MODEL_QUALITY,
     non_numeric_scores,

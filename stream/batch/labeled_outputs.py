@@ -21,9 +21,8 @@ from detectors.violations import FAILED, Violation
 from detectors.violations import violations_document as to_document
 from stream.batch.label_files import LabelCounts
 from stream.batch.labeled_analysis import LabelledFileRun
-from stream.monitors.attribution import ATTRIBUTION
 from stream.monitors.bias import ANALYSIS, BIAS
-from stream.monitors.files import STATISTICS, VIOLATIONS, write_json
+from stream.monitors.files import ATTRIBUTION, STATISTICS, VIOLATIONS, write_json
 from stream.monitors.labelled import (
     ATTRIBUTION_DRIFT,
     BIAS_DRIFT,

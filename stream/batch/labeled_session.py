@@ -28,13 +28,14 @@ from detectors.violations import COMPLETED, COMPLETED_WITH_VIOLATIONS, FAILED
 from stream.batch.label_files import A2ISettings, LabelCounts, LabelReader, parse_value_map
 from stream.batch.labeled_analysis import FileJoinBounds, LabelledFileRun
 from stream.batch.labeled_outputs import MonitorOutcome, join_summary, write_outcome
+from stream.batch.labeled_request import LabeledAnalysisRequest, labelled_monitors_wanted
 from stream.capture.files import iter_capture_lines
 from stream.capture.predictions import PredictionLocator
 from stream.capture.records import CaptureError, decode_capture
 from stream.capture.rows import RowBuilder
-from stream.monitors.attribution import ATTRIBUTION, iter_local_shap, load_attribution_baseline
+from stream.monitors.attribution import iter_local_shap, load_attribution_baseline
 from stream.monitors.bias import BIAS, load_bias_baseline
-from stream.monitors.files import BaselineError
+from stream.monitors.files import ATTRIBUTION, BaselineError
 from stream.monitors.labelled import ATTRIBUTION_DRIFT, LabelledSetup
 from stream.monitors.labelled_evaluation import labelled_outcomes
 from stream.monitors.model_quality import (
@@ -46,24 +47,6 @@ from stream.monitors.model_quality import (
 _SEVERITY = {COMPLETED: 0, COMPLETED_WITH_VIOLATIONS: 1, FAILED: 2}
 SHAP_JOINED, SHAP_FROM_CAPTURE = "topic", "capture"  # LabelledSetup.shap_source values
 SHAP_UNKEYED = "file"  # a SHAP CSV: neither read from the capture nor joined by key
-
-
-@dataclass(frozen=True)
-class LabeledAnalysisRequest:
-    """What ``analyze`` was asked for beyond data quality (the CLI's labelled options)."""
-
-    ground_truth: Path | None = None
-    problem_type: str | None = None
-    inference_attribute: str | None = None
-    probability_attribute: str | None = None
-    probability_threshold: float | None = None
-    r2_formula: str = "sagemaker"
-    bias_drift_check: str = "point"
-    a2i_answer_path: str | None = None
-    a2i_inference_id_path: str = "inferenceId"
-    a2i_value_map: str | None = None
-    a2i_consolidation: str = "majority"
-    shap: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -197,18 +180,9 @@ def prepare_labeled(
     Returns None when no labelled monitor runs; raises BaselineError, FileNotFoundError or
     ValueError (one line each) on input that cannot be used.
     """
-    shap_file = request.shap
-    has_attribution = (baseline_dir / ATTRIBUTION / "analysis.json").is_file()
-    if shap_file is not None and not has_attribution:
-        msg = f"--shap needs an attribution baseline: {baseline_dir / ATTRIBUTION}/analysis.json"
-        raise BaselineError(msg)
-    if shap_file is not None and not shap_file.is_file():
-        msg = f"no such SHAP file: {shap_file}"
-        raise FileNotFoundError(msg)
-    if request.ground_truth is None and not has_attribution:
-        # the baseline's model-quality files are still checked, as for a labelled run
-        load_model_quality_baseline(baseline_dir / MODEL_QUALITY)
+    if not labelled_monitors_wanted(baseline_dir, request):
         return None
+    shap_file = request.shap
     builder = RowBuilder(features=tuple(features), capture_index_names=tuple(capture_index_names))
     run = LabelledFileRun(_labelled_setup(baseline_dir, builder, request))
     labels = None

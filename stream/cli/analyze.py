@@ -12,6 +12,7 @@ from detectors.violations import COMPLETED_WITH_VIOLATIONS, FAILED, violations_d
 from stream.batch.capture_analysis import AnalysisResult, CaptureAnalyzer
 from stream.batch.data_files import FORMATS, DataFileError, detect_format
 from stream.batch.dataset_analysis import analyze_dataset
+from stream.batch.labeled_request import LabeledAnalysisRequest, labelled_monitors_wanted
 from stream.capture.files import find_capture_files
 from stream.capture.records import CAPTURE_PARTS
 from stream.cli.labeled_options import labeled_analysis_options
@@ -19,8 +20,8 @@ from stream.cli.output import byte_progress, check_data_file, check_out_folder, 
 from stream.monitors.data_quality import load_data_quality_baseline
 from stream.monitors.files import STATISTICS, VIOLATIONS, BaselineError, write_json
 
-if TYPE_CHECKING:  # the labelled monitors' modules load only for capture runs
-    from stream.batch.labeled_session import LabeledAnalysisRequest, LabeledReport, LabeledSession
+if TYPE_CHECKING:  # the labelled monitors' modules load only for runs that use them
+    from stream.batch.labeled_session import LabeledReport, LabeledSession
 
 
 def _summary(result: AnalysisResult) -> str:
@@ -140,8 +141,6 @@ def analyze(
         _report(result, out)
         _exit(result.status, None, fail_on_violation)
         return
-    from stream.batch.labeled_session import LabeledAnalysisRequest, run_labeled
-
     parts = tuple(p.strip() for p in capture_index_names.split(",") if p.strip())
     request = LabeledAnalysisRequest(**labeled)
     analyzer, files, session = _prepare_capture_run(
@@ -160,6 +159,8 @@ def analyze(
     _report(result, out, analyzer)
     labeled_status = None
     if session is not None:
+        from stream.batch.labeled_session import run_labeled
+
         with byte_progress("joining labels", total) as progress:
             task = progress.task_ids[0]
             report = run_labeled(session, out, files, lambda n: progress.advance(task, n))
@@ -181,14 +182,17 @@ def _prepare_capture_run(
 
     ``preprocessor`` is the script and its output folder (default ``OUT/preprocessor``).
     """
-    from stream.batch.labeled_session import prepare_labeled
     from stream.capture.preprocess import ScriptError, load_preprocessor
 
     script_path, script_output = preprocessor
     try:
         baseline = load_data_quality_baseline(baseline_dir)
         files = find_capture_files(capture)
-        session = prepare_labeled(baseline_dir, baseline.features, parts, request)
+        session = None
+        if labelled_monitors_wanted(baseline_dir, request):
+            from stream.batch.labeled_session import prepare_labeled
+
+            session = prepare_labeled(baseline_dir, baseline.features, parts, request)
         script = None
         if script_path is not None:
             script = load_preprocessor(

@@ -41,7 +41,6 @@ from stream.capture.predictions import lookup
 from stream.labels.attributions import AttributionError, local_shap
 from stream.monitors.files import BaselineError, read_json, write_json
 
-ATTRIBUTION = "attribution"
 ANALYSIS = "analysis.json"
 ANALYSIS_CONFIG = "analysis_config.json"
 

@@ -17,6 +17,7 @@ import orjson
 STATISTICS = "statistics.json"
 CONSTRAINTS = "constraints.json"
 VIOLATIONS = "constraint_violations.json"
+ATTRIBUTION = "attribution"  # the attribution monitor's folder in a baseline folder
 
 
 class BaselineError(Exception):

@@ -1,0 +1,212 @@
+r"""Blocks of capture lines read by pyarrow's JSON reader — only where it reads as orjson does.
+
+``analyze``'s plain capture records (:mod:`stream.batch.capture_columns`) are decided by
+orjson, the general path's decoder, one line at a time. On a block of ordinary lines the
+same decision can be made by pyarrow's JSON reader (C++, several threads, the GIL released)
+and a few column kernels, with no Python object per record. This module does that for a
+block it can vouch for, and declines (returns None) for any other, which then takes the
+orjson path. It vouches for a block when:
+
+- the block is ASCII without ``\u`` escapes, so every decoded string is ASCII as well and
+  Python's ``str.strip`` and pyarrow's ASCII kernels agree on it;
+- it holds none of ``NaN``, ``Inf`` (pyarrow reads ``NaN``, ``Inf``, ``-Infinity``; orjson
+  does not), no line of :data:`~stream.capture.records.MAX_RECORD_BYTES` or more and none
+  nested deeper than orjson reads;
+- every line begins with ``{`` and ends with ``}`` (a ``\r`` before the newline aside) and
+  pyarrow reads exactly one record per line: in JSON, ``{`` cannot follow ``}`` inside a
+  value, so no record spans two lines, and none shares one;
+- pyarrow reads the block at all with the capture parts' schema (a part that is not an
+  object, a ``data`` that is not a string, a duplicated field: it raises, the block
+  declines).
+
+``tests/stream/batch/test_arrow_capture_lines.py`` holds it to the orjson path on thousands
+of mutated lines.
+
+Examples
+--------
+>>> good = (b'{"captureData":{"endpointInput":{"data":"41,basic","encoding":"CSV"}},'
+...         b'"eventMetadata":{"eventId":"e1"}}')
+>>> lines = ArrowCaptureLines(parts=("endpointInput",), width=2)
+>>> no_id = good.replace(b'"e1"', b'""')
+>>> rows = lines.rows(good + b"\n" + no_id + b"\n")
+>>> bytes(rows.csv), rows.n_rows, rows.rest == [no_id + b"\n"], rows.records
+(b'41,basic\n', 1, True, 2)
+>>> lines.rows(good.replace(b'"e1"', b"NaN")) is None
+True
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
+
+from stream.capture.records import (
+    BATCH_TRANSFORM_OUTPUT,
+    CAPTURE_PARTS,
+    ENCODINGS,
+    MAX_RECORD_BYTES,
+)
+
+# pyarrow reads these numbers and orjson does not; ``\u`` escapes can decode to characters
+# (non-ASCII whitespace, ``\x1c``) that Python strips and pyarrow's ASCII kernels keep.
+_DECLINED = (b"NaN", b"Inf", b"\\u")
+_NEWLINE, _CR, _COMMA, _OPEN_BRACE, _CLOSE_BRACE, _OPEN_BRACKET = 10, 13, 44, 123, 125, 91
+_MAX_DEPTH = 512  # brackets a line may open: below orjson's recursion limit (1024)
+_BLOCK_SIZE = 1 << 20  # pyarrow's own chunks; a longer line makes it raise: the block declines
+_Offsets = npt.NDArray[np.intp]
+_PART = pa.struct([("data", pa.string()), ("encoding", pa.string())])
+
+
+class PlainRows(NamedTuple):
+    """A block's plain rows as CSV text (one line each), its other lines, its records.
+
+    ``records`` counts the block's non-blank lines, as the general path does; ``rest``
+    holds the other lines as the general path reads them (with their newline).
+    """
+
+    csv: bytes | pa.Buffer
+    n_rows: int
+    rest: list[bytes]
+    records: int
+
+
+class ArrowCaptureLines:
+    """Plain rows of ``width`` fields from a block of capture lines, or None (declined).
+
+    ``parts`` are the capture parts that become columns, in column order.
+    """
+
+    def __init__(self, *, parts: tuple[str, ...], width: int) -> None:
+        self.parts = parts
+        self.width = width
+        self.others = tuple(p for p in (*CAPTURE_PARTS, BATCH_TRANSFORM_OUTPUT) if p not in parts)
+        capture = pa.struct([(name, _PART) for name in (*parts, *self.others)])
+        schema = pa.schema(
+            [("captureData", capture), ("eventMetadata", pa.struct([("eventId", pa.string())]))]
+        )
+        self._read = pa_json.ReadOptions(block_size=_BLOCK_SIZE)
+        self._parse = pa_json.ParseOptions(
+            explicit_schema=schema, unexpected_field_behavior="ignore"
+        )
+
+    def rows(self, body: bytes) -> PlainRows | None:
+        """The block's plain rows and other lines, as the orjson path gives them; or None."""
+        if not body or not body.isascii():
+            return None
+        octets = np.frombuffer(body, dtype=np.uint8)
+        if any(_holds(octets, mark) for mark in _DECLINED):
+            return None
+        bounds = _object_lines(octets)
+        if bounds is None:
+            return None
+        starts, ends = bounds
+        try:
+            table = pa_json.read_json(pa.BufferReader(body), self._read, self._parse)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        if table.num_rows != len(starts):
+            return None
+        joined = self._joined_payloads(table)
+        plain = self._plain(table, joined, escapes=b"\\" in body)
+        n_rows = pc.sum(plain).as_py() or 0
+        csv = _csv(joined.filter(plain)) if n_rows else b""
+        others = np.flatnonzero(~plain.to_numpy(zero_copy_only=False))
+        bounds = zip(starts[others].tolist(), ends[others].tolist(), strict=True)
+        rest = [body[start : end + 1] for start, end in bounds]  # with the newline
+        return PlainRows(csv, n_rows, rest, len(starts))
+
+    def _joined_payloads(self, table: pa.Table) -> pa.ChunkedArray:
+        """The chosen parts' data joined by commas in column order (null if one is absent)."""
+        capture = table.column("captureData")
+        texts = [pc.struct_field(pc.struct_field(capture, name), "data") for name in self.parts]
+        return texts[0] if len(texts) == 1 else pc.binary_join_element_wise(*texts, ",")
+
+    def _plain(self, table: pa.Table, joined: pa.ChunkedArray, *, escapes: bool) -> pa.Array:
+        """Whether each record is plain: the rule of ``PlainCaptureReader._plain_text``.
+
+        Without ``escapes`` (no backslash in the block) no string can hold a quote or a line
+        break: raw ones cannot stand inside a JSON string.
+        """
+        capture = table.column("captureData")
+        event_id = pc.struct_field(table.column("eventMetadata"), "eventId")
+        plain = pc.greater(pc.binary_length(event_id), 0)
+        for name in self.parts:
+            part = pc.struct_field(capture, name)
+            data = pc.struct_field(part, "data")
+            csv = pc.equal(pc.struct_field(part, "encoding"), "CSV")
+            blank = pc.or_(pc.equal(pc.binary_length(data), 0), pc.ascii_is_space(data))
+            plain = pc.and_(plain, pc.and_(csv, pc.invert(blank)))
+        for name in self.others:
+            part = pc.struct_field(capture, name)
+            encoding = pc.ascii_upper(pc.struct_field(part, "encoding"))
+            formed = pc.and_(
+                pc.is_valid(pc.struct_field(part, "data")), pc.is_in(encoding, pa.array(ENCODINGS))
+            )
+            plain = pc.and_(plain, pc.or_(pc.is_null(part), formed))
+        plain = pc.and_(plain, pa.array(_commas(joined) == self.width - 1))
+        if escapes:
+            plain = pc.and_(plain, pc.invert(pc.match_substring_regex(joined, '["\n\r]')))
+        return pc.fill_null(plain, False)
+
+
+def _holds(octets: npt.NDArray[np.uint8], mark: bytes) -> bool:
+    """Whether ``mark`` is in ``octets`` (where its first byte is, do the others follow?)."""
+    found = np.flatnonzero(octets[: len(octets) - len(mark) + 1] == mark[0])
+    for shift, octet in enumerate(mark[1:], start=1):
+        found = found[octets[found + shift] == octet]
+    return bool(found.size)
+
+
+def _commas(texts: pa.ChunkedArray) -> npt.NDArray[np.int64]:
+    """The commas in each string (0 for null), counted on the strings' bytes."""
+    counts = [np.zeros(0, dtype=np.int64)]
+    for chunk in texts.chunks:
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)
+        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+        octets = np.frombuffer(chunk.buffers()[2] or b"", dtype=np.uint8)
+        commas = octets[offsets[0] : offsets[-1]] == _COMMA
+        if not commas.size:
+            counts.append(np.zeros(len(chunk), dtype=np.int64))
+            continue
+        starts = offsets[:-1] - offsets[0]
+        per_string = np.add.reduceat(commas, np.minimum(starts, commas.size - 1), dtype=np.int64)
+        per_string[offsets[1:] == offsets[:-1]] = 0  # reduceat gives an empty string's next byte
+        counts.append(per_string)
+    return np.concatenate(counts)
+
+
+def _object_lines(octets: npt.NDArray[np.uint8]) -> tuple[_Offsets, _Offsets] | None:
+    """Each line's start and end (its newline) when every line can be one record; else None."""
+    ends = np.flatnonzero(octets == _NEWLINE)
+    if not ends.size or ends[-1] != len(octets) - 1:
+        ends = np.append(ends, len(octets))  # a last line without its newline
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - starts
+    if lengths.min() == 0 or lengths.max() >= MAX_RECORD_BYTES:
+        return None
+    last = ends - 1
+    last = last - (octets[last] == _CR)
+    if (octets[starts] != _OPEN_BRACE).any() or (octets[last] != _CLOSE_BRACE).any():
+        return None
+    if lengths.max() > _MAX_DEPTH and _deepest(octets, starts) > _MAX_DEPTH:
+        return None
+    return starts, ends
+
+
+def _deepest(octets: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64]) -> int:
+    """The most brackets opened on one line (an upper bound of its nesting)."""
+    opens = (octets == _OPEN_BRACE) | (octets == _OPEN_BRACKET)
+    return int(np.add.reduceat(opens, starts, dtype=np.int64).max())
+
+
+def _csv(rows: pa.ChunkedArray) -> pa.Buffer:
+    """The rows as CSV text, each ending its line (read in place: no copy to bytes)."""
+    lines = pc.binary_join_element_wise(rows.combine_chunks(), "", "\n")
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
+    first, last = offsets[lines.offset], offsets[lines.offset + len(lines)]
+    return lines.buffers()[2][first:last]
