@@ -30,9 +30,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import orjson
 import pyarrow as pa
-import pyarrow.csv as pa_csv
 
 from stream.batch.arrow_capture_lines import ArrowCaptureLines, PlainRows
+from stream.capture.csv_rows import CsvRowColumns, rows_text
 from stream.capture.records import ENCODINGS, MAX_RECORD_BYTES
 
 _NEWLINE = 10
@@ -65,16 +65,7 @@ class PlainCaptureReader:
         self.width = width
         self._arrow = ArrowCaptureLines(parts=parts, width=width)
         self._others = self._arrow.others
-        self._csv = (
-            pa_csv.ReadOptions(autogenerate_column_names=True),
-            pa_csv.ParseOptions(quote_char=False),
-            pa_csv.ConvertOptions(
-                check_utf8=False,  # orjson's strings are valid UTF-8
-                null_values=[""],
-                strings_can_be_null=True,
-                column_types={f"f{i}": pa.string() for i in range(width)},
-            ),
-        )
+        self._columns = CsvRowColumns(width=width)
 
     def read(self, body: bytes) -> PlainBlock:
         """The plain rows of ``body`` (whole capture lines) as columns, and the other lines."""
@@ -106,15 +97,15 @@ class PlainCaptureReader:
             others = (i for i, text in enumerate(texts) if text is None)
             lines = (body[starts[i] : ends[i] + 1] for i in others)  # with the newline
             rest = [line for line in lines if line.strip()]
-        csv = ("\n".join(plain) + "\n").encode() if plain else b""  # each row ends its line
+        csv = rows_text(plain) if plain else b""
         return PlainRows(csv, len(plain), rest, len(plain) + len(rest))
 
     def columns(self, rows: PlainRows) -> PlainBlock:
         """The plain rows as one text column per feature, parsed by pyarrow."""
         if not rows.n_rows:
             return PlainBlock([], 0, rows.rest, rows.records)
-        table = pa_csv.read_csv(pa.BufferReader(rows.csv), *self._csv)
-        return PlainBlock(table.columns, rows.n_rows, rows.rest, rows.records)
+        columns = self._columns.columns(rows.csv)
+        return PlainBlock(columns, rows.n_rows, rows.rest, rows.records)
 
     def _plain_text(self, line: memoryview) -> str | None:
         """The line's one CSV row (its record's parts' data joined by commas), or None.

@@ -1,6 +1,6 @@
 """Feed Arrow text columns to a :class:`DatasetProfile`: the columnar half of the batch runs.
 
-Each batch's columns are classified (:func:`~stream.batch.arrow_columns.column_chunk`) and
+Each batch's columns are classified (:func:`~stream.capture.arrow_columns.column_chunk`) and
 added with :meth:`DatasetProfile.update_chunks`, so a CSV file (``baseline suggest``,
 ``analyze --data``) and the plain capture records of ``analyze`` reach the same statistics
 as the row path, without a Python object per value.
@@ -37,7 +37,7 @@ from detectors.quality.column_chunk import (
 )
 from detectors.quality.dataset_profile import DatasetProfile
 from detectors.quality.feature_profile import FeatureProfile
-from stream.batch.arrow_columns import column_chunk
+from stream.capture.arrow_columns import column_chunk
 
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="driftline-columns")
 

@@ -4,7 +4,7 @@ One message holds one capture record or a JSON-Lines batch of them. :class:`Mess
 turns it into a :class:`DecodedMessage` with two codecs that give the same result:
 
 - the plain-CSV codec (:mod:`stream.capture.plain_csv`) decodes a whole message of plain
-  one-row CSV records in one orjson call and returns its rows as one flat list of fields;
+  one-row CSV records in one orjson call and returns each record's row as its CSV text;
 - the per-record codec takes anything else — other encodings, JSON payloads, several rows per
   record, the ``preprocess_handler`` — and rejects a bad record alone, with its reason.
 
@@ -28,8 +28,8 @@ Examples
 ...                          capture_index_names=("endpointInput",)))
 >>> now = 1709647700.0
 >>> ok = decoder.decode(record(1, "2024-03-05T14:07:31Z", "41,basic"), now=now)
->>> ok.keys, ok.seconds, ok.flat
-(['e1'], [1709647651.0], ['41', 'basic'])
+>>> ok.keys, ok.seconds, ok.lines, ok.fields()
+(['e1'], [1709647651.0], ['41,basic'], ['41', 'basic'])
 >>> batch = b"\n".join([record(2, "2024-03-05T14:07:32Z", "35,gold"),
 ...                     record(3, "2099-01-01T00:00:00Z", "50,basic"), b"{oops"])
 >>> mixed = decoder.decode(batch, now=now)
@@ -82,9 +82,10 @@ class DecodedMessage:
     """The usable records of a message, their rows, and what was rejected.
 
     ``keys``/``seconds``/``outputs`` are per usable record (a record that gave at least one
-    row). Positional rows (exactly the baseline's ``width`` fields) are concatenated in
-    ``flat``; ``flat_owner[i]`` is the usable record of positional row ``i`` (``None``:
-    row ``i`` belongs to record ``i``, the plain codec's case). Named rows (mappings) are in
+    row). The plain codec gives each record's one row as its CSV text in ``lines`` (row ``i``
+    is record ``i``; ``flat_owner`` is None). The per-record codec concatenates positional
+    rows (exactly the baseline's ``width`` fields) in ``flat``; ``flat_owner[i]`` is the
+    usable record of positional row ``i``. Named rows (mappings) are in
     ``named`` with their owners in ``named_owner``. ``outputs`` holds each record's
     ``endpointOutput`` when the decoder keeps them (``None`` otherwise).
     """
@@ -100,6 +101,13 @@ class DecodedMessage:
     rejected: list[RejectedRecord] = field(default_factory=list)
     dropped: int = 0  # decoded records that gave no row (the preprocessor returned [])
     outputs: list[EventData | None] | None = None
+    lines: list[str] | None = None
+
+    def fields(self) -> list[Any]:
+        """The positional rows' fields, row after row (the plain codec's lines split)."""
+        if self.lines is not None and not self.flat:
+            self.flat = ",".join(self.lines).split(",") if self.lines else []
+        return self.flat
 
 
 class MessageDecoder:
@@ -197,8 +205,8 @@ class MessageDecoder:
             or not EARLIEST_SECONDS <= min(batch.seconds) <= max(batch.seconds) <= latest
         ):
             return None
-        keys, seconds, fields, outputs = batch
-        return DecodedMessage(len(records), self.width, keys, seconds, fields, outputs=outputs)
+        keys, seconds, lines, outputs = batch
+        return DecodedMessage(len(records), self.width, keys, seconds, outputs=outputs, lines=lines)
 
     def _add(self, out: DecodedMessage, raw: bytes, latest: float) -> None:
         record = decode_capture(raw)

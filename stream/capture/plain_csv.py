@@ -1,8 +1,9 @@
 """The worker's fast path: a whole message of plain CSV capture records, decoded at once.
 
 Most capture traffic is one CSV row per record with nothing unusual in it. Such a message
-is decoded in one orjson call and read column-wise; the rows come back as one flat list of
-fields (row after row), which the window profiles slice into columns. Any record that is
+is decoded in one orjson call and read column-wise; each record's row comes back as its CSV
+text, which the window profiles split into columns with pyarrow when they flush
+(:mod:`stream.capture.csv_rows`). Any record that is
 not plain — bad JSON, a missing field, another encoding, quotes or line breaks, a blank
 payload where it would give no row, a row of another width, an unreadable time, a capture
 part the monitor does not read but the record holds malformed — makes
@@ -17,7 +18,7 @@ Examples
 ...           "eventMetadata": {"eventId": "e1", "inferenceTime": "2024-03-05T14:07:31Z"}}
 >>> decoder = PlainCsvDecoder(parts=("endpointInput",), width=2)
 >>> decoder.decode([orjson.dumps(record)])
-PlainCsvBatch(keys=['e1'], seconds=[1709647651.0], fields=['41', 'basic'], outputs=None)
+PlainCsvBatch(keys=['e1'], seconds=[1709647651.0], lines=['41,basic'], outputs=None)
 >>> decoder.decode([b'{"not": "a capture"}']) is None
 True
 """
@@ -48,14 +49,14 @@ _METADATA, _CAPTURE_DATA = itemgetter("eventMetadata"), itemgetter("captureData"
 
 
 class PlainCsvBatch(NamedTuple):
-    """Join keys, event times (POSIX seconds) and fields, row after row, of a message.
+    """Join keys, event times (POSIX seconds) and rows (one CSV text each) of a message.
 
     ``outputs`` holds each record's ``endpointOutput`` when the decoder keeps them.
     """
 
     keys: list[str]
     seconds: list[float]
-    fields: list[str]
+    lines: list[str]
     outputs: list[EventData | None] | None = None
 
 
@@ -99,7 +100,7 @@ class PlainCsvDecoder:
         if seconds is None:
             return None
         outputs = _outputs(captures) if self.keep_outputs else None
-        return PlainCsvBatch(keys, seconds, ",".join(texts).split(","), outputs)
+        return PlainCsvBatch(keys, seconds, texts, outputs)
 
     def _texts(self, captures: list[Any]) -> list[str] | None:
         """Each record's CSV row (the parts joined), or None when one is not a plain row."""

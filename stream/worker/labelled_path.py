@@ -264,11 +264,11 @@ class LabelledPath:
 def first_rows(decoded: DecodedMessage, features: tuple[str, ...]) -> dict[int, Mapping[str, Any]]:
     """Each usable record's first feature row, named (for the labelled path's facets)."""
     out: dict[int, Mapping[str, Any]] = {}
-    width = decoded.width
-    owners = decoded.flat_owner or range(len(decoded.keys))
+    width, fields = decoded.width, decoded.fields()
+    owners = decoded.flat_owner if decoded.flat_owner is not None else range(len(decoded.keys))
     for i, owner in enumerate(owners):
         if owner not in out:
-            out[owner] = dict(zip(features, decoded.flat[i * width : (i + 1) * width], strict=True))
+            out[owner] = dict(zip(features, fields[i * width : (i + 1) * width], strict=True))
     for row, owner in zip(decoded.named, decoded.named_owner, strict=True):
         out.setdefault(owner, row)
     return out

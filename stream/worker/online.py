@@ -196,12 +196,12 @@ def _number(value: Any) -> float | None:
 
 def placed_rows(decoded: DecodedMessage, placed: Sequence[int]) -> PlacedRows:
     """The rows of a decoded message's records ``placed``, for the online detectors."""
-    width = decoded.width
+    width, fields = decoded.width, decoded.fields()
     if decoded.flat_owner is None:
-        return PlacedRows([], [decoded.flat[i * width : (i + 1) * width] for i in placed])
+        return PlacedRows([], [fields[i * width : (i + 1) * width] for i in placed])
     members = set(placed)
     positional = [
-        decoded.flat[i * width : (i + 1) * width]
+        fields[i * width : (i + 1) * width]
         for i, owner in enumerate(decoded.flat_owner)
         if owner in members
     ]

@@ -12,7 +12,7 @@ Examples
 >>> table = WindowTable(monitor="m", features=("age", "plan"), kinds=("numeric", "string"),
 ...                     window_seconds=60.0)
 >>> decoded = DecodedMessage(consumed=2, width=2, keys=["a", "b"], seconds=[61.0, 62.0],
-...                          flat=["41", "basic", "35", "gold"])
+...                          lines=["41,basic", "35,gold"])
 >>> table.place(3, (17, 17), decoded, start=60.0, revision=False, members=[0, 1], now=0.0)
 2
 >>> partial = table.close((3, 60.0, False), closed_by="watermark", closed_until=120.0)
@@ -28,7 +28,7 @@ import orjson
 
 from detectors.quality.dataset_profile import DatasetProfile
 from stream.capture.message import DecodedMessage
-from stream.worker.open_window import OpenWindow, rows_of
+from stream.worker.open_window import OpenWindow
 from stream.worker.partition_state import Blobs
 from stream.worker.windows import WindowPartial
 
@@ -78,11 +78,12 @@ class WindowTable:
         first, last = offsets
         window = self._window((partition, start, revision), first, now)
         width = decoded.width
-        if decoded.flat_owner is None:  # the plain codec: row i is record i
-            whole = len(members) == len(decoded.keys)
-            chunk = decoded.flat if whole else rows_of(decoded.flat, list(members), width)
-            window.flat.append(chunk)
-            window.flat_rows += len(members)
+        if decoded.lines is not None:  # the plain codec: row i is record i
+            lines = decoded.lines
+            window.lines.append(
+                lines if len(members) == len(lines) else [lines[i] for i in members]
+            )
+            window.line_rows += len(members)
             rows = len(members)
         else:
             picked = set(members)

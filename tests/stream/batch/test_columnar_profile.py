@@ -19,10 +19,10 @@ from detectors.quality.dataset_profile import DatasetProfile
 from detectors.quality.feature_profile import FeatureProfile
 from detectors.quality.statistics import DatasetStatistics
 from detectors.sketches import ks_distance
-from stream.batch.arrow_columns import column_chunk
 from stream.batch.columnar_profile import ColumnarProfiler, update_profile
 from stream.batch.data_files import DataFormat, ReadCounts, read_columns
 from stream.batch.data_quality_baseline import suggest_data_quality
+from stream.capture.arrow_columns import column_chunk
 
 KLL_KS_ERROR = 0.01  # NumericSketch's stated KS error at k = 400
 NASTY = [

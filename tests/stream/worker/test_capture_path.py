@@ -215,11 +215,10 @@ def test_plain_decoder_agrees_with_the_full_decoder():
         records.append(orjson.dumps(record))
     builder = RowBuilder(features=features)  # both capture parts: output first
     decoder = PlainCsvDecoder(parts=builder.parts, width=len(features))
-    keys, seconds, fields, _ = decoder.decode(records)
+    keys, seconds, lines, _ = decoder.decode(records)
     full = [row for raw in records for row in builder.rows(decode_capture(raw))]
     assert (keys, seconds) == (["i-0", "i-1", "i-2"], [T0, T0 + 1, T0 + 2])
-    width = len(features)
-    plain_rows = [fields[i * width : (i + 1) * width] for i in range(len(records))]
+    plain_rows = [line.split(",") for line in lines]  # the plain codec's rows split
     assert [dict(zip(features, r, strict=True)) for r in plain_rows] == full
     quoted = orjson.loads(records[1])
     quoted["captureData"]["endpointInput"]["data"] = '"41",basic'

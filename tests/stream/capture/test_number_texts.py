@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detectors.quality import value_types as vt
-from stream.batch.number_texts import plain_numbers
+from stream.capture.number_texts import plain_numbers
 
 number_like = st.text(alphabet="0123456789+-.eE", min_size=1, max_size=8)
 well_formed = st.one_of(

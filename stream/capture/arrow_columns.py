@@ -1,7 +1,7 @@
 """Deequ's value types for a whole pyarrow text column at once: a :class:`ColumnChunk`.
 
 A column whose every value is a Deequ number costs one float cast and a few numpy passes
-over its bytes (:mod:`stream.batch.number_texts`). Any other column is counted first with a
+over its bytes (:mod:`stream.capture.number_texts`). Any other column is counted first with a
 hash table (``value_counts``), and only its *distinct* values are classified — with Deequ's
 own patterns (:mod:`detectors.quality.value_types`) run by RE2 — so a categorical column of
 a million values and a few distinct ones costs one hash pass. Number texts are counted only
@@ -33,7 +33,7 @@ from detectors.quality.column_chunk import (
     ColumnChunk,
     ValueCounts,
 )
-from stream.batch.number_texts import plain_numbers
+from stream.capture.number_texts import plain_numbers
 
 _FRACTIONAL = f"^(?:{vt.FRACTIONAL_PATTERN})$"
 _INTEGRAL = f"^(?:{vt.INTEGRAL_PATTERN})$"
