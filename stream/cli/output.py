@@ -18,13 +18,9 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-
-console = Console(stderr=True)
 
 EXIT_FAILED = 2
 EXIT_INTERRUPTED = 130
@@ -163,17 +159,55 @@ def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+class ByteProgress(Protocol):
+    """What a command does with :func:`byte_progress`'s bar (rich's ``Progress`` has it)."""
+
+    @property
+    def task_ids(self) -> list[Any]:
+        """The bar's one task."""
+        ...
+
+    def advance(self, task_id: Any, advance: float = 1) -> None:
+        """Count ``advance`` more bytes read."""
+        ...
+
+    def update(self, task_id: Any, *, completed: float | None = None) -> None:
+        """Set the bytes read so far."""
+        ...
+
+
+class _NoProgress:
+    """The bar where stderr is not a terminal: it takes the calls and shows nothing."""
+
+    task_ids: list[Any] = [0]  # noqa: RUF012 (never changed)
+
+    def advance(self, task_id: Any, advance: float = 1) -> None:
+        """Nothing to show."""
+
+    def update(self, task_id: Any, *, completed: float | None = None) -> None:
+        """Nothing to show."""
+
+
 @contextmanager
-def byte_progress(description: str, total: int) -> Iterator[Progress]:
-    """A progress bar over bytes read; quiet when stderr is not a terminal."""
+def byte_progress(description: str, total: int) -> Iterator[ByteProgress]:
+    """A progress bar over bytes read; quiet when stderr is not a terminal.
+
+    rich is imported only for a terminal: a command run by a script or a scheduler (most
+    batch runs) does not pay its start-up.
+    """
+    if not sys.stderr.isatty():
+        yield _NoProgress()
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         DownloadColumn(),
         TimeRemainingColumn(),
-        console=console,
+        console=Console(stderr=True),
         transient=True,
-        disable=not console.is_terminal,
     )
     with progress:
         progress.add_task(description, total=total)
