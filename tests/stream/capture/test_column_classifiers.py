@@ -1,14 +1,20 @@
-"""Whole-column classification of CSV field texts against Deequ's value-by-value reference.
+"""Both whole-column classifiers against Deequ's value-by-value reference.
 
 Reference: :meth:`ColumnChunk.from_values` classifies each value with
-``detectors.quality.value_types.classify`` and converts numbers with ``float``.
+``detectors.quality.value_types.classify`` and converts numbers with ``float``. Each test runs
+for the Python classifier (``text_chunk``: a list of field texts, ``""`` missing) and the
+pyarrow one (``column_chunk``: a text column, missing as null, as ``analyze`` and the
+worker's large flushes give it); the worker's rows are split into such columns by
+:mod:`stream.capture.csv_rows`, checked against ``str.split`` here too.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,6 +26,8 @@ from detectors.quality.column_chunk import (
     ColumnChunk,
 )
 from detectors.quality.feature_profile import FeatureProfile
+from stream.capture.arrow_columns import column_chunk
+from stream.capture.csv_rows import row_columns, rows_text
 from stream.capture.text_columns import text_chunk
 
 NASTY = [
@@ -30,10 +38,29 @@ NASTY = [
 ]  # fmt: skip
 
 
+def arrow_chunk(values: list[str], counting: str, max_exact: int = 1000) -> ColumnChunk:
+    """The pyarrow classifier's chunk of the column whose empty fields are missing."""
+    column = pa.array([value or None for value in values], type=pa.string())
+    return column_chunk(column, counting, max_exact)
+
+
+Classify = Callable[..., ColumnChunk]
+CLASSIFIERS: dict[str, Classify] = {"python": text_chunk, "pyarrow": arrow_chunk}
+each_classifier = pytest.mark.parametrize(
+    "classify", list(CLASSIFIERS.values()), ids=list(CLASSIFIERS)
+)
+
+
+def _by_value(numbers: np.ndarray) -> np.ndarray:
+    return numbers[np.lexsort((np.signbit(numbers), numbers))]
+
+
 def assert_same_chunk(a: ColumnChunk, b: ColumnChunk) -> None:
     assert (a.rows, a.missing, a.types) == (b.rows, b.missing, b.types)
-    np.testing.assert_array_equal(a.numbers, b.numbers)  # same values, same order, same signs
-    assert np.signbit(a.numbers).tolist() == np.signbit(b.numbers).tolist()
+    # the same numbers with the same signs; a mixed column's come grouped by distinct text
+    ordered_a, ordered_b = _by_value(a.numbers), _by_value(b.numbers)
+    np.testing.assert_array_equal(ordered_a, ordered_b)
+    assert np.signbit(ordered_a).tolist() == np.signbit(ordered_b).tolist()
     assert dict(zip(*a.text_counts, strict=True)) == dict(zip(*b.text_counts, strict=True))
     if a.number_counts is None or b.number_counts is None:
         assert a.number_counts is None
@@ -51,12 +78,14 @@ def number_texts(rng: random.Random, max_exponent: int = 320) -> str:
 
 
 @pytest.mark.parametrize("value", NASTY)
-def test_each_awkward_value_alone_and_among_numbers(value: str) -> None:
+@each_classifier
+def test_each_awkward_value_alone_and_among_numbers(value: str, classify: Classify) -> None:
     for values in ([value], ["1", value, "2.5"], [value, value]):
-        assert_same_chunk(text_chunk(values, COUNT_ALL), ColumnChunk.from_values(values))
+        assert_same_chunk(classify(values, COUNT_ALL), ColumnChunk.from_values(values))
 
 
-def test_random_columns_equal_the_reference() -> None:
+@each_classifier
+def test_random_columns_equal_the_reference(classify: Classify) -> None:
     rng = random.Random(11)
     words = ["basic", "gold", "premium", "a", "b"]
     for _ in range(2000):
@@ -73,38 +102,41 @@ def test_random_columns_equal_the_reference() -> None:
                 values.append(number_texts(rng))
             else:
                 values.append(rng.choice(words))
-        assert_same_chunk(text_chunk(values, COUNT_ALL), ColumnChunk.from_values(values))
+        assert_same_chunk(classify(values, COUNT_ALL), ColumnChunk.from_values(values))
 
 
+@each_classifier
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=30))
-def test_any_double_written_by_repr_parses_to_itself(xs: list[float]) -> None:
+def test_any_double_written_by_repr_parses_to_itself(classify: Classify, xs: list[float]) -> None:
     values = [repr(x) for x in xs]
-    chunk = text_chunk(values, COUNT_ALL)
+    chunk = classify(values, COUNT_ALL)
     assert chunk.numbers.tolist() == [float(v) for v in values]
     assert_same_chunk(chunk, ColumnChunk.from_values(values))
 
 
-def test_number_counts_follow_the_profiles_counting() -> None:
+@each_classifier
+def test_number_counts_follow_the_profiles_counting(classify: Classify) -> None:
     texts = [f"{x:.6f}" for x in np.random.default_rng(1).normal(size=5000)]
-    assert text_chunk(texts, COUNT_NONE).number_counts == ((), ())
-    assert text_chunk(texts, COUNT_UNTIL_OVERFLOW, max_exact=1000).number_counts is None
+    assert classify(texts, COUNT_NONE).number_counts == ((), ())
+    assert classify(texts, COUNT_UNTIL_OVERFLOW, max_exact=1000).number_counts is None
     few = [str(i % 7) for i in range(5000)]
-    counted = text_chunk(few, COUNT_UNTIL_OVERFLOW, max_exact=1000).number_counts
+    counted = classify(few, COUNT_UNTIL_OVERFLOW, max_exact=1000).number_counts
     assert counted is not None and dict(zip(*counted, strict=True)) == {
         str(i): few.count(str(i)) for i in range(7)
     }
 
 
 @pytest.mark.parametrize("kind", ["auto", "numeric", "string"])
-def test_a_profile_fed_chunks_equals_one_fed_values(kind: str) -> None:
+@each_classifier
+def test_a_profile_fed_chunks_equals_one_fed_values(kind: str, classify: Classify) -> None:
     rng = random.Random(3)
     batches = [[number_texts(rng, 100) if rng.random() < 0.9 else "" for _ in range(800)]
                for _ in range(4)] + [["x", "1", "", "true"]]  # fmt: skip
     by_chunks = FeatureProfile(name="f", kind=kind, max_exact=500)
     by_values = FeatureProfile(name="f", kind=kind, max_exact=500)
     for values in batches:
-        by_chunks.update_chunk(text_chunk(values, by_chunks.number_counting, by_chunks.max_exact))
+        by_chunks.update_chunk(classify(values, by_chunks.number_counting, by_chunks.max_exact))
         by_values.update_many(values)
     a, b = by_chunks.statistics(), by_values.statistics()
     assert (a.num_present, a.num_missing, a.type_counts) == (
@@ -116,3 +148,29 @@ def test_a_profile_fed_chunks_equals_one_fed_values(kind: str) -> None:
         assert a.numeric.mean == pytest.approx(b.numeric.mean)
     assert a.string == b.string
     assert by_chunks.numbers_as_categories == by_values.numbers_as_categories
+
+
+# what a plain row's field can hold: no comma, quote or line break; no lone surrogate (orjson
+# never decodes one)
+plain_field_characters = st.characters(blacklist_categories=("Cs",), blacklist_characters=',"\r\n')
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=6).flatmap(
+        lambda width: st.lists(
+            st.lists(
+                st.text(plain_field_characters, max_size=6),
+                min_size=width,
+                max_size=width,
+            ),
+            min_size=1,
+            max_size=20,
+        )
+    )
+)
+def test_plain_rows_split_into_columns_as_str_split_splits_them(rows: list[list[str]]) -> None:
+    width = len(rows[0])
+    columns = row_columns(width).columns(rows_text(",".join(row) for row in rows))
+    expected = [[row[i] or None for row in rows] for i in range(width)]
+    assert [column.to_pylist() for column in columns] == expected
