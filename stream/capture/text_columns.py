@@ -1,9 +1,11 @@
 """A column of CSV field texts classified at once: the :class:`ColumnChunk` a profile takes.
 
-The worker's open windows buffer the fields of plain CSV capture records
+The worker's open windows buffer the rows of plain CSV capture records
 (:mod:`stream.capture.plain_csv`) and hand each window's columns to
-:meth:`~detectors.quality.dataset_profile.DatasetProfile.update_chunks` when they flush.
-:func:`text_chunk` gives exactly what
+:meth:`~detectors.quality.dataset_profile.DatasetProfile.update_chunks` when they flush; a
+small flush (a window closing with a few hundred rows) is classified here, in Python, a large
+one by pyarrow (:mod:`stream.capture.arrow_columns`; see :mod:`stream.worker.open_window`
+for why both). :func:`text_chunk` gives exactly what
 :meth:`~detectors.quality.column_chunk.ColumnChunk.from_values` gives (Deequ's types value
 by value), taking a whole-column path where it can:
 
