@@ -305,3 +305,36 @@ def test_the_workers_pending_stores_commit_and_restore_it(
     seen = asyncio.run(through_pending_stores(kafka_bootstrap, f"{topic_prefix}.cl", tmp_path))
     # the first manifest saw 2 records; the crash left 2 more past it, an orphan range
     assert seen == [(b"A", b"B", None, None, [(2, 4)]), (b"A", b"B", None, b"D", [(2, 4)])]
+
+
+async def _fetches_reading(bootstrap: str, topic: str, records: int) -> tuple[int, int]:
+    """(records read back, fetches made) from a changelog partition holding ``records``."""
+    from aiokafka import TopicPartition
+
+    from stream.worker.pending_changelog import read_changelog
+
+    async with clients(bootstrap, topic) as (producer, consumer):
+        for i in range(records):
+            await producer.send_and_wait(topic, b"v", key=f"k{i}".encode(), partition=PARTITION)
+        tp = TopicPartition(topic, PARTITION)
+        consumer.assign([tp])
+        fetches = 0
+        getmany = consumer.getmany
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            nonlocal fetches
+            fetches += 1
+            return await getmany(*args, **kwargs)
+
+        consumer.getmany = counted
+        read = [r async for batch in read_changelog(consumer, tp, 0) for r in batch]
+        return len(read), fetches
+
+
+def test_an_empty_changelog_partition_is_not_fetched_at_all(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    # an end offset of 0 is exact: no drain fetch (200 ms per partition at a first start)
+    assert asyncio.run(_fetches_reading(kafka_bootstrap, f"{topic_prefix}.empty-cl", 0)) == (0, 0)
+    read, fetches = asyncio.run(_fetches_reading(kafka_bootstrap, f"{topic_prefix}.cl3", 3))
+    assert read == 3 and fetches >= 2  # records, then the drain past Tansu's reported end
