@@ -1,4 +1,4 @@
-"""``driftline demo --seconds 40``: every injected feature flagged, no clean feature flagged."""
+"""``driftline demo --seconds 30``: every injected feature flagged, no clean feature flagged."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def test_short_demo_flags_exactly_the_injected_features(tmp_path):
             DRIFTLINE,
             "demo",
             "--seconds",
-            "40",  # 30 gave 6 windows once, with the suite and a 10 M-event benchmark running
+            "30",
             "--metrics-port",
             "0",
             "--json-summary",
