@@ -32,7 +32,7 @@ import orjson
 import pyarrow as pa
 
 from stream.batch.arrow_capture_lines import ArrowCaptureLines, PlainRows
-from stream.capture.csv_rows import CsvRowColumns, rows_text
+from stream.capture.csv_rows import row_columns, rows_text
 from stream.capture.records import ENCODINGS, MAX_RECORD_BYTES
 
 _NEWLINE = 10
@@ -65,7 +65,7 @@ class PlainCaptureReader:
         self.width = width
         self._arrow = ArrowCaptureLines(parts=parts, width=width)
         self._others = self._arrow.others
-        self._columns = CsvRowColumns(width=width)
+        self._columns = row_columns(width)
 
     def read(self, body: bytes) -> PlainBlock:
         """The plain rows of ``body`` (whole capture lines) as columns, and the other lines."""

@@ -28,7 +28,7 @@ from detectors.violations import COMPLETED, COMPLETED_WITH_VIOLATIONS, FAILED
 from stream.batch.label_files import A2ISettings, LabelCounts, LabelReader, parse_value_map
 from stream.batch.labeled_analysis import FileJoinBounds, LabelledFileRun
 from stream.batch.labeled_outputs import MonitorOutcome, join_summary, write_outcome
-from stream.batch.labeled_request import LabeledAnalysisRequest, labelled_monitors_wanted
+from stream.batch.labeled_request import LabeledAnalysisRequest
 from stream.capture.files import iter_capture_lines
 from stream.capture.predictions import PredictionLocator
 from stream.capture.records import CaptureError, decode_capture
@@ -174,14 +174,13 @@ def prepare_labeled(
     features: Sequence[str],
     capture_index_names: Sequence[str],
     request: LabeledAnalysisRequest,
-) -> LabeledSession | None:
+) -> LabeledSession:
     """Build the labelled monitors asked for and take their labels and SHAP values.
 
-    Returns None when no labelled monitor runs; raises BaselineError, FileNotFoundError or
-    ValueError (one line each) on input that cannot be used.
+    For a run :func:`~stream.batch.labeled_request.labelled_monitors_wanted` said yes to (it
+    checked the SHAP file); raises BaselineError, FileNotFoundError or ValueError (one line
+    each) on input that cannot be used.
     """
-    if not labelled_monitors_wanted(baseline_dir, request):
-        return None
     shap_file = request.shap
     builder = RowBuilder(features=tuple(features), capture_index_names=tuple(capture_index_names))
     run = LabelledFileRun(_labelled_setup(baseline_dir, builder, request))

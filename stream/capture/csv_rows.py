@@ -16,7 +16,7 @@ Examples
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -25,6 +25,15 @@ import pyarrow.csv as pa_csv
 def rows_text(rows: Iterable[str]) -> bytes:
     """Rows as CSV text, each ending its line."""
     return ("\n".join(rows) + "\n").encode()
+
+
+def row_fields(rows: Sequence[str]) -> list[str]:
+    """The rows' fields, row after row (no rows, no fields; a row ``""`` is one field).
+
+    >>> row_fields(["41,basic", ",gold"]), row_fields([""]), row_fields([])
+    (['41', 'basic', '', 'gold'], [''], [])
+    """
+    return ",".join(rows).split(",") if rows else []
 
 
 class CsvRowColumns:

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from stream.capture.csv_rows import row_fields
 from stream.capture.payloads import payload_rows
 from stream.capture.plain_csv import PlainCsvDecoder
 from stream.capture.preprocess import Preprocessor
@@ -106,7 +107,7 @@ class DecodedMessage:
     def fields(self) -> list[Any]:
         """The positional rows' fields, row after row (the plain codec's lines split)."""
         if self.lines is not None and not self.flat:
-            self.flat = ",".join(self.lines).split(",") if self.lines else []
+            self.flat = row_fields(self.lines)
         return self.flat
 
 

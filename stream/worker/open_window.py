@@ -26,7 +26,7 @@ from typing import Any
 
 from detectors.quality.dataset_profile import DatasetProfile
 from stream.capture.arrow_columns import column_chunk
-from stream.capture.csv_rows import row_columns, rows_text
+from stream.capture.csv_rows import row_columns, row_fields, rows_text
 from stream.capture.text_columns import text_chunk
 
 ARROW_ROWS = 2_000  # plain rows from which a flush is split and classified by pyarrow
@@ -91,12 +91,12 @@ class OpenWindow:
     def _flush_lines(self) -> None:
         """The plain rows split into columns, each classified whole."""
         profiles, features = self.profile.profiles, self.profile.features
-        lines = chain.from_iterable(self.lines)
+        lines = list(chain.from_iterable(self.lines))
         columns: Sequence[Any]
         if self.line_rows >= ARROW_ROWS:
             columns, classify = row_columns(len(features)).columns(rows_text(lines)), column_chunk
         else:
-            fields, width = ",".join(lines).split(","), len(features)
+            fields, width = row_fields(lines), len(features)
             columns, classify = [fields[i::width] for i in range(width)], text_chunk
         chunks = {}
         for name, column in zip(features, columns, strict=True):
