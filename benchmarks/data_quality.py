@@ -7,7 +7,10 @@ included) and the raw primitives they cannot beat — the interpreter starting a
 numpy, pyarrow and datasketches, pyarrow's CSV reader alone (all cores), orjson decoding
 the capture lines alone (each decoded record dropped at once), pyarrow's JSON reader
 reading them alone (all cores), and KLL array updates of
-the 16 numeric columns alone. Rows per second are wall-clock; CPU is the child's user plus
+the 16 numeric columns alone. The same table as JSON Lines goes through ``baseline suggest``
+too, against orjson decoding its lines alone (a JSON Lines row keeps its JSON types, so it
+is decoded in Python: pyarrow's reader turns the ints of a float column into floats).
+Rows per second are wall-clock; CPU is the child's user plus
 system seconds; peak memory is its maximum resident set size. A command's ratio is its
 wall time over its floor's (1.0 would be the floor itself): ``baseline suggest`` over start
 + CSV read + KLL, ``analyze`` over start + orjson decode. On a machine other work shares,
@@ -28,7 +31,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.peer_table import write_capture_file, write_training_csv
+from benchmarks.peer_table import write_capture_file, write_training_csv, write_training_jsonl
 
 ROWS = int(os.environ.get("DRIFTLINE_BENCH_ROWS", "1000000"))
 LIVE_ROWS = int(os.environ.get("DRIFTLINE_BENCH_LIVE_ROWS", "200000"))
@@ -131,8 +134,11 @@ def run() -> None:
         start = time.perf_counter()
         write_training_csv(train, ROWS)
         write_capture_file(capture / "part-0.jsonl", LIVE_ROWS)
+        train_jsonl = root / "train.jsonl"
+        write_training_jsonl(train_jsonl, ROWS)
         print(
-            f"peer table: {ROWS:,} x 20 CSV ({train.stat().st_size / 1e6:,.0f} MB), "
+            f"peer table: {ROWS:,} x 20 CSV ({train.stat().st_size / 1e6:,.0f} MB) and JSON Lines"
+            f" ({train_jsonl.stat().st_size / 1e6:,.0f} MB), "
             f"{LIVE_ROWS:,} capture records ({(capture / 'part-0.jsonl').stat().st_size / 1e6:,.0f}"
             f" MB), generated in {time.perf_counter() - start:.1f} s"
         )
@@ -164,3 +170,11 @@ def run() -> None:
         floor = begin.seconds + decode.seconds
         ratio = f"{analyze.seconds / floor:.1f}x start+decode ({floor:.2f} s)"
         _line("analyze capture, end to end", LIVE_ROWS, analyze, ratio)
+        lines_decode = _primitive("orjson_decode", train_jsonl)
+        _line("floor: orjson decode of JSON Lines rows", ROWS, lines_decode)
+        suggest_jsonl = _driftline(
+            "baseline", "suggest", "--data", train_jsonl, "--out", root / "j"
+        )
+        floor = begin.seconds + lines_decode.seconds
+        ratio = f"{suggest_jsonl.seconds / floor:.1f}x start+decode ({floor:.2f} s)"
+        _line("baseline suggest, JSON Lines, end to end", ROWS, suggest_jsonl, ratio)

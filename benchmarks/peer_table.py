@@ -78,6 +78,15 @@ def write_training_csv(path: Path, n_rows: int, seed: int = 13) -> None:
             pa_csv.write_csv(chunk, handle, write_options=options)
 
 
+def write_training_jsonl(path: Path, n_rows: int, seed: int = 13) -> None:
+    """The rows of :func:`write_training_csv` as JSON Lines (integers as ints, the rest floats)."""
+    rng = np.random.default_rng(seed)
+    with path.open("wb") as handle:
+        for start in range(0, n_rows, CHUNK_ROWS):
+            chunk = table_chunk(rng, min(CHUNK_ROWS, n_rows - start))
+            handle.write(b"".join(orjson.dumps(row) + b"\n" for row in chunk.to_pylist()))
+
+
 def capture_lines(n_rows: int, seed: int = 14) -> Iterator[bytes]:
     """Capture records (one JSON line each) whose input is one drifted peer-table row."""
     rng = np.random.default_rng(seed)

@@ -110,6 +110,22 @@ class DatasetProfile:
             else:
                 profile.update_many(missing_column, absent=n_rows)
 
+    def add_feature(self, name: str) -> None:
+        """Profile one more feature (kind ``auto``), absent from every row added so far.
+
+        For a reader that learns the columns as it goes (JSON Lines keys): the profile ends
+        as if the feature had been known from the start and absent from the earlier batches.
+        """
+        if name in self.profiles:
+            msg = f"{name!r} is a feature already"
+            raise ValueError(msg)
+        profile = FeatureProfile(name=name, kind="auto", k=self.k, max_exact=self.max_exact)
+        if self.item_count:
+            profile.update_chunk(ColumnChunk.all_missing(self.item_count), absent=self.item_count)
+        self.features += (name,)
+        self.kinds += ("auto",)
+        self.profiles[name] = profile
+
     def update_chunks(self, chunks: Mapping[str, ColumnChunk], n_rows: int) -> None:
         """Add ``n_rows`` rows given as classified column chunks (a columnar reader's batch).
 

@@ -145,10 +145,11 @@ class FeatureProfile:
             self.missing += arr.size - n_present
             if n_present != arr.size:
                 arr = arr[present]
-            ints = len(values) if types == {int} else sum(1 for v in values if type(v) is int)
+            ints = len(values) if types == {int} else list(map(type, values)).count(int)
             self.types.integral += ints
             self.types.fractional += n_present - ints
-            self._count_numbers_as_categories([vt.to_text(v) for v in values if v == v])
+            if self.numbers_as_categories:  # texts are made only while numbers are counted
+                self._count_number_values([v for v in values if v == v])
         else:
             return False
         self._update_distribution(arr)
@@ -166,6 +167,19 @@ class FeatureProfile:
         self.moments.update_many(arr)
         self.sketch.update_many(arr)
 
+    def _count_number_values(self, numbers: Sequence[int | float]) -> None:
+        """Count ints and floats (no NaN) as their texts, unless they are sure to overflow.
+
+        Distinct numbers have distinct texts, so a head of numbers that overflows already
+        decides, before any text is made. A number's text is ``str`` of it (``to_text``).
+        """
+        if not (self.types.string or self.types.boolean) and _more_distinct(
+            numbers, self.max_exact
+        ):
+            self._stop_counting_numbers()
+            return
+        self._count_numbers_as_categories(list(map(str, numbers)))
+
     def _count_numbers_as_categories(self, texts: Sequence[str]) -> None:
         """In auto mode, count numbers as categories too, until that stops being useful.
 
@@ -176,6 +190,9 @@ class FeatureProfile:
         counted before that point and its non-numeric values.
         """
         if not self.numbers_as_categories:
+            return
+        if not (self.types.string or self.types.boolean) and _more_distinct(texts, self.max_exact):
+            self._stop_counting_numbers()  # what counting them would end in, without the cost
             return
         self.categories.update_many(texts)
         self._check_number_overflow()
@@ -297,3 +314,16 @@ class FeatureProfile:
         p.categories = CategoricalCounts.from_state(s["categories"])
         p.numbers_as_categories = bool(s["numbers_as_categories"])
         return p
+
+
+def _more_distinct(values: Sequence[Any], limit: int) -> bool:
+    """Whether the head of ``values`` (``4 * limit`` of them) holds over ``limit`` distinct.
+
+    True means counting ``values`` would overflow exact counts of at most ``limit`` values;
+    False decides nothing (the values past the head are not looked at). No NaN, please: each
+    NaN would count as distinct.
+
+    >>> _more_distinct([str(i) for i in range(5)], 3), _more_distinct(["1"] * 50, 3)
+    (True, False)
+    """
+    return len(values) > limit and len(set(values[: 4 * limit])) > limit

@@ -2,7 +2,8 @@
 
 A CSV file takes the columnar path (pyarrow batches parsed a batch ahead on a thread,
 :mod:`stream.batch.columnar_profile`);
-JSON Lines rows, whose values keep their JSON types, go column by column through
+JSON Lines rows, whose values keep their JSON types, are read once (no key scan: a key
+becomes a feature where it first appears) and go column by column through
 :meth:`DatasetProfile.update_columns`.
 """
 
@@ -15,7 +16,7 @@ from detectors.quality.constraints import suggest_constraints
 from detectors.quality.dataset_profile import DatasetProfile
 from stream.batch.columnar_profile import ColumnarProfiler
 from stream.batch.csv_reader import CsvFileError
-from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, open_csv, read_columns
+from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, jsonl_batches, open_csv
 from stream.batch.prefetch import prefetched
 from stream.monitors.data_quality import DataQualityBaseline
 
@@ -31,12 +32,22 @@ def suggest_data_quality(
     if fmt.kind == "csv":
         profile = _profile_csv(data, fmt, counts, progress)
     else:
-        names, batches = read_columns(data, fmt, counts, progress)
-        profile = DatasetProfile(features=names)
-        for batch in batches:
-            profile.update_columns(batch.columns, batch.n_rows)
+        profile = _profile_jsonl(data, counts, progress)
     stats = profile.statistics()
     return DataQualityBaseline(stats, suggest_constraints(stats)), counts
+
+
+def _profile_jsonl(
+    data: Path, counts: ReadCounts, progress: Callable[[int], None] | None
+) -> DatasetProfile:
+    """One pass: each key becomes a feature where it first appears (no key scan first)."""
+    profile = DatasetProfile(features=())
+    for batch in jsonl_batches(data, counts, progress):
+        for name in batch.columns:
+            if name not in profile.profiles:
+                profile.add_feature(name)
+        profile.update_columns(batch.columns, batch.n_rows)
+    return profile
 
 
 def _profile_csv(

@@ -21,7 +21,7 @@ from pathlib import Path
 from stream.batch.capture_analysis import AnalysisResult, CaptureCounts
 from stream.batch.columnar_profile import ColumnarProfiler
 from stream.batch.csv_reader import CsvFileError
-from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, open_csv, read_columns
+from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, jsonl_batches, open_csv
 from stream.batch.prefetch import prefetched
 from stream.monitors.data_quality import DataQualityBaseline
 
@@ -55,8 +55,7 @@ def analyze_dataset(
         except CsvFileError as exc:
             raise DataFileError(str(exc)) from exc
     else:
-        _, batches = read_columns(data, fmt, read, progress)
-        for rows in batches:
+        for rows in jsonl_batches(data, read, progress):
             profile.update_columns(rows.columns, rows.n_rows)
     counts = CaptureCounts(files=1, records=read.rows, rows=read.rows)
     counts.errors.update(Counter(read.reasons))

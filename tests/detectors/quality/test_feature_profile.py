@@ -182,3 +182,73 @@ def test_state_round_trip_through_json() -> None:
 def test_bad_kind() -> None:
     with pytest.raises(ValueError, match="kind must be one of"):
         FeatureProfile(name="f", kind="bool")
+
+
+# Numbers counted as categories past max_exact: hand-computed outcomes. Counting them would
+# overflow the exact counts and, in a column without text, stop counting numbers (dropping
+# what was counted); a batch whose head alone overflows stops without counting.
+@pytest.mark.parametrize(
+    "first",
+    [
+        [1, 2, 3, 4, 5],  # ints
+        [0.5, 1.5, 2.5, 3.5, 4.5],  # floats
+        [1, 2.5, 3, 4.5, 5],  # both
+        ["1", "2", "3.5", "4", "5"],  # number texts (the joined-text path)
+        [1] * 12 + [2, 3, 4, 5],  # the head (4 x max_exact values) does not overflow
+    ],
+)
+def test_numbers_past_max_exact_stop_being_categories(first: list[Any]) -> None:
+    p = FeatureProfile(name="f", max_exact=3)
+    p.update_many(first)
+    assert not p.numbers_as_categories
+    assert p.categories.total == 0
+    p.update_many(["a", "a", "b"])
+    assert p.categories.counts() == [("a", 2), ("b", 1)]
+    assert p.types.integral + p.types.fractional == len(first)
+    assert p.types.string == 3
+
+
+def test_numbers_after_text_stay_categories_past_max_exact() -> None:
+    p = FeatureProfile(name="f", max_exact=3)
+    p.update_many(["a"])
+    p.update_many([1, 2, 3, 4, 5])
+    assert p.numbers_as_categories
+    assert not p.categories.is_exact
+    assert p.categories.total == 6
+
+
+def test_counted_number_texts_are_as_python_writes_them() -> None:
+    p = FeatureProfile(name="f")
+    p.update_many([0.1, 2, 2.0, 1e20, -0.0, float("nan")])
+    assert sorted(p.categories.counts()) == [
+        ("-0.0", 1),
+        ("0.1", 1),
+        ("1e+20", 1),
+        ("2", 1),
+        ("2.0", 1),
+    ]
+    assert p.types == vt.TypeCounts(integral=1, fractional=4)
+    assert p.missing == 1
+
+
+def test_a_feature_added_late_was_absent_before() -> None:
+    late = DatasetProfile(features=("age",))
+    late.update_columns({"age": [41, 19, None]}, 3)
+    late.add_feature("plan")
+    late.update_columns({"age": [7], "plan": ["gold"]}, 1)
+    known = DatasetProfile(features=("age", "plan"))
+    known.update_columns({"age": [41, 19, None]}, 3)
+    known.update_columns({"age": [7], "plan": ["gold"]}, 1)
+    assert late.features == ("age", "plan")
+    assert statistics_to_json(late.statistics()) == statistics_to_json(known.statistics())
+    plan = late.profiles["plan"]
+    assert (plan.rows, plan.absent, plan.missing) == (4, 3, 3)
+    with pytest.raises(ValueError, match="a feature already"):
+        late.add_feature("age")
+
+
+def test_few_distinct_numbers_in_a_long_batch_are_counted() -> None:
+    p = FeatureProfile(name="f", max_exact=3)
+    p.update_many([1, 1, 1, 1, 1, 2.5, 2.5, 2.5])
+    assert p.numbers_as_categories
+    assert p.categories.counts() == [("1", 5), ("2.5", 3)]
