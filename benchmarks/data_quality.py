@@ -10,8 +10,9 @@ reading them alone (all cores), and KLL array updates of
 the 16 numeric columns alone. The same table as JSON Lines goes through ``baseline suggest``
 too, against orjson decoding its lines alone (a JSON Lines row keeps its JSON types, so it
 is decoded in Python: pyarrow's reader turns the ints of a float column into floats).
-Rows per second are wall-clock; CPU is the child's user plus
-system seconds; peak memory is its maximum resident set size. A command's ratio is its
+Each figure is the median of :data:`REPEATS` runs (by wall seconds; its CPU seconds are that
+run's, its peak the largest of them all). Rows per second are wall-clock; CPU is the child's
+user plus system seconds; peak memory is its maximum resident set size. A command's ratio is its
 wall time over its floor's (1.0 would be the floor itself): ``baseline suggest`` over start
 + CSV read + KLL, ``analyze`` over start + orjson decode. On a machine other work shares,
 wall seconds stretch with the load while CPU seconds do not: compare both. driftline's
@@ -35,6 +36,8 @@ from benchmarks.peer_table import write_capture_file, write_training_csv, write_
 
 ROWS = int(os.environ.get("DRIFTLINE_BENCH_ROWS", "1000000"))
 LIVE_ROWS = int(os.environ.get("DRIFTLINE_BENCH_LIVE_ROWS", "200000"))
+# Every figure is the median of this many runs: one run on a shared machine can be a third off.
+REPEATS = int(os.environ.get("DRIFTLINE_BENCH_REPEATS", "3"))
 
 # Each prints the seconds of its own work (imports and file loading excluded), except
 # "start", whose work is the start itself (measured from outside).
@@ -99,17 +102,28 @@ def _child(args: list[str]) -> Run:
     return Run(float(seconds), float(cpu_seconds), float(peak_mib), out)
 
 
+def _median(runs: list[Run]) -> Run:
+    """The run of median wall seconds, with the largest peak of them all."""
+    middle = sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
+    return Run(middle.seconds, middle.cpu_seconds, max(run.peak_mib for run in runs), middle.out)
+
+
 def _primitive(name: str, path: Path | None = None) -> Run:
-    """The primitive's run; ``seconds`` is its own work (for ``start``: the whole child)."""
-    run = _child([sys.executable, "-c", _PRIMITIVES[name], *([str(path)] if path else [])])
-    if name == "start":
-        return run
-    work = float(run.out.strip().splitlines()[-1])
-    return Run(work, run.cpu_seconds, run.peak_mib, run.out)
+    """The primitive's median run; ``seconds`` is its own work (``start``: the whole child)."""
+    runs = []
+    for _ in range(REPEATS):
+        run = _child([sys.executable, "-c", _PRIMITIVES[name], *([str(path)] if path else [])])
+        if name != "start":
+            work = float(run.out.strip().splitlines()[-1])
+            run = Run(work, run.cpu_seconds, run.peak_mib, run.out)
+        runs.append(run)
+    return _median(runs)
 
 
 def _driftline(*args: str | Path) -> Run:
-    return _child([sys.executable, "-m", "stream.cli", *map(str, args)])
+    return _median(
+        [_child([sys.executable, "-m", "stream.cli", *map(str, args)]) for _ in range(REPEATS)]
+    )
 
 
 def _line(label: str, rows: int, run: Run, ratio: str = "") -> None:
@@ -144,7 +158,7 @@ def run() -> None:
         )
         print(
             f"{'figure':<44} {'rows/s':>11} {'seconds':>7} {'cpu s':>7} {'peak MiB':>8}"
-            "  ratio to floor"
+            f"  ratio to floor (medians of {REPEATS} runs)"
         )
         begin = _primitive("start")
         print(
