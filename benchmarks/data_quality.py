@@ -4,19 +4,23 @@ The peer table of issue 13 is generated seeded (:mod:`benchmarks.peer_table`): 1
 training CSV and 200,000 live capture records. Every figure is measured in its own child
 process, in this run: the two driftline commands end to end (process start and imports
 included) and the raw primitives they cannot beat — the interpreter starting and importing
-numpy, pyarrow and datasketches, pyarrow's CSV reader alone (all cores), orjson decoding
-the capture lines alone (each decoded record dropped at once), pyarrow's JSON reader
-reading them alone (all cores), and KLL array updates of
-the 16 numeric columns alone. The same table as JSON Lines goes through ``baseline suggest``
-too, against orjson decoding its lines alone (a JSON Lines row keeps its JSON types, so it
-is decoded in Python: pyarrow's reader turns the ints of a float column into floats).
+numpy, pyarrow and datasketches, pyarrow's CSV reader alone (all cores), orjson decoding the
+capture lines alone (each decoded record dropped at once), pyarrow's JSON reader reading them
+alone (all cores), and KLL array updates of the 16 numeric columns alone.
+
+The live records go through ``analyze`` a second time as 200 files of 1,000 records in hourly
+folders, SageMaker's layout, against the one-file figure. The training table goes through
+``baseline suggest`` a second time as JSON Lines, against orjson decoding its lines alone (a
+JSON Lines row keeps its JSON types, so it is decoded in Python: pyarrow's reader turns the
+ints of a float column into floats).
+
 Each figure is the median of :data:`REPEATS` runs (by wall seconds; its CPU seconds are that
 run's, its peak the largest of them all). Rows per second are wall-clock; CPU is the child's
-user plus system seconds; peak memory is its maximum resident set size. A command's ratio is its
-wall time over its floor's (1.0 would be the floor itself): ``baseline suggest`` over start
-+ CSV read + KLL, ``analyze`` over start + orjson decode. On a machine other work shares,
-wall seconds stretch with the load while CPU seconds do not: compare both. driftline's
-bytecode is compiled before the first figure, as installing a wheel does: where
+user plus system seconds; peak memory is its maximum resident set size. A command's ratio is
+its wall time over its floor's (1.0 would be the floor itself): ``baseline suggest`` over
+start + CSV read + KLL, ``analyze`` over start + orjson decode. On a machine other work
+shares, wall seconds stretch with the load while CPU seconds do not: compare both.
+driftline's bytecode is compiled before the first figure, as installing a wheel does: where
 ``PYTHONDONTWRITEBYTECODE`` is set (this machine sets it), every start would otherwise compile
 the command's modules from source again (about 50 ms).
 """
@@ -32,12 +36,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.peer_table import write_capture_file, write_training_csv, write_training_jsonl
+from benchmarks.peer_table import (
+    write_capture_file,
+    write_capture_files,
+    write_training_csv,
+    write_training_jsonl,
+)
 
 ROWS = int(os.environ.get("DRIFTLINE_BENCH_ROWS", "1000000"))
 LIVE_ROWS = int(os.environ.get("DRIFTLINE_BENCH_LIVE_ROWS", "200000"))
 # Every figure is the median of this many runs: one run on a shared machine can be a third off.
 REPEATS = int(os.environ.get("DRIFTLINE_BENCH_REPEATS", "3"))
+SMALL_FILE_RECORDS = 1_000  # records per file of the many-files capture folder
 
 # Each prints the seconds of its own work (imports and file loading excluded), except
 # "start", whose work is the start itself (measured from outside).
@@ -184,6 +194,14 @@ def run() -> None:
         floor = begin.seconds + decode.seconds
         ratio = f"{analyze.seconds / floor:.1f}x start+decode ({floor:.2f} s)"
         _line("analyze capture, end to end", LIVE_ROWS, analyze, ratio)
+        many = root / "many" / "endpoint" / "AllTraffic" / "2024" / "03" / "05"
+        files = write_capture_files(many, LIVE_ROWS, SMALL_FILE_RECORDS)
+        analyze_many = _driftline(
+            "analyze", "--capture", root / "many", "--baseline", root / "b",
+            "--out", root / "report-many", "--capture-index-names", "endpointInput",
+        )  # fmt: skip
+        ratio = f"{analyze_many.seconds / analyze.seconds:.1f}x the same records in one file"
+        _line(f"analyze capture, {files} files, end to end", LIVE_ROWS, analyze_many, ratio)
         lines_decode = _primitive("orjson_decode", train_jsonl)
         _line("floor: orjson decode of JSON Lines rows", ROWS, lines_decode)
         suggest_jsonl = _driftline(

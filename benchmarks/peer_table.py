@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -123,3 +124,17 @@ def write_capture_file(path: Path, n_rows: int, seed: int = 14) -> None:
     with path.open("wb") as handle:
         for line in capture_lines(n_rows, seed):
             handle.write(line + b"\n")
+
+
+def write_capture_files(folder: Path, n_rows: int, per_file: int, seed: int = 14) -> int:
+    """The same records as :func:`write_capture_file`, ``per_file`` to a file, in hourly
+    folders as SageMaker writes them (one file per instance and hour); returns the files.
+    """
+    lines = capture_lines(n_rows, seed)
+    files = 0
+    while chunk := list(islice(lines, per_file)):
+        hour = folder / f"{files % 24:02d}"
+        hour.mkdir(parents=True, exist_ok=True)
+        (hour / f"part-{files:04d}.jsonl").write_bytes(b"\n".join(chunk) + b"\n")
+        files += 1
+    return files

@@ -152,9 +152,7 @@ def analyze(
     total = sum(f.stat().st_size for f in files)
     with byte_progress("analyzing capture", total) as progress:
         task = progress.task_ids[0]
-        for path in files:
-            analyzer.add_file(path)
-            progress.advance(task, path.stat().st_size)
+        analyzer.add_files(files, lambda path: progress.advance(task, path.stat().st_size))
     result = analyzer.result()
     _report(result, out, analyzer)
     labeled_status = None

@@ -186,3 +186,61 @@ def test_lines_that_are_not_objects_take_the_general_path(junk: bytes) -> None:
         block = reader.read(body)
         assert junk + b"\n" in block.rest
         assert [column.to_pylist() for column in block.columns] == [["0.5"], ["41"], ["gold"]]
+
+
+def _analyze_files(
+    paths: list[Path], parts: tuple[str, ...], *, general: bool
+) -> tuple[AnalysisResult, list[Path]]:
+    profile = DatasetProfile(features=FEATURES)
+    profile.update_many([{"score": "0.5", "age": str(20 + i), "plan": "basic"} for i in range(99)])
+    stats = profile.statistics()
+    baseline = DataQualityBaseline(stats, suggest_constraints(stats))
+    analyzer = CaptureAnalyzer(
+        baseline, capture_index_names=parts, on_record=(lambda record: None) if general else None
+    )
+    seen: list[Path] = []
+    analyzer.add_files(paths, seen.append)
+    return analyzer.result(), seen
+
+
+@pytest.mark.parametrize("block_bytes", [1 << 10, 8 << 20])
+def test_many_small_files_share_blocks_and_equal_the_general_path(
+    tmp_path: Path, block_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(capture_analysis, "BLOCK_BYTES", block_bytes)
+    rng = random.Random(5)
+    lines = _lines(6, 280)  # the sketch stays exact below k = 400 values
+    paths = []
+    for i in range(40):
+        n = rng.randint(0, 14)
+        take, lines = lines[:n], lines[n:]
+        body = b"\n".join(take) + rng.choice([b"\n", b"", b"\n\n"])
+        paths.append(tmp_path / f"part-{i:02d}.jsonl")
+        paths[-1].write_bytes(body if take else rng.choice([b"", b"\n"]))
+    parts = ("endpointInput", "endpointOutput")
+    (fast, fast_files), (general, general_files) = (
+        _analyze_files(paths, parts, general=False),
+        _analyze_files(paths, parts, general=True),
+    )
+    assert fast_files == general_files == paths
+    assert fast.counts == general.counts
+    assert fast.counts.files == 40 and fast.counts.rows > 200
+    _same_statistics(fast.statistics, general.statistics)
+
+
+def test_packed_blocks_keep_every_line_and_each_file_without_a_newline_its_own_last_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(capture_analysis, "BLOCK_BYTES", 64)
+    bodies = [b"a1\na2\n", b"", b"b1\nb2", b"c1\n" * 30, b"d1\n", b"e1"]
+    paths = []
+    for i, body in enumerate(bodies):
+        paths.append(tmp_path / f"{i}.jsonl")
+        paths[-1].write_bytes(body)
+    blocks = list(capture_analysis._packed_blocks(paths))
+    assert b"".join(block for block, _ in blocks) == b"".join(bodies)
+    assert sum(finished for _, finished in blocks) == len(bodies)
+    assert all(block.endswith((b"\n", b"b2", b"e1")) for block, _ in blocks)
+    lines = [line for block, _ in blocks for line in block.split(b"\n")]
+    assert b"b2" in lines and b"e1" in lines  # never joined with the next file's first line
+    assert max(len(block) for block, _ in blocks) <= 64 + len(b"c1\n" * 30)
