@@ -8,8 +8,9 @@ numpy, pyarrow and datasketches, pyarrow's CSV reader alone (all cores), orjson 
 capture lines alone (each decoded record dropped at once), pyarrow's JSON reader reading them
 alone (all cores), and KLL array updates of the 16 numeric columns alone.
 
-The live records go through ``analyze`` a second time as 200 files of 1,000 records in hourly
-folders, SageMaker's layout, against the one-file figure. The training table goes through
+The live records go through ``analyze`` twice more, against the one-file figure: as 200 files
+of 1,000 records in hourly folders (SageMaker's layout), and with JSON payloads
+(``application/json`` arrays, which take the record-by-record path). The training table goes through
 ``baseline suggest`` a second time as JSON Lines, against orjson decoding its lines alone (a
 JSON Lines row keeps its JSON types, so it is decoded in Python: pyarrow's reader turns the
 ints of a float column into floats).
@@ -202,6 +203,14 @@ def run() -> None:
         )  # fmt: skip
         ratio = f"{analyze_many.seconds / analyze.seconds:.1f}x the same records in one file"
         _line(f"analyze capture, {files} files, end to end", LIVE_ROWS, analyze_many, ratio)
+        json_capture = root / "json-capture" / "endpoint" / "AllTraffic" / "2024" / "03" / "05"
+        write_capture_file(json_capture / "part-0.jsonl", LIVE_ROWS, encoding="JSON")
+        analyze_json = _driftline(
+            "analyze", "--capture", root / "json-capture", "--baseline", root / "b",
+            "--out", root / "report-json", "--capture-index-names", "endpointInput",
+        )  # fmt: skip
+        ratio = f"{analyze_json.seconds / analyze.seconds:.1f}x the same records as CSV"
+        _line("analyze capture, JSON payloads, end to end", LIVE_ROWS, analyze_json, ratio)
         lines_decode = _primitive("orjson_decode", train_jsonl)
         _line("floor: orjson decode of JSON Lines rows", ROWS, lines_decode)
         suggest_jsonl = _driftline(

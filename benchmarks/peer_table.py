@@ -88,24 +88,32 @@ def write_training_jsonl(path: Path, n_rows: int, seed: int = 13) -> None:
             handle.write(b"".join(orjson.dumps(row) + b"\n" for row in chunk.to_pylist()))
 
 
-def capture_lines(n_rows: int, seed: int = 14) -> Iterator[bytes]:
-    """Capture records (one JSON line each) whose input is one drifted peer-table row."""
+def capture_lines(n_rows: int, seed: int = 14, *, encoding: str = "CSV") -> Iterator[bytes]:
+    """Capture records (one JSON line each) whose input is one drifted peer-table row.
+
+    ``encoding`` ``"JSON"``: the row as a JSON array (``application/json``), else a CSV line.
+    """
     rng = np.random.default_rng(seed)
     options = pa_csv.WriteOptions(include_header=False, quoting_style="none")
+    content_type = "application/json" if encoding == "JSON" else "text/csv"
     for start in range(0, n_rows, CHUNK_ROWS):
         n = min(CHUNK_ROWS, n_rows - start)
-        buffer = io.BytesIO()
-        pa_csv.write_csv(table_chunk(rng, n, drift=True), buffer, write_options=options)
-        rows = buffer.getvalue().decode().splitlines()
+        chunk = table_chunk(rng, n, drift=True)
+        if encoding == "JSON":
+            rows = [orjson.dumps(list(row.values())).decode() for row in chunk.to_pylist()]
+        else:
+            buffer = io.BytesIO()
+            pa_csv.write_csv(chunk, buffer, write_options=options)
+            rows = buffer.getvalue().decode().splitlines()
         for k, row in enumerate(rows, start=start):
             yield orjson.dumps(
                 {
                     "captureData": {
                         "endpointInput": {
-                            "observedContentType": "text/csv",
+                            "observedContentType": content_type,
                             "mode": "INPUT",
                             "data": row,
-                            "encoding": "CSV",
+                            "encoding": encoding,
                         }
                     },
                     "eventMetadata": {
@@ -118,11 +126,11 @@ def capture_lines(n_rows: int, seed: int = 14) -> Iterator[bytes]:
             )
 
 
-def write_capture_file(path: Path, n_rows: int, seed: int = 14) -> None:
-    """Live capture in SageMaker's layout: one JSON line per record."""
+def write_capture_file(path: Path, n_rows: int, seed: int = 14, *, encoding: str = "CSV") -> None:
+    """Live capture in SageMaker's layout: one JSON line per record (payloads as ``encoding``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
-        for line in capture_lines(n_rows, seed):
+        for line in capture_lines(n_rows, seed, encoding=encoding):
             handle.write(line + b"\n")
 
 

@@ -29,6 +29,7 @@ from detectors.violations import FAILED
 from ground_truth.records import GroundTruth
 from stream.batch.capture_columns import PlainCaptureReader, PlainRows
 from stream.batch.columnar_profile import ColumnarProfiler
+from stream.batch.plain_json_rows import PlainJsonRows
 from stream.batch.prefetch import prefetched
 from stream.capture.preprocess import Preprocessor
 from stream.capture.records import CAPTURE_PARTS, CaptureError, CaptureRecord, decode_capture
@@ -126,6 +127,7 @@ class CaptureAnalyzer:
         self.counts = CaptureCounts()
         self._rows: list[dict[str, Any]] = []
         self._plain = PlainCaptureReader(parts=self.builder.parts, width=len(baseline.features))
+        self._json = PlainJsonRows(parts=self.builder.parts, features=baseline.features)
         self._columns = ColumnarProfiler(self.monitor.profile, baseline.features)
         self._missing_row = dict.fromkeys(baseline.features)
 
@@ -198,7 +200,15 @@ class CaptureAnalyzer:
             self.counts.rows += plain.n_rows
             self._columns.add(plain.columns, plain.n_rows)
         for line in plain.rest:
-            self.add_line(line)
+            row = self._json.row(line)
+            if row is None:
+                self.add_line(line)
+                continue
+            self.counts.records += 1
+            self.counts.usable += 1
+            self._rows.append(row)
+            if len(self._rows) >= FLUSH_ROWS:
+                self._flush()
 
     def _flush(self) -> None:
         self._columns.drain()  # the profile takes rows only when no batch is in flight

@@ -47,7 +47,7 @@ class PlainBlock(NamedTuple):
     records: int
 
 
-def _well_formed(part: Any) -> bool:
+def well_formed_part(part: Any) -> bool:
     """A capture part the general path accepts (it is not read: it is not a column)."""
     return isinstance(part, dict) and (
         isinstance(part.get("data"), str) and str(part.get("encoding", "")).upper() in ENCODINGS
@@ -138,4 +138,6 @@ class PlainCaptureReader:
 
     def _others_well_formed(self, capture: dict[str, Any]) -> bool:
         """Whether the parts that are not columns are absent or well-formed."""
-        return all(part is None or _well_formed(part) for part in map(capture.get, self._others))
+        return all(
+            part is None or well_formed_part(part) for part in map(capture.get, self._others)
+        )

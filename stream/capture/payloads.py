@@ -167,9 +167,10 @@ def _json_rows(value: Any) -> PayloadRows:
     if isinstance(value, list):
         if not value:
             return PayloadRows([])
-        if all(isinstance(v, list | dict) for v in value):
+        nested = [issubclass(kind, list | dict) for kind in set(map(type, value))]
+        if all(nested):
             return PayloadRows([_instance(v) for v in value])
-        if any(isinstance(v, list | dict) for v in value):
+        if any(nested):
             msg_0 = "bad_payload"
             raise CaptureError(msg_0, "JSON list mixes rows and scalars")
         return PayloadRows([value], list(value))
@@ -186,4 +187,7 @@ def _instance(value: list[Any] | dict[str, Any]) -> Row:
 
 
 def _is_scalar_list(value: Any) -> bool:
-    return isinstance(value, list) and all(not isinstance(v, list | dict) for v in value)
+    """A list without a list or an object in it (the distinct types are checked, not each value)."""
+    return isinstance(value, list) and not any(
+        issubclass(kind, list | dict) for kind in set(map(type, value))
+    )

@@ -93,14 +93,20 @@ class RowBuilder:
                 row.update(piece)
                 position += len(piece)
                 continue
-            for value in piece:
-                row[self.column_name(position)] = value
-                position += 1
+            end = position + len(piece)
+            row.update(zip(self.column_names(position, end), piece, strict=True))
+            position = end
         return row
 
     def column_name(self, position: int) -> str:
         """The baseline's name for a position, else Spark's default ``_c<position>``."""
         return self.features[position] if position < len(self.features) else f"_c{position}"
+
+    def column_names(self, start: int, end: int) -> Sequence[str]:
+        """:meth:`column_name` of each position from ``start`` up to ``end``."""
+        if end <= len(self.features):
+            return self.features[start:end]
+        return [self.column_name(position) for position in range(start, end)]
 
     def rows_from_mapping(self, row: Mapping[str, Any]) -> dict[str, Any]:
         """Name a preprocessor's output row.

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from stream.capture.payloads import payload_rows
+from stream.capture.payloads import parse_payload, payload_rows
 from stream.capture.records import CaptureError, EventData, capture_from_dict
 from stream.capture.rows import RowBuilder
 
@@ -116,4 +116,29 @@ def test_quoted_fields_of_any_length_and_with_quotes_commas_and_newlines() -> No
 def test_malformed_quoted_fields_are_bad_payloads(text: str) -> None:
     with pytest.raises(CaptureError) as info:
         _csv(text)
+    assert info.value.reason == "bad_payload"
+
+
+@pytest.mark.parametrize(
+    ("data", "rows", "flat"),
+    [
+        (
+            '[41, 2.5, true, null, "gold"]',
+            [[41, 2.5, True, None, "gold"]],
+            [41, 2.5, True, None, "gold"],
+        ),
+        ('[[1, 2], {"features": [3, 4]}, {"a": 5}]', [[1, 2], [3, 4], {"a": 5}], None),
+        ('{"instances": [0.5, false]}', [[0.5], [False]], [0.5, False]),
+        ('{"instances": [[1], [2]]}', [[1], [2]], None),
+    ],
+)
+def test_json_lists_of_scalars_and_of_rows(data: str, rows: list, flat: list | None) -> None:
+    parsed = parse_payload(EventData("application/json", "INPUT", data, "JSON"))
+    assert (parsed.rows, parsed.flat) == (rows, flat)
+
+
+@pytest.mark.parametrize("data", ["[1, [2]]", '[{"a": 1}, 2]', '{"instances": [1, {"a": 2}]}'])
+def test_a_json_list_mixing_rows_and_scalars_is_a_bad_payload(data: str) -> None:
+    with pytest.raises(CaptureError) as info:
+        parse_payload(EventData("application/json", "INPUT", data, "JSON"))
     assert info.value.reason == "bad_payload"

@@ -317,3 +317,16 @@ def test_flat_predictions_pair_with_a_batch_of_instances() -> None:
     }
     rows = RowBuilder(features=("p", "a", "b")).rows(capture_from_dict(raw))
     assert rows == [{"p": 0.1, "a": 1, "b": 2}, {"p": 0.9, "a": 3, "b": 4}]
+
+
+def test_row_pieces_are_named_by_position_across_pieces() -> None:
+    builder = RowBuilder(features=("score", "age", "plan"))
+    assert builder.named([{"p": 0.9}, [41, "gold"]]) == {"p": 0.9, "age": 41, "plan": "gold"}
+    assert builder.named([[0.9], [41, "gold", "x", None]]) == {
+        "score": 0.9,
+        "age": 41,
+        "plan": "gold",
+        "_c3": "x",
+        "_c4": None,
+    }
+    assert builder.named([[], ["a"]]) == {"score": "a"}

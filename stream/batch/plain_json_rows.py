@@ -1,0 +1,93 @@
+r"""``analyze``'s fast path for capture records with JSON payloads: one named row each.
+
+Endpoints that take ``application/json`` capture each request as a JSON text: most often an
+array of the instance's values (``[41, 2.5, "gold"]``), and the response as a scalar or
+another array. A record is *plain JSON* when the general path
+(:func:`~stream.capture.records.decode_capture`,
+:func:`~stream.capture.payloads.parse_payload`, :class:`~stream.capture.rows.RowBuilder`)
+would make exactly one row of it with every baseline feature and nothing else: a non-empty
+``eventId``, every chosen capture part present with ``encoding`` ``JSON`` and a payload that
+is a scalar or a non-empty array of scalars, ``len(features)`` values in all, and every
+other part absent or well-formed. Its row is then the features named in order, made with
+two orjson calls. Every other line goes back to the general path, which gives it the same
+row or its error reason: an optimisation, never a second meaning.
+
+Examples
+--------
+>>> rows = PlainJsonRows(parts=("endpointOutput", "endpointInput"), features=("p", "age", "plan"))
+>>> line = (b'{"captureData":{"endpointInput":{"data":"[41, \\"gold\\"]","encoding":"JSON"},'
+...         b'"endpointOutput":{"data":"0.9","encoding":"JSON"}},"eventMetadata":{"eventId":"e"}}')
+>>> rows.row(line)
+{'p': 0.9, 'age': 41, 'plan': 'gold'}
+>>> rows.row(line.replace(b"41, ", b"")) is None  # a value short: the general path decides
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from stream.batch.capture_columns import well_formed_part
+from stream.capture.records import BATCH_TRANSFORM_OUTPUT, CAPTURE_PARTS, MAX_RECORD_BYTES
+
+
+class PlainJsonRows:
+    """The named row of a plain JSON capture record, or None for any other line.
+
+    ``parts`` are the capture parts that become columns, in column order (output first, as
+    SageMaker does); ``features`` the baseline's names, in order.
+    """
+
+    def __init__(self, *, parts: Sequence[str], features: Sequence[str]) -> None:
+        self.parts = tuple(parts)
+        self.features = tuple(features)
+        self._others = tuple(p for p in (*CAPTURE_PARTS, BATCH_TRANSFORM_OUTPUT) if p not in parts)
+
+    def row(self, line: bytes) -> dict[str, Any] | None:
+        """The record's one row (``line`` as the general path gets it), or None."""
+        if len(line) > MAX_RECORD_BYTES:
+            return None
+        values: list[Any] = []
+        try:
+            record = orjson.loads(line)
+            if not record["eventMetadata"]["eventId"]:
+                return None
+            capture = record["captureData"]
+            for name in self.parts:
+                part = capture[name]
+                data = part["data"]
+                if part["encoding"] != "JSON" or type(data) is not str:
+                    return None
+                value = orjson.loads(data)
+                if type(value) is list:
+                    if not value or _holds_rows(value):
+                        return None
+                    values.extend(value)
+                elif type(value) is dict:
+                    return None
+                else:
+                    values.append(value)
+            if len(capture) > len(self.parts) and not self._others_well_formed(capture):
+                return None
+        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+            return None  # not JSON, not a mapping where one is needed, or a field missing
+        if len(values) != len(self.features):
+            return None
+        return dict(zip(self.features, values, strict=True))
+
+    def _others_well_formed(self, capture: dict[str, Any]) -> bool:
+        """Whether the parts that are not columns are absent or well-formed."""
+        return all(
+            part is None or well_formed_part(part) for part in map(capture.get, self._others)
+        )
+
+
+_ROW_TYPES = frozenset((list, dict))
+
+
+def _holds_rows(values: list[Any]) -> bool:
+    """Whether a list orjson decoded holds a list or an object (orjson makes no subclasses)."""
+    return not _ROW_TYPES.isdisjoint(map(type, values))
