@@ -1,7 +1,9 @@
 """The worker's fast path: a whole message of plain CSV capture records, decoded at once.
 
 Most capture traffic is one CSV row per record with nothing unusual in it. Such a message
-is decoded in one orjson call and read column-wise; each record's row comes back as its CSV
+is decoded by one ``map`` of orjson over its records (each alone, as the per-record path
+reads it: joined into one JSON array, two broken lines could read as one good record) and
+read column-wise; each record's row comes back as its CSV
 text, which the window profiles split into columns with pyarrow when they flush
 (:mod:`stream.capture.csv_rows`). Any record that is
 not plain — bad JSON, a missing field, another encoding, quotes or line breaks, a blank
@@ -80,7 +82,7 @@ class PlainCsvDecoder:
         if not records or max(map(len, records)) > MAX_RECORD_BYTES:
             return None
         try:
-            objs = orjson.loads(b"[" + b",".join(records) + b"]")
+            objs = list(map(orjson.loads, records))  # one value per record, as it stands alone
         except orjson.JSONDecodeError:
             return None
         try:

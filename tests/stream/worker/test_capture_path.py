@@ -402,3 +402,20 @@ def test_a_restored_partition_continues_as_if_never_interrupted(fake_clock):
                 assert fa.numeric.sum == pytest.approx(fb.numeric.sum)
                 assert fa.numeric.mean == pytest.approx(fb.numeric.mean)
             assert fa.num_present == fb.num_present
+
+
+def test_broken_lines_that_would_join_into_one_record_are_each_dead_lettered(fake_clock):
+    """Each line is a record alone: two broken lines never read as one good record (they did
+    when a message's lines were decoded as one JSON array), and none goes missing."""
+    first, last = (orjson.dumps(r) for r in records_at([T0 + 1, T0 + 2]))
+    assert first.endswith(b"}")
+    head = first[:-1] + b',"x":[1'  # the record, cut open inside a new list
+    tail = b"2]}"
+    rt = runtime(fake_clock)
+    letters = dead(rt.update(0, 0, b"\n".join([head, tail, last])))
+    assert [(d.record_index, d.reason) for d in letters] == [
+        (0, "invalid_json"),
+        (1, "invalid_json"),
+    ]
+    assert rows_by_window(rt) == {T0: 1}
+    assert rt.counts.processed == 1
