@@ -7,10 +7,12 @@ another array. A record is *plain JSON* when the general path
 :func:`~stream.capture.payloads.parse_payload`, :class:`~stream.capture.rows.RowBuilder`)
 would make exactly one row of it with every baseline feature and nothing else: a non-empty
 ``eventId``, every chosen capture part present with ``encoding`` ``JSON`` and a payload that
-is a scalar or a non-empty array of scalars, ``len(features)`` values in all, and every
-other part absent or well-formed. Its row is then the features named in order, made with
-two orjson calls. Every other line goes back to the general path, which gives it the same
-row or its error reason: an optimisation, never a second meaning.
+is plain (:func:`~stream.capture.plain_json.add_plain_values`: a scalar or a non-empty
+array of scalars), ``len(features)`` values in all, and every other part absent or
+well-formed (the worker's :mod:`stream.capture.plain_json` rule, a record at a time). Its
+row is then the features named in order, made with two orjson calls. Every other line goes
+back to the general path, which gives it the same row or its error reason: an
+optimisation, never a second meaning.
 
 Examples
 --------
@@ -31,6 +33,7 @@ from typing import Any
 import orjson
 
 from stream.batch.capture_columns import well_formed_part
+from stream.capture.plain_json import add_plain_values
 from stream.capture.records import BATCH_TRANSFORM_OUTPUT, CAPTURE_PARTS, MAX_RECORD_BYTES
 
 
@@ -61,15 +64,8 @@ class PlainJsonRows:
                 data = part["data"]
                 if part["encoding"] != "JSON" or type(data) is not str:
                     return None
-                value = orjson.loads(data)
-                if type(value) is list:
-                    if not value or _holds_rows(value):
-                        return None
-                    values.extend(value)
-                elif type(value) is dict:
+                if not add_plain_values(data, values):
                     return None
-                else:
-                    values.append(value)
             if len(capture) > len(self.parts) and not self._others_well_formed(capture):
                 return None
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
@@ -83,11 +79,3 @@ class PlainJsonRows:
         return all(
             part is None or well_formed_part(part) for part in map(capture.get, self._others)
         )
-
-
-_ROW_TYPES = frozenset((list, dict))
-
-
-def _holds_rows(values: list[Any]) -> bool:
-    """Whether a list orjson decoded holds a list or an object (orjson makes no subclasses)."""
-    return not _ROW_TYPES.isdisjoint(map(type, values))

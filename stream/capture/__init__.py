@@ -1,10 +1,11 @@
 """SageMaker capture records: bytes to records, records to feature rows, and what rides along.
 
 Decoding and validation (``records``), payload rows and column naming (``payloads``,
-``rows``), the plain-CSV fast path (``plain_csv``) and its rows split into text columns
-(``csv_rows``), Deequ's types for a whole text column (``arrow_columns``, ``number_texts``:
-the worker and ``analyze`` classify columns alike), the ``preprocess_handler`` contract, the
-prediction, score and SHAP values in an output (``predictions``), capture files on disk, and
-the decisions made from a record's key alone (``partitioning``). No Kafka, no worker, no
-batch run.
+``rows``), the fast paths for whole messages of plain records (``plain_records``, with
+``plain_csv`` and ``plain_json``), plain CSV rows split into text columns (``csv_rows``),
+Deequ's types for a whole text column (``arrow_columns``, ``number_texts``: the worker and
+``analyze`` classify columns alike), the ``preprocess_handler`` contract, the prediction,
+score and SHAP values in an output (``predictions``), capture files on disk, and the
+decisions made from a record's key alone (``partitioning``). No Kafka, no worker, no batch
+run.
 """

@@ -4,7 +4,9 @@ One message holds one capture record or a JSON-Lines batch of them. :class:`Mess
 turns it into a :class:`DecodedMessage` with two codecs that give the same result:
 
 - the plain-CSV codec (:mod:`stream.capture.plain_csv`) decodes a whole message of plain
-  one-row CSV records in one orjson call and returns each record's row as its CSV text;
+  one-row CSV records at once and returns each record's row as its CSV text; the plain-JSON
+  codec (:mod:`stream.capture.plain_json`) does the same for JSON arrays of scalars and
+  returns the rows' values, positional;
 - the per-record codec takes anything else — other encodings, JSON payloads, several rows per
   record, the ``preprocess_handler`` — and rejects a bad record alone, with its reason.
 
@@ -50,6 +52,7 @@ from typing import Any
 from stream.capture.csv_rows import row_fields
 from stream.capture.payloads import payload_rows
 from stream.capture.plain_csv import PlainCsvDecoder
+from stream.capture.plain_json import PlainJsonDecoder
 from stream.capture.preprocess import Preprocessor
 from stream.capture.records import (
     MAX_RECORD_BYTES,
@@ -142,6 +145,9 @@ class MessageDecoder:
         self.plain = PlainCsvDecoder(
             parts=builder.parts, width=self.width, keep_outputs=keep_outputs
         )
+        self.plain_json = PlainJsonDecoder(
+            parts=builder.parts, width=self.width, keep_outputs=keep_outputs
+        )
 
     @property
     def keep_outputs(self) -> bool:
@@ -150,7 +156,7 @@ class MessageDecoder:
 
     @keep_outputs.setter
     def keep_outputs(self, keep: bool) -> None:
-        self.plain.keep_outputs = keep
+        self.plain.keep_outputs = self.plain_json.keep_outputs = keep
 
     def decode(self, message: bytes | None, *, now: float) -> DecodedMessage:
         """Decode one Kafka message value; ``now`` is the wall clock in POSIX seconds."""
@@ -197,17 +203,31 @@ class MessageDecoder:
         return None if plain is None else (plain, owners)
 
     def _plain(self, records: list[bytes], latest: float) -> DecodedMessage | None:
-        """The records by the plain-CSV codec, or None when one of them is not for it."""
+        """The records by a plain codec (CSV, else JSON), or None when one is for neither."""
         if self.preprocessor is not None:
             return None
-        batch = self.plain.decode(records)
-        if (
-            batch is None
-            or not EARLIEST_SECONDS <= min(batch.seconds) <= max(batch.seconds) <= latest
-        ):
+        csv = self.plain.decode(records)
+        if csv is not None:
+            keys, seconds, lines, outputs = csv
+            values: list[Any] = []
+        else:
+            json = self.plain_json.decode(records)
+            if json is None:
+                return None
+            keys, seconds, values, outputs = json
+            lines = None
+        if not EARLIEST_SECONDS <= min(seconds) <= max(seconds) <= latest:
             return None
-        keys, seconds, lines, outputs = batch
-        return DecodedMessage(len(records), self.width, keys, seconds, outputs=outputs, lines=lines)
+        return DecodedMessage(
+            len(records),
+            self.width,
+            keys,
+            seconds,
+            flat=values,
+            flat_owner=None if lines is not None else list(range(len(keys))),
+            outputs=outputs,
+            lines=lines,
+        )
 
     def _add(self, out: DecodedMessage, raw: bytes, latest: float) -> None:
         record = decode_capture(raw)
@@ -238,7 +258,13 @@ class MessageDecoder:
             return [self.builder.rows_from_mapping(r) for r in rows], []
         events = [e for e in (record.part(n) for n in self.builder.parts) if e is not None]
         if any(e.encoding != "CSV" for e in events):
-            return list(self.builder.rows(record)), []  # JSON may carry named objects
+            # JSON may carry named objects; a row of the features in order is positional
+            rows = self.builder.rows(record)
+            features = list(self.builder.features)
+            positional = [list(r.values()) for r in rows if list(r) == features]
+            if not positional:
+                return list(rows), []
+            return [r for r in rows if list(r) != features], positional
         pieces = [payload_rows(e) for e in events]
         if len(pieces) == 1:
             rows = pieces[0]

@@ -1,0 +1,149 @@
+"""What the worker's plain codecs share: a message's records, when every one is plain.
+
+A plain codec decodes a whole message at once and hands back each record's join key, event
+time (POSIX seconds) and one row, or None as soon as one record is not plain; the caller
+then takes the per-record path, which gives that record its dead-letter reason. Every codec
+asks the same of a record's envelope — a JSON object alone on its line, a non-empty
+``eventId``, text keys and times that parse, every capture part the monitor does not read
+absent or well-formed — and leaves its payloads to the subclass
+(:mod:`stream.capture.plain_csv`, :mod:`stream.capture.plain_json`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from operator import itemgetter
+from typing import Any, Generic, NamedTuple, TypeVar
+
+import orjson
+
+from stream.capture.records import (
+    BATCH_TRANSFORM_OUTPUT,
+    CAPTURE_PARTS,
+    ENCODINGS,
+    MAX_RECORD_BYTES,
+    EventData,
+    event_data,
+    parse_time,
+)
+
+TIME_CACHE_SIZE = 100_000  # inferenceTime texts remembered
+_ALL_PARTS = (*CAPTURE_PARTS, BATCH_TRANSFORM_OUTPUT)
+OUTPUT = CAPTURE_PARTS[1]  # endpointOutput
+_METADATA, _CAPTURE_DATA = itemgetter("eventMetadata"), itemgetter("captureData")
+
+Rows = TypeVar("Rows")
+
+
+class PlainMessage(NamedTuple, Generic[Rows]):
+    """Join keys, event times, the codec's rows, and ``endpointOutput`` parts if kept."""
+
+    keys: list[str]
+    seconds: list[float]
+    rows: Rows
+    outputs: list[EventData | None] | None
+
+
+class PlainRecords(ABC, Generic[Rows]):
+    """The envelope half of a plain codec; :meth:`payload_rows` reads the payloads.
+
+    ``parts`` are the capture parts that become columns, in column order (output first, as
+    SageMaker does). Event-time texts are cached: SageMaker writes them at second
+    precision, so most records of a message share theirs.
+    """
+
+    def __init__(self, *, parts: tuple[str, ...], width: int, keep_outputs: bool = False) -> None:
+        self.parts = parts
+        self.others = tuple(p for p in _ALL_PARTS if p not in parts)
+        self.width = width
+        self.keep_outputs = keep_outputs
+        self._seconds_of: dict[str, float] = {}
+
+    @abstractmethod
+    def payload_rows(self, captures: list[Any]) -> Rows | None:
+        """Each record's one row from its chosen parts, or None when one is not plain.
+
+        A missing or malformed part may raise KeyError, TypeError or AttributeError.
+        """
+
+    def read(self, records: list[bytes]) -> PlainMessage[Rows] | None:
+        """The message's keys, times and rows, or None when a record is not plain."""
+        if not records or max(map(len, records)) > MAX_RECORD_BYTES:
+            return None
+        try:
+            objs = list(map(orjson.loads, records))  # one value per record, as it stands alone
+        except orjson.JSONDecodeError:
+            return None
+        try:
+            metas = list(map(_METADATA, objs))
+            event_ids = [m["eventId"] for m in metas]
+            keys = [m.get("inferenceId") or e for m, e in zip(metas, event_ids, strict=True)]
+            times = [m["inferenceTime"] for m in metas]
+            captures = list(map(_CAPTURE_DATA, objs))
+            rows = self.payload_rows(captures)
+        except (KeyError, TypeError, AttributeError):
+            return None
+        if rows is None or not all(event_ids) or not all_text(keys, times):
+            return None
+        if not self._others_well_formed(captures):
+            return None
+        seconds = self._event_seconds(times)
+        if seconds is None:
+            return None
+        outputs = _outputs(captures) if self.keep_outputs else None
+        return PlainMessage(keys, seconds, rows, outputs)
+
+    def _others_well_formed(self, captures: list[Any]) -> bool:
+        """Whether the capture parts not read are absent or well-formed, as decoding demands."""
+        if set(map(len, captures)) == {len(self.parts)}:
+            return True  # each record holds the parts read (found already) and nothing else
+        for name in self.others:
+            parts = [p for p in (c.get(name) for c in captures) if p is not None]
+            if not parts:
+                continue
+            try:
+                if {type(p["data"]) for p in parts} != {str}:
+                    return False
+                encodings = {p.get("encoding", "") for p in parts}
+            except (KeyError, TypeError, AttributeError):
+                return False
+            if not all(isinstance(e, str) and e.upper() in ENCODINGS for e in encodings):
+                return False
+        return True
+
+    def _event_seconds(self, times: Sequence[str]) -> list[float] | None:
+        cache = self._seconds_of
+        if len(cache) > TIME_CACHE_SIZE:
+            cache.clear()
+        known = list(map(cache.get, times))
+        if None not in known:
+            return known  # type: ignore[return-value]
+        out = []
+        for text in times:
+            seconds = cache.get(text)
+            if seconds is None:
+                moment = parse_time(text)
+                if moment is None:
+                    return None
+                seconds = cache[text] = moment.timestamp()
+            out.append(seconds)
+        return out
+
+
+def all_text(*columns: Sequence[Any]) -> bool:
+    """Whether every value of every column is a str (one join in C per column)."""
+    try:
+        for column in columns:
+            "".join(column)
+    except TypeError:
+        return False
+    return True
+
+
+def _outputs(captures: list[Any]) -> list[EventData | None]:
+    """Each record's ``endpointOutput`` (absent or well-formed: checked before)."""
+    return [
+        None if part is None else event_data(part, OUTPUT)
+        for part in (c.get(OUTPUT) for c in captures)
+    ]
