@@ -9,6 +9,8 @@ Every figure comes from one run on one broker (the embedded one, or
   so that its rate spans enough scrapes), as a ratio to raw consume;
   its rate is taken from ``driftline_events_processed_total`` between the scrapes that show
   5 % and 95 % of the records processed; its peak RSS is the process's VmHWM;
+- the same worker on the same records with JSON payloads (``application/json`` arrays), once,
+  as a ratio to the 100-record CSV figure;
 - faust's per-message ceiling: a faust agent that does nothing (:mod:`benchmarks.faust_floor`,
   the worker's consumer settings) reading the same one-record messages as the worker does;
 - each ratio is taken within a round (floor and worker back to back); there are ``REPEATS``
@@ -186,6 +188,13 @@ def run() -> None:
             save_data_quality_baseline(folder / "baseline", SCHEMA.baseline(n=20_000))
             rounds = [_round(folder, bootstrap, number) for number in range(REPEATS)]
             _print_throughput(rounds)
+            prefix = f"bench-json{os.getpid()}"
+            json_rate, _ = worker_rate(
+                folder, bootstrap, prefix, BATCHED_RECORDS, 100, encoding="JSON"
+            )
+            csv_rate = statistics.median(r.batched for r in rounds)
+            print(f"worker, 100-record messages, JSON payloads: {json_rate:,.0f} records/s "
+                  f"= {json_rate / csv_rate:.2f} x the CSV figure")  # fmt: skip
             _print_latency(*_latencies(folder, bootstrap))
             _print_memory(_memory(folder, bootstrap, long))
     finally:

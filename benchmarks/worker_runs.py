@@ -15,7 +15,7 @@ from pathlib import Path
 
 import orjson
 
-from stream.demo.synthetic import SyntheticSchema, capture_record
+from stream.demo.synthetic import SyntheticSchema, capture_record, json_capture_record
 from stream.kafka.capture_producer import CaptureProducer
 from stream.kafka.topics import TopicNames, ensure_topics_sync
 from tests.integration.workers import WorkerProcess, wait_for
@@ -29,24 +29,28 @@ def _rows(seed: int) -> list[list[str]]:
     return SCHEMA.rows(random.Random(seed), 20_000)
 
 
-def records(n: int, seed: int, start: int = 0) -> list[bytes]:
-    """Capture records ``start`` .. ``start + n - 1``: 20 features, 1,000 a second of event time."""
+def records(n: int, seed: int, start: int = 0, *, encoding: str = "CSV") -> list[bytes]:
+    """Capture records ``start`` .. ``start + n - 1``: 20 features, 1,000 a second of event time.
+
+    ``encoding`` ``"JSON"``: the input as a JSON array (``application/json``), else CSV.
+    """
     rows = _rows(seed)
+    make = json_capture_record if encoding == "JSON" else capture_record
     # 1,000 records a second of event time, at SageMaker's second precision
     return [
-        orjson.dumps(capture_record(f"r{seed}-{k}", T0 + k // 1000, rows[k % len(rows)]))
+        orjson.dumps(make(f"r{seed}-{k}", T0 + k // 1000, rows[k % len(rows)]))
         for k in range(start, start + n)
     ]
 
 
 def produce(bootstrap: str, topic: str, n: int, per_message: int, *, start: int = 0,
-            compress: bool = False) -> None:  # fmt: skip
+            compress: bool = False, encoding: str = "CSV") -> None:  # fmt: skip
     """Send :func:`records` ``start`` .. ``start + n - 1`` as ``per_message``-record messages."""
     kwargs = {"compression_type": "gzip"} if compress else {}
     with CaptureProducer(bootstrap_servers=bootstrap, topic=topic, linger_seconds=0,
                          records_per_message=per_message, client_kwargs=kwargs) as out:  # fmt: skip
         for k in range(start, start + n, 50_000):
-            chunk = records(min(50_000, start + n - k), 1, k)
+            chunk = records(min(50_000, start + n - k), 1, k, encoding=encoding)
             for i in range(0, len(chunk), 10_000):
                 out.send_many(chunk[i : i + 10_000])
         out.flush(timeout_seconds=None)  # all acknowledged: closing waits only 10 s
@@ -101,12 +105,12 @@ def processed(worker: WorkerProcess) -> float:
 
 
 def worker_rate(folder: Path, bootstrap: str, prefix: str, n: int, per_message: int,
-                produced: bool = False) -> tuple[float, int]:  # fmt: skip
+                produced: bool = False, encoding: str = "CSV") -> tuple[float, int]:  # fmt: skip
     """Records/s of a worker over ``n`` pre-produced records, and its peak RSS in KiB."""
     names = TopicNames.from_prefix(prefix)
     if not produced:
         ensure_topics_sync(bootstrap, names, 4, 1)
-        produce(bootstrap, names.capture, n, per_message)
+        produce(bootstrap, names.capture, n, per_message, encoding=encoding)
     worker = WorkerProcess(worker_config(folder, bootstrap, prefix, 3600.0),
                            folder / f"{prefix}.log")  # fmt: skip
     try:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from stream.capture.plain_records import PlainRecords, all_text
+from stream.capture.plain_records import PlainRecords
 from stream.capture.records import EventData
 
 _NOT_PLAIN = ('"', "\r", "\n")  # quoted or multi-line CSV: left to the full decoder
@@ -57,14 +57,11 @@ class PlainCsvDecoder(PlainRecords[list[str]]):
 
     def payload_rows(self, captures: list[Any]) -> list[str] | None:
         """Each record's CSV row (the parts joined), or None when one is not a plain row."""
+        payloads = self.part_data(captures, "CSV")
+        if payloads is None:
+            return None
         texts: list[str] | None = None
-        for name in self.parts:
-            parts = [c[name] for c in captures]
-            if {p["encoding"] for p in parts} != {"CSV"}:
-                return None
-            data = [p["data"] for p in parts]
-            if not all_text(data):
-                return None
+        for data in payloads:
             joined = "\x00".join(data)
             if any(mark in joined for mark in _NOT_PLAIN):
                 return None

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from stream.capture.plain_records import PlainRecords, all_text
+from stream.capture.plain_records import PlainRecords
 from stream.capture.records import EventData
 
 _ROW_TYPES = frozenset((list, dict))
@@ -79,15 +79,9 @@ class PlainJsonDecoder(PlainRecords[list[Any]]):
 
     def payload_rows(self, captures: list[Any]) -> list[Any] | None:
         """Every record's values (chosen parts in order), row after row; None if one is not."""
-        payloads = []
-        for name in self.parts:
-            parts = [c[name] for c in captures]
-            if {p["encoding"] for p in parts} != {"JSON"}:
-                return None
-            data = [p["data"] for p in parts]
-            if not all_text(data):
-                return None
-            payloads.append(data)
+        payloads = self.part_data(captures, "JSON")
+        if payloads is None:
+            return None
         values: list[Any] = []
         for record in zip(*payloads, strict=True):
             start = len(values)

@@ -67,6 +67,19 @@ class PlainRecords(ABC, Generic[Rows]):
         A missing or malformed part may raise KeyError, TypeError or AttributeError.
         """
 
+    def part_data(self, captures: list[Any], encoding: str) -> list[list[str]] | None:
+        """Each chosen part's data, record by record, or None unless all are ``encoding`` text."""
+        out = []
+        for name in self.parts:
+            parts = [c[name] for c in captures]
+            if {p["encoding"] for p in parts} != {encoding}:
+                return None
+            data = [p["data"] for p in parts]
+            if not all_text(data):
+                return None
+            out.append(data)
+        return out
+
     def read(self, records: list[bytes]) -> PlainMessage[Rows] | None:
         """The message's keys, times and rows, or None when a record is not plain."""
         if not records or max(map(len, records)) > MAX_RECORD_BYTES:

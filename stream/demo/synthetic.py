@@ -28,6 +28,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from detectors.quality.constraints import suggest_constraints
 from detectors.quality.dataset_profile import DatasetProfile
 from stream.capture.records import iso_utc
@@ -143,3 +145,30 @@ def capture_record(inference_id: str, event_seconds: float, values: list[str]) -
         },
         "eventVersion": "0",
     }
+
+
+def json_capture_record(
+    inference_id: str, event_seconds: float, values: list[str]
+) -> dict[str, Any]:
+    """:func:`capture_record` with the input as a JSON array of numbers and texts.
+
+    >>> part = json_capture_record("i", 0.0, ["41", "2.5", "gold"])["captureData"]["endpointInput"]
+    >>> part["data"], part["encoding"]
+    ('[41,2.5,"gold"]', 'JSON')
+    """
+    record = capture_record(inference_id, event_seconds, values)
+    record["captureData"]["endpointInput"].update(
+        observedContentType="application/json",
+        data=orjson.dumps([_json_value(v) for v in values]).decode(),
+        encoding="JSON",
+    )
+    return record
+
+
+def _json_value(text: str) -> int | float | str:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text

@@ -12,12 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from detectors.quality.constraints import suggest_constraints
-from detectors.quality.dataset_profile import DatasetProfile
 from detectors.quality.statistics import DatasetStatistics
 from stream.batch import capture_analysis
-from stream.batch.capture_analysis import AnalysisResult, CaptureAnalyzer
-from stream.monitors.data_quality import DataQualityBaseline
+from stream.batch.capture_analysis import AnalysisResult
+from tests.stream.batch.capture_runs import analyze, baseline_of
 
 FEATURES = ("score", "age", "plan")
 
@@ -104,18 +102,13 @@ def _lines(seed: int, n: int) -> list[bytes]:
     return plain
 
 
+_BASELINE = baseline_of(
+    FEATURES, [{"score": f"0.{i}", "age": str(20 + i), "plan": "basic"} for i in range(99)]
+)
+
+
 def _analyze(path: Path, parts: tuple[str, ...], *, general: bool) -> AnalysisResult:
-    profile = DatasetProfile(features=FEATURES)
-    profile.update_many(
-        [{"score": f"0.{i}", "age": str(20 + i), "plan": "basic"} for i in range(99)]
-    )
-    stats = profile.statistics()
-    baseline = DataQualityBaseline(stats, suggest_constraints(stats))
-    analyzer = CaptureAnalyzer(
-        baseline, capture_index_names=parts, on_record=(lambda record: None) if general else None
-    )
-    analyzer.add_file(path)
-    return analyzer.result()
+    return analyze(_BASELINE, [path], parts, general=general)
 
 
 def _same_statistics(a: DatasetStatistics, b: DatasetStatistics) -> None:
@@ -191,16 +184,11 @@ def test_lines_that_are_not_objects_take_the_general_path(junk: bytes) -> None:
 def _analyze_files(
     paths: list[Path], parts: tuple[str, ...], *, general: bool
 ) -> tuple[AnalysisResult, list[Path]]:
-    profile = DatasetProfile(features=FEATURES)
-    profile.update_many([{"score": "0.5", "age": str(20 + i), "plan": "basic"} for i in range(99)])
-    stats = profile.statistics()
-    baseline = DataQualityBaseline(stats, suggest_constraints(stats))
-    analyzer = CaptureAnalyzer(
-        baseline, capture_index_names=parts, on_record=(lambda record: None) if general else None
+    baseline = baseline_of(
+        FEATURES, [{"score": "0.5", "age": str(20 + i), "plan": "basic"} for i in range(99)]
     )
     seen: list[Path] = []
-    analyzer.add_files(paths, seen.append)
-    return analyzer.result(), seen
+    return analyze(baseline, paths, parts, general=general, on_file=seen), seen
 
 
 @pytest.mark.parametrize("block_bytes", [1 << 10, 8 << 20])

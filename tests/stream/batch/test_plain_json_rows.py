@@ -15,11 +15,9 @@ from typing import Any
 
 import pytest
 
-from detectors.quality.constraints import suggest_constraints
-from detectors.quality.dataset_profile import DatasetProfile
-from stream.batch.capture_analysis import AnalysisResult, CaptureAnalyzer
+from stream.batch.capture_analysis import AnalysisResult
 from stream.batch.plain_json_rows import PlainJsonRows
-from stream.monitors.data_quality import DataQualityBaseline
+from tests.stream.batch.capture_runs import analyze, baseline_of
 
 FEATURES = ("score", "age", "plan")
 
@@ -88,16 +86,13 @@ def _lines(seed: int, n: int) -> list[bytes]:
     return lines
 
 
+_BASELINE = baseline_of(
+    FEATURES, [{"score": 0.5, "age": 20 + i, "plan": "basic"} for i in range(99)]
+)
+
+
 def _analyze(path: Path, parts: tuple[str, ...], *, general: bool) -> AnalysisResult:
-    profile = DatasetProfile(features=FEATURES)
-    profile.update_many([{"score": 0.5, "age": 20 + i, "plan": "basic"} for i in range(99)])
-    stats = profile.statistics()
-    baseline = DataQualityBaseline(stats, suggest_constraints(stats))
-    analyzer = CaptureAnalyzer(
-        baseline, capture_index_names=parts, on_record=(lambda record: None) if general else None
-    )
-    analyzer.add_file(path)
-    return analyzer.result()
+    return analyze(_BASELINE, [path], parts, general=general)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
