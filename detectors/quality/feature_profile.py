@@ -32,6 +32,7 @@ from detectors.quality import value_types as vt
 from detectors.quality.column_chunk import COUNT_ALL, COUNT_NONE, COUNT_UNTIL_OVERFLOW, ColumnChunk
 from detectors.quality.statistics import FeatureStatistics, NumericStatistics, StringStatistics
 from detectors.sketches import CategoricalCounts, Moments, NumericSketch
+from detectors.sketches.categorical_counts import head_overflows
 
 KINDS = ("auto", "numeric", "string")
 
@@ -148,8 +149,8 @@ class FeatureProfile:
             ints = len(values) if types == {int} else list(map(type, values)).count(int)
             self.types.integral += ints
             self.types.fractional += n_present - ints
-            if self.numbers_as_categories:  # texts are made only while numbers are counted
-                self._count_number_values([v for v in values if v == v])
+            if self.numbers_as_categories:
+                self._count_numbers_as_categories([v for v in values if v == v], texts=False)
         else:
             return False
         self._update_distribution(arr)
@@ -167,34 +168,25 @@ class FeatureProfile:
         self.moments.update_many(arr)
         self.sketch.update_many(arr)
 
-    def _count_number_values(self, numbers: Sequence[int | float]) -> None:
-        """Count ints and floats (no NaN) as their texts, unless they are sure to overflow.
-
-        Distinct numbers have distinct texts, so a head of numbers that overflows already
-        decides, before any text is made. A number's text is ``str`` of it (``to_text``).
-        """
-        if not (self.types.string or self.types.boolean) and _more_distinct(
-            numbers, self.max_exact
-        ):
-            self._stop_counting_numbers()
-            return
-        self._count_numbers_as_categories(list(map(str, numbers)))
-
-    def _count_numbers_as_categories(self, texts: Sequence[str]) -> None:
+    def _count_numbers_as_categories(self, numbers: Sequence[Any], *, texts: bool = True) -> None:
         """In auto mode, count numbers as categories too, until that stops being useful.
 
-        A column whose values have all been numbers and whose categorical counts overflow
-        (more than ``max_exact`` distinct numbers) is a numeric column: its numbers stop being
-        counted as categories, which would cost a sketch update per value for nothing. If
-        the column later turns out to be String, its categorical counts hold only what was
-        counted before that point and its non-numeric values.
+        ``numbers`` are number texts, or (``texts=False``) ints and floats without NaN, whose
+        categorical form is ``str`` of them. A column whose values have all been numbers and
+        whose categorical counts overflow (more than ``max_exact`` distinct numbers) is a
+        numeric column: its numbers stop being counted as categories, which would cost a
+        sketch update per value for nothing; a batch whose head alone overflows stops it
+        uncounted. If the column later turns out to be String, its categorical counts hold
+        only what was counted before that point and its non-numeric values.
         """
         if not self.numbers_as_categories:
             return
-        if not (self.types.string or self.types.boolean) and _more_distinct(texts, self.max_exact):
+        if not (self.types.string or self.types.boolean) and head_overflows(
+            numbers, self.max_exact
+        ):
             self._stop_counting_numbers()  # what counting them would end in, without the cost
             return
-        self.categories.update_many(texts)
+        self.categories.update_many(numbers if texts else map(str, numbers))
         self._check_number_overflow()
 
     def _check_number_overflow(self) -> None:
@@ -314,16 +306,3 @@ class FeatureProfile:
         p.categories = CategoricalCounts.from_state(s["categories"])
         p.numbers_as_categories = bool(s["numbers_as_categories"])
         return p
-
-
-def _more_distinct(values: Sequence[Any], limit: int) -> bool:
-    """Whether the head of ``values`` (``4 * limit`` of them) holds over ``limit`` distinct.
-
-    True means counting ``values`` would overflow exact counts of at most ``limit`` values;
-    False decides nothing (the values past the head are not looked at). No NaN, please: each
-    NaN would count as distinct.
-
-    >>> _more_distinct([str(i) for i in range(5)], 3), _more_distinct(["1"] * 50, 3)
-    (True, False)
-    """
-    return len(values) > limit and len(set(values[: 4 * limit])) > limit

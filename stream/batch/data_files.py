@@ -109,7 +109,8 @@ def read_columns(
     _require_file(path)
     if fmt.kind == "csv":
         return _read_csv(path, fmt, counts, progress)
-    return _read_jsonl(path, counts, progress, header)
+    names = header if header is not None else _jsonl_keys(path)
+    return names, _jsonl_batches(path, counts, progress)
 
 
 def _require_file(path: Path) -> None:
@@ -133,16 +134,6 @@ def _read_csv(
             raise DataFileError(str(exc)) from exc
 
     return reader.names, batches()
-
-
-def _read_jsonl(
-    path: Path,
-    counts: ReadCounts,
-    progress: Callable[[int], None] | None,
-    known_header: tuple[str, ...] | None,
-) -> tuple[tuple[str, ...], Iterator[ColumnBatch]]:
-    header = known_header if known_header is not None else _jsonl_keys(path)
-    return header, _jsonl_batches(path, counts, progress)
 
 
 def jsonl_batches(

@@ -207,27 +207,21 @@ class MessageDecoder:
         if self.preprocessor is not None:
             return None
         csv = self.plain.decode(records)
-        if csv is not None:
-            keys, seconds, lines, outputs = csv
-            values: list[Any] = []
-        else:
-            json = self.plain_json.decode(records)
-            if json is None:
-                return None
-            keys, seconds, values, outputs = json
-            lines = None
-        if not EARLIEST_SECONDS <= min(seconds) <= max(seconds) <= latest:
+        json = None if csv is not None else self.plain_json.decode(records)
+        plain = csv or json
+        if (
+            plain is None
+            or not EARLIEST_SECONDS <= min(plain.seconds) <= max(plain.seconds) <= latest
+        ):
             return None
-        return DecodedMessage(
-            len(records),
-            self.width,
-            keys,
-            seconds,
-            flat=values,
-            flat_owner=None if lines is not None else list(range(len(keys))),
-            outputs=outputs,
-            lines=lines,
+        out = DecodedMessage(
+            len(records), self.width, plain.keys, plain.seconds, outputs=plain.outputs
         )
+        if csv is not None:
+            out.lines = csv.lines
+        elif json is not None:
+            out.flat, out.flat_owner = json.values, list(range(len(json.keys)))
+        return out
 
     def _add(self, out: DecodedMessage, raw: bytes, latest: float) -> None:
         record = decode_capture(raw)
@@ -257,14 +251,10 @@ class MessageDecoder:
             rows = self.preprocessor.rows(record)
             return [self.builder.rows_from_mapping(r) for r in rows], []
         events = [e for e in (record.part(n) for n in self.builder.parts) if e is not None]
-        if any(e.encoding != "CSV" for e in events):
-            # JSON may carry named objects; a row of the features in order is positional
-            rows = self.builder.rows(record)
-            features = list(self.builder.features)
-            positional = [list(r.values()) for r in rows if list(r) == features]
-            if not positional:
-                return list(rows), []
-            return [r for r in rows if list(r) != features], positional
+        if any(e.encoding != "CSV" for e in events):  # JSON may carry named objects
+            rows, features = self.builder.rows(record), list(self.builder.features)
+            named = [r for r in rows if list(r) != features]  # the features in order: positional
+            return named, [list(r.values()) for r in rows if list(r) == features]
         pieces = [payload_rows(e) for e in events]
         if len(pieces) == 1:
             rows = pieces[0]
