@@ -24,7 +24,12 @@ if TYPE_CHECKING:
 
 
 @click.command("demo")
-@click.option("--seconds", default=90.0, show_default=True, help="How long the demo runs.")
+@click.option(
+    "--seconds",
+    default=90.0,
+    show_default=True,
+    help="How long the demo runs once its worker owns its partitions (joining takes a few).",
+)
 @click.option(
     "--json-summary",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -46,6 +46,7 @@ from stream.worker.state_folder import worker_folder
 log = logging.getLogger("driftline.worker")
 
 EXIT_HUNG = 0  # nothing is lost: the last snapshot stands
+OWNING_WAIT_SECONDS = 60.0  # a run with stop_after_seconds waits this long for its partitions
 # Decoding a batch of capture records allocates thousands of short-lived containers at once;
 # with CPython's default first threshold (700) they set off collections that walk the whole
 # heap, which doubled the cost of a record. They are freed by reference counting anyway.
@@ -98,7 +99,20 @@ class _Worker(faust.Worker):
         if isinstance(startup, _StartupSignal) and startup.received is not None:
             self.loop.call_soon(self.request_stop, startup.received)  # its exception was lost
         if self._stop_after_seconds is not None:
-            self.loop.call_later(self._stop_after_seconds, self.request_stop, signal.SIGTERM)
+            asyncio.ensure_future(self._stop_after_owning(self._stop_after_seconds), loop=self.loop)
+
+    async def _stop_after_owning(self, seconds: float) -> None:
+        """Stop ``seconds`` after this worker first owns capture partitions.
+
+        The group join takes a few seconds, many more on a loaded machine: counted from
+        start, a short run would lose most of its windows to it. At most
+        :data:`OWNING_WAIT_SECONDS` are waited for the first partition.
+        """
+        give_up = self.loop.time() + OWNING_WAIT_SECONDS
+        while not self._runner.state.assigned and self.loop.time() < give_up:
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(seconds)
+        self.request_stop(signal.SIGTERM)
 
     def request_stop(self, signum: signal.Signals = signal.SIGTERM) -> None:
         """Begin a clean shutdown (idempotent); the watchdog bounds how long it may take."""
@@ -148,7 +162,7 @@ def run_worker(
     on_stop: Callable[[], None] | None = None,
     loglevel: str = "warning",
 ) -> int:
-    """Run until SIGTERM/SIGINT (or ``stop_after_seconds``); return the exit status.
+    """Run until SIGTERM/SIGINT, or ``stop_after_seconds`` once it owns partitions; exit status.
 
     ``on_ready(bootstrap_servers, metrics_port)`` is called once the broker, the topics and
     the metrics server are up, before faust starts (the demo starts its traffic there);
