@@ -203,13 +203,16 @@ class CategoricalCounts:
         return counts
 
 
+HEAD_FACTOR = 4  # values head_overflows looks at: this many times max_exact
+
+
 def head_overflows(values: Sequence[Any], max_exact: int) -> bool:
     """Whether counting ``values`` would end exact counts: their head holds too many distinct.
 
-    The head is ``4 * max_exact`` values; False decides nothing (the values past the head
-    are not looked at). NaN must not be among them: each NaN is distinct.
+    The head is ``HEAD_FACTOR * max_exact`` values; False decides nothing (the values past
+    the head are not looked at). NaN must not be among them: each NaN is distinct.
 
     >>> head_overflows([str(i) for i in range(5)], 3), head_overflows(["1"] * 50, 3)
     (True, False)
     """
-    return len(values) > max_exact and len(set(values[: 4 * max_exact])) > max_exact
+    return len(values) > max_exact and len(set(values[: HEAD_FACTOR * max_exact])) > max_exact

@@ -45,12 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
-from stream.capture.records import (
-    BATCH_TRANSFORM_OUTPUT,
-    CAPTURE_PARTS,
-    ENCODINGS,
-    MAX_RECORD_BYTES,
-)
+from stream.capture.records import ENCODINGS, MAX_RECORD_BYTES, other_parts
 
 # pyarrow reads these numbers and orjson does not; ``\u`` escapes can decode to characters
 # (non-ASCII whitespace, ``\x1c``) that Python strips and pyarrow's ASCII kernels keep.
@@ -84,7 +79,7 @@ class ArrowCaptureLines:
     def __init__(self, *, parts: tuple[str, ...], width: int) -> None:
         self.parts = parts
         self.width = width
-        self.others = tuple(p for p in (*CAPTURE_PARTS, BATCH_TRANSFORM_OUTPUT) if p not in parts)
+        self.others = other_parts(parts)
         capture = pa.struct([(name, _PART) for name in (*parts, *self.others)])
         schema = pa.schema(
             [("captureData", capture), ("eventMetadata", pa.struct([("eventId", pa.string())]))]

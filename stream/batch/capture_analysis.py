@@ -151,6 +151,10 @@ class CaptureAnalyzer:
             self.counts.usable += 1
             if self.on_record is not None:
                 self.on_record(record)
+        self._keep(rows)
+
+    def _keep(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Buffer rows for the profile, flushing every :data:`FLUSH_ROWS`."""
         self._rows.extend(rows)
         if len(self._rows) >= FLUSH_ROWS:
             self._flush()
@@ -206,9 +210,7 @@ class CaptureAnalyzer:
                 continue
             self.counts.records += 1
             self.counts.usable += 1
-            self._rows.append(row)
-            if len(self._rows) >= FLUSH_ROWS:
-                self._flush()
+            self._keep((row,))
 
     def _flush(self) -> None:
         self._columns.drain()  # the profile takes rows only when no batch is in flight

@@ -47,7 +47,12 @@ class PlainBlock(NamedTuple):
     records: int
 
 
-def well_formed_part(part: Any) -> bool:
+def others_well_formed(capture: dict[str, Any], others: tuple[str, ...]) -> bool:
+    """Whether a record's parts ``others`` (not columns) are absent or well-formed, as needed."""
+    return all(part is None or _well_formed(part) for part in map(capture.get, others))
+
+
+def _well_formed(part: Any) -> bool:
     """A capture part the general path accepts (it is not read: it is not a column)."""
     return isinstance(part, dict) and (
         isinstance(part.get("data"), str) and str(part.get("encoding", "")).upper() in ENCODINGS
@@ -128,16 +133,10 @@ class PlainCaptureReader:
                 if part["encoding"] != "CSV" or type(text) is not str or not text.strip():
                     return None
                 row = f"{row},{text}" if row else text
-            if len(capture) > len(self.parts) and not self._others_well_formed(capture):
+            if len(capture) > len(self.parts) and not others_well_formed(capture, self._others):
                 return None
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
             return None  # not JSON, not a mapping where one is needed, or a field missing
         if row.count(",") != self.width - 1 or '"' in row or "\n" in row or "\r" in row:
             return None
         return row
-
-    def _others_well_formed(self, capture: dict[str, Any]) -> bool:
-        """Whether the parts that are not columns are absent or well-formed."""
-        return all(
-            part is None or well_formed_part(part) for part in map(capture.get, self._others)
-        )

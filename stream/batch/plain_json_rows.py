@@ -32,9 +32,9 @@ from typing import Any
 
 import orjson
 
-from stream.batch.capture_columns import well_formed_part
+from stream.batch.capture_columns import others_well_formed
 from stream.capture.plain_json import add_plain_values
-from stream.capture.records import BATCH_TRANSFORM_OUTPUT, CAPTURE_PARTS, MAX_RECORD_BYTES
+from stream.capture.records import MAX_RECORD_BYTES, other_parts
 
 
 class PlainJsonRows:
@@ -47,7 +47,7 @@ class PlainJsonRows:
     def __init__(self, *, parts: Sequence[str], features: Sequence[str]) -> None:
         self.parts = tuple(parts)
         self.features = tuple(features)
-        self._others = tuple(p for p in (*CAPTURE_PARTS, BATCH_TRANSFORM_OUTPUT) if p not in parts)
+        self._others = other_parts(parts)
 
     def row(self, line: bytes) -> dict[str, Any] | None:
         """The record's one row (``line`` as the general path gets it), or None."""
@@ -66,16 +66,10 @@ class PlainJsonRows:
                     return None
                 if not add_plain_values(data, values):
                     return None
-            if len(capture) > len(self.parts) and not self._others_well_formed(capture):
+            if len(capture) > len(self.parts) and not others_well_formed(capture, self._others):
                 return None
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
             return None  # not JSON, not a mapping where one is needed, or a field missing
         if len(values) != len(self.features):
             return None
         return dict(zip(self.features, values, strict=True))
-
-    def _others_well_formed(self, capture: dict[str, Any]) -> bool:
-        """Whether the parts that are not columns are absent or well-formed."""
-        return all(
-            part is None or well_formed_part(part) for part in map(capture.get, self._others)
-        )

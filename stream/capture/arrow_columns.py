@@ -33,6 +33,7 @@ from detectors.quality.column_chunk import (
     ColumnChunk,
     ValueCounts,
 )
+from detectors.sketches.categorical_counts import HEAD_FACTOR
 from stream.capture.number_texts import plain_numbers
 
 _FRACTIONAL = f"^(?:{vt.FRACTIONAL_PATTERN})$"
@@ -40,7 +41,6 @@ _INTEGRAL = f"^(?:{vt.INTEGRAL_PATTERN})$"
 _BOOLEANS = pa.array(["true", "false"])
 # A value that might be a number or a boolean; a column with none is all String.
 _MAYBE_NOT_STRING = r"^(?:[-+ 0-9]|true$|false$)"
-DISTINCT_PROBE_FACTOR = 4  # values probed for distinct numbers: this many times max_exact
 _NOTHING: ValueCounts = ((), ())
 
 
@@ -76,7 +76,7 @@ def _plain_number_counts(
     if counting == COUNT_NONE or len(texts) == 0:
         return _NOTHING
     if counting == COUNT_UNTIL_OVERFLOW and len(texts) > max_exact:
-        probe = texts.slice(0, DISTINCT_PROBE_FACTOR * max_exact)
+        probe = texts.slice(0, HEAD_FACTOR * max_exact)  # head_overflows' head, in Arrow
         if pc.count_distinct(probe).as_py() > max_exact:
             return None
     counted = pc.value_counts(texts)

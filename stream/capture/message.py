@@ -252,9 +252,13 @@ class MessageDecoder:
             return [self.builder.rows_from_mapping(r) for r in rows], []
         events = [e for e in (record.part(n) for n in self.builder.parts) if e is not None]
         if any(e.encoding != "CSV" for e in events):  # JSON may carry named objects
-            rows, features = self.builder.rows(record), list(self.builder.features)
-            named = [r for r in rows if list(r) != features]  # the features in order: positional
-            return named, [list(r.values()) for r in rows if list(r) == features]
+            named, positional, features = [], [], list(self.builder.features)
+            for row in self.builder.rows(record):  # the features in order: positional
+                if list(row) == features:
+                    positional.append(list(row.values()))
+                else:
+                    named.append(row)
+            return named, positional
         pieces = [payload_rows(e) for e in events]
         if len(pieces) == 1:
             rows = pieces[0]

@@ -154,7 +154,7 @@ def _json_rows(value: Any) -> PayloadRows:
         for key in _JSON_ROW_KEYS:
             if key in value and isinstance(value[key], list | dict):
                 inner = value[key]
-                if key in _PER_INSTANCE_KEYS and _is_scalar_list(inner):
+                if key in _PER_INSTANCE_KEYS and is_scalar_list(inner):
                     return PayloadRows([[v] for v in inner], list(inner), per_instance=True)
                 return _json_rows(inner)
         scalars = {k: v for k, v in value.items() if not isinstance(v, list | dict)}
@@ -180,14 +180,18 @@ def _json_rows(value: Any) -> PayloadRows:
 def _instance(value: list[Any] | dict[str, Any]) -> Row:
     if isinstance(value, dict):
         features = value.get("features")
-        if len(value) == 1 and _is_scalar_list(features):
+        if len(value) == 1 and is_scalar_list(features):
             return list(features)
         return value
     return list(value)
 
 
-def _is_scalar_list(value: Any) -> bool:
-    """A list without a list or an object in it (the distinct types are checked, not each value)."""
+def is_scalar_list(value: Any) -> bool:
+    """A list without a list or an object in it (its distinct types are checked, not each value).
+
+    >>> is_scalar_list([1, "a", None]), is_scalar_list([1, [2]]), is_scalar_list({"a": 1})
+    (True, False, False)
+    """
     return isinstance(value, list) and not any(
         issubclass(kind, list | dict) for kind in set(map(type, value))
     )

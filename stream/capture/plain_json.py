@@ -29,10 +29,9 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from stream.capture.payloads import is_scalar_list
 from stream.capture.plain_records import PlainRecords
 from stream.capture.records import EventData
-
-_ROW_TYPES = frozenset((list, dict))
 
 
 class PlainJsonBatch(NamedTuple):
@@ -59,7 +58,7 @@ def add_plain_values(payload: str, values: list[Any]) -> bool:
     except orjson.JSONDecodeError:
         return False
     if type(value) is list:
-        if not value or not _ROW_TYPES.isdisjoint(map(type, value)):  # orjson: no subclasses
+        if not value or not is_scalar_list(value):
             return False
         values.extend(value)
     elif type(value) is dict:

@@ -19,17 +19,16 @@ from typing import Any, Generic, NamedTuple, TypeVar
 import orjson
 
 from stream.capture.records import (
-    BATCH_TRANSFORM_OUTPUT,
     CAPTURE_PARTS,
     ENCODINGS,
     MAX_RECORD_BYTES,
     EventData,
     event_data,
+    other_parts,
     parse_time,
 )
 
 TIME_CACHE_SIZE = 100_000  # inferenceTime texts remembered
-_ALL_PARTS = (*CAPTURE_PARTS, BATCH_TRANSFORM_OUTPUT)
 OUTPUT = CAPTURE_PARTS[1]  # endpointOutput
 _METADATA, _CAPTURE_DATA = itemgetter("eventMetadata"), itemgetter("captureData")
 
@@ -55,7 +54,7 @@ class PlainRecords(ABC, Generic[Rows]):
 
     def __init__(self, *, parts: tuple[str, ...], width: int, keep_outputs: bool = False) -> None:
         self.parts = parts
-        self.others = tuple(p for p in _ALL_PARTS if p not in parts)
+        self.others = other_parts(parts)
         self.width = width
         self.keep_outputs = keep_outputs
         self._seconds_of: dict[str, float] = {}

@@ -41,6 +41,15 @@ CAPTURE_PARTS = ("endpointInput", "endpointOutput")
 BATCH_TRANSFORM_OUTPUT = "batchTransformOutput"  # batch-transform captures; preprocessors see it
 
 
+def other_parts(parts: Sequence[str]) -> tuple[str, ...]:
+    """The capture parts a reader of ``parts`` does not read (it only checks them well-formed).
+
+    >>> other_parts(("endpointInput",))
+    ('endpointOutput', 'batchTransformOutput')
+    """
+    return tuple(p for p in (*CAPTURE_PARTS, BATCH_TRANSFORM_OUTPUT) if p not in parts)
+
+
 class CaptureError(ValueError):
     """A capture record that cannot be used; ``reason`` is a short code for counting."""
 

@@ -48,12 +48,12 @@ from detectors.quality.column_chunk import (
     ColumnChunk,
     ValueCounts,
 )
+from detectors.sketches.categorical_counts import head_overflows
 
 __all__ = ["COUNT_ALL", "COUNT_NONE", "COUNT_UNTIL_OVERFLOW", "text_chunk"]
 
 # Characters of JSON values that are not numbers (strings, literals, containers, whitespace).
 _NOT_A_JSON_NUMBER = ('"', "t", "f", "n", "[", "{", " ", "\t", "\n", "\r")
-DISTINCT_PROBE_FACTOR = 4  # number texts probed for distinct values: this many times max_exact
 _NOTHING: ValueCounts = ((), ())
 _NO_NUMBERS = np.empty(0, dtype=np.float64)
 
@@ -118,10 +118,8 @@ def _json_numbers(joined: str, count: int) -> tuple[npt.NDArray[np.float64], int
 def _number_counts(texts: Sequence[str], counting: str, max_exact: int) -> ValueCounts | None:
     if counting == COUNT_NONE or not texts:
         return _NOTHING
-    if counting == COUNT_UNTIL_OVERFLOW and len(texts) > max_exact:
-        probe = texts[: DISTINCT_PROBE_FACTOR * max_exact]
-        if len(set(probe)) > max_exact:
-            return None
+    if counting == COUNT_UNTIL_OVERFLOW and head_overflows(texts, max_exact):
+        return None
     return _counts(texts)
 
 

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from stream.config import MonitorConfig
-from stream.demo.synthetic import SyntheticSchema, capture_record
+from stream.demo.synthetic import SyntheticSchema, capture_record, json_capture_record
 from stream.worker.capture_path import CapturePath
 from stream.worker.event_clock import PartitionActivity
 from stream.worker.outcomes import DeadLetter
@@ -55,11 +55,12 @@ def batch(records: list[dict]) -> bytes:
     return b"\n".join(orjson.dumps(r) for r in records)
 
 
-def records_at(times: list[float], seed: int = 1) -> list[dict]:
+def records_at(times: list[float], seed: int = 1, *, json: bool = False) -> list[dict]:
+    """Capture records at ``times``; ``json``: the input as a JSON array, not CSV."""
     rows = SCHEMA.rows(random.Random(seed), len(times))
+    make = json_capture_record if json else capture_record
     return [
-        capture_record(f"i{seed}-{k}", t, row)
-        for k, (t, row) in enumerate(zip(times, rows, strict=True))
+        make(f"i{seed}-{k}", t, row) for k, (t, row) in enumerate(zip(times, rows, strict=True))
     ]
 
 
@@ -421,23 +422,6 @@ def test_broken_lines_that_would_join_into_one_record_are_each_dead_lettered(fak
     assert rt.counts.processed == 1
 
 
-def _as_json(record: dict) -> dict:
-    """The record with its CSV input as a JSON array (numbers as numbers, the rest text)."""
-    part = record["captureData"]["endpointInput"]
-    values: list = []
-    for text in part["data"].split(","):
-        try:
-            values.append(int(text))
-        except ValueError:
-            try:
-                values.append(float(text))
-            except ValueError:
-                values.append(text)
-    part.update(data=orjson.dumps(values).decode(), encoding="JSON")
-    part["observedContentType"] = "application/json"
-    return record
-
-
 @pytest.mark.parametrize("sampling", [100.0, 60.0])
 def test_plain_json_messages_equal_the_per_record_path(fake_clock, sampling):
     """Plain JSON messages decoded at once give exactly what record-by-record decoding gives."""
@@ -446,7 +430,7 @@ def test_plain_json_messages_equal_the_per_record_path(fake_clock, sampling):
 
     rng = random.Random(6)
     times = sorted(T0 + rng.uniform(0, 30) for _ in range(600))
-    records = [_as_json(r) for r in records_at(times, seed=11)]
+    records = records_at(times, seed=11, json=True)
     messages = [batch(records[i : i + 40]) for i in range(0, len(records), 40)]
     fast = runtime(fake_clock, sampling_percentage=sampling)
     slow = runtime(fake_clock, sampling_percentage=sampling)
@@ -482,7 +466,7 @@ def test_plain_json_messages_equal_the_per_record_path(fake_clock, sampling):
 def test_json_records_that_are_not_plain_get_the_per_record_path(fake_clock, payload):
     """A record the plain JSON codec does not take sends its message record by record, with
     what that path gives it (a row, several, none, or a dead letter) and the others' rows."""
-    records = [_as_json(r) for r in records_at([T0 + 1, T0 + 2, T0 + 3], seed=12)]
+    records = records_at([T0 + 1, T0 + 2, T0 + 3], seed=12, json=True)
     records[1]["captureData"]["endpointInput"]["data"] = payload
     message = batch(records)
     fast, slow = runtime(fake_clock), runtime(fake_clock)
