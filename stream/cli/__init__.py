@@ -7,6 +7,7 @@ line and exit 2; they never show a traceback (see :mod:`stream.cli.output`).
 
 from __future__ import annotations
 
+import gc
 import importlib
 
 import click
@@ -41,7 +42,11 @@ class LazyGroup(DriftlineGroup):
         if target is None:
             return None
         module, attribute = target.split(":")
-        command = getattr(importlib.import_module(module), attribute)
+        gc.disable()  # imports make many objects and no garbage: collecting is wasted time
+        try:
+            command = getattr(importlib.import_module(module), attribute)
+        finally:
+            gc.enable()
         assert isinstance(command, click.Command)
         return command
 
