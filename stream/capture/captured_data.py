@@ -37,7 +37,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = ["CaptureEventData", "CapturedData", "EventMetadata", "InferenceEventData"]
@@ -75,7 +75,7 @@ class CaptureEventData(_Attributes):
 
 def event_part(obj: Any) -> InferenceEventData | None:
     """One capture part (or ``groundTruthData``) as an :class:`InferenceEventData`."""
-    if not isinstance(obj, Mapping):
+    if not _is_mapping(obj):
         return None
     data = obj.get("data")
     return InferenceEventData(
@@ -87,30 +87,23 @@ def event_part(obj: Any) -> InferenceEventData | None:
 
 
 class CapturedData:
-    """What ``preprocess_handler`` receives, with the attributes SageMaker's container gives."""
+    """What ``preprocess_handler`` receives, with the attributes SageMaker's container gives.
+
+    Each attribute is built when the handler first reads it, and kept: a handler reads one
+    or two of them, and building all of them for every record cost more than most handlers.
+    """
 
     def __init__(self, event_dict: dict[str, Any]) -> None:
-        meta = event_dict.get("eventMetadata")
-        meta = meta if isinstance(meta, Mapping) else {}
-        capture = event_dict.get("captureData")
-        capture = capture if isinstance(capture, Mapping) else {}
-        self.event_metadata = EventMetadata(
-            event_id=meta.get("eventId"),
-            event_time=meta.get("inferenceTime"),
-            custom_attribute=meta.get("customAttributes"),
-            inference_id=meta.get("inferenceId"),
-        )
-        self.endpoint_input = event_part(capture.get("endpointInput"))
-        self.endpoint_output = event_part(capture.get("endpointOutput"))
-        self.batch_transform_output = event_part(capture.get("batchTransformOutput"))
-        self.ground_truth = event_part(event_dict.get("groundTruthData"))
-        self.event_version = event_dict.get("eventVersion")
-        self.event_data = CaptureEventData(
-            endpointInput=self.endpoint_input,
-            endpointOutput=self.endpoint_output,
-            batchTransformOutput=self.batch_transform_output,
-        )
         self.event_dict = event_dict
+
+    def __getattr__(self, name: str) -> Any:
+        """Build a SageMaker attribute on first reading (later readings find it kept)."""
+        build = _ATTRIBUTES.get(name)
+        if build is None:
+            msg = f"{type(self).__name__!r} object has no attribute {name!r}"
+            raise AttributeError(msg, name=name, obj=self)
+        value = self.__dict__[name] = build(self)
+        return value
 
     def __repr__(self) -> str:
         return f"CapturedData({self.event_dict!r})"
@@ -118,3 +111,45 @@ class CapturedData:
     def as_dict(self) -> dict[str, Any]:
         """The record as a dict."""
         return self.event_dict
+
+
+def _is_mapping(obj: Any) -> bool:
+    return type(obj) is dict or isinstance(obj, Mapping)  # decoded JSON: dicts, checked fast
+
+
+def _metadata(record: CapturedData) -> EventMetadata:
+    meta = record.event_dict.get("eventMetadata")
+    meta = meta if _is_mapping(meta) else {}
+    return EventMetadata(
+        event_id=meta.get("eventId"),
+        event_time=meta.get("inferenceTime"),
+        custom_attribute=meta.get("customAttributes"),
+        inference_id=meta.get("inferenceId"),
+    )
+
+
+def _capture_part(key: str) -> Callable[[CapturedData], InferenceEventData | None]:
+    def build(record: CapturedData) -> InferenceEventData | None:
+        capture = record.event_dict.get("captureData")
+        return event_part(capture.get(key)) if _is_mapping(capture) else None
+
+    return build
+
+
+def _legacy_view(record: CapturedData) -> CaptureEventData:
+    return CaptureEventData(
+        endpointInput=record.endpoint_input,
+        endpointOutput=record.endpoint_output,
+        batchTransformOutput=record.batch_transform_output,
+    )
+
+
+_ATTRIBUTES: dict[str, Callable[[CapturedData], Any]] = {
+    "event_metadata": _metadata,
+    "endpoint_input": _capture_part("endpointInput"),
+    "endpoint_output": _capture_part("endpointOutput"),
+    "batch_transform_output": _capture_part("batchTransformOutput"),
+    "ground_truth": lambda record: event_part(record.event_dict.get("groundTruthData")),
+    "event_version": lambda record: record.event_dict.get("eventVersion"),
+    "event_data": _legacy_view,
+}

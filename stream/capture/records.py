@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +40,8 @@ MAX_RECORD_BYTES = 1_048_576
 ENCODINGS = ("CSV", "JSON", "BASE64")
 CAPTURE_PARTS = ("endpointInput", "endpointOutput")
 BATCH_TRANSFORM_OUTPUT = "batchTransformOutput"  # batch-transform captures; preprocessors see it
+_INPUT, _OUTPUT = CAPTURE_PARTS
+_ALL_PARTS = (*CAPTURE_PARTS, BATCH_TRANSFORM_OUTPUT)
 
 
 def other_parts(parts: Sequence[str]) -> tuple[str, ...]:
@@ -47,7 +50,7 @@ def other_parts(parts: Sequence[str]) -> tuple[str, ...]:
     >>> other_parts(("endpointInput",))
     ('endpointOutput', 'batchTransformOutput')
     """
-    return tuple(p for p in (*CAPTURE_PARTS, BATCH_TRANSFORM_OUTPUT) if p not in parts)
+    return tuple(p for p in _ALL_PARTS if p not in parts)
 
 
 class CaptureError(ValueError):
@@ -159,6 +162,11 @@ def parse_time(text: Any) -> datetime | None:
     """Parse ``inferenceTime`` leniently (``Z`` or offsets, fractional seconds) as UTC."""
     if not isinstance(text, str) or not text:
         return None
+    return _parsed_time(text)
+
+
+@functools.lru_cache(maxsize=4096)  # SageMaker writes seconds: records share their time text
+def _parsed_time(text: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         if parsed.tzinfo is None:
@@ -194,18 +202,19 @@ def capture_from_dict(obj: Any) -> CaptureRecord:
     if not isinstance(capture, dict):
         msg = "missing_field"
         raise CaptureError(msg, "captureData is required")
-    names = (*CAPTURE_PARTS, BATCH_TRANSFORM_OUTPUT)
-    parts = {name: event_data(capture.get(name), name) for name in names}
-    if all(part is None for part in parts.values()):
+    endpoint_input = event_data(capture.get(_INPUT), _INPUT)
+    endpoint_output = event_data(capture.get(_OUTPUT), _OUTPUT)
+    batch_output = event_data(capture.get(BATCH_TRANSFORM_OUTPUT), BATCH_TRANSFORM_OUTPUT)
+    if endpoint_input is None and endpoint_output is None and batch_output is None:
         msg = "missing_field"
-        raise CaptureError(msg, f"captureData has none of {', '.join(names)}")
+        raise CaptureError(msg, f"captureData has none of {', '.join(_ALL_PARTS)}")
     inference_id = meta.get("inferenceId")
     return CaptureRecord(
         event_id=str(meta["eventId"]),
         inference_id=str(inference_id) if inference_id else None,
         inference_time=parse_time(meta.get("inferenceTime")),
-        endpoint_input=parts["endpointInput"],
-        endpoint_output=parts["endpointOutput"],
+        endpoint_input=endpoint_input,
+        endpoint_output=endpoint_output,
         event_version=str(obj.get("eventVersion", "0")),
         raw=obj,
     )

@@ -55,6 +55,7 @@ class RowBuilder:
             msg = f"output_columns_position must be START or END, got {output_columns_position!r}"
             raise ValueError(msg)
         self.features = tuple(features)
+        self._feature_set = frozenset(self.features)
         self.parts = tuple(
             p
             for p in (
@@ -114,7 +115,7 @@ class RowBuilder:
         Keys that are all baseline feature names are kept; other keys are sorted and named
         positionally (SageMaker orders preprocessor columns by key).
         """
-        if set(row) <= set(self.features):
+        if self._feature_set.issuperset(row):
             return dict(row)
         return {self.column_name(i): row[key] for i, key in enumerate(sorted(row))}
 
