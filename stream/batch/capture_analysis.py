@@ -28,7 +28,7 @@ from detectors.quality.statistics import DatasetStatistics
 from detectors.violations import FAILED
 from ground_truth.records import GroundTruth
 from stream.batch.capture_columns import PlainCaptureReader, PlainRows
-from stream.batch.columnar_profile import ColumnarProfiler
+from stream.batch.columnar_profile import ColumnarProfiler, text_columns
 from stream.batch.plain_json_rows import PlainJsonRows
 from stream.batch.prefetch import prefetched
 from stream.capture.preprocess import Preprocessor
@@ -213,10 +213,15 @@ class CaptureAnalyzer:
             self._keep((row,))
 
     def _flush(self) -> None:
+        """Profile the buffered rows: as text columns when they are rows of text."""
         self._columns.drain()  # the profile takes rows only when no batch is in flight
         if self._rows:
             self.counts.rows += len(self._rows)
-            self.monitor.update_many(self._rows)
+            columns = text_columns(self._rows, self.baseline.features)
+            if columns is None:
+                self.monitor.update_many(self._rows)
+            else:
+                self._columns.add(columns, len(self._rows))
             self._rows = []
 
     def _failure(self) -> str | None:
@@ -236,6 +241,7 @@ class CaptureAnalyzer:
     def result(self) -> AnalysisResult:
         """Evaluate what was read against the baseline."""
         self._flush()
+        self._columns.drain()
         outcome = self.monitor.outcome()
         failure = self._failure()
         if failure is not None:

@@ -19,7 +19,7 @@ from detectors.quality.dataset_profile import DatasetProfile
 from detectors.quality.feature_profile import FeatureProfile
 from detectors.quality.statistics import DatasetStatistics
 from detectors.sketches import ks_distance
-from stream.batch.columnar_profile import ColumnarProfiler, update_profile
+from stream.batch.columnar_profile import ColumnarProfiler, text_columns, update_profile
 from stream.batch.data_files import DataFormat, ReadCounts, read_columns
 from stream.batch.data_quality_baseline import suggest_data_quality
 from stream.capture.arrow_columns import column_chunk
@@ -220,3 +220,46 @@ def test_values_near_the_float_limit_make_finite_statistics_without_warnings(
     edges = [b.lower_bound for b in numeric.buckets] + [numeric.buckets[-1].upper_bound]
     assert all(np.isfinite(edges)) and edges[0] == -1.7e308 and edges[-1] == 1.79e308
     assert sum(b.count for b in numeric.buckets) == len(values)
+
+
+def test_rows_of_text_as_columns_profile_as_the_rows_do() -> None:
+    """A preprocessor's rows of text: ``text_columns`` + the columnar profile = the row path."""
+    rng = random.Random(23)
+    names = ("a", "b", "c")
+    for _ in range(40):
+        columnar, by_rows = (
+            DatasetProfile(features=names, max_exact=50),
+            DatasetProfile(features=names, max_exact=50),
+        )
+        profiler = ColumnarProfiler(columnar, names)
+        for _ in range(rng.randint(1, 4)):
+            n = rng.randint(1, 150)
+            values = {name: _random_column(rng, n) for name in names}
+            for column in values.values():  # the empty text as well: missing in both paths
+                column[rng.randrange(n)] = ""
+            rows = [{name: values[name][i] for name in rng.sample(names, 3)} for i in range(n)]
+            columns = text_columns(rows, names)
+            assert columns is not None
+            profiler.add(columns, n)
+            by_rows.update_many(rows)
+        profiler.drain()
+        assert columnar.item_count == by_rows.item_count
+        for name in names:
+            _profiles_equal(columnar.profiles[name], by_rows.profiles[name])
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [{"a": "1", "b": "x"}, {"a": 2, "b": "y"}],  # an int keeps its type: the row path's
+        [{"a": "1", "b": "x"}, {"a": 1.5, "b": "y"}],
+        [{"a": "1", "b": True}],
+        [{"a": "1", "b": b"x"}],
+        [{"a": "1", "b": ["x"]}],
+        [{"a": "1"}],  # b absent
+        [{"a": "1", "b": "x", "c": "extra"}],
+        [{"a": "1", "c": "x"}],  # as many keys, one of them not a feature
+    ],
+)
+def test_rows_that_are_not_plain_text_rows_stay_on_the_row_path(rows: list[dict]) -> None:
+    assert text_columns(rows, ("a", "b")) is None
