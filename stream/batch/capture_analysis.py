@@ -28,12 +28,13 @@ from detectors.quality.statistics import DatasetStatistics
 from detectors.violations import FAILED
 from ground_truth.records import GroundTruth
 from stream.batch.capture_columns import PlainCaptureReader, PlainRows
-from stream.batch.columnar_profile import ColumnarProfiler, text_columns
+from stream.batch.columnar_profile import ColumnarProfiler
 from stream.batch.plain_json_rows import PlainJsonRows
 from stream.batch.prefetch import prefetched
 from stream.capture.preprocess import Preprocessor
 from stream.capture.records import CAPTURE_PARTS, CaptureError, CaptureRecord, decode_capture
 from stream.capture.rows import RowBuilder
+from stream.capture.text_rows import text_columns
 from stream.monitors.data_quality import DataQualityBaseline
 
 FLUSH_ROWS = 5_000

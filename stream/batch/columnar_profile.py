@@ -24,14 +24,10 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import partial
-from operator import is_not, itemgetter
-from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from detectors.quality.column_chunk import (
     COUNT_ALL,
@@ -44,7 +40,6 @@ from detectors.quality.feature_profile import FeatureProfile
 from stream.capture.arrow_columns import column_chunk
 
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="driftline-columns")
-_PRESENT = partial(is_not, None)
 
 Columns = Sequence[pa.Array | pa.ChunkedArray]
 
@@ -106,40 +101,3 @@ def update_profile(
     profiler = ColumnarProfiler(profile, names)
     profiler.add(columns, n_rows)
     profiler.drain()
-
-
-def text_columns(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> list[pa.Array] | None:
-    """Rows as text columns ``names`` (``""`` missing), or None when the row path must take them.
-
-    Rows of text are what a preprocessor splitting CSV payloads returns; the columnar
-    profile types them as the row path would (an empty text is missing there, as an empty
-    CSV field is). None unless every row holds exactly ``names`` (no feature absent, no
-    extra column) and every value is a ``str`` or None: other values keep their Python
-    types (an int is Integral as it is), which only the row path reads.
-
-    >>> [c.to_pylist() for c in text_columns([{"a": "1", "b": ""}, {"b": "x", "a": None}], "ab")]
-    [['1', None], [None, 'x']]
-    >>> [text_columns(rows, "ab") for rows in ([{"a": 0, "b": "x"}], [{"a": b"", "b": "x"}])]
-    [None, None]
-    >>> text_columns([{"a": "1"}], "ab"), text_columns([{"a": "1", "c": "2"}], "ab")
-    (None, None)
-    """
-    if not rows or set(map(len, rows)) != {len(names)}:
-        return None
-    take = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
-    try:
-        transposed = list(zip(*map(take, rows), strict=True))
-    except KeyError:  # a row without one of the names (and, being as long, with another)
-        return None
-    columns = []
-    for values in transposed:
-        try:
-            "".join(filter(_PRESENT, values))  # raises TypeError at the first value not a str
-        except TypeError:
-            return None
-        column = pa.array(values, pa.string())
-        empty = pc.equal(column, "")
-        if pc.any(empty).as_py():
-            column = pc.if_else(empty, pa.scalar(None, pa.string()), column)
-        columns.append(column)
-    return columns

@@ -297,7 +297,9 @@ def event_seconds(record: CaptureRecord, latest: float) -> float:
 
 def _too_deep(row: Any) -> bool:
     """Whether a row holds a value nested deeper than ``MAX_NESTING`` (checked iteratively)."""
-    values = list(row.values()) if isinstance(row, Mapping) else list(row)
+    values = list(row.values()) if type(row) is dict or isinstance(row, Mapping) else list(row)
+    if _SCALARS.issuperset(map(type, values)):
+        return False  # the usual row: no list or dict (nor a subclass of one) to walk
     level = [v for v in values if isinstance(v, list | dict)]
     depth = 0
     while level:
@@ -310,6 +312,9 @@ def _too_deep(row: Any) -> bool:
             nxt.extend(x for x in inner if isinstance(x, list | dict))
         level = nxt
     return False
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _whole_message_rejected(reason: str, why: str, raw: bytes) -> DecodedMessage:

@@ -14,8 +14,10 @@ small one — a window closing with a few hundred rows — is split with ``str.s
 classified by :func:`~stream.capture.text_columns.text_chunk`: pyarrow's fixed cost per call,
 and the GIL it gives up on every call to whichever thread wants it, would cost more than the
 rows do and delay the result (measured: +40 ms median detection latency when every flush
-went through pyarrow). Both give what Deequ's value-by-value typing gives. The first and last
-source offsets the window reflects travel with its partial.
+went through pyarrow). Both give what Deequ's value-by-value typing gives. A large flush of
+named rows that are all text (a preprocessor splitting CSV payloads) is classified as a
+large flush of plain rows is (:func:`~stream.capture.text_rows.text_columns`). The first and
+last source offsets the window reflects travel with its partial.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from detectors.quality.dataset_profile import DatasetProfile
 from stream.capture.arrow_columns import column_chunk
 from stream.capture.csv_rows import row_columns, row_fields, rows_text
 from stream.capture.text_columns import text_chunk
+from stream.capture.text_rows import text_columns
 
 ARROW_ROWS = 2_000  # plain rows from which a flush is split and classified by pyarrow
 
@@ -85,7 +88,7 @@ class OpenWindow:
             self.profile.update_columns(columns, len(self.columns))
             self.columns = []
         if self.rows:
-            self.profile.update_many(self.rows)
+            self._flush_rows()
             self.rows = []
 
     def _flush_lines(self) -> None:
@@ -104,6 +107,20 @@ class OpenWindow:
             chunks[name] = classify(column, feature.number_counting, feature.max_exact)
         self.profile.update_chunks(chunks, self.line_rows)
         self.lines, self.line_rows = [], 0
+
+    def _flush_rows(self) -> None:
+        """Named rows: a large flush of rows of text is classified a column at a time."""
+        features = self.profile.features
+        columns = text_columns(self.rows, features) if len(self.rows) >= ARROW_ROWS else None
+        if columns is None:
+            self.profile.update_many(self.rows)
+            return
+        profiles = self.profile.profiles
+        chunks = {}
+        for name, column in zip(features, columns, strict=True):
+            feature = profiles[name]
+            chunks[name] = column_chunk(column, feature.number_counting, feature.max_exact)
+        self.profile.update_chunks(chunks, len(self.rows))
 
     def to_state(self) -> dict[str, Any]:
         """JSON-safe state, buffered rows applied first."""

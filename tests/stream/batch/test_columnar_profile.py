@@ -19,10 +19,11 @@ from detectors.quality.dataset_profile import DatasetProfile
 from detectors.quality.feature_profile import FeatureProfile
 from detectors.quality.statistics import DatasetStatistics
 from detectors.sketches import ks_distance
-from stream.batch.columnar_profile import ColumnarProfiler, text_columns, update_profile
+from stream.batch.columnar_profile import ColumnarProfiler, update_profile
 from stream.batch.data_files import DataFormat, ReadCounts, read_columns
 from stream.batch.data_quality_baseline import suggest_data_quality
 from stream.capture.arrow_columns import column_chunk
+from stream.capture.text_rows import text_columns
 
 KLL_KS_ERROR = 0.01  # NumericSketch's stated KS error at k = 400
 NASTY = [
@@ -246,20 +247,3 @@ def test_rows_of_text_as_columns_profile_as_the_rows_do() -> None:
         assert columnar.item_count == by_rows.item_count
         for name in names:
             _profiles_equal(columnar.profiles[name], by_rows.profiles[name])
-
-
-@pytest.mark.parametrize(
-    "rows",
-    [
-        [{"a": "1", "b": "x"}, {"a": 2, "b": "y"}],  # an int keeps its type: the row path's
-        [{"a": "1", "b": "x"}, {"a": 1.5, "b": "y"}],
-        [{"a": "1", "b": True}],
-        [{"a": "1", "b": b"x"}],
-        [{"a": "1", "b": ["x"]}],
-        [{"a": "1"}],  # b absent
-        [{"a": "1", "b": "x", "c": "extra"}],
-        [{"a": "1", "c": "x"}],  # as many keys, one of them not a feature
-    ],
-)
-def test_rows_that_are_not_plain_text_rows_stay_on_the_row_path(rows: list[dict]) -> None:
-    assert text_columns(rows, ("a", "b")) is None

@@ -11,6 +11,7 @@ import random
 import pytest
 
 from detectors.quality.dataset_profile import DatasetProfile
+from stream.worker import open_window
 from stream.worker.open_window import ARROW_ROWS, OpenWindow
 
 FEATURES = ("age", "income", "plan", "mixed")
@@ -68,3 +69,30 @@ def _typed_counts(profile: DatasetProfile) -> list[tuple]:
         (f.name, f.inferred_type, f.num_present, f.num_missing, f.type_counts)
         for f in profile.statistics().features
     ]
+
+
+def test_a_large_flush_of_named_text_rows_gives_the_row_paths_profile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A preprocessor's rows of text, flushed whole (pyarrow) or under ARROW_ROWS (row path)."""
+    rows = [dict(zip(FEATURES, row.split(","), strict=True)) for row in _rows(ARROW_ROWS + 500)]
+    rows[3]["plan"] = None  # a preprocessor may give None as well as ""
+    classified: list[int] = []
+    real = open_window.column_chunk
+    monkeypatch.setattr(
+        open_window, "column_chunk", lambda c, *a: classified.append(len(c)) or real(c, *a)
+    )
+    whole, small = _window(), _window()
+    whole.rows.extend(rows)
+    whole.flush()
+    assert classified == [len(rows)] * len(FEATURES)  # column by column, by pyarrow
+    for start in range(0, len(rows), ARROW_ROWS - 1):
+        small.rows.extend(rows[start : start + ARROW_ROWS - 1])
+        small.flush()  # below ARROW_ROWS: the row path, value by value
+    assert len(classified) == len(FEATURES)
+    a, b = _statistics(whole), _statistics(small)
+    assert [x[:5] for x in a] == [x[:5] for x in b]
+    for x, y in zip(a, b, strict=True):
+        if x[5] is not None:
+            assert x[5] == pytest.approx(y[5])
+        assert x[6] == y[6]

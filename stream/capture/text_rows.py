@@ -1,0 +1,58 @@
+"""Named rows of text as pyarrow text columns, for the columnar profile.
+
+A preprocessor that splits CSV payloads returns rows of text (``{"age": "41", ...}``): as
+text columns they are classified a whole column at a time
+(:func:`~stream.capture.arrow_columns.column_chunk`), as ``analyze`` and the worker classify
+plain CSV records, instead of value by value on the row path. Both give Deequ's types; an
+empty text is missing in both, as an empty CSV field is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import partial
+from operator import is_not, itemgetter
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_PRESENT = partial(is_not, None)
+_TEXT = frozenset({str, type(None)})
+
+
+def text_columns(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> list[pa.Array] | None:
+    """Rows as text columns ``names`` (``""`` missing), or None when the row path must take them.
+
+    None unless every row holds exactly ``names`` (no feature absent, no extra column) and
+    every value is a ``str`` or None: other values keep their Python types (an int is
+    Integral as it is), which only the row path reads.
+
+    >>> [c.to_pylist() for c in text_columns([{"a": "1", "b": ""}, {"b": "x", "a": None}], "ab")]
+    [['1', None], [None, 'x']]
+    >>> [text_columns(rows, "ab") for rows in ([{"a": 0, "b": "x"}], [{"a": b"", "b": "x"}])]
+    [None, None]
+    >>> text_columns([{"a": "1"}], "ab"), text_columns([{"a": "1", "c": "2"}], "ab")
+    (None, None)
+    """
+    if not rows or set(map(len, rows)) != {len(names)}:
+        return None
+    if not _TEXT.issuperset(map(type, rows[0].values())):
+        return None  # typed rows (JSON payloads' objects) say so at once
+    take = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    try:
+        transposed = list(zip(*map(take, rows), strict=True))
+    except KeyError:  # a row without one of the names (and, being as long, with another)
+        return None
+    columns = []
+    for values in transposed:
+        try:
+            "".join(filter(_PRESENT, values))  # raises TypeError at the first value not a str
+        except TypeError:
+            return None
+        column = pa.array(values, pa.string())
+        empty = pc.equal(column, "")
+        if pc.any(empty).as_py():
+            column = pc.if_else(empty, pa.scalar(None, pa.string()), column)
+        columns.append(column)
+    return columns
