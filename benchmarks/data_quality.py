@@ -8,9 +8,11 @@ numpy, pyarrow and datasketches, pyarrow's CSV reader alone (all cores), orjson 
 capture lines alone (each decoded record dropped at once), pyarrow's JSON reader reading them
 alone (all cores), and KLL array updates of the 16 numeric columns alone.
 
-The live records go through ``analyze`` twice more, against the one-file figure: as 200 files
+The live records go through ``analyze`` three more times, against the one-file figure: as 200 files
 of 1,000 records in hourly folders (SageMaker's layout), and with JSON payloads
-(``application/json`` arrays, which take the record-by-record path). The training table goes through
+(``application/json`` arrays, which take the record-by-record path), and once more through a
+``preprocess_handler`` that splits each CSV payload into named features (every record
+through the script, as SageMaker runs it). The training table goes through
 ``baseline suggest`` a second time as JSON Lines, against orjson decoding its lines alone (a
 JSON Lines row keeps its JSON types, so it is decoded in Python: pyarrow's reader turns the
 ints of a float column into floats).
@@ -38,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.peer_table import (
+    feature_names,
     write_capture_file,
     write_capture_files,
     write_training_csv,
@@ -49,6 +52,13 @@ LIVE_ROWS = int(os.environ.get("DRIFTLINE_BENCH_LIVE_ROWS", "200000"))
 # Every figure is the median of this many runs: one run on a shared machine can be a third off.
 REPEATS = int(os.environ.get("DRIFTLINE_BENCH_REPEATS", "3"))
 SMALL_FILE_RECORDS = 1_000  # records per file of the many-files capture folder
+# A preprocess_handler as SageMaker users write them: the CSV payload split into named features.
+_SPLITTING_PREPROCESSOR = """NAMES = {names!r}
+
+
+def preprocess_handler(inference_record):
+    return dict(zip(NAMES, inference_record.endpoint_input.data.split(",")))
+"""
 
 # Each prints the seconds of its own work (imports and file loading excluded), except
 # "start", whose work is the start itself (measured from outside).
@@ -211,6 +221,14 @@ def run() -> None:
         )  # fmt: skip
         ratio = f"{analyze_json.seconds / analyze.seconds:.1f}x the same records as CSV"
         _line("analyze capture, JSON payloads, end to end", LIVE_ROWS, analyze_json, ratio)
+        script = root / "preprocessor.py"
+        script.write_text(_SPLITTING_PREPROCESSOR.format(names=feature_names()))
+        analyze_pre = _driftline(
+            "analyze", "--capture", root / "capture", "--baseline", root / "b",
+            "--out", root / "report-pre", "--preprocessor", script,
+        )  # fmt: skip
+        ratio = f"{analyze_pre.seconds / analyze.seconds:.1f}x without one"
+        _line("analyze capture, with a preprocessor", LIVE_ROWS, analyze_pre, ratio)
         lines_decode = _primitive("orjson_decode", train_jsonl)
         _line("floor: orjson decode of JSON Lines rows", ROWS, lines_decode)
         suggest_jsonl = _driftline(

@@ -10,14 +10,12 @@ empty text is missing in both, as an empty CSV field is.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import partial
-from operator import is_not, itemgetter
+from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-_PRESENT = partial(is_not, None)
 _TEXT = frozenset({str, type(None)})
 
 
@@ -25,7 +23,7 @@ def text_columns(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> lis
     """Rows as text columns ``names`` (``""`` missing), or None when the row path must take them.
 
     None unless every row holds exactly ``names`` (no feature absent, no extra column) and
-    every value is a ``str`` or None: other values keep their Python types (an int is
+    every value is a ``str`` (exactly) or None: other values keep their Python types (an int is
     Integral as it is), which only the row path reads.
 
     >>> [c.to_pylist() for c in text_columns([{"a": "1", "b": ""}, {"b": "x", "a": None}], "ab")]
@@ -46,9 +44,7 @@ def text_columns(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> lis
         return None
     columns = []
     for values in transposed:
-        try:
-            "".join(filter(_PRESENT, values))  # raises TypeError at the first value not a str
-        except TypeError:
+        if not _TEXT.issuperset(map(type, values)):
             return None
         column = pa.array(values, pa.string())
         empty = pc.equal(column, "")
