@@ -146,7 +146,13 @@ class FeatureProfile:
             self.missing += arr.size - n_present
             if n_present != arr.size:
                 arr = arr[present]
-            ints = len(values) if types == {int} else list(map(type, values)).count(int)
+            ints = (
+                len(values)
+                if types == {int}
+                else list(map(type, values)).count(int)
+                if int in types
+                else 0
+            )
             self.types.integral += ints
             self.types.fractional += n_present - ints
             if self.numbers_as_categories:

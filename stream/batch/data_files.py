@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -282,9 +283,10 @@ def _columns_of(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
     each of the first row's keys (no KeyError), every row holds exactly those.
     """
     keys = tuple(rows[0])
-    if set(map(len, rows)) == {len(keys)}:
-        try:
-            return {k: [row[k] for row in rows] for k in keys}
+    if len(keys) > 1 and set(map(len, rows)) == {len(keys)}:
+        try:  # one C call per row takes its values, and zip turns the rows into columns
+            columns = zip(*map(itemgetter(*keys), rows), strict=True)
+            return {k: list(values) for k, values in zip(keys, columns, strict=True)}
         except KeyError:
             pass
     union = dict.fromkeys(chain.from_iterable(rows))
