@@ -105,6 +105,10 @@ class CapturedData:
         value = self.__dict__[name] = build(self)
         return value
 
+    def __dir__(self) -> list[str]:
+        """Every SageMaker attribute, built or not (what a handler's author may explore)."""
+        return sorted({*super().__dir__(), *_ATTRIBUTES})
+
     def __repr__(self) -> str:
         return f"CapturedData({self.event_dict!r})"
 

@@ -15,14 +15,17 @@ The scripts below are ours, but they use the record the way AWS's own do:
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
+import pickle
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ground_truth.records import GroundTruth
+from stream.capture.captured_data import CapturedData
 from stream.capture.preprocess import PREPROCESSING_LOG, load_preprocessor
 from stream.capture.records import capture_from_dict
 
@@ -204,6 +207,20 @@ def test_every_attribute_of_sagemakers_record_with_its_type(tmp_path: Path) -> N
     [row] = pre.rows(batch)
     assert row["types"][2] == ["str", "CSV", None, None] == row["types"][6]
     assert row["types"][0] is None
+
+
+def test_the_record_lists_every_attribute_and_copies_before_any_is_read() -> None:
+    """Attributes are built on first reading: listing, copying and pickling still see them."""
+    event = _record("41,basic", "0.5", "CSV")
+    record = CapturedData(dict(event.raw))
+    names = {"endpoint_input", "endpoint_output", "batch_transform_output", "ground_truth",
+             "event_metadata", "event_version", "event_data", "event_dict", "as_dict"}  # fmt: skip
+    assert names <= set(dir(record))
+    for clone in (copy.deepcopy(record), pickle.loads(pickle.dumps(record))):
+        assert clone.endpoint_input.data == "41,basic" and clone.endpoint_output.data == "0.5"
+    assert record.event_data.endpointInput is record.endpoint_input  # one object, kept
+    with pytest.raises(AttributeError, match="no attribute 'endpointInput'"):
+        record.endpointInput  # noqa: B018 - SageMaker's snake_case names only
 
 
 def test_a_failing_script_names_the_exception_and_its_line(tmp_path: Path) -> None:
