@@ -62,10 +62,9 @@ from stream.capture.records import (
     decode_capture,
     split_records,
 )
-from stream.capture.rows import RowBuilder
+from stream.capture.rows import MAX_NESTING, RowBuilder, too_deep
 
 MAX_FUTURE_SECONDS = 3600.0
-MAX_NESTING = 32  # lists/objects inside a feature value (their text form recurses per level)
 # The latest instant whose windows (and ISO-8601 texts) are still representable.
 LATEST_SECONDS = datetime(9000, 1, 1, tzinfo=UTC).timestamp()
 EARLIEST_SECONDS = datetime(1, 1, 2, tzinfo=UTC).timestamp()
@@ -227,7 +226,7 @@ class MessageDecoder:
         record = decode_capture(raw)
         seconds = event_seconds(record, latest)
         named, positional = self._rows(record)
-        if any(_too_deep(row) for row in named) or any(_too_deep(row) for row in positional):
+        if any(too_deep(row) for row in named) or any(too_deep(row) for row in positional):
             msg = "too_deep"
             raise CaptureError(msg, f"a feature value nests deeper than {MAX_NESTING} levels")
         if not named and not positional:
@@ -293,28 +292,6 @@ def event_seconds(record: CaptureRecord, latest: float) -> float:
         msg = "future_time"
         raise CaptureError(msg, f"inferenceTime {moment.isoformat()} is ahead of the wall clock")
     return seconds
-
-
-def _too_deep(row: Any) -> bool:
-    """Whether a row holds a value nested deeper than ``MAX_NESTING`` (checked iteratively)."""
-    values = list(row.values()) if type(row) is dict or isinstance(row, Mapping) else list(row)
-    if _SCALARS.issuperset(map(type, values)):
-        return False  # the usual row: no list or dict (nor a subclass of one) to walk
-    level = [v for v in values if isinstance(v, list | dict)]
-    depth = 0
-    while level:
-        depth += 1
-        if depth > MAX_NESTING:
-            return True
-        nxt: list[Any] = []
-        for v in level:
-            inner = v.values() if isinstance(v, dict) else v
-            nxt.extend(x for x in inner if isinstance(x, list | dict))
-        level = nxt
-    return False
-
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _whole_message_rejected(reason: str, why: str, raw: bytes) -> DecodedMessage:

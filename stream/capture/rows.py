@@ -31,6 +31,8 @@ from stream.capture.records import (
     capture_parts_problem,
 )
 
+MAX_NESTING = 32  # lists/objects inside a feature value (their text form recurses per level)
+
 
 class RowBuilder:
     """Turn capture records into feature rows named from the baseline's feature order.
@@ -136,3 +138,32 @@ def _paired_count(pieces: Sequence[PayloadRows]) -> int | None:
     if len(keyed) > 1:
         return None
     return keyed.pop() if keyed else 1
+
+
+def too_deep(row: Any) -> bool:
+    """Whether a row holds a value nested deeper than ``MAX_NESTING`` (checked iteratively).
+
+    >>> deep: list = []
+    >>> for _ in range(MAX_NESTING + 1):
+    ...     deep = [deep]
+    >>> too_deep({"age": "41", "tags": deep}), too_deep({"age": "41", "tags": [[1]]})
+    (True, False)
+    """
+    values = list(row.values()) if type(row) is dict or isinstance(row, Mapping) else list(row)
+    if _SCALARS.issuperset(map(type, values)):
+        return False  # the usual row: no list or dict (nor a subclass of one) to walk
+    level = [v for v in values if isinstance(v, list | dict)]
+    depth = 0
+    while level:
+        depth += 1
+        if depth > MAX_NESTING:
+            return True
+        nxt: list[Any] = []
+        for v in level:
+            inner = v.values() if isinstance(v, dict) else v
+            nxt.extend(x for x in inner if isinstance(x, list | dict))
+        level = nxt
+    return False
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
