@@ -146,13 +146,9 @@ class FeatureProfile:
             self.missing += arr.size - n_present
             if n_present != arr.size:
                 arr = arr[present]
-            ints = (
-                len(values)
-                if types == {int}
-                else list(map(type, values)).count(int)
-                if int in types
-                else 0
-            )
+            ints = len(values) if types == {int} else 0
+            if types == {int, float}:
+                ints = list(map(type, values)).count(int)
             self.types.integral += ints
             self.types.fractional += n_present - ints
             if self.numbers_as_categories:
