@@ -9,9 +9,11 @@ orjson path. It vouches for a block when:
 
 - the block is ASCII without ``\u`` escapes, so every decoded string is ASCII as well and
   Python's ``str.strip`` and pyarrow's ASCII kernels agree on it;
-- it holds none of ``NaN``, ``Inf`` (pyarrow reads ``NaN``, ``Inf``, ``-Infinity``; orjson
-  does not), no line of :data:`~stream.capture.records.MAX_RECORD_BYTES` or more and none
-  nested deeper than orjson reads;
+- it holds no ``NaN`` or ``Inf`` outside a string (pyarrow reads ``NaN``, ``Inf``,
+  ``-Infinity`` as numbers; orjson does not), no line of
+  :data:`~stream.capture.records.MAX_RECORD_BYTES` or more and none nested deeper than
+  orjson reads. Inside a string they are text to both ("Info", "1,NaN,3"); a block with a
+  backslash, whose strings cannot be told by counting quotes, holds them nowhere;
 - every line begins with ``{`` and ends with ``}`` (a ``\r`` before the newline aside) and
   pyarrow reads exactly one record per line: in JSON, ``{`` cannot follow ``}`` inside a
   value, so no record spans two lines, and none shares one;
@@ -47,10 +49,13 @@ import pyarrow.json as pa_json
 
 from stream.capture.records import ENCODINGS, MAX_RECORD_BYTES, other_parts
 
-# pyarrow reads these numbers and orjson does not; ``\u`` escapes can decode to characters
-# (non-ASCII whitespace, ``\x1c``) that Python strips and pyarrow's ASCII kernels keep.
-_DECLINED = (b"NaN", b"Inf", b"\\u")
+# pyarrow reads these bare numbers and orjson does not
+_BARE_NUMBERS = (b"NaN", b"Inf")
+# ``\u`` escapes can decode to characters (non-ASCII whitespace, ``\x1c``) that Python strips
+# and pyarrow's ASCII kernels keep
+_ESCAPE = b"\\u"
 _NEWLINE, _CR, _COMMA, _OPEN_BRACE, _CLOSE_BRACE, _OPEN_BRACKET = 10, 13, 44, 123, 125, 91
+_QUOTE = 34
 _MAX_DEPTH = 512  # brackets a line may open: below orjson's recursion limit (1024)
 _BLOCK_SIZE = 1 << 20  # pyarrow's own chunks; a longer line makes it raise: the block declines
 _Offsets = npt.NDArray[np.intp]
@@ -94,7 +99,10 @@ class ArrowCaptureLines:
         if not body or not body.isascii():
             return None
         octets = np.frombuffer(body, dtype=np.uint8)
-        if any(_holds(octets, mark) for mark in _DECLINED):
+        escapes = b"\\" in body
+        if escapes and _found(octets, _ESCAPE).size:
+            return None
+        if _bare_numbers(octets, escapes=escapes):
             return None
         bounds = _object_lines(octets)
         if bounds is None:
@@ -107,7 +115,7 @@ class ArrowCaptureLines:
         if table.num_rows != len(starts):
             return None
         joined = self._joined_payloads(table)
-        plain = self._plain(table, joined, escapes=b"\\" in body)
+        plain = self._plain(table, joined, escapes=escapes)
         n_rows = pc.sum(plain).as_py() or 0
         csv = _csv(joined.filter(plain)) if n_rows else b""
         others = np.flatnonzero(~plain.to_numpy(zero_copy_only=False))
@@ -149,12 +157,26 @@ class ArrowCaptureLines:
         return pc.fill_null(plain, False)
 
 
-def _holds(octets: npt.NDArray[np.uint8], mark: bytes) -> bool:
-    """Whether ``mark`` is in ``octets`` (where its first byte is, do the others follow?)."""
+def _found(octets: npt.NDArray[np.uint8], mark: bytes) -> npt.NDArray[np.intp]:
+    """Where ``mark`` starts in ``octets`` (where its first byte is, do the others follow?)."""
     found = np.flatnonzero(octets[: len(octets) - len(mark) + 1] == mark[0])
     for shift, octet in enumerate(mark[1:], start=1):
         found = found[octets[found + shift] == octet]
-    return bool(found.size)
+    return found
+
+
+def _bare_numbers(octets: npt.NDArray[np.uint8], *, escapes: bool) -> bool:
+    """Whether ``NaN`` or ``Inf`` may stand outside a string (anywhere, with ``escapes``).
+
+    Without a backslash every quote opens or closes a string, so a mark after an odd number
+    of quotes is inside one. A line whose quotes do not pair is not JSON: pyarrow then
+    refuses the block, whatever this says of the lines after it.
+    """
+    found = np.concatenate([_found(octets, mark) for mark in _BARE_NUMBERS])
+    if not found.size or escapes:
+        return bool(found.size)
+    quotes = np.flatnonzero(octets == _QUOTE)
+    return bool((np.searchsorted(quotes, found) % 2 == 0).any())
 
 
 def _commas(texts: pa.ChunkedArray) -> npt.NDArray[np.int64]:

@@ -19,6 +19,8 @@ from stream.batch.capture_columns import PlainCaptureReader
 
 PARTS = [("endpointInput",), ("endpointOutput", "endpointInput")]
 _SIGNIFICANT = b'{}[]",:\\ \n\r\t0-.eEaNIu/x'
+_TEXTS = ["NaN", "Info", "-Infinity", "nan", "Inf"]  # text to JSON inside a string
+_BARE = [b"NaN", b"Inf", b"-Infinity", b"Infinity", b'"NaN"', b"Info"]
 _VALUES = [b"null", b"5", b"-0.5e3", b"true", b"[]", b"{}", b'""', b'"  "', b'"CSV"', b'"a,b"']
 
 
@@ -28,7 +30,10 @@ def _record(rng: random.Random) -> bytes:
             "endpointInput": {
                 "observedContentType": "text/csv",
                 "mode": "INPUT",
-                "data": ",".join(str(rng.randint(0, 99)) for _ in range(rng.choice([1, 2, 2, 3]))),
+                "data": ",".join(
+                    rng.choice(_TEXTS) if rng.random() < 0.1 else str(rng.randint(0, 99))
+                    for _ in range(rng.choice([1, 2, 2, 3]))
+                ),
                 "encoding": rng.choice(["CSV", "CSV", "CSV", "csv", "JSON"]),
             },
         },
@@ -48,8 +53,10 @@ def _record(rng: random.Random) -> bytes:
 def _mutated(line: bytes, rng: random.Random) -> bytes:
     for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):
         at = rng.randrange(len(line) + 1)
-        kind = rng.randrange(6)
-        if kind == 0:
+        kind = rng.randrange(7)
+        if kind == 6:  # a bare number pyarrow reads and orjson does not, or text, anywhere
+            line = line[:at] + rng.choice(_BARE) + line[at:]
+        elif kind == 0:
             line = line[:at] + bytes([rng.choice(_SIGNIFICANT)]) + line[at:]
         elif kind == 1:
             line = line[:at] + line[at + 1 :]
@@ -79,14 +86,16 @@ def test_every_block_pyarrow_reads_is_read_as_orjson_reads_it(parts: tuple[str, 
     width = 3 if len(parts) == 2 else 2
     fast = ArrowCaptureLines(parts=parts, width=width)
     reference = PlainCaptureReader(parts=parts, width=width)
-    read = 0
+    read = marked = 0
     for _ in range(1500):
         body = _block(rng, rng.choice([1, 2, 5, 20]))
         rows = fast.rows(body)
         if rows is not None:
             read += 1
+            marked += b"NaN" in body or b"Inf" in body
             assert rows == reference.line_rows(body), body
     assert read > 300  # the blocks pyarrow may read are read by it
+    assert marked > 50  # ... NaN and Inf inside strings included
 
 
 def _good(data: str = "41,7") -> bytes:
@@ -127,3 +136,17 @@ def test_a_block_of_ordinary_records_is_read_with_its_odd_lines_handed_back() ->
     assert rows is not None
     assert (rows.csv, rows.n_rows, rows.records) == (b"41,7\n41,8\n", 2, 4)
     assert [bytes(line) for line in rows.rest] == [_good("41") + b"\n", quoted + b"\n"]
+
+
+def test_nan_and_inf_inside_strings_are_read_and_outside_them_declined() -> None:
+    lines = ArrowCaptureLines(parts=("endpointInput",), width=2)
+    reference = PlainCaptureReader(parts=("endpointInput",), width=2)
+    inside = b"\n".join([_good("Info,7"), _good("41,NaN"), _good("-Infinity,Inf")]) + b"\n"
+    rows = lines.rows(inside)
+    assert rows is not None and rows == reference.line_rows(inside)
+    assert bytes(rows.csv) == b"Info,7\n41,NaN\n-Infinity,Inf\n"
+    bare = inside + _good().replace(b'"e1"}', b'"e1", "x": NaN}') + b"\n"
+    assert lines.rows(bare) is None
+    escaped = inside + _good('41,\\"7\\"') + b"\n"  # a backslash: strings not told apart
+    assert lines.rows(escaped) is None
+    assert lines.rows(_good() + b"\n" + _good('41,\\"7\\"') + b"\n") is not None
