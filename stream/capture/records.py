@@ -162,7 +162,12 @@ def parse_time(text: Any) -> datetime | None:
     """Parse ``inferenceTime`` leniently (``Z`` or offsets, fractional seconds) as UTC."""
     if not isinstance(text, str) or not text:
         return None
+    if len(text) > _CACHED_TIME_CHARS:  # no ISO instant is that long: not worth keeping
+        return _parsed_time.__wrapped__(text)
     return _parsed_time(text)
+
+
+_CACHED_TIME_CHARS = 40  # "2024-03-05T14:07:31.123456789+05:30" is 35
 
 
 @functools.lru_cache(maxsize=4096)  # SageMaker writes seconds: records share their time text

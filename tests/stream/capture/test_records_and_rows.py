@@ -330,3 +330,21 @@ def test_row_pieces_are_named_by_position_across_pieces() -> None:
         "_c4": None,
     }
     assert builder.named([[], ["a"]]) == {"score": "a"}
+
+
+def test_time_texts_are_parsed_once_each_and_only_short_ones_are_kept() -> None:
+    from stream.capture import records
+
+    records._parsed_time.cache_clear()
+    texts = ["2024-03-05T14:07:31Z", "2024-03-05T14:07:31.5+05:30", "not a time"]
+    first = [parse_time(text) for text in texts * 3]
+    assert first[:3] == [
+        datetime(2024, 3, 5, 14, 7, 31, tzinfo=UTC),
+        datetime(2024, 3, 5, 8, 37, 31, 500000, tzinfo=UTC),
+        None,
+    ]
+    assert first[3:] == first[:3] * 2
+    assert records._parsed_time.cache_info().currsize == 3
+    garbage = "9" * 100_000  # a poison record's time: parsed (and refused), never kept
+    assert parse_time(garbage) is None and parse_time(" " * 41 + "2024-03-05") is None
+    assert records._parsed_time.cache_info().currsize == 3
