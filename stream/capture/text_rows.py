@@ -46,7 +46,10 @@ def text_columns(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> lis
     for values in transposed:
         if not _TEXT.issuperset(map(type, values)):
             return None
-        column = pa.array(values, pa.string())
+        try:
+            column = pa.array(values, pa.string())
+        except UnicodeEncodeError:  # a lone surrogate ("\ud800"): text Python holds, UTF-8 not
+            return None
         empty = pc.equal(column, "")
         if pc.any(empty).as_py():
             column = pc.if_else(empty, pa.scalar(None, pa.string()), column)

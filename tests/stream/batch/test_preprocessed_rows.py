@@ -92,3 +92,23 @@ def test_text_rows_take_the_columnar_profile(
     analyzer.add_files([path])
     assert analyzer.result().counts.rows == 300
     assert taken == [300]
+
+
+def test_a_row_holding_a_lone_surrogate_is_profiled_on_the_row_path(tmp_path: Path) -> None:
+    """Text Python holds but UTF-8 cannot (a handler decoding with ``surrogateescape``)."""
+    script = tmp_path / "preprocessor.py"
+    script.write_text(
+        "def preprocess_handler(inference_record):\n"
+        "    age, plan = inference_record.endpoint_input.data.split(',')\n"
+        "    plan = plan.encode().decode('ascii', 'surrogateescape') if age == '50' else plan\n"
+        "    return {'score': '0.5', 'age': age, 'plan': plan}\n"
+    )
+    path = tmp_path / "capture.jsonl"
+    rows = [f"{20 + i % 40},{'café' if i % 40 == 30 else 'basic'}" for i in range(400)]
+    path.write_bytes(b"".join(json.dumps(_record(row)).encode() + b"\n" for row in rows))
+    analyzer = CaptureAnalyzer(_BASELINE, preprocessor=load_preprocessor(script))
+    analyzer.add_files([path])
+    result = analyzer.result()
+    assert result.counts.rows == 400 and not result.counts.errors
+    plan = next(f for f in result.statistics.features if f.name == "plan")
+    assert plan.num_present == 400

@@ -29,6 +29,7 @@ def test_columns_follow_the_names_whatever_each_rows_key_order() -> None:
         [{"a": "1"}],  # b absent
         [{"a": "1", "b": "x", "c": "extra"}],
         [{"a": "1", "c": "x"}],  # as many keys, one of them not a feature
+        [{"a": "1", "b": "x"}, {"a": "2", "b": "\ud800"}],  # a lone surrogate: not UTF-8
     ],
 )
 def test_rows_that_are_not_plain_text_rows_stay_on_the_row_path(rows: list[dict[str, Any]]) -> None:
