@@ -217,9 +217,9 @@ class MessageDecoder:
             len(records), self.width, plain.keys, plain.seconds, outputs=plain.outputs
         )
         if csv is not None:
-            out.lines = csv.lines
+            out.lines = csv.rows
         elif json is not None:
-            out.flat, out.flat_owner = json.values, list(range(len(json.keys)))
+            out.flat, out.flat_owner = json.rows, list(range(len(json.keys)))
         return out
 
     def _add(self, out: DecodedMessage, raw: bytes, latest: float) -> None:

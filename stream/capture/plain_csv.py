@@ -20,40 +20,25 @@ Examples
 ...           "eventMetadata": {"eventId": "e1", "inferenceTime": "2024-03-05T14:07:31Z"}}
 >>> decoder = PlainCsvDecoder(parts=("endpointInput",), width=2)
 >>> decoder.decode([orjson.dumps(record)])
-PlainCsvBatch(keys=['e1'], seconds=[1709647651.0], lines=['41,basic'], outputs=None)
+PlainMessage(keys=['e1'], seconds=[1709647651.0], rows=['41,basic'], outputs=None)
 >>> decoder.decode([b'{"not": "a capture"}']) is None
 True
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from stream.capture.plain_records import PlainRecords
-from stream.capture.records import EventData
 
 _NOT_PLAIN = ('"', "\r", "\n")  # quoted or multi-line CSV: left to the full decoder
 
 
-class PlainCsvBatch(NamedTuple):
-    """Join keys, event times (POSIX seconds) and rows (one CSV text each) of a message.
-
-    ``outputs`` holds each record's ``endpointOutput`` when the decoder keeps them.
-    """
-
-    keys: list[str]
-    seconds: list[float]
-    lines: list[str]
-    outputs: list[EventData | None] | None = None
-
-
 class PlainCsvDecoder(PlainRecords[list[str]]):
-    """Decode messages of plain CSV capture records whose rows have ``width`` fields."""
+    """Decode messages of plain CSV capture records whose rows have ``width`` fields.
 
-    def decode(self, records: list[bytes]) -> PlainCsvBatch | None:
-        """The message's keys, times and CSV rows, or None when a record is not plain."""
-        read = self.read(records)
-        return None if read is None else PlainCsvBatch(*read)
+    :meth:`decode` gives each record's row as its CSV text.
+    """
 
     def payload_rows(self, captures: list[Any]) -> list[str] | None:
         """Each record's CSV row (the parts joined), or None when one is not a plain row."""

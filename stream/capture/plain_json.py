@@ -17,7 +17,7 @@ Examples
 ...           "eventMetadata": {"eventId": "e1", "inferenceTime": "2024-03-05T14:07:31Z"}}
 >>> decoder = PlainJsonDecoder(parts=("endpointInput",), width=2)
 >>> decoder.decode([orjson.dumps(record)])
-PlainJsonBatch(keys=['e1'], seconds=[1709647651.0], values=[41, 'gold'], outputs=None)
+PlainMessage(keys=['e1'], seconds=[1709647651.0], rows=[41, 'gold'], outputs=None)
 >>> values = []
 >>> add_plain_values("0.9", values), add_plain_values("[[1, 2]]", values), values
 (True, False, [0.9])
@@ -25,25 +25,12 @@ PlainJsonBatch(keys=['e1'], seconds=[1709647651.0], values=[41, 'gold'], outputs
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 
 from stream.capture.payloads import is_scalar_list
 from stream.capture.plain_records import PlainRecords
-from stream.capture.records import EventData
-
-
-class PlainJsonBatch(NamedTuple):
-    """Join keys, event times (POSIX seconds) and every row's values, row after row.
-
-    ``outputs`` holds each record's ``endpointOutput`` when the decoder keeps them.
-    """
-
-    keys: list[str]
-    seconds: list[float]
-    values: list[Any]
-    outputs: list[EventData | None] | None = None
 
 
 def add_plain_values(payload: str, values: list[Any]) -> bool:
@@ -69,12 +56,10 @@ def add_plain_values(payload: str, values: list[Any]) -> bool:
 
 
 class PlainJsonDecoder(PlainRecords[list[Any]]):
-    """Decode messages of plain JSON capture records whose rows have ``width`` values."""
+    """Decode messages of plain JSON capture records whose rows have ``width`` values.
 
-    def decode(self, records: list[bytes]) -> PlainJsonBatch | None:
-        """The message's keys, times and row values, or None when a record is not plain."""
-        read = self.read(records)
-        return None if read is None else PlainJsonBatch(*read)
+    :meth:`decode` gives every row's values, row after row (positional).
+    """
 
     def payload_rows(self, captures: list[Any]) -> list[Any] | None:
         """Every record's values (chosen parts in order), row after row; None if one is not."""

@@ -79,8 +79,11 @@ class PlainRecords(ABC, Generic[Rows]):
             out.append(data)
         return out
 
-    def read(self, records: list[bytes]) -> PlainMessage[Rows] | None:
-        """The message's keys, times and rows, or None when a record is not plain."""
+    def decode(self, records: list[bytes]) -> PlainMessage[Rows] | None:
+        """The message's keys, times and rows, or None when a record is not plain.
+
+        The caller then takes the per-record path, which gives that record its reason.
+        """
         if not records or max(map(len, records)) > MAX_RECORD_BYTES:
             return None
         try:
