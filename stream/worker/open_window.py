@@ -22,10 +22,11 @@ last source offsets the window reflects travel with its partial.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
+from detectors.quality.column_chunk import ColumnChunk
 from detectors.quality.dataset_profile import DatasetProfile
 from stream.capture.arrow_columns import column_chunk
 from stream.capture.csv_rows import row_columns, row_fields, rows_text
@@ -93,19 +94,14 @@ class OpenWindow:
 
     def _flush_lines(self) -> None:
         """The plain rows split into columns, each classified whole."""
-        profiles, features = self.profile.profiles, self.profile.features
+        features = self.profile.features
         lines = list(chain.from_iterable(self.lines))
-        columns: Sequence[Any]
         if self.line_rows >= ARROW_ROWS:
-            columns, classify = row_columns(len(features)).columns(rows_text(lines)), column_chunk
+            columns = row_columns(len(features)).columns(rows_text(lines))
+            self._add_columns(columns, column_chunk, self.line_rows)
         else:
             fields, width = row_fields(lines), len(features)
-            columns, classify = [fields[i::width] for i in range(width)], text_chunk
-        chunks = {}
-        for name, column in zip(features, columns, strict=True):
-            feature = profiles[name]
-            chunks[name] = classify(column, feature.number_counting, feature.max_exact)
-        self.profile.update_chunks(chunks, self.line_rows)
+            self._add_columns([fields[i::width] for i in range(width)], text_chunk, self.line_rows)
         self.lines, self.line_rows = [], 0
 
     def _flush_rows(self) -> None:
@@ -114,13 +110,19 @@ class OpenWindow:
         columns = text_columns(self.rows, features) if len(self.rows) >= ARROW_ROWS else None
         if columns is None:
             self.profile.update_many(self.rows)
-            return
+        else:
+            self._add_columns(columns, column_chunk, len(self.rows))
+
+    def _add_columns(
+        self, columns: Sequence[Any], classify: Callable[..., ColumnChunk], n_rows: int
+    ) -> None:
+        """Classify one text column per feature, in feature order, and add them at once."""
         profiles = self.profile.profiles
         chunks = {}
-        for name, column in zip(features, columns, strict=True):
+        for name, column in zip(self.profile.features, columns, strict=True):
             feature = profiles[name]
-            chunks[name] = column_chunk(column, feature.number_counting, feature.max_exact)
-        self.profile.update_chunks(chunks, len(self.rows))
+            chunks[name] = classify(column, feature.number_counting, feature.max_exact)
+        self.profile.update_chunks(chunks, n_rows)
 
     def to_state(self) -> dict[str, Any]:
         """JSON-safe state, buffered rows applied first."""
