@@ -22,13 +22,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
 from stream.batch.csv_reader import CsvColumns, CsvFileError
+from stream.capture.text_rows import named_columns
 
 FORMATS = ("csv", "jsonl")
 BATCH_ROWS = 20_000
@@ -283,12 +283,9 @@ def _columns_of(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
     each of the first row's keys (no KeyError), every row holds exactly those.
     """
     keys = tuple(rows[0])
-    if len(keys) > 1 and set(map(len, rows)) == {len(keys)}:
-        try:  # one C call per row takes its values, and zip turns the rows into columns
-            columns = zip(*map(itemgetter(*keys), rows), strict=True)
-            return {k: list(values) for k, values in zip(keys, columns, strict=True)}
-        except KeyError:
-            pass
+    columns = named_columns(rows, keys)
+    if columns is not None:
+        return {k: list(values) for k, values in zip(keys, columns, strict=True)}
     union = dict.fromkeys(chain.from_iterable(rows))
     return {k: [row.get(k) for row in rows] for k in union}
 

@@ -33,14 +33,10 @@ def text_columns(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> lis
     >>> text_columns([{"a": "1"}], "ab"), text_columns([{"a": "1", "c": "2"}], "ab")
     (None, None)
     """
-    if not rows or set(map(len, rows)) != {len(names)}:
-        return None
-    if not _TEXT.issuperset(map(type, rows[0].values())):
+    if not rows or not _TEXT.issuperset(map(type, rows[0].values())):
         return None  # typed rows (JSON payloads' objects) say so at once
-    take = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
-    try:
-        transposed = list(zip(*map(take, rows), strict=True))
-    except KeyError:  # a row without one of the names (and, being as long, with another)
+    transposed = named_columns(rows, names)
+    if transposed is None:
         return None
     columns = []
     for values in transposed:
@@ -55,3 +51,24 @@ def text_columns(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> lis
             column = pc.if_else(empty, pa.scalar(None, pa.string()), column)
         columns.append(column)
     return columns
+
+
+def named_columns(
+    rows: Sequence[Mapping[str, Any]], names: Sequence[str]
+) -> list[tuple[Any, ...]] | None:
+    """Each name's values in row order, when every row holds exactly ``names``; else None.
+
+    One C call per row takes its values, and ``zip`` turns the rows into columns.
+
+    >>> named_columns([{"a": 1, "b": 2}, {"b": 4, "a": 3}], "ab"), named_columns([{"a": 1}], "b")
+    ([(1, 3), (2, 4)], None)
+    """
+    if not rows or set(map(len, rows)) != {len(names)}:
+        return None
+    if not names:
+        return []  # rows of no keys: no columns
+    take = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    try:
+        return list(zip(*map(take, rows), strict=True))
+    except KeyError:  # a row without one of the names (and, being as long, with another)
+        return None
