@@ -31,9 +31,8 @@ from stream.monitors.bias_settings import (
     pin_data_types,
     read_bias_config,
 )
-from stream.monitors.files import ATTRIBUTION, BaselineError, read_json
+from stream.monitors.files import ATTRIBUTION, MODEL_QUALITY, BaselineError, read_json
 from stream.monitors.model_quality import (
-    MODEL_QUALITY,
     non_numeric_scores,
     save_model_quality_baseline,
     suggest_model_quality,

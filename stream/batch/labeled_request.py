@@ -1,7 +1,8 @@
 """What ``analyze`` is asked beyond data quality, and whether a labelled monitor runs at all.
 
 Kept apart from :mod:`stream.batch.labeled_session` so that a data-quality run decides it
-without importing the labelled monitors (a tenth of a second of a one-second run).
+without importing the labelled monitors (a tenth of a second of a one-second run). Even the
+model-quality module loads only when the baseline folder has that monitor's files to check.
 """
 
 from __future__ import annotations
@@ -9,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from stream.monitors.files import ATTRIBUTION, BaselineError
-from stream.monitors.model_quality import MODEL_QUALITY, load_model_quality_baseline
+from stream.monitors.files import ATTRIBUTION, MODEL_QUALITY, BaselineError
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,9 @@ def labelled_monitors_wanted(baseline_dir: Path, request: LabeledAnalysisRequest
         msg = f"no such SHAP file: {request.shap}"
         raise FileNotFoundError(msg)
     if request.ground_truth is None and not has_attribution:
-        load_model_quality_baseline(baseline_dir / MODEL_QUALITY)
+        if (baseline_dir / MODEL_QUALITY).is_dir():
+            from stream.monitors.model_quality import load_model_quality_baseline
+
+            load_model_quality_baseline(baseline_dir / MODEL_QUALITY)
         return False
     return True

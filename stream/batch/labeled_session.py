@@ -35,14 +35,10 @@ from stream.capture.records import CaptureError, decode_capture
 from stream.capture.rows import RowBuilder
 from stream.monitors.attribution import iter_local_shap, load_attribution_baseline
 from stream.monitors.bias import BIAS, load_bias_baseline
-from stream.monitors.files import ATTRIBUTION, BaselineError
+from stream.monitors.files import ATTRIBUTION, MODEL_QUALITY, BaselineError
 from stream.monitors.labelled import ATTRIBUTION_DRIFT, LabelledSetup
 from stream.monitors.labelled_evaluation import labelled_outcomes
-from stream.monitors.model_quality import (
-    MODEL_QUALITY,
-    ModelQualityBaselineFiles,
-    load_model_quality_baseline,
-)
+from stream.monitors.model_quality import ModelQualityBaselineFiles, load_model_quality_baseline
 
 _SEVERITY = {COMPLETED: 0, COMPLETED_WITH_VIOLATIONS: 1, FAILED: 2}
 SHAP_JOINED, SHAP_FROM_CAPTURE = "topic", "capture"  # LabelledSetup.shap_source values

@@ -18,6 +18,7 @@ STATISTICS = "statistics.json"
 CONSTRAINTS = "constraints.json"
 VIOLATIONS = "constraint_violations.json"
 ATTRIBUTION = "attribution"  # the attribution monitor's folder in a baseline folder
+MODEL_QUALITY = "model_quality"  # the model-quality monitor's folder in a baseline folder
 
 
 class BaselineError(Exception):

@@ -37,9 +37,14 @@ from detectors.model_quality import (
 from detectors.model_quality.statistics import BINARY, MULTICLASS, PROBLEM_TYPES
 from detectors.violations import Violation
 from stream.capture.predictions import LocatedPrediction, score_value
-from stream.monitors.files import CONSTRAINTS, STATISTICS, BaselineError, read_json, write_json
-
-MODEL_QUALITY = "model_quality"
+from stream.monitors.files import (
+    CONSTRAINTS,
+    MODEL_QUALITY,
+    STATISTICS,
+    BaselineError,
+    read_json,
+    write_json,
+)
 
 
 def evaluation_time() -> str:
