@@ -133,7 +133,12 @@ def window_line(result: Result) -> str:
                           for v in outcome.violations})  # fmt: skip
         line = f"{result.monitor_type} window {start} rev {result.revision}{shown}"
         line = f"{line}  {outcome.status}"
-        return f"{line}  {', '.join(flagged)}" if flagged else line
+        if flagged:
+            return f"{line}  {', '.join(flagged)}"
+        undecided = [d for d in outcome.decisions if d.get("violated") is None]
+        if outcome.decisions and len(undecided) == len(outcome.decisions):
+            return f"{line}  too few to judge ({undecided[0]['sample_count']})"
+        return line
     flagged = sorted({f"{v.feature_name}:{v.constraint_check_type}"
                       for v in result.evaluation.violations})  # fmt: skip
     line = f"window {start}  {result.row_count} rows  {result.status}"

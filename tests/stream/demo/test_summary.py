@@ -80,3 +80,20 @@ def test_labelled_monitors_report_delay_coverage_and_false_alarms():
     assert monitors["bias_drift"]["flagged_before_onset"] is True
     assert monitors["feature_attribution_drift"]["flagged"] is False
     assert monitors["feature_attribution_drift"]["detection_delay_event_seconds"] is None
+
+
+def test_a_labelled_line_says_when_a_window_had_too_few_to_judge():
+    from stream.demo.summary import window_line
+    from stream.monitors.labelled import LabelledOutcome
+    from stream.worker.results import LabelledResult
+
+    def line(decisions):
+        outcome = LabelledOutcome("model_quality", "Completed", {}, (), decisions, 0.25)
+        return window_line(LabelledResult("m", 0.0, 10.0, outcome, 0, True, (0,)))
+
+    few = ({"metric_name": "accuracy", "violated": None, "sample_count": 347},) * 2
+    judged = ({"metric_name": "accuracy", "violated": False, "sample_count": 412},)
+    start = "model_quality window 1970-01-01T00:00:00Z rev 0  coverage 25%  Completed"
+    assert line(few) == f"{start}  too few to judge (347)"
+    assert line(judged) == start
+    assert line(()) == start  # no decision at all (no baseline metric): nothing to say
