@@ -127,6 +127,7 @@ class CaptureAnalyzer:
         self.monitor = baseline.monitor("analyze", min_window_count=min_window_count)
         self.counts = CaptureCounts()
         self._rows: list[dict[str, Any]] = []
+        self._flat: list[Any] = []  # plain JSON records' values, row after row
         self._plain = PlainCaptureReader(parts=self.builder.parts, width=len(baseline.features))
         self._json = PlainJsonRows(parts=self.builder.parts, features=baseline.features)
         self._columns = ColumnarProfiler(self.monitor.profile, baseline.features)
@@ -204,18 +205,32 @@ class CaptureAnalyzer:
         if plain.n_rows:
             self.counts.rows += plain.n_rows
             self._columns.add(plain.columns, plain.n_rows)
+        width = len(self.baseline.features)
         for line in plain.rest:
-            row = self._json.row(line)
-            if row is None:
+            values = self._json.values(line)
+            if values is None:
                 self.add_line(line)
                 continue
             self.counts.records += 1
             self.counts.usable += 1
-            self._keep((row,))
+            self._flat += values
+            if len(self._flat) >= FLUSH_ROWS * width:
+                self._flush()
 
     def _flush(self) -> None:
-        """Profile the buffered rows: as text columns when they are rows of text."""
+        """Profile the buffered rows: as text columns when they are rows of text.
+
+        Plain JSON records' values go to the profile a column at a time (every tenth value
+        is one feature's, with ten features).
+        """
         self._columns.drain()  # the profile takes rows only when no batch is in flight
+        if self._flat:
+            features = self.baseline.features
+            n_rows = len(self._flat) // len(features)
+            columns = {name: self._flat[i :: len(features)] for i, name in enumerate(features)}
+            self.counts.rows += n_rows
+            self.monitor.update_columns(columns, n_rows)
+            self._flat = []
         if self._rows:
             self.counts.rows += len(self._rows)
             columns = text_columns(self._rows, self.baseline.features)

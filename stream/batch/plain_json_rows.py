@@ -1,4 +1,4 @@
-r"""``analyze``'s fast path for capture records with JSON payloads: one named row each.
+r"""``analyze``'s fast path for capture records with JSON payloads: one row of values each.
 
 Endpoints that take ``application/json`` capture each request as a JSON text: most often an
 array of the instance's values (``[41, 2.5, "gold"]``), and the response as a scalar or
@@ -10,18 +10,19 @@ would make exactly one row of it with every baseline feature and nothing else: a
 is plain (:func:`~stream.capture.plain_json.add_plain_values`: a scalar or a non-empty
 array of scalars), ``len(features)`` values in all, and every other part absent or
 well-formed (the worker's :mod:`stream.capture.plain_json` rule, a record at a time). Its
-row is then the features named in order, made with two orjson calls. Every other line goes
-back to the general path, which gives it the same row or its error reason: an
-optimisation, never a second meaning.
+row is then those values, the features in order, made with two orjson calls; the caller
+keeps rows of values flat and hands them to the profile a column at a time, as the worker
+does, with no dict per row. Every other line goes back to the general path, which gives it
+the same row or its error reason: an optimisation, never a second meaning.
 
 Examples
 --------
 >>> rows = PlainJsonRows(parts=("endpointOutput", "endpointInput"), features=("p", "age", "plan"))
 >>> line = (b'{"captureData":{"endpointInput":{"data":"[41, \\"gold\\"]","encoding":"JSON"},'
 ...         b'"endpointOutput":{"data":"0.9","encoding":"JSON"}},"eventMetadata":{"eventId":"e"}}')
->>> rows.row(line)
-{'p': 0.9, 'age': 41, 'plan': 'gold'}
->>> rows.row(line.replace(b"41, ", b"")) is None  # a value short: the general path decides
+>>> rows.values(line)
+[0.9, 41, 'gold']
+>>> rows.values(line.replace(b"41, ", b"")) is None  # a value short: the general path decides
 True
 """
 
@@ -38,7 +39,7 @@ from stream.capture.records import MAX_RECORD_BYTES, other_parts
 
 
 class PlainJsonRows:
-    """The named row of a plain JSON capture record, or None for any other line.
+    """The row of a plain JSON capture record (its values, features in order), or None.
 
     ``parts`` are the capture parts that become columns, in column order (output first, as
     SageMaker does); ``features`` the baseline's names, in order.
@@ -49,8 +50,8 @@ class PlainJsonRows:
         self.features = tuple(features)
         self._others = other_parts(parts)
 
-    def row(self, line: bytes) -> dict[str, Any] | None:
-        """The record's one row (``line`` as the general path gets it), or None."""
+    def values(self, line: bytes) -> list[Any] | None:
+        """The record's one row of values (``line`` as the general path gets it), or None."""
         if len(line) > MAX_RECORD_BYTES:
             return None
         values: list[Any] = []
@@ -70,6 +71,4 @@ class PlainJsonRows:
                 return None
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
             return None  # not JSON, not a mapping where one is needed, or a field missing
-        if len(values) != len(self.features):
-            return None
-        return dict(zip(self.features, values, strict=True))
+        return values if len(values) == len(self.features) else None
