@@ -142,13 +142,16 @@ def join_key(metadata: Any) -> str | None:
     return None
 
 
+_NOT_IDS = (bool, list, dict)  # a tuple: ``bool | list | dict`` would build a union every call
+
+
 def id_text(value: Any) -> str | None:
     """An id as join-key text: a scalar as its text; None, ``""``, booleans and containers: None.
 
     >>> id_text("order-1"), id_text(7), id_text(""), id_text(True)
     ('order-1', '7', None, None)
     """
-    if value in (None, "") or isinstance(value, bool | list | dict):
+    if value in (None, "") or isinstance(value, _NOT_IDS):
         return None
     return str(value)
 

@@ -152,7 +152,7 @@ def too_deep(row: Any) -> bool:
     values = list(row.values()) if type(row) is dict or isinstance(row, Mapping) else list(row)
     if _SCALARS.issuperset(map(type, values)):
         return False  # the usual row: no list or dict (nor a subclass of one) to walk
-    level = [v for v in values if isinstance(v, list | dict)]
+    level = [v for v in values if isinstance(v, _CONTAINERS)]
     depth = 0
     while level:
         depth += 1
@@ -161,9 +161,10 @@ def too_deep(row: Any) -> bool:
         nxt: list[Any] = []
         for v in level:
             inner = v.values() if isinstance(v, dict) else v
-            nxt.extend(x for x in inner if isinstance(x, list | dict))
+            nxt.extend(x for x in inner if isinstance(x, _CONTAINERS))
         level = nxt
     return False
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+_CONTAINERS = (list, dict)
