@@ -137,7 +137,7 @@ def window_line(result: Result) -> str:
             return f"{line}  {', '.join(flagged)}"
         undecided = [d for d in outcome.decisions if d.get("violated") is None]
         if outcome.decisions and len(undecided) == len(outcome.decisions):
-            return f"{line}  too few to judge ({undecided[0]['sample_count']})"
+            return f"{line}  too few to judge ({undecided[0]['sample_count']} rows)"
         return line
     flagged = sorted({f"{v.feature_name}:{v.constraint_check_type}"
                       for v in result.evaluation.violations})  # fmt: skip

@@ -94,6 +94,6 @@ def test_a_labelled_line_says_when_a_window_had_too_few_to_judge():
     few = ({"metric_name": "accuracy", "violated": None, "sample_count": 347},) * 2
     judged = ({"metric_name": "accuracy", "violated": False, "sample_count": 412},)
     start = "model_quality window 1970-01-01T00:00:00Z rev 0  coverage 25%  Completed"
-    assert line(few) == f"{start}  too few to judge (347)"
+    assert line(few) == f"{start}  too few to judge (347 rows)"
     assert line(judged) == start
     assert line(()) == start  # no decision at all (no baseline metric): nothing to say
