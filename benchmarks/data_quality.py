@@ -10,9 +10,9 @@ alone (all cores), and KLL array updates of the 16 numeric columns alone.
 
 The live records go through ``analyze`` three more times, against the one-file figure: as 200 files
 of 1,000 records in hourly folders (SageMaker's layout), and with JSON payloads
-(``application/json`` arrays, which take the record-by-record path), and once more through a
-``preprocess_handler`` that splits each CSV payload into named features (every record
-through the script, as SageMaker runs it). The training table goes through
+(``application/json`` arrays, each decoded by orjson record by record), and once more
+through a ``preprocess_handler`` that splits each CSV payload into named features (every
+record through the script, as SageMaker runs it). The training table goes through
 ``baseline suggest`` a second time as JSON Lines, against orjson decoding its lines alone (a
 JSON Lines row keeps its JSON types, so it is decoded in Python: pyarrow's reader turns the
 ints of a float column into floats).
