@@ -95,9 +95,12 @@ def bias_outcome(setup: LabelledSetup, acc: LabelledAccumulators) -> LabelledOut
         why = "no labelled row with facet values yet"
         return LabelledOutcome(BIAS_DRIFT, FAILED, _counts(acc), (), (), acc.label_coverage, why)
     mode = "point" if setup.bias_drift_check == "point" else "bootstrap"
-    analysis, found = bias_violations(run, baseline.analysis, mode)
     enough = rows >= setup.min_count
-    violations = tuple(found) if enough else ()
+    if enough:
+        analysis, found = bias_violations(run, baseline.analysis, mode)
+    else:  # no verdict: the bootstrap (~20 ms a window) would decide nothing
+        analysis, found = run.analysis(), []
+    violations = tuple(found)
     flagged = {(v.extra, v.metric_name) for v in found}
     reference = _bias_values(baseline.analysis)
     decisions = []

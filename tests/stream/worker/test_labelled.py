@@ -37,14 +37,15 @@ def baseline_folder(tmp_path_factory):
     return folder
 
 
-def state(clock, folder, partitions=1) -> WorkerState:
+def state(clock, folder, partitions=1, min_count=30, drift_check="point") -> WorkerState:
     monitor = MonitorConfig(
         name="m", baseline=folder, window_seconds=10.0, allowed_lateness_seconds=0.0,
-        idle_close_seconds=5.0, min_window_count=30, capture_index_names=("endpointInput",),
+        idle_close_seconds=5.0, min_window_count=min_count,
+        capture_index_names=("endpointInput",),
         model_quality=ModelQualitySettings(problem_type="BinaryClassification",
                                            inference_attribute="label",
                                            probability_attribute="score"),
-        bias=BiasDriftSettings(drift_check="point"),
+        bias=BiasDriftSettings(drift_check=drift_check),
         attribution=AttributionDriftSettings(shap_source="capture", shap_path="shap"),
     )  # fmt: skip
     config = DriftlineConfig(kafka=KafkaConfig(topic_prefix="p", partitions=partitions),
@@ -159,6 +160,28 @@ def test_a_facet_shift_is_a_bias_drift_violation(fake_clock, baseline_folder):
     bias = pipe.latest("bias_drift", T0)
     flagged = {(dict(v.extra)["facet"], v.metric_name) for v in bias.outcome.violations}
     assert ("region", "DPPL") in flagged
+
+
+def test_a_window_below_min_count_gets_no_bias_verdict_and_no_bootstrap(
+    fake_clock, baseline_folder, monkeypatch
+):
+    import stream.monitors.labelled_evaluation as evaluation
+
+    def no_bootstrap(*args, **kwargs):
+        raise AssertionError("a window without a verdict needs no bootstrap")
+
+    monkeypatch.setattr(evaluation, "bias_violations", no_bootstrap)
+    pipe = Pipe(state(fake_clock, baseline_folder, min_count=500, drift_check="bootstrap"))
+    records = traffic(3, 300, T0, drifted={FACET})  # a facet shift, on 300 labelled rows
+    pipe.send("capture", lines(r for _, r, _ in records))
+    pipe.send("labels", lines(ground_truth_record(k, a.label) for k, _, a in records))
+    pipe.send("capture", lines(r for _, r, _ in traffic(4, 1, T0 + 15)))
+    pipe.tick()
+    bias = pipe.latest("bias_drift", T0).outcome
+    assert bias.violations == () and bias.status == "Completed"
+    assert bias.decisions and all(d["violated"] is None for d in bias.decisions)
+    assert {d["sample_count"] for d in bias.decisions} == {300}
+    assert bias.statistics["post_training_bias_metrics"]["facets"]  # the analysis is there
 
 
 def test_labels_that_never_come_expire_and_are_counted(fake_clock, baseline_folder):
