@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
 
 from detectors.bias.analysis import BiasAnalysis, FacetEntry, StageReport
 from detectors.bias.counts import BiasCounts
-from detectors.bias.report import count_metric
+from detectors.bias.report import count_metrics
 from detectors.violations import Violation
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "allowed_range",
     "bias_drift_check",
     "bootstrap_interval",
+    "bootstrap_intervals",
     "violates",
 ]
 
@@ -80,9 +81,34 @@ def bootstrap_interval(
     infinite are dropped; ``None`` when the metric itself has no finite value or fewer than
     two resamples do.
     """
-    point = count_metric(counts, d_key, code).value
-    if point is None or not math.isfinite(point):
-        return None
+    intervals = bootstrap_intervals(
+        counts, d_key, (code,), n_resamples=n_resamples, confidence=confidence, seed=seed
+    )
+    return intervals.get(code)
+
+
+def bootstrap_intervals(
+    counts: BiasCounts,
+    d_key: Hashable,
+    codes: Collection[str],
+    *,
+    n_resamples: int = 200,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> dict[str, tuple[float, float]]:
+    """:func:`bootstrap_interval` of several metrics, from one set of resamples.
+
+    Each metric gets the interval it would get alone (the same seed draws the same
+    resamples); a metric without one is left out.
+    """
+    points = {
+        c: m.value
+        for c, m in count_metrics(counts, d_key, codes).items()
+        if m.value is not None and math.isfinite(m.value)
+    }
+    wanted = list(points)
+    if not wanted:
+        return {}
     keys = [(k, g) for k, g, _ in counts.rows()]
     cells = np.array([c for _, _, c in counts.rows()], dtype=np.int64)
     n = int(cells.sum())
@@ -90,21 +116,24 @@ def bootstrap_interval(
     draws = rng.multinomial(n, cells.ravel() / n, size=n_resamples).reshape(
         n_resamples, *cells.shape
     )
-    values = []
+    values: dict[str, list[float]] = {c: [] for c in wanted}
     for draw in draws:
         resample = BiasCounts(
             max_facet_values=counts.max_facet_values, max_subgroups=counts.max_subgroups
         )
         for (k, g), c in zip(keys, draw.tolist(), strict=True):
             resample.add_cells(k, g, c)
-        v = count_metric(resample, d_key, code).value
-        if v is not None and math.isfinite(v):
-            values.append(v)
-    if len(values) < 2:
-        return None
+        for code, metric in count_metrics(resample, d_key, wanted).items():
+            v = metric.value
+            if v is not None and math.isfinite(v):
+                values[code].append(v)
     z = statistics.NormalDist().inv_cdf(0.5 + confidence / 2)
-    sd = statistics.pstdev(values)
-    return point - z * sd, point + z * sd
+    out = {}
+    for code in wanted:
+        if len(values[code]) >= 2:
+            sd = statistics.pstdev(values[code])
+            out[code] = (points[code] - z * sd, points[code] + z * sd)
+    return out
 
 
 def _match(entries: Sequence[FacetEntry], base: FacetEntry, single: bool) -> FacetEntry | None:

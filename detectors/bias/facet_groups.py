@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 from detectors.bias.analysis import POST_TRAINING_CODES, PRE_TRAINING_CODES, FacetEntry
 from detectors.bias.counts import OTHER, BiasCounts
-from detectors.bias.drift_check import IntervalKey, bootstrap_interval
+from detectors.bias.drift_check import IntervalKey, bootstrap_intervals
 from detectors.bias.flip_test import RowSample
 from detectors.bias.metrics import MetricValue
 from detectors.bias.report import flip_test_metric, post_training_metrics, pre_training_metrics
@@ -105,19 +105,16 @@ def count_intervals(
 
     A metric without an interval (no finite value) is left out.
     """
+    wanted = [
+        code
+        for code in PRE_TRAINING_CODES + POST_TRAINING_CODES
+        if code != "FT" and (codes is None or code in codes)
+    ]
     out = {}
     for group in groups:
-        for code in PRE_TRAINING_CODES + POST_TRAINING_CODES:
-            if code == "FT" or (codes is not None and code not in codes):
-                continue
-            ci = bootstrap_interval(
-                counts,
-                group.key,
-                code,
-                n_resamples=n_resamples,
-                confidence=confidence,
-                seed=seed,
-            )
-            if ci is not None:
-                out[(facet_name, group.value_or_threshold, code)] = ci
+        intervals = bootstrap_intervals(
+            counts, group.key, wanted, n_resamples=n_resamples, confidence=confidence, seed=seed
+        )
+        for code, ci in intervals.items():
+            out[(facet_name, group.value_or_threshold, code)] = ci
     return out

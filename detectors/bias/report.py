@@ -15,8 +15,9 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Collection, Hashable
 
+from detectors.bias.analysis import POST_TRAINING_CODES, PRE_TRAINING_CODES
 from detectors.bias.counts import BiasCounts, FacetSplit
 from detectors.bias.flip_test import RowSample, flip_test
 from detectors.bias.metrics import (
@@ -32,6 +33,7 @@ __all__ = [
     "NON_NUMERIC",
     "NO_FEATURES",
     "count_metric",
+    "count_metrics",
     "flip_test_metric",
     "post_training_metrics",
     "pre_training_metrics",
@@ -92,13 +94,35 @@ def post_training_metrics(split: FacetSplit, flip: MetricValue | None) -> tuple[
 
 def count_metric(counts: BiasCounts, d_key: Hashable, code: str) -> MetricValue:
     """Any pre- or post-training metric except FT, from counts alone."""
-    split = counts.facet_split(d_key)
-    metrics: Sequence[MetricValue] = (
-        *pre_training_from_counts(split),
-        *post_training_metrics(split, None),
-    )
-    found = next((m for m in metrics if m.code == code), None)
-    if found is None or code == "FT":
-        msg = f"{code!r} is not a count-based bias metric"
+    return count_metrics(counts, d_key, (code,))[code]
+
+
+def count_metrics(
+    counts: BiasCounts, d_key: Hashable, codes: Collection[str]
+) -> dict[str, MetricValue]:
+    """Several count-based metrics (not FT) by code; each stage's metrics computed once.
+
+    A bootstrap asks for a few metrics of each of its hundreds of resamples: the stage a
+    code does not belong to is not computed at all.
+
+    >>> from detectors.bias.counts import BiasCounts
+    >>> counts = BiasCounts(max_facet_values=4, max_subgroups=4)
+    >>> for facet, y, yhat in [(True, 1, 1), (True, 0, 1), (False, 1, 0), (False, 0, 0)]:
+    ...     counts.add(facet, None, observed=bool(y), predicted=bool(yhat))
+    >>> {c: m.value for c, m in count_metrics(counts, True, ("DPPL", "CI")).items()}
+    {'DPPL': -1.0, 'CI': 0.0}
+    """
+    unknown = [c for c in codes if c == "FT" or c not in _COUNT_CODES]
+    if unknown:
+        msg = f"{unknown[0]!r} is not a count-based bias metric"
         raise ValueError(msg)
-    return found
+    split = counts.facet_split(d_key)
+    found: dict[str, MetricValue] = {}
+    if any(c in PRE_TRAINING_CODES for c in codes):
+        found.update((m.code, m) for m in pre_training_from_counts(split))
+    if any(c in POST_TRAINING_CODES for c in codes):
+        found.update((m.code, m) for m in post_training_metrics(split, None))
+    return {c: found[c] for c in codes}
+
+
+_COUNT_CODES = frozenset(PRE_TRAINING_CODES + POST_TRAINING_CODES) - {"FT"}

@@ -11,7 +11,7 @@ import pytest
 from detectors.bias.analysis import BiasAnalysis, FacetEntry, StageReport
 from detectors.bias.bias_row import BiasRow
 from detectors.bias.config import BiasConfig
-from detectors.bias.drift_check import bias_drift_check, bootstrap_interval
+from detectors.bias.drift_check import bias_drift_check, bootstrap_interval, bootstrap_intervals
 from detectors.bias.metrics import MetricValue
 from detectors.bias.post_training_bias import PostTrainingBias
 from tests.detectors.bias.conftest import fed
@@ -105,6 +105,20 @@ def test_bootstrap_interval_covers_the_sampling_spread() -> None:
     assert lo < 0.1 < hi
     assert (hi - lo) / 2 == pytest.approx(1.96 * math.sqrt(0.24 / 1000 + 0.25 / 1000), rel=0.2)
     assert bootstrap_interval(counts, True, "DPPL", n_resamples=300, seed=3) == (lo, hi)
+
+
+def test_one_set_of_resamples_gives_each_metric_its_own_interval() -> None:
+    counts = fed(skewed_rows(600, 0.3, 4), facet_values=("F",)).tally.counts
+    codes = ("CI", "DPL", "KL", "DI", "DPPL", "AD", "RD")
+    together = bootstrap_intervals(counts, True, codes, n_resamples=120, seed=9)
+    alone = {c: bootstrap_interval(counts, True, c, n_resamples=120, seed=9) for c in codes}
+    assert together == {c: ci for c, ci in alone.items() if ci is not None}
+    assert set(together) >= {"DI", "DPPL", "CI"}
+    # DPPL's interval is the 95 % normal one around the point value (hand-computed spread)
+    lo, hi = together["DPPL"]
+    assert (hi - lo) / 2 == pytest.approx(1.96 * math.sqrt(0.21 / 300 + 0.25 / 300), rel=0.25)
+    with pytest.raises(ValueError, match="'FT' is not a count-based bias metric"):
+        bootstrap_intervals(counts, True, ("DI", "FT"))
 
 
 def test_bootstrap_mode_needs_the_interval_to_leave_the_allowed_range() -> None:
