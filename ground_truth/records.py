@@ -12,8 +12,10 @@ mappings; turning bytes into a mapping is the stream codecs' job.
 
 A record that does not fit raises :class:`LabelRecordError`, a ``ValueError`` carrying a short
 machine ``reason`` (``not_an_object``, ``missing_field``, ``wrong_type``, ``empty_field``,
-``bad_encoding``, ``bad_event_version``, ``empty_data``, ``multiple_rows``, ``empty_value``)
-that the stream layer puts on the dead-letter record and uses as a counter label.
+``bad_encoding``, ``bad_event_version``, ``empty_data``, ``multiple_rows``, ``empty_value``,
+``bad_csv``) that the stream layer puts on the dead-letter record and uses as a counter label.
+``data`` is read as CSV is: a carriage return, alone or before a newline, ends a row, and a
+quoted field may hold either.
 
 CSV fields that read as finite numbers become ``float``; anything else (``"yes"``, ``"nan"``)
 stays a ``str``, so label values are always JSON-safe.
@@ -76,6 +78,8 @@ BAD_EVENT_VERSION = "bad_event_version"
 EMPTY_DATA = "empty_data"
 MULTIPLE_ROWS = "multiple_rows"
 EMPTY_VALUE = "empty_value"
+BAD_CSV = "bad_csv"  # what Python's CSV reader refuses (a field over its 128 KiB limit)
+_CSV_MARKS = ('"', "\r", "\n")  # data without them is one row of comma-separated fields
 
 
 class LabelRecordError(ValueError):
@@ -213,7 +217,7 @@ def _text_field(obj: Mapping[str, Any], outer: str, inner: str) -> str:
 
 
 def _parse_csv_row(data: str) -> tuple[LabelValue, ...]:
-    rows = [row for row in csv.reader(io.StringIO(data)) if row]
+    rows = _csv_rows(data)
     if not rows:
         msg = "groundTruthData.data holds no label"
         raise LabelRecordError(EMPTY_DATA, msg)
@@ -224,6 +228,21 @@ def _parse_csv_row(data: str) -> tuple[LabelValue, ...]:
         msg = f"groundTruthData.data has an empty field: {data!r}"
         raise LabelRecordError(EMPTY_VALUE, msg)
     return tuple(parse_label_value(field) for field in rows[0])
+
+
+def _csv_rows(data: str) -> list[list[str]]:
+    r"""The non-empty rows of ``data``: split on commas when it has no quote or line break.
+
+    >>> _csv_rows("1"), _csv_rows("0.2,yes"), _csv_rows(""), _csv_rows('"a,b"\r\n')
+    ([['1']], [['0.2', 'yes']], [], [['a,b']])
+    """
+    if not any(mark in data for mark in _CSV_MARKS):
+        return [data.split(",")] if data else []
+    try:
+        return [row for row in csv.reader(io.StringIO(data, newline="")) if row]
+    except csv.Error as exc:
+        msg = f"groundTruthData.data is not readable CSV: {exc}"
+        raise LabelRecordError(BAD_CSV, msg) from exc
 
 
 def parse_ground_truth(obj: Any, *, label_time: datetime | None = None) -> GroundTruth:

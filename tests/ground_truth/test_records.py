@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import json
+import random
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +14,7 @@ from ground_truth.records import (
     GroundTruth,
     LabelRecordError,
     parse_ground_truth,
+    parse_label_value,
     to_ground_truth_record,
     to_merged_record,
 )
@@ -119,6 +123,8 @@ BAD_INPUTS: list[tuple[Any, str]] = [
     (record(groundTruthData={"data": "", "encoding": "CSV"}), "empty_data"),
     (record(groundTruthData={"data": "\n", "encoding": "CSV"}), "empty_data"),
     (record(groundTruthData={"data": "1\n0", "encoding": "CSV"}), "multiple_rows"),
+    (record(groundTruthData={"data": "1\r0", "encoding": "CSV"}), "multiple_rows"),
+    (record(groundTruthData={"data": '"' + "x" * 200_000 + '"', "encoding": "CSV"}), "bad_csv"),
     (record(groundTruthData={"data": "1,,0", "encoding": "CSV"}), "empty_value"),
     (record(groundTruthData={"data": " ", "encoding": "CSV"}), "empty_value"),
 ]
@@ -144,8 +150,31 @@ def test_every_reason_is_exercised() -> None:
         "empty_data",
         "multiple_rows",
         "empty_value",
+        "bad_csv",
     }
     assert {reason for _, reason in BAD_INPUTS} == reasons
+
+
+@pytest.mark.parametrize("data", ["1\r", "1\r\n", '"1"\r\n', "1\n\n"])
+def test_a_row_ending_in_a_line_break_is_one_row(data: str) -> None:
+    assert parse_ground_truth(record(groundTruthData={"data": data, "encoding": "CSV"})).values == (
+        1.0,
+    )
+
+
+def test_plain_labels_read_as_python_csv_reads_them() -> None:
+    rng = random.Random(11)
+    alphabet = "01 .,-+eaxyéN\t"
+    for _ in range(3000):
+        data = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12)))
+        rows = [row for row in csv.reader(io.StringIO(data, newline="")) if row]
+        obj = record(groundTruthData={"data": data, "encoding": "CSV"})
+        if len(rows) == 1 and all(field.strip() for field in rows[0]):
+            values = parse_ground_truth(obj).values
+            assert values == tuple(parse_label_value(field) for field in rows[0]), data
+        else:
+            with pytest.raises(LabelRecordError):
+                parse_ground_truth(obj)
 
 
 def test_merged_record_matches_spec_and_leaves_capture_alone() -> None:

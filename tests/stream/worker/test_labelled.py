@@ -184,6 +184,22 @@ def test_a_window_below_min_count_gets_no_bias_verdict_and_no_bootstrap(
     assert bias.statistics["post_training_bias_metrics"]["facets"]  # the analysis is there
 
 
+def test_labels_that_python_csv_refused_are_dead_lettered_alone(fake_clock, baseline_folder):
+    pipe = Pipe(state(fake_clock, baseline_folder))
+    records = traffic(5, 4, T0)
+    pipe.send("capture", lines(r for _, r, _ in records))
+    (k0, _, a0), (k1, _, _), (k2, _, _), (k3, _, a3) = records
+    labels = [ground_truth_record(k0, a0.label), ground_truth_record(k1, 1),
+              ground_truth_record(k2, 1), ground_truth_record(k3, a3.label)]  # fmt: skip
+    labels[1]["groundTruthData"]["data"] = "1\r0"  # a bare carriage return: two rows
+    labels[2]["groundTruthData"]["data"] = '"' + "x" * 200_000 + '"'  # over csv's field limit
+    out = pipe.send("labels", lines(labels))
+    letters = [orjson.loads(m.value) for m in out if m.topic == pipe.ws.names.deadletter]
+    assert sorted(letter["reason"] for letter in letters) == ["bad_csv", "multiple_rows"]
+    counts = pipe.ws.labelled["m"].join.counts
+    assert counts.joined == 2  # the labels around them joined
+
+
 def test_labels_that_never_come_expire_and_are_counted(fake_clock, baseline_folder):
     pipe = Pipe(state(fake_clock, baseline_folder))
     records = traffic(5, 50, T0)
