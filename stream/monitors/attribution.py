@@ -84,8 +84,16 @@ def iter_local_shap(
         raise FileNotFoundError(msg)
     if path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                yield None, per_label(row, label)
+            reader = csv.DictReader(handle)
+            try:
+                for row in reader:
+                    yield None, per_label(row, label)
+            except csv.Error as exc:  # the file is refused with one line, not a traceback
+                msg = f"{path.name} is not readable CSV near line {reader.line_num + 1}: {exc}"
+                raise ValueError(msg) from exc
+            except UnicodeDecodeError as exc:
+                msg = f"{path.name} is not UTF-8 text: {exc}"
+                raise ValueError(msg) from exc
         return
     with path.open("rb") as handle:
         for line in handle:

@@ -163,3 +163,23 @@ def test_a_thousand_bad_files_never_show_a_traceback(tmp_path: Path) -> None:
             )
             result = _run(*args, *(["--no-header"] if i % 4 == 0 else []))
         _assert_clean(result)
+
+
+@pytest.mark.parametrize(
+    ("shap", "says"),
+    [
+        (b'a,b\n0.1,"' + b"x" * 200_000 + b'"\n', "shap.csv is not readable CSV near line 2"),
+        (b"a,b\n0.1,caf\xe9\n", "shap.csv is not UTF-8 text"),
+    ],
+)
+def test_a_shap_csv_python_cannot_read_is_one_error_line(
+    tmp_path: Path, shap: bytes, says: str
+) -> None:
+    data = tmp_path / "train.csv"
+    data.write_text("age,plan\n41,basic\n19,gold\n")
+    (tmp_path / "shap.csv").write_bytes(shap)
+    result = _run("baseline", "suggest", "--data", data, "--shap", tmp_path / "shap.csv",
+                  "--out", tmp_path / "out")  # fmt: skip
+    assert result.exit_code == 2, result.output
+    _assert_clean(result)
+    assert result.stderr.strip().startswith(f"driftline: error: {says}")
