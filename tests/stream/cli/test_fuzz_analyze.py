@@ -2,7 +2,9 @@
 
 Each case is a capture file (and every fifth a ground-truth file) made of one kind of damage:
 random bytes, truncated JSON, wrong encodings (UTF-16, Latin-1, a BOM), odd line endings,
-fields and lines over every size limit, deeply nested or wrongly typed JSON, broken payloads.
+fields and lines over every size limit, deeply nested or wrongly typed JSON, broken payloads;
+a ground-truth file may also hold labels whose CSV ``data`` Python's reader splits oddly or
+refuses (a bare carriage return, a field over its size limit).
 Every run must end with exit status 0 and a ``Completed``/``CompletedWithViolations`` line,
 or status 2 with a ``Failed`` line or one ``driftline: error:`` line — and never with the
 last-resort "unexpected" line, which would mean a bug caught by the safety net.
@@ -155,8 +157,25 @@ def bad_labels(rng: random.Random) -> bytes:
         )
         for i in range(20)
     ]
-    damage = rng.choice(MAKERS)(rng)
+    damage = rng.choice([*MAKERS, odd_label_data])(rng)
     return ("\n".join(good[: rng.randint(0, 20)]) + "\n").encode() + damage
+
+
+def odd_label_data(rng: random.Random) -> bytes:
+    """Label records whose CSV ``data`` Python's reader splits oddly or refuses."""
+    odd = ["1\r0", "1\r", '"1', '1"', '"1\n0"', "\x00", ",", '"' + "x" * 200_000 + '"',
+           "1," * 5_000, "\u2028", "1\r\n0"]  # fmt: skip
+    lines = [
+        json.dumps(
+            {
+                "groundTruthData": {"data": rng.choice(odd), "encoding": "CSV"},
+                "eventMetadata": {"eventId": f"o{i}"},
+                "eventVersion": "0",
+            }
+        )  # fmt: skip
+        for i in range(rng.randint(1, 4))
+    ]
+    return ("\n".join(lines) + "\n").encode()
 
 
 @pytest.fixture(scope="module")
