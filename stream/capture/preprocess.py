@@ -99,10 +99,16 @@ def _load_module(path: Path, name: str, output_dir: Path | None = None) -> Modul
         module.open = output_opener(output_dir)  # type: ignore[attr-defined]
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:
+    except SCRIPT_FAILURES as exc:
         msg = f"script {path} failed to import: {type(exc).__name__}: {exc}"
         raise ScriptError(msg) from exc
     return module
+
+
+# What a customer's script may raise: any error, and SystemExit (a script written to run on its
+# own may call sys.exit()), which would otherwise end the worker or the command.
+# KeyboardInterrupt is the user's, and goes through.
+SCRIPT_FAILURES = (Exception, SystemExit)
 
 
 def _where(exc: BaseException, script: Path) -> str:
@@ -161,7 +167,7 @@ class Preprocessor:
                 result = self.handler(captured, self.logger)
             else:
                 result = self.handler(captured)
-        except Exception as exc:
+        except SCRIPT_FAILURES as exc:
             self._fail(type(exc).__name__, f"{type(exc).__name__}: {exc}{_where(exc, self.path)}")
         if isinstance(result, dict):
             return [result]

@@ -36,6 +36,7 @@ from typing import Any
 import orjson
 
 from detectors.quality.dataset_profile import DatasetProfile
+from stream.capture.preprocess import SCRIPT_FAILURES
 from stream.config import MonitorConfig
 from stream.monitors.data_quality import DataQualityBaseline
 from stream.monitors.labelled import LabelledSetup
@@ -245,7 +246,7 @@ class Aggregator:
         if self.postprocessor is not None:
             try:
                 self.postprocessor()
-            except Exception:
+            except SCRIPT_FAILURES:  # sys.exit() in the script too: the worker goes on
                 self.postprocessor_failures += 1
                 log.exception("monitor %s: postprocess_handler failed", self.name)
 

@@ -119,6 +119,8 @@ def test_shadow_experiment_records_are_skipped_before_the_handler(tmp_path: Path
         "def preprocess_handler(inference_record):\n    return 'a,b'\n",
         "def preprocess_handler(inference_record):\n    return [{'a': 1}, 2]\n",
         "def preprocess_handler(inference_record):\n    return None\n",
+        "import sys\ndef preprocess_handler(inference_record):\n    sys.exit(3)\n",
+        "def preprocess_handler(inference_record):\n    raise SystemExit('bad input')\n",
     ],
 )
 def test_errors_and_bad_returns_are_preprocessor_errors(tmp_path: Path, body: str) -> None:
@@ -142,6 +144,8 @@ def test_unloadable_scripts(tmp_path: Path) -> None:
         load_preprocessor(_script(tmp_path, "def broken(:\n"))
     with pytest.raises(ScriptError, match="failed to import"):
         load_preprocessor(_script(tmp_path, "raise ImportError('no numpy here')\n"))
+    with pytest.raises(ScriptError, match="failed to import: SystemExit: 4"):
+        load_preprocessor(_script(tmp_path, "import sys\nsys.exit(4)\n"))  # ran as a program
 
 
 def test_postprocess_handler(tmp_path: Path) -> None:

@@ -199,6 +199,28 @@ def test_preprocessor_rows_and_errors(fake_clock, tmp_path):
     assert rows_by_window(rt) == {T0: plans.count("basic")}
 
 
+def test_a_handler_calling_sys_exit_loses_only_its_records(fake_clock, tmp_path):
+    from stream.capture.preprocess import load_preprocessor
+
+    script = tmp_path / "pre.py"
+    script.write_text(
+        "import sys\n"
+        "def preprocess_handler(record):\n"
+        "    values = record.endpoint_input.data.split(',')\n"
+        "    if values[4] == 'premium':\n"
+        "        sys.exit(3)  # a script written to run on its own\n"
+        "    return {'age': values[0], 'plan': values[4]}\n"
+    )
+    rt = runtime(fake_clock, preprocessor=load_preprocessor(script))
+    records = records_at([T0 + i * 0.01 for i in range(300)], seed=5)
+    plans = [r["captureData"]["endpointInput"]["data"].split(",")[4] for r in records]
+    letters = dead(rt.update(0, 0, batch(records)))
+    assert 0 < plans.count("premium") < len(records)
+    assert [d.reason for d in letters] == ["preprocessor_error"] * plans.count("premium")
+    assert {d.message for d in letters} == {"SystemExit: 3 (pre.py, line 5, in preprocess_handler)"}
+    assert rows_by_window(rt) == {T0: len(records) - plans.count("premium")}
+
+
 def test_plain_decoder_agrees_with_the_full_decoder():
     from stream.capture.plain_csv import PlainCsvDecoder
     from stream.capture.records import decode_capture
