@@ -140,7 +140,10 @@ class FeatureProfile:
             self.types.integral += len(values) - fractional
             self._count_numbers_as_categories(values)
         elif (types := set(map(type, values))) <= {int, float}:
-            arr = np.array(values, dtype=np.float64)
+            try:
+                arr = np.array(values, dtype=np.float64)
+            except OverflowError:  # an int beyond float64 (10**400): value by value
+                return False
             present = ~np.isnan(arr)
             n_present = int(present.sum())
             self.missing += arr.size - n_present
@@ -188,7 +191,12 @@ class FeatureProfile:
         ):
             self._stop_counting_numbers()  # what counting them would end in, without the cost
             return
-        self.categories.update_many(numbers if texts else map(str, numbers))
+        if not texts:
+            try:
+                numbers = list(map(str, numbers))
+            except ValueError:  # an int of more digits than str() writes
+                numbers = list(map(vt.to_text, numbers))
+        self.categories.update_many(numbers)
         self._check_number_overflow()
 
     def _check_number_overflow(self) -> None:

@@ -24,6 +24,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 INTEGRAL = "Integral"
@@ -126,15 +127,30 @@ def to_number(value: Any) -> float | None:
     if kind not in (INTEGRAL, FRACTIONAL):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int beyond float64, as the text "1e400" reads: infinite
+            return math.inf if value > 0 else -math.inf
     return float(str(value).replace(" ", ""))
 
 
 def to_text(value: Any) -> str:
-    """The categorical form of a present value (JSON booleans as ``true``/``false``)."""
+    """The categorical form of a present value (JSON booleans as ``true``/``false``).
+
+    An int of more digits than ``str()`` writes (``sys.get_int_max_str_digits()``) is
+    written in full all the same.
+
+    >>> to_text(True), to_text(41), to_text(2.5), len(to_text(10**5000))
+    ('true', '41', '2.5', 5001)
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return value
+    try:
+        return str(value)
+    except ValueError:  # Decimal writes any int's digits
+        return str(Decimal(value))
 
 
 def infer_column_type(counts: TypeCounts) -> str:

@@ -252,3 +252,19 @@ def test_few_distinct_numbers_in_a_long_batch_are_counted() -> None:
     p.update_many([1, 1, 1, 1, 1, 2.5, 2.5, 2.5])
     assert p.numbers_as_categories
     assert p.categories.counts() == [("1", 5), ("2.5", 3)]
+
+
+@pytest.mark.parametrize("kind", ["auto", "numeric", "string"])
+def test_ints_beyond_float64_read_as_their_digits_do(kind: str) -> None:
+    """A handler may return 10**400 (or an int too long for str()); its digits as text are the
+    reference: Integral, present, and left out of the distribution as infinite."""
+    huge = [10**400, -(10**400), 10**5000, 1, 2, 2, None]
+    as_ints, as_texts = FeatureProfile(name="f", kind=kind), FeatureProfile(name="f", kind=kind)
+    as_ints.update_many(huge)
+    as_texts.update_many([None if v is None else vt.to_text(v) for v in huge])
+    assert statistics_to_json(DatasetStatistics(7, (as_ints.statistics(),))) == statistics_to_json(
+        DatasetStatistics(7, (as_texts.statistics(),))
+    )
+    assert (as_ints.types.integral, as_ints.missing) == (6, 1)
+    assert vt.to_number(10**400) == math.inf and vt.to_number(-(10**400)) == -math.inf
+    assert vt.to_text(10**5000) == "1" + "0" * 5000
