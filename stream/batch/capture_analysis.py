@@ -34,7 +34,7 @@ from stream.batch.prefetch import prefetched
 from stream.capture.preprocess import Preprocessor
 from stream.capture.records import CAPTURE_PARTS, CaptureError, CaptureRecord, decode_capture
 from stream.capture.rows import RowBuilder
-from stream.capture.text_rows import text_columns
+from stream.capture.text_rows import text_columns, writable_rows
 from stream.monitors.data_quality import DataQualityBaseline
 
 FLUSH_ROWS = 5_000
@@ -235,7 +235,7 @@ class CaptureAnalyzer:
             self.counts.rows += len(self._rows)
             columns = text_columns(self._rows, self.baseline.features)
             if columns is None:
-                self.monitor.update_many(self._rows)
+                self.monitor.update_many(writable_rows(self._rows))
             else:
                 self._columns.add(columns, len(self._rows))
             self._rows = []

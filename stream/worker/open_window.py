@@ -31,7 +31,7 @@ from detectors.quality.dataset_profile import DatasetProfile
 from stream.capture.arrow_columns import column_chunk
 from stream.capture.csv_rows import row_columns, row_fields, rows_text
 from stream.capture.text_columns import text_chunk
-from stream.capture.text_rows import text_columns
+from stream.capture.text_rows import text_columns, writable_rows
 
 ARROW_ROWS = 2_000  # plain rows from which a flush is split and classified by pyarrow
 
@@ -109,7 +109,7 @@ class OpenWindow:
         features = self.profile.features
         columns = text_columns(self.rows, features) if len(self.rows) >= ARROW_ROWS else None
         if columns is None:
-            self.profile.update_many(self.rows)
+            self.profile.update_many(writable_rows(self.rows))
         else:
             self._add_columns(columns, column_chunk, len(self.rows))
 

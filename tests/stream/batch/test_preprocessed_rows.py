@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from detectors.quality.statistics_json import statistics_to_json
 from stream.batch import capture_analysis
 from stream.batch.capture_analysis import AnalysisResult, CaptureAnalyzer
 from stream.capture.preprocess import load_preprocessor
+from stream.monitors.files import write_json
 from tests.stream.batch.capture_runs import baseline_of
 from tests.stream.batch.test_capture_columns import FEATURES, _lines, _record
 from tests.stream.batch.test_columnar_profile import _statistics_equal
@@ -112,3 +114,8 @@ def test_a_row_holding_a_lone_surrogate_is_profiled_on_the_row_path(tmp_path: Pa
     assert result.counts.rows == 400 and not result.counts.errors
     plan = next(f for f in result.statistics.features if f.name == "plan")
     assert plan.num_present == 400
+    # the statistics can be written: the bytes surrogateescape kept became U+FFFD, as the CSV
+    # reader makes bytes that are not UTF-8 (this raised "surrogates not allowed" before)
+    write_json(tmp_path / "statistics.json", statistics_to_json(result.statistics))
+    written = (tmp_path / "statistics.json").read_text(encoding="utf-8")
+    assert "caf\ufffd\ufffd" in written and "\\ud" not in written

@@ -34,3 +34,18 @@ def test_columns_follow_the_names_whatever_each_rows_key_order() -> None:
 )
 def test_rows_that_are_not_plain_text_rows_stay_on_the_row_path(rows: list[dict[str, Any]]) -> None:
     assert text_columns(rows, ("a", "b")) is None
+
+
+def test_writable_rows_replace_lone_surrogates_and_leave_the_rest_alone() -> None:
+    from decimal import Decimal
+
+    from stream.capture.text_rows import writable_rows
+
+    plain = [{"a": "41", "b": None}, {"a": 7, "b": "é"}]
+    assert writable_rows(plain) is plain  # orjson writes them: nothing to look at
+    odd = [{"a": Decimal("1.5"), "b": object()}]
+    assert writable_rows(odd) is odd  # orjson cannot, but no text holds a surrogate
+    bad = [{"a": "x\udcff", "\ud800": 1, "c": ["\ud800"]}, {"a": "ok"}]
+    fixed = writable_rows(bad)
+    assert fixed == [{"a": "x\ufffd", "\ufffd": 1, "c": ["\ud800"]}, {"a": "ok"}]
+    # a nested value is written through its repr (escaped) by the row path, never as raw text

@@ -97,3 +97,14 @@ def test_a_large_flush_of_named_text_rows_gives_the_row_paths_profile(
         small.flush()  # below ARROW_ROWS: the row path, value by value
     assert len(classified) == len(FEATURES)
     _same_statistics(whole, small)
+
+
+def test_text_with_a_lone_surrogate_is_profiled_as_u_fffd_and_the_state_is_written() -> None:
+    import orjson
+
+    window = _window()
+    name = FEATURES[-1]
+    window.rows = [dict.fromkeys(FEATURES, "1") | {name: "caf\udce9"}] * 3
+    window.flush()
+    state = orjson.dumps(window.to_state())  # raised TypeError before: surrogates not allowed
+    assert "caf\ufffd".encode() in state and window.profile.item_count == 3
