@@ -53,10 +53,17 @@ def load_data_quality_baseline(folder: Path) -> DataQualityBaseline:
     try:
         stats = statistics_from_json(read_json(folder / STATISTICS))
         constraints = constraints_from_json(read_json(folder / CONSTRAINTS))
-    except ValueError as exc:
-        msg = f"baseline in {folder} is not usable: {exc}"
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a field mistyped too
+        what = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+        msg = f"baseline in {folder} is not usable: {what}"
         raise BaselineError(msg) from exc
-    return DataQualityBaseline(stats, constraints)
+    baseline = DataQualityBaseline(stats, constraints)
+    names = baseline.features
+    if len(set(names)) != len(names):
+        twice = next(name for name in names if names.count(name) > 1)
+        msg = f"baseline in {folder} is not usable: it lists the feature {twice!r} twice"
+        raise BaselineError(msg)
+    return baseline
 
 
 def save_data_quality_baseline(folder: Path, baseline: DataQualityBaseline) -> None:
