@@ -25,7 +25,7 @@ from detectors.bias.post_training_bias import PostTrainingBias
 from detectors.violations import Violation
 from stream.capture.predictions import LocatedPrediction
 from stream.monitors.bias_settings import BiasSettings, read_bias_config
-from stream.monitors.files import BaselineError, read_json, write_json
+from stream.monitors.files import MALFORMED, not_usable, read_json, write_json
 
 BIAS = "bias"
 ANALYSIS = "analysis.json"
@@ -154,9 +154,9 @@ def load_bias_baseline(folder: Path) -> BiasBaseline:
         config = read_json(folder / ANALYSIS_CONFIG)
         settings = BiasSettings(dict(config), read_bias_config(config))
         analysis = BiasAnalysis.from_json(read_json(folder / ANALYSIS))
-    except (KeyError, TypeError, ValueError) as exc:
-        msg = f"bias baseline in {folder} is not usable: {exc}"
-        raise BaselineError(msg) from exc
+    except MALFORMED as exc:
+        error = not_usable("bias baseline", folder, exc)
+        raise error from exc
     return BiasBaseline(settings, analysis)
 
 

@@ -61,8 +61,8 @@ def read_bias_config(doc: Any) -> BiasConfig:
         raise ValueError(msg)
     try:
         return BiasConfig.from_analysis_config(doc)
-    except (KeyError, TypeError) as exc:
-        msg = f"bad facet entry in the bias config: {exc}"
+    except (KeyError, TypeError, AttributeError) as exc:
+        msg = f"bad facet entry in the bias config: {type(exc).__name__}: {exc}"
         raise ValueError(msg) from exc
 
 

@@ -9,7 +9,15 @@ from detectors.quality.constraints import Constraints, constraints_from_json, co
 from detectors.quality.data_quality_monitor import DataQualityMonitor, feature_kinds
 from detectors.quality.statistics import DatasetStatistics
 from detectors.quality.statistics_json import statistics_from_json, statistics_to_json
-from stream.monitors.files import CONSTRAINTS, STATISTICS, BaselineError, read_json, write_json
+from stream.monitors.files import (
+    CONSTRAINTS,
+    MALFORMED,
+    STATISTICS,
+    BaselineError,
+    not_usable,
+    read_json,
+    write_json,
+)
 
 
 @dataclass(frozen=True)
@@ -53,10 +61,9 @@ def load_data_quality_baseline(folder: Path) -> DataQualityBaseline:
     try:
         stats = statistics_from_json(read_json(folder / STATISTICS))
         constraints = constraints_from_json(read_json(folder / CONSTRAINTS))
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a field mistyped too
-        what = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
-        msg = f"baseline in {folder} is not usable: {what}"
-        raise BaselineError(msg) from exc
+    except MALFORMED as exc:
+        error = not_usable("baseline", folder, exc)
+        raise error from exc
     baseline = DataQualityBaseline(stats, constraints)
     names = baseline.features
     if len(set(names)) != len(names):

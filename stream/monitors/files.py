@@ -25,6 +25,21 @@ class BaselineError(Exception):
     """A baseline folder or file that cannot be used."""
 
 
+# What reading a baseline document may raise: a value error, and a field of the wrong type
+# (a string where an object goes: AttributeError, TypeError) or missing (KeyError).
+MALFORMED = (KeyError, TypeError, AttributeError, ValueError)
+
+
+def not_usable(what: str, folder: Path, exc: Exception) -> BaselineError:
+    """``{what} in {folder} is not usable: …``, a mistyped field named by its exception.
+
+    >>> str(not_usable("baseline", Path("b"), AttributeError("'str' has no attribute 'get'")))
+    "baseline in b is not usable: AttributeError: 'str' has no attribute 'get'"
+    """
+    reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+    return BaselineError(f"{what} in {folder} is not usable: {reason}")
+
+
 def read_json(path: Path) -> Any:
     """Read a JSON file, or raise BaselineError with a one-line reason."""
     try:

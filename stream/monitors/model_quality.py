@@ -39,9 +39,11 @@ from detectors.violations import Violation
 from stream.capture.predictions import LocatedPrediction, score_value
 from stream.monitors.files import (
     CONSTRAINTS,
+    MALFORMED,
     MODEL_QUALITY,
     STATISTICS,
     BaselineError,
+    not_usable,
     read_json,
     write_json,
 )
@@ -125,9 +127,9 @@ def load_model_quality_baseline(folder: Path) -> ModelQualityBaselineFiles:
         if (folder / CONSTRAINTS).is_file():
             doc = read_json(folder / CONSTRAINTS)
             constraints = ModelQualityConstraints.from_constraints_json(doc)
-    except (KeyError, TypeError, ValueError) as exc:
-        msg = f"model-quality baseline in {folder} is not usable: {exc}"
-        raise BaselineError(msg) from exc
+    except MALFORMED as exc:
+        error = not_usable("model-quality baseline", folder, exc)
+        raise error from exc
     return ModelQualityBaselineFiles(stats, constraints)
 
 
