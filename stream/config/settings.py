@@ -7,6 +7,7 @@ TOML file and the environment into these classes.
 from __future__ import annotations
 
 import dataclasses
+import math
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,9 +70,12 @@ class WorkerConfig:
             "label_flush_seconds",
         ):
             value = getattr(self, key)
-            _check(value > 0, f"worker.{key} must be > 0, got {value}")
+            _check(0 < value < math.inf, f"worker.{key} must be > 0 and finite, got {value}")
         horizon = self.revision_horizon_seconds
-        _check(horizon >= 0, f"worker.revision_horizon_seconds must be >= 0, got {horizon}")
+        _check(
+            0 <= horizon < math.inf,
+            f"worker.revision_horizon_seconds must be >= 0 and finite, got {horizon}",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +116,14 @@ class MonitorConfig:
     def __post_init__(self) -> None:
         where = f"monitor {self.name!r}"
         _check(bool(self.name.strip()), "monitor.name must not be empty")
-        for key in ("window_seconds", "idle_close_seconds"):
+        for key in ("window_seconds", "idle_close_seconds"):  # inf would make no window
             value = getattr(self, key)
-            _check(value > 0, f"{where}: {key} must be > 0, got {value}")
+            _check(0 < value < math.inf, f"{where}: {key} must be > 0 and finite, got {value}")
         lateness = self.allowed_lateness_seconds
-        _check(lateness >= 0, f"{where}: allowed_lateness_seconds must be >= 0, got {lateness}")
+        _check(
+            0 <= lateness < math.inf,
+            f"{where}: allowed_lateness_seconds must be >= 0 and finite, got {lateness}",
+        )
         windows = self.evaluation_windows
         _check(windows >= 1, f"{where}: evaluation_windows must be >= 1, got {windows}")
         count = self.min_window_count
