@@ -28,6 +28,10 @@ _REDACTED = "***"
 _SECRETS = ("sasl_password", "ssl_password")
 
 
+# The per-event detectors a monitor may name (stream.worker.online implements each one).
+ONLINE_DETECTORS = ("adwin", "kswin", "page_hinkley")
+
+
 def _check(condition: bool, message: str) -> None:
     if not condition:
         raise ConfigError(message)
@@ -128,6 +132,11 @@ class MonitorConfig:
         _check(windows >= 1, f"{where}: evaluation_windows must be >= 1, got {windows}")
         count = self.min_window_count
         _check(count >= 0, f"{where}: min_window_count must be >= 0, got {count}")
+        unknown = [name for name in self.online_detectors if name not in ONLINE_DETECTORS]
+        _check(
+            not unknown,
+            f"{where}: unknown online detector(s) {unknown}; known: {list(ONLINE_DETECTORS)}",
+        )
         pct = self.sampling_percentage
         _check(0 <= pct <= 100, f"{where}: sampling_percentage must be in 0..100, got {pct}")
         problem = capture_parts_problem(self.capture_index_names)
@@ -257,6 +266,7 @@ def _plain(value: Any) -> Any:
 
 
 __all__ = [
+    "ONLINE_DETECTORS",
     "AttributionDriftSettings",
     "BiasDriftSettings",
     "ConfigError",

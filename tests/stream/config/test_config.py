@@ -205,6 +205,7 @@ def test_client_kwargs_for_kafka_python(config_file: Path) -> None:
         ('[[monitor]]\nname = "m"\nwindow = 60\n', {}, "unknown key in monitor 'm' 'window'"),
         ('[[monitor]]\nname = "m"\nmatch = { endpont = "e" }\n', {}, "unknown key .* 'endpont'"),
         ('[[monitor]]\nname = "m"\nonline_detectors = "adwin"\n', {}, "must be a list of strings"),
+        ('[[monitor]]\nname = "m"\nonline_detectors = ["x"]\n', {}, "unknown online detector"),
         ('[[monitor]]\nname = "m"\ncapture_index_names = ["x"]\n', {}, "capture_index_names must"),
         ('[[monitor]]\nname = "m"\nbaseline = "nowhere"\n', {}, "'m': baseline .*nowhere does not"),
         ("[[monitor]]\nwindow_seconds = 5\n", {}, "every \\[\\[monitor\\]\\] needs a string name"),
@@ -244,3 +245,10 @@ def test_preprocessor_output_folder(tmp_path: Path) -> None:
     default = MonitorConfig(name="credit-model").preprocessor_output_dir
     expected = Path(tempfile.gettempdir()) / "driftline" / "credit_model" / "preprocessor-output"
     assert default == expected
+
+
+def test_the_online_detectors_configured_are_the_ones_the_worker_has() -> None:
+    from stream.config.settings import ONLINE_DETECTORS
+    from stream.worker.online import DETECTORS
+
+    assert sorted(ONLINE_DETECTORS) == sorted(DETECTORS)
