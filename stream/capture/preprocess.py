@@ -15,7 +15,7 @@ the ``logger`` handed to the script writes both into driftline's log (logger
 ``driftline.preprocess``) and into ``preprocessing.log`` in that folder, as SageMaker's
 ``PREPROCESSING_LOG``.
 
-A handler that raises never stops a run: the record fails with reason
+A handler that raises (or calls ``sys.exit()``) never stops a run: the record fails with reason
 ``preprocessor_error`` and a message naming the exception, its text and the script line
 (also on the dead-letter record); the first failure of each exception type is logged as a
 warning and kept in :attr:`Preprocessor.first_errors` for the run's summary.
