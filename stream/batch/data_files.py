@@ -28,6 +28,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from stream.batch.csv_reader import CsvColumns, CsvFileError
+from stream.capture.payloads import CONTAINERS
 from stream.capture.text_rows import named_columns
 
 FORMATS = ("csv", "jsonl")
@@ -291,4 +292,4 @@ def _columns_of(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
 
 
 def _nested(value: Any) -> bool:
-    return isinstance(value, list | dict)
+    return isinstance(value, CONTAINERS)

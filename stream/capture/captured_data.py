@@ -37,8 +37,10 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
+
+from stream.capture.records import is_mapping
 
 __all__ = ["CaptureEventData", "CapturedData", "EventMetadata", "InferenceEventData"]
 
@@ -75,7 +77,7 @@ class CaptureEventData(_Attributes):
 
 def event_part(obj: Any) -> InferenceEventData | None:
     """One capture part (or ``groundTruthData``) as an :class:`InferenceEventData`."""
-    if not _is_mapping(obj):
+    if not is_mapping(obj):
         return None
     data = obj.get("data")
     return InferenceEventData(
@@ -117,13 +119,9 @@ class CapturedData:
         return self.event_dict
 
 
-def _is_mapping(obj: Any) -> bool:
-    return type(obj) is dict or isinstance(obj, Mapping)  # decoded JSON: dicts, checked fast
-
-
 def _metadata(record: CapturedData) -> EventMetadata:
     meta = record.event_dict.get("eventMetadata")
-    meta = meta if _is_mapping(meta) else {}
+    meta = meta if is_mapping(meta) else {}
     return EventMetadata(
         event_id=meta.get("eventId"),
         event_time=meta.get("inferenceTime"),
@@ -135,7 +133,7 @@ def _metadata(record: CapturedData) -> EventMetadata:
 def _capture_part(key: str) -> Callable[[CapturedData], InferenceEventData | None]:
     def build(record: CapturedData) -> InferenceEventData | None:
         capture = record.event_dict.get("captureData")
-        return event_part(capture.get(key)) if _is_mapping(capture) else None
+        return event_part(capture.get(key)) if is_mapping(capture) else None
 
     return build
 

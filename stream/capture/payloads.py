@@ -40,7 +40,7 @@ _JSON_ROW_KEYS = ("instances", "inputs", "features", "data", "predictions", "out
 # Under these keys a list holds one element per instance, scalars included.
 _PER_INSTANCE_KEYS = ("instances", "inputs", "predictions", "outputs", "scores")
 # What a JSON value nests in: a tuple, where ``list | dict`` would build a union every call.
-_CONTAINERS = (list, dict)
+CONTAINERS = (list, dict)
 # A quoted field runs to its closing quote ("" is a quote inside it); it must end the field.
 _QUOTED = re.compile(r'"((?:[^"]|"")*)"(?=,|\r?\n|\Z)')
 
@@ -154,12 +154,12 @@ def _next_break(text: str, pos: int) -> int:
 def _json_rows(value: Any) -> PayloadRows:
     if isinstance(value, dict):
         for key in _JSON_ROW_KEYS:
-            if key in value and isinstance(value[key], _CONTAINERS):
+            if key in value and isinstance(value[key], CONTAINERS):
                 inner = value[key]
                 if key in _PER_INSTANCE_KEYS and is_scalar_list(inner):
                     return PayloadRows([[v] for v in inner], list(inner), per_instance=True)
                 return _json_rows(inner)
-        scalars = {k: v for k, v in value.items() if not isinstance(v, _CONTAINERS)}
+        scalars = {k: v for k, v in value.items() if not isinstance(v, CONTAINERS)}
         if scalars:
             # Nested blocks beside the scalars (e.g. a "shap" object) are not columns.
             return PayloadRows([scalars])
@@ -169,7 +169,7 @@ def _json_rows(value: Any) -> PayloadRows:
     if isinstance(value, list):
         if not value:
             return PayloadRows([])
-        nested = [issubclass(kind, _CONTAINERS) for kind in set(map(type, value))]
+        nested = [issubclass(kind, CONTAINERS) for kind in set(map(type, value))]
         if all(nested):
             return PayloadRows([_instance(v) for v in value])
         if any(nested):
@@ -197,6 +197,6 @@ def is_scalar_list(value: Any) -> bool:
     if not isinstance(value, list):
         return False
     for kind in set(map(type, value)):
-        if issubclass(kind, _CONTAINERS):
+        if issubclass(kind, CONTAINERS):
             return False
     return True

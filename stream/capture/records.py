@@ -44,6 +44,11 @@ _INPUT, _OUTPUT = CAPTURE_PARTS
 _ALL_PARTS = (*CAPTURE_PARTS, BATCH_TRANSFORM_OUTPUT)
 
 
+def is_mapping(obj: Any) -> bool:
+    """Whether ``obj`` is a mapping; decoded JSON objects are dicts, told without the ABC."""
+    return type(obj) is dict or isinstance(obj, Mapping)
+
+
 def other_parts(parts: Sequence[str]) -> tuple[str, ...]:
     """The capture parts a reader of ``parts`` does not read (it only checks them well-formed).
 

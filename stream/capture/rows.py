@@ -23,12 +23,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from stream.capture.payloads import PayloadRows, parse_payload
+from stream.capture.payloads import CONTAINERS, PayloadRows, parse_payload
 from stream.capture.records import (
     CAPTURE_PARTS,
     CaptureError,
     CaptureRecord,
     capture_parts_problem,
+    is_mapping,
 )
 
 MAX_NESTING = 32  # lists/objects inside a feature value (their text form recurses per level)
@@ -149,10 +150,10 @@ def too_deep(row: Any) -> bool:
     >>> too_deep({"age": "41", "tags": deep}), too_deep({"age": "41", "tags": [[1]]})
     (True, False)
     """
-    values = list(row.values()) if type(row) is dict or isinstance(row, Mapping) else list(row)
+    values = list(row.values()) if is_mapping(row) else list(row)
     if _SCALARS.issuperset(map(type, values)):
         return False  # the usual row: no list or dict (nor a subclass of one) to walk
-    level = [v for v in values if isinstance(v, _CONTAINERS)]
+    level = [v for v in values if isinstance(v, CONTAINERS)]
     depth = 0
     while level:
         depth += 1
@@ -161,10 +162,9 @@ def too_deep(row: Any) -> bool:
         nxt: list[Any] = []
         for v in level:
             inner = v.values() if isinstance(v, dict) else v
-            nxt.extend(x for x in inner if isinstance(x, _CONTAINERS))
+            nxt.extend(x for x in inner if isinstance(x, CONTAINERS))
         level = nxt
     return False
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
-_CONTAINERS = (list, dict)
