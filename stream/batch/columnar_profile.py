@@ -24,7 +24,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pyarrow as pa
@@ -42,41 +42,53 @@ from stream.capture.arrow_columns import column_chunk
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="driftline-columns")
 
 Columns = Sequence[pa.Array | pa.ChunkedArray]
+# Classifies one column for a profile's counting, with its max_exact: column_chunk for text.
+Classifier = Callable[[pa.Array | pa.ChunkedArray, str, int], ColumnChunk]
 
 
 class ColumnarProfiler:
-    """Add text-column batches named ``names`` to ``profile``, one batch in flight.
+    """Add column batches named ``names`` to ``profile``, one batch in flight.
 
-    The profile is complete only after :meth:`drain`; nothing else may update it while a
-    batch is in flight (drain first). A name that is not one of the profile's features is
-    an extra column: counted, not classified.
+    ``classify`` turns a column into a chunk: :func:`column_chunk` for text columns (CSV,
+    capture records), :func:`stream.batch.json_columns.json_column_chunk` for JSON-typed
+    ones. The profile is complete only after :meth:`drain`; nothing else may update its
+    values while a batch is in flight (drain first), though features may be added (the
+    batch in flight holds no column of theirs). A name that is not one of the profile's
+    features is an extra column: counted, not classified.
     """
 
-    def __init__(self, profile: DatasetProfile, names: Sequence[str]) -> None:
+    def __init__(
+        self, profile: DatasetProfile, names: Sequence[str], classify: Classifier = column_chunk
+    ) -> None:
         self.profile = profile
         self.names = tuple(names)
-        self._pending: tuple[dict[str, Future[ColumnChunk]], int] | None = None
+        self.classify = classify
+        self._pending: tuple[dict[str, Future[ColumnChunk]], tuple[str, ...], int] | None = None
 
-    def add(self, columns: Columns, n_rows: int) -> None:
-        """Classify a batch of ``n_rows`` rows and add the previous one to the profile."""
+    def add(self, columns: Columns, n_rows: int, names: Sequence[str] | None = None) -> None:
+        """Classify a batch of ``n_rows`` rows and add the previous one to the profile.
+
+        ``names`` name this batch's columns when they are not the profiler's ``names``.
+        """
+        names = self.names if names is None else tuple(names)
         jobs: dict[str, Future[ColumnChunk]] = {}
-        for name, column in zip(self.names, columns, strict=True):
+        for name, column in zip(names, columns, strict=True):
             feature = self.profile.profiles.get(name)
             if feature is not None:
                 counting = self._counting(name, feature)
-                jobs[name] = _POOL.submit(column_chunk, column, counting, feature.max_exact)
+                jobs[name] = _POOL.submit(self.classify, column, counting, feature.max_exact)
         self.drain()
-        self._pending = jobs, n_rows
+        self._pending = jobs, names, n_rows
 
     def drain(self) -> None:
         """Add the batch in flight, if any: the profile is then up to date."""
         if self._pending is None:
             return
-        jobs, n_rows = self._pending
+        jobs, names, n_rows = self._pending
         self._pending = None
         chunks = {
             name: jobs[name].result() if name in jobs else ColumnChunk.all_missing(n_rows)
-            for name in self.names
+            for name in names
         }
         self.profile.update_chunks(chunks, n_rows)
 

@@ -34,7 +34,7 @@ from stream.capture.text_rows import named_columns
 FORMATS = ("csv", "jsonl")
 BATCH_ROWS = 20_000
 CHUNK_LINES = 500  # JSON Lines lines decoded by one call and taken apart while cache-warm
-_BOM = b"\xef\xbb\xbf"  # UTF-8 byte-order mark that spreadsheet exports put first
+BOM = b"\xef\xbb\xbf"  # UTF-8 byte-order mark that spreadsheet exports put first
 
 
 class DataFileError(Exception):
@@ -88,7 +88,7 @@ def open_csv(
     path: Path, fmt: DataFormat, counts: ReadCounts, progress: Callable[[int], None] | None
 ) -> CsvColumns:
     """A CSV file's names and Arrow batches; DataFileError when it cannot be read at all."""
-    _require_file(path)
+    require_file(path)
     try:
         return CsvColumns(path, header=fmt.header, on_malformed=counts.count, progress=progress)
     except (CsvFileError, OSError) as exc:
@@ -108,14 +108,15 @@ def read_columns(
     ``header``, the names an earlier read of the same file returned, spares a JSON Lines file
     its key scan (a pass over every line); a CSV file reads its header line regardless.
     """
-    _require_file(path)
+    require_file(path)
     if fmt.kind == "csv":
         return _read_csv(path, fmt, counts, progress)
     names = header if header is not None else _jsonl_keys(path)
     return names, _jsonl_batches(path, counts, progress)
 
 
-def _require_file(path: Path) -> None:
+def require_file(path: Path) -> None:
+    """DataFileError when ``path`` is not a file."""
     if not path.is_file():
         msg = f"no such file: {path}"
         raise DataFileError(msg)
@@ -148,41 +149,51 @@ def jsonl_batches(
     before). After the last batch, a file in which no object line held a key raises
     :class:`DataFileError`, as :func:`read_columns` does before its first.
     """
-    _require_file(path)
+    require_file(path)
     return _jsonl_batches(path, counts, progress)
 
 
 def _jsonl_batches(
     path: Path, counts: ReadCounts, progress: Callable[[int], None] | None
 ) -> Iterator[ColumnBatch]:
-    """Batches of :data:`BATCH_ROWS` object rows (the last one shorter).
+    any_key = False
+    with path.open("rb") as handle:
+        for batch in line_batches(handle, counts):
+            any_key = any_key or bool(batch.columns)
+            if progress is not None:
+                progress(handle.tell())
+            yield batch
+    if not any_key:
+        raise DataFileError(no_objects(path))
+
+
+def line_batches(
+    handle: BinaryIO, counts: ReadCounts, *, rows_before: int = 0, at_start: bool = True
+) -> Iterator[ColumnBatch]:
+    """Batches of :data:`BATCH_ROWS` object rows (the last one shorter) from ``handle``'s lines.
 
     Each chunk of lines is taken apart into columns as soon as it is decoded, while its
     objects are still in the CPU's cache (twice as fast as a whole batch of them at once);
-    a batch joins its chunks' columns.
+    a batch joins its chunks' columns. ``rows_before`` object rows came before the handle's
+    (a nested value's error names its row in the file); only a handle ``at_start`` of the
+    file may begin with a byte-order mark.
     """
-    any_key = False
-    rows_before = 0
     pending: list[tuple[dict[str, list[Any]], int]] = []
     pending_rows = 0
-    with path.open("rb") as handle:
-        for objects in _object_chunks(handle, counts):
-            while objects:
-                room = BATCH_ROWS - pending_rows
-                head, objects = objects[:room], objects[room:]
-                columns = _columns_of(head)
-                _refuse_nested(columns, rows_before)
-                any_key = any_key or bool(columns)
-                rows_before += len(head)
-                pending.append((columns, len(head)))
-                pending_rows += len(head)
-                if pending_rows == BATCH_ROWS:
-                    yield _joined(pending, pending_rows, counts, progress, handle)
-                    pending, pending_rows = [], 0
-        if pending:
-            yield _joined(pending, pending_rows, counts, progress, handle)
-    if not any_key:
-        raise DataFileError(_no_objects(path))
+    for objects in _object_chunks(handle, counts, at_start=at_start):
+        while objects:
+            room = BATCH_ROWS - pending_rows
+            head, objects = objects[:room], objects[room:]
+            columns = _columns_of(head)
+            _refuse_nested(columns, rows_before)
+            rows_before += len(head)
+            pending.append((columns, len(head)))
+            pending_rows += len(head)
+            if pending_rows == BATCH_ROWS:
+                yield _joined(pending, pending_rows, counts)
+                pending, pending_rows = [], 0
+    if pending:
+        yield _joined(pending, pending_rows, counts)
 
 
 def _jsonl_keys(path: Path) -> tuple[str, ...]:
@@ -196,24 +207,27 @@ def _jsonl_keys(path: Path) -> tuple[str, ...]:
         for objects in _object_chunks(handle, ReadCounts()):
             names.update(dict.fromkeys(chain.from_iterable(objects)))
     if not names:
-        raise DataFileError(_no_objects(path))
+        raise DataFileError(no_objects(path))
     return tuple(names)
 
 
-def _no_objects(path: Path) -> str:
+def no_objects(path: Path) -> str:
+    """The error of a JSON Lines file in which no object line held a key."""
     return f"{path.name} has no JSON object lines"
 
 
-def _object_chunks(handle: BinaryIO, counts: ReadCounts) -> Iterator[list[dict[str, Any]]]:
-    """The file's JSON objects, a chunk of lines at a time; other lines counted, blank skipped.
+def _object_chunks(
+    handle: BinaryIO, counts: ReadCounts, *, at_start: bool = True
+) -> Iterator[list[dict[str, Any]]]:
+    """The handle's JSON objects, a chunk of lines at a time; other lines counted, blank skipped.
 
     A chunk of good lines is decoded by one ``map`` in C; a chunk holding a line that is
     blank, not JSON or not an object is decoded again line by line, to count each such line.
     """
-    first = True
+    first = at_start
     while lines := list(islice(handle, CHUNK_LINES)):
         if first:
-            lines[0] = lines[0].removeprefix(_BOM)
+            lines[0] = lines[0].removeprefix(BOM)
             first = False
         try:
             objects = list(map(orjson.loads, lines))
@@ -243,16 +257,10 @@ def _objects_one_by_one(lines: list[bytes], counts: ReadCounts) -> list[dict[str
 
 
 def _joined(
-    chunks: list[tuple[dict[str, list[Any]], int]],
-    n_rows: int,
-    counts: ReadCounts,
-    progress: Callable[[int], None] | None,
-    handle: BinaryIO,
+    chunks: list[tuple[dict[str, list[Any]], int]], n_rows: int, counts: ReadCounts
 ) -> ColumnBatch:
     """One batch of the chunks' columns: a key any of its rows holds, None where one lacks it."""
     counts.rows += n_rows
-    if progress is not None:
-        progress(handle.tell())
     if len(chunks) == 1:
         return ColumnBatch(chunks[0][0], n_rows)
     columns: dict[str, list[Any]] = {}

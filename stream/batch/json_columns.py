@@ -1,0 +1,135 @@
+"""Columns of pyarrow's JSON reader as column chunks, typed as the row path types them.
+
+A JSON Lines value keeps its JSON type (:mod:`detectors.quality.value_types`): a number is
+Integral or Fractional as orjson reads it, ``true``/``false`` are Boolean, and only a
+string is typed by Deequ's patterns, exactly as a CSV field is
+(:func:`~stream.capture.arrow_columns.column_chunk`, after an empty string becomes missing).
+
+pyarrow types a column per block, not per value: an ``int64`` column holds only integers,
+but a ``double`` column may mix integers (``10``) with fractions (``2.5``), and reads all as
+floats. Such a column counts every number as Fractional and writes a number it counts as a
+category as Python writes a float (``10.0``, where the row path writes ``10``). Its inferred
+type is the row path's all the same: a ``double`` column holds at least one fraction (a
+block with an integer beyond int64, which pyarrow also reads as double, goes the row path:
+:mod:`stream.batch.json_lines_blocks`), and one fraction makes a number column Fractional.
+A baseline's ``statistics.json`` carries no per-type counts, and it lists categories only
+for a String column; a column of numbers becomes String only through text in other blocks.
+
+Examples
+--------
+>>> import pyarrow as pa
+>>> chunk = json_column_chunk(pa.array([3, None, 41]), "all")
+>>> chunk.missing, chunk.types, sorted(zip(*chunk.number_counts))
+(1, TypeCounts(integral=2, fractional=0, boolean=0, string=0), [('3', 1), ('41', 1)])
+>>> json_column_chunk(pa.array([True, False, True]), "all").text_counts
+(['true', 'false'], [2, 1])
+>>> json_column_chunk(pa.array(["7", "", "x"]), "all").types
+TypeCounts(integral=1, fractional=0, boolean=0, string=1)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from detectors.quality import value_types as vt
+from detectors.quality.column_chunk import (
+    COUNT_NONE,
+    COUNT_UNTIL_OVERFLOW,
+    ColumnChunk,
+    ValueCounts,
+)
+from detectors.sketches.categorical_counts import HEAD_FACTOR
+from stream.capture.arrow_columns import column_chunk
+
+_NOTHING: ValueCounts = ((), ())
+
+
+def json_column_chunk(
+    values: pa.Array | pa.ChunkedArray, counting: str, max_exact: int = 1000
+) -> ColumnChunk:
+    """Classify one column of a JSON block for a profile whose counting is ``counting``.
+
+    ``values`` is a string, integer, double, boolean or null column; ValueError for any
+    other type (nested values are refused before they get here).
+    """
+    kind = values.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return column_chunk(_empty_as_missing(values), counting, max_exact)
+    if pa.types.is_null(kind):
+        return ColumnChunk.all_missing(len(values))
+    present = values.drop_null() if values.null_count else values
+    missing = len(values) - len(present)
+    if pa.types.is_boolean(kind):
+        counted = pc.value_counts(present) if len(present) else None
+        texts = _NOTHING if counted is None else _bool_texts(counted)
+        return ColumnChunk.classified(
+            rows=len(values),
+            missing=missing,
+            types=vt.TypeCounts(boolean=len(present)),
+            numbers=np.empty(0, dtype=np.float64),
+            text_counts=texts,
+            number_counts=_NOTHING,
+        )
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        whole = pa.types.is_integer(kind)
+        return ColumnChunk.classified(
+            rows=len(values),
+            missing=missing,
+            types=vt.TypeCounts(
+                integral=len(present) if whole else 0, fractional=0 if whole else len(present)
+            ),
+            numbers=np.asarray(present.to_numpy(), dtype=np.float64),
+            text_counts=_NOTHING,
+            number_counts=_number_counts(present, counting, max_exact),
+        )
+    msg = f"a JSON column of type {kind} is not a flat value"
+    raise ValueError(msg)
+
+
+def _empty_as_missing(texts: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """``""`` as null: an empty string is missing in the row path, as an empty CSV field is."""
+    empty = pc.equal(texts, "")
+    if not pc.any(empty).as_py():
+        return texts
+    return pc.if_else(empty, pa.scalar(None, texts.type), texts)
+
+
+def _bool_texts(counted: pa.StructArray) -> ValueCounts:
+    flags = counted.field("values").to_pylist()
+    return ["true" if flag else "false" for flag in flags], counted.field("counts").to_pylist()
+
+
+def _number_counts(
+    numbers: pa.Array | pa.ChunkedArray, counting: str, max_exact: int
+) -> ValueCounts | None:
+    """The numbers' categorical texts as Python writes them (``str``), counted by bit pattern.
+
+    None when they hold more than ``max_exact`` distinct values under
+    :data:`COUNT_UNTIL_OVERFLOW` (the profile stops counting numbers on this chunk anyway).
+    Floats are counted by their bits, so ``0.0`` and ``-0.0`` stay two texts, as in the row
+    path.
+    """
+    if counting == COUNT_NONE or len(numbers) == 0:
+        return _NOTHING
+    floating = pa.types.is_floating(numbers.type)
+    keys = _bits(numbers.cast(pa.float64())) if floating else numbers
+    if counting == COUNT_UNTIL_OVERFLOW and len(keys) > max_exact:
+        probe = keys.slice(0, HEAD_FACTOR * max_exact)
+        if pc.count_distinct(probe).as_py() > max_exact:
+            return None
+    counted = pc.value_counts(keys)
+    if counting == COUNT_UNTIL_OVERFLOW and len(counted) > max_exact:
+        return None
+    distinct = counted.field("values").to_numpy(zero_copy_only=False)
+    if floating:
+        distinct = distinct.view(np.float64)
+    return list(map(str, distinct.tolist())), counted.field("counts").to_pylist()
+
+
+def _bits(floats: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """The floats' bit patterns as int64 (no copy)."""
+    if isinstance(floats, pa.ChunkedArray):
+        return pa.chunked_array([chunk.view(pa.int64()) for chunk in floats.chunks], pa.int64())
+    return floats.view(pa.int64())

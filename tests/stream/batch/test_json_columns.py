@@ -1,0 +1,92 @@
+"""JSON-typed Arrow columns against ColumnChunk.from_values over the same Python values.
+
+The reference classifies value by value (``detectors.quality.value_types.classify``), as the
+row path classifies what orjson decodes.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from detectors.quality import value_types as vt
+from detectors.quality.column_chunk import COUNT_ALL, COUNT_NONE, COUNT_UNTIL_OVERFLOW, ColumnChunk
+from stream.batch.json_columns import json_column_chunk
+
+TEXTS = ["7", "-2.5", "1e3", "+ 7", "true", "false", "nan", "", "gold", "x y", "007", " 7"]
+
+
+def _random_values(rng: random.Random, kind: str, n: int) -> list[object]:
+    def one() -> object:
+        if rng.random() < 0.1:
+            return None
+        if kind == "int":
+            return rng.randint(-40, 40)
+        if kind == "float":  # some integral, written as floats (3.0): still Fractional
+            return float(rng.randint(-5, 5)) if rng.random() < 0.3 else round(rng.gauss(0, 9), 3)
+        if kind == "bool":
+            return rng.random() < 0.3
+        return rng.choice(TEXTS)
+
+    return [one() for _ in range(n)]
+
+
+def _same(a: ColumnChunk, b: ColumnChunk) -> None:
+    assert (a.rows, a.missing, a.types) == (b.rows, b.missing, b.types)
+    np.testing.assert_array_equal(np.sort(a.numbers), np.sort(b.numbers))
+    assert dict(zip(*a.text_counts, strict=True)) == dict(zip(*b.text_counts, strict=True))
+    assert a.number_counts is not None and b.number_counts is not None
+    assert dict(zip(*a.number_counts, strict=True)) == dict(zip(*b.number_counts, strict=True))
+
+
+@pytest.mark.parametrize("kind", ["int", "float", "bool", "text"])
+@pytest.mark.parametrize("seed", range(5))
+def test_a_column_of_one_json_type_classifies_as_value_by_value(kind: str, seed: int) -> None:
+    rng = random.Random(seed)
+    values = _random_values(rng, kind, rng.randint(1, 300))
+    arrow = pa.array(values, {"int": pa.int64(), "float": pa.float64()}.get(kind))
+    _same(json_column_chunk(arrow, COUNT_ALL), ColumnChunk.from_values(values))
+
+
+def test_chunked_columns_and_all_null_columns() -> None:
+    values = [1.5, None, -0.0, 0.0, 2.0]
+    chunked = pa.chunked_array([values[:2], values[2:]], pa.float64())
+    _same(json_column_chunk(chunked, COUNT_ALL), ColumnChunk.from_values(values))
+    nulls = json_column_chunk(pa.array([None, None]), COUNT_ALL)
+    assert (nulls.rows, nulls.missing, nulls.numbers.size) == (2, 2, 0)
+
+
+def test_zero_and_negative_zero_are_two_categories_as_in_the_row_path() -> None:
+    chunk = json_column_chunk(pa.array([0.0, -0.0, -0.0]), COUNT_ALL)
+    assert chunk.number_counts is not None
+    assert dict(zip(*chunk.number_counts, strict=True)) == {"0.0": 1, "-0.0": 2}
+
+
+def test_number_counting_follows_the_profiles_decision() -> None:
+    many = pa.array([i + 0.5 for i in range(200)])
+    assert json_column_chunk(many, COUNT_NONE).number_counts == ((), ())
+    assert json_column_chunk(many, COUNT_UNTIL_OVERFLOW, max_exact=50).number_counts is None
+    counted = json_column_chunk(many, COUNT_ALL, max_exact=50).number_counts
+    assert counted is not None and len(counted[0]) == 200
+    few = json_column_chunk(pa.array([1, 2, 2] * 100), COUNT_UNTIL_OVERFLOW, max_exact=50)
+    assert few.number_counts is not None
+    assert dict(zip(*few.number_counts, strict=True)) == {"1": 100, "2": 200}
+
+
+def test_integers_in_a_double_column_count_as_fractional_with_the_same_inferred_type() -> None:
+    # The documented difference: pyarrow reads [10, 2.5] as doubles; the row path sees an int.
+    values = [10, 2.5, None]
+    chunk = json_column_chunk(pa.array(values), COUNT_ALL)
+    reference = ColumnChunk.from_values(values)
+    assert chunk.types == vt.TypeCounts(fractional=2)
+    assert reference.types == vt.TypeCounts(integral=1, fractional=1)
+    assert vt.infer_column_type(chunk.types) == vt.infer_column_type(reference.types)
+    np.testing.assert_array_equal(np.sort(chunk.numbers), np.sort(reference.numbers))
+
+
+def test_a_nested_column_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a flat value"):
+        json_column_chunk(pa.array([[1], [2]]), COUNT_ALL)
