@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ground_truth.records import (
+from ground_truth.label_errors import (
     MISSING_FIELD,
     NOT_AN_OBJECT,
     WRONG_TYPE,

@@ -48,7 +48,8 @@ from datetime import datetime
 from typing import NamedTuple
 
 from ground_truth.a2i import HumanLoopOutput, WorkerAnswer
-from ground_truth.records import GroundTruth, format_label_value, parse_label_value
+from ground_truth.label_data import format_label_value, parse_label_value
+from ground_truth.records import GroundTruth
 
 __all__ = [
     "METHODS",

@@ -11,14 +11,9 @@ one, otherwise its ``eventId``. ``data`` is a one-row CSV string holding the lab
 mappings; turning bytes into a mapping is the stream codecs' job.
 
 A record that does not fit raises :class:`LabelRecordError`, a ``ValueError`` carrying a short
-machine ``reason`` (``not_an_object``, ``missing_field``, ``wrong_type``, ``empty_field``,
-``bad_encoding``, ``bad_event_version``, ``empty_data``, ``multiple_rows``, ``empty_value``,
-``bad_csv``) that the stream layer puts on the dead-letter record and uses as a counter label.
-``data`` is read as CSV is: a carriage return, alone or before a newline, ends a row, and a
-quoted field may hold either.
-
-CSV fields that read as finite numbers become ``float``; anything else (``"yes"``, ``"nan"``)
-stays a ``str``, so label values are always JSON-safe.
+machine ``reason`` (:mod:`ground_truth.label_errors`) that the stream layer puts on the
+dead-letter record and uses as a counter label. ``data`` is one CSV row of label values,
+finite numbers as ``float`` and anything else as ``str`` (:mod:`ground_truth.label_data`).
 
 Examples
 --------
@@ -39,63 +34,37 @@ GroundTruth(event_id='order-20240305-000187', values=(1.0,), encoding='CSV',
 ...                     "eventMetadata": {"eventId": "x"}, "eventVersion": "0"})
 Traceback (most recent call last):
 ...
-ground_truth.records.LabelRecordError: bad_encoding: ... must be 'CSV', got 'JSON'
+ground_truth.label_errors.LabelRecordError: bad_encoding: ... must be 'CSV', got 'JSON'
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ground_truth.label_data import LabelValue, parse_label_row, write_label_row
+from ground_truth.label_errors import (
+    BAD_ENCODING,
+    BAD_EVENT_VERSION,
+    EMPTY_FIELD,
+    MISSING_FIELD,
+    NOT_AN_OBJECT,
+    WRONG_TYPE,
+    LabelRecordError,
+)
+
 __all__ = [
     "GroundTruth",
     "LabelRecordError",
-    "LabelValue",
-    "format_label_value",
     "parse_ground_truth",
-    "parse_label_value",
     "to_ground_truth_record",
     "to_merged_record",
 ]
 
-LabelValue = str | float
-
 CSV_ENCODING = "CSV"
 EVENT_VERSION = "0"
-
-# Reasons carried by LabelRecordError (dead-letter reason and counter label).
-NOT_AN_OBJECT = "not_an_object"
-MISSING_FIELD = "missing_field"
-WRONG_TYPE = "wrong_type"
-EMPTY_FIELD = "empty_field"
-BAD_ENCODING = "bad_encoding"
-BAD_EVENT_VERSION = "bad_event_version"
-EMPTY_DATA = "empty_data"
-MULTIPLE_ROWS = "multiple_rows"
-EMPTY_VALUE = "empty_value"
-BAD_CSV = "bad_csv"  # what Python's CSV reader refuses (a field over its 128 KiB limit)
-_CSV_MARKS = ('"', "\r", "\n")  # data without them is one row of comma-separated fields
-
-
-class LabelRecordError(ValueError):
-    """A label record that cannot be used, with a short machine ``reason`` for counters.
-
-    Examples
-    --------
-    >>> err = LabelRecordError("missing_field", "eventMetadata.eventId is missing")
-    >>> err.reason, str(err)
-    ('missing_field', 'missing_field: eventMetadata.eventId is missing')
-    """
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(f"{reason}: {message}")
-        self.reason = reason
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +105,7 @@ class GroundTruth:
     @property
     def data(self) -> str:
         """The label row as SageMaker's ``groundTruthData.data`` CSV string."""
-        out = io.StringIO()
-        csv.writer(out, lineterminator="").writerow(format_label_value(v) for v in self.values)
-        return out.getvalue()
+        return write_label_row(self.values)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the label as JSON-safe plain data (for snapshots, not SageMaker's shape)."""
@@ -163,37 +130,6 @@ class GroundTruth:
         )
 
 
-def parse_label_value(field: str) -> LabelValue:
-    """Return a CSV field as a ``float`` if it reads as a finite number, else as text.
-
-    Examples
-    --------
-    >>> parse_label_value(" 37.5 "), parse_label_value("yes"), parse_label_value("nan")
-    (37.5, 'yes', 'nan')
-    """
-    text = field.strip()
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    return number if math.isfinite(number) else text
-
-
-def format_label_value(value: LabelValue) -> str:
-    """Write a label value as CSV text; integral floats lose their ``.0`` (``1.0`` → ``"1"``).
-
-    Examples
-    --------
-    >>> format_label_value(1.0), format_label_value(37.5), format_label_value("no")
-    ('1', '37.5', 'no')
-    """
-    if isinstance(value, str):
-        return value
-    if value.is_integer() and abs(value) < 2.0**53:
-        return str(int(value))
-    return repr(value)
-
-
 def _field(obj: Mapping[str, Any], outer: str, inner: str) -> Any:
     section = obj.get(outer)
     if section is None:
@@ -214,35 +150,6 @@ def _text_field(obj: Mapping[str, Any], outer: str, inner: str) -> str:
         msg = f"{outer}.{inner} must be a string, got {type(value).__name__}"
         raise LabelRecordError(WRONG_TYPE, msg)
     return value
-
-
-def _parse_csv_row(data: str) -> tuple[LabelValue, ...]:
-    rows = _csv_rows(data)
-    if not rows:
-        msg = "groundTruthData.data holds no label"
-        raise LabelRecordError(EMPTY_DATA, msg)
-    if len(rows) > 1:
-        msg = f"groundTruthData.data must be one CSV row, got {len(rows)}"
-        raise LabelRecordError(MULTIPLE_ROWS, msg)
-    if any(not field.strip() for field in rows[0]):
-        msg = f"groundTruthData.data has an empty field: {data!r}"
-        raise LabelRecordError(EMPTY_VALUE, msg)
-    return tuple(parse_label_value(field) for field in rows[0])
-
-
-def _csv_rows(data: str) -> list[list[str]]:
-    r"""The non-empty rows of ``data``: split on commas when it has no quote or line break.
-
-    >>> _csv_rows("1"), _csv_rows("0.2,yes"), _csv_rows(""), _csv_rows('"a,b"\r\n')
-    ([['1']], [['0.2', 'yes']], [], [['a,b']])
-    """
-    if not any(mark in data for mark in _CSV_MARKS):
-        return [data.split(",")] if data else []
-    try:
-        return [row for row in csv.reader(io.StringIO(data, newline="")) if row]
-    except csv.Error as exc:
-        msg = f"groundTruthData.data is not readable CSV: {exc}"
-        raise LabelRecordError(BAD_CSV, msg) from exc
 
 
 def parse_ground_truth(obj: Any, *, label_time: datetime | None = None) -> GroundTruth:
@@ -278,7 +185,7 @@ def parse_ground_truth(obj: Any, *, label_time: datetime | None = None) -> Groun
     if obj["eventVersion"] != EVENT_VERSION:
         msg = f"eventVersion must be the string '0', got {obj['eventVersion']!r}"
         raise LabelRecordError(BAD_EVENT_VERSION, msg)
-    return GroundTruth(event_id=event_id, values=_parse_csv_row(data), label_time=label_time)
+    return GroundTruth(event_id=event_id, values=parse_label_row(data), label_time=label_time)
 
 
 def to_ground_truth_record(label: GroundTruth) -> dict[str, Any]:

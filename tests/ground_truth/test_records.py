@@ -1,10 +1,7 @@
 from __future__ import annotations
 
 import copy
-import csv
-import io
 import json
-import random
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +11,6 @@ from ground_truth.records import (
     GroundTruth,
     LabelRecordError,
     parse_ground_truth,
-    parse_label_value,
     to_ground_truth_record,
     to_merged_record,
 )
@@ -66,24 +62,6 @@ def test_extra_keys_are_ignored() -> None:
 def test_label_time_is_carried() -> None:
     t = datetime(2024, 3, 5, 15, 3, 2, tzinfo=UTC)
     assert parse_ground_truth(json.loads(SPEC_LINE), label_time=t).label_time == t
-
-
-@pytest.mark.parametrize(
-    ("data", "values"),
-    [
-        ("1", (1.0,)),
-        ("37.5", (37.5,)),
-        ("1\n", (1.0,)),  # trailing newline, as capture CSV keeps
-        ("yes", ("yes",)),
-        ("0,1,1", (0.0, 1.0, 1.0)),
-        ('"a,b",2', ("a,b", 2.0)),
-        ("nan", ("nan",)),
-        ("-1e3", (-1000.0,)),
-    ],
-)
-def test_csv_values(data: str, values: tuple[object, ...]) -> None:
-    obj = record(groundTruthData={"data": data, "encoding": "CSV"})
-    assert parse_ground_truth(obj).values == values
 
 
 @pytest.mark.parametrize(
@@ -153,28 +131,6 @@ def test_every_reason_is_exercised() -> None:
         "bad_csv",
     }
     assert {reason for _, reason in BAD_INPUTS} == reasons
-
-
-@pytest.mark.parametrize("data", ["1\r", "1\r\n", '"1"\r\n', "1\n\n"])
-def test_a_row_ending_in_a_line_break_is_one_row(data: str) -> None:
-    assert parse_ground_truth(record(groundTruthData={"data": data, "encoding": "CSV"})).values == (
-        1.0,
-    )
-
-
-def test_plain_labels_read_as_python_csv_reads_them() -> None:
-    rng = random.Random(11)
-    alphabet = "01 .,-+eaxyéN\t"
-    for _ in range(3000):
-        data = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12)))
-        rows = [row for row in csv.reader(io.StringIO(data, newline="")) if row]
-        obj = record(groundTruthData={"data": data, "encoding": "CSV"})
-        if len(rows) == 1 and all(field.strip() for field in rows[0]):
-            values = parse_ground_truth(obj).values
-            assert values == tuple(parse_label_value(field) for field in rows[0]), data
-        else:
-            with pytest.raises(LabelRecordError):
-                parse_ground_truth(obj)
 
 
 def test_merged_record_matches_spec_and_leaves_capture_alone() -> None:

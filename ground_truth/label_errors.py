@@ -1,0 +1,37 @@
+"""Why a label record cannot be used: :class:`LabelRecordError` and its reasons.
+
+Each reason is a short machine word that the stream layer puts on the dead-letter record and
+uses as a counter label: ``not_an_object``, ``missing_field``, ``wrong_type``,
+``empty_field``, ``bad_encoding``, ``bad_event_version`` (:mod:`ground_truth.records`),
+``empty_data``, ``multiple_rows``, ``empty_value``, ``bad_csv``
+(:mod:`ground_truth.label_data`).
+"""
+
+from __future__ import annotations
+
+NOT_AN_OBJECT = "not_an_object"
+MISSING_FIELD = "missing_field"
+WRONG_TYPE = "wrong_type"
+EMPTY_FIELD = "empty_field"
+BAD_ENCODING = "bad_encoding"
+BAD_EVENT_VERSION = "bad_event_version"
+EMPTY_DATA = "empty_data"
+MULTIPLE_ROWS = "multiple_rows"
+EMPTY_VALUE = "empty_value"
+BAD_CSV = "bad_csv"  # what Python's CSV reader refuses (a field over its 128 KiB limit)
+
+
+class LabelRecordError(ValueError):
+    """A label record that cannot be used, with a short machine ``reason`` for counters.
+
+    Examples
+    --------
+    >>> err = LabelRecordError("missing_field", "eventMetadata.eventId is missing")
+    >>> err.reason, str(err)
+    ('missing_field', 'missing_field: eventMetadata.eventId is missing')
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(f"{reason}: {message}")
+        self.reason = reason
+        self.message = message
