@@ -2,7 +2,7 @@
 
 Both formats take the columnar path (:mod:`stream.batch.columnar_profile`), parsed a batch
 ahead on a thread: a CSV file as pyarrow's text columns, a JSON Lines file as pyarrow's
-JSON-typed columns (:mod:`stream.batch.json_lines_blocks`), read once, with no key scan (a
+JSON-typed columns (:mod:`stream.batch.json_lines_profile`), read once, with no key scan (a
 key becomes a feature where it first appears). A JSON block that pyarrow would read
 otherwise than orjson goes the row path, :meth:`DatasetProfile.update_columns`.
 """
@@ -12,15 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pyarrow as pa
-
 from detectors.quality.constraints import suggest_constraints
 from detectors.quality.dataset_profile import DatasetProfile
 from stream.batch.columnar_profile import ColumnarProfiler
 from stream.batch.csv_reader import CsvFileError
 from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, open_csv
-from stream.batch.json_columns import json_column_chunk
-from stream.batch.json_lines_blocks import json_lines_blocks
+from stream.batch.json_lines_profile import profile_json_lines
 from stream.batch.prefetch import prefetched
 from stream.monitors.data_quality import DataQualityBaseline
 
@@ -46,19 +43,7 @@ def _profile_jsonl(
 ) -> DatasetProfile:
     """One pass: each key becomes a feature where it first appears (no key scan first)."""
     profile = DatasetProfile(features=())
-    profiler = ColumnarProfiler(profile, (), classify=json_column_chunk)
-    for block in prefetched(json_lines_blocks(data, counts, progress)):
-        arrow = isinstance(block, pa.Table)
-        names = block.column_names if arrow else list(block.columns)
-        for name in names:
-            if name not in profile.profiles:
-                profile.add_feature(name)
-        if arrow:
-            profiler.add(block.columns, block.num_rows, names)
-        else:
-            profiler.drain()
-            profile.update_columns(block.columns, block.n_rows)
-    profiler.drain()
+    profile_json_lines(profile, data, counts, progress, new_keys_are_features=True)
     return profile
 
 

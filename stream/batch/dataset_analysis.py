@@ -1,9 +1,10 @@
 """``driftline analyze --data``: a plain CSV or JSON Lines dataset checked against a baseline.
 
 The same profile and checks as a capture run, over a data file read as ``baseline suggest``
-reads it (:mod:`stream.batch.data_files`). A CSV with a header names its columns; without
-one (``header=False``) columns are named positionally from the baseline's features, as
-SageMaker names captured CSV, and values beyond them become ``_c<i>`` extra columns.
+reads it (:mod:`stream.batch.data_files`, :mod:`stream.batch.json_lines_profile`). A CSV
+with a header names its columns; without one (``header=False``) columns are named
+positionally from the baseline's features, as SageMaker names captured CSV, and values
+beyond them become ``_c<i>`` extra columns.
 Rows the reader had to fix (too many fields, an unreadable row) are counted by reason.
 
 Examples
@@ -21,7 +22,8 @@ from pathlib import Path
 from stream.batch.capture_analysis import AnalysisResult, CaptureCounts
 from stream.batch.columnar_profile import ColumnarProfiler
 from stream.batch.csv_reader import CsvFileError
-from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, jsonl_batches, open_csv
+from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, open_csv
+from stream.batch.json_lines_profile import profile_json_lines
 from stream.batch.prefetch import prefetched
 from stream.monitors.data_quality import DataQualityBaseline
 
@@ -55,8 +57,7 @@ def analyze_dataset(
         except CsvFileError as exc:
             raise DataFileError(str(exc)) from exc
     else:
-        for rows in jsonl_batches(data, read, progress):
-            profile.update_columns(rows.columns, rows.n_rows)
+        profile_json_lines(profile, data, read, progress, new_keys_are_features=False)
     counts = CaptureCounts(files=1, records=read.rows, rows=read.rows)
     counts.errors.update(Counter(read.reasons))
     outcome = monitor.outcome()

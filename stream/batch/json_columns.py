@@ -5,15 +5,9 @@ Integral or Fractional as orjson reads it, ``true``/``false`` are Boolean, and o
 string is typed by Deequ's patterns, exactly as a CSV field is
 (:func:`~stream.capture.arrow_columns.column_chunk`, after an empty string becomes missing).
 
-pyarrow types a column per block, not per value: an ``int64`` column holds only integers,
-but a ``double`` column may mix integers (``10``) with fractions (``2.5``), and reads all as
-floats. Such a column counts every number as Fractional and writes a number it counts as a
-category as Python writes a float (``10.0``, where the row path writes ``10``). Its inferred
-type is the row path's all the same: a ``double`` column holds at least one fraction (a
-block with an integer beyond int64, which pyarrow also reads as double, goes the row path:
-:mod:`stream.batch.json_lines_blocks`), and one fraction makes a number column Fractional.
-A baseline's ``statistics.json`` carries no per-type counts, and it lists categories only
-for a String column; a column of numbers becomes String only through text in other blocks.
+A column may also come as a list of ints and floats, each as orjson reads it (where
+pyarrow's floats would hide an integer: :mod:`stream.batch.json_lines_blocks`); those are
+counted as the row path counts them, each of its own type.
 
 Examples
 --------
@@ -25,9 +19,14 @@ Examples
 (['true', 'false'], [2, 1])
 >>> json_column_chunk(pa.array(["7", "", "x"]), "all").types
 TypeCounts(integral=1, fractional=0, boolean=0, string=1)
+>>> json_column_chunk([10, 2.5, None], "all").types
+TypeCounts(integral=1, fractional=1, boolean=0, string=0)
 """
 
 from __future__ import annotations
+
+from collections import Counter
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -40,20 +39,23 @@ from detectors.quality.column_chunk import (
     ColumnChunk,
     ValueCounts,
 )
-from detectors.sketches.categorical_counts import HEAD_FACTOR
+from detectors.sketches.categorical_counts import HEAD_FACTOR, head_overflows
 from stream.capture.arrow_columns import column_chunk
 
 _NOTHING: ValueCounts = ((), ())
 
 
 def json_column_chunk(
-    values: pa.Array | pa.ChunkedArray, counting: str, max_exact: int = 1000
+    values: pa.Array | pa.ChunkedArray | list[Any], counting: str, max_exact: int = 1000
 ) -> ColumnChunk:
     """Classify one column of a JSON block for a profile whose counting is ``counting``.
 
-    ``values`` is a string, integer, double, boolean or null column; ValueError for any
-    other type (nested values are refused before they get here).
+    ``values`` is a string, integer, double, boolean or null column, or a list of flat JSON
+    values; ValueError for any other column type (nested values are refused before they get
+    here).
     """
+    if isinstance(values, list):
+        return _listed_chunk(values, counting, max_exact)
     kind = values.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return column_chunk(_empty_as_missing(values), counting, max_exact)
@@ -86,6 +88,29 @@ def json_column_chunk(
         )
     msg = f"a JSON column of type {kind} is not a flat value"
     raise ValueError(msg)
+
+
+def _listed_chunk(values: list[Any], counting: str, max_exact: int) -> ColumnChunk:
+    """A list of ints and floats (None missing) as the row path counts them; else value by value."""
+    present = [v for v in values if v is not None]
+    if not set(map(type, present)) <= {int, float}:
+        return ColumnChunk.from_values(values)
+    integral = list(map(type, present)).count(int)
+    number_counts: ValueCounts | None = _NOTHING
+    if counting != COUNT_NONE and present:
+        number_counts = None
+        if counting != COUNT_UNTIL_OVERFLOW or not head_overflows(present, max_exact):
+            counted = Counter(map(str, present))
+            if counting != COUNT_UNTIL_OVERFLOW or len(counted) <= max_exact:
+                number_counts = list(counted), list(counted.values())
+    return ColumnChunk.classified(
+        rows=len(values),
+        missing=len(values) - len(present),
+        types=vt.TypeCounts(integral=integral, fractional=len(present) - integral),
+        numbers=np.asarray(present, dtype=np.float64),
+        text_counts=_NOTHING,
+        number_counts=number_counts,
+    )
 
 
 def _empty_as_missing(texts: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:

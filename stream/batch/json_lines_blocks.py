@@ -19,26 +19,41 @@ or typed as there:
 - a byte-order mark starting a line other than the file's first, which pyarrow skips at the
   start of a block.
 
+pyarrow types a column per block, not per value: a column of integers is ``int64``, but one
+that mixes integers (``10``) with fractions (``2.5``) is ``double``, every value a float.
+orjson keeps each value's own type, and so does the profile (Integral or Fractional; the
+category text ``10`` or ``10.0``). So a ``double`` column holding a whole number, which may
+have been written either way, is looked up in the block's text: each value's number as
+written follows its key, and one written without a point or exponent becomes an int. A
+column written all in fractions stays pyarrow's; one whose texts cannot be matched to its
+values one for one (a key written with escapes) is taken from orjson's reading of the lines.
+
 Examples
 --------
 >>> NL = bytes([10])  # a line break
->>> table = arrow_table(b'{"age": 41, "plan": "gold"}' + NL + b'{"age": 19}' + NL)
->>> table.column_names, table.column("age").to_pylist(), table.column("plan").to_pylist()
-(['age', 'plan'], [41, 19], ['gold', None])
->>> arrow_table(b'{"age": 41}' + NL + b'{"age": "n/a"}' + NL) is None  # a type change: the row path
+>>> block = arrow_block(b'{"age": 41, "plan": "gold"}' + NL + b'{"age": 19}' + NL)
+>>> block.n_rows, {name: column.to_pylist() for name, column in block.columns.items()}
+(2, {'age': [41, 19], 'plan': ['gold', None]})
+>>> arrow_block(b'{"age": 41}' + NL + b'{"age": "n/a"}' + NL) is None  # a type change
 True
->>> arrow_table(b'{"score": NaN}' + NL) is None
+>>> arrow_block(b'{"score": NaN}' + NL) is None
 True
+>>> arrow_block(b'{"score": 10}' + NL + b'{"score": 2.5}' + NL).columns["score"]
+[10, 2.5]
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
@@ -57,30 +72,42 @@ BLOCK_BYTES = 4 << 20
 _LF, _CR, _CLOSE = b"\n\r}"
 _INT64_MAGNITUDE = 2.0**63  # a JSON integer this large is a float to pyarrow, an int to orjson
 
-JsonBlock = pa.Table | ColumnBatch
+
+@dataclass(frozen=True)
+class ArrowBlock:
+    """``n_rows`` rows read by pyarrow: a column per key, in order of first appearance.
+
+    A column is pyarrow's, or a list of orjson's values where pyarrow's floats would hide an
+    integer (see the module doc). A key missing from a row is null (None) there.
+    """
+
+    columns: dict[str, pa.ChunkedArray | list[Any]]
+    n_rows: int
+
+
+JsonBlock = ArrowBlock | ColumnBatch
 
 
 def json_lines_blocks(
     path: Path, counts: ReadCounts, progress: Callable[[int], None] | None = None
 ) -> Iterator[JsonBlock]:
-    """A JSON Lines file as pyarrow tables, or the row path's batches where pyarrow would differ.
+    """A JSON Lines file as pyarrow's blocks, or the row path's batches where pyarrow differs.
 
-    Columns are named by the keys, in order of first appearance in their block; a key
-    missing from a row is null there. ``counts`` counts rows and the lines the row path
-    skipped; ``progress`` is called with the byte position after each block. After the last
-    block, a file in which no object line held a key raises :class:`DataFileError`.
+    ``counts`` counts rows and the lines the row path skipped; ``progress`` is called with
+    the byte position after each block. After the last block, a file in which no object
+    line held a key raises :class:`DataFileError`.
     """
     require_file(path)
     any_key = False
     rows = 0
     with path.open("rb") as handle:
         for block in _line_blocks(handle):
-            table = arrow_table(block)
-            if table is not None:
-                counts.rows += table.num_rows
-                rows += table.num_rows
-                any_key = any_key or table.num_columns > 0
-                yield table
+            arrow = arrow_block(block)
+            if arrow is not None:
+                counts.rows += arrow.n_rows
+                rows += arrow.n_rows
+                any_key = any_key or bool(arrow.columns)
+                yield arrow
             else:  # a block's first line is not the file's: its BOM, if any, is gone
                 for batch in line_batches(
                     io.BytesIO(block), counts, rows_before=rows, at_start=False
@@ -94,8 +121,8 @@ def json_lines_blocks(
         raise DataFileError(no_objects(path))
 
 
-def arrow_table(block: bytes) -> pa.Table | None:
-    """The table pyarrow reads from whole JSON lines, or None where orjson would read otherwise."""
+def arrow_block(block: bytes) -> ArrowBlock | None:
+    """The columns pyarrow reads from whole JSON lines, or None where orjson reads otherwise."""
     if block.startswith(BOM):  # pyarrow skips it; orjson refuses the line (not the file's first)
         return None
     try:
@@ -107,7 +134,69 @@ def arrow_table(block: bytes) -> pa.Table | None:
         return None
     if not all(map(_read_as_orjson_reads, table.columns)):
         return None
-    return table
+    columns: dict[str, pa.ChunkedArray | list[Any]] = dict(
+        zip(table.column_names, table.columns, strict=True)
+    )
+    unread: list[str] = []
+    escaped_quotes = None
+    for name, column in columns.items():
+        if _may_hide_integers(column):
+            if escaped_quotes is None:
+                escaped_quotes = b'\\"' in block
+            values = _as_written(block, name, column, escaped_quotes=escaped_quotes)
+            if values is None:
+                unread.append(name)
+            elif values:
+                columns[name] = values
+    if unread:
+        objects = list(map(orjson.loads, _lines(block)))
+        for name in unread:
+            columns[name] = [obj.get(name) for obj in objects]
+    return ArrowBlock(columns, table.num_rows)
+
+
+def _as_written(
+    block: bytes, name: str, column: pa.ChunkedArray, *, escaped_quotes: bool
+) -> list[Any] | None:
+    """A float column's values as orjson reads them, from each value's text in the block.
+
+    An empty list when every value was written as a fraction (pyarrow's column is then
+    exact); None when the key's text cannot be matched to the values one for one (written
+    with escapes, or a key that ends in ``"`` and this name), which leaves it to orjson.
+    ``escaped_quotes`` says whether the block holds an escaped quote at all.
+    """
+    key = orjson.dumps(name)  # as JSON writes the key, quotes included
+    if escaped_quotes and b"\\" + key in block:  # the name ending another key, after a \"
+        return None
+    texts = _key_number(key).findall(block)
+    if len(texts) != len(column) - column.null_count:
+        return None
+    integers = [text.lstrip(b"-").isdigit() for text in texts]
+    if not any(integers):
+        return []
+    written = iter(zip(integers, texts, strict=True))
+    values: list[Any] = []
+    for value in column.to_pylist():
+        if value is not None:
+            integer, text = next(written)
+            if integer:
+                value = int(text)
+        values.append(value)
+    return values
+
+
+@functools.cache
+def _key_number(key: bytes) -> re.Pattern[bytes]:
+    """The number after ``key`` (a JSON string) and its colon: the value's text as written."""
+    return re.compile(re.escape(key) + rb"[ \t\r\n]*:[ \t\r\n]*(-?[0-9][-+.0-9eE]*)")
+
+
+def _lines(block: bytes) -> list[bytes]:
+    """The block's lines (each ends in ``}``, a CR aside: none is blank)."""
+    lines = block.split(b"\n")
+    if not lines[-1]:
+        lines.pop()
+    return lines
 
 
 def _one_object_a_line(block: bytes, rows: int) -> bool:
@@ -144,6 +233,13 @@ def _line_blocks(handle: BinaryIO) -> Iterator[bytes]:
             if not block:
                 continue
         yield block
+
+
+def _may_hide_integers(column: pa.ChunkedArray) -> bool:
+    """Whether a float column holds a whole number, which JSON may have written as ``10``."""
+    if not pa.types.is_floating(column.type):
+        return False
+    return bool(pc.any(pc.equal(pc.floor(column), column)).as_py())
 
 
 def _read_as_orjson_reads(column: pa.ChunkedArray) -> bool:

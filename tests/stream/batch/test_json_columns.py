@@ -76,15 +76,23 @@ def test_number_counting_follows_the_profiles_decision() -> None:
     assert dict(zip(*few.number_counts, strict=True)) == {"1": 100, "2": 200}
 
 
-def test_integers_in_a_double_column_count_as_fractional_with_the_same_inferred_type() -> None:
-    # The documented difference: pyarrow reads [10, 2.5] as doubles; the row path sees an int.
-    values = [10, 2.5, None]
-    chunk = json_column_chunk(pa.array(values), COUNT_ALL)
-    reference = ColumnChunk.from_values(values)
-    assert chunk.types == vt.TypeCounts(fractional=2)
-    assert reference.types == vt.TypeCounts(integral=1, fractional=1)
-    assert vt.infer_column_type(chunk.types) == vt.infer_column_type(reference.types)
-    np.testing.assert_array_equal(np.sort(chunk.numbers), np.sort(reference.numbers))
+@pytest.mark.parametrize("seed", range(5))
+def test_a_list_of_ints_and_floats_classifies_as_value_by_value(seed: int) -> None:
+    # What the reader hands over where pyarrow would read 10 and 2.5 as two floats.
+    rng = random.Random(seed)
+    values = [rng.choice([None, rng.randint(-9, 9), rng.randint(-9, 9) / 2]) for _ in range(300)]
+    _same(json_column_chunk(values, COUNT_ALL), ColumnChunk.from_values(values))
+
+
+def test_a_list_counts_its_numbers_as_far_as_the_profile_does() -> None:
+    many: list[object] = [i + 0.5 for i in range(200)] + [1]
+    assert json_column_chunk(many, COUNT_NONE).number_counts == ((), ())
+    assert json_column_chunk(many, COUNT_UNTIL_OVERFLOW, max_exact=50).number_counts is None
+    assert json_column_chunk(many[150:], COUNT_UNTIL_OVERFLOW, max_exact=50).number_counts is None
+    few = json_column_chunk([10, 2.5, None, 10], COUNT_UNTIL_OVERFLOW, max_exact=50)
+    assert few.types == vt.TypeCounts(integral=2, fractional=1)
+    assert few.number_counts is not None
+    assert dict(zip(*few.number_counts, strict=True)) == {"10": 2, "2.5": 1}
 
 
 def test_a_nested_column_is_refused() -> None:

@@ -20,7 +20,7 @@ from detectors.sketches import ks_distance
 from stream.batch import json_lines_blocks as blocks
 from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, jsonl_batches
 from stream.batch.data_quality_baseline import suggest_data_quality
-from stream.batch.json_lines_blocks import arrow_table, json_lines_blocks
+from stream.batch.json_lines_blocks import ArrowBlock, arrow_block, json_lines_blocks
 
 ODD_BLOCKS = {
     "not json": b'{"a": 1}\n{not json\n',
@@ -46,15 +46,38 @@ ODD_BLOCKS = {
 
 @pytest.mark.parametrize("block", ODD_BLOCKS.values(), ids=ODD_BLOCKS.keys())
 def test_a_block_pyarrow_reads_otherwise_goes_the_row_path(block: bytes) -> None:
-    assert arrow_table(block) is None
+    assert arrow_block(block) is None
 
 
-def test_a_plain_block_is_one_table_typed_per_key() -> None:
-    table = arrow_table(b'{"n": 1, "x": 2.5, "s": "a", "b": true}\n{"n": 2, "z": null}')
-    assert table is not None
-    types = dict(zip(table.column_names, map(str, table.schema.types), strict=True))
+def test_a_plain_block_is_one_column_per_key_typed_by_pyarrow() -> None:
+    block = arrow_block(b'{"n": 1, "x": 2.5, "s": "a", "b": true}\n{"n": 2, "z": null}')
+    assert block is not None and block.n_rows == 2
+    types = {name: str(column.type) for name, column in block.columns.items()}
     assert types == {"n": "int64", "x": "double", "s": "string", "b": "bool", "z": "null"}
-    assert table.num_rows == 2
+
+
+WHOLE_FLOATS = {
+    "integers among fractions": b'{"x": 10, "y": 1.5}\r\n{"x": 2.5, "y":\r2.5}\n{"x": 3.0}\n',
+    "minus zero": b'{"x": -0}\n{"x": 0.5}\n{"x": null}\n',
+    "a key written with escapes": b'{"\\u0078": 10}\n{"x": 2.5}\n',
+    "a key ending in the name": b'{"a\\"x": 7, "x": 10}\n{"x": 2.5}\n',
+    "spaces around the colon": b'{"x" :  10 }\n{ "x":2.5}\n',
+}
+
+
+@pytest.mark.parametrize("block", WHOLE_FLOATS.values(), ids=WHOLE_FLOATS.keys())
+def test_a_float_column_holding_integers_comes_as_orjson_reads_it(block: bytes) -> None:
+    arrow = arrow_block(block)
+    assert arrow is not None
+    expected = [orjson.loads(line).get("x") for line in block.split(b"\n") if line]
+    assert arrow.columns["x"] == expected
+    assert [type(v) for v in arrow.columns["x"]] == [type(v) for v in expected]
+
+
+@pytest.mark.parametrize("block", [b'{"x": 10.0}\n{"x": 2.5}\n', b'{"x": 1e2}\n{"x": 2.5}\n'])
+def test_a_float_column_written_in_fractions_stays_pyarrows(block: bytes) -> None:
+    arrow = arrow_block(block)
+    assert arrow is not None and isinstance(arrow.columns["x"], pa.ChunkedArray)
 
 
 TEXTS = ["7", "-2.5", "+ 7", "true", "nan", "", "gold", "basic", "x y", " 7", "1e400"]
@@ -74,6 +97,8 @@ ODD_LINES = [
     b'{"ints":\n 5}\n',
     b'{"ints": 5} \n',
     b"  \r\n",
+    b'{"n\\u0075mbers": 4}\n',  # "numbers", its key written with an escape
+    b'{"a\\"numbers": 1, "numbers": 4}\n',  # a key that ends in "numbers
 ]
 
 
@@ -89,6 +114,8 @@ def _random_file(rng: random.Random, n: int) -> bytes:
             row["ints"] = rng.choice([rng.randint(-30, 30), None])
         if rng.random() < 0.9:
             row["fractions"] = round(rng.gauss(0, 9), 2) if rng.random() < 0.8 else 3.0
+        if rng.random() < 0.8:  # integers among fractions: a float column to pyarrow
+            row["numbers"] = rng.choice([round(rng.gauss(0, 9), 2), rng.randint(-5, 5), 2.0])
         row["text"] = rng.choice(TEXTS)
         if rng.random() < 0.7:
             row["flags"] = rng.choice([True, False, None])
@@ -157,7 +184,7 @@ def test_small_blocks_take_both_paths(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setattr(blocks, "BLOCK_BYTES", 700)
     path = tmp_path / "train.jsonl"
     path.write_bytes(_random_file(random.Random(3), 300))
-    kinds = [isinstance(b, pa.Table) for b in json_lines_blocks(path, ReadCounts())]
+    kinds = [isinstance(b, ArrowBlock) for b in json_lines_blocks(path, ReadCounts())]
     assert kinds.count(True) >= 3 and kinds.count(False) >= 3
 
 
