@@ -15,7 +15,8 @@ through a ``preprocess_handler`` that splits each CSV payload into named feature
 record through the script, as SageMaker runs it). The training table goes through
 ``baseline suggest`` a second time as JSON Lines, against pyarrow's JSON reader reading it
 alone, plus start and KLL as for the CSV (the command reads JSON Lines with pyarrow in blocks,
-and only a block pyarrow would read otherwise than orjson goes line by line).
+and only a block pyarrow would read otherwise than orjson goes line by line), and through
+``analyze --data`` against the CSV's baseline, which reads it the same way.
 
 Each figure is the median of :data:`REPEATS` runs (by wall seconds; its CPU seconds are that
 run's, its peak the largest of them all). Rows per second are wall-clock; CPU is the child's
@@ -237,3 +238,9 @@ def run() -> None:
         floor = begin.seconds + lines_read.seconds + kll.seconds
         ratio = f"{suggest_jsonl.seconds / floor:.1f}x start+read+KLL ({floor:.2f} s)"
         _line("baseline suggest, JSON Lines, end to end", ROWS, suggest_jsonl, ratio)
+        analyze_jsonl = _driftline(
+            "analyze", "--data", train_jsonl, "--baseline", root / "b",
+            "--out", root / "report-jsonl",
+        )  # fmt: skip
+        ratio = f"{analyze_jsonl.seconds / floor:.1f}x start+read+KLL ({floor:.2f} s)"
+        _line("analyze --data, JSON Lines, end to end", ROWS, analyze_jsonl, ratio)
