@@ -124,10 +124,18 @@ class ArrowCaptureLines:
         return PlainRows(csv, n_rows, rest, len(starts))
 
     def _joined_payloads(self, table: pa.Table) -> pa.ChunkedArray:
-        """The chosen parts' data joined by commas in column order (null if one is absent)."""
+        """The present chosen parts' data joined by commas in column order.
+
+        An absent part is left out, as the general path leaves it out; null when none is
+        present. (pyarrow 26's ``null_handling="skip"`` drops a row whose inputs are all
+        null, so the join is folded with ``coalesce`` instead.)
+        """
         capture = table.column("captureData")
         texts = [pc.struct_field(pc.struct_field(capture, name), "data") for name in self.parts]
-        return texts[0] if len(texts) == 1 else pc.binary_join_element_wise(*texts, ",")
+        joined = texts[0]
+        for text in texts[1:]:
+            joined = pc.coalesce(pc.binary_join_element_wise(joined, text, ","), joined, text)
+        return joined
 
     def _plain(self, table: pa.Table, joined: pa.ChunkedArray, *, escapes: bool) -> pa.Array:
         """Whether each record is plain: the rule of ``PlainCaptureReader._plain_text``.
@@ -138,12 +146,17 @@ class ArrowCaptureLines:
         capture = table.column("captureData")
         event_id = pc.struct_field(table.column("eventMetadata"), "eventId")
         plain = pc.greater(pc.binary_length(event_id), 0)
+        present = None
         for name in self.parts:
             part = pc.struct_field(capture, name)
             data = pc.struct_field(part, "data")
             csv = pc.equal(pc.struct_field(part, "encoding"), "CSV")
             blank = pc.or_(pc.equal(pc.binary_length(data), 0), pc.ascii_is_space(data))
-            plain = pc.and_(plain, pc.and_(csv, pc.invert(blank)))
+            usable = pc.and_(csv, pc.invert(blank))  # null for an absent part or data
+            plain = pc.and_(plain, pc.or_kleene(pc.is_null(part), usable))
+            there = pc.is_valid(part)
+            present = there if present is None else pc.or_(present, there)
+        plain = pc.and_(plain, present)
         for name in self.others:
             part = pc.struct_field(capture, name)
             encoding = pc.ascii_upper(pc.struct_field(part, "encoding"))

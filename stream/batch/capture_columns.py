@@ -6,9 +6,11 @@ mark, invalid UTF-8, ``null``, deep nesting) is valid or not for both alike — 
 records' payloads are joined and parsed by pyarrow's CSV reader into one text column per
 feature, without a Python object per value. A record is *plain* when the general path
 (:func:`~stream.capture.records.decode_capture`, :class:`~stream.capture.rows.RowBuilder`)
-would make exactly one row of ``width`` fields from it: a non-empty ``eventId``, every chosen
-capture part present with ``encoding`` ``CSV`` and non-blank data without quotes or line
-breaks, every other part absent or well-formed, and ``width`` fields in all. Every other
+would make exactly one row of ``width`` fields from it: a non-empty ``eventId``, each chosen
+capture part absent (left out, as the general path leaves it out: an input-only capture
+reads as its input) or with ``encoding`` ``CSV`` and non-blank data without quotes or line
+breaks, at least one of them present, every other part absent or well-formed, and
+``width`` fields in all. Every other
 line is handed back to the general path, which gives it the same row or its error reason.
 As the worker's :mod:`stream.capture.plain_csv`, this is an optimisation, never a second
 meaning. (It lives here, not in ``stream.capture``, until the worker's and this decoder are
@@ -126,13 +128,17 @@ class PlainCaptureReader:
             if not record["eventMetadata"]["eventId"]:
                 return None
             capture = record["captureData"]
-            row = ""
+            row = None
             for name in self.parts:
-                part = capture[name]
+                part = capture.get(name)
+                if part is None:  # absent (or null): the general path leaves it out
+                    continue
                 text = part["data"]
                 if part["encoding"] != "CSV" or type(text) is not str or not text.strip():
                     return None
-                row = f"{row},{text}" if row else text
+                row = text if row is None else f"{row},{text}"
+            if row is None:
+                return None  # none of the chosen parts: the general path's missing_field
             if len(capture) > len(self.parts) and not others_well_formed(capture, self._others):
                 return None
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):

@@ -6,9 +6,10 @@ another array. A record is *plain JSON* when the general path
 (:func:`~stream.capture.records.decode_capture`,
 :func:`~stream.capture.payloads.parse_payload`, :class:`~stream.capture.rows.RowBuilder`)
 would make exactly one row of it with every baseline feature and nothing else: a non-empty
-``eventId``, every chosen capture part present with ``encoding`` ``JSON`` and a payload that
-is plain (:func:`~stream.capture.plain_json.add_plain_values`: a scalar or a non-empty
-array of scalars), ``len(features)`` values in all, and every other part absent or
+``eventId``, each chosen capture part absent (left out, as the general path leaves it out)
+or with ``encoding`` ``JSON`` and a payload that is plain
+(:func:`~stream.capture.plain_json.add_plain_values`: a scalar or a non-empty array of
+scalars), ``len(features)`` values in all, and every other part absent or
 well-formed (the worker's :mod:`stream.capture.plain_json` rule, a record at a time). Its
 row is then those values, the features in order, made with two orjson calls; the caller
 keeps rows of values flat and hands them to the profile a column at a time, as the worker
@@ -61,7 +62,9 @@ class PlainJsonRows:
                 return None
             capture = record["captureData"]
             for name in self.parts:
-                part = capture[name]
+                part = capture.get(name)
+                if part is None:  # absent (or null): the general path leaves it out
+                    continue
                 data = part["data"]
                 if part["encoding"] != "JSON" or type(data) is not str:
                     return None

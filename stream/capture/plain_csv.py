@@ -50,7 +50,7 @@ class PlainCsvDecoder(PlainRecords[list[str]]):
             joined = "\x00".join(data)
             if any(mark in joined for mark in _NOT_PLAIN):
                 return None
-            if (len(self.parts) > 1 or self.width == 1) and not all(map(str.strip, data)):
+            if (len(payloads) > 1 or self.width == 1) and not all(map(str.strip, data)):
                 return None  # a blank payload gives no row at all
             texts = (
                 data if texts is None else [f"{a},{b}" for a, b in zip(texts, data, strict=True)]

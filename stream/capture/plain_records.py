@@ -67,17 +67,24 @@ class PlainRecords(ABC, Generic[Rows]):
         """
 
     def part_data(self, captures: list[Any], encoding: str) -> list[list[str]] | None:
-        """Each chosen part's data, record by record, or None unless all are ``encoding`` text."""
+        """Each chosen part's data, record by record, or None unless all are ``encoding`` text.
+
+        A chosen part absent (or null) from every record is left out, as the per-record path
+        leaves it out (an input-only capture reads as its input); one absent from some
+        records only makes the message not plain (a TypeError the caller catches).
+        """
         out = []
         for name in self.parts:
-            parts = [c[name] for c in captures]
+            parts = [c.get(name) for c in captures]
+            if parts.count(None) == len(parts):
+                continue
             if {p["encoding"] for p in parts} != {encoding}:
                 return None
             data = [p["data"] for p in parts]
             if not all_text(data):
                 return None
             out.append(data)
-        return out
+        return out or None
 
     def decode(self, records: list[bytes]) -> PlainMessage[Rows] | None:
         """The message's keys, times and rows, or None when a record is not plain.

@@ -232,3 +232,39 @@ def test_packed_blocks_keep_every_line_and_each_file_without_a_newline_its_own_l
     lines = [line for block, _ in blocks for line in block.split(b"\n")]
     assert b"b2" in lines and b"e1" in lines  # never joined with the next file's first line
     assert max(len(block) for block, _ in blocks) <= 64 + len(b"c1\n" * 30)
+
+
+@pytest.mark.parametrize("json_payloads", [False, True])
+def test_an_input_only_capture_reads_fast_with_both_parts_chosen(
+    tmp_path: Path, json_payloads: bool
+) -> None:
+    """Both parts are the default; a capture of inputs alone reads as its inputs, as the
+    general path reads it (an absent part is left out), without going record by record."""
+    from stream.batch.arrow_capture_lines import ArrowCaptureLines
+    from stream.batch.capture_columns import PlainCaptureReader
+    from stream.batch.plain_json_rows import PlainJsonRows
+
+    rng = random.Random(4)
+    both = ("endpointOutput", "endpointInput")
+    lines = []
+    for _ in range(300):
+        score, age, plan = f"0.{rng.randint(0, 99)}", rng.randint(18, 90), rng.choice("ab")
+        data = json.dumps([float(score), age, plan]) if json_payloads else f"{score},{age},{plan}"
+        encoding = "JSON" if json_payloads else "CSV"
+        record = _record(data, captureData__endpointOutput=None)
+        record["captureData"]["endpointInput"]["encoding"] = encoding
+        lines.append(json.dumps(record).encode())
+    body = b"\n".join(lines) + b"\n"
+    if json_payloads:
+        taken = [PlainJsonRows(parts=both, features=FEATURES).values(line) for line in lines]
+        assert None not in taken
+    else:
+        fast = ArrowCaptureLines(parts=both, width=3).rows(body)
+        assert fast is not None and fast.n_rows == 300 and not fast.rest
+        assert PlainCaptureReader(parts=both, width=3).line_rows(body) == fast
+    path = tmp_path / "input-only.jsonl"
+    path.write_bytes(body)
+    fast_result = _analyze(path, both, general=False)
+    general = _analyze(path, both, general=True)
+    assert fast_result.counts == general.counts and fast_result.counts.rows == 300
+    _same_statistics(fast_result.statistics, general.statistics)

@@ -20,6 +20,7 @@ from stream.worker.windows import WindowPartial
 T0 = datetime(2024, 3, 5, 14, 0, 0, tzinfo=UTC).timestamp()  # a window boundary for 10 s
 SCHEMA = SyntheticSchema.demo()
 BASELINE = SCHEMA.baseline(n=3000)
+INPUT = ("endpointInput",)
 
 
 def runtime(clock, preprocessor=None, **settings) -> CapturePath:
@@ -28,7 +29,7 @@ def runtime(clock, preprocessor=None, **settings) -> CapturePath:
         window_seconds=10.0,
         allowed_lateness_seconds=2.0,
         idle_close_seconds=30.0,
-        capture_index_names=("endpointInput",),
+        capture_index_names=INPUT,
     )
     values.update(settings)
     return CapturePath(MonitorConfig(**values), BASELINE, activity=PartitionActivity(),
@@ -302,8 +303,13 @@ def test_awkward_records_get_what_the_per_record_path_gives(fake_clock, case, fe
     assert outcomes[0] == outcomes[1]
 
 
-@pytest.mark.parametrize("sampling", [100.0, 60.0])
-def test_whole_message_path_equals_the_per_record_path(fake_clock, sampling):
+BOTH_PARTS = ("endpointOutput", "endpointInput")  # the default: input-only records read alike
+
+
+@pytest.mark.parametrize(
+    ("sampling", "parts"), [(100.0, INPUT), (60.0, INPUT), (100.0, BOTH_PARTS)]
+)
+def test_whole_message_path_equals_the_per_record_path(fake_clock, sampling, parts):
     """Plain CSV messages decoded at once give exactly what record-by-record decoding gives."""
     from detectors.quality.dataset_profile import DatasetProfile
     from detectors.quality.statistics_json import statistics_to_json
@@ -314,8 +320,8 @@ def test_whole_message_path_equals_the_per_record_path(fake_clock, sampling):
     times += [T0 + rng.uniform(0, 5) for _ in range(50)]
     records = records_at(times, seed=9)
     messages = [batch(records[i : i + 50]) for i in range(0, len(records), 50)]
-    fast = runtime(fake_clock, sampling_percentage=sampling)
-    slow = runtime(fake_clock, sampling_percentage=sampling)
+    fast = runtime(fake_clock, sampling_percentage=sampling, capture_index_names=parts)
+    slow = runtime(fake_clock, sampling_percentage=sampling, capture_index_names=parts)
     slow.decoder.plain.decode = lambda records: None  # record by record: the full decoder
     assert all(fast.decoder.plain.decode(m.split(b"\n")) is not None for m in messages)
     partials = {}
@@ -438,8 +444,10 @@ def test_broken_lines_that_would_join_into_one_record_are_each_dead_lettered(fak
     assert rt.counts.processed == 1
 
 
-@pytest.mark.parametrize("sampling", [100.0, 60.0])
-def test_plain_json_messages_equal_the_per_record_path(fake_clock, sampling):
+@pytest.mark.parametrize(
+    ("sampling", "parts"), [(100.0, INPUT), (60.0, INPUT), (100.0, BOTH_PARTS)]
+)
+def test_plain_json_messages_equal_the_per_record_path(fake_clock, sampling, parts):
     """Plain JSON messages decoded at once give exactly what record-by-record decoding gives."""
     from detectors.quality.dataset_profile import DatasetProfile
     from detectors.quality.statistics_json import statistics_to_json
@@ -448,8 +456,8 @@ def test_plain_json_messages_equal_the_per_record_path(fake_clock, sampling):
     times = sorted(T0 + rng.uniform(0, 30) for _ in range(600))
     records = records_at(times, seed=11, json=True)
     messages = [batch(records[i : i + 40]) for i in range(0, len(records), 40)]
-    fast = runtime(fake_clock, sampling_percentage=sampling)
-    slow = runtime(fake_clock, sampling_percentage=sampling)
+    fast = runtime(fake_clock, sampling_percentage=sampling, capture_index_names=parts)
+    slow = runtime(fake_clock, sampling_percentage=sampling, capture_index_names=parts)
     slow.decoder.plain_json.decode = lambda records: None  # record by record
     assert all(fast.decoder.plain_json.decode(m.split(b"\n")) is not None for m in messages)
     assert all(fast.decoder.plain.decode(m.split(b"\n")) is None for m in messages)
