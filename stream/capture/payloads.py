@@ -97,7 +97,9 @@ def parse_payload(event: EventData) -> PayloadRows:
 
 
 def _looks_csv(event: EventData) -> bool:
-    return "csv" in (event.observed_content_type or "").lower()
+    """Whether a BASE64 part's content type names CSV (one that is not text names nothing)."""
+    content_type = event.observed_content_type
+    return isinstance(content_type, str) and "csv" in content_type.lower()
 
 
 def csv_rows(text: str) -> list[Row]:

@@ -142,3 +142,13 @@ def test_a_json_list_mixing_rows_and_scalars_is_a_bad_payload(data: str) -> None
     with pytest.raises(CaptureError) as info:
         parse_payload(EventData("application/json", "INPUT", data, "JSON"))
     assert info.value.reason == "bad_payload"
+
+
+@pytest.mark.parametrize("content_type", [123, ["text/csv"], {"csv": 1}, None])
+def test_a_base64_part_whose_content_type_is_not_text_is_read_as_json(content_type: Any) -> None:
+    # Only a content type naming CSV makes BASE64 text CSV; one that is no text names nothing
+    # (it stopped analyze with "unexpected AttributeError" before).
+    event = EventData(content_type, "INPUT", "WzEsIDJd", "BASE64")  # base64 of "[1, 2]"
+    assert parse_payload(event).rows == [[1, 2]]
+    with pytest.raises(CaptureError, match="bad_payload"):
+        parse_payload(EventData(content_type, "INPUT", "MSwy", "BASE64"))  # "1,2": not JSON

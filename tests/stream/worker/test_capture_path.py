@@ -373,14 +373,17 @@ def test_poison_records_are_dead_lettered_and_never_move_the_watermark(fake_cloc
         record = records_at([T0 + 3], seed=10 + k)[0]
         record["eventMetadata"]["inferenceTime"] = text
         timed.append(orjson.dumps(record))
-    cases = [None, b"", b"\n\n", orjson.dumps(deep), nested, *timed]
+    odd_type = records_at([T0 + 4], seed=20)[0]  # base64 "1,2" with a content type of no text
+    odd_type["captureData"]["endpointInput"] = {
+        "observedContentType": 7, "data": "MSwy", "encoding": "BASE64"}  # fmt: skip
+    cases = [None, b"", b"\n\n", orjson.dumps(deep), nested, *timed, orjson.dumps(odd_type)]
     reasons = []
     for offset, value in enumerate(cases, start=1):
         reasons += [(d.record_index, d.reason) for d in dead(rt.update(0, offset, value))]
     assert reasons == [
         (-1, "tombstone"), (-1, "empty_message"), (-1, "empty_message"), (0, "too_deep"),
         (0, "invalid_json"), (0, "bad_time"), (0, "future_time"), (0, "bad_time"),
-        (0, "bad_time"),
+        (0, "bad_time"), (0, "bad_payload"),
     ]  # fmt: skip
     assert rt.clock.watermark(0) == watermark
     assert rt.counts.processed == 1
