@@ -20,6 +20,10 @@ orjson path. It vouches for a block when:
 - pyarrow reads the block at all with the capture parts' schema (a part that is not an
   object, a ``data`` that is not a string, a duplicated field: it raises, the block
   declines).
+- no chosen part is ``BASE64``: those payloads are decoded line by line, by the orjson path.
+
+A payload may end in one line break (LF or CRLF), which is dropped, as the general path
+drops the blank line after it.
 
 ``tests/stream/batch/test_arrow_capture_lines.py`` holds it to the orjson path on thousands
 of mutated lines.
@@ -114,8 +118,13 @@ class ArrowCaptureLines:
             return None
         if table.num_rows != len(starts):
             return None
-        joined = self._joined_payloads(table)
-        plain = self._plain(table, joined, escapes=escapes)
+        capture = table.column("captureData")
+        parts = [pc.struct_field(capture, name) for name in self.parts]
+        if any(_any(pc.equal(pc.struct_field(part, "encoding"), "BASE64")) for part in parts):
+            return None  # base64 payloads are decoded line by line, by the orjson path
+        texts = [_one_line(pc.struct_field(part, "data"), escapes=escapes) for part in parts]
+        joined = _joined_payloads(texts)
+        plain = self._plain(table, parts, texts, joined, escapes=escapes)
         n_rows = pc.sum(plain).as_py() or 0
         csv = _csv(joined.filter(plain)) if n_rows else b""
         others = np.flatnonzero(~plain.to_numpy(zero_copy_only=False))
@@ -123,21 +132,15 @@ class ArrowCaptureLines:
         rest = [body[start : end + 1] for start, end in bounds]  # with the newline
         return PlainRows(csv, n_rows, rest, len(starts))
 
-    def _joined_payloads(self, table: pa.Table) -> pa.ChunkedArray:
-        """The present chosen parts' data joined by commas in column order.
-
-        An absent part is left out, as the general path leaves it out; null when none is
-        present. (pyarrow 26's ``null_handling="skip"`` drops a row whose inputs are all
-        null, so the join is folded with ``coalesce`` instead.)
-        """
-        capture = table.column("captureData")
-        texts = [pc.struct_field(pc.struct_field(capture, name), "data") for name in self.parts]
-        joined = texts[0]
-        for text in texts[1:]:
-            joined = pc.coalesce(pc.binary_join_element_wise(joined, text, ","), joined, text)
-        return joined
-
-    def _plain(self, table: pa.Table, joined: pa.ChunkedArray, *, escapes: bool) -> pa.Array:
+    def _plain(
+        self,
+        table: pa.Table,
+        parts: list[pa.ChunkedArray],
+        texts: list[pa.ChunkedArray],
+        joined: pa.ChunkedArray,
+        *,
+        escapes: bool,
+    ) -> pa.Array:
         """Whether each record is plain: the rule of ``PlainCaptureReader._plain_text``.
 
         Without ``escapes`` (no backslash in the block) no string can hold a quote or a line
@@ -147,9 +150,7 @@ class ArrowCaptureLines:
         event_id = pc.struct_field(table.column("eventMetadata"), "eventId")
         plain = pc.greater(pc.binary_length(event_id), 0)
         present = None
-        for name in self.parts:
-            part = pc.struct_field(capture, name)
-            data = pc.struct_field(part, "data")
+        for part, data in zip(parts, texts, strict=True):
             csv = pc.equal(pc.struct_field(part, "encoding"), "CSV")
             blank = pc.or_(pc.equal(pc.binary_length(data), 0), pc.ascii_is_space(data))
             usable = pc.and_(csv, pc.invert(blank))  # null for an absent part or data
@@ -168,6 +169,33 @@ class ArrowCaptureLines:
         if escapes:
             plain = pc.and_(plain, pc.invert(pc.match_substring_regex(joined, '["\n\r]')))
         return pc.fill_null(plain, False)
+
+
+def _one_line(data: pa.ChunkedArray, *, escapes: bool) -> pa.ChunkedArray:
+    """Payloads without the one line break (LF or CRLF) that may end them.
+
+    The general path drops the blank line after it; only an escaped string can hold one.
+    """
+    if not escapes:
+        return data
+    return pc.replace_substring_regex(data, "\r?\n$", "", max_replacements=1)
+
+
+def _joined_payloads(texts: list[pa.ChunkedArray]) -> pa.ChunkedArray:
+    """The present chosen parts' data joined by commas in column order.
+
+    An absent part is left out, as the general path leaves it out; null when none is
+    present. (pyarrow 26's ``null_handling="skip"`` drops a row whose inputs are all
+    null, so the join is folded with ``coalesce`` instead.)
+    """
+    joined = texts[0]
+    for text in texts[1:]:
+        joined = pc.coalesce(pc.binary_join_element_wise(joined, text, ","), joined, text)
+    return joined
+
+
+def _any(mask: pa.ChunkedArray) -> bool:
+    return bool(pc.any(mask).as_py())
 
 
 def _found(octets: npt.NDArray[np.uint8], mark: bytes) -> npt.NDArray[np.intp]:

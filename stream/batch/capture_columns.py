@@ -8,8 +8,9 @@ feature, without a Python object per value. A record is *plain* when the general
 (:func:`~stream.capture.records.decode_capture`, :class:`~stream.capture.rows.RowBuilder`)
 would make exactly one row of ``width`` fields from it: a non-empty ``eventId``, each chosen
 capture part absent (left out, as the general path leaves it out: an input-only capture
-reads as its input) or with ``encoding`` ``CSV`` and non-blank data without quotes or line
-breaks, at least one of them present, every other part absent or well-formed, and
+reads as its input) or one non-blank CSV row without quotes (``CSV``, or ``BASE64`` under a
+CSV content type; a line break may end it: :func:`~stream.capture.plain_csv.csv_row_text`),
+at least one of them present, every other part absent or well-formed, and
 ``width`` fields in all. Every other
 line is handed back to the general path, which gives it the same row or its error reason.
 As the worker's :mod:`stream.capture.plain_csv`, this is an optimisation, never a second
@@ -35,6 +36,7 @@ import pyarrow as pa
 
 from stream.batch.arrow_capture_lines import ArrowCaptureLines, PlainRows
 from stream.capture.csv_rows import row_columns, rows_text
+from stream.capture.plain_csv import csv_row_text
 from stream.capture.records import ENCODINGS, MAX_RECORD_BYTES
 
 _NEWLINE = 10
@@ -133,8 +135,8 @@ class PlainCaptureReader:
                 part = capture.get(name)
                 if part is None:  # absent (or null): the general path leaves it out
                     continue
-                text = part["data"]
-                if part["encoding"] != "CSV" or type(text) is not str or not text.strip():
+                text = csv_row_text(part)
+                if text is None:
                     return None
                 row = text if row is None else f"{row},{text}"
             if row is None:

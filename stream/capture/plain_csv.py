@@ -27,6 +27,8 @@ True
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from stream.capture.plain_records import PlainRecords
@@ -34,22 +36,61 @@ from stream.capture.plain_records import PlainRecords
 _NOT_PLAIN = ('"', "\r", "\n")  # quoted or multi-line CSV: left to the full decoder
 
 
+def csv_row_text(part: Any) -> str | None:
+    """A capture part's one plain CSV row, as the per-record path reads it; else None.
+
+    The data is the row when the encoding is ``CSV``, or ``BASE64`` under a content type
+    naming CSV (decoded as the per-record path decodes it: what SageMaker captures when no
+    CSV content types are configured). One line break ending it (LF or CRLF) is dropped, as
+    the per-record path drops the blank line after it. None for a blank row, a quote, any
+    other line break, another encoding, or base64 that does not decode to UTF-8; a part
+    that is not a mapping raises TypeError.
+
+    >>> csv_row_text({"data": "41,basic" + chr(10), "encoding": "CSV"})
+    '41,basic'
+    >>> b64 = {"data": "NDEsYmFzaWM=", "encoding": "BASE64", "observedContentType": "text/csv"}
+    >>> csv_row_text(b64)
+    '41,basic'
+    >>> csv_row_text({"data": '"41",basic', "encoding": "CSV"}) is None
+    True
+    """
+    text, encoding = part["data"], part["encoding"]
+    if type(text) is not str:
+        return None
+    if encoding == "BASE64":
+        content_type = part.get("observedContentType")
+        if not isinstance(content_type, str) or "csv" not in content_type.lower():
+            return None
+        try:
+            text = base64.b64decode(text, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+    elif encoding != "CSV":
+        return None
+    if text.endswith("\n"):
+        text = text[:-1].removesuffix("\r")
+    if not text.strip() or any(mark in text for mark in _NOT_PLAIN):
+        return None
+    return text
+
+
 class PlainCsvDecoder(PlainRecords[list[str]]):
     """Decode messages of plain CSV capture records whose rows have ``width`` fields.
 
-    :meth:`decode` gives each record's row as its CSV text.
+    :meth:`decode` gives each record's row as its CSV text. A message of ``CSV`` parts
+    without line breaks or quotes is checked a part at a time; any other (BASE64 parts, a
+    line break ending a payload) record by record with :func:`csv_row_text`.
     """
 
     def payload_rows(self, captures: list[Any]) -> list[str] | None:
         """Each record's CSV row (the parts joined), or None when one is not a plain row."""
         payloads = self.part_data(captures, "CSV")
-        if payloads is None:
-            return None
+        if payloads is None or any(_marked(data) for data in payloads):
+            payloads = self._row_texts(captures)
+            if payloads is None:
+                return None
         texts: list[str] | None = None
         for data in payloads:
-            joined = "\x00".join(data)
-            if any(mark in joined for mark in _NOT_PLAIN):
-                return None
             if (len(payloads) > 1 or self.width == 1) and not all(map(str.strip, data)):
                 return None  # a blank payload gives no row at all
             texts = (
@@ -61,3 +102,27 @@ class PlainCsvDecoder(PlainRecords[list[str]]):
         if min(commas) != self.width - 1 or max(commas) != self.width - 1:
             return None
         return texts
+
+    def _row_texts(self, captures: list[Any]) -> list[list[str]] | None:
+        """Each chosen part's rows by :func:`csv_row_text`, or None at the first that is not.
+
+        A part absent from every record is left out, as :meth:`part_data` leaves it out.
+        """
+        out = []
+        for name in self.parts:
+            parts = [c.get(name) for c in captures]
+            if parts.count(None) == len(parts):
+                continue
+            texts = []
+            for part in parts:
+                text = csv_row_text(part)
+                if text is None:
+                    return None
+                texts.append(text)
+            out.append(texts)
+        return out or None
+
+
+def _marked(data: list[str]) -> bool:
+    joined = "\x00".join(data)
+    return any(mark in joined for mark in _NOT_PLAIN)

@@ -6,6 +6,7 @@ turns the fast path off), record by record through decode_capture and RowBuilder
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 from pathlib import Path
@@ -268,3 +269,45 @@ def test_an_input_only_capture_reads_fast_with_both_parts_chosen(
     general = _analyze(path, both, general=True)
     assert fast_result.counts == general.counts and fast_result.counts.rows == 300
     _same_statistics(fast_result.statistics, general.statistics)
+
+
+_VARIANTS = {
+    "a line feed ending it": lambda row: (row + "\n", "CSV"),
+    "CRLF ending it": lambda row: (row + "\r\n", "CSV"),
+    "base64": lambda row: (base64.b64encode(row.encode()).decode(), "BASE64"),
+    "base64 with a line feed": lambda row: (
+        base64.b64encode(f"{row}\n".encode()).decode(),
+        "BASE64",
+    ),
+    "two line feeds": lambda row: (row + "\n\n", "CSV"),  # the general path's alone
+}
+
+
+@pytest.mark.parametrize("variant", _VARIANTS)
+def test_payloads_as_sagemaker_also_captures_them_equal_the_general_path(
+    tmp_path: Path, variant: str
+) -> None:
+    """CSV payloads ending in a line break, and CSV captured as BASE64 (SageMaker's default
+    without CSV content types): read on the fast path, as the general path reads them."""
+    from stream.batch.capture_columns import PlainCaptureReader
+
+    rng = random.Random(7)
+    lines = []
+    for _ in range(200):
+        row = f"0.{rng.randint(0, 99)},{rng.randint(18, 90)},{rng.choice('ab')}"
+        data, encoding = _VARIANTS[variant](row)
+        record = _record(data, captureData__endpointOutput=None)
+        record["captureData"]["endpointInput"].update(
+            encoding=encoding, observedContentType="text/csv"
+        )
+        lines.append(json.dumps(record).encode())
+    body = b"\n".join(lines) + b"\n"
+    taken = PlainCaptureReader(parts=("endpointInput",), width=3).rows(body)
+    assert taken.n_rows == (0 if variant == "two line feeds" else 200)
+    path = tmp_path / "capture.jsonl"
+    path.write_bytes(body)
+    for parts in (("endpointInput",), ("endpointOutput", "endpointInput")):
+        fast = _analyze(path, parts, general=False)
+        general = _analyze(path, parts, general=True)
+        assert fast.counts == general.counts and fast.counts.rows == 200
+        _same_statistics(fast.statistics, general.statistics)

@@ -504,3 +504,32 @@ def test_json_records_that_are_not_plain_get_the_per_record_path(fake_clock, pay
         letters = [(d.record_index, d.reason) for d in dead(rt.update(0, 0, message))]
         outcomes.append((letters, rows_by_window(rt), rt.counts))
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("variant", ["lf", "crlf", "base64", "base64_lf"])
+def test_payloads_ending_in_a_line_break_or_in_base64_take_the_whole_message_path(
+    fake_clock, variant
+):
+    """As SageMaker also captures CSV: the whole-message path reads them, as record by record."""
+    from detectors.quality.statistics_json import statistics_to_json
+
+    records = records_at([T0 + k / 10 for k in range(60)], seed=12)
+    for record in records:
+        part = record["captureData"]["endpointInput"]
+        text = part["data"] + ("\r\n" if variant == "crlf" else "\n" if "lf" in variant else "")
+        if variant.startswith("base64"):
+            part.update(data=base64.b64encode(text.encode()).decode(), encoding="BASE64")
+        else:
+            part["data"] = text
+    message = batch(records)
+    fast, slow = runtime(fake_clock), runtime(fake_clock)
+    slow.decoder.plain.decode = lambda records: None  # record by record
+    assert fast.decoder.plain.decode(message.split(b"\n")) is not None
+    outcomes = []
+    for rt in (fast, slow):
+        letters = dead(rt.update(0, 0, message))
+        window = rt.table.get((0, T0, False))
+        window.flush()
+        outcomes.append((letters, rt.counts, statistics_to_json(window.profile.statistics())))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][1].processed == 60
