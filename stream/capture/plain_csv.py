@@ -85,7 +85,7 @@ class PlainCsvDecoder(PlainRecords[list[str]]):
     def payload_rows(self, captures: list[Any]) -> list[str] | None:
         """Each record's CSV row (the parts joined), or None when one is not a plain row."""
         payloads = self.part_data(captures, "CSV")
-        if payloads is None or any(_marked(data) for data in payloads):
+        if payloads is None or _marked(payloads):
             payloads = self._row_texts(captures)
             if payloads is None:
                 return None
@@ -111,7 +111,7 @@ class PlainCsvDecoder(PlainRecords[list[str]]):
         out = []
         for name in self.parts:
             parts = [c.get(name) for c in captures]
-            if parts.count(None) == len(parts):
+            if parts[0] is None and parts.count(None) == len(parts):
                 continue
             texts = []
             for part in parts:
@@ -123,6 +123,10 @@ class PlainCsvDecoder(PlainRecords[list[str]]):
         return out or None
 
 
-def _marked(data: list[str]) -> bool:
-    joined = "\x00".join(data)
-    return any(mark in joined for mark in _NOT_PLAIN)
+def _marked(payloads: list[list[str]]) -> bool:
+    """Whether any payload holds a quote or a line break."""
+    for data in payloads:
+        joined = "\x00".join(data)
+        if '"' in joined or "\n" in joined or "\r" in joined:
+            return True
+    return False

@@ -76,7 +76,7 @@ class PlainRecords(ABC, Generic[Rows]):
         out = []
         for name in self.parts:
             parts = [c.get(name) for c in captures]
-            if parts.count(None) == len(parts):
+            if parts[0] is None and parts.count(None) == len(parts):
                 continue
             if {p["encoding"] for p in parts} != {encoding}:
                 return None
