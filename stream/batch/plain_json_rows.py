@@ -7,7 +7,7 @@ another array. A record is *plain JSON* when the general path
 :func:`~stream.capture.payloads.parse_payload`, :class:`~stream.capture.rows.RowBuilder`)
 would make exactly one row of it with every baseline feature and nothing else: a non-empty
 ``eventId``, each chosen capture part absent (left out, as the general path leaves it out)
-or with ``encoding`` ``JSON`` and a payload that is plain
+or with a payload that is plain (``JSON``, or ``BASE64`` of JSON text)
 (:func:`~stream.capture.plain_json.add_plain_values`: a scalar or a non-empty array of
 scalars), ``len(features)`` values in all, and every other part absent or
 well-formed (the worker's :mod:`stream.capture.plain_json` rule, a record at a time). Its
@@ -35,7 +35,7 @@ from typing import Any
 import orjson
 
 from stream.batch.capture_columns import others_well_formed
-from stream.capture.plain_json import add_plain_values
+from stream.capture.plain_json import add_plain_values, json_payload_text
 from stream.capture.records import MAX_RECORD_BYTES, other_parts
 
 
@@ -65,8 +65,8 @@ class PlainJsonRows:
                 part = capture.get(name)
                 if part is None:  # absent (or null): the general path leaves it out
                     continue
-                data = part["data"]
-                if part["encoding"] != "JSON" or type(data) is not str:
+                data = json_payload_text(part)
+                if data is None:
                     return None
                 if not add_plain_values(data, values):
                     return None

@@ -97,8 +97,15 @@ def parse_payload(event: EventData) -> PayloadRows:
 
 
 def _looks_csv(event: EventData) -> bool:
-    """Whether a BASE64 part's content type names CSV (one that is not text names nothing)."""
-    content_type = event.observed_content_type
+    return names_csv(event.observed_content_type)
+
+
+def names_csv(content_type: object) -> bool:
+    """Whether a BASE64 part's content type makes it CSV (one that is not text names nothing).
+
+    >>> names_csv("text/csv; charset=utf-8"), names_csv("application/json"), names_csv(7)
+    (True, False, False)
+    """
     return isinstance(content_type, str) and "csv" in content_type.lower()
 
 

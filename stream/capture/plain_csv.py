@@ -27,11 +27,11 @@ True
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
+from stream.capture.payloads import names_csv
 from stream.capture.plain_records import PlainRecords
+from stream.capture.records import CaptureError, base64_text
 
 _NOT_PLAIN = ('"', "\r", "\n")  # quoted or multi-line CSV: left to the full decoder
 
@@ -58,12 +58,11 @@ def csv_row_text(part: Any) -> str | None:
     if type(text) is not str:
         return None
     if encoding == "BASE64":
-        content_type = part.get("observedContentType")
-        if not isinstance(content_type, str) or "csv" not in content_type.lower():
+        if not names_csv(part.get("observedContentType")):
             return None
         try:
-            text = base64.b64decode(text, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+            text = base64_text(text)
+        except CaptureError:
             return None
     elif encoding != "CSV":
         return None

@@ -29,8 +29,9 @@ from typing import Any
 
 import orjson
 
-from stream.capture.payloads import is_scalar_list
+from stream.capture.payloads import is_scalar_list, names_csv
 from stream.capture.plain_records import PlainRecords
+from stream.capture.records import CaptureError, base64_text
 
 
 def add_plain_values(payload: str, values: list[Any]) -> bool:
@@ -55,6 +56,30 @@ def add_plain_values(payload: str, values: list[Any]) -> bool:
     return True
 
 
+def json_payload_text(part: Any) -> str | None:
+    """A capture part's JSON payload text, as the per-record path reads it; else None.
+
+    The data itself under ``JSON``; under ``BASE64`` (what SageMaker writes when no JSON
+    content types are configured) its decoded text, unless the content type names CSV. None
+    for another encoding, or base64 that does not decode to UTF-8; a part that is not a
+    mapping raises TypeError.
+
+    >>> json_payload_text({"data": "WzQxLCAiZ29sZCJd", "encoding": "BASE64"})
+    '[41, "gold"]'
+    """
+    text, encoding = part["data"], part["encoding"]
+    if type(text) is not str:
+        return None
+    if encoding == "JSON":
+        return text
+    if encoding != "BASE64" or names_csv(part.get("observedContentType")):
+        return None
+    try:
+        return base64_text(text)
+    except CaptureError:
+        return None
+
+
 class PlainJsonDecoder(PlainRecords[list[Any]]):
     """Decode messages of plain JSON capture records whose rows have ``width`` values.
 
@@ -65,7 +90,9 @@ class PlainJsonDecoder(PlainRecords[list[Any]]):
         """Every record's values (chosen parts in order), row after row; None if one is not."""
         payloads = self.part_data(captures, "JSON")
         if payloads is None:
-            return None
+            payloads = self._payload_texts(captures)
+            if payloads is None:
+                return None
         values: list[Any] = []
         for record in zip(*payloads, strict=True):
             start = len(values)
@@ -75,3 +102,22 @@ class PlainJsonDecoder(PlainRecords[list[Any]]):
             if len(values) - start != self.width:
                 return None
         return values
+
+    def _payload_texts(self, captures: list[Any]) -> list[list[str]] | None:
+        """Each chosen part's payloads by :func:`json_payload_text` (BASE64 decoded), or None.
+
+        A part absent from every record is left out, as :meth:`part_data` leaves it out.
+        """
+        out = []
+        for name in self.parts:
+            parts = [c.get(name) for c in captures]
+            if parts[0] is None and parts.count(None) == len(parts):
+                continue
+            texts = []
+            for part in parts:
+                text = json_payload_text(part)
+                if text is None:
+                    return None
+                texts.append(text)
+            out.append(texts)
+        return out or None

@@ -78,13 +78,20 @@ class EventData:
 
     def text(self) -> str:
         """The payload as text (BASE64 payloads are decoded as UTF-8)."""
-        if self.encoding != "BASE64":
-            return self.data
-        try:
-            return base64.b64decode(self.data, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError) as exc:
-            msg = "bad_encoding"
-            raise CaptureError(msg, f"BASE64 payload does not decode: {exc}") from exc
+        return self.data if self.encoding != "BASE64" else base64_text(self.data)
+
+
+def base64_text(data: str) -> str:
+    """BASE64 payload data as UTF-8 text; CaptureError (``bad_encoding``) when it is not.
+
+    >>> base64_text("NDEsYmFzaWM=")
+    '41,basic'
+    """
+    try:
+        return base64.b64decode(data, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        msg = "bad_encoding"
+        raise CaptureError(msg, f"BASE64 payload does not decode: {exc}") from exc
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,8 +103,12 @@ def test_json_fast_path_equals_general_path(
     path = tmp_path / "capture.jsonl"
     path.write_bytes(b"\n".join(_lines(seed, 250)) + b"\n")
     fast, general = _analyze(path, parts, general=False), _analyze(path, parts, general=True)
-    assert fast.counts == general.counts
     assert fast.counts.bad_records > 5
+    _same_results(fast, general)
+
+
+def _same_results(fast: AnalysisResult, general: AnalysisResult) -> None:
+    assert fast.counts == general.counts
     for a, b in zip(fast.statistics.features, general.statistics.features, strict=True):
         assert (a.name, a.inferred_type, a.num_present, a.num_missing, a.num_absent) == (
             b.name,
@@ -139,3 +143,22 @@ def test_rows_it_takes_and_records_it_leaves(inp: str, out: str, expected: list 
     rows = PlainJsonRows(parts=("endpointOutput", "endpointInput"), features=FEATURES)
     assert FEATURES == ("score", "age", "plan")  # the values come in this order
     assert rows.values(json.dumps(_record(inp, out)).encode()) == expected
+
+
+def test_json_captured_as_base64_takes_the_fast_path(tmp_path: Path) -> None:
+    """SageMaker writes BASE64 when no JSON content types are configured: decoded, not slow."""
+    rng = random.Random(9)
+    lines = []
+    for _ in range(200):
+        inp = json.dumps([rng.randint(18, 90), rng.choice(["basic", "gold"])]).encode()
+        record = _record(base64.b64encode(inp).decode(), f"{rng.random():.3f}", enc_in="BASE64")
+        record["captureData"]["endpointInput"]["observedContentType"] = "application/json"
+        lines.append(json.dumps(record).encode())
+    rows = PlainJsonRows(parts=("endpointOutput", "endpointInput"), features=FEATURES)
+    assert all(rows.values(line) is not None for line in lines)
+    path = tmp_path / "capture.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    parts = ("endpointOutput", "endpointInput")
+    fast, general = _analyze(path, parts, general=False), _analyze(path, parts, general=True)
+    assert fast.counts.rows == 200
+    _same_results(fast, general)

@@ -533,3 +533,25 @@ def test_payloads_ending_in_a_line_break_or_in_base64_take_the_whole_message_pat
         outcomes.append((letters, rt.counts, statistics_to_json(window.profile.statistics())))
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][1].processed == 60
+
+
+def test_json_captured_as_base64_takes_the_whole_message_path(fake_clock):
+    """BASE64 of JSON text (no JSON content types configured) reads as JSON does, at once."""
+    from detectors.quality.statistics_json import statistics_to_json
+
+    records = records_at([T0 + k / 10 for k in range(60)], seed=13, json=True)
+    for record in records:
+        part = record["captureData"]["endpointInput"]
+        part.update(data=base64.b64encode(part["data"].encode()).decode(), encoding="BASE64")
+    message = batch(records)
+    fast, slow = runtime(fake_clock), runtime(fake_clock)
+    slow.decoder.plain_json.decode = lambda records: None  # record by record
+    assert fast.decoder.plain_json.decode(message.split(b"\n")) is not None
+    outcomes = []
+    for rt in (fast, slow):
+        letters = dead(rt.update(0, 0, message))
+        window = rt.table.get((0, T0, False))
+        window.flush()
+        outcomes.append((letters, rt.counts, statistics_to_json(window.profile.statistics())))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][1].processed == 60
