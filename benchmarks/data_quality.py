@@ -8,6 +8,10 @@ numpy, pyarrow and datasketches, pyarrow's CSV reader alone (all cores), orjson 
 capture lines alone (each decoded record dropped at once), pyarrow's JSON reader reading them
 alone (all cores), and KLL array updates of the 16 numeric columns alone.
 
+A wide table (300 numeric columns, a twentieth of the rows) goes through ``baseline suggest``
+too, its time per value against the peer table's: a wide file's batches hold as many values
+as a narrow one's, not as many rows, so its memory stays flat.
+
 The live records go through ``analyze`` three more times, against the one-file figure: as 200 files
 of 1,000 records in hourly folders (SageMaker's layout), and with JSON payloads
 (``application/json`` arrays, each decoded by orjson record by record), and once more
@@ -46,6 +50,7 @@ from benchmarks.peer_table import (
     write_capture_files,
     write_training_csv,
     write_training_jsonl,
+    write_wide_csv,
 )
 
 ROWS = int(os.environ.get("DRIFTLINE_BENCH_ROWS", "1000000"))
@@ -53,6 +58,7 @@ LIVE_ROWS = int(os.environ.get("DRIFTLINE_BENCH_LIVE_ROWS", "200000"))
 # Every figure is the median of this many runs: one run on a shared machine can be a third off.
 REPEATS = int(os.environ.get("DRIFTLINE_BENCH_REPEATS", "3"))
 SMALL_FILE_RECORDS = 1_000  # records per file of the many-files capture folder
+WIDE_ROWS, WIDE_COLUMNS = max(ROWS // 20, 1), 300  # as many values as a third of the peer table
 # A preprocess_handler as SageMaker users write them: the CSV payload split into named features.
 _SPLITTING_PREPROCESSOR = """NAMES = {names!r}
 
@@ -199,6 +205,14 @@ def run() -> None:
         floor = begin.seconds + read.seconds + kll.seconds
         ratio = f"{suggest.seconds / floor:.1f}x start+read+KLL ({floor:.2f} s)"
         _line("baseline suggest, end to end", ROWS, suggest, ratio)
+        wide = root / "wide.csv"
+        write_wide_csv(wide, WIDE_ROWS, WIDE_COLUMNS)
+        suggest_wide = _driftline("baseline", "suggest", "--data", wide, "--out", root / "w")
+        per_value = (suggest_wide.seconds / (WIDE_ROWS * WIDE_COLUMNS)) / (
+            suggest.seconds / (ROWS * 20)
+        )
+        ratio = f"{per_value:.1f}x the 20-column table's time per value"
+        _line(f"baseline suggest, {WIDE_COLUMNS}-column CSV", WIDE_ROWS, suggest_wide, ratio)
         analyze = _driftline(
             "analyze", "--capture", root / "capture", "--baseline", root / "b",
             "--out", root / "report", "--capture-index-names", "endpointInput",

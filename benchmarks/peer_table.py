@@ -79,6 +79,19 @@ def write_training_csv(path: Path, n_rows: int, seed: int = 13) -> None:
             pa_csv.write_csv(chunk, handle, write_options=options)
 
 
+def write_wide_csv(path: Path, n_rows: int, n_columns: int, seed: int = 15) -> None:
+    """A wide table with a header: ``n_columns`` normal columns written to four decimals."""
+    rng = np.random.default_rng(seed)
+    names = [f"f{i:03d}" for i in range(n_columns)]
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="none")
+    with path.open("wb") as handle:
+        handle.write((",".join(names) + "\n").encode())
+        for start in range(0, n_rows, CHUNK_ROWS // 10):
+            n = min(CHUNK_ROWS // 10, n_rows - start)
+            values = np.round(rng.normal(0.0, 1.0, size=(n_columns, n)), 4)
+            pa_csv.write_csv(pa.table(list(values), names=names), handle, write_options=options)
+
+
 def write_training_jsonl(path: Path, n_rows: int, seed: int = 13) -> None:
     """The rows of :func:`write_training_csv` as JSON Lines (integers as ints, the rest floats)."""
     rng = np.random.default_rng(seed)

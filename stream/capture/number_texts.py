@@ -43,6 +43,8 @@ def plain_numbers(present: pa.Array | pa.ChunkedArray) -> tuple[Floats, int] | N
     """
     if len(present) == 0:
         return _NO_NUMBERS, 0
+    if isinstance(present, pa.ChunkedArray) and present.num_chunks > 1:
+        present = present.combine_chunks()  # one pass over a batch, not one per block
     floats = cast_or_none(present, pa.float64())
     if floats is None:
         return None

@@ -124,3 +124,17 @@ def test_a_multibyte_character_split_between_reads_is_not_counted(tmp_path: Path
     path = _write(tmp_path, ("a,b\n" + rows_text).encode())
     _, rows, reasons = _read(path, block_bytes=7)
     assert rows == [[str(i), f"é{i}ü"] for i in range(300)] and not reasons
+
+
+def test_a_wide_files_batches_hold_as_many_values_as_a_narrow_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csv_reader, "BATCH_VALUES", 600)  # 20 rows of 30 columns
+    header = ",".join(f"c{i}" for i in range(30))
+    lines = [",".join(str(i * 30 + j) for j in range(30)) for i in range(500)]
+    path = _write(tmp_path, (header + "\n" + "\n".join(lines) + "\n").encode())
+    reader = CsvColumns(path, block_bytes=1024)
+    sizes = [batch.n_rows for batch in reader.batches()]
+    assert sum(sizes) == 500
+    assert max(sizes) < 20 + 1024 // 60  # a batch ends with the block that fills it
+    assert len(sizes) > 10
