@@ -258,8 +258,11 @@ def _object_lines(octets: npt.NDArray[np.uint8]) -> tuple[_Offsets, _Offsets] | 
 
 def _deepest(octets: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64]) -> int:
     """The most brackets opened on one line (an upper bound of its nesting)."""
-    opens = (octets == _OPEN_BRACE) | (octets == _OPEN_BRACKET)
-    return int(np.add.reduceat(opens, starts, dtype=np.int64).max())
+    opens = np.flatnonzero((octets == _OPEN_BRACE) | (octets == _OPEN_BRACKET))
+    if not opens.size:
+        return 0
+    line = np.searchsorted(starts, opens, side="right") - 1  # each bracket's line
+    return int(np.bincount(line, minlength=len(starts)).max())
 
 
 def _csv(rows: pa.ChunkedArray) -> pa.Buffer:

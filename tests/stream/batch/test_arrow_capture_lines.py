@@ -150,3 +150,12 @@ def test_nan_and_inf_inside_strings_are_read_and_outside_them_declined() -> None
     escaped = inside + _good('41,\\"7\\"') + b"\n"  # a backslash: strings not told apart
     assert lines.rows(escaped) is None
     assert lines.rows(_good() + b"\n" + _good('41,\\"7\\"') + b"\n") is not None
+
+
+def test_brackets_are_counted_per_line_not_per_block() -> None:
+    """600 brackets on one line decline the block; 300 on each of five lines do not."""
+    lines = ArrowCaptureLines(parts=("endpointInput",), width=2)
+    many = _good().replace(b'"e1"}', b'"e1", "x": "' + b"[" * 300 + b'"}')
+    assert lines.rows(b"\n".join([many] * 5) + b"\n") is not None
+    deep = _good().replace(b'"e1"}', b'"e1", "x": "' + b"[" * 600 + b'"}')
+    assert lines.rows(b"\n".join([many, deep, many]) + b"\n") is None
