@@ -85,7 +85,7 @@ class PlainCsvDecoder(PlainRecords[list[str]]):
         """Each record's CSV row (the parts joined), or None when one is not a plain row."""
         payloads = self.part_data(captures, "CSV")
         if payloads is None or _marked(payloads):
-            payloads = self._row_texts(captures)
+            payloads = self.part_texts(captures, csv_row_text)
             if payloads is None:
                 return None
         texts: list[str] | None = None
@@ -101,25 +101,6 @@ class PlainCsvDecoder(PlainRecords[list[str]]):
         if min(commas) != self.width - 1 or max(commas) != self.width - 1:
             return None
         return texts
-
-    def _row_texts(self, captures: list[Any]) -> list[list[str]] | None:
-        """Each chosen part's rows by :func:`csv_row_text`, or None at the first that is not.
-
-        A part absent from every record is left out, as :meth:`part_data` leaves it out.
-        """
-        out = []
-        for name in self.parts:
-            parts = [c.get(name) for c in captures]
-            if parts[0] is None and parts.count(None) == len(parts):
-                continue
-            texts = []
-            for part in parts:
-                text = csv_row_text(part)
-                if text is None:
-                    return None
-                texts.append(text)
-            out.append(texts)
-        return out or None
 
 
 def _marked(payloads: list[list[str]]) -> bool:

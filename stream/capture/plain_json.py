@@ -90,7 +90,7 @@ class PlainJsonDecoder(PlainRecords[list[Any]]):
         """Every record's values (chosen parts in order), row after row; None if one is not."""
         payloads = self.part_data(captures, "JSON")
         if payloads is None:
-            payloads = self._payload_texts(captures)
+            payloads = self.part_texts(captures, json_payload_text)
             if payloads is None:
                 return None
         values: list[Any] = []
@@ -102,22 +102,3 @@ class PlainJsonDecoder(PlainRecords[list[Any]]):
             if len(values) - start != self.width:
                 return None
         return values
-
-    def _payload_texts(self, captures: list[Any]) -> list[list[str]] | None:
-        """Each chosen part's payloads by :func:`json_payload_text` (BASE64 decoded), or None.
-
-        A part absent from every record is left out, as :meth:`part_data` leaves it out.
-        """
-        out = []
-        for name in self.parts:
-            parts = [c.get(name) for c in captures]
-            if parts[0] is None and parts.count(None) == len(parts):
-                continue
-            texts = []
-            for part in parts:
-                text = json_payload_text(part)
-                if text is None:
-                    return None
-                texts.append(text)
-            out.append(texts)
-        return out or None

@@ -12,7 +12,7 @@ absent or well-formed — and leaves its payloads to the subclass
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -84,6 +84,29 @@ class PlainRecords(ABC, Generic[Rows]):
             if not all_text(data):
                 return None
             out.append(data)
+        return out or None
+
+    def part_texts(
+        self, captures: list[Any], read: Callable[[Any], str | None]
+    ) -> list[list[str]] | None:
+        """Each chosen part's payload text by ``read``, record by record; None at a refusal.
+
+        The slower reading, for payloads :meth:`part_data` does not take (BASE64, a line
+        break ending a CSV row). A part absent from every record is left out, as
+        :meth:`part_data` leaves it out.
+        """
+        out = []
+        for name in self.parts:
+            parts = [c.get(name) for c in captures]
+            if parts[0] is None and parts.count(None) == len(parts):
+                continue
+            texts = []
+            for part in parts:
+                text = read(part)
+                if text is None:
+                    return None
+                texts.append(text)
+            out.append(texts)
         return out or None
 
     def decode(self, records: list[bytes]) -> PlainMessage[Rows] | None:

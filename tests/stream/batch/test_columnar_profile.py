@@ -18,14 +18,13 @@ from detectors.quality.column_chunk import COUNT_ALL, COUNT_UNTIL_OVERFLOW, Colu
 from detectors.quality.dataset_profile import DatasetProfile
 from detectors.quality.feature_profile import FeatureProfile
 from detectors.quality.statistics import DatasetStatistics
-from detectors.sketches import ks_distance
 from stream.batch.columnar_profile import ColumnarProfiler, update_profile
 from stream.batch.data_files import DataFormat, ReadCounts, read_columns
 from stream.batch.data_quality_baseline import suggest_data_quality
 from stream.capture.arrow_columns import column_chunk
 from stream.capture.text_rows import text_columns
+from tests.stream.batch.profile_checks import same_chunk, same_statistics
 
-KLL_KS_ERROR = 0.01  # NumericSketch's stated KS error at k = 400
 NASTY = [
     "true", "false", "True", "nan", "NaN", "inf", "-inf", "Infinity", ".5", "5.", "-.5",
     "1.e5", "+ 7", "- 7", " 7", "7 ", "0x1F", "1e400", "1e-400", "007", "-0", "+5", "1E+05",
@@ -50,26 +49,18 @@ def _random_column(rng: random.Random, n: int) -> list[str | None]:
     return values
 
 
-def _same_chunk(a: ColumnChunk, b: ColumnChunk) -> None:
-    assert (a.rows, a.missing, a.types) == (b.rows, b.missing, b.types)
-    np.testing.assert_array_equal(np.sort(a.numbers), np.sort(b.numbers))
-    assert dict(zip(*a.text_counts, strict=True)) == dict(zip(*b.text_counts, strict=True))
-    assert b.number_counts is not None and a.number_counts is not None
-    assert dict(zip(*a.number_counts, strict=True)) == dict(zip(*b.number_counts, strict=True))
-
-
 def test_columnar_types_equal_deequs_value_by_value() -> None:
     rng = random.Random(7)
     for _ in range(1500):
         values = _random_column(rng, rng.randint(1, 40))
-        _same_chunk(
+        same_chunk(
             column_chunk(pa.array(values, pa.string()), COUNT_ALL), ColumnChunk.from_values(values)
         )
 
 
 @pytest.mark.parametrize("values", [[v] for v in NASTY if v] + [["1", "2.5", "3e2", "-4"]])
 def test_each_awkward_value_is_typed_as_deequ_types_it(values: list[str]) -> None:
-    _same_chunk(column_chunk(pa.array(values), COUNT_ALL), ColumnChunk.from_values(values))
+    same_chunk(column_chunk(pa.array(values), COUNT_ALL), ColumnChunk.from_values(values))
 
 
 def test_a_column_of_many_distinct_numbers_skips_counting_them() -> None:
@@ -127,28 +118,6 @@ def _row_path_statistics(path: Path, fmt: DataFormat) -> DatasetStatistics:
     return profile.statistics()
 
 
-def _statistics_equal(columnar: DatasetStatistics, rows: DatasetStatistics) -> None:
-    assert columnar.item_count == rows.item_count and columnar.names == rows.names
-    for a, b in zip(columnar.features, rows.features, strict=True):
-        assert (a.inferred_type, a.num_present, a.num_missing) == (
-            b.inferred_type,
-            b.num_present,
-            b.num_missing,
-        ), a.name
-        assert (a.numeric is None) == (b.numeric is None), a.name
-        if a.numeric is not None and b.numeric is not None:
-            assert (a.numeric.min, a.numeric.max) == (b.numeric.min, b.numeric.max)
-            assert a.numeric.sum == pytest.approx(b.numeric.sum, rel=1e-9)
-            assert a.numeric.std_dev == pytest.approx(b.numeric.std_dev, rel=1e-9)
-            assert ks_distance(a.numeric.distribution, b.numeric.distribution) <= KLL_KS_ERROR
-        if b.is_string:
-            assert a.string is not None and b.string is not None
-            assert (
-                a.string.buckets == b.string.buckets
-                and a.string.distinct_count == b.string.distinct_count
-            )
-
-
 @pytest.mark.parametrize("n", [300, 150_000])
 def test_baseline_statistics_equal_the_row_paths(tmp_path: Path, n: int) -> None:
     data = tmp_path / "mixed.csv"
@@ -156,7 +125,7 @@ def test_baseline_statistics_equal_the_row_paths(tmp_path: Path, n: int) -> None
     fmt = DataFormat("csv")
     columnar, counts = suggest_data_quality(data, fmt)
     assert counts.rows == n
-    _statistics_equal(columnar.statistics, _row_path_statistics(data, fmt))
+    same_statistics(columnar.statistics, _row_path_statistics(data, fmt))
     types = {f.name: f.inferred_type for f in columnar.statistics.features}
     assert types == {
         "id": "Integral", "score": "Fractional", "age": "Fractional", "plan": "String",

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import random
 
-import numpy as np
 import pyarrow as pa
 import pytest
 
 from detectors.quality import value_types as vt
 from detectors.quality.column_chunk import COUNT_ALL, COUNT_NONE, COUNT_UNTIL_OVERFLOW, ColumnChunk
 from stream.batch.json_columns import json_column_chunk
+from tests.stream.batch.profile_checks import same_chunk
 
 TEXTS = ["7", "-2.5", "1e3", "+ 7", "true", "false", "nan", "", "gold", "x y", "007", " 7"]
 
@@ -34,27 +34,19 @@ def _random_values(rng: random.Random, kind: str, n: int) -> list[object]:
     return [one() for _ in range(n)]
 
 
-def _same(a: ColumnChunk, b: ColumnChunk) -> None:
-    assert (a.rows, a.missing, a.types) == (b.rows, b.missing, b.types)
-    np.testing.assert_array_equal(np.sort(a.numbers), np.sort(b.numbers))
-    assert dict(zip(*a.text_counts, strict=True)) == dict(zip(*b.text_counts, strict=True))
-    assert a.number_counts is not None and b.number_counts is not None
-    assert dict(zip(*a.number_counts, strict=True)) == dict(zip(*b.number_counts, strict=True))
-
-
 @pytest.mark.parametrize("kind", ["int", "float", "bool", "text"])
 @pytest.mark.parametrize("seed", range(5))
 def test_a_column_of_one_json_type_classifies_as_value_by_value(kind: str, seed: int) -> None:
     rng = random.Random(seed)
     values = _random_values(rng, kind, rng.randint(1, 300))
     arrow = pa.array(values, {"int": pa.int64(), "float": pa.float64()}.get(kind))
-    _same(json_column_chunk(arrow, COUNT_ALL), ColumnChunk.from_values(values))
+    same_chunk(json_column_chunk(arrow, COUNT_ALL), ColumnChunk.from_values(values))
 
 
 def test_chunked_columns_and_all_null_columns() -> None:
     values = [1.5, None, -0.0, 0.0, 2.0]
     chunked = pa.chunked_array([values[:2], values[2:]], pa.float64())
-    _same(json_column_chunk(chunked, COUNT_ALL), ColumnChunk.from_values(values))
+    same_chunk(json_column_chunk(chunked, COUNT_ALL), ColumnChunk.from_values(values))
     nulls = json_column_chunk(pa.array([None, None]), COUNT_ALL)
     assert (nulls.rows, nulls.missing, nulls.numbers.size) == (2, 2, 0)
 
@@ -81,7 +73,7 @@ def test_a_list_of_ints_and_floats_classifies_as_value_by_value(seed: int) -> No
     # What the reader hands over where pyarrow would read 10 and 2.5 as two floats.
     rng = random.Random(seed)
     values = [rng.choice([None, rng.randint(-9, 9), rng.randint(-9, 9) / 2]) for _ in range(300)]
-    _same(json_column_chunk(values, COUNT_ALL), ColumnChunk.from_values(values))
+    same_chunk(json_column_chunk(values, COUNT_ALL), ColumnChunk.from_values(values))
 
 
 def test_a_list_counts_its_numbers_as_far_as_the_profile_does() -> None:

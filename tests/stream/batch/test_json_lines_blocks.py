@@ -16,11 +16,11 @@ import pytest
 
 from detectors.quality.dataset_profile import DatasetProfile
 from detectors.quality.statistics import DatasetStatistics
-from detectors.sketches import ks_distance
 from stream.batch import json_lines_blocks as blocks
 from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, jsonl_batches
 from stream.batch.data_quality_baseline import suggest_data_quality
 from stream.batch.json_lines_blocks import ArrowBlock, arrow_block, json_lines_blocks
+from tests.stream.batch.profile_checks import same_statistics
 
 ODD_BLOCKS = {
     "not json": b'{"a": 1}\n{not json\n',
@@ -140,30 +140,6 @@ def _row_path(path: Path) -> tuple[DatasetStatistics, ReadCounts]:
     return profile.statistics(), counts
 
 
-def _same_statistics(got: DatasetStatistics, want: DatasetStatistics) -> None:
-    assert got.item_count == want.item_count and got.names == want.names
-    for a, b in zip(got.features, want.features, strict=True):
-        # num_absent is left out: a key is absent from a whole batch, and batches differ.
-        assert (a.inferred_type, a.num_present, a.num_missing, a.type_counts) == (
-            b.inferred_type,
-            b.num_present,
-            b.num_missing,
-            b.type_counts,
-        ), a.name
-        assert (a.numeric is None) == (b.numeric is None), a.name
-        if a.numeric is not None and b.numeric is not None:
-            assert (a.numeric.min, a.numeric.max) == (b.numeric.min, b.numeric.max)
-            assert a.numeric.sum == pytest.approx(b.numeric.sum, rel=1e-9, abs=1e-9)
-            assert a.numeric.std_dev == pytest.approx(b.numeric.std_dev, rel=1e-9, abs=1e-9)
-            assert ks_distance(a.numeric.distribution, b.numeric.distribution) == 0
-        assert (a.string is None) == (b.string is None), a.name
-        if a.string is not None and b.string is not None:
-            assert (a.string.distinct_count, a.string.buckets) == (
-                b.string.distinct_count,
-                b.string.buckets,
-            ), a.name
-
-
 @pytest.mark.parametrize("block_bytes", [64, 700, 8 << 20])
 @pytest.mark.parametrize("seed", range(8))
 def test_suggest_on_json_lines_equals_the_row_path(
@@ -175,7 +151,7 @@ def test_suggest_on_json_lines_equals_the_row_path(
     path.write_bytes(_random_file(rng, rng.randint(20, 300)))
     baseline, counts = suggest_data_quality(path, DataFormat("jsonl"))
     want, want_counts = _row_path(path)
-    _same_statistics(baseline.statistics, want)
+    same_statistics(baseline.statistics, want, ks_error=0, type_counts=True)
     assert counts == want_counts
 
 

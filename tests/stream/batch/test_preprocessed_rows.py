@@ -19,8 +19,8 @@ from stream.batch.capture_analysis import AnalysisResult, CaptureAnalyzer
 from stream.capture.preprocess import load_preprocessor
 from stream.monitors.files import write_json
 from tests.stream.batch.capture_runs import baseline_of
+from tests.stream.batch.profile_checks import same_statistics
 from tests.stream.batch.test_capture_columns import FEATURES, _lines, _record
-from tests.stream.batch.test_columnar_profile import _statistics_equal
 
 SPLIT_TEXT = """
 def preprocess_handler(inference_record):
@@ -65,7 +65,7 @@ def test_preprocessed_rows_profile_as_the_row_path_does(
     columnar = _analyze(path, script, rows_only=False, mp=monkeypatch)
     rows = _analyze(path, script, rows_only=True, mp=monkeypatch)
     assert columnar.counts == rows.counts and columnar.counts.rows > 12_000
-    _statistics_equal(columnar.statistics, rows.statistics)  # sketches: within KLL's error
+    same_statistics(columnar.statistics, rows.statistics)  # sketches: within KLL's error
     assert [f.type_counts for f in columnar.statistics.features] == [
         f.type_counts for f in rows.statistics.features
     ]

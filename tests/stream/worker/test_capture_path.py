@@ -511,8 +511,6 @@ def test_payloads_ending_in_a_line_break_or_in_base64_take_the_whole_message_pat
     fake_clock, variant
 ):
     """As SageMaker also captures CSV: the whole-message path reads them, as record by record."""
-    from detectors.quality.statistics_json import statistics_to_json
-
     records = records_at([T0 + k / 10 for k in range(60)], seed=12)
     for record in records:
         part = record["captureData"]["endpointInput"]
@@ -521,32 +519,25 @@ def test_payloads_ending_in_a_line_break_or_in_base64_take_the_whole_message_pat
             part.update(data=base64.b64encode(text.encode()).decode(), encoding="BASE64")
         else:
             part["data"] = text
-    message = batch(records)
-    fast, slow = runtime(fake_clock), runtime(fake_clock)
-    slow.decoder.plain.decode = lambda records: None  # record by record
-    assert fast.decoder.plain.decode(message.split(b"\n")) is not None
-    outcomes = []
-    for rt in (fast, slow):
-        letters = dead(rt.update(0, 0, message))
-        window = rt.table.get((0, T0, False))
-        window.flush()
-        outcomes.append((letters, rt.counts, statistics_to_json(window.profile.statistics())))
-    assert outcomes[0] == outcomes[1]
-    assert outcomes[0][1].processed == 60
+    _one_message_either_way(fake_clock, batch(records), "plain")
 
 
 def test_json_captured_as_base64_takes_the_whole_message_path(fake_clock):
     """BASE64 of JSON text (no JSON content types configured) reads as JSON does, at once."""
-    from detectors.quality.statistics_json import statistics_to_json
-
     records = records_at([T0 + k / 10 for k in range(60)], seed=13, json=True)
     for record in records:
         part = record["captureData"]["endpointInput"]
         part.update(data=base64.b64encode(part["data"].encode()).decode(), encoding="BASE64")
-    message = batch(records)
-    fast, slow = runtime(fake_clock), runtime(fake_clock)
-    slow.decoder.plain_json.decode = lambda records: None  # record by record
-    assert fast.decoder.plain_json.decode(message.split(b"\n")) is not None
+    _one_message_either_way(fake_clock, batch(records), "plain_json")
+
+
+def _one_message_either_way(clock, message: bytes, codec: str) -> None:
+    """The message's codec takes it whole, and gives what record-by-record decoding gives."""
+    from detectors.quality.statistics_json import statistics_to_json
+
+    fast, slow = runtime(clock), runtime(clock)
+    getattr(slow.decoder, codec).decode = lambda records: None  # record by record
+    assert getattr(fast.decoder, codec).decode(message.split(b"\n")) is not None
     outcomes = []
     for rt in (fast, slow):
         letters = dead(rt.update(0, 0, message))
@@ -554,4 +545,4 @@ def test_json_captured_as_base64_takes_the_whole_message_path(fake_clock):
         window.flush()
         outcomes.append((letters, rt.counts, statistics_to_json(window.profile.statistics())))
     assert outcomes[0] == outcomes[1]
-    assert outcomes[0][1].processed == 60
+    assert outcomes[0][1].processed == message.count(b"\n") + 1
