@@ -276,7 +276,7 @@ def _refuse_nested(columns: dict[str, list[Any]], rows_before: int) -> None:
     """DataFileError naming the first value that is an array or an object, if any."""
     for name, values in columns.items():
         if not set(map(type, values)).isdisjoint((list, dict)):
-            row = rows_before + next(i for i, v in enumerate(values) if _nested(v))
+            row = rows_before + next(i for i, v in enumerate(values) if isinstance(v, CONTAINERS))
             msg = (
                 f"{name!r} holds nested JSON (an array or object) in data row {row + 1}: "
                 f"flatten it into one key per value ({name}0, {name}1, …), as SageMaker's "
@@ -297,7 +297,3 @@ def _columns_of(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
         return {k: list(values) for k, values in zip(keys, columns, strict=True)}
     union = dict.fromkeys(chain.from_iterable(rows))
     return {k: [row.get(k) for row in rows] for k in union}
-
-
-def _nested(value: Any) -> bool:
-    return isinstance(value, CONTAINERS)
