@@ -4,12 +4,18 @@ The consumer is aiokafka's, with assigned partitions and no group (so it works o
 broker, the embedded one included) — the client the worker itself uses. Every message is
 shown: a JSON-Lines message shows each of its objects, and ``--max-messages`` counts what
 is shown.
+
+Ctrl-C (or SIGTERM) stops it with status 0 by its own handler, not by cancelling the
+consumer mid-call: while following, the loop ends after the poll in progress (at most
+:data:`_POLL_MS`); before that, the start is cancelled. Closing the consumer then waits at
+most :data:`_STOP_SECONDS` for a broker that no longer answers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +35,7 @@ from stream.kafka.topics import aiokafka_kwargs
 TAIL_TOPICS = ("violations", "statistics", "executions", "deadletter", "labels", "attributions")
 _PRETTY_FIELDS = ("constraint_check_type", "feature_name", "metric_name", "value", "threshold")
 _POLL_MS = 500
+_STOP_SECONDS = 5.0
 
 
 @click.command()
@@ -50,7 +57,7 @@ def tail(
     config, names = connect(config_path)
     name = getattr(names, topic)
     show = _json_printer() if as_json else _pretty_printer()
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(_follow(config, name, from_beginning, max_messages, show))
 
 
@@ -64,6 +71,7 @@ async def _follow(
     from aiokafka import AIOKafkaConsumer  # type: ignore[import-untyped]
     from aiokafka.structs import TopicPartition  # type: ignore[import-untyped]
 
+    stop = _stop_on_signals()
     consumer = AIOKafkaConsumer(
         bootstrap_servers=config.kafka.bootstrap_servers,
         group_id=None,  # assigned partitions, no group: works on every broker
@@ -83,7 +91,8 @@ async def _follow(
         start = "the beginning" if from_beginning else "the end"
         click.echo(f"following {name} from {start}; Ctrl-C to stop", err=True)
         shown = 0
-        while max_messages is None or shown < max_messages:
+        stop.following = True
+        while not stop.is_set() and (max_messages is None or shown < max_messages):
             batches = await consumer.getmany(*partitions, timeout_ms=_POLL_MS)
             for tp in sorted(batches, key=lambda t: t.partition):
                 for message in batches[tp]:
@@ -93,7 +102,30 @@ async def _follow(
                         if max_messages is not None and shown >= max_messages:
                             return
     finally:
-        await consumer.stop()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(consumer.stop(), _STOP_SECONDS)
+
+
+class _Stop(asyncio.Event):
+    """Set by Ctrl-C or SIGTERM; ``following`` once the loop polls (it checks the event)."""
+
+    following = False
+
+
+def _stop_on_signals() -> _Stop:
+    """An event Ctrl-C and SIGTERM set; before the loop follows, they cancel the start too."""
+    stop = _Stop()
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+
+    def on_signal() -> None:
+        stop.set()
+        if not stop.following and main is not None:
+            main.cancel()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal)
+    return stop
 
 
 async def _partitions(consumer: Any, name: str) -> set[int]:

@@ -244,3 +244,16 @@ def test_tail_from_beginning_shows_every_large_statistics_message(
     shown = [json.loads(line) for line in result.stdout.splitlines()]
     assert [doc["window_start"] for doc in shown] == list(range(8))
     assert [len(doc["features"]) for doc in shown] == sizes
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_tail_stops_with_0_on_a_signal_while_following_an_idle_topic(
+    env: dict[str, str], signum: int
+) -> None:
+    """Its own handler ends the poll loop: no cancellation inside the consumer's calls."""
+    process = start_tail(env)
+    time.sleep(0.3)
+    process.send_signal(signum)
+    assert process.wait(timeout=10) == 0
+    assert process.stderr is not None and "Traceback" not in process.stderr.read()
