@@ -123,7 +123,11 @@ def summary_document(run: Any, features: tuple[str, ...], drifted: tuple[str, ..
 
 
 def window_line(result: Result) -> str:
-    """One plain log line per result: ISO start, rows or coverage, status, what was flagged."""
+    """One plain log line per result: start, rows or coverage, status, and what it found.
+
+    What it found: the flagged features or metrics, why it failed, or that it had too few
+    rows to judge.
+    """
     start = iso_utc(result.window_start)
     if isinstance(result, LabelledResult):
         outcome = result.outcome
@@ -133,6 +137,8 @@ def window_line(result: Result) -> str:
                           for v in outcome.violations})  # fmt: skip
         line = f"{result.monitor_type} window {start} rev {result.revision}{shown}"
         line = f"{line}  {outcome.status}"
+        if outcome.failure_reason:
+            return f"{line}  {outcome.failure_reason}"
         if flagged:
             return f"{line}  {', '.join(flagged)}"
         undecided = [d for d in outcome.decisions if d.get("violated") is None]

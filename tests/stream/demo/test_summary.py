@@ -97,3 +97,15 @@ def test_a_labelled_line_says_when_a_window_had_too_few_to_judge():
     assert line(few) == f"{start}  too few to judge (347 rows)"
     assert line(judged) == start
     assert line(()) == start  # no decision at all (no baseline metric): nothing to say
+
+
+def test_a_failed_labelled_line_says_why():
+    from stream.demo.summary import window_line
+    from stream.monitors.labelled import LabelledOutcome
+    from stream.worker.results import LabelledResult
+
+    outcome = LabelledOutcome("bias_drift", "Failed", {}, (), (), 0.0, "no labelled predictions")
+    got = window_line(LabelledResult("m", 0.0, 10.0, outcome, 0, True, (0,)))
+    assert got == (
+        "bias_drift window 1970-01-01T00:00:00Z rev 0  coverage 0%  Failed  no labelled predictions"
+    )
