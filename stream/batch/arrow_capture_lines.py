@@ -16,7 +16,8 @@ orjson path. It vouches for a block when:
   backslash, whose strings cannot be told by counting quotes, holds them nowhere;
 - every line begins with ``{`` and ends with ``}`` (a ``\r`` before the newline aside) and
   pyarrow reads exactly one record per line: in JSON, ``{`` cannot follow ``}`` inside a
-  value, so no record spans two lines, and none shares one;
+  value, so no record spans two lines, and none shares one
+  (:func:`~stream.batch.line_blocks.object_lines`);
 - pyarrow reads the block at all with the capture parts' schema (a part that is not an
   object, a ``data`` that is not a string, a duplicated field: it raises, the block
   declines).
@@ -51,18 +52,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
-from stream.capture.records import ENCODINGS, MAX_RECORD_BYTES, other_parts
+from stream.batch.line_blocks import object_lines
+from stream.capture.arrow_columns import any_true
+from stream.capture.records import ENCODINGS, other_parts
 
 # pyarrow reads these bare numbers and orjson does not
 _BARE_NUMBERS = (b"NaN", b"Inf")
 # ``\u`` escapes can decode to characters (non-ASCII whitespace, ``\x1c``) that Python strips
 # and pyarrow's ASCII kernels keep
 _ESCAPE = b"\\u"
-_NEWLINE, _CR, _COMMA, _OPEN_BRACE, _CLOSE_BRACE, _OPEN_BRACKET = 10, 13, 44, 123, 125, 91
+_COMMA = 44
 _QUOTE = 34
-_MAX_DEPTH = 512  # brackets a line may open: below orjson's recursion limit (1024)
 _BLOCK_SIZE = 1 << 20  # pyarrow's own chunks; a longer line makes it raise: the block declines
-_Offsets = npt.NDArray[np.intp]
 _PART = pa.struct([("data", pa.string()), ("encoding", pa.string())])
 
 
@@ -108,7 +109,7 @@ class ArrowCaptureLines:
             return None
         if _bare_numbers(octets, escapes=escapes):
             return None
-        bounds = _object_lines(octets)
+        bounds = object_lines(octets)
         if bounds is None:
             return None
         starts, ends = bounds
@@ -120,7 +121,7 @@ class ArrowCaptureLines:
             return None
         capture = table.column("captureData")
         parts = [pc.struct_field(capture, name) for name in self.parts]
-        if any(_any(pc.equal(pc.struct_field(part, "encoding"), "BASE64")) for part in parts):
+        if any(any_true(pc.equal(pc.struct_field(part, "encoding"), "BASE64")) for part in parts):
             return None  # base64 payloads are decoded line by line, by the orjson path
         texts = [_one_line(pc.struct_field(part, "data"), escapes=escapes) for part in parts]
         joined = _joined_payloads(texts)
@@ -176,7 +177,7 @@ def _one_line(data: pa.ChunkedArray, *, escapes: bool) -> pa.ChunkedArray:
 
     The general path drops the blank line after it; only an escaped string can hold one.
     """
-    if not escapes or not _any(pc.ends_with(data, "\n")):
+    if not escapes or not any_true(pc.ends_with(data, "\n")):
         return data  # the replace allocates (~35 MiB of peak over a file) even when it finds none
     return pc.replace_substring_regex(data, "\r?\n$", "", max_replacements=1)
 
@@ -192,10 +193,6 @@ def _joined_payloads(texts: list[pa.ChunkedArray]) -> pa.ChunkedArray:
     for text in texts[1:]:
         joined = pc.coalesce(pc.binary_join_element_wise(joined, text, ","), joined, text)
     return joined
-
-
-def _any(mask: pa.ChunkedArray) -> bool:
-    return bool(pc.any(mask).as_py())
 
 
 def _found(octets: npt.NDArray[np.uint8], mark: bytes) -> npt.NDArray[np.intp]:
@@ -236,33 +233,6 @@ def _commas(texts: pa.ChunkedArray) -> npt.NDArray[np.int64]:
         per_string[offsets[1:] == offsets[:-1]] = 0  # reduceat gives an empty string's next byte
         counts.append(per_string)
     return np.concatenate(counts)
-
-
-def _object_lines(octets: npt.NDArray[np.uint8]) -> tuple[_Offsets, _Offsets] | None:
-    """Each line's start and end (its newline) when every line can be one record; else None."""
-    ends = np.flatnonzero(octets == _NEWLINE)
-    if not ends.size or ends[-1] != len(octets) - 1:
-        ends = np.append(ends, len(octets))  # a last line without its newline
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    lengths = ends - starts
-    if lengths.min() == 0 or lengths.max() >= MAX_RECORD_BYTES:
-        return None
-    last = ends - 1
-    last = last - (octets[last] == _CR)
-    if (octets[starts] != _OPEN_BRACE).any() or (octets[last] != _CLOSE_BRACE).any():
-        return None
-    if lengths.max() > _MAX_DEPTH and _deepest(octets, starts) > _MAX_DEPTH:
-        return None
-    return starts, ends
-
-
-def _deepest(octets: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64]) -> int:
-    """The most brackets opened on one line (an upper bound of its nesting)."""
-    opens = np.flatnonzero((octets == _OPEN_BRACE) | (octets == _OPEN_BRACKET))
-    if not opens.size:
-        return 0
-    line = np.searchsorted(starts, opens, side="right") - 1  # each bracket's line
-    return int(np.bincount(line, minlength=len(starts)).max())
 
 
 def _csv(rows: pa.ChunkedArray) -> pa.Buffer:

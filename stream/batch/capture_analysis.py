@@ -29,6 +29,7 @@ from detectors.violations import FAILED
 from ground_truth.records import GroundTruth
 from stream.batch.capture_columns import PlainCaptureReader, PlainRows
 from stream.batch.columnar_profile import ColumnarProfiler
+from stream.batch.line_blocks import whole_lines
 from stream.batch.plain_json_rows import PlainJsonRows
 from stream.batch.prefetch import prefetched
 from stream.capture.preprocess import Preprocessor
@@ -44,10 +45,7 @@ BLOCK_BYTES = 8 << 20  # capture lines read (and parsed by pyarrow) at a time
 def _blocks(path: Path) -> Iterator[bytes]:
     """The file in blocks of about :data:`BLOCK_BYTES`, each ending at a line's end."""
     with path.open("rb") as handle:
-        while block := handle.read(BLOCK_BYTES):
-            if not block.endswith(b"\n"):
-                block += handle.readline()
-            yield block
+        yield from whole_lines(handle, BLOCK_BYTES)
 
 
 def _packed_blocks(paths: Iterable[Path]) -> Iterator[tuple[bytes, int]]:

@@ -11,7 +11,7 @@ or typed as there:
 - a line pyarrow cannot read: not JSON, not an object, a key twice, a key whose values
   change type within the block (``1``, then ``"x"``), a line longer than pyarrow's own block;
 - rows that are not one to a line (two objects on a line, one over two lines, a blank
-  line);
+  line; :func:`~stream.batch.line_blocks.object_lines`, as the capture reader asks);
 - ``NaN`` or ``Infinity``, which pyarrow reads and JSON does not have;
 - an integer beyond int64, which pyarrow reads as a float and orjson as an int;
 - a nested value (an array or an object), which the row path refuses, naming its row;
@@ -67,9 +67,9 @@ from stream.batch.data_files import (
     no_objects,
     require_file,
 )
+from stream.batch.line_blocks import object_lines, whole_lines
 
 BLOCK_BYTES = 4 << 20
-_LF, _CR, _CLOSE = b"\n\r}"
 _INT64_MAGNITUDE = 2.0**63  # a JSON integer this large is a float to pyarrow, an int to orjson
 
 
@@ -130,7 +130,8 @@ def arrow_block(block: bytes) -> ArrowBlock | None:
         table.validate(full=True)  # UTF-8 in every string and key
     except (pa.ArrowException, UnicodeDecodeError):
         return None
-    if not _one_object_a_line(block, table.num_rows):
+    bounds = object_lines(np.frombuffer(block, dtype=np.uint8))
+    if bounds is None or len(bounds[0]) != table.num_rows:
         return None
     if not all(map(_read_as_orjson_reads, table.columns)):
         return None
@@ -199,35 +200,10 @@ def _lines(block: bytes) -> list[bytes]:
     return lines
 
 
-def _one_object_a_line(block: bytes, rows: int) -> bool:
-    """Whether each of the block's lines held one of pyarrow's ``rows`` objects.
-
-    Every line must end in ``}`` (before LF or CRLF): a flat object cannot then run over two
-    lines, and no line is blank. With as many objects as lines, each line holds exactly one.
-    A line that ends in spaces goes the row path too; it is merely rare.
-    """
-    data = np.frombuffer(block, dtype=np.uint8)
-    breaks = np.flatnonzero(data == _LF)
-    if rows != breaks.size + (not block.endswith(b"\n")):
-        return False
-    if not block.endswith((b"\n", b"}")) or (breaks.size and breaks[0] == 0):
-        return False
-    last = data[breaks - 1]  # the byte before each line break
-    crlf = last == _CR
-    if crlf.any():
-        before = breaks[crlf] - 2
-        if before[0] < 0:
-            return False
-        last[crlf] = data[before]
-    return bool((last == _CLOSE).all())
-
-
 def _line_blocks(handle: BinaryIO) -> Iterator[bytes]:
     """The file's bytes in whole lines, about :data:`BLOCK_BYTES` at a time, BOM left out."""
     first = True
-    while block := handle.read(BLOCK_BYTES):
-        if not block.endswith(b"\n"):
-            block += handle.readline()
+    for block in whole_lines(handle, BLOCK_BYTES):
         if first:
             block, first = block.removeprefix(BOM), False
             if not block:

@@ -90,7 +90,7 @@ def _classified_chunk(
 ) -> ColumnChunk:
     """Count the distinct texts, then type each distinct text once (weighted by its count)."""
     counted = pc.value_counts(present) if len(present) else None
-    if counted is None or not _any(
+    if counted is None or not any_true(
         pc.match_substring_regex(counted.field("values"), _MAYBE_NOT_STRING)
     ):
         text_counts = _NOTHING if counted is None else _pylists(counted)
@@ -149,5 +149,6 @@ def _mask(matches: pa.Array) -> npt.NDArray[np.bool_]:
     return np.asarray(matches.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _any(mask: pa.Array) -> bool:
+def any_true(mask: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether any entry of a boolean column is true (nulls are not)."""
     return bool(pc.any(mask).as_py())
