@@ -40,7 +40,7 @@ from detectors.quality.column_chunk import (
     ValueCounts,
 )
 from detectors.sketches.categorical_counts import HEAD_FACTOR, head_overflows
-from stream.capture.arrow_columns import column_chunk
+from stream.capture.arrow_columns import any_true, column_chunk
 
 _NOTHING: ValueCounts = ((), ())
 
@@ -116,7 +116,7 @@ def _listed_chunk(values: list[Any], counting: str, max_exact: int) -> ColumnChu
 def _empty_as_missing(texts: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """``""`` as null: an empty string is missing in the row path, as an empty CSV field is."""
     empty = pc.equal(texts, "")
-    if not pc.any(empty).as_py():
+    if not any_true(empty):
         return texts
     return pc.if_else(empty, pa.scalar(None, texts.type), texts)
 

@@ -68,6 +68,7 @@ from stream.batch.data_files import (
     require_file,
 )
 from stream.batch.line_blocks import object_lines, whole_lines
+from stream.capture.arrow_columns import any_true
 
 BLOCK_BYTES = 4 << 20
 _INT64_MAGNITUDE = 2.0**63  # a JSON integer this large is a float to pyarrow, an int to orjson
@@ -215,7 +216,7 @@ def _may_hide_integers(column: pa.ChunkedArray) -> bool:
     """Whether a float column holds a whole number, which JSON may have written as ``10``."""
     if not pa.types.is_floating(column.type):
         return False
-    return bool(pc.any(pc.equal(pc.floor(column), column)).as_py())
+    return any_true(pc.equal(pc.floor(column), column))
 
 
 def _read_as_orjson_reads(column: pa.ChunkedArray) -> bool:

@@ -35,7 +35,8 @@ from typing import Any
 import orjson
 
 from stream.batch.capture_columns import others_well_formed
-from stream.capture.plain_json import add_plain_values, json_payload_text
+from stream.capture.plain_json import add_plain_values
+from stream.capture.plain_records import payload_text
 from stream.capture.records import MAX_RECORD_BYTES, other_parts
 
 
@@ -65,7 +66,7 @@ class PlainJsonRows:
                 part = capture.get(name)
                 if part is None:  # absent (or null): the general path leaves it out
                     continue
-                data = json_payload_text(part)
+                data = payload_text(part, "JSON")
                 if data is None:
                     return None
                 if not add_plain_values(data, values):

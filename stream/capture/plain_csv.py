@@ -29,9 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stream.capture.payloads import names_csv
-from stream.capture.plain_records import PlainRecords
-from stream.capture.records import CaptureError, base64_text
+from stream.capture.plain_records import PlainRecords, payload_text
 
 _NOT_PLAIN = ('"', "\r", "\n")  # quoted or multi-line CSV: left to the full decoder
 
@@ -54,17 +52,8 @@ def csv_row_text(part: Any) -> str | None:
     >>> csv_row_text({"data": '"41",basic', "encoding": "CSV"}) is None
     True
     """
-    text, encoding = part["data"], part["encoding"]
-    if type(text) is not str:
-        return None
-    if encoding == "BASE64":
-        if not names_csv(part.get("observedContentType")):
-            return None
-        try:
-            text = base64_text(text)
-        except CaptureError:
-            return None
-    elif encoding != "CSV":
+    text = payload_text(part, "CSV")
+    if text is None:
         return None
     if text.endswith("\n"):
         text = text[:-1].removesuffix("\r")
@@ -107,6 +96,6 @@ def _marked(payloads: list[list[str]]) -> bool:
     """Whether any payload holds a quote or a line break."""
     for data in payloads:
         joined = "\x00".join(data)
-        if '"' in joined or "\n" in joined or "\r" in joined:
+        if any(mark in joined for mark in _NOT_PLAIN):
             return True
     return False

@@ -29,9 +29,8 @@ from typing import Any
 
 import orjson
 
-from stream.capture.payloads import is_scalar_list, names_csv
-from stream.capture.plain_records import PlainRecords
-from stream.capture.records import CaptureError, base64_text
+from stream.capture.payloads import is_scalar_list
+from stream.capture.plain_records import PlainRecords, payload_text
 
 
 def add_plain_values(payload: str, values: list[Any]) -> bool:
@@ -56,30 +55,6 @@ def add_plain_values(payload: str, values: list[Any]) -> bool:
     return True
 
 
-def json_payload_text(part: Any) -> str | None:
-    """A capture part's JSON payload text, as the per-record path reads it; else None.
-
-    The data itself under ``JSON``; under ``BASE64`` (what SageMaker writes when no JSON
-    content types are configured) its decoded text, unless the content type names CSV. None
-    for another encoding, or base64 that does not decode to UTF-8; a part that is not a
-    mapping raises TypeError.
-
-    >>> json_payload_text({"data": "WzQxLCAiZ29sZCJd", "encoding": "BASE64"})
-    '[41, "gold"]'
-    """
-    text, encoding = part["data"], part["encoding"]
-    if type(text) is not str:
-        return None
-    if encoding == "JSON":
-        return text
-    if encoding != "BASE64" or names_csv(part.get("observedContentType")):
-        return None
-    try:
-        return base64_text(text)
-    except CaptureError:
-        return None
-
-
 class PlainJsonDecoder(PlainRecords[list[Any]]):
     """Decode messages of plain JSON capture records whose rows have ``width`` values.
 
@@ -90,7 +65,7 @@ class PlainJsonDecoder(PlainRecords[list[Any]]):
         """Every record's values (chosen parts in order), row after row; None if one is not."""
         payloads = self.part_data(captures, "JSON")
         if payloads is None:
-            payloads = self.part_texts(captures, json_payload_text)
+            payloads = self.part_texts(captures, _json_text)
             if payloads is None:
                 return None
         values: list[Any] = []
@@ -102,3 +77,7 @@ class PlainJsonDecoder(PlainRecords[list[Any]]):
             if len(values) - start != self.width:
                 return None
         return values
+
+
+def _json_text(part: Any) -> str | None:
+    return payload_text(part, "JSON")

@@ -12,17 +12,20 @@ absent or well-formed — and leaves its payloads to the subclass
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any, Generic, NamedTuple, TypeVar
 
 import orjson
 
+from stream.capture.payloads import names_csv
 from stream.capture.records import (
     CAPTURE_PARTS,
     ENCODINGS,
     MAX_RECORD_BYTES,
+    CaptureError,
     EventData,
+    base64_text,
     event_data,
     other_parts,
     parse_time,
@@ -33,6 +36,35 @@ OUTPUT = CAPTURE_PARTS[1]  # endpointOutput
 _METADATA, _CAPTURE_DATA = itemgetter("eventMetadata"), itemgetter("captureData")
 
 Rows = TypeVar("Rows")
+
+
+def payload_text(part: Any, encoding: str) -> str | None:
+    """A capture part's payload as ``encoding`` (CSV or JSON) text, as the per-record path does.
+
+    The data itself under ``encoding``; under ``BASE64`` (what SageMaker writes when no
+    content types are configured) its decoded text when the content type names CSV exactly
+    when ``encoding`` is CSV. None for another encoding, data that is not text, or base64
+    that does not decode to UTF-8; a part that is not a mapping raises TypeError.
+
+    >>> b64 = {"data": "NDEsYmFzaWM=", "encoding": "BASE64", "observedContentType": "text/csv"}
+    >>> payload_text(b64, "CSV"), payload_text(b64, "JSON")
+    ('41,basic', None)
+    >>> payload_text({"data": "WzQxLCAiZ29sZCJd", "encoding": "BASE64"}, "JSON")
+    '[41, "gold"]'
+    """
+    text = part["data"]
+    if type(text) is not str:
+        return None
+    if part["encoding"] == encoding:
+        return text
+    if part["encoding"] != "BASE64":
+        return None
+    if names_csv(part.get("observedContentType")) != (encoding == "CSV"):
+        return None
+    try:
+        return base64_text(text)
+    except CaptureError:
+        return None
 
 
 class PlainMessage(NamedTuple, Generic[Rows]):
@@ -74,10 +106,7 @@ class PlainRecords(ABC, Generic[Rows]):
         records only makes the message not plain (a TypeError the caller catches).
         """
         out = []
-        for name in self.parts:
-            parts = [c.get(name) for c in captures]
-            if parts[0] is None and parts.count(None) == len(parts):
-                continue
+        for parts in self._present_parts(captures):
             if {p["encoding"] for p in parts} != {encoding}:
                 return None
             data = [p["data"] for p in parts]
@@ -96,10 +125,7 @@ class PlainRecords(ABC, Generic[Rows]):
         :meth:`part_data` leaves it out.
         """
         out = []
-        for name in self.parts:
-            parts = [c.get(name) for c in captures]
-            if parts[0] is None and parts.count(None) == len(parts):
-                continue
+        for parts in self._present_parts(captures):
             texts = []
             for part in parts:
                 text = read(part)
@@ -108,6 +134,18 @@ class PlainRecords(ABC, Generic[Rows]):
                 texts.append(text)
             out.append(texts)
         return out or None
+
+    def _present_parts(self, captures: list[Any]) -> Iterator[list[Any]]:
+        """Each chosen part of every record, but a part absent (or null) from every record.
+
+        The per-record path leaves an absent part out; one absent from some records only is
+        a None among the rest, which its reader refuses.
+        """
+        for name in self.parts:
+            parts = [c.get(name) for c in captures]
+            if parts[0] is None and parts.count(None) == len(parts):
+                continue
+            yield parts
 
     def decode(self, records: list[bytes]) -> PlainMessage[Rows] | None:
         """The message's keys, times and rows, or None when a record is not plain.
