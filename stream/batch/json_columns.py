@@ -39,8 +39,8 @@ from detectors.quality.column_chunk import (
     ColumnChunk,
     ValueCounts,
 )
-from detectors.sketches.categorical_counts import HEAD_FACTOR, head_overflows
-from stream.capture.arrow_columns import any_true, column_chunk
+from detectors.sketches.categorical_counts import head_overflows
+from stream.capture.arrow_columns import any_true, column_chunk, number_counts
 
 _NOTHING: ValueCounts = ((), ())
 
@@ -136,21 +136,19 @@ def _number_counts(
     Floats are counted by their bits, so ``0.0`` and ``-0.0`` stay two texts, as in the row
     path.
     """
-    if counting == COUNT_NONE or len(numbers) == 0:
-        return _NOTHING
-    floating = pa.types.is_floating(numbers.type)
-    keys = _bits(numbers.cast(pa.float64())) if floating else numbers
-    if counting == COUNT_UNTIL_OVERFLOW and len(keys) > max_exact:
-        probe = keys.slice(0, HEAD_FACTOR * max_exact)
-        if pc.count_distinct(probe).as_py() > max_exact:
-            return None
-    counted = pc.value_counts(keys)
-    if counting == COUNT_UNTIL_OVERFLOW and len(counted) > max_exact:
-        return None
-    distinct = counted.field("values").to_numpy(zero_copy_only=False)
-    if floating:
-        distinct = distinct.view(np.float64)
-    return list(map(str, distinct.tolist())), counted.field("counts").to_pylist()
+    if not pa.types.is_floating(numbers.type):
+        return number_counts(numbers, counting, max_exact, _int_texts)
+    return number_counts(_bits(numbers.cast(pa.float64())), counting, max_exact, _float_texts)
+
+
+def _int_texts(distinct: pa.Array) -> list[str]:
+    return list(map(str, distinct.to_pylist()))
+
+
+def _float_texts(bits: pa.Array) -> list[str]:
+    """``str`` of each float given by its bits (int64)."""
+    floats = bits.to_numpy(zero_copy_only=False).view(np.float64)
+    return list(map(str, floats.tolist()))
 
 
 def _bits(floats: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:

@@ -21,6 +21,8 @@ TypeCounts(integral=2, fractional=1, boolean=0, string=0)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -73,16 +75,31 @@ def _plain_number_counts(
     texts: pa.Array | pa.ChunkedArray, counting: str, max_exact: int
 ) -> ValueCounts | None:
     """The number texts' counts, unless they overflow ``max_exact`` (COUNT_UNTIL_OVERFLOW)."""
-    if counting == COUNT_NONE or len(texts) == 0:
+    return number_counts(texts, counting, max_exact, lambda values: values.to_pylist())
+
+
+def number_counts(
+    keys: pa.Array | pa.ChunkedArray,
+    counting: str,
+    max_exact: int,
+    texts: Callable[[pa.Array], list[str]],
+) -> ValueCounts | None:
+    """How often each distinct key comes, its text by ``texts``, as far as the profile counts.
+
+    Nothing under :data:`COUNT_NONE`; None under :data:`COUNT_UNTIL_OVERFLOW` when the keys
+    hold more than ``max_exact`` distinct values (the head is probed first, as
+    ``head_overflows`` does): the profile would stop counting numbers on this chunk anyway.
+    """
+    if counting == COUNT_NONE or len(keys) == 0:
         return _NOTHING
-    if counting == COUNT_UNTIL_OVERFLOW and len(texts) > max_exact:
-        probe = texts.slice(0, HEAD_FACTOR * max_exact)  # head_overflows' head, in Arrow
+    if counting == COUNT_UNTIL_OVERFLOW and len(keys) > max_exact:
+        probe = keys.slice(0, HEAD_FACTOR * max_exact)  # head_overflows' head, in Arrow
         if pc.count_distinct(probe).as_py() > max_exact:
             return None
-    counted = pc.value_counts(texts)
+    counted = pc.value_counts(keys)
     if counting == COUNT_UNTIL_OVERFLOW and len(counted) > max_exact:
         return None
-    return counted.field("values").to_pylist(), counted.field("counts").to_pylist()
+    return texts(counted.field("values")), counted.field("counts").to_pylist()
 
 
 def _classified_chunk(
