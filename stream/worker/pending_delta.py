@@ -6,6 +6,10 @@ it holds: the change in entry count per namespace, and a heap of ``(expires_at, 
 over its puts. The heap is cleaned lazily: an item whose key was changed again no longer
 matches the delta and is dropped when it reaches the top.
 
+An entry put and removed within one delta, never pending before it (a label joined by its
+prediction before the next checkpoint), leaves no change at all: the layers under the delta
+never held it, so a tombstone would only cost a changelog record and a RocksDB delete.
+
 Its size is bounded by what one checkpoint interval changes, not by how many entries are
 pending.
 
@@ -16,8 +20,11 @@ Examples
 >>> delta.put(b"p/a", encode_entry(b"1", 20.0), existed=False)
 >>> delta.put(b"p/b", encode_entry(b"2", 10.0), existed=False)
 >>> delta.remove(b"p/a", existed=True)
->>> delta.counts["p"], delta.changes[b"p/a"], delta.heap_head()
-(1, None, (10.0, b'p/b'))
+>>> delta.counts["p"], b"p/a" in delta.changes, delta.heap_head()
+(1, False, (10.0, b'p/b'))
+>>> delta.remove(b"p/c", existed=True)  # pending before this delta: a tombstone
+>>> delta.changes[b"p/c"], delta.counts["p"]
+(None, 0)
 """
 
 from __future__ import annotations
@@ -36,12 +43,15 @@ class Delta:
     changes: dict[bytes, bytes | None] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)  # entries added minus removed
     heap: list[tuple[float, bytes]] = field(default_factory=list)  # puts, cleaned lazily
+    fresh: set[bytes] = field(default_factory=set)  # put here, absent from the layers below
 
     def __len__(self) -> int:
         return len(self.changes)
 
     def put(self, key: bytes, encoded: bytes, *, existed: bool) -> None:
         """Set ``key`` to ``encoded``; ``existed`` tells whether it was pending before."""
+        if not existed and key not in self.changes:
+            self.fresh.add(key)
         self.changes[key] = encoded
         heapq.heappush(self.heap, (expiry_of(encoded), key))
         if not existed:
@@ -49,7 +59,11 @@ class Delta:
 
     def remove(self, key: bytes, *, existed: bool) -> None:
         """Remove ``key``; ``existed`` tells whether it was pending before."""
-        self.changes[key] = None
+        if key in self.fresh:
+            self.fresh.discard(key)
+            del self.changes[key]  # the layers below never held it
+        else:
+            self.changes[key] = None
         if existed:
             self.counts[namespace_of(key)] -= 1
 
@@ -72,7 +86,12 @@ class Delta:
         return heap[0] if heap else None
 
     def absorb_under(self, newer: Delta) -> Delta:
-        """This delta with ``newer``'s changes on top (``newer`` wins); ``self`` is reused."""
+        """This delta with ``newer``'s changes on top (``newer`` wins); ``self`` is reused.
+
+        ``self`` was frozen: its changes may be in the changelog already, so none of its
+        keys stays fresh.
+        """
+        self.fresh = newer.fresh.difference(self.changes)
         self.changes.update(newer.changes)
         self.counts.update(newer.counts)
         self.heap.extend(newer.heap)

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from stream.worker.pending_codec import decode_entry, split_entry_key
 from stream.worker.pending_store import PendingStore
 from tests.stream.worker.pending_reference import ReferencePending
 
@@ -120,6 +121,39 @@ def test_thaw_puts_the_frozen_changes_back_under_newer_ones(store: PendingStore)
     assert store.expire(now=10.0, limit=5) == [("p", "a", b"frozen-a"), ("p", "b", b"live-b")]
 
 
+def test_an_entry_put_and_deleted_between_checkpoints_leaves_no_change(
+    store: PendingStore,
+) -> None:
+    store.put("p", "kept", b"k", 5.0)
+    checkpoint(store, 1)
+    store.put("p", "joined", b"j", 5.0)  # a label its prediction joins before the checkpoint
+    store.delete("p", "joined")
+    store.put("p", "expired", b"e", 1.0)
+    assert store.expire(now=2.0, limit=5) == [("p", "expired", b"e")]
+    store.delete("p", "kept")  # pending before: its removal must reach the changelog
+    assert store.freeze().delta.changes == {b"p/kept": None}
+
+
+def test_after_a_thaw_a_removal_is_written_wherever_the_changelog_may_hold_the_entry(
+    store: PendingStore,
+) -> None:
+    store.put("p", "x", b"x", 5.0)
+    frozen = store.freeze()
+    store.thaw(frozen)  # its put may have reached the changelog before the manifest failed
+    store.delete("p", "x")
+    store.put("p", "kept", b"k", 5.0)
+    frozen = store.freeze()
+    assert sorted(frozen.delta.changes) == [b"p/kept", b"p/x"]
+    assert frozen.delta.changes[b"p/x"] is None
+    store.applied(frozen, changelog_end=1)
+    store.delete("p", "kept")
+    frozen = store.freeze()
+    store.put("p", "kept", b"again", 5.0)  # over the frozen tombstone
+    store.thaw(frozen)
+    store.delete("p", "kept")
+    assert store.freeze().delta.changes == {b"p/kept": None}
+
+
 def test_applied_content_and_counts_survive_a_reopen_and_deltas_do_not(tmp_path: Path) -> None:
     store = PendingStore(tmp_path / "p", partition=0)
     store.put("p", "a", b"A", 5.0)
@@ -175,7 +209,10 @@ class StoreAgainstADict(RuleBasedStateMachine):
     """Random puts, deletes, expiries and checkpoint steps, reopened at random, against a dict.
 
     A reopen loses the deltas (nothing was written to a changelog here), so the reference
-    goes back to what the last ``applied`` checkpoint held.
+    goes back to what the last ``applied`` checkpoint held. The frozen deltas' changes are
+    also replayed into a dict, as the partition's next owner replays the changelog: after
+    every ``applied`` it must hold exactly what the checkpoint holds. A thaw may come after
+    the changes reached the changelog (the manifest failed), which the replay then holds too.
     """
 
     def __init__(self) -> None:
@@ -187,6 +224,7 @@ class StoreAgainstADict(RuleBasedStateMachine):
         self.frozen_reference: ReferencePending | None = None
         self.frozen = None
         self.end = 0
+        self.changelog: dict[tuple[str, str], tuple[bytes, float]] = {}
 
     @rule(ns=st.sampled_from(NAMESPACES), key=st.sampled_from(KEYS), value=st.binary(max_size=8),
           expires_at=TIMES)  # fmt: skip
@@ -213,20 +251,34 @@ class StoreAgainstADict(RuleBasedStateMachine):
     @rule()
     def applied(self) -> None:
         self.end += 1 + len(self.frozen)
+        self._replay(self.frozen)
         self.store.applied(self.frozen, self.end)
         self.applied, self.frozen, self.frozen_reference = self.frozen_reference, None, None
+        assert self.changelog == self.applied.entries
 
     @precondition(lambda self: self.frozen is not None)
-    @rule()
-    def thaw(self) -> None:
+    @rule(written=st.booleans())
+    def thaw(self, written: bool) -> None:
+        if written:  # the changelog took the changes, then the manifest failed
+            self._replay(self.frozen)
         self.store.thaw(self.frozen)
         self.frozen = self.frozen_reference = None
+
+    def _replay(self, frozen) -> None:
+        for raw, encoded in frozen.delta.changes.items():
+            entry = split_entry_key(raw)
+            if encoded is None:
+                self.changelog.pop(entry, None)
+            else:
+                self.changelog[entry] = decode_entry(encoded)
 
     @rule()
     def reopen(self) -> None:
         self.store.close()
         self.store = PendingStore(self.folder / "db", partition=0)
         self.live, self.frozen, self.frozen_reference = self.applied.copy(), None, None
+        # changes written after the last manifest are orphans: the next owner skips them
+        self.changelog = dict(self.applied.entries)
 
     @invariant()
     def same_entries_and_counts(self) -> None:
