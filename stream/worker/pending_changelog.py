@@ -53,32 +53,44 @@ class Written:
 async def send_changes(
     producer: Any, topic: str, partition: int, changes: Iterable[tuple[bytes, bytes | None]]
 ) -> Written | None:
-    """Send every change to ``topic[partition]`` in parallel and wait for all acks.
+    """Send every change to ``topic[partition]`` in record batches and wait for all acks.
+
+    The changes go in order, packed into the producer's record batches (one future per
+    batch, not per record: a checkpoint writes tens of thousands of changes). A batch's
+    records take consecutive offsets from the one its acknowledgement gives.
 
     Returns None when there was nothing to send; raises :class:`ChangelogError` (after every
-    send has finished one way or the other) when a record was not acknowledged.
+    batch has finished one way or the other) when a record was not acknowledged.
     """
-    sent: list[tuple[bytes, bytes | None]] = []
-    futures: list[Any] = []
+    sent: list[tuple[Any, int]] = []  # (batch future, records in the batch)
+    last: tuple[bytes, bytes | None] | None = None
     try:
+        batch, count = producer.create_batch(), 0
         for key, value in changes:
-            futures.append(await producer.send(topic, value, key=key, partition=partition))
-            sent.append((key, value))
+            if batch.append(key=key, value=value, timestamp=None) is None:  # full
+                sent.append((await producer.send_batch(batch, topic, partition=partition), count))
+                batch, count = producer.create_batch(), 0
+                batch.append(key=key, value=value, timestamp=None)  # an empty batch takes one
+            count += 1
+            last = (key, value)
+        if count:
+            sent.append((await producer.send_batch(batch, topic, partition=partition), count))
     finally:
-        outcomes = await asyncio.gather(*futures, return_exceptions=True)
-    failed = [o for o in outcomes if isinstance(o, BaseException)]
+        outcomes = await asyncio.gather(*(f for f, _ in sent), return_exceptions=True)
+    failed = [
+        (o, n) for o, (_, n) in zip(outcomes, sent, strict=True) if isinstance(o, BaseException)
+    ]
     if failed:
-        first = failed[0]
+        first = failed[0][0]
         msg = (
-            f"{topic}[{partition}]: {len(failed)} of {len(outcomes)} changes not acknowledged"
-            f" ({first or type(first).__name__})"
+            f"{topic}[{partition}]: {sum(n for _, n in failed)} of {sum(n for _, n in sent)}"
+            f" changes not acknowledged ({first or type(first).__name__})"
         )
         raise ChangelogError(msg) from first
-    if not outcomes:
+    if last is None:
         return None
-    last = max(range(len(outcomes)), key=lambda i: outcomes[i].offset)
-    offset = int(outcomes[last].offset)
-    return Written(offset + 1, (offset, record_digest(*sent[last])))
+    offset = int(outcomes[-1].offset) + sent[-1][1] - 1  # the last batch's last record
+    return Written(offset + 1, (offset, record_digest(*last)))
 
 
 async def read_changelog(

@@ -23,6 +23,8 @@ from typing import Any
 import pytest
 
 from stream.kafka.topics import ensure_topics, ensure_topics_sync
+from stream.worker.pending_changelog import send_changes
+from stream.worker.pending_codec import record_digest
 from stream.worker.pending_store import PendingStore
 from tests.integration.pending_child import batch
 from tests.integration.pending_harness import (
@@ -338,3 +340,25 @@ def test_an_empty_changelog_partition_is_not_fetched_at_all(
     assert asyncio.run(_fetches_reading(kafka_bootstrap, f"{topic_prefix}.empty-cl", 0)) == (0, 0)
     read, fetches = asyncio.run(_fetches_reading(kafka_bootstrap, f"{topic_prefix}.cl3", 3))
     assert read == 3 and fetches >= 2  # records, then the drain past Tansu's reported end
+
+
+async def _send_and_read_back(bootstrap: str, topic: str) -> tuple[Any, list[Any], list[Any]]:
+    changes = [(f"p/id-{i}".encode(), None if i % 7 == 0 else bytes(90)) for i in range(3000)]
+    async with clients(bootstrap, topic) as (producer, consumer):
+        await send_changes(producer, topic, PARTITION, [(b"p/first", b"x")])
+        written = await send_changes(producer, topic, PARTITION, changes)
+        records = await read_partition(consumer, topic, PARTITION, written.end)
+    return written, changes, records
+
+
+def test_a_checkpoints_changes_go_in_order_in_several_batches_and_the_end_is_the_last_ones(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    # 3,000 changes of ~100 bytes fill several of the producer's 16 KB record batches
+    written, changes, records = asyncio.run(
+        _send_and_read_back(kafka_bootstrap, f"{topic_prefix}.cl-batches")
+    )
+    assert [(r.key, r.value) for r in records[1:]] == changes
+    assert [r.offset for r in records] == list(range(len(changes) + 1))
+    assert written.end == len(changes) + 1
+    assert written.last == (len(changes), record_digest(*changes[-1]))
