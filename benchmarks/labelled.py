@@ -10,6 +10,10 @@ On one broker (the embedded one, or ``DRIFTLINE_BOOTSTRAP_SERVERS``), in one run
   score and a predicted label) with their labels already waiting on the labels topic, so
   every prediction joins; the rate comes from ``driftline_events_processed_total``
   (:func:`~benchmarks.worker_runs.rate_of`);
+- changelog write: a checkpoint's 20,000 join changes sent by
+  :func:`~stream.worker.pending_changelog.send_changes` and acknowledged, as a ratio to
+  aiokafka's own ``send`` of the same records one by one (what it did before it packed them
+  into record batches), alternating, median of three each;
 - label → revision latency: windows are closed first (their provisional results out), then
   labels arrive in bursts; the latency of a burst is the Kafka timestamp of the first
   model-quality statistics message that counts it, minus the time the burst was sent.
@@ -37,6 +41,7 @@ from stream.demo.labelled import (
 from stream.kafka.broker import EmbeddedBroker
 from stream.kafka.keyed_producer import LABEL_KEY_PATHS, KeyedProducer
 from stream.kafka.topics import TopicNames, ensure_topics_sync
+from stream.worker.pending_changelog import send_changes
 from tests.integration.readback import read_topic
 from tests.integration.workers import WorkerProcess, wait_for
 
@@ -131,6 +136,35 @@ def _revision_latencies(folder: Path, bootstrap: str) -> list[float]:
     return latencies
 
 
+CHANGES = 20_000
+
+
+async def _changelog_rates(bootstrap: str, topic: str) -> tuple[float, float]:
+    """Changes/s of send_changes and of one aiokafka ``send`` per change, both acknowledged."""
+    from aiokafka import AIOKafkaProducer  # type: ignore[import-untyped]
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=2)
+    await producer.start()
+    changes = [(f"prediction/b-{i}".encode(), bytes(120)) for i in range(CHANGES)]
+
+    async def one_by_one() -> None:
+        futures = [await producer.send(topic, v, key=k, partition=0) for k, v in changes]
+        await asyncio.gather(*futures)
+
+    batched, single = [], []
+    try:
+        for _ in range(3):
+            t = time.perf_counter()
+            await send_changes(producer, topic, 0, changes)
+            batched.append(CHANGES / (time.perf_counter() - t))
+            t = time.perf_counter()
+            await one_by_one()
+            single.append(CHANGES / (time.perf_counter() - t))
+    finally:
+        await producer.stop()
+    return statistics.median(batched), statistics.median(single)
+
+
 def run() -> None:
     """Print the labelled-monitor figures."""
     given = os.environ.get("DRIFTLINE_BOOTSTRAP_SERVERS", "").strip()
@@ -145,12 +179,17 @@ def run() -> None:
             raw = asyncio.run(raw_consume_rate(bootstrap, raw_topic, RECORDS))
             rate = _worker_rate(folder, bootstrap, f"bench-l{os.getpid()}")
             latencies = sorted(_revision_latencies(folder, bootstrap))
+            changelog = f"bench-lcl-{os.getpid()}"
+            ensure_topics_sync(bootstrap, [changelog], 1, 1)
+            batched, single = asyncio.run(_changelog_rates(bootstrap, changelog))
     finally:
         if broker is not None:
             broker.stop()
     print(f"raw aiokafka consume, one-record messages: {raw:,.0f} records/s ({RECORDS:,})")
     print(f"worker, data quality + model quality + bias, 100-record messages, every prediction "
           f"joined: {rate:,.0f} records/s = {rate / raw:.2f} x raw consume")  # fmt: skip
+    print(f"changelog write, {CHANGES:,} changes of a checkpoint: {batched:,.0f} changes/s = "
+          f"{batched / single:.1f} x aiokafka send() one by one ({single:,.0f}/s)")  # fmt: skip
     if latencies:
         p50 = statistics.median(latencies)
         p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
