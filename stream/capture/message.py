@@ -53,6 +53,7 @@ from stream.capture.csv_rows import row_fields
 from stream.capture.payloads import payload_rows
 from stream.capture.plain_csv import PlainCsvDecoder
 from stream.capture.plain_json import PlainJsonDecoder
+from stream.capture.plain_records import read_envelopes
 from stream.capture.preprocess import Preprocessor
 from stream.capture.records import (
     MAX_RECORD_BYTES,
@@ -205,13 +206,13 @@ class MessageDecoder:
         """The records by a plain codec (CSV, else JSON), or None when one is for neither."""
         if self.preprocessor is not None:
             return None
-        csv = self.plain.decode(records)
-        json = None if csv is not None else self.plain_json.decode(records)
+        envelopes = read_envelopes(records)  # each record decoded once, for both codecs
+        csv = self.plain.decode_parsed(envelopes)
+        json = None if csv is not None else self.plain_json.decode_parsed(envelopes)
         plain = csv or json
-        if (
-            plain is None
-            or not EARLIEST_SECONDS <= min(plain.seconds) <= max(plain.seconds) <= latest
-        ):
+        if plain is None or not EARLIEST_SECONDS <= min(plain.seconds) <= max(plain.seconds):
+            return None
+        if max(plain.seconds) > latest:
             return None
         out = DecodedMessage(
             len(records), self.width, plain.keys, plain.seconds, outputs=plain.outputs

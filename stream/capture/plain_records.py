@@ -152,24 +152,21 @@ class PlainRecords(ABC, Generic[Rows]):
 
         The caller then takes the per-record path, which gives that record its reason.
         """
-        if not records or max(map(len, records)) > MAX_RECORD_BYTES:
+        return self.decode_parsed(read_envelopes(records))
+
+    def decode_parsed(self, envelopes: Envelopes | None) -> PlainMessage[Rows] | None:
+        """:meth:`decode` of records already read by :func:`read_envelopes` (None: not plain).
+
+        Several codecs may try the same records: they are parsed once.
+        """
+        if envelopes is None:
             return None
+        keys, times, captures = envelopes
         try:
-            objs = list(map(orjson.loads, records))  # one value per record, as it stands alone
-        except orjson.JSONDecodeError:
-            return None
-        try:
-            metas = list(map(_METADATA, objs))
-            event_ids = [m["eventId"] for m in metas]
-            keys = [m.get("inferenceId") or e for m, e in zip(metas, event_ids, strict=True)]
-            times = [m["inferenceTime"] for m in metas]
-            captures = list(map(_CAPTURE_DATA, objs))
             rows = self.payload_rows(captures)
         except (KeyError, TypeError, AttributeError):
             return None
-        if rows is None or not all(event_ids) or not all_text(keys, times):
-            return None
-        if not self._others_well_formed(captures):
+        if rows is None or not self._others_well_formed(captures):
             return None
         seconds = self._event_seconds(times)
         if seconds is None:
@@ -212,6 +209,39 @@ class PlainRecords(ABC, Generic[Rows]):
                 seconds = cache[text] = moment.timestamp()
             out.append(seconds)
         return out
+
+
+class Envelopes(NamedTuple):
+    """The records' join keys, ``inferenceTime`` texts and ``captureData`` objects."""
+
+    keys: list[str]
+    times: list[str]
+    captures: list[Any]
+
+
+def read_envelopes(records: list[bytes]) -> Envelopes | None:
+    """Every record's envelope, each record decoded once; None when one is not plain.
+
+    Plain: a JSON object of at most :data:`MAX_RECORD_BYTES`, with a non-empty ``eventId``,
+    text join key and time, and ``captureData`` present (its parts are the codecs' to read).
+    """
+    if not records or max(map(len, records)) > MAX_RECORD_BYTES:
+        return None
+    try:
+        objs = list(map(orjson.loads, records))  # one value per record, as it stands alone
+    except orjson.JSONDecodeError:
+        return None
+    try:
+        metas = list(map(_METADATA, objs))
+        event_ids = [m["eventId"] for m in metas]
+        keys = [m.get("inferenceId") or e for m, e in zip(metas, event_ids, strict=True)]
+        times = [m["inferenceTime"] for m in metas]
+        captures = list(map(_CAPTURE_DATA, objs))
+    except (KeyError, TypeError, AttributeError):
+        return None
+    if not all(event_ids) or not all_text(keys, times):
+        return None
+    return Envelopes(keys, times, captures)
 
 
 def all_text(*columns: Sequence[Any]) -> bool:

@@ -294,7 +294,7 @@ def test_awkward_records_get_what_the_per_record_path_gives(fake_clock, case, fe
                          capture_index_names=("endpointInput",)), baseline,
                          activity=PartitionActivity(), now=fake_clock)  # fmt: skip
         if per_record:
-            rt.decoder.plain.decode = lambda records: None
+            rt.decoder.plain.decode_parsed = lambda envelopes: None
         letters = [(d.record_index, d.reason) for d in dead(rt.update(0, 0, message))]
         window = rt.table.get((0, T0, False))
         window.flush()
@@ -322,7 +322,7 @@ def test_whole_message_path_equals_the_per_record_path(fake_clock, sampling, par
     messages = [batch(records[i : i + 50]) for i in range(0, len(records), 50)]
     fast = runtime(fake_clock, sampling_percentage=sampling, capture_index_names=parts)
     slow = runtime(fake_clock, sampling_percentage=sampling, capture_index_names=parts)
-    slow.decoder.plain.decode = lambda records: None  # record by record: the full decoder
+    slow.decoder.plain.decode_parsed = lambda envelopes: None  # record by record: the full decoder
     assert all(fast.decoder.plain.decode(m.split(b"\n")) is not None for m in messages)
     partials = {}
     for rt in (fast, slow):
@@ -461,7 +461,7 @@ def test_plain_json_messages_equal_the_per_record_path(fake_clock, sampling, par
     messages = [batch(records[i : i + 40]) for i in range(0, len(records), 40)]
     fast = runtime(fake_clock, sampling_percentage=sampling, capture_index_names=parts)
     slow = runtime(fake_clock, sampling_percentage=sampling, capture_index_names=parts)
-    slow.decoder.plain_json.decode = lambda records: None  # record by record
+    slow.decoder.plain_json.decode_parsed = lambda envelopes: None  # record by record
     assert all(fast.decoder.plain_json.decode(m.split(b"\n")) is not None for m in messages)
     assert all(fast.decoder.plain.decode(m.split(b"\n")) is None for m in messages)
     partials = {}
@@ -488,7 +488,16 @@ def test_plain_json_messages_equal_the_per_record_path(fake_clock, sampling, par
 
 @pytest.mark.parametrize(
     "payload",
-    ['{"instances": [1, 2]}', "[]", "[[1, 2, 3, 4, 5]]", "[1, [2]]", "[1, 2", "[1, 2, 3]", "7"],
+    [
+        '{"instances": [1, 2]}',
+        "[]",
+        "[[1, 2, 3, 4, 5]]",
+        "[1, [2]]",
+        '[1, {"a": 2}]',
+        "[1, 2",
+        "[1, 2, 3]",
+        "7",
+    ],  # fmt: skip
 )
 def test_json_records_that_are_not_plain_get_the_per_record_path(fake_clock, payload):
     """A record the plain JSON codec does not take sends its message record by record, with
@@ -497,7 +506,7 @@ def test_json_records_that_are_not_plain_get_the_per_record_path(fake_clock, pay
     records[1]["captureData"]["endpointInput"]["data"] = payload
     message = batch(records)
     fast, slow = runtime(fake_clock), runtime(fake_clock)
-    slow.decoder.plain_json.decode = lambda records: None
+    slow.decoder.plain_json.decode_parsed = lambda envelopes: None
     assert fast.decoder.plain_json.decode(message.split(b"\n")) is None
     outcomes = []
     for rt in (fast, slow):
