@@ -21,6 +21,8 @@ PlainMessage(keys=['e1'], seconds=[1709647651.0], rows=[41, 'gold'], outputs=Non
 >>> values = []
 >>> add_plain_values("0.9", values), add_plain_values("[[1, 2]]", values), values
 (True, False, [0.9])
+>>> add_plain_values('["[", "{"]', values), add_plain_values('[1, {"a": 2}]', values), values
+(True, False, [0.9, '[', '{'])
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ def add_plain_values(payload: str, values: list[Any]) -> bool:
     except orjson.JSONDecodeError:
         return False
     if type(value) is list:
-        if not value or not is_scalar_list(value):
+        # one "[" and no "{" in the text: nothing nested (each would need its own bracket)
+        nested = payload.count("[") != 1 or "{" in payload
+        if not value or (nested and not is_scalar_list(value)):
             return False
         values.extend(value)
     elif type(value) is dict:
