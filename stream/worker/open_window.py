@@ -6,7 +6,8 @@ too: it holds only the late records, and its partial revises the published windo
 Rows arrive in three shapes and are buffered until :meth:`OpenWindow.flush` applies them to
 the :class:`~detectors.quality.dataset_profile.DatasetProfile` in one call per column (the
 profile's cost is per call, so batching matters): named rows (dicts), positional rows of
-exactly the baseline's width, and the plain-CSV fast path's rows as CSV texts — those are
+exactly the baseline's width (in row-major chunks: a column is a slice of their values),
+and the plain-CSV fast path's rows as CSV texts — those are
 classified a whole column at a time. A large flush (:data:`ARROW_ROWS` rows or more: a full
 buffer always) is split into columns by pyarrow (:mod:`stream.capture.csv_rows`) and
 classified as ``analyze`` classifies (:func:`~stream.capture.arrow_columns.column_chunk`). A
@@ -44,7 +45,7 @@ class OpenWindow:
     >>> profile = DatasetProfile(features=("age", "plan"), kinds=("numeric", "string"))
     >>> window = OpenWindow(profile, end=60.0, offset=7)
     >>> window.rows.append({"age": 41, "plan": "gold"})
-    >>> window.columns.append([35, "basic"])
+    >>> window.columns.append([35, "basic"]); window.column_rows += 1
     >>> window.lines.append(["29,gold", "52,basic"]); window.line_rows += 2
     >>> window.pending
     4
@@ -56,8 +57,8 @@ class OpenWindow:
     """
 
     __slots__ = (
-        "columns", "end", "first_offset", "last_offset", "line_rows", "lines", "opened_at",
-        "profile", "records", "rows",
+        "column_rows", "columns", "end", "first_offset", "last_offset", "line_rows", "lines",
+        "opened_at", "profile", "records", "rows",
     )  # fmt: skip
 
     def __init__(
@@ -70,24 +71,27 @@ class OpenWindow:
         self.opened_at = opened_at  # wall clock, POSIX seconds
         self.records = 0
         self.rows: list[Mapping[str, Any]] = []  # named rows waiting for the profile
-        self.columns: list[list[Any]] = []  # positional rows of exactly the baseline width
+        self.columns: list[list[Any]] = []  # chunks of positional rows, values row after row
+        self.column_rows = 0
         self.lines: list[list[str]] = []  # chunks of plain rows, one CSV text each
         self.line_rows = 0
 
     @property
     def pending(self) -> int:
         """Rows buffered and not yet in the profile."""
-        return len(self.rows) + len(self.columns) + self.line_rows
+        return len(self.rows) + self.column_rows + self.line_rows
 
     def flush(self) -> None:
         """Apply every buffered row to the profile."""
         if self.lines:
             self._flush_lines()
         if self.columns:
-            names = self.profile.features
-            columns = dict(zip(names, zip(*self.columns, strict=True), strict=True))
-            self.profile.update_columns(columns, len(self.columns))
-            self.columns = []
+            names, chunks = self.profile.features, self.columns
+            values = chunks[0] if len(chunks) == 1 else list(chain.from_iterable(chunks))
+            assert len(values) == len(names) * self.column_rows, "a row of another width"
+            columns = {name: values[i :: len(names)] for i, name in enumerate(names)}
+            self.profile.update_columns(columns, self.column_rows)
+            self.columns, self.column_rows = [], 0
         if self.rows:
             self._flush_rows()
             self.rows = []

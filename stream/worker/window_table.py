@@ -87,11 +87,17 @@ class WindowTable:
             rows = len(members)
         else:
             picked = set(members)
-            rows = 0
-            for i, owner in enumerate(decoded.flat_owner):
-                if owner in picked:
-                    window.columns.append(decoded.flat[i * width : (i + 1) * width])
-                    rows += 1
+            if len(members) == len(decoded.keys):  # every record here: every positional row
+                chunk, rows = decoded.flat, len(decoded.flat_owner)
+            else:
+                chunk, rows = [], 0
+                for i, owner in enumerate(decoded.flat_owner):
+                    if owner in picked:
+                        chunk += decoded.flat[i * width : (i + 1) * width]
+                        rows += 1
+            if rows:
+                window.columns.append(chunk)
+                window.column_rows += rows
             for row, owner in zip(decoded.named, decoded.named_owner, strict=True):
                 if owner in picked:
                     window.rows.append(row)

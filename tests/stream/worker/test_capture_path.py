@@ -4,7 +4,9 @@ poison records and snapshots."""
 from __future__ import annotations
 
 import base64
+import json
 import random
+from collections import Counter
 from datetime import UTC, datetime
 
 import orjson
@@ -484,6 +486,36 @@ def test_plain_json_messages_equal_the_per_record_path(fake_clock, sampling, par
         stats_a = statistics_to_json(DatasetProfile.from_state(a.profile_state).statistics())
         stats_b = statistics_to_json(DatasetProfile.from_state(b.profile_state).statistics())
         assert stats_a == stats_b  # < 400 rows a window and partition: KLL keeps every value
+
+
+def test_json_rows_split_between_windows_reach_each_window_whole(fake_clock):
+    """Positional rows go to a window as row-major chunks, a whole message's or the picked
+    records'; each window's profile holds exactly its records' values (read from the records
+    themselves), in every column."""
+    from detectors.quality.dataset_profile import DatasetProfile
+
+    times = [T0 + 2 + 0.5 * k for k in range(30)]  # windows T0 and T0 + 10 (from T0 + 10)
+    records = records_at(times, seed=21, json=True)
+    rt = runtime(fake_clock)
+    rt.update(0, 0, batch(records[:10]))  # all in window T0: the whole message's rows
+    rt.update(0, 1, batch(records[10:30]))  # spans both windows: the picked records' rows
+    by_window = {T0: [], T0 + 10: []}
+    for t, record in zip(times, records, strict=True):
+        values = json.loads(record["captureData"]["endpointInput"]["data"])
+        by_window[T0 if t < T0 + 10 else T0 + 10].append(values)
+    for start, rows in by_window.items():
+        window = rt.table.get((0, start, False))
+        window.flush()
+        stats = DatasetProfile.from_state(window.profile.to_state()).statistics()
+        assert window.profile.item_count == len(rows)
+        for i, name in enumerate(SCHEMA.features):
+            column = [row[i] for row in rows]
+            feature = stats.feature(name)
+            if all(isinstance(v, int | float) for v in column):
+                assert feature.numeric.sum == pytest.approx(sum(column)), name
+                assert (feature.numeric.min, feature.numeric.max) == (min(column), max(column))
+            else:
+                assert dict(feature.string.buckets) == dict(Counter(map(str, column))), name
 
 
 @pytest.mark.parametrize(
