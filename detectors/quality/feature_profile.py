@@ -33,6 +33,7 @@ from detectors.quality.column_chunk import COUNT_ALL, COUNT_NONE, COUNT_UNTIL_OV
 from detectors.quality.statistics import FeatureStatistics, NumericStatistics, StringStatistics
 from detectors.sketches import CategoricalCounts, Moments, NumericSketch
 from detectors.sketches.categorical_counts import head_overflows
+from detectors.sketches.numeric_sketch import in_sorted_runs
 
 KINDS = ("auto", "numeric", "string")
 
@@ -171,7 +172,7 @@ class FeatureProfile:
         if not finite.all():
             arr = arr[finite]
         self.moments.update_many(arr)
-        self.sketch.update_many(arr)
+        self.sketch.update_many(in_sorted_runs(arr))
 
     def _count_numbers_as_categories(self, numbers: Sequence[Any], *, texts: bool = True) -> None:
         """In auto mode, count numbers as categories too, until that stops being useful.

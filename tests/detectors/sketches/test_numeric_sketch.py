@@ -15,6 +15,7 @@ from scipy.stats import ks_2samp
 
 from detectors.base import bytes_from_text
 from detectors.sketches import NumericSketch, ks_distance
+from detectors.sketches.numeric_sketch import SORTED_RUN, in_sorted_runs
 
 Sampler = Callable[[np.random.Generator, int], np.ndarray]
 
@@ -105,3 +106,15 @@ def test_state_round_trip_through_json() -> None:
 def test_bad_k() -> None:
     with pytest.raises(ValueError, match="k must be"):
         NumericSketch(k=4)
+
+
+@pytest.mark.parametrize("size", [0, 5, 256, 257, 1_000, 4_097])
+def test_sorted_runs_keep_the_multiset_and_sort_each_run(size: int) -> None:
+    values = np.random.default_rng(size).normal(size=size)
+    runs = in_sorted_runs(values)
+    assert np.array_equal(np.sort(runs), np.sort(values))  # the same values, none lost
+    whole = size - size % SORTED_RUN
+    for start in range(0, whole, SORTED_RUN):
+        run = runs[start : start + SORTED_RUN]
+        assert np.all(run[:-1] <= run[1:])
+    assert np.array_equal(runs[whole:], values[whole:])  # the tail as it came
