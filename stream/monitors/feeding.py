@@ -4,8 +4,8 @@ One rule for the worker and for ``driftline analyze``: a prediction counts in it
 (and its SHAP values read from the capture with it), then joins what waits for its key, or
 waits itself; each pair the join makes goes to the accumulators of its prediction's window.
 :func:`take_predictions` does this for a message's predictions at once and hands each
-window its label pairs in one call, which gives the same accumulators as
-:func:`take_prediction` one by one.
+window its label pairs in one call (a :class:`WindowFeed`), which gives the same
+accumulators as :func:`take_prediction` one by one; a labels message's pairs go the same way.
 """
 
 from __future__ import annotations
@@ -64,6 +64,34 @@ def take_prediction(
     feed(join.prediction(entries, pending, now=now), accumulators)
 
 
+class WindowFeed:
+    """The join outcomes of one message: SHAP values given at once, label pairs gathered.
+
+    :meth:`give` hands each window its pairs in one ``add_joined_many`` call, which gives
+    the same accumulators as :func:`feed` outcome by outcome, at one vectorised update per
+    window instead of one per label.
+    """
+
+    def __init__(self, accumulators: Windows) -> None:
+        self.accumulators = accumulators
+        self._pairs: defaultdict[float, list[tuple[PendingPrediction, GroundTruth]]] = defaultdict(
+            list
+        )
+
+    def take(self, outcome: JoinOutcome) -> None:
+        """Keep an outcome's label pairs for :meth:`give`; give its SHAP values now."""
+        for paired, label in outcome.joined:
+            self._pairs[paired.window].append((paired, label))
+        for paired, values in outcome.explained:
+            self.accumulators(paired.window).add_shap(values)
+
+    def give(self) -> None:
+        """Hand each window the pairs kept for it, in the order they were made."""
+        pairs, self._pairs = self._pairs, defaultdict(list)
+        for window, joined in pairs.items():
+            self.accumulators(window).add_joined_many(joined)
+
+
 def take_predictions(
     join: LabelJoin,
     entries: PendingEntries,
@@ -73,13 +101,10 @@ def take_predictions(
     now: float,
 ) -> None:
     """:func:`take_prediction` for each, the label pairs given to each window at the end."""
-    joined: defaultdict[float, list[tuple[PendingPrediction, GroundTruth]]] = defaultdict(list)
-    for pending in pendings:
-        accumulators(pending.window).add_prediction(pending)
-        outcome = join.prediction(entries, pending, now=now)
-        for paired, label in outcome.joined:
-            joined[paired.window].append((paired, label))
-        for paired, values in outcome.explained:
-            accumulators(paired.window).add_shap(values)
-    for window, pairs in joined.items():
-        accumulators(window).add_joined_many(pairs)
+    fed = WindowFeed(accumulators)
+    try:
+        for pending in pendings:
+            accumulators(pending.window).add_prediction(pending)
+            fed.take(join.prediction(entries, pending, now=now))
+    finally:
+        fed.give()  # what joined before an error is in the windows, as one by one

@@ -34,7 +34,7 @@ from stream.capture.records import CaptureError, EventData
 from stream.labels.attributions import AttributionError, decode_attribution
 from stream.labels.records import LabelError, decode_label
 from stream.labels.records import split_records as split_label_records
-from stream.monitors.feeding import feed, take_predictions
+from stream.monitors.feeding import WindowFeed, feed, take_predictions
 from stream.monitors.label_join import LABEL, PREDICTION, PendingEntries
 from stream.monitors.labelled import LabelledAccumulators, LabelledSetup
 from stream.worker.event_clock import EventClock
@@ -153,14 +153,18 @@ class LabelledPath:
             return []
         store = self.entries(partition)
         out: list[LabelledOutput] = []
-        for index, raw in enumerate(split_label_records(message or b"")):
-            try:
-                label = decode_label(raw, self.setup.labels)
-            except LabelError as error:
-                rejected = RejectedRecord(index, error.reason, error.message, raw)
-                out.append(DeadLetter.of(self.monitor, partition, offset, rejected, LABELS))
-                continue
-            feed(self.join.label(store, label, now=now), self._windows_of(partition))
+        fed = WindowFeed(self._windows_of(partition))
+        try:
+            for index, raw in enumerate(split_label_records(message or b"")):
+                try:
+                    label = decode_label(raw, self.setup.labels)
+                except LabelError as error:
+                    rejected = RejectedRecord(index, error.reason, error.message, raw)
+                    out.append(DeadLetter.of(self.monitor, partition, offset, rejected, LABELS))
+                    continue
+                fed.take(self.join.label(store, label, now=now))
+        finally:
+            fed.give()  # each window's pairs in one update (joined ones even after an error)
         if not (message or b"").strip():
             reason = "tombstone" if message is None else "empty_message"
             rejected = RejectedRecord(-1, reason, "a labels message with no record", b"")

@@ -17,7 +17,7 @@ from stream.config import MonitorConfig
 from stream.config.sections import BiasDriftSettings, ModelQualitySettings
 from stream.demo.labelled import SyntheticModel, write_labelled_baselines
 from stream.monitors.data_quality import load_data_quality_baseline
-from stream.monitors.feeding import take_prediction, take_predictions
+from stream.monitors.feeding import WindowFeed, feed, take_prediction, take_predictions
 from stream.monitors.label_join import LabelJoin, MemoryEntries, PendingPrediction
 from stream.monitors.labelled import LabelledAccumulators
 from stream.monitors.labelled_setup import labelled_setup
@@ -84,3 +84,39 @@ def test_a_message_at_once_equals_one_prediction_at_a_time(setup, seed):
         sides.append((states, join.counts))
     assert sides[0] == sides[1]
     assert sides[1][1].joined > 200 and sides[1][1].duplicate_predictions > 0
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_late_labels_fed_a_message_at_once_equal_them_one_by_one(setup, seed):
+    """Labels coming after their predictions (the usual order): each labels message's pairs
+    reach their windows through a WindowFeed, one update per window, or label by label."""
+    rng = random.Random(seed)
+    pendings = predictions(seed, 600)  # six windows of 100
+    labels = [
+        GroundTruth(event_id=f"k{k}", values=(float(rng.random() < 0.5),))
+        for k in rng.sample(range(600), 500)
+    ]  # out of order: a message's labels belong to several windows
+    sides = []
+    for batched in (False, True):
+        join = LabelJoin(ttl_seconds=3600.0, max_pending=10_000, needs_labels=True)
+        entries = MemoryEntries()
+        windows: dict[float, LabelledAccumulators] = {}
+
+        def accumulators(start: float, windows=windows) -> LabelledAccumulators:
+            return windows.setdefault(start, setup.accumulators())
+
+        take_predictions(join, entries, pendings, accumulators, now=1.0)
+        for i in range(0, len(labels), 70):
+            message = labels[i : i + 70]
+            if batched:
+                fed = WindowFeed(accumulators)
+                for label in message:
+                    fed.take(join.label(entries, label, now=2.0))
+                fed.give()
+            else:
+                for label in message:
+                    feed(join.label(entries, label, now=2.0), accumulators)
+        states = {start: orjson.dumps(acc.to_state()) for start, acc in windows.items()}
+        sides.append((states, join.counts))
+    assert sides[0] == sides[1]
+    assert sides[1][1].joined > 400 and len(sides[1][0]) == 6
