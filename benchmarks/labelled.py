@@ -10,6 +10,8 @@ On one broker (the embedded one, or ``DRIFTLINE_BOOTSTRAP_SERVERS``), in one run
   score and a predicted label) with their labels already waiting on the labels topic, so
   every prediction joins; the rate comes from ``driftline_events_processed_total``
   (:func:`~benchmarks.worker_runs.rate_of`);
+- late labels: the same worker and traffic, the predictions all processed before their labels
+  are sent (labelers are late); the rate is of ``driftline_labels_joined_total``;
 - changelog write: a checkpoint's 20,000 join changes sent by
   :func:`~stream.worker.pending_changelog.send_changes` and acknowledged, as a ratio to
   aiokafka's own ``send`` of the same records one by one (what it did before it packed them
@@ -31,7 +33,7 @@ from pathlib import Path
 
 import orjson
 
-from benchmarks.worker_runs import rate_of, raw_consume_rate
+from benchmarks.worker_runs import processed, rate_of, raw_consume_rate
 from stream.demo.labelled import (
     SyntheticModel,
     ground_truth_record,
@@ -96,6 +98,25 @@ def _worker_rate(folder: Path, bootstrap: str, prefix: str) -> float:
     worker = WorkerProcess(_config(folder, bootstrap, prefix, 3600.0), folder / f"{prefix}.log")
     try:
         return rate_of(worker, RECORDS)
+    finally:
+        worker.stop()
+
+
+def _joined(worker: WorkerProcess) -> float:
+    return worker.sample("driftline_labels_joined_total", monitor="bench") or 0.0
+
+
+def _late_label_rate(folder: Path, bootstrap: str, prefix: str) -> float:
+    """Labels/s a worker joins when every prediction came first (labelers are late)."""
+    names = TopicNames.from_prefix(prefix)
+    ensure_topics_sync(bootstrap, names, 4, 1, configs=names.configs)
+    captures, labels = _traffic(RECORDS, 3, 1000)
+    _send(bootstrap, names.capture, captures)
+    worker = WorkerProcess(_config(folder, bootstrap, prefix, 3600.0), folder / f"{prefix}.log")
+    try:
+        wait_for(lambda: processed(worker) >= RECORDS or None, 120, "every prediction")
+        _send(bootstrap, names.labels, labels, labels=True)
+        return rate_of(worker, RECORDS, done=_joined)
     finally:
         worker.stop()
 
@@ -178,6 +199,7 @@ def run() -> None:
             ensure_topics_sync(bootstrap, [raw_topic], 4, 1)
             raw = asyncio.run(raw_consume_rate(bootstrap, raw_topic, RECORDS))
             rate = _worker_rate(folder, bootstrap, f"bench-l{os.getpid()}")
+            late = _late_label_rate(folder, bootstrap, f"bench-late{os.getpid()}")
             latencies = sorted(_revision_latencies(folder, bootstrap))
             changelog = f"bench-lcl-{os.getpid()}"
             ensure_topics_sync(bootstrap, [changelog], 1, 1)
@@ -188,6 +210,8 @@ def run() -> None:
     print(f"raw aiokafka consume, one-record messages: {raw:,.0f} records/s ({RECORDS:,})")
     print(f"worker, data quality + model quality + bias, 100-record messages, every prediction "
           f"joined: {rate:,.0f} records/s = {rate / raw:.2f} x raw consume")  # fmt: skip
+    print(f"the same worker, labels arriving after all their predictions: {late:,.0f} labels "
+          f"joined/s = {late / raw:.2f} x raw consume")  # fmt: skip
     print(f"changelog write, {CHANGES:,} changes of a checkpoint: {batched:,.0f} changes/s = "
           f"{batched / single:.1f} x aiokafka send() one by one ({single:,.0f}/s)")  # fmt: skip
     if latencies:

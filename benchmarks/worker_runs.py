@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -121,21 +122,26 @@ def worker_rate(folder: Path, bootstrap: str, prefix: str, n: int, per_message: 
     return rate, peak
 
 
-def rate_of(worker: WorkerProcess, n: int, timeout_seconds: float = 120.0) -> float:
-    """Records/s of a running worker until it has processed ``n`` records.
+def rate_of(
+    worker: WorkerProcess,
+    n: int,
+    timeout_seconds: float = 120.0,
+    done: Callable[[WorkerProcess], float] = processed,
+) -> float:
+    """Records/s of a running worker until ``done`` (records processed) reaches ``n``.
 
-    The rate is taken between the scrapes that show 5 % and 95 % of them processed (start-up
+    The rate is taken between the scrapes that show 5 % and 95 % of them done (start-up
     and the tail aside); a scrape costs the worker ~4 ms, so they come only every 0.2 s.
     """
 
     def started() -> tuple[float, float] | None:
-        done = processed(worker)
-        return (time.perf_counter(), done) if done > 0 else None
+        count = done(worker)
+        return (time.perf_counter(), count) if count > 0 else None
 
     samples = [wait_for(started, timeout_seconds, "progress")]
     while samples[-1][1] < n:
         time.sleep(0.2)
-        samples.append((time.perf_counter(), processed(worker)))
+        samples.append((time.perf_counter(), done(worker)))
     inner = [(t, p) for t, p in samples if 0.05 * n <= p <= 0.95 * n]
     (t0, p0), (t1, p1) = (inner[0], inner[-1]) if len(inner) >= 3 else (samples[0], samples[-1])
     return float((p1 - p0) / (t1 - t0))
