@@ -121,3 +121,18 @@ def test_random_streams_join_every_labelled_key_once():
     labelled = {k for kind, k in events if kind == "l"}
     assert sorted(joined) == sorted(labelled)
     assert entries.count(PREDICTION) == len(keys) - len(labelled)
+
+
+def test_a_waiting_prediction_is_stored_as_the_json_object_earlier_releases_wrote() -> None:
+    """The join store holds these bytes across restarts and upgrades: same fields, same order."""
+    stored = (
+        b'{"key":"k1","seconds":1.5,"window":0.0,"predicted":1,"score":0.7,'
+        b'"row":{"age":41},"shap":null,"labelled":true,"explained":false}'
+    )
+    pending = PendingPrediction("k1", 1.5, 0.0, 1, 0.7, {"age": 41}, None, labelled=True)
+    assert pending.to_bytes() == stored
+    assert PendingPrediction.from_bytes(stored) == pending
+    assert pending.marked(explained=True) == PendingPrediction(
+        "k1", 1.5, 0.0, 1, 0.7, {"age": 41}, None, labelled=True, explained=True
+    )
+    assert not pending.explained  # marked() made a copy
