@@ -210,9 +210,9 @@ class MessageDecoder:
         csv = self.plain.decode_parsed(envelopes)
         json = None if csv is not None else self.plain_json.decode_parsed(envelopes)
         plain = csv or json
-        if plain is None or not EARLIEST_SECONDS <= min(plain.seconds) <= max(plain.seconds):
+        if plain is None:
             return None
-        if max(plain.seconds) > latest:
+        if not EARLIEST_SECONDS <= min(plain.seconds) <= max(plain.seconds) <= latest:
             return None
         out = DecodedMessage(
             len(records), self.width, plain.keys, plain.seconds, outputs=plain.outputs
