@@ -52,6 +52,22 @@ def predictions(seed: int, n: int) -> list[PendingPrediction]:
     return out
 
 
+def _side(setup):
+    """One side of a comparison: a join, its store, and windows made when first asked for."""
+    join = LabelJoin(ttl_seconds=3600.0, max_pending=10_000, needs_labels=True)
+    windows: dict[float, LabelledAccumulators] = {}
+
+    def accumulators(start: float) -> LabelledAccumulators:
+        return windows.setdefault(start, setup.accumulators())
+
+    return join, MemoryEntries(), windows, accumulators
+
+
+def _result(windows: dict[float, LabelledAccumulators], join: LabelJoin):
+    """What a side ends with: every window's state and the join's counts."""
+    return {start: orjson.dumps(acc.to_state()) for start, acc in windows.items()}, join.counts
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_message_at_once_equals_one_prediction_at_a_time(setup, seed):
     rng = random.Random(seed)
@@ -60,13 +76,7 @@ def test_a_message_at_once_equals_one_prediction_at_a_time(setup, seed):
               for k in range(600) if rng.random() < 0.7]  # fmt: skip
     sides = []
     for batched in (False, True):
-        join = LabelJoin(ttl_seconds=3600.0, max_pending=10_000, needs_labels=True)
-        entries = MemoryEntries()
-        windows: dict[float, LabelledAccumulators] = {}
-
-        def accumulators(start: float, windows=windows) -> LabelledAccumulators:
-            return windows.setdefault(start, setup.accumulators())
-
+        join, entries, windows, accumulators = _side(setup)
         for label in labels[: len(labels) // 2]:  # some labels wait for their prediction
             join.label(entries, label, now=0.0)
         for i in range(0, len(pendings), 100):
@@ -80,8 +90,7 @@ def test_a_message_at_once_equals_one_prediction_at_a_time(setup, seed):
             outcome = join.label(entries, label, now=2.0)
             for pending, value in outcome.joined:
                 accumulators(pending.window).add_joined(pending, value)
-        states = {start: orjson.dumps(acc.to_state()) for start, acc in windows.items()}
-        sides.append((states, join.counts))
+        sides.append(_result(windows, join))
     assert sides[0] == sides[1]
     assert sides[1][1].joined > 200 and sides[1][1].duplicate_predictions > 0
 
@@ -98,13 +107,7 @@ def test_late_labels_fed_a_message_at_once_equal_them_one_by_one(setup, seed):
     ]  # out of order: a message's labels belong to several windows
     sides = []
     for batched in (False, True):
-        join = LabelJoin(ttl_seconds=3600.0, max_pending=10_000, needs_labels=True)
-        entries = MemoryEntries()
-        windows: dict[float, LabelledAccumulators] = {}
-
-        def accumulators(start: float, windows=windows) -> LabelledAccumulators:
-            return windows.setdefault(start, setup.accumulators())
-
+        join, entries, windows, accumulators = _side(setup)
         take_predictions(join, entries, pendings, accumulators, now=1.0)
         for i in range(0, len(labels), 70):
             message = labels[i : i + 70]
@@ -116,7 +119,6 @@ def test_late_labels_fed_a_message_at_once_equal_them_one_by_one(setup, seed):
             else:
                 for label in message:
                     feed(join.label(entries, label, now=2.0), accumulators)
-        states = {start: orjson.dumps(acc.to_state()) for start, acc in windows.items()}
-        sides.append((states, join.counts))
+        sides.append(_result(windows, join))
     assert sides[0] == sides[1]
     assert sides[1][1].joined > 400 and len(sides[1][0]) == 6
