@@ -1,11 +1,17 @@
 """faust's own per-message ceiling: an agent that does nothing, with the worker's consumer.
 
-``python -m benchmarks.faust_floor BOOTSTRAP TOPIC MESSAGES`` reads ``MESSAGES`` messages
-of ``TOPIC`` from the beginning with an agent that only counts them, in a faust app built
-like the worker's (:class:`~stream.worker.transport.WorkerApp`, the same fetch sizes, stream
-buffer, session timeout and un-acked iteration), prints ``messages_per_second=<rate>`` (from
-the first message to the last) and exits. The worker's rate on the same messages divided by
-this one is what the worker adds to faust's cost per message.
+``python -m benchmarks.faust_floor BOOTSTRAP TOPIC MESSAGES [acked|unacked]`` reads
+``MESSAGES`` messages of ``TOPIC`` from the beginning with an agent that only counts them, in
+a faust app built like the worker's (:class:`~stream.worker.transport.WorkerApp`, the same
+fetch sizes, stream buffer and session timeout), prints ``messages_per_second=<rate>`` (from
+the first message to the last) and exits.
+
+``acked`` (the default) iterates as faust's agents do unless told otherwise: each event is
+acknowledged when the next is taken, so that faust commits its offset. The worker
+acknowledges every event too (once a snapshot holds it), so this is the like-for-like
+ceiling: the worker's rate on the same messages divided by it is what the worker adds to
+faust's cost per message. ``unacked`` acknowledges nothing, so faust never commits (the
+worker's un-acked iteration without its acknowledgements): faust's cost of reading alone.
 """
 
 from __future__ import annotations
@@ -26,9 +32,14 @@ from stream.worker.app import (
 )
 from stream.worker.transport import WorkerApp
 
+ACKED, UNACKED = "acked", "unacked"
 
-def main(bootstrap: str, topic: str, expected: int) -> None:
+
+def main(bootstrap: str, topic: str, expected: int, mode: str = ACKED) -> None:
     """Count ``expected`` messages of ``topic``, print the rate and end the process."""
+    if mode not in (ACKED, UNACKED):
+        msg = f"mode must be {ACKED!r} or {UNACKED!r}, got {mode!r}"
+        raise ValueError(msg)
     app = WorkerApp(
         f"driftline-floor-{os.getpid()}",
         broker=f"kafka://{bootstrap}",
@@ -49,7 +60,8 @@ def main(bootstrap: str, topic: str, expected: int) -> None:
 
     @app.agent(source, name="floor")
     async def floor(stream: Any) -> None:
-        async for _event in stream.noack().events():
+        events = stream.events() if mode == ACKED else stream.noack().events()
+        async for _event in events:
             seen[0] += 1
             if seen[0] == 1:
                 seen[1] = time.perf_counter()
@@ -62,4 +74,4 @@ def main(bootstrap: str, topic: str, expected: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), *sys.argv[4:5])

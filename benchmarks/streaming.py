@@ -12,7 +12,10 @@ Every figure comes from one run on one broker (the embedded one, or
 - the same worker on the same records with JSON payloads (``application/json`` arrays), once,
   as a ratio to the 100-record CSV figure;
 - faust's per-message ceiling: a faust agent that does nothing (:mod:`benchmarks.faust_floor`,
-  the worker's consumer settings) reading the same one-record messages as the worker does;
+  the worker's consumer settings) reading the same one-record messages as the worker does,
+  acknowledging each event as faust's agents do by default, so that faust commits what it
+  read, as the worker does; and once more acknowledging nothing (faust's reading alone, no
+  commits), printed beside it;
 - each ratio is taken within a round (floor and worker back to back); there are ``REPEATS``
   rounds and the medians are printed, with every round's figure;
 - detection latency: capture sent in real time (event time = wall clock, 1-second windows,
@@ -37,6 +40,7 @@ from typing import NamedTuple
 
 import orjson
 
+from benchmarks.faust_floor import ACKED, UNACKED
 from benchmarks.worker_runs import (
     SCHEMA,
     memory_kib,
@@ -65,10 +69,14 @@ MEMORY_EVENTS = 1_000_000
 MEMORY_EVENTS_LONG = 10_000_000  # with DRIFTLINE_BENCH_10M=1
 
 
-def _faust_floor(bootstrap: str, topic: str, messages: int) -> float:
-    """Messages/s of a faust agent that does nothing with ``topic``'s messages."""
+def _faust_floor(bootstrap: str, topic: str, messages: int, mode: str) -> float:
+    """Messages/s of a faust agent that does nothing with ``topic``'s messages.
+
+    ``mode`` is :data:`~benchmarks.faust_floor.ACKED` or ``UNACKED``.
+    """
+    module = "benchmarks.faust_floor"
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.faust_floor", bootstrap, topic, str(messages)],
+        [sys.executable, "-m", module, bootstrap, topic, str(messages), mode],
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     for line in done.stdout.splitlines():
@@ -84,7 +92,8 @@ class Round(NamedTuple):
     raw: float
     batched: float
     peak_kib: int
-    floor: float
+    floor: float  # faust's agent acknowledging each event, as the worker does
+    floor_unacked: float  # faust's agent acknowledging nothing
     single: float
 
 
@@ -100,9 +109,10 @@ def _round(folder: Path, bootstrap: str, number: int) -> Round:
     names = TopicNames.from_prefix(prefix)
     ensure_topics_sync(bootstrap, names, 4, 1)
     produce(bootstrap, names.capture, SINGLE_RECORDS, 1)
-    floor = _faust_floor(bootstrap, names.capture, SINGLE_RECORDS)
+    floor = _faust_floor(bootstrap, names.capture, SINGLE_RECORDS, ACKED)
+    unacked = _faust_floor(bootstrap, names.capture, SINGLE_RECORDS, UNACKED)
     single, _ = worker_rate(folder, bootstrap, prefix, SINGLE_RECORDS, 1, produced=True)
-    return Round(raw, batched, peak, floor, single)
+    return Round(raw, batched, peak, floor, unacked, single)
 
 
 def _latencies(folder: Path, bootstrap: str) -> tuple[list[float], int]:
@@ -219,13 +229,20 @@ def _print_throughput(rounds: list[Round]) -> None:
           f"peak RSS {peak:.0f} MiB")  # fmt: skip
     print(f"  = {statistics.median(ratios):.2f} x raw consume (target >= 0.6; {_figures(ratios)})")
     floors, single = [r.floor for r in rounds], [r.single for r in rounds]
-    ratios = [r.single / r.floor for r in rounds]
-    print(f"faust agent doing nothing, one-record messages: {statistics.median(floors):,.0f} "
-          f"messages/s ({_figures(floors)}; {SINGLE_RECORDS:,} messages)")  # fmt: skip
+    unacked = [r.floor_unacked for r in rounds]
+    print(f"faust agent doing nothing, one-record messages, each event acknowledged (faust's "
+          f"default): {statistics.median(floors):,.0f} messages/s ({_figures(floors)}; "
+          f"{SINGLE_RECORDS:,} messages)")  # fmt: skip
+    print(f"  the same agent acknowledging nothing (faust never commits): "
+          f"{statistics.median(unacked):,.0f} messages/s ({_figures(unacked)})")  # fmt: skip
     print(f"worker, one-record messages: {statistics.median(single):,.0f} records/s "
           f"({_figures(single)})")  # fmt: skip
-    print(f"  = {statistics.median(ratios):.2f} x faust's ceiling (target >= 0.8; "
-          f"{_figures(ratios)})")  # fmt: skip
+    ratios = [r.single / r.floor for r in rounds]
+    print(f"  = {statistics.median(ratios):.2f} x faust's ceiling, the acknowledging agent "
+          f"(target >= 0.8; {_figures(ratios)})")  # fmt: skip
+    ratios = [r.single / r.floor_unacked for r in rounds]
+    print(f"  = {statistics.median(ratios):.2f} x the agent acknowledging nothing "
+          f"({_figures(ratios)})")  # fmt: skip
 
 
 def _print_latency(in_order: list[float], idle: int) -> None:
