@@ -33,6 +33,9 @@ Label = bool | int | float | str | None
 
 _TRUE_TEXT = frozenset({"1", "1.0", "true"})
 _FALSE_TEXT = frozenset({"0", "0.0", "false"})
+# The binary labels among Python's own numbers: 1 == 1.0 == True and 0 == -0.0 == False, with
+# equal hashes, so one lookup decides a bool, int or float (NaN equals nothing: None).
+_BINARY_NUMBERS = {0: 0, 1: 1}
 
 
 class LabeledPrediction(NamedTuple):
@@ -50,6 +53,9 @@ class LabeledPrediction(NamedTuple):
 
 def binary_label(value: Label) -> int | None:
     """Return ``1``/``0`` for a binary label, ``None`` when it is not one."""
+    kind = type(value)
+    if kind is int or kind is float or kind is bool:  # the usual labels, without ABC checks
+        return _BINARY_NUMBERS.get(value)  # type: ignore[arg-type]
     if isinstance(value, bool | np.bool_):
         return int(value)
     if isinstance(value, numbers.Real):
@@ -71,6 +77,11 @@ def class_label(value: Label) -> str | None:
     """Return a class label as SageMaker's string key (``1.0`` → ``"1"``), ``None`` if missing."""
     if value is None:
         return None
+    kind = type(value)
+    if kind is str:  # the usual labels, without ABC checks
+        return value  # type: ignore[return-value]
+    if kind is int:
+        return str(value)
     if isinstance(value, bool | np.bool_):
         return str(int(value))
     if isinstance(value, numbers.Integral):
@@ -85,6 +96,10 @@ def class_label(value: Label) -> str | None:
 
 def finite_or_none(value: object) -> float | None:
     """Return ``value`` as a finite float, or ``None`` (missing, NaN, infinite, non-numeric)."""
+    kind = type(value)
+    if kind is float or kind is int:  # the usual scores and targets, without ABC checks
+        number = float(value)  # type: ignore[arg-type]
+        return number if math.isfinite(number) else None
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         return None
     number = float(value)
