@@ -135,7 +135,7 @@ def _field(obj: Mapping[str, Any], outer: str, inner: str) -> Any:
     if section is None:
         msg = f"{outer} is missing"
         raise LabelRecordError(MISSING_FIELD, msg)
-    if not isinstance(section, Mapping):
+    if type(section) is not dict and not isinstance(section, Mapping):  # dict: no ABC check
         msg = f"{outer} must be an object, got {type(section).__name__}"
         raise LabelRecordError(WRONG_TYPE, msg)
     if inner not in section or section[inner] is None:
@@ -167,7 +167,7 @@ def parse_ground_truth(obj: Any, *, label_time: datetime | None = None) -> Groun
     LabelRecordError
         With ``reason`` naming what is wrong; see the module docstring for the codes.
     """
-    if not isinstance(obj, Mapping):
+    if type(obj) is not dict and not isinstance(obj, Mapping):  # dict: no ABC check
         msg = f"a ground-truth record must be an object, got {type(obj).__name__}"
         raise LabelRecordError(NOT_AN_OBJECT, msg)
     encoding = _text_field(obj, "groundTruthData", "encoding")

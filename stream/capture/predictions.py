@@ -73,7 +73,7 @@ def lookup(obj: Any, path: str) -> Any:
     path = path.removeprefix("$").removeprefix(".")
     current = obj
     for segment in path.split(".") if path else ():
-        if isinstance(current, Mapping):
+        if type(current) is dict or isinstance(current, Mapping):  # dict: no ABC check
             current = current.get(segment)
         elif isinstance(current, list) and segment.isdigit() and int(segment) < len(current):
             current = current[int(segment)]

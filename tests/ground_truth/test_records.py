@@ -3,6 +3,7 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -51,6 +52,14 @@ def test_spec_example_parses() -> None:
 def test_spec_example_writes_back_identically() -> None:
     label = parse_ground_truth(json.loads(SPEC_LINE))
     assert json.dumps(to_ground_truth_record(label), separators=(",", ":")) == SPEC_LINE
+
+
+def test_any_mapping_is_an_object() -> None:
+    """A record need not be a dict (a dict only skips the ABC check): any Mapping reads alike."""
+    obj = {key: MappingProxyType(value) for key, value in json.loads(SPEC_LINE).items()
+           if isinstance(value, dict)} | {"eventVersion": "0"}  # fmt: skip
+    label = parse_ground_truth(MappingProxyType(obj))
+    assert label == GroundTruth(event_id="order-20240305-000187", values=(1.0,))
 
 
 def test_extra_keys_are_ignored() -> None:

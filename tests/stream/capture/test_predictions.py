@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import pytest
 
 from stream.capture.predictions import (
     LocatedPrediction,
     PredictionLocator,
     find_shap,
+    lookup,
     shap_values,
     typed_value,
 )
@@ -46,6 +49,15 @@ def test_json_keys_paths_and_rows() -> None:
     assert PredictionLocator(probability_attribute="0").locate(_json("[0.3, 0.7]")) == [
         LocatedPrediction(None, 0.3)
     ]
+
+
+def test_lookup_follows_any_mapping() -> None:
+    """A dotted path reads any Mapping as a dict (a dict only skips the ABC check)."""
+    document = MappingProxyType({"scores": MappingProxyType({"positive": 0.8}), "top": [4, 5]})
+    assert lookup(document, "$.scores.positive") == 0.8
+    assert lookup(document, "top.1") == 5
+    assert lookup(document, "scores.negative") is None
+    assert lookup(document, "top.2") is None
 
 
 def test_bad_json_and_missing_attributes() -> None:
