@@ -74,14 +74,24 @@ def decode_entry(raw: bytes) -> tuple[bytes, float]:
     return raw[_ENTRY_HEAD.size :], expiry_of(raw)
 
 
+def entry_value(raw: bytes) -> bytes:
+    """The caller's bytes of an entry value (its expiry not read); ValueError as above."""
+    _check_format(raw)
+    return raw[_ENTRY_HEAD.size :]
+
+
 def expiry_of(raw: bytes) -> float:
     """The expiry time of an entry value."""
+    _check_format(raw)
+    expires_at: float = _ENTRY_HEAD.unpack_from(raw)[1]
+    return expires_at
+
+
+def _check_format(raw: bytes) -> None:
     if len(raw) < _ENTRY_HEAD.size or raw[0] != FORMAT:
         head = raw[:1].hex() or "nothing"
         msg = f"not a pending entry of format {FORMAT} (starts with {head})"
         raise ValueError(msg)
-    expires_at: float = _ENTRY_HEAD.unpack_from(raw)[1]
-    return expires_at
 
 
 def sortable_time(seconds: float) -> bytes:

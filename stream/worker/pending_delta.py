@@ -17,12 +17,12 @@ Examples
 --------
 >>> from stream.worker.pending_codec import encode_entry
 >>> delta = Delta()
->>> delta.put(b"p/a", encode_entry(b"1", 20.0), existed=False)
->>> delta.put(b"p/b", encode_entry(b"2", 10.0), existed=False)
->>> delta.remove(b"p/a", existed=True)
+>>> delta.put(b"p/a", encode_entry(b"1", 20.0), 20.0, "p", existed=False)
+>>> delta.put(b"p/b", encode_entry(b"2", 10.0), 10.0, "p", existed=False)
+>>> delta.remove(b"p/a", "p", existed=True)
 >>> delta.counts["p"], b"p/a" in delta.changes, delta.heap_head()
 (1, False, (10.0, b'p/b'))
->>> delta.remove(b"p/c", existed=True)  # pending before this delta: a tombstone
+>>> delta.remove(b"p/c", "p", existed=True)  # pending before this delta: a tombstone
 >>> delta.changes[b"p/c"], delta.counts["p"]
 (None, 0)
 """
@@ -33,7 +33,7 @@ import heapq
 from collections import Counter
 from dataclasses import dataclass, field
 
-from stream.worker.pending_codec import expiry_of, namespace_of
+from stream.worker.pending_codec import expiry_of
 
 
 @dataclass(eq=False, slots=True)
@@ -48,24 +48,30 @@ class Delta:
     def __len__(self) -> int:
         return len(self.changes)
 
-    def put(self, key: bytes, encoded: bytes, *, existed: bool) -> None:
-        """Set ``key`` to ``encoded``; ``existed`` tells whether it was pending before."""
+    def put(
+        self, key: bytes, encoded: bytes, expires_at: float, namespace: str, *, existed: bool
+    ) -> None:
+        """Set ``key`` (of ``namespace``) to ``encoded`` (expiring at ``expires_at``).
+
+        ``existed`` tells whether it was pending before. The caller encoded the entry, so it
+        passes its expiry and namespace rather than have them read back from the bytes.
+        """
         if not existed and key not in self.changes:
             self.fresh.add(key)
         self.changes[key] = encoded
-        heapq.heappush(self.heap, (expiry_of(encoded), key))
+        heapq.heappush(self.heap, (expires_at, key))
         if not existed:
-            self.counts[namespace_of(key)] += 1
+            self.counts[namespace] += 1
 
-    def remove(self, key: bytes, *, existed: bool) -> None:
-        """Remove ``key``; ``existed`` tells whether it was pending before."""
+    def remove(self, key: bytes, namespace: str, *, existed: bool) -> None:
+        """Remove ``key`` (of ``namespace``); ``existed`` tells whether it was pending before."""
         if key in self.fresh:
             self.fresh.discard(key)
             del self.changes[key]  # the layers below never held it
         else:
             self.changes[key] = None
         if existed:
-            self.counts[namespace_of(key)] -= 1
+            self.counts[namespace] -= 1
 
     def mark(self, key: bytes, encoded: bytes | None) -> None:
         """Record ``key`` as changed to the value it already has (rewritten, not counted)."""

@@ -71,9 +71,9 @@ from typing import Any
 from stream.worker.pending_changelog import send_changes
 from stream.worker.pending_codec import (
     check_namespace,
-    decode_entry,
     encode_entry,
     entry_key,
+    entry_value,
     split_entry_key,
 )
 from stream.worker.pending_delta import Delta, Frozen
@@ -136,19 +136,19 @@ class PendingStore:
     def get(self, namespace: str, key: str) -> bytes | None:
         """The value pending under ``key``, or None (expiry is left to :meth:`expire`)."""
         encoded = self._current(self._key(namespace, key))
-        return None if encoded is None else decode_entry(encoded)[0]
+        return None if encoded is None else entry_value(encoded)
 
     def put(self, namespace: str, key: str, value: bytes, expires_at: float) -> None:
         """Keep ``value`` under ``key`` until it is deleted or expired at ``expires_at``."""
         raw = self._key(namespace, key)
         existed = self._current(raw) is not None
-        self._live.put(raw, encode_entry(value, expires_at), existed=existed)
+        self._live.put(raw, encode_entry(value, expires_at), expires_at, namespace, existed=existed)
 
     def delete(self, namespace: str, key: str) -> None:
         """Remove ``key`` (nothing happens when it is not pending)."""
         raw = self._key(namespace, key)
         if self._current(raw) is not None:
-            self._live.remove(raw, existed=True)
+            self._live.remove(raw, namespace, existed=True)
 
     def count(self, namespace: str) -> int:
         """How many entries ``namespace`` holds."""
@@ -170,9 +170,9 @@ class PendingStore:
                 if earliest is None or earliest[0] > now:
                     break
                 _, raw, encoded = earliest
-                self._live.remove(raw, existed=True)
                 namespace, key = split_entry_key(raw)
-                expired.append((namespace, key, decode_entry(encoded)[0]))
+                self._live.remove(raw, namespace, existed=True)
+                expired.append((namespace, key, entry_value(encoded)))
         finally:
             scan.close()
         return expired

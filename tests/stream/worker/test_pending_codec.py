@@ -13,6 +13,7 @@ from stream.worker.pending_codec import (
     decode_entry,
     encode_entry,
     entry_key,
+    entry_value,
     expiry_of,
     record_digest,
     sortable_time,
@@ -46,6 +47,7 @@ def test_sortable_time_orders_a_hand_made_list() -> None:
 def test_entries_round_trip(value: bytes, expires_at: float) -> None:
     raw = encode_entry(value, expires_at)
     assert decode_entry(raw) == (value, expires_at)
+    assert entry_value(raw) == value
     assert raw[:9] == struct.pack(">Bd", 1, expires_at)  # format byte, big-endian double
 
 
@@ -54,6 +56,10 @@ def test_an_entry_of_another_format_or_a_nan_expiry_is_refused() -> None:
         expiry_of(b"\x02" + bytes(8))
     with pytest.raises(ValueError, match="format 1"):
         expiry_of(b"")
+    with pytest.raises(ValueError, match="format 1"):
+        entry_value(b"\x02" + bytes(8) + b"value")
+    with pytest.raises(ValueError, match="format 1"):
+        entry_value(b"\x01" + bytes(7))  # shorter than the head
     with pytest.raises(ValueError, match="NaN"):
         encode_entry(b"v", math.nan)
 
