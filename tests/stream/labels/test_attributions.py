@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+from types import MappingProxyType
 
 import pytest
 
 from stream.capture.records import decode_capture
 from stream.labels import AttributionError, capture_shap, decode_attribution
+from stream.labels.attributions import local_shap
 
 
 def capture(output: dict | None) -> bytes:
@@ -51,6 +53,19 @@ def test_topic_records_per_label_or_plain() -> None:
     assert decode_attribution(b'{"inferenceId": 7, "shap": {"x": 1}}')[0] == "7"
     per_label = b'{"inferenceId": "a", "shap": {"cat": {"x": 0.1}, "dog": {"x": -0.1}}}'
     assert decode_attribution(per_label)[1] == {"cat": {"x": 0.1}, "dog": {"x": -0.1}}
+
+
+def test_any_mapping_is_a_label_object() -> None:
+    """Labels' values are told from plain ones by type for JSON's own types, by Mapping else."""
+    nested = {"cat": MappingProxyType({"x": 0.1}), "dog": {"x": -0.1}}
+    assert local_shap(nested) == {"cat": {"x": 0.1}, "dog": {"x": -0.1}}
+    assert local_shap({"x": 1, "y": 0.5}) == {"label0": {"x": 1.0, "y": 0.5}}
+    for mixed in ({"cat": MappingProxyType({"x": 0.1}), "y": 0.5}, {"cat": {"x": 1}, "y": None}):
+        with pytest.raises(AttributionError, match="missing_shap"):
+            local_shap(mixed)
+    for not_numbers in ({"x": [1.0]}, {"x": True}, {"x": "0.5"}):
+        with pytest.raises(AttributionError, match="not_a_number"):
+            local_shap(not_numbers)
 
 
 @pytest.mark.parametrize(
