@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from stream.capture.payloads import payload_rows
-from stream.capture.records import CaptureError, EventData
+from stream.capture.records import CaptureError, EventData, is_mapping
 
 SHAP_KEY = "shap"
 
@@ -73,7 +73,7 @@ def lookup(obj: Any, path: str) -> Any:
     path = path.removeprefix("$").removeprefix(".")
     current = obj
     for segment in path.split(".") if path else ():
-        if type(current) is dict or isinstance(current, Mapping):  # dict: no ABC check
+        if is_mapping(current):
             current = current.get(segment)
         elif isinstance(current, list) and segment.isdigit() and int(segment) < len(current):
             current = current[int(segment)]

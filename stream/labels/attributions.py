@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from stream.capture.predictions import find_shap
-from stream.capture.records import CaptureError, CaptureRecord, id_text
+from stream.capture.records import CaptureError, CaptureRecord, id_text, is_mapping
 from stream.labels.records import RecordError, parse_json
 
 MAX_ATTRIBUTION_BYTES = 1_048_576
@@ -48,9 +48,6 @@ NOT_A_NUMBER = "not_a_number"
 NO_OUTPUT = "no_output"
 
 LocalShap = dict[str, dict[str, float]]  # label → feature → local SHAP value
-# JSON's values that are not objects: told apart by their type, without the ABC check
-# (several times the type test's cost, and a record holds a value per feature)
-_NOT_OBJECTS = frozenset({float, int, str, bool, list, type(None)})
 
 
 class AttributionError(RecordError):
@@ -100,7 +97,7 @@ def local_shap(shap: Mapping[str, Any], default_label: str = DEFAULT_LABEL) -> L
     >>> local_shap({"age": 1, "plan": -0.5})
     {'label0': {'age': 1.0, 'plan': -0.5}}
     """
-    nested = [_is_object(v) for v in shap.values()]
+    nested = [is_mapping(v) for v in shap.values()]  # told by type: one per feature
     if all(nested):
         out = {str(label): _numbers(values, f"label {label!r}") for label, values in shap.items()}
         if not all(out.values()):
@@ -111,12 +108,6 @@ def local_shap(shap: Mapping[str, Any], default_label: str = DEFAULT_LABEL) -> L
         msg = "shap mixes labels ({feature: value} objects) and plain feature values"
         raise AttributionError(MISSING_SHAP, msg)
     return {default_label: _numbers(shap, "shap")}
-
-
-def _is_object(value: Any) -> bool:
-    """Whether ``value`` is a Mapping (a JSON object)."""
-    kind = type(value)
-    return kind is dict or (kind not in _NOT_OBJECTS and isinstance(value, Mapping))
 
 
 def _numbers(values: Mapping[str, Any], where: str) -> dict[str, float]:
