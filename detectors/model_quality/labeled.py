@@ -97,10 +97,8 @@ def class_label(value: Label) -> str | None:
 def finite_or_none(value: object) -> float | None:
     """Return ``value`` as a finite float, or ``None`` (missing, NaN, infinite, non-numeric)."""
     kind = type(value)
-    if kind is float or kind is int:  # the usual scores and targets, without ABC checks
-        number = float(value)  # type: ignore[arg-type]
-        return number if math.isfinite(number) else None
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        return None
-    number = float(value)
+    if kind is not float and kind is not int:  # the usual scores and targets skip the ABCs
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+            return None
+    number = float(value)  # type: ignore[arg-type]
     return number if math.isfinite(number) else None
