@@ -38,6 +38,7 @@ from detectors.attribution import (
     read_explanations,
 )
 from stream.capture.predictions import lookup
+from stream.capture.records import is_mapping
 from stream.labels.attributions import AttributionError, local_shap
 from stream.monitors.files import BaselineError, read_json, write_json
 
@@ -49,7 +50,7 @@ LocalShap = dict[str, dict[str, float]]  # label → feature → local SHAP valu
 
 def per_label(shap: Mapping[str, Any], default_label: str) -> LocalShap:
     """Normalise one record's ``shap`` value to label → feature → value."""
-    if shap and all(isinstance(v, Mapping) for v in shap.values()):
+    if shap and all(is_mapping(v) for v in shap.values()):
         return {str(k): _numbers(v) for k, v in shap.items()}
     return {default_label: _numbers(shap)}
 
