@@ -26,7 +26,6 @@ stream.capture.records.CaptureError: missing_field: eventMetadata.eventId is req
 
 from __future__ import annotations
 
-import base64
 import binascii
 import functools
 from collections.abc import Mapping, Sequence
@@ -93,12 +92,20 @@ class EventData:
 def base64_text(data: str) -> str:
     """BASE64 payload data as UTF-8 text; CaptureError (``bad_encoding``) when it is not.
 
+    Strict base64 (``base64.b64decode(data, validate=True)``): only its alphabet, padding
+    only at the end. Data that is not ASCII is not base64 either.
+
     >>> base64_text("NDEsYmFzaWM=")
     '41,basic'
+    >>> try:
+    ...     base64_text("NDEs\u00e9")
+    ... except CaptureError as error:
+    ...     print(error.reason)
+    bad_encoding
     """
     try:
-        return base64.b64decode(data, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as exc:
+        return binascii.a2b_base64(data, strict_mode=True).decode("utf-8")
+    except ValueError as exc:  # binascii.Error, UnicodeDecodeError, text that is not ASCII
         msg = "bad_encoding"
         raise CaptureError(msg, f"BASE64 payload does not decode: {exc}") from exc
 

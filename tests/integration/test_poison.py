@@ -47,7 +47,8 @@ def odd_record(rng: random.Random, traffic, i: int) -> tuple[bytes, str]:
         data["encoding"] = rng.choice(["XML", "utf-8", ""])
         return orjson.dumps(record), "bad_encoding"
     if kind == 6:
-        data["encoding"], data["data"] = "BASE64", "%%" + base64.b64encode(b"x").decode()
+        bad = ["%%" + base64.b64encode(b"x").decode(), "eA==\u00e9"]  # not base64; not ASCII
+        data["encoding"], data["data"] = "BASE64", rng.choice(bad)
         return orjson.dumps(record), "bad_encoding"
     if kind == 7:
         del meta["inferenceTime"]

@@ -210,6 +210,30 @@ def test_base64_payloads_decode_by_content_type() -> None:
     assert rows == [{"p": "0.7", "age": "33"}]
 
 
+# strict base64, padding in and out of place, bytes that are not UTF-8, text that is not ASCII
+_BASE64_DATA = ["NDEsYmFzaWM=", "NDEsYmFzaWM", "NDEsYmFzaWM==", "=NDEs", "NDE=YmFz", "NDEs YmFz",
+                "", "/w==", "NDEs\u00e9", "\u00e9", "NDEs\n"]  # fmt: skip
+
+
+@pytest.mark.parametrize("data", _BASE64_DATA)
+def test_base64_payloads_decode_as_python_strict_base64_does(data: str) -> None:
+    """Reference: ``base64.b64decode(validate=True)`` then UTF-8; any ValueError refuses."""
+    try:
+        expected = base64.b64decode(data, validate=True).decode("utf-8")
+    except ValueError:  # binascii.Error, UnicodeDecodeError, and text that is not ASCII
+        expected = "bad_encoding"
+    builder = RowBuilder(features=("age", "plan"), capture_index_names=("endpointInput",))
+    record = decode_capture(_record(data, "BASE64", content_type="text/plain"))
+    try:
+        decoded = record.part("endpointInput").text()
+    except CaptureError as error:
+        decoded = error.reason
+    assert decoded == expected
+    if expected == "bad_encoding":  # a record, not the run, is refused
+        with pytest.raises(CaptureError, match="bad_encoding"):
+            builder.rows(record)
+
+
 def test_key_order_does_not_matter() -> None:
     obj = json.loads(CSV_RECORD)
     reordered = json.dumps(

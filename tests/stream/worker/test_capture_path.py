@@ -102,6 +102,29 @@ def test_one_bad_record_in_a_batch_is_dead_lettered_alone(fake_clock):
     assert base64.b64encode(letters[0].raw)
 
 
+@pytest.mark.parametrize("many", [False, True], ids=["one message a record", "one message"])
+def test_base64_data_that_is_not_ascii_is_a_bad_encoding_not_an_internal_error(fake_clock, many):
+    """Text outside ASCII cannot be base64; it once raised a ValueError past the decoder, which
+    turned every record of its batch into an internal error."""
+    rt = runtime(fake_clock)
+    good = records_at([T0 + 1, T0 + 2, T0 + 3])
+    for record in good:
+        part = record["captureData"]["endpointInput"]
+        part.update(data=base64.b64encode(part["data"].encode()).decode(), encoding="BASE64")
+    good[1]["captureData"]["endpointInput"]["data"] += "\u00e9"
+    lines = [orjson.dumps(record) for record in good]
+    if many:
+        letters = dead(rt.update(0, 5, b"\n".join(lines)))
+    else:  # as the worker's state takes them: all at once, else one by one
+        items = list(enumerate(lines))
+        outputs = rt.update_many(0, items, now=T0 + 4)
+        if outputs is None:
+            outputs = [out for offset, value in items for out in rt.update(0, offset, value)]
+        letters = dead(outputs)
+    assert [d.reason for d in letters] == ["bad_encoding"]
+    assert rows_by_window(rt) == {T0: 2}
+
+
 def test_watermark_closes_windows_and_counts_late_events(fake_clock):
     rt = runtime(fake_clock)
     rt.update(0, 0, batch(records_at([T0 + 1, T0 + 5])))
