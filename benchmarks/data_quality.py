@@ -12,9 +12,10 @@ A wide table (300 numeric columns, a twentieth of the rows) goes through ``basel
 too, its time per value against the peer table's: a wide file's batches hold as many values
 as a narrow one's, not as many rows, so its memory stays flat.
 
-The live records go through ``analyze`` three more times, against the one-file figure: as 200 files
+The live records go through ``analyze`` four more times, against the one-file figure: as 200 files
 of 1,000 records in hourly folders (SageMaker's layout), and with JSON payloads
-(``application/json`` arrays, each decoded by orjson record by record), and once more
+(``application/json`` arrays, each decoded by orjson record by record) and in BASE64
+(SageMaker's capture when no content types are configured), and once more
 through a ``preprocess_handler`` that splits each CSV payload into named features (every
 record through the script, as SageMaker runs it). The training table goes through
 ``baseline suggest`` a second time as JSON Lines, against pyarrow's JSON reader reading it
@@ -236,6 +237,14 @@ def run() -> None:
         )  # fmt: skip
         ratio = f"{analyze_json.seconds / analyze.seconds:.1f}x the same records as CSV"
         _line("analyze capture, JSON payloads, end to end", LIVE_ROWS, analyze_json, ratio)
+        base64_capture = root / "b64-capture" / "endpoint" / "AllTraffic" / "2024" / "03" / "05"
+        write_capture_file(base64_capture / "part-0.jsonl", LIVE_ROWS, encoding="BASE64")
+        analyze_base64 = _driftline(
+            "analyze", "--capture", root / "b64-capture", "--baseline", root / "b",
+            "--out", root / "report-b64", "--capture-index-names", "endpointInput",
+        )  # fmt: skip
+        ratio = f"{analyze_base64.seconds / analyze.seconds:.1f}x the same records as CSV"
+        _line("analyze capture, BASE64 payloads, end to end", LIVE_ROWS, analyze_base64, ratio)
         script = root / "preprocessor.py"
         script.write_text(_SPLITTING_PREPROCESSOR.format(names=feature_names()))
         analyze_pre = _driftline(

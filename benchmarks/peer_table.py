@@ -9,6 +9,7 @@ numeric columns and a reweighted category so that ``analyze`` has drift to repor
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Iterator
 from itertools import islice
@@ -104,7 +105,9 @@ def write_training_jsonl(path: Path, n_rows: int, seed: int = 13) -> None:
 def capture_lines(n_rows: int, seed: int = 14, *, encoding: str = "CSV") -> Iterator[bytes]:
     """Capture records (one JSON line each) whose input is one drifted peer-table row.
 
-    ``encoding`` ``"JSON"``: the row as a JSON array (``application/json``), else a CSV line.
+    ``encoding`` ``"JSON"``: the row as a JSON array (``application/json``); ``"BASE64"``: the
+    CSV line in base64 (what SageMaker captures when no content types are configured); else a
+    CSV line.
     """
     rng = np.random.default_rng(seed)
     options = pa_csv.WriteOptions(include_header=False, quoting_style="none")
@@ -118,6 +121,8 @@ def capture_lines(n_rows: int, seed: int = 14, *, encoding: str = "CSV") -> Iter
             buffer = io.BytesIO()
             pa_csv.write_csv(chunk, buffer, write_options=options)
             rows = buffer.getvalue().decode().splitlines()
+            if encoding == "BASE64":
+                rows = [base64.b64encode(row.encode()).decode() for row in rows]
         for k, row in enumerate(rows, start=start):
             yield orjson.dumps(
                 {

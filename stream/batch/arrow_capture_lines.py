@@ -19,9 +19,15 @@ orjson path. It vouches for a block when:
   value, so no record spans two lines, and none shares one
   (:func:`~stream.batch.line_blocks.object_lines`);
 - pyarrow reads the block at all with the capture parts' schema (a part that is not an
-  object, a ``data`` that is not a string, a duplicated field: it raises, the block
-  declines).
-- no chosen part is ``BASE64``: those payloads are decoded line by line, by the orjson path.
+  object, a ``data`` or content type that is not a string, a duplicated field: it raises,
+  the block declines).
+
+A ``BASE64`` payload under a content type naming CSV (what SageMaker captures when no
+content types are configured) is decoded record by record with the general path's own
+decoder (:func:`~stream.capture.records.base64_text`). One that does not decode, or whose
+text is blank, is handed back: blank as Python's ``strip`` tells, which also strips
+characters pyarrow's ASCII kernels keep (``\x1c``, U+3000). Decoded text, like an escaped
+string, may hold quotes and line breaks: those records are handed back too.
 
 A payload may end in one line break (LF or CRLF), which is dropped, as the general path
 drops the blank line after it.
@@ -54,7 +60,7 @@ import pyarrow.json as pa_json
 
 from stream.batch.line_blocks import object_lines
 from stream.capture.arrow_columns import any_true
-from stream.capture.records import ENCODINGS, other_parts
+from stream.capture.records import ENCODINGS, CaptureError, base64_text, other_parts
 
 # pyarrow reads these bare numbers and orjson does not
 _BARE_NUMBERS = (b"NaN", b"Inf")
@@ -65,6 +71,7 @@ _COMMA = 44
 _QUOTE = 34
 _BLOCK_SIZE = 1 << 20  # pyarrow's own chunks; a longer line makes it raise: the block declines
 _PART = pa.struct([("data", pa.string()), ("encoding", pa.string())])
+_CHOSEN_PART = pa.struct([*_PART, ("observedContentType", pa.string())])
 
 
 class PlainRows(NamedTuple):
@@ -90,7 +97,8 @@ class ArrowCaptureLines:
         self.parts = parts
         self.width = width
         self.others = other_parts(parts)
-        capture = pa.struct([(name, _PART) for name in (*parts, *self.others)])
+        chosen = [(name, _CHOSEN_PART) for name in parts]
+        capture = pa.struct([*chosen, *((name, _PART) for name in self.others)])
         schema = pa.schema(
             [("captureData", capture), ("eventMetadata", pa.struct([("eventId", pa.string())]))]
         )
@@ -121,11 +129,12 @@ class ArrowCaptureLines:
             return None
         capture = table.column("captureData")
         parts = [pc.struct_field(capture, name) for name in self.parts]
-        if any(any_true(pc.equal(pc.struct_field(part, "encoding"), "BASE64")) for part in parts):
-            return None  # base64 payloads are decoded line by line, by the orjson path
-        texts = [_one_line(pc.struct_field(part, "data"), escapes=escapes) for part in parts]
+        payloads = [_csv_payload(part) for part in parts]
+        marks = escapes or any(decoded for _, _, decoded in payloads)  # quotes, line breaks
+        texts = [_one_line(text, marks=marks) for text, _, _ in payloads]
         joined = _joined_payloads(texts)
-        plain = self._plain(table, parts, texts, joined, escapes=escapes)
+        csv = [is_csv for _, is_csv, _ in payloads]
+        plain = self._plain(table, parts, texts, csv, joined, marks=marks)
         n_rows = pc.sum(plain).as_py() or 0
         csv = _csv(joined.filter(plain)) if n_rows else b""
         others = np.flatnonzero(~plain.to_numpy(zero_copy_only=False))
@@ -138,23 +147,24 @@ class ArrowCaptureLines:
         table: pa.Table,
         parts: list[pa.ChunkedArray],
         texts: list[pa.ChunkedArray],
+        csv: list[pa.ChunkedArray],
         joined: pa.ChunkedArray,
         *,
-        escapes: bool,
+        marks: bool,
     ) -> pa.Array:
         """Whether each record is plain: the rule of ``PlainCaptureReader._plain_text``.
 
-        Without ``escapes`` (no backslash in the block) no string can hold a quote or a line
+        ``texts`` are the parts' payloads, CSV text where ``csv`` says so. Without ``marks``
+        (no backslash in the block, no decoded payload) no text can hold a quote or a line
         break: raw ones cannot stand inside a JSON string.
         """
         capture = table.column("captureData")
         event_id = pc.struct_field(table.column("eventMetadata"), "eventId")
         plain = pc.greater(pc.binary_length(event_id), 0)
         present = None
-        for part, data in zip(parts, texts, strict=True):
-            csv = pc.equal(pc.struct_field(part, "encoding"), "CSV")
+        for part, data, is_csv in zip(parts, texts, csv, strict=True):
             blank = pc.or_(pc.equal(pc.binary_length(data), 0), pc.ascii_is_space(data))
-            usable = pc.and_(csv, pc.invert(blank))  # null for an absent part or data
+            usable = pc.and_(is_csv, pc.invert(blank))  # null for an absent part or data
             plain = pc.and_(plain, pc.or_kleene(pc.is_null(part), usable))
             there = pc.is_valid(part)
             present = there if present is None else pc.or_(present, there)
@@ -167,17 +177,53 @@ class ArrowCaptureLines:
             )
             plain = pc.and_(plain, pc.or_(pc.is_null(part), formed))
         plain = pc.and_(plain, pa.array(_commas(joined) == self.width - 1))
-        if escapes:
+        if marks:
             plain = pc.and_(plain, pc.invert(pc.match_substring_regex(joined, '["\n\r]')))
         return pc.fill_null(plain, False)
 
 
-def _one_line(data: pa.ChunkedArray, *, escapes: bool) -> pa.ChunkedArray:
+def _csv_payload(part: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray, bool]:
+    """A chosen part's payloads as CSV text, where they are CSV text, and if any was decoded.
+
+    ``BASE64`` payloads under a content type naming CSV are decoded, as the general path
+    decodes them (null where they do not).
+    """
+    data, encoding = pc.struct_field(part, "data"), pc.struct_field(part, "encoding")
+    csv = pc.equal(encoding, "CSV")
+    base64 = pc.equal(encoding, "BASE64")
+    if not any_true(base64):
+        return data, csv, False
+    content_type = pc.struct_field(part, "observedContentType")
+    decode = pc.fill_null(
+        pc.and_(base64, pc.match_substring(content_type, "csv", ignore_case=True)), False
+    )
+    if not any_true(decode):
+        return data, csv, False
+    decoded = pa.array(map(_base64_row, data.filter(decode).to_pylist()), pa.string())
+    text = pc.replace_with_mask(data.combine_chunks(), decode.combine_chunks(), decoded)
+    return pa.chunked_array([text]), pc.or_(csv, decode), True
+
+
+def _base64_row(data: str | None) -> str | None:
+    r"""A BASE64 payload's text as the general path decodes it, or None (handed back).
+
+    None when it does not decode or is blank as Python's ``strip`` tells (pyarrow's ASCII
+    kernels keep ``\x1c``, say, and U+3000).
+    """
+    try:
+        text = base64_text(data) if data is not None else None
+    except CaptureError:
+        return None
+    return text if text is not None and text.strip() else None
+
+
+def _one_line(data: pa.ChunkedArray, *, marks: bool) -> pa.ChunkedArray:
     """Payloads without the one line break (LF or CRLF) that may end them.
 
-    The general path drops the blank line after it; only an escaped string can hold one.
+    The general path drops the blank line after it; only an escaped string or a decoded
+    payload can hold one.
     """
-    if not escapes or not any_true(pc.ends_with(data, "\n")):
+    if not marks or not any_true(pc.ends_with(data, "\n")):
         return data  # the replace allocates (~35 MiB of peak over a file) even when it finds none
     return pc.replace_substring_regex(data, "\r?\n$", "", max_replacements=1)
 

@@ -9,6 +9,7 @@ disagree on.
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 
@@ -24,19 +25,36 @@ _BARE = [b"NaN", b"Inf", b"-Infinity", b"Infinity", b'"NaN"', b"Info"]
 _VALUES = [b"null", b"5", b"-0.5e3", b"true", b"[]", b"{}", b'""', b'"  "', b'"CSV"', b'"a,b"']
 
 
+# what base64 payloads may decode to, beside plain rows: text Python strips and pyarrow keeps,
+# quotes, line breaks, blanks, bytes that are not UTF-8 or not ASCII
+_DECODED = [b"1,\x1c", b"\x1f", b'"1",2', b"1,2\n", b"1,2\r\n", b"1\n2", b"  ", b"", b"\xff,1",
+            "1,\u00e9".encode(), "\u3000".encode(), b"1,\x00", b"\t1,2"]  # fmt: skip
+_CONTENT_TYPES = ["text/csv", "text/csv", "TEXT/CSV; charset=utf-8", "application/json", 7, None]
+
+
+def _input(rng: random.Random) -> dict:
+    text = ",".join(
+        rng.choice(_TEXTS) if rng.random() < 0.1 else str(rng.randint(0, 99))
+        for _ in range(rng.choice([1, 2, 2, 3]))
+    )
+    part = {"observedContentType": "text/csv", "mode": "INPUT", "data": text}
+    part["encoding"] = rng.choice(["CSV", "CSV", "CSV", "csv", "JSON", "BASE64", "BASE64"])
+    if part["encoding"] == "BASE64":
+        raw = rng.choice(_DECODED) if rng.random() < 0.3 else text.encode()
+        part["data"] = base64.b64encode(raw).decode()
+        if rng.random() < 0.1:  # not strict base64: padding cut or doubled, a stray character
+            part["data"] = rng.choice([part["data"].rstrip("="), part["data"] + "=", "%" + text])
+        content_type = rng.choice(_CONTENT_TYPES)
+        if content_type is None:
+            del part["observedContentType"]
+        else:
+            part["observedContentType"] = content_type
+    return part
+
+
 def _record(rng: random.Random) -> bytes:
     record: dict = {
-        "captureData": {
-            "endpointInput": {
-                "observedContentType": "text/csv",
-                "mode": "INPUT",
-                "data": ",".join(
-                    rng.choice(_TEXTS) if rng.random() < 0.1 else str(rng.randint(0, 99))
-                    for _ in range(rng.choice([1, 2, 2, 3]))
-                ),
-                "encoding": rng.choice(["CSV", "CSV", "CSV", "csv", "JSON"]),
-            },
-        },
+        "captureData": {"endpointInput": _input(rng)},
         "eventMetadata": {"eventId": rng.choice(["e1", "e2", ""]), "inferenceId": "i"},
         "eventVersion": "0",
     }
@@ -86,16 +104,18 @@ def test_every_block_pyarrow_reads_is_read_as_orjson_reads_it(parts: tuple[str, 
     width = 3 if len(parts) == 2 else 2
     fast = ArrowCaptureLines(parts=parts, width=width)
     reference = PlainCaptureReader(parts=parts, width=width)
-    read = marked = 0
+    read = marked = decoded = 0
     for _ in range(1500):
         body = _block(rng, rng.choice([1, 2, 5, 20]))
         rows = fast.rows(body)
         if rows is not None:
             read += 1
             marked += b"NaN" in body or b"Inf" in body
+            decoded += b'"BASE64"' in body
             assert rows == reference.line_rows(body), body
     assert read > 300  # the blocks pyarrow may read are read by it
     assert marked > 50  # ... NaN and Inf inside strings included
+    assert decoded > 100  # ... and base64 payloads
 
 
 def _good(data: str = "41,7") -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 from pathlib import Path
@@ -266,3 +267,44 @@ def test_bad_paths_and_files_print_one_line(tmp_path: Path, baseline_dir: Path) 
         "capture_index_names",
     )
     assert not out.exists()
+
+
+def _as_base64(line: str, tail: str = "") -> str:
+    record = json.loads(line)
+    part = record["captureData"]["endpointInput"]
+    part.update(data=base64.b64encode(part["data"].encode()).decode() + tail, encoding="BASE64")
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_base64_capture_reads_as_its_csv_does_and_refuses_text_that_is_not_base64(
+    tmp_path: Path, baseline_dir: Path
+) -> None:
+    """SageMaker's capture without content types configured: every payload in BASE64."""
+    lines = _lines(8, 120)
+    plain = _analyze(_capture_folder(tmp_path / "csv", [lines]), baseline_dir, tmp_path / "a")
+    encoded = [_as_base64(line) for line in lines]
+    encoded.insert(60, _as_base64(_capture_line(999, "0.5", "41", "basic"), "\u00e9"))
+    result = _analyze(_capture_folder(tmp_path / "b64", [encoded]), baseline_dir, tmp_path / "b")
+    assert plain.exit_code == 0 and result.exit_code == 0, result.output
+    summary = result.stdout.splitlines()[0]
+    assert summary.startswith("CompletedWithViolations: 121 records in 1 files, 121 rows")
+    assert summary.endswith("1 bad records (bad_encoding=1)")
+    read = {
+        f["name"]: f for f in json.loads((tmp_path / "b/statistics.json").read_text())["features"]
+    }
+    expected = json.loads((tmp_path / "a/statistics.json").read_text())["features"]
+    clean = _analyze(
+        _capture_folder(tmp_path / "c", [encoded[:60] + encoded[61:]]),
+        baseline_dir,
+        tmp_path / "c/out",
+    )
+    assert clean.stdout.splitlines()[0] == plain.stdout.splitlines()[0]
+    assert (tmp_path / "c/out/statistics.json").read_text() == (
+        tmp_path / "a/statistics.json"
+    ).read_text()
+    for feature in expected:  # the bad record is one more row, of missing values
+        section = (
+            "numerical_statistics" if "numerical_statistics" in feature else "string_statistics"
+        )
+        feature[section]["common"]["num_missing"] += 1
+        assert read[feature["name"]] == feature
