@@ -103,7 +103,7 @@ class DecodedMessage:
     named: list[Mapping[str, Any]] = field(default_factory=list)
     named_owner: list[int] = field(default_factory=list)
     rejected: list[RejectedRecord] = field(default_factory=list)
-    dropped: int = 0  # decoded records that gave no row (the preprocessor returned [])
+    dropped: int = 0  # decoded records that gave no row (a preprocessor's [], no instances)
     outputs: list[EventData | None] | None = None
     lines: list[str] | None = None
 

@@ -17,8 +17,8 @@ up by the broker (:class:`~stream.worker.event_clock.PartitionActivity`). A revi
 ``idle_close_seconds`` after it opened.
 
 The record counts reconcile: ``consumed = processed + dead_lettered + late + sampled_out +
-dropped`` (``dropped``: the preprocessor returned no rows); ``revised`` counts the processed
-records that went to a revision window.
+dropped`` (``dropped``: no row, the preprocessor returned none or the payload held none),
+each exported; ``revised`` counts the processed records that went to a revision window.
 """
 
 from __future__ import annotations

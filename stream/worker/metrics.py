@@ -97,6 +97,11 @@ class WorkerCollector:
         sampled = CounterMetricFamily(
             "driftline_sampled_out_events", "Records left out by sampling_percentage", labels=m
         )
+        dropped = CounterMetricFamily(
+            "driftline_dropped_events",
+            "Records that gave no row: the preprocessor returned none, or the payload held none",
+            labels=m,
+        )
         revised = CounterMetricFamily(
             "driftline_revised_events", "Records that revised an already published window",
             labels=m,
@@ -119,6 +124,7 @@ class WorkerCollector:
             processed.add_metric(name, c.processed)
             late.add_metric(name, c.late)
             sampled.add_metric(name, c.sampled_out)
+            dropped.add_metric(name, c.dropped)
             revised.add_metric(name, c.revised)
             reasons = dict.fromkeys(DEAD_LETTER_REASONS, 0) | dict(c.dead_letters)
             for reason, n in sorted(reasons.items()):
@@ -131,7 +137,7 @@ class WorkerCollector:
             seconds = rt.event_time_lag_seconds()
             if seconds is not None:
                 lag.add_metric(name, seconds)
-        yield from (consumed, processed, late, sampled, revised, dead, online, rows, lag)
+        yield from (consumed, processed, late, sampled, dropped, revised, dead, online, rows, lag)
 
     def _window_counters(self, aggregators: list[Any]) -> Iterator[Metric]:
         m = ["monitor"]

@@ -178,6 +178,7 @@ def test_counters_of_known_label_sets_start_at_zero(fake_clock):
         "driftline_late_partials_total",
         "driftline_postprocessor_failures_total",
         "driftline_events_consumed_total",
+        "driftline_dropped_events_total",
     ):
         assert m(name, monitor="m") == 0  # fmt: skip
 
@@ -220,6 +221,27 @@ def test_internal_errors_and_revised_events_are_exported(two_workers):
     assert m("driftline_duplicate_partials_total", monitor="m") == 0
     ws.internal_errors["KeyError"] += 2
     assert m("driftline_internal_errors_total", type="KeyError") == 2
+
+
+def test_every_record_consumed_is_counted_in_one_exported_outcome(fake_clock):
+    """consumed = processed + dead letters + late + sampled out + dropped, all exported: a
+    request of no instances gives no row and is dropped, not lost from the counts."""
+    ws = worker(fake_clock, "m")
+    ws.assign({0}, set())
+    no_rows = capture_record("none", T0 + 1, [])
+    no_rows["captureData"]["endpointInput"].update(data='{"instances": []}', encoding="JSON")
+    lines = message(3, [T0 + 1, T0 + 2]) + b"\n" + orjson.dumps(no_rows) + b"\n{bad json"
+    ws.on_capture(0, 0, lines)
+    m = scrape(ws)
+    outcomes = {
+        name: m(f"driftline_{name}_total", monitor="m")
+        for name in ("events_processed", "late_events", "sampled_out_events", "dropped_events")
+    }
+    dead = sum(
+        m("driftline_dead_letters_total", monitor="m", reason=r) for r in DEAD_LETTER_REASONS
+    )
+    assert outcomes["dropped_events"] == 1 and dead == 1 and outcomes["events_processed"] == 2
+    assert m("driftline_events_consumed_total", monitor="m") == sum(outcomes.values()) + dead == 4
 
 
 class LabelledAggregator:
