@@ -58,7 +58,7 @@ def load_config(path: Path | None, env: Mapping[str, str]) -> DriftlineConfig:
         except OSError as error:
             msg = f"cannot read config file {path}: {error.strerror or error}"
             raise ConfigError(msg) from error
-        except tomllib.TOMLDecodeError as error:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:  # TOML is UTF-8
             msg = f"config file {path} is not valid TOML: {error}"
             raise ConfigError(msg) from error
         base = path.resolve().parent

@@ -220,6 +220,13 @@ def test_errors_are_one_line(tmp_path: Path, text: str, env: dict[str, str], mes
     assert "\n" not in str(caught.value)
 
 
+def test_a_file_that_is_not_utf8_is_not_toml(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('[[monitor]]\nname = "caf\u00e9"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError, match="is not valid TOML: 'utf-8' codec can't decode"):
+        load_config(path, {})
+
+
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read config file"):
         load_config(tmp_path / "absent.toml", {})
