@@ -199,9 +199,21 @@ def _csv_payload(part: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArra
     )
     if not any_true(decode):
         return data, csv, False
-    decoded = pa.array(map(_base64_row, data.filter(decode).to_pylist()), pa.string())
-    text = pc.replace_with_mask(data.combine_chunks(), decode.combine_chunks(), decoded)
-    return pa.chunked_array([text]), pc.or_(csv, decode), True
+    flags, start, texts = decode.combine_chunks(), 0, []
+    for chunk in data.chunks:  # a chunk at a time: few Python strings alive at once
+        texts.append(_decoded(chunk, flags.slice(start, len(chunk))))
+        start += len(chunk)
+    return pa.chunked_array(texts, pa.string()), pc.or_(csv, decode), True
+
+
+def _decoded(data: pa.Array, decode: pa.BooleanArray) -> pa.Array:
+    """``data`` with the rows ``decode`` flags decoded from BASE64 (null where they fail)."""
+    if not decode.true_count:
+        return data
+    texts = pa.array(map(_base64_row, data.filter(decode).to_pylist()), pa.string())
+    if len(texts) == len(data):
+        return texts
+    return pc.replace_with_mask(data, decode, texts)
 
 
 def _base64_row(data: str | None) -> str | None:
