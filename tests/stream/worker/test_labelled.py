@@ -3,6 +3,8 @@ revised results, against scikit-learn on the joined rows."""
 
 from __future__ import annotations
 
+import base64
+import json
 import random
 
 import orjson
@@ -284,3 +286,48 @@ def test_the_status_page_reads_the_labelled_messages(fake_clock, baseline_folder
     explained = monitors["feature_attribution_drift"]
     assert [c["name"] for c in explained["charts"]] == ["ndcg [label=label0]"]
     assert explained["windows"][0]["labelled"] == 500
+
+
+@pytest.mark.parametrize("shap_source", ["capture", "topic"])
+def test_mutated_captures_labels_and_attributions_never_become_internal_errors(
+    fake_clock, baseline_folder, shap_source
+):
+    """A record the labelled paths cannot use is counted or dead-lettered, never raised: an
+    exception would dead-letter its whole message as an internal error."""
+    from dataclasses import replace
+
+    from tests.stream.worker.test_capture_path_poison_fuzz import _mutated
+
+    rng = random.Random(29)
+    joined = 0
+    for round_ in range(100):
+        ws = state(fake_clock, baseline_folder)
+        monitor = ws.config.monitors[0]
+        if shap_source == "topic":
+            topic = replace(monitor.attribution, shap_source="topic")
+            config = replace(ws.config, monitors=(replace(monitor, attribution=topic),))
+            ws = WorkerState(config, {"m": load_data_quality_baseline(baseline_folder)},
+                             now=fake_clock)  # fmt: skip
+        ws.assign({0}, {0})
+        pipe = Pipe(ws)
+        records = traffic(round_, rng.choice([5, 20]), T0 + 1)
+        for _, record, _ in records:  # SageMaker's capture with no content types configured
+            part = record["captureData"]["endpointInput"]
+            if rng.random() < 0.3:
+                part.update(
+                    data=base64.b64encode(part["data"].encode()).decode(), encoding="BASE64"
+                )
+
+        def maybe(docs) -> bytes:  # json: the mutations hold integers orjson refuses
+            mutated = (_mutated(d, rng) if rng.random() < 0.4 else d for d in docs)
+            return b"\n".join(json.dumps(d).encode() for d in mutated)
+
+        pipe.send("capture", maybe(r for _, r, _ in records))
+        for key, _, answer in records:
+            pipe.send("labels", maybe([ground_truth_record(key, answer.label)]))
+        shap = ({"inferenceId": key, "shap": {"age": 0.1, "plan": -0.2}} for key, _, _ in records)
+        pipe.send("attributions", maybe(shap))
+        pipe.tick()
+        assert not ws.internal_errors, (round_, ws.internal_errors)
+        joined += ws.labelled["m"].join.counts.joined
+    assert joined > 400  # most records still join
