@@ -40,6 +40,7 @@ from stream.capture.plain_csv import csv_row_text
 from stream.capture.records import ENCODINGS, MAX_RECORD_BYTES
 
 _NEWLINE = 10
+_CSV_MARKS = (b'"CSV"', b'"BASE64"', b"\\u")  # a block with none holds no plain CSV record
 
 
 class PlainBlock(NamedTuple):
@@ -87,8 +88,23 @@ class PlainCaptureReader:
         block of ordinary lines is decided by pyarrow's JSON reader instead, where
         :mod:`stream.batch.arrow_capture_lines` vouches that it decides as orjson does.
         """
+        if not any(mark in body for mark in _CSV_MARKS):
+            return self.other_lines(body)
         fast = self._arrow.rows(body)
         return fast if fast is not None else self.line_rows(body)
+
+    def other_lines(self, body: bytes) -> PlainRows:
+        r"""Every non-blank line handed back: :meth:`line_rows` of a block without plain rows.
+
+        A block none of :data:`_CSV_MARKS` is in has none: no ``"CSV"`` encoding, no
+        ``"BASE64"`` one, and no ``\u`` escape that could spell either. JSON payloads'
+        captures are such blocks, and their lines then cost no decoding here.
+        """
+        lines = body.split(b"\n")
+        rest = [line + b"\n" for line in lines[:-1] if line.strip()]
+        if lines[-1].strip():
+            rest.append(lines[-1])  # a last line without its newline
+        return PlainRows(b"", 0, rest, len(rest))
 
     def line_rows(self, body: bytes) -> PlainRows:
         """:meth:`rows` decided line by line with orjson: every block's reference."""

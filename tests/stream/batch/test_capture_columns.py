@@ -16,6 +16,7 @@ import pytest
 from detectors.quality.statistics import DatasetStatistics
 from stream.batch import capture_analysis
 from stream.batch.capture_analysis import AnalysisResult
+from stream.batch.capture_columns import PlainCaptureReader
 from tests.stream.batch.capture_runs import analyze, baseline_of
 
 FEATURES = ("score", "age", "plan")
@@ -311,3 +312,36 @@ def test_payloads_as_sagemaker_also_captures_them_equal_the_general_path(
         general = _analyze(path, parts, general=True)
         assert fast.counts == general.counts and fast.counts.rows == 200
         _same_statistics(fast.statistics, general.statistics)
+
+
+def _json_payload_lines(rng: random.Random, n: int) -> list[bytes]:
+    """Records of JSON payloads, with lines of every odd kind that holds no CSV mark."""
+    lines = []
+    for _ in range(n):
+        data = json.dumps([rng.randint(18, 90), rng.choice(["basic", "gold"])])
+        json_in = {"captureData__endpointInput__encoding": "JSON"}
+        record = _record(data, "0.5", captureData__endpointOutput__encoding="JSON", **json_in)
+        lines.append(json.dumps(record).encode())
+    xml = _record("41,gold", captureData__endpointInput__encoding="XML",
+                  captureData__endpointOutput__encoding="JSON")  # fmt: skip
+    odd = [b"", b"   ", b"\r", b"{not json", b"[1, 2]", b'{"captureData": {}}',
+           json.dumps(xml).encode()]  # fmt: skip
+    for line in odd:
+        lines.insert(rng.randrange(len(lines) + 1), line)
+    return lines
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_block_without_csv_marks_hands_every_line_back_as_line_rows_does(seed: int) -> None:
+    """Reference: ``line_rows``, orjson deciding every line (a JSON payloads' capture)."""
+    rng = random.Random(seed)
+    reader = PlainCaptureReader(parts=("endpointOutput", "endpointInput"), width=3)
+    for _ in range(40):
+        ending = rng.choice([b"\n", b"\r\n"])
+        body = ending.join(_json_payload_lines(rng, rng.choice([1, 5, 30])))
+        body += rng.choice([b"", ending, ending * 2])
+        assert not any(mark in body for mark in (b'"CSV"', b'"BASE64"', b"\\u"))
+        assert reader.rows(body) == reader.line_rows(body)
+    spelled = json.dumps(_record("41,gold", captureData__endpointInput__encoding="\u0043SV"))
+    escaped = spelled.replace('"CSV"', '"\\u0043SV"').encode()  # CSV, as an escape spells it
+    assert reader.rows(escaped).n_rows == reader.line_rows(escaped).n_rows == 1
