@@ -345,3 +345,20 @@ def test_a_block_without_csv_marks_hands_every_line_back_as_line_rows_does(seed:
     spelled = json.dumps(_record("41,gold", captureData__endpointInput__encoding="\u0043SV"))
     escaped = spelled.replace('"CSV"', '"\\u0043SV"').encode()  # CSV, as an escape spells it
     assert reader.rows(escaped).n_rows == reader.line_rows(escaped).n_rows == 1
+
+
+@pytest.mark.parametrize("flush_rows", [2, 5_000])
+def test_json_rows_between_general_lines_that_flush_are_all_profiled(
+    tmp_path: Path, flush_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A general-path line can flush the buffered rows mid-block (every two rows here): the
+    JSON rows after it must still reach the profile. Reference: the general path."""
+    monkeypatch.setattr(capture_analysis, "FLUSH_ROWS", flush_rows)
+    rng = random.Random(11)
+    path = tmp_path / "capture.jsonl"
+    path.write_bytes(b"\n".join(_json_payload_lines(rng, 400)) + b"\n")
+    parts = ("endpointOutput", "endpointInput")
+    fast, general = _analyze(path, parts, general=False), _analyze(path, parts, general=True)
+    assert fast.counts == general.counts
+    assert fast.counts.rows == fast.counts.records == 404  # 400 JSON rows, 4 unusable lines
+    _same_statistics(fast.statistics, general.statistics)
