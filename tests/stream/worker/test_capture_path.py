@@ -4,6 +4,7 @@ poison records and snapshots."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import random
 from collections import Counter
@@ -184,6 +185,13 @@ def test_partial_profile_matches_the_rows_and_round_trips(fake_clock):
     assert age.numeric is not None
     assert age.numeric.sum == pytest.approx(sum(ages))
     assert age.numeric.min == min(ages) and age.numeric.max == max(ages)
+    # the wire format: the fields as one JSON object, as dataclasses.asdict spells them (what
+    # earlier releases sent), so that workers of both can share a partials topic
+    labelled = WindowPartial.labelled(monitor="m", window_start=T0, window_end=T0 + 10,
+                                      partition=0, labelled_state={"mq": [1, 2.5, None]},
+                                      seq=3, closed_until=T0 + 10)  # fmt: skip
+    for each in (partial, labelled):
+        assert each.to_bytes() == orjson.dumps(dataclasses.asdict(each))
 
 
 def test_sampling_is_deterministic_by_inference_id(fake_clock):
