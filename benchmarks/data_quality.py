@@ -229,22 +229,17 @@ def run() -> None:
         )  # fmt: skip
         ratio = f"{analyze_many.seconds / analyze.seconds:.1f}x the same records in one file"
         _line(f"analyze capture, {files} files, end to end", LIVE_ROWS, analyze_many, ratio)
-        json_capture = root / "json-capture" / "endpoint" / "AllTraffic" / "2024" / "03" / "05"
-        write_capture_file(json_capture / "part-0.jsonl", LIVE_ROWS, encoding="JSON")
-        analyze_json = _driftline(
-            "analyze", "--capture", root / "json-capture", "--baseline", root / "b",
-            "--out", root / "report-json", "--capture-index-names", "endpointInput",
-        )  # fmt: skip
-        ratio = f"{analyze_json.seconds / analyze.seconds:.1f}x the same records as CSV"
-        _line("analyze capture, JSON payloads, end to end", LIVE_ROWS, analyze_json, ratio)
-        base64_capture = root / "b64-capture" / "endpoint" / "AllTraffic" / "2024" / "03" / "05"
-        write_capture_file(base64_capture / "part-0.jsonl", LIVE_ROWS, encoding="BASE64")
-        analyze_base64 = _driftline(
-            "analyze", "--capture", root / "b64-capture", "--baseline", root / "b",
-            "--out", root / "report-b64", "--capture-index-names", "endpointInput",
-        )  # fmt: skip
-        ratio = f"{analyze_base64.seconds / analyze.seconds:.1f}x the same records as CSV"
-        _line("analyze capture, BASE64 payloads, end to end", LIVE_ROWS, analyze_base64, ratio)
+        for encoding in ("JSON", "BASE64"):  # the same records, their payloads encoded so
+            folder = root / f"{encoding.lower()}-capture"
+            hour = folder / "endpoint" / "AllTraffic" / "2024" / "03" / "05"
+            write_capture_file(hour / "part-0.jsonl", LIVE_ROWS, encoding=encoding)
+            encoded = _driftline(
+                "analyze", "--capture", folder, "--baseline", root / "b",
+                "--out", root / f"report-{encoding.lower()}",
+                "--capture-index-names", "endpointInput",
+            )  # fmt: skip
+            ratio = f"{encoded.seconds / analyze.seconds:.1f}x the same records as CSV"
+            _line(f"analyze capture, {encoding} payloads, end to end", LIVE_ROWS, encoded, ratio)
         script = root / "preprocessor.py"
         script.write_text(_SPLITTING_PREPROCESSOR.format(names=feature_names()))
         analyze_pre = _driftline(
