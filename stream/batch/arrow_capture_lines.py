@@ -133,8 +133,8 @@ class ArrowCaptureLines:
         marks = escapes or any(decoded for _, _, decoded in payloads)  # quotes, line breaks
         texts = [_one_line(text, marks=marks) for text, _, _ in payloads]
         joined = _joined_payloads(texts)
-        csv = [is_csv for _, is_csv, _ in payloads]
-        plain = self._plain(table, parts, texts, csv, joined, marks=marks)
+        is_csv = [flags for _, flags, _ in payloads]
+        plain = self._plain(table, parts, texts, is_csv, joined, marks=marks)
         n_rows = pc.sum(plain).as_py() or 0
         csv = _csv(joined.filter(plain)) if n_rows else b""
         others = np.flatnonzero(~plain.to_numpy(zero_copy_only=False))
@@ -147,14 +147,14 @@ class ArrowCaptureLines:
         table: pa.Table,
         parts: list[pa.ChunkedArray],
         texts: list[pa.ChunkedArray],
-        csv: list[pa.ChunkedArray],
+        is_csv: list[pa.ChunkedArray],
         joined: pa.ChunkedArray,
         *,
         marks: bool,
     ) -> pa.Array:
         """Whether each record is plain: the rule of ``PlainCaptureReader._plain_text``.
 
-        ``texts`` are the parts' payloads, CSV text where ``csv`` says so. Without ``marks``
+        ``texts`` are the parts' payloads, CSV text where ``is_csv`` says so. Without ``marks``
         (no backslash in the block, no decoded payload) no text can hold a quote or a line
         break: raw ones cannot stand inside a JSON string.
         """
@@ -162,9 +162,9 @@ class ArrowCaptureLines:
         event_id = pc.struct_field(table.column("eventMetadata"), "eventId")
         plain = pc.greater(pc.binary_length(event_id), 0)
         present = None
-        for part, data, is_csv in zip(parts, texts, csv, strict=True):
+        for part, data, csv in zip(parts, texts, is_csv, strict=True):
             blank = pc.or_(pc.equal(pc.binary_length(data), 0), pc.ascii_is_space(data))
-            usable = pc.and_(is_csv, pc.invert(blank))  # null for an absent part or data
+            usable = pc.and_(csv, pc.invert(blank))  # null for an absent part or data
             plain = pc.and_(plain, pc.or_kleene(pc.is_null(part), usable))
             there = pc.is_valid(part)
             present = there if present is None else pc.or_(present, there)
