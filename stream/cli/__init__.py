@@ -9,8 +9,15 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
 
-import click
+# numpy's OpenBLAS starts a thread per core when numpy is imported, and each spins for about
+# 0.1 s of CPU waiting for work driftline never gives it (no large matrix products): on a
+# small machine that is CPU taken from pyarrow's parsing and the worker. One thread; a
+# user's own setting wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import click  # noqa: E402  (after the setting: nothing imported before it may load numpy)
 
 from stream import __version__
 from stream.cli.output import DriftlineGroup
