@@ -6,15 +6,12 @@ import random
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from river import drift
-
 from detectors.base import Reading, make_state, open_state
 from detectors.drift.adwin_window import AdwinWindow
 from detectors.drift.one_stream import OneStreamDetector
+from detectors.drift.river_drift import river_drift
 
 __all__ = ["ADWIN"]
-
-_RiverADWIN: Any = drift.ADWIN  # river is unannotated here
 
 
 class ADWIN(OneStreamDetector):
@@ -110,7 +107,7 @@ class ADWIN(OneStreamDetector):
         self.grace_period = grace_period
         self.n = 0
         self.n_non_finite = 0
-        self._river = _RiverADWIN(
+        self._river: Any = river_drift().ADWIN(
             delta=delta,
             clock=clock,
             max_buckets=max_buckets,

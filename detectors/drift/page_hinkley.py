@@ -7,14 +7,12 @@ import random
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from river import drift
-
 from detectors.base import Reading, make_state, open_state
 from detectors.drift.one_stream import OneStreamDetector
+from detectors.drift.river_drift import river_drift
 
 __all__ = ["PageHinkley"]
 
-_RiverPageHinkley: Any = drift.PageHinkley  # river is unannotated here
 
 _MODES = ("up", "down", "both")
 
@@ -114,7 +112,7 @@ class PageHinkley(OneStreamDetector):
         self.mode = mode
         self.n = 0
         self.n_non_finite = 0
-        self._river = _RiverPageHinkley(
+        self._river: Any = river_drift().PageHinkley(
             min_instances=min_instances, delta=delta, threshold=threshold, alpha=alpha, mode=mode
         )
 
