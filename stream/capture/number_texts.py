@@ -93,7 +93,8 @@ def _fractional_if_deequ(chunk: pa.Array) -> int | None:
     dot = data == _DOT
     dots = int(np.count_nonzero(dot))
     if dots:
-        if (data[starts[:-1]] == _DOT).any() or (data[starts[1:] - 1] == _DOT).any():
+        # take, not data[starts]: indexing by int32 positions is ~4x slower
+        if (data.take(starts[:-1]) == _DOT).any() or (data.take(starts[1:] - 1) == _DOT).any():
             return None  # a dot first or last in its value: ".5", "5."
         digit = (data - _ZERO) < 10
         if (dot[1:-1] & ~(digit[:-2] & digit[2:])).any():
