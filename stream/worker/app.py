@@ -33,7 +33,7 @@ from stream.kafka.security import faust_credentials
 from stream.worker.labelled_path import ATTRIBUTIONS, LABELS
 from stream.worker.runner import WorkerRunner
 from stream.worker.state import CAPTURE, PARTIALS
-from stream.worker.transport import WorkerApp
+from stream.worker.transport import NoTablesManager, WorkerApp
 
 log = logging.getLogger("driftline.app")
 
@@ -79,6 +79,7 @@ def _worker_app(kafka: KafkaConfig, bootstrap: str, datadir: Path) -> WorkerApp:
         stream_wait_empty=False,
         consumer_max_fetch_size=FETCH_BYTES_PER_PARTITION,
         stream_buffer_maxsize=STREAM_BUFFER_MESSAGES,
+        TableManager=NoTablesManager,
     )
 
 

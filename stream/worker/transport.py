@@ -7,6 +7,10 @@ the output topic, up to a fetch wait after it was sent. faust builds its consume
 ``fetch_max_wait_ms=1500`` and no setting to change it; :class:`WorkerApp` builds it with
 :data:`FETCH_WAIT_MS` instead. The cost of a shorter wait is an empty fetch every
 :data:`FETCH_WAIT_MS` while a worker has nothing to read.
+
+faust's table manager also sleeps a second when it starts, before the consumer may
+subscribe, so that tables declared late are there; the worker declares no faust table (its
+state is its own), and :class:`WorkerApp` starts its table manager without that second.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import logging
 from typing import Any
 
 import faust
+from faust.tables import TableManager
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 log = logging.getLogger("driftline.app")
@@ -41,8 +46,21 @@ class _Transport(faust_aiokafka.Transport):
     Consumer = _Consumer
 
 
+class NoTablesManager(TableManager):
+    """faust's table manager for an app with no faust table: no wait when it starts."""
+
+    async def on_start(self) -> None:
+        """What faust's does, less its one-second sleep first."""
+        if not self.should_stop:
+            await self._update_channels()
+            await self.recovery.start()
+
+
 class WorkerApp(faust.App):
-    """A faust app whose Kafka consumer waits at most :data:`FETCH_WAIT_MS` per fetch."""
+    """A faust app whose Kafka consumer waits at most :data:`FETCH_WAIT_MS` per fetch.
+
+    Build it with ``TableManager=NoTablesManager`` when it declares no faust table.
+    """
 
     def _new_transport(self) -> Any:
         return _Transport(self.conf.broker_consumer, self)
