@@ -30,7 +30,7 @@ from stream.worker.app import (
     SESSION_TIMEOUT_SECONDS,
     STREAM_BUFFER_MESSAGES,
 )
-from stream.worker.transport import WorkerApp
+from stream.worker.transport import NoTablesManager, WorkerApp
 
 ACKED, UNACKED = "acked", "unacked"
 
@@ -53,6 +53,7 @@ def main(bootstrap: str, topic: str, expected: int, mode: str = ACKED) -> None:
         stream_wait_empty=False,
         consumer_max_fetch_size=FETCH_BYTES_PER_PARTITION,
         stream_buffer_maxsize=STREAM_BUFFER_MESSAGES,
+        TableManager=NoTablesManager,
     )
     source = app.topic(topic, key_type=bytes, value_type=bytes, key_serializer="raw",
                        value_serializer="raw")  # fmt: skip

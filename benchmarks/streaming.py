@@ -21,6 +21,9 @@ Every figure comes from one run on one broker (the embedded one, or
 - detection latency: capture sent in real time (event time = wall clock, 1-second windows,
   no lateness); latency is the Kafka timestamp of a window's execution message minus the
   window's end, over the windows later records closed (the last one waits for idle close);
+- start-up: seconds from spawning a worker to its asking to join its consumer group (its
+  own start-up) and to its partitions assigned (the broker's group timing on top), over
+  fresh workers, beside the floor of a process that only imports faust's Kafka transport;
 - memory: the worker's RSS after 1 M events and, with ``DRIFTLINE_BENCH_10M=1``, after 10 M
   (1-minute windows; the records are sent gzip-compressed so the embedded broker holds them).
 """
@@ -56,6 +59,7 @@ from stream.kafka.capture_producer import CaptureProducer
 from stream.kafka.topics import TopicNames, ensure_topics_sync
 from stream.monitors.data_quality import save_data_quality_baseline
 from tests.integration.readback import read_topic
+from tests.integration.scenarios import ASSIGNED, JOINING, logged_after
 from tests.integration.workers import WorkerProcess, wait_for
 
 RECORDS = int(os.environ.get("DRIFTLINE_BENCH_STREAM_RECORDS", "200000"))
@@ -65,6 +69,7 @@ BATCHED_RECORDS = 3 * RECORDS
 SINGLE_RECORDS = RECORDS // 6
 REPEATS = 3  # rounds of the throughput figures
 LATENCY_SECONDS = 40
+START_UPS = 3  # fresh workers timed from spawn to their group join
 MEMORY_EVENTS = 1_000_000
 MEMORY_EVENTS_LONG = 10_000_000  # with DRIFTLINE_BENCH_10M=1
 
@@ -160,6 +165,41 @@ def _rss_after(worker: WorkerProcess, events: int, timeout_seconds: float) -> in
     return memory_kib(worker.process.pid, "VmRSS")
 
 
+def _start_up(folder: Path, bootstrap: str) -> tuple[list[float], list[float], list[float]]:
+    """Seconds from spawn to the join request and to the assignment, per fresh worker, and
+    the floor: seconds of a process that only imports faust's Kafka transport."""
+    floor = []
+    for _ in range(START_UPS):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import faust.transport.drivers.aiokafka"],
+                       check=True)  # fmt: skip
+        floor.append(time.perf_counter() - started)
+    joins, assignments = [], []
+    for number in range(START_UPS):
+        prefix = f"bench-start{os.getpid()}-{number}"
+        ensure_topics_sync(bootstrap, TopicNames.from_prefix(prefix), 4, 1)
+        config = worker_config(folder, bootstrap, prefix, 60.0)
+        spawned = time.time()
+        worker = WorkerProcess(config, folder / f"{prefix}.log", log_level="info")
+        try:
+            wait_for(worker.assigned, 60, "the worker's partitions")
+        finally:
+            worker.stop()
+        joins.append(logged_after(worker, spawned, JOINING) or float("nan"))
+        assignments.append(logged_after(worker, spawned, ASSIGNED) or float("nan"))
+    return joins, assignments, floor
+
+
+def _print_start_up(joins: list[float], assignments: list[float], floor: list[float]) -> None:
+    join, base = statistics.median(joins), statistics.median(floor)
+    print(
+        f"worker start -> asks to join its group: {join:.2f} s ({_figures(joins)}) "
+        f"= {join / base:.1f} x a process importing faust's transport ({base:.2f} s)"
+    )
+    print(f"  -> partitions assigned: {statistics.median(assignments):.2f} s "
+          f"({_figures(assignments)}; the broker's group timing on top)")  # fmt: skip
+
+
 def _memory(folder: Path, bootstrap: str, long: bool) -> list[tuple[int, int, int]]:
     """(events, RSS KiB, peak RSS KiB) of one worker after 1 M events (and after 10 M)."""
     prefix = f"bench-mem{os.getpid()}"
@@ -206,6 +246,7 @@ def run() -> None:
             print(f"worker, 100-record messages, JSON payloads: {json_rate:,.0f} records/s "
                   f"= {json_rate / csv_rate:.2f} x the CSV figure")  # fmt: skip
             _print_latency(*_latencies(folder, bootstrap))
+            _print_start_up(*_start_up(folder, bootstrap))
             _print_memory(_memory(folder, bootstrap, long))
     finally:
         if broker is not None:
