@@ -12,7 +12,6 @@ Examples
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
 
 __all__ = ["river_drift"]
@@ -20,4 +19,6 @@ __all__ = ["river_drift"]
 
 def river_drift() -> ModuleType:
     """``river.drift``, imported on the first call (later calls find it in ``sys.modules``)."""
-    return importlib.import_module("river.drift")
+    from river import drift
+
+    return drift
