@@ -135,6 +135,14 @@ class _Worker(faust.Worker):
         self.loop.run_until_complete(self._runner.close())
         super()._shutdown_loop()
 
+    async def _sentinel_task(self) -> None:
+        """One more pass of the loop before it closes, where mode sleeps a whole second.
+
+        By then faust and driftline have stopped and every task is gathered: what is left to
+        run is the callbacks that closing sockets scheduled.
+        """
+        await asyncio.sleep(0)
+
     def cancel_watchdog(self) -> None:
         """The worker is down: the watchdog is no longer needed."""
         if self._watchdog is not None:
