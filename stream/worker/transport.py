@@ -9,8 +9,9 @@ the output topic, up to a fetch wait after it was sent. faust builds its consume
 :data:`FETCH_WAIT_MS` while a worker has nothing to read.
 
 faust's table manager also sleeps a second when it starts, before the consumer may
-subscribe, so that tables declared late are there; the worker declares no faust table (its
-state is its own), and :class:`WorkerApp` starts its table manager without that second.
+subscribe, so that tables declared late are there. The worker declares no faust table (its
+state is its own): its app is built with :class:`NoTablesManager`, which starts without
+that second.
 """
 
 from __future__ import annotations
