@@ -3,12 +3,14 @@
 Not part of ``make test`` (it runs for tens of minutes); ``python -m benchmarks
 restart_safety``. Per scenario it runs ``DRIFTLINE_SOAK_<KIND>`` trials (defaults: kill -9 at
 20 random points, SIGTERM at 5, two workers with one killed at 5, the broker frozen with
-SIGSTOP for 30 s at 3), each with its own seeded traffic of 12 windows × 1,000 records on 4
-partitions, and prints records sent / counted / lost / double-counted against the traffic
-itself (the uninterrupted reference), windows with a wrong sum, incomplete windows, and the
-highest revision. For kill -9 and SIGTERM it also prints the time from the restart to the
-worker asking to join its group (driftline's own startup), to the group assignment (the
-broker's group timing on top) and to the first output (restore and the first window).
+SIGSTOP for 30 s at 3, kill -9 of a static group member restarted under its id at 5), each
+with its own seeded traffic of 12 windows × 1,000 records on 4 partitions, and prints
+records sent / counted / lost / double-counted against the traffic itself (the
+uninterrupted reference), windows with a wrong sum, incomplete windows, and the highest
+revision. For the restarts (kill -9, SIGTERM, the static member) it also prints the time
+from the restart to the worker asking to join its group (driftline's own startup), to the
+group assignment (the broker's group timing on top) and to the first output (restore and
+the first window).
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ import tempfile
 from pathlib import Path
 
 from stream.kafka.broker import EmbeddedBroker
-from tests.integration.scenarios import Reckoning, run_trial
+from tests.integration.scenarios import RESTARTS, Reckoning, run_trial
 
-TRIALS = {"kill": 20, "sigterm": 5, "failover": 5, "stall": 3}
+TRIALS = {"kill": 20, "sigterm": 5, "failover": 5, "stall": 3, "static": 5}
 STALL_SECONDS = float(os.environ.get("DRIFTLINE_SOAK_STALL_SECONDS", "30"))
 
 
@@ -67,7 +69,7 @@ def run() -> None:
                 f"lost {sum(r.lost for r in results)}, double-counted "
                 f"{sum(r.doubled for r in results)}"
             )
-            if kind in ("kill", "sigterm"):
+            if kind in RESTARTS:
                 line += (
                     f"; restart → asks to join {_seconds([r.seconds_to_join for r in results])}"
                     f", → assignment {_seconds([r.seconds_to_assignment for r in results])}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from stream.config.sections import (
 from stream.config.values import ConfigError, env_name
 
 _REDACTED = "***"
+_INSTANCE_ID = re.compile(r"[a-zA-Z0-9._-]{1,249}")  # Kafka's rule for group.instance.id
 _SECRETS = ("sasl_password", "ssl_password")
 
 
@@ -65,6 +67,10 @@ class WorkerConfig:
     # partition; the Kafka changelog is the durable copy). Unset: a temporary folder per
     # process, so a restart replays the changelog; kept: a restart replays only its tail.
     state_dir: Path | None = None  # env DRIFTLINE_WORKER_STATE_DIR
+    # Kafka's static group membership: a name for this worker, stable across its restarts
+    # and unique among live workers (a StatefulSet pod's name). A restarted worker then
+    # takes its partitions back without a rebalance. Unset: dynamic membership.
+    group_instance_id: str | None = None  # env DRIFTLINE_WORKER_GROUP_INSTANCE_ID
 
     def __post_init__(self) -> None:
         for key in (
@@ -79,6 +85,12 @@ class WorkerConfig:
         _check(
             0 <= horizon < math.inf,
             f"worker.revision_horizon_seconds must be >= 0 and finite, got {horizon}",
+        )
+        name = self.group_instance_id
+        _check(
+            name is None or bool(_INSTANCE_ID.fullmatch(name)) and name not in (".", ".."),
+            "worker.group_instance_id must be 1-249 of the characters a-z A-Z 0-9 . _ - "
+            f"(Kafka's rule), and not '.' or '..', got {name!r}",
         )
 
 

@@ -49,7 +49,7 @@ def build_app(runner: WorkerRunner, bootstrap: str, datadir: Path) -> faust.App:
     """A faust app whose agents feed ``runner``; the group id is per topic prefix."""
     kafka = runner.state.config.kafka
     names = runner.names
-    app = _worker_app(kafka, bootstrap, datadir)
+    app = _worker_app(kafka, bootstrap, datadir, runner.state.config.worker.group_instance_id)
     _add_capture_agent(app, runner, _raw_topic(app, kafka, names.capture))
     _add_labelled_agent(app, runner, LABELS, _raw_topic(app, kafka, names.labels))
     _add_labelled_agent(app, runner, ATTRIBUTIONS, _raw_topic(app, kafka, names.attributions))
@@ -60,8 +60,13 @@ def build_app(runner: WorkerRunner, bootstrap: str, datadir: Path) -> faust.App:
     return app
 
 
-def _worker_app(kafka: KafkaConfig, bootstrap: str, datadir: Path) -> WorkerApp:
-    """The faust app itself: no table state, short session timeouts, large fetches."""
+def _worker_app(
+    kafka: KafkaConfig, bootstrap: str, datadir: Path, group_instance_id: str | None = None
+) -> WorkerApp:
+    """The faust app itself: no table state, short session timeouts, large fetches.
+
+    With ``group_instance_id`` the worker is a static member of its group.
+    """
     return WorkerApp(
         f"driftline-{kafka.topic_prefix}-worker",
         broker=f"kafka://{bootstrap}",
@@ -80,6 +85,7 @@ def _worker_app(kafka: KafkaConfig, bootstrap: str, datadir: Path) -> WorkerApp:
         consumer_max_fetch_size=FETCH_BYTES_PER_PARTITION,
         stream_buffer_maxsize=STREAM_BUFFER_MESSAGES,
         TableManager=NoTablesManager,
+        consumer_group_instance_id=group_instance_id,
     )
 
 

@@ -4,10 +4,11 @@ Traffic is ``windows`` tumbling windows of ``per_window`` capture records (4 par
 10-second windows, event times in 2024), sent at a steady rate in 100-record messages. The
 reference is the traffic itself: per window, how many records were sent and the exact sum
 of the numeric feature ``income``. After a disruption — ``kill -9`` of the worker,
-``SIGTERM`` (a rolling deploy), one of two workers killed, or the broker frozen with
-``SIGSTOP`` — the statistics topic is read back (latest revision per window) and each
-window's ``item_count`` compared with what was sent: a shortfall is *lost*, an excess
-*double-counted*; the income sum must match too.
+``SIGTERM`` (a rolling deploy), one of two workers killed, the broker frozen with
+``SIGSTOP``, or ``kill -9`` of a worker with a group instance id restarted under the same id
+(``static``: Kafka's static membership) — the statistics topic is read back (latest
+revision per window) and each window's ``item_count`` compared with what was sent: a
+shortfall is *lost*, an excess *double-counted*; the income sum must match too.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from tests.integration.workers import SCHEMA, WorkerProcess, read_json, wait_for
 T0 = 1_709_647_200.0  # 2024-03-05T14:00:00Z, a window boundary
 WINDOW = 10.0
 INCOME = SCHEMA.features.index("income")
-KINDS = ("kill", "sigterm", "failover", "stall")
+KINDS = ("kill", "sigterm", "failover", "stall", "static")
+RESTARTS = ("kill", "sigterm", "static")  # the kinds that restart the worker
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,8 @@ class Trial:
         ensure_topics_sync(bootstrap, self.names, 4, 1, configs=self.names.configs)
         settings = dict(idle_close_seconds=3, allowed_lateness_seconds=1)
         settings.update(monitor)
-        self.config = write_config(folder, bootstrap, prefix, **settings)
+        worker = {"group_instance_id": f"{prefix}-0"} if kind == "static" else None
+        self.config = write_config(folder, bootstrap, prefix, worker=worker, **settings)
         self.traffic = Traffic.seeded(seed)
         self.workers: list[WorkerProcess] = []
 
@@ -208,7 +211,7 @@ def run_trial(
     time.sleep(at)
     restarted_at = None
     try:
-        if kind == "kill":
+        if kind in ("kill", "static"):
             first.process.kill()
             first.process.wait()
             restarted_at = time.time()
@@ -262,6 +265,15 @@ def logged_after(worker: WorkerProcess, since: float, text: str) -> float | None
             moment = calendar.timegm(time.strptime(found[1], "%Y-%m-%dT%H:%M:%S"))
             return moment + int(found[2]) / 1000 - since
     return None
+
+
+_JOINED = re.compile(r"Joined group '[^']*' \(generation (-?\d+)\) with member_id (\S+)")
+
+
+def joins(log: Path) -> list[tuple[int, str]]:
+    """Each group join a worker logged (aiokafka's line): its generation and member id."""
+    found = (_JOINED.search(line) for line in log.read_text(errors="replace").splitlines())
+    return [(int(m[1]), m[2]) for m in found if m]
 
 
 _STAMP = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{3})Z ")  # the CLI's log lines

@@ -24,8 +24,16 @@ DRIFTLINE = str(Path(sys.executable).with_name("driftline"))
 SCHEMA = SyntheticSchema.demo()
 
 
-def write_config(folder: Path, bootstrap: str, prefix: str, **monitor: Any) -> Path:
-    """A worker config with one monitor ``m`` on the demo schema's baseline."""
+def write_config(
+    folder: Path,
+    bootstrap: str,
+    prefix: str,
+    *,
+    worker: dict[str, Any] | None = None,
+    **monitor: Any,
+) -> Path:
+    """A worker config with one monitor ``m`` on the demo schema's baseline (and ``worker``
+    as its ``[worker]`` table)."""
     baseline = folder / "baseline"
     if not baseline.exists():
         save_data_quality_baseline(baseline, SCHEMA.baseline())
@@ -33,7 +41,10 @@ def write_config(folder: Path, bootstrap: str, prefix: str, **monitor: Any) -> P
                     min_window_count=30, capture_index_names=["endpointInput"])  # fmt: skip
     settings.update(monitor)
     lines = ["[kafka]", f'bootstrap_servers = "{bootstrap}"', f'topic_prefix = "{prefix}"']
-    lines += ["partitions = 4", "[[monitor]]", 'name = "m"', 'baseline = "baseline"']
+    lines += ["partitions = 4"]
+    if worker:
+        lines += ["[worker]", *(f"{k} = {orjson.dumps(v).decode()}" for k, v in worker.items())]
+    lines += ["[[monitor]]", 'name = "m"', 'baseline = "baseline"']
     lines += [f"{k} = {orjson.dumps(v).decode()}" for k, v in settings.items()]
     path = folder / f"worker-{prefix}.toml"
     path.write_text("\n".join(lines) + "\n")

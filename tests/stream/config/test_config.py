@@ -197,6 +197,9 @@ def test_client_kwargs_for_kafka_python(config_file: Path) -> None:
         ('[[monitor]]\nname = "m"\nidle_close_seconds = inf\n', {}, "finite, got inf"),
         ('[[monitor]]\nname = "m"\nallowed_lateness_seconds = inf\n', {}, "finite, got inf"),
         ("[worker]\nshutdown_timeout_seconds = inf\n", {}, "finite, got inf"),
+        ('[worker]\ngroup_instance_id = "pod 3"\n', {}, "group_instance_id must be 1-249 of"),
+        ('[worker]\ngroup_instance_id = ".."\n', {}, "not '.' or '..', got '..'"),
+        ("", {"DRIFTLINE_WORKER_GROUP_INSTANCE_ID": "x" * 250}, "group_instance_id must be"),
         (
             "",
             {"DRIFTLINE_WORKER_LABEL_FLUSH_SECONDS": "inf"},
@@ -259,3 +262,13 @@ def test_the_online_detectors_configured_are_the_ones_the_worker_has() -> None:
     from stream.worker.online import DETECTORS
 
     assert sorted(ONLINE_DETECTORS) == sorted(DETECTORS)
+
+
+def test_a_group_instance_id_from_the_file_or_the_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, '[worker]\ngroup_instance_id = "driftline-0"\n')
+    assert load_config(path, {}).worker.group_instance_id == "driftline-0"
+    env = {"DRIFTLINE_WORKER_GROUP_INSTANCE_ID": "pod_2.zone-a"}
+    assert load_config(path, env).worker.group_instance_id == "pod_2.zone-a"
+    assert load_config(None, {}).worker.group_instance_id is None  # dynamic membership
+    empty = {"DRIFTLINE_WORKER_GROUP_INSTANCE_ID": ""}  # an empty optional setting is unset
+    assert load_config(path, empty).worker.group_instance_id is None

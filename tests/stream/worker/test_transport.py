@@ -1,4 +1,4 @@
-"""The worker's faust app: no faust table, so its table manager starts without faust's wait."""
+"""The worker's faust app: no faust table, so no wait at start; static membership on demand."""
 
 from __future__ import annotations
 
@@ -47,3 +47,11 @@ def test_it_starts_as_fausts_does_less_the_one_second_sleep(tmp_path: Path) -> N
     fausts = _steps_of_start(TableManager(app=app))
     assert fausts == [("sleep", 1.0), "channels", "recovery"]  # the faust this was written for
     assert _steps_of_start(NoTablesManager(app=app)) == fausts[1:]
+
+
+def test_the_worker_app_is_a_static_member_only_with_a_group_instance_id(tmp_path: Path) -> None:
+    kafka = KafkaConfig(topic_prefix="t")
+    dynamic = _worker_app(kafka, "127.0.0.1:9092", tmp_path)
+    static = _worker_app(kafka, "127.0.0.1:9092", tmp_path, "driftline-0")
+    assert dynamic.conf.consumer_group_instance_id is None
+    assert static.conf.consumer_group_instance_id == "driftline-0"
