@@ -6,10 +6,11 @@ import random
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from river._river_rust.drift import AdaptiveWindowing
+
 from detectors.base import Reading, make_state, open_state
 from detectors.drift.adwin_window import AdwinWindow
 from detectors.drift.one_stream import OneStreamDetector
-from detectors.drift.river_drift import river_drift
 
 __all__ = ["ADWIN"]
 
@@ -21,8 +22,11 @@ class ADWIN(OneStreamDetector):
     most ``max_buckets + 1`` of each size, so memory is logarithmic in the window length).
     Every ``clock`` updates it tests each cut of the window into an older and a newer part;
     when their means differ by more than a Hoeffding-style bound at significance ``delta``
-    it drops the oldest bucket and signals drift. The detection itself is river's
-    ``river.drift.ADWIN``; this class adds the driftline protocol and JSON state.
+    it drops the oldest bucket and signals drift. The detection itself is river's Rust
+    engine (``AdaptiveWindowing``, which ``river.drift.ADWIN`` wraps), driven as that
+    wrapper drives it; this class adds the driftline protocol and JSON state. It does not
+    import ``river.drift``, whose package brings scikit-learn and scipy along when they
+    are installed (:mod:`detectors.drift.river_drift`).
 
     Reading: ``value`` is the mean of the current window (river's ``estimation``),
     ``None`` until ``grace_period`` values have been seen; ``alarm`` is True when drift was
@@ -107,12 +111,16 @@ class ADWIN(OneStreamDetector):
         self.grace_period = grace_period
         self.n = 0
         self.n_non_finite = 0
-        self._river: Any = river_drift().ADWIN(
-            delta=delta,
-            clock=clock,
-            max_buckets=max_buckets,
-            min_window_length=min_window_length,
-            grace_period=grace_period,
+        self._window = self._new_window()
+        self._drift = False  # drift detected at the last update
+
+    def _new_window(self) -> Any:
+        return AdaptiveWindowing(
+            delta=self.delta,
+            clock=self.clock,
+            max_buckets=self.max_buckets,
+            min_window_length=self.min_window_length,
+            grace_period=self.grace_period,
         )
 
     def __repr__(self) -> str:
@@ -125,16 +133,23 @@ class ADWIN(OneStreamDetector):
     @property
     def width(self) -> int:
         """Number of values in the current window."""
-        return int(self._river.width)
+        return int(self._window.get_width())
 
     def _take(self, x: float) -> None:
-        self._river.update(x)
+        if self._drift:  # river's ADWIN starts a new window after an alarm
+            self._window = self._new_window()
+        self._drift = bool(self._window.update(x))
 
     def reading(self) -> Reading:
         """Window mean (None before ``grace_period`` values) and the last update's alarm."""
-        value = float(self._river.estimation) if self.n >= self.grace_period else None
-        alarm = bool(self._river.drift_detected) if value is not None else False
+        value = self._mean() if self.n >= self.grace_period else None
+        alarm = self._drift if value is not None else False
         return Reading(detector=self.name, value=value, alarm=alarm, n=self.n)
+
+    def _mean(self) -> float:
+        """The window's mean (river's ``estimation``: 0.0 for an empty window)."""
+        width = self._window.get_width()
+        return float(self._window.get_total() / width) if width else 0.0
 
     def to_state(self) -> dict[str, Any]:
         """Return JSON-safe state: counts, the alarm flag and the window's buckets."""
@@ -149,8 +164,8 @@ class ADWIN(OneStreamDetector):
         state = {
             "n": self.n,
             "n_non_finite": self.n_non_finite,
-            "drift_detected": bool(self._river.drift_detected),
-            "window": AdwinWindow.from_river(self._river._helper).to_dict(),
+            "drift_detected": self._drift,
+            "window": AdwinWindow.from_river(self._window).to_dict(),
         }
         return make_state(self._KIND, self._VERSION, params, state)
 
@@ -162,14 +177,14 @@ class ADWIN(OneStreamDetector):
         detector.n = int(s["n"])
         detector.n_non_finite = int(s["n_non_finite"])
         window = AdwinWindow.from_dict(s["window"])
-        detector._river._helper = window.to_river(
+        detector._window = window.to_river(
             detector.delta,
             detector.clock,
             detector.max_buckets,
             detector.min_window_length,
             detector.grace_period,
         )
-        detector._river._drift_detected = bool(s["drift_detected"])
+        detector._drift = bool(s["drift_detected"])
         return detector
 
     @classmethod

@@ -1,8 +1,9 @@
-"""river's drift module, imported when a detector is first made, not when driftline starts.
+"""river's drift module, imported when a Page-Hinkley detector is first made, not at start.
 
 ``river.drift``'s package imports river's datasets, and through them scikit-learn and
 ``scipy.io`` whenever they are installed: 0.8 s of a 2-core machine's start-up, which a
-worker with no online detector (the default) would pay for nothing.
+worker without a Page-Hinkley detector (the default has no online detector) would pay for
+nothing. ADWIN drives river's Rust engine without it.
 
 Examples
 --------

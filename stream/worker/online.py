@@ -105,8 +105,8 @@ class OnlineDetectors:
         self._detectors: dict[tuple[str, int, str], OnlineDetector] = {}
         self._alarm: dict[tuple[str, int, str], bool] = {}
         self.alarms: Counter[str] = Counter()  # per feature
-        if self.enabled:
-            river_drift()  # imported at start-up (0.8 s), not when the first event comes
+        if self.enabled and "page_hinkley" in self.names:
+            river_drift()  # Page-Hinkley's river.drift: at start-up (0.8 s), not at an event
 
     @property
     def enabled(self) -> bool:
