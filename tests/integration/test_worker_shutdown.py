@@ -54,9 +54,8 @@ def test_sigterm_with_a_frozen_broker_exits_cleanly_in_time(tmp_path):
     from tests.integration.workers import WorkerProcess
 
     with EmbeddedBroker() as broker:
-        config = write_config(tmp_path, broker.bootstrap_servers, "frozen")
-        config.write_text(config.read_text().replace(
-            "[[monitor]]", "[worker]\nshutdown_timeout_seconds = 6\n[[monitor]]"))  # fmt: skip
+        config = write_config(tmp_path, broker.bootstrap_servers, "frozen",
+                              worker={"shutdown_timeout_seconds": 6})  # fmt: skip
         worker = WorkerProcess(config, tmp_path / "worker.log")
         try:
             wait_for(lambda: worker.assigned() == 4, 60, "the worker to own 4 partitions")

@@ -43,12 +43,16 @@ def write_config(
     lines = ["[kafka]", f'bootstrap_servers = "{bootstrap}"', f'topic_prefix = "{prefix}"']
     lines += ["partitions = 4"]
     if worker:
-        lines += ["[worker]", *(f"{k} = {orjson.dumps(v).decode()}" for k, v in worker.items())]
-    lines += ["[[monitor]]", 'name = "m"', 'baseline = "baseline"']
-    lines += [f"{k} = {orjson.dumps(v).decode()}" for k, v in settings.items()]
+        lines += ["[worker]", *_assignments(worker)]
+    lines += ["[[monitor]]", 'name = "m"', 'baseline = "baseline"', *_assignments(settings)]
     path = folder / f"worker-{prefix}.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def _assignments(table: dict[str, Any]) -> list[str]:
+    """TOML ``key = value`` lines (orjson's JSON for strings, numbers and lists is TOML)."""
+    return [f"{k} = {orjson.dumps(v).decode()}" for k, v in table.items()]
 
 
 class WorkerProcess:
