@@ -119,7 +119,10 @@ class Moments:
             arr = arr / scale
         total = float(arr.sum())
         mean = total / arr.size
-        m2 = float(np.square(arr - mean).sum())
+        deviations = arr - mean
+        # squared in place: a second temporary of the batch's size costs more than the
+        # arithmetic (fresh pages from the allocator); the sum is numpy's pairwise sum as before
+        m2 = float(np.multiply(deviations, deviations, out=deviations).sum())
         self._combine(int(arr.size), mean * scale, m2, total, lo, hi, scale)
 
     def merge(self, other: Moments) -> None:

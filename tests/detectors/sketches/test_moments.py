@@ -165,3 +165,15 @@ def test_a_version_1_state_is_upgraded() -> None:
     }
     m = Moments.from_state(v1)
     assert (m.count, m.sum, m.mean, m.variance, m.min, m.max) == (2, 3.0, 1.5, 0.25, 1.0, 2.0)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e300])
+def test_update_many_leaves_the_callers_array_as_it_was(scale: float) -> None:
+    """The squares are taken in place, on the deviations: never on the caller's values."""
+    unscaled = np.array([3.0, -1.5, 8.25, 0.0])
+    xs = unscaled * scale
+    given_values = xs.copy()
+    m = Moments()
+    m.update_many(xs)
+    assert np.array_equal(xs, given_values)
+    assert m.std_dev == pytest.approx(float(unscaled.std()) * scale, rel=1e-12)
