@@ -5,11 +5,13 @@ added with :meth:`DatasetProfile.update_chunks`, so a CSV file (``baseline sugge
 ``analyze --data``) and the plain capture records of ``analyze`` reach the same statistics
 as the row path, without a Python object per value.
 
-:class:`ColumnarProfiler` pipelines the work: columns are classified two at a time on
-worker threads (pyarrow's kernels and numpy release the GIL) while the caller's thread adds
-the previous batch to the profile (moments, KLL sketches and counts, which hold it). A
-column's counting of number texts is decided when its batch is submitted, from the profile
-as it will be once the pending batch is added.
+:class:`ColumnarProfiler` pipelines the work: a batch's columns are dealt into two groups,
+each classified on a worker thread (pyarrow's kernels and numpy release the GIL) while the
+caller's thread adds the previous batch to the profile (moments, KLL sketches and counts,
+which hold it). A group's numeric columns are checked together
+(:func:`~stream.capture.arrow_columns.column_chunks`), so a wide table costs a few calls per
+batch rather than a few per column. A column's counting of number texts is decided when its
+batch is submitted, from the profile as it will be once the pending batch is added.
 
 Examples
 --------
@@ -24,7 +26,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pyarrow as pa
@@ -37,33 +39,37 @@ from detectors.quality.column_chunk import (
 )
 from detectors.quality.dataset_profile import DatasetProfile
 from detectors.quality.feature_profile import FeatureProfile
-from stream.capture.arrow_columns import column_chunk
+from stream.capture.arrow_columns import ChunksClassifier, column_chunks
 
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="driftline-columns")
+GROUPS = 2  # column groups per batch, one per worker thread
+_POOL = ThreadPoolExecutor(max_workers=GROUPS, thread_name_prefix="driftline-columns")
 
 Columns = Sequence[pa.Array | pa.ChunkedArray]
-# Classifies one column for a profile's counting, with its max_exact: column_chunk for text.
-Classifier = Callable[[pa.Array | pa.ChunkedArray, str, int], ColumnChunk]
+Job = tuple[Future[list[ColumnChunk]], int]  # a group's classification, and a column's place in it
 
 
 class ColumnarProfiler:
     """Add column batches named ``names`` to ``profile``, one batch in flight.
 
-    ``classify`` turns a column into a chunk: :func:`column_chunk` for text columns (CSV,
-    capture records), :func:`stream.batch.json_columns.json_column_chunk` for JSON-typed
-    ones. The profile is complete only after :meth:`drain`; nothing else may update its
-    values while a batch is in flight (drain first), though features may be added (the
-    batch in flight holds no column of theirs). A name that is not one of the profile's
-    features is an extra column: counted, not classified.
+    ``classify`` turns a group of columns into chunks: :func:`column_chunks` for text columns
+    (CSV, capture records); ``each_column(json_column_chunk)``
+    (:mod:`stream.batch.json_columns`) for JSON-typed ones. The profile is complete only
+    after :meth:`drain`; nothing else may update its values while a batch is in flight (drain
+    first), though features may be added (the batch in flight holds no column of theirs). A
+    name that is not one of the profile's features is an extra column: counted, not
+    classified.
     """
 
     def __init__(
-        self, profile: DatasetProfile, names: Sequence[str], classify: Classifier = column_chunk
+        self,
+        profile: DatasetProfile,
+        names: Sequence[str],
+        classify: ChunksClassifier = column_chunks,
     ) -> None:
         self.profile = profile
         self.names = tuple(names)
         self.classify = classify
-        self._pending: tuple[dict[str, Future[ColumnChunk]], tuple[str, ...], int] | None = None
+        self._pending: tuple[dict[str, Job], tuple[str, ...], int] | None = None
 
     def add(self, columns: Columns, n_rows: int, names: Sequence[str] | None = None) -> None:
         """Classify a batch of ``n_rows`` rows and add the previous one to the profile.
@@ -71,12 +77,23 @@ class ColumnarProfiler:
         ``names`` name this batch's columns when they are not the profiler's ``names``.
         """
         names = self.names if names is None else tuple(names)
-        jobs: dict[str, Future[ColumnChunk]] = {}
-        for name, column in zip(names, columns, strict=True):
-            feature = self.profile.profiles.get(name)
-            if feature is not None:
-                counting = self._counting(name, feature)
-                jobs[name] = _POOL.submit(self.classify, column, counting, feature.max_exact)
+        features = [
+            (name, column, feature)
+            for name, column in zip(names, columns, strict=True)
+            if (feature := self.profile.profiles.get(name)) is not None
+        ]
+        countings = [self._counting(name, feature) for name, _, feature in features]
+        jobs: dict[str, Job] = {}
+        for first in range(min(GROUPS, len(features))):
+            group = features[first::GROUPS]  # dealt, so that both groups hold every kind
+            future = _POOL.submit(
+                self.classify,
+                [column for _, column, _ in group],
+                countings[first::GROUPS],
+                [feature.max_exact for _, _, feature in group],
+            )
+            for place, (name, _, _) in enumerate(group):
+                jobs[name] = (future, place)
         self.drain()
         self._pending = jobs, names, n_rows
 
@@ -87,7 +104,7 @@ class ColumnarProfiler:
         jobs, names, n_rows = self._pending
         self._pending = None
         chunks = {
-            name: jobs[name].result() if name in jobs else ColumnChunk.all_missing(n_rows)
+            name: _chunk(jobs[name]) if name in jobs else ColumnChunk.all_missing(n_rows)
             for name in names
         }
         self.profile.update_chunks(chunks, n_rows)
@@ -100,10 +117,15 @@ class ColumnarProfiler:
         job = self._pending[0].get(name)
         if job is None:
             return counting
-        chunk = job.result()
+        chunk = _chunk(job)
         if chunk.has_text:
             return COUNT_ALL
         return COUNT_NONE if chunk.number_counts is None else COUNT_UNTIL_OVERFLOW
+
+
+def _chunk(job: Job) -> ColumnChunk:
+    future, place = job
+    return future.result()[place]
 
 
 def update_profile(

@@ -19,6 +19,7 @@ from stream.batch.data_files import ReadCounts
 from stream.batch.json_columns import json_column_chunk
 from stream.batch.json_lines_blocks import ArrowBlock, json_lines_blocks
 from stream.batch.prefetch import prefetched
+from stream.capture.arrow_columns import each_column
 
 
 def profile_json_lines(
@@ -30,7 +31,7 @@ def profile_json_lines(
     new_keys_are_features: bool,
 ) -> None:
     """Add every row of the JSON Lines file at ``path`` to ``profile``, in one pass."""
-    profiler = ColumnarProfiler(profile, (), classify=json_column_chunk)
+    profiler = ColumnarProfiler(profile, (), classify=each_column(json_column_chunk))
     for block in prefetched(json_lines_blocks(path, counts, progress)):
         if new_keys_are_features:
             for name in block.columns:

@@ -21,7 +21,8 @@ TypeCounts(integral=2, fractional=1, boolean=0, string=0)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +37,7 @@ from detectors.quality.column_chunk import (
     ValueCounts,
 )
 from detectors.sketches.categorical_counts import HEAD_FACTOR
-from stream.capture.number_texts import plain_numbers
+from stream.capture.number_texts import Floats, plain_numbers, plain_numbers_of_columns
 
 _FRACTIONAL = f"^(?:{vt.FRACTIONAL_PATTERN})$"
 _INTEGRAL = f"^(?:{vt.INTEGRAL_PATTERN})$"
@@ -44,6 +45,16 @@ _BOOLEANS = pa.array(["true", "false"])
 # A value that might be a number or a boolean; a column with none is all String.
 _MAYBE_NOT_STRING = r"^(?:[-+ 0-9]|true$|false$)"
 _NOTHING: ValueCounts = ((), ())
+# Numeric columns shorter than SHORT_COLUMN (a wide table's batches) are checked together,
+# JOIN_VALUES values at a time; joining longer ones measured slower (``make bench``).
+SHORT_COLUMN = 8_192
+JOIN_VALUES = 65_536
+
+
+# Classifies one column for a profile's counting (``COUNT_*``), given the feature's max_exact.
+Classifier = Callable[[Any, str, int], ColumnChunk]
+# Classifies a batch's columns, each with its own counting and max_exact, in column order.
+ChunksClassifier = Callable[[Sequence[Any], Sequence[str], Sequence[int]], list[ColumnChunk]]
 
 
 def column_chunk(
@@ -55,20 +66,97 @@ def column_chunk(
     None) when they hold more than ``max_exact`` distinct values and the column has no text:
     the profile would stop counting them on this chunk anyway.
     """
-    present = values.drop_null() if values.null_count else values
-    missing = len(values) - len(present)
+    present = _present(values)
     plain = plain_numbers(present)
     if plain is not None:
-        numbers, fractional = plain
-        return ColumnChunk.classified(
-            rows=len(values),
-            missing=missing,
-            types=vt.TypeCounts(integral=len(present) - fractional, fractional=fractional),
-            numbers=numbers,
-            text_counts=_NOTHING,
-            number_counts=_plain_number_counts(present, counting, max_exact),
+        counts = _plain_number_counts(present, counting, max_exact)
+        return _numbers_chunk(len(values), len(present), plain, counts)
+    return _classified_chunk(present, len(values), len(values) - len(present), counting, max_exact)
+
+
+def column_chunks(
+    columns: Sequence[pa.Array | pa.ChunkedArray],
+    countings: Sequence[str],
+    max_exacts: Sequence[int],
+) -> list[ColumnChunk]:
+    """:func:`column_chunk` of each column; those counting no number texts checked together.
+
+    A column whose counting is :data:`COUNT_NONE` (a numeric feature's, or one whose numbers
+    overflowed) needs only its floats and type counts: :func:`plain_numbers_of_columns` gives
+    them for all such columns with one cast. A column that is not all numbers, and any other,
+    is classified on its own.
+
+    >>> chunks = column_chunks(
+    ...     [pa.array(["1.5", None]), pa.array(["2", "n/a"]), pa.array(["3", "4"])],
+    ...     [COUNT_NONE, COUNT_NONE, "all"], [1000, 1000, 1000])
+    >>> [(c.missing, c.types.fractional, c.types.integral, c.types.string) for c in chunks]
+    [(1, 1, 0, 0), (0, 0, 1, 1), (0, 0, 2, 0)]
+    """
+    chunks: list[ColumnChunk | None] = [None] * len(columns)
+    numeric = [i for i, counting in enumerate(countings) if counting == COUNT_NONE]
+    for run in _short_runs(numeric, [len(columns[i]) for i in numeric]):
+        presents = [_present(columns[i]) for i in run]
+        for i, present, plain in zip(
+            run, presents, plain_numbers_of_columns(presents), strict=True
+        ):
+            if plain is not None:
+                chunks[i] = _numbers_chunk(len(columns[i]), len(present), plain, _NOTHING)
+    return [
+        chunk if chunk is not None else column_chunk(column, counting, max_exact)
+        for chunk, column, counting, max_exact in zip(
+            chunks, columns, countings, max_exacts, strict=True
         )
-    return _classified_chunk(present, len(values), missing, counting, max_exact)
+    ]
+
+
+def _short_runs(indexes: list[int], lengths: list[int]) -> list[list[int]]:
+    """The short columns of ``indexes``, in runs of two or more of at most :data:`JOIN_VALUES`.
+
+    A column of :data:`SHORT_COLUMN` values or more is left out (checked on its own): its own
+    passes are long enough, and joining it costs a copy and moves each pass's arrays out of
+    the processor's caches.
+    """
+    runs: list[list[int]] = [[]]
+    total = 0
+    for index, length in zip(indexes, lengths, strict=True):
+        if length >= SHORT_COLUMN:
+            continue
+        if total + length > JOIN_VALUES and runs[-1]:
+            runs.append([])
+            total = 0
+        runs[-1].append(index)
+        total += length
+    return [run for run in runs if len(run) > 1]
+
+
+def each_column(classify: Classifier) -> ChunksClassifier:
+    """A batch classifier that classifies each column on its own with ``classify``."""
+
+    def classify_each(
+        columns: Sequence[Any], countings: Sequence[str], max_exacts: Sequence[int]
+    ) -> list[ColumnChunk]:
+        return list(map(classify, columns, countings, max_exacts))
+
+    return classify_each
+
+
+def _present(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    return values.drop_null() if values.null_count else values
+
+
+def _numbers_chunk(
+    rows: int, present: int, plain: tuple[Floats, int], number_counts: ValueCounts | None
+) -> ColumnChunk:
+    """A column whose present values are all Deequ numbers (``plain``: floats, Fractional)."""
+    numbers, fractional = plain
+    return ColumnChunk.classified(
+        rows=rows,
+        missing=rows - present,
+        types=vt.TypeCounts(integral=present - fractional, fractional=fractional),
+        numbers=numbers,
+        text_counts=_NOTHING,
+        number_counts=number_counts,
+    )
 
 
 def _plain_number_counts(

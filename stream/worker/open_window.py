@@ -10,7 +10,7 @@ exactly the baseline's width (in row-major chunks: a column is a slice of their 
 and the plain-CSV fast path's rows as CSV texts — those are
 classified a whole column at a time. A large flush (:data:`ARROW_ROWS` rows or more: a full
 buffer always) is split into columns by pyarrow (:mod:`stream.capture.csv_rows`) and
-classified as ``analyze`` classifies (:func:`~stream.capture.arrow_columns.column_chunk`). A
+classified as ``analyze`` classifies (:func:`~stream.capture.arrow_columns.column_chunks`). A
 small one — a window closing with a few hundred rows — is split with ``str.split`` and
 classified by :func:`~stream.capture.text_columns.text_chunk`: pyarrow's fixed cost per call,
 and the GIL it gives up on every call to whichever thread wants it, would cost more than the
@@ -23,13 +23,12 @@ last source offsets the window reflects travel with its partial.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from itertools import chain
 from typing import Any
 
-from detectors.quality.column_chunk import ColumnChunk
 from detectors.quality.dataset_profile import DatasetProfile
-from stream.capture.arrow_columns import column_chunk
+from stream.capture.arrow_columns import ChunksClassifier, column_chunks, each_column
 from stream.capture.csv_rows import row_columns, row_fields, rows_text
 from stream.capture.text_columns import text_chunk
 from stream.capture.text_rows import text_columns, writable_rows
@@ -102,10 +101,11 @@ class OpenWindow:
         lines = list(chain.from_iterable(self.lines))
         if self.line_rows >= ARROW_ROWS:
             columns = row_columns(len(features)).columns(rows_text(lines))
-            self._add_columns(columns, column_chunk, self.line_rows)
+            self._add_columns(columns, column_chunks, self.line_rows)
         else:
             fields, width = row_fields(lines), len(features)
-            self._add_columns([fields[i::width] for i in range(width)], text_chunk, self.line_rows)
+            by_feature = [fields[i::width] for i in range(width)]
+            self._add_columns(by_feature, each_column(text_chunk), self.line_rows)
         self.lines, self.line_rows = [], 0
 
     def _flush_rows(self) -> None:
@@ -115,18 +115,17 @@ class OpenWindow:
         if columns is None:
             self.profile.update_many(writable_rows(self.rows))
         else:
-            self._add_columns(columns, column_chunk, len(self.rows))
+            self._add_columns(columns, column_chunks, len(self.rows))
 
-    def _add_columns(
-        self, columns: Sequence[Any], classify: Callable[..., ColumnChunk], n_rows: int
-    ) -> None:
+    def _add_columns(self, columns: Sequence[Any], classify: ChunksClassifier, n_rows: int) -> None:
         """Classify one text column per feature, in feature order, and add them at once."""
-        profiles = self.profile.profiles
-        chunks = {}
-        for name, column in zip(self.profile.features, columns, strict=True):
-            feature = profiles[name]
-            chunks[name] = classify(column, feature.number_counting, feature.max_exact)
-        self.profile.update_chunks(chunks, n_rows)
+        features = [self.profile.profiles[name] for name in self.profile.features]
+        chunks = classify(
+            columns,
+            [feature.number_counting for feature in features],
+            [feature.max_exact for feature in features],
+        )
+        self.profile.update_chunks(dict(zip(self.profile.features, chunks, strict=True)), n_rows)
 
     def to_state(self) -> dict[str, Any]:
         """JSON-safe state, buffered rows applied first."""

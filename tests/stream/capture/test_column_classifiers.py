@@ -26,7 +26,7 @@ from detectors.quality.column_chunk import (
     ColumnChunk,
 )
 from detectors.quality.feature_profile import FeatureProfile
-from stream.capture.arrow_columns import column_chunk
+from stream.capture.arrow_columns import JOIN_VALUES, SHORT_COLUMN, column_chunk, column_chunks
 from stream.capture.csv_rows import row_columns, rows_text
 from stream.capture.text_columns import text_chunk
 
@@ -174,3 +174,40 @@ def test_plain_rows_split_into_columns_as_str_split_splits_them(rows: list[list[
     columns = row_columns(width).columns(rows_text(",".join(row) for row in rows))
     expected = [[row[i] or None for row in rows] for i in range(width)]
     assert [column.to_pylist() for column in columns] == expected
+
+
+def test_a_batch_of_columns_classified_together_equals_each_alone() -> None:
+    """``column_chunks`` joins short numeric columns: each chunk is its column's own.
+
+    Columns of every shape side by side (numbers, numbers with one awkward value, words,
+    missing values; short enough to be joined, and longer), with every counting; each
+    chunk equals the one-column classifier's, and its types and numbers the reference's.
+    """
+    rng = random.Random(5)
+    countings = [COUNT_NONE, COUNT_NONE, COUNT_NONE, COUNT_ALL, COUNT_UNTIL_OVERFLOW]
+    for _ in range(60):
+        rows = rng.choice([1, 7, 60, 700, SHORT_COLUMN - 1, SHORT_COLUMN])
+        batch = []
+        for _ in range(rng.randint(1, 12)):
+            style = rng.random()
+            values = [number_texts(rng, 300) for _ in range(rows)]
+            if style < 0.15:
+                values[rng.randrange(rows)] = rng.choice(NASTY)
+            elif style < 0.25:
+                values = [rng.choice(["basic", "gold"]) for _ in range(rows)]
+            if rng.random() < 0.3:
+                values[rng.randrange(rows)] = ""
+            batch.append(values)
+        chosen = [rng.choice(countings) for _ in batch]
+        columns = [pa.array([v or None for v in values], pa.string()) for values in batch]
+        chunks = column_chunks(columns, chosen, [1000] * len(batch))
+        for chunk, column, counting, values in zip(chunks, columns, chosen, batch, strict=True):
+            assert_same_chunk(chunk, column_chunk(column, counting, 1000))
+            reference = ColumnChunk.from_values(values)
+            assert (chunk.rows, chunk.missing, chunk.types) == (
+                reference.rows,
+                reference.missing,
+                reference.types,
+            )
+            np.testing.assert_array_equal(_by_value(chunk.numbers), _by_value(reference.numbers))
+    assert SHORT_COLUMN * 2 <= JOIN_VALUES  # the short columns above were joined in runs

@@ -84,14 +84,16 @@ def test_a_large_flush_of_named_text_rows_gives_the_row_paths_profile(
     rows = [dict(zip(FEATURES, row.split(","), strict=True)) for row in _rows(ARROW_ROWS + 500)]
     rows[3]["plan"] = None  # a preprocessor may give None as well as ""
     classified: list[int] = []
-    real = open_window.column_chunk
+    real = open_window.column_chunks
     monkeypatch.setattr(
-        open_window, "column_chunk", lambda c, *a: classified.append(len(c)) or real(c, *a)
+        open_window,
+        "column_chunks",
+        lambda columns, *a: classified.extend(map(len, columns)) or real(columns, *a),
     )
     whole, small = _window(), _window()
     whole.rows.extend(rows)
     whole.flush()
-    assert classified == [len(rows)] * len(FEATURES)  # column by column, by pyarrow
+    assert classified == [len(rows)] * len(FEATURES)  # every column, by pyarrow
     for start in range(0, len(rows), ARROW_ROWS - 1):
         small.rows.extend(rows[start : start + ARROW_ROWS - 1])
         small.flush()  # below ARROW_ROWS: the row path, value by value
