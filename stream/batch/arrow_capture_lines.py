@@ -59,7 +59,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
 from stream.batch.line_blocks import object_lines
-from stream.capture.arrow_columns import any_true
+from stream.capture.arrow_columns import any_true, boolean_array
 from stream.capture.records import ENCODINGS, CaptureError, base64_text, other_parts
 
 # pyarrow reads these bare numbers and orjson does not
@@ -176,7 +176,7 @@ class ArrowCaptureLines:
                 pc.is_valid(pc.struct_field(part, "data")), pc.is_in(encoding, pa.array(ENCODINGS))
             )
             plain = pc.and_(plain, pc.or_(pc.is_null(part), formed))
-        plain = pc.and_(plain, pa.array(_commas(joined) == self.width - 1))
+        plain = pc.and_(plain, boolean_array(_commas(joined) == self.width - 1))
         if marks:
             plain = pc.and_(plain, pc.invert(pc.match_substring_regex(joined, '["\n\r]')))
         return pc.fill_null(plain, False)

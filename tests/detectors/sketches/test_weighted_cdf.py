@@ -7,7 +7,7 @@ import pytest
 from scipy.stats import ks_2samp
 
 from detectors.sketches import WeightedCdf, ks_distance
-from detectors.sketches.weighted_cdf import bucket_edges
+from detectors.sketches.weighted_cdf import _union, bucket_edges
 
 # §4.4: 40 ages through Deequ's KLL with k = 8.
 LEVELS_44 = [
@@ -108,3 +108,12 @@ def test_empty() -> None:
     assert float(empty.cdf(3.0)) == 0.0
     assert ks_distance(empty, WeightedCdf.from_items([1.0])) == 0.0
     assert empty.to_levels() == [[]]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_union_of_two_samples_is_numpys_union1d(seed: int) -> None:
+    """Sorted, distinct, every value of both (repeats, shared values, signed zeros)."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(-5, 5, rng.integers(0, 30)).astype(np.float64)
+    b = np.concatenate((rng.normal(size=rng.integers(0, 30)), a[:3], [0.0, -0.0]))
+    np.testing.assert_array_equal(_union(a, b), np.union1d(a, b))
