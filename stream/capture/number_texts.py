@@ -128,8 +128,6 @@ def _with_a_dot(
     return (before >= 0) & (dot >= value_start)
 
 
-# Joined columns' text beyond this many bytes would overflow a string array's 32-bit offsets.
-MAX_JOINED_BYTES = (1 << 31) - 1
 
 
 def plain_numbers_of_columns(
@@ -145,9 +143,12 @@ def plain_numbers_of_columns(
     if len(columns) < 2 or any(c.type != pa.string() for c in columns):
         return [plain_numbers(c) for c in columns]
     chunks = [chunk for c in columns for chunk in _chunks_of(c) if len(chunk)]
-    if sum(chunk.nbytes for chunk in chunks) > MAX_JOINED_BYTES or not chunks:
+    try:
+        joined = pa.chunked_array(chunks, pa.string()).combine_chunks()
+    except (pa.ArrowInvalid, pa.ArrowCapacityError):  # beyond a string array's 2 GiB
+        joined = None
+    if joined is None or not chunks:
         return [plain_numbers(c) for c in columns]
-    joined = pa.chunked_array(chunks, pa.string()).combine_chunks()
     floats = cast_or_none(joined, pa.float64())
     if floats is None:
         return [plain_numbers(c) for c in columns]
