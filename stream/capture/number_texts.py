@@ -128,8 +128,6 @@ def _with_a_dot(
     return (before >= 0) & (dot >= value_start)
 
 
-
-
 def plain_numbers_of_columns(
     columns: Sequence[pa.Array | pa.ChunkedArray],
 ) -> list[tuple[Floats, int] | None]:
