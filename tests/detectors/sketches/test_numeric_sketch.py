@@ -108,7 +108,7 @@ def test_bad_k() -> None:
         NumericSketch(k=4)
 
 
-@pytest.mark.parametrize("size", [0, 5, 256, 257, 1_000, 4_097])
+@pytest.mark.parametrize("size", [0, 1, 5, 1_000, SORTED_RUN, SORTED_RUN + 1, 3 * SORTED_RUN + 7])
 def test_sorted_runs_keep_the_multiset_and_sort_each_run(size: int) -> None:
     values = np.random.default_rng(size).normal(size=size)
     runs = in_sorted_runs(values)
@@ -117,4 +117,5 @@ def test_sorted_runs_keep_the_multiset_and_sort_each_run(size: int) -> None:
     for start in range(0, whole, SORTED_RUN):
         run = runs[start : start + SORTED_RUN]
         assert np.all(run[:-1] <= run[1:])
-    assert np.array_equal(runs[whole:], values[whole:])  # the tail as it came
+        assert np.array_equal(run, np.sort(values[start : start + SORTED_RUN]))  # its own values
+    assert np.array_equal(runs[whole:], np.sort(values[whole:]))  # the rest: one sorted run
