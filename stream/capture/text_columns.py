@@ -23,8 +23,8 @@ the profile still counts them (``counting``, see :mod:`detectors.quality.column_
 Examples
 --------
 >>> chunk = text_chunk(["41", "", "33.5", "1e3"], COUNT_NONE)
->>> chunk.rows, chunk.missing, chunk.types, chunk.numbers.tolist()
-(4, 1, TypeCounts(integral=1, fractional=2, boolean=0, string=0), [41.0, 33.5, 1000.0])
+>>> chunk.rows, chunk.missing, chunk.types, sorted(chunk.numbers.tolist())
+(4, 1, TypeCounts(integral=1, fractional=2, boolean=0, string=0), [33.5, 41.0, 1000.0])
 >>> dict(zip(*text_chunk(["basic", "gold", "basic"], COUNT_ALL).text_counts))
 {'basic': 2, 'gold': 1}
 >>> text_chunk(["+ 7", "true", "n/a"], COUNT_ALL).types  # value by value, as Deequ does

@@ -119,3 +119,12 @@ def test_sorted_runs_keep_the_multiset_and_sort_each_run(size: int) -> None:
         assert np.all(run[:-1] <= run[1:])
         assert np.array_equal(run, np.sort(values[start : start + SORTED_RUN]))  # its own values
     assert np.array_equal(runs[whole:], np.sort(values[whole:]))  # the rest: one sorted run
+
+
+@pytest.mark.parametrize("size", [17, 300, SORTED_RUN + 300])
+def test_sorted_runs_keep_each_zero_s_sign(size: int) -> None:
+    """numpy's vectorised sort can turn -0.0 into 0.0 and back; the runs keep every sign."""
+    values = np.random.default_rng(size).choice([0.0, -0.0, 1.0, -1.0], size=size)
+    runs = in_sorted_runs(values)
+    zeros, given_zeros = runs[runs == 0.0], values[values == 0.0]
+    assert np.signbit(zeros).sum() == np.signbit(given_zeros).sum()
