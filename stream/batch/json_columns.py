@@ -40,7 +40,7 @@ from detectors.quality.column_chunk import (
     ValueCounts,
 )
 from detectors.sketches.categorical_counts import head_overflows
-from stream.capture.arrow_columns import any_true, column_chunk, number_counts
+from stream.capture.arrow_columns import any_true, column_chunk, number_counts, present_values
 
 _NOTHING: ValueCounts = ((), ())
 
@@ -61,7 +61,7 @@ def json_column_chunk(
         return column_chunk(_empty_as_missing(values), counting, max_exact)
     if pa.types.is_null(kind):
         return ColumnChunk.all_missing(len(values))
-    present = values.drop_null() if values.null_count else values
+    present = present_values(values)
     missing = len(values) - len(present)
     if pa.types.is_boolean(kind):
         counted = pc.value_counts(present) if len(present) else None

@@ -67,7 +67,7 @@ def column_chunk(
     None) when they hold more than ``max_exact`` distinct values and the column has no text:
     the profile would stop counting them on this chunk anyway.
     """
-    present = _present(values)
+    present = present_values(values)
     plain = plain_numbers(present)
     if plain is not None:
         counts = _plain_number_counts(present, counting, max_exact)
@@ -96,7 +96,7 @@ def column_chunks(
     chunks: list[ColumnChunk | None] = [None] * len(columns)
     numeric = [i for i, counting in enumerate(countings) if counting == COUNT_NONE]
     for run in _short_runs(numeric, [len(columns[i]) for i in numeric]):
-        presents = [_present(columns[i]) for i in run]
+        presents = [present_values(columns[i]) for i in run]
         for i, present, plain in zip(
             run, presents, plain_numbers_of_columns(presents), strict=True
         ):
@@ -141,7 +141,8 @@ def each_column(classify: Classifier) -> ChunksClassifier:
     return classify_each
 
 
-def _present(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+def present_values(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """The column without its nulls (itself when it has none)."""
     return values.drop_null() if values.null_count else values
 
 

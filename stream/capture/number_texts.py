@@ -62,7 +62,7 @@ def plain_numbers(present: pa.Array | pa.ChunkedArray) -> tuple[Floats, int] | N
     if floats is None:
         return None
     fractional = 0
-    for chunk in present.chunks if isinstance(present, pa.ChunkedArray) else [present]:
+    for chunk in _chunks_of(present):
         counted = _fractional_if_deequ(chunk)
         if counted is None:
             return None
