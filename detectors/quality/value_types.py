@@ -74,19 +74,25 @@ class TypeCounts:
         self.string += other.string
 
     def share_matching(self, expected_type: str) -> float:
-        """Share of present values that fit ``expected_type`` (1.0 when nothing is present).
+        """Share of present values typed exactly ``expected_type`` (1.0 when none is present).
 
-        Integral values also fit Fractional; every value fits String.
+        Deequ's ratio, which SageMaker's ``data_type_check`` reports: an Integral value does
+        not count for Fractional, nor a number for String. AWS's SDK integration test expects
+        a violation for numbers against a String constraint; the README gives the evidence
+        for Fractional. Unknown (no expectation) is always 1.0.
+
+        >>> counts = TypeCounts(integral=1, fractional=3)
+        >>> counts.share_matching(FRACTIONAL), counts.share_matching(STRING)
+        (0.75, 0.0)
         """
         present = self.present
-        if present == 0:
+        if present == 0 or expected_type == UNKNOWN:
             return 1.0
         matching = {
             INTEGRAL: self.integral,
-            FRACTIONAL: self.integral + self.fractional,
+            FRACTIONAL: self.fractional,
             BOOLEAN: self.boolean,
-            STRING: present,
-            UNKNOWN: present,
+            STRING: self.string,
         }.get(expected_type, present)
         return matching / present
 

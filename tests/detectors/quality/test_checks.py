@@ -117,6 +117,34 @@ def test_data_type_check(baseline) -> None:
     assert ("age", "data_type_check") not in _fired(evaluate(stats, lenient, _profile(rows)))
 
 
+def test_data_type_check_counts_only_the_expected_type(baseline) -> None:
+    """Numbers do not fit a String constraint, nor whole numbers a Fractional one.
+
+    The first case is the shape of AWS's SDK integration test, which expects SageMaker's
+    check to fail when a constraints file says String for a numeric column.
+    """
+    stats, constraints = baseline
+    doc = constraints_to_json(constraints)
+    for feature in doc["features"]:
+        if feature["name"] == "score":
+            feature["inferred_type"] = "String"
+    as_string = constraints_from_json(doc)
+    result = evaluate(stats, as_string, _profile(_rows(random.Random(6), 200)))
+    (v,) = [v for v in result.violations if v.constraint_check_type == "data_type_check"]
+    assert (v.feature_name, v.value) == ("score", 0.0)
+    assert v.description.endswith("Observed: Only 0.0% of data is String.")
+    fractional = {**doc, "features": [dict(f) for f in doc["features"]]}
+    for feature in fractional["features"]:
+        if feature["name"] == "score":
+            feature["inferred_type"] = "Fractional"
+    rows = _rows(random.Random(7), 40)
+    for row in rows[:3]:
+        row["score"] = "1"  # a whole number: Integral
+    result = evaluate(stats, constraints_from_json(fractional), _profile(rows))
+    (v,) = [v for v in result.violations if v.constraint_check_type == "data_type_check"]
+    assert (v.feature_name, v.value) == ("score", 37 / 40)
+
+
 def test_completeness_check(baseline) -> None:
     stats, constraints = baseline
     rows = _rows(random.Random(5), 200)

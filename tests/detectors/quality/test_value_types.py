@@ -115,7 +115,10 @@ def test_column_type_inference(counts: vt.TypeCounts, expected: str) -> None:
 def test_share_matching() -> None:
     counts = vt.TypeCounts(integral=6, fractional=2, boolean=1, string=1)
     assert counts.present == 10
+    # Deequ's ratio: only values of exactly the expected type count (hand-counted)
     assert counts.share_matching(vt.INTEGRAL) == 0.6
-    assert counts.share_matching(vt.FRACTIONAL) == 0.8  # integers are valid fractionals
-    assert counts.share_matching(vt.STRING) == 1.0
+    assert counts.share_matching(vt.FRACTIONAL) == 0.2  # whole numbers are Integral, not Fractional
+    assert counts.share_matching(vt.BOOLEAN) == 0.1
+    assert counts.share_matching(vt.STRING) == 0.1  # numbers and booleans are not String
+    assert counts.share_matching(vt.UNKNOWN) == 1.0  # no expectation
     assert vt.TypeCounts().share_matching(vt.INTEGRAL) == 1.0
