@@ -51,7 +51,6 @@ def suggest_baseline(
     y_score: Sequence[float | None] | None = None,
     probability_threshold: float = 0.5,
     constant_classifier: str = "majority",
-    r2_formula: str = "sagemaker",
     evaluation_time: str | None = None,
     seed: int = 0,
 ) -> ModelQualityBaseline:
@@ -59,8 +58,7 @@ def suggest_baseline(
 
     ``y_score`` (binary only) is the positive-class probability; where it is given the
     predicted label is ``score > probability_threshold`` and ``y_pred`` may be omitted.
-    Invalid rows are left out, as the streaming detectors count them. ``r2_formula``
-    (regression) picks SageMaker's R² or the standard one (:class:`RegressionMetrics`).
+    Invalid rows are left out, as the streaming detectors count them.
 
     Raises
     ------
@@ -92,7 +90,7 @@ def suggest_baseline(
     elif problem_type == MULTICLASS:
         detector = MulticlassClassificationMetrics(name="baseline", seed=seed)
     else:
-        detector = RegressionMetrics(name="baseline", r2_formula=r2_formula, seed=seed)
+        detector = RegressionMetrics(name="baseline", seed=seed)
     for i in range(n):
         detector.update(
             LabeledPrediction(

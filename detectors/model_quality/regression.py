@@ -1,28 +1,19 @@
 """SageMaker's regression metrics (mae, mse, rmse, r2) over a labeled prediction stream.
 
-R² has two formulas here. Both are ``1 − SSE / SS_tot`` with SSE = Σ (ŷ − y)²; they differ in
-what SS_tot sums over:
-
-- ``"sagemaker"`` (the default): SS_tot = Σ (ŷ − mean ŷ)², over the **predictions**. This is
-  what SageMaker's model-quality analyzer reports: on the SDK's own regression baseline file
-  it gives SageMaker's r2 of −3.2088 to every printed digit, where the textbook formula gives
-  −0.3351 (see the README's compatibility notes). It equals scikit-learn's
-  ``r2_score(y_pred, y_true)`` — the arguments swapped.
-- ``"standard"``: SS_tot = Σ (y − ȳ)², over the labels: the coefficient of determination,
-  scikit-learn's ``r2_score(y_true, y_pred)``.
-
-Constraints made by SageMaker hold thresholds computed with SageMaker's formula, so a run
-compared against them must use the same one; that is why it is the default.
+r2 is the coefficient of determination, ``1 − SSE / SS_tot`` with SSE = Σ (ŷ − y)² and
+SS_tot = Σ (y − ȳ)² over the labels: scikit-learn's ``r2_score(y_true, y_pred)``. SageMaker
+reports the same figure: on the SDK's own regression baseline file, with the columns mapped as
+AWS's integration test maps them (``inference_attribute="Label"``,
+``ground_truth_attribute="Prediction"``), it gives the r2 of the SageMaker-made
+``statistics.json`` beside it, −3.208758170289026, to every digit.
 
 Examples
 --------
 >>> y, y_hat = [1.0, 2.0, 3.0, 4.0], [1.5, 2.0, 2.5, 3.0]
->>> for formula in R2_FORMULAS:
-...     detector = RegressionMetrics(name="r", r2_formula=formula, min_samples=1)
-...     detector.update_many(LabeledPrediction(a, p) for a, p in zip(y, y_hat))
-...     print(formula, detector.metrics()["r2"])
-sagemaker -0.2
-standard 0.7
+>>> detector = RegressionMetrics(name="r", min_samples=1)
+>>> detector.update_many(LabeledPrediction(a, p) for a, p in zip(y, y_hat))
+>>> detector.metrics()["r2"]
+0.7
 """
 
 from __future__ import annotations
@@ -38,11 +29,10 @@ from detectors.model_quality.labeled import LabeledPrediction, finite_or_none
 from detectors.model_quality.model_quality_metrics import ModelQualityMetrics
 from detectors.model_quality.statistics import REGRESSION
 
-__all__ = ["R2_FORMULAS", "REGRESSION_METRICS", "RegressionMetrics"]
+__all__ = ["REGRESSION_METRICS", "RegressionMetrics"]
 
 REGRESSION_METRICS = ("mae", "mse", "rmse", "r2")
-R2_FORMULAS = ("sagemaker", "standard")
-_TERMS = 5  # v = (1, t, t², |e|, e²) with t the R² reference; products: upper triangle of Σ v vᵀ
+_TERMS = 5  # v = (1, y, y², |e|, e²); products: the upper triangle of Σ v vᵀ
 _PAIRS = tuple((i, j) for i in range(_TERMS) for j in range(i, _TERMS))
 
 
@@ -57,13 +47,29 @@ def _figures(count: float, sse: float, sae: float, sst: float) -> dict[str, floa
     return {"mae": sae / count, "mse": mse, "rmse": math.sqrt(mse), "r2": r2}
 
 
-def _upgrade_v1(envelope: Mapping[str, Any]) -> dict[str, Any]:
-    """Version 1 had no ``r2_formula`` and always used the standard one: say so."""
-    params = {**envelope["params"], "r2_formula": "standard"}
+def _upgrade(envelope: Mapping[str, Any]) -> dict[str, Any]:
+    """A version 1 or 2 state as version 3.
+
+    Version 1 always took R² over the labels (its moments ``mean_y`` and ``m2_y``). Version 2
+    held an ``r2_formula`` and named them ``mean_reference`` and ``m2_reference``: its
+    ``"standard"`` states are the labels' moments; its ``"sagemaker"`` states kept the
+    predictions', from which the labels' cannot be recovered, so they are refused with that
+    reason.
+    """
+    params = {k: v for k, v in envelope["params"].items() if k != "r2_formula"}
     state = dict(envelope["state"])
-    state["mean_reference"] = state.pop("mean_y")
-    state["m2_reference"] = state.pop("m2_y")
-    return {**envelope, "version": 2, "params": params, "state": state}
+    old_names = (
+        ("mean_y", "m2_y") if envelope["version"] == 1 else ("mean_reference", "m2_reference")
+    )
+    state["mean_label"], state["m2_label"] = state.pop(old_names[0]), state.pop(old_names[1])
+    if envelope["version"] == 2 and envelope["params"].get("r2_formula", "standard") != "standard":
+        msg = (
+            "this regression state took R² over the predictions (r2_formula "
+            f"{envelope['params']['r2_formula']!r}, withdrawn); its labels' spread is not in it: "
+            "start its window again"
+        )
+        raise ValueError(msg)
+    return {**envelope, "version": 3, "params": params, "state": state}
 
 
 class RegressionMetrics(ModelQualityMetrics):
@@ -71,16 +77,14 @@ class RegressionMetrics(ModelQualityMetrics):
 
     Each update takes a :class:`LabeledPrediction` with numeric ``actual`` and ``predicted``;
     rows with a missing or non-finite number are counted in ``invalid_count``. The state is a
-    set of moments: count, mean and centred sum of squares of the R² reference ``t`` (the
-    prediction with ``r2_formula="sagemaker"``, the label with ``"standard"``; merged with
-    Chan et al.'s pairwise formula, so R² stays accurate far from 0), and sums of
-    ``|error|`` and ``error²``. mae, mse and rmse equal scikit-learn's; r2 equals
-    ``r2_score(y_pred, y_true)`` (sagemaker) or ``r2_score(y_true, y_pred)`` (standard),
-    with its rule for a constant reference, to floating-point rounding; merging is exact up
-    to the same rounding.
+    set of moments: count, mean and centred sum of squares of the labels (merged with Chan et
+    al.'s pairwise formula, so R² stays accurate far from 0), and sums of ``|error|`` and
+    ``error²``. mae, mse and rmse equal scikit-learn's; r2 equals ``r2_score(y_true,
+    y_pred)``, with its rule for constant labels, to floating-point rounding; merging is
+    exact up to the same rounding.
 
     For the standard deviations of :meth:`statistics`, the state also keeps the raw power
-    sums Σ v vᵀ of v = (1, t, t², |e|, e²).
+    sums Σ v vᵀ of v = (1, y, y², |e|, e²).
 
     Empty behaviour: the reading is ``None`` until ``min_samples`` valid rows.
 
@@ -106,13 +110,12 @@ class RegressionMetrics(ModelQualityMetrics):
     """
 
     _KIND = "regression_metrics"
-    _VERSION = 2
+    _VERSION = 3
     _PARAMS = (
         "name",
         "metric",
         "threshold",
         "comparison_operator",
-        "r2_formula",
         "min_samples",
         "seed",
     )
@@ -126,14 +129,9 @@ class RegressionMetrics(ModelQualityMetrics):
         metric: str = "rmse",
         threshold: float | None = None,
         comparison_operator: str | None = None,
-        r2_formula: str = "sagemaker",
         min_samples: int = 30,
         seed: int = 0,
     ) -> None:
-        if r2_formula not in R2_FORMULAS:
-            msg = f"r2_formula must be one of {R2_FORMULAS}, got {r2_formula!r}"
-            raise ValueError(msg)
-        self.r2_formula = r2_formula
         super().__init__(
             name=name,
             metric=metric,
@@ -145,8 +143,8 @@ class RegressionMetrics(ModelQualityMetrics):
 
     def _reset_state(self) -> None:
         self._item_count = 0  # merge: sum
-        self._mean_t = 0.0  # mean of the R² reference; merge: count-weighted (Chan)
-        self._m2_t = 0.0  # centred Σ (t - t̄)²; merge: Chan's pairwise formula
+        self._mean_y = 0.0  # mean of the labels; merge: count-weighted (Chan)
+        self._m2_y = 0.0  # centred Σ (y - ȳ)²; merge: Chan's pairwise formula
         self._sae = 0.0  # Σ |error|; merge: sum
         self._sse = 0.0  # Σ error²; merge: sum
         self._products = [0.0] * len(_PAIRS)  # Σ v_i v_j; merge: sum
@@ -156,14 +154,11 @@ class RegressionMetrics(ModelQualityMetrics):
         """Valid rows counted in the metrics."""
         return self._item_count
 
-    def _reference(self, y: float, y_hat: float) -> float:
-        return y_hat if self.r2_formula == "sagemaker" else y
-
-    def _combine(self, count: int, mean_t: float, m2_t: float, sae: float, sse: float) -> None:
+    def _combine(self, count: int, mean_y: float, m2_y: float, sae: float, sse: float) -> None:
         total = self._item_count + count
-        delta = mean_t - self._mean_t
-        self._m2_t += m2_t + delta * delta * self._item_count * count / total
-        self._mean_t += delta * count / total
+        delta = mean_y - self._mean_y
+        self._m2_y += m2_y + delta * delta * self._item_count * count / total
+        self._mean_y += delta * count / total
         self._item_count = total
         self._sae += sae
         self._sse += sse
@@ -176,9 +171,8 @@ class RegressionMetrics(ModelQualityMetrics):
             self.invalid_count += 1
             return
         error = y_hat - y
-        t = self._reference(y, y_hat)
-        self._combine(1, t, 0.0, abs(error), error * error)
-        v = (1.0, t, t * t, abs(error), error * error)
+        self._combine(1, y, 0.0, abs(error), error * error)
+        v = (1.0, y, y * y, abs(error), error * error)
         for k, (i, j) in enumerate(_PAIRS):
             self._products[k] += v[i] * v[j]
 
@@ -193,27 +187,26 @@ class RegressionMetrics(ModelQualityMetrics):
             return
         y, y_hat = np.asarray(valid, dtype=np.float64).T
         error = y_hat - y
-        t = y_hat if self.r2_formula == "sagemaker" else y
-        mean_t = float(t.mean())
+        mean_y = float(y.mean())
         self._combine(
             len(valid),
-            mean_t,
-            float(np.square(t - mean_t).sum()),
+            mean_y,
+            float(np.square(y - mean_y).sum()),
             float(np.abs(error).sum()),
             float(np.square(error).sum()),
         )
-        v = (np.ones_like(t), t, t * t, np.abs(error), error * error)
+        v = (np.ones_like(y), y, y * y, np.abs(error), error * error)
         for k, (i, j) in enumerate(_PAIRS):
             self._products[k] += float(np.dot(v[i], v[j]))
 
     def _merge_state(self, other: Self) -> None:
         if other._item_count:
-            self._combine(other._item_count, other._mean_t, other._m2_t, other._sae, other._sse)
+            self._combine(other._item_count, other._mean_y, other._m2_y, other._sae, other._sse)
             self._products = [a + b for a, b in zip(self._products, other._products, strict=True)]
 
     def metrics(self) -> dict[str, float]:
         """mae, mse, rmse and r2, keyed by SageMaker's names (all 0.0 when empty)."""
-        return _figures(self._item_count, self._sse, self._sae, self._m2_t)
+        return _figures(self._item_count, self._sse, self._sae, self._m2_y)
 
     def _subsample(self, rng: np.random.Generator, fraction: float) -> dict[str, float]:
         # Sums over a Bernoulli(fraction) row sample have mean fraction·Σv and covariance
@@ -227,15 +220,15 @@ class RegressionMetrics(ModelQualityMetrics):
             method="eigh",
             check_valid="ignore",
         )
-        count, sum_t, sum_t2, sae, sse = (float(s) for s in sums)
-        sst = sum_t2 - sum_t * sum_t / count if count > 0 else 0.0
+        count, sum_y, sum_y2, sae, sse = (float(s) for s in sums)
+        sst = sum_y2 - sum_y * sum_y / count if count > 0 else 0.0
         return _figures(count, sse, sae, sst)
 
     def _state_fields(self) -> dict[str, Any]:
         return {
             "item_count": self._item_count,
-            "mean_reference": self._mean_t,
-            "m2_reference": self._m2_t,
+            "mean_label": self._mean_y,
+            "m2_label": self._m2_y,
             "sum_abs_error": self._sae,
             "sum_squared_error": self._sse,
             "products": list(self._products),
@@ -243,17 +236,17 @@ class RegressionMetrics(ModelQualityMetrics):
 
     def _load_state(self, fields: Mapping[str, Any]) -> None:
         self._item_count = int(fields["item_count"])
-        self._mean_t = float(fields["mean_reference"])
-        self._m2_t = float(fields["m2_reference"])
+        self._mean_y = float(fields["mean_label"])
+        self._m2_y = float(fields["m2_label"])
         self._sae = float(fields["sum_abs_error"])
         self._sse = float(fields["sum_squared_error"])
         self._products = [float(p) for p in fields["products"]]
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> Self:
-        """Rebuild a detector from :meth:`to_state` output (version 1 states are upgraded)."""
-        if state.get("kind") == cls._KIND and state.get("version") == 1:
-            state = _upgrade_v1(state)
+        """Rebuild a detector from :meth:`to_state` output (versions 1 and 2 are upgraded)."""
+        if state.get("kind") == cls._KIND and state.get("version") in (1, 2):
+            state = _upgrade(state)
         return super().from_state(state)
 
     @classmethod
@@ -263,7 +256,6 @@ class RegressionMetrics(ModelQualityMetrics):
             "name": "regression_r2",
             "metric": "r2",
             "threshold": 0.9,
-            "r2_formula": "standard",
             "min_samples": 100,
         }
 

@@ -52,7 +52,6 @@ class LabeledBaselineRequest:
     prediction_column: str | None = None
     probability_column: str | None = None
     probability_threshold: float | None = None
-    r2_formula: str = "sagemaker"
     bias_config: Path | None = None
     shap: Path | None = None
     shap_label: str = "label0"
@@ -175,7 +174,6 @@ def _suggest_model_quality(
             probability_threshold=(
                 0.5 if request.probability_threshold is None else request.probability_threshold
             ),
-            r2_formula=request.r2_formula,
         )
     except ValueError as exc:
         raise LabeledBaselineError(str(exc)) from exc

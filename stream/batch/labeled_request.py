@@ -22,7 +22,6 @@ class LabeledAnalysisRequest:
     inference_attribute: str | None = None
     probability_attribute: str | None = None
     probability_threshold: float | None = None
-    r2_formula: str = "sagemaker"
     bias_drift_check: str = "point"
     a2i_answer_path: str | None = None
     a2i_inference_id_path: str = "inferenceId"

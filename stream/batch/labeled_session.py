@@ -135,7 +135,6 @@ def _labelled_setup(
 ) -> LabelledSetup:
     """The monitors asked for, as the worker's setup; BaselineError/ValueError on bad input."""
     setup = LabelledSetup(labels=FileJoinBounds(), builder=builder, min_count=1,
-                          r2_formula=request.r2_formula,
                           bias_drift_check=request.bias_drift_check)  # fmt: skip
     mq_files = load_model_quality_baseline(baseline_dir / MODEL_QUALITY)
     problem_type = request.problem_type or mq_files.problem_type

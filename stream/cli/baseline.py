@@ -12,7 +12,6 @@ from detectors.attribution import AGG_METHODS
 from detectors.model_quality.statistics import PROBLEM_TYPES
 from stream.batch.data_files import FORMATS, DataFileError, DataFormat, detect_format
 from stream.batch.data_quality_baseline import suggest_data_quality
-from stream.cli.options import r2_formula_option
 from stream.cli.output import byte_progress, check_data_file, check_out_folder, fail
 from stream.monitors.data_quality import save_data_quality_baseline
 
@@ -37,7 +36,6 @@ def labeled_baseline_options(command: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             help="Score > threshold is the positive class [default: 0.5, or the bias config's].",
         ),
-        r2_formula_option,
         click.option(
             "--bias-config",
             type=click.Path(path_type=Path),

@@ -9,7 +9,6 @@ from typing import Any
 import click
 
 from detectors.model_quality.statistics import PROBLEM_TYPES
-from stream.cli.options import r2_formula_option
 
 LABELED_OPTIONS = [
     click.option(
@@ -40,7 +39,6 @@ LABELED_OPTIONS = [
         default=None,
         help="Score > threshold is positive [default: 0.5, bias: the baseline config's].",
     ),
-    r2_formula_option,
     click.option(
         "--bias-drift-check",
         type=click.Choice(("point", "bootstrap")),

@@ -70,7 +70,6 @@ class LabelledSetup:
     builder: RowBuilder | None = None
     problem_type: str | None = None
     probability_threshold: float = 0.5
-    r2_formula: str = "sagemaker"
     model_quality_baseline: ModelQualityBaselineFiles | None = None
     bias: BiasBaseline | None = None
     bias_threshold: float | None = None
@@ -196,7 +195,7 @@ class LabelledAccumulators:
         self.explained = 0  # merge: sum — predictions with SHAP values
         self.model_quality = None if setup.problem_type is None else ModelQualityRun(
             setup.problem_type, probability_threshold=setup.probability_threshold,
-            r2_formula=setup.r2_formula, scores_expected=setup.scores_expected,
+            scores_expected=setup.scores_expected,
         )  # fmt: skip
         self.bias = None if setup.bias is None else BiasRun(
             setup.bias.settings, probability_threshold=setup.bias_threshold

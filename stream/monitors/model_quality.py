@@ -61,7 +61,6 @@ def suggest_model_quality(
     scores: Sequence[Any] | None,
     *,
     probability_threshold: float = 0.5,
-    r2_formula: str = "sagemaker",
 ) -> ModelQualityBaseline:
     """Baseline statistics and constraints from a validation file's columns."""
     return suggest_baseline(
@@ -70,7 +69,6 @@ def suggest_model_quality(
         y_pred=None if predictions is None else list(predictions),
         y_score=None if scores is None else [score_value(s) for s in scores],
         probability_threshold=probability_threshold,
-        r2_formula=r2_formula,
         evaluation_time=evaluation_time(),
     )
 
@@ -145,7 +143,6 @@ class ModelQualityRun:
         problem_type: str,
         *,
         probability_threshold: float = 0.5,
-        r2_formula: str = "sagemaker",
         scores_expected: bool = False,
     ) -> None:
         if problem_type not in PROBLEM_TYPES:
@@ -164,7 +161,7 @@ class ModelQualityRun:
         elif problem_type == MULTICLASS:
             self.detector = MulticlassClassificationMetrics(name=MODEL_QUALITY)
         else:
-            self.detector = RegressionMetrics(name=MODEL_QUALITY, r2_formula=r2_formula)
+            self.detector = RegressionMetrics(name=MODEL_QUALITY)
 
     @property
     def merged(self) -> int:

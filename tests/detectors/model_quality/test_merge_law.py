@@ -64,9 +64,9 @@ def test_multiclass_merge_equals_one_stream(xs, ys) -> None:  # type: ignore[no-
 def test_regression_merge_equals_one_stream(xs, ys) -> None:  # type: ignore[no-untyped-def]
     a, both = split_and_merge(lambda: RegressionMetrics(name="r", min_samples=1), xs, ys)
     assert (a.n, a.invalid_count, a.item_count) == (both.n, both.invalid_count, both.item_count)
-    # compare the moments themselves: R² of a near-constant reference amplifies rounding
-    scale = 1e-9 * max(1.0, both._products[2])  # 1e-9 · Σt²
-    assert math.isclose(a._m2_t, both._m2_t, rel_tol=1e-9, abs_tol=scale)
-    assert math.isclose(a._mean_t, both._mean_t, rel_tol=1e-9, abs_tol=1e-9)
+    # compare the moments themselves: R² of near-constant labels amplifies rounding
+    scale = 1e-9 * max(1.0, both._products[2])  # 1e-9 · Σy²
+    assert math.isclose(a._m2_y, both._m2_y, rel_tol=1e-9, abs_tol=scale)
+    assert math.isclose(a._mean_y, both._mean_y, rel_tol=1e-9, abs_tol=1e-9)
     for name in ("mae", "mse"):
         assert math.isclose(a.metrics()[name], both.metrics()[name], rel_tol=1e-9, abs_tol=1e-9)

@@ -31,64 +31,47 @@ def fed(y: np.ndarray, pred: np.ndarray, **params: object) -> RegressionMetrics:
     return detector
 
 
-def sklearn_r2(y: np.ndarray, pred: np.ndarray, formula: str) -> float:
-    """The standard R² is r2_score(y, pred); SageMaker's sums SS_tot over the predictions."""
-    return float(skm.r2_score(y, pred) if formula == "standard" else skm.r2_score(pred, y))
-
-
-def assert_sklearn(
-    got: dict[str, float], y: np.ndarray, pred: np.ndarray, formula: str = "sagemaker"
-) -> None:
+def assert_sklearn(got: dict[str, float], y: np.ndarray, pred: np.ndarray) -> None:
     assert got["mae"] == pytest.approx(skm.mean_absolute_error(y, pred), rel=1e-9, abs=1e-9)
     assert got["mse"] == pytest.approx(skm.mean_squared_error(y, pred), rel=1e-9, abs=1e-9)
     assert got["rmse"] == pytest.approx(skm.root_mean_squared_error(y, pred), rel=1e-9, abs=1e-9)
-    assert got["r2"] == pytest.approx(sklearn_r2(y, pred, formula), rel=1e-9, abs=1e-9)
+    assert got["r2"] == pytest.approx(skm.r2_score(y, pred), rel=1e-9, abs=1e-9)
 
 
-FORMULAS = ("sagemaker", "standard")
-
-
-@pytest.mark.parametrize("formula", FORMULAS)
 @pytest.mark.parametrize(("seed", "offset"), [(1, 0.0), (2, 1e6), (3, -5e7)])
-def test_metrics_equal_sklearn(seed: int, offset: float, formula: str) -> None:
+def test_metrics_equal_sklearn(seed: int, offset: float) -> None:
     # the offsets put the target far from 0, where a naive Σy² - n·ȳ² would lose R²
     y, pred = data(5000, seed, offset)
-    assert_sklearn(fed(y, pred, r2_formula=formula).metrics(), y, pred, formula)
+    assert_sklearn(fed(y, pred).metrics(), y, pred)
 
 
-@pytest.mark.parametrize("formula", FORMULAS)
-def test_merge_of_uneven_parts_equals_sklearn_on_all_rows(formula: str) -> None:
+def test_merge_of_uneven_parts_equals_sklearn_on_all_rows() -> None:
     y, pred = data(6000, 4, offset=1e5)
     cuts = [0, 7, 2500, 6000]
-    parts = [
-        fed(y[a:b], pred[a:b], r2_formula=formula) for a, b in zip(cuts, cuts[1:], strict=False)
-    ]
+    parts = [fed(y[a:b], pred[a:b]) for a, b in zip(cuts, cuts[1:], strict=False)]
     for part in parts[1:]:
         parts[0].merge(part)
-    assert_sklearn(parts[0].metrics(), y, pred, formula)
+    assert_sklearn(parts[0].metrics(), y, pred)
 
 
-@pytest.mark.parametrize("formula", FORMULAS)
-def test_update_many_equals_sklearn_and_the_loop(formula: str) -> None:
+def test_update_many_equals_sklearn_and_the_loop() -> None:
     y, pred = data(3000, 5)
-    batched = RegressionMetrics(name="r", r2_formula=formula)
+    batched = RegressionMetrics(name="r")
     batched.update_many(rows(y[:1000], pred[:1000]))
     batched.update_many(rows(y[1000:], pred[1000:]))
-    assert_sklearn(batched.metrics(), y, pred, formula)
-    looped = fed(y, pred, r2_formula=formula)
+    assert_sklearn(batched.metrics(), y, pred)
+    looped = fed(y, pred)
     for a, b in zip(batched._products, looped._products, strict=True):
         assert a == pytest.approx(b, rel=1e-9)
 
 
-def test_constant_reference_follows_sklearn_r2_rule() -> None:
+def test_constant_labels_follow_sklearn_r2_rule() -> None:
     y = np.full(50, 3.0)
-    for formula in FORMULAS:
-        assert fed(y, y, r2_formula=formula).metrics()["r2"] == skm.r2_score(y, y) == 1.0
-    # a constant target under the standard formula, a constant prediction under SageMaker's
-    assert fed(y, y + 1.0, r2_formula="standard").metrics()["r2"] == 0.0
-    assert skm.r2_score(y, y + 1.0) == 0.0
+    assert fed(y, y).metrics()["r2"] == skm.r2_score(y, y) == 1.0
+    assert fed(y, y + 1.0).metrics()["r2"] == skm.r2_score(y, y + 1.0) == 0.0
+    # constant predictions are no special case: R² is taken over the labels
     ramp = np.arange(50.0)
-    assert fed(ramp, y, r2_formula="sagemaker").metrics()["r2"] == skm.r2_score(y, ramp) == 0.0
+    assert fed(ramp, y).metrics()["r2"] == pytest.approx(skm.r2_score(ramp, y), rel=1e-12)
 
 
 def test_invalid_rows_are_counted() -> None:
@@ -122,7 +105,7 @@ def test_subsample_spread_matches_row_level_subsampling() -> None:
         keep = rng.random(y.size) < 0.8
         row_level["mae"].append(skm.mean_absolute_error(y[keep], pred[keep]))
         row_level["rmse"].append(skm.root_mean_squared_error(y[keep], pred[keep]))
-        row_level["r2"].append(skm.r2_score(pred[keep], y[keep]))
+        row_level["r2"].append(skm.r2_score(y[keep], pred[keep]))
     detector = fed(y, pred)
     ours: dict[str, list[float]] = {name: [] for name in row_level}
     for seed in range(100):
@@ -135,54 +118,41 @@ def test_subsample_spread_matches_row_level_subsampling() -> None:
         assert float(np.mean(ours[name])) == pytest.approx(expected, rel=0.3), name
 
 
-def test_r2_formulas_on_hand_computed_vectors() -> None:
+def test_r2_on_hand_computed_vectors_is_over_the_labels() -> None:
     # y = (1, 2, 3, 4), ŷ = (1.5, 2, 2.5, 3): SSE = 0.25 + 0 + 0.25 + 1 = 1.5
-    # standard:  SS_tot = Σ(y - 2.5)²  = 2.25 + 0.25 + 0.25 + 2.25 = 5     → 1 - 1.5/5    = 0.7
-    # SageMaker: SS_tot = Σ(ŷ - 2.25)² = 0.5625 + 0.0625 · 2 + 0.5625 = 1.25 → 1 - 1.5/1.25 = -0.2
+    # SS_tot over the labels = Σ(y - 2.5)² = 2.25 + 0.25 + 0.25 + 2.25 = 5 → 1 - 1.5/5 = 0.7;
+    # over the predictions it would be Σ(ŷ - 2.25)² = 1.25 → -0.2
     y, pred = np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.5, 2.0, 2.5, 3.0])
-    standard = fed(y, pred, r2_formula="standard", min_samples=1).metrics()
-    sagemaker = fed(y, pred, min_samples=1).metrics()
-    assert standard["r2"] == pytest.approx(0.7, abs=1e-12)
-    assert sagemaker["r2"] == pytest.approx(-0.2, abs=1e-12)
-    assert standard["mae"] == sagemaker["mae"] == pytest.approx((0.5 + 0 + 0.5 + 1) / 4)
-    assert standard["mse"] == sagemaker["mse"] == pytest.approx(1.5 / 4)
+    got = fed(y, pred, min_samples=1).metrics()
+    assert got["r2"] == pytest.approx(0.7, abs=1e-12)
+    assert got["mae"] == pytest.approx((0.5 + 0 + 0.5 + 1) / 4)
+    assert got["mse"] == pytest.approx(1.5 / 4)
 
 
-def test_sagemaker_formula_on_a_file_shaped_like_the_sdks_baseline() -> None:
-    # The SDK's quality_check_step baseline holds 0/1 labels and probability-like predictions
-    # (columns F1..F7, Label, Prediction); SageMaker's r2 there is far below the standard one
-    # because the predictions vary less than the labels. Our own rows of the same shape:
-    labels = np.array([0, 1, 0, 0, 1, 1, 0, 1, 0, 0, 1, 0], dtype=float)
-    preds = np.array([0.65, 0.75, 0.62, 0.79, 0.74, 0.46, 0.38, 0.85, 0.20, 0.88, 0.24, 0.47])
-    sse = float(np.sum((preds - labels) ** 2))
-    expected_sagemaker = 1.0 - sse / float(np.sum((preds - preds.mean()) ** 2))
-    expected_standard = 1.0 - sse / float(np.sum((labels - labels.mean()) ** 2))
-    got = fed(labels, preds, min_samples=1).metrics()["r2"]
-    assert got == pytest.approx(expected_sagemaker, rel=1e-12)
-    assert got == pytest.approx(skm.r2_score(preds, labels), rel=1e-12)
-    assert got < expected_standard < 0.0
+def _older(state: dict, version: int, formula: str | None, names: tuple[str, str]) -> dict:
+    """``state`` (version 3) as an older version wrote it."""
+    params = (
+        dict(state["params"]) if formula is None else {**state["params"], "r2_formula": formula}
+    )
+    fields = {k: v for k, v in state["state"].items() if k not in ("mean_label", "m2_label")}
+    fields[names[0]], fields[names[1]] = state["state"]["mean_label"], state["state"]["m2_label"]
+    return {**state, "version": version, "params": params, "state": fields}
 
 
-def test_version_1_state_is_upgraded_to_the_standard_formula() -> None:
+def test_version_1_and_standard_version_2_states_are_upgraded() -> None:
     y, pred = data(300, 8)
-    detector = fed(y, pred, r2_formula="standard")
-    state = detector.to_state()
-    old = {
-        **state,
-        "version": 1,
-        "params": {k: v for k, v in state["params"].items() if k != "r2_formula"},
-        "state": {
-            **{k: v for k, v in state["state"].items() if not k.endswith("_reference")},
-            "mean_y": state["state"]["mean_reference"],
-            "m2_y": state["state"]["m2_reference"],
-        },
-    }
-    restored = RegressionMetrics.from_state(old)
-    assert restored.r2_formula == "standard"
-    assert restored.to_state() == state
-    assert restored.metrics()["r2"] == pytest.approx(skm.r2_score(y, pred), rel=1e-9)
+    state = fed(y, pred).to_state()
+    for old in (
+        _older(state, 1, None, ("mean_y", "m2_y")),
+        _older(state, 2, "standard", ("mean_reference", "m2_reference")),
+    ):
+        restored = RegressionMetrics.from_state(old)
+        assert restored.to_state() == state
+        assert restored.metrics()["r2"] == pytest.approx(skm.r2_score(y, pred), rel=1e-9)
 
 
-def test_unknown_r2_formula_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"r2_formula must be one of \('sagemaker', 'standard'\)"):
-        RegressionMetrics(name="r", r2_formula="textbook")
+def test_version_2_state_over_the_predictions_is_refused_with_its_reason() -> None:
+    y, pred = data(300, 8)
+    old = _older(fed(y, pred).to_state(), 2, "sagemaker", ("mean_reference", "m2_reference"))
+    with pytest.raises(ValueError, match=r"R² over the predictions .* start its window again"):
+        RegressionMetrics.from_state(old)

@@ -233,7 +233,7 @@ def test_regression_from_json_output(tmp_path: Path) -> None:
     assert block["mae"]["value"] == pytest.approx(skm.mean_absolute_error(y, pred), abs=1e-9)
     assert block["mse"]["value"] == pytest.approx(skm.mean_squared_error(y, pred), abs=1e-9)
     assert block["rmse"]["value"] == pytest.approx(math.sqrt(skm.mean_squared_error(y, pred)))
-    assert block["r2"]["value"] == pytest.approx(skm.r2_score(pred, y), abs=1e-9)  # SageMaker's
+    assert block["r2"]["value"] == pytest.approx(skm.r2_score(y, pred), abs=1e-9)
 
 
 def test_one_line_errors(tmp_path: Path) -> None:

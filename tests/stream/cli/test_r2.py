@@ -1,4 +1,4 @@
-"""``--r2-formula`` on ``baseline suggest`` and ``analyze``, against scikit-learn."""
+"""R² in ``baseline suggest`` and ``analyze``: over the labels, as scikit-learn's ``r2_score``."""
 
 from __future__ import annotations
 
@@ -18,14 +18,7 @@ from tests.stream.cli.labeled_files import (
 )
 
 
-@pytest.mark.parametrize(
-    ("formula", "reference"),
-    [
-        ("sagemaker", lambda y, pred: skm.r2_score(pred, y)),  # SS_tot over the predictions
-        ("standard", lambda y, pred: skm.r2_score(y, pred)),
-    ],
-)
-def test_r2_formula_in_baseline_and_run(tmp_path: Path, formula: str, reference) -> None:  # type: ignore[no-untyped-def]
+def test_r2_in_baseline_and_run_is_over_the_labels(tmp_path: Path) -> None:
     rng = np.random.default_rng(12)
     y = rng.normal(10, 4, 150)
     pred = 0.6 * y + 4 + rng.normal(0, 1, 150)  # predictions vary less than the labels
@@ -33,11 +26,11 @@ def test_r2_formula_in_baseline_and_run(tmp_path: Path, formula: str, reference)
     out = tmp_path / "b"
     result = run(
         "baseline", "suggest", "--data", data, "--out", out, "--problem-type", "Regression",
-        "--label-column", "target", "--prediction-column", "prediction", "--r2-formula", formula,
+        "--label-column", "target", "--prediction-column", "prediction",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     stats = read_json(out / "model_quality/statistics.json")["regression_metrics"]
-    assert stats["r2"]["value"] == pytest.approx(reference(y, pred), abs=1e-9)
+    assert stats["r2"]["value"] == pytest.approx(skm.r2_score(y, pred), abs=1e-9)
     captures = write_lines(
         tmp_path / "c.jsonl",
         [capture_line(f"r{i}", "1", repr(float(p))) for i, p in enumerate(pred)],
@@ -47,9 +40,20 @@ def test_r2_formula_in_baseline_and_run(tmp_path: Path, formula: str, reference)
     )
     result = run(
         "analyze", "--capture", captures, "--baseline", out, "--out", tmp_path / "run",
-        "--ground-truth", truth, "--inference-attribute", "0", "--r2-formula", formula,
+        "--ground-truth", truth, "--inference-attribute", "0",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     block = read_json(tmp_path / "run/model_quality/statistics.json")["regression_metrics"]
-    assert block["r2"]["value"] == pytest.approx(reference(y, pred), abs=1e-9)
-    assert "ModelQuality: Completed:" in result.stdout  # same formula: no r2 violation
+    assert block["r2"]["value"] == pytest.approx(skm.r2_score(y, pred), abs=1e-9)
+    assert "ModelQuality: Completed:" in result.stdout  # the baseline's own rows: no r2 violation
+
+
+def test_the_withdrawn_r2_formula_option_is_a_usage_error(tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "v.csv", ("prediction", "target"), [(1.0, 1.5), (2.0, 2.5)])
+    result = run(
+        "baseline", "suggest", "--data", data, "--out", tmp_path / "b", "--problem-type",
+        "Regression", "--label-column", "target", "--prediction-column", "prediction",
+        "--r2-formula", "standard",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1].startswith("driftline: error: No such option")
