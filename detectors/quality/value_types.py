@@ -79,11 +79,15 @@ class TypeCounts:
         Deequ's ratio, which SageMaker's ``data_type_check`` reports: an Integral value does
         not count for Fractional, nor a number for String. AWS's SDK integration test expects
         a violation for numbers against a String constraint; the README gives the evidence
-        for Fractional. Unknown (no expectation) is always 1.0.
+        for Fractional. A Boolean value counts for String: SageMaker's schema has no Boolean,
+        and a column of them is inferred String (:func:`infer_column_type`). Unknown (no
+        expectation) is always 1.0.
 
         >>> counts = TypeCounts(integral=1, fractional=3)
         >>> counts.share_matching(FRACTIONAL), counts.share_matching(STRING)
         (0.75, 0.0)
+        >>> TypeCounts(boolean=2, string=2).share_matching(STRING)
+        1.0
         """
         present = self.present
         if present == 0 or expected_type == UNKNOWN:
@@ -92,7 +96,7 @@ class TypeCounts:
             INTEGRAL: self.integral,
             FRACTIONAL: self.fractional,
             BOOLEAN: self.boolean,
-            STRING: self.string,
+            STRING: self.string + self.boolean,
         }.get(expected_type, present)
         return matching / present
 

@@ -119,6 +119,18 @@ def test_share_matching() -> None:
     assert counts.share_matching(vt.INTEGRAL) == 0.6
     assert counts.share_matching(vt.FRACTIONAL) == 0.2  # whole numbers are Integral, not Fractional
     assert counts.share_matching(vt.BOOLEAN) == 0.1
-    assert counts.share_matching(vt.STRING) == 0.1  # numbers and booleans are not String
+    assert counts.share_matching(vt.STRING) == 0.2  # numbers are not String; Booleans are
     assert counts.share_matching(vt.UNKNOWN) == 1.0  # no expectation
     assert vt.TypeCounts().share_matching(vt.INTEGRAL) == 1.0
+
+
+def test_every_inferred_type_fits_its_own_column() -> None:
+    """A column not mixing numbers with text passes the check its own type asks for."""
+    for counts in (
+        vt.TypeCounts(integral=3),
+        vt.TypeCounts(fractional=3),
+        vt.TypeCounts(boolean=3),  # inferred String: SageMaker's schema has no Boolean
+        vt.TypeCounts(boolean=1, string=2),
+        vt.TypeCounts(string=3),
+    ):
+        assert counts.share_matching(vt.infer_column_type(counts)) == 1.0, counts
