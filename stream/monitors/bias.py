@@ -24,7 +24,7 @@ from detectors.bias.drift_check import bias_drift_check
 from detectors.bias.post_training_bias import PostTrainingBias
 from detectors.violations import Violation
 from stream.capture.predictions import LocatedPrediction
-from stream.monitors.bias_settings import BiasSettings, read_bias_config
+from stream.monitors.bias_settings import BiasSettings, pin_written_data_types
 from stream.monitors.files import MALFORMED, not_usable, read_json, write_json
 
 BIAS = "bias"
@@ -149,11 +149,16 @@ class BiasBaseline(NamedTuple):
 
 
 def load_bias_baseline(folder: Path) -> BiasBaseline:
-    """Read ``bias/analysis_config.json`` and ``bias/analysis.json``."""
+    """Read ``bias/analysis_config.json`` and ``bias/analysis.json``.
+
+    Data types the config leaves out (a config Clarify ran has none) are taken from the
+    strings the baseline analysis shows (see
+    :func:`~stream.monitors.bias_settings.pin_written_data_types`).
+    """
     try:
         config = read_json(folder / ANALYSIS_CONFIG)
-        settings = BiasSettings(dict(config), read_bias_config(config))
         analysis = BiasAnalysis.from_json(read_json(folder / ANALYSIS))
+        settings = pin_written_data_types(config, analysis)
     except MALFORMED as exc:
         error = not_usable("bias baseline", folder, exc)
         raise error from exc
