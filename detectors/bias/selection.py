@@ -6,8 +6,9 @@ value's type and the match is retried, as Clarify does for a whole column. A con
 selector picks a row when its value is strictly above the threshold; the string Clarify
 writes, ``"(t, max]"``, needs the running maximum of the column.
 
-The data type is decided once (pinned in config, or by :func:`series_data_type` on baseline
-data) and never re-decided per window.
+The data type is decided once (pinned in config, read by :func:`written_data_type` from the
+``value_or_threshold`` string a baseline analysis.json holds, or by :func:`series_data_type`
+on baseline data) and never re-decided per window.
 
 Examples
 --------
@@ -26,6 +27,7 @@ True
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -38,12 +40,14 @@ __all__ = [
     "ValueSelector",
     "parse_number",
     "series_data_type",
+    "written_data_type",
 ]
 
 DataType = Literal["categorical", "continuous"]
 CATEGORICAL: DataType = "categorical"
 CONTINUOUS: DataType = "continuous"
 UNIQUENESS_THRESHOLD = 0.05  # smclarify common.UNIQUENESS_THRESHOLD
+_INTERVAL = re.compile(r"\((?P<low>[^,]+), (?P<high>[^,\]]+)\]")  # pandas Interval: "(t, max]"
 
 
 def is_missing(v: Any) -> bool:
@@ -191,3 +195,35 @@ def series_data_type(column: Sequence[Any], values: Sequence[Any] | None) -> Dat
     if all(isinstance(v, int) for v in present):
         return CONTINUOUS if uniqueness >= UNIQUENESS_THRESHOLD else CATEGORICAL
     return CATEGORICAL
+
+
+def written_data_type(values: Sequence[Any] | None, written: str) -> DataType | None:
+    """The data type that Clarify's written ``value_or_threshold`` string shows, if it shows one.
+
+    Clarify writes a continuous column's threshold ``t`` as the interval ``"(t, max]"`` (or
+    ``"(max, t]"`` when no value is above ``t``) and a categorical column's values joined by
+    ``","`` (spec §1.3). ``None`` when ``written`` is neither for ``values``: a string of some
+    other config, or no values (one-versus-all, where the string is one facet value).
+
+    Examples
+    --------
+    >>> written_data_type([0.5], "(0.5, 0.9936148802477393]")
+    'continuous'
+    >>> written_data_type([2], "(2, 4]"), written_data_type([5.0], "(3.0, 5.0]")
+    ('continuous', 'continuous')
+    >>> written_data_type([0.5], "0.5"), written_data_type(["F", "X"], "F,X")
+    ('categorical', 'categorical')
+    >>> written_data_type([0.5], "(0.7, 0.9]") is None, written_data_type(None, "F") is None
+    (True, True)
+    """
+    if not values:
+        return None
+    interval = _INTERVAL.fullmatch(written)
+    threshold = parse_number(values[0]) if len(values) == 1 else None
+    if interval is not None and threshold is not None:
+        bounds = (parse_number(interval["low"]), parse_number(interval["high"]))
+        if threshold in bounds:
+            return CONTINUOUS
+    if written == ",".join(str(v) for v in values):
+        return CATEGORICAL
+    return None

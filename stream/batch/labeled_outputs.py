@@ -9,6 +9,7 @@ coverage, prediction and labelled counts — stay out of them and go to the prin
 - ``OUT/attribution/analysis.json`` and ``constraint_violations.json``.
 
 A monitor that failed (nothing joined, no SHAP values) writes an empty violations file only.
+A monitor's warnings (a bias facet that matched no row) are printed under its line.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class MonitorOutcome:
     status: str
     violations: tuple[Violation, ...]
     summary: str
+    warnings: tuple[str, ...] = ()
 
 
 def write_outcome(out: Path, outcome: LabelledOutcome, run: LabelledFileRun) -> MonitorOutcome:
@@ -64,7 +66,9 @@ def write_outcome(out: Path, outcome: LabelledOutcome, run: LabelledFileRun) -> 
         summary = _bias(folder, acc)
     else:
         summary = _attribution(folder, outcome, run)
-    return MonitorOutcome(MONITOR_NAMES[kind], outcome.status, outcome.violations, summary)
+    return MonitorOutcome(
+        MONITOR_NAMES[kind], outcome.status, outcome.violations, summary, outcome.warnings
+    )
 
 
 def _failure(kind: str) -> str:

@@ -50,6 +50,8 @@ def _print_labeled(report: LabeledReport) -> None:
     for outcome in report.outcomes:
         n = len(outcome.violations)
         click.echo(f"{outcome.monitor}: {outcome.status}: {outcome.summary}, {n} violations")
+        for warning in outcome.warnings:
+            click.echo(f"  warning: {warning}")
         for violation in outcome.violations:
             click.echo(describe(violation))
 

@@ -10,6 +10,11 @@ baseline pinned as ``flip_test_features``: Clarify's ``headers`` when the config
 else the data file's columns, less the label, predicted-label and probability columns (and
 each facet for its own test). As in Clarify, a non-numeric feature value leaves its row out
 of FT, and FT errors ("FlipTest does not support non-numeric columns") when no row is left.
+
+A facet whose values (or threshold) select no row, or every row, leaves facet d or facet a
+empty and the metrics of that facet null ("Facet set is empty"; CDDL and CDDPL 0).
+:meth:`BiasRun.facet_rows` counts both sides and :meth:`FacetRows.warning` says so, so that
+a run never reports such a facet as a quiet "Completed".
 """
 
 from __future__ import annotations
@@ -22,9 +27,10 @@ from detectors.bias.analysis import BiasAnalysis, StageReport
 from detectors.bias.bias_row import BiasRow
 from detectors.bias.drift_check import bias_drift_check
 from detectors.bias.post_training_bias import PostTrainingBias
+from detectors.bias.selection import DataType
 from detectors.violations import Violation
 from stream.capture.predictions import LocatedPrediction
-from stream.monitors.bias_settings import BiasSettings, read_bias_config
+from stream.monitors.bias_settings import BiasSettings, pin_written_data_types
 from stream.monitors.files import MALFORMED, not_usable, read_json, write_json
 
 BIAS = "bias"
@@ -42,6 +48,43 @@ def _baseline_codes(analysis: BiasAnalysis) -> set[str]:
         for entry in entries
         for metric in entry.metrics
     }
+
+
+class FacetRows(NamedTuple):
+    """How many rows of a window one configured facet put in facet d and in facet a."""
+
+    facet: str
+    facet_value: str  # the configured values (or threshold), comma-separated
+    data_type: DataType
+    is_pinned: bool  # the type was given or decided; False: categorical by default
+    d: int  # rows selected by the facet's values (or above its threshold)
+    a: int  # the other rows with a usable facet, label and prediction
+
+    def warning(self) -> str | None:
+        """Why every metric of the facet is null, when one side is empty; None otherwise.
+
+        >>> FacetRows("F1", "0.5", "categorical", False, d=0, a=100).warning()
+        'facet F1 value 0.5 (categorical by default) matched none of 100 rows: facet d is
+        empty, so its bias metrics are null or 0; if 0.5 is a threshold, set "data_type":
+        "continuous" on the facet in bias/analysis_config.json'
+        >>> FacetRows("F1", "0.5", "continuous", True, d=40, a=60).warning() is None
+        True
+        """
+        rows = self.d + self.a
+        if rows == 0 or (self.d and self.a):
+            return None
+        how, side = ("none", "d") if self.d == 0 else ("every one", "a")
+        kind = self.data_type if self.is_pinned else f"{self.data_type} by default"
+        text = (
+            f"facet {self.facet} value {self.facet_value} ({kind}) matched {how} of {rows} rows:"
+            f" facet {side} is empty, so its bias metrics are null or 0"
+        )
+        if not self.is_pinned and self.d == 0:
+            text += (
+                f'; if {self.facet_value} is a threshold, set "data_type": "continuous" on the'
+                f" facet in bias/{ANALYSIS_CONFIG}"
+            )
+        return text
 
 
 class BiasRun:
@@ -79,6 +122,27 @@ class BiasRun:
     def n_invalid(self) -> int:
         """Rows left out by some facet (missing facet, label or prediction)."""
         return max(d.tally.n_invalid for d in self.detectors)
+
+    def facet_rows(self) -> list[FacetRows]:
+        """Rows in facet d and facet a, per facet configured with values (not one-versus-all)."""
+        out = []
+        settings = self.settings
+        facets = zip(settings.bias.facets, settings.config["facet"], self.detectors, strict=True)
+        for i, (facet, entry, detector) in enumerate(facets):
+            if facet.value_or_threshold is None:
+                continue
+            split = detector.tally.counts.facet_split(True)
+            out.append(
+                FacetRows(
+                    facet=facet.name,
+                    facet_value=",".join(str(v) for v in facet.value_or_threshold),
+                    data_type=settings.facet_data_type(i),
+                    is_pinned="data_type" in entry,
+                    d=split.d.n,
+                    a=split.a.n,
+                )
+            )
+        return out
 
     def update(self, row: Mapping[str, Any], label: Any, prediction: LocatedPrediction) -> None:
         """Count one row: facet and group values from ``row``, label, and the prediction."""
@@ -149,11 +213,16 @@ class BiasBaseline(NamedTuple):
 
 
 def load_bias_baseline(folder: Path) -> BiasBaseline:
-    """Read ``bias/analysis_config.json`` and ``bias/analysis.json``."""
+    """Read ``bias/analysis_config.json`` and ``bias/analysis.json``.
+
+    Data types the config leaves out (a config Clarify ran has none) are taken from the
+    strings the baseline analysis shows (see
+    :func:`~stream.monitors.bias_settings.pin_written_data_types`).
+    """
     try:
         config = read_json(folder / ANALYSIS_CONFIG)
-        settings = BiasSettings(dict(config), read_bias_config(config))
         analysis = BiasAnalysis.from_json(read_json(folder / ANALYSIS))
+        settings = pin_written_data_types(config, analysis)
     except MALFORMED as exc:
         error = not_usable("bias baseline", folder, exc)
         raise error from exc

@@ -9,6 +9,12 @@ types pinned (``data_type`` per facet, ``label_data_type``; keys Clarify does no
 pinned types, so a window never re-decides them. This module also names the columns a
 baseline or a run reads: facets, ``group_variable`` and the flip test's features.
 
+A Clarify config has no ``data_type``: Clarify decides it from the data. For a baseline
+Clarify wrote (its ``analysis.json`` beside the config it ran), :func:`pin_written_data_types`
+reads the types from the strings Clarify wrote: an interval ``"(t, max]"`` for a continuous
+facet or label, the values for a categorical one. A type neither the config nor the baseline
+shows stays categorical; a run then reports a facet that matches no row.
+
 Examples
 --------
 >>> config = {"label": "y", "predicted_label": "p", "label_values_or_threshold": [1],
@@ -23,14 +29,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from detectors.bias.analysis import BiasAnalysis
 from detectors.bias.config import BiasConfig
-from detectors.bias.selection import CATEGORICAL, DataType, series_data_type
+from detectors.bias.selection import (
+    CATEGORICAL,
+    DataType,
+    parse_number,
+    series_data_type,
+    written_data_type,
+)
 
 __all__ = [
     "BiasSettings",
     "column_names",
     "flip_test_features",
     "pin_data_types",
+    "pin_written_data_types",
     "read_bias_config",
     "row_columns",
 ]
@@ -133,3 +147,53 @@ def pin_data_types(
     if features:
         pinned["flip_test_features"] = list(features)
     return BiasSettings(pinned, bias)
+
+
+def pin_written_data_types(config: Mapping[str, Any], analysis: BiasAnalysis) -> BiasSettings:
+    """Pin the data types ``config`` leaves out as the baseline ``analysis`` shows them.
+
+    A type given in ``config`` stands. A facet with no value, several values or one value
+    that is not a number is categorical (Clarify's rule needs no data for it); a numeric
+    threshold takes the type its ``value_or_threshold`` string in ``analysis`` shows, the
+    label likewise from ``label_value_or_threshold``. A type still unknown is left out.
+
+    >>> from detectors.bias.analysis import FacetEntry, StageReport
+    >>> config = {"label_values_or_threshold": [1], "facet": [
+    ...     {"name_or_index": "F1", "value_or_threshold": [0.5]},
+    ...     {"name_or_index": "sex", "value_or_threshold": ["F"]}]}
+    >>> stage = StageReport("y", "1", (("F1", (FacetEntry("(0.5, 0.99]", ()),)),))
+    >>> pinned = pin_written_data_types(config, BiasAnalysis(stage, None))
+    >>> pinned.facet_data_type(0), pinned.facet_data_type(1), pinned.config["label_data_type"]
+    ('continuous', 'categorical', 'categorical')
+    """
+    bias = read_bias_config(config)
+    stages = [s for s in (analysis.pre_training, analysis.post_training) if s is not None]
+    pinned = dict(config)
+    facets = []
+    for entry, facet in zip(config["facet"], bias.facets, strict=True):
+        if "data_type" not in entry:
+            values = facet.value_or_threshold
+            written = [e.value_or_threshold for s in stages for name, es in s.facets
+                       if name == facet.name for e in es]  # fmt: skip
+            data_type = _config_data_type(values) or _shown_data_type(values, written)
+            entry = entry if data_type is None else {**entry, "data_type": data_type}
+        facets.append(entry)
+    pinned["facet"] = facets
+    if "label_data_type" not in config:
+        values = bias.label_values_or_threshold
+        written = [s.label_value_or_threshold for s in stages]
+        data_type = _config_data_type(values) or _shown_data_type(values, written)
+        if data_type is not None:
+            pinned["label_data_type"] = data_type
+    return BiasSettings(pinned, bias)
+
+
+def _config_data_type(values: Sequence[Any] | None) -> DataType | None:
+    """Categorical when the config alone says so: no value, several, or not a number."""
+    if values is None or len(values) != 1 or parse_number(values[0]) is None:
+        return CATEGORICAL
+    return None
+
+
+def _shown_data_type(values: Sequence[Any] | None, written: Sequence[str]) -> DataType | None:
+    return next((t for w in written if (t := written_data_type(values, w)) is not None), None)

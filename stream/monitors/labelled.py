@@ -55,6 +55,7 @@ class LabelledOutcome:
     decisions: tuple[dict[str, Any], ...]
     label_coverage: float | None
     failure_reason: str = ""
+    warnings: tuple[str, ...] = ()  # figures that are not what they seem (an empty facet)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 - model quality: SageMaker's statistics and the baseline's constraints (a violation per
   broken constraint, SageMaker's text);
 - bias drift: Clarify's analysis and ``bias_drift_check`` against the baseline analysis
-  (``bootstrap`` or ``point``, see :func:`stream.monitors.bias.bias_violations`);
+  (``bootstrap`` or ``point``, see :func:`stream.monitors.bias.bias_violations`), with the
+  rows of facet d and facet a of each configured facet (``facet_rows``) and a warning for a
+  facet that matched no row (or every row), whose metrics are all null;
 - attribution drift: global SHAP values and ``feature_attribution_drift_check`` (nDCG).
 
 No verdict is given on fewer than ``min_count`` labelled (or explained) predictions; every
@@ -125,9 +127,17 @@ def bias_outcome(setup: LabelledSetup, acc: LabelledAccumulators) -> LabelledOut
                         "sample_count": rows,
                     }
                 )
-    doc = {**analysis.to_json(), **_counts(acc)}
+    facet_rows = run.facet_rows()
+    warnings = tuple(w for f in facet_rows if (w := f.warning()) is not None)
+    doc = {**analysis.to_json(), **_counts(acc), "facet_rows": [f._asdict() for f in facet_rows]}
     return LabelledOutcome(
-        BIAS_DRIFT, _status(violations), doc, violations, tuple(decisions), acc.label_coverage
+        BIAS_DRIFT,
+        _status(violations),
+        doc,
+        violations,
+        tuple(decisions),
+        acc.label_coverage,
+        warnings=warnings,
     )
 
 

@@ -47,6 +47,12 @@ def labelled_families(aggregators: Iterable[Any]) -> Iterator[Metric]:
         "driftline_bias_metric", "Post-training bias metric per facet value, latest window",
         labels=[*m, "facet", "metric"],
     )  # fmt: skip
+    facet_rows = GaugeMetricFamily(
+        "driftline_bias_facet_rows",
+        "Rows of facet d (side=d) and facet a (side=a) per configured facet, latest window;"
+        " 0 leaves every bias metric of the facet null",
+        labels=[*m, "facet", "side"],
+    )
     ndcg = GaugeMetricFamily(
         "driftline_attribution_ndcg", "nDCG of live vs baseline feature attributions",
         labels=[*m, "label"],
@@ -64,9 +70,11 @@ def labelled_families(aggregators: Iterable[Any]) -> Iterator[Metric]:
             coverage.add_metric([name], summary.label_coverage)
         for (facet, metric), value in sorted(summary.bias.items()):
             bias.add_metric([name, facet, metric], value)
+        for (facet, side), rows in sorted(summary.bias_facet_rows.items()):
+            facet_rows.add_metric([name, facet, side], rows)
         for label, value in sorted(summary.ndcg.items()):
             ndcg.add_metric([name, label], value)
-    yield from (quality, quality_threshold, coverage, bias, ndcg)
+    yield from (quality, quality_threshold, coverage, bias, facet_rows, ndcg)
 
 
 def join_families(joins: Iterable[Any]) -> Iterator[Metric]:

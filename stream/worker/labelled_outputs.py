@@ -46,12 +46,13 @@ def labelled_statistics_message(result: LabelledResult) -> dict[str, Any]:
 
 
 def labelled_execution_message(result: LabelledResult) -> dict[str, Any]:
-    """The window's status, every decision taken, and its counts."""
+    """The window's status, its warnings, every decision taken, and its counts."""
     outcome = result.outcome
     return {
         **_fields(result),
         "status": outcome.status,
         "failure_reason": outcome.failure_reason,
+        "warnings": list(outcome.warnings),
         "violation_count": len(outcome.violations),
         "partitions_reported": list(result.partitions_reported),
         "decisions": list(outcome.decisions),

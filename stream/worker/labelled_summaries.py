@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 LABEL_SIDES = ("prediction", "label")
+FACET_SIDES = ("d", "a")  # a bias facet's selected rows, and the others
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,7 @@ class LabelledSummary:
     label_coverage: float | None = None  # share of predictions with a label, 0..1
     bias: Mapping[tuple[str, str], float] = field(default_factory=dict)  # (facet, metric)
     ndcg: Mapping[str, float] = field(default_factory=dict)  # by label
+    bias_facet_rows: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (facet, side)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,15 +71,22 @@ def labelled_summary(monitor: str, results: Iterable[Any]) -> LabelledSummary:
     """The figures of a monitor's latest labelled results (one per monitor type).
 
     Model-quality metrics and bias metrics come from the results' decisions, so only metrics
-    with a baseline constraint (or a baseline value) become series.
+    with a baseline constraint (or a baseline value) become series. The rows of facet d and
+    facet a (``side`` ``d`` or ``a``) of each configured bias facet come from the bias
+    result's ``facet_rows``, so an empty facet shows as 0, not as a missing series.
     """
     quality: dict[str, MetricReading] = {}
     bias: dict[tuple[str, str], float] = {}
+    facet_rows: dict[tuple[str, str], int] = {}
     ndcg: dict[str, float] = {}
     coverage = None
     for result in results:
         outcome = result.outcome
         coverage = coverage if outcome.label_coverage is None else outcome.label_coverage
+        if result.monitor_type == "bias_drift":
+            for rows in outcome.statistics.get("facet_rows") or ():
+                for side in FACET_SIDES:
+                    facet_rows[(str(rows["facet"]), side)] = int(rows[side])
         for d in outcome.decisions:
             if d.get("value") is None:
                 continue
@@ -87,4 +96,4 @@ def labelled_summary(monitor: str, results: Iterable[Any]) -> LabelledSummary:
                 bias[(str(d.get("facet")), d["metric_name"])] = float(d["value"])
             elif result.monitor_type == "feature_attribution_drift":
                 ndcg[str(d.get("label"))] = float(d["value"])
-    return LabelledSummary(monitor, quality, coverage, bias, ndcg)
+    return LabelledSummary(monitor, quality, coverage, bias, ndcg, bias_facet_rows=facet_rows)

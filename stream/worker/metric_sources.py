@@ -36,6 +36,7 @@ from detectors.quality.checks import (
     MISSING_COLUMN,
 )
 from stream.worker.labelled_summaries import (
+    FACET_SIDES,
     LABEL_SIDES,
     JoinSource,
     JoinSummary,
@@ -162,6 +163,7 @@ def partition_lag(state: WorkerState) -> dict[int, int]:
 
 __all__ = [
     "DEAD_LETTER_REASONS",
+    "FACET_SIDES",
     "LABEL_SIDES",
     "OTHER_FEATURE",
     "JoinSource",

@@ -104,3 +104,14 @@ def describe(result: Result) -> str:
         f"monitor {result.monitor} window {result.window_start} rev {result.revision}: "
         f"{result.status}, {result.row_count} rows, {len(result.evaluation.violations)} violations"
     )
+
+
+def warning_lines(result: Result) -> list[str]:
+    """One log line per warning of a labelled result (an empty bias facet); none otherwise."""
+    if not isinstance(result, LabelledResult):
+        return []
+    return [
+        f"monitor {result.monitor} {result.monitor_type} window {result.window_start} "
+        f"rev {result.revision}: {warning}"
+        for warning in result.outcome.warnings
+    ]

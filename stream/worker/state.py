@@ -40,7 +40,7 @@ from stream.worker.outcomes import DeadLetter
 from stream.worker.outputs import OutputMessages
 from stream.worker.partition_state import Blobs, PartitionedState
 from stream.worker.pending_stores import PendingStores
-from stream.worker.results import Result, describe
+from stream.worker.results import Result, describe, warning_lines
 from stream.worker.routing import Router
 from stream.worker.windows import WindowPartial
 
@@ -254,6 +254,8 @@ class WorkerState:
         for result in results:
             out.extend(self.messages.results(result))
             log.info("%s", describe(result))
+            for line in warning_lines(result):
+                log.warning("%s", line)
             if self.on_result is not None:
                 self.on_result(result)
         return out

@@ -37,7 +37,9 @@ from tests.stream.cli.labeled_files import read_json, run, write_lines
 T0 = 1_709_647_200.0  # 2024-03-05T14:00:00Z, the fake clock's time
 N = 600
 MODEL = SyntheticModel()
-COUNTS = {"label_coverage", "labelled_count", "prediction_count", "explained_count", "ndcg"}
+COUNTS = {
+    "label_coverage", "labelled_count", "prediction_count", "explained_count", "ndcg", "facet_rows",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

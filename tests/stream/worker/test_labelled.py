@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import random
+import shutil
 
 import orjson
 import pytest
@@ -19,6 +21,7 @@ from stream.config.sections import (
 )
 from stream.demo.labelled import (
     FACET,
+    FACET_NAME,
     SyntheticModel,
     ground_truth_record,
     labelled_capture_record,
@@ -286,6 +289,49 @@ def test_the_status_page_reads_the_labelled_messages(fake_clock, baseline_folder
     explained = monitors["feature_attribution_drift"]
     assert [c["name"] for c in explained["charts"]] == ["ndcg [label=label0]"]
     assert explained["windows"][0]["labelled"] == 500
+
+
+def test_a_bias_facet_matching_no_row_is_logged_published_and_a_metric(
+    fake_clock, baseline_folder, tmp_path, caplog
+):
+    """A facet value no row has: a warning on the result, its message and the log; 0 rows."""
+    from prometheus_client import CollectorRegistry
+
+    from stream.worker.labelled_outputs import labelled_execution_message
+    from stream.worker.metric_sources import worker_sources
+    from stream.worker.metrics import register_worker_metrics
+
+    folder = tmp_path / "baseline"
+    shutil.copytree(baseline_folder, folder)
+    path = folder / "bias" / "analysis_config.json"
+    config = json.loads(path.read_text())
+    config["facet"][0]["value_or_threshold"] = ["atlantis"]
+    path.write_text(json.dumps(config))
+    ws = state(fake_clock, folder)
+    pipe = Pipe(ws)
+    ws.assign([0], [0])
+    records = traffic(10, 300, T0)
+    pipe.send("capture", lines(r for _, r, _ in records))
+    pipe.send("labels", lines(ground_truth_record(k, a.label) for k, _, a in records))
+    pipe.send("capture", lines(r for _, r, _ in traffic(11, 1, T0 + 15)))
+    with caplog.at_level(logging.WARNING, logger="driftline.worker"):
+        pipe.tick()
+    bias = pipe.latest("bias_drift", T0)
+    expected = (
+        f"facet {FACET_NAME} value atlantis (categorical) matched none of 300 rows: facet d is "
+        "empty, so its bias metrics are null or 0"
+    )
+    assert bias.outcome.status == "Completed" and bias.outcome.warnings == (expected,)
+    assert labelled_execution_message(bias)["warnings"] == [expected]
+    assert f"monitor m bias_drift window {T0} rev 0: {expected}" in caplog.messages
+    registry = CollectorRegistry()
+    register_worker_metrics(registry, worker_sources(ws))
+
+    def rows(side):
+        labels = {"monitor": "m", "facet": FACET_NAME, "side": side}
+        return registry.get_sample_value("driftline_bias_facet_rows", labels)
+
+    assert (rows("d"), rows("a")) == (0, 300)
 
 
 @pytest.mark.parametrize("shap_source", ["capture", "topic"])

@@ -261,6 +261,7 @@ class LabelledAggregator:
             label_coverage=0.25,
             bias={("sex=female", "DPPL"): 0.12},
             ndcg={"label0": 0.93},
+            bias_facet_rows={("sex", "d"): 0, ("sex", "a"): 40},
         )
 
 
@@ -297,6 +298,8 @@ def test_labelled_families_come_from_the_documented_interfaces():
     assert m("driftline_label_coverage_ratio", monitor="mq") == 0.25
     assert m("driftline_bias_metric", monitor="mq", facet="sex=female", metric="DPPL") == 0.12
     assert m("driftline_attribution_ndcg", monitor="mq", label="label0") == 0.93
+    assert m("driftline_bias_facet_rows", monitor="mq", facet="sex", side="d") == 0
+    assert m("driftline_bias_facet_rows", monitor="mq", facet="sex", side="a") == 40
 
 
 def test_exposition_passes_promtool_lint(two_workers):
