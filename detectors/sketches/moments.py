@@ -139,6 +139,12 @@ class Moments:
         if self.count == 0:
             self.count, self.mean, self._m2, self._sum, self._scale = n, mean, m2, total, scale
         else:
+            # zeros are 0 at any scale: a side holding only zeros takes the other's, or
+            # tiny values merged with them would square to nothing at scale 1.0
+            if lo == hi == 0.0:
+                scale = self._scale
+            elif self.min == self.max == 0.0:
+                self._scale = scale
             if scale < self._scale:
                 m2, total = m2 * (scale / self._scale) ** 2, total * (scale / self._scale)
             elif scale > self._scale:

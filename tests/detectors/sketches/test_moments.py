@@ -156,6 +156,20 @@ def test_any_finite_values_merge_to_the_exact_moments(xs: list[float], data: st.
     assert left.std_dev == pytest.approx(std, rel=1e-6, abs=1e-9 * spread)
 
 
+@pytest.mark.parametrize("cut", [0, 1, 2, 3])
+def test_zeros_merged_with_tiny_values_keep_their_spread(cut: int) -> None:
+    # found by hypothesis: a part holding only 0.0 kept scale 1.0, and the tiny part's
+    # deviations squared to nothing there (std 0.0 instead of 6.4e-237)
+    xs = [0.0, 1.2762044001998313e-236, 0.0]
+    left, right = Moments(), Moments()
+    left.update_many(xs[:cut])
+    right.update_many(xs[cut:])
+    left.merge(right)
+    mean = xs[1] / 3  # hand-computed: population std of (0, a, 0) is a·√2 / 3
+    assert left.mean == pytest.approx(mean, rel=1e-12, abs=0.0)
+    assert left.std_dev == pytest.approx(xs[1] * math.sqrt(2) / 3, rel=1e-12, abs=0.0)
+
+
 def test_a_version_1_state_is_upgraded() -> None:
     v1 = {
         "kind": "moments",
