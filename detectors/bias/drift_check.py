@@ -43,6 +43,7 @@ __all__ = [
     "bias_drift_check",
     "bootstrap_interval",
     "bootstrap_intervals",
+    "matching_entry",
     "violates",
 ]
 
@@ -136,7 +137,21 @@ def bootstrap_intervals(
     return out
 
 
-def _match(entries: Sequence[FacetEntry], base: FacetEntry, single: bool) -> FacetEntry | None:
+def matching_entry(
+    entries: Sequence[FacetEntry], base: FacetEntry, single: bool
+) -> FacetEntry | None:
+    """The entry of ``entries`` checked against the baseline entry ``base``, if any.
+
+    The one with the same ``value_or_threshold``; else, when the baseline facet has a
+    ``single`` entry and the window's too, that one: a continuous facet's interval string
+    follows the running maximum (``"(40, 79]"`` in the baseline, ``"(40, 75]"`` in a window).
+
+    >>> base = FacetEntry("(40, 79]", ())
+    >>> matching_entry([FacetEntry("(40, 75]", ())], base, single=True).value_or_threshold
+    '(40, 75]'
+    >>> matching_entry([FacetEntry("F", ()), FacetEntry("M", ())], base, single=True) is None
+    True
+    """
     for entry in entries:
         if entry.value_or_threshold == base.value_or_threshold:
             return entry
@@ -155,7 +170,7 @@ def _check_stage(
     for name, base_entries in baseline.facets:
         entries = current_facets.get(name, ())
         for base in base_entries:
-            entry = _match(entries, base, single=len(base_entries) == 1)
+            entry = matching_entry(entries, base, single=len(base_entries) == 1)
             if entry is None:
                 continue
             for base_metric in base.metrics:

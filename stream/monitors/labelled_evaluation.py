@@ -14,9 +14,11 @@ decision is still reported, with ``violated`` null.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from detectors.bias.analysis import BiasAnalysis
+from detectors.bias.analysis import BiasAnalysis, FacetEntry
+from detectors.bias.drift_check import matching_entry
 from detectors.model_quality.constraints import breaks, violation_metric_name
 from detectors.violations import COMPLETED, COMPLETED_WITH_VIOLATIONS, FAILED, Violation
 from stream.monitors.bias import bias_violations
@@ -104,15 +106,15 @@ def bias_outcome(setup: LabelledSetup, acc: LabelledAccumulators) -> LabelledOut
         analysis, found = run.analysis(), []
     violations = tuple(found)
     flagged = {(v.extra, v.metric_name) for v in found}
-    reference = _bias_values(baseline.analysis)
     decisions = []
     stage = analysis.post_training
     for facet, entries in stage.facets if stage is not None else ():
         for entry in entries:
+            reference = _baseline_entry(baseline.analysis, facet, entry, entries)
             for metric in entry.metrics:
                 if metric.value is None:
                     continue
-                base = reference.get((facet, entry.value_or_threshold, metric.code))
+                base = None if reference is None else reference.value(metric.code)
                 extra = (("facet", facet), ("facet_value", entry.facet_value))
                 verdict = (extra, metric.code) in flagged if enough and base is not None else None
                 decisions.append(
@@ -141,15 +143,16 @@ def bias_outcome(setup: LabelledSetup, acc: LabelledAccumulators) -> LabelledOut
     )
 
 
-def _bias_values(analysis: BiasAnalysis) -> dict[tuple[str, str, str], float]:
-    out = {}
+def _baseline_entry(
+    analysis: BiasAnalysis, facet: str, entry: FacetEntry, entries: Sequence[FacetEntry]
+) -> FacetEntry | None:
+    """The baseline's entry ``entry`` (one of a window's ``entries``) is checked against."""
     stage = analysis.post_training
-    for facet, entries in stage.facets if stage is not None else ():
-        for entry in entries:
-            for metric in entry.metrics:
-                if metric.value is not None:
-                    out[(facet, entry.value_or_threshold, metric.code)] = metric.value
-    return out
+    base_entries = dict(stage.facets).get(facet, ()) if stage is not None else ()
+    for base in base_entries:
+        if matching_entry(entries, base, single=len(base_entries) == 1) is entry:
+            return base
+    return None
 
 
 def attribution_outcome(setup: LabelledSetup, acc: LabelledAccumulators) -> LabelledOutcome:
