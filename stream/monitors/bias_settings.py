@@ -124,14 +124,16 @@ def pin_data_types(
 ) -> BiasSettings:
     """Decide facet and label data types on baseline columns and write them into the config.
 
-    ``features`` are pinned as ``flip_test_features`` (see :func:`flip_test_features`).
+    A type the config gives (``data_type`` on a facet, ``label_data_type``) stands; the others
+    are decided by Clarify's rule on the columns. ``features`` are pinned as
+    ``flip_test_features`` (see :func:`flip_test_features`).
     """
     bias = read_bias_config(config)
     pinned = dict(config)
     facets = []
-    for facet in bias.facets:
+    for entry, facet in zip(config["facet"], bias.facets, strict=True):
         values = facet.value_or_threshold
-        data_type = series_data_type(columns[facet.name], values)
+        data_type = entry.get("data_type") or series_data_type(columns[facet.name], values)
         if values is None and data_type != CATEGORICAL:
             data_type = CATEGORICAL  # one-versus-all runs per value; Clarify's rule needs it
         facets.append(
@@ -143,7 +145,9 @@ def pin_data_types(
         )
     pinned["facet"] = facets
     label = str(config.get("label"))
-    pinned["label_data_type"] = series_data_type(columns[label], bias.label_values_or_threshold)
+    pinned["label_data_type"] = config.get("label_data_type") or series_data_type(
+        columns[label], bias.label_values_or_threshold
+    )
     if features:
         pinned["flip_test_features"] = list(features)
     return BiasSettings(pinned, bias)

@@ -41,6 +41,31 @@ def test_bias_baseline_pins_types_and_holds_hand_computed_metrics(tmp_path: Path
     assert metrics["FT"] == pytest.approx(flip_test_reference(bias_rows(45, 55)), abs=1e-12)
 
 
+def test_types_the_bias_config_gives_stand(tmp_path: Path) -> None:
+    """Clarify's rule would make age (floats) continuous and the 0/1 label categorical."""
+    data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "age", "label"), bias_rows(45, 55))
+    facets = [{"name_or_index": "age", "value_or_threshold": [40]}]
+    pinned = {
+        "label_values_or_threshold": [0],
+        "facet": [{**facets[0], "data_type": "categorical"}],
+        "label_data_type": "continuous",  # y > 0: label 1 is positive
+    }
+    for name, config in (("auto", {**pinned, "facet": facets}), ("pinned", pinned)):
+        if name == "auto":
+            del config["label_data_type"]
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(config))
+        result = run(
+            "baseline", "suggest", "--data", data, "--out", tmp_path / name, "--bias-config", path,
+            "--label-column", "label", "--prediction-column", "prediction",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    auto = read_json(tmp_path / "auto/bias/analysis_config.json")
+    assert (auto["facet"][0]["data_type"], auto["label_data_type"]) == ("continuous", "categorical")
+    kept = read_json(tmp_path / "pinned/bias/analysis_config.json")
+    assert (kept["facet"][0]["data_type"], kept["label_data_type"]) == ("categorical", "continuous")
+
+
 def test_flip_test_follows_clarify_headers_and_refuses_text_columns(tmp_path: Path) -> None:
     rows = [
         (p, sex, "gold" if age > 40 else "basic", age, y) for p, sex, age, y in bias_rows(45, 55)
