@@ -222,6 +222,12 @@ def load_bias_baseline(folder: Path) -> BiasBaseline:
     try:
         config = read_json(folder / ANALYSIS_CONFIG)
         analysis = BiasAnalysis.from_json(read_json(folder / ANALYSIS))
+        if analysis.pre_training is None and analysis.post_training is None:
+            msg = (
+                f"{ANALYSIS} holds no pre_training_bias_metrics or post_training_bias_metrics "
+                "(a Clarify explainability analysis belongs in attribution/)"
+            )
+            raise ValueError(msg)
         settings = pin_written_data_types(config, analysis)
     except MALFORMED as exc:
         error = not_usable("bias baseline", folder, exc)

@@ -153,6 +153,22 @@ def test_bad_bias_config_is_one_line(tmp_path: Path) -> None:
     assert "label_values_or_threshold" in result.stderr
 
 
+def test_an_explainability_analysis_in_bias_is_one_line(tmp_path: Path) -> None:
+    out = bias_baseline(tmp_path)
+    explanations = {"version": "1.0", "explanations": {"kernel_shap": {"label0": {
+        "global_shap_values": {"age": 0.3, "sex": 0.1}, "expected_value": 0.4}}}}  # fmt: skip
+    (out / "bias/analysis.json").write_text(json.dumps(explanations))
+    captures = write_lines(tmp_path / "c.jsonl", [capture_line("k", "1", "0.5")])
+    truth = write_lines(tmp_path / "t.jsonl", [label_line("k", "1")])
+    result = run(
+        "analyze", "--capture", captures, "--baseline", out, "--out", tmp_path / "r",
+        "--ground-truth", truth, "--inference-attribute", "0",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("driftline: error: ")
+    assert "holds no pre_training_bias_metrics or post_training_bias_metrics" in result.stderr
+
+
 def test_swapped_shap_ranking_raises_attribution_drift(tmp_path: Path) -> None:
     rng = np.random.default_rng(11)
     base_rows = shap_lines(rng, (0.5, 0.3, 0.1), 80)
