@@ -107,6 +107,7 @@ class ExecutionSummary:
     evaluated_windows: int | None
     finalised_by: str
     label_coverage: float | None
+    warnings: tuple[str, ...] = ()  # e.g. a bias facet that matched no row
 
     @classmethod
     def from_message(cls, doc: Mapping[str, Any]) -> ExecutionSummary:
@@ -125,6 +126,7 @@ class ExecutionSummary:
             evaluated_windows=_count(doc.get("evaluated_windows")),
             finalised_by=str(doc.get("finalised_by") or ""),
             label_coverage=number(doc.get("label_coverage")),
+            warnings=_texts(doc.get("warnings")),
         )
 
 
@@ -228,3 +230,8 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 def _count(value: Any) -> int | None:
     figure = number(value)
     return int(figure) if figure is not None else None
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    """The strings of a message's list field (none when it is not a list)."""
+    return tuple(str(v) for v in value if isinstance(v, str)) if isinstance(value, list) else ()

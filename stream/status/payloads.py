@@ -91,6 +91,7 @@ def window_row(entry: WindowEntry, kind: str = DATA_QUALITY) -> dict[str, Any]:
         "partitions": list(e.partitions_reported) if e else [],
         "finalised_by": e.finalised_by if e else "",
         "failure_reason": e.failure_reason if e else "",
+        "warnings": list(e.warnings) if e else [],
     }
 
 

@@ -170,7 +170,7 @@ function windowsTable(m, selected) {
     const complete = w.complete === false ? `<span class="warn" title="partitions reported: ${esc(w.partitions.join(", "))}">incomplete</span>` : "";
     rows.push(`<tr class="window${i === selected ? " selected" : ""}" data-start="${esc(w.start)}" title="click: this window's violations and distributions">
       <td>${esc(utc(w.start))}</td>
-      <td><span class="pill ${statusClass(w.status)}" title="${esc(w.failure_reason)}">${esc(w.pending ? "pending" : w.status)}</span> ${complete}</td>
+      <td><span class="pill ${statusClass(w.status)}" title="${esc(w.failure_reason)}">${esc(w.pending ? "pending" : w.status)}</span> ${complete}${w.warnings.length ? ` <span class="warn" title="${esc(w.warnings.join("\n"))}">warning</span>` : ""}</td>
       <td class="num">${fmt(labelled ? w.labelled : w.rows)}</td>
       <td class="num">${w.violations ? `<button class="violations-link">${w.violations} ▸</button>` : "0"}</td>
       <td class="num">${w.revision}</td>
@@ -190,7 +190,8 @@ function windowDetail(m, index, detail) {
     <p class="muted">${m.monitor_type === "data_quality"
       ? `${fmt(w.rows)} rows · finalised by ${esc(w.finalised_by || "–")}`
       : `${fmt(w.labelled)} ${m.monitor_type === "feature_attribution_drift" ? "explained" : "labelled"} predictions${w.label_coverage === null ? "" : ` · ${Math.round(w.label_coverage * 100)} % of the window's predictions labelled`}`} · revision ${w.revision}
-    ${w.failure_reason ? ` · <span class="warn">${esc(w.failure_reason)}</span>` : ""}</p>`;
+    ${w.failure_reason ? ` · <span class="warn">${esc(w.failure_reason)}</span>` : ""}</p>
+    ${w.warnings.map((text) => `<p class="warn">${esc(text)}</p>`).join("")}`;
   if (!detail) return `${head}<p class="muted">loading…</p>`;
   // the violations topic says why; until its messages arrive, the execution's decisions say what
   const listed = detail.violations.length ? detail.violations

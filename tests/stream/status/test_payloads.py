@@ -123,3 +123,16 @@ def test_attribution_detail_lists_global_shap_values_largest_first(board):
     m = board.monitors[("credit", "feature_attribution_drift")]
     detail = window_detail(m, m.ordered()[2], None)
     assert detail["shap"] == {"label0": [["income", 0.4], ["age", 0.1 + 2 / 100], ["plan", -0.05]]}
+
+
+def test_a_windows_warnings_reach_its_row() -> None:
+    board = StatusBoard({})
+    text = "facet F1 value 0.5 (categorical by default) matched none of 100 rows"
+    for kind, doc in w.bias_window(0, 0.05):
+        if kind == "executions":
+            doc = {**doc, "warnings": [text, 7]}  # a non-text entry is left out
+        board.apply(kind, doc)
+    for kind, doc in w.bias_window(1, 0.05):
+        board.apply(kind, doc)
+    rows = monitor(board, "credit", "bias_drift")["windows"]
+    assert [row["warnings"] for row in rows] == [[text], []]
