@@ -37,10 +37,15 @@ __all__ = ["ModelQualityBaseline", "suggest_baseline"]
 
 
 class ModelQualityBaseline(NamedTuple):
-    """A baseline's ``statistics.json`` and ``constraints.json`` content."""
+    """A baseline's ``statistics.json`` and ``constraints.json`` content.
+
+    ``invalid_count`` counts the rows left out: a label or prediction the problem type cannot
+    read (a binary label other than 0/1/true/false, a missing or non-finite number).
+    """
 
     statistics: ModelQualityStatistics
     constraints: ModelQualityConstraints
+    invalid_count: int = 0
 
 
 def suggest_baseline(
@@ -100,4 +105,6 @@ def suggest_baseline(
             )
         )
     statistics = detector.statistics(evaluation_time=evaluation_time)
-    return ModelQualityBaseline(statistics, suggest_constraints(statistics))
+    return ModelQualityBaseline(
+        statistics, suggest_constraints(statistics), invalid_count=detector.invalid_count
+    )

@@ -177,10 +177,33 @@ def _suggest_model_quality(
         )
     except ValueError as exc:
         raise LabeledBaselineError(str(exc)) from exc
+    if baseline.statistics.item_count == 0:
+        raise LabeledBaselineError(_no_usable_row(request, columns))
+    if baseline.invalid_count:
+        left = baseline.invalid_count
+        note += f", {left} row{'s' if left != 1 else ''} left out (label or prediction not usable)"
     save_model_quality_baseline(out / MODEL_QUALITY, baseline)
     return (
         f"model quality: {baseline.statistics.item_count} labelled rows "
         f"({request.problem_type}){note} -> {out / MODEL_QUALITY}"
+    )
+
+
+def _no_usable_row(request: LabeledBaselineRequest, columns: dict[str, list[Any]]) -> str:
+    """Why a model-quality baseline has no row: what the first row held."""
+    labels = columns[request.label_column or ""]
+    predictions = columns.get(request.prediction_column or "")
+    first = f"label {labels[0]!r}" if labels else "no rows"
+    if labels and predictions is not None:
+        first += f", prediction {predictions[0]!r}"
+    need = {
+        "BinaryClassification": "0/1 or true/false labels and predictions (or numeric scores)",
+        "MulticlassClassification": "a label and a prediction in every row",
+        "Regression": "finite numbers as labels and predictions",
+    }.get(request.problem_type or "", "usable labels and predictions")
+    return (
+        f"no usable labelled row for {request.problem_type} in {len(labels)} rows "
+        f"(first: {first}); {request.problem_type} needs {need}"
     )
 
 

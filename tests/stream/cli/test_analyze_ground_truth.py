@@ -263,6 +263,32 @@ def test_one_line_errors(tmp_path: Path) -> None:
     assert "--inference-attribute or --probability-attribute" in no_attribute.stderr
 
 
+def test_a_baseline_of_unreadable_labels_is_refused_and_left_out_rows_are_counted(
+    tmp_path: Path,
+) -> None:
+    def suggest(name: str, rows: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
+        data = write_csv(tmp_path / f"{name}.csv", ("label", "prediction"), rows)
+        return run(
+            "baseline", "suggest", "--data", data, "--out", tmp_path / name,
+            "--problem-type", "BinaryClassification", "--label-column", "label",
+            "--prediction-column", "prediction",
+        )  # fmt: skip
+
+    words = suggest("words", [("yes", "yes"), ("no", "no"), ("yes", "no")])
+    assert words.exit_code == 2
+    assert words.stderr == (
+        "driftline: error: no usable labelled row for BinaryClassification in 3 rows "
+        "(first: label 'yes', prediction 'yes'); BinaryClassification needs 0/1 or "
+        "true/false labels and predictions (or numeric scores)\n"
+    )
+    assert not (tmp_path / "words").exists()
+    one_bad = suggest("one_bad", [("1", "1"), ("0", "0"), ("2", "1"), ("1", "0")])
+    assert one_bad.exit_code == 0, one_bad.output
+    assert "model quality: 3 labelled rows (BinaryClassification), 1 row left out" in (
+        one_bad.stdout
+    )
+
+
 def test_multiclass_weighted_metrics_equal_sklearn(tmp_path: Path) -> None:
     rng = np.random.default_rng(8)
     classes = np.array(["cat", "dog", "fox"])
