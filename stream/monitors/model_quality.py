@@ -34,7 +34,11 @@ from detectors.model_quality import (
     evaluate_constraints,
     suggest_baseline,
 )
-from detectors.model_quality.statistics import BINARY, MULTICLASS, PROBLEM_TYPES
+from detectors.model_quality.binary import BINARY_METRICS
+from detectors.model_quality.constraints import CONSTRAINTS_KEY
+from detectors.model_quality.multiclass import MULTICLASS_METRICS
+from detectors.model_quality.regression import REGRESSION_METRICS
+from detectors.model_quality.statistics import BINARY, MULTICLASS, PROBLEM_TYPES, REGRESSION
 from detectors.violations import Violation
 from stream.capture.predictions import LocatedPrediction, score_value
 from stream.monitors.files import (
@@ -125,10 +129,35 @@ def load_model_quality_baseline(folder: Path) -> ModelQualityBaselineFiles:
         if (folder / CONSTRAINTS).is_file():
             doc = read_json(folder / CONSTRAINTS)
             constraints = ModelQualityConstraints.from_constraints_json(doc)
+            _check_metric_names(constraints)
     except MALFORMED as exc:
         error = not_usable("model-quality baseline", folder, exc)
         raise error from exc
     return ModelQualityBaselineFiles(stats, constraints)
+
+
+# every metric a constraints file may name, per problem type (the detectors' scalar metrics)
+METRIC_NAMES = {
+    BINARY: BINARY_METRICS,
+    MULTICLASS: MULTICLASS_METRICS,
+    REGRESSION: REGRESSION_METRICS,
+}
+
+
+def _check_metric_names(constraints: ModelQualityConstraints) -> None:
+    """ValueError naming the metrics the problem type does not have (``precison``).
+
+    A misspelt name would otherwise leave its check out without a word.
+    """
+    known = METRIC_NAMES[constraints.problem_type]
+    unknown = [name for name in constraints.constraints if name not in known]
+    if unknown:
+        msg = (
+            f"{CONSTRAINTS_KEY[constraints.problem_type]} names metrics "
+            f"{constraints.problem_type} does not have: {', '.join(map(repr, unknown))} "
+            "(names are snake_case, as in statistics.json)"
+        )
+        raise ValueError(msg)
 
 
 class ModelQualityRun:

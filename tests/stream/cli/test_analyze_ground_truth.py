@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -287,6 +288,31 @@ def test_a_baseline_of_unreadable_labels_is_refused_and_left_out_rows_are_counte
     assert "model quality: 3 labelled rows (BinaryClassification), 1 row left out" in (
         one_bad.stdout
     )
+
+
+def test_a_constraint_on_a_metric_the_problem_type_lacks_is_one_line(tmp_path: Path) -> None:
+    rows = _binary_rows(np.random.default_rng(9), 60, 0.2)
+    out = _suggest(tmp_path, rows)
+    path = out / "model_quality/constraints.json"
+    doc = read_json(path)
+    block = doc["binary_classification_constraints"]
+    block["precison"] = block["truePositiveRate"] = {
+        "threshold": 0.99, "comparison_operator": "LessThanThreshold"
+    }  # fmt: skip
+    path.write_text(json.dumps(doc))
+    truth = write_lines(
+        tmp_path / "truth.jsonl", [label_line(f"inf-{i}", str(r[-1])) for i, r in enumerate(rows)]
+    )
+    result = run(
+        "analyze", "--capture", _captures(tmp_path, rows), "--baseline", out, "--out",
+        tmp_path / "r", "--ground-truth", truth, "--probability-attribute", "0",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("driftline: error: ")
+    assert (
+        "binary_classification_constraints names metrics BinaryClassification does not have: "
+        "'precison', 'truePositiveRate'"
+    ) in result.stderr
 
 
 def test_multiclass_weighted_metrics_equal_sklearn(tmp_path: Path) -> None:
