@@ -11,7 +11,9 @@ from tests.detectors.model_quality.binary_rows import (
     LABELS,
     PREDICTIONS,
     PROBABILITIES,
-    prediction_column_figures,
+    prediction_figures,
+    probability_auc,
+    stated_auc_bound,
 )
 
 
@@ -41,8 +43,9 @@ def test_binary_baseline_takes_y_pred_as_the_prediction_and_y_score_for_auc() ->
     stats = suggest_baseline(
         "BinaryClassification", y_true=LABELS, y_pred=PREDICTIONS, y_score=PROBABILITIES
     ).statistics
-    for name, value in prediction_column_figures().items():  # no two scores share a bin: AUC exact
+    for name, value in prediction_figures().items():
         assert stats.metrics[name].value == pytest.approx(value, abs=1e-12), name
+    assert abs(stats.metrics["auc"].value - probability_auc()) <= stated_auc_bound() + 1e-12
 
 
 def test_multiclass_and_regression_baselines() -> None:
