@@ -61,9 +61,11 @@ def suggest_baseline(
 ) -> ModelQualityBaseline:
     """Compute baseline statistics and suggest constraints for one problem type.
 
-    ``y_score`` (binary only) is the positive-class probability; where it is given the
-    predicted label is ``score > probability_threshold`` and ``y_pred`` may be omitted.
-    Invalid rows are left out, as the streaming detectors count them.
+    ``y_score`` (binary only) is the positive-class probability, for AUC and the curves.
+    ``y_pred`` is the predicted label where it is given; only rows without one (or a
+    ``y_pred`` omitted) take ``score > probability_threshold``, as SageMaker's
+    ``probability_threshold_attribute``. Invalid rows are left out, as the streaming
+    detectors count them.
 
     Raises
     ------

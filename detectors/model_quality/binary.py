@@ -9,7 +9,12 @@ from typing import Any, Self
 import numpy as np
 
 from detectors.model_quality.formulas import binary_figures
-from detectors.model_quality.labeled import LabeledPrediction, binary_label, finite_or_none
+from detectors.model_quality.labeled import (
+    LabeledPrediction,
+    binary_label,
+    finite_or_none,
+    is_missing,
+)
 from detectors.model_quality.model_quality_metrics import ModelQualityMetrics
 from detectors.model_quality.score_histogram import ScoreHistogram
 from detectors.model_quality.statistics import (
@@ -33,13 +38,15 @@ CONSTANT_CLASSIFIERS = ("majority", "positive")
 class BinaryClassificationMetrics(ModelQualityMetrics):
     """Confusion matrix, threshold metrics, AUC and curves of a binary classifier.
 
-    Each update takes a :class:`LabeledPrediction`. When it carries a finite ``score`` the
-    predicted label is ``score > probability_threshold`` (SageMaker's
-    ``probability_threshold_attribute``) and the score also feeds a :class:`ScoreHistogram`
-    of ``score_bins`` bins per class for AUC and the ROC / precision-recall curves (AUC within
-    :meth:`auc_error_bound` of the exact value); otherwise ``predicted`` is used. Rows whose
-    labels are not binary are counted in ``invalid_count``; scores outside [0, 1] are clipped
-    and counted in ``clipped_score_count``. Undefined 0/0 metrics are 0.0, as in SageMaker.
+    Each update takes a :class:`LabeledPrediction`. Its ``predicted`` label, when given, is
+    the predicted label (SageMaker's ``inference_attribute``); only a row without one (``None``
+    or NaN) takes ``score > probability_threshold`` (``probability_threshold_attribute``). A
+    finite ``score`` (``probability_attribute``) feeds a :class:`ScoreHistogram` of
+    ``score_bins`` bins per class for AUC and the ROC / precision-recall curves (AUC within
+    :meth:`auc_error_bound` of the exact value); rows without one have no part in them. Rows
+    whose labels are not binary (a given predicted label included) are counted in
+    ``invalid_count``; scores outside [0, 1] are clipped and counted in
+    ``clipped_score_count``. Undefined 0/0 metrics are 0.0, as in SageMaker.
 
     ``*_best_constant_classifier`` figures predict the most frequent actual class
     (``constant_classifier="majority"``, observed SageMaker output; a tie predicts positive)
@@ -140,9 +147,13 @@ class BinaryClassificationMetrics(ModelQualityMetrics):
         self.n += 1
         actual = binary_label(x.actual)
         score = finite_or_none(x.score)
-        predicted = binary_label(x.predicted) if score is None else None
-        if score is not None:
+        # A given predicted label is the prediction; the threshold only stands in for one.
+        if not is_missing(x.predicted):
+            predicted = binary_label(x.predicted)
+        elif score is not None:
             predicted = int(score > self.probability_threshold)
+        else:
+            predicted = None
         if actual is None or predicted is None:
             self.invalid_count += 1
             return

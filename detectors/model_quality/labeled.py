@@ -17,6 +17,11 @@ numpy scalars count as the numbers they hold:
 
 >>> binary_label(np.int64(1)), class_label(np.float32(2.0)), finite_or_none(np.int32(3))
 (1, '2', 3.0)
+
+A predicted label is missing when it is ``None`` or NaN (not when it is merely not binary):
+
+>>> is_missing(None), is_missing(float("nan")), is_missing(np.float32("nan")), is_missing("cat")
+(True, True, True, False)
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["LabeledPrediction", "binary_label", "class_label", "finite_or_none"]
+__all__ = ["LabeledPrediction", "binary_label", "class_label", "finite_or_none", "is_missing"]
 
 Label = bool | int | float | str | None
 
@@ -41,9 +46,11 @@ _BINARY_NUMBERS = {0: 0, 1: 1}
 class LabeledPrediction(NamedTuple):
     """One prediction with its ground-truth label.
 
-    ``score`` is the predicted probability of the positive class (binary only); when it is
-    given, binary detectors derive the predicted label as ``score > probability_threshold``,
-    as SageMaker does with ``probability_threshold_attribute``.
+    ``score`` is the predicted probability of the positive class (binary only), for AUC and
+    the curves. A given ``predicted`` label is the prediction (SageMaker's
+    ``inference_attribute``); binary detectors derive one as ``score > probability_threshold``
+    only when it is missing (:func:`is_missing`), as SageMaker does with
+    ``probability_threshold_attribute``.
     """
 
     actual: Label
@@ -102,3 +109,10 @@ def finite_or_none(value: object) -> float | None:
             return None
     number = float(value)  # type: ignore[arg-type]
     return number if math.isfinite(number) else None
+
+
+def is_missing(value: object) -> bool:
+    """Whether a label is absent: ``None`` or a NaN (a blank cell), not merely invalid."""
+    if value is None:
+        return True
+    return isinstance(value, float | np.floating) and math.isnan(value)

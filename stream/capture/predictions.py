@@ -3,8 +3,9 @@
 SageMaker's model-quality and bias monitors locate the model output with
 ``inference_attribute`` (the predicted label) and ``probability_attribute`` (the score),
 each a column index as a string (``"0"``) for CSV output, or a key / dotted path (``"$."``
-prefix allowed, digit segments index lists) for JSON output; a score becomes the positive
-class when it is **greater than** ``probability_threshold_attribute``.
+prefix allowed, digit segments index lists) for JSON output. A located predicted label is the
+prediction and the score feeds AUC; only without a predicted label does a score become the
+positive class when it is **greater than** ``probability_threshold_attribute``.
 
 Values from CSV text are typed like SageMaker's CSV reader: a field that reads as a finite
 number becomes a ``float``, anything else stays text (:func:`typed_value`).

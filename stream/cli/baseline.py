@@ -28,13 +28,16 @@ def labeled_baseline_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--label-column", default=None, help="Column holding the ground truth."),
         click.option("--prediction-column", default=None, help="Column holding the prediction."),
         click.option(
-            "--probability-column", default=None, help="Column holding the positive-class score."
+            "--probability-column",
+            default=None,
+            help="Column holding the positive-class score (for AUC).",
         ),
         click.option(
             "--probability-threshold",
             type=click.FloatRange(0.0, 1.0),
             default=None,
-            help="Score > threshold is the positive class [default: 0.5, or the bias config's].",
+            help="Without a prediction, score > threshold is the positive class "
+            "[default: 0.5, or the bias config's].",
         ),
         click.option(
             "--bias-config",

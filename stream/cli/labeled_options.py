@@ -31,13 +31,14 @@ LABELED_OPTIONS = [
     click.option(
         "--probability-attribute",
         default=None,
-        help='Score in the output: column index ("0") or JSON key/path.',
+        help='Positive-class score in the output, for AUC: column index ("0") or JSON key/path.',
     ),
     click.option(
         "--probability-threshold",
         type=click.FloatRange(0.0, 1.0),
         default=None,
-        help="Score > threshold is positive [default: 0.5, bias: the baseline config's].",
+        help="Without a predicted label, score > threshold is positive "
+        "[default: 0.5, bias: the baseline config's].",
     ),
     click.option(
         "--bias-drift-check",

@@ -98,8 +98,10 @@ class ModelQualitySettings:
 
     ``inference_attribute`` / ``probability_attribute`` locate the predicted label and the
     score in the capture output (a column index such as ``"0"``, or a JSON key / dotted
-    path); a score above ``probability_threshold`` is the positive class. ``problem_type``
-    defaults to the one in the baseline's ``constraints.json`` / ``statistics.json``.
+    path). The predicted label is the prediction and the score feeds AUC; only an output
+    without a predicted label takes a score above ``probability_threshold`` as the positive
+    class. ``problem_type`` defaults to the one in the baseline's ``constraints.json`` /
+    ``statistics.json``.
     """
 
     problem_type: str | None = None  # BinaryClassification, MulticlassClassification, Regression

@@ -7,6 +7,14 @@ import pytest
 from sklearn import metrics as skm
 
 from detectors.model_quality.baseline import suggest_baseline
+from tests.detectors.model_quality.binary_rows import (
+    LABELS,
+    PREDICTIONS,
+    PROBABILITIES,
+    prediction_figures,
+    probability_auc,
+    stated_auc_bound,
+)
 
 
 def test_binary_baseline_from_numpy_scores() -> None:
@@ -29,6 +37,15 @@ def test_binary_baseline_from_numpy_scores() -> None:
     assert "f1_best_constant_classifier" not in constraints
     doc = stats.to_statistics_json()["binary_classification_metrics"]
     assert len(doc["receiver_operating_characteristic_curve"]["true_positive_rates"]) > 100
+
+
+def test_binary_baseline_takes_y_pred_as_the_prediction_and_y_score_for_auc() -> None:
+    stats = suggest_baseline(
+        "BinaryClassification", y_true=LABELS, y_pred=PREDICTIONS, y_score=PROBABILITIES
+    ).statistics
+    for name, value in prediction_figures().items():
+        assert stats.metrics[name].value == pytest.approx(value, abs=1e-12), name
+    assert abs(stats.metrics["auc"].value - probability_auc()) <= stated_auc_bound() + 1e-12
 
 
 def test_multiclass_and_regression_baselines() -> None:

@@ -11,6 +11,13 @@ from sklearn import metrics as skm
 from detectors.model_quality.binary import BinaryClassificationMetrics
 from detectors.model_quality.labeled import LabeledPrediction
 from detectors.model_quality.statistics import ModelQualityStatistics
+from tests.detectors.model_quality.binary_rows import (
+    ROWS,
+    disagrees_with_the_threshold,
+    prediction_confusion,
+    prediction_figures,
+    probability_auc,
+)
 
 
 def scored_data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -163,9 +170,39 @@ def test_confusion_matrix_orientation_of_spec_example() -> None:
 
 def test_score_decides_prediction_strictly_above_threshold() -> None:
     detector = BinaryClassificationMetrics(name="b", min_samples=1)
-    detector.update(LabeledPrediction(actual=0, predicted=1, score=0.5))  # 0.5 is not > 0.5
-    detector.update(LabeledPrediction(actual=1, predicted=0, score=0.51))
+    detector.update(LabeledPrediction(actual=0, score=0.5))  # 0.5 is not > 0.5
+    detector.update(LabeledPrediction(actual=1, score=0.51))
     assert detector.metrics()["accuracy"] == 1.0
+
+
+def test_a_given_predicted_label_wins_over_the_threshold_and_the_score_gives_auc() -> None:
+    # SageMaker: inference_attribute is the predicted label, probability_attribute feeds AUC
+    assert disagrees_with_the_threshold()
+    detector = BinaryClassificationMetrics(name="b", min_samples=1)
+    for label, prediction, probability in ROWS:
+        detector.update(LabeledPrediction(actual=label, predicted=prediction, score=probability))
+    got = detector.metrics()
+    for name, value in prediction_figures().items():
+        assert got[name] == pytest.approx(value, abs=1e-12), name
+    assert abs(got["auc"] - probability_auc()) <= detector.auc_error_bound() + 1e-12
+    block = detector.statistics().to_statistics_json()["binary_classification_metrics"]
+    assert block["confusion_matrix"] == prediction_confusion()
+
+
+def test_the_threshold_stands_in_only_for_a_missing_predicted_label() -> None:
+    detector = BinaryClassificationMetrics(name="b", min_samples=1)
+    detector.update(LabeledPrediction(actual=1, predicted=None, score=0.7))  # 1 by the score
+    detector.update(LabeledPrediction(actual=0, predicted=math.nan, score=0.2))  # a blank cell
+    detector.update(LabeledPrediction(actual=1, predicted=1, score=None))  # no part in the AUC
+    detector.update(LabeledPrediction(actual=0, predicted=0, score=math.nan))
+    detector.update(LabeledPrediction(actual=1, predicted="cat", score=0.9))  # given, not binary
+    assert (detector.item_count, detector.invalid_count) == (4, 1)
+    assert detector.metrics()["accuracy"] == 1.0
+    tn, fp, fn, tp = skm.confusion_matrix([1, 0, 1, 0], [1, 0, 1, 0]).ravel()
+    assert detector.statistics().to_statistics_json()["binary_classification_metrics"][
+        "confusion_matrix"
+    ] == {"0": {"0": int(tn), "1": int(fp)}, "1": {"0": int(fn), "1": int(tp)}}
+    assert detector.metrics()["auc"] == skm.roc_auc_score([1, 0], [0.7, 0.2])  # scored rows only
 
 
 def test_invalid_rows_are_counted_not_raised() -> None:

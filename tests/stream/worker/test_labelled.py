@@ -29,6 +29,14 @@ from stream.demo.labelled import (
 )
 from stream.monitors.data_quality import load_data_quality_baseline
 from stream.worker.state import CAPTURE, PARTIALS, WorkerState
+from tests.detectors.model_quality.binary_rows import (
+    ROWS,
+    disagrees_with_the_threshold,
+    prediction_confusion,
+    prediction_figures,
+    probability_auc,
+    stated_auc_bound,
+)
 
 T0 = 1_709_647_200.0
 MODEL = SyntheticModel()
@@ -153,6 +161,40 @@ def test_labels_before_and_after_predictions_and_a_revision(fake_clock, baseline
     assert (counts.joined, counts.duplicate_labels) == (540, 10)
     explained = pipe.latest("feature_attribution_drift", T0)
     assert explained.outcome.statistics["explained_count"] == 600
+
+
+def test_a_given_predicted_label_is_the_prediction_and_the_score_feeds_auc(
+    fake_clock, baseline_folder
+):
+    # inference_attribute "label" is the predicted label even where it disagrees with
+    # score > 0.5; the threshold only makes one for an output without it
+    assert disagrees_with_the_threshold()
+    answers = [(y, y_hat, p) for y, y_hat, p in ROWS]
+    answers += [(1, None, 0.7), (0, None, 0.3)]  # no predicted label: 1 and 0 by threshold
+    answers += [(1, 1, None)]  # no score: counted, with no part in the AUC
+    pipe = Pipe(state(fake_clock, baseline_folder, min_count=1))
+    rng = random.Random(8)
+    records, labels = [], []
+    rows = SCHEMA.rows(rng, len(answers))
+    for k, (row, (y, y_hat, p)) in enumerate(zip(rows, answers, strict=True)):
+        answer = MODEL.answer(rng, row)._replace(score=p, predicted=y_hat, label=y)
+        records.append(labelled_capture_record(f"b{k}", T0 + k * 0.5, row, answer))
+        labels.append(ground_truth_record(f"b{k}", y))
+    pipe.send("capture", lines(records))
+    pipe.send("labels", lines(labels))
+    pipe.send("capture", lines(r for _, r, _ in traffic(9, 1, T0 + 15)))  # closes the window
+    pipe.tick()
+    statistics = pipe.latest("model_quality", T0).outcome.statistics
+    assert statistics["dataset"]["item_count"] == len(answers)
+    block = statistics["binary_classification_metrics"]
+    y = [a[0] for a in answers]
+    y_hat = [a[1] for a in ROWS] + [1, 0, 1]
+    assert block["confusion_matrix"] == prediction_confusion(y, y_hat)
+    for name, value in prediction_figures(y, y_hat).items():
+        assert block[name]["value"] == pytest.approx(value, abs=1e-12), name
+    scored_y, scores = y[:-1], [a[2] for a in answers[:-1]]
+    auc_error = abs(block["auc"]["value"] - probability_auc(scored_y, scores))
+    assert auc_error <= stated_auc_bound(scored_y, scores) + 1e-12
 
 
 def test_a_facet_shift_is_a_bias_drift_violation(fake_clock, baseline_folder):
