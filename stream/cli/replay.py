@@ -58,7 +58,8 @@ def replay(
     sent in lexical, i.e. chronological, order. Messages carry endpoint and variant
     headers, for monitors that match on them, taken from each file's place in that layout
     unless --endpoint/--variant are given. Lines that are not JSON objects are sent too (the
-    worker dead-letters them) and counted here.
+    worker dead-letters them) and counted here. A gzip-compressed file (*.jsonl.gz in a
+    folder) is sent decompressed; a UTF-8 byte-order mark at a file's start is left out.
 
     With --live the recorded captures become live traffic: windows are cut by inferenceTime,
     which is then the time of sending (pace it with --rate). --loop repeats the files until
@@ -72,7 +73,7 @@ def replay(
     config, names = connect(config_path)
     files = find_capture_files(path)
     if not files:
-        msg = f"no .jsonl capture files under {path}"
+        msg = f"no .jsonl (or .jsonl.gz) capture files under {path}"
         raise UserError(msg)
     console = Console(stderr=True)
     producer = CaptureProducer(
