@@ -15,6 +15,7 @@ from stream.cli.connect import config_option, connect
 from stream.cli.output import byte_progress, fail
 from stream.config import ConfigError, LabelSettings
 from stream.config.values import parse_value_pairs
+from stream.kafka.keyed_producer import BrokerNotAnswering
 from stream.kafka.topics import TopicNames
 from stream.labels.push import RecordPusher, attribution_pusher, label_pusher
 
@@ -160,12 +161,16 @@ def _push(
     pusher: RecordPusher, files: list[Path], what: str, topic: str, names: TopicNames
 ) -> None:
     started = time.monotonic()
-    with pusher, byte_progress(f"pushing {what}s", sum(f.stat().st_size for f in files)) as bar:
-        task = bar.task_ids[0]
-        for raw, source, index, size in _records(files):
-            bar.advance(task, size)
-            if raw:
-                pusher.push(raw, source=source, index=index)
+    total = sum(f.stat().st_size for f in files)
+    try:
+        with pusher, byte_progress(f"pushing {what}s", total) as bar:
+            task = bar.task_ids[0]
+            for raw, source, index, size in _records(files):
+                bar.advance(task, size)
+                if raw:
+                    pusher.push(raw, source=source, index=index)
+    except BrokerNotAnswering as error:
+        fail(str(error))
     counts = pusher.counts
     line = (
         f"pushed {counts.sent} of {counts.records} {what} records from {len(files)} file(s) "

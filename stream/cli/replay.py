@@ -63,9 +63,11 @@ def replay(
 
     With --live the recorded captures become live traffic: windows are cut by inferenceTime,
     which is then the time of sending (pace it with --rate). --loop repeats the files until
-    Ctrl-C or SIGTERM, e.g. to keep a dashboard fed.
+    Ctrl-C or SIGTERM, e.g. to keep a dashboard fed. A broker that stops answering for the
+    producer's request timeout (30 s) ends the replay with an error.
     """
     from stream.kafka.capture_producer import CaptureProducer
+    from stream.kafka.keyed_producer import BrokerNotAnswering
 
     if loop and not live:
         msg = "--loop needs --live: the records' own times would fall in windows already closed"
@@ -90,8 +92,11 @@ def replay(
     )  # fmt: skip
     given = {k: v for k, v in (("endpoint", endpoint), ("variant", variant)) if v}
     sent = _Sent(started, rate, live)
-    with producer, progress:
-        _send_files(producer, files, given, sent, progress, loop)
+    try:
+        with producer, progress:
+            _send_files(producer, files, given, sent, progress, loop)
+    except BrokerNotAnswering as error:
+        raise UserError(str(error)) from error
     counts = producer.counts
     elapsed = time.monotonic() - started
     click.echo(
@@ -119,6 +124,7 @@ def _send_files(
                     progress.advance(task, size)
                     if line:
                         producer.send(sent.record(line), routing)
+                        producer.check_answering()
     except KeyboardInterrupt:  # the end of --loop; the caller flushes the producer
         if not loop:
             raise
