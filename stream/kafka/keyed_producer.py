@@ -128,7 +128,8 @@ class KeyedProducer:
         "variant": "AllTraffic"}`` for monitors that ``match`` on them; ``send`` and
         ``send_many`` can override them per call.
     client_kwargs
-        Further kafka-python ``KafkaProducer`` arguments (security settings).
+        Further kafka-python ``KafkaProducer`` arguments (security settings); a
+        ``request_timeout_ms`` among them replaces ``request_timeout_seconds``.
     request_timeout_seconds
         kafka-python's request timeout; also how long messages may wait with no answer from
         the broker before :meth:`check_answering` and :meth:`close` say it stopped answering.
@@ -176,13 +177,13 @@ class KeyedProducer:
         self.linger_seconds = linger_seconds
         self.headers = _encode_headers(headers)
         self.bootstrap_servers = bootstrap_servers
-        self.request_timeout_seconds = request_timeout_seconds
-        self._producer = KafkaProducer(
-            bootstrap_servers=bootstrap_servers,
-            linger_ms=5,
-            request_timeout_ms=round(request_timeout_seconds * 1000),
+        kwargs = {
+            "linger_ms": 5,
+            "request_timeout_ms": round(request_timeout_seconds * 1000),
             **dict(client_kwargs or {}),
-        )
+        }
+        self.request_timeout_seconds = kwargs["request_timeout_ms"] / 1000
+        self._producer = KafkaProducer(bootstrap_servers=bootstrap_servers, **kwargs)
         found = self._producer.partitions_for(topic)
         if not found:
             self._producer.close()

@@ -204,3 +204,13 @@ def test_the_producer_says_a_stopped_broker_stopped_answering(
         producer.close()
     assert producer.counts.messages_failed == held
     assert producer._producer._closed  # kafka-python's exit hook has nothing left to do
+
+
+def test_a_request_timeout_among_client_kwargs_is_the_one_used(
+    kafka_bootstrap: str, capture_topic: str
+) -> None:
+    with CaptureProducer(
+        bootstrap_servers=kafka_bootstrap, topic=capture_topic,
+        client_kwargs={"request_timeout_ms": 45_000},
+    ) as producer:  # fmt: skip
+        assert producer.request_timeout_seconds == 45
