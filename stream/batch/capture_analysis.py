@@ -32,6 +32,7 @@ from stream.batch.columnar_profile import ColumnarProfiler
 from stream.batch.line_blocks import whole_lines
 from stream.batch.plain_json_rows import PlainJsonRows
 from stream.batch.prefetch import prefetched
+from stream.capture.files import open_lines
 from stream.capture.preprocess import Preprocessor
 from stream.capture.records import CAPTURE_PARTS, CaptureError, CaptureRecord, decode_capture
 from stream.capture.rows import RowBuilder
@@ -43,8 +44,11 @@ BLOCK_BYTES = 8 << 20  # capture lines read (and parsed by pyarrow) at a time
 
 
 def _blocks(path: Path) -> Iterator[bytes]:
-    """The file in blocks of about :data:`BLOCK_BYTES`, each ending at a line's end."""
-    with path.open("rb") as handle:
+    """The file in blocks of about :data:`BLOCK_BYTES`, each ending at a line's end.
+
+    As :func:`~stream.capture.files.open_lines` reads it: decompressed, past a leading BOM.
+    """
+    with open_lines(path) as handle:
         yield from whole_lines(handle, BLOCK_BYTES)
 
 

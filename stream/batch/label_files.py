@@ -35,6 +35,7 @@ import orjson
 from ground_truth.a2i import parse_human_loop_output
 from ground_truth.consolidation import AnswerConsolidator, ground_truth_from_loop
 from ground_truth.records import GroundTruth, LabelRecordError, parse_ground_truth
+from stream.capture.files import SUFFIXES, open_lines
 from stream.config.values import parse_value_pairs
 
 
@@ -114,14 +115,17 @@ def label_from_human_loop(
 
 
 def label_files(path: Path, *, with_a2i: bool) -> list[Path]:
-    """The label file itself, or every ``*.jsonl`` (and ``*.json`` for A2I) below a folder."""
+    """The label file itself, or every ``*.jsonl`` (and ``*.json`` for A2I) below a folder.
+
+    ``*.jsonl.gz`` files count as ``*.jsonl``: they are read decompressed.
+    """
     if path.is_file():
         return [path]
     if not path.is_dir():
         msg = f"no such file or folder: {path}"
         raise FileNotFoundError(msg)
-    suffixes = (".jsonl", ".json") if with_a2i else (".jsonl",)
-    files = [p for p in path.rglob("*") if p.is_file() and p.suffix in suffixes]
+    suffixes = (*SUFFIXES, ".json") if with_a2i else SUFFIXES
+    files = [p for p in path.rglob("*") if p.name.endswith(suffixes) and p.is_file()]
     return sorted(files, key=lambda p: p.relative_to(path).as_posix())
 
 
@@ -147,11 +151,13 @@ class LabelReader:
         for file in self.files:
             self.counts.files += 1
             if a2i is not None and consolidator is not None and file.suffix == ".json":
-                label = label_from_human_loop(file.read_bytes(), a2i, consolidator, self.counts)
+                with open_lines(file) as handle:
+                    raw = handle.read()
+                label = label_from_human_loop(raw, a2i, consolidator, self.counts)
                 if label is not None:
                     yield label
                 continue
-            with file.open("rb") as handle:
+            with open_lines(file) as handle:
                 for line in handle:
                     label = label_from_line(line, self.counts) if line.strip() else None
                     if label is not None:

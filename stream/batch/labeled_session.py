@@ -29,7 +29,7 @@ from stream.batch.label_files import A2ISettings, LabelCounts, LabelReader, pars
 from stream.batch.labeled_analysis import FileJoinBounds, LabelledFileRun
 from stream.batch.labeled_outputs import MonitorOutcome, join_summary, write_outcome
 from stream.batch.labeled_request import LabeledAnalysisRequest
-from stream.capture.files import iter_capture_lines
+from stream.capture.files import iter_capture_lines, open_lines
 from stream.capture.predictions import PredictionLocator
 from stream.capture.records import CaptureError, decode_capture
 from stream.capture.rows import RowBuilder
@@ -197,7 +197,7 @@ def _add_shap_file(run: LabelledFileRun, path: Path) -> None:
         for _, local in iter_local_shap(path, "label0", errors):
             run.add_explanation(local)
         return
-    with path.open("rb") as handle:
+    with open_lines(path) as handle:
         for line in handle:
             if line.strip():
                 run.add_shap_record(line)

@@ -62,7 +62,7 @@ def _print_labeled(report: LabeledReport) -> None:
     "capture",
     default=None,
     type=click.Path(path_type=Path),
-    help="A capture JSONL file, or a folder searched recursively.",
+    help="A capture JSONL file (or gzip-compressed), or a folder searched recursively.",
 )
 @click.option(
     "--data",
@@ -150,7 +150,7 @@ def analyze(
         min_window_count,
     )  # fmt: skip
     if not files:
-        fail(f"no capture files (*.jsonl) under {capture}")
+        fail(f"no capture files (*.jsonl, *.jsonl.gz) under {capture}")
     total = sum(f.stat().st_size for f in files)
     with byte_progress("analyzing capture", total) as progress:
         task = progress.task_ids[0]

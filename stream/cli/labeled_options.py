@@ -15,7 +15,7 @@ LABELED_OPTIONS = [
         "--ground-truth",
         type=click.Path(path_type=Path),
         default=None,
-        help="Ground-truth JSONL file, or a folder searched recursively.",
+        help="Ground-truth JSONL file (or gzip-compressed), or a folder searched recursively.",
     ),
     click.option(
         "--problem-type",

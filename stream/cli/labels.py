@@ -10,10 +10,12 @@ from pathlib import Path
 import click
 
 from stream.batch.label_files import label_files
+from stream.capture.files import iter_lines, open_lines
 from stream.cli.connect import config_option, connect
 from stream.cli.output import byte_progress, fail
 from stream.config import ConfigError, LabelSettings
 from stream.config.values import parse_value_pairs
+from stream.kafka.keyed_producer import BrokerNotAnswering
 from stream.kafka.topics import TopicNames
 from stream.labels.push import RecordPusher, attribution_pusher, label_pusher
 
@@ -59,11 +61,12 @@ def push_labels(
     """Send SageMaker ground-truth JSONL files, or A2I output folders, to the labels topic.
 
     PATH is a file or a folder searched recursively (yyyy/mm/dd/hh layout) in lexical
-    order: *.jsonl files hold ground-truth records, and with an A2I answer path *.json files
-    are A2I outputs, whose workers' answers are consolidated into one label each. Records
-    are keyed by the inference id and partitioned like capture. Unusable records go to the
-    dead-letter topic with their reason and are counted. With --monitor its
-    [monitor.labels] settings are the defaults of the --a2i-* options.
+    order: *.jsonl files (or *.jsonl.gz, gzip-compressed) hold ground-truth records, and
+    with an A2I answer path *.json files are A2I outputs, whose workers' answers are
+    consolidated into one label each. Records are keyed by the inference id and partitioned
+    like capture. Unusable records go to the dead-letter topic with their reason and are
+    counted. With --monitor its [monitor.labels] settings are the defaults of the --a2i-*
+    options.
     """
     config, names = connect(config_path)
     given = {
@@ -136,32 +139,38 @@ def _records(files: list[Path]) -> Iterator[tuple[bytes, str, int, int]]:
     """(record, source, index in its file, bytes read) for every record of ``files``.
 
     A ``*.json`` file is one record (an A2I output); other files hold one record a line.
+    Files are read as :func:`~stream.capture.files.open_lines` reads them (decompressed,
+    past a leading BOM); the bytes read are the file's on disk.
     """
     for file in files:
         if file.suffix == ".json":
-            raw = file.read_bytes()
-            yield raw.strip(), str(file), 0, len(raw)
+            with open_lines(file) as handle:
+                raw = handle.read()
+            yield raw.strip(), str(file), 0, file.stat().st_size
             continue
         index = 0
-        with file.open("rb") as handle:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    yield line.strip(), f"{file}:{number}", index, len(line)
-                    index += 1
-                else:
-                    yield b"", "", -1, len(line)
+        for number, (line, size) in enumerate(iter_lines(file), start=1):
+            if line.strip():
+                yield line.strip(), f"{file}:{number}", index, size
+                index += 1
+            else:
+                yield b"", "", -1, size
 
 
 def _push(
     pusher: RecordPusher, files: list[Path], what: str, topic: str, names: TopicNames
 ) -> None:
     started = time.monotonic()
-    with pusher, byte_progress(f"pushing {what}s", sum(f.stat().st_size for f in files)) as bar:
-        task = bar.task_ids[0]
-        for raw, source, index, size in _records(files):
-            bar.advance(task, size)
-            if raw:
-                pusher.push(raw, source=source, index=index)
+    total = sum(f.stat().st_size for f in files)
+    try:
+        with pusher, byte_progress(f"pushing {what}s", total) as bar:
+            task = bar.task_ids[0]
+            for raw, source, index, size in _records(files):
+                bar.advance(task, size)
+                if raw:
+                    pusher.push(raw, source=source, index=index)
+    except BrokerNotAnswering as error:
+        fail(str(error))
     counts = pusher.counts
     line = (
         f"pushed {counts.sent} of {counts.records} {what} records from {len(files)} file(s) "

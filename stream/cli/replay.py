@@ -58,13 +58,16 @@ def replay(
     sent in lexical, i.e. chronological, order. Messages carry endpoint and variant
     headers, for monitors that match on them, taken from each file's place in that layout
     unless --endpoint/--variant are given. Lines that are not JSON objects are sent too (the
-    worker dead-letters them) and counted here.
+    worker dead-letters them) and counted here. A gzip-compressed file (*.jsonl.gz in a
+    folder) is sent decompressed; a UTF-8 byte-order mark at a file's start is left out.
 
     With --live the recorded captures become live traffic: windows are cut by inferenceTime,
     which is then the time of sending (pace it with --rate). --loop repeats the files until
-    Ctrl-C or SIGTERM, e.g. to keep a dashboard fed.
+    Ctrl-C or SIGTERM, e.g. to keep a dashboard fed. A broker that stops answering for the
+    producer's request timeout (30 s) ends the replay with an error.
     """
     from stream.kafka.capture_producer import CaptureProducer
+    from stream.kafka.keyed_producer import BrokerNotAnswering
 
     if loop and not live:
         msg = "--loop needs --live: the records' own times would fall in windows already closed"
@@ -72,7 +75,7 @@ def replay(
     config, names = connect(config_path)
     files = find_capture_files(path)
     if not files:
-        msg = f"no .jsonl capture files under {path}"
+        msg = f"no .jsonl (or .jsonl.gz) capture files under {path}"
         raise UserError(msg)
     console = Console(stderr=True)
     producer = CaptureProducer(
@@ -89,8 +92,11 @@ def replay(
     )  # fmt: skip
     given = {k: v for k, v in (("endpoint", endpoint), ("variant", variant)) if v}
     sent = _Sent(started, rate, live)
-    with producer, progress:
-        _send_files(producer, files, given, sent, progress, loop)
+    try:
+        with producer, progress:
+            _send_files(producer, files, given, sent, progress, loop)
+    except BrokerNotAnswering as error:
+        raise UserError(str(error)) from error
     counts = producer.counts
     elapsed = time.monotonic() - started
     click.echo(
@@ -118,6 +124,7 @@ def _send_files(
                     progress.advance(task, size)
                     if line:
                         producer.send(sent.record(line), routing)
+                        producer.check_answering()
     except KeyboardInterrupt:  # the end of --loop; the caller flushes the producer
         if not loop:
             raise

@@ -16,6 +16,12 @@ Key paths per topic (dotted paths into the record):
 
 Routing headers (``endpoint``, ``variant``, ``model``: what a monitor's ``match`` compares)
 go on every message; records sent with different headers never share a message.
+
+A broker that stops answering (stopped, unreachable, hung) is noticed, not waited for: once
+messages have waited ``request_timeout_seconds`` (kafka-python's request timeout, 30 s by
+default) without the broker answering any of them, :meth:`KeyedProducer.check_answering`
+and :meth:`KeyedProducer.close` raise :class:`BrokerNotAnswering`; ``close`` first closes the
+Kafka client without waiting, so nothing is left for kafka-python's exit hook.
 """
 
 from __future__ import annotations
@@ -35,6 +41,10 @@ from stream.capture.records import id_text
 
 log = logging.getLogger("driftline.producer")
 
+REQUEST_TIMEOUT_SECONDS = 30.0  # kafka-python's default request_timeout_ms, as seconds
+_FLUSH_POLL_SECONDS = 0.5  # close() checks on the broker's answers this often
+_CLOSE_SECONDS = 5.0  # for kafka-python's close once nothing is left to wait for
+
 CAPTURE_KEY_PATHS = ("eventMetadata.inferenceId", "eventMetadata.eventId")
 LABEL_KEY_PATHS = ("eventMetadata.eventId",)
 ATTRIBUTION_KEY_PATHS = ("inferenceId", "eventId")
@@ -53,6 +63,10 @@ class ProducerCounts:
     records_sent: int  # handed to Kafka inside a message
     messages_sent: int  # JSON-Lines messages handed to Kafka
     messages_failed: int  # messages Kafka reported as not delivered
+
+
+class BrokerNotAnswering(ConnectionError):
+    """Messages waited longer than the request timeout without the broker answering any."""
 
 
 def record_key(
@@ -114,10 +128,16 @@ class KeyedProducer:
         "variant": "AllTraffic"}`` for monitors that ``match`` on them; ``send`` and
         ``send_many`` can override them per call.
     client_kwargs
-        Further kafka-python ``KafkaProducer`` arguments (security settings).
+        Further kafka-python ``KafkaProducer`` arguments (security settings); a
+        ``request_timeout_ms`` among them replaces ``request_timeout_seconds``.
+    request_timeout_seconds
+        kafka-python's request timeout; also how long messages may wait with no answer from
+        the broker before :meth:`check_answering` and :meth:`close` say it stopped answering.
 
     The API is synchronous and thread-safe, for use from a web server's request handlers.
-    Call ``close()`` (or use it as a context manager) to send what is buffered.
+    ``send`` never waits for the broker; a command that must stop when the broker goes away
+    calls :meth:`check_answering` now and then. Call ``close()`` (or use it as a context
+    manager) to send what is buffered.
     """
 
     def __init__(
@@ -131,6 +151,7 @@ class KeyedProducer:
         headers: Mapping[str, str] | None = None,
         client_kwargs: Mapping[str, Any] | None = None,
         key_paths: tuple[str, ...] = CAPTURE_KEY_PATHS,
+        request_timeout_seconds: float = REQUEST_TIMEOUT_SECONDS,
     ) -> None:
         if not key_paths:
             msg = "key_paths must name at least one path"
@@ -144,6 +165,9 @@ class KeyedProducer:
         if linger_seconds < 0:
             msg = f"linger_seconds must be >= 0, got {linger_seconds}"
             raise ValueError(msg)
+        if request_timeout_seconds <= 0:
+            msg = f"request_timeout_seconds must be > 0, got {request_timeout_seconds}"
+            raise ValueError(msg)
         from kafka import KafkaProducer  # type: ignore[import-untyped]
 
         self.topic = topic
@@ -152,9 +176,14 @@ class KeyedProducer:
         self.records_per_message = records_per_message
         self.linger_seconds = linger_seconds
         self.headers = _encode_headers(headers)
-        self._producer = KafkaProducer(
-            bootstrap_servers=bootstrap_servers, linger_ms=5, **dict(client_kwargs or {})
-        )
+        self.bootstrap_servers = bootstrap_servers
+        kwargs = {
+            "linger_ms": 5,
+            "request_timeout_ms": round(request_timeout_seconds * 1000),
+            **dict(client_kwargs or {}),
+        }
+        self.request_timeout_seconds = kwargs["request_timeout_ms"] / 1000
+        self._producer = KafkaProducer(bootstrap_servers=bootstrap_servers, **kwargs)
         found = self._producer.partitions_for(topic)
         if not found:
             self._producer.close()
@@ -164,6 +193,9 @@ class KeyedProducer:
         self._lock = threading.RLock()
         self._failure_lock = threading.Lock()  # taken by kafka-python's sender thread
         self._messages_failed = 0
+        self._unanswered = 0  # messages handed to Kafka, neither acknowledged nor failed yet
+        self._silent_since = 0.0  # the broker's last answer, or the send of the oldest waiting
+        self._abandoned = False  # closed without waiting: failures are counted, not logged
         # one buffer per (partition, headers): a message has one partition and one routing
         self._buffers: dict[tuple[int, Headers], list[tuple[bytes | None, bytes]]] = {}
         self._started_at: dict[tuple[int, Headers], float] = {}
@@ -206,15 +238,75 @@ class KeyedProducer:
             self._send_buffers(list(self._buffers))
         self._producer.flush(timeout=timeout_seconds)
 
-    def close(self, timeout_seconds: float | None = 10.0) -> None:
-        """Flush and close; the producer cannot be used afterwards."""
+    @property
+    def silent_seconds(self) -> float:
+        """How long messages have been waiting with no answer from the broker; 0 if none waits."""
+        with self._failure_lock:
+            return time.monotonic() - self._silent_since if self._unanswered else 0.0
+
+    def check_answering(self) -> None:
+        """Raise :class:`BrokerNotAnswering` once the broker has been silent too long.
+
+        That is, when messages have waited ``request_timeout_seconds`` and the broker has
+        answered none of them (acknowledged or refused) in that time.
+        """
+        silent = self.silent_seconds
+        if silent > self.request_timeout_seconds:
+            with self._failure_lock:
+                waiting = self._unanswered
+            msg = (
+                f"the broker at {self.bootstrap_servers} stopped answering: no answer for "
+                f"{silent:.0f} s (the request timeout is {self.request_timeout_seconds:g} s); "
+                f"{waiting} message{'s' if waiting != 1 else ''} not delivered"
+            )
+            raise BrokerNotAnswering(msg)
+
+    def close(self, timeout_seconds: float | None = None) -> None:
+        """Send what is buffered, wait for Kafka's acknowledgements, and close.
+
+        It waits as long as the broker answers (at most ``timeout_seconds`` when given). A
+        broker silent for ``request_timeout_seconds`` (see :meth:`check_answering`) raises
+        :class:`BrokerNotAnswering`, and ``TimeoutError`` comes after ``timeout_seconds``; in
+        both cases the Kafka client is closed first, without waiting, and what it still held
+        counts as failed. The producer cannot be used afterwards.
+        """
         if self._closed.is_set():
             return
         self._closed.set()
         if self._linger_thread is not None:
             self._linger_thread.join()
-        self.flush(timeout_seconds)
-        self._producer.close(timeout=timeout_seconds)
+        with self._lock:
+            self._send_buffers(list(self._buffers))
+        try:
+            self._wait_for_answers(timeout_seconds)
+        except (BrokerNotAnswering, TimeoutError):
+            self._abandon()
+            raise
+        self._producer.close(timeout=_CLOSE_SECONDS)
+
+    def _wait_for_answers(self, timeout_seconds: float | None) -> None:
+        from kafka.errors import KafkaTimeoutError  # type: ignore[import-untyped]
+
+        started = time.monotonic()
+        while True:
+            try:
+                self._producer.flush(timeout=_FLUSH_POLL_SECONDS)
+            except KafkaTimeoutError:
+                self.check_answering()
+                if timeout_seconds is not None and time.monotonic() - started > timeout_seconds:
+                    msg = f"Kafka did not acknowledge every message within {timeout_seconds:g} s"
+                    raise TimeoutError(msg) from None
+            else:
+                return
+
+    def _abandon(self) -> None:
+        """Close the Kafka client without waiting; the messages it holds fail (counted)."""
+        self._abandoned = True
+        # kafka-python's close() flushes first, and a flush that times out leaves the client
+        # open, for its exit hook to try again and print a traceback; its sender's
+        # force_close() fails what is held, so that the close then finds nothing to wait for.
+        self._producer._sender.force_close()
+        self._producer.close(timeout=_CLOSE_SECONDS)
 
     def __enter__(self) -> Self:
         return self
@@ -255,14 +347,25 @@ class KeyedProducer:
                 partition=partition,
                 headers=list(routing) or None,
             )
+            with self._failure_lock:
+                if not self._unanswered:
+                    self._silent_since = time.monotonic()
+                self._unanswered += 1
             future.add_errback(self._on_failure)
+            future.add_both(self._on_answer)
             self._counts["records_sent"] += len(batch)
             self._counts["messages_sent"] += 1
 
     def _on_failure(self, error: BaseException) -> None:
-        log.error("batch not delivered to %s: %s", self.topic, error)
+        if not self._abandoned:
+            log.error("batch not delivered to %s: %s", self.topic, error)
         with self._failure_lock:
             self._messages_failed += 1
+
+    def _on_answer(self, _result: object) -> None:
+        with self._failure_lock:
+            self._unanswered -= 1
+            self._silent_since = time.monotonic()
 
     def _linger_loop(self) -> None:
         tick = min(self.linger_seconds, 0.1)
@@ -284,6 +387,7 @@ def _encode_headers(headers: Mapping[str, str] | None) -> Headers:
 
 __all__ = [
     "ATTRIBUTION_KEY_PATHS",
+    "BrokerNotAnswering",
     "CAPTURE_KEY_PATHS",
     "LABEL_KEY_PATHS",
     "KeyedProducer",

@@ -76,7 +76,13 @@ class RecordPusher:
         self.counts = PushCounts()
 
     def push(self, raw: bytes, *, source: str, index: int) -> bool:
-        """Push one record read from ``source``; return whether it went to the topic."""
+        """Push one record read from ``source``; return whether it went to the topic.
+
+        Raises :class:`~stream.kafka.keyed_producer.BrokerNotAnswering` once the broker has
+        answered nothing for the request timeout.
+        """
+        self.target.check_answering()
+        self.dead_letters.check_answering()
         self.counts.records += 1
         try:
             record = self.decode(raw)
@@ -99,9 +105,15 @@ class RecordPusher:
         return self.target.counts.messages_failed + self.dead_letters.counts.messages_failed
 
     def close(self) -> None:
-        """Send what is buffered and wait for Kafka's acknowledgements."""
-        self.target.close()
-        self.dead_letters.close()
+        """Send what is buffered and wait for Kafka's acknowledgements.
+
+        Both producers are closed even when the first raises (e.g.
+        :class:`~stream.kafka.keyed_producer.BrokerNotAnswering`).
+        """
+        try:
+            self.target.close()
+        finally:
+            self.dead_letters.close()
 
     def __enter__(self) -> RecordPusher:
         return self

@@ -37,6 +37,7 @@ from detectors.attribution import (
     feature_attribution_drift_check,
     read_explanations,
 )
+from stream.capture.files import open_lines
 from stream.capture.predictions import lookup
 from stream.capture.records import is_mapping
 from stream.labels.attributions import AttributionError, local_shap
@@ -96,7 +97,7 @@ def iter_local_shap(
                 msg = f"{path.name} is not UTF-8 text: {exc}"
                 raise ValueError(msg) from exc
         return
-    with path.open("rb") as handle:
+    with open_lines(path) as handle:
         for line in handle:
             if not line.strip():
                 continue

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterator
 
 import orjson
 import pytest
 from kafka.partitioner.default import murmur2 as kafka_python_murmur2
 
+from stream.kafka.broker import EmbeddedBroker
 from stream.kafka.capture_producer import CaptureProducer
-from stream.kafka.topics import ensure_topics_sync
+from stream.kafka.keyed_producer import BrokerNotAnswering
+from stream.kafka.topics import TopicNames, ensure_topics_sync
 from tests.integration.readback import read_topic
 
 pytestmark = pytest.mark.kafka
@@ -167,3 +170,47 @@ def test_rejects_bad_parameters(kafka_bootstrap: str, capture_topic: str) -> Non
         CaptureProducer(
             bootstrap_servers=kafka_bootstrap, topic=capture_topic, sampling_percentage=-1
         )
+
+
+@pytest.fixture
+def broker(topic_prefix: str) -> Iterator[EmbeddedBroker]:
+    """A broker of the test's own, to stop (the session's is shared)."""
+    with EmbeddedBroker() as running:
+        ensure_topics_sync(running.bootstrap_servers, TopicNames.from_prefix(topic_prefix), 2, 1)
+        yield running
+
+
+def test_the_producer_says_a_stopped_broker_stopped_answering(
+    broker: EmbeddedBroker, topic_prefix: str
+) -> None:
+    producer = CaptureProducer(
+        bootstrap_servers=broker.bootstrap_servers, topic=f"{topic_prefix}.capture",
+        records_per_message=10, linger_seconds=0, request_timeout_seconds=2,
+    )  # fmt: skip
+    producer.send_many(capture_record(f"i-{i}", f"e-{i}") for i in range(20))
+    producer.flush()
+    producer.check_answering()  # answered: nothing waits
+    assert producer.silent_seconds == 0
+    delivered = producer.counts.messages_sent
+    broker.stop()
+    producer.send_many(capture_record(f"i-{i}", f"e-{i}") for i in range(20, 50))
+    held = producer.counts.messages_sent - delivered
+    with pytest.raises(BrokerNotAnswering, match="stopped answering: no answer for"):
+        for _ in range(1200):
+            producer.check_answering()
+            time.sleep(0.1)
+    assert producer.silent_seconds > 2
+    with pytest.raises(BrokerNotAnswering, match=f"; {held} messages not delivered"):
+        producer.close()
+    assert producer.counts.messages_failed == held
+    assert producer._producer._closed  # kafka-python's exit hook has nothing left to do
+
+
+def test_a_request_timeout_among_client_kwargs_is_the_one_used(
+    kafka_bootstrap: str, capture_topic: str
+) -> None:
+    with CaptureProducer(
+        bootstrap_servers=kafka_bootstrap, topic=capture_topic,
+        client_kwargs={"request_timeout_ms": 45_000},
+    ) as producer:  # fmt: skip
+        assert producer.request_timeout_seconds == 45
