@@ -62,6 +62,9 @@ def write_outcome(out: Path, outcome: LabelledOutcome, run: LabelledFileRun) -> 
         summary = _failure(kind) + (_shap_notes(run) if kind == ATTRIBUTION_DRIFT else "")
     elif kind == MODEL_QUALITY:
         summary = _model_quality(folder, acc)
+        files = run.setup.model_quality_baseline
+        if files is None or files.constraints is None:
+            summary += " (the baseline has no constraints.json: statistics only, nothing checked)"
     elif kind == BIAS_DRIFT:
         summary = _bias(folder, acc)
     else:

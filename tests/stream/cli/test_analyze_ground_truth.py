@@ -315,6 +315,24 @@ def test_a_constraint_on_a_metric_the_problem_type_lacks_is_one_line(tmp_path: P
     ) in result.stderr
 
 
+def test_a_baseline_without_constraints_says_nothing_was_checked(tmp_path: Path) -> None:
+    rows = _binary_rows(np.random.default_rng(10), 60, 0.2)
+    out = _suggest(tmp_path, rows)
+    (out / "model_quality/constraints.json").unlink()
+    truth = write_lines(
+        tmp_path / "truth.jsonl", [label_line(f"inf-{i}", str(r[-1])) for i, r in enumerate(rows)]
+    )
+    result = run(
+        "analyze", "--capture", _captures(tmp_path, rows), "--baseline", out, "--out",
+        tmp_path / "r", "--ground-truth", truth, "--probability-attribute", "0",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (
+        "(BinaryClassification) (the baseline has no constraints.json: statistics only, "
+        "nothing checked), 0 violations"
+    ) in result.stdout
+
+
 def test_multiclass_weighted_metrics_equal_sklearn(tmp_path: Path) -> None:
     rng = np.random.default_rng(8)
     classes = np.array(["cat", "dog", "fox"])
