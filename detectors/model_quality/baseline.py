@@ -19,17 +19,20 @@ MetricConstraint(threshold=0.6666666666666666, comparison_operator='GreaterThanT
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import NamedTuple
 
 from detectors.model_quality.binary import BinaryClassificationMetrics
 from detectors.model_quality.constraints import ModelQualityConstraints, suggest_constraints
-from detectors.model_quality.labeled import Label, LabeledPrediction
+from detectors.model_quality.labeled import Label, LabeledPrediction, binary_label, finite_or_none
 from detectors.model_quality.multiclass import MulticlassClassificationMetrics
 from detectors.model_quality.regression import RegressionMetrics
+from detectors.model_quality.score_histogram import exact_auc
 from detectors.model_quality.statistics import (
     BINARY,
     MULTICLASS,
     PROBLEM_TYPES,
+    MetricValue,
     ModelQualityStatistics,
 )
 
@@ -46,6 +49,31 @@ class ModelQualityBaseline(NamedTuple):
     statistics: ModelQualityStatistics
     constraints: ModelQualityConstraints
     invalid_count: int = 0
+
+
+def _with_exact_auc(
+    statistics: ModelQualityStatistics,
+    detector: BinaryClassificationMetrics,
+    rows: Sequence[LabeledPrediction],
+) -> ModelQualityStatistics:
+    """``statistics`` with the exact AUC of the rows the detector's AUC counts.
+
+    A baseline has every score at hand, so its AUC (the threshold of its ``auc`` constraint)
+    is the Mann-Whitney statistic SageMaker reports, not the score histogram's, which is within
+    :meth:`~BinaryClassificationMetrics.auc_error_bound` of it. The standard deviation stays
+    the detector's.
+    """
+    actuals, scores = [], []
+    for row in rows:
+        actual, score = binary_label(row.actual), finite_or_none(row.score)
+        if actual is not None and score is not None and detector.predicted_label(row) is not None:
+            actuals.append(actual)
+            scores.append(score)
+    auc = exact_auc(actuals, scores)
+    if auc is None:
+        return statistics
+    spread = statistics.metrics["auc"].standard_deviation
+    return replace(statistics, metrics={**statistics.metrics, "auc": MetricValue(auc, spread)})
 
 
 def suggest_baseline(
@@ -98,15 +126,19 @@ def suggest_baseline(
         detector = MulticlassClassificationMetrics(name="baseline", seed=seed)
     else:
         detector = RegressionMetrics(name="baseline", seed=seed)
-    for i in range(n):
-        detector.update(
-            LabeledPrediction(
-                actual=y_true[i],
-                predicted=None if y_pred is None else y_pred[i],
-                score=None if y_score is None else y_score[i],
-            )
+    rows = [
+        LabeledPrediction(
+            actual=y_true[i],
+            predicted=None if y_pred is None else y_pred[i],
+            score=None if y_score is None else y_score[i],
         )
+        for i in range(n)
+    ]
+    for row in rows:
+        detector.update(row)
     statistics = detector.statistics(evaluation_time=evaluation_time)
+    if isinstance(detector, BinaryClassificationMetrics) and "auc" in statistics.metrics:
+        statistics = _with_exact_auc(statistics, detector, rows)
     return ModelQualityBaseline(
         statistics, suggest_constraints(statistics), invalid_count=detector.invalid_count
     )

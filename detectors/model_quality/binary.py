@@ -147,13 +147,7 @@ class BinaryClassificationMetrics(ModelQualityMetrics):
         self.n += 1
         actual = binary_label(x.actual)
         score = finite_or_none(x.score)
-        # A given predicted label is the prediction; the threshold only stands in for one.
-        if not is_missing(x.predicted):
-            predicted = binary_label(x.predicted)
-        elif score is not None:
-            predicted = int(score > self.probability_threshold)
-        else:
-            predicted = None
+        predicted = self.predicted_label(x)
         if actual is None or predicted is None:
             self.invalid_count += 1
             return
@@ -162,6 +156,17 @@ class BinaryClassificationMetrics(ModelQualityMetrics):
             if not 0.0 <= score <= 1.0:
                 self.clipped_score_count += 1
             self._histogram.update(actual, score)
+
+    def predicted_label(self, x: LabeledPrediction) -> int | None:
+        """The row's predicted label: the given one, else ``score > probability_threshold``.
+
+        A given predicted label is the prediction; the threshold only stands in for one.
+        None when neither gives a binary label.
+        """
+        if not is_missing(x.predicted):
+            return binary_label(x.predicted)
+        score = finite_or_none(x.score)
+        return None if score is None else int(score > self.probability_threshold)
 
     def _merge_state(self, other: Self) -> None:
         self.clipped_score_count += other.clipped_score_count

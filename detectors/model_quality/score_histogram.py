@@ -150,3 +150,27 @@ class ScoreHistogram:
                 raise ValueError(msg)
             setattr(out, name, counts)
         return out
+
+
+def exact_auc(actuals: npt.ArrayLike, scores: npt.ArrayLike) -> float | None:
+    """The Mann-Whitney AUC of 0/1 ``actuals`` by ``scores`` (ties ½); None without both classes.
+
+    What the histogram's :meth:`ScoreHistogram.auc` approximates, for a baseline that has
+    every score at hand (scikit-learn's ``roc_auc_score``).
+
+    >>> exact_auc([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.1]), exact_auc([1, 0], [0.5, 0.5])
+    (0.75, 0.5)
+    >>> exact_auc([1, 1], [0.2, 0.3]) is None
+    True
+    """
+    y = np.asarray(actuals, dtype=np.int8)
+    s = np.asarray(scores, dtype=np.float64)
+    positives = int(y.sum())
+    negatives = y.size - positives
+    if positives == 0 or negatives == 0:
+        return None
+    _, tie_group, tied = np.unique(s, return_inverse=True, return_counts=True)
+    last_rank = np.cumsum(tied)  # ranks 1..n in score order; a tie group shares its mean
+    mean_rank = (last_rank - (tied - 1) / 2.0)[tie_group]
+    u = float(mean_rank[y == 1].sum()) - positives * (positives + 1) / 2.0
+    return u / (positives * negatives)

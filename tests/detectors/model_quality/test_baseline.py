@@ -75,3 +75,25 @@ def test_bad_inputs_raise() -> None:
         suggest_baseline("Regression", y_true=[1.0], y_pred=[1.0], y_score=[0.5])
     with pytest.raises(ValueError, match="y_pred has 2 rows"):
         suggest_baseline("MulticlassClassification", y_true=["a"], y_pred=["a", "b"])
+
+
+def test_a_baseline_auc_is_exact() -> None:
+    """The binned AUC is within its bound; a baseline, having every score, takes the exact one."""
+    rng = np.random.default_rng(21)
+    labels = (rng.random(3000) < 0.3).astype(int).tolist()
+    scores = np.clip(rng.normal(0.45 + 0.2 * np.array(labels), 0.2), 0, 1)
+    scores[:1000] = np.round(scores[:1000], 3)  # ties within and across classes
+    scores = scores.tolist()  # the rest share histogram bins unordered: binned AUC is off
+    predicted: list[object] = [int(s > 0.5) for s in scores]
+    scores[:5] = [None] * 5  # a given label without a score: in the matrix, not in the AUC
+    labels[5:8] = ["maybe"] * 3  # not binary: invalid, in neither
+    baseline = suggest_baseline(
+        "BinaryClassification", y_true=labels, y_pred=predicted, y_score=scores
+    )
+    kept = [i for i in range(3000) if i >= 8]
+    expected = skm.roc_auc_score([labels[i] for i in kept], [scores[i] for i in kept])
+    assert baseline.statistics.metrics["auc"].value == pytest.approx(expected, rel=1e-12)
+    assert (
+        baseline.constraints.constraints["auc"].threshold
+        == baseline.statistics.metrics["auc"].value
+    )
