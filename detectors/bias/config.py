@@ -69,6 +69,9 @@ class BiasConfig:
         """Build from an analysis_config.json mapping (other keys are ignored)."""
         if "label_values_or_threshold" not in config or "facet" not in config:
             msg = "analysis config needs 'label_values_or_threshold' and 'facet'"
+            methods = config.get("methods")
+            if isinstance(methods, Mapping) and "shap" in methods:
+                msg += " (this one is an explainability config: its methods hold 'shap')"
             raise ValueError(msg)
         facets = []
         for entry in config["facet"]:

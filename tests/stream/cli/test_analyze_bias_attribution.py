@@ -151,6 +151,15 @@ def test_bad_bias_config_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1
     assert "label_values_or_threshold" in result.stderr
+    shap_config = {"label": "label", "methods": {"shap": {"baseline": [[30]], "num_samples": 5}}}
+    config.write_text(json.dumps(shap_config))
+    result = run(
+        "baseline", "suggest", "--data", data, "--out", tmp_path / "b", "--bias-config", config,
+        "--label-column", "label", "--prediction-column", "prediction",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "(this one is an explainability config: its methods hold 'shap')" in result.stderr
 
 
 def test_an_explainability_analysis_in_bias_is_one_line(tmp_path: Path) -> None:
