@@ -8,6 +8,7 @@ here, and :class:`~stream.monitors.labelled.LabelledSetup` carries them to the w
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from stream.monitors.bias import load_bias_baseline
 from stream.monitors.files import BaselineError
 from stream.monitors.labelled import LabelledSetup
 from stream.monitors.model_quality import load_model_quality_baseline
+
+log = logging.getLogger("driftline.monitors")
 
 
 def labelled_setup(monitor: MonitorConfig, features: tuple[str, ...]) -> LabelledSetup | None:
@@ -37,7 +40,11 @@ def labelled_setup(monitor: MonitorConfig, features: tuple[str, ...]) -> Labelle
     )
     inference = probability = None
     if mq is not None:
-        files = load_model_quality_baseline(_folder(mq.baseline, where, "model_quality"))
+        folder = _folder(mq.baseline, where, "model_quality")
+        files = load_model_quality_baseline(folder)
+        if files.constraints is None:
+            log.warning("%s: %s holds no constraints.json: model-quality statistics only, "
+                        "no metric is checked", where, folder)  # fmt: skip
         problem_type = mq.problem_type or files.problem_type
         if problem_type is None:
             msg = f"{where}: model_quality needs problem_type (the baseline does not say)"
