@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 from detectors.model_quality.binary import BinaryClassificationMetrics
 from detectors.model_quality.constraints import ModelQualityConstraints, suggest_constraints
-from detectors.model_quality.labeled import Label, LabeledPrediction, binary_label, finite_or_none
+from detectors.model_quality.labeled import Label, LabeledPrediction
 from detectors.model_quality.multiclass import MulticlassClassificationMetrics
 from detectors.model_quality.regression import RegressionMetrics
 from detectors.model_quality.score_histogram import exact_auc
@@ -63,13 +63,12 @@ def _with_exact_auc(
     :meth:`~BinaryClassificationMetrics.auc_error_bound` of it. The standard deviation stays
     the detector's.
     """
-    actuals, scores = [], []
-    for row in rows:
-        actual, score = binary_label(row.actual), finite_or_none(row.score)
-        if actual is not None and score is not None and detector.predicted_label(row) is not None:
-            actuals.append(actual)
-            scores.append(score)
-    auc = exact_auc(actuals, scores)
+    scored = [
+        (counted[0], counted[2])
+        for counted in map(detector.counted, rows)
+        if counted is not None and counted[2] is not None
+    ]
+    auc = exact_auc([actual for actual, _ in scored], [score for _, score in scored])
     if auc is None:
         return statistics
     spread = statistics.metrics["auc"].standard_deviation

@@ -145,28 +145,33 @@ class BinaryClassificationMetrics(ModelQualityMetrics):
     def update(self, x: LabeledPrediction) -> None:
         """Count one labeled prediction; invalid labels are counted, never raised."""
         self.n += 1
-        actual = binary_label(x.actual)
-        score = finite_or_none(x.score)
-        predicted = self.predicted_label(x)
-        if actual is None or predicted is None:
+        counted = self.counted(x)
+        if counted is None:
             self.invalid_count += 1
             return
+        actual, predicted, score = counted
         self._cells[2 * actual + predicted] += 1
         if score is not None:
             if not 0.0 <= score <= 1.0:
                 self.clipped_score_count += 1
             self._histogram.update(actual, score)
 
-    def predicted_label(self, x: LabeledPrediction) -> int | None:
-        """The row's predicted label: the given one, else ``score > probability_threshold``.
+    def counted(self, x: LabeledPrediction) -> tuple[int, int, float | None] | None:
+        """``(actual, predicted, score)`` as :meth:`update` counts the row; None when invalid.
 
-        A given predicted label is the prediction; the threshold only stands in for one.
-        None when neither gives a binary label.
+        A given predicted label is the prediction; only a row without one takes
+        ``score > probability_threshold``. ``score`` is None for a row with no part in the
+        AUC and curves (no finite score).
         """
-        if not is_missing(x.predicted):
-            return binary_label(x.predicted)
+        actual = binary_label(x.actual)
         score = finite_or_none(x.score)
-        return None if score is None else int(score > self.probability_threshold)
+        if not is_missing(x.predicted):
+            predicted = binary_label(x.predicted)
+        else:
+            predicted = None if score is None else int(score > self.probability_threshold)
+        if actual is None or predicted is None:
+            return None
+        return actual, predicted, score
 
     def _merge_state(self, other: Self) -> None:
         self.clipped_score_count += other.clipped_score_count
