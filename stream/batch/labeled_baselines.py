@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from detectors.model_quality.statistics import BINARY, MULTICLASS, REGRESSION
 from stream.batch.data_files import DataFileError, DataFormat
 from stream.batch.validation_columns import data_file_header, iter_row_values, read_selected_columns
 from stream.capture.predictions import LocatedPrediction, score_value
@@ -197,9 +198,9 @@ def _no_usable_row(request: LabeledBaselineRequest, columns: dict[str, list[Any]
     if labels and predictions is not None:
         first += f", prediction {predictions[0]!r}"
     need = {
-        "BinaryClassification": "0/1 or true/false labels and predictions (or numeric scores)",
-        "MulticlassClassification": "a label and a prediction in every row",
-        "Regression": "finite numbers as labels and predictions",
+        BINARY: "0/1 or true/false labels and predictions (or numeric scores)",
+        MULTICLASS: "a label and a prediction in every row",
+        REGRESSION: "finite numbers as labels and predictions",
     }.get(request.problem_type or "", "usable labels and predictions")
     return (
         f"no usable labelled row for {request.problem_type} in {len(labels)} rows "

@@ -143,23 +143,20 @@ def test_equally_biased_window_is_completed(tmp_path: Path) -> None:
 def test_bad_bias_config_is_one_line(tmp_path: Path) -> None:
     data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "label"), [(1, "F", 1)])
     config = tmp_path / "bias.json"
-    config.write_text(json.dumps({"facet": [{"name_or_index": "sex"}]}))
-    result = run(
-        "baseline", "suggest", "--data", data, "--out", tmp_path / "b", "--bias-config", config,
-        "--label-column", "label", "--prediction-column", "prediction",
-    )  # fmt: skip
-    assert result.exit_code == 2
-    assert result.stderr.count("\n") == 1
-    assert "label_values_or_threshold" in result.stderr
     shap_config = {"label": "label", "methods": {"shap": {"baseline": [[30]], "num_samples": 5}}}
-    config.write_text(json.dumps(shap_config))
-    result = run(
-        "baseline", "suggest", "--data", data, "--out", tmp_path / "b", "--bias-config", config,
-        "--label-column", "label", "--prediction-column", "prediction",
-    )  # fmt: skip
-    assert result.exit_code == 2
-    assert result.stderr.count("\n") == 1
-    assert "(this one is an explainability config: its methods hold 'shap')" in result.stderr
+    cases = [
+        ({"facet": [{"name_or_index": "sex"}]}, "label_values_or_threshold"),
+        (shap_config, "(this one is an explainability config: its methods hold 'shap')"),
+    ]
+    for doc, message in cases:
+        config.write_text(json.dumps(doc))
+        result = run(
+            "baseline", "suggest", "--data", data, "--out", tmp_path / "b", "--bias-config",
+            config, "--label-column", "label", "--prediction-column", "prediction",
+        )  # fmt: skip
+        assert result.exit_code == 2
+        assert result.stderr.count("\n") == 1
+        assert message in result.stderr
 
 
 def test_an_explainability_analysis_in_bias_is_one_line(tmp_path: Path) -> None:

@@ -58,6 +58,17 @@ def _captures(tmp_path: Path, rows: list[Row], name: str = "capture") -> Path:
     return write_lines(tmp_path / name / "2024/03/05/14/part.jsonl", lines)
 
 
+def _analyze_labelled(tmp_path: Path, rows: list[Row], baseline: Path, *extra: str):  # type: ignore[no-untyped-def]
+    """``analyze`` of ``rows`` as captures and their labels into ``tmp_path/run``."""
+    truth = write_lines(
+        tmp_path / "labels.jsonl", [label_line(f"inf-{i}", r[4]) for i, r in enumerate(rows)]
+    )
+    return run(
+        "analyze", "--capture", _captures(tmp_path, rows), "--baseline", baseline, "--out",
+        tmp_path / "run", "--ground-truth", truth, "--probability-attribute", "0", *extra,
+    )  # fmt: skip
+
+
 def _sklearn_binary(y: list[int], s: list[float]) -> dict[str, float]:
     p = [int(v > 0.5) for v in s]
     tn, fp, fn, tp = skm.confusion_matrix(y, p, labels=[0, 1]).ravel()
@@ -126,14 +137,7 @@ def test_degraded_window_gives_sagemaker_violations(tmp_path: Path) -> None:
     rng = np.random.default_rng(3)
     out = _suggest(tmp_path, _binary_rows(rng, 400, 0.25))
     live = _binary_rows(rng, 300, 0.02)  # scores barely separate the classes any more
-    captures = _captures(tmp_path, live)
-    truth = write_lines(
-        tmp_path / "labels.jsonl", [label_line(f"inf-{i}", r[4]) for i, r in enumerate(live)]
-    )
-    result = run(
-        "analyze", "--capture", captures, "--baseline", out, "--out", tmp_path / "run",
-        "--ground-truth", truth, "--probability-attribute", "0", "--fail-on-violation",
-    )  # fmt: skip
+    result = _analyze_labelled(tmp_path, live, out, "--fail-on-violation")
     assert result.exit_code == 1, result.output
     doc = read_json(tmp_path / "run/model_quality/constraint_violations.json")
     by_name = {v["metric_name"]: v for v in doc["violations"]}
@@ -300,13 +304,7 @@ def test_a_constraint_on_a_metric_the_problem_type_lacks_is_one_line(tmp_path: P
         "threshold": 0.99, "comparison_operator": "LessThanThreshold"
     }  # fmt: skip
     path.write_text(json.dumps(doc))
-    truth = write_lines(
-        tmp_path / "truth.jsonl", [label_line(f"inf-{i}", str(r[-1])) for i, r in enumerate(rows)]
-    )
-    result = run(
-        "analyze", "--capture", _captures(tmp_path, rows), "--baseline", out, "--out",
-        tmp_path / "r", "--ground-truth", truth, "--probability-attribute", "0",
-    )  # fmt: skip
+    result = _analyze_labelled(tmp_path, rows, out)
     assert result.exit_code == 2, result.output
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("driftline: error: ")
     assert (
@@ -319,13 +317,7 @@ def test_a_baseline_without_constraints_says_nothing_was_checked(tmp_path: Path)
     rows = _binary_rows(np.random.default_rng(10), 60, 0.2)
     out = _suggest(tmp_path, rows)
     (out / "model_quality/constraints.json").unlink()
-    truth = write_lines(
-        tmp_path / "truth.jsonl", [label_line(f"inf-{i}", str(r[-1])) for i, r in enumerate(rows)]
-    )
-    result = run(
-        "analyze", "--capture", _captures(tmp_path, rows), "--baseline", out, "--out",
-        tmp_path / "r", "--ground-truth", truth, "--probability-attribute", "0",
-    )  # fmt: skip
+    result = _analyze_labelled(tmp_path, rows, out)
     assert result.exit_code == 0, result.output
     assert (
         "(BinaryClassification) (the baseline has no constraints.json: statistics only, "
