@@ -17,6 +17,7 @@ import pytest
 
 from stream.kafka.broker import EmbeddedBroker, die_with_parent
 from stream.kafka.topics import TopicNames, ensure_topics_sync
+from tests.integration.cli_env import kafka_env
 from tests.integration.readback import read_topic
 from tests.integration.test_labels_push import ground_truth_line
 from tests.integration.workers import DRIFTLINE, wait_for
@@ -39,11 +40,7 @@ def broker(topic_prefix: str) -> Iterator[EmbeddedBroker]:
 
 @pytest.fixture
 def env(broker: EmbeddedBroker, topic_prefix: str) -> dict[str, str]:
-    return os.environ | {
-        "DRIFTLINE_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-        "DRIFTLINE_KAFKA_TOPIC_PREFIX": topic_prefix,
-        "DRIFTLINE_KAFKA_PARTITIONS": "2",
-    }
+    return os.environ | kafka_env(broker.bootstrap_servers, topic_prefix, 2)
 
 
 def _assert_one_error_line(code: int, output: str, bootstrap: str) -> None:

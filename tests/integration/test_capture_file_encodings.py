@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from stream.cli import main
 from stream.labels import split_records
+from tests.integration.cli_env import kafka_env
 from tests.integration.readback import read_topic
 from tests.integration.test_io_commands import capture_line
 from tests.integration.test_labels_push import ground_truth_line
@@ -27,11 +28,7 @@ ENCODINGS: dict[str, tuple[str, Callable[[bytes], bytes]]] = {
 
 @pytest.fixture
 def env(kafka_bootstrap: str, topic_prefix: str) -> dict[str, str]:
-    return {
-        "DRIFTLINE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "DRIFTLINE_KAFKA_TOPIC_PREFIX": topic_prefix,
-        "DRIFTLINE_KAFKA_PARTITIONS": "2",
-    }
+    return kafka_env(kafka_bootstrap, topic_prefix, 2)
 
 
 def _write(folder: Path, how: str, lines: list[str]) -> None:

@@ -17,6 +17,7 @@ from kafka import KafkaProducer
 from stream.cli import main
 from stream.kafka.broker import die_with_parent
 from stream.kafka.topics import TopicNames, ensure_topics_sync
+from tests.integration.cli_env import kafka_env
 from tests.integration.readback import read_topic
 
 pytestmark = pytest.mark.kafka
@@ -41,11 +42,7 @@ def capture_line(i: int) -> str:
 
 @pytest.fixture
 def env(kafka_bootstrap: str, topic_prefix: str) -> dict[str, str]:
-    return {
-        "DRIFTLINE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "DRIFTLINE_KAFKA_TOPIC_PREFIX": topic_prefix,
-        "DRIFTLINE_KAFKA_PARTITIONS": "3",
-    }
+    return kafka_env(kafka_bootstrap, topic_prefix, 3)
 
 
 def test_replay_sends_every_line_of_a_capture_folder(

@@ -22,6 +22,7 @@ from stream.cli import main
 from stream.config import LabelSettings
 from stream.kafka.capture_producer import CaptureProducer
 from stream.labels import decode_attribution, decode_label, split_records
+from tests.integration.cli_env import kafka_env
 from tests.integration.readback import read_topic
 
 pytestmark = pytest.mark.kafka
@@ -74,11 +75,7 @@ def capture_record(key: str) -> dict:
 
 @pytest.fixture
 def env(kafka_bootstrap: str, topic_prefix: str) -> dict[str, str]:
-    return {
-        "DRIFTLINE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "DRIFTLINE_KAFKA_TOPIC_PREFIX": topic_prefix,
-        "DRIFTLINE_KAFKA_PARTITIONS": str(PARTITIONS),
-    }
+    return kafka_env(kafka_bootstrap, topic_prefix, PARTITIONS)
 
 
 def capture_partitions(bootstrap: str, topic: str, keys: list[str]) -> dict[str, int]:

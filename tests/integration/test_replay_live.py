@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from stream.cli import main
 from stream.kafka.broker import die_with_parent
 from stream.kafka.topics import TopicNames, ensure_topics_sync
+from tests.integration.cli_env import kafka_env
 from tests.integration.readback import read_topic
 from tests.integration.workers import DRIFTLINE, wait_for
 
@@ -29,11 +30,7 @@ EXAMPLE_HOUR = (
 
 @pytest.fixture
 def env(kafka_bootstrap: str, topic_prefix: str) -> dict[str, str]:
-    return {
-        "DRIFTLINE_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "DRIFTLINE_KAFKA_TOPIC_PREFIX": topic_prefix,
-        "DRIFTLINE_KAFKA_PARTITIONS": "2",
-    }
+    return kafka_env(kafka_bootstrap, topic_prefix, 2)
 
 
 def received(bootstrap: str, topic: str) -> list[dict]:
