@@ -28,13 +28,13 @@ from typing import Any, BinaryIO
 import orjson
 
 from stream.batch.csv_reader import CsvColumns, CsvFileError
+from stream.capture.files import BOM  # the mark spreadsheet exports put first
 from stream.capture.payloads import CONTAINERS
 from stream.capture.text_rows import named_columns
 
 FORMATS = ("csv", "jsonl")
 BATCH_ROWS = 20_000
 CHUNK_LINES = 500  # JSON Lines lines decoded by one call and taken apart while cache-warm
-BOM = b"\xef\xbb\xbf"  # UTF-8 byte-order mark that spreadsheet exports put first
 
 
 class DataFileError(Exception):

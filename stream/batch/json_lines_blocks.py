@@ -59,7 +59,6 @@ import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
 from stream.batch.data_files import (
-    BOM,
     ColumnBatch,
     DataFileError,
     ReadCounts,
@@ -69,6 +68,7 @@ from stream.batch.data_files import (
 )
 from stream.batch.line_blocks import object_lines, whole_lines
 from stream.capture.arrow_columns import any_true
+from stream.capture.files import BOM
 
 BLOCK_BYTES = 4 << 20
 _INT64_MAGNITUDE = 2.0**63  # a JSON integer this large is a float to pyarrow, an int to orjson
