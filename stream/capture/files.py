@@ -93,8 +93,17 @@ def iter_lines(path: Path) -> Iterator[tuple[bytes, int]]:
     progress bar; the last may come with an extra ``b""``.
     """
     with path.open("rb") as file:
-        done = 0
-        for line in _readable(file, path):
+        handle = _readable(file, path)
+        if handle is file:  # plain: a line's bytes are its length (the BOM's go to the first)
+            skipped = file.tell()
+            for line in file:
+                yield line, len(line) + skipped
+                skipped = 0
+            if skipped:
+                yield b"", skipped
+            return
+        done = 0  # gzip: the compressed bytes read so far, asked of the file
+        for line in handle:
             position = file.tell()
             yield line, position - done
             done = position
