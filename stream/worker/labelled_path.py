@@ -243,6 +243,7 @@ class LabelledPath:
             joined=counts.joined,
             expired={"prediction": counts.expired_predictions, "label": counts.expired_labels},
             duplicates=counts.duplicate_labels,
+            unusable=dict(counts.unusable),
         )
 
     def snapshot(self, partition: int) -> Blobs:

@@ -20,7 +20,7 @@ from stream.monitors.data_quality import load_data_quality_baseline
 from stream.worker.metric_sources import worker_sources
 from stream.worker.metrics import register_worker_metrics
 from stream.worker.state import WorkerState
-from tests.stream.worker.test_labelled import Pipe, baseline_folder, state
+from tests.stream.worker.test_labelled import T0, Pipe, baseline_folder, lines, state, traffic
 
 __all__ = ["baseline_folder"]  # the module's fixture, used here
 
@@ -102,3 +102,29 @@ def test_an_internal_error_on_the_labels_topic_is_in_the_dead_letter_metric(
     letters = _letters(ws, Pipe(ws).send("labels", orjson.dumps(ground_truth_record("k", 1))))
     assert letters == [("p.labels", "internal_error")]
     assert _samples(ws, "driftline_dead_letters_total")["internal_error"] == 1
+
+
+def test_captures_whose_output_gives_no_prediction_are_counted_by_reason(
+    fake_clock, baseline_folder
+):
+    """Profiled by data quality, but no prediction to join: counted, not silently lost."""
+    ws = _topic_state(fake_clock, baseline_folder)
+    pipe = Pipe(ws)
+    records = traffic(12, 9, T0 + 1)
+    outputs = [None, '{"label": 1, "score": 0.', '{"explanation": "none"}',
+               '{"label": null, "score": "high"}', '[{"label": 1}, {"label": 0}]']  # fmt: skip
+    reasons = ["missing_output", "bad_payload", "no_prediction", "no_prediction",
+               "multi_row_output"]  # fmt: skip
+    docs = [doc for _, doc, _ in records]
+    for doc, data in zip(docs, outputs, strict=False):
+        if data is None:
+            del doc["captureData"]["endpointOutput"]
+        else:
+            doc["captureData"]["endpointOutput"]["data"] = data
+    assert pipe.send("capture", lines(docs)) == []
+    pipe.send("labels", lines(ground_truth_record(k, a.label) for k, _, a in records))
+    counts = ws.labelled["m"].join.counts
+    assert (counts.predictions, counts.joined) == (4, 4)  # the four readable ones
+    metric = _samples(ws, "driftline_unusable_predictions_total")
+    assert metric == dict(Counter(reasons))
+    assert ws.paths["m"].counts.processed == 9  # data quality profiled every record
