@@ -138,7 +138,7 @@ class LabelledSetup:
         window: float,
         row: Mapping[str, Any] | None = None,
     ) -> PendingPrediction:
-        """What waits for the record's label; CaptureError when the output cannot be read.
+        """What waits for the record's label; CaptureError when the output gives no prediction.
 
         ``row`` is the record's feature row when the caller has built it already (the
         worker's capture path has); the output is parsed once for prediction and SHAP.
@@ -171,6 +171,9 @@ class LabelledSetup:
                 msg = "multi_row_output"
                 raise CaptureError(msg, f"the output holds {len(located)} predictions")
             predicted, score = located[0]
+            if predicted is None and score is None:
+                msg = "no_prediction"
+                raise CaptureError(msg, self._nothing_located())
         values: dict[str, Any] = {}
         if self.bias is not None and self.builder is not None:
             if row is None:
@@ -184,6 +187,13 @@ class LabelledSetup:
         if self.attribution is not None and self.shap_source == "capture" and document is not None:
             shap = shap_at(document, self.shap_path)
         return PendingPrediction(key, seconds, window, predicted, score, values, shap)
+
+    def _nothing_located(self) -> str:
+        """Why an output gave no prediction: neither attribute is there, or a number."""
+        assert self.locator is not None
+        attributes = (self.locator.inference_attribute, self.locator.probability_attribute)
+        named = " nor ".join(repr(a) for a in attributes if a is not None)
+        return f"the output holds no prediction at {named}"
 
 
 class LabelledAccumulators:

@@ -25,6 +25,7 @@ from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from stream.worker.labelled_summaries import UNUSABLE_PREDICTION_REASONS
 from stream.worker.metric_sources import LABEL_SIDES, JoinSource, LabelledSource
 
 
@@ -96,6 +97,11 @@ def join_families(joins: Iterable[Any]) -> Iterator[Metric]:
     duplicates = CounterMetricFamily(
         "driftline_labels_duplicate", "Labels received again for a joined prediction", labels=m
     )
+    unusable = CounterMetricFamily(
+        "driftline_unusable_predictions",
+        "Capture records whose output gave no prediction to join (profiled all the same)",
+        labels=[*m, "reason"],
+    )
     for join in joins:
         if not isinstance(join, JoinSource):
             continue
@@ -108,4 +114,7 @@ def join_families(joins: Iterable[Any]) -> Iterator[Metric]:
         for side, n in counts.items():
             expired.add_metric([summary.monitor, side], n)
         duplicates.add_metric(name, summary.duplicates)
-    yield from (pending_predictions, pending_labels, joined, expired, duplicates)
+        reasons = dict.fromkeys(UNUSABLE_PREDICTION_REASONS, 0) | dict(summary.unusable)
+        for reason, n in sorted(reasons.items()):
+            unusable.add_metric([summary.monitor, reason], n)
+    yield from (pending_predictions, pending_labels, joined, expired, duplicates, unusable)

@@ -165,11 +165,7 @@ class LabelledPath:
                 fed.take(self.join.label(store, label, now=now))
         finally:
             fed.give()  # each window's pairs in one update (joined ones even after an error)
-        if not (message or b"").strip():
-            reason = "tombstone" if message is None else "empty_message"
-            rejected = RejectedRecord(-1, reason, "a labels message with no record", b"")
-            out.append(DeadLetter.of(self.monitor, partition, offset, rejected, LABELS))
-        return out
+        return out + self._no_record(partition, offset, message, LABELS)
 
     def _attributions(
         self, partition: int, offset: int, message: bytes | None, now: float
@@ -186,7 +182,17 @@ class LabelledPath:
                 out.append(DeadLetter.of(self.monitor, partition, offset, rejected, ATTRIBUTIONS))
                 continue
             feed(self.join.shap(store, key, values, now=now), self._windows_of(partition))
-        return out
+        return out + self._no_record(partition, offset, message, ATTRIBUTIONS)
+
+    def _no_record(
+        self, partition: int, offset: int, message: bytes | None, source: str
+    ) -> list[LabelledOutput]:
+        """The dead letter of a tombstone or an empty message of ``source``; none otherwise."""
+        if (message or b"").strip():
+            return []
+        reason = "tombstone" if message is None else "empty_message"
+        rejected = RejectedRecord(-1, reason, f"the {source} message holds no record", b"")
+        return [DeadLetter.of(self.monitor, partition, offset, rejected, source)]
 
     def close_due(self, now: float) -> list[LabelledOutput]:
         """Expire waiting entries; send what late labels changed in closed windows.
@@ -237,6 +243,7 @@ class LabelledPath:
             joined=counts.joined,
             expired={"prediction": counts.expired_predictions, "label": counts.expired_labels},
             duplicates=counts.duplicate_labels,
+            unusable=dict(counts.unusable),
         )
 
     def snapshot(self, partition: int) -> Blobs:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 LABEL_SIDES = ("prediction", "label")
+# why a capture's output gave no prediction to join (stream.monitors.labelled.pending_of)
+UNUSABLE_PREDICTION_REASONS = ("bad_payload", "missing_output", "multi_row_output", "no_prediction")
 FACET_SIDES = ("d", "a")  # a bias facet's selected rows, and the others
 
 
@@ -49,6 +51,7 @@ class JoinSummary:
     joined: int = 0  # total joined pairs
     expired: Mapping[str, int] = field(default_factory=dict)  # by side, see LABEL_SIDES
     duplicates: int = 0  # total labels seen twice for one prediction
+    unusable: Mapping[str, int] = field(default_factory=dict)  # predictions unread, by reason
 
 
 @runtime_checkable

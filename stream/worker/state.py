@@ -168,6 +168,8 @@ class WorkerState:
                 outputs = path.update(partition, offset, Incoming(source, value))
             except Exception as error:  # no record may stop the worker
                 outputs = [self._internal_error(name, partition, offset, value, error, source)]
+            else:
+                self._count_dead_letters(name, outputs)
             now_out.extend(self._capture_outbound(name, outputs))
         self.book(CAPTURE, partition).processed(source, offset)
         return now_out
@@ -183,10 +185,22 @@ class WorkerState:
     ) -> DeadLetter:
         kind = type(error).__name__
         self.internal_errors[kind] += 1
+        self.paths[monitor].counts.dead_letters["internal_error"] += 1
         log.exception("monitor %s: %s message %d:%d dead-lettered after %s", monitor, source,
                       partition, offset, kind)  # fmt: skip
         rejected = RejectedRecord(-1, "internal_error", f"{kind}: {error}", value or b"")
         return DeadLetter.of(monitor, partition, offset, rejected, source)
+
+    def _count_dead_letters(self, monitor: str, outputs: Iterable[object]) -> None:
+        """Count a labelled path's dead letters with the monitor's others.
+
+        The capture path counts its own as it refuses them; with these the dead-letter
+        metric has every record on the dead-letter topic.
+        """
+        counts = self.paths[monitor].counts.dead_letters
+        for item in outputs:
+            if isinstance(item, DeadLetter):
+                counts[item.reason] += 1
 
     def _capture_outbound(self, monitor: str, outputs: Iterable[CaptureOutput]) -> list[Outbound]:
         """Partials into their partition's outbox; return what leaves at once."""

@@ -1,0 +1,130 @@
+"""What the labelled paths refuse is dead-lettered and counted, through WorkerState.
+
+The reference is what was sent: each refused label, SHAP record or empty message is one
+dead letter with its reason and one increment of ``driftline_dead_letters_total``, and each
+capture whose output gives no prediction one increment of
+``driftline_unusable_predictions_total``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+import orjson
+import pytest
+from prometheus_client import CollectorRegistry
+
+from stream.demo.labelled import ground_truth_record
+from stream.monitors.data_quality import load_data_quality_baseline
+from stream.worker.metric_sources import worker_sources
+from stream.worker.metrics import register_worker_metrics
+from stream.worker.state import WorkerState
+from tests.stream.worker.test_labelled import T0, Pipe, baseline_folder, lines, state, traffic
+
+__all__ = ["baseline_folder"]  # the module's fixture, used here
+
+
+def _topic_state(clock, folder) -> WorkerState:
+    """All four monitors, SHAP values from the attributions topic."""
+    ws = state(clock, folder)
+    monitor = ws.config.monitors[0]
+    topic = replace(monitor.attribution, shap_source="topic")
+    config = replace(ws.config, monitors=(replace(monitor, attribution=topic),))
+    ws = WorkerState(config, {"m": load_data_quality_baseline(folder)}, now=clock)
+    ws.assign({0}, {0})
+    return ws
+
+
+def _samples(ws: WorkerState, name: str) -> dict[str, float]:
+    registry = CollectorRegistry()
+    register_worker_metrics(registry, worker_sources(ws))
+    return {s.labels["reason"]: s.value for family in registry.collect()
+            for s in family.samples if s.name == name}  # fmt: skip
+
+
+def _letters(ws: WorkerState, out) -> list[tuple[str, str]]:
+    docs = [orjson.loads(m.value) for m in out if m.topic == ws.names.deadletter]
+    return [(d["topic"], d["reason"]) for d in docs]
+
+
+def test_refused_labels_and_shap_records_are_in_the_dead_letter_metric(fake_clock, baseline_folder):
+    ws = _topic_state(fake_clock, baseline_folder)
+    pipe = Pipe(ws)
+    sent = [
+        ("labels", b"not json", "invalid_json"),
+        ("labels", orjson.dumps({"eventMetadata": {"eventId": "k"}}), "unknown_record"),
+        (
+            "labels",
+            orjson.dumps({**ground_truth_record("k", 1), "eventVersion": 0}),
+            "bad_event_version",
+        ),  # fmt: skip
+        ("attributions", b"{", "invalid_json"),
+        (
+            "attributions",
+            orjson.dumps({"inferenceId": "k", "shap": {"age": "x"}}),
+            "not_a_number",
+        ),  # fmt: skip
+        ("capture", b"not json", "invalid_json"),
+    ]
+    letters = []
+    for source, raw, _ in sent:
+        letters += _letters(ws, pipe.send(source, raw))
+    assert letters == [(f"p.{source}", reason) for source, _, reason in sent]
+    metric = _samples(ws, "driftline_dead_letters_total")
+    assert {r: n for r, n in metric.items() if n} == dict(Counter(r for *_, r in sent))
+
+
+@pytest.mark.parametrize("source", ["labels", "attributions"])
+def test_tombstones_and_empty_messages_are_dead_lettered_on_both_labelled_topics(
+    fake_clock, baseline_folder, source
+):
+    ws = _topic_state(fake_clock, baseline_folder)
+    pipe = Pipe(ws)
+    letters = []
+    for value in (None, b"", b" \n\r\n"):
+        letters += _letters(ws, pipe.send(source, value))
+    expected = ["tombstone", "empty_message", "empty_message"]
+    assert letters == [(f"p.{source}", reason) for reason in expected]
+    metric = _samples(ws, "driftline_dead_letters_total")
+    assert (metric["tombstone"], metric["empty_message"]) == (1, 2)
+
+
+def test_an_internal_error_on_the_labels_topic_is_in_the_dead_letter_metric(
+    fake_clock, baseline_folder, monkeypatch
+):
+    ws = _topic_state(fake_clock, baseline_folder)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(ws.labelled["m"], "update", broken)
+    letters = _letters(ws, Pipe(ws).send("labels", orjson.dumps(ground_truth_record("k", 1))))
+    assert letters == [("p.labels", "internal_error")]
+    assert _samples(ws, "driftline_dead_letters_total")["internal_error"] == 1
+
+
+def test_captures_whose_output_gives_no_prediction_are_counted_by_reason(
+    fake_clock, baseline_folder
+):
+    """Profiled by data quality, but no prediction to join: counted, not silently lost."""
+    ws = _topic_state(fake_clock, baseline_folder)
+    pipe = Pipe(ws)
+    records = traffic(12, 9, T0 + 1)
+    outputs = [None, '{"label": 1, "score": 0.', '{"explanation": "none"}',
+               '{"label": null, "score": "high"}', '[{"label": 1}, {"label": 0}]']  # fmt: skip
+    reasons = ["missing_output", "bad_payload", "no_prediction", "no_prediction",
+               "multi_row_output"]  # fmt: skip
+    docs = [doc for _, doc, _ in records]
+    for doc, data in zip(docs, outputs, strict=False):
+        if data is None:
+            del doc["captureData"]["endpointOutput"]
+        else:
+            doc["captureData"]["endpointOutput"]["data"] = data
+    assert pipe.send("capture", lines(docs)) == []
+    pipe.send("labels", lines(ground_truth_record(k, a.label) for k, _, a in records))
+    counts = ws.labelled["m"].join.counts
+    assert (counts.predictions, counts.joined) == (4, 4)  # the four readable ones
+    metric = _samples(ws, "driftline_unusable_predictions_total")
+    assert metric == dict(Counter(reasons))
+    assert ws.paths["m"].counts.processed == 9  # data quality profiled every record
