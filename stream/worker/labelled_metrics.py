@@ -13,7 +13,7 @@ Examples
 ...         return JoinSummary("credit", pending_predictions=12, joined=30)
 >>> families = {f.name: f for f in join_families([Join()])}
 >>> [(s.labels["side"], s.value) for s in families["driftline_labels_expired"].samples]
-[('prediction', 0), ('label', 0)]
+[('prediction', 0), ('label', 0), ('shap', 0)]
 >>> families["driftline_pending_predictions"].samples[0].value
 12
 """
@@ -102,6 +102,21 @@ def join_families(joins: Iterable[Any]) -> Iterator[Metric]:
         "Capture records whose output gave no prediction to join (profiled all the same)",
         labels=[*m, "reason"],
     )
+    evicted = CounterMetricFamily(
+        "driftline_predictions_evicted",
+        "Predictions not kept because max_pending predictions were waiting for their label",
+        labels=m,
+    )
+    duplicate_predictions = CounterMetricFamily(
+        "driftline_predictions_duplicate",
+        "Capture records seen again for a waiting or joined key (the first one stands)",
+        labels=m,
+    )
+    superseded = CounterMetricFamily(
+        "driftline_labels_superseded",
+        "Waiting labels replaced by a later label for the same key (the last one wins)",
+        labels=m,
+    )
     for join in joins:
         if not isinstance(join, JoinSource):
             continue
@@ -117,4 +132,8 @@ def join_families(joins: Iterable[Any]) -> Iterator[Metric]:
         reasons = dict.fromkeys(UNUSABLE_PREDICTION_REASONS, 0) | dict(summary.unusable)
         for reason, n in sorted(reasons.items()):
             unusable.add_metric([summary.monitor, reason], n)
+        evicted.add_metric(name, summary.evicted)
+        duplicate_predictions.add_metric(name, summary.duplicate_predictions)
+        superseded.add_metric(name, summary.superseded_labels)
     yield from (pending_predictions, pending_labels, joined, expired, duplicates, unusable)
+    yield from (evicted, duplicate_predictions, superseded)

@@ -241,9 +241,16 @@ class LabelledPath:
             pending_predictions=sum(s.count(PREDICTION) for s in stores),
             pending_labels=sum(s.count(LABEL) for s in stores),
             joined=counts.joined,
-            expired={"prediction": counts.expired_predictions, "label": counts.expired_labels},
+            expired={
+                "prediction": counts.expired_predictions,
+                "label": counts.expired_labels,
+                "shap": counts.expired_shap,
+            },
             duplicates=counts.duplicate_labels,
             unusable=dict(counts.unusable),
+            evicted=counts.evicted_predictions,
+            duplicate_predictions=counts.duplicate_predictions,
+            superseded_labels=counts.superseded_labels,
         )
 
     def snapshot(self, partition: int) -> Blobs:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-LABEL_SIDES = ("prediction", "label")
+LABEL_SIDES = ("prediction", "label", "shap")  # what waits in the join and can expire
 # why a capture's output gave no prediction to join (stream.monitors.labelled.pending_of)
 UNUSABLE_PREDICTION_REASONS = ("bad_payload", "missing_output", "multi_row_output", "no_prediction")
 FACET_SIDES = ("d", "a")  # a bias facet's selected rows, and the others
@@ -52,6 +52,9 @@ class JoinSummary:
     expired: Mapping[str, int] = field(default_factory=dict)  # by side, see LABEL_SIDES
     duplicates: int = 0  # total labels seen twice for one prediction
     unusable: Mapping[str, int] = field(default_factory=dict)  # predictions unread, by reason
+    evicted: int = 0  # predictions not kept: max_pending were waiting
+    duplicate_predictions: int = 0  # captures seen again for one key (the first one stands)
+    superseded_labels: int = 0  # waiting labels replaced by a later one (the last one wins)
 
 
 @runtime_checkable

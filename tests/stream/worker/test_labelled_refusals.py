@@ -128,3 +128,37 @@ def test_captures_whose_output_gives_no_prediction_are_counted_by_reason(
     metric = _samples(ws, "driftline_unusable_predictions_total")
     assert metric == dict(Counter(reasons))
     assert ws.paths["m"].counts.processed == 9  # data quality profiled every record
+
+
+def test_the_join_counts_a_user_acts_on_are_exported(fake_clock, baseline_folder):
+    """Evicted and repeated captures, superseded labels and orphan SHAP records are metrics.
+
+    With ``max_pending = 3``, of 5 unlabelled captures 2 find the store full; one capture sent
+    again is a duplicate; a second label for a key with no capture supersedes the first; a
+    SHAP record for a key never captured waits and expires with the labels.
+    """
+    ws = _topic_state(fake_clock, baseline_folder)
+    monitor = ws.config.monitors[0]
+    small = replace(monitor, labels=replace(monitor.labels, max_pending=3, label_ttl_seconds=60.0))
+    baselines = {"m": load_data_quality_baseline(baseline_folder)}
+    ws = WorkerState(replace(ws.config, monitors=(small,)), baselines, now=fake_clock)
+    ws.assign({0}, {0})
+    pipe = Pipe(ws)
+    docs = [doc for _, doc, _ in traffic(13, 5, T0 + 1)]
+    pipe.send("capture", lines(docs))
+    pipe.send("capture", lines(docs[:1]))  # the first capture again
+    pipe.send("labels", lines([ground_truth_record("nobody", 0), ground_truth_record("nobody", 1)]))
+    pipe.send("attributions", orjson.dumps({"inferenceId": "ghost", "shap": {"age": 0.5}}))
+    fake_clock.advance(120.0)
+    pipe.tick()
+
+    def value(name, **labels):
+        registry = CollectorRegistry()
+        register_worker_metrics(registry, worker_sources(ws))
+        return registry.get_sample_value(name, {"monitor": "m", **labels})
+
+    assert value("driftline_predictions_evicted_total") == 2
+    assert value("driftline_predictions_duplicate_total") == 1
+    assert value("driftline_labels_superseded_total") == 1
+    assert value("driftline_labels_expired_total", side="label") == 1
+    assert value("driftline_labels_expired_total", side="shap") == 1

@@ -270,7 +270,8 @@ class Join:
 
     def join_summary(self) -> JoinSummary:
         return JoinSummary("mq", pending_predictions=40, pending_labels=3, joined=17,
-                           expired={"prediction": 2}, duplicates=1)  # fmt: skip
+                           expired={"prediction": 2, "shap": 4}, duplicates=1, evicted=5,
+                           duplicate_predictions=6, superseded_labels=7)  # fmt: skip
 
 
 def test_labelled_families_come_from_the_documented_interfaces():
@@ -291,6 +292,10 @@ def test_labelled_families_come_from_the_documented_interfaces():
     assert m("driftline_labels_expired_total", monitor="mq", side="prediction") == 2
     assert m("driftline_labels_expired_total", monitor="mq", side="label") == 0
     assert m("driftline_labels_duplicate_total", monitor="mq") == 1
+    assert m("driftline_labels_expired_total", monitor="mq", side="shap") == 4
+    assert m("driftline_predictions_evicted_total", monitor="mq") == 5
+    assert m("driftline_predictions_duplicate_total", monitor="mq") == 6
+    assert m("driftline_labels_superseded_total", monitor="mq") == 7
     owned["mq"] = 1.0  # now this worker aggregates it
     assert m("driftline_model_quality_metric", monitor="mq", metric="accuracy") == 0.81
     assert m("driftline_model_quality_threshold", monitor="mq", metric="accuracy") == 0.9
