@@ -4,7 +4,13 @@ Check types: ``data_type_check``, ``completeness_check``, ``baseline_drift_check
 ``missing_column_check``, ``extra_column_check``, ``categorical_values_check``. Every check
 that runs yields a :class:`CheckDecision` with its figure, threshold and sample count, and a
 :class:`~detectors.violations.Violation` when it fails. A drift verdict needs at least
-``min_window_count`` current values; below that the decision is recorded as skipped.
+``min_window_count`` current values; below that the decision is recorded as skipped. Nor is
+one given when the current values are of another type than the baseline's (Deequ's column
+type, :func:`~detectors.quality.value_types.infer_column_type`): their ``data_type_check``
+reports that, and SageMaker compares no distributions then. AWS's Model Monitor introduction
+example reports 60 violations for captures whose ``Churn`` column (Integral 0/1 in the
+baseline) holds the model's probabilities: ``data_type_check`` on ``Churn`` and 59 features,
+and no ``baseline_drift_check``, though the two distributions are ~0.8 apart.
 
 Examples
 --------
@@ -36,7 +42,13 @@ from detectors.quality.distance import (
     robust_distance,
 )
 from detectors.quality.statistics import DatasetStatistics, FeatureStatistics
-from detectors.quality.value_types import FRACTIONAL, INTEGRAL, STRING, UNKNOWN
+from detectors.quality.value_types import (
+    FRACTIONAL,
+    INTEGRAL,
+    STRING,
+    UNKNOWN,
+    infer_column_type,
+)
 from detectors.sketches import ks_distance
 from detectors.violations import Violation
 
@@ -212,6 +224,16 @@ def _check_drift(
 ) -> None:
     dist = config.distribution
     robust = dist.comparison_method == "Robust"
+    current_type = _other_current_type(expected_type, live)
+    if current_type is not None:
+        threshold = (
+            dist.categorical_comparison_threshold
+            if expected_type == STRING
+            else dist.comparison_threshold
+        )
+        reason = f"current values are {current_type}, the baseline's {expected_type}"
+        out.add(_no_verdict(name, threshold, live.num_present, reason))
+        return
     if expected_type in (INTEGRAL, FRACTIONAL):
         if base.numeric is None:
             return
@@ -255,6 +277,16 @@ def _check_drift(
             CheckDecision(name, BASELINE_DRIFT, d, threshold, n_live, d > threshold),
             f"Categorical distance: {d} exceeds categorical threshold: {threshold}",
         )
+
+
+def _other_current_type(expected_type: str, live: FeatureStatistics) -> str | None:
+    """The current values' column type when it is not the baseline's (live data only)."""
+    if expected_type not in (INTEGRAL, FRACTIONAL, STRING):
+        return None
+    if live.type_counts is None or not live.type_counts.present:
+        return None
+    current = infer_column_type(live.type_counts)
+    return current if current != expected_type else None
 
 
 def _no_verdict(name: str, threshold: float, n_live: int, reason: str) -> CheckDecision:

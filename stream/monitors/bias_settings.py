@@ -107,14 +107,32 @@ def flip_test_features(
 ) -> list[str]:
     """FT's feature columns: ``headers`` (else the file's), less label and model outputs.
 
+    For a JSON Lines (or JSON) dataset with a ``label``, Clarify names the label column by the
+    last header ("the last header becomes the header of the label column", AWS's bias monitor
+    configuration doc), so that header is no feature: AWS's model bias monitor examples give
+    fourteen feature names and ``"Target"`` beside ``"label": "label"``.
+
     >>> flip_test_features({"label": "y", "predicted_label": "p"}, ["age", "y", "p", "sex"])
+    ['age', 'sex']
+    >>> flip_test_features({"dataset_type": "application/jsonlines", "label": "label",
+    ...                     "headers": ["age", "sex", "Target"]}, ["age", "sex", "label"])
     ['age', 'sex']
     """
     headers = config.get("headers")
     candidates = [str(h) for h in headers] if isinstance(headers, list) else list(file_columns)
+    if isinstance(headers, list) and _last_header_names_label(config):
+        candidates = candidates[:-1]
     outputs = [config.get(k) for k in ("label", "predicted_label", "probability")]
     dropped = {str(n) for n in (*outputs, *exclude) if n is not None}
     return [c for c in candidates if c not in dropped]
+
+
+_JSON_DATASET_TYPES = ("application/jsonlines", "application/json")
+
+
+def _last_header_names_label(config: Mapping[str, Any]) -> bool:
+    """Whether ``headers`` ends with the label's column name (JSON datasets with a label)."""
+    return config.get("dataset_type") in _JSON_DATASET_TYPES and config.get("label") is not None
 
 
 def pin_data_types(

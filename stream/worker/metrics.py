@@ -19,6 +19,8 @@ What holds with any number of workers:
   violation, dead letter or alarm;
 - ``driftline_window_length_seconds`` lists every configured monitor on every worker, so a
   monitor whose window gauges are absent everywhere can be alerted on.
+- a feature whose constraints say ``emit_metrics: Disabled`` (globally or in its overrides)
+  has no window gauges, as SageMaker publishes no metrics for it; its violations still count.
 
 Examples
 --------
@@ -37,7 +39,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from prometheus_client import (
@@ -208,7 +210,10 @@ class WorkerCollector:
                 continue
             last_end.add_metric([name], result.window_end)
             rows.add_metric([name], result.row_count)
+            emits = _feature_metrics_switch(agg)
             for d in result.evaluation.decisions:
+                if not emits(d.feature_name):
+                    continue
                 labels = [name, d.feature_name]
                 if d.check_type == BASELINE_DRIFT:
                     samples.add_metric(labels, d.sample_count)
@@ -251,6 +256,20 @@ class WorkerCollector:
         )
         build.add_metric([__version__], 1.0)
         yield from (assigned, configured, lag, failures, errors, build)
+
+
+def _feature_metrics_switch(aggregator: Any) -> Callable[[str], bool]:
+    """Whether a feature's window gauges are exported: its ``emit_metrics`` setting.
+
+    SageMaker's ``emit_metrics: Disabled`` (in ``monitoring_config``, or in a feature's
+    overrides) publishes no metrics for the features it covers; the window gauges are
+    driftline's counterpart of those metrics. Violations are still counted.
+    """
+    baseline = getattr(aggregator, "baseline", None)
+    constraints = getattr(baseline, "constraints", None)
+    if constraints is None:
+        return lambda _name: True
+    return lambda name: constraints.config_for(name).emit_metrics
 
 
 def _violation_labels(aggregator: Any) -> list[tuple[str, str]]:

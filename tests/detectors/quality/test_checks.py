@@ -289,7 +289,7 @@ def test_per_feature_overrides(baseline) -> None:
     for row in rows[:30]:
         row["age"] = "old"
     current = _profile(rows)
-    assert {("age", "baseline_drift_check"), ("plan", "baseline_drift_check")} <= _fired(
+    assert {("age", "data_type_check"), ("plan", "baseline_drift_check")} <= _fired(
         evaluate(stats, constraints, current)
     )
     result = evaluate(stats, overridden, current)
@@ -315,3 +315,42 @@ def test_min_window_count_guard(baseline, n: int, verdict: bool | None) -> None:
         assert ("age", "baseline_drift_check") not in _fired(result)
     # The other checks still run on a small window.
     assert result.decision("age", "completeness_check") is not None
+
+
+def test_no_drift_verdict_when_the_current_type_is_not_the_baselines() -> None:
+    """AWS's Model Monitor introduction example: a baseline whose first column is the 0/1
+    label (Integral) against captures whose first column is the model's probability. SageMaker
+    reported 60 violations there, all ``data_type_check`` (``Churn`` at 0.0 % Integral and 59
+    features with a stray fractional row), and no ``baseline_drift_check`` on ``Churn``."""
+    rng = random.Random(21)
+    names = ("churn", "calls", "minutes")
+    base_rows = [
+        {"churn": str(int(rng.random() < 0.14)), "calls": str(rng.randint(40, 160)),
+         "minutes": f"{rng.uniform(0, 350):.1f}"}
+        for _ in range(2000)
+    ]  # fmt: skip
+    live_rows = [
+        {"churn": f"{rng.betavariate(0.5, 3):.6f}", "calls": str(rng.randint(40, 160)),
+         "minutes": f"{rng.uniform(0, 350):.1f}"}
+        for _ in range(500)
+    ]  # fmt: skip
+    live_rows[0]["calls"] = "0.1"  # a stray header-like row: 499 of 500 values Integral
+    base = DatasetProfile(features=names, kinds=("auto",) * 3)
+    base.update_many(base_rows)
+    stats = base.statistics()
+    live = DatasetProfile(features=names, kinds=("numeric",) * 3)
+    live.update_many(live_rows)
+    result = evaluate(stats, suggest_constraints(stats), live.statistics())
+    # The two churn columns are far apart (scipy's exact KS), so only the rule keeps it quiet.
+    distance = ks_2samp(
+        [float(r["churn"]) for r in base_rows], [float(r["churn"]) for r in live_rows]
+    ).statistic
+    assert distance > 0.5
+    assert _fired(result) == {("churn", "data_type_check"), ("calls", "data_type_check")}
+    assert result.decision("churn", "data_type_check").value == 0.0
+    assert result.decision("calls", "data_type_check").value == 499 / 500
+    for name, current in (("churn", "Fractional"), ("calls", "Fractional")):
+        drift = result.decision(name, "baseline_drift_check")
+        assert drift is not None and drift.violated is None and drift.value is None
+        assert drift.reason == f"current values are {current}, the baseline's Integral"
+    assert result.decision("minutes", "baseline_drift_check").violated is False

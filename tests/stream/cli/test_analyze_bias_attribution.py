@@ -41,6 +41,31 @@ def test_bias_baseline_pins_types_and_holds_hand_computed_metrics(tmp_path: Path
     assert metrics["FT"] == pytest.approx(flip_test_reference(bias_rows(45, 55)), abs=1e-12)
 
 
+def test_a_json_lines_config_names_its_label_by_the_last_header(tmp_path: Path) -> None:
+    """AWS's model bias monitor examples (JSON Lines and JSON) list the feature names and then
+    the label's header (``"Target"``) beside ``"label": "label"``: "the last header becomes the
+    header of the label column". It is no feature, so no FT column is missing."""
+    data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "age", "label"), bias_rows(45, 55))
+    for dataset_type in ("application/jsonlines", "application/json"):
+        config = {
+            **CONFIG, "dataset_type": dataset_type, "headers": ["sex", "age", "Target"],
+            "label": "label", "features": "features",
+        }  # fmt: skip
+        path = tmp_path / "jsonl_bias.json"
+        path.write_text(json.dumps(config))
+        out = tmp_path / dataset_type.replace("/", "_")
+        result = run(
+            "baseline", "suggest", "--data", data, "--out", out, "--bias-config", path,
+            "--label-column", "label", "--prediction-column", "prediction",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert read_json(out / "bias/analysis_config.json")["flip_test_features"] == [
+            "sex", "age",
+        ]  # fmt: skip
+        metrics = post_training(read_json(out / "bias/analysis.json"))
+        assert metrics["FT"] == pytest.approx(flip_test_reference(bias_rows(45, 55)), abs=1e-12)
+
+
 def test_types_the_bias_config_gives_stand(tmp_path: Path) -> None:
     """Clarify's rule would make age (floats) continuous and the 0/1 label categorical."""
     data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "age", "label"), bias_rows(45, 55))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import shutil
 import subprocess
+from dataclasses import replace
 
 import orjson
 import pytest
@@ -114,6 +115,41 @@ def test_aggregating_worker_alone_exports_window_gauges(two_workers):
     for m in (m0, m1):  # every worker lists every configured monitor
         assert m("driftline_window_length_seconds", monitor="m") == 10.0
         assert m("driftline_window_length_seconds", monitor="n") == 10.0
+
+
+def _emit_metrics(setting: str, *, feature: str | None = None):
+    """BASELINE with ``emit_metrics`` set globally, or only in one feature's overrides."""
+    constraints = BASELINE.constraints
+    if feature is None:
+        config = replace(constraints.monitoring_config, emit_metrics=setting == "Enabled")
+        return replace(BASELINE, constraints=replace(constraints, monitoring_config=config))
+    features = tuple(
+        replace(f, overrides=(("emit_metrics", setting),)) if f.name == feature else f
+        for f in constraints.features
+    )
+    return replace(BASELINE, constraints=replace(constraints, features=features))
+
+
+@pytest.mark.parametrize("where", ["age", None])
+def test_emit_metrics_disabled_drops_the_features_window_gauges(fake_clock, where):
+    """SageMaker's ``emit_metrics: Disabled`` publishes no metrics for what it covers."""
+    config = DriftlineConfig(
+        kafka=KafkaConfig(topic_prefix="p", partitions=PARTITIONS),
+        monitors=(MonitorConfig(name="m", window_seconds=10.0, allowed_lateness_seconds=0.0,
+                                idle_close_seconds=5.0, capture_index_names=("endpointInput",)),),
+    )  # fmt: skip
+    ws = WorkerState(config, {"m": _emit_metrics("Disabled", feature=where)}, now=fake_clock)
+    ws.assign({0, 1}, {0, 1})
+    run_window({0: ws, 1: ws}, T0, 0, drifted={"age"})
+    m = scrape(ws)
+    for gauge in ("driftline_drift_distance", "driftline_drift_threshold",
+                  "driftline_window_samples", "driftline_completeness_ratio"):  # fmt: skip
+        assert m(gauge, monitor="m", feature="age") is None
+        other = m(gauge, monitor="m", feature="income")
+        assert (other is None) if where is None else (other is not None)
+    # the violation is still counted
+    labels = dict(monitor="m", check_type="baseline_drift_check", feature="age")
+    assert m("driftline_violations_total", **labels) >= 1
 
 
 def test_a_worker_that_loses_a_monitor_stops_exporting_its_gauges(two_workers, fake_clock):
