@@ -132,7 +132,10 @@ _DIST_KEYS = {
     "categorical_comparison_threshold",
     "categorical_drift_method",
 }
-_DIST_ALIASES = {"comparion_method": "comparison_method"}  # a typo in an old version of the docs
+_DIST_ALIASES = {
+    "comparion_method": "comparison_method",  # a typo in an old version of the docs
+    "enable_comparisons": "perform_comparison",  # the SDK's first sample constraints.json (2019)
+}
 _METHOD_ALIASES = {"linf_robust": "Robust", "linf_simple": "Simple"}
 
 

@@ -71,6 +71,19 @@ def test_sdk_shaped_fixture_overrides_and_typo_key() -> None:
     assert c.feature("age").completeness is None  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_sdks_first_sample_key_enable_comparisons_switches_drift(enabled: bool) -> None:
+    """The SDK's 2019 sample constraints.json says ``enable_comparisons``, not
+    ``perform_comparison``; ``false`` must switch the drift comparison off."""
+    doc = {
+        "features": [{"name": "m", "inferred_type": "String", "completeness": 1.0}],
+        "monitoring_config": {
+            "distribution_constraints": {"enable_comparisons": enabled, "min_domain_mass": 1.0}
+        },
+    }
+    assert constraints_from_json(doc).monitoring_config.distribution.perform_comparison is enabled
+
+
 @pytest.mark.parametrize(
     "feature",
     [
