@@ -53,9 +53,10 @@ from stream.capture.csv_rows import row_fields
 from stream.capture.payloads import payload_rows
 from stream.capture.plain_csv import PlainCsvDecoder
 from stream.capture.plain_json import PlainJsonDecoder
-from stream.capture.plain_records import read_envelopes
+from stream.capture.plain_records import part_events, read_envelopes
 from stream.capture.preprocess import Preprocessor
 from stream.capture.records import (
+    CAPTURE_PARTS,
     MAX_RECORD_BYTES,
     CaptureError,
     CaptureRecord,
@@ -91,7 +92,8 @@ class DecodedMessage:
     rows (exactly the baseline's ``width`` fields) in ``flat``; ``flat_owner[i]`` is the
     usable record of positional row ``i``. Named rows (mappings) are in
     ``named`` with their owners in ``named_owner``. ``outputs`` holds each record's
-    ``endpointOutput`` when the decoder keeps them (``None`` otherwise).
+    ``endpointOutput`` when the decoder keeps them (``None`` otherwise), ``inputs`` its
+    ``endpointInput`` likewise.
     """
 
     consumed: int
@@ -106,6 +108,7 @@ class DecodedMessage:
     dropped: int = 0  # decoded records that gave no row (a preprocessor's [], no instances)
     outputs: list[EventData | None] | None = None
     lines: list[str] | None = None
+    inputs: list[EventData | None] | None = None
 
     def fields(self) -> list[Any]:
         """The positional rows' fields, row after row (the plain codec's lines split)."""
@@ -128,6 +131,9 @@ class MessageDecoder:
     keep_outputs
         Keep each record's ``endpointOutput`` in :attr:`DecodedMessage.outputs` (the labelled
         monitors read predictions and SHAP values from it).
+
+    :attr:`keep_inputs` likewise keeps each ``endpointInput`` in
+    :attr:`DecodedMessage.inputs` (a bias config with ``headers`` reads its facets there).
     """
 
     def __init__(
@@ -148,6 +154,7 @@ class MessageDecoder:
         self.plain_json = PlainJsonDecoder(
             parts=builder.parts, width=self.width, keep_outputs=keep_outputs
         )
+        self.keep_inputs = False  # see the class docstring
 
     @property
     def keep_outputs(self) -> bool:
@@ -170,7 +177,10 @@ class MessageDecoder:
         if plain is not None:
             return plain
         outputs: list[EventData | None] | None = [] if self.keep_outputs else None
-        out = DecodedMessage(len(records), self.width, flat_owner=[], outputs=outputs)
+        inputs: list[EventData | None] | None = [] if self.keep_inputs else None
+        out = DecodedMessage(
+            len(records), self.width, flat_owner=[], outputs=outputs, inputs=inputs
+        )
         for index, raw in enumerate(records):
             try:
                 self._add(out, raw, latest)
@@ -217,6 +227,8 @@ class MessageDecoder:
         out = DecodedMessage(
             len(records), self.width, plain.keys, plain.seconds, outputs=plain.outputs
         )
+        if self.keep_inputs:
+            out.inputs = part_events(envelopes[2], CAPTURE_PARTS[0])  # type: ignore[index]
         if csv is not None:
             out.lines = csv.rows
         elif json is not None:
@@ -239,6 +251,8 @@ class MessageDecoder:
         assert out.flat_owner is not None
         if out.outputs is not None:
             out.outputs.append(record.endpoint_output)
+        if out.inputs is not None:
+            out.inputs.append(record.endpoint_input)
         for row in positional:
             out.flat.extend(row)
             out.flat_owner.append(owner)

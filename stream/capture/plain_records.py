@@ -256,7 +256,10 @@ def all_text(*columns: Sequence[Any]) -> bool:
 
 def _outputs(captures: list[Any]) -> list[EventData | None]:
     """Each record's ``endpointOutput`` (absent or well-formed: checked before)."""
-    return [
-        None if part is None else event_data(part, OUTPUT)
-        for part in (c.get(OUTPUT) for c in captures)
-    ]
+    return part_events(captures, OUTPUT)
+
+
+def part_events(captures: list[Any], name: str) -> list[EventData | None]:
+    """Each plain record's ``name`` part (a plain codec checked each is absent or well-formed)."""
+    parts = (c.get(name) for c in captures)
+    return [None if part is None else event_data(part, name) for part in parts]

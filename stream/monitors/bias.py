@@ -30,6 +30,7 @@ from detectors.bias.post_training_bias import PostTrainingBias
 from detectors.bias.selection import DataType
 from detectors.violations import Violation
 from stream.capture.predictions import LocatedPrediction
+from stream.monitors.bias_columns import BiasInputColumns
 from stream.monitors.bias_settings import BiasSettings, pin_written_data_types
 from stream.monitors.files import MALFORMED, not_usable, read_json, write_json
 
@@ -206,10 +207,16 @@ def save_bias_baseline(folder: Path, settings: BiasSettings, analysis: BiasAnaly
 
 
 class BiasBaseline(NamedTuple):
-    """A loaded bias baseline: pinned settings and the baseline analysis."""
+    """A loaded bias baseline: pinned settings, the baseline analysis, and the input columns.
+
+    ``input_columns`` names a capture request's facet, group and flip-test values by the
+    config's ``headers`` (:mod:`stream.monitors.bias_columns`); None for a config without
+    ``headers``, whose runs read the data-quality row.
+    """
 
     settings: BiasSettings
     analysis: BiasAnalysis
+    input_columns: BiasInputColumns | None = None
 
 
 def load_bias_baseline(folder: Path) -> BiasBaseline:
@@ -217,7 +224,8 @@ def load_bias_baseline(folder: Path) -> BiasBaseline:
 
     Data types the config leaves out (a config Clarify ran has none) are taken from the
     strings the baseline analysis shows (see
-    :func:`~stream.monitors.bias_settings.pin_written_data_types`).
+    :func:`~stream.monitors.bias_settings.pin_written_data_types`). A config with
+    ``headers`` must name every facet, group and flip-test column among them.
     """
     try:
         config = read_json(folder / ANALYSIS_CONFIG)
@@ -229,10 +237,11 @@ def load_bias_baseline(folder: Path) -> BiasBaseline:
             )
             raise ValueError(msg)
         settings = pin_written_data_types(config, analysis)
+        input_columns = BiasInputColumns.from_settings(settings)
     except MALFORMED as exc:
         error = not_usable("bias baseline", folder, exc)
         raise error from exc
-    return BiasBaseline(settings, analysis)
+    return BiasBaseline(settings, analysis, input_columns)
 
 
 def bias_violations(

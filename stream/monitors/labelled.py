@@ -92,6 +92,11 @@ class LabelledSetup:
         return self.problem_type is not None or self.bias is not None
 
     @property
+    def reads_request(self) -> bool:
+        """Whether bias reads its columns from the request by the config's ``headers``."""
+        return self.bias is not None and self.bias.input_columns is not None
+
+    @property
     def scores_expected(self) -> bool:
         """Whether the output has a probability attribute (predictions without a score count)."""
         return self.locator is not None and self.locator.probability_attribute is not None
@@ -143,7 +148,9 @@ class LabelledSetup:
         ``row`` is the record's feature row when the caller has built it already (the
         worker's capture path has); the output is parsed once for prediction and SHAP.
         """
-        return self.pending_of(record.endpoint_output, key, seconds, window, row, record)
+        return self.pending_of(
+            record.endpoint_output, key, seconds, window, row, record, record.endpoint_input
+        )
 
     def pending_of(
         self,
@@ -153,10 +160,13 @@ class LabelledSetup:
         window: float,
         row: Mapping[str, Any] | None = None,
         record: CaptureRecord | None = None,
+        request: EventData | None = None,
     ) -> PendingPrediction:
         """:meth:`pending` from the record's ``endpointOutput`` and feature row.
 
-        Without ``row``, bias values come from ``record``'s only row (the record is needed).
+        A bias config with ``headers`` names the bias values in ``request`` (the record's
+        ``endpointInput``) by them, as SageMaker does (:attr:`reads_request`); otherwise
+        they come from ``row`` or, without it, ``record``'s only row (the record is needed).
         """
         document = None
         if output is not None and output.encoding != "CSV":
@@ -175,7 +185,9 @@ class LabelledSetup:
                 msg = "no_prediction"
                 raise CaptureError(msg, self._nothing_located())
         values: dict[str, Any] = {}
-        if self.bias is not None and self.builder is not None:
+        if self.bias is not None and self.bias.input_columns is not None:
+            values = self.bias.input_columns.values(request)
+        elif self.bias is not None and self.builder is not None:
             if row is None:
                 rows = [] if record is None else self.builder.rows(record)
                 if len(rows) != 1:

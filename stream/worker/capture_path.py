@@ -114,6 +114,7 @@ class CapturePath:
         """Hand the records this path places (their outputs) to a labelled path."""
         self.labelled = labelled
         self.decoder.keep_outputs = True
+        self.decoder.keep_inputs = labelled.needs_requests
 
     def update(
         self, partition: int, offset: int, item: bytes | None, *, now: float | None = None
@@ -196,7 +197,12 @@ class CapturePath:
         if self.labelled is not None and decoded.outputs is not None:
             rows = first_rows(decoded, self.table.features) if self.labelled.needs_rows else {}
             outputs, keys, seconds = decoded.outputs, decoded.keys, decoded.seconds
-            handed = [Placed(outputs[i], keys[i], seconds[i], rows.get(i)) for i in placed]
+            inputs = decoded.inputs
+            handed = [
+                Placed(outputs[i], keys[i], seconds[i], rows.get(i),
+                       None if inputs is None else inputs[i])
+                for i in placed
+            ]  # fmt: skip
             self.labelled.update(partition, offsets[-1], Incoming(LABELLED_CAPTURE, handed))
         if not self.online.enabled:
             return []

@@ -51,12 +51,13 @@ _STATE = "labelled"
 
 
 class Placed(NamedTuple):
-    """A capture record the capture path placed: its output, key, event time and row."""
+    """A capture record the capture path placed: its output, key, event time, row, input."""
 
     output: EventData | None  # the record's endpointOutput
     key: str
     seconds: float
     row: Mapping[str, Any] | None = None  # its first feature row, when built already
+    request: EventData | None = None  # its endpointInput, when kept (needs_requests)
 
 
 class Incoming(NamedTuple):
@@ -112,7 +113,12 @@ class LabelledPath:
     @property
     def needs_rows(self) -> bool:
         """Whether predictions need their feature row (bias reads facets from it)."""
-        return self.setup.bias is not None
+        return self.setup.bias is not None and not self.setup.reads_request
+
+    @property
+    def needs_requests(self) -> bool:
+        """Whether predictions need their ``endpointInput`` (bias names it by ``headers``)."""
+        return self.setup.reads_request
 
     def update(self, partition: int, offset: int, item: Incoming) -> list[LabelledOutput]:
         """Take predictions, a labels message or an attributions message of ``partition``."""
@@ -135,9 +141,10 @@ class LabelledPath:
     def _predictions(self, partition: int, placed: Sequence[Placed], now: float) -> None:
         window_start, pending_of = self.clock.window_start, self.setup.pending_of
         pendings = []
-        for output, key, seconds, row in placed:
+        for output, key, seconds, row, request in placed:
             try:
-                pendings.append(pending_of(output, key, seconds, window_start(seconds), row))
+                start = window_start(seconds)
+                pendings.append(pending_of(output, key, seconds, start, row, None, request))
             except CaptureError as error:
                 self.join.counts.unusable[error.reason] += 1
         take_predictions(self.join, self.entries(partition), pendings,

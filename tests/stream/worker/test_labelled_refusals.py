@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry
 
 from stream.demo.labelled import ground_truth_record
 from stream.monitors.data_quality import load_data_quality_baseline
+from stream.worker.labelled_summaries import UNUSABLE_PREDICTION_REASONS
 from stream.worker.metric_sources import worker_sources
 from stream.worker.metrics import register_worker_metrics
 from stream.worker.state import WorkerState
@@ -126,7 +127,8 @@ def test_captures_whose_output_gives_no_prediction_are_counted_by_reason(
     counts = ws.labelled["m"].join.counts
     assert (counts.predictions, counts.joined) == (4, 4)  # the four readable ones
     metric = _samples(ws, "driftline_unusable_predictions_total")
-    assert metric == dict(Counter(reasons))
+    # every known reason is exported, from 0 (the bias reasons need a config with headers)
+    assert metric == dict.fromkeys(UNUSABLE_PREDICTION_REASONS, 0) | dict(Counter(reasons))
     assert ws.paths["m"].counts.processed == 9  # data quality profiled every record
 
 

@@ -1,0 +1,223 @@
+"""The bias monitor's facet, group and flip-test columns of a capture, named as SageMaker does.
+
+SageMaker's bias monitor names the columns of a captured request by the analysis config's
+``headers``, not by the data-quality baseline: the request's feature values (for a JSON or
+JSON Lines request, what the ``features`` JMESPath finds — the monitor's
+``FeaturesAttribute``; for a CSV request, its values) take the headers in order. For a JSON
+Lines dataset with a ``label`` "the last header becomes the header of the label column"
+(AWS's bias monitor parameters), so a JSON request's values take every header but the last;
+a CSV request's values take every header but the label's (and the prediction's), as the
+captured CSV holds the features only.
+
+:class:`BiasInputColumns` does this for one bias config with ``headers``; a config without
+them keeps the data-quality row's names (driftline's own rule). A request whose value count
+differs from the headers it should take is refused with a stated, counted reason
+(:class:`~stream.capture.records.CaptureError` ``headers_mismatch``), never read by position.
+
+Examples
+--------
+>>> from stream.capture.records import EventData
+>>> columns = BiasInputColumns(
+...     headers=("Age", "Sex", "Target"), label="label", features="features",
+...     wanted=("Sex", "Age"))
+>>> columns.values(EventData("application/jsonlines", "INPUT", '{"features":[41,0]}', "JSON"))
+{'Sex': 0, 'Age': 41}
+>>> csv_columns = BiasInputColumns(headers=("Target", "Age", "Sex"), label="Target",
+...                                wanted=("Sex",))
+>>> csv_columns.values(EventData("text/csv", "INPUT", "41,0", "CSV"))
+{'Sex': '0'}
+>>> try:
+...     columns.values(EventData("application/jsonlines", "INPUT", '{"features":[41]}', "JSON"))
+... except CaptureError as error:
+...     print(error.reason, "-", error.message)
+headers_mismatch - the request holds 1 feature values, but the bias config's headers name 2 \
+features (Age, Sex; the last header, Target, names the label of a JSON request)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from stream.capture.payloads import names_csv, parse_payload
+from stream.capture.records import CaptureError, EventData
+from stream.monitors.bias_settings import BiasSettings, row_columns
+
+MISSING_INPUT, NO_FEATURES, HEADERS_MISMATCH = "missing_input", "no_features", "headers_mismatch"
+MULTI_ROW = "multi_row_output"  # the reason a record of several rows already has
+_STEP = re.compile(r"\[(\d+|\*)\]")
+_SEGMENT = re.compile(r"([^.\[\]]*)((?:\[(?:\d+|\*)\])*)")
+
+
+class BiasInputColumns:
+    """Name a capture request's values by a bias config's ``headers`` (see the module doc).
+
+    Parameters
+    ----------
+    headers
+        The analysis config's ``headers``.
+    label, predicted_label, probability
+        The config's keys of those names (JMESPaths or column names), or None.
+    features
+        The ``features`` JMESPath for JSON requests (SageMaker's ``FeaturesAttribute``);
+        None reads the request's one row as driftline reads any JSON payload (a
+        ``{"features": [...]}`` object or an ``instances`` list of one).
+    wanted
+        The columns a bias run reads (facets, group, flip-test features); each must be a
+        header, else ValueError.
+    """
+
+    def __init__(
+        self,
+        *,
+        headers: Sequence[str],
+        label: str | None = None,
+        predicted_label: str | None = None,
+        probability: str | None = None,
+        features: str | None = None,
+        wanted: Sequence[str] = (),
+    ) -> None:
+        self.headers = tuple(str(h) for h in headers)
+        absent = [name for name in wanted if name not in self.headers]
+        if absent:
+            msg = f"the bias config's headers {list(self.headers)} do not name {absent}"
+            raise ValueError(msg)
+        self.wanted = tuple(wanted)
+        self.features = None if features is None else parse_path(features)
+        self.features_text = features
+        self.label_header = self.headers[-1] if label is not None and self.headers else None
+        self.json_headers = self.headers[:-1] if self.label_header is not None else self.headers
+        outputs = {str(n) for n in (label, predicted_label, probability) if n is not None}
+        self.csv_headers = tuple(h for h in self.headers if h not in outputs)
+
+    @classmethod
+    def from_settings(cls, settings: BiasSettings) -> BiasInputColumns | None:
+        """The columns of a bias config with ``headers``; None without them.
+
+        ValueError (one line) when a facet, group or flip-test column is no header, or the
+        ``features`` path is not one driftline reads.
+        """
+        config = settings.config
+        headers = config.get("headers")
+        if not isinstance(headers, list) or not headers:
+            return None
+        names = [n for n in row_columns(settings) if not n.lstrip("-").isdigit()]
+        return cls(
+            headers=[str(h) for h in headers],
+            label=_text(config.get("label")),
+            predicted_label=_text(config.get("predicted_label")),
+            probability=_text(config.get("probability")),
+            features=_text(config.get("features")),
+            wanted=names,
+        )
+
+    def values(self, event: EventData | None) -> dict[str, Any]:
+        """The wanted columns' values of one request, or CaptureError saying why not."""
+        if event is None:
+            msg = MISSING_INPUT
+            raise CaptureError(msg, "the capture has no endpointInput to read the facets from")
+        if event.encoding == "CSV" or (event.encoding == "BASE64" and names_csv(
+                event.observed_content_type)):  # fmt: skip
+            values, names, why = self._one_row(event), self.csv_headers, self._csv_why()
+        else:
+            values, names, why = self._json_values(event), self.json_headers, self._json_why()
+        if isinstance(values, Mapping):
+            return {name: values.get(name) for name in self.wanted}
+        if len(values) != len(names):
+            msg = HEADERS_MISMATCH
+            raise CaptureError(
+                msg,
+                f"the request holds {len(values)} feature values, but the bias config's headers "
+                f"name {len(names)} features ({why})",
+            )
+        named = dict(zip(names, values, strict=True))
+        return {name: named.get(name) for name in self.wanted}
+
+    def _json_values(self, event: EventData) -> Sequence[Any] | Mapping[str, Any]:
+        if self.features is None:
+            return self._one_row(event)
+        try:
+            document = orjson.loads(event.text())
+        except orjson.JSONDecodeError as exc:
+            msg = "bad_payload"
+            raise CaptureError(msg, f"the JSON request does not parse: {exc}") from exc
+        found = select(document, self.features)
+        if isinstance(found, list) and found and all(isinstance(v, list) for v in found):
+            if len(found) != 1:
+                msg = MULTI_ROW
+                raise CaptureError(msg, f"features {self.features_text!r} holds {len(found)} rows")
+            found = found[0]
+        if not isinstance(found, list) or any(isinstance(v, list | dict) for v in found):
+            msg = NO_FEATURES
+            raise CaptureError(
+                msg, f"the request holds no list of feature values at {self.features_text!r}"
+            )
+        return found
+
+    @staticmethod
+    def _one_row(event: EventData) -> Sequence[Any] | Mapping[str, Any]:
+        rows = parse_payload(event).rows
+        if len(rows) != 1:
+            msg = MULTI_ROW
+            raise CaptureError(msg, f"the request holds {len(rows)} rows")
+        return rows[0]
+
+    def _json_why(self) -> str:
+        shown = ", ".join(self.json_headers)
+        if self.label_header is None:
+            return shown
+        return f"{shown}; the last header, {self.label_header}, names the label of a JSON request"
+
+    def _csv_why(self) -> str:
+        left_out = [h for h in self.headers if h not in self.csv_headers]
+        shown = ", ".join(self.csv_headers)
+        return (
+            f"{shown}; less the label and prediction {', '.join(left_out)}" if left_out else shown
+        )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def parse_path(path: str) -> tuple[str | int, ...]:
+    """A JMESPath of keys, indices and ``[*]`` projections as steps; ValueError otherwise.
+
+    >>> parse_path("instances[*].features"), parse_path("data.features.values")
+    (('instances', '*', 'features'), ('data', 'features', 'values'))
+    """
+    steps: list[str | int] = []
+    for part in path.removeprefix("$").removeprefix(".").split("."):
+        match = _SEGMENT.fullmatch(part)
+        if match is None or not (match.group(1) or match.group(2)):
+            msg = f"features {path!r} is not a JMESPath of keys, [n] and [*] driftline reads"
+            raise ValueError(msg)
+        if match.group(1):
+            steps.append(match.group(1))
+        steps += [int(s) if s.isdigit() else "*" for s in _STEP.findall(match.group(2))]
+    return tuple(steps)
+
+
+def select(value: Any, steps: Sequence[str | int]) -> Any:
+    """What the steps of :func:`parse_path` find in a JSON value (None when nothing).
+
+    >>> select({"instances": [{"features": [1, 2]}, {"features": [3, 4]}]},
+    ...        parse_path("instances[*].features"))
+    [[1, 2], [3, 4]]
+    """
+    for i, step in enumerate(steps):
+        if step == "*":
+            if not isinstance(value, list):
+                return None
+            found = [select(v, steps[i + 1 :]) for v in value]
+            return [f for f in found if f is not None]
+        if isinstance(step, int):
+            value = value[step] if isinstance(value, list) and step < len(value) else None
+        else:
+            value = value.get(step) if isinstance(value, dict) else None
+        if value is None:
+            return None
+    return value
