@@ -33,8 +33,9 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from ground_truth.json_path import MISSING, find
 from stream.capture.payloads import payload_rows
-from stream.capture.records import CaptureError, EventData, is_mapping
+from stream.capture.records import CaptureError, EventData
 
 SHAP_KEY = "shap"
 
@@ -70,17 +71,13 @@ def score_value(value: Any) -> float | None:
 
 
 def lookup(obj: Any, path: str) -> Any:
-    """Follow a dotted path (``$.`` prefix allowed; digit segments index lists), else None."""
-    path = path.removeprefix("$").removeprefix(".")
-    current = obj
-    for segment in path.split(".") if path else ():
-        if is_mapping(current):
-            current = current.get(segment)
-        elif isinstance(current, list) and segment.isdigit() and int(segment) < len(current):
-            current = current[int(segment)]
-        else:
-            return None
-    return current
+    """What a path finds in decoded JSON, or None (:func:`ground_truth.json_path.find`).
+
+    Dotted keys (``$.`` prefix allowed), digit segments and ``[N]`` index lists, ``[*]``
+    projects a list.
+    """
+    found = find(obj, path)
+    return None if found is MISSING else found
 
 
 class PredictionLocator:
