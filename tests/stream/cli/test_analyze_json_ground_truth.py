@@ -120,3 +120,42 @@ def test_bias_takes_its_label_path_from_the_baseline_config(tmp_path: Path) -> N
     accuracy_a = skm.accuracy_score([r[3] for r in a], [r[0] for r in a])
     accuracy_d = skm.accuracy_score([r[3] for r in d], [r[0] for r in d])
     assert metrics["AD"] == pytest.approx(accuracy_a - accuracy_d, abs=1e-12)
+
+
+def test_aws_json_shapes_end_to_end_one_instance_a_request(tmp_path: Path) -> None:
+    """AWS's JSON example: inputs ``{"instances": [...]}``, outputs ``{"predictions":
+    [{"predicted_label", "score"}]}`` read with ``predictions[*].predicted_label`` /
+    ``predictions[*].score``, labels ``{"instances": [{"label"}]}`` at ``instances[*].label``.
+    A request of one instance gives one prediction; one of two is counted, not joined."""
+    rng = np.random.default_rng(15)
+    out = _suggest(tmp_path, _binary_rows(rng, 300, 0.2))
+    live = _binary_rows(rng, 120, 0.2)
+    lines = []
+    for i, (score, age, sex, income, _) in enumerate(live):
+        output = {"predictions": [{"predicted_label": int(score > 0.5), "score": score}]}
+        lines.append(capture_line(f"inf-{i}", f"{age},{sex},{income}", json.dumps(output),
+                                  json_output=True))  # fmt: skip
+    two = {"predictions": [{"predicted_label": 1, "score": 0.9}] * 2}
+    lines.append(capture_line("inf-two", "30,F,1000", json.dumps(two), json_output=True))
+    captures = write_lines(tmp_path / "c/part.jsonl", lines)
+    truth = write_lines(
+        tmp_path / "t.jsonl",
+        [json_label_line(f"inf-{i}", {"instances": [{"label": r[4]}]}) for i, r in enumerate(live)]
+        + [json_label_line("inf-two", {"instances": [{"label": 1}, {"label": 0}]})],
+    )
+    result = run(
+        "analyze", "--capture", captures, "--baseline", out, "--out", tmp_path / "run",
+        "--ground-truth", truth, "--ground-truth-attribute", "instances[*].label",
+        "--inference-attribute", "predictions[*].predicted_label",
+        "--probability-attribute", "predictions[*].score",
+    )  # fmt: skip
+    assert "120 of 120 captures joined" in result.output, result.output
+    assert "1 bad label records (multiple_labels=1)" in result.output
+    assert "unusable outputs: multi_row_output=1" in result.output
+    block = read_json(tmp_path / "run/model_quality/statistics.json")[
+        "binary_classification_metrics"
+    ]
+    expected = _sklearn_binary([r[4] for r in live], [r[0] for r in live])
+    for name, value in expected.items():
+        bound = AUC_BOUND if name == "auc" else 1e-9
+        assert block[name]["value"] == pytest.approx(value, abs=bound), name
