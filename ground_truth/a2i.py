@@ -42,11 +42,12 @@ datetime.datetime(2024, 3, 5, 15, 3, 2, 917000, tzinfo=datetime.timezone.utc)
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ground_truth.json_path import MISSING, find
 from ground_truth.label_errors import (
     MISSING_FIELD,
     NOT_AN_OBJECT,
@@ -69,8 +70,6 @@ MISSING_INFERENCE_ID = "missing_inference_id"
 MISSING_ANSWER = "missing_answer"
 NOT_A_SCALAR = "not_a_scalar"
 UNMAPPED_VALUE = "unmapped_value"
-
-_MISSING = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,21 +120,6 @@ class HumanLoopOutput:
         return max(times) if times else None
 
 
-def _lookup(obj: Any, path: str) -> Any:
-    current = obj
-    for segment in path.split("."):
-        if isinstance(current, Mapping) and segment in current:
-            current = current[segment]
-        elif isinstance(current, Sequence) and not isinstance(current, str) and segment.isdigit():
-            index = int(segment)
-            if index >= len(current):
-                return _MISSING
-            current = current[index]
-        else:
-            return _MISSING
-    return current
-
-
 def _answer_text(value: Any) -> str | None:
     """Return a scalar answer as text (``True`` → ``"true"``, ``1.0`` → ``"1"``), else None."""
     if isinstance(value, bool):
@@ -179,8 +163,8 @@ def _worker_answer(
         "submission_time": _time(item.get("submissionTime")),
         "time_spent_seconds": _seconds(item.get("timeSpentInSeconds")),
     }
-    raw = _lookup(item.get("answerContent"), answer_path)
-    if raw is _MISSING or raw is None:
+    raw = find(item.get("answerContent"), answer_path)
+    if raw is MISSING or raw is None:
         return WorkerAnswer(answer=None, problem=MISSING_ANSWER, **common)
     text = _answer_text(raw)
     if text is None:
@@ -258,7 +242,7 @@ def parse_human_loop_output(
     if not isinstance(content, Mapping):
         msg = f"inputContent must be an object, got {type(content).__name__}"
         raise LabelRecordError(WRONG_TYPE, msg)
-    inference_id = _lookup(content, inference_id_path)
+    inference_id = find(content, inference_id_path)
     if isinstance(inference_id, int) and not isinstance(inference_id, bool):
         inference_id = str(inference_id)
     if not isinstance(inference_id, str) or not inference_id.strip():

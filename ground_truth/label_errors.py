@@ -2,9 +2,10 @@
 
 Each reason is a short machine word that the stream layer puts on the dead-letter record and
 uses as a counter label: ``not_an_object``, ``missing_field``, ``wrong_type``,
-``empty_field``, ``bad_encoding``, ``bad_event_version`` (:mod:`ground_truth.records`),
-``empty_data``, ``multiple_rows``, ``empty_value``, ``bad_csv``
-(:mod:`ground_truth.label_data`).
+``empty_field``, ``bad_encoding``, ``bad_event_version``, ``no_label_path``
+(:mod:`ground_truth.records`), ``empty_data``, ``multiple_rows``, ``empty_value``,
+``bad_csv`` (:mod:`ground_truth.label_data`), ``bad_json_data``, ``missing_label``,
+``multiple_labels`` (:mod:`ground_truth.json_label`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ EMPTY_DATA = "empty_data"
 MULTIPLE_ROWS = "multiple_rows"
 EMPTY_VALUE = "empty_value"
 BAD_CSV = "bad_csv"  # what Python's CSV reader refuses (a field over its 128 KiB limit)
+NO_LABEL_PATH = "no_label_path"  # a JSON-encoded label, but no path to find it with
+BAD_JSON_DATA = "bad_json_data"  # JSON-encoded data that does not parse
+MISSING_LABEL = "missing_label"  # nothing at the label path
+MULTIPLE_LABELS = "multiple_labels"  # the label path finds several values
 
 
 class LabelRecordError(ValueError):

@@ -6,9 +6,14 @@ A ground-truth record (spec ``sagemaker-formats.md`` §2.1) is one JSON object p
      "eventMetadata": {"eventId": "order-20240305-000187"}, "eventVersion": "0"}
 
 ``eventMetadata.eventId`` is the join key: the capture record's ``inferenceId`` when it had
-one, otherwise its ``eventId``. ``data`` is a one-row CSV string holding the label(s); only the
-``CSV`` encoding exists. Extra keys are ignored. The functions here take already-decoded
-mappings; turning bytes into a mapping is the stream codecs' job.
+one, otherwise its ``eventId``. With ``"encoding": "CSV"`` (the one AWS's merge doc shows),
+``data`` is a one-row CSV string holding the label(s). With ``"encoding": "JSON"`` (what AWS's
+bias-monitor examples write, ``data`` being the text ``{"label": 1}``), ``data`` is a JSON document
+and the label is the one value a configured path finds in it (the Clarify analysis config's
+``label``; :mod:`ground_truth.json_label`); without a path such a record is refused
+(``no_label_path``). Either way the label is held as the row of values it is, so a parsed
+label's ``encoding`` is ``"CSV"``. Extra keys are ignored. The functions here take
+already-decoded mappings; turning bytes into a mapping is the stream codecs' job.
 
 A record that does not fit raises :class:`LabelRecordError`, a ``ValueError`` carrying a short
 machine ``reason`` (:mod:`ground_truth.label_errors`) that the stream layer puts on the
@@ -30,11 +35,14 @@ GroundTruth(event_id='order-20240305-000187', values=(1.0,), encoding='CSV',
 >>> to_ground_truth_record(label)
 {'groundTruthData': {'data': '1', 'encoding': 'CSV'},
  'eventMetadata': {'eventId': 'order-20240305-000187'}, 'eventVersion': '0'}
->>> parse_ground_truth({"groundTruthData": {"data": "1", "encoding": "JSON"},
-...                     "eventMetadata": {"eventId": "x"}, "eventVersion": "0"})
+>>> as_json = {"groundTruthData": {"data": '{"label": 0}', "encoding": "JSON"},
+...            "eventMetadata": {"eventId": "x"}, "eventVersion": "0"}
+>>> parse_ground_truth(as_json, label_path="label").values
+(0.0,)
+>>> parse_ground_truth(as_json)
 Traceback (most recent call last):
 ...
-ground_truth.label_errors.LabelRecordError: bad_encoding: ... must be 'CSV', got 'JSON'
+ground_truth.label_errors.LabelRecordError: no_label_path: ... 'JSON' ... no label path ...
 """
 
 from __future__ import annotations
@@ -44,12 +52,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ground_truth.json_label import parse_json_label
 from ground_truth.label_data import LabelValue, parse_label_row, write_label_row
 from ground_truth.label_errors import (
     BAD_ENCODING,
     BAD_EVENT_VERSION,
     EMPTY_FIELD,
     MISSING_FIELD,
+    NO_LABEL_PATH,
     NOT_AN_OBJECT,
     WRONG_TYPE,
     LabelRecordError,
@@ -64,6 +74,7 @@ __all__ = [
 ]
 
 CSV_ENCODING = "CSV"
+JSON_ENCODING = "JSON"
 EVENT_VERSION = "0"
 
 
@@ -79,7 +90,8 @@ class GroundTruth:
     values
         The CSV fields of ``groundTruthData.data``; finite numbers as ``float``, else ``str``.
     encoding
-        Always ``"CSV"`` (the only encoding SageMaker defines for labels).
+        Always ``"CSV"``: the encoding of :attr:`data`, the label row (a JSON-encoded
+        record's label is held as the row of the value its path found).
     event_version
         Always ``"0"``.
     label_time
@@ -152,7 +164,9 @@ def _text_field(obj: Mapping[str, Any], outer: str, inner: str) -> str:
     return value
 
 
-def parse_ground_truth(obj: Any, *, label_time: datetime | None = None) -> GroundTruth:
+def parse_ground_truth(
+    obj: Any, *, label_time: datetime | None = None, label_path: str | None = None
+) -> GroundTruth:
     """Read a decoded SageMaker ground-truth record.
 
     Parameters
@@ -161,6 +175,9 @@ def parse_ground_truth(obj: Any, *, label_time: datetime | None = None) -> Groun
         The decoded JSON object.
     label_time
         When the label was collected, if known (timezone-aware UTC).
+    label_path
+        Where the label sits in a JSON-encoded ``data`` (a JMESPath such as ``label`` or
+        ``instances[*].label``, :mod:`ground_truth.json_path`); unused for CSV.
 
     Raises
     ------
@@ -171,9 +188,12 @@ def parse_ground_truth(obj: Any, *, label_time: datetime | None = None) -> Groun
         msg = f"a ground-truth record must be an object, got {type(obj).__name__}"
         raise LabelRecordError(NOT_AN_OBJECT, msg)
     encoding = _text_field(obj, "groundTruthData", "encoding")
-    if encoding != CSV_ENCODING:
-        msg = f"groundTruthData.encoding must be 'CSV', got {encoding!r}"
+    if encoding not in (CSV_ENCODING, JSON_ENCODING):
+        msg = f"groundTruthData.encoding must be 'CSV' or 'JSON', got {encoding!r}"
         raise LabelRecordError(BAD_ENCODING, msg)
+    if encoding == JSON_ENCODING and label_path is None:
+        msg = "groundTruthData.encoding is 'JSON' but no label path is configured"
+        raise LabelRecordError(NO_LABEL_PATH, msg)
     data = _text_field(obj, "groundTruthData", "data")
     event_id = _text_field(obj, "eventMetadata", "eventId")
     if not event_id.strip():
@@ -185,7 +205,11 @@ def parse_ground_truth(obj: Any, *, label_time: datetime | None = None) -> Groun
     if obj["eventVersion"] != EVENT_VERSION:
         msg = f"eventVersion must be the string '0', got {obj['eventVersion']!r}"
         raise LabelRecordError(BAD_EVENT_VERSION, msg)
-    return GroundTruth(event_id=event_id, values=parse_label_row(data), label_time=label_time)
+    if encoding == JSON_ENCODING and label_path is not None:
+        values: tuple[LabelValue, ...] = parse_json_label(data, label_path)
+    else:
+        values = parse_label_row(data)
+    return GroundTruth(event_id=event_id, values=values, label_time=label_time)
 
 
 def to_ground_truth_record(label: GroundTruth) -> dict[str, Any]:

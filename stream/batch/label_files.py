@@ -76,11 +76,16 @@ def parse_value_map(text: str | None) -> dict[str, str] | None:
     return None if not text else dict(parse_value_pairs(text, "--a2i-value-map"))
 
 
-def label_from_line(raw: bytes, counts: LabelCounts) -> GroundTruth | None:
-    """One SageMaker ground-truth record (a JSON line), or None (counted) when unusable."""
+def label_from_line(
+    raw: bytes, counts: LabelCounts, label_path: str | None = None
+) -> GroundTruth | None:
+    """One SageMaker ground-truth record (a JSON line), or None (counted) when unusable.
+
+    ``label_path`` is where a JSON-encoded record's label sits in its ``data``.
+    """
     counts.records += 1
     try:
-        return parse_ground_truth(orjson.loads(raw))
+        return parse_ground_truth(orjson.loads(raw), label_path=label_path)
     except orjson.JSONDecodeError:
         counts.errors["invalid_json"] += 1
     except LabelRecordError as exc:
@@ -132,17 +137,21 @@ def label_files(path: Path, *, with_a2i: bool) -> list[Path]:
 class LabelReader:
     """Every usable label below ``path``, in file order (A2I outputs too with ``a2i``).
 
-    ``*.json`` files are A2I outputs when ``a2i`` is set. Raises FileNotFoundError when
-    ``path`` does not exist, ValueError when it holds no label files (both when made, before
-    any label is read).
+    ``*.json`` files are A2I outputs when ``a2i`` is set; ``label_path`` is where the label
+    of a JSON-encoded ground-truth record sits (without one, such records are counted as
+    ``no_label_path``). Raises FileNotFoundError when ``path`` does not exist, ValueError
+    when it holds no label files (both when made, before any label is read).
     """
 
-    def __init__(self, path: Path, a2i: A2ISettings | None = None) -> None:
+    def __init__(
+        self, path: Path, a2i: A2ISettings | None = None, label_path: str | None = None
+    ) -> None:
         self.files = label_files(path, with_a2i=a2i is not None)
         if not self.files:
             msg = f"no ground-truth files (*.jsonl{', *.json' if a2i else ''}) under {path}"
             raise ValueError(msg)
         self.a2i = a2i
+        self.label_path = label_path
         self.counts = LabelCounts()
 
     def __iter__(self) -> Iterator[GroundTruth]:
@@ -159,6 +168,8 @@ class LabelReader:
                 continue
             with open_lines(file) as handle:
                 for line in handle:
-                    label = label_from_line(line, self.counts) if line.strip() else None
+                    if not line.strip():
+                        continue
+                    label = label_from_line(line, self.counts, self.label_path)
                     if label is not None:
                         yield label

@@ -18,6 +18,7 @@ class LabeledAnalysisRequest:
     """What ``analyze`` was asked for beyond data quality (the CLI's labelled options)."""
 
     ground_truth: Path | None = None
+    ground_truth_attribute: str | None = None  # where a JSON-encoded label sits
     problem_type: str | None = None
     inference_attribute: str | None = None
     probability_attribute: str | None = None

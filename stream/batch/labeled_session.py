@@ -2,6 +2,10 @@
 
 Which monitors run:
 
+Ground-truth records with ``"encoding": "JSON"`` have their label at
+``--ground-truth-attribute`` (default: the bias baseline's ``analysis_config.json`` ``label``);
+records it finds no single label in are counted by reason in the join summary.
+
 - **ModelQuality** with ``--ground-truth`` when the problem type is known (``--problem-type``,
   else the block in ``BASELINE/model_quality/statistics.json`` or ``constraints.json``);
 - **ModelBias** with ``--ground-truth`` when ``BASELINE/bias/`` holds a bias baseline;
@@ -25,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from detectors.violations import COMPLETED, COMPLETED_WITH_VIOLATIONS, FAILED
+from ground_truth.json_path import check_path
 from stream.batch.label_files import A2ISettings, LabelCounts, LabelReader, parse_value_map
 from stream.batch.labeled_analysis import FileJoinBounds, LabelledFileRun
 from stream.batch.labeled_outputs import MonitorOutcome, join_summary, write_outcome
@@ -34,7 +39,7 @@ from stream.capture.predictions import PredictionLocator
 from stream.capture.records import CaptureError, decode_capture
 from stream.capture.rows import RowBuilder
 from stream.monitors.attribution import iter_local_shap, load_attribution_baseline
-from stream.monitors.bias import BIAS, load_bias_baseline
+from stream.monitors.bias import BIAS, json_label_path, load_bias_baseline
 from stream.monitors.files import ATTRIBUTION, MODEL_QUALITY, BaselineError
 from stream.monitors.labelled import ATTRIBUTION_DRIFT, LabelledSetup
 from stream.monitors.labelled_evaluation import labelled_outcomes
@@ -181,13 +186,23 @@ def prepare_labeled(
     run = LabelledFileRun(_labelled_setup(baseline_dir, builder, request))
     labels = None
     if request.ground_truth is not None:
-        reader = LabelReader(request.ground_truth, _a2i_settings(request))
+        label_path = json_label_path(_checked(request.ground_truth_attribute), run.setup.bias)
+        reader = LabelReader(request.ground_truth, _a2i_settings(request), label_path)
         for label in reader:
             run.add_label(label)
         labels = reader.counts
     if shap_file is not None:
         _add_shap_file(run, shap_file)
     return LabeledSession(run, labels, shap_file)
+
+
+def _checked(path: str | None) -> str | None:
+    """``--ground-truth-attribute`` as given; ValueError (one line) when it is no path."""
+    problem = None if path is None else check_path(path)
+    if problem is not None:
+        msg = f"--ground-truth-attribute {path!r} is not a path like 'label' ({problem})"
+        raise ValueError(msg)
+    return path
 
 
 def _add_shap_file(run: LabelledFileRun, path: Path) -> None:

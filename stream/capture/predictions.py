@@ -2,8 +2,9 @@
 
 SageMaker's model-quality and bias monitors locate the model output with
 ``inference_attribute`` (the predicted label) and ``probability_attribute`` (the score),
-each a column index as a string (``"0"``) for CSV output, or a key / dotted path (``"$."``
-prefix allowed, digit segments index lists) for JSON output. A located predicted label is the
+each a column index as a string (``"0"``) for CSV output, or a key / path (``"$."`` prefix
+allowed, digit segments and ``[N]`` index lists, ``[*]`` projects one, as in JMESPath:
+:mod:`ground_truth.json_path`) for JSON output. A located predicted label is the
 prediction and the score feeds AUC; only without a predicted label does a score become the
 positive class when it is **greater than** ``probability_threshold_attribute``.
 
@@ -20,6 +21,9 @@ Examples
 ...                      '{"predictions": [{"label": "cat", "p": 0.9}]}', "JSON")
 >>> PredictionLocator(inference_attribute="predictions.0.label").locate(json_out)
 [LocatedPrediction(predicted='cat', score=None)]
+>>> PredictionLocator(inference_attribute="predictions[*].label", probability_attribute=
+...                   "predictions[*].p").locate(json_out)  # one instance: its values
+[LocatedPrediction(predicted='cat', score=0.9)]
 >>> shap_values(EventData("application/json", "OUTPUT",
 ...                       '{"score": 0.8, "shap": {"age": 0.2, "plan": -0.1}}', "JSON"))
 {'age': 0.2, 'plan': -0.1}
@@ -33,8 +37,9 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from ground_truth.json_path import MISSING, find
 from stream.capture.payloads import payload_rows
-from stream.capture.records import CaptureError, EventData, is_mapping
+from stream.capture.records import CaptureError, EventData
 
 SHAP_KEY = "shap"
 
@@ -70,17 +75,13 @@ def score_value(value: Any) -> float | None:
 
 
 def lookup(obj: Any, path: str) -> Any:
-    """Follow a dotted path (``$.`` prefix allowed; digit segments index lists), else None."""
-    path = path.removeprefix("$").removeprefix(".")
-    current = obj
-    for segment in path.split(".") if path else ():
-        if is_mapping(current):
-            current = current.get(segment)
-        elif isinstance(current, list) and segment.isdigit() and int(segment) < len(current):
-            current = current[int(segment)]
-        else:
-            return None
-    return current
+    """What a path finds in decoded JSON, or None (:func:`ground_truth.json_path.find`).
+
+    Dotted keys (``$.`` prefix allowed), digit segments and ``[N]`` index lists, ``[*]``
+    projects a list.
+    """
+    found = find(obj, path)
+    return None if found is MISSING else found
 
 
 class PredictionLocator:
@@ -139,10 +140,22 @@ def json_document(event: EventData) -> Any:
 
 
 def _pick(row: Any, attribute: str) -> Any:
+    """The value at ``attribute``; a projection (``predictions[*].label``) must give one.
+
+    A projection's list of one value is that value (a request of one instance, as AWS's
+    JSON examples write ``predictions[*].predicted_label``); several values are several
+    predictions in one record: CaptureError ``multi_row_output``.
+    """
     if isinstance(row, list) and attribute.isdigit():
         index = int(attribute)
         return row[index] if index < len(row) else None
-    return lookup(row, attribute)
+    found = lookup(row, attribute)
+    if type(found) is list and "[*]" in attribute:
+        if len(found) > 1:
+            msg = "multi_row_output"
+            raise CaptureError(msg, f"{attribute!r} gives {len(found)} predictions")
+        return found[0] if found else None
+    return found
 
 
 def find_shap(event: EventData, path: str = SHAP_KEY) -> Mapping[str, Any]:

@@ -18,6 +18,12 @@ LABELED_OPTIONS = [
         help="Ground-truth JSONL file (or gzip-compressed), or a folder searched recursively.",
     ),
     click.option(
+        "--ground-truth-attribute",
+        default=None,
+        help="Where the label sits in JSON-encoded ground truth (groundTruthData.encoding "
+        "JSON), e.g. label or instances[*].label [default: the bias baseline's label].",
+    ),
+    click.option(
         "--problem-type",
         type=click.Choice(PROBLEM_TYPES),
         default=None,

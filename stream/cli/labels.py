@@ -13,11 +13,12 @@ from stream.batch.label_files import label_files
 from stream.capture.files import iter_lines, open_lines
 from stream.cli.connect import config_option, connect
 from stream.cli.output import byte_progress, fail
-from stream.config import ConfigError, LabelSettings
+from stream.config import ConfigError, DriftlineConfig, LabelSettings
 from stream.config.values import parse_value_pairs
 from stream.kafka.keyed_producer import BrokerNotAnswering
 from stream.kafka.topics import TopicNames
 from stream.labels.push import RecordPusher, attribution_pusher, label_pusher
+from stream.monitors.files import BaselineError
 
 records_per_message_option = click.option(
     "--records-per-message",
@@ -38,6 +39,11 @@ def labels() -> None:
 @config_option
 @click.option("--monitor", "monitor_name", help="Take [monitor.labels] of this monitor.")
 @click.option(
+    "--ground-truth-attribute",
+    help="Where the label sits in JSON-encoded ground truth, e.g. label or instances[*].label "
+    "[default: the monitor's labels.ground_truth_attribute, else its bias baseline's label].",
+)
+@click.option(
     "--a2i-answer-path", help="Read *.json A2I outputs; dotted path of the answer in answerContent."
 )
 @click.option("--a2i-inference-id-path", help="Dotted path of the inference id in inputContent.")
@@ -52,6 +58,7 @@ def push_labels(
     path: Path,
     config_path: Path | None,
     monitor_name: str | None,
+    ground_truth_attribute: str | None,
     a2i_answer_path: str | None,
     a2i_inference_id_path: str | None,
     a2i_value_map: str | None,
@@ -65,25 +72,38 @@ def push_labels(
     with an A2I answer path *.json files are A2I outputs, whose workers' answers are
     consolidated into one label each. Records are keyed by the inference id and partitioned
     like capture. Unusable records go to the dead-letter topic with their reason and are
-    counted. With --monitor its [monitor.labels] settings are the defaults of the --a2i-*
-    options.
+    counted; a record with "encoding": "JSON" is refused (no_label_path) unless
+    --ground-truth-attribute or --monitor says where its label is. With --monitor its
+    [monitor.labels] settings are the defaults of the --a2i-* options.
     """
     config, names = connect(config_path)
     given = {
+        "ground_truth_attribute": ground_truth_attribute,
         "a2i_answer_path": a2i_answer_path,
         "a2i_inference_id_path": a2i_inference_id_path,
         "a2i_value_map": None if a2i_value_map is None else _value_map(a2i_value_map),
         "a2i_consolidation": a2i_consolidation,
     }
     try:
-        base = LabelSettings() if monitor_name is None else config.monitor(monitor_name).labels
+        base = LabelSettings() if monitor_name is None else _monitor_labels(config, monitor_name)
         settings = dataclasses.replace(base, **{k: v for k, v in given.items() if v is not None})
-    except (ConfigError, KeyError) as error:
+    except (ConfigError, KeyError, BaselineError) as error:
         fail(str(error).strip("'\""))
     files = _label_files(path, with_a2i=settings.a2i_answer_path is not None)
     pusher = _open(lambda: label_pusher(config.kafka, names, settings, monitor=monitor_name,
                                         records_per_message=records_per_message))  # fmt: skip
     _push(pusher, files, "label", names.labels, names)
+
+
+def _monitor_labels(config: DriftlineConfig, name: str) -> LabelSettings:
+    """The monitor's [monitor.labels], with where it finds a JSON-encoded label filled in."""
+    monitor = config.monitor(name)
+    if monitor.labels.ground_truth_attribute is not None or monitor.bias is None:
+        return monitor.labels
+    from stream.monitors.labelled_setup import monitor_label_path  # loads the bias baseline
+
+    path = monitor_label_path(monitor)
+    return dataclasses.replace(monitor.labels, ground_truth_attribute=path)
 
 
 @click.group()

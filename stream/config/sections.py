@@ -11,9 +11,10 @@ Examples
 --------
 >>> LabelSettings(a2i_answer_path="churned.label", a2i_value_map=(("yes", "1"), ("no", "0")))
 ... # doctest: +ELLIPSIS
-LabelSettings(label_ttl_seconds=1209600.0, max_pending=1000000, a2i_answer_path='churned.label',
-              a2i_inference_id_path='inferenceId', a2i_value_map=(('yes', '1'), ('no', '0')),
-              a2i_consolidation='majority', a2i_tie_rule='reject')
+LabelSettings(label_ttl_seconds=1209600.0, max_pending=1000000, ground_truth_attribute=None,
+              a2i_answer_path='churned.label', a2i_inference_id_path='inferenceId',
+              a2i_value_map=(('yes', '1'), ('no', '0')), a2i_consolidation='majority',
+              a2i_tie_rule='reject')
 >>> AttributionDriftSettings(shap_source="topic").ndcg_threshold
 0.9
 """
@@ -26,6 +27,7 @@ from pathlib import Path
 from detectors.attribution import AGG_METHODS
 from detectors.model_quality.statistics import PROBLEM_TYPES
 from ground_truth.consolidation import METHODS, TIE_RULES
+from ground_truth.json_path import check_path
 from stream.config.values import ConfigError, ValuePairs
 
 LABEL_TTL_SECONDS = 1_209_600.0  # 14 days: labels may arrive days after the prediction
@@ -54,6 +56,14 @@ def _dotted_path(value: str | None, key: str) -> None:
     )
 
 
+def _label_path(value: str | None, key: str) -> None:
+    problem = None if value is None else check_path(value)
+    _check(
+        problem is None,
+        f"{key} must be a path like 'label' or 'instances[*].label', got {value!r} ({problem})",
+    )
+
+
 def _threshold(value: float | None, key: str) -> None:
     _check(value is None or 0.0 <= value <= 1.0, f"{key} must be in 0..1, got {value}")
 
@@ -64,7 +74,17 @@ class LabelSettings:
 
     ``max_pending`` bounds the join's memory: per monitor and partition, at most this many
     predictions wait for a label and as many labels for a prediction (the oldest is evicted
-    and counted when a side is full). The ``a2i_*`` keys read Amazon A2I human-loop outputs:
+    and counted when a side is full).
+
+    ``ground_truth_attribute`` is where the label sits in a ground-truth record whose
+    ``groundTruthData.encoding`` is ``"JSON"`` (AWS's bias monitor examples write ``data`` as
+    the text ``{"label": 1}``): a JMESPath such as ``label`` or ``instances[*].label`` into
+    ``data`` that must find one value (SageMaker calls the label's place
+    ``ground_truth_attribute``). Unset, a monitor with ``[monitor.bias]`` takes its bias
+    baseline's ``analysis_config.json`` ``label``; with neither, JSON-encoded labels are
+    dead-lettered as ``no_label_path``. CSV-encoded labels need no path.
+
+    The ``a2i_*`` keys read Amazon A2I human-loop outputs:
     the answer's dotted path in each ``answerContent``, the inference id's dotted path in
     ``inputContent``, an optional answer → label map, and how several workers' answers
     become one label (``ground_truth.consolidation``).
@@ -72,6 +92,7 @@ class LabelSettings:
 
     label_ttl_seconds: float = LABEL_TTL_SECONDS  # env ..._LABELS_LABEL_TTL_SECONDS
     max_pending: int = MAX_PENDING  # env ..._LABELS_MAX_PENDING
+    ground_truth_attribute: str | None = None  # JSON labels; None: the bias config's label
     a2i_answer_path: str | None = None  # None: A2I records are refused
     a2i_inference_id_path: str = "inferenceId"
     a2i_value_map: ValuePairs | None = None  # env "yes=1,no=0"
@@ -86,6 +107,7 @@ class LabelSettings:
             1 <= pending <= MAX_PENDING_LIMIT,
             f"labels.max_pending must be in 1..{MAX_PENDING_LIMIT}, got {pending}",
         )
+        _label_path(self.ground_truth_attribute, "labels.ground_truth_attribute")
         _dotted_path(self.a2i_answer_path, "labels.a2i_answer_path")
         _dotted_path(self.a2i_inference_id_path, "labels.a2i_inference_id_path")
         _one_of(self.a2i_consolidation, METHODS, "labels.a2i_consolidation")

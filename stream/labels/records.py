@@ -5,7 +5,7 @@ of one partition into one message, as capture is batched; every record's key has
 message's partition). A record is either
 
 - a SageMaker ground-truth record (``groundTruthData``, ``eventMetadata.eventId`` = the join
-  key), or
+  key); a JSON-encoded one's label is found at the settings' ``ground_truth_attribute``, or
 - an Amazon A2I human-loop output (``humanAnswers``, ``inputContent``): the inference id is
   read from ``inputContent`` and the workers' answers are consolidated into one label, as the
   monitor's :class:`~stream.config.LabelSettings` say (``a2i_*``).
@@ -131,7 +131,9 @@ def label_from_object(
         if isinstance(obj, dict) and GROUND_TRUTH_KEY not in obj:
             msg = "neither a ground-truth record (groundTruthData) nor an A2I output (humanAnswers)"
             raise LabelError(UNKNOWN_RECORD, msg)
-        return parse_ground_truth(obj, label_time=label_time)
+        return parse_ground_truth(
+            obj, label_time=label_time, label_path=settings.ground_truth_attribute
+        )
     except LabelRecordError as exc:
         raise LabelError(exc.reason, exc.message) from exc
 

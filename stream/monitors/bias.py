@@ -29,6 +29,7 @@ from detectors.bias.drift_check import bias_drift_check
 from detectors.bias.post_training_bias import PostTrainingBias
 from detectors.bias.selection import DataType
 from detectors.violations import Violation
+from ground_truth.json_path import check_path
 from stream.capture.predictions import LocatedPrediction
 from stream.monitors.bias_columns import BiasInputColumns
 from stream.monitors.bias_settings import BiasSettings, pin_written_data_types
@@ -217,6 +218,25 @@ class BiasBaseline(NamedTuple):
     settings: BiasSettings
     analysis: BiasAnalysis
     input_columns: BiasInputColumns | None = None
+
+    @property
+    def label_path(self) -> str | None:
+        """The config's ``label`` as a path into JSON-encoded ground truth, if it is one.
+
+        Clarify's ``label`` is a JMESPath for JSON and JSON Lines datasets (``label``,
+        ``instances[*].label``) and a column name or index for CSV; AWS's bias monitor
+        examples write JSON ground truth shaped as their dataset's records, so the same
+        path finds the label in ``groundTruthData.data``. An index is no path: None.
+        """
+        label = self.settings.config.get("label")
+        return label if isinstance(label, str) and check_path(label) is None else None
+
+
+def json_label_path(configured: str | None, bias: BiasBaseline | None) -> str | None:
+    """Where a JSON-encoded label sits: the configured path, else the bias config's ``label``."""
+    if configured is not None or bias is None:
+        return configured
+    return bias.label_path
 
 
 def load_bias_baseline(folder: Path) -> BiasBaseline:

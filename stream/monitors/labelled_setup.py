@@ -3,7 +3,9 @@
 ``[monitor.model_quality]``, ``[monitor.bias]`` and ``[monitor.attribution]`` each switch a
 labelled monitor on; their baseline folders (by default ``<baseline>/model_quality``,
 ``/bias``, ``/attribution``, as ``driftline baseline suggest`` writes them) are read once,
-here, and :class:`~stream.monitors.labelled.LabelledSetup` carries them to the worker.
+here, and :class:`~stream.monitors.labelled.LabelledSetup` carries them to the worker. Its
+``labels`` are the monitor's ``[monitor.labels]`` with ``ground_truth_attribute`` (where a
+JSON-encoded label sits) defaulting to the bias baseline's ``label``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from stream.capture.predictions import PredictionLocator
 from stream.capture.rows import RowBuilder
 from stream.config import MonitorConfig
 from stream.monitors.attribution import load_attribution_baseline
-from stream.monitors.bias import load_bias_baseline
+from stream.monitors.bias import json_label_path, load_bias_baseline
 from stream.monitors.files import BaselineError
 from stream.monitors.labelled import LabelledSetup
 from stream.monitors.model_quality import load_model_quality_baseline
@@ -54,10 +56,12 @@ def labelled_setup(monitor: MonitorConfig, features: tuple[str, ...]) -> Labelle
                         probability_threshold=mq.probability_threshold)  # fmt: skip
     if bias is not None:
         baseline = load_bias_baseline(_folder(bias.baseline, where, "bias"))
+        path = json_label_path(monitor.labels.ground_truth_attribute, baseline)
+        labels = replace(monitor.labels, ground_truth_attribute=path)
         inference = bias.inference_attribute or inference
         probability = bias.probability_attribute or probability
         setup = replace(setup, bias=baseline, bias_threshold=bias.probability_threshold,
-                        bias_drift_check=bias.drift_check)  # fmt: skip
+                        bias_drift_check=bias.drift_check, labels=labels)  # fmt: skip
     if inference is not None or probability is not None:
         locator = PredictionLocator(
             inference_attribute=inference, probability_attribute=probability
@@ -78,6 +82,19 @@ def labelled_setup(monitor: MonitorConfig, features: tuple[str, ...]) -> Labelle
             shap_path=attribution.shap_path,
         )
     return setup
+
+
+def monitor_label_path(monitor: MonitorConfig) -> str | None:
+    """Where the monitor finds a JSON-encoded label (``labels.ground_truth_attribute``).
+
+    Unset, a monitor with ``[monitor.bias]`` takes its bias baseline's ``label``; raises
+    BaselineError (one line) when that baseline cannot be read.
+    """
+    configured = monitor.labels.ground_truth_attribute
+    if configured is not None or monitor.bias is None:
+        return configured
+    where = f"monitor {monitor.name!r}"
+    return load_bias_baseline(_folder(monitor.bias.baseline, where, "bias")).label_path
 
 
 def _folder(folder: Path | None, where: str, section: str) -> Path:

@@ -94,7 +94,7 @@ def odd_labels(key: str) -> list[tuple[bytes, str]]:
         ),  # fmt: skip
         (
             orjson.dumps(_label(key, groundTruthData={"data": '{"y": 1}', "encoding": "JSON"})),
-            "bad_encoding",
+            "missing_label",  # JSON data, read at the bias baseline's label path "label"
         ),  # fmt: skip
         (orjson.dumps(_label(key, "")), "empty_data"),
         (orjson.dumps(_label(key, "1,")), "empty_value"),

@@ -108,7 +108,7 @@ def test_labels_land_in_their_predictions_partition(
     assert result.exit_code == 0, result.output
     assert f"pushed {len(keys)} of {len(keys) + 2} label records from 1 file(s)" in result.output
     assert "2 refused to" in result.output
-    assert "bad_encoding=1, invalid_json=1" in result.output
+    assert "invalid_json=1, no_label_path=1" in result.output  # JSON data, no label path
 
     reference = capture_partitions(kafka_bootstrap, f"{topic_prefix}.capture", keys)
     got: dict[str, str] = {}
@@ -129,14 +129,87 @@ def test_labels_land_in_their_predictions_partition(
     letters = [
         orjson.loads(m.value) for m in read_topic(kafka_bootstrap, f"{topic_prefix}.deadletter")
     ]
-    assert sorted(d["reason"] for d in letters) == ["bad_encoding", "invalid_json"]
+    assert sorted(d["reason"] for d in letters) == ["invalid_json", "no_label_path"]
     by_reason = {d["reason"]: d for d in letters}
     assert by_reason["invalid_json"]["source"] == f"{hour / 'part-1.jsonl'}:6"
     assert (
         base64.b64decode(by_reason["invalid_json"]["raw_base64"]) == b'{"groundTruthData": broken'
     )
-    assert by_reason["bad_encoding"]["topic"] == f"{topic_prefix}.labels"
-    assert by_reason["bad_encoding"]["record_index"] == 6  # 0-based among non-blank lines
+    assert by_reason["no_label_path"]["topic"] == f"{topic_prefix}.labels"
+    assert by_reason["no_label_path"]["record_index"] == 6  # 0-based among non-blank lines
+
+
+def json_ground_truth_line(key: str, data: object) -> str:
+    """A ground-truth record as AWS's bias-monitor examples write it: ``data`` JSON text."""
+    record = {
+        "groundTruthData": {"data": json.dumps(data), "encoding": "JSON"},
+        "eventMetadata": {"eventId": key},
+        "eventVersion": "0",
+    }
+    return json.dumps(record)
+
+
+def test_json_labels_are_checked_at_their_path_and_sent_as_they_are(
+    tmp_path: Path, env: dict[str, str], kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    from stream.demo.labelled import SyntheticModel, write_labelled_baselines
+
+    write_labelled_baselines(tmp_path / "baseline", SyntheticModel(), n=400)  # bias label "label"
+    config = tmp_path / "driftline.toml"
+    config.write_text(
+        '[[monitor]]\nname = "credit"\nbaseline = "baseline"\n'
+        '[monitor.bias]\ninference_attribute = "label"\n'
+    )
+    projected = tmp_path / "json" / "labels.jsonl"
+    projected.parent.mkdir()
+    projected.write_text(
+        "\n".join(
+            [json_ground_truth_line(f"p-{i}", {"instances": [{"label": i % 2}]}) for i in range(6)]
+            + [json_ground_truth_line("p-6", {"instances": [{"label": 0}, {"label": 1}]})]
+        )
+    )
+    lines = tmp_path / "jsonl" / "labels.jsonl"
+    lines.parent.mkdir()
+    lines.write_text(
+        "\n".join(
+            [json_ground_truth_line(f"l-{i}", {"label": 1 - i % 2}) for i in range(4)]
+            + [json_ground_truth_line("l-4", {"target": 1})]
+        )
+    )
+    runner = CliRunner()
+    first = runner.invoke(
+        main,
+        ["labels", "push", str(projected), "--ground-truth-attribute", "instances[*].label"],
+        env=env,
+    )
+    assert first.exit_code == 0, first.output
+    assert "pushed 6 of 7 label records" in first.output
+    assert "1 refused" in first.output and "(multiple_labels=1)" in first.output
+    second = runner.invoke(
+        main,
+        ["labels", "push", str(lines), "--config", str(config), "--monitor", "credit"],
+        env=env,
+    )
+    assert second.exit_code == 0, second.output
+    assert "pushed 4 of 5 label records" in second.output and "(missing_label=1)" in second.output
+
+    records = [
+        r
+        for m in read_topic(kafka_bootstrap, f"{topic_prefix}.labels")
+        for r in split_records(m.value)
+    ]
+    assert all(orjson.loads(r)["groundTruthData"]["encoding"] == "JSON" for r in records)
+    by_key = {}
+    for raw in records:
+        path = "label" if b'"l-' in raw else "instances[*].label"
+        label = decode_label(raw, LabelSettings(ground_truth_attribute=path))
+        by_key[label.event_id] = label.values
+    assert by_key == {**{f"p-{i}": (float(i % 2),) for i in range(6)},
+                      **{f"l-{i}": (float(1 - i % 2),) for i in range(4)}}  # fmt: skip
+    letters = [
+        orjson.loads(m.value) for m in read_topic(kafka_bootstrap, f"{topic_prefix}.deadletter")
+    ]
+    assert sorted(d["reason"] for d in letters) == ["missing_label", "multiple_labels"]
 
 
 def test_a2i_outputs_are_consolidated_by_the_monitors_settings(

@@ -158,6 +158,16 @@ def write(tmp_path: Path, body: str) -> Path:
         ("[monitor.labels]\na2i_consolidation = 'vote'\n", {}, "one of majority, mean, median"),
         ("[monitor.labels]\na2i_tie_rule = 'coin'\n", {}, "a2i_tie_rule must be one of reject"),
         ("[monitor.labels]\na2i_answer_path = 'a..b'\n", {}, "a2i_answer_path must be a dotted"),
+        (
+            "[monitor.labels]\nground_truth_attribute = 'instances[x].label'\n",
+            {},
+            "ground_truth_attribute must be a path like 'label' or 'instances.*label'",
+        ),
+        (
+            "",
+            {"DRIFTLINE_MONITOR_M_LABELS_GROUND_TRUTH_ATTRIBUTE": "label..y"},
+            "ground_truth_attribute must be a path .* \\(an empty segment\\)",
+        ),
         ("[monitor.labels]\na2i_value_map = 'yes=1'\n", {}, "must be a table like"),
         ("[monitor.labels]\nttl = 5\n", {}, "unknown key in monitor 'm': labels 'ttl'"),
         (

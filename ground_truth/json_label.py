@@ -1,0 +1,107 @@
+"""The label of a JSON-encoded ground-truth record: ``groundTruthData.data`` read at a path.
+
+AWS's bias-monitor examples write ground truth with ``"encoding": "JSON"``: ``data`` is a
+JSON document in the shape of the dataset's records (``{"label": 1}`` for JSON Lines,
+``{"instances": [{"label": 1}]}`` for JSON), and the label is what the Clarify analysis
+config's ``label`` (a JMESPath such as ``label`` or ``instances[*].label``) finds in it.
+driftline takes the path from configuration (:mod:`ground_truth.json_path` follows it).
+
+One record labels one inference, so the path must find exactly one value: a projection
+giving a list of one value takes that value; a list of several is refused
+(``multiple_labels``), as is nothing found (``missing_label``). The value is typed as a CSV
+field is (:func:`~ground_truth.label_data.parse_label_value`): a finite number becomes a
+``float``, text that reads as one too, other text stays text, and ``true`` / ``false``
+become the text ``"true"`` / ``"false"`` (as A2I answers do). ``null`` or blank text is an
+``empty_value``, an object or a list a ``wrong_type``; ``data`` that is not JSON is
+``bad_json_data``.
+
+Examples
+--------
+>>> parse_json_label('{"label": 1}', "label"), parse_json_label('{"y": "yes"}', "y")
+((1.0,), ('yes',))
+>>> parse_json_label('{"instances": [{"label": 0}]}', "instances[*].label")
+(0.0,)
+>>> parse_json_label('{"instances": [{"label": 0}, {"label": 1}]}', "instances[*].label")
+Traceback (most recent call last):
+...
+ground_truth.label_errors.LabelRecordError: multiple_labels: ... gives 2 labels; ...
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NoReturn
+
+from ground_truth.json_path import MISSING, find
+from ground_truth.label_data import LabelValue, parse_label_value
+from ground_truth.label_errors import (
+    BAD_JSON_DATA,
+    EMPTY_VALUE,
+    MISSING_LABEL,
+    MULTIPLE_LABELS,
+    WRONG_TYPE,
+    LabelRecordError,
+)
+
+__all__ = ["parse_json_label"]
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    msg = f"{name} is not JSON"
+    raise ValueError(msg)
+
+
+def parse_json_label(data: str, path: str) -> tuple[LabelValue]:
+    """The one label value ``path`` finds in the JSON text ``data``.
+
+    Raises
+    ------
+    LabelRecordError
+        ``bad_json_data``, ``missing_label``, ``multiple_labels``, ``empty_value`` or
+        ``wrong_type`` (see the module docstring).
+    """
+    try:
+        document = json.loads(
+            data,
+            parse_float=parse_label_value,
+            parse_int=parse_label_value,
+            parse_constant=_refuse_constant,
+        )
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        msg = f"groundTruthData.data is not JSON: {exc}"
+        raise LabelRecordError(BAD_JSON_DATA, msg) from exc
+    found = find(document, path)
+    if type(found) is list and _is_projection(path):
+        if len(found) > 1:
+            msg = f"{path!r} gives {len(found)} labels; a record labels one inference"
+            raise LabelRecordError(MULTIPLE_LABELS, msg)
+        found = found[0] if found else MISSING
+    if found is MISSING:
+        msg = f"groundTruthData.data holds no label at {path!r}"
+        raise LabelRecordError(MISSING_LABEL, msg)
+    return (_label_value(found, path),)
+
+
+def _is_projection(path: str) -> bool:
+    return "[*]" in path
+
+
+def _label_value(value: Any, path: str) -> LabelValue:
+    if value is None:
+        msg = f"the label at {path!r} is null"
+        raise LabelRecordError(EMPTY_VALUE, msg)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return value
+    if isinstance(value, str):
+        if not value.strip():
+            msg = f"the label at {path!r} is blank"
+            raise LabelRecordError(EMPTY_VALUE, msg)
+        return parse_label_value(value)
+    msg = f"the label at {path!r} is a JSON {_json_kind(value)}, not a value"
+    raise LabelRecordError(WRONG_TYPE, msg)
+
+
+def _json_kind(value: Any) -> str:
+    return "list" if isinstance(value, list) else "object"

@@ -1,0 +1,128 @@
+"""Paths into decoded JSON: the small JMESPath subset SageMaker's attributes are written in.
+
+One evaluator serves every attribute driftline follows into a JSON document: the prediction
+and score in a capture output (``inference_attribute``, ``probability_attribute``), SHAP
+values, Kafka keys, A2I answers and inference ids, and the label in a JSON-encoded
+ground-truth record (a Clarify analysis config's ``label``, ``ground_truth_attribute``).
+
+A path is segments joined by dots, after an optional ``$`` / ``$.`` prefix (JSONPath style,
+as SageMaker's examples write it). A segment is a key, and may be followed by brackets:
+
+- ``[N]`` indexes a list (a negative ``N`` counts from the end, as in JMESPath);
+- ``[*]`` is a projection: the rest of the path is followed into every element of the
+  list, and the result is the list of what was found, leaving out elements where nothing
+  (or ``null``) is found, as JMESPath does;
+- a segment of digits alone is a key in an object, or an index into a list
+  (``predictions.0.label``, driftline's dotted form).
+
+A segment that is not a key followed by well-formed brackets is taken as a key, as it
+stands. :func:`check_path` says whether a configured path is well formed.
+
+Empty behaviour: the empty path is the whole document; a path that finds nothing gives
+:data:`MISSING` (a JSON ``null`` found is ``None``).
+
+Examples
+--------
+>>> doc = {"instances": [{"label": 1}, {"label": 0}], "predictions": [{"label": "cat"}]}
+>>> find(doc, "instances[*].label"), find(doc, "instances[-1].label")
+([1, 0], 0)
+>>> find(doc, "$.predictions[0].label"), find(doc, "predictions.0.label")
+('cat', 'cat')
+>>> find(doc, "instances[*].score"), find(doc, "label") is MISSING
+([], True)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any, Final
+
+__all__ = ["MISSING", "check_path", "find", "parse_path"]
+
+
+class _Missing:
+    """What :func:`find` gives when the path finds nothing (a found ``null`` is ``None``)."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Final = _Missing()
+
+KEY, INDEX, PROJECT = "key", "index", "project"
+Step = tuple[str, Any]  # (KEY, name) | (INDEX, int) | (PROJECT, None)
+
+_SEGMENT = re.compile(r"([^\[\]]*)((?:\[(?:\*|-?\d+)\])*)")
+_BRACKET = re.compile(r"\[(\*|-?\d+)\]")
+
+
+@lru_cache(maxsize=512)
+def parse_path(path: str) -> tuple[Step, ...]:
+    """The steps of ``path``: keys, list indices and projections (see the module docstring).
+
+    >>> parse_path("$.instances[*].label")
+    (('key', 'instances'), ('project', None), ('key', 'label'))
+    >>> parse_path("a[0][1]"), parse_path("odd[key")
+    ((('key', 'a'), ('index', 0), ('index', 1)), (('key', 'odd[key'),))
+    """
+    text = path.removeprefix("$").removeprefix(".")
+    steps: list[Step] = []
+    for segment in text.split(".") if text else ():
+        match = _SEGMENT.fullmatch(segment)
+        if match is None or (not match.group(1) and not match.group(2)):
+            steps.append((KEY, segment))
+            continue
+        if match.group(1):
+            steps.append((KEY, match.group(1)))
+        for bracket in _BRACKET.findall(match.group(2)):
+            steps.append((PROJECT, None) if bracket == "*" else (INDEX, int(bracket)))
+    return tuple(steps)
+
+
+def check_path(path: str) -> str | None:
+    """Why ``path`` is not a well-formed path (a short phrase), or None when it is.
+
+    >>> check_path("instances[*].label") is None, check_path("a..b"), check_path("a[x]")
+    (True, 'an empty segment', "a bracket other than [N] or [*] in 'a[x]'")
+    """
+    text = path.removeprefix("$").removeprefix(".")
+    if not text:
+        return "an empty path"
+    for segment in text.split("."):
+        if not segment:
+            return "an empty segment"
+        match = _SEGMENT.fullmatch(segment)
+        if match is None or (not match.group(1) and not match.group(2)):
+            return f"a bracket other than [N] or [*] in {segment!r}"
+    return None
+
+
+def find(document: Any, path: str) -> Any:
+    """What ``path`` finds in ``document`` (decoded JSON), or :data:`MISSING`."""
+    return _follow(document, parse_path(path), 0)
+
+
+def _follow(value: Any, steps: tuple[Step, ...], start: int) -> Any:
+    for i in range(start, len(steps)):
+        kind, arg = steps[i]
+        if kind == KEY:
+            if type(value) is dict or isinstance(value, Mapping):  # dict: no ABC check
+                if arg not in value:
+                    return MISSING
+                value = value[arg]
+            elif type(value) is list and arg.isdigit() and int(arg) < len(value):
+                value = value[int(arg)]
+            else:
+                return MISSING
+        elif type(value) is not list:
+            return MISSING
+        elif kind == INDEX:
+            if not -len(value) <= arg < len(value):
+                return MISSING
+            value = value[arg]
+        else:
+            found = (_follow(item, steps, i + 1) for item in value)
+            return [v for v in found if v is not MISSING and v is not None]
+    return value
