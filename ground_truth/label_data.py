@@ -34,12 +34,20 @@ _CSV_MARKS = ('"', "\r", "\n")  # data without them is one row of comma-separate
 def parse_label_value(field: str) -> LabelValue:
     """Return a CSV field as a ``float`` if it reads as a finite number, else as text.
 
+    A number is written in ASCII, as Java's number parser (SageMaker's side) reads it:
+    Python's ``float`` also takes other scripts' digits (``"١"``) and digit-group
+    underscores (``"1_0"`` is 10.0), which stay text here.
+
     Examples
     --------
     >>> parse_label_value(" 37.5 "), parse_label_value("yes"), parse_label_value("nan")
     (37.5, 'yes', 'nan')
+    >>> parse_label_value("\u0661"), parse_label_value("1_0")
+    ('١', '1_0')
     """
     text = field.strip()
+    if not text.isascii() or "_" in text:
+        return text
     try:
         number = float(text)
     except ValueError:

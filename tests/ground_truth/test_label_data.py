@@ -29,6 +29,11 @@ from ground_truth.label_errors import LabelRecordError
         ("nan", ("nan",)),
         ("-1e3", (-1000.0,)),
         (" 37.5 ", (37.5,)),
+        (".5", (0.5,)),  # Java's parseDouble takes these two as well
+        ("5.", (5.0,)),
+        ("\u0661", ("\u0661",)),  # ARABIC-INDIC DIGIT ONE: Python's float() reads 1.0
+        ("\uff11", ("\uff11",)),  # FULLWIDTH DIGIT ONE, likewise
+        ("1_0", ("1_0",)),  # float() reads 10.0; Java refuses digit-group underscores
     ],
 )
 def test_csv_values(data: str, values: tuple[object, ...]) -> None:
