@@ -159,6 +159,41 @@ def test_bad_bias_config_is_one_line(tmp_path: Path) -> None:
         assert message in result.stderr
 
 
+def test_a_text_threshold_on_a_continuous_facet_is_one_line(tmp_path: Path) -> None:
+    """Clarify needs one number for a continuous facet: 'old' on age is the config's mistake.
+
+    ``baseline suggest`` said "unexpected ValueError … a bug in driftline"; ``analyze`` on a
+    baseline config pinned so said which threshold, but not which column or file.
+    """
+    data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "age", "label"), bias_rows(45, 55))
+    config = tmp_path / "bias.json"
+    facet = {"name_or_index": "age", "value_or_threshold": ["old"]}
+    config.write_text(json.dumps({**CONFIG, "facet": [facet]}))
+    result = run(
+        "baseline", "suggest", "--data", data, "--out", tmp_path / "b", "--bias-config", config,
+        "--label-column", "label", "--prediction-column", "prediction",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("driftline: error: ")
+    assert "unexpected" not in result.stderr
+    assert "facet 'age' is continuous" in result.stderr and "['old']" in result.stderr
+
+    out = bias_baseline(tmp_path)
+    pinned = read_json(out / "bias/analysis_config.json")
+    pinned["facet"] = [{**facet, "data_type": "continuous"}]
+    (out / "bias/analysis_config.json").write_text(json.dumps(pinned))
+    captures = write_lines(tmp_path / "c.jsonl", [capture_line("k", "1", "0.5")])
+    truth = write_lines(tmp_path / "t.jsonl", [label_line("k", "1")])
+    result = run(
+        "analyze", "--capture", captures, "--baseline", out, "--out", tmp_path / "r",
+        "--ground-truth", truth, "--inference-attribute", "0",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"driftline: error: bias baseline in {out / 'bias'}")
+    assert "facet 'age' is continuous" in result.stderr
+
+
 def test_an_explainability_analysis_in_bias_is_one_line(tmp_path: Path) -> None:
     out = bias_baseline(tmp_path)
     explanations = {"version": "1.0", "explanations": {"kernel_shap": {"label0": {
