@@ -64,6 +64,9 @@ def model_quality_outcome(setup: LabelledSetup, acc: LabelledAccumulators) -> La
         why = "no labelled prediction yet"
         return LabelledOutcome(MODEL_QUALITY, FAILED, _counts(acc), (), (), acc.label_coverage, why)
     statistics = run.statistics()
+    if statistics.item_count == 0:  # metrics of no pair (accuracy 0.0) would mean nothing
+        why = f"none of {run.merged} labelled predictions usable (label or prediction not usable)"
+        return LabelledOutcome(MODEL_QUALITY, FAILED, _counts(acc), (), (), acc.label_coverage, why)
     files = setup.model_quality_baseline
     constraints = None if files is None else files.constraints
     enough = statistics.item_count >= setup.min_count
