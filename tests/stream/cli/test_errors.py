@@ -105,6 +105,42 @@ def test_data_naming_a_folder(tmp_path: Path, baseline: Path) -> None:
         )
 
 
+def test_options_the_other_input_would_ignore_are_refused(
+    tmp_path: Path, baseline: Path, captures: Path
+) -> None:
+    """A --data run read no --preprocessor (and a --capture run no --format): it said nothing."""
+    script = tmp_path / "handler.py"
+    script.write_text("def preprocess_handler(inference_record):\n    return {'age': 1}\n")
+    data = write_csv(tmp_path / "d.csv", ("age", "sex", "label"), [(30, "F", 1)] * 40)
+    with_data = ["analyze", "--data", data, "--baseline", baseline, "--out", tmp_path / "r"]
+    with_capture = [
+        "analyze",
+        "--capture",
+        captures,
+        "--baseline",
+        baseline,
+        "--out",
+        tmp_path / "r",
+    ]
+    cases = [
+        (with_data + ["--preprocessor", script], "--preprocessor works on --capture files"),
+        (with_data + ["--capture-index-names", "endpointInput"], "--capture-index-names works"),
+        (with_capture + ["--no-header"], "--no-header works on --data, not on --capture files"),
+        (with_capture + ["--format", "csv"], "--format works on --data"),
+    ]
+    for args, fragment in cases:
+        one_line_error(run(*args), fragment)
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_negative_min_window_count_is_refused(tmp_path: Path, captures: Path) -> None:
+    result = run(
+        "analyze", "--capture", captures, "--baseline", tmp_path, "--out", tmp_path / "r",
+        "--min-window-count", "-1",
+    )  # fmt: skip
+    one_line_error(result, "'--min-window-count': -1 is not in the range x>=0")
+
+
 def test_baseline_naming_a_file(tmp_path: Path, baseline: Path, captures: Path) -> None:
     result = run(
         "analyze", "--capture", captures, "--baseline", baseline / "statistics.json",
