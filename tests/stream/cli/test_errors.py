@@ -141,6 +141,44 @@ def test_a_negative_min_window_count_is_refused(tmp_path: Path, captures: Path) 
     one_line_error(result, "'--min-window-count': -1 is not in the range x>=0")
 
 
+@pytest.mark.parametrize(
+    ("document", "path", "value", "fragment"),
+    [
+        ("statistics.json", ("features", 0, "name"), None, "a 'name' that is not a text: None"),
+        ("statistics.json", ("features", 0, "name"), ["age"], "not a text: ['age']"),
+        ("statistics.json", ("features", 0, "inferred_type"), "Number", "inferred_type 'Number'"),
+        ("statistics.json", ("dataset", "item_count"), -200, "item_count of 'dataset'"),
+        ("constraints.json", ("features", 0, "name"), 7, "a 'name' that is not a text: 7"),
+        ("constraints.json", ("features", 0, "inferred_type"), None, "has inferred_type None"),
+        ("constraints.json", ("features", 0, "completeness"), -5, "must be in [0, 1], got -5"),
+    ],
+)
+def test_mistyped_baseline_fields_are_not_usable(
+    tmp_path: Path,
+    baseline: Path,
+    captures: Path,
+    document: str,
+    path: tuple[str | int, ...],
+    value: object,
+    fragment: str,
+) -> None:
+    """Such a feature became one named "None", or lost its type or completeness check."""
+    broken = tmp_path / "baseline"
+    broken.mkdir()
+    for name in ("statistics.json", "constraints.json"):
+        (broken / name).write_bytes((baseline / name).read_bytes())
+    doc = json.loads((broken / document).read_text())
+    holder = doc
+    for key in path[:-1]:
+        holder = holder[key]
+    holder[path[-1]] = value
+    (broken / document).write_text(json.dumps(doc))
+    result = run("analyze", "--capture", captures, "--baseline", broken, "--out", tmp_path / "r")
+    line = one_line_error(result, fragment)
+    assert line.startswith(f"driftline: error: baseline in {broken} is not usable: ")
+    assert document in line
+
+
 def test_baseline_naming_a_file(tmp_path: Path, baseline: Path, captures: Path) -> None:
     result = run(
         "analyze", "--capture", captures, "--baseline", baseline / "statistics.json",
