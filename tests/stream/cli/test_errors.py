@@ -208,6 +208,26 @@ def test_usage_errors_of_every_command_are_one_driftline_line(args: list[str]) -
     assert "--help" in line
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "fragment"),
+    [
+        ("--seconds", "nan", "nan is not a number > 0"),  # it never ended
+        ("--seconds", "-5", "-5.0 is not a number > 0"),
+        ("--rate", "0", "0 is not in the range x>=1"),  # a traceback, then exit 0
+        ("--speed", "0", "0.0 is not a finite number > 0"),  # likewise
+        ("--speed", "inf", "inf is not a finite number > 0"),
+        ("--metrics-port", "70000", "70000 is not in the range 0<=x<=65535"),  # 'unexpected'
+    ],
+)
+def test_demo_values_out_of_range_stop_before_anything_starts(
+    option: str, value: str, fragment: str
+) -> None:
+    result = run("demo", "--seconds", "3", "--metrics-port", "0", option, value)
+    line = one_line_error(result, fragment)
+    assert f"Invalid value for '{option}'" in line
+    assert result.stdout == ""  # no broker, no summary
+
+
 def test_analyze_without_capture_or_data_is_one_line() -> None:
     one_line_error(run("analyze", "--baseline", "b", "--out", "o"), "give one of --capture")
 
