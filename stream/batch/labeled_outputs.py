@@ -86,6 +86,12 @@ def _failure(kind: str, acc: LabelledAccumulators) -> str:
         return "no labelled predictions (nothing merged)"
     if kind == BIAS_DRIFT:
         return "no labelled rows with facet values"
+    if acc.explained and acc.attribution is not None:
+        features = ", ".join(acc.attribution.features())
+        return (
+            f"none of {acc.explained} explained records has a SHAP value of the baseline's "
+            f"features ({features})"
+        )
     return "no SHAP values found"
 
 

@@ -165,9 +165,10 @@ def attribution_outcome(setup: LabelledSetup, acc: LabelledAccumulators) -> Labe
     results = run.results(threshold=setup.ndcg_threshold)
     counts = {"explained_count": acc.explained, "prediction_count": acc.predictions}
     if not results:
-        return LabelledOutcome(
-            ATTRIBUTION_DRIFT, FAILED, counts, (), (), None, "no SHAP values yet"
-        )
+        why = "no SHAP values yet"
+        if acc.explained:
+            why = f"no SHAP value of the baseline's features in {acc.explained} explained records"
+        return LabelledOutcome(ATTRIBUTION_DRIFT, FAILED, counts, (), (), None, why)
     enough = acc.explained >= setup.min_count
     violations = tuple(r.violation for r in results if r.violation is not None and enough)
     decisions = tuple(
