@@ -147,6 +147,23 @@ def test_bad_bias_config_is_one_line(tmp_path: Path) -> None:
     cases = [
         ({"facet": [{"name_or_index": "sex"}]}, "label_values_or_threshold"),
         (shap_config, "(this one is an explainability config: its methods hold 'shap')"),
+        # a text or an object was read item by item: "10" as the labels "1" and "0"
+        (
+            {"label_values_or_threshold": "10", "facet": [{"name_or_index": "sex"}]},
+            "label_values_or_threshold must be a JSON array of values (or one threshold), got '10'",
+        ),
+        (
+            {
+                "label_values_or_threshold": [1],
+                "facet": [{"name_or_index": "sex", "value_or_threshold": {"F": 1}}],
+            },
+            "value_or_threshold must be a JSON array",
+        ),  # fmt: skip
+        ({"label_values_or_threshold": [1], "facet": "sex"}, "facet must be a list of"),
+        (
+            {**CONFIG, "probability_threshold": "high"},
+            "probability_threshold must be a number, got 'high'",
+        ),
     ]
     for doc, message in cases:
         config.write_text(json.dumps(doc))
