@@ -211,6 +211,27 @@ def test_a_text_threshold_on_a_continuous_facet_is_one_line(tmp_path: Path) -> N
     assert "facet 'age' is continuous" in result.stderr
 
 
+def test_a_baseline_facet_value_no_row_has_is_a_warning(tmp_path: Path) -> None:
+    """sex = X: facet d is empty and every baseline metric null; suggest said nothing of it."""
+    data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "age", "label"), bias_rows(45, 55))
+    config = tmp_path / "bias.json"
+    facet = {"name_or_index": "sex", "value_or_threshold": ["X"]}
+    config.write_text(json.dumps({**CONFIG, "facet": [facet]}))
+    result = run(
+        "baseline", "suggest", "--data", data, "--out", tmp_path / "b", "--bias-config", config,
+        "--label-column", "label", "--prediction-column", "prediction",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (
+        "  warning: facet sex value X (categorical) matched none of 200 rows: facet d is empty"
+    ) in result.output
+    analysis = read_json(tmp_path / "b/bias/analysis.json")
+    entry = analysis["post_training_bias_metrics"]["facets"]["sex"][0]
+    assert entry["value_or_threshold"] == "X"
+    # GE is over every row, not a facet comparison (Clarify's definition)
+    assert all(m["value"] is None for m in entry["metrics"] if m["name"] != "GE")
+
+
 def test_an_explainability_analysis_in_bias_is_one_line(tmp_path: Path) -> None:
     out = bias_baseline(tmp_path)
     explanations = {"version": "1.0", "explanations": {"kernel_shap": {"label0": {
