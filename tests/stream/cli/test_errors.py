@@ -93,6 +93,15 @@ def test_files_without_a_usable_record_fail_saying_why(
     assert why in first
 
 
+def test_a_dataset_of_a_header_only_fails_saying_why(tmp_path: Path, baseline: Path) -> None:
+    """It printed 'Failed: 0 records in 1 files, 0 rows, 0 violations' and no reason."""
+    data = tmp_path / "header-only.csv"
+    data.write_bytes(b"age,sex,label\n")
+    result = run("analyze", "--data", data, "--baseline", baseline, "--out", tmp_path / "r")
+    assert result.exit_code == 2, result.output
+    assert result.stdout.splitlines()[0] == "Failed: no data rows in header-only.csv"
+
+
 def test_data_naming_a_folder(tmp_path: Path, baseline: Path) -> None:
     for command in (["baseline", "suggest"], ["analyze", "--baseline", baseline]):
         one_line_error(
