@@ -19,6 +19,7 @@ FacetConfig(name_or_index='Age', value_or_threshold=(40,))
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -73,19 +74,46 @@ class BiasConfig:
             if isinstance(methods, Mapping) and "shap" in methods:
                 msg += " (this one is an explainability config: its methods hold 'shap')"
             raise ValueError(msg)
+        if not isinstance(config["facet"], list) or not all(
+            isinstance(entry, Mapping) and "name_or_index" in entry for entry in config["facet"]
+        ):
+            msg = f"facet must be a list of {{'name_or_index': …}} objects, got {config['facet']!r}"
+            raise ValueError(msg)
         facets = []
         for entry in config["facet"]:
             values = entry.get("value_or_threshold")
             facets.append(
                 FacetConfig(
                     name_or_index=entry["name_or_index"],
-                    value_or_threshold=None if values is None else tuple(values),
+                    value_or_threshold=None
+                    if values is None
+                    else _values(entry, "value_or_threshold"),
                 )
             )
+        threshold = config.get("probability_threshold", 0.5)
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, int | float)
+            or not math.isfinite(threshold)
+        ):
+            msg = f"probability_threshold must be a number, got {threshold!r}"
+            raise ValueError(msg)
         return cls(
-            label_values_or_threshold=tuple(config["label_values_or_threshold"]),
+            label_values_or_threshold=_values(config, "label_values_or_threshold"),
             facets=tuple(facets),
             group_variable=config.get("group_variable"),
-            probability_threshold=float(config.get("probability_threshold", 0.5)),
+            probability_threshold=float(threshold),
             label=config.get("label"),
         )
+
+
+def _values(holder: Mapping[str, Any], key: str) -> tuple[Any, ...]:
+    """A list of values or one threshold, as Clarify's config gives it (a JSON array).
+
+    A string or an object would be read item by item: ``"10"`` as the labels "1" and "0".
+    """
+    values = holder[key]
+    if not isinstance(values, list) or not all(isinstance(v, str | int | float) for v in values):
+        msg = f"{key} must be a JSON array of values (or one threshold), got {values!r}"
+        raise ValueError(msg)
+    return tuple(values)

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from detectors.quality.statistics import DatasetStatistics
-from detectors.quality.value_types import FRACTIONAL, INTEGRAL, STRING
+from detectors.quality.value_types import FRACTIONAL, INTEGRAL, STRING, feature_identity
 
 COMPARISON_METHODS = ("Robust", "Simple")
 CATEGORICAL_DRIFT_METHODS = ("LInfinity", "ChiSquared")
@@ -191,6 +191,15 @@ def _overrides_of(obj: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     return ()
 
 
+def _completeness(value: Any, name: str) -> float:
+    """A feature's completeness: a fraction in [0, 1] (-5 would turn its check off)."""
+    completeness = float(value)
+    if not 0.0 <= completeness <= 1.0:
+        msg = f"completeness of {name!r} in constraints.json must be in [0, 1], got {value!r}"
+        raise ValueError(msg)
+    return completeness
+
+
 def constraints_from_json(doc: Mapping[str, Any]) -> Constraints:
     """Read a ``constraints.json`` document written by SageMaker or driftline."""
     if not isinstance(doc, Mapping) or not isinstance(doc.get("features"), list):
@@ -198,17 +207,17 @@ def constraints_from_json(doc: Mapping[str, Any]) -> Constraints:
         raise ValueError(msg)
     features = []
     for obj in doc["features"]:
-        if "name" not in obj:
-            msg = "a feature in constraints.json has no 'name'"
-            raise ValueError(msg)
+        name, inferred_type = feature_identity(obj, "constraints.json")
         num = obj.get("num_constraints") or {}
         string = obj.get("string_constraints") or {}
         domains = string.get("domains")
         features.append(
             FeatureConstraints(
-                name=str(obj["name"]),
-                inferred_type=str(obj.get("inferred_type", "Unknown")),
-                completeness=float(obj["completeness"]) if "completeness" in obj else None,
+                name=name,
+                inferred_type=inferred_type,
+                completeness=_completeness(obj["completeness"], name)
+                if "completeness" in obj
+                else None,
                 is_non_negative=num.get("is_non_negative"),
                 domains=tuple(str(d) for d in domains) if domains is not None else None,
                 overrides=_overrides_of(obj),

@@ -46,7 +46,7 @@ from detectors.quality.statistics import (
     NumericStatistics,
     StringStatistics,
 )
-from detectors.quality.value_types import FRACTIONAL, INTEGRAL, STRING
+from detectors.quality.value_types import FRACTIONAL, INTEGRAL, STRING, feature_identity
 from detectors.sketches import WeightedCdf
 
 MAX_CATEGORICAL_BUCKETS = 1000
@@ -126,13 +126,22 @@ def statistics_from_json(doc: Mapping[str, Any]) -> DatasetStatistics:
     item_count = doc.get("dataset", {}).get("item_count")
     if item_count is None:
         item_count = max((f.num_present + f.num_missing for f in features), default=0)
-    return DatasetStatistics(item_count=int(item_count), features=features)
+    return DatasetStatistics(
+        item_count=_count(item_count, "dataset", "item_count"), features=features
+    )
+
+
+def _count(value: Any, where: str, key: str) -> int:
+    """A count of the document: a whole number, 0 or more."""
+    count = int(value)
+    if count < 0 or (isinstance(value, float) and value != count):
+        msg = f"{key} of {where!r} in statistics.json must be a count (0 or more), got {value!r}"
+        raise ValueError(msg)
+    return count
 
 
 def _feature_from_json(obj: Mapping[str, Any]) -> FeatureStatistics:
-    if "name" not in obj:
-        msg = "a feature in statistics.json has no 'name'"
-        raise ValueError(msg)
+    name, inferred_type = feature_identity(obj, "statistics.json")
     numeric_block = obj.get("numerical_statistics")
     string_block = obj.get("string_statistics")
     block = numeric_block or string_block or {}
@@ -140,10 +149,10 @@ def _feature_from_json(obj: Mapping[str, Any]) -> FeatureStatistics:
     numeric = _numeric_from_json(numeric_block) if numeric_block else None
     string = _string_from_json(string_block) if string_block else None
     return FeatureStatistics(
-        name=str(obj["name"]),
-        inferred_type=str(obj.get("inferred_type", "Unknown")),
-        num_present=int(common.get("num_present", 0)),
-        num_missing=int(common.get("num_missing", 0)),
+        name=name,
+        inferred_type=inferred_type,
+        num_present=_count(common.get("num_present", 0), name, "num_present"),
+        num_missing=_count(common.get("num_missing", 0), name, "num_missing"),
         numeric=numeric,
         string=string,
     )

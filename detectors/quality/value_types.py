@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -33,6 +33,43 @@ STRING = "String"
 BOOLEAN = "Boolean"
 UNKNOWN = "Unknown"
 MISSING = "Missing"
+
+INFERRED_TYPES = (INTEGRAL, FRACTIONAL, STRING, BOOLEAN, UNKNOWN)  # what a baseline may say
+
+
+def feature_identity(obj: Mapping[str, Any], document: str) -> tuple[str, str]:
+    """A baseline feature's ``name`` and ``inferred_type``, checked.
+
+    A name that is not a non-empty string (null, a number, a list) would become a feature
+    called ``"None"`` that no column matches; an unknown type would turn its data-type check
+    off. Both are the file's mistake.
+
+    Examples
+    --------
+    >>> feature_identity({"name": "age", "inferred_type": "Integral"}, "statistics.json")
+    ('age', 'Integral')
+    >>> feature_identity({"name": "age"}, "constraints.json")
+    ('age', 'Unknown')
+    >>> feature_identity({"name": None}, "statistics.json")
+    Traceback (most recent call last):
+    ...
+    ValueError: a feature in statistics.json has a 'name' that is not a text: None
+    """
+    if "name" not in obj:
+        msg = f"a feature in {document} has no 'name'"
+        raise ValueError(msg)
+    name, inferred_type = obj["name"], obj.get("inferred_type", UNKNOWN)
+    if not isinstance(name, str) or not name:
+        msg = f"a feature in {document} has a 'name' that is not a text: {name!r}"
+        raise ValueError(msg)
+    if inferred_type not in INFERRED_TYPES:
+        msg = (
+            f"feature {name!r} in {document} has inferred_type {inferred_type!r}; "
+            f"one of {', '.join(INFERRED_TYPES)} is expected"
+        )
+        raise ValueError(msg)
+    return name, inferred_type
+
 
 # Deequ's patterns, written so that Python's re and RE2 (pyarrow's columnar reader) read them
 # alike: [0-9] because Java's \d matches only ASCII digits. Whole-value matches.

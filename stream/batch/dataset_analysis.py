@@ -19,6 +19,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from detectors.quality.checks import EvaluationResult
+from detectors.violations import FAILED
 from stream.batch.capture_analysis import AnalysisResult, CaptureCounts
 from stream.batch.columnar_profile import ColumnarProfiler
 from stream.batch.csv_reader import CsvFileError
@@ -61,4 +63,9 @@ def analyze_dataset(
     counts = CaptureCounts(files=1, records=read.rows, rows=read.rows)
     counts.errors.update(Counter(read.reasons))
     outcome = monitor.outcome()
+    if read.rows == 0:  # nothing to judge: Failed, saying why (as a capture run does)
+        bad = f" ({read.malformed} malformed lines)" if read.malformed else ""
+        failure = f"no data rows in {data.name}{bad}"
+        empty = EvaluationResult((), ())
+        return AnalysisResult(outcome.statistics, empty, counts, FAILED, failure)
     return AnalysisResult(outcome.statistics, outcome.evaluation, counts, outcome.status)

@@ -134,7 +134,7 @@ def suggest_labeled_baselines(
     if request.problem_type is not None:
         lines.append(_suggest_model_quality(request, columns, out))
     if bias_doc is not None:
-        lines.append(_suggest_bias(bias_doc, columns, data, fmt, header, out, request))
+        lines.extend(_suggest_bias(bias_doc, columns, data, fmt, header, out, request))
     if request.shap is not None:
         try:
             explanations = suggest_attribution(
@@ -216,7 +216,7 @@ def _suggest_bias(
     header: tuple[str, ...],
     out: Path,
     request: LabeledBaselineRequest,
-) -> str:
+) -> list[str]:
     model_outputs = (request.label_column, request.prediction_column, request.probability_column)
     try:
         features = flip_test_features(doc, header, [c for c in model_outputs if c])
@@ -245,4 +245,7 @@ def _suggest_bias(
                 row.setdefault(name, value)
         run.update(row, label, prediction)
     save_bias_baseline(out / BIAS, settings, run.analysis())
-    return f"bias: {run.n} rows, {run.n_invalid} left out -> {out / BIAS}"
+    line = f"bias: {run.n} rows, {run.n_invalid} left out -> {out / BIAS}"
+    # a facet value no row has (or every row has) leaves the baseline's metrics null: say so
+    warnings = [w for rows in run.facet_rows() if (w := rows.warning()) is not None]
+    return [line, *(f"  warning: {w}" for w in warnings)]

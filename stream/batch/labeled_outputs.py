@@ -8,7 +8,8 @@ coverage, prediction and labelled counts — stay out of them and go to the prin
 - ``OUT/bias/analysis.json`` and ``constraint_violations.json`` (Clarify's, version 1.0);
 - ``OUT/attribution/analysis.json`` and ``constraint_violations.json``.
 
-A monitor that failed (nothing joined, no SHAP values) writes an empty violations file only.
+A monitor that failed (nothing joined, no usable labelled prediction, no SHAP values) writes
+an empty violations file only.
 A monitor's warnings (a bias facet that matched no row) are printed under its line.
 """
 
@@ -59,7 +60,7 @@ def write_outcome(out: Path, outcome: LabelledOutcome, run: LabelledFileRun) -> 
     write_json(folder / VIOLATIONS, to_document(outcome.violations, version=version))
     acc = run.accumulators
     if outcome.status == FAILED:
-        summary = _failure(kind) + (_shap_notes(run) if kind == ATTRIBUTION_DRIFT else "")
+        summary = _failure(kind, acc) + (_shap_notes(run) if kind == ATTRIBUTION_DRIFT else "")
     elif kind == MODEL_QUALITY:
         summary = _model_quality(folder, acc)
         files = run.setup.model_quality_baseline
@@ -74,11 +75,23 @@ def write_outcome(out: Path, outcome: LabelledOutcome, run: LabelledFileRun) -> 
     )
 
 
-def _failure(kind: str) -> str:
+def _failure(kind: str, acc: LabelledAccumulators) -> str:
     if kind == MODEL_QUALITY:
+        merged = 0 if acc.model_quality is None else acc.model_quality.merged
+        if merged:
+            return (
+                f"no usable labelled prediction: all {merged} left out (label or prediction not "
+                "usable; see --inference-attribute / --probability-attribute)"
+            )
         return "no labelled predictions (nothing merged)"
     if kind == BIAS_DRIFT:
         return "no labelled rows with facet values"
+    if acc.explained and acc.attribution is not None:
+        features = ", ".join(acc.attribution.features())
+        return (
+            f"none of {acc.explained} explained records has a SHAP value of the baseline's "
+            f"features ({features})"
+        )
     return "no SHAP values found"
 
 

@@ -109,7 +109,11 @@ def _print_labeled(report: LabeledReport) -> None:
     help="Capture parts that become columns, output columns first.",
 )
 @click.option(
-    "--min-window-count", default=30, show_default=True, help="No drift verdict on fewer values."
+    "--min-window-count",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="No drift verdict on fewer values.",
 )
 @click.option("--fail-on-violation", is_flag=True, help="Exit 1 when there are violations.")
 @labeled_analysis_options
@@ -135,9 +139,8 @@ def analyze(
     check_out_folder(out)
     if (capture is None) == (data is None):
         fail("give one of --capture (capture files) or --data (a CSV or JSON Lines dataset)")
+    _refuse_options_of_the_other_input(data is not None)
     if data is not None:
-        if labeled["ground_truth"] is not None or labeled["shap"] is not None:
-            fail("--ground-truth and --shap work on --capture files, not on --data")
         check_data_file(data)
         result = _analyze_data(data, fmt, no_header, baseline_dir, min_window_count)
         _report(result, out)
@@ -167,6 +170,26 @@ def analyze(
         _print_labeled(report)
         labeled_status = report.worst_status
     _exit(result.status, labeled_status, fail_on_violation)
+
+
+CAPTURE_ONLY = ("ground_truth", "shap", "preprocessor", "preprocessor_output",
+                "capture_index_names")  # fmt: skip
+DATA_ONLY = ("fmt", "no_header")
+
+
+def _refuse_options_of_the_other_input(with_data: bool) -> None:
+    """Stop on an option the run would ignore: a capture option with --data, or the reverse."""
+    ctx = click.get_current_context()
+    given = [
+        param
+        for param in ctx.command.params
+        if param.name in (CAPTURE_ONLY if with_data else DATA_ONLY)
+        and ctx.get_parameter_source(param.name) != click.core.ParameterSource.DEFAULT
+    ]
+    if given:
+        names = " and ".join(param.opts[0] for param in given)
+        kind = "--capture files, not on --data" if with_data else "--data, not on --capture files"
+        fail(f"{names} work{'s' if len(given) == 1 else ''} on {kind}")
 
 
 def _prepare_capture_run(

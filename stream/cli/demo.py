@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import tempfile
 import threading
 from pathlib import Path
@@ -23,11 +24,22 @@ if TYPE_CHECKING:
     from stream.worker.results import Result
 
 
+def _above_zero(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """A number > 0; inf only for --seconds (FloatRange lets NaN through: it never ended)."""
+    forever_ok = param.name == "seconds"
+    if not value > 0 or (math.isinf(value) and not forever_ok):
+        needed = "a number > 0 (inf: until Ctrl-C)" if forever_ok else "a finite number > 0"
+        msg = f"{value} is not {needed}"
+        raise click.BadParameter(msg, ctx, param)
+    return value
+
+
 @click.command("demo")
 @click.option(
     "--seconds",
     default=90.0,
     show_default=True,
+    callback=_above_zero,
     help="How long the demo runs once its worker owns its partitions (joining takes a few).",
 )
 @click.option(
@@ -35,9 +47,27 @@ if TYPE_CHECKING:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the summary as JSON to this file.",
 )
-@click.option("--metrics-port", default=9108, show_default=True, help="0: any free port.")
-@click.option("--rate", default=1500, show_default=True, help="Capture records per second.")
-@click.option("--speed", default=10.0, show_default=True, help="Event seconds per wall second.")
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    default=9108,
+    show_default=True,
+    help="0: any free port.",
+)
+@click.option(
+    "--rate",
+    type=click.IntRange(min=1),
+    default=1500,
+    show_default=True,
+    help="Capture records per second.",
+)
+@click.option(
+    "--speed",
+    default=10.0,
+    show_default=True,
+    callback=_above_zero,
+    help="Event seconds per wall second.",
+)
 def demo(
     seconds: float, json_summary: Path | None, metrics_port: int, rate: int, speed: float
 ) -> None:

@@ -123,7 +123,9 @@ def push_attributions(path: Path, config_path: Path | None, records_per_message:
     eventId) and partitioned like capture; unusable lines go to the dead-letter topic.
     """
     config, names = connect(config_path)
-    files = _label_files(path, with_a2i=False)
+    files = label_files(path, with_a2i=False)
+    if not files:
+        fail(f"no *.jsonl files under {path}")
     pusher = _open(lambda: attribution_pusher(config.kafka, names,
                                               records_per_message=records_per_message))  # fmt: skip
     _push(pusher, files, "attribution", names.attributions, names)
@@ -137,6 +139,7 @@ def _value_map(text: str) -> tuple[tuple[str, str], ...]:
 
 
 def _label_files(path: Path, *, with_a2i: bool) -> list[Path]:
+    """The label files under ``path``; none is an error naming A2I's option if it would help."""
     files = label_files(path, with_a2i=with_a2i)
     if files:
         return files

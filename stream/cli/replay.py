@@ -99,10 +99,17 @@ def replay(
         raise UserError(str(error)) from error
     counts = producer.counts
     elapsed = time.monotonic() - started
+    replayed = sent.records - counts.records_oversized
     click.echo(
-        f"replayed {sent.records} records ({sent.malformed} malformed) from {len(files)} "
+        f"replayed {replayed} records ({sent.malformed} malformed) from {len(files)} "
         f"file(s) as {counts.messages_sent} messages to {names.capture} in {elapsed:.1f} s"
     )
+    if counts.records_oversized:
+        click.echo(
+            f"warning: {counts.records_oversized} records not sent: each is larger than one "
+            f"Kafka message may be ({producer.max_message_bytes} bytes)",
+            err=True,
+        )
     if counts.messages_failed:
         msg = f"{counts.messages_failed} messages were not delivered"
         raise UserError(msg)

@@ -22,6 +22,12 @@ messages have waited ``request_timeout_seconds`` (kafka-python's request timeout
 default) without the broker answering any of them, :meth:`KeyedProducer.check_answering`
 and :meth:`KeyedProducer.close` raise :class:`BrokerNotAnswering`; ``close`` first closes the
 Kafka client without waiting, so nothing is left for kafka-python's exit hook.
+
+A message also stays under the producer's ``max_request_size`` (1 MiB unless the client
+settings say otherwise): a batch is sent early when the next record would take it over, and a
+record too large for a message of its own is counted (``records_oversized``), not sent.
+kafka-python refuses a larger message outright, which stopped ``replay`` and ``labels push``
+on records of ~20 KB at 100 records a message.
 """
 
 from __future__ import annotations
@@ -42,6 +48,9 @@ from stream.capture.records import id_text
 log = logging.getLogger("driftline.producer")
 
 REQUEST_TIMEOUT_SECONDS = 30.0  # kafka-python's default request_timeout_ms, as seconds
+MAX_REQUEST_BYTES = 1_048_576  # kafka-python's default max_request_size (and Kafka's limit)
+# what a message needs besides its records' bytes: key, headers, record and batch framing
+MESSAGE_OVERHEAD_BYTES = 16_384
 _FLUSH_POLL_SECONDS = 0.5  # close() checks on the broker's answers this often
 _CLOSE_SECONDS = 5.0  # for kafka-python's close once nothing is left to wait for
 
@@ -61,6 +70,7 @@ class ProducerCounts:
     records_sampled_out: int  # left out by sampling_percentage
     records_without_id: int  # no key at key_paths (or not JSON): partitioned by content
     records_sent: int  # handed to Kafka inside a message
+    records_oversized: int  # too large for one message on their own: not sent
     messages_sent: int  # JSON-Lines messages handed to Kafka
     messages_failed: int  # messages Kafka reported as not delivered
 
@@ -183,6 +193,8 @@ class KeyedProducer:
             **dict(client_kwargs or {}),
         }
         self.request_timeout_seconds = kwargs["request_timeout_ms"] / 1000
+        max_request = int(kwargs.get("max_request_size", MAX_REQUEST_BYTES))
+        self.max_message_bytes = max_request - MESSAGE_OVERHEAD_BYTES
         self._producer = KafkaProducer(bootstrap_servers=bootstrap_servers, **kwargs)
         found = self._producer.partitions_for(topic)
         if not found:
@@ -199,6 +211,7 @@ class KeyedProducer:
         # one buffer per (partition, headers): a message has one partition and one routing
         self._buffers: dict[tuple[int, Headers], list[tuple[bytes | None, bytes]]] = {}
         self._started_at: dict[tuple[int, Headers], float] = {}
+        self._buffered_bytes: dict[tuple[int, Headers], int] = {}
         self._counts = dict.fromkeys(ProducerCounts.__dataclass_fields__, 0)
         self._closed = threading.Event()
         self._linger_thread: threading.Thread | None = None
@@ -323,11 +336,18 @@ class KeyedProducer:
         if not is_sampled(decision_key, self.sampling_percentage):
             self._counts["records_sampled_out"] += 1
             return 0
+        size = len(line) + 1  # and the newline that joins it to the next
+        if size + len(key or b"") > self.max_message_bytes:
+            self._counts["records_oversized"] += 1
+            return 0
         target = (partition_for_key(decision_key, self.partitions), routing)
+        if self._buffered_bytes.get(target, 0) + size > self.max_message_bytes:
+            self._send_buffers([target])  # the batch so far, before it grows too large
         buffer = self._buffers.setdefault(target, [])
         if not buffer:
             self._started_at[target] = time.monotonic()
         buffer.append((key, line))
+        self._buffered_bytes[target] = self._buffered_bytes.get(target, 0) + size
         if len(buffer) >= self.records_per_message:
             self._send_buffers([target])
         return 1
@@ -336,6 +356,7 @@ class KeyedProducer:
         for target in targets:
             batch = self._buffers.pop(target, [])
             self._started_at.pop(target, None)
+            self._buffered_bytes.pop(target, None)
             if not batch:
                 continue
             partition, routing = target

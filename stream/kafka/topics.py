@@ -24,6 +24,10 @@ class TopicError(RuntimeError):
     """A topic could not be created or has a different partition count than configured."""
 
 
+class BrokerUnreachable(TopicError):
+    """No broker answered at the bootstrap servers, so no topic could be checked."""
+
+
 @dataclass(frozen=True, slots=True)
 class TopicNames:
     """The names of driftline's topics, all ``<prefix>.<role>``.
@@ -97,7 +101,8 @@ async def ensure_topics(
     """Create the missing topics of ``names``; return every topic's partition count.
 
     Idempotent. Raises TopicError when a topic cannot be created or already exists with a
-    partition count other than ``partitions``.
+    partition count other than ``partitions``, and BrokerUnreachable (a TopicError) when no
+    broker answers at ``bootstrap``.
     """
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # type: ignore[import-untyped]
 
@@ -108,7 +113,11 @@ async def ensure_topics(
         request_timeout_ms=10_000,
         **aiokafka_kwargs(client_kwargs or {}),
     )
-    await admin.start()
+    try:
+        await admin.start()
+    except Exception as error:  # aiokafka's connection errors have no common public base
+        msg = f"cannot reach the broker at {bootstrap}: {error or type(error).__name__}"
+        raise BrokerUnreachable(msg) from error
     try:
         existing = set(await admin.list_topics())  # all-topics metadata: creates nothing
         missing = [

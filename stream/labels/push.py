@@ -32,6 +32,7 @@ from stream.kafka.topics import TopicNames
 from stream.labels.attributions import decode_attribution
 from stream.labels.records import (
     MAX_LABEL_BYTES,
+    OVERSIZED,
     LabelError,
     RecordError,
     is_human_loop,
@@ -87,17 +88,24 @@ class RecordPusher:
         try:
             record = self.decode(raw)
         except RecordError as error:
-            self.counts.refused[error.reason] += 1
-            letter = DeadLetter(
-                self.monitor, None, None, index, error.reason, error.message, raw, source
-            )
-            self.dead_letters.send(dead_letter_message(letter, self.target.topic))
+            self._refuse(error, raw, source=source, index=index)
             return False
         if isinstance(record, Mapping):
             self.counts.human_loops += 1
-        self.target.send(record)
+        if not self.target.send(record):  # too large for a message (nothing is sampled out)
+            why = f"larger than one message may be ({self.target.max_message_bytes} bytes)"
+            self._refuse(RecordError(OVERSIZED, why), raw, source=source, index=index)
+            return False
         self.counts.sent += 1
         return True
+
+    def _refuse(self, error: RecordError, raw: bytes, *, source: str, index: int) -> None:
+        """Count the record by its reason and send it to the dead-letter topic."""
+        self.counts.refused[error.reason] += 1
+        letter = DeadLetter(
+            self.monitor, None, None, index, error.reason, error.message, raw, source
+        )
+        self.dead_letters.send(dead_letter_message(letter, self.target.topic))
 
     @property
     def messages_failed(self) -> int:

@@ -223,16 +223,21 @@ class AttributionRun:
         }
 
     def results(self, threshold: float = 0.9) -> list[AttributionDriftResult]:
-        """The nDCG check per label (labels without records are left out)."""
+        """The nDCG check per label.
+
+        Labels without a value of any baseline feature are left out: records whose SHAP maps
+        name other features only would rank ties, an nDCG (0.99) that compares nothing.
+        """
         out = []
         for label, aggregate in self.aggregates.items():
-            if aggregate.n == 0:
+            live = aggregate.global_shap_values()
+            if aggregate.n == 0 or all(math.isnan(v) for v in live.values()):
                 continue
             out.append(
                 feature_attribution_drift_check(
                     label,
                     self.baseline.explanations[label].shap_values(),
-                    aggregate.global_shap_values(),
+                    live,
                     threshold=threshold,
                     sample_count=aggregate.n,
                 )
@@ -246,3 +251,8 @@ class AttributionRun:
             for label, a in self.aggregates.items()
             if a.n
         )
+
+    def features(self) -> list[str]:
+        """The baseline's features, over every label."""
+        explanations = self.baseline.explanations.values()
+        return list(dict.fromkeys(f for e in explanations for f in e.features))

@@ -33,6 +33,7 @@ from detectors.bias.analysis import BiasAnalysis
 from detectors.bias.config import BiasConfig
 from detectors.bias.selection import (
     CATEGORICAL,
+    CONTINUOUS,
     DataType,
     parse_number,
     series_data_type,
@@ -154,6 +155,7 @@ def pin_data_types(
         data_type = entry.get("data_type") or series_data_type(columns[facet.name], values)
         if values is None and data_type != CATEGORICAL:
             data_type = CATEGORICAL  # one-versus-all runs per value; Clarify's rule needs it
+        _check_threshold(f"facet {facet.name!r}", data_type, values)
         facets.append(
             {
                 "name_or_index": facet.name_or_index,
@@ -166,9 +168,31 @@ def pin_data_types(
     pinned["label_data_type"] = config.get("label_data_type") or series_data_type(
         columns[label], bias.label_values_or_threshold
     )
+    _check_threshold(f"label {label!r}", pinned["label_data_type"], bias.label_values_or_threshold)
     if features:
         pinned["flip_test_features"] = list(features)
     return BiasSettings(pinned, bias)
+
+
+def _check_threshold(what: str, data_type: Any, values: Sequence[Any] | None) -> None:
+    """Refuse a continuous column whose ``value_or_threshold`` is not one number, as Clarify does.
+
+    The bias detectors would refuse it too, but only once a run is built, without naming the
+    column (``baseline suggest`` said "unexpected ValueError … a bug in driftline").
+
+    >>> _check_threshold("facet 'age'", "continuous", ["old"])
+    Traceback (most recent call last):
+    ...
+    ValueError: facet 'age' is continuous (...), so its value_or_threshold must be one number, ...
+    """
+    if data_type != CONTINUOUS or values is None:
+        return
+    if len(values) != 1 or parse_number(values[0]) is None:
+        msg = (
+            f"{what} is continuous (by its data_type or Clarify's rule on the data), so its "
+            f"value_or_threshold must be one number, got {list(values)}"
+        )
+        raise ValueError(msg)
 
 
 def pin_written_data_types(config: Mapping[str, Any], analysis: BiasAnalysis) -> BiasSettings:
@@ -199,6 +223,7 @@ def pin_written_data_types(config: Mapping[str, Any], analysis: BiasAnalysis) ->
                        if name == facet.name for e in es]  # fmt: skip
             data_type = _config_data_type(values) or _shown_data_type(values, written)
             entry = entry if data_type is None else {**entry, "data_type": data_type}
+        _check_threshold(f"facet {facet.name!r}", entry.get("data_type"), facet.value_or_threshold)
         facets.append(entry)
     pinned["facet"] = facets
     if "label_data_type" not in config:
@@ -207,6 +232,7 @@ def pin_written_data_types(config: Mapping[str, Any], analysis: BiasAnalysis) ->
         data_type = _config_data_type(values) or _shown_data_type(values, written)
         if data_type is not None:
             pinned["label_data_type"] = data_type
+    _check_threshold("the label", pinned.get("label_data_type"), bias.label_values_or_threshold)
     return BiasSettings(pinned, bias)
 
 

@@ -64,6 +64,9 @@ def model_quality_outcome(setup: LabelledSetup, acc: LabelledAccumulators) -> La
         why = "no labelled prediction yet"
         return LabelledOutcome(MODEL_QUALITY, FAILED, _counts(acc), (), (), acc.label_coverage, why)
     statistics = run.statistics()
+    if statistics.item_count == 0:  # metrics of no pair (accuracy 0.0) would mean nothing
+        why = f"none of {run.merged} labelled predictions usable (label or prediction not usable)"
+        return LabelledOutcome(MODEL_QUALITY, FAILED, _counts(acc), (), (), acc.label_coverage, why)
     files = setup.model_quality_baseline
     constraints = None if files is None else files.constraints
     enough = statistics.item_count >= setup.min_count
@@ -162,9 +165,10 @@ def attribution_outcome(setup: LabelledSetup, acc: LabelledAccumulators) -> Labe
     results = run.results(threshold=setup.ndcg_threshold)
     counts = {"explained_count": acc.explained, "prediction_count": acc.predictions}
     if not results:
-        return LabelledOutcome(
-            ATTRIBUTION_DRIFT, FAILED, counts, (), (), None, "no SHAP values yet"
-        )
+        why = "no SHAP values yet"
+        if acc.explained:
+            why = f"no SHAP value of the baseline's features in {acc.explained} explained records"
+        return LabelledOutcome(ATTRIBUTION_DRIFT, FAILED, counts, (), (), None, why)
     enough = acc.explained >= setup.min_count
     violations = tuple(r.violation for r in results if r.violation is not None and enough)
     decisions = tuple(

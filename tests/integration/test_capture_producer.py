@@ -214,3 +214,19 @@ def test_a_request_timeout_among_client_kwargs_is_the_one_used(
         client_kwargs={"request_timeout_ms": 45_000},
     ) as producer:  # fmt: skip
         assert producer.request_timeout_seconds == 45
+
+
+def test_a_record_too_large_for_a_message_is_counted_not_sent(
+    kafka_bootstrap: str, capture_topic: str
+) -> None:
+    """kafka-python refuses a message over max_request_size (1 MiB) before sending it."""
+    record = capture_record("big", "e-big")
+    record["captureData"]["endpointInput"]["data"] = "9," * 600_000  # 1.2 MB
+    producer = CaptureProducer(
+        bootstrap_servers=kafka_bootstrap, topic=capture_topic, linger_seconds=0
+    )
+    with producer:
+        assert producer.send(record) is False
+        assert producer.send(capture_record("small", "e-small")) is True
+    counts = producer.counts
+    assert (counts.records_oversized, counts.records_sent, counts.messages_failed) == (1, 1, 0)

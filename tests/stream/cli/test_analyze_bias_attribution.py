@@ -172,6 +172,23 @@ def test_bad_bias_config_is_one_line(tmp_path: Path) -> None:
     cases = [
         ({"facet": [{"name_or_index": "sex"}]}, "label_values_or_threshold"),
         (shap_config, "(this one is an explainability config: its methods hold 'shap')"),
+        # a text or an object was read item by item: "10" as the labels "1" and "0"
+        (
+            {"label_values_or_threshold": "10", "facet": [{"name_or_index": "sex"}]},
+            "label_values_or_threshold must be a JSON array of values (or one threshold), got '10'",
+        ),
+        (
+            {
+                "label_values_or_threshold": [1],
+                "facet": [{"name_or_index": "sex", "value_or_threshold": {"F": 1}}],
+            },
+            "value_or_threshold must be a JSON array",
+        ),  # fmt: skip
+        ({"label_values_or_threshold": [1], "facet": "sex"}, "facet must be a list of"),
+        (
+            {**CONFIG, "probability_threshold": "high"},
+            "probability_threshold must be a number, got 'high'",
+        ),
     ]
     for doc, message in cases:
         config.write_text(json.dumps(doc))
@@ -182,6 +199,62 @@ def test_bad_bias_config_is_one_line(tmp_path: Path) -> None:
         assert result.exit_code == 2
         assert result.stderr.count("\n") == 1
         assert message in result.stderr
+
+
+def test_a_text_threshold_on_a_continuous_facet_is_one_line(tmp_path: Path) -> None:
+    """Clarify needs one number for a continuous facet: 'old' on age is the config's mistake.
+
+    ``baseline suggest`` said "unexpected ValueError … a bug in driftline"; ``analyze`` on a
+    baseline config pinned so said which threshold, but not which column or file.
+    """
+    data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "age", "label"), bias_rows(45, 55))
+    config = tmp_path / "bias.json"
+    facet = {"name_or_index": "age", "value_or_threshold": ["old"]}
+    config.write_text(json.dumps({**CONFIG, "facet": [facet]}))
+    result = run(
+        "baseline", "suggest", "--data", data, "--out", tmp_path / "b", "--bias-config", config,
+        "--label-column", "label", "--prediction-column", "prediction",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("driftline: error: ")
+    assert "unexpected" not in result.stderr
+    assert "facet 'age' is continuous" in result.stderr and "['old']" in result.stderr
+
+    out = bias_baseline(tmp_path)
+    pinned = read_json(out / "bias/analysis_config.json")
+    pinned["facet"] = [{**facet, "data_type": "continuous"}]
+    (out / "bias/analysis_config.json").write_text(json.dumps(pinned))
+    captures = write_lines(tmp_path / "c.jsonl", [capture_line("k", "1", "0.5")])
+    truth = write_lines(tmp_path / "t.jsonl", [label_line("k", "1")])
+    result = run(
+        "analyze", "--capture", captures, "--baseline", out, "--out", tmp_path / "r",
+        "--ground-truth", truth, "--inference-attribute", "0",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"driftline: error: bias baseline in {out / 'bias'}")
+    assert "facet 'age' is continuous" in result.stderr
+
+
+def test_a_baseline_facet_value_no_row_has_is_a_warning(tmp_path: Path) -> None:
+    """sex = X: facet d is empty and every baseline metric null; suggest said nothing of it."""
+    data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "age", "label"), bias_rows(45, 55))
+    config = tmp_path / "bias.json"
+    facet = {"name_or_index": "sex", "value_or_threshold": ["X"]}
+    config.write_text(json.dumps({**CONFIG, "facet": [facet]}))
+    result = run(
+        "baseline", "suggest", "--data", data, "--out", tmp_path / "b", "--bias-config", config,
+        "--label-column", "label", "--prediction-column", "prediction",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (
+        "  warning: facet sex value X (categorical) matched none of 200 rows: facet d is empty"
+    ) in result.output
+    analysis = read_json(tmp_path / "b/bias/analysis.json")
+    entry = analysis["post_training_bias_metrics"]["facets"]["sex"][0]
+    assert entry["value_or_threshold"] == "X"
+    # GE is over every row, not a facet comparison (Clarify's definition)
+    assert all(m["value"] is None for m in entry["metrics"] if m["name"] != "GE")
 
 
 def test_an_explainability_analysis_in_bias_is_one_line(tmp_path: Path) -> None:

@@ -181,6 +181,23 @@ def test_event_id_fallback_and_nothing_merged_fails(tmp_path: Path) -> None:
     assert "ModelQuality: Failed" in failed.output
 
 
+def test_joined_pairs_without_one_usable_prediction_fail(tmp_path: Path) -> None:
+    """Every capture joins its label, but the output has one column: column 3 is no score.
+
+    It was 'ModelQuality: Completed' with exit 0 and a statistics.json of no pair (accuracy
+    0.0), i.e. a run that checked nothing looked like a passing one.
+    """
+    rows = _binary_rows(np.random.default_rng(6), 40, 0.2)
+    out = _suggest(tmp_path, rows)
+    result = _analyze_labelled(tmp_path, rows, out, "--probability-attribute", "3")
+    assert "40 of 40 captures joined" in result.output
+    assert result.exit_code == 2, result.output
+    assert "ModelQuality: Failed: no usable labelled prediction: all 40 left out" in result.output
+    assert not (tmp_path / "run/model_quality/statistics.json").exists()
+    violations = read_json(tmp_path / "run/model_quality/constraint_violations.json")
+    assert violations["violations"] == []
+
+
 def test_a2i_outputs_consolidated_by_majority(tmp_path: Path) -> None:
     rows = _binary_rows(np.random.default_rng(5), 60, 0.2)
     out = _suggest(tmp_path, rows)

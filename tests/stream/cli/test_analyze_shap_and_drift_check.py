@@ -117,3 +117,30 @@ def test_outputs_without_shap_values_skip_attribution_only(tmp_path: Path) -> No
     assert "ModelBias: Completed: 200 labelled rows" in result.output
     assert "ModelExplainability: skipped, no SHAP values" in result.output
     assert not (tmp_path / "run/attribution").exists()
+
+
+def test_shap_values_of_other_features_only_fail_saying_so(tmp_path: Path) -> None:
+    """Every live value was NaN, ranked as ties: 'Completed, nDCG 0.99', exit 0, before."""
+    rng = np.random.default_rng(17)
+    base_rows = shap_lines(rng, (0.5, 0.3, 0.1), 40)  # features a, b, c
+    base_file = write_lines(
+        tmp_path / "base.jsonl",
+        [json.dumps({"inferenceId": f"x{i}", "shap": r}) for i, r in enumerate(base_rows)],
+    )
+    data = write_csv(tmp_path / "v.csv", ("score", "x"), [(0.5, 1), (0.7, 2)])
+    out = tmp_path / "baseline"
+    assert (
+        run("baseline", "suggest", "--data", data, "--out", out, "--shap", base_file).exit_code == 0
+    )
+    live_csv = write_csv(tmp_path / "live.csv", ("foo", "bar"), [(0.2, 0.1), (0.3, 0.4)])
+    captures = write_lines(tmp_path / "c.jsonl", [capture_line("k", "1", "0.5")])
+    result = run(
+        "analyze", "--capture", captures, "--baseline", out, "--out", tmp_path / "run",
+        "--shap", live_csv,
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert (
+        "ModelExplainability: Failed: none of 2 explained records has a SHAP value of the "
+        "baseline's features (a, b, c)"
+    ) in result.output
+    assert "nDCG" not in result.output

@@ -93,6 +93,15 @@ def test_files_without_a_usable_record_fail_saying_why(
     assert why in first
 
 
+def test_a_dataset_of_a_header_only_fails_saying_why(tmp_path: Path, baseline: Path) -> None:
+    """It printed 'Failed: 0 records in 1 files, 0 rows, 0 violations' and no reason."""
+    data = tmp_path / "header-only.csv"
+    data.write_bytes(b"age,sex,label\n")
+    result = run("analyze", "--data", data, "--baseline", baseline, "--out", tmp_path / "r")
+    assert result.exit_code == 2, result.output
+    assert result.stdout.splitlines()[0] == "Failed: no data rows in header-only.csv"
+
+
 def test_data_naming_a_folder(tmp_path: Path, baseline: Path) -> None:
     for command in (["baseline", "suggest"], ["analyze", "--baseline", baseline]):
         one_line_error(
@@ -103,6 +112,80 @@ def test_data_naming_a_folder(tmp_path: Path, baseline: Path) -> None:
             run(*command, "--data", tmp_path / "nope.csv", "--out", tmp_path / "b"),
             "no such file",
         )
+
+
+def test_options_the_other_input_would_ignore_are_refused(
+    tmp_path: Path, baseline: Path, captures: Path
+) -> None:
+    """A --data run read no --preprocessor (and a --capture run no --format): it said nothing."""
+    script = tmp_path / "handler.py"
+    script.write_text("def preprocess_handler(inference_record):\n    return {'age': 1}\n")
+    data = write_csv(tmp_path / "d.csv", ("age", "sex", "label"), [(30, "F", 1)] * 40)
+    with_data = ["analyze", "--data", data, "--baseline", baseline, "--out", tmp_path / "r"]
+    with_capture = [
+        "analyze",
+        "--capture",
+        captures,
+        "--baseline",
+        baseline,
+        "--out",
+        tmp_path / "r",
+    ]
+    cases = [
+        (with_data + ["--preprocessor", script], "--preprocessor works on --capture files"),
+        (with_data + ["--capture-index-names", "endpointInput"], "--capture-index-names works"),
+        (with_capture + ["--no-header"], "--no-header works on --data, not on --capture files"),
+        (with_capture + ["--format", "csv"], "--format works on --data"),
+    ]
+    for args, fragment in cases:
+        one_line_error(run(*args), fragment)
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_negative_min_window_count_is_refused(tmp_path: Path, captures: Path) -> None:
+    result = run(
+        "analyze", "--capture", captures, "--baseline", tmp_path, "--out", tmp_path / "r",
+        "--min-window-count", "-1",
+    )  # fmt: skip
+    one_line_error(result, "'--min-window-count': -1 is not in the range x>=0")
+
+
+@pytest.mark.parametrize(
+    ("document", "path", "value", "fragment"),
+    [
+        ("statistics.json", ("features", 0, "name"), None, "a 'name' that is not a text: None"),
+        ("statistics.json", ("features", 0, "name"), ["age"], "not a text: ['age']"),
+        ("statistics.json", ("features", 0, "inferred_type"), "Number", "inferred_type 'Number'"),
+        ("statistics.json", ("dataset", "item_count"), -200, "item_count of 'dataset'"),
+        ("constraints.json", ("features", 0, "name"), 7, "a 'name' that is not a text: 7"),
+        ("constraints.json", ("features", 0, "inferred_type"), None, "has inferred_type None"),
+        ("constraints.json", ("features", 0, "completeness"), -5, "must be in [0, 1], got -5"),
+    ],
+)
+def test_mistyped_baseline_fields_are_not_usable(
+    tmp_path: Path,
+    baseline: Path,
+    captures: Path,
+    document: str,
+    path: tuple[str | int, ...],
+    value: object,
+    fragment: str,
+) -> None:
+    """Such a feature became one named "None", or lost its type or completeness check."""
+    broken = tmp_path / "baseline"
+    broken.mkdir()
+    for name in ("statistics.json", "constraints.json"):
+        (broken / name).write_bytes((baseline / name).read_bytes())
+    doc = json.loads((broken / document).read_text())
+    holder = doc
+    for key in path[:-1]:
+        holder = holder[key]
+    holder[path[-1]] = value
+    (broken / document).write_text(json.dumps(doc))
+    result = run("analyze", "--capture", captures, "--baseline", broken, "--out", tmp_path / "r")
+    line = one_line_error(result, fragment)
+    assert line.startswith(f"driftline: error: baseline in {broken} is not usable: ")
+    assert document in line
 
 
 def test_baseline_naming_a_file(tmp_path: Path, baseline: Path, captures: Path) -> None:
@@ -132,6 +215,26 @@ def test_usage_errors_of_every_command_are_one_driftline_line(args: list[str]) -
     line = one_line_error(run(*args), "")
     assert not line.startswith("driftline: error: Error")
     assert "--help" in line
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "fragment"),
+    [
+        ("--seconds", "nan", "nan is not a number > 0"),  # it never ended
+        ("--seconds", "-5", "-5.0 is not a number > 0"),
+        ("--rate", "0", "0 is not in the range x>=1"),  # a traceback, then exit 0
+        ("--speed", "0", "0.0 is not a finite number > 0"),  # likewise
+        ("--speed", "inf", "inf is not a finite number > 0"),
+        ("--metrics-port", "70000", "70000 is not in the range 0<=x<=65535"),  # 'unexpected'
+    ],
+)
+def test_demo_values_out_of_range_stop_before_anything_starts(
+    option: str, value: str, fragment: str
+) -> None:
+    result = run("demo", "--seconds", "3", "--metrics-port", "0", option, value)
+    line = one_line_error(result, fragment)
+    assert f"Invalid value for '{option}'" in line
+    assert result.stdout == ""  # no broker, no summary
 
 
 def test_analyze_without_capture_or_data_is_one_line() -> None:
