@@ -182,20 +182,40 @@ def test_event_id_fallback_and_nothing_merged_fails(tmp_path: Path) -> None:
 
 
 def test_joined_pairs_without_one_usable_prediction_fail(tmp_path: Path) -> None:
-    """Every capture joins its label, but the output has one column: column 3 is no score.
+    """Every capture has its label, but the output has one column: column 3 is no score.
 
     It was 'ModelQuality: Completed' with exit 0 and a statistics.json of no pair (accuracy
-    0.0), i.e. a run that checked nothing looked like a passing one.
+    0.0), i.e. a run that checked nothing looked like a passing one. Each output is now an
+    unusable prediction (``no_prediction``), counted and stated, and the run fails.
     """
     rows = _binary_rows(np.random.default_rng(6), 40, 0.2)
     out = _suggest(tmp_path, rows)
     result = _analyze_labelled(tmp_path, rows, out, "--probability-attribute", "3")
+    assert "unusable outputs: no_prediction=40" in result.output
+    assert "the output holds no prediction at '3'" in result.output
+    assert result.exit_code == 2, result.output
+    assert "ModelQuality: Failed: no labelled predictions" in result.output
+    assert not (tmp_path / "run/model_quality/statistics.json").exists()
+    violations = read_json(tmp_path / "run/model_quality/constraint_violations.json")
+    assert violations["violations"] == []
+
+
+def test_joined_pairs_whose_labels_no_binary_monitor_can_use_fail(tmp_path: Path) -> None:
+    """Every capture joins a label, but the labels are ``yes``/``no``: no pair is usable."""
+    rows = _binary_rows(np.random.default_rng(6), 40, 0.2)
+    out = _suggest(tmp_path, rows)
+    truth = write_lines(
+        tmp_path / "labels.jsonl",
+        [label_line(f"inf-{i}", "yes" if r[4] else "no") for i, r in enumerate(rows)],
+    )
+    result = run(
+        "analyze", "--capture", _captures(tmp_path, rows), "--baseline", out, "--out",
+        tmp_path / "run", "--ground-truth", truth, "--probability-attribute", "0",
+    )  # fmt: skip
     assert "40 of 40 captures joined" in result.output
     assert result.exit_code == 2, result.output
     assert "ModelQuality: Failed: no usable labelled prediction: all 40 left out" in result.output
     assert not (tmp_path / "run/model_quality/statistics.json").exists()
-    violations = read_json(tmp_path / "run/model_quality/constraint_violations.json")
-    assert violations["violations"] == []
 
 
 def test_a2i_outputs_consolidated_by_majority(tmp_path: Path) -> None:
