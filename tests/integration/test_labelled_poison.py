@@ -26,7 +26,14 @@ from stream.capture.partitioning import partition_for_key
 from stream.demo.labelled import ground_truth_record, write_labelled_baselines
 from stream.kafka.keyed_producer import ATTRIBUTION_KEY_PATHS, LABEL_KEY_PATHS
 from stream.kafka.topics import TopicNames, ensure_topics_sync
-from tests.integration.test_labelled_worker import MODEL, latest, send, windows
+from tests.integration.test_labelled_worker import (
+    MODEL,
+    SHAP_ON_TOPIC,
+    config,
+    latest,
+    send,
+    windows,
+)
 from tests.integration.workers import WorkerProcess, read_json, wait_for
 
 pytestmark = pytest.mark.kafka
@@ -42,32 +49,8 @@ def baseline(tmp_path_factory):
 
 
 def _config(folder, bootstrap: str, prefix: str, baseline) -> object:
-    path = folder / f"{prefix}.toml"
-    path.write_text(f"""
-[kafka]
-bootstrap_servers = "{bootstrap}"
-topic_prefix = "{prefix}"
-partitions = 4
-[worker]
-label_flush_seconds = 0.5
-[[monitor]]
-name = "m"
-baseline = "{baseline}"
-window_seconds = 10
-allowed_lateness_seconds = 1
-idle_close_seconds = 3
-min_window_count = 30
-capture_index_names = ["endpointInput"]
-[monitor.model_quality]
-problem_type = "BinaryClassification"
-inference_attribute = "label"
-probability_attribute = "score"
-[monitor.bias]
-drift_check = "point"
-[monitor.attribution]
-shap_source = "topic"
-""")
-    return path
+    return config(folder, bootstrap, prefix, baseline, drift_check="point",
+                  attribution=SHAP_ON_TOPIC)  # fmt: skip
 
 
 def _label(key: str, data: str = "1", **changes) -> dict:

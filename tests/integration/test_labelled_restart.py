@@ -22,6 +22,8 @@ from stream.kafka.keyed_producer import ATTRIBUTION_KEY_PATHS
 from stream.kafka.topics import TopicNames, ensure_topics_sync
 from tests.integration.test_labelled_worker import (
     MODEL,
+    SHAP_ON_TOPIC,
+    config,
     latest,
     send,
     send_labels,
@@ -42,33 +44,9 @@ def baseline(tmp_path_factory):
 
 
 def _config(folder, bootstrap: str, prefix: str, baseline) -> object:
-    path = folder / f"{prefix}.toml"
-    path.write_text(f"""
-[kafka]
-bootstrap_servers = "{bootstrap}"
-topic_prefix = "{prefix}"
-partitions = 4
-[worker]
-label_flush_seconds = 0.5
-group_instance_id = "{prefix}-0"
-[[monitor]]
-name = "m"
-baseline = "{baseline}"
-window_seconds = 10
-allowed_lateness_seconds = 1
-idle_close_seconds = 3
-min_window_count = 30
-capture_index_names = ["endpointInput"]
-[monitor.model_quality]
-problem_type = "BinaryClassification"
-inference_attribute = "label"
-probability_attribute = "score"
-[monitor.bias]
-drift_check = "point"
-[monitor.attribution]
-shap_source = "topic"
-""")
-    return path
+    member = f'group_instance_id = "{prefix}-0"'
+    return config(folder, bootstrap, prefix, baseline, drift_check="point",
+                  attribution=SHAP_ON_TOPIC, worker=member)  # fmt: skip
 
 
 def _send_shap(bootstrap: str, names: TopicNames, items) -> None:

@@ -38,7 +38,15 @@ def baseline(tmp_path_factory):
     return folder
 
 
-def config(folder, bootstrap: str, prefix: str, baseline, extra: str = "") -> object:
+SHAP_IN_CAPTURE = 'shap_source = "capture"\nshap_path = "shap"'
+SHAP_ON_TOPIC = 'shap_source = "topic"'
+
+
+def config(
+    folder, bootstrap: str, prefix: str, baseline, extra: str = "", *,
+    drift_check: str = "bootstrap", attribution: str = SHAP_IN_CAPTURE, worker: str = "",
+) -> object:  # fmt: skip
+    """A worker config with all four monitors on one binary model, ``extra`` appended."""
     text = f"""
 [kafka]
 bootstrap_servers = "{bootstrap}"
@@ -46,6 +54,7 @@ topic_prefix = "{prefix}"
 partitions = 4
 [worker]
 label_flush_seconds = 0.5
+{worker}
 [[monitor]]
 name = "m"
 baseline = "{baseline}"
@@ -59,10 +68,9 @@ problem_type = "BinaryClassification"
 inference_attribute = "label"
 probability_attribute = "score"
 [monitor.bias]
-drift_check = "bootstrap"
+drift_check = "{drift_check}"
 [monitor.attribution]
-shap_source = "capture"
-shap_path = "shap"
+{attribution}
 {extra}"""
     path = folder / f"{prefix}.toml"
     path.write_text(text)
