@@ -201,20 +201,25 @@ def test_bad_bias_config_is_one_line(tmp_path: Path) -> None:
         assert message in result.stderr
 
 
+def _suggest_with_facet(tmp_path: Path, facet: dict):  # type: ignore[no-untyped-def]
+    """``baseline suggest`` into ``tmp_path/b`` with the bias config's facet replaced."""
+    data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "age", "label"), bias_rows(45, 55))
+    config = tmp_path / "bias.json"
+    config.write_text(json.dumps({**CONFIG, "facet": [facet]}))
+    return run(
+        "baseline", "suggest", "--data", data, "--out", tmp_path / "b", "--bias-config", config,
+        "--label-column", "label", "--prediction-column", "prediction",
+    )  # fmt: skip
+
+
 def test_a_text_threshold_on_a_continuous_facet_is_one_line(tmp_path: Path) -> None:
     """Clarify needs one number for a continuous facet: 'old' on age is the config's mistake.
 
     ``baseline suggest`` said "unexpected ValueError … a bug in driftline"; ``analyze`` on a
     baseline config pinned so said which threshold, but not which column or file.
     """
-    data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "age", "label"), bias_rows(45, 55))
-    config = tmp_path / "bias.json"
     facet = {"name_or_index": "age", "value_or_threshold": ["old"]}
-    config.write_text(json.dumps({**CONFIG, "facet": [facet]}))
-    result = run(
-        "baseline", "suggest", "--data", data, "--out", tmp_path / "b", "--bias-config", config,
-        "--label-column", "label", "--prediction-column", "prediction",
-    )  # fmt: skip
+    result = _suggest_with_facet(tmp_path, facet)
     assert result.exit_code == 2, result.output
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("driftline: error: ")
     assert "unexpected" not in result.stderr
@@ -238,14 +243,7 @@ def test_a_text_threshold_on_a_continuous_facet_is_one_line(tmp_path: Path) -> N
 
 def test_a_baseline_facet_value_no_row_has_is_a_warning(tmp_path: Path) -> None:
     """sex = X: facet d is empty and every baseline metric null; suggest said nothing of it."""
-    data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "age", "label"), bias_rows(45, 55))
-    config = tmp_path / "bias.json"
-    facet = {"name_or_index": "sex", "value_or_threshold": ["X"]}
-    config.write_text(json.dumps({**CONFIG, "facet": [facet]}))
-    result = run(
-        "baseline", "suggest", "--data", data, "--out", tmp_path / "b", "--bias-config", config,
-        "--label-column", "label", "--prediction-column", "prediction",
-    )  # fmt: skip
+    result = _suggest_with_facet(tmp_path, {"name_or_index": "sex", "value_or_threshold": ["X"]})
     assert result.exit_code == 0, result.output
     assert (
         "  warning: facet sex value X (categorical) matched none of 200 rows: facet d is empty"

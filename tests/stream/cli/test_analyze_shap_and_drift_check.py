@@ -56,8 +56,8 @@ def test_bias_drift_check_point_or_bootstrap(tmp_path: Path) -> None:
     assert "DPPL" not in flagged["bootstrap"]
 
 
-def test_shap_csv_rows_are_taken_as_they_are(tmp_path: Path) -> None:
-    rng = np.random.default_rng(13)
+def _shap_baseline(tmp_path: Path, rng: np.random.Generator) -> Path:
+    """A baseline with an attribution part: 40 SHAP rows over features a, b and c."""
     base_rows = shap_lines(rng, (0.5, 0.3, 0.1), 40)
     base_file = write_lines(
         tmp_path / "base.jsonl",
@@ -68,6 +68,12 @@ def test_shap_csv_rows_are_taken_as_they_are(tmp_path: Path) -> None:
     assert (
         run("baseline", "suggest", "--data", data, "--out", out, "--shap", base_file).exit_code == 0
     )
+    return out
+
+
+def test_shap_csv_rows_are_taken_as_they_are(tmp_path: Path) -> None:
+    rng = np.random.default_rng(13)
+    out = _shap_baseline(tmp_path, rng)
     live_rows = shap_lines(rng, (0.5, 0.3, 0.1), 25)
     live_csv = write_csv(
         tmp_path / "live.csv", ("a", "b", "c"), [(r["a"], r["b"], r["c"]) for r in live_rows]
@@ -121,17 +127,7 @@ def test_outputs_without_shap_values_skip_attribution_only(tmp_path: Path) -> No
 
 def test_shap_values_of_other_features_only_fail_saying_so(tmp_path: Path) -> None:
     """Every live value was NaN, ranked as ties: 'Completed, nDCG 0.99', exit 0, before."""
-    rng = np.random.default_rng(17)
-    base_rows = shap_lines(rng, (0.5, 0.3, 0.1), 40)  # features a, b, c
-    base_file = write_lines(
-        tmp_path / "base.jsonl",
-        [json.dumps({"inferenceId": f"x{i}", "shap": r}) for i, r in enumerate(base_rows)],
-    )
-    data = write_csv(tmp_path / "v.csv", ("score", "x"), [(0.5, 1), (0.7, 2)])
-    out = tmp_path / "baseline"
-    assert (
-        run("baseline", "suggest", "--data", data, "--out", out, "--shap", base_file).exit_code == 0
-    )
+    out = _shap_baseline(tmp_path, np.random.default_rng(17))  # features a, b, c
     live_csv = write_csv(tmp_path / "live.csv", ("foo", "bar"), [(0.2, 0.1), (0.3, 0.4)])
     captures = write_lines(tmp_path / "c.jsonl", [capture_line("k", "1", "0.5")])
     result = run(
