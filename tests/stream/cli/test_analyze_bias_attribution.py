@@ -201,6 +201,16 @@ def test_bad_bias_config_is_one_line(tmp_path: Path) -> None:
         assert message in result.stderr
 
 
+def _analyze_one_labelled_capture(tmp_path: Path, baseline: Path):  # type: ignore[no-untyped-def]
+    """``analyze`` of one capture and its label against ``baseline``, into ``tmp_path/r``."""
+    captures = write_lines(tmp_path / "c.jsonl", [capture_line("k", "1", "0.5")])
+    truth = write_lines(tmp_path / "t.jsonl", [label_line("k", "1")])
+    return run(
+        "analyze", "--capture", captures, "--baseline", baseline, "--out", tmp_path / "r",
+        "--ground-truth", truth, "--inference-attribute", "0",
+    )  # fmt: skip
+
+
 def _suggest_with_facet(tmp_path: Path, facet: dict):  # type: ignore[no-untyped-def]
     """``baseline suggest`` into ``tmp_path/b`` with the bias config's facet replaced."""
     data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "age", "label"), bias_rows(45, 55))
@@ -229,12 +239,7 @@ def test_a_text_threshold_on_a_continuous_facet_is_one_line(tmp_path: Path) -> N
     pinned = read_json(out / "bias/analysis_config.json")
     pinned["facet"] = [{**facet, "data_type": "continuous"}]
     (out / "bias/analysis_config.json").write_text(json.dumps(pinned))
-    captures = write_lines(tmp_path / "c.jsonl", [capture_line("k", "1", "0.5")])
-    truth = write_lines(tmp_path / "t.jsonl", [label_line("k", "1")])
-    result = run(
-        "analyze", "--capture", captures, "--baseline", out, "--out", tmp_path / "r",
-        "--ground-truth", truth, "--inference-attribute", "0",
-    )  # fmt: skip
+    result = _analyze_one_labelled_capture(tmp_path, out)
     assert result.exit_code == 2, result.output
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith(f"driftline: error: bias baseline in {out / 'bias'}")
@@ -260,12 +265,7 @@ def test_an_explainability_analysis_in_bias_is_one_line(tmp_path: Path) -> None:
     explanations = {"version": "1.0", "explanations": {"kernel_shap": {"label0": {
         "global_shap_values": {"age": 0.3, "sex": 0.1}, "expected_value": 0.4}}}}  # fmt: skip
     (out / "bias/analysis.json").write_text(json.dumps(explanations))
-    captures = write_lines(tmp_path / "c.jsonl", [capture_line("k", "1", "0.5")])
-    truth = write_lines(tmp_path / "t.jsonl", [label_line("k", "1")])
-    result = run(
-        "analyze", "--capture", captures, "--baseline", out, "--out", tmp_path / "r",
-        "--ground-truth", truth, "--inference-attribute", "0",
-    )  # fmt: skip
+    result = _analyze_one_labelled_capture(tmp_path, out)
     assert result.exit_code == 2, result.output
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("driftline: error: ")
     assert "holds no pre_training_bias_metrics or post_training_bias_metrics" in result.stderr
