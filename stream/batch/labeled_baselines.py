@@ -59,9 +59,30 @@ class LabeledBaselineRequest:
     shap_agg: str = "mean_abs"
 
 
-def _bias_document(request: LabeledBaselineRequest) -> dict[str, Any] | None:
+_CONFIG_KEYS_OF_OPTIONS = (
+    ("label_column", "label", "--label-column"),
+    ("prediction_column", "predicted_label", "--prediction-column"),
+    ("probability_column", "probability", "--probability-column"),
+    ("probability_threshold", "probability_threshold", "--probability-threshold"),
+)
+
+
+def _replaced_config_values(request: LabeledBaselineRequest, doc: dict[str, Any]) -> list[str]:
+    """A warning line for each option that replaces another value the bias config gives."""
+    lines = []
+    for attribute, key, option in _CONFIG_KEYS_OF_OPTIONS:
+        given = getattr(request, attribute)
+        if given is not None and doc.get(key) is not None and doc[key] != given:
+            lines.append(
+                f"  warning: {option} {given} replaces the bias config's {key} {doc[key]!r}"
+            )
+    return lines
+
+
+def _bias_document(request: LabeledBaselineRequest) -> tuple[dict[str, Any] | None, list[str]]:
+    """The bias config with the options' columns in it, and a warning per value replaced."""
     if request.bias_config is None:
-        return None
+        return None, []
     try:
         doc = read_json(request.bias_config)
     except BaselineError as exc:
@@ -70,6 +91,7 @@ def _bias_document(request: LabeledBaselineRequest) -> dict[str, Any] | None:
         msg = f"{request.bias_config} must hold a JSON object (Clarify's analysis config)"
         raise LabeledBaselineError(msg)
     doc = dict(doc)
+    warnings = _replaced_config_values(request, doc)
     if request.label_column:
         doc["label"] = request.label_column
     if request.prediction_column:
@@ -87,7 +109,7 @@ def _bias_document(request: LabeledBaselineRequest) -> dict[str, Any] | None:
             "or the config's 'predicted_label'"
         )
         raise LabeledBaselineError(msg)
-    return doc
+    return doc, warnings
 
 
 def _needed_columns(request: LabeledBaselineRequest, bias_doc: dict[str, Any] | None) -> list[str]:
@@ -120,8 +142,7 @@ def suggest_labeled_baselines(
     progress: Callable[[int], None] | None = None,
 ) -> list[str]:
     """Write the requested baselines; return one summary line per baseline written."""
-    lines = []
-    bias_doc = _bias_document(request)
+    bias_doc, lines = _bias_document(request)
     names = _needed_columns(request, bias_doc)
     columns: dict[str, list[Any]] = {}
     header: tuple[str, ...] = ()

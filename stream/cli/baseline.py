@@ -67,9 +67,28 @@ def labeled_baseline_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+_BASELINES_OPTIONS = ("problem_type", "bias_config", "shap")
+_COLUMN_OPTIONS = (
+    "label_column",
+    "prediction_column",
+    "probability_column",
+    "probability_threshold",
+)
+
+
+def check_labeled_options(options: dict[str, Any]) -> None:
+    """Refuse column options that no requested baseline would use (they were ignored)."""
+    if any(options.get(name) is not None for name in _BASELINES_OPTIONS):
+        return
+    given = [name for name in _COLUMN_OPTIONS if options.get(name) is not None]
+    if given:
+        flag = "--" + given[0].replace("_", "-")
+        fail(f"{flag} is used only with --problem-type or --bias-config")
+
+
 def suggest_labeled(data: Path, fmt: DataFormat, out: Path, options: dict[str, Any]) -> list[str]:
     """Run :func:`suggest_labeled_baselines` for the CLI: progress bar, one-line errors."""
-    if all(options.get(name) is None for name in ("problem_type", "bias_config", "shap")):
+    if all(options.get(name) is None for name in _BASELINES_OPTIONS):
         return []
     from stream.batch.labeled_baselines import (  # imported only by runs that need them
         LabeledBaselineError,
@@ -129,6 +148,7 @@ def suggest(data: Path, out: Path, fmt: str | None, no_header: bool, **labeled: 
     """
     check_data_file(data)
     check_out_folder(out)
+    check_labeled_options(labeled)
     try:
         data_format = detect_format(data, fmt, header=not no_header)
         with byte_progress(f"profiling {data.name}", data.stat().st_size) as bar:

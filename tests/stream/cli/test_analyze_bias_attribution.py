@@ -386,3 +386,24 @@ def test_bad_paths_are_one_line_errors(tmp_path: Path) -> None:
         assert result.stderr.count("\n") == 1
         assert message in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_an_option_replacing_the_bias_configs_label_says_so(tmp_path: Path) -> None:
+    """``--label-column label`` over a config naming ``Target``: the option wins, aloud."""
+    data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "age", "label"), bias_rows(45, 55))
+    config = tmp_path / "bias.json"
+    config.write_text(json.dumps({**CONFIG, "label": "Target"}))
+    result = run(
+        "baseline", "suggest", "--data", data, "--out", tmp_path / "b", "--bias-config", config,
+        "--label-column", "label", "--prediction-column", "prediction",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "  warning: --label-column label replaces the bias config's label 'Target'" in (
+        result.output
+    )
+    assert read_json(tmp_path / "b/bias/analysis_config.json")["label"] == "label"
+    same = run(
+        "baseline", "suggest", "--data", data, "--out", tmp_path / "c", "--bias-config", config,
+        "--label-column", "Target", "--prediction-column", "prediction",
+    )  # fmt: skip
+    assert "replaces" not in same.output  # no column Target: refused, and no warning

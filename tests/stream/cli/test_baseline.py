@@ -176,3 +176,18 @@ def test_bad_inputs_print_one_line(tmp_path: Path) -> None:
     folder.mkdir()
     _assert_one_line_error(_run("baseline", "suggest", "--data", folder, "--out", out))
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--label-column", "age"), ("--prediction-column", "prob"),
+     ("--probability-column", "prob"), ("--probability-threshold", "0.7")],
+)  # fmt: skip
+def test_column_options_without_a_labelled_baseline_are_refused(
+    tmp_path: Path, option: str, value: str
+) -> None:
+    """Without --problem-type or --bias-config nothing reads them: they were ignored."""
+    data = _write_csv(tmp_path / "d.csv", _rows())
+    result = _run("baseline", "suggest", "--data", data, "--out", tmp_path / "o", option, value)
+    _assert_one_line_error(result, option, "--problem-type or --bias-config")
+    assert not (tmp_path / "o").exists()
