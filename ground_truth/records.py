@@ -164,6 +164,17 @@ def _text_field(obj: Mapping[str, Any], outer: str, inner: str) -> str:
     return value
 
 
+def _id_field(obj: Mapping[str, Any], outer: str, inner: str) -> str:
+    """An id as the capture side keys it: text as it is, a number as its text (``7`` → "7")."""
+    value = _field(obj, outer, inner)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        msg = f"{outer}.{inner} must be a string or a number, got {type(value).__name__}"
+        raise LabelRecordError(WRONG_TYPE, msg)
+    return value
+
+
 def parse_ground_truth(
     obj: Any, *, label_time: datetime | None = None, label_path: str | None = None
 ) -> GroundTruth:
@@ -195,7 +206,7 @@ def parse_ground_truth(
         msg = "groundTruthData.encoding is 'JSON' but no label path is configured"
         raise LabelRecordError(NO_LABEL_PATH, msg)
     data = _text_field(obj, "groundTruthData", "data")
-    event_id = _text_field(obj, "eventMetadata", "eventId")
+    event_id = _id_field(obj, "eventMetadata", "eventId")
     if not event_id.strip():
         msg = "eventMetadata.eventId is empty"
         raise LabelRecordError(EMPTY_FIELD, msg)

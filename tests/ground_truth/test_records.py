@@ -100,7 +100,8 @@ BAD_INPUTS: list[tuple[Any, str]] = [
     (record(groundTruthData={"data": 1, "encoding": "CSV"}), "wrong_type"),
     (record(groundTruthData={"data": "1", "encoding": 0}), "wrong_type"),
     (record(eventMetadata=["e"]), "wrong_type"),
-    (record(eventMetadata={"eventId": 187}), "wrong_type"),
+    (record(eventMetadata={"eventId": True}), "wrong_type"),
+    (record(eventMetadata={"eventId": {"id": 187}}), "wrong_type"),
     (record(eventMetadata={"eventId": "  "}), "empty_field"),
     (record(groundTruthData={"data": "1", "encoding": "JSON"}), "no_label_path"),
     (record(groundTruthData={"data": "MQ==", "encoding": "BASE64"}), "bad_encoding"),
@@ -115,6 +116,14 @@ BAD_INPUTS: list[tuple[Any, str]] = [
     (record(groundTruthData={"data": "1,,0", "encoding": "CSV"}), "empty_value"),
     (record(groundTruthData={"data": " ", "encoding": "CSV"}), "empty_value"),
 ]
+
+
+def test_a_numeric_event_id_is_keyed_as_the_capture_side_keys_it() -> None:
+    """A capture whose eventId is the number 187 is joined under "187" (join_key's rule)."""
+    from stream.capture.records import join_key
+
+    label = parse_ground_truth(record(eventMetadata={"eventId": 187}))
+    assert label.event_id == "187" == join_key({"eventId": 187})
 
 
 @pytest.mark.parametrize(("obj", "reason"), BAD_INPUTS)
