@@ -191,7 +191,8 @@ def _push(
             task = bar.task_ids[0]
             for raw, source, index, size in _records(files):
                 bar.advance(task, size)
-                for record in records_of_line(raw) if raw else ():  # an array: its records
+                records = records_of_line(raw) if what == "label" else [raw]  # arrays of labels
+                for record in records if raw else ():
                     pusher.push(record, source=source, index=index)
     except BrokerNotAnswering as error:
         fail(str(error))

@@ -74,8 +74,11 @@ class LabelError(RecordError):
     """A label record that cannot be used (see the module docstring for the reasons)."""
 
 
-def split_records(message: bytes) -> list[bytes]:
+def split_records(message: bytes, *, arrays: bool = False) -> list[bytes]:
     r"""The records of a message: one JSON object (even over several lines), or JSON Lines.
+
+    With ``arrays`` (labels messages), a line that is a JSON array of records is those
+    records (:func:`records_of_line`).
 
     Examples
     --------
@@ -83,7 +86,7 @@ def split_records(message: bytes) -> list[bytes]:
     [b'{"a": 1}', b'{"a": 2}']
     >>> split_records(b'{\n  "a": 1\n}\n')
     [b'{\n  "a": 1\n}']
-    >>> split_records(b'[{"a": 1}, {"a": 2}]\n{"a": 3}')  # a line may be an array of records
+    >>> split_records(b'[{"a": 1}, {"a": 2}]\n{"a": 3}', arrays=True)  # labels: arrays too
     [b'{"a":1}', b'{"a":2}', b'{"a": 3}']
     """
     lines = [line for line in message.split(b"\n") if line.strip()]
@@ -91,11 +94,18 @@ def split_records(message: bytes) -> list[bytes]:
         try:
             whole = orjson.loads(message)
         except orjson.JSONDecodeError:
-            return [record for line in lines for record in records_of_line(line)]
+            return _expanded(lines, arrays)
         if isinstance(whole, dict):
             return [message.strip()]
-        if isinstance(whole, list):
+        if isinstance(whole, list) and arrays:
             return records_of_line(message.strip())
+    return _expanded(lines, arrays)
+
+
+def _expanded(lines: list[bytes], arrays: bool) -> list[bytes]:
+    """The lines, each array of records as its records when ``arrays``."""
+    if not arrays:
+        return lines
     return [record for line in lines for record in records_of_line(line)]
 
 
@@ -103,14 +113,14 @@ def records_of_line(line: bytes) -> list[bytes]:
     """A line's records: the line, or each record of a JSON array of records, re-encoded.
 
     AWS's batch-transform bias example writes each label file as a JSON array of records
-    (``json.dumps([record])``). An array that is empty or does not parse stays the one
-    line it is, for the decoder to refuse with its reason (``not_an_object``,
-    ``invalid_json``) — never dropped unseen.
+    (``json.dumps([record])``). An array that is empty, holds anything but objects, or does
+    not parse stays the one line it is, for the decoder to refuse with its reason
+    (``not_an_object``, ``invalid_json``) — never dropped unseen.
 
     >>> records_of_line(b'[{"a": 1}, {"a": 2}]'), records_of_line(b'{"a": 1}')
     ([b'{"a":1}', b'{"a":2}'], [b'{"a": 1}'])
-    >>> records_of_line(b'[]'), records_of_line(b'[{"a": ')
-    ([b'[]'], [b'[{"a": '])
+    >>> records_of_line(b'[]'), records_of_line(b'[{"a": '), records_of_line(b'[{"a": 1}, 2]')
+    ([b'[]'], [b'[{"a": '], [b'[{"a": 1}, 2]'])
     """
     if not line.lstrip().startswith(b"["):
         return [line]
@@ -118,9 +128,12 @@ def records_of_line(line: bytes) -> list[bytes]:
         found = orjson.loads(line)
     except orjson.JSONDecodeError:
         return [line]
-    if not isinstance(found, list) or not found:
+    if not isinstance(found, list) or not found or not all(type(r) is dict for r in found):
         return [line]
-    return [orjson.dumps(record) for record in found]
+    try:
+        return [orjson.dumps(record) for record in found]
+    except TypeError:  # nested deeper than orjson writes: the decoder refuses the line
+        return [line]
 
 
 def parse_json(raw: bytes, limit: int, error: type[RecordError]) -> Any:

@@ -73,7 +73,11 @@ def test_json_and_csv_records_of_the_same_label_are_the_same_label() -> None:
             "instances[*].label",
             "missing_label",
         ),  # an instance of several without its label: nothing shifts
-        (gt({"instances": [{"label": 0}, {"label": None}]}), "instances[*].label", "empty_value"),
+        (
+            gt({"instances": [{"label": 0}, {"label": None}, {"label": 1}]}),
+            "instances[*].label",
+            "empty_value",
+        ),
         (gt({"instances": []}), "instances[*].label", "missing_label"),
         (gt({"instances": [{"score": 0.2}]}), "instances[*].label", "missing_label"),
         (gt({"target": 1}), "label", "missing_label"),
