@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, Final
 
-__all__ = ["MISSING", "check_path", "find", "parse_path"]
+__all__ = ["MISSING", "check_path", "find", "find_each", "parse_path"]
 
 
 class _Missing:
@@ -102,6 +102,31 @@ def check_path(path: str) -> str | None:
 def find(document: Any, path: str) -> Any:
     """What ``path`` finds in ``document`` (decoded JSON), or :data:`MISSING`."""
     return _follow(document, parse_path(path), 0)
+
+
+def find_each(document: Any, path: str) -> list[Any] | None:
+    """What ``path`` finds in each element of its one ``[*]`` projection, position by position.
+
+    Unlike :func:`find`, nothing is left out: an element where nothing is found gives
+    :data:`MISSING` (a ``null`` found, ``None``), so that element ``i`` of the answer belongs
+    to element ``i`` of the projected list (instance ``i`` of a request). None when ``path``
+    has no projection or more than one, or when what it projects is not a list.
+
+    >>> doc = {"instances": [{"label": 1}, {}, {"label": None}]}
+    >>> find_each(doc, "instances[*].label"), find(doc, "instances[*].label")
+    ([1, MISSING, None], [1])
+    >>> find_each(doc, "instances[0].label") is None, find_each({}, "instances[*].label")
+    (True, None)
+    """
+    steps = parse_path(path)
+    projections = [i for i, (kind, _) in enumerate(steps) if kind == PROJECT]
+    if len(projections) != 1:
+        return None
+    at = projections[0]
+    projected = _follow(document, steps[:at], 0)
+    if type(projected) is not list:
+        return None
+    return [_follow(item, steps, at + 1) for item in projected]
 
 
 def _follow(value: Any, steps: tuple[Step, ...], start: int) -> Any:

@@ -10,8 +10,9 @@ one, otherwise its ``eventId``. With ``"encoding": "CSV"`` (the one AWS's merge 
 ``data`` is a one-row CSV string holding the label(s). With ``"encoding": "JSON"`` (what AWS's
 bias-monitor examples write, ``data`` being the text ``{"label": 1}``), ``data`` is a JSON document
 and the label is the one value a configured path finds in it (the Clarify analysis config's
-``label``; :mod:`ground_truth.json_label`); without a path such a record is refused
-(``no_label_path``). Either way the label is held as the row of values it is, so a parsed
+``label``; :mod:`ground_truth.json_label`) — or, for a request of several instances, the
+value a ``[*]`` path finds for each (a label ``per_instance``); without a path such a record
+is refused (``no_label_path``). Either way the label is held as the row of values it is, so a parsed
 label's ``encoding`` is ``"CSV"``. Extra keys are ignored. The functions here take
 already-decoded mappings; turning bytes into a mapping is the stream codecs' job.
 
@@ -29,7 +30,7 @@ Examples
 ... })
 >>> label
 GroundTruth(event_id='order-20240305-000187', values=(1.0,), encoding='CSV',
-            event_version='0', label_time=None)
+            event_version='0', label_time=None, per_instance=False)
 >>> label.data
 '1'
 >>> to_ground_truth_record(label)
@@ -98,6 +99,10 @@ class GroundTruth:
         When the label was collected (timezone-aware UTC), if the source says so: SageMaker
         records carry no such field, so callers pass e.g. the Kafka timestamp or the A2I
         submission time.
+    per_instance
+        Whether :attr:`values` are the labels of a request's instances, one each in instance
+        order (a JSON-encoded record whose ``[*]`` label path found several), rather than one
+        row of label fields of which the first is the label.
 
     Examples
     --------
@@ -113,6 +118,7 @@ class GroundTruth:
     encoding: str = CSV_ENCODING
     event_version: str = EVENT_VERSION
     label_time: datetime | None = None
+    per_instance: bool = False
 
     @property
     def data(self) -> str:
@@ -120,14 +126,31 @@ class GroundTruth:
         return write_label_row(self.values)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the label as JSON-safe plain data (for snapshots, not SageMaker's shape)."""
-        return {
+        """Return the label as JSON-safe plain data (for snapshots, not SageMaker's shape).
+
+        ``per_instance`` is written only when set, so a one-value label's data is what it
+        was before labels of several instances existed (and old data reads as one-value).
+        """
+        out: dict[str, Any] = {
             "event_id": self.event_id,
             "values": list(self.values),
             "encoding": self.encoding,
             "event_version": self.event_version,
             "label_time": None if self.label_time is None else self.label_time.isoformat(),
         }
+        if self.per_instance:
+            out["per_instance"] = True
+        return out
+
+    @property
+    def instance_count(self) -> int:
+        """How many instances the label labels: one, or one per value when per instance."""
+        return len(self.values) if self.per_instance else 1
+
+    def instance(self, index: int) -> GroundTruth:
+        """The one-value label of instance ``index`` of a per-instance label."""
+        return GroundTruth(self.event_id, (self.values[index],), self.encoding,
+                           self.event_version, self.label_time)  # fmt: skip
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> GroundTruth:
@@ -139,6 +162,7 @@ class GroundTruth:
             encoding=raw["encoding"],
             event_version=raw["event_version"],
             label_time=None if label_time is None else datetime.fromisoformat(label_time),
+            per_instance=bool(raw.get("per_instance", False)),
         )
 
 
@@ -218,9 +242,12 @@ def parse_ground_truth(
         raise LabelRecordError(BAD_EVENT_VERSION, msg)
     if encoding == JSON_ENCODING and label_path is not None:
         values: tuple[LabelValue, ...] = parse_json_label(data, label_path)
+        per_instance = len(values) > 1  # the labels of a request's instances
     else:
-        values = parse_label_row(data)
-    return GroundTruth(event_id=event_id, values=values, label_time=label_time)
+        values, per_instance = parse_label_row(data), False
+    return GroundTruth(
+        event_id=event_id, values=values, label_time=label_time, per_instance=per_instance
+    )
 
 
 def to_ground_truth_record(label: GroundTruth) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 ``driftline analyze --ground-truth PATH`` reads a file, or every file below a folder in
 lexical path order (chronological in SageMaker's ``yyyy/mm/dd/hh`` layout): ``*.jsonl``
-files hold SageMaker ground-truth records, and — when an A2I answer path is given —
+files hold SageMaker ground-truth records (a line may be a JSON array of them, as AWS's
+batch-transform bias example writes its label files), and — when an A2I answer path is given —
 ``*.json`` files are A2I human-loop outputs whose workers' answers are consolidated
 (majority vote by default) into one label per inference id.
 
@@ -37,6 +38,7 @@ from ground_truth.consolidation import AnswerConsolidator, ground_truth_from_loo
 from ground_truth.records import GroundTruth, LabelRecordError, parse_ground_truth
 from stream.capture.files import SUFFIXES, open_lines
 from stream.config.values import parse_value_pairs
+from stream.labels.records import records_of_line
 
 
 @dataclass
@@ -170,6 +172,7 @@ class LabelReader:
                 for line in handle:
                     if not line.strip():
                         continue
-                    label = label_from_line(line, self.counts, self.label_path)
-                    if label is not None:
-                        yield label
+                    for record in records_of_line(line):  # a line may be an array of records
+                        label = label_from_line(record, self.counts, self.label_path)
+                        if label is not None:
+                            yield label

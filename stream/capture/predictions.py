@@ -37,11 +37,12 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from ground_truth.json_path import MISSING, find
+from ground_truth.json_path import MISSING, find, find_each
 from stream.capture.payloads import payload_rows
 from stream.capture.records import CaptureError, EventData
 
 SHAP_KEY = "shap"
+MULTI_ROW_OUTPUT = "multi_row_output"  # several predictions where one was expected
 
 
 class LocatedPrediction(NamedTuple):
@@ -116,6 +117,56 @@ class PredictionLocator:
                 return [found]
         return [self._from_row(row) for row in payload_rows(event)]
 
+    def locate_instances(self, event: EventData, document: Any = None) -> list[LocatedPrediction]:
+        """:meth:`locate`, except that ``[*]`` projections over N > 1 instances give N.
+
+        AWS's JSON examples send a request of several instances and read the output with
+        ``predictions[*].predicted_label``: prediction ``i`` is instance ``i``'s. Each
+        attribute must then be such a projection over the same number of instances, and
+        every instance must hold a prediction (JMESPath leaves out an instance where nothing
+        is found, which would shift the later ones): otherwise CaptureError
+        ``multi_row_output`` or ``no_prediction`` says why.
+
+        >>> out = EventData("application/json", "OUTPUT", '{"predictions": '
+        ...     '[{"predicted_label": 1, "score": 0.8}, {"predicted_label": 0, "score": 0.3}]}',
+        ...     "JSON")
+        >>> PredictionLocator(inference_attribute="predictions[*].predicted_label",
+        ...                   probability_attribute="predictions[*].score").locate_instances(out)
+        [LocatedPrediction(predicted=1, score=0.8), LocatedPrediction(predicted=0, score=0.3)]
+        """
+        try:
+            return self.locate(event, document)
+        except CaptureError as error:
+            if error.reason != MULTI_ROW_OUTPUT or event.encoding == "CSV":
+                raise
+            if document is None:
+                document = json_document(event)
+            return self._instances(document, error)
+
+    def _instances(self, document: Any, refused: CaptureError) -> list[LocatedPrediction]:
+        attributes = [a for a in (self.inference_attribute, self.probability_attribute) if a]
+        columns = [find_each(document, a) for a in attributes]
+        sizes = {len(c) for c in columns if c is not None}
+        if any(c is None for c in columns) or len(sizes) != 1:
+            shown = " and ".join(repr(a) for a in attributes)
+            msg = f"{refused.message}; {shown} must project the same instances with [*]"
+            raise CaptureError(MULTI_ROW_OUTPUT, msg)
+        picked = dict(zip(attributes, columns, strict=True))
+        count = sizes.pop()
+        out = []
+        for i in range(count):
+            predicted = score = None
+            if self.inference_attribute is not None:
+                predicted = typed_value(_present(picked[self.inference_attribute][i]))
+            if self.probability_attribute is not None:
+                score = score_value(_present(picked[self.probability_attribute][i]))
+            if predicted is None and score is None:
+                msg = "no_prediction"
+                shown = " nor ".join(repr(a) for a in attributes)
+                raise CaptureError(msg, f"instance {i} of {count} holds no prediction at {shown}")
+            out.append(LocatedPrediction(predicted, score))
+        return out
+
     def _all_indices(self) -> bool:
         attrs = (self.inference_attribute, self.probability_attribute)
         return all(a is None or a.isdigit() for a in attrs)
@@ -139,12 +190,18 @@ def json_document(event: EventData) -> Any:
         raise CaptureError(msg, f"JSON output does not parse: {exc}") from exc
 
 
+def _present(value: Any) -> Any:
+    """A found value, or None where nothing was found."""
+    return None if value is MISSING else value
+
+
 def _pick(row: Any, attribute: str) -> Any:
     """The value at ``attribute``; a projection (``predictions[*].label``) must give one.
 
     A projection's list of one value is that value (a request of one instance, as AWS's
     JSON examples write ``predictions[*].predicted_label``); several values are several
-    predictions in one record: CaptureError ``multi_row_output``.
+    predictions in one record: CaptureError ``multi_row_output``
+    (:meth:`PredictionLocator.locate_instances` reads them instance by instance).
     """
     if isinstance(row, list) and attribute.isdigit():
         index = int(attribute)
@@ -152,7 +209,7 @@ def _pick(row: Any, attribute: str) -> Any:
     found = lookup(row, attribute)
     if type(found) is list and "[*]" in attribute:
         if len(found) > 1:
-            msg = "multi_row_output"
+            msg = MULTI_ROW_OUTPUT
             raise CaptureError(msg, f"{attribute!r} gives {len(found)} predictions")
         return found[0] if found else None
     return found

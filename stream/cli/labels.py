@@ -18,6 +18,7 @@ from stream.config.values import parse_value_pairs
 from stream.kafka.keyed_producer import BrokerNotAnswering
 from stream.kafka.topics import TopicNames
 from stream.labels.push import RecordPusher, attribution_pusher, label_pusher
+from stream.labels.records import records_of_line
 from stream.monitors.files import BaselineError
 
 records_per_message_option = click.option(
@@ -190,8 +191,9 @@ def _push(
             task = bar.task_ids[0]
             for raw, source, index, size in _records(files):
                 bar.advance(task, size)
-                if raw:
-                    pusher.push(raw, source=source, index=index)
+                records = records_of_line(raw) if what == "label" else [raw]  # arrays of labels
+                for record in records if raw else ():
+                    pusher.push(record, source=source, index=index)
     except BrokerNotAnswering as error:
         fail(str(error))
     counts = pusher.counts

@@ -1,6 +1,7 @@
 """Label messages on ``<prefix>.labels``: split a message into records, decode each into a label.
 
-A message holds one record, or JSON Lines of them (``driftline labels push`` batches records
+A message holds one record, or JSON Lines of them (a line may be a JSON array of records,
+as AWS's batch-transform bias example writes label files) (``driftline labels push`` batches records
 of one partition into one message, as capture is batched; every record's key hashes to the
 message's partition). A record is either
 
@@ -24,7 +25,7 @@ Examples
 >>> decode_label(b'{"groundTruthData":{"data":"1","encoding":"CSV"},'
 ...              b'"eventMetadata":{"eventId":"order-1"},"eventVersion":"0"}', settings)
 GroundTruth(event_id='order-1', values=(1.0,), encoding='CSV', event_version='0',
-            label_time=None)
+            label_time=None, per_instance=False)
 >>> loop = (b'{"flowDefinitionArn":"arn:f","humanLoopName":"l1","inputContent":'
 ...         b'{"inferenceId":"order-2"},"humanAnswers":['
 ...         b'{"answerContent":{"churned":{"label":"yes"}}},'
@@ -73,8 +74,11 @@ class LabelError(RecordError):
     """A label record that cannot be used (see the module docstring for the reasons)."""
 
 
-def split_records(message: bytes) -> list[bytes]:
+def split_records(message: bytes, *, arrays: bool = False) -> list[bytes]:
     r"""The records of a message: one JSON object (even over several lines), or JSON Lines.
+
+    With ``arrays`` (labels messages), a line that is a JSON array of records is those
+    records (:func:`records_of_line`).
 
     Examples
     --------
@@ -82,16 +86,54 @@ def split_records(message: bytes) -> list[bytes]:
     [b'{"a": 1}', b'{"a": 2}']
     >>> split_records(b'{\n  "a": 1\n}\n')
     [b'{\n  "a": 1\n}']
+    >>> split_records(b'[{"a": 1}, {"a": 2}]\n{"a": 3}', arrays=True)  # labels: arrays too
+    [b'{"a":1}', b'{"a":2}', b'{"a": 3}']
     """
     lines = [line for line in message.split(b"\n") if line.strip()]
-    if len(lines) > 1 and not lines[0].rstrip().endswith(b"}"):
+    if len(lines) > 1 and not lines[0].rstrip().endswith((b"}", b"]")):
         try:
             whole = orjson.loads(message)
         except orjson.JSONDecodeError:
-            return lines
+            return _expanded(lines, arrays)
         if isinstance(whole, dict):
             return [message.strip()]
-    return lines
+        if isinstance(whole, list) and arrays:
+            return records_of_line(message.strip())
+    return _expanded(lines, arrays)
+
+
+def _expanded(lines: list[bytes], arrays: bool) -> list[bytes]:
+    """The lines, each array of records as its records when ``arrays``."""
+    if not arrays:
+        return lines
+    return [record for line in lines for record in records_of_line(line)]
+
+
+def records_of_line(line: bytes) -> list[bytes]:
+    """A line's records: the line, or each record of a JSON array of records, re-encoded.
+
+    AWS's batch-transform bias example writes each label file as a JSON array of records
+    (``json.dumps([record])``). An array that is empty, holds anything but objects, or does
+    not parse stays the one line it is, for the decoder to refuse with its reason
+    (``not_an_object``, ``invalid_json``) — never dropped unseen.
+
+    >>> records_of_line(b'[{"a": 1}, {"a": 2}]'), records_of_line(b'{"a": 1}')
+    ([b'{"a":1}', b'{"a":2}'], [b'{"a": 1}'])
+    >>> records_of_line(b'[]'), records_of_line(b'[{"a": '), records_of_line(b'[{"a": 1}, 2]')
+    ([b'[]'], [b'[{"a": '], [b'[{"a": 1}, 2]'])
+    """
+    if not line.lstrip().startswith(b"["):
+        return [line]
+    try:
+        found = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return [line]
+    if not isinstance(found, list) or not found or not all(type(r) is dict for r in found):
+        return [line]
+    try:
+        return [orjson.dumps(record) for record in found]
+    except TypeError:  # nested deeper than orjson writes: the decoder refuses the line
+        return [line]
 
 
 def parse_json(raw: bytes, limit: int, error: type[RecordError]) -> Any:

@@ -115,15 +115,32 @@ class BiasInputColumns:
         )
 
     def values(self, event: EventData | None) -> dict[str, Any]:
-        """The wanted columns' values of one request, or CaptureError saying why not."""
+        """The wanted columns' values of a request of one row, or CaptureError saying why not."""
+        rows = self.values_each(event)
+        if len(rows) != 1:
+            msg = MULTI_ROW
+            what = f"features {self.features_text!r}" if self._projects(event) else "the request"
+            raise CaptureError(msg, f"{what} holds {len(rows)} rows")
+        return rows[0]
+
+    def values_each(self, event: EventData | None) -> list[dict[str, Any]]:
+        """The wanted columns' values of each row (instance) of a request, in order."""
         if event is None:
             msg = MISSING_INPUT
             raise CaptureError(msg, "the capture has no endpointInput to read the facets from")
         if event.encoding == "CSV" or (event.encoding == "BASE64" and names_csv(
                 event.observed_content_type)):  # fmt: skip
-            values, names, why = self._one_row(event), self.csv_headers, self._csv_why()
+            rows, names, why = parse_payload(event).rows, self.csv_headers, self._csv_why()
         else:
-            values, names, why = self._json_values(event), self.json_headers, self._json_why()
+            rows, names, why = self._json_rows(event), self.json_headers, self._json_why()
+        return [self._named(row, names, why) for row in rows]
+
+    def _projects(self, event: EventData | None) -> bool:
+        return self.features is not None and event is not None and event.encoding != "CSV"
+
+    def _named(
+        self, values: Sequence[Any] | Mapping[str, Any], names: Sequence[str], why: str
+    ) -> dict[str, Any]:
         if isinstance(values, Mapping):
             return {name: values.get(name) for name in self.wanted}
         if len(values) != len(names):
@@ -136,9 +153,9 @@ class BiasInputColumns:
         named = dict(zip(names, values, strict=True))
         return {name: named.get(name) for name in self.wanted}
 
-    def _json_values(self, event: EventData) -> Sequence[Any] | Mapping[str, Any]:
+    def _json_rows(self, event: EventData) -> Sequence[Sequence[Any] | Mapping[str, Any]]:
         if self.features is None:
-            return self._one_row(event)
+            return parse_payload(event).rows
         try:
             document = orjson.loads(event.text())
         except orjson.JSONDecodeError as exc:
@@ -146,24 +163,16 @@ class BiasInputColumns:
             raise CaptureError(msg, f"the JSON request does not parse: {exc}") from exc
         found = select(document, self.features)
         if isinstance(found, list) and found and all(isinstance(v, list) for v in found):
-            if len(found) != 1:
-                msg = MULTI_ROW
-                raise CaptureError(msg, f"features {self.features_text!r} holds {len(found)} rows")
-            found = found[0]
-        if not isinstance(found, list) or any(isinstance(v, list | dict) for v in found):
-            msg = NO_FEATURES
-            raise CaptureError(
-                msg, f"the request holds no list of feature values at {self.features_text!r}"
-            )
-        return found
-
-    @staticmethod
-    def _one_row(event: EventData) -> Sequence[Any] | Mapping[str, Any]:
-        rows = parse_payload(event).rows
-        if len(rows) != 1:
-            msg = MULTI_ROW
-            raise CaptureError(msg, f"the request holds {len(rows)} rows")
-        return rows[0]
+            rows = found
+        else:
+            rows = [found]
+        for row in rows:
+            if not isinstance(row, list) or any(isinstance(v, list | dict) for v in row):
+                msg = NO_FEATURES
+                raise CaptureError(
+                    msg, f"the request holds no list of feature values at {self.features_text!r}"
+                )
+        return rows
 
     def _json_why(self) -> str:
         shown = ", ".join(self.json_headers)

@@ -20,6 +20,16 @@ values, and SHAP values read from the capture. The rules, per key:
 - at most ``max_pending`` predictions wait; a prediction that finds the store full is counted
   as ``evicted_predictions`` and not kept.
 
+A request of several instances gives several predictions under one key
+(:class:`PendingInstances`, one entry), and its label may give one label per instance
+(:attr:`GroundTruth.per_instance <ground_truth.records.GroundTruth.per_instance>`): they join
+instance by instance, instance ``i`` with label ``i``, as SageMaker's merge pairs AWS's JSON
+examples. When the two counts differ (a request of 3 instances and a label of 2 values, or
+of 1), nothing is paired by position: the meeting is counted as an unusable prediction
+``instance_count_mismatch`` (its first message kept in ``LabelJoin.unusable_first``), and
+both are used up as a join would use them. A one-prediction capture and a one-value label
+join as they always did; their stored entries are unchanged.
+
 Examples
 --------
 >>> from ground_truth.records import GroundTruth
@@ -49,6 +59,7 @@ from ground_truth.records import GroundTruth
 
 LocalShap = dict[str, dict[str, float]]  # label → feature → local SHAP value
 PREDICTION, LABEL, JOINED, SHAP = "prediction", "label", "joined", "shap"
+INSTANCE_COUNT_MISMATCH = "instance_count_mismatch"  # N predictions met M != N labels
 _JOINED_MARK = b"1"
 
 
@@ -99,14 +110,47 @@ class PendingPrediction:
                                  self.row, self.shap, self.labelled or labelled,
                                  self.explained or explained)  # fmt: skip
 
+    @property
+    def instance_count(self) -> int:
+        """How many instances' predictions this entry holds: one."""
+        return 1
+
     def to_bytes(self) -> bytes:
         """JSON bytes, for the store (orjson writes dataclasses as objects)."""
         return orjson.dumps(self)
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> PendingPrediction:
-        """Rebuild from :meth:`to_bytes` output."""
-        return cls(**orjson.loads(raw))
+        """Rebuild from :meth:`to_bytes` output (a :class:`PendingInstances` when it is one)."""
+        fields = orjson.loads(raw)
+        instances = fields.pop("instances", None)
+        if instances is None:
+            return PendingPrediction(**fields)
+        return PendingInstances(**fields, instances=[PendingPrediction(**one) for one in instances])
+
+
+@dataclass(slots=True)
+class PendingInstances(PendingPrediction):
+    """The predictions of a request of several instances, waiting as one entry of its key.
+
+    ``instances[i]`` is instance ``i``'s prediction (its predicted label, score and facet
+    values; the key, time and window are the request's). The entry's own ``predicted``,
+    ``score`` and ``row`` are unused. Stored, it is a :class:`PendingPrediction` object with
+    an ``instances`` list, which is how :meth:`PendingPrediction.from_bytes` tells them apart.
+    """
+
+    instances: list[PendingPrediction] = field(default_factory=list)
+
+    @property
+    def instance_count(self) -> int:
+        """How many instances' predictions this entry holds."""
+        return len(self.instances)
+
+    def marked(self, *, labelled: bool = False, explained: bool = False) -> PendingInstances:
+        """A copy also marked labelled and/or explained."""
+        return PendingInstances(self.key, self.seconds, self.window, self.predicted, self.score,
+                                self.row, self.shap, self.labelled or labelled,
+                                self.explained or explained, self.instances)  # fmt: skip
 
 
 class JoinOutcome(NamedTuple):
@@ -162,6 +206,7 @@ class LabelJoin:
         self.needs_labels = needs_labels
         self.needs_shap = needs_shap
         self.counts = JoinCounts()
+        self.unusable_first: dict[str, str] = {}  # the first message of a reason it counted
 
     def prediction(
         self, entries: PendingEntries, pending: PendingPrediction, *, now: float
@@ -183,8 +228,7 @@ class LabelJoin:
         if label is not None:
             entries.delete(LABEL, key)
             pending = pending.marked(labelled=True)
-            out.joined.append((pending, GroundTruth.from_dict(orjson.loads(label))))
-            self.counts.joined += 1
+            out.joined.extend(self._pairs(pending, GroundTruth.from_dict(orjson.loads(label))))
         if self.needs_shap:
             raw = entries.get(SHAP, key)
             if raw is not None:
@@ -204,8 +248,7 @@ class LabelJoin:
         waiting = None if raw is None else PendingPrediction.from_bytes(raw)
         if waiting is not None and not waiting.labelled:
             pending = waiting.marked(labelled=True)
-            out.joined.append((pending, label))
-            self.counts.joined += 1
+            out.joined.extend(self._pairs(pending, label))
             self._keep_or_close(entries, pending, now, new=False)
         elif waiting is not None or entries.get(JOINED, key) is not None:
             self.counts.duplicate_labels += 1
@@ -214,6 +257,32 @@ class LabelJoin:
                 self.counts.superseded_labels += 1
             entries.put(LABEL, key, orjson.dumps(label.to_dict()), now + self.ttl_seconds)
         return out
+
+    def _pairs(
+        self, pending: PendingPrediction, label: GroundTruth
+    ) -> list[tuple[PendingPrediction, GroundTruth]]:
+        """A prediction (marked labelled) and its label, instance by instance, and counted.
+
+        One prediction and a one-value label are one pair; N of each, N pairs (instance
+        ``i`` with value ``i``); other counts none, counted ``instance_count_mismatch``.
+        """
+        predictions, labels = pending.instance_count, label.instance_count
+        if predictions != labels:
+            self.counts.unusable[INSTANCE_COUNT_MISMATCH] += 1
+            self.unusable_first.setdefault(
+                INSTANCE_COUNT_MISMATCH,
+                f"inference {pending.key!r} has {predictions} predictions but its label has "
+                f"{labels} values; none is paired by position",
+            )
+            return []
+        if not isinstance(pending, PendingInstances):
+            self.counts.joined += 1
+            return [(pending, label)]
+        self.counts.joined += predictions
+        return [
+            (instance.marked(labelled=True), label.instance(i))
+            for i, instance in enumerate(pending.instances)
+        ]
 
     def shap(
         self, entries: PendingEntries, key: str, values: LocalShap, *, now: float
@@ -253,7 +322,8 @@ class LabelJoin:
         for namespace, _, raw in gone:
             if namespace == PREDICTION:
                 pending = PendingPrediction.from_bytes(raw)
-                self.counts.expired_predictions += not pending.labelled and self.needs_labels
+                if not pending.labelled and self.needs_labels:
+                    self.counts.expired_predictions += pending.instance_count
             elif namespace == LABEL:
                 self.counts.expired_labels += 1
             elif namespace == SHAP:

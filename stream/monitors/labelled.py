@@ -36,7 +36,12 @@ from stream.capture.rows import RowBuilder
 from stream.monitors.attribution import AttributionBaseline, AttributionRun, shap_at
 from stream.monitors.bias import BiasBaseline, BiasRun
 from stream.monitors.bias_settings import row_columns
-from stream.monitors.label_join import LabelJoin, LocalShap, PendingPrediction
+from stream.monitors.label_join import (
+    LabelJoin,
+    LocalShap,
+    PendingInstances,
+    PendingPrediction,
+)
 from stream.monitors.model_quality import ModelQualityBaselineFiles, ModelQualityRun
 
 MODEL_QUALITY, BIAS_DRIFT, ATTRIBUTION_DRIFT = (
@@ -176,7 +181,9 @@ class LabelledSetup:
             if output is None:
                 msg = "missing_output"
                 raise CaptureError(msg, "the capture has no endpointOutput")
-            located = self.locator.locate(output, document)
+            located = self.locator.locate_instances(output, document)
+            if len(located) > 1 and document is not None:
+                return self._instances(located, key, seconds, window, record, request)
             if len(located) != 1:
                 msg = "multi_row_output"
                 raise CaptureError(msg, f"the output holds {len(located)} predictions")
@@ -199,6 +206,46 @@ class LabelledSetup:
         if self.attribution is not None and self.shap_source == "capture" and document is not None:
             shap = shap_at(document, self.shap_path)
         return PendingPrediction(key, seconds, window, predicted, score, values, shap)
+
+    def _instances(
+        self,
+        located: Sequence[LocatedPrediction],
+        key: str,
+        seconds: float,
+        window: float,
+        record: CaptureRecord | None,
+        request: EventData | None,
+    ) -> PendingInstances:
+        """A request of several instances: instance ``i``'s prediction and bias values.
+
+        Bias reads instance ``i``'s values from the request's row ``i`` (by the config's
+        ``headers``, or the record's feature rows); a request whose rows are not one per
+        prediction is refused, never read by position. SHAP values of such a capture are
+        not read (they would be one record's).
+        """
+        rows: list[dict[str, Any]] = [{} for _ in located]
+        if self.bias is not None:
+            if self.bias.input_columns is not None:
+                rows = self.bias.input_columns.values_each(request)
+            elif self.builder is not None and record is not None:
+                rows = [{n: r.get(n) for n in self.bias_columns} for r in self.builder.rows(record)]
+            else:
+                msg = "multi_row_output"
+                why = (
+                    "bias reads several instances' facets from the request by the config's headers"
+                )
+                raise CaptureError(msg, f"the output holds {len(located)} predictions; {why}")
+            if len(rows) != len(located):
+                msg = "multi_row_output"
+                raise CaptureError(
+                    msg,
+                    f"the output holds {len(located)} predictions but the request {len(rows)} rows",
+                )
+        instances = [
+            PendingPrediction(key, seconds, window, predicted, score, row)
+            for (predicted, score), row in zip(located, rows, strict=True)
+        ]
+        return PendingInstances(key, seconds, window, instances=instances)
 
     def _nothing_located(self) -> str:
         """Why an output gave no prediction: neither attribute is there, or a number."""
@@ -232,7 +279,7 @@ class LabelledAccumulators:
 
     def add_prediction(self, pending: PendingPrediction) -> None:
         """Count a prediction of the window (and its SHAP values read from the capture)."""
-        self.predictions += 1
+        self.predictions += pending.instance_count
         if pending.shap and self.attribution is not None:
             self.add_shap(pending.shap)
 

@@ -162,7 +162,7 @@ class LabelledPath:
         out: list[LabelledOutput] = []
         fed = WindowFeed(self._windows_of(partition))
         try:
-            for index, raw in enumerate(split_label_records(message or b"")):
+            for index, raw in enumerate(split_label_records(message or b"", arrays=True)):
                 try:
                     label = decode_label(raw, self.setup.labels)
                 except LabelError as error:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from ground_truth.json_path import MISSING, check_path, find
-from ground_truth.records import LabelRecordError, parse_ground_truth
+from ground_truth.records import GroundTruth, LabelRecordError, parse_ground_truth
 
 
 def gt(data: Any, *, encoding: str = "JSON", event_id: str = "claim-8841") -> dict[str, Any]:
@@ -63,7 +63,21 @@ def test_json_and_csv_records_of_the_same_label_are_the_same_label() -> None:
     ("record", "path", "reason"),
     [
         (gt({"label": 1}), None, "no_label_path"),
-        (gt({"instances": [{"label": 0}, {"label": 1}]}), "instances[*].label", "multiple_labels"),
+        (
+            gt({"a": [{"b": [{"label": 0}]}, {"b": [{"label": 1}]}]}),
+            "a[*].b[*].label",
+            "multiple_labels",
+        ),  # two projections: no instance order
+        (
+            gt({"instances": [{"label": 0}, {}, {"label": 1}]}),
+            "instances[*].label",
+            "missing_label",
+        ),  # an instance of several without its label: nothing shifts
+        (
+            gt({"instances": [{"label": 0}, {"label": None}, {"label": 1}]}),
+            "instances[*].label",
+            "empty_value",
+        ),
         (gt({"instances": []}), "instances[*].label", "missing_label"),
         (gt({"instances": [{"score": 0.2}]}), "instances[*].label", "missing_label"),
         (gt({"target": 1}), "label", "missing_label"),
@@ -104,3 +118,16 @@ def test_the_path_evaluator_follows_the_jmespath_subset() -> None:
         False,
         True,
     ]
+
+
+def test_a_label_of_several_instances_gives_one_value_each_in_order() -> None:
+    """AWS's JSON example labels a request of N instances with one record of N labels."""
+    record = gt({"instances": [{"label": 1}, {"label": 0}, {"label": "1"}]})
+    label = parse_ground_truth(record, label_path="instances[*].label")
+    assert label.values == (1.0, 0.0, 1.0)
+    assert label.per_instance and label.instance_count == 3
+    assert [label.instance(i).values for i in range(3)] == [(1.0,), (0.0,), (1.0,)]
+    assert GroundTruth.from_dict(label.to_dict()) == label
+    one = parse_ground_truth(gt({"instances": [{"label": 1}]}), label_path="instances[*].label")
+    assert not one.per_instance and one.instance_count == 1
+    assert "per_instance" not in one.to_dict()  # a one-value label is stored as before

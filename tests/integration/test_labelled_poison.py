@@ -67,7 +67,7 @@ def odd_labels(key: str) -> list[tuple[bytes, str]]:
     return [
         (b"not json at all", "invalid_json"),
         (b'{"groundTruthData": {"data": "\xff", "encoding": "CSV"}}', "invalid_json"),
-        (orjson.dumps([_label(key)]), "not_an_object"),
+        (orjson.dumps([_label(key), 1]), "not_an_object"),  # an array of records is read
         (orjson.dumps({"eventMetadata": {"eventId": key}, "eventVersion": "0"}), "unknown_record"),
         (orjson.dumps(_label(key, groundTruthData="1")), "wrong_type"),
         (orjson.dumps(_label(key, groundTruthData={"data": 1, "encoding": "CSV"})), "wrong_type"),

@@ -41,7 +41,7 @@ def test_json_labels_at_a_projection_give_sklearns_model_quality(tmp_path: Path)
     live = _binary_rows(rng, 240, 0.2)
     labelled = [i for i in range(240) if i % 8 != 0]  # 210 labelled
     lines = [json_label_line(f"inf-{i}", {"instances": [{"label": live[i][4]}]}) for i in labelled]
-    two = {"instances": [{"label": 0}, {"label": 1}]}  # one record, two inferences' labels
+    two = {"instances": [{"label": 0}, {"label": 1}]}  # two instances' labels, one prediction
     lines += [json_label_line(f"inf-{i}", two) for i in (0, 8, 16)]
     lines += [json_label_line(f"inf-{i}", {"instances": [{"score": 0.4}]}) for i in (24, 32)]
     truth = write_lines(tmp_path / "truth/2024/03/05/15/labels.jsonl", lines)
@@ -52,7 +52,8 @@ def test_json_labels_at_a_projection_give_sklearns_model_quality(tmp_path: Path)
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "210 of 240 captures joined" in result.output
-    assert "5 bad label records (missing_label=2, multiple_labels=3)" in result.output
+    assert "2 bad label records (missing_label=2)" in result.output
+    assert "instance_count_mismatch=3" in result.output  # counted, not joined
     stats = read_json(tmp_path / "run/model_quality/statistics.json")
     assert stats["dataset"]["item_count"] == 210
     block = stats["binary_classification_metrics"]
@@ -126,7 +127,8 @@ def test_aws_json_shapes_end_to_end_one_instance_a_request(tmp_path: Path) -> No
     """AWS's JSON example: inputs ``{"instances": [...]}``, outputs ``{"predictions":
     [{"predicted_label", "score"}]}`` read with ``predictions[*].predicted_label`` /
     ``predictions[*].score``, labels ``{"instances": [{"label"}]}`` at ``instances[*].label``.
-    A request of one instance gives one prediction; one of two is counted, not joined."""
+    A request of one instance gives one prediction; a request of two with a label of three
+    values is counted (instance_count_mismatch), not paired by position."""
     rng = np.random.default_rng(15)
     out = _suggest(tmp_path, _binary_rows(rng, 300, 0.2))
     live = _binary_rows(rng, 120, 0.2)
@@ -141,7 +143,7 @@ def test_aws_json_shapes_end_to_end_one_instance_a_request(tmp_path: Path) -> No
     truth = write_lines(
         tmp_path / "t.jsonl",
         [json_label_line(f"inf-{i}", {"instances": [{"label": r[4]}]}) for i, r in enumerate(live)]
-        + [json_label_line("inf-two", {"instances": [{"label": 1}, {"label": 0}]})],
+        + [json_label_line("inf-two", {"instances": [{"label": 1}, {"label": 0}, {"label": 1}]})],
     )
     result = run(
         "analyze", "--capture", captures, "--baseline", out, "--out", tmp_path / "run",
@@ -149,9 +151,8 @@ def test_aws_json_shapes_end_to_end_one_instance_a_request(tmp_path: Path) -> No
         "--inference-attribute", "predictions[*].predicted_label",
         "--probability-attribute", "predictions[*].score",
     )  # fmt: skip
-    assert "120 of 120 captures joined" in result.output, result.output
-    assert "1 bad label records (multiple_labels=1)" in result.output
-    assert "unusable outputs: multi_row_output=1" in result.output
+    assert "120 of 122 captures joined" in result.output, result.output
+    assert "unusable outputs: instance_count_mismatch=1" in result.output
     block = read_json(tmp_path / "run/model_quality/statistics.json")[
         "binary_classification_metrics"
     ]
