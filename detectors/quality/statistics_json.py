@@ -53,12 +53,24 @@ MAX_CATEGORICAL_BUCKETS = 1000
 
 
 def statistics_to_json(stats: DatasetStatistics) -> dict[str, Any]:
-    """Write statistics in SageMaker's ``statistics.json`` layout."""
+    """Write statistics in SageMaker's ``statistics.json`` layout.
+
+    The features are the columns of the analysed data, as SageMaker lists them: a baseline
+    feature absent from every row (a missing column, reported by ``missing_column_check``)
+    is not one of them and is left out, rather than written as an ``Unknown`` entry without
+    counts that AWS's own readers cannot take (their plots read a non-String feature's
+    ``numerical_statistics``).
+    """
     return {
         "version": 0.0,
         "dataset": {"item_count": stats.item_count},
-        "features": [_feature_to_json(f) for f in stats.features],
+        "features": [_feature_to_json(f) for f in stats.features if _in_data(f, stats.item_count)],
     }
+
+
+def _in_data(f: FeatureStatistics, item_count: int) -> bool:
+    """Whether the feature was a column of the data: not absent from every one of its rows."""
+    return not (item_count > 0 and f.num_absent is not None and f.num_absent >= item_count)
 
 
 def _feature_to_json(f: FeatureStatistics) -> dict[str, Any]:
