@@ -72,9 +72,10 @@ def _threshold(value: float | None, key: str) -> None:
 class LabelSettings:
     """``[monitor.labels]``: how labels are read and how long the join waits for them.
 
-    ``max_pending`` bounds the join's memory: per monitor and partition, at most this many
-    predictions wait for a label and as many labels for a prediction (the oldest is evicted
-    and counted when a side is full).
+    ``max_pending`` bounds the predictions that wait for a label in a capture partition:
+    a new prediction that finds this many waiting is not kept and is counted
+    (``driftline_predictions_evicted_total``). Labels waiting for their prediction are bounded
+    by ``label_ttl_seconds`` only.
 
     ``ground_truth_attribute`` is where the label sits in a ground-truth record whose
     ``groundTruthData.encoding`` is ``"JSON"`` (AWS's bias monitor examples write ``data`` as
@@ -153,7 +154,7 @@ class BiasDriftSettings:
     attributes are taken from ``[monitor.model_quality]``. ``probability_threshold``
     overrides the analysis config's. ``drift_check`` is how a window's metric is held
     against the baseline's allowed range: ``bootstrap`` (SageMaker's monitor: the window's
-    normal-bootstrap 95 % interval must miss the range) or ``point`` (the value itself).
+    normal-bootstrap 99.9 % interval must miss the range) or ``point`` (the value itself).
     """
 
     inference_attribute: str | None = None
