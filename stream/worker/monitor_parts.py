@@ -64,6 +64,8 @@ def monitor_parts(
     """Build every monitor's objects; ``activity`` is keyed by CAPTURE and PARTIALS."""
     worker, partitions = config.worker, config.kafka.partitions
     parts = MonitorParts({}, {}, {})
+    setups = {m.name: labelled_setup(m, baselines[m.name].features) for m in config.monitors}
+    shared = sum(setup is not None for setup in setups.values()) > 1  # one labels topic
     for monitor in config.monitors:
         baseline = baselines[monitor.name]
         pre = load_preprocessor(monitor.preprocessor, monitor.preprocessor_output_dir)
@@ -73,7 +75,7 @@ def monitor_parts(
             max_future_seconds=worker.max_future_seconds,
             revision_horizon_seconds=worker.revision_horizon_seconds,
         )  # fmt: skip
-        setup = labelled_setup(monitor, baseline.features)
+        setup = setups[monitor.name]
         parts.aggregators[monitor.name] = Aggregator(
             monitor, baseline, partitions=partitions,
             partials_partition=partials_partition(monitor.name, partitions),
@@ -83,7 +85,8 @@ def monitor_parts(
         )  # fmt: skip
         if setup is not None:
             labelled = LabelledPath(
-                monitor.name, setup, clock=path.clock, entries=stores.entries, now=now,
+                monitor.name, setup, clock=path.clock, now=now,
+                entries=stores.monitor_entries(monitor.name, shared=shared),
                 flush_seconds=worker.label_flush_seconds,
             )  # fmt: skip
             path.attach(labelled)

@@ -8,21 +8,36 @@ before the manifest (which records its end offset and any orphan ranges), RocksD
 after it. ``PendingStores.in_memory()`` keeps entries in dicts instead — for the worker's
 unit tests, where nothing is restarted.
 
+Several labelled monitors share a partition's store, each under its own namespaces
+(:meth:`PendingStores.monitor_entries`): the labels topic is one for every monitor, and the
+same inference id may be waiting in two monitors at once. A config with a single labelled
+monitor keeps the plain namespaces, as before there could be several. When a second one is
+added, the first one's entries written under the plain namespaces belong to no monitor:
+they wait out their time and are dropped uncounted.
+
 Examples
 --------
 >>> stores = PendingStores.in_memory()
 >>> stores.entries(3).put("label", "i1", b"{}", expires_at=10.0)
 >>> stores.entries(3).count("label"), stores.freeze(3)
 (1, None)
+>>> a, b = stores.monitor_entries("a", shared=True), stores.monitor_entries("b", shared=True)
+>>> a(3).put("label", "i1", b"A", expires_at=5.0)
+>>> a(3).get("label", "i1"), b(3).get("label", "i1"), b(3).count("label")
+(b'A', None, 0)
+>>> b(3).expire(now=20.0, limit=10), a(3).expire(now=20.0, limit=10)
+([], [('label', 'i1', b'A')])
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
 from stream.monitors.label_join import MemoryEntries, PendingEntries
+
+MONITOR_MARK = "|"  # ends a monitor's namespace prefix: "<monitor>|prediction"
 
 
 class PendingStores:
@@ -33,6 +48,8 @@ class PendingStores:
         self._stores: dict[int, Any] = {}
         self.orphans: dict[int, list[tuple[int, int]]] = {}  # changelog ranges no snapshot covers
         self.changelog_end: dict[int, int] = {}
+        # expired entries not yet handed to their monitor: prefix -> partition -> entries
+        self._expired: dict[str, dict[int, list[Any]]] = {}
 
     @classmethod
     def in_memory(cls) -> PendingStores:
@@ -43,6 +60,34 @@ class PendingStores:
     def durable(self) -> bool:
         """Whether the stores are on disk with a changelog."""
         return self.folder is not None
+
+    def monitor_entries(self, monitor: str, *, shared: bool) -> Callable[[int], PendingEntries]:
+        """A monitor's stores by partition: its own namespaces when ``shared``, else plain.
+
+        ``shared`` is whether the config has more than one labelled monitor. Every shared
+        monitor must be asked for before any of them expires entries.
+        """
+        if not shared:
+            return self.entries
+        prefix = monitor.replace("/", "%2F") + MONITOR_MARK
+        self._expired.setdefault(prefix, {})
+        return lambda partition: MonitorEntries(self, partition, prefix)
+
+    def expired_for(self, partition: int, prefix: str, now: float, limit: int) -> list[Any]:
+        """Up to ``limit`` due entries of the monitor of ``prefix``, namespaces unprefixed.
+
+        The partition's store expires store-wide: what is due goes to each monitor's pile,
+        and an entry of no monitor of this config is dropped.
+        """
+        pile = self._expired[prefix].setdefault(partition, [])
+        if len(pile) < limit:
+            for namespace, key, value in self.entries(partition).expire(now, limit):
+                owner, mark, plain = namespace.rpartition(MONITOR_MARK)
+                piles = self._expired.get(owner + mark) if mark else None
+                if piles is not None:
+                    piles.setdefault(partition, []).append((plain, key, value))
+        taken, self._expired[prefix][partition] = pile[:limit], pile[limit:]
+        return taken
 
     def entries(self, partition: int) -> PendingEntries:
         """The store of ``partition`` (opened on first use)."""
@@ -106,7 +151,39 @@ class PendingStores:
                 store.close()
             self.orphans.pop(partition, None)
             self.changelog_end.pop(partition, None)
+            for piles in self._expired.values():
+                piles.pop(partition, None)
 
     def close(self) -> None:
         """Close every store."""
         self.drop(list(self._stores))
+
+
+class MonitorEntries:
+    """One labelled monitor's :class:`PendingEntries` in a partition store it shares."""
+
+    __slots__ = ("_partition", "_prefix", "_stores")
+
+    def __init__(self, stores: PendingStores, partition: int, prefix: str) -> None:
+        self._stores, self._partition, self._prefix = stores, partition, prefix
+
+    def get(self, namespace: str, key: str) -> bytes | None:
+        """The monitor's entry, or None."""
+        return self._stores.entries(self._partition).get(self._prefix + namespace, key)
+
+    def put(self, namespace: str, key: str, value: bytes, expires_at: float) -> None:
+        """Keep (or replace) the monitor's entry."""
+        store = self._stores.entries(self._partition)
+        store.put(self._prefix + namespace, key, value, expires_at)
+
+    def delete(self, namespace: str, key: str) -> None:
+        """Forget the monitor's entry."""
+        self._stores.entries(self._partition).delete(self._prefix + namespace, key)
+
+    def expire(self, now: float, limit: int) -> list[tuple[str, str, bytes]]:
+        """Remove and return up to ``limit`` of the monitor's entries due at ``now``."""
+        return self._stores.expired_for(self._partition, self._prefix, now, limit)
+
+    def count(self, namespace: str) -> int:
+        """How many of the monitor's entries ``namespace`` holds."""
+        return self._stores.entries(self._partition).count(self._prefix + namespace)

@@ -309,6 +309,43 @@ def test_the_workers_pending_stores_commit_and_restore_it(
     assert seen == [(b"A", b"B", None, None, [(2, 4)]), (b"A", b"B", None, b"D", [(2, 4)])]
 
 
+async def two_monitors_restored(bootstrap: str, topic: str, root: Path) -> list[Any]:
+    """Two labelled monitors' entries under one key, committed, restored in a new store."""
+    from stream.worker.pending_stores import PendingStores
+
+    async with clients(bootstrap, topic) as (producer, consumer):
+        first = PendingStores(root / "first")
+        await first.restore(PARTITION, {}, consumer, topic)
+        views = [first.monitor_entries(name, shared=True)(PARTITION) for name in ("m", "n/2")]
+        views[0].put("prediction", "i1", b"M", 50.0)
+        views[1].put("prediction", "i1", b"N", 60.0)
+        views[1].put("label", "i2", b"L", 40.0)
+        frozen = first.freeze(PARTITION)
+        end = await first.write_changelog(PARTITION, frozen, producer, topic)
+        saved = first.meta(PARTITION)
+        first.applied(PARTITION, frozen, end)
+        first.close()
+        again = PendingStores(root / "again")
+        await again.restore(PARTITION, saved, consumer, topic)
+        m, n = (again.monitor_entries(name, shared=True)(PARTITION) for name in ("m", "n/2"))
+        seen = [m.get("prediction", "i1"), n.get("prediction", "i1"), m.get("label", "i2"),
+                m.count("prediction"), n.count("label"),
+                n.expire(now=55.0, limit=10), m.expire(now=55.0, limit=10)]  # fmt: skip
+        again.close()
+    return seen
+
+
+def test_two_monitors_entries_stay_apart_through_a_restore(
+    kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
+) -> None:
+    seen = asyncio.run(two_monitors_restored(kafka_bootstrap, f"{topic_prefix}.cl2", tmp_path))
+    assert seen == [
+        b"M", b"N", None, 1, 1,
+        [("label", "i2", b"L")],  # due at 40: n's; m's prediction (50) is due too
+        [("prediction", "i1", b"M")],
+    ]  # fmt: skip
+
+
 async def _fetches_reading(bootstrap: str, topic: str, records: int) -> tuple[int, int]:
     """(records read back, fetches made) from a changelog partition holding ``records``."""
     from aiokafka import TopicPartition
