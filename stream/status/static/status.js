@@ -196,7 +196,7 @@ function windowDetail(m, index, detail) {
   // the violations topic says why; until its messages arrive, the execution's decisions say what
   const listed = detail.violations.length ? detail.violations
     : detail.decisions.filter((d) => d.violated).map((d) => ({ ...d, description: "(from the execution's decisions)" }));
-  if (!listed.length) return `${head}<p class="ok-text">No violations in this window.</p>`;
+  if (!listed.length) return `${head}${noViolations(detail.decisions)}`;
   const rows = listed.map((v) => `<tr data-check="${esc(v.check_type)}" data-name="${esc(v.name)}">
     <td>${esc(v.name)}</td><td>${esc(checkName(v.check_type))}</td>
     <td class="num">${fmt(v.value)}</td><td class="num">${fmt(v.threshold)}</td>
@@ -207,6 +207,16 @@ function windowDetail(m, index, detail) {
   return `${head}<table class="violations"><thead><tr><th>feature / metric</th><th>check</th>
     <th class="num">value</th><th class="num">threshold</th><th>description</th></tr></thead>
     <tbody>${rows.join("")}</tbody></table>${dropped}`;
+}
+
+// A window whose every check went without a verdict (fewer than min_window_count) is not clean.
+function noViolations(decisions) {
+  const undecided = decisions.filter((d) => d.violated === null);
+  if (decisions.length && undecided.length === decisions.length) {
+    const n = Math.max(...undecided.map((d) => d.sample_count));
+    return `<p class="muted">No verdict in this window: too few to judge (${fmt(n)} rows, fewer than min_window_count).</p>`;
+  }
+  return `<p class="ok-text">No violations in this window.</p>`;
 }
 
 function onlineAlarms(m) {
