@@ -209,3 +209,5 @@ def _push(
     click.echo(f"{line} in {time.monotonic() - started:.1f} s")
     if pusher.messages_failed:
         fail(f"{pusher.messages_failed} messages were not delivered")
+    if counts.records and not counts.sent:
+        fail(f"none of the {counts.records} {what} records could be used (all refused; see above)")

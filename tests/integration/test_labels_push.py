@@ -89,6 +89,22 @@ def capture_partitions(bootstrap: str, topic: str, keys: list[str]) -> dict[str,
     return found
 
 
+def test_a_push_whose_every_record_is_refused_fails(tmp_path: Path, env: dict[str, str]) -> None:
+    """81 of 81 dead-lettered said 'pushed 0 of 81' and exited 0: a script saw success."""
+    lines = ["not json", '{"eventMetadata": {"eventId": "k"}}', "[1]"]
+    (tmp_path / "labels.jsonl").write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(main, ["labels", "push", str(tmp_path / "labels.jsonl")], env=env)
+    assert result.exit_code == 2, result.output
+    assert "pushed 0 of 3 label records" in result.stdout
+    assert result.stderr.count("\n") == 1
+    assert "driftline: error: none of the 3 label records could be used" in result.stderr
+    attributions = tmp_path / "shap.jsonl"
+    attributions.write_text('{"inferenceId": "k"}\n')
+    result = CliRunner().invoke(main, ["attributions", "push", str(attributions)], env=env)
+    assert result.exit_code == 2, result.output
+    assert "none of the 1 attribution records could be used" in result.stderr
+
+
 def test_labels_land_in_their_predictions_partition(
     tmp_path: Path, env: dict[str, str], kafka_bootstrap: str, topic_prefix: str
 ) -> None:
