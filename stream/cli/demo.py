@@ -77,6 +77,8 @@ def demo(
     times faster than the clock, so a 10-second window closes about every second.
     Ctrl-C stops everything cleanly and still prints the summary.
     """
+    if json_summary is not None and not json_summary.parent.is_dir():
+        fail(f"--json-summary {json_summary}: {json_summary.parent} is not a folder")
     from stream.demo.run import DemoRun, demo_config
     from stream.demo.synthetic import SyntheticSchema
     from stream.worker.process import run_worker

@@ -237,6 +237,17 @@ def test_demo_values_out_of_range_stop_before_anything_starts(
     assert result.stdout == ""  # no broker, no summary
 
 
+def test_a_demo_summary_path_that_cannot_be_written_stops_before_anything_starts(
+    tmp_path: Path,
+) -> None:
+    """It was refused only after the whole run, the summary lost."""
+    a_file = tmp_path / "somefile"
+    a_file.write_text("")
+    result = run("demo", "--seconds", "3", "--json-summary", a_file / "x.json")
+    one_line_error(result, f"{a_file} is not a folder")
+    assert result.stdout == ""  # no broker, no summary
+
+
 def test_analyze_without_capture_or_data_is_one_line() -> None:
     one_line_error(run("analyze", "--baseline", "b", "--out", "o"), "give one of --capture")
 
