@@ -41,7 +41,7 @@ from __future__ import annotations
 import json
 from typing import Any, NoReturn
 
-from ground_truth.json_path import MISSING, find, find_each
+from ground_truth.json_path import MISSING, find, find_each, has_projection
 from ground_truth.label_data import LabelValue, parse_label_value
 from ground_truth.label_errors import (
     BAD_JSON_DATA,
@@ -80,11 +80,11 @@ def parse_json_label(data: str, path: str) -> tuple[LabelValue, ...]:
         msg = f"groundTruthData.data is not JSON: {exc}"
         raise LabelRecordError(BAD_JSON_DATA, msg) from exc
     found = find(document, path)
-    if type(found) is list and _is_projection(path) and len(found) > 1:
+    if type(found) is list and has_projection(path) and len(found) > 1:
         each = find_each(document, path)
         if each is not None:
             return tuple(_instance_label(v, i, len(each), path) for i, v in enumerate(each))
-    if type(found) is list and _is_projection(path):
+    if type(found) is list and has_projection(path):
         if len(found) > 1:
             msg = f"{path!r} gives {len(found)} labels, not one per instance of a request"
             raise LabelRecordError(MULTIPLE_LABELS, msg)
@@ -104,10 +104,6 @@ def _instance_label(value: Any, index: int, count: int, path: str) -> LabelValue
         msg = f"instance {index} of {count} has a null label at {path!r}"
         raise LabelRecordError(EMPTY_VALUE, msg)
     return _label_value(value, path)
-
-
-def _is_projection(path: str) -> bool:
-    return "[*]" in path
 
 
 def _label_value(value: Any, path: str) -> LabelValue:

@@ -8,15 +8,21 @@ ground-truth record (a Clarify analysis config's ``label``, ``ground_truth_attri
 A path is segments joined by dots, after an optional ``$`` / ``$.`` prefix (JSONPath style,
 as SageMaker's examples write it). A segment is a key, and may be followed by brackets:
 
+- a key is written as it stands (``label``, ``predicted-label``) or as JMESPath's quoted
+  identifier, a JSON string (``"Target"``, ``"a.b"``: a dot inside the quotes is the key's);
+  spaces around a key or a bracket are not part of it, as in JMESPath (``label `` is
+  ``label``);
 - ``[N]`` indexes a list (a negative ``N`` counts from the end, as in JMESPath);
 - ``[*]`` is a projection: the rest of the path is followed into every element of the
   list, and the result is the list of what was found, leaving out elements where nothing
   (or ``null``) is found, as JMESPath does;
-- a segment of digits alone is a key in an object, or an index into a list
+- a segment of ASCII digits alone is a key in an object, or an index into a list
   (``predictions.0.label``, driftline's dotted form).
 
 A segment that is not a key followed by well-formed brackets is taken as a key, as it
-stands. :func:`check_path` says whether a configured path is well formed.
+stands. :func:`check_path` says whether a configured path is well formed: it also refuses
+the JMESPath expressions this subset does not evaluate (``*``, ``@``, pipes, literals,
+functions, comparisons), which would otherwise be looked up as keys and find nothing.
 
 Empty behaviour: the empty path is the whole document; a path that finds nothing gives
 :data:`MISSING` (a JSON ``null`` found is ``None``).
@@ -34,12 +40,13 @@ Examples
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, Final
 
-__all__ = ["MISSING", "check_path", "find", "find_each", "parse_path"]
+__all__ = ["MISSING", "check_path", "find", "find_each", "has_projection", "parse_path"]
 
 
 class _Missing:
@@ -54,8 +61,44 @@ MISSING: Final = _Missing()
 KEY, INDEX, PROJECT = "key", "index", "project"
 Step = tuple[str, Any]  # (KEY, name) | (INDEX, int) | (PROJECT, None)
 
-_SEGMENT = re.compile(r"([^\[\]]*)((?:\[(?:\*|-?\d+)\])*)")
-_BRACKET = re.compile(r"\[(\*|-?\d+)\]")
+_SEGMENT = re.compile(
+    r'\s*(?:(?P<quoted>"(?:[^"\\]|\\.)*")|(?P<raw>[^\[\]"]*?))'
+    r"(?P<brackets>(?:\s*\[\s*(?:\*|-?\d+)\s*\])*)\s*"
+)
+_BRACKET = re.compile(r"\[\s*(\*|-?\d+)\s*\]")
+# Raw keys JMESPath would read as another expression: wildcards, the current node, pipes,
+# literals, functions, comparisons, expression references and multiselect hashes.
+_NOT_A_KEY = re.compile(r"""^\s*[*@]\s*$|[|&()!=<>'`{}]""")
+
+
+def _segments(text: str) -> list[str]:
+    """``text`` split at its dots, a dot inside a quoted key left in its segment."""
+    if not text:
+        return []
+    segments, start, quoted, escaped = [], 0, False, False
+    for i, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == "." and not quoted:
+            segments.append(text[start:i])
+            start = i + 1
+    return [*segments, text[start:]]
+
+
+def _key(match: re.Match[str]) -> str | None:
+    """The key a segment match names (quoted keys decoded), or None for none/a bad quote."""
+    quoted = match.group("quoted")
+    if quoted is None:
+        return match.group("raw").strip()
+    try:
+        key = json.loads(quoted)
+    except ValueError:
+        return None
+    return key if isinstance(key, str) else None
 
 
 @lru_cache(maxsize=512)
@@ -66,17 +109,24 @@ def parse_path(path: str) -> tuple[Step, ...]:
     (('key', 'instances'), ('project', None), ('key', 'label'))
     >>> parse_path("a[0][1]"), parse_path("odd[key")
     ((('key', 'a'), ('index', 0), ('index', 1)), (('key', 'odd[key'),))
+    >>> parse_path('"a.b"[ 0 ]. label')
+    (('key', 'a.b'), ('index', 0), ('key', 'label'))
     """
     text = path.removeprefix("$").removeprefix(".")
     steps: list[Step] = []
-    for segment in text.split(".") if text else ():
+    for segment in _segments(text):
         match = _SEGMENT.fullmatch(segment)
-        if match is None or (not match.group(1) and not match.group(2)):
+        key = None if match is None else _key(match)
+        if (
+            match is None
+            or key is None
+            or (match.group("quoted") is None and not key and not match.group("brackets"))
+        ):
             steps.append((KEY, segment))
             continue
-        if match.group(1):
-            steps.append((KEY, match.group(1)))
-        for bracket in _BRACKET.findall(match.group(2)):
+        if key or match.group("quoted") is not None:
+            steps.append((KEY, key))
+        for bracket in _BRACKET.findall(match.group("brackets")):
             steps.append((PROJECT, None) if bracket == "*" else (INDEX, int(bracket)))
     return tuple(steps)
 
@@ -86,17 +136,38 @@ def check_path(path: str) -> str | None:
 
     >>> check_path("instances[*].label") is None, check_path("a..b"), check_path("a[x]")
     (True, 'an empty segment', "a bracket other than [N] or [*] in 'a[x]'")
+    >>> check_path('"a.b".c') is None, check_path("a || b"), check_path("a.*")
+    (True, "a JMESPath expression other than keys, [N] and [*] in 'a || b'", \
+"a JMESPath expression other than keys, [N] and [*] in '*'")
     """
     text = path.removeprefix("$").removeprefix(".")
-    if not text:
+    if not text.strip():
         return "an empty path"
-    for segment in text.split("."):
-        if not segment:
+    for position, segment in enumerate(_segments(text)):
+        if not segment.strip():
             return "an empty segment"
+        if position and segment.lstrip().startswith("["):
+            return f"a bracket right after a dot in {path!r} (JMESPath reads .[ as a list)"
         match = _SEGMENT.fullmatch(segment)
-        if match is None or (not match.group(1) and not match.group(2)):
+        if match is None and '"' not in segment:
+            return f"a bracket other than [N] or [*] in {segment!r}"
+        key = None if match is None else _key(match)
+        if match is None or key is None:
+            return f"a quoted key that is not a JSON string in {segment!r}"
+        if match.group("quoted") is None and _NOT_A_KEY.search(key):
+            return f"a JMESPath expression other than keys, [N] and [*] in {segment!r}"
+        if match.group("quoted") is None and not key and not match.group("brackets"):
             return f"a bracket other than [N] or [*] in {segment!r}"
     return None
+
+
+def has_projection(path: str) -> bool:
+    """Whether ``path`` holds a ``[*]`` projection (``[ * ]`` too; not a quoted key's text).
+
+    >>> has_projection("instances[ * ].label"), has_projection('"a[*]".label')
+    (True, False)
+    """
+    return any(kind == PROJECT for kind, _ in parse_path(path))
 
 
 def find(document: Any, path: str) -> Any:
@@ -137,7 +208,7 @@ def _follow(value: Any, steps: tuple[Step, ...], start: int) -> Any:
                 if arg not in value:
                     return MISSING
                 value = value[arg]
-            elif type(value) is list and arg.isdigit() and int(arg) < len(value):
+            elif type(value) is list and arg.isascii() and arg.isdigit() and int(arg) < len(value):
                 value = value[int(arg)]
             else:
                 return MISSING

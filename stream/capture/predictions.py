@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from ground_truth.json_path import MISSING, find, find_each
+from ground_truth.json_path import MISSING, find, find_each, has_projection
 from stream.capture.payloads import payload_rows
 from stream.capture.records import CaptureError, EventData
 
@@ -203,11 +203,11 @@ def _pick(row: Any, attribute: str) -> Any:
     predictions in one record: CaptureError ``multi_row_output``
     (:meth:`PredictionLocator.locate_instances` reads them instance by instance).
     """
-    if isinstance(row, list) and attribute.isdigit():
+    if isinstance(row, list) and attribute.isascii() and attribute.isdigit():
         index = int(attribute)
         return row[index] if index < len(row) else None
     found = lookup(row, attribute)
-    if type(found) is list and "[*]" in attribute:
+    if type(found) is list and has_projection(attribute):
         if len(found) > 1:
             msg = MULTI_ROW_OUTPUT
             raise CaptureError(msg, f"{attribute!r} gives {len(found)} predictions")

@@ -67,7 +67,7 @@ class BiasInputColumns:
         ``{"features": [...]}`` object or an ``instances`` list of one).
     wanted
         The columns a bias run reads (facets, group, flip-test features); each must be a
-        header, else ValueError.
+        header, and only one, else ValueError.
     """
 
     def __init__(
@@ -84,6 +84,10 @@ class BiasInputColumns:
         absent = [name for name in wanted if name not in self.headers]
         if absent:
             msg = f"the bias config's headers {list(self.headers)} do not name {absent}"
+            raise ValueError(msg)
+        twice = sorted({name for name in wanted if self.headers.count(name) > 1})
+        if twice:  # which position is the facet's? Never pick one silently.
+            msg = f"the bias config's headers name {', '.join(twice)} more than once"
             raise ValueError(msg)
         self.wanted = tuple(wanted)
         self.features = None if features is None else parse_path(features)
@@ -213,16 +217,20 @@ def parse_path(path: str) -> tuple[str | int, ...]:
 def select(value: Any, steps: Sequence[str | int]) -> Any:
     """What the steps of :func:`parse_path` find in a JSON value (None when nothing).
 
+    Unlike JMESPath, a ``[*]`` projection keeps an element where nothing is found (as None),
+    so that row ``i`` is instance ``i``'s: leaving it out would give a later instance's
+    facets to the prediction of an earlier one (:meth:`BiasInputColumns.values_each`
+    refuses the request as ``no_features``).
+
     >>> select({"instances": [{"features": [1, 2]}, {"features": [3, 4]}]},
     ...        parse_path("instances[*].features"))
     [[1, 2], [3, 4]]
     """
     for i, step in enumerate(steps):
-        if step == "*":
+        if step == "*":  # position by position: instance i's row stays row i
             if not isinstance(value, list):
                 return None
-            found = [select(v, steps[i + 1 :]) for v in value]
-            return [f for f in found if f is not None]
+            return [select(v, steps[i + 1 :]) for v in value]
         if isinstance(step, int):
             value = value[step] if isinstance(value, list) and step < len(value) else None
         else:

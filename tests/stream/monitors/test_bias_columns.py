@@ -103,3 +103,28 @@ def test_the_baseline_refuses_columns_the_headers_do_not_name(tmp_path) -> None:
 def test_a_config_without_headers_keeps_the_data_quality_row(tmp_path) -> None:
     config = {k: v for k, v in CONFIG.items() if k != "headers"}
     assert load_bias_baseline(write_bias_folder(tmp_path / "bias", config)).input_columns is None
+
+
+def test_a_facet_two_headers_name_is_refused_not_read_at_one_of_them(tmp_path) -> None:
+    """Headers ``Sex, Sex, …``: which value is the facet's? Neither is picked silently."""
+    doubled = ["Married", "Sex", "Workclass", "Sex", "Hours", "Target"]
+    folder = write_bias_folder(tmp_path / "bias", {**CONFIG, "headers": doubled})
+    with pytest.raises(BaselineError, match="name Sex more than once"):
+        load_bias_baseline(folder)
+    with pytest.raises(ValueError, match="name Sex more than once"):
+        BiasInputColumns(headers=("Sex", "Age", "Sex", "Target"), label="label", wanted=("Sex",))
+
+
+def test_an_instance_without_features_is_refused_not_skipped() -> None:
+    """Instance 1 has no features: instance 2's facets must not become instance 1's.
+
+    By hand: the three instances' Sex values are 1, (none), 0; dropping the second row
+    would give the request two rows, Sex 1 and 0, read as instances 0 and 1.
+    """
+    doc = {"instances": [{"features": [41, 1, 38]}, {"x": 1}, {"features": [30, 0, 40]}]}
+    with pytest.raises(CaptureError) as caught:
+        _columns(features="instances[*].features").values_each(_json(doc))
+    assert caught.value.reason == "no_features"
+    whole = {"instances": [{"features": [41, 1, 38]}, {"features": [30, 0, 40]}]}
+    rows = _columns(features="instances[*].features").values_each(_json(whole))
+    assert rows == [{"Sex": 1, "Age": 41}, {"Sex": 0, "Age": 30}]
