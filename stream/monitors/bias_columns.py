@@ -36,20 +36,18 @@ features (Age, Sex; the last header, Target, names the label of a JSON request)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
 
+from ground_truth.json_path import check_path, find, find_each, has_projection
 from stream.capture.payloads import names_csv, parse_payload
 from stream.capture.records import CaptureError, EventData
 from stream.monitors.bias_settings import BiasSettings, row_columns
 
 MISSING_INPUT, NO_FEATURES, HEADERS_MISMATCH = "missing_input", "no_features", "headers_mismatch"
 MULTI_ROW = "multi_row_output"  # the reason a record of several rows already has
-_STEP = re.compile(r"\[(\d+|\*)\]")
-_SEGMENT = re.compile(r"([^.\[\]]*)((?:\[(?:\d+|\*)\])*)")
 
 
 class BiasInputColumns:
@@ -90,7 +88,9 @@ class BiasInputColumns:
             msg = f"the bias config's headers name {', '.join(twice)} more than once"
             raise ValueError(msg)
         self.wanted = tuple(wanted)
-        self.features = None if features is None else parse_path(features)
+        if features is not None:
+            check_features_path(features)
+        self.features = features
         self.features_text = features
         self.label_header = self.headers[-1] if label is not None and self.headers else None
         self.json_headers = self.headers[:-1] if self.label_header is not None else self.headers
@@ -165,11 +165,7 @@ class BiasInputColumns:
         except orjson.JSONDecodeError as exc:
             msg = "bad_payload"
             raise CaptureError(msg, f"the JSON request does not parse: {exc}") from exc
-        found = select(document, self.features)
-        if isinstance(found, list) and found and all(isinstance(v, list) for v in found):
-            rows = found
-        else:
-            rows = [found]
+        rows = features_rows(document, self.features)
         for row in rows:
             if not isinstance(row, list) or any(isinstance(v, list | dict) for v in row):
                 msg = NO_FEATURES
@@ -196,45 +192,43 @@ def _text(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def parse_path(path: str) -> tuple[str | int, ...]:
-    """A JMESPath of keys, indices and ``[*]`` projections as steps; ValueError otherwise.
+def check_features_path(path: str) -> None:
+    """ValueError unless ``path`` is a path driftline reads with at most one ``[*]``.
 
-    >>> parse_path("instances[*].features"), parse_path("data.features.values")
-    (('instances', '*', 'features'), ('data', 'features', 'values'))
+    >>> check_features_path("instances[*].features")
+    >>> try:
+    ...     check_features_path("a..b")
+    ... except ValueError as error:
+    ...     print(str(error).split(" is ")[0], "...", str(error).split("reads ")[1])
+    features 'a..b' ... (an empty segment)
     """
-    steps: list[str | int] = []
-    for part in path.removeprefix("$").removeprefix(".").split("."):
-        match = _SEGMENT.fullmatch(part)
-        if match is None or not (match.group(1) or match.group(2)):
-            msg = f"features {path!r} is not a JMESPath of keys, [n] and [*] driftline reads"
-            raise ValueError(msg)
-        if match.group(1):
-            steps.append(match.group(1))
-        steps += [int(s) if s.isdigit() else "*" for s in _STEP.findall(match.group(2))]
-    return tuple(steps)
+    why = check_path(path)
+    if why is None and path.count("*") > 1:
+        why = "more than one [*]"
+    if why is not None:
+        msg = f"features {path!r} is not a JMESPath of keys, [n] and [*] driftline reads ({why})"
+        raise ValueError(msg)
 
 
-def select(value: Any, steps: Sequence[str | int]) -> Any:
-    """What the steps of :func:`parse_path` find in a JSON value (None when nothing).
+def features_rows(document: Any, path: str) -> list[Any]:
+    """The rows ``path`` finds: one per element of its ``[*]`` projection, else the one found.
 
-    Unlike JMESPath, a ``[*]`` projection keeps an element where nothing is found (as None),
-    so that row ``i`` is instance ``i``'s: leaving it out would give a later instance's
-    facets to the prediction of an earlier one (:meth:`BiasInputColumns.values_each`
-    refuses the request as ``no_features``).
+    Unlike JMESPath, a ``[*]`` projection keeps an element where nothing is found (as
+    :data:`~ground_truth.json_path.MISSING`), so that row ``i`` is instance ``i``'s: leaving
+    it out would give a later instance's facets to the prediction of an earlier one (the
+    request is refused as ``no_features``). Without a projection, a list of lists found is
+    the rows.
 
-    >>> select({"instances": [{"features": [1, 2]}, {"features": [3, 4]}]},
-    ...        parse_path("instances[*].features"))
+    >>> features_rows({"instances": [{"features": [1, 2]}, {"features": [3, 4]}]},
+    ...               "instances[*].features")
     [[1, 2], [3, 4]]
+    >>> features_rows({"features": [1, 2]}, "features"), features_rows({"m": [[1], [2]]}, "m")
+    ([[1, 2]], [[1], [2]])
     """
-    for i, step in enumerate(steps):
-        if step == "*":  # position by position: instance i's row stays row i
-            if not isinstance(value, list):
-                return None
-            return [select(v, steps[i + 1 :]) for v in value]
-        if isinstance(step, int):
-            value = value[step] if isinstance(value, list) and step < len(value) else None
-        else:
-            value = value.get(step) if isinstance(value, dict) else None
-        if value is None:
-            return None
-    return value
+    if has_projection(path):
+        each = find_each(document, path)
+        return [None] if each is None else each
+    found = find(document, path)
+    if isinstance(found, list) and found and all(isinstance(v, list) for v in found):
+        return found
+    return [found]

@@ -9,7 +9,7 @@ import pytest
 
 from stream.capture.records import CaptureError, EventData
 from stream.monitors.bias import load_bias_baseline
-from stream.monitors.bias_columns import BiasInputColumns, parse_path
+from stream.monitors.bias_columns import BiasInputColumns, check_features_path
 from stream.monitors.files import BaselineError
 from tests.stream.monitors.jsonl_bias_files import CONFIG, write_bias_folder
 
@@ -85,10 +85,16 @@ def test_a_json_lines_config_without_a_label_names_every_header_a_feature() -> N
     assert columns.values(_json({"features": [41, 0]})) == {"Sex": 0}
 
 
-@pytest.mark.parametrize("path", ["features[", "a..b", "features[-1]", "a[x]"])
+@pytest.mark.parametrize("path", ["features[", "a..b", "a[x]", "a[*].b[*]", "a || b"])
 def test_a_path_driftline_does_not_read_is_refused(path: str) -> None:
     with pytest.raises(ValueError, match="is not a JMESPath"):
-        parse_path(path)
+        check_features_path(path)
+
+
+def test_the_features_path_reads_as_the_label_paths_do() -> None:
+    """One evaluator: quoted keys and a negative index, as JMESPath reads them."""
+    columns = BiasInputColumns(headers=("Age", "Sex"), wanted=("Sex",), features='"the data"[-1]')
+    assert columns.values(_json({"the data": [[9, 9], [41, 1]]})) == {"Sex": 1}
 
 
 def test_the_baseline_refuses_columns_the_headers_do_not_name(tmp_path) -> None:
