@@ -150,8 +150,10 @@ def _labelled_setup(
             msg = "--ground-truth needs --problem-type or a baseline with model_quality/ or bias/"
             raise BaselineError(msg)
         locator = PredictionLocator(
-            inference_attribute=request.inference_attribute,
-            probability_attribute=request.probability_attribute,
+            inference_attribute=_checked(request.inference_attribute, "--inference-attribute"),
+            probability_attribute=_checked(
+                request.probability_attribute, "--probability-attribute"
+            ),
         )
         threshold = request.probability_threshold
         setup = replace(setup, locator=locator, bias_threshold=threshold,
@@ -196,11 +198,11 @@ def prepare_labeled(
     return LabeledSession(run, labels, shap_file)
 
 
-def _checked(path: str | None) -> str | None:
-    """``--ground-truth-attribute`` as given; ValueError (one line) when it is no path."""
+def _checked(path: str | None, option: str = "--ground-truth-attribute") -> str | None:
+    """A path option as given; ValueError (one line) when it is no path."""
     problem = None if path is None else check_path(path)
     if problem is not None:
-        msg = f"--ground-truth-attribute {path!r} is not a path like 'label' ({problem})"
+        msg = f"{option} {path!r} is not a path like 'label' ({problem})"
         raise ValueError(msg)
     return path
 

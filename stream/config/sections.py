@@ -141,6 +141,8 @@ class ModelQualitySettings:
             "model_quality needs inference_attribute or probability_attribute "
             "to find the prediction in the capture output",
         )
+        _label_path(self.inference_attribute, "model_quality.inference_attribute")
+        _label_path(self.probability_attribute, "model_quality.probability_attribute")
         _threshold(self.probability_threshold, "model_quality.probability_threshold")
 
 

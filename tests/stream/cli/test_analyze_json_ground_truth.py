@@ -79,18 +79,26 @@ def test_json_labels_without_a_path_are_counted_not_joined(tmp_path: Path) -> No
     assert "40 bad label records (no_label_path=40)" in result.output
 
 
-def test_a_bad_ground_truth_attribute_is_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("option", "path"),
+    [
+        ("--ground-truth-attribute", "instances[x].label"),
+        ("--probability-attribute", "a || b"),  # found nothing: every output no_prediction
+        ("--inference-attribute", "predictions[*].@"),
+    ],
+)
+def test_a_bad_path_option_is_one_line(tmp_path: Path, option: str, path: str) -> None:
     out = _suggest(tmp_path, _binary_rows(np.random.default_rng(13), 100, 0.2))
     live = _binary_rows(np.random.default_rng(14), 10, 0.2)
     truth = write_lines(tmp_path / "t.jsonl", [json_label_line("inf-0", {"label": 1})])
+    given = {"--probability-attribute": "0", "--ground-truth-attribute": "label", option: path}
     result = run(
         "analyze", "--capture", _captures(tmp_path, live), "--baseline", out, "--out",
-        tmp_path / "run", "--ground-truth", truth, "--probability-attribute", "0",
-        "--ground-truth-attribute", "instances[x].label",
+        tmp_path / "run", "--ground-truth", truth, *(x for kv in given.items() for x in kv),
     )  # fmt: skip
     assert result.exit_code == 2
     assert result.output.strip().splitlines()[-1].startswith("driftline: error: ")
-    assert "--ground-truth-attribute 'instances[x].label'" in result.output
+    assert f"{option} {path!r}" in result.output
     assert "Traceback" not in result.output
 
 

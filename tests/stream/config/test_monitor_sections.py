@@ -168,6 +168,16 @@ def write(tmp_path: Path, body: str) -> Path:
             {"DRIFTLINE_MONITOR_M_LABELS_GROUND_TRUTH_ATTRIBUTE": "label..y"},
             "ground_truth_attribute must be a path .* \\(an empty segment\\)",
         ),
+        (
+            "[monitor.model_quality]\ninference_attribute = 'a || b'\n",
+            {},
+            "model_quality.inference_attribute must be a path .*a JMESPath expression other",
+        ),
+        (
+            "[monitor.model_quality]\nprobability_attribute = 'scores[x]'\n",
+            {},
+            "model_quality.probability_attribute must be a path",
+        ),
         ("[monitor.labels]\na2i_value_map = 'yes=1'\n", {}, "must be a table like"),
         ("[monitor.labels]\nttl = 5\n", {}, "unknown key in monitor 'm': labels 'ttl'"),
         (
