@@ -18,6 +18,7 @@ from stream.kafka.security import aiokafka_kwargs
 _TOPIC_ALREADY_EXISTS = 36
 _DESCRIBE_TIMEOUT_SECONDS = 10.0
 JOIN_CHANGELOG_LAG_MS = str(24 * 3600 * 1000)  # min.compaction.lag.ms of the join changelog
+JOIN_CHANGELOG_MESSAGE_BYTES = 8 * 1024 * 1024  # max.message.bytes: the worker producer's limit
 
 
 class TopicError(RuntimeError):
@@ -79,13 +80,19 @@ class TopicNames:
     def topic_configs(self, name: str) -> dict[str, str]:
         """The configs a topic is created with (compaction, and the changelog's lag).
 
-        The join changelog keeps a superseded record for a day before compaction may drop
+        The join changelog takes records of up to 8 MiB (the worker's producer's limit; a
+        request of many instances waits as one entry, over Kafka's 1 MiB default at ~8,000
+        instances). It keeps a superseded record for a day before compaction may drop
         it: a checkpoint that crashed after writing changes but before its manifest leaves
         records no snapshot covers, and the restore that skips them rewrites the keys they
         touched from the records before them, which must still be there.
         """
         if name == self.join_changelog:
-            return {"cleanup.policy": "compact", "min.compaction.lag.ms": JOIN_CHANGELOG_LAG_MS}
+            return {
+                "cleanup.policy": "compact",
+                "min.compaction.lag.ms": JOIN_CHANGELOG_LAG_MS,
+                "max.message.bytes": str(JOIN_CHANGELOG_MESSAGE_BYTES),
+            }
         return {"cleanup.policy": "compact"} if name in self.compacted else {}
 
 

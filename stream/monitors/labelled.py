@@ -48,6 +48,10 @@ MODEL_QUALITY, BIAS_DRIFT, ATTRIBUTION_DRIFT = (
     "model_quality", "bias_drift", "feature_attribution_drift",
 )  # fmt: skip
 
+# instances of one request joined one by one; its waiting entry (~130 bytes an instance) is one
+# record of the join changelog, whose topic takes records of up to JOIN_CHANGELOG_MESSAGE_BYTES
+MAX_INSTANCES = 10_000
+
 
 @dataclass(frozen=True)
 class LabelledOutcome:
@@ -223,6 +227,13 @@ class LabelledSetup:
         prediction is refused, never read by position. SHAP values of such a capture are
         not read (they would be one record's).
         """
+        if len(located) > MAX_INSTANCES:
+            msg = "multi_row_output"
+            raise CaptureError(
+                msg,
+                f"the output holds {len(located)} predictions; a request joins at most "
+                f"{MAX_INSTANCES:,} instances (its waiting entry is one changelog record)",
+            )
         rows: list[dict[str, Any]] = [{} for _ in located]
         if self.bias is not None:
             if self.bias.input_columns is not None:

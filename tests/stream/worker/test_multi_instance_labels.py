@@ -93,3 +93,21 @@ def test_requests_of_several_instances_join_instance_by_instance(
     counts = pipe.ws.labelled["m"].join.counts
     assert counts.joined == len(joined)
     assert counts.unusable["instance_count_mismatch"] == 2  # (the closing record: no_prediction)
+
+
+def test_a_request_of_more_instances_than_one_entry_holds_is_counted_not_joined(
+    fake_clock,
+    baseline_folder,  # noqa: F811
+    monkeypatch,
+) -> None:
+    """Its waiting entry is one changelog record: beyond MAX_INSTANCES it is refused, counted."""
+    monkeypatch.setattr("stream.monitors.labelled.MAX_INSTANCES", 3)
+    pipe = Pipe(multi_state(fake_clock, baseline_folder))
+    answers = [(r["captureData"]["endpointInput"]["data"].split(","), a)
+               for _, r, a in traffic(43, 7, T0)]  # fmt: skip
+    pipe.send(
+        "capture", lines([request("small", T0, answers[:3]), request("big", T0, answers[3:])])
+    )
+    counts = pipe.ws.labelled["m"].join.counts
+    assert counts.predictions == 1  # the request of 3 waits; the one of 4 is refused
+    assert counts.unusable["multi_row_output"] == 1
