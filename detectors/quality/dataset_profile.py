@@ -149,6 +149,7 @@ class DatasetProfile:
 
         For a reader that learns the columns as it goes (JSON Lines keys): the profile ends
         as if the feature had been known from the start and absent from the earlier batches.
+        A column profiled as extra so far becomes the feature with its profile.
         """
         if name in self.profiles:
             msg = f"{name!r} is a feature already"
