@@ -130,10 +130,11 @@ def evaluate(
     out = _Collector()
     if not constraints.monitoring_config.evaluate_constraints:
         return EvaluationResult((), ())
+    extra = frozenset(current.extra_columns)  # profiled extra columns are features too
     present_columns = [
         f.name
         for f in current.features
-        if f.num_absent is None or f.num_absent < current.item_count
+        if f.name not in extra and (f.num_absent is None or f.num_absent < current.item_count)
     ]
     n_current_columns = len(present_columns) + len(current.extra_columns)
     n_baseline_columns = len(constraints.features)

@@ -1,8 +1,11 @@
 """Mergeable data-quality statistics of a whole dataset or window: one profile per feature.
 
 Rows are mappings from column name to value. A baseline feature missing from a row is
-*absent* (and counted missing); a column that is not a baseline feature is *extra*.
-Extra column names are kept up to ``max_extra_columns`` (the rest are counted).
+*absent* (and counted missing); a column that is not a baseline feature is *extra*. The
+first ``max_extra_columns`` extra columns are profiled like features and listed in the
+statistics after them (:mod:`~detectors.quality.extra_columns`, which also says their
+order); past that bound an extra column is only counted (``extra_overflow``): it gets no
+statistics entry and no ``extra_column_check``.
 
 Examples
 --------
@@ -12,8 +15,10 @@ Examples
 >>> p.item_count, p.profiles["age"].missing, p.profiles["age"].absent, dict(p.extra_columns)
 (3, 2, 1, {'zip': 1})
 >>> stats = p.statistics()
->>> [(f.name, f.inferred_type, f.num_present) for f in stats.features]
-[('age', 'Integral', 1), ('plan', 'String', 3)]
+>>> [(f.name, f.inferred_type, f.num_present, f.num_missing) for f in stats.features]
+[('age', 'Integral', 1, 2), ('plan', 'String', 3, 0), ('zip', 'Integral', 1, 2)]
+>>> stats.extra_columns
+('zip',)
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 
 from detectors.base import make_state, open_state
 from detectors.quality.column_chunk import ColumnChunk
+from detectors.quality.extra_columns import ExtraColumns
 from detectors.quality.feature_profile import FeatureProfile
 from detectors.quality.statistics import DatasetStatistics
 
@@ -32,7 +38,7 @@ class DatasetProfile:
     """Profiles of named features plus row count and extra columns; empty until updated."""
 
     _KIND = "dataset_profile"
-    _VERSION = 1
+    _VERSION = 2  # 2: extra columns' profiles; version 1 states are upgraded
 
     def __init__(
         self,
@@ -56,8 +62,9 @@ class DatasetProfile:
         self.max_exact = max_exact
         self.max_extra_columns = max_extra_columns
         self.item_count = 0  # merge: sum
-        self.extra_columns: Counter[str] = Counter()  # merge: add, capped at max_extra_columns
-        self.extra_overflow = 0  # merge: sum — extra-column sightings past the cap
+        self.extras = ExtraColumns(  # merge: ExtraColumns.merge (counts add, profiles merge)
+            max_columns=max_extra_columns, k=k, max_exact=max_exact
+        )
         self.profiles = {  # merge: per-feature profile merge
             name: FeatureProfile(name=name, kind=kind, k=k, max_exact=max_exact)
             for name, kind in zip(self.features, self.kinds, strict=True)
@@ -65,6 +72,25 @@ class DatasetProfile:
 
     def __repr__(self) -> str:
         return f"DatasetProfile(features={len(self.features)}, item_count={self.item_count})"
+
+    @property
+    def extra_columns(self) -> Counter[str]:
+        """Rows each extra column (within the bound) appeared in."""
+        return self.extras.sightings
+
+    @property
+    def extra_overflow(self) -> int:
+        """Sightings of extra columns past ``max_extra_columns``."""
+        return self.extras.overflow
+
+    def column_profile(self, name: str) -> FeatureProfile | None:
+        """The profile a column's values go to: a feature's, an extra column's, or None.
+
+        For a reader that classifies a column before adding it; a new extra column gets a
+        fresh profile that is kept only once values are added (None past the bound).
+        """
+        feature = self.profiles.get(name)
+        return feature if feature is not None else self.extras.profile_for(name)
 
     def update(self, row: Mapping[str, Any]) -> None:
         """Add one row."""
@@ -74,9 +100,11 @@ class DatasetProfile:
         """Add a batch of rows, column by column."""
         if not rows:
             return
+        rows_before = self.item_count
         self.item_count += len(rows)
         shapes = Counter(tuple(row) for row in rows)
         absent: Counter[str] = Counter()
+        extra: Counter[str] = Counter()
         known = self.profiles.keys()
         for shape, times in shapes.items():
             keys = set(shape)
@@ -84,7 +112,8 @@ class DatasetProfile:
                 if name not in keys:
                     absent[name] += times
             for name in keys - known:
-                self._count_extra(name, times)
+                extra[name] += times
+        self.extras.add_rows(rows, extra, rows_before=rows_before)
         for name, profile in self.profiles.items():
             profile.update_many([row.get(name) for row in rows], absent=absent.get(name, 0))
 
@@ -100,9 +129,14 @@ class DatasetProfile:
             if len(values) != n_rows:
                 msg = f"column {name!r} has {len(values)} values, expected {n_rows}"
                 raise ValueError(msg)
+        rows_before = self.item_count
         self.item_count += n_rows
-        for name in columns.keys() - self.profiles.keys():
-            self._count_extra(name, n_rows)
+        self.extras.add_columns(
+            {name: columns[name] for name in columns.keys() - self.profiles.keys()},
+            n_rows,
+            rows_before=rows_before,
+            feed=lambda profile, values: profile.update_many(values),
+        )
         missing_column = (None,) * n_rows
         for name, profile in self.profiles.items():
             if name in columns:
@@ -115,13 +149,17 @@ class DatasetProfile:
 
         For a reader that learns the columns as it goes (JSON Lines keys): the profile ends
         as if the feature had been known from the start and absent from the earlier batches.
+        A column profiled as extra so far becomes the feature with its profile.
         """
         if name in self.profiles:
             msg = f"{name!r} is a feature already"
             raise ValueError(msg)
-        profile = FeatureProfile(name=name, kind="auto", k=self.k, max_exact=self.max_exact)
-        if self.item_count:
-            profile.update_chunk(ColumnChunk.all_missing(self.item_count), absent=self.item_count)
+        profile = self.extras.pop(name)  # an extra column so far: its profile goes on
+        if profile is None:
+            profile = FeatureProfile(name=name, kind="auto", k=self.k, max_exact=self.max_exact)
+            if self.item_count:
+                missing = ColumnChunk.all_missing(self.item_count)
+                profile.update_chunk(missing, absent=self.item_count)
         self.features += (name,)
         self.kinds += ("auto",)
         self.profiles[name] = profile
@@ -138,38 +176,36 @@ class DatasetProfile:
             if chunk.rows != n_rows:
                 msg = f"column {name!r} has {chunk.rows} values, expected {n_rows}"
                 raise ValueError(msg)
+        rows_before = self.item_count
         self.item_count += n_rows
-        for name in chunks.keys() - self.profiles.keys():
-            self._count_extra(name, n_rows)
+        self.extras.add_columns(
+            {name: chunks[name] for name in chunks.keys() - self.profiles.keys()},
+            n_rows,
+            rows_before=rows_before,
+            feed=lambda profile, chunk: profile.update_chunk(chunk),
+        )
         for name, profile in self.profiles.items():
             if name in chunks:
                 profile.update_chunk(chunks[name])
             else:
                 profile.update_chunk(ColumnChunk.all_missing(n_rows), absent=n_rows)
 
-    def _count_extra(self, name: str, times: int) -> None:
-        if name in self.extra_columns or len(self.extra_columns) < self.max_extra_columns:
-            self.extra_columns[name] += times
-        else:
-            self.extra_overflow += times
-
     def merge(self, other: DatasetProfile) -> None:
         """Absorb another partition's profile of the same features."""
         if other.features != self.features or other.kinds != self.kinds:
             msg = "cannot merge profiles of different feature lists"
             raise ValueError(msg)
+        self.extras.merge(other.extras, rows_before=self.item_count, other_rows=other.item_count)
         self.item_count += other.item_count
-        for name, times in other.extra_columns.items():
-            self._count_extra(name, times)
-        self.extra_overflow += other.extra_overflow
         for name, profile in self.profiles.items():
             profile.merge(other.profiles[name])
 
     def statistics(self) -> DatasetStatistics:
-        """Statistics of every feature, in column order."""
+        """Statistics of every feature, in column order, then of the profiled extra columns."""
+        features = tuple(self.profiles[name].statistics() for name in self.features)
         return DatasetStatistics(
             item_count=self.item_count,
-            features=tuple(self.profiles[name].statistics() for name in self.features),
+            features=features + self.extras.statistics(),
             extra_columns=tuple(sorted(self.extra_columns)),
         )
 
@@ -187,15 +223,16 @@ class DatasetProfile:
             },
             {
                 "item_count": self.item_count,
-                "extra_columns": dict(self.extra_columns),
-                "extra_overflow": self.extra_overflow,
                 "profiles": [self.profiles[name].to_state() for name in self.features],
+                **self.extras.to_state(),
             },
         )
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> DatasetProfile:
-        """Rebuild from :meth:`to_state` output."""
+        """Rebuild from :meth:`to_state` output (version 1 states are upgraded)."""
+        if state.get("kind") == cls._KIND and state.get("version") == 1:
+            state = _upgrade_v1(state)
         params, s = open_state(state, kind=cls._KIND, version=cls._VERSION)
         p = cls(
             features=tuple(params["features"]),
@@ -205,8 +242,12 @@ class DatasetProfile:
             max_extra_columns=int(params["max_extra_columns"]),
         )
         p.item_count = int(s["item_count"])
-        p.extra_columns = Counter({str(k): int(v) for k, v in s["extra_columns"].items()})
-        p.extra_overflow = int(s["extra_overflow"])
+        p.extras.restore(s)
         for name, profile_state in zip(p.features, s["profiles"], strict=True):
             p.profiles[name] = FeatureProfile.from_state(profile_state)
         return p
+
+
+def _upgrade_v1(envelope: Mapping[str, Any]) -> dict[str, Any]:
+    """Version 1 counted extra columns without profiling them: they stay unprofiled."""
+    return {**envelope, "version": 2, "state": {**envelope["state"], "extra_profiles": []}}

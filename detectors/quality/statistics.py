@@ -95,7 +95,11 @@ class FeatureStatistics:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class DatasetStatistics:
-    """All features of one dataset or window, in column order."""
+    """All features of one dataset or window, in column order.
+
+    A live window lists its profiled extra columns (also named in ``extra_columns``) after
+    the baseline's features.
+    """
 
     item_count: int
     features: tuple[FeatureStatistics, ...]

@@ -56,8 +56,8 @@ class ColumnarProfiler:
     (:mod:`stream.batch.json_columns`) for JSON-typed ones. The profile is complete only
     after :meth:`drain`; nothing else may update its values while a batch is in flight (drain
     first), though features may be added (the batch in flight holds no column of theirs). A
-    name that is not one of the profile's features is an extra column: counted, not
-    classified.
+    name that is not one of the profile's features is an extra column: classified and
+    profiled as one while within the profile's bound, else only counted.
     """
 
     def __init__(
@@ -80,7 +80,7 @@ class ColumnarProfiler:
         features = [
             (name, column, feature)
             for name, column in zip(names, columns, strict=True)
-            if (feature := self.profile.profiles.get(name)) is not None
+            if (feature := self.profile.column_profile(name)) is not None
         ]
         countings = [self._counting(name, feature) for name, _, feature in features]
         jobs: dict[str, Job] = {}

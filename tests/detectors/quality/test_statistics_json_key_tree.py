@@ -72,11 +72,13 @@ def test_features_have_sagemakers_key_tree() -> None:
 
 def test_a_column_missing_from_the_data_is_not_a_feature() -> None:
     # "gone" is a baseline feature no row has (SageMaker reports it as missing_column_check);
-    # SageMaker's statistics describe the analysed data, whose columns are age and plan.
+    # SageMaker's statistics describe the analysed data, whose columns are age, plan and the
+    # extra column zip (listed after the baseline's).
     rows = [{"age": str(20 + i), "plan": "basic", "zip": "1"} for i in range(5)]
     doc = _window(rows)
-    assert [f["name"] for f in doc["features"]] == ["age", "plan"]
-    assert [key_tree(f) for f in doc["features"]] == [NUMERIC_FEATURE, STRING_FEATURE]
+    assert [f["name"] for f in doc["features"]] == ["age", "plan", "zip"]
+    trees = [NUMERIC_FEATURE, STRING_FEATURE, NUMERIC_FEATURE]
+    assert [key_tree(f) for f in doc["features"]] == trees
     assert doc["dataset"] == {"item_count": 5}
 
 
