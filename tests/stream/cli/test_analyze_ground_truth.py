@@ -69,6 +69,14 @@ def _analyze_labelled(tmp_path: Path, rows: list[Row], baseline: Path, *extra: s
     )  # fmt: skip
 
 
+def assert_binary_metrics(block: dict[str, Any], rows: list[Row], key: str = "value") -> None:
+    """A statistics (or constraints) block holds scikit-learn's figures over ``rows``' pairs."""
+    expected = _sklearn_binary([r[4] for r in rows], [r[0] for r in rows])
+    for name, value in expected.items():
+        bound = AUC_BOUND if name == "auc" else 1e-9
+        assert block[name][key] == pytest.approx(value, abs=bound), name
+
+
 def _sklearn_binary(y: list[int], s: list[float]) -> dict[str, float]:
     p = [int(v > 0.5) for v in s]
     tn, fp, fn, tp = skm.confusion_matrix(y, p, labels=[0, 1]).ravel()
@@ -88,12 +96,9 @@ def _sklearn_binary(y: list[int], s: list[float]) -> dict[str, float]:
 def test_baseline_thresholds_equal_sklearn_metrics(tmp_path: Path) -> None:
     rows = _binary_rows(np.random.default_rng(1), 400, 0.2)
     out = _suggest(tmp_path, rows)
-    expected = _sklearn_binary([r[4] for r in rows], [r[0] for r in rows])
     constraints = read_json(out / "model_quality/constraints.json")
     block = constraints["binary_classification_constraints"]
-    for name, value in expected.items():
-        bound = AUC_BOUND if name == "auc" else 1e-9
-        assert block[name]["threshold"] == pytest.approx(value, abs=bound), name
+    assert_binary_metrics(block, rows, key="threshold")
     assert block["false_positive_rate"]["comparison_operator"] == "GreaterThanThreshold"
     assert block["accuracy"]["comparison_operator"] == "LessThanThreshold"
     stats = read_json(out / "model_quality/statistics.json")
@@ -125,10 +130,7 @@ def test_analyze_statistics_equal_sklearn_on_joined_rows(tmp_path: Path) -> None
     stats = read_json(tmp_path / "run/model_quality/statistics.json")
     block = stats["binary_classification_metrics"]
     assert stats["dataset"]["item_count"] == 250
-    expected = _sklearn_binary([live[i][4] for i in labelled], [live[i][0] for i in labelled])
-    for name, value in expected.items():
-        bound = AUC_BOUND if name == "auc" else 1e-9
-        assert block[name]["value"] == pytest.approx(value, abs=bound), name
+    assert_binary_metrics(block, [live[i] for i in labelled])
     assert (tmp_path / "run/statistics.json").is_file()  # data quality still written
     assert "ModelQuality: " in result.output
 

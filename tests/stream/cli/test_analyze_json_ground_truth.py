@@ -16,11 +16,10 @@ from sklearn import metrics as skm
 from tests.stream.cli.bias_files import bias_baseline, bias_rows, post_training
 from tests.stream.cli.labeled_files import capture_line, read_json, run, write_lines
 from tests.stream.cli.test_analyze_ground_truth import (
-    AUC_BOUND,
     _binary_rows,
     _captures,
-    _sklearn_binary,
     _suggest,
+    assert_binary_metrics,
 )
 
 
@@ -56,11 +55,7 @@ def test_json_labels_at_a_projection_give_sklearns_model_quality(tmp_path: Path)
     assert "instance_count_mismatch=3" in result.output  # counted, not joined
     stats = read_json(tmp_path / "run/model_quality/statistics.json")
     assert stats["dataset"]["item_count"] == 210
-    block = stats["binary_classification_metrics"]
-    expected = _sklearn_binary([live[i][4] for i in labelled], [live[i][0] for i in labelled])
-    for name, value in expected.items():
-        bound = AUC_BOUND if name == "auc" else 1e-9
-        assert block[name]["value"] == pytest.approx(value, abs=bound), name
+    assert_binary_metrics(stats["binary_classification_metrics"], [live[i] for i in labelled])
 
 
 def test_json_labels_without_a_path_are_counted_not_joined(tmp_path: Path) -> None:
@@ -164,7 +159,4 @@ def test_aws_json_shapes_end_to_end_one_instance_a_request(tmp_path: Path) -> No
     block = read_json(tmp_path / "run/model_quality/statistics.json")[
         "binary_classification_metrics"
     ]
-    expected = _sklearn_binary([r[4] for r in live], [r[0] for r in live])
-    for name, value in expected.items():
-        bound = AUC_BOUND if name == "auc" else 1e-9
-        assert block[name]["value"] == pytest.approx(value, abs=bound), name
+    assert_binary_metrics(block, live)

@@ -17,10 +17,9 @@ import pytest
 from tests.stream.cli.bias_files import bias_baseline, bias_rows, post_training
 from tests.stream.cli.labeled_files import capture_line, read_json, run, write_lines
 from tests.stream.cli.test_analyze_ground_truth import (
-    AUC_BOUND,
     _binary_rows,
-    _sklearn_binary,
     _suggest,
+    assert_binary_metrics,
 )
 from tests.stream.cli.test_analyze_json_ground_truth import json_label_line
 
@@ -60,11 +59,7 @@ def test_n_instance_requests_join_instance_by_instance(tmp_path: Path) -> None:
     assert "unusable" not in result.output
     stats = read_json(tmp_path / "run/model_quality/statistics.json")
     assert stats["dataset"]["item_count"] == 250
-    block = stats["binary_classification_metrics"]
-    expected = _sklearn_binary([r[4] for r in live], [r[0] for r in live])
-    for name, value in expected.items():
-        bound = AUC_BOUND if name == "auc" else 1e-9
-        assert block[name]["value"] == pytest.approx(value, abs=bound), name
+    assert_binary_metrics(stats["binary_classification_metrics"], live)
 
 
 def test_bias_reads_each_instances_facet_and_label(tmp_path: Path) -> None:
@@ -122,11 +117,7 @@ def test_counts_that_differ_are_counted_never_paired(tmp_path: Path) -> None:
     stats = read_json(tmp_path / "run/model_quality/statistics.json")
     assert stats["dataset"]["item_count"] == 80
     kept = [r for r in live[:40] for _ in range(2)]
-    expected = _sklearn_binary([r[4] for r in kept], [r[0] for r in kept])
-    block = stats["binary_classification_metrics"]
-    for name, value in expected.items():
-        bound = AUC_BOUND if name == "auc" else 1e-9
-        assert block[name]["value"] == pytest.approx(value, abs=bound), name
+    assert_binary_metrics(stats["binary_classification_metrics"], kept)
 
 
 def test_a_label_line_that_is_a_json_array_is_its_records(tmp_path: Path) -> None:
@@ -152,7 +143,4 @@ def test_a_label_line_that_is_a_json_array_is_its_records(tmp_path: Path) -> Non
     block = read_json(tmp_path / "run/model_quality/statistics.json")[
         "binary_classification_metrics"
     ]
-    expected = _sklearn_binary([r[4] for r in live], [r[0] for r in live])
-    for name, value in expected.items():
-        bound = AUC_BOUND if name == "auc" else 1e-9
-        assert block[name]["value"] == pytest.approx(value, abs=bound), name
+    assert_binary_metrics(block, live)
