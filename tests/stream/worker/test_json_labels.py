@@ -67,14 +67,17 @@ def test_json_labels_join_by_the_bias_configs_label_path(fake_clock, baseline_fo
     assert pipe.ws.labelled["m"].join.counts.joined == 260
 
 
-def model_quality_state(clock, folder, labels: LabelSettings) -> WorkerState:
+def model_quality_state(
+    clock, folder, labels: LabelSettings, prediction: str = "label", score: str = "score"
+) -> WorkerState:
+    """A worker of one binary model-quality monitor, its prediction and score at these paths."""
     monitor = MonitorConfig(
         name="m", baseline=folder, window_seconds=10.0, allowed_lateness_seconds=0.0,
         idle_close_seconds=5.0, min_window_count=30, capture_index_names=("endpointInput",),
         labels=labels,
         model_quality=ModelQualitySettings(problem_type="BinaryClassification",
-                                           inference_attribute="label",
-                                           probability_attribute="score"),
+                                           inference_attribute=prediction,
+                                           probability_attribute=score),
     )  # fmt: skip
     config = DriftlineConfig(kafka=KafkaConfig(topic_prefix="p", partitions=1), monitors=(monitor,))
     return WorkerState(config, {"m": load_data_quality_baseline(folder)}, now=clock)

@@ -11,12 +11,10 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from stream.config import DriftlineConfig, KafkaConfig, LabelSettings, MonitorConfig
-from stream.config.sections import ModelQualitySettings
+from stream.config import LabelSettings
 from stream.demo.labelled import iso_utc
-from stream.monitors.data_quality import load_data_quality_baseline
 from stream.worker.state import WorkerState
-from tests.stream.worker.test_json_labels import dead_letters, json_record
+from tests.stream.worker.test_json_labels import dead_letters, json_record, model_quality_state
 from tests.stream.worker.test_labelled import (
     T0,
     Pipe,
@@ -28,16 +26,10 @@ from tests.stream.worker.test_labelled import (
 
 
 def multi_state(clock, folder) -> WorkerState:
-    monitor = MonitorConfig(
-        name="m", baseline=folder, window_seconds=10.0, allowed_lateness_seconds=0.0,
-        idle_close_seconds=5.0, min_window_count=30, capture_index_names=("endpointInput",),
-        labels=LabelSettings(ground_truth_attribute="instances[*].label"),
-        model_quality=ModelQualitySettings(problem_type="BinaryClassification",
-                                           inference_attribute="predictions[*].label",
-                                           probability_attribute="predictions[*].score"),
-    )  # fmt: skip
-    config = DriftlineConfig(kafka=KafkaConfig(topic_prefix="p", partitions=1), monitors=(monitor,))
-    return WorkerState(config, {"m": load_data_quality_baseline(folder)}, now=clock)
+    labels = LabelSettings(ground_truth_attribute="instances[*].label")
+    return model_quality_state(
+        clock, folder, labels, prediction="predictions[*].label", score="predictions[*].score"
+    )
 
 
 def request(key: str, seconds: float, instances: list) -> dict:
