@@ -110,6 +110,17 @@ def test_every_driftline_metric_has_a_panel_or_an_alert() -> None:
         assert f"driftline_{name}" in on_dashboard
 
 
+def test_every_driftline_metric_is_in_the_readmes_table() -> None:
+    """The README's metric table names each metric a worker exports, and no other."""
+    exposed = {name for name in exposed_metric_names() if name.startswith("driftline_")}
+    exposed = {n for n in exposed if not n.endswith("_created")}  # prometheus_client's own
+    readme = (ROOT / "README.md").read_text()
+    tabled = set(re.findall(r"^\| `(driftline_[a-z_]+)` \|", readme, flags=re.MULTILINE))
+    families = {n for n in exposed if n in tabled or f"{n}_total" not in exposed}
+    assert tabled - exposed == set(), "in the README, not exported"
+    assert families - tabled == set(), "exported, not in the README's table"
+
+
 def test_dashboard_queries_parse_as_promql(tmp_path: Path) -> None:
     """promtool parses each query as a recording rule (Grafana's variables substituted)."""
     rules = [
