@@ -80,7 +80,6 @@ class LabelledFileRun:
         self.accumulators = setup.accumulators()
         self.shap_records = 0  # records of a keyed SHAP file, usable or not
         self.shap_errors: Counter[str] = Counter()  # its unusable records, by reason
-        self.unusable_first: dict[str, str] = {}  # the first unusable capture's why, by reason
 
     def add_label(self, label: GroundTruth) -> None:
         """A label of the label files."""
@@ -103,17 +102,16 @@ class LabelledFileRun:
     def add_capture(self, record: CaptureRecord) -> None:
         """A capture record: a prediction of the window, joined with what waits for its key.
 
-        A record whose output cannot give its prediction (or its facet row) is counted in
-        ``join.counts.unusable`` by reason, as the worker counts it; the first one's message
-        per reason is kept in ``unusable_first``.
+        A record whose output cannot give its prediction (or its facet row) is counted by
+        reason, with the first one's message, as the worker counts it
+        (:meth:`~stream.monitors.label_join.LabelJoin.unusable`).
         """
         moment = record.inference_time
         seconds = RUN_WINDOW if moment is None else moment.timestamp()
         try:
             pending = self.setup.pending(record, record.join_key, seconds, RUN_WINDOW)
         except CaptureError as error:
-            self.join.counts.unusable[error.reason] += 1
-            self.unusable_first.setdefault(error.reason, error.message)
+            self.join.unusable(error.reason, error.message)
             return
         take_prediction(self.join, self.entries, pending, self._window, now=JOIN_NOW)
 

@@ -160,7 +160,7 @@ def join_summary(run: LabelledFileRun, labels: LabelCounts) -> str:
     if labels.loops_without_label:
         line += f", A2I loops without a label: {_reasons(labels.loops_without_label)}"
     if counts.unusable:
-        first = {**run.join.unusable_first, **run.unusable_first}
+        first = run.join.unusable_first
         line += ", unusable outputs: " + ", ".join(
             f"{k}={v}" + (f" (first: {first[k]})" if k in first else "")
             for k, v in sorted(counts.unusable.items())

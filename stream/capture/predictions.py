@@ -43,6 +43,7 @@ from stream.capture.records import CaptureError, EventData
 
 SHAP_KEY = "shap"
 MULTI_ROW_OUTPUT = "multi_row_output"  # several predictions where one was expected
+NO_PREDICTION = "no_prediction"  # neither attribute finds a value in the output
 
 
 class LocatedPrediction(NamedTuple):
@@ -148,7 +149,7 @@ class PredictionLocator:
         columns = [find_each(document, a) for a in attributes]
         sizes = {len(c) for c in columns if c is not None}
         if any(c is None for c in columns) or len(sizes) != 1:
-            shown = " and ".join(repr(a) for a in attributes)
+            shown = self.attributes_shown(" and ")
             msg = f"{refused.message}; {shown} must project the same instances with [*]"
             raise CaptureError(MULTI_ROW_OUTPUT, msg)
         picked = dict(zip(attributes, columns, strict=True))
@@ -161,11 +162,16 @@ class PredictionLocator:
             if self.probability_attribute is not None:
                 score = score_value(_present(picked[self.probability_attribute][i]))
             if predicted is None and score is None:
-                msg = "no_prediction"
-                shown = " nor ".join(repr(a) for a in attributes)
+                msg = NO_PREDICTION
+                shown = self.attributes_shown()
                 raise CaptureError(msg, f"instance {i} of {count} holds no prediction at {shown}")
             out.append(LocatedPrediction(predicted, score))
         return out
+
+    def attributes_shown(self, joiner: str = " nor ") -> str:
+        """The attributes it locates by, quoted: ``'label' nor 'score'``."""
+        attributes = (self.inference_attribute, self.probability_attribute)
+        return joiner.join(repr(a) for a in attributes if a is not None)
 
     def _all_indices(self) -> bool:
         attrs = (self.inference_attribute, self.probability_attribute)

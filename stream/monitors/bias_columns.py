@@ -43,11 +43,11 @@ import orjson
 
 from ground_truth.json_path import check_path, find, find_each, has_projection
 from stream.capture.payloads import names_csv, parse_payload
+from stream.capture.predictions import MULTI_ROW_OUTPUT
 from stream.capture.records import CaptureError, EventData
 from stream.monitors.bias_settings import BiasSettings, row_columns
 
 MISSING_INPUT, NO_FEATURES, HEADERS_MISMATCH = "missing_input", "no_features", "headers_mismatch"
-MULTI_ROW = "multi_row_output"  # the reason a record of several rows already has
 
 
 class BiasInputColumns:
@@ -91,7 +91,6 @@ class BiasInputColumns:
         if features is not None:
             check_features_path(features)
         self.features = features
-        self.features_text = features
         self.label_header = self.headers[-1] if label is not None and self.headers else None
         self.json_headers = self.headers[:-1] if self.label_header is not None else self.headers
         outputs = {str(n) for n in (label, predicted_label, probability) if n is not None}
@@ -122,8 +121,8 @@ class BiasInputColumns:
         """The wanted columns' values of a request of one row, or CaptureError saying why not."""
         rows = self.values_each(event)
         if len(rows) != 1:
-            msg = MULTI_ROW
-            what = f"features {self.features_text!r}" if self._projects(event) else "the request"
+            msg = MULTI_ROW_OUTPUT
+            what = f"features {self.features!r}" if self._projects(event) else "the request"
             raise CaptureError(msg, f"{what} holds {len(rows)} rows")
         return rows[0]
 
@@ -170,7 +169,7 @@ class BiasInputColumns:
             if not isinstance(row, list) or any(isinstance(v, list | dict) for v in row):
                 msg = NO_FEATURES
                 raise CaptureError(
-                    msg, f"the request holds no list of feature values at {self.features_text!r}"
+                    msg, f"the request holds no list of feature values at {self.features!r}"
                 )
         return rows
 

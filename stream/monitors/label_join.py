@@ -258,6 +258,11 @@ class LabelJoin:
             entries.put(LABEL, key, orjson.dumps(label.to_dict()), now + self.ttl_seconds)
         return out
 
+    def unusable(self, reason: str, message: str) -> None:
+        """Count a capture that gives no prediction to join; keep each reason's first message."""
+        self.counts.unusable[reason] += 1
+        self.unusable_first.setdefault(reason, message)
+
     def _pairs(
         self, pending: PendingPrediction, label: GroundTruth
     ) -> list[tuple[PendingPrediction, GroundTruth]]:
@@ -268,8 +273,7 @@ class LabelJoin:
         """
         predictions, labels = pending.instance_count, label.instance_count
         if predictions != labels:
-            self.counts.unusable[INSTANCE_COUNT_MISMATCH] += 1
-            self.unusable_first.setdefault(
+            self.unusable(
                 INSTANCE_COUNT_MISMATCH,
                 f"inference {pending.key!r} has {predictions} predictions but its label has "
                 f"{labels} values; none is paired by position",

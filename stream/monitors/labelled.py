@@ -26,6 +26,8 @@ from typing import Any
 from detectors.violations import Violation
 from ground_truth.records import GroundTruth
 from stream.capture.predictions import (
+    MULTI_ROW_OUTPUT,
+    NO_PREDICTION,
     LocatedPrediction,
     PredictionLocator,
     json_document,
@@ -189,12 +191,13 @@ class LabelledSetup:
             if len(located) > 1 and document is not None:
                 return self._instances(located, key, seconds, window, record, request)
             if len(located) != 1:
-                msg = "multi_row_output"
+                msg = MULTI_ROW_OUTPUT
                 raise CaptureError(msg, f"the output holds {len(located)} predictions")
             predicted, score = located[0]
             if predicted is None and score is None:
-                msg = "no_prediction"
-                raise CaptureError(msg, self._nothing_located())
+                msg = NO_PREDICTION
+                shown = self.locator.attributes_shown()
+                raise CaptureError(msg, f"the output holds no prediction at {shown}")
         values: dict[str, Any] = {}
         if self.bias is not None and self.bias.input_columns is not None:
             values = self.bias.input_columns.values(request)
@@ -202,7 +205,7 @@ class LabelledSetup:
             if row is None:
                 rows = [] if record is None else self.builder.rows(record)
                 if len(rows) != 1:
-                    msg = "multi_row_output"
+                    msg = MULTI_ROW_OUTPUT
                     raise CaptureError(msg, f"the record holds {len(rows)} rows")
                 row = rows[0]
             values = {name: row.get(name) for name in self.bias_columns}
@@ -228,7 +231,7 @@ class LabelledSetup:
         not read (they would be one record's).
         """
         if len(located) > MAX_INSTANCES:
-            msg = "multi_row_output"
+            msg = MULTI_ROW_OUTPUT
             raise CaptureError(
                 msg,
                 f"the output holds {len(located)} predictions; a request joins at most "
@@ -241,13 +244,13 @@ class LabelledSetup:
             elif self.builder is not None and record is not None:
                 rows = [{n: r.get(n) for n in self.bias_columns} for r in self.builder.rows(record)]
             else:
-                msg = "multi_row_output"
+                msg = MULTI_ROW_OUTPUT
                 why = (
                     "bias reads several instances' facets from the request by the config's headers"
                 )
                 raise CaptureError(msg, f"the output holds {len(located)} predictions; {why}")
             if len(rows) != len(located):
-                msg = "multi_row_output"
+                msg = MULTI_ROW_OUTPUT
                 raise CaptureError(
                     msg,
                     f"the output holds {len(located)} predictions but the request {len(rows)} rows",
@@ -257,13 +260,6 @@ class LabelledSetup:
             for (predicted, score), row in zip(located, rows, strict=True)
         ]
         return PendingInstances(key, seconds, window, instances=instances)
-
-    def _nothing_located(self) -> str:
-        """Why an output gave no prediction: neither attribute is there, or a number."""
-        assert self.locator is not None
-        attributes = (self.locator.inference_attribute, self.locator.probability_attribute)
-        named = " nor ".join(repr(a) for a in attributes if a is not None)
-        return f"the output holds no prediction at {named}"
 
 
 class LabelledAccumulators:

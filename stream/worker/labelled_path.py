@@ -146,7 +146,7 @@ class LabelledPath:
                 start = window_start(seconds)
                 pendings.append(pending_of(output, key, seconds, start, row, None, request))
             except CaptureError as error:
-                self.join.counts.unusable[error.reason] += 1
+                self.join.unusable(error.reason, error.message)
         take_predictions(self.join, self.entries(partition), pendings,
                          self._windows_of(partition), now=now)  # fmt: skip
 
