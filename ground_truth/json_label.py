@@ -80,14 +80,13 @@ def parse_json_label(data: str, path: str) -> tuple[LabelValue, ...]:
         msg = f"groundTruthData.data is not JSON: {exc}"
         raise LabelRecordError(BAD_JSON_DATA, msg) from exc
     found = find(document, path)
-    if type(found) is list and has_projection(path) and len(found) > 1:
-        each = find_each(document, path)
-        if each is not None:
-            return tuple(_instance_label(v, i, len(each), path) for i, v in enumerate(each))
     if type(found) is list and has_projection(path):
         if len(found) > 1:
-            msg = f"{path!r} gives {len(found)} labels, not one per instance of a request"
-            raise LabelRecordError(MULTIPLE_LABELS, msg)
+            each = find_each(document, path)  # None: the path projects more than once
+            if each is None:
+                msg = f"{path!r} gives {len(found)} labels, not one per instance of a request"
+                raise LabelRecordError(MULTIPLE_LABELS, msg)
+            return tuple(_instance_label(v, i, len(each), path) for i, v in enumerate(each))
         found = found[0] if found else MISSING
     if found is MISSING:
         msg = f"groundTruthData.data holds no label at {path!r}"

@@ -82,8 +82,7 @@ def lookup(obj: Any, path: str) -> Any:
     Dotted keys (``$.`` prefix allowed), digit segments and ``[N]`` index lists, ``[*]``
     projects a list.
     """
-    found = find(obj, path)
-    return None if found is MISSING else found
+    return _present(find(obj, path))
 
 
 class PredictionLocator:
