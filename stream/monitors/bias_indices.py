@@ -15,9 +15,13 @@ driftline reads every column by name, so :func:`pin_indexed_columns` resolves ea
 ``headers`` or the baseline file's columns, and pins the names in the config it writes
 (``indexed_columns``, a key Clarify does not define, as ``data_type`` is not); a monitor
 (``analyze``, the worker) against ``headers`` or those pinned names. An index out of range,
-or one nothing can name (a Clarify-written config without ``headers``), is refused with one
-line; a run never reads a column by its position in a row. The configured
-``name_or_index`` stays the facet's key in ``analysis.json`` and violations.
+or a facet or group index nothing can name (a Clarify-written config without ``headers``:
+a capture row's positions are not the dataset's), is refused with one line; a run never
+reads a column by its position in a row. A monitor reads the label from ground truth and
+the prediction from the capture, so an index it cannot name there (``label``,
+``predicted_label``, ``probability``) is no error: it keeps its number as its name (the
+``label`` shown in ``analysis.json``). The configured ``name_or_index`` stays the facet's key
+in ``analysis.json`` and violations.
 
 Examples
 --------
@@ -43,8 +47,9 @@ from typing import Any
 
 INDEXED_COLUMNS = "indexed_columns"  # driftline's key: {"<index>": "<column name>"}
 
-# the top-level keys Clarify lets name a column by index (a facet's is name_or_index)
+# the top-level keys that may name a column by index (a facet's is name_or_index)
 _INDEX_KEYS = ("label", "predicted_label", "probability", "group_variable")
+_MODEL_OUTPUT_KEYS = ("label", "predicted_label", "probability")  # a monitor reads no column
 
 
 def is_index(value: Any) -> bool:
@@ -53,14 +58,13 @@ def is_index(value: Any) -> bool:
 
 
 def _indices(config: Mapping[str, Any]) -> list[tuple[str, int]]:
-    """Each index the config gives, with what it is for (``facet 0``, ``group_variable 2``)."""
-    found = [(f"{key} {config[key]}", config[key]) for key in _INDEX_KEYS
-             if is_index(config.get(key))]  # fmt: skip
+    """Each index the config gives, with its key (``facet`` for a facet's ``name_or_index``)."""
+    found = [(key, config[key]) for key in _INDEX_KEYS if is_index(config.get(key))]
     facets = config.get("facet")
     for entry in facets if isinstance(facets, list) else ():
         value = entry.get("name_or_index") if isinstance(entry, Mapping) else None
         if is_index(value):
-            found.append((f"facet {value}", value))
+            found.append(("facet", value))
     return found
 
 
@@ -71,8 +75,8 @@ def pin_indexed_columns(
 
     Index ``i`` names ``headers[i]`` when the config has ``headers``, else
     ``file_columns[i]`` (the baseline file's columns, for ``baseline suggest``), else the
-    name a baseline pinned. ValueError (one line) for an index out of range or one that
-    nothing names. A config without indices comes back unchanged.
+    name a baseline pinned. ValueError (one line) for an index out of range, or a facet or
+    group index that nothing names. A config without indices comes back unchanged.
     """
     if not isinstance(config, Mapping):
         msg = "the bias config must be a JSON object"
@@ -91,7 +95,8 @@ def pin_indexed_columns(
     pinned_before = config.get(INDEXED_COLUMNS)
     pinned_before = pinned_before if isinstance(pinned_before, Mapping) else {}
     resolved: dict[str, str] = {}
-    for what, index in indices:
+    for key, index in indices:
+        what = f"{key} {index}"
         if columns is not None:
             if not 0 <= index < len(columns):
                 msg = (
@@ -102,7 +107,7 @@ def pin_indexed_columns(
             resolved[str(index)] = columns[index]
         elif isinstance(pinned_before.get(str(index)), str):
             resolved[str(index)] = pinned_before[str(index)]
-        else:
+        elif key not in _MODEL_OUTPUT_KEYS:
             msg = (
                 f"{what} is a column index, but the bias config has no headers to name its "
                 "column (nor a name driftline's baseline suggest pinned); add headers or "
@@ -112,12 +117,19 @@ def pin_indexed_columns(
     return {**config, INDEXED_COLUMNS: resolved}
 
 
-def column_of(config: Mapping[str, Any], name_or_index: Any) -> str:
-    """The column a name, or an index :func:`pin_indexed_columns` resolved, refers to."""
+def column_of(config: Mapping[str, Any], name_or_index: Any, *, strict: bool = True) -> str:
+    """The column a name, or an index :func:`pin_indexed_columns` resolved, refers to.
+
+    An index it left unresolved is a ValueError (a facet or group column is never guessed),
+    unless ``strict`` is False (a model output a monitor reads no column for): it keeps its
+    number as its name.
+    """
     if not is_index(name_or_index):
         return str(name_or_index)
     pinned = config.get(INDEXED_COLUMNS)
-    if not isinstance(pinned, Mapping) or str(name_or_index) not in pinned:
-        msg = f"column index {name_or_index} was not resolved (pin_indexed_columns first)"
-        raise ValueError(msg)
-    return str(pinned[str(name_or_index)])
+    if isinstance(pinned, Mapping) and str(name_or_index) in pinned:
+        return str(pinned[str(name_or_index)])
+    if not strict:
+        return str(name_or_index)
+    msg = f"column index {name_or_index} was not resolved (pin_indexed_columns first)"
+    raise ValueError(msg)

@@ -88,7 +88,9 @@ class BiasSettings(NamedTuple):
     def output_column(self, key: str) -> str | None:
         """The column of ``label``, ``predicted_label`` or ``probability``, or None if unset."""
         value = self.config.get(key)
-        return None if value is None or value == "" else self.column(value)
+        if value is None or value == "":
+            return None
+        return column_of(self.config, value, strict=False)  # unresolved: read by no run
 
 
 def read_bias_config(doc: Any) -> BiasConfig:
@@ -146,7 +148,7 @@ def flip_test_features(
     if isinstance(headers, list) and _last_header_names_label(config):
         candidates = candidates[:-1]
     outputs = [config.get(k) for k in ("label", "predicted_label", "probability")]
-    outputs = [None if n is None else column_of(config, n) for n in outputs]
+    outputs = [None if n is None else column_of(config, n, strict=False) for n in outputs]
     dropped = {str(n) for n in (*outputs, *exclude) if n is not None}
     return [c for c in candidates if c not in dropped]
 

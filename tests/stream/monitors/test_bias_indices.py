@@ -96,13 +96,28 @@ def test_an_index_out_of_range_is_refused(change: dict, message: str) -> None:
         pin_indexed_columns({**BY_INDEX, **change}, FILE_COLUMNS)
 
 
-def test_an_index_nothing_names_is_refused() -> None:
+def test_a_facet_or_group_index_nothing_names_is_refused() -> None:
     """A Clarify-written config without headers: which column a run's row would put there
     depends on the capture (output columns first, no label), so driftline does not guess."""
-    with pytest.raises(ValueError, match="^label 4 is a column index, but the bias config has no"):
+    with pytest.raises(ValueError, match="^group_variable 2 is a column index, but the bias"):
         pin_indexed_columns(BY_INDEX)
     with pytest.raises(ValueError, match="^facet 1 is a column index, but"):
         pin_indexed_columns({**BY_NAME, "facet": [{"name_or_index": 1}]})
+    with pytest.raises(ValueError, match="^column index 1 was not resolved"):
+        row_columns(_settings({**BY_NAME, "facet": [{"name_or_index": 1}]}))
+
+
+def test_a_monitor_reads_no_label_or_prediction_column_so_their_index_may_stay() -> None:
+    """Clarify's CSV monitor config may give ``"label": 0`` without headers (AWS's tabular
+    guide): the label comes from ground truth, the prediction from the capture."""
+    config = {**BY_NAME, "label": 0, "predicted_label": 1, "probability": 2}
+    pinned = pin_indexed_columns(config)
+    assert pinned[INDEXED_COLUMNS] == {}
+    settings = _settings(pinned)
+    assert [settings.output_column(k) for k in ("label", "predicted_label", "probability")] == [
+        "0", "1", "2",
+    ]  # fmt: skip
+    assert row_columns(settings) == ["sex", "zip"]
 
 
 def test_a_bool_is_no_index() -> None:
