@@ -12,7 +12,7 @@ Every problem a user can fix raises :class:`LabeledBaselineError` with a one-lin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,9 @@ from stream.monitors.attribution import (
     suggest_attribution,
 )
 from stream.monitors.bias import BIAS, BiasRun, save_bias_baseline
+from stream.monitors.bias_indices import pin_indexed_columns
 from stream.monitors.bias_settings import (
+    BiasSettings,
     column_names,
     flip_test_features,
     pin_data_types,
@@ -79,6 +81,11 @@ def _replaced_config_values(request: LabeledBaselineRequest, doc: dict[str, Any]
     return lines
 
 
+def _unset(value: Any) -> bool:
+    """Whether a config key names no column (index 0 names the first one)."""
+    return value is None or value == ""
+
+
 def _bias_document(request: LabeledBaselineRequest) -> tuple[dict[str, Any] | None, list[str]]:
     """The bias config with the options' columns in it, and a warning per value replaced."""
     if request.bias_config is None:
@@ -100,10 +107,10 @@ def _bias_document(request: LabeledBaselineRequest) -> tuple[dict[str, Any] | No
         doc["probability"] = request.probability_column
     if request.probability_threshold is not None:
         doc["probability_threshold"] = request.probability_threshold
-    if not doc.get("label"):
+    if _unset(doc.get("label")):
         msg = "the bias baseline needs a label column: --label-column or the config's 'label'"
         raise LabeledBaselineError(msg)
-    if not doc.get("predicted_label") and not doc.get("probability"):
+    if _unset(doc.get("predicted_label")) and _unset(doc.get("probability")):
         msg = (
             "the bias baseline needs predictions: --prediction-column/--probability-column "
             "or the config's 'predicted_label'"
@@ -112,25 +119,41 @@ def _bias_document(request: LabeledBaselineRequest) -> tuple[dict[str, Any] | No
     return doc, warnings
 
 
-def _needed_columns(request: LabeledBaselineRequest, bias_doc: dict[str, Any] | None) -> list[str]:
+def _check_model_quality_request(request: LabeledBaselineRequest) -> None:
+    if request.problem_type is None:
+        return
+    if not request.label_column:
+        msg = "--problem-type needs --label-column"
+        raise LabeledBaselineError(msg)
+    if not request.prediction_column and not request.probability_column:
+        msg = "--problem-type needs --prediction-column or --probability-column"
+        raise LabeledBaselineError(msg)
+
+
+def _bias_settings(
+    request: LabeledBaselineRequest, doc: dict[str, Any], header: Sequence[str] | None
+) -> BiasSettings:
+    """The bias config read, each column index named by its headers or the file's ``header``.
+
+    With ``header`` None, only checks the config (before the data file is read).
+    """
+    try:
+        bias = read_bias_config(doc)
+        return BiasSettings(doc if header is None else pin_indexed_columns(doc, header), bias)
+    except ValueError as exc:
+        msg = f"{request.bias_config}: {exc}"
+        raise LabeledBaselineError(msg) from exc
+
+
+def _needed_columns(request: LabeledBaselineRequest, bias: BiasSettings | None) -> list[str]:
     names: list[str] = []
     if request.problem_type is not None:
-        if not request.label_column:
-            msg = "--problem-type needs --label-column"
-            raise LabeledBaselineError(msg)
-        if not request.prediction_column and not request.probability_column:
-            msg = "--problem-type needs --prediction-column or --probability-column"
-            raise LabeledBaselineError(msg)
-        names += [request.label_column]
-        names += [c for c in (request.prediction_column, request.probability_column) if c]
-    if bias_doc is not None:
-        names += [str(bias_doc["label"])]
-        names += [str(bias_doc[k]) for k in ("predicted_label", "probability") if bias_doc.get(k)]
-        try:
-            names += column_names(read_bias_config(bias_doc))
-        except ValueError as exc:
-            msg = f"{request.bias_config}: {exc}"
-            raise LabeledBaselineError(msg) from exc
+        names += [c for c in (request.label_column, request.prediction_column) if c]
+        names += [request.probability_column] if request.probability_column else []
+    if bias is not None:
+        outputs = ("label", "predicted_label", "probability")
+        names += [c for k in outputs if (c := bias.output_column(k)) is not None]
+        names += column_names(bias)
     return names
 
 
@@ -143,15 +166,21 @@ def suggest_labeled_baselines(
 ) -> list[str]:
     """Write the requested baselines; return one summary line per baseline written."""
     bias_doc, lines = _bias_document(request)
-    names = _needed_columns(request, bias_doc)
+    _check_model_quality_request(request)
+    if bias_doc is not None:
+        _bias_settings(request, bias_doc, None)  # a bad config is said before the file is read
     columns: dict[str, list[Any]] = {}
     header: tuple[str, ...] = ()
-    if names:
+    bias: BiasSettings | None = None
+    if request.problem_type is not None or bias_doc is not None:
         try:
             header = data_file_header(data, fmt)  # read once: a JSON Lines key scan is a pass
+            bias = None if bias_doc is None else _bias_settings(request, bias_doc, header)
+            names = _needed_columns(request, bias)
             columns, _ = read_selected_columns(data, fmt, names, progress, header=header)
         except DataFileError as exc:
             raise LabeledBaselineError(str(exc)) from exc
+        bias_doc = None if bias is None else bias.config
     if request.problem_type is not None:
         lines.append(_suggest_model_quality(request, columns, out))
     if bias_doc is not None:
@@ -250,9 +279,9 @@ def _suggest_bias(
         msg = f"{request.bias_config}: {exc}"
         raise LabeledBaselineError(msg) from exc
     run = BiasRun(settings)
-    labels = columns[str(doc["label"])]
-    predicted = columns.get(str(doc.get("predicted_label") or ""))
-    scores = columns.get(str(doc.get("probability") or ""))
+    labels = columns[settings.output_column("label") or ""]
+    predicted = columns.get(settings.output_column("predicted_label") or "")
+    scores = columns.get(settings.output_column("probability") or "")
     # FT's feature columns are streamed beside the selected ones, one batch in memory
     vectors = iter_row_values(data, fmt, features, header=header) if features else None
     for i, label in enumerate(labels):

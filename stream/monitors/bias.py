@@ -32,6 +32,7 @@ from detectors.violations import Violation
 from ground_truth.json_path import check_path
 from stream.capture.predictions import LocatedPrediction
 from stream.monitors.bias_columns import BiasInputColumns
+from stream.monitors.bias_indices import pin_indexed_columns
 from stream.monitors.bias_settings import BiasSettings, pin_written_data_types
 from stream.monitors.files import MALFORMED, not_usable, read_json, write_json
 
@@ -103,16 +104,18 @@ class BiasRun:
                 facet_name=facet.name,
                 facet_values=facet.value_or_threshold,
                 facet_data_type=settings.facet_data_type(i),
-                label_name=str(settings.config.get("label", "label")),
+                label_name=settings.output_column("label") or "label",
                 label_values=bias.label_values_or_threshold,
                 label_data_type=settings.label_data_type,
                 probability_threshold=threshold,
             )
             for i, facet in enumerate(bias.facets)
         ]
+        self.facet_columns = settings.facet_columns  # an index resolved to its column name
+        self.group_column = settings.group_column
         features = [str(f) for f in settings.config.get("flip_test_features") or ()]
         self.flip_features = [
-            tuple(f for f in features if f != facet.name) for facet in bias.facets
+            tuple(f for f in features if f != column) for column in self.facet_columns
         ]
 
     @property
@@ -153,13 +156,12 @@ class BiasRun:
     def update_many(self, rows: Sequence[Mapping[str, Any]], labels: Sequence[Any],
                     predictions: Sequence[LocatedPrediction]) -> None:  # fmt: skip
         """Count rows in order, as :meth:`update` does each; one batch per facet's detector."""
-        group_name = self.settings.bias.group_variable
-        groups = [None if group_name is None else _cell(row, group_name) for row in rows]
-        facets = self.settings.bias.facets
+        group = self.group_column
+        groups = [None if group is None else row.get(group) for row in rows]
+        facets = self.facet_columns
         for facet, names, detector in zip(facets, self.flip_features, self.detectors, strict=True):
-            where = facet.name_or_index
             detector.update_many([
-                BiasRow(facet=_cell(row, where), label=label, predicted_label=p.predicted,
+                BiasRow(facet=row.get(facet), label=label, predicted_label=p.predicted,
                         score=p.score, group=group,
                         features=tuple(row.get(n) for n in names) if names else None)
                 for row, label, p, group in zip(rows, labels, predictions, groups, strict=True)
@@ -184,13 +186,6 @@ class BiasRun:
         return BiasAnalysis(
             _combine([p.pre_training for p in parts]), _combine([p.post_training for p in parts])
         )
-
-
-def _cell(row: Mapping[str, Any], name_or_index: str | int) -> Any:
-    if isinstance(name_or_index, int):
-        values = list(row.values())
-        return values[name_or_index] if name_or_index < len(values) else None
-    return row.get(name_or_index)
 
 
 def _combine(stages: Sequence[StageReport | None]) -> StageReport | None:
@@ -245,7 +240,9 @@ def load_bias_baseline(folder: Path) -> BiasBaseline:
     Data types the config leaves out (a config Clarify ran has none) are taken from the
     strings the baseline analysis shows (see
     :func:`~stream.monitors.bias_settings.pin_written_data_types`). A config with
-    ``headers`` must name every facet, group and flip-test column among them.
+    ``headers`` must name every facet, group and flip-test column among them. A column
+    index is resolved to its name by ``headers`` or the name ``baseline suggest`` pinned
+    (:func:`~stream.monitors.bias_indices.pin_indexed_columns`), else refused.
     """
     try:
         config = read_json(folder / ANALYSIS_CONFIG)
@@ -256,7 +253,7 @@ def load_bias_baseline(folder: Path) -> BiasBaseline:
                 "(a Clarify explainability analysis belongs in attribution/)"
             )
             raise ValueError(msg)
-        settings = pin_written_data_types(config, analysis)
+        settings = pin_written_data_types(pin_indexed_columns(config), analysis)
         input_columns = BiasInputColumns.from_settings(settings)
     except MALFORMED as exc:
         error = not_usable("bias baseline", folder, exc)

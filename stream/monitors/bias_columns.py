@@ -107,14 +107,13 @@ class BiasInputColumns:
         headers = config.get("headers")
         if not isinstance(headers, list) or not headers:
             return None
-        names = [n for n in row_columns(settings) if not n.lstrip("-").isdigit()]
         return cls(
             headers=[str(h) for h in headers],
-            label=_text(config.get("label")),
-            predicted_label=_text(config.get("predicted_label")),
-            probability=_text(config.get("probability")),
+            label=settings.output_column("label"),
+            predicted_label=settings.output_column("predicted_label"),
+            probability=settings.output_column("probability"),
             features=_text(config.get("features")),
-            wanted=names,
+            wanted=row_columns(settings),  # a column index is resolved by the headers
         )
 
     def values(self, event: EventData | None) -> dict[str, Any]:

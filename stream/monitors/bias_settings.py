@@ -7,7 +7,8 @@ rule (:func:`~detectors.bias.selection.series_data_type`), and stores the config
 types pinned (``data_type`` per facet, ``label_data_type``; keys Clarify does not define) in
 ``bias/analysis_config.json`` next to the baseline ``bias/analysis.json``. A run reuses the
 pinned types, so a window never re-decides them. This module also names the columns a
-baseline or a run reads: facets, ``group_variable`` and the flip test's features.
+baseline or a run reads: facets, ``group_variable`` and the flip test's features, each by
+name (a column index is resolved to its name first: :mod:`stream.monitors.bias_indices`).
 
 A Clarify config has no ``data_type``: Clarify decides it from the data. For a baseline
 Clarify wrote (its ``analysis.json`` beside the config it ran), :func:`pin_written_data_types`
@@ -39,6 +40,7 @@ from detectors.bias.selection import (
     series_data_type,
     written_data_type,
 )
+from stream.monitors.bias_indices import column_of
 
 __all__ = [
     "BiasSettings",
@@ -68,6 +70,28 @@ class BiasSettings(NamedTuple):
         value = self.config["facet"][i].get("data_type", CATEGORICAL)
         return "continuous" if value == "continuous" else "categorical"
 
+    def column(self, name_or_index: Any) -> str:
+        """The column a config value names: itself, or the name an index was resolved to."""
+        return column_of(self.config, name_or_index)
+
+    @property
+    def facet_columns(self) -> list[str]:
+        """The column of each facet, in config order."""
+        return [self.column(f.name_or_index) for f in self.bias.facets]
+
+    @property
+    def group_column(self) -> str | None:
+        """The ``group_variable`` column, or None."""
+        group = self.bias.group_variable
+        return None if group is None else self.column(group)
+
+    def output_column(self, key: str) -> str | None:
+        """The column of ``label``, ``predicted_label`` or ``probability``, or None if unset."""
+        value = self.config.get(key)
+        if value is None or value == "":
+            return None
+        return column_of(self.config, value, strict=False)  # unresolved: read by no run
+
 
 def read_bias_config(doc: Any) -> BiasConfig:
     """The typed bias keys of an analysis config; ValueError with a one-line reason."""
@@ -81,11 +105,11 @@ def read_bias_config(doc: Any) -> BiasConfig:
         raise ValueError(msg) from exc
 
 
-def column_names(config: BiasConfig) -> list[str]:
+def column_names(settings: BiasSettings) -> list[str]:
     """The columns a bias baseline reads besides label and prediction: facets and group."""
-    names = [str(f.name_or_index) for f in config.facets]
-    if config.group_variable is not None:
-        names.append(str(config.group_variable))
+    names = settings.facet_columns
+    if settings.group_column is not None:
+        names.append(settings.group_column)
     return names
 
 
@@ -98,7 +122,7 @@ def row_columns(settings: BiasSettings) -> list[str]:
     >>> row_columns(BiasSettings(config, read_bias_config(config)))
     ['sex', 'zip', 'age']
     """
-    names = column_names(settings.bias)
+    names = column_names(settings)
     names += [str(f) for f in settings.config.get("flip_test_features") or ()]
     return list(dict.fromkeys(names))
 
@@ -124,6 +148,7 @@ def flip_test_features(
     if isinstance(headers, list) and _last_header_names_label(config):
         candidates = candidates[:-1]
     outputs = [config.get(k) for k in ("label", "predicted_label", "probability")]
+    outputs = [None if n is None else column_of(config, n, strict=False) for n in outputs]
     dropped = {str(n) for n in (*outputs, *exclude) if n is not None}
     return [c for c in candidates if c not in dropped]
 
@@ -145,14 +170,16 @@ def pin_data_types(
 
     A type the config gives (``data_type`` on a facet, ``label_data_type``) stands; the others
     are decided by Clarify's rule on the columns. ``features`` are pinned as
-    ``flip_test_features`` (see :func:`flip_test_features`).
+    ``flip_test_features`` (see :func:`flip_test_features`). A column index in ``config``
+    must be resolved already (:func:`~stream.monitors.bias_indices.pin_indexed_columns`).
     """
     bias = read_bias_config(config)
     pinned = dict(config)
     facets = []
     for entry, facet in zip(config["facet"], bias.facets, strict=True):
         values = facet.value_or_threshold
-        data_type = entry.get("data_type") or series_data_type(columns[facet.name], values)
+        column = columns[column_of(config, facet.name_or_index)]
+        data_type = entry.get("data_type") or series_data_type(column, values)
         if values is None and data_type != CATEGORICAL:
             data_type = CATEGORICAL  # one-versus-all runs per value; Clarify's rule needs it
         _check_threshold(f"facet {facet.name!r}", data_type, values)
@@ -164,7 +191,7 @@ def pin_data_types(
             }
         )
     pinned["facet"] = facets
-    label = str(config.get("label"))
+    label = column_of(config, config.get("label"))
     pinned["label_data_type"] = config.get("label_data_type") or series_data_type(
         columns[label], bias.label_values_or_threshold
     )
