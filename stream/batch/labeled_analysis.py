@@ -89,7 +89,7 @@ class LabelledFileRun:
         """One line of a keyed SHAP file, joined by key like an attributions message."""
         self.shap_records += 1
         try:
-            key, values = decode_attribution(raw)
+            key, values = decode_attribution(raw, self.setup.plain_shap_label)
         except AttributionError as error:
             self.shap_errors[error.reason] += 1
             return

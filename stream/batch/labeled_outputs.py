@@ -87,6 +87,8 @@ def _failure(kind: str, acc: LabelledAccumulators) -> str:
     if kind == BIAS_DRIFT:
         return "no labelled rows with facet values"
     if acc.explained and acc.attribution is not None:
+        if acc.attribution.unknown_labels:
+            return acc.attribution.unknown_labels_note()
         features = ", ".join(acc.attribution.features())
         return (
             f"none of {acc.explained} explained records has a SHAP value of the baseline's "

@@ -211,7 +211,7 @@ def _add_shap_file(run: LabelledFileRun, path: Path) -> None:
     """A keyed JSON Lines file joins by key; a CSV's rows go to the window as they are."""
     if run.setup.shap_source == SHAP_UNKEYED:
         errors: Counter[str] = Counter()
-        for _, local in iter_local_shap(path, "label0", errors):
+        for _, local in iter_local_shap(path, run.setup.plain_shap_label, errors):
             run.add_explanation(local)
         return
     with open_lines(path) as handle:

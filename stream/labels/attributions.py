@@ -9,11 +9,12 @@ With ``[monitor.attribution] shap_source = "capture"`` the values sit instead in
 record's JSON output at ``shap_path`` (:func:`capture_shap`).
 
 Either way a record's values come out as label → feature → value; a plain
-``{feature: value}`` belongs to the label ``default_label`` (``"label0"``, the name
-Clarify gives a single output). Unusable records raise :class:`AttributionError` with a
-``reason``: ``oversized``, ``invalid_json``, ``not_an_object``, ``missing_id``,
-``missing_shap``, ``not_a_number`` (a value that is not a finite number), ``csv_output``,
-``bad_payload``, ``bad_encoding``, ``no_output``.
+``{feature: value}`` belongs to the label ``default_label``: ``"label0"`` by default (the
+name Clarify gives a single output), the baseline's only label when the monitors pass it
+(:attr:`~stream.monitors.attribution.AttributionBaseline.plain_label`). Unusable records
+raise :class:`AttributionError` with a ``reason``: ``oversized``, ``invalid_json``,
+``not_an_object``, ``missing_id``, ``missing_shap``, ``not_a_number`` (a value that is not
+a finite number), ``csv_output``, ``bad_payload``, ``bad_encoding``, ``no_output``.
 
 Examples
 --------

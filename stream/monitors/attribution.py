@@ -40,7 +40,7 @@ from detectors.attribution import (
 from stream.capture.files import open_lines
 from stream.capture.predictions import lookup
 from stream.capture.records import is_mapping
-from stream.labels.attributions import AttributionError, local_shap
+from stream.labels.attributions import DEFAULT_LABEL, AttributionError, local_shap
 from stream.monitors.files import BaselineError, read_json, write_json
 
 ANALYSIS = "analysis.json"
@@ -66,13 +66,16 @@ def _numbers(values: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
-def shap_at(document: Any, path: str) -> LocalShap | None:
-    """Local SHAP values at ``path`` in a parsed capture output; None when there are none."""
+def shap_at(document: Any, path: str, plain_label: str = DEFAULT_LABEL) -> LocalShap | None:
+    """Local SHAP values at ``path`` in a parsed capture output; None when there are none.
+
+    A plain ``{feature: value}`` map is ``plain_label``'s.
+    """
     found = lookup(document, path)
     if not isinstance(found, Mapping) or not found:
         return None
     try:
-        return local_shap(found)
+        return local_shap(found, plain_label)
     except AttributionError:
         return None
 
@@ -150,6 +153,18 @@ class AttributionBaseline(NamedTuple):
 
     explanations: dict[str, LabelExplanation]
     agg_method: str
+
+    @property
+    def plain_label(self) -> str:
+        """The label a plain ``{feature: value}`` SHAP map (one naming no label) is for.
+
+        A baseline of one model output takes them whatever its key: Clarify names a single
+        output ``label0``, after its ``label_headers`` entry, or (AWS's JSON batch-transform
+        explainability example) after a score such as ``"0.7956783771514893"``. With several
+        outputs a plain map is ``label0``'s, Clarify's name for the first.
+        """
+        labels = list(self.explanations)
+        return labels[0] if len(labels) == 1 else DEFAULT_LABEL
 
 
 def load_attribution_baseline(folder: Path) -> AttributionBaseline:
@@ -250,6 +265,16 @@ class AttributionRun:
             LabelExplanation(label, tuple(a.global_shap_values().items()))
             for label, a in self.aggregates.items()
             if a.n
+        )
+
+    def unknown_labels_note(self) -> str:
+        """Which records' labels the baseline does not explain (their values went unused)."""
+        if not self.unknown_labels:
+            return ""
+        seen = ", ".join(f"{label!r} ({n})" for label, n in self.unknown_labels.most_common(5))
+        explained = ", ".join(repr(label) for label in self.aggregates)
+        return (
+            f"SHAP values of labels the baseline does not explain: {seen}; it explains {explained}"
         )
 
     def features(self) -> list[str]:

@@ -35,6 +35,7 @@ from stream.capture.predictions import (
 )
 from stream.capture.records import CaptureError, CaptureRecord, EventData
 from stream.capture.rows import RowBuilder
+from stream.labels.attributions import DEFAULT_LABEL
 from stream.monitors.attribution import AttributionBaseline, AttributionRun, shap_at
 from stream.monitors.bias import BiasBaseline, BiasRun
 from stream.monitors.bias_settings import row_columns
@@ -111,6 +112,13 @@ class LabelledSetup:
     def scores_expected(self) -> bool:
         """Whether the output has a probability attribute (predictions without a score count)."""
         return self.locator is not None and self.locator.probability_attribute is not None
+
+    @property
+    def plain_shap_label(self) -> str:
+        """The label of SHAP values given as a plain ``{feature: value}`` map."""
+        if self.attribution is None:
+            return DEFAULT_LABEL
+        return self.attribution.plain_label
 
     @property
     def shap_from_topic(self) -> bool:
@@ -211,7 +219,7 @@ class LabelledSetup:
             values = {name: row.get(name) for name in self.bias_columns}
         shap = None
         if self.attribution is not None and self.shap_source == "capture" and document is not None:
-            shap = shap_at(document, self.shap_path)
+            shap = shap_at(document, self.shap_path, self.plain_shap_label)
         return PendingPrediction(key, seconds, window, predicted, score, values, shap)
 
     def _instances(

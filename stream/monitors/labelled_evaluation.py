@@ -167,7 +167,9 @@ def attribution_outcome(setup: LabelledSetup, acc: LabelledAccumulators) -> Labe
     if not results:
         why = "no SHAP values yet"
         if acc.explained:
-            why = f"no SHAP value of the baseline's features in {acc.explained} explained records"
+            why = run.unknown_labels_note() or (
+                f"no SHAP value of the baseline's features in {acc.explained} explained records"
+            )
         return LabelledOutcome(ATTRIBUTION_DRIFT, FAILED, counts, (), (), None, why)
     enough = acc.explained >= setup.min_count
     violations = tuple(r.violation for r in results if r.violation is not None and enough)

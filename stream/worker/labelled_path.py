@@ -183,7 +183,7 @@ class LabelledPath:
         out: list[LabelledOutput] = []
         for index, raw in enumerate(split_label_records(message or b"")):
             try:
-                key, values = decode_attribution(raw)
+                key, values = decode_attribution(raw, self.setup.plain_shap_label)
             except AttributionError as error:
                 rejected = RejectedRecord(index, error.reason, error.message, raw)
                 out.append(DeadLetter.of(self.monitor, partition, offset, rejected, ATTRIBUTIONS))
