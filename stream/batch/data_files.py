@@ -35,6 +35,7 @@ from stream.batch.parquet_files import (
     ParquetColumns,
     ParquetFileError,
     is_parquet_dataset,
+    parquet_parts,
 )
 from stream.capture.files import BOM  # the mark spreadsheet exports put first
 from stream.capture.payloads import CONTAINERS
@@ -131,9 +132,12 @@ def open_parquet(path: Path, progress: Callable[[int], None] | None) -> ParquetC
 
 def data_size(path: Path) -> int:
     """The bytes a progress bar over ``path`` counts: a file's, or a Parquet folder's parts'."""
-    if path.is_dir():
-        return sum(p.stat().st_size for p in path.iterdir() if p.is_file())
-    return path.stat().st_size
+    if not path.is_dir():
+        return path.stat().st_size
+    try:
+        return sum(part.stat().st_size for part in parquet_parts(path))
+    except ParquetFileError:
+        return 0  # the read that follows says why
 
 
 def read_columns(

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from stream.batch.data_files import data_size
 from stream.batch.json_columns import json_column_chunk
 from stream.batch.parquet_files import (
     BATCH_ROWS,
@@ -117,3 +118,16 @@ def test_reading_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
         )
         peaks.append(int(done.stdout.split()[-1]))
     assert peaks[1] < 1.5 * peaks[0], peaks
+
+
+def test_a_folder_s_progress_counts_its_part_files_only(tmp_path: Path) -> None:
+    """Spark's _SUCCESS and .crc files are no data: the bar ends where the last part does."""
+    for i in range(2):
+        pq.write_table(pa.table({"a": list(range(1000 * (i + 1)))}), tmp_path / f"part-{i}.parquet")
+    (tmp_path / "_SUCCESS").write_bytes(b"x" * 5000)
+    (tmp_path / ".part-0.parquet.crc").write_bytes(b"x" * 5000)
+    seen: list[int] = []
+    reader = ParquetColumns(tmp_path, seen.append)
+    assert sum(batch.n_rows for batch in reader.batches()) == 3000
+    parts = sum(p.stat().st_size for p in tmp_path.glob("part-*.parquet"))
+    assert seen[-1] == data_size(tmp_path) == reader.total_bytes == parts

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner, Result
@@ -30,6 +31,7 @@ from tests.stream.cli.labeled_files import read_json, run
 from tests.stream.cli.test_analyze_ground_truth import HEADER, _binary_rows, assert_binary_metrics
 
 N_ROWS = 30_000
+REPORT_FILES = ("statistics", "constraint_violations")
 KLL_K = 400  # the profile's sketch size
 # A bucket's count is a difference of two ranks, each within the sketch's rank error.
 BUCKET_SLACK = 2 * kll_doubles_sketch.get_normalized_rank_error(KLL_K, False) * N_ROWS
@@ -93,8 +95,12 @@ def _flat_without_kll(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def _assert_same_baseline(parquet: dict[str, Any], csv: dict[str, Any]) -> None:
     """Equal but for the KLL sketch (its compactions depend on batching) and float rounding."""
     assert parquet["constraints"] == csv["constraints"]
-    assert parquet["statistics"]["dataset"] == csv["statistics"]["dataset"]
-    pairs = zip(parquet["statistics"]["features"], csv["statistics"]["features"], strict=True)
+    _assert_same_statistics(parquet["statistics"], csv["statistics"])
+
+
+def _assert_same_statistics(parquet: dict[str, Any], csv: dict[str, Any]) -> None:
+    assert parquet["dataset"] == csv["dataset"]
+    pairs = zip(parquet["features"], csv["features"], strict=True)
     for got, want in pairs:
         got_flat, want_flat = _flat_without_kll(got), _flat_without_kll(want)
         assert got_flat.keys() == want_flat.keys()
@@ -268,14 +274,20 @@ def test_analyze_data_reads_parquet_as_its_csv(tmp_path: Path) -> None:
     pq.write_table(table, tmp_path / "train.parquet")
     _suggest(tmp_path / "train.parquet", tmp_path / "b")
     live = _table(5_000, seed=10)
+    older = pc.add(live.column("age"), 25)  # drift for the check to find
+    live = live.set_column(0, "age", older)
     pq.write_table(live, tmp_path / "live.parquet")
     reports = {}
     for data in (tmp_path / "live.parquet", _write_csv(tmp_path / "live.csv", live)):
         out = tmp_path / f"r{data.suffix}"
         result = run("analyze", "--data", data, "--baseline", tmp_path / "b", "--out", out)
         assert result.exit_code == 0, result.output
-        reports[data.suffix] = read_json(out / "constraint_violations.json")
-    assert reports[".parquet"] == reports[".csv"]
+        reports[data.suffix] = [read_json(out / f"{n}.json") for n in REPORT_FILES]
+    (parquet_stats, parquet_violations), (csv_stats, csv_violations) = reports.values()
+    _assert_same_statistics(parquet_stats, csv_stats)
+    assert parquet_violations == csv_violations
+    checks = {(v["feature_name"], v["constraint_check_type"]) for v in csv_violations["violations"]}
+    assert ("age", "baseline_drift_check") in checks
 
 
 def _one_line_error(result: Result, *fragments: str) -> None:
