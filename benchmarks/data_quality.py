@@ -21,7 +21,9 @@ record through the script, as SageMaker runs it). The training table goes throug
 ``baseline suggest`` a second time as JSON Lines, against pyarrow's JSON reader reading it
 alone, plus start and KLL as for the CSV (the command reads JSON Lines with pyarrow in blocks,
 and only a block pyarrow would read otherwise than orjson goes line by line), and through
-``analyze --data`` against the CSV's baseline, which reads it the same way.
+``analyze --data`` against the CSV's baseline, which reads it the same way. It goes through
+``baseline suggest`` a third time as Parquet (snappy, row groups of 100,000 rows), against
+pyarrow's own Parquet read of the whole file and against start + that read + KLL.
 
 Each figure is the median of :data:`REPEATS` runs (by wall seconds; its CPU seconds are that
 run's, its peak the largest of them all). Rows per second are wall-clock; CPU is the child's
@@ -51,6 +53,7 @@ from benchmarks.peer_table import (
     write_capture_files,
     write_training_csv,
     write_training_jsonl,
+    write_training_parquet,
     write_wide_csv,
 )
 
@@ -85,6 +88,10 @@ _PRIMITIVES = {
     "json_read": (
         "import pyarrow.json as j, sys, time; t = time.perf_counter(); "
         "j.read_json(sys.argv[1]); print(time.perf_counter() - t)"
+    ),
+    "parquet_read": (
+        "import pyarrow.parquet as p, sys, time; t = time.perf_counter(); "
+        "p.read_table(sys.argv[1]); print(time.perf_counter() - t)"
     ),
     "kll_update": (
         "import numpy as np, pyarrow.csv as c, sys, time; from datasketches import "
@@ -179,9 +186,12 @@ def run() -> None:
         write_capture_file(capture / "part-0.jsonl", LIVE_ROWS)
         train_jsonl = root / "train.jsonl"
         write_training_jsonl(train_jsonl, ROWS)
+        train_parquet = root / "train.parquet"
+        write_training_parquet(train_parquet, ROWS)
         print(
-            f"peer table: {ROWS:,} x 20 CSV ({train.stat().st_size / 1e6:,.0f} MB) and JSON Lines"
-            f" ({train_jsonl.stat().st_size / 1e6:,.0f} MB), "
+            f"peer table: {ROWS:,} x 20 CSV ({train.stat().st_size / 1e6:,.0f} MB), JSON Lines"
+            f" ({train_jsonl.stat().st_size / 1e6:,.0f} MB) and Parquet"
+            f" ({train_parquet.stat().st_size / 1e6:,.0f} MB), "
             f"{LIVE_ROWS:,} capture records ({(capture / 'part-0.jsonl').stat().st_size / 1e6:,.0f}"
             f" MB), generated in {time.perf_counter() - start:.1f} s"
         )
@@ -262,3 +272,14 @@ def run() -> None:
         )  # fmt: skip
         ratio = f"{analyze_jsonl.seconds / floor:.1f}x start+read+KLL ({floor:.2f} s)"
         _line("analyze --data, JSON Lines, end to end", ROWS, analyze_jsonl, ratio)
+        parquet_read = _primitive("parquet_read", train_parquet)
+        _line("floor: pyarrow Parquet read alone", ROWS, parquet_read)
+        suggest_parquet = _driftline(
+            "baseline", "suggest", "--data", train_parquet, "--out", root / "pq"
+        )
+        floor = begin.seconds + parquet_read.seconds + kll.seconds
+        ratio = (
+            f"{suggest_parquet.seconds / floor:.1f}x start+read+KLL ({floor:.2f} s), "
+            f"{suggest_parquet.seconds / parquet_read.seconds:.1f}x the read alone"
+        )
+        _line("baseline suggest, Parquet, end to end", ROWS, suggest_parquet, ratio)

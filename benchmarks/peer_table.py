@@ -19,6 +19,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 N_NUMERIC = 16
 CATEGORY_SIZES = (5, 12, 25, 50)
@@ -91,6 +92,16 @@ def write_wide_csv(path: Path, n_rows: int, n_columns: int, seed: int = 15) -> N
             n = min(CHUNK_ROWS // 10, n_rows - start)
             values = np.round(rng.normal(0.0, 1.0, size=(n_columns, n)), 4)
             pa_csv.write_csv(pa.table(list(values), names=names), handle, write_options=options)
+
+
+def write_training_parquet(path: Path, n_rows: int, seed: int = 13) -> None:
+    """The rows of :func:`write_training_csv` as Parquet (snappy), a row group per chunk."""
+    rng = np.random.default_rng(seed)
+    first = table_chunk(rng, min(CHUNK_ROWS, n_rows))
+    with pq.ParquetWriter(path, first.schema) as writer:
+        writer.write_table(first)
+        for start in range(CHUNK_ROWS, n_rows, CHUNK_ROWS):
+            writer.write_table(table_chunk(rng, min(CHUNK_ROWS, n_rows - start)))
 
 
 def write_training_jsonl(path: Path, n_rows: int, seed: int = 13) -> None:

@@ -1,4 +1,4 @@
-"""Read training/validation data files (CSV, JSON Lines) in column batches.
+"""Read training/validation data files (CSV, JSON Lines, Parquet) in column batches.
 
 Used by ``driftline baseline suggest`` and ``driftline analyze --data``. CSV files are read
 by pyarrow (:mod:`stream.batch.csv_reader`: Spark's column names, ``header=False`` for
@@ -15,6 +15,9 @@ before it (a reader that profiles every key adds each where it first appears).
 A JSON Lines value that is an array or an object is refused (:class:`DataFileError` naming
 the key and line): SageMaker's analyzer reads only flat JSON (``{"features0": …,
 "features1": …}``), and one text column of whole arrays would profile nothing useful.
+
+A Parquet dataset (a ``.parquet`` file, or a folder of Spark's part files) is read by
+:mod:`stream.batch.parquet_files`: its columns keep their Parquet types, as JSON values do.
 """
 
 from __future__ import annotations
@@ -28,11 +31,17 @@ from typing import Any, BinaryIO
 import orjson
 
 from stream.batch.csv_reader import CsvColumns, CsvFileError
+from stream.batch.parquet_files import (
+    ParquetColumns,
+    ParquetFileError,
+    is_parquet_dataset,
+    parquet_parts,
+)
 from stream.capture.files import BOM  # the mark spreadsheet exports put first
 from stream.capture.payloads import CONTAINERS
 from stream.capture.text_rows import named_columns
 
-FORMATS = ("csv", "jsonl")
+FORMATS = ("csv", "jsonl", "parquet")
 BATCH_ROWS = 20_000
 CHUNK_LINES = 500  # JSON Lines lines decoded by one call and taken apart while cache-warm
 
@@ -57,7 +66,7 @@ class ReadCounts:
 
 @dataclass(frozen=True)
 class DataFormat:
-    """How to read a data file: ``csv`` or ``jsonl``; whether a CSV's first line names it."""
+    """How to read a data file (``csv``, ``jsonl``, ``parquet``); whether a CSV has a header."""
 
     kind: str
     header: bool = True
@@ -72,15 +81,30 @@ class ColumnBatch:
 
 
 def detect_format(path: Path, given: str | None, *, header: bool = True) -> DataFormat:
-    """``csv`` or ``jsonl`` from ``--format`` or the file suffix."""
-    if given:
-        return DataFormat(given, header)
+    """``csv``, ``jsonl`` or ``parquet`` from ``--format``, the file suffix, or a folder's parts.
+
+    A folder is a dataset only as Parquet part files (Spark's output folder); ``header`` is
+    a CSV's only, so a Parquet dataset read with ``header=False`` is refused.
+    """
+    fmt = DataFormat(given, header) if given else _format_of(path, header)
+    if fmt.kind == "parquet" and not header:
+        msg = "--no-header is for CSV files; a Parquet file names its columns"
+        raise DataFileError(msg)
+    if path.is_dir() and fmt.kind != "parquet":
+        msg = f"{path} is a folder: only a Parquet dataset may be one (Spark's part files)"
+        raise DataFileError(msg)
+    return fmt
+
+
+def _format_of(path: Path, header: bool) -> DataFormat:
+    if path.is_dir() or is_parquet_dataset(path):
+        return DataFormat("parquet", header)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         return DataFormat("csv", header)
     if suffix in (".jsonl", ".json", ".ndjson"):
         return DataFormat("jsonl", header)
-    msg = f"cannot tell the format of {path.name}; pass --format csv or --format jsonl"
+    msg = f"cannot tell the format of {path.name}; pass --format csv, jsonl or parquet"
     raise DataFileError(msg)
 
 
@@ -95,6 +119,27 @@ def open_csv(
         raise DataFileError(str(exc)) from exc
 
 
+def open_parquet(path: Path, progress: Callable[[int], None] | None) -> ParquetColumns:
+    """A Parquet dataset's names and batches; DataFileError when it cannot be read at all."""
+    if not path.exists():
+        msg = f"no such file: {path}"
+        raise DataFileError(msg)
+    try:
+        return ParquetColumns(path, progress)
+    except (ParquetFileError, OSError) as exc:
+        raise DataFileError(str(exc)) from exc
+
+
+def data_size(path: Path) -> int:
+    """The bytes a progress bar over ``path`` counts: a file's, or a Parquet folder's parts'."""
+    if not path.is_dir():
+        return path.stat().st_size
+    try:
+        return sum(part.stat().st_size for part in parquet_parts(path))
+    except ParquetFileError:
+        return 0  # the read that follows says why
+
+
 def read_columns(
     path: Path,
     fmt: DataFormat,
@@ -106,8 +151,11 @@ def read_columns(
     """The file's column names and an iterator of column batches (Python values).
 
     ``header``, the names an earlier read of the same file returned, spares a JSON Lines file
-    its key scan (a pass over every line); a CSV file reads its header line regardless.
+    its key scan (a pass over every line); a CSV file reads its header line regardless, a
+    Parquet dataset its footers.
     """
+    if fmt.kind == "parquet":
+        return _read_parquet(path, counts, progress)
     require_file(path)
     if fmt.kind == "csv":
         return _read_csv(path, fmt, counts, progress)
@@ -134,6 +182,23 @@ def _read_csv(
                 columns = [column.to_pylist() for column in batch.columns]
                 yield ColumnBatch(dict(zip(reader.names, columns, strict=True)), batch.n_rows)
         except CsvFileError as exc:
+            raise DataFileError(str(exc)) from exc
+
+    return reader.names, batches()
+
+
+def _read_parquet(
+    path: Path, counts: ReadCounts, progress: Callable[[int], None] | None
+) -> tuple[tuple[str, ...], Iterator[ColumnBatch]]:
+    reader = open_parquet(path, progress)
+
+    def batches() -> Iterator[ColumnBatch]:
+        try:
+            for batch in reader.batches():
+                counts.rows += batch.n_rows
+                columns = [column.to_pylist() for column in batch.columns]
+                yield ColumnBatch(dict(zip(batch.names, columns, strict=True)), batch.n_rows)
+        except ParquetFileError as exc:
             raise DataFileError(str(exc)) from exc
 
     return reader.names, batches()

@@ -1,10 +1,12 @@
 """``driftline baseline suggest``'s data-quality part: profile a data file, suggest constraints.
 
-Both formats take the columnar path (:mod:`stream.batch.columnar_profile`), parsed a batch
+Every format takes the columnar path (:mod:`stream.batch.columnar_profile`), parsed a batch
 ahead on a thread: a CSV file as pyarrow's text columns, a JSON Lines file as pyarrow's
 JSON-typed columns (:mod:`stream.batch.json_lines_profile`), read once, with no key scan (a
-key becomes a feature where it first appears). A JSON block that pyarrow would read
-otherwise than orjson goes the row path, :meth:`DatasetProfile.update_columns`.
+key becomes a feature where it first appears), a Parquet dataset as its typed columns
+(:mod:`stream.batch.parquet_profile`), every column of its parts' schemas a feature. A JSON
+block that pyarrow would read otherwise than orjson goes the row path,
+:meth:`DatasetProfile.update_columns`.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from detectors.quality.constraints import suggest_constraints
 from detectors.quality.dataset_profile import DatasetProfile
 from stream.batch.columnar_profile import ColumnarProfiler
 from stream.batch.csv_reader import CsvFileError
-from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, open_csv
+from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, open_csv, open_parquet
 from stream.batch.json_lines_profile import profile_json_lines
+from stream.batch.parquet_profile import profile_parquet
 from stream.batch.prefetch import prefetched
 from stream.monitors.data_quality import DataQualityBaseline
 
@@ -32,6 +35,9 @@ def suggest_data_quality(
     counts = ReadCounts()
     if fmt.kind == "csv":
         profile = _profile_csv(data, fmt, counts, progress)
+    elif fmt.kind == "parquet":
+        reader = open_parquet(data, progress)
+        profile = profile_parquet(DatasetProfile(features=reader.names), reader, counts)
     else:
         profile = _profile_jsonl(data, counts, progress)
     stats = profile.statistics()

@@ -1,4 +1,4 @@
-"""``driftline analyze --data``: a plain CSV or JSON Lines dataset checked against a baseline.
+"""``driftline analyze --data``: a CSV, JSON Lines or Parquet dataset checked against a baseline.
 
 The same profile and checks as a capture run, over a data file read as ``baseline suggest``
 reads it (:mod:`stream.batch.data_files`, :mod:`stream.batch.json_lines_profile`). A CSV
@@ -24,8 +24,9 @@ from detectors.violations import FAILED
 from stream.batch.capture_analysis import AnalysisResult, CaptureCounts
 from stream.batch.columnar_profile import ColumnarProfiler
 from stream.batch.csv_reader import CsvFileError
-from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, open_csv
+from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, open_csv, open_parquet
 from stream.batch.json_lines_profile import profile_json_lines
+from stream.batch.parquet_profile import profile_parquet
 from stream.batch.prefetch import prefetched
 from stream.monitors.data_quality import DataQualityBaseline
 
@@ -58,6 +59,8 @@ def analyze_dataset(
             profiler.drain()
         except CsvFileError as exc:
             raise DataFileError(str(exc)) from exc
+    elif fmt.kind == "parquet":
+        profile_parquet(profile, open_parquet(data, progress), read)
     else:
         profile_json_lines(profile, data, read, progress, new_keys_are_features=False)
     counts = CaptureCounts(files=1, records=read.rows, rows=read.rows)

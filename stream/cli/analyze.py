@@ -10,7 +10,7 @@ import click
 from detectors.quality.statistics_json import statistics_to_json
 from detectors.violations import COMPLETED_WITH_VIOLATIONS, FAILED, violations_document
 from stream.batch.capture_analysis import AnalysisResult, CaptureAnalyzer
-from stream.batch.data_files import FORMATS, DataFileError, detect_format
+from stream.batch.data_files import FORMATS, DataFileError, data_size, detect_format
 from stream.batch.dataset_analysis import analyze_dataset
 from stream.batch.labeled_request import LabeledAnalysisRequest, labelled_monitors_wanted
 from stream.capture.files import find_capture_files
@@ -69,7 +69,7 @@ def _print_labeled(report: LabeledReport) -> None:
     "data",
     default=None,
     type=click.Path(path_type=Path),
-    help="Instead of --capture: a plain CSV or JSON Lines dataset.",
+    help="Instead of --capture: a CSV, JSON Lines or Parquet dataset (file or part folder).",
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Format of --data.")
 @click.option(
@@ -138,10 +138,12 @@ def analyze(
     """
     check_out_folder(out)
     if (capture is None) == (data is None):
-        fail("give one of --capture (capture files) or --data (a CSV or JSON Lines dataset)")
+        fail(
+            "give one of --capture (capture files) or --data (a CSV, JSON Lines or Parquet dataset)"
+        )
     _refuse_options_of_the_other_input(data is not None)
     if data is not None:
-        check_data_file(data)
+        check_data_file(data, fmt=fmt)
         result = _analyze_data(data, fmt, no_header, baseline_dir, min_window_count)
         _report(result, out)
         _exit(result.status, None, fail_on_violation)
@@ -239,7 +241,7 @@ def _analyze_data(
     try:
         baseline = load_data_quality_baseline(baseline_dir)
         data_format = detect_format(data, fmt, header=not no_header)
-        with byte_progress(f"analyzing {data.name}", data.stat().st_size) as bar:
+        with byte_progress(f"analyzing {data.name}", data_size(data)) as bar:
             task = bar.task_ids[0]
             return analyze_dataset(
                 data,

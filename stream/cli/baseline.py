@@ -10,7 +10,7 @@ import click
 
 from detectors.attribution import AGG_METHODS
 from detectors.model_quality.statistics import PROBLEM_TYPES
-from stream.batch.data_files import FORMATS, DataFileError, DataFormat, detect_format
+from stream.batch.data_files import FORMATS, DataFileError, DataFormat, data_size, detect_format
 from stream.batch.data_quality_baseline import suggest_data_quality
 from stream.cli.output import byte_progress, check_data_file, check_out_folder, fail
 from stream.monitors.data_quality import save_data_quality_baseline
@@ -98,7 +98,7 @@ def suggest_labeled(data: Path, fmt: DataFormat, out: Path, options: dict[str, A
 
     request = LabeledBaselineRequest(**options)
     try:
-        with byte_progress(f"labelled baselines from {data.name}", data.stat().st_size) as bar:
+        with byte_progress(f"labelled baselines from {data.name}", data_size(data)) as bar:
             task = bar.task_ids[0]
             return suggest_labeled_baselines(
                 data, fmt, out, request, lambda done: bar.update(task, completed=done)
@@ -118,7 +118,8 @@ def baseline() -> None:
     "data",
     required=True,
     type=click.Path(path_type=Path),
-    help="Training data: CSV (with a header line unless --no-header), or JSON Lines.",
+    help="Training data: CSV (with a header line unless --no-header), JSON Lines, or Parquet "
+    "(a file, or a folder of part files).",
 )
 @click.option(
     "--out",
@@ -146,12 +147,12 @@ def suggest(data: Path, out: Path, fmt: str | None, no_header: bool, **labeled: 
     With --problem-type, --bias-config or --shap it also writes the model-quality, bias and
     attribution baselines under OUT/model_quality/, OUT/bias/ and OUT/attribution/.
     """
-    check_data_file(data)
+    check_data_file(data, fmt=fmt)
     check_out_folder(out)
     check_labeled_options(labeled)
     try:
         data_format = detect_format(data, fmt, header=not no_header)
-        with byte_progress(f"profiling {data.name}", data.stat().st_size) as bar:
+        with byte_progress(f"profiling {data.name}", data_size(data)) as bar:
             task = bar.task_ids[0]
             result, counts = suggest_data_quality(
                 data, data_format, lambda done: bar.update(task, completed=done)

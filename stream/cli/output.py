@@ -47,10 +47,15 @@ def check_out_folder(out: Path, option: str = "--out") -> None:
         fail(f"{option} {out} is a file; it must be a folder (created when missing)")
 
 
-def check_data_file(path: Path, option: str = "--data") -> None:
-    """Refuse a data file that is missing or a folder."""
-    if path.is_dir():
-        fail(f"{option} {path} is a folder; give a data file (CSV or JSON Lines)")
+def check_data_file(path: Path, option: str = "--data", fmt: str | None = None) -> None:
+    """Refuse a data file that is missing, or a folder that is no Parquet dataset."""
+    from stream.batch.parquet_files import is_parquet_dataset  # pyarrow: only where --data is
+
+    if path.is_dir() and fmt != "parquet" and not is_parquet_dataset(path):
+        fail(
+            f"{option} {path} is a folder; give a data file (CSV, JSON Lines or Parquet) "
+            "or a folder of Parquet part files"
+        )
     if not path.exists():
         fail(f"{option}: no such file: {path}")
 
