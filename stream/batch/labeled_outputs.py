@@ -130,8 +130,14 @@ def _attribution(folder: Path, outcome: LabelledOutcome, run: LabelledFileRun) -
 
 
 def _shap_notes(run: LabelledFileRun) -> str:
-    """What a keyed SHAP file held that explained no capture."""
+    """What a keyed SHAP file held that explained no capture, and unreadable captures.
+
+    The captures whose output could not be read (e.g. ``bad_explanations``) are named here
+    when no labels are wanted: the join line, which names them otherwise, is not printed.
+    """
     notes = ""
+    if not run.setup.needs_labels and run.join.counts.unusable:
+        notes += f", {_unusable(run)}"
     if run.shap_without_capture:
         notes += f", {run.shap_without_capture} SHAP records without a capture"
     if run.shap_errors:
@@ -162,12 +168,17 @@ def join_summary(run: LabelledFileRun, labels: LabelCounts) -> str:
     if labels.loops_without_label:
         line += f", A2I loops without a label: {_reasons(labels.loops_without_label)}"
     if counts.unusable:
-        first = run.join.unusable_first
-        line += ", unusable outputs: " + ", ".join(
-            f"{k}={v}" + (f" (first: {first[k]})" if k in first else "")
-            for k, v in sorted(counts.unusable.items())
-        )
+        line += f", {_unusable(run)}"
     return line
+
+
+def _unusable(run: LabelledFileRun) -> str:
+    """The captures whose output could not be used, by reason, with each one's first message."""
+    first = run.join.unusable_first
+    return "unusable outputs: " + ", ".join(
+        f"{k}={v}" + (f" (first: {first[k]})" if k in first else "")
+        for k, v in sorted(run.join.counts.unusable.items())
+    )
 
 
 def describe(violation: Violation) -> str:

@@ -12,7 +12,9 @@ records it finds no single label in are counted by reason in the join summary.
   ``--bias-drift-check`` picks the rule (``point`` by default, SageMaker's documented one);
 - **ModelExplainability** when ``BASELINE/attribution/analysis.json`` exists and SHAP values
   come from ``--shap`` (JSON Lines joined by key, or a CSV taken row by row) or, without it,
-  from a ``shap`` key in the capture outputs (a run with neither is skipped, not failed).
+  from a ``shap`` key in the capture outputs, or each record's ``explanations.kernel_shap``
+  where the output is a Clarify online explainability response (a run with neither is
+  skipped, not failed).
 
 They are the worker's labelled monitors (:class:`~stream.monitors.labelled.LabelledSetup`)
 over a :class:`~stream.batch.labeled_analysis.LabelledFileRun`; every verdict is given, however

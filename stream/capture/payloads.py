@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from stream.capture.explainer_response import explainer_response
 from stream.capture.records import CaptureError, EventData
 
 Row = list[Any] | dict[str, Any]
@@ -84,6 +85,8 @@ def parse_payload(event: EventData) -> PayloadRows:
     ``predictions``, ``outputs`` and ``scores`` a list holds one element per instance, so
     a flat list there is one single-value row per element. An instance written as
     ``{"features": [...]}`` (SageMaker's built-in algorithms) is the list of its values.
+    A SageMaker Clarify online explainability response gives the rows of the model's own
+    response inside it (:mod:`stream.capture.explainer_response`).
     """
     text = event.text()
     if event.encoding == "CSV" or (event.encoding == "BASE64" and _looks_csv(event)):
@@ -93,6 +96,9 @@ def parse_payload(event: EventData) -> PayloadRows:
     except orjson.JSONDecodeError as exc:
         msg = "bad_payload"
         raise CaptureError(msg, f"JSON payload does not parse: {exc}") from exc
+    response = explainer_response(value)
+    if response is not None:  # the model's own response is inside, of its own content type
+        return parse_payload(response.predictions)
     return _json_rows(value)
 
 

@@ -175,8 +175,11 @@ class AttributionDriftSettings:
     """``[monitor.attribution]``: global SHAP values per window ranked against the baseline.
 
     Local SHAP values come from the capture output at ``shap_path`` (``shap_source =
-    "capture"``) or from ``<prefix>.attributions`` (``"topic"``: ``{"inferenceId", "shap"}``
-    keyed by inferenceId). ``agg_method`` defaults to the baseline's (its
+    "capture"``; an output that is a SageMaker Clarify online explainability response gives
+    each record's ``explanations.kernel_shap`` instead, its features named by the baseline's
+    ``analysis_config.json`` headers where it has no ``feature_header``) or from
+    ``<prefix>.attributions`` (``"topic"``: ``{"inferenceId", "shap"}`` keyed by
+    inferenceId). ``agg_method`` defaults to the baseline's (its
     ``analysis_config.json``); a label whose nDCG falls below ``ndcg_threshold`` is a
     ``feature_attribution_drift_check`` violation.
     """

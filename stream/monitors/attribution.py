@@ -3,8 +3,10 @@
 Local SHAP values come as JSON Lines of ``{"inferenceId": ..., "shap": {feature: value}}``
 (``shap`` may also map label → {feature: value} for several model outputs), as a CSV of
 local SHAP values with the feature names as header (Clarify's ``explanations_shap/out.csv``),
-or, in ``driftline analyze``, inside the capture output under a ``shap`` key. Every record in
-the input is one explained record of the window; they are aggregated with the baseline's
+or inside the capture output: under a ``shap`` key (``shap_path``), or as each record's
+``explanations.kernel_shap`` of a SageMaker Clarify online explainability response
+(:mod:`stream.capture.explainer_response`). Every record in the input is one explained
+record of the window; they are aggregated with the baseline's
 ``agg_method`` (stored in ``attribution/analysis_config.json``, Clarify's
 ``methods.shap.agg_method``) and ranked against the baseline by nDCG, threshold 0.9.
 
@@ -149,10 +151,16 @@ def save_attribution_baseline(
 
 
 class AttributionBaseline(NamedTuple):
-    """Baseline global SHAP values per label, and the aggregation they used."""
+    """Baseline global SHAP values per label, the aggregation they used, the feature names.
+
+    ``headers`` are ``analysis_config.json``'s feature names in the model's input order
+    (without the label column): the names of SHAP values given by position, as a Clarify
+    online explainability response gives them without ``FeatureHeaders``.
+    """
 
     explanations: dict[str, LabelExplanation]
     agg_method: str
+    headers: tuple[str, ...] = ()
 
     @property
     def plain_label(self) -> str:
@@ -169,6 +177,7 @@ class AttributionBaseline(NamedTuple):
 
 def load_attribution_baseline(folder: Path) -> AttributionBaseline:
     """Read ``attribution/analysis.json`` (and ``analysis_config.json`` when present)."""
+    headers: tuple[str, ...] = ()
     try:
         explanations = read_explanations(read_json(folder / ANALYSIS))
         agg_method = "mean_abs"
@@ -177,13 +186,27 @@ def load_attribution_baseline(folder: Path) -> AttributionBaseline:
             agg_method = str(
                 config.get("methods", {}).get("shap", {}).get("agg_method", agg_method)
             )
+            headers = _feature_headers(config)
     except (AttributeError, TypeError, ValueError) as exc:
         msg = f"attribution baseline in {folder} is not usable: {exc}"
         raise BaselineError(msg) from exc
     if agg_method not in AGG_METHODS:
         msg = f"attribution baseline in {folder}: agg_method must be one of {AGG_METHODS}"
         raise BaselineError(msg)
-    return AttributionBaseline(explanations, agg_method)
+    return AttributionBaseline(explanations, agg_method, headers)
+
+
+def _feature_headers(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """``headers`` of an analysis config without its ``label`` column (Clarify lists it)."""
+    headers = config.get("headers")
+    if not isinstance(headers, list):
+        return ()
+    label = config.get("label")  # a column name, or a 0-based index
+    return tuple(
+        str(h)
+        for i, h in enumerate(headers)
+        if not (h == label if isinstance(label, str) else i == label and type(label) is int)
+    )
 
 
 class AttributionRun:

@@ -116,8 +116,20 @@ class PendingPrediction:
         return 1
 
     def to_bytes(self) -> bytes:
-        """JSON bytes, for the store (orjson writes dataclasses as objects)."""
-        return orjson.dumps(self)
+        """JSON bytes, for the store (orjson writes dataclasses as objects).
+
+        SHAP values read from the capture are left out: they were counted in the window
+        when the prediction came, and a request's could make its entry many times larger.
+        """
+        if self.shap is None:
+            return orjson.dumps(self)
+        return orjson.dumps(self.without_shap())
+
+    def without_shap(self) -> PendingPrediction:
+        """A copy without the SHAP values read from the capture."""
+        return PendingPrediction(self.key, self.seconds, self.window, self.predicted,
+                                 self.score, self.row, None, self.labelled,
+                                 self.explained)  # fmt: skip
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> PendingPrediction:
@@ -151,6 +163,15 @@ class PendingInstances(PendingPrediction):
         return PendingInstances(self.key, self.seconds, self.window, self.predicted, self.score,
                                 self.row, self.shap, self.labelled or labelled,
                                 self.explained or explained, self.instances)  # fmt: skip
+
+    def to_bytes(self) -> bytes:
+        """JSON bytes, for the store, without the instances' SHAP values (as one's)."""
+        if all(instance.shap is None for instance in self.instances):
+            return orjson.dumps(self)
+        instances = [instance.without_shap() for instance in self.instances]
+        return orjson.dumps(PendingInstances(self.key, self.seconds, self.window,
+                                             self.predicted, self.score, self.row, None,
+                                             self.labelled, self.explained, instances))  # fmt: skip
 
 
 class JoinOutcome(NamedTuple):

@@ -25,6 +25,12 @@ from typing import Any
 
 from detectors.violations import Violation
 from ground_truth.records import GroundTruth
+from stream.capture.explainer_response import (
+    BAD_EXPLANATIONS,
+    ExplainerResponse,
+    explainer_response,
+)
+from stream.capture.payloads import payload_rows
 from stream.capture.predictions import (
     MULTI_ROW_OUTPUT,
     NO_PREDICTION,
@@ -188,8 +194,14 @@ class LabelledSetup:
         they come from ``row`` or, without it, ``record``'s only row (the record is needed).
         """
         document = None
+        explained: list[LocalShap | None] | None = None  # a Clarify response's, per record
         if output is not None and output.encoding != "CSV":
             document = json_document(output)
+            response = explainer_response(document)
+            if response is not None:  # predictions are the model's response inside it
+                output = response.predictions
+                document = None if output.encoding == "CSV" else json_document(output)
+                explained = self._explained(response)
         predicted = score = None
         if self.needs_labels and self.locator is not None:
             if output is None:
@@ -197,7 +209,7 @@ class LabelledSetup:
                 raise CaptureError(msg, "the capture has no endpointOutput")
             located = self.locator.locate_instances(output, document)
             if len(located) > 1 and document is not None:
-                return self._instances(located, key, seconds, window, record, request)
+                return self._instances(located, key, seconds, window, record, request, explained)
             if len(located) != 1:
                 msg = MULTI_ROW_OUTPUT
                 raise CaptureError(msg, f"the output holds {len(located)} predictions")
@@ -218,9 +230,27 @@ class LabelledSetup:
                 row = rows[0]
             values = {name: row.get(name) for name in self.bias_columns}
         shap = None
-        if self.attribution is not None and self.shap_source == "capture" and document is not None:
+        if explained is not None and output is not None and not self.needs_labels:
+            return _explained_records(key, seconds, window, explained, len(payload_rows(output)))
+        if explained is not None:
+            shap = _per_record(explained, 1)[0]
+        elif self.reads_capture_shap and document is not None:
             shap = shap_at(document, self.shap_path, self.plain_shap_label)
         return PendingPrediction(key, seconds, window, predicted, score, values, shap)
+
+    @property
+    def reads_capture_shap(self) -> bool:
+        """Whether the attribution monitor reads SHAP values from the capture output."""
+        return self.attribution is not None and self.shap_source == "capture"
+
+    def _explained(self, response: ExplainerResponse) -> list[LocalShap | None] | None:
+        """A Clarify response's SHAP values per record, when the capture is where they are.
+
+        Features without ``feature_header`` are named by the attribution baseline's headers.
+        """
+        if not self.reads_capture_shap or self.attribution is None:
+            return None
+        return response.local_shap(self.attribution.headers, single_label=self.plain_shap_label)
 
     def _instances(
         self,
@@ -230,13 +260,16 @@ class LabelledSetup:
         window: float,
         record: CaptureRecord | None,
         request: EventData | None,
+        explained: Sequence[LocalShap | None] | None = None,
     ) -> PendingInstances:
-        """A request of several instances: instance ``i``'s prediction and bias values.
+        """A request of several instances: instance ``i``'s prediction, bias and SHAP values.
 
         Bias reads instance ``i``'s values from the request's row ``i`` (by the config's
         ``headers``, or the record's feature rows); a request whose rows are not one per
-        prediction is refused, never read by position. SHAP values of such a capture are
-        not read (they would be one record's).
+        prediction is refused, never read by position. SHAP values are instance ``i``'s
+        record of a Clarify response's ``kernel_shap`` (``explained``), which must then
+        explain as many records as there are predictions; a ``shap`` object of the output
+        would be one record's, so it is not read.
         """
         if len(located) > MAX_INSTANCES:
             msg = MULTI_ROW_OUTPUT
@@ -263,11 +296,43 @@ class LabelledSetup:
                     msg,
                     f"the output holds {len(located)} predictions but the request {len(rows)} rows",
                 )
+        shaps = _per_record(explained or [], len(located))
         instances = [
-            PendingPrediction(key, seconds, window, predicted, score, row)
-            for (predicted, score), row in zip(located, rows, strict=True)
+            PendingPrediction(key, seconds, window, predicted, score, row, shap)
+            for (predicted, score), row, shap in zip(located, rows, shaps, strict=True)
         ]
         return PendingInstances(key, seconds, window, instances=instances)
+
+
+def _explained_records(
+    key: str, seconds: float, window: float, explained: Sequence[LocalShap | None], records: int
+) -> PendingPrediction:
+    """The records of a Clarify response, each with its SHAP values (attribution only).
+
+    Several records are the instances of one entry, so that each one counts.
+    """
+    shaps = _per_record(explained, records)
+    if records <= 1:  # (an empty response: one prediction, as any other output)
+        return PendingPrediction(key, seconds, window, shap=shaps[0] if shaps else None)
+    instances = [PendingPrediction(key, seconds, window, shap=shap) for shap in shaps]
+    return PendingInstances(key, seconds, window, instances=instances)
+
+
+def _per_record(explained: Sequence[LocalShap | None], predictions: int) -> list[LocalShap | None]:
+    """The SHAP values of each of ``predictions`` records (None: not explained).
+
+    A response without explanations (``[]``) explains none; otherwise CaptureError
+    ``bad_explanations`` when it explains another number of records than it predicts.
+    """
+    if not explained:
+        return [None] * predictions
+    if len(explained) != predictions:
+        msg = BAD_EXPLANATIONS
+        raise CaptureError(
+            msg, f"kernel_shap explains {len(explained)} records but the output holds "
+            f"{predictions} predictions",
+        )  # fmt: skip
+    return list(explained)
 
 
 class LabelledAccumulators:
@@ -293,9 +358,18 @@ class LabelledAccumulators:
         return self.labelled / self.predictions if self.predictions else None
 
     def add_prediction(self, pending: PendingPrediction) -> None:
-        """Count a prediction of the window (and its SHAP values read from the capture)."""
+        """Count a prediction of the window (and its SHAP values read from the capture).
+
+        A request of several instances counts each instance, and each one's SHAP values.
+        """
         self.predictions += pending.instance_count
-        if pending.shap and self.attribution is not None:
+        if self.attribution is None:
+            return
+        if isinstance(pending, PendingInstances):
+            for instance in pending.instances:
+                if instance.shap:
+                    self.add_shap(instance.shap)
+        elif pending.shap:
             self.add_shap(pending.shap)
 
     def add_joined(self, pending: PendingPrediction, label: GroundTruth) -> None:

@@ -89,3 +89,17 @@ def test_an_unlabelled_request_expires_as_its_instances() -> None:
     assert entries.count(PREDICTION) == 1
     j.expire(entries, now=61.0)
     assert j.counts.expired_predictions == 3
+
+
+def test_shap_read_from_the_capture_is_not_stored_with_the_waiting_entry() -> None:
+    """It was counted when the prediction came; the entry is the same without it."""
+    shap = {"label0": {"age": 0.25, "income": -0.5}}
+    single = PendingPrediction("k", 5.0, 0.0, 1, 0.8, {}, shap)
+    assert single.to_bytes() == PendingPrediction("k", 5.0, 0.0, 1, 0.8).to_bytes()
+    assert PendingPrediction.from_bytes(single.to_bytes()).shap is None
+    plain = request("r", [1, 0])
+    explained = request("r", [1, 0])
+    for instance in explained.instances:
+        instance.shap = shap
+    assert explained.to_bytes() == plain.to_bytes()
+    assert explained.instances[0].shap == shap  # the prediction itself keeps its values
