@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -41,8 +40,7 @@ def worker(config_path: Path, log_level: str) -> None:
     silence_faust_spinner()
     try:
         config = load_config(config_path, os.environ)
-        logging.getLogger("driftline.worker").warning("config:\n%s", config.describe())
-        code = run_worker(config, loglevel=log_level)
+        code = run_worker(config, loglevel=log_level, log_config=True)
     except (ConfigError, BaselineError, ScriptError, BrokerError, TopicError) as error:
         fail(str(error))
     except StatusServerError as error:

@@ -169,12 +169,16 @@ def run_worker(
     stop_after_seconds: float | None = None,
     on_stop: Callable[[], None] | None = None,
     loglevel: str = "warning",
+    log_config: bool = False,
 ) -> int:
     """Run until SIGTERM/SIGINT, or ``stop_after_seconds`` once it owns partitions; exit status.
 
     ``on_ready(bootstrap_servers, metrics_port)`` is called once the broker, the topics and
     the metrics server are up, before faust starts (the demo starts its traffic there);
-    ``on_stop()`` once faust has stopped, before the embedded broker is stopped.
+    ``on_stop()`` once faust has stopped, before the embedded broker is stopped. With
+    ``log_config`` the configuration is logged once everything it names has loaded
+    (baselines, scripts, state folder) and the metrics port is bound: a config that fails
+    there shows its one error line, not a configuration dump before it.
     """
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = {}
@@ -183,7 +187,7 @@ def run_worker(
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         return _start_and_run(config, registry, on_result, on_ready, stop_after_seconds,
-                              on_stop, loglevel)  # fmt: skip
+                              on_stop, loglevel, log_config)  # fmt: skip
     except (_StopDuringStartup, KeyboardInterrupt) as stop:
         log.warning("stopped during startup (%s)", stop or "SIGINT")
         return 0
@@ -200,13 +204,15 @@ def _start_and_run(
     stop_after_seconds: float | None,
     on_stop: Callable[[], None] | None,
     loglevel: str,
+    log_config: bool,
 ) -> int:
     baselines = load_baselines(config)  # a missing baseline is an error before anything starts
     with worker_folder(config.worker.state_dir, config.kafka.topic_prefix) as folder:
         stores = PendingStores(folder / "pending")
         state = WorkerState(config, baselines, on_result=on_result, stores=stores)
         try:
-            return _serve(state, config, registry, on_ready, stop_after_seconds, on_stop, loglevel)
+            return _serve(state, config, registry, on_ready, stop_after_seconds, on_stop, loglevel,
+                          log_config)  # fmt: skip
         finally:
             stores.close()
 
@@ -219,6 +225,7 @@ def _serve(
     stop_after_seconds: float | None,
     on_stop: Callable[[], None] | None,
     loglevel: str,
+    log_config: bool,
 ) -> int:
     """Broker, topics, metrics and status page up; run faust; take them down again."""
     broker: EmbeddedBroker | None = None
@@ -226,6 +233,8 @@ def _serve(
     registry = registry or CollectorRegistry()
     # the port first: when it is taken, nothing has started yet
     status = StatusService.bind(config.metrics.host, config.metrics.port, registry)
+    if log_config:  # usable as far as this process can tell: the rest is the broker's
+        log.warning("config:\n%s", config.describe())
     try:
         if kafka.uses_embedded_broker:
             broker = EmbeddedBroker(stop_timeout_seconds=2.0)
