@@ -31,6 +31,7 @@ from stream.batch.csv_reader import CsvColumns, CsvFileError
 from stream.capture.files import BOM  # the mark spreadsheet exports put first
 from stream.capture.payloads import CONTAINERS
 from stream.capture.text_rows import named_columns
+from stream.file_kinds import not_a_file
 
 FORMATS = ("csv", "jsonl")
 BATCH_ROWS = 20_000
@@ -116,10 +117,10 @@ def read_columns(
 
 
 def require_file(path: Path) -> None:
-    """DataFileError when ``path`` is not a file."""
-    if not path.is_file():
-        msg = f"no such file: {path}"
-        raise DataFileError(msg)
+    """DataFileError when ``path`` is not a regular file (missing, a folder, a pipe, …)."""
+    problem = not_a_file(path, "a data file (CSV or JSON Lines)")
+    if problem is not None:
+        raise DataFileError(problem)
 
 
 def _read_csv(

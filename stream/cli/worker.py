@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from stream.capture.preprocess import ScriptError
-from stream.cli.output import configure_logging, fail, silence_faust_spinner
+from stream.cli.output import InputPath, configure_logging, fail, silence_faust_spinner
 from stream.config import ConfigError, load_config
 from stream.kafka.broker import BrokerError
 from stream.kafka.topics import TopicError
@@ -20,7 +20,7 @@ from stream.status.server import StatusServerError
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=InputPath(exists=True, dir_okay=False, path_type=Path),
     required=True,
     help="driftline TOML config (DRIFTLINE_* environment variables override it).",
 )
