@@ -163,7 +163,7 @@ def suggest(data: Path, out: Path, fmt: str | None, no_header: bool, **labeled: 
             result, counts = suggest_data_quality(
                 data, data_format, lambda done: bar.update(task, completed=done)
             )
-    except (DataFileError, OSError) as exc:
+    except DataFileError as exc:  # an OSError: the group's one line (no "[Errno 13]")
         fail(str(exc))
     if counts.rows == 0:
         fail(f"{data} has no data rows")
