@@ -18,12 +18,14 @@ import asyncio
 import gc
 import logging
 import os
+import shutil
 import signal
+import sys
 import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import faust
 from prometheus_client import CollectorRegistry
@@ -149,6 +151,27 @@ class _Worker(faust.Worker):
             self._watchdog.cancel()
 
 
+def exit_hung(scratch: list[Path]) -> NoReturn:
+    """End a worker whose shutdown hangs, from the watchdog's thread: no ``finally`` runs.
+
+    ``os._exit`` is the only way out of a hung event loop, and it skips every ``finally``,
+    ``atexit`` hook and buffer flush; what the worker owns and can finish from another
+    thread is finished here first. Nothing of the monitor's state is lost (the last saved
+    snapshot and the changelog stand, as after a kill -9), but ``scratch`` — this process's
+    temporary folders: faust's data folder, and the RocksDB store of pending label joins
+    when there is no ``worker.state_dir`` — stayed on disk for good, and text a script
+    printed to a piped stdout (block-buffered) was dropped.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or file: nothing left to save
+            pass
+    for folder in scratch:
+        shutil.rmtree(folder, ignore_errors=True)
+    os._exit(EXIT_HUNG)
+
+
 def _tune_garbage_collector() -> None:
     """Collect cycles less often, and never walk what startup made (modules, config, faust).
 
@@ -210,9 +233,10 @@ def _start_and_run(
     with worker_folder(config.worker.state_dir, config.kafka.topic_prefix) as folder:
         stores = PendingStores(folder / "pending")
         state = WorkerState(config, baselines, on_result=on_result, stores=stores)
+        scratch = [folder] if config.worker.state_dir is None else []  # a temporary folder
         try:
             return _serve(state, config, registry, on_ready, stop_after_seconds, on_stop, loglevel,
-                          log_config)  # fmt: skip
+                          log_config, scratch)  # fmt: skip
         finally:
             stores.close()
 
@@ -226,8 +250,12 @@ def _serve(
     on_stop: Callable[[], None] | None,
     loglevel: str,
     log_config: bool,
+    scratch: list[Path],
 ) -> int:
-    """Broker, topics, metrics and status page up; run faust; take them down again."""
+    """Broker, topics, metrics and status page up; run faust; take them down again.
+
+    ``scratch`` lists the temporary folders made so far (removed on a hung exit as well).
+    """
     broker: EmbeddedBroker | None = None
     kafka = config.kafka
     registry = registry or CollectorRegistry()
@@ -255,7 +283,7 @@ def _serve(
         log.warning("status page on http://%s:%d/ (metrics at /metrics)", config.metrics.host, port)
         if on_ready is not None:
             on_ready(bootstrap, port)
-        return _run_faust(state, bootstrap, config, broker, stop_after_seconds, loglevel)
+        return _run_faust(state, bootstrap, config, broker, stop_after_seconds, loglevel, scratch)
     finally:
         if on_stop is not None:
             on_stop()
@@ -271,6 +299,7 @@ def _run_faust(
     broker: EmbeddedBroker | None,
     stop_after_seconds: float | None,
     loglevel: str,
+    scratch: list[Path],
 ) -> int:
     asyncio.set_event_loop(asyncio.new_event_loop())
     _tune_garbage_collector()
@@ -288,7 +317,7 @@ def _run_faust(
         log.error("worker did not stop within %s s; exiting (the last snapshot stands)", deadline)
         if broker is not None:
             broker.stop()
-        os._exit(EXIT_HUNG)
+        exit_hung([*scratch, Path(datadir.name)])
 
     deadline = config.worker.shutdown_timeout_seconds
     worker = _Worker(
