@@ -4,7 +4,8 @@ When a worker is not down ``shutdown_timeout_seconds`` after SIGTERM (here: the 
 frozen), its watchdog ends the process with ``os._exit`` — the only way out of a hung event
 loop, and it skips every ``finally``: the worker's temporary folders (faust's data folder and,
 without ``worker.state_dir``, the RocksDB store of pending label joins) stayed in the
-temporary folder for good, one set per hung stop.
+temporary folder for good, one set per hung stop. A frozen broker alone does not always
+hang the stop; a deadline of 0.2 s is shorter than any stop of faust's.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def test_a_hung_shutdown_leaves_no_temporary_folders(tmp_path: Path) -> None:
     scratch.mkdir()
     with EmbeddedBroker() as broker:
         config = write_config(tmp_path, broker.bootstrap_servers, "hung",
-                              worker={"shutdown_timeout_seconds": 4})  # fmt: skip
+                              worker={"shutdown_timeout_seconds": 0.2})  # fmt: skip
         worker = WorkerProcess(config, tmp_path / "worker.log", extra_env={"TMPDIR": str(scratch)})
         try:
             wait_for(lambda: worker.assigned() == 4, 60, "the worker to own 4 partitions")
@@ -39,6 +40,6 @@ def test_a_hung_shutdown_leaves_no_temporary_folders(tmp_path: Path) -> None:
             if worker.process.poll() is None:
                 worker.process.kill()
     log = (tmp_path / "worker.log").read_text()
-    assert "did not stop within 4.0 s" in log, log  # the watchdog's way out was taken
+    assert "did not stop within 0.2 s" in log, log  # the watchdog's way out was taken
     assert code == 0
     assert list(scratch.iterdir()) == []
