@@ -4,7 +4,9 @@ Every field arrives as text (typing is Deequ's, per column, afterwards) and an e
 missing. Line endings may be ``\n``, ``\r\n`` or a bare ``\r``; quoted fields may hold
 separators and line breaks of any length; a UTF-8 byte-order mark is skipped. Bytes that
 are not UTF-8 become U+FFFD and each field holding them is counted (``invalid_utf8_fields``),
-in rows of any width (:mod:`stream.batch.utf8_guard`).
+in rows of any width (:mod:`stream.batch.utf8_guard`); a header line holding them is refused
+(:class:`CsvFileError`): its names are the baseline's feature names, and garbled they match
+no live column.
 
 Column names follow Spark's CSV reader, which SageMaker's analyzer uses: with a header, an
 empty name becomes ``_c<i>`` and names that repeat (ignoring case) get their position
@@ -50,7 +52,7 @@ _STRADDLING = "straddling"  # pyarrow's message for a row longer than a block
 
 
 class CsvFileError(Exception):
-    """A CSV file that cannot be read at all (empty, or a row longer than 1 GiB)."""
+    """A CSV file that cannot be read at all (empty, a header that is not UTF-8, a row > 1 GiB)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,13 @@ class CsvColumns:
         width = first.num_columns
         if header:
             texts = [_text(first.column(i)[0].as_py()) for i in range(width)]
+            if any(MARKER in text for text in texts):
+                self._handle.close()
+                msg = (
+                    f"{path.name}: the header line is not UTF-8 text, so its column names "
+                    "would match no feature; save the file as UTF-8 (or pass --no-header)"
+                )
+                raise CsvFileError(msg)
             self.names = spark_names([t.strip() for t in texts])
             first = first.slice(1)
         else:
@@ -292,8 +301,8 @@ def _as_text(column: pa.Array) -> pa.Array:
 
 
 def _text(value: str | None) -> str:
-    """A header field: invalid UTF-8 as U+FFFD (not counted: names are not data)."""
-    return "" if value is None else value.replace(MARKER, "\ufffd")
+    """A header field as parsed (invalid UTF-8 marked by :data:`MARKER`)."""
+    return "" if value is None else value
 
 
 def _arrow_message(path: Path, exc: pa.ArrowInvalid) -> str:

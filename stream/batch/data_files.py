@@ -7,6 +7,9 @@ labelled baselines, while the data-quality profile takes them as Arrow columns
 (:mod:`stream.batch.columnar_profile`). Lines that cannot be read are counted, never fatal:
 a CSV row with too few fields is padded with missing values and one with too many is counted
 as malformed and cut to the header's width; an undecodable JSON line is counted and skipped.
+A file that is not text at all (a NUL byte near its start: binary, compressed, UTF-16) or a
+CSV header line that is not UTF-8 is refused (:class:`DataFileError`), as is a path that is
+not a regular file (a pipe or device is never opened: :mod:`stream.file_kinds`).
 
 JSON Lines are decoded by orjson a chunk of :data:`CHUNK_LINES` lines at a time and taken
 apart into columns at once; :func:`jsonl_batches` reads a file in one pass, with no key scan
@@ -40,14 +43,16 @@ from stream.batch.parquet_files import (
 from stream.capture.files import BOM  # the mark spreadsheet exports put first
 from stream.capture.payloads import CONTAINERS
 from stream.capture.text_rows import named_columns
+from stream.file_kinds import not_a_file
 
 FORMATS = ("csv", "jsonl", "parquet")
 BATCH_ROWS = 20_000
 CHUNK_LINES = 500  # JSON Lines lines decoded by one call and taken apart while cache-warm
+BINARY_SNIFF_BYTES = 8000  # a NUL byte among the first this many marks a binary file (git's)
 
 
 class DataFileError(Exception):
-    """A data file that cannot be used at all (missing, empty, no header, nested values)."""
+    """A data file that cannot be used at all (missing, not text, empty, no header, nested)."""
 
 
 @dataclass
@@ -112,7 +117,7 @@ def open_csv(
     path: Path, fmt: DataFormat, counts: ReadCounts, progress: Callable[[int], None] | None
 ) -> CsvColumns:
     """A CSV file's names and Arrow batches; DataFileError when it cannot be read at all."""
-    require_file(path)
+    require_text_file(path)
     try:
         return CsvColumns(path, header=fmt.header, on_malformed=counts.count, progress=progress)
     except (CsvFileError, OSError) as exc:
@@ -156,17 +161,32 @@ def read_columns(
     """
     if fmt.kind == "parquet":
         return _read_parquet(path, counts, progress)
-    require_file(path)
+    require_text_file(path)
     if fmt.kind == "csv":
         return _read_csv(path, fmt, counts, progress)
     names = header if header is not None else _jsonl_keys(path)
     return names, _jsonl_batches(path, counts, progress)
 
 
-def require_file(path: Path) -> None:
-    """DataFileError when ``path`` is not a file."""
-    if not path.is_file():
-        msg = f"no such file: {path}"
+def require_text_file(path: Path) -> None:
+    """DataFileError when ``path`` is not a regular file, or is not text at all.
+
+    Not text: a NUL byte in the first :data:`BINARY_SNIFF_BYTES` bytes, git's test for a
+    binary file. No CSV or JSON Lines text holds one, while a binary, compressed or UTF-16
+    file (Excel's "Unicode text") nearly always does; read as CSV it made a baseline of
+    garbled column names.
+    """
+    problem = not_a_file(path, "a data file (CSV or JSON Lines)")
+    if problem is not None:
+        raise DataFileError(problem)
+    with path.open("rb") as handle:
+        head = handle.read(BINARY_SNIFF_BYTES)
+    if b"\0" in head:
+        at = head.index(b"\0")
+        msg = (
+            f"{path.name} is not a text file (a NUL byte at offset {at}): give CSV or JSON "
+            "Lines as UTF-8 text, not a binary, compressed or UTF-16 file"
+        )
         raise DataFileError(msg)
 
 
@@ -214,7 +234,7 @@ def jsonl_batches(
     before). After the last batch, a file in which no object line held a key raises
     :class:`DataFileError`, as :func:`read_columns` does before its first.
     """
-    require_file(path)
+    require_text_file(path)
     return _jsonl_batches(path, counts, progress)
 
 

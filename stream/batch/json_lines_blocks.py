@@ -64,7 +64,7 @@ from stream.batch.data_files import (
     ReadCounts,
     line_batches,
     no_objects,
-    require_file,
+    require_text_file,
 )
 from stream.batch.line_blocks import object_lines, whole_lines
 from stream.capture.arrow_columns import any_true
@@ -98,7 +98,7 @@ def json_lines_blocks(
     the byte position after each block. After the last block, a file in which no object
     line held a key raises :class:`DataFileError`.
     """
-    require_file(path)
+    require_text_file(path)
     any_key = False
     rows = 0
     with path.open("rb") as handle:

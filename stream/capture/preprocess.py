@@ -58,6 +58,7 @@ from typing import Any, NoReturn, overload
 from ground_truth.records import GroundTruth, to_merged_record
 from stream.capture.captured_data import CapturedData
 from stream.capture.records import CaptureError, CaptureRecord
+from stream.file_kinds import not_a_file
 
 log = logging.getLogger("driftline.preprocess")
 
@@ -87,8 +88,9 @@ def output_opener(output_dir: Path) -> Callable[..., Any]:
 
 
 def _load_module(path: Path, name: str, output_dir: Path | None = None) -> ModuleType:
-    if not path.is_file():
-        msg = f"script not found: {path}"
+    problem = not_a_file(path, "a Python script")
+    if problem is not None:
+        msg = problem if path.exists() else f"script not found: {path}"
         raise ScriptError(msg)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:

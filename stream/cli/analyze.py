@@ -16,7 +16,14 @@ from stream.batch.labeled_request import LabeledAnalysisRequest, labelled_monito
 from stream.capture.files import find_capture_files
 from stream.capture.records import CAPTURE_PARTS
 from stream.cli.labeled_options import labeled_analysis_options
-from stream.cli.output import byte_progress, check_data_file, check_out_folder, fail
+from stream.cli.output import (
+    DATA_FILE,
+    InputPath,
+    byte_progress,
+    check_data_file,
+    check_out_folder,
+    fail,
+)
 from stream.monitors.data_quality import load_data_quality_baseline
 from stream.monitors.files import STATISTICS, VIOLATIONS, BaselineError, write_json
 
@@ -61,14 +68,14 @@ def _print_labeled(report: LabeledReport) -> None:
     "--capture",
     "capture",
     default=None,
-    type=click.Path(path_type=Path),
+    type=InputPath(expected="a capture file or folder", path_type=Path),
     help="A capture JSONL file (or gzip-compressed), or a folder searched recursively.",
 )
 @click.option(
     "--data",
     "data",
     default=None,
-    type=click.Path(path_type=Path),
+    type=InputPath(expected=DATA_FILE, path_type=Path),
     help="Instead of --capture: a CSV, JSON Lines or Parquet dataset (file or part folder).",
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Format of --data.")
@@ -91,7 +98,7 @@ def _print_labeled(report: LabeledReport) -> None:
 )
 @click.option(
     "--preprocessor",
-    type=click.Path(path_type=Path),
+    type=InputPath(dir_okay=False, path_type=Path),
     default=None,
     help="A script defining SageMaker's preprocess_handler(inference_record).",
 )
@@ -250,7 +257,7 @@ def _analyze_data(
                 min_window_count=min_window_count,
                 progress=lambda done: bar.update(task, completed=done),
             )
-    except (BaselineError, DataFileError, OSError) as exc:
+    except (BaselineError, DataFileError) as exc:  # an OSError: the group's one line
         fail(str(exc))
 
 

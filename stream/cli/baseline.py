@@ -12,7 +12,14 @@ from detectors.attribution import AGG_METHODS
 from detectors.model_quality.statistics import PROBLEM_TYPES
 from stream.batch.data_files import FORMATS, DataFileError, DataFormat, data_size, detect_format
 from stream.batch.data_quality_baseline import suggest_data_quality
-from stream.cli.output import byte_progress, check_data_file, check_out_folder, fail
+from stream.cli.output import (
+    DATA_FILE,
+    InputPath,
+    byte_progress,
+    check_data_file,
+    check_out_folder,
+    fail,
+)
 from stream.monitors.data_quality import save_data_quality_baseline
 
 
@@ -41,13 +48,13 @@ def labeled_baseline_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--bias-config",
-            type=click.Path(path_type=Path),
+            type=InputPath(dir_okay=False, path_type=Path),
             default=None,
             help="Clarify analysis config (facet, label_values_or_threshold, group_variable).",
         ),
         click.option(
             "--shap",
-            type=click.Path(path_type=Path),
+            type=InputPath(dir_okay=False, path_type=Path),
             default=None,
             help="Local SHAP values: JSON Lines of {inferenceId, shap: {...}} or a CSV.",
         ),
@@ -117,7 +124,7 @@ def baseline() -> None:
     "--data",
     "data",
     required=True,
-    type=click.Path(path_type=Path),
+    type=InputPath(expected=DATA_FILE, path_type=Path),
     help="Training data: CSV (with a header line unless --no-header), JSON Lines, or Parquet "
     "(a file, or a folder of part files).",
 )
@@ -157,7 +164,7 @@ def suggest(data: Path, out: Path, fmt: str | None, no_header: bool, **labeled: 
             result, counts = suggest_data_quality(
                 data, data_format, lambda done: bar.update(task, completed=done)
             )
-    except (DataFileError, OSError) as exc:
+    except DataFileError as exc:  # an OSError: the group's one line (no "[Errno 13]")
         fail(str(exc))
     if counts.rows == 0:
         fail(f"{data} has no data rows")

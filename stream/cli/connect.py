@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from stream.cli.output import UserError
+from stream.cli.output import InputPath, UserError
 from stream.config import ConfigError, DriftlineConfig, load_config
 from stream.kafka.security import kafka_python_kwargs
 from stream.kafka.topics import TopicError, TopicNames, ensure_topics_sync
@@ -24,7 +24,7 @@ __all__ = ["UserError", "config_option", "connect"]
 config_option = click.option(
     "--config",
     "config_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=InputPath(exists=True, dir_okay=False, path_type=Path),
     help="driftline TOML config (DRIFTLINE_* environment variables override it).",
 )
 

@@ -9,11 +9,12 @@ from typing import Any
 import click
 
 from detectors.model_quality.statistics import PROBLEM_TYPES
+from stream.cli.output import InputPath
 
 LABELED_OPTIONS = [
     click.option(
         "--ground-truth",
-        type=click.Path(path_type=Path),
+        type=InputPath(expected="a ground-truth file or folder", path_type=Path),
         default=None,
         help="Ground-truth JSONL file (or gzip-compressed), or a folder searched recursively.",
     ),
@@ -75,7 +76,7 @@ LABELED_OPTIONS = [
     ),
     click.option(
         "--shap",
-        type=click.Path(path_type=Path),
+        type=InputPath(path_type=Path),
         default=None,
         help="Local SHAP values: JSON Lines of {inferenceId, shap: {...}} joined to the "
         "captures by key, or a CSV whose rows are taken as they are.",

@@ -12,7 +12,7 @@ import click
 from stream.batch.label_files import label_files
 from stream.capture.files import iter_lines, open_lines
 from stream.cli.connect import config_option, connect
-from stream.cli.output import byte_progress, fail
+from stream.cli.output import InputPath, byte_progress, fail
 from stream.config import ConfigError, DriftlineConfig, LabelSettings
 from stream.config.values import parse_value_pairs
 from stream.kafka.keyed_producer import BrokerNotAnswering
@@ -36,7 +36,7 @@ def labels() -> None:
 
 
 @labels.command("push")
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("path", type=InputPath(exists=True, path_type=Path))
 @config_option
 @click.option("--monitor", "monitor_name", help="Take [monitor.labels] of this monitor.")
 @click.option(
@@ -113,7 +113,7 @@ def attributions() -> None:
 
 
 @attributions.command("push")
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("path", type=InputPath(exists=True, path_type=Path))
 @config_option
 @records_per_message_option
 def push_attributions(path: Path, config_path: Path | None, records_per_message: int) -> None:

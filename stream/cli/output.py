@@ -22,6 +22,8 @@ from typing import Any, NoReturn, Protocol
 
 import click
 
+from stream.file_kinds import special_file_refusal, special_kind
+
 EXIT_FAILED = 2
 EXIT_INTERRUPTED = 130
 
@@ -47,17 +49,47 @@ def check_out_folder(out: Path, option: str = "--out") -> None:
         fail(f"{option} {out} is a file; it must be a folder (created when missing)")
 
 
+DATA_FILE = "a data file (CSV, JSON Lines or Parquet)"
+
+
 def check_data_file(path: Path, option: str = "--data", fmt: str | None = None) -> None:
-    """Refuse a data file that is missing, or a folder that is no Parquet dataset."""
+    """Refuse a missing data file, a folder that is no Parquet dataset, a pipe or a device."""
     from stream.batch.parquet_files import is_parquet_dataset  # pyarrow: only where --data is
 
     if path.is_dir() and fmt != "parquet" and not is_parquet_dataset(path):
-        fail(
-            f"{option} {path} is a folder; give a data file (CSV, JSON Lines or Parquet) "
-            "or a folder of Parquet part files"
-        )
+        fail(f"{option} {path} is a folder; give {DATA_FILE} or a folder of Parquet part files")
+    kind = special_kind(path)
+    if kind is not None:
+        fail(f"{option} {special_file_refusal(str(path), kind, DATA_FILE)}")
     if not path.exists():
         fail(f"{option}: no such file: {path}")
+
+
+class InputPath(click.Path):
+    """click's ``Path`` for a file driftline reads: also refuses a pipe, device or socket.
+
+    The refusal comes before anything opens the path (see :mod:`stream.file_kinds`: a FIFO
+    with no writer would block the command forever). A missing path is left to the command,
+    unless ``exists=True``. ``expected`` names what the option takes, for the message. A
+    file named with a trailing slash (``data.csv/``) is refused as the system refuses it
+    (``cat data.csv/``: not a directory); pathlib would drop the slash and read the file.
+    """
+
+    def __init__(self, *, expected: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.expected = expected or ("a file or a folder" if self.dir_okay else "a file")
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The path, after click's own checks; a usage error for a special file."""
+        if isinstance(value, str) and value.endswith("/") and Path(value).is_file():
+            shown = click.format_filename(value.rstrip("/"))
+            self.fail(f"{value!r} ends in '/', but {shown} is a file, not a folder", param, ctx)
+        path = super().convert(value, param, ctx)
+        kind = special_kind(Path(path))
+        if kind is not None:
+            shown = repr(click.format_filename(value))
+            self.fail(special_file_refusal(shown, kind, self.expected), param, ctx)
+        return path
 
 
 def _usage_message(error: click.ClickException) -> str:

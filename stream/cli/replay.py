@@ -16,11 +16,14 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from stream.capture.files import find_capture_files, iter_capture_lines, layout_routing
 from stream.capture.restamp import restamp
 from stream.cli.connect import UserError, config_option, connect
+from stream.cli.output import InputPath
 from stream.kafka.security import kafka_python_kwargs
 
 
 @click.command()
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument(
+    "path", type=InputPath(exists=True, expected="a capture file or folder", path_type=Path)
+)
 @config_option
 @click.option("--rate", type=click.FloatRange(min=0, min_open=True), help="Records per second.")
 @click.option(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
 import click
 
 from stream.capture.preprocess import ScriptError
-from stream.cli.output import configure_logging, fail, silence_faust_spinner
+from stream.cli.output import InputPath, configure_logging, fail, silence_faust_spinner
 from stream.config import ConfigError, load_config
 from stream.kafka.broker import BrokerError
 from stream.kafka.topics import TopicError
@@ -21,7 +20,7 @@ from stream.status.server import StatusServerError
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=InputPath(exists=True, dir_okay=False, path_type=Path),
     required=True,
     help="driftline TOML config (DRIFTLINE_* environment variables override it).",
 )
@@ -41,8 +40,7 @@ def worker(config_path: Path, log_level: str) -> None:
     silence_faust_spinner()
     try:
         config = load_config(config_path, os.environ)
-        logging.getLogger("driftline.worker").warning("config:\n%s", config.describe())
-        code = run_worker(config, loglevel=log_level)
+        code = run_worker(config, loglevel=log_level, log_config=True)
     except (ConfigError, BaselineError, ScriptError, BrokerError, TopicError) as error:
         fail(str(error))
     except StatusServerError as error:

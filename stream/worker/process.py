@@ -18,12 +18,14 @@ import asyncio
 import gc
 import logging
 import os
+import shutil
 import signal
+import sys
 import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import faust
 from prometheus_client import CollectorRegistry
@@ -149,6 +151,27 @@ class _Worker(faust.Worker):
             self._watchdog.cancel()
 
 
+def exit_hung(scratch: list[Path]) -> NoReturn:
+    """End a worker whose shutdown hangs, from the watchdog's thread: no ``finally`` runs.
+
+    ``os._exit`` is the only way out of a hung event loop, and it skips every ``finally``,
+    ``atexit`` hook and buffer flush; what the worker owns and can finish from another
+    thread is finished here first. Nothing of the monitor's state is lost (the last saved
+    snapshot and the changelog stand, as after a kill -9), but ``scratch`` — this process's
+    temporary folders: faust's data folder, and the RocksDB store of pending label joins
+    when there is no ``worker.state_dir`` — stayed on disk for good, and text a script
+    printed to a piped stdout (block-buffered) was dropped.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or file: nothing left to save
+            pass
+    for folder in scratch:
+        shutil.rmtree(folder, ignore_errors=True)
+    os._exit(EXIT_HUNG)
+
+
 def _tune_garbage_collector() -> None:
     """Collect cycles less often, and never walk what startup made (modules, config, faust).
 
@@ -169,12 +192,16 @@ def run_worker(
     stop_after_seconds: float | None = None,
     on_stop: Callable[[], None] | None = None,
     loglevel: str = "warning",
+    log_config: bool = False,
 ) -> int:
     """Run until SIGTERM/SIGINT, or ``stop_after_seconds`` once it owns partitions; exit status.
 
     ``on_ready(bootstrap_servers, metrics_port)`` is called once the broker, the topics and
     the metrics server are up, before faust starts (the demo starts its traffic there);
-    ``on_stop()`` once faust has stopped, before the embedded broker is stopped.
+    ``on_stop()`` once faust has stopped, before the embedded broker is stopped. With
+    ``log_config`` the configuration is logged once everything it names has loaded
+    (baselines, scripts, state folder) and the metrics port is bound: a config that fails
+    there shows its one error line, not a configuration dump before it.
     """
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = {}
@@ -183,7 +210,7 @@ def run_worker(
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         return _start_and_run(config, registry, on_result, on_ready, stop_after_seconds,
-                              on_stop, loglevel)  # fmt: skip
+                              on_stop, loglevel, log_config)  # fmt: skip
     except (_StopDuringStartup, KeyboardInterrupt) as stop:
         log.warning("stopped during startup (%s)", stop or "SIGINT")
         return 0
@@ -200,13 +227,16 @@ def _start_and_run(
     stop_after_seconds: float | None,
     on_stop: Callable[[], None] | None,
     loglevel: str,
+    log_config: bool,
 ) -> int:
     baselines = load_baselines(config)  # a missing baseline is an error before anything starts
     with worker_folder(config.worker.state_dir, config.kafka.topic_prefix) as folder:
         stores = PendingStores(folder / "pending")
         state = WorkerState(config, baselines, on_result=on_result, stores=stores)
+        scratch = [folder] if config.worker.state_dir is None else []  # a temporary folder
         try:
-            return _serve(state, config, registry, on_ready, stop_after_seconds, on_stop, loglevel)
+            return _serve(state, config, registry, on_ready, stop_after_seconds, on_stop, loglevel,
+                          log_config, scratch)  # fmt: skip
         finally:
             stores.close()
 
@@ -219,13 +249,20 @@ def _serve(
     stop_after_seconds: float | None,
     on_stop: Callable[[], None] | None,
     loglevel: str,
+    log_config: bool,
+    scratch: list[Path],
 ) -> int:
-    """Broker, topics, metrics and status page up; run faust; take them down again."""
+    """Broker, topics, metrics and status page up; run faust; take them down again.
+
+    ``scratch`` lists the temporary folders made so far (removed on a hung exit as well).
+    """
     broker: EmbeddedBroker | None = None
     kafka = config.kafka
     registry = registry or CollectorRegistry()
     # the port first: when it is taken, nothing has started yet
     status = StatusService.bind(config.metrics.host, config.metrics.port, registry)
+    if log_config:  # usable as far as this process can tell: the rest is the broker's
+        log.warning("config:\n%s", config.describe())
     try:
         if kafka.uses_embedded_broker:
             broker = EmbeddedBroker(stop_timeout_seconds=2.0)
@@ -246,7 +283,7 @@ def _serve(
         log.warning("status page on http://%s:%d/ (metrics at /metrics)", config.metrics.host, port)
         if on_ready is not None:
             on_ready(bootstrap, port)
-        return _run_faust(state, bootstrap, config, broker, stop_after_seconds, loglevel)
+        return _run_faust(state, bootstrap, config, broker, stop_after_seconds, loglevel, scratch)
     finally:
         if on_stop is not None:
             on_stop()
@@ -262,6 +299,7 @@ def _run_faust(
     broker: EmbeddedBroker | None,
     stop_after_seconds: float | None,
     loglevel: str,
+    scratch: list[Path],
 ) -> int:
     asyncio.set_event_loop(asyncio.new_event_loop())
     _tune_garbage_collector()
@@ -279,7 +317,7 @@ def _run_faust(
         log.error("worker did not stop within %s s; exiting (the last snapshot stands)", deadline)
         if broker is not None:
             broker.stop()
-        os._exit(EXIT_HUNG)
+        exit_hung([*scratch, Path(datadir.name)])
 
     deadline = config.worker.shutdown_timeout_seconds
     worker = _Worker(

@@ -58,9 +58,15 @@ def _assignments(table: dict[str, Any]) -> list[str]:
 class WorkerProcess:
     """A ``driftline worker`` subprocess with its own metrics port."""
 
-    def __init__(self, config: Path, log: Path, log_level: str = "warning") -> None:
+    def __init__(
+        self,
+        config: Path,
+        log: Path,
+        log_level: str = "warning",
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.metrics_port = free_port()
-        env = dict(os.environ, DRIFTLINE_METRICS_PORT=str(self.metrics_port))
+        env = dict(os.environ, DRIFTLINE_METRICS_PORT=str(self.metrics_port), **(extra_env or {}))
         env.pop("DRIFTLINE_BOOTSTRAP_SERVERS", None)
         self.log_path = log
         self._log = log.open("wb")

@@ -1,4 +1,5 @@
-"""The worker's last step before its event loop closes: one pass, not mode's second of sleep.
+"""The worker's last step before its event loop closes: one pass, not mode's second of sleep;
+and its way out of a hung shutdown (``exit_hung``), which skips every ``finally``.
 
 The whole SIGTERM path runs against a real broker in ``tests/integration/test_worker_shutdown``.
 """
@@ -6,6 +7,10 @@ The whole SIGTERM path runs against a real broker in ``tests/integration/test_wo
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -42,3 +47,31 @@ def test_the_last_pass_runs_what_closing_sockets_scheduled_without_a_second_of_s
     ran, slept = _last_step(_Worker._sentinel_task, monkeypatch)
     assert ran == ["a closing socket's callback"]
     assert slept == [0]
+
+
+def _child(tmp_path: Path, exit_call: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """A child that prints a line to a piped stdout, makes a folder, then exits as told."""
+    folder = tmp_path / "scratch"
+    (folder / "pending").mkdir(parents=True)
+    code = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from stream.worker.process import exit_hung\n"
+        "print('a line a script printed')\n"
+        f"{exit_call}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # a piped stdout
+    run = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True,
+                         text=True, timeout=60, env=env)  # fmt: skip
+    return run, folder
+
+
+def test_the_hung_exit_keeps_what_was_printed_and_removes_its_temporary_folders(
+    tmp_path: Path,
+) -> None:
+    bare, folder = _child(tmp_path / "bare", "os._exit(0)")
+    assert (bare.returncode, bare.stdout) == (0, "")  # what os._exit alone loses
+    assert folder.is_dir()
+    run, folder = _child(tmp_path / "owned", "exit_hung([Path(sys.argv[1])])")
+    assert (run.returncode, run.stdout) == (0, "a line a script printed\n"), run.stderr
+    assert not folder.exists()
