@@ -37,7 +37,6 @@ from stream.batch.labeled_analysis import FileJoinBounds, LabelledFileRun
 from stream.batch.labeled_outputs import MonitorOutcome, join_summary, write_outcome
 from stream.batch.labeled_request import LabeledAnalysisRequest
 from stream.capture.files import iter_capture_lines, open_lines
-from stream.capture.predictions import PredictionLocator
 from stream.capture.records import CaptureError, decode_capture
 from stream.capture.rows import RowBuilder
 from stream.monitors.attribution import iter_local_shap, load_attribution_baseline
@@ -45,6 +44,7 @@ from stream.monitors.bias import BIAS, json_label_path, load_bias_baseline
 from stream.monitors.files import ATTRIBUTION, MODEL_QUALITY, BaselineError
 from stream.monitors.labelled import ATTRIBUTION_DRIFT, LabelledSetup
 from stream.monitors.labelled_evaluation import labelled_outcomes
+from stream.monitors.labelled_setup import prediction_locator
 from stream.monitors.model_quality import ModelQualityBaselineFiles, load_model_quality_baseline
 
 _SEVERITY = {COMPLETED: 0, COMPLETED_WITH_VIOLATIONS: 1, FAILED: 2}
@@ -151,11 +151,10 @@ def _labelled_setup(
         if problem_type is None and not has_bias:
             msg = "--ground-truth needs --problem-type or a baseline with model_quality/ or bias/"
             raise BaselineError(msg)
-        locator = PredictionLocator(
-            inference_attribute=_checked(request.inference_attribute, "--inference-attribute"),
-            probability_attribute=_checked(
-                request.probability_attribute, "--probability-attribute"
-            ),
+        locator = prediction_locator(
+            _checked(request.inference_attribute, "--inference-attribute"),
+            _checked(request.probability_attribute, "--probability-attribute"),
+            problem_type,
         )
         threshold = request.probability_threshold
         setup = replace(setup, locator=locator, bias_threshold=threshold,

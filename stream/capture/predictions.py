@@ -8,6 +8,13 @@ allowed, digit segments and ``[N]`` index lists, ``[*]`` projects one, as in JME
 prediction and the score feeds AUC; only without a predicted label does a score become the
 positive class when it is **greater than** ``probability_threshold_attribute``.
 
+With neither attribute the output must hold one value — a one-field CSV line, a JSON scalar
+or a one-element list — and that value is the prediction, as Clarify reads a model that
+returns one value (``ModelPredictedLabelConfig`` with no ``label`` nor ``probability``).
+``single_value`` says what it is: ``"score"`` (binary classification and bias: a number is
+the score, thresholded; text stays a label) or ``"predicted"`` (regression, multiclass).
+An output of several values is refused, ``multi_row_output``, an empty one ``no_prediction``.
+
 Values from CSV text are typed like SageMaker's CSV reader: a field that reads as a finite
 number becomes a ``float``, anything else stays text (:func:`typed_value`).
 
@@ -24,6 +31,8 @@ Examples
 >>> PredictionLocator(inference_attribute="predictions[*].label", probability_attribute=
 ...                   "predictions[*].p").locate(json_out)  # one instance: its values
 [LocatedPrediction(predicted='cat', score=0.9)]
+>>> PredictionLocator().locate(EventData("text/csv", "OUTPUT", "0.87", "CSV"))
+[LocatedPrediction(predicted=None, score=0.87)]
 >>> shap_values(EventData("application/json", "OUTPUT",
 ...                       '{"score": 0.8, "shap": {"age": 0.2, "plan": -0.1}}', "JSON"))
 {'age': 0.2, 'plan': -0.1}
@@ -38,12 +47,13 @@ from typing import Any, NamedTuple
 import orjson
 
 from ground_truth.json_path import MISSING, find, find_each, has_projection
-from stream.capture.payloads import payload_rows
+from stream.capture.payloads import names_csv, payload_rows
 from stream.capture.records import CaptureError, EventData
 
 SHAP_KEY = "shap"
 MULTI_ROW_OUTPUT = "multi_row_output"  # several predictions where one was expected
 NO_PREDICTION = "no_prediction"  # neither attribute finds a value in the output
+AS_SCORE, AS_PREDICTED = "score", "predicted"  # what a one-value output is, without attributes
 
 
 class LocatedPrediction(NamedTuple):
@@ -88,27 +98,41 @@ def lookup(obj: Any, path: str) -> Any:
 class PredictionLocator:
     """Pick the predicted label and score out of an output payload by SageMaker's attributes.
 
-    At least one of ``inference_attribute`` and ``probability_attribute`` is needed. An
-    attribute that is all digits is a column index into a CSV row or a JSON list row; any
-    other attribute is a key or dotted path into the JSON output.
+    An attribute that is all digits is a column index into a CSV row or a JSON list row; any
+    other attribute is a key or dotted path into the JSON output. With neither, the output's
+    one value is the prediction, taken as ``single_value`` says (:data:`AS_SCORE` or
+    :data:`AS_PREDICTED`).
     """
 
     def __init__(
-        self, *, inference_attribute: str | None = None, probability_attribute: str | None = None
+        self,
+        *,
+        inference_attribute: str | None = None,
+        probability_attribute: str | None = None,
+        single_value: str = AS_SCORE,
     ) -> None:
-        if inference_attribute is None and probability_attribute is None:
-            msg = "pass --inference-attribute or --probability-attribute to locate predictions"
+        if single_value not in (AS_SCORE, AS_PREDICTED):
+            msg = f"single_value must be {AS_SCORE!r} or {AS_PREDICTED!r}, got {single_value!r}"
             raise ValueError(msg)
         self.inference_attribute = inference_attribute
         self.probability_attribute = probability_attribute
+        self.single_value = single_value
+
+    @property
+    def reads_whole_output(self) -> bool:
+        """Whether no attribute is given: the output's one value is the prediction."""
+        return self.inference_attribute is None and self.probability_attribute is None
 
     def locate(self, event: EventData, document: Any = None) -> list[LocatedPrediction]:
         """One located prediction per output row.
 
         Paths are looked up in the whole JSON output first (``document``: the output already
         parsed, when the caller has it); when that finds nothing (or the attributes are
-        column indices) each payload row (CSV line, JSON row) is used.
+        column indices) each payload row (CSV line, JSON row) is used. Without attributes,
+        each CSV line, or the JSON output, must be one value (:meth:`_whole_output`).
         """
+        if self.reads_whole_output:
+            return self._whole_output(event, document)
         if not self._all_indices() and event.encoding != "CSV":
             if document is None:
                 document = json_document(event)
@@ -125,7 +149,8 @@ class PredictionLocator:
         attribute must then be such a projection over the same number of instances, and
         every instance must hold a prediction (JMESPath leaves out an instance where nothing
         is found, which would shift the later ones): otherwise CaptureError
-        ``multi_row_output`` or ``no_prediction`` says why.
+        ``multi_row_output`` or ``no_prediction`` says why. Without attributes there is no
+        projection: an output of several values is refused as :meth:`locate` refuses it.
 
         >>> out = EventData("application/json", "OUTPUT", '{"predictions": '
         ...     '[{"predicted_label": 1, "score": 0.8}, {"predicted_label": 0, "score": 0.3}]}',
@@ -137,7 +162,8 @@ class PredictionLocator:
         try:
             return self.locate(event, document)
         except CaptureError as error:
-            if error.reason != MULTI_ROW_OUTPUT or event.encoding == "CSV":
+            reads_instances = not (event.encoding == "CSV" or self.reads_whole_output)
+            if error.reason != MULTI_ROW_OUTPUT or not reads_instances:
                 raise
             if document is None:
                 document = json_document(event)
@@ -169,8 +195,48 @@ class PredictionLocator:
 
     def attributes_shown(self, joiner: str = " nor ") -> str:
         """The attributes it locates by, quoted: ``'label' nor 'score'``."""
+        if self.reads_whole_output:
+            return "the whole output (no inference_attribute or probability_attribute)"
         attributes = (self.inference_attribute, self.probability_attribute)
         return joiner.join(repr(a) for a in attributes if a is not None)
+
+    def _whole_output(self, event: EventData, document: Any) -> list[LocatedPrediction]:
+        """Each CSV line's one field, or the JSON output's one value (lists of one unwrapped).
+
+        Several values in a line or in the JSON output: CaptureError ``multi_row_output``
+        (an attribute must say which is the prediction); none, or a JSON object:
+        ``no_prediction``.
+        """
+        if document is None and _is_csv(event):
+            rows = payload_rows(event)
+            if not rows:
+                raise CaptureError(NO_PREDICTION, "the CSV output is empty")
+            return [self._single(row, f"line {i + 1} of the CSV output")
+                    for i, row in enumerate(rows)]  # fmt: skip
+        if document is None:
+            document = json_document(event)
+        value = document
+        while type(value) is list and len(value) == 1:
+            value = value[0]
+        return [self._single(value if isinstance(value, list | dict) else [value], "the output")]
+
+    def _single(self, values: Any, where: str) -> LocatedPrediction:
+        """The one value of ``values`` as this locator takes it, or CaptureError saying why."""
+        if isinstance(values, dict) or len(values) != 1:
+            several = not isinstance(values, dict) and len(values) > 1
+            held = f"{len(values)} values" if several else "no single value"
+            msg = (
+                f"{where} holds {held}: set inference_attribute or probability_attribute "
+                "to say where the prediction is"
+            )
+            raise CaptureError(MULTI_ROW_OUTPUT if several else NO_PREDICTION, msg)
+        value = typed_value(values[0])
+        if value is None:
+            raise CaptureError(NO_PREDICTION, f"{where} holds no value")
+        score = score_value(value) if self.single_value == AS_SCORE else None
+        if score is not None:
+            return LocatedPrediction(None, score)
+        return LocatedPrediction(value, None)
 
     def _all_indices(self) -> bool:
         attrs = (self.inference_attribute, self.probability_attribute)
@@ -184,6 +250,13 @@ class PredictionLocator:
         if self.probability_attribute is not None:
             score = score_value(_pick(row, self.probability_attribute))
         return LocatedPrediction(predicted, score)
+
+
+def _is_csv(event: EventData) -> bool:
+    """Whether the output is CSV text (as :func:`~stream.capture.payloads.parse_payload` reads)."""
+    return event.encoding == "CSV" or (
+        event.encoding == "BASE64" and names_csv(event.observed_content_type)
+    )
 
 
 def json_document(event: EventData) -> Any:

@@ -33,12 +33,15 @@ LABELED_OPTIONS = [
     click.option(
         "--inference-attribute",
         default=None,
-        help='Predicted label in the output: column index ("0") or JSON key/path.',
+        help='Predicted label in the output: column index ("0") or JSON key/path '
+        "[default, with no --probability-attribute either: the output's one value].",
     ),
     click.option(
         "--probability-attribute",
         default=None,
-        help='Positive-class score in the output, for AUC: column index ("0") or JSON key/path.',
+        help='Positive-class score in the output, for AUC: column index ("0") or JSON key/path '
+        "[default, with no --inference-attribute either: the output's one value, a number "
+        "being the score for binary classification and bias].",
     ),
     click.option(
         "--probability-threshold",

@@ -123,7 +123,9 @@ class ModelQualitySettings:
     score in the capture output (a column index such as ``"0"``, or a JSON key / dotted
     path). The predicted label is the prediction and the score feeds AUC; only an output
     without a predicted label takes a score above ``probability_threshold`` as the positive
-    class. ``problem_type`` defaults to the one in the baseline's ``constraints.json`` /
+    class. With neither attribute the output's one value is the prediction (a score for
+    binary classification, the value for regression, the label for multiclass).
+    ``problem_type`` defaults to the one in the baseline's ``constraints.json`` /
     ``statistics.json``.
     """
 
@@ -136,11 +138,6 @@ class ModelQualitySettings:
     def __post_init__(self) -> None:
         if self.problem_type is not None:
             _one_of(self.problem_type, PROBLEM_TYPES, "model_quality.problem_type")
-        _check(
-            self.inference_attribute is not None or self.probability_attribute is not None,
-            "model_quality needs inference_attribute or probability_attribute "
-            "to find the prediction in the capture output",
-        )
         _label_path(self.inference_attribute, "model_quality.inference_attribute")
         _label_path(self.probability_attribute, "model_quality.probability_attribute")
         _threshold(self.probability_threshold, "model_quality.probability_threshold")
@@ -153,7 +150,8 @@ class BiasDriftSettings:
     The baseline folder holds ``analysis.json`` and ``analysis_config.json`` (the Clarify
     analysis config — facet, label values, group variable — as ``driftline baseline suggest
     --bias-config`` writes it). The prediction is located like model quality's; unset
-    attributes are taken from ``[monitor.model_quality]``. ``probability_threshold``
+    attributes are taken from ``[monitor.model_quality]``, and with none anywhere the output's
+    one value is the prediction (a number is a score). ``probability_threshold``
     overrides the analysis config's. ``drift_check`` is how a window's metric is held
     against the baseline's allowed range: ``bootstrap`` (SageMaker's monitor: the window's
     normal-bootstrap 99.9 % interval must miss the range) or ``point`` (the value itself).

@@ -161,15 +161,14 @@ class MonitorConfig:
         return tuple(name for name in BASELINE_FOLDERS if getattr(self, name) is not None)
 
     def _complete_sections(self, where: str) -> None:
-        """Default baseline folders from ``baseline``; bias attributes from model quality."""
+        """Default baseline folders from ``baseline``; bias attributes from model quality.
+
+        Bias with no attribute here nor in model quality reads the output's one value.
+        """
         quality, bias = self.model_quality, self.bias
-        if bias is not None and bias.inference_attribute is bias.probability_attribute is None:
-            _check(
-                quality is not None,
-                f"{where}: bias needs inference_attribute or probability_attribute "
-                f"(in [monitor.bias] or [monitor.model_quality]) to find the prediction",
-            )
-            assert quality is not None
+        unset = bias is not None and bias.inference_attribute is bias.probability_attribute is None
+        if unset and quality is not None:
+            assert bias is not None
             bias = dataclasses.replace(
                 bias,
                 inference_attribute=quality.inference_attribute,

@@ -6,6 +6,10 @@ labelled monitor on; their baseline folders (by default ``<baseline>/model_quali
 here, and :class:`~stream.monitors.labelled.LabelledSetup` carries them to the worker. Its
 ``labels`` are the monitor's ``[monitor.labels]`` with ``ground_truth_attribute`` (where a
 JSON-encoded label sits) defaulting to the bias baseline's ``label``.
+
+Without ``inference_attribute`` and ``probability_attribute`` (in either section) the capture
+output's one value is the prediction (:func:`prediction_locator`), as Clarify and AWS's bias
+monitoring example read a model that returns one probability.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from stream.capture.predictions import PredictionLocator
+from detectors.model_quality.statistics import MULTICLASS, REGRESSION
+from stream.capture.predictions import AS_PREDICTED, AS_SCORE, PredictionLocator
 from stream.capture.rows import RowBuilder
 from stream.config import MonitorConfig
 from stream.monitors.attribution import load_attribution_baseline
@@ -62,14 +67,9 @@ def labelled_setup(monitor: MonitorConfig, features: tuple[str, ...]) -> Labelle
         probability = bias.probability_attribute or probability
         setup = replace(setup, bias=baseline, bias_threshold=bias.probability_threshold,
                         bias_drift_check=bias.drift_check, labels=labels)  # fmt: skip
-    if inference is not None or probability is not None:
-        locator = PredictionLocator(
-            inference_attribute=inference, probability_attribute=probability
-        )
+    if setup.needs_labels:
+        locator = prediction_locator(inference, probability, setup.problem_type)
         setup = replace(setup, locator=locator)
-    elif setup.needs_labels:
-        msg = f"{where}: bias needs inference_attribute or probability_attribute"
-        raise BaselineError(msg)
     if attribution is not None:
         found = load_attribution_baseline(_folder(attribution.baseline, where, "attribution"))
         if attribution.agg_method is not None:
@@ -82,6 +82,24 @@ def labelled_setup(monitor: MonitorConfig, features: tuple[str, ...]) -> Labelle
             shap_path=attribution.shap_path,
         )
     return setup
+
+
+def prediction_locator(
+    inference_attribute: str | None, probability_attribute: str | None, problem_type: str | None
+) -> PredictionLocator:
+    """Where the prediction sits in the capture output, for the worker and ``analyze`` alike.
+
+    Without either attribute the output's one value is the prediction, as Clarify reads a
+    model that returns one value: for binary classification and for bias alone a number is
+    the score (positive when it is above the probability threshold), for regression the
+    predicted value and for multiclass the predicted label.
+    """
+    predicted = problem_type in (REGRESSION, MULTICLASS)
+    return PredictionLocator(
+        inference_attribute=inference_attribute,
+        probability_attribute=probability_attribute,
+        single_value=AS_PREDICTED if predicted else AS_SCORE,
+    )
 
 
 def monitor_label_path(monitor: MonitorConfig) -> str | None:

@@ -63,8 +63,8 @@ def test_lookup_follows_any_mapping() -> None:
 def test_bad_json_and_missing_attributes() -> None:
     with pytest.raises(CaptureError, match="bad_payload"):
         PredictionLocator(inference_attribute="label").locate(_json("{not json"))
-    with pytest.raises(ValueError, match="--inference-attribute or --probability-attribute"):
-        PredictionLocator()
+    with pytest.raises(ValueError, match="single_value must be 'score' or 'predicted'"):
+        PredictionLocator(single_value="label")
 
 
 def test_typed_values_and_shap() -> None:
@@ -81,3 +81,47 @@ def test_typed_values_and_shap() -> None:
         find_shap(nested, "out.0.score")
     with pytest.raises(CaptureError, match="csv_output"):
         find_shap(_csv("0.1"))
+
+
+def test_without_attributes_a_one_value_output_is_the_prediction() -> None:
+    """Clarify reads a model that returns one value with no label nor probability given."""
+    scores = PredictionLocator()  # binary classification and bias: a number is the score
+    one_score = [LocatedPrediction(None, 0.87)]
+    assert scores.locate(_csv("0.87")) == one_score
+    assert scores.locate(_csv("0.87\n")) == one_score
+    assert scores.locate(_json("0.87")) == one_score
+    assert scores.locate(_json("[0.87]")) == one_score
+    assert scores.locate(_json("[[0.87]]")) == one_score
+    assert scores.locate(EventData("text/csv", "OUTPUT", "MC44Nw==", "BASE64")) == one_score
+    assert scores.locate(_csv("yes")) == [LocatedPrediction("yes", None)]  # text is a label
+    assert scores.locate_instances(_json("[0.87]")) == one_score
+    values = PredictionLocator(single_value="predicted")  # regression, multiclass
+    assert values.locate(_csv("12.5")) == [LocatedPrediction(12.5, None)]
+    assert values.locate(_json('["fish"]')) == [LocatedPrediction("fish", None)]
+    # each CSV line is one prediction: two lines are two (refused by the monitors, one expected)
+    two = [LocatedPrediction(None, 0.1), LocatedPrediction(None, 0.9)]
+    assert scores.locate(_csv("0.1\n0.9")) == two
+
+
+@pytest.mark.parametrize(
+    ("output", "reason", "message"),
+    [
+        (_csv("0.87,1"), "multi_row_output", "line 1 of the CSV output holds 2 values"),
+        (_json("[0.2, 0.8]"), "multi_row_output", "the output holds 2 values"),
+        (_json("[[0.2, 0.8]]"), "multi_row_output", "the output holds 2 values"),
+        (_json('{"score": 0.8}'), "no_prediction", "holds no single value"),
+        (_json("[]"), "no_prediction", "holds no single value"),
+        (_json("null"), "no_prediction", "the output holds no value"),
+        (_csv(""), "no_prediction", "the CSV output is empty"),
+        (_csv(" \n"), "no_prediction", "the CSV output is empty"),  # blank lines are skipped
+    ],
+)
+def test_without_attributes_several_values_or_none_are_refused(
+    output: EventData, reason: str, message: str
+) -> None:
+    with pytest.raises(CaptureError, match=message) as caught:
+        PredictionLocator().locate_instances(output)
+    assert caught.value.reason == reason
+    assert "set inference_attribute or probability_attribute" in caught.value.message or (
+        reason == "no_prediction"
+    )

@@ -299,12 +299,6 @@ def test_one_line_errors(tmp_path: Path) -> None:
     )  # fmt: skip
     assert no_truth.exit_code == 2
     assert no_truth.stderr == f"driftline: error: no such file or folder: {tmp_path / 'nowhere'}\n"
-    no_attribute = run(
-        "analyze", "--capture", captures, "--baseline", out, "--out", tmp_path / "r",
-        "--ground-truth", captures,
-    )  # fmt: skip
-    assert no_attribute.exit_code == 2
-    assert "--inference-attribute or --probability-attribute" in no_attribute.stderr
 
 
 def test_a_baseline_of_unreadable_labels_is_refused_and_left_out_rows_are_counted(

@@ -190,13 +190,11 @@ def write(tmp_path: Path, body: str) -> Path:
             {},
             "model_quality.problem_type must be one of BinaryClassification",
         ),
-        ("[monitor.model_quality]\n", {}, "model_quality needs inference_attribute or probab"),
         (
             "[monitor.model_quality]\nprobability_attribute = '0'\nprobability_threshold = 2\n",
             {},
             "model_quality.probability_threshold must be in 0..1, got 2.0",
         ),
-        ("[monitor.bias]\n", {}, "bias needs inference_attribute or probability_attribute"),
         ("[monitor.bias]\ninference_attribute = '0'\n", {}, "bias.baseline .*/b/bias does not"),
         ("[monitor.attribution]\nshap_source = 'file'\n", {}, "shap_source must be one of"),
         ("[monitor.attribution]\nagg_method = 'max'\n", {}, "agg_method must be one of mean_abs"),
