@@ -41,10 +41,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 PARQUET_SUFFIX = ".parquet"
 BATCH_ROWS = 65_536
@@ -177,7 +177,7 @@ class ParquetColumns:
             try:
                 # pyarrow's pre-buffering reads ahead without bound (459 MiB of a 3 M-row
                 # file's 144 MB against 61 MiB without it, in pyarrow 26)
-                with pq.ParquetFile(part, pre_buffer=False) as reader:
+                with _parquet().ParquetFile(part, pre_buffer=False) as reader:
                     rows = max(reader.metadata.num_rows, 1)
                     width = max(reader.metadata.num_columns, 1)
                     size_rows = max(1, min(BATCH_ROWS, BATCH_VALUES // width))
@@ -196,7 +196,7 @@ class ParquetColumns:
 def _flat_names(part: Path) -> list[str]:
     """A part's column names, from its footer; ParquetFileError for a column not flat."""
     try:
-        schema = pq.read_schema(part)
+        schema = _parquet().read_schema(part)
     except (pa.ArrowException, OSError) as exc:
         raise ParquetFileError(_unreadable(part, exc)) from exc
     seen: set[str] = set()
@@ -224,3 +224,14 @@ def _unreadable(part: Path, exc: Exception) -> str:
 def _visible(folder: Path) -> Iterator[Path]:
     """A folder's entries that Spark reads: not named ``_…`` or ``.…``."""
     return (p for p in folder.iterdir() if not p.name.startswith(("_", ".")))
+
+
+def _parquet() -> ModuleType:
+    """``pyarrow.parquet``, imported only when a Parquet dataset is read.
+
+    It brings pyarrow's file systems and ssl (~9 MiB, ~15 modules) that ``analyze
+    --capture`` and the worker never use.
+    """
+    import pyarrow.parquet as pq
+
+    return pq
