@@ -40,10 +40,10 @@ from stream.batch.parquet_files import (
     is_parquet_dataset,
     parquet_parts,
 )
+from stream.capture.file_kinds import not_a_file
 from stream.capture.files import BOM  # the mark spreadsheet exports put first
 from stream.capture.payloads import CONTAINERS
 from stream.capture.text_rows import named_columns
-from stream.file_kinds import not_a_file
 
 FORMATS = ("csv", "jsonl", "parquet")
 BATCH_ROWS = 20_000

@@ -57,8 +57,8 @@ from typing import Any, NoReturn, overload
 
 from ground_truth.records import GroundTruth, to_merged_record
 from stream.capture.captured_data import CapturedData
+from stream.capture.file_kinds import not_a_file
 from stream.capture.records import CaptureError, CaptureRecord
-from stream.file_kinds import not_a_file
 
 log = logging.getLogger("driftline.preprocess")
 

@@ -22,7 +22,7 @@ from typing import Any, NoReturn, Protocol
 
 import click
 
-from stream.file_kinds import special_file_refusal, special_kind
+from stream.capture.file_kinds import special_file_refusal, special_kind
 
 EXIT_FAILED = 2
 EXIT_INTERRUPTED = 130
