@@ -50,7 +50,7 @@ import orjson
 from ground_truth.records import GroundTruth
 from stream.capture.records import CaptureError, CaptureRecord
 from stream.labels.attributions import AttributionError, decode_attribution
-from stream.monitors.feeding import feed, take_prediction
+from stream.monitors.feeding import feed, take_prediction, take_refusal
 from stream.monitors.label_join import LABEL, SHAP, LocalShap, MemoryEntries
 from stream.monitors.labelled import LabelledAccumulators, LabelledSetup
 
@@ -104,15 +104,18 @@ class LabelledFileRun:
 
         A record whose output cannot give its prediction (or its facet row) is counted by
         reason, with the first one's message, as the worker counts it
-        (:meth:`~stream.monitors.label_join.LabelJoin.unusable`).
+        (:meth:`~stream.monitors.label_join.LabelJoin.unusable`); what the other monitors
+        still read of it goes on (:func:`~stream.monitors.feeding.take_refusal`).
         """
         moment = record.inference_time
         seconds = RUN_WINDOW if moment is None else moment.timestamp()
         try:
             pending = self.setup.pending(record, record.join_key, seconds, RUN_WINDOW)
         except CaptureError as error:
-            self.join.unusable(error.reason, error.message)
-            return
+            usable = take_refusal(self.join, error, self._window)
+            if usable is None:
+                return
+            pending = usable
         take_prediction(self.join, self.entries, pending, self._window, now=JOIN_NOW)
 
     def _window(self, start: float) -> LabelledAccumulators:

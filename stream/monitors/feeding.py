@@ -6,6 +6,12 @@ waits itself; each pair the join makes goes to the accumulators of its predictio
 :func:`take_predictions` does this for a message's predictions at once and hands each
 window its label pairs in one call (a :class:`WindowFeed`), which gives the same
 accumulators as :func:`take_prediction` one by one; a labels message's pairs go the same way.
+
+A capture one labelled monitor cannot read is refused for that monitor only
+(:class:`PartlyRefused`): :func:`take_refusal` counts each refusal by reason and hands on
+what the others still read — SHAP values whose prediction was refused go straight to the
+window's attribution run (they join nothing), a prediction whose explanation was refused is
+taken as any other.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from ground_truth.records import GroundTruth
+from stream.capture.records import CaptureError
 from stream.monitors.label_join import (
     JoinOutcome,
     LabelJoin,
@@ -108,3 +115,47 @@ def take_predictions(
             fed.take(join.prediction(entries, pending, now=now))
     finally:
         fed.give()  # what joined before an error is in the windows, as one by one
+
+
+class PartlyRefused(CaptureError):
+    """A capture refused for some labelled monitors whose other part the rest still read.
+
+    Its reason and message are the first refusal's; ``refusals`` holds each one (an
+    unusable prediction and an unreadable explanation count once each, under their own
+    reasons). ``pending`` is the prediction without SHAP values (its explanation was
+    refused); ``explained`` the SHAP values of its records, of window ``window``, when its
+    prediction was refused.
+    """
+
+    def __init__(
+        self,
+        refusals: Sequence[CaptureError],
+        *,
+        window: float,
+        pending: PendingPrediction | None = None,
+        explained: Sequence[LocalShap] = (),
+    ) -> None:
+        super().__init__(refusals[0].reason, refusals[0].message)
+        self.refusals = tuple(refusals)
+        self.window = window
+        self.pending = pending
+        self.explained = tuple(explained)
+
+
+def take_refusal(
+    join: LabelJoin, refused: CaptureError, accumulators: Windows
+) -> PendingPrediction | None:
+    """Count a refused capture by reason; give on what the other monitors still read.
+
+    SHAP values of a capture whose prediction was refused count in their window's
+    attribution run at once (not as predictions: nothing joins them). The prediction of a
+    capture whose explanation was refused is returned, to be taken as any other.
+    """
+    refusals = refused.refusals if isinstance(refused, PartlyRefused) else (refused,)
+    for error in refusals:
+        join.unusable(error.reason, error.message)
+    if not isinstance(refused, PartlyRefused):
+        return None
+    for values in refused.explained:
+        accumulators(refused.window).add_shap(values)
+    return refused.pending

@@ -45,6 +45,7 @@ from stream.labels.attributions import DEFAULT_LABEL
 from stream.monitors.attribution import AttributionBaseline, AttributionRun, shap_at
 from stream.monitors.bias import BiasBaseline, BiasRun
 from stream.monitors.bias_settings import row_columns
+from stream.monitors.feeding import PartlyRefused
 from stream.monitors.label_join import (
     LabelJoin,
     LocalShap,
@@ -192,16 +193,52 @@ class LabelledSetup:
         A bias config with ``headers`` names the bias values in ``request`` (the record's
         ``endpointInput``) by them, as SageMaker does (:attr:`reads_request`); otherwise
         they come from ``row`` or, without it, ``record``'s only row (the record is needed).
+
+        Each monitor loses only what it cannot read: with model quality or bias on, a
+        capture whose prediction (or facet row) is refused still gives the attribution
+        monitor its SHAP values, and one whose explanation is refused still gives its
+        prediction. Either is a :class:`~stream.monitors.feeding.PartlyRefused` error
+        carrying the usable part (:func:`~stream.monitors.feeding.take_refusal`).
         """
         document = None
         explained: list[LocalShap | None] | None = None  # a Clarify response's, per record
+        refused: list[CaptureError] = []  # what one monitor cannot read, the others can
         if output is not None and output.encoding != "CSV":
             document = json_document(output)
             response = explainer_response(document)
             if response is not None:  # predictions are the model's response inside it
                 output = response.predictions
                 document = None if output.encoding == "CSV" else json_document(output)
-                explained = self._explained(response)
+                explained = self._explained(response, refused)
+        if explained is not None and output is not None and not self.needs_labels:
+            return _explained_records(key, seconds, window, explained, len(payload_rows(output)))
+        try:
+            pending = self._labelled(
+                output, document, key, seconds, window, row, record, request, explained, refused
+            )
+        except CaptureError as error:
+            partly = self._prediction_refused(error, refused, output, document, explained, window)
+            if partly is None:
+                raise
+            raise partly from error
+        if refused:
+            raise PartlyRefused(refused, window=window, pending=pending)
+        return pending
+
+    def _labelled(
+        self,
+        output: EventData | None,
+        document: Any,
+        key: str,
+        seconds: float,
+        window: float,
+        row: Mapping[str, Any] | None,
+        record: CaptureRecord | None,
+        request: EventData | None,
+        explained: list[LocalShap | None] | None,
+        refused: list[CaptureError],
+    ) -> PendingPrediction:
+        """The capture's prediction(s), facet values and SHAP values; CaptureError if none."""
         predicted = score = None
         if self.needs_labels and self.locator is not None:
             if output is None:
@@ -209,7 +246,9 @@ class LabelledSetup:
                 raise CaptureError(msg, "the capture has no endpointOutput")
             located = self.locator.locate_instances(output, document)
             if len(located) > 1 and document is not None:
-                return self._instances(located, key, seconds, window, record, request, explained)
+                return self._instances(
+                    located, key, seconds, window, record, request, explained, refused
+                )
             if len(located) != 1:
                 msg = MULTI_ROW_OUTPUT
                 raise CaptureError(msg, f"the output holds {len(located)} predictions")
@@ -230,27 +269,65 @@ class LabelledSetup:
                 row = rows[0]
             values = {name: row.get(name) for name in self.bias_columns}
         shap = None
-        if explained is not None and output is not None and not self.needs_labels:
-            return _explained_records(key, seconds, window, explained, len(payload_rows(output)))
         if explained is not None:
-            shap = _per_record(explained, 1)[0]
+            shap = _readable_records(explained, 1, refused)[0]
         elif self.reads_capture_shap and document is not None:
             shap = shap_at(document, self.shap_path, self.plain_shap_label)
         return PendingPrediction(key, seconds, window, predicted, score, values, shap)
+
+    def _prediction_refused(
+        self,
+        error: CaptureError,
+        refused: list[CaptureError],
+        output: EventData | None,
+        document: Any,
+        explained: list[LocalShap | None] | None,
+        window: float,
+    ) -> PartlyRefused | None:
+        """The refusal of a capture's prediction, with the SHAP values attribution still reads.
+
+        Those are a Clarify response's records (as many as the output holds: otherwise
+        ``bad_explanations`` is refused too) or the output's ``shap`` object. None when
+        there are none and nothing else was refused: ``error`` alone stands.
+        """
+        shaps: list[LocalShap] = []
+        if explained is not None:
+            try:  # an output that does not parse has no records to match: its refusal stands
+                records = len(payload_rows(output)) if output is not None else 0
+            except CaptureError:
+                records = None
+            if records is not None and explained:
+                shaps = [s for s in _readable_records(explained, records, refused) if s]
+        elif self.reads_capture_shap and document is not None:
+            found = shap_at(document, self.shap_path, self.plain_shap_label)
+            shaps = [found] if found else []
+        if not shaps and not refused:
+            return None
+        return PartlyRefused([error, *refused], window=window, explained=shaps)
 
     @property
     def reads_capture_shap(self) -> bool:
         """Whether the attribution monitor reads SHAP values from the capture output."""
         return self.attribution is not None and self.shap_source == "capture"
 
-    def _explained(self, response: ExplainerResponse) -> list[LocalShap | None] | None:
+    def _explained(
+        self, response: ExplainerResponse, refused: list[CaptureError]
+    ) -> list[LocalShap | None] | None:
         """A Clarify response's SHAP values per record, when the capture is where they are.
 
         Features without ``feature_header`` are named by the attribution baseline's headers.
+        Explanations it cannot read refuse the capture when attribution is all it is read
+        for; with model quality or bias on, they are added to ``refused`` and explain none.
         """
         if not self.reads_capture_shap or self.attribution is None:
             return None
-        return response.local_shap(self.attribution.headers, single_label=self.plain_shap_label)
+        try:
+            return response.local_shap(self.attribution.headers, single_label=self.plain_shap_label)
+        except CaptureError as error:
+            if not self.needs_labels:
+                raise
+            refused.append(error)
+            return []
 
     def _instances(
         self,
@@ -261,6 +338,7 @@ class LabelledSetup:
         record: CaptureRecord | None,
         request: EventData | None,
         explained: Sequence[LocalShap | None] | None = None,
+        refused: list[CaptureError] | None = None,
     ) -> PendingInstances:
         """A request of several instances: instance ``i``'s prediction, bias and SHAP values.
 
@@ -296,7 +374,7 @@ class LabelledSetup:
                     msg,
                     f"the output holds {len(located)} predictions but the request {len(rows)} rows",
                 )
-        shaps = _per_record(explained or [], len(located))
+        shaps = _readable_records(explained or [], len(located), refused)
         instances = [
             PendingPrediction(key, seconds, window, predicted, score, row, shap)
             for (predicted, score), row, shap in zip(located, rows, shaps, strict=True)
@@ -316,6 +394,22 @@ def _explained_records(
         return PendingPrediction(key, seconds, window, shap=shaps[0] if shaps else None)
     instances = [PendingPrediction(key, seconds, window, shap=shap) for shap in shaps]
     return PendingInstances(key, seconds, window, instances=instances)
+
+
+def _readable_records(
+    explained: Sequence[LocalShap | None], predictions: int, refused: list[CaptureError] | None
+) -> list[LocalShap | None]:
+    """:func:`_per_record`, except that a mismatch is added to ``refused`` and explains none.
+
+    The predictions are still read (model quality and bias); ``refused`` None: it raises.
+    """
+    try:
+        return _per_record(explained, predictions)
+    except CaptureError as error:
+        if refused is None:
+            raise
+        refused.append(error)
+        return [None] * predictions
 
 
 def _per_record(explained: Sequence[LocalShap | None], predictions: int) -> list[LocalShap | None]:

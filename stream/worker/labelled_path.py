@@ -34,7 +34,7 @@ from stream.capture.records import CaptureError, EventData
 from stream.labels.attributions import AttributionError, decode_attribution
 from stream.labels.records import LabelError, decode_label
 from stream.labels.records import split_records as split_label_records
-from stream.monitors.feeding import WindowFeed, feed, take_predictions
+from stream.monitors.feeding import WindowFeed, feed, take_predictions, take_refusal
 from stream.monitors.label_join import LABEL, PREDICTION, PendingEntries
 from stream.monitors.labelled import LabelledAccumulators, LabelledSetup
 from stream.worker.event_clock import EventClock
@@ -146,7 +146,9 @@ class LabelledPath:
                 start = window_start(seconds)
                 pendings.append(pending_of(output, key, seconds, start, row, None, request))
             except CaptureError as error:
-                self.join.unusable(error.reason, error.message)
+                usable = take_refusal(self.join, error, self._windows_of(partition))
+                if usable is not None:
+                    pendings.append(usable)
         take_predictions(self.join, self.entries(partition), pendings,
                          self._windows_of(partition), now=now)  # fmt: skip
 
