@@ -129,6 +129,8 @@ def test_captures_whose_output_gives_no_prediction_are_counted_by_reason(
     metric = _samples(ws, "driftline_unusable_predictions_total")
     # every known reason is exported, from 0 (the bias reasons need a config with headers)
     assert metric == dict.fromkeys(UNUSABLE_PREDICTION_REASONS, 0) | dict(Counter(reasons))
+    # a Clarify response's unreadable explanations too, so an alert on them starts from 0
+    assert (metric["bad_explanations"], metric["unnamed_features"]) == (0, 0)
     assert ws.paths["m"].counts.processed == 9  # data quality profiled every record
 
 
