@@ -36,6 +36,7 @@ from stream.capture.predictions import (
     NO_PREDICTION,
     LocatedPrediction,
     PredictionLocator,
+    is_csv_output,
     json_document,
     score_value,
 )
@@ -195,12 +196,12 @@ class LabelledSetup:
         """
         document = None
         explained: list[LocalShap | None] | None = None  # a Clarify response's, per record
-        if output is not None and output.encoding != "CSV":
+        if output is not None and not is_csv_output(output):
             document = json_document(output)
             response = explainer_response(document)
             if response is not None:  # predictions are the model's response inside it
                 output = response.predictions
-                document = None if output.encoding == "CSV" else json_document(output)
+                document = None if is_csv_output(output) else json_document(output)
                 explained = self._explained(response)
         predicted = score = None
         if self.needs_labels and self.locator is not None:
