@@ -27,6 +27,7 @@ from typing import Any
 
 from stream.batch.csv_reader import CsvColumns, CsvFileError
 from stream.batch.parquet_files import (
+    PARQUET_MAGIC,
     ParquetColumns,
     ParquetFileError,
     is_parquet_dataset,
@@ -138,13 +139,17 @@ def require_text_file(path: Path) -> None:
     Not text: a NUL byte in the first :data:`BINARY_SNIFF_BYTES` bytes, git's test for a
     binary file. No CSV or JSON Lines text holds one, while a binary, compressed or UTF-16
     file (Excel's "Unicode text") nearly always does; read as CSV it made a baseline of
-    garbled column names.
+    garbled column names. A Parquet file read as text (named ``.csv``, or ``--format csv``)
+    is told to be read as Parquet.
     """
     problem = not_a_file(path, "a data file (CSV or JSON Lines)")
     if problem is not None:
         raise DataFileError(problem)
     with path.open("rb") as handle:
         head = handle.read(BINARY_SNIFF_BYTES)
+    if head.startswith(PARQUET_MAGIC):
+        msg = f"{path.name} is a Parquet file, not CSV or JSON Lines text: pass --format parquet"
+        raise DataFileError(msg)
     if b"\0" in head:
         at = head.index(b"\0")
         msg = (
