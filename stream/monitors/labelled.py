@@ -195,14 +195,14 @@ class LabelledSetup:
         they come from ``row`` or, without it, ``record``'s only row (the record is needed).
         """
         document = None
-        explained: list[LocalShap | None] | None = None  # a Clarify response's, per record
+        response_shap: list[LocalShap | None] | None = None  # a Clarify response's, per record
         if output is not None and not is_csv_output(output):
             document = json_document(output)
             response = explainer_response(document)
             if response is not None:  # predictions are the model's response inside it
                 output = response.predictions
                 document = None if is_csv_output(output) else json_document(output)
-                explained = self._explained(response)
+                response_shap = self._response_shap(response)
         predicted = score = None
         if self.needs_labels and self.locator is not None:
             if output is None:
@@ -210,7 +210,9 @@ class LabelledSetup:
                 raise CaptureError(msg, "the capture has no endpointOutput")
             located = self.locator.locate_instances(output, document)
             if len(located) > 1 and document is not None:
-                return self._instances(located, key, seconds, window, record, request, explained)
+                return self._instances(
+                    located, key, seconds, window, record, request, response_shap
+                )
             if len(located) != 1:
                 msg = MULTI_ROW_OUTPUT
                 raise CaptureError(msg, f"the output holds {len(located)} predictions")
@@ -231,10 +233,12 @@ class LabelledSetup:
                 row = rows[0]
             values = {name: row.get(name) for name in self.bias_columns}
         shap = None
-        if explained is not None and output is not None and not self.needs_labels:
-            return _explained_records(key, seconds, window, explained, len(payload_rows(output)))
-        if explained is not None:
-            shap = _per_record(explained, 1)[0]
+        if response_shap is not None and output is not None and not self.needs_labels:
+            return _records_with_shap(
+                key, seconds, window, response_shap, len(payload_rows(output))
+            )
+        if response_shap is not None:
+            shap = _per_record(response_shap, 1)[0]
         elif self.reads_capture_shap and document is not None:
             shap = shap_at(document, self.shap_path, self.plain_shap_label)
         return PendingPrediction(key, seconds, window, predicted, score, values, shap)
@@ -244,7 +248,7 @@ class LabelledSetup:
         """Whether the attribution monitor reads SHAP values from the capture output."""
         return self.attribution is not None and self.shap_source == "capture"
 
-    def _explained(self, response: ExplainerResponse) -> list[LocalShap | None] | None:
+    def _response_shap(self, response: ExplainerResponse) -> list[LocalShap | None] | None:
         """A Clarify response's SHAP values per record, when the capture is where they are.
 
         Features without ``feature_header`` are named by the attribution baseline's headers.
@@ -261,14 +265,14 @@ class LabelledSetup:
         window: float,
         record: CaptureRecord | None,
         request: EventData | None,
-        explained: Sequence[LocalShap | None] | None = None,
+        response_shap: Sequence[LocalShap | None] | None = None,
     ) -> PendingInstances:
         """A request of several instances: instance ``i``'s prediction, bias and SHAP values.
 
         Bias reads instance ``i``'s values from the request's row ``i`` (by the config's
         ``headers``, or the record's feature rows); a request whose rows are not one per
         prediction is refused, never read by position. SHAP values are instance ``i``'s
-        record of a Clarify response's ``kernel_shap`` (``explained``), which must then
+        record of a Clarify response's ``kernel_shap`` (``response_shap``), which must then
         explain as many records as there are predictions; a ``shap`` object of the output
         would be one record's, so it is not read.
         """
@@ -297,7 +301,7 @@ class LabelledSetup:
                     msg,
                     f"the output holds {len(located)} predictions but the request {len(rows)} rows",
                 )
-        shaps = _per_record(explained or [], len(located))
+        shaps = _per_record(response_shap or [], len(located))
         instances = [
             PendingPrediction(key, seconds, window, predicted, score, row, shap)
             for (predicted, score), row, shap in zip(located, rows, shaps, strict=True)
@@ -305,35 +309,37 @@ class LabelledSetup:
         return PendingInstances(key, seconds, window, instances=instances)
 
 
-def _explained_records(
-    key: str, seconds: float, window: float, explained: Sequence[LocalShap | None], records: int
+def _records_with_shap(
+    key: str, seconds: float, window: float, response_shap: Sequence[LocalShap | None], records: int
 ) -> PendingPrediction:
     """The records of a Clarify response, each with its SHAP values (attribution only).
 
     Several records are the instances of one entry, so that each one counts.
     """
-    shaps = _per_record(explained, records)
+    shaps = _per_record(response_shap, records)
     if records <= 1:  # (an empty response: one prediction, as any other output)
         return PendingPrediction(key, seconds, window, shap=shaps[0] if shaps else None)
     instances = [PendingPrediction(key, seconds, window, shap=shap) for shap in shaps]
     return PendingInstances(key, seconds, window, instances=instances)
 
 
-def _per_record(explained: Sequence[LocalShap | None], predictions: int) -> list[LocalShap | None]:
+def _per_record(
+    response_shap: Sequence[LocalShap | None], predictions: int
+) -> list[LocalShap | None]:
     """The SHAP values of each of ``predictions`` records (None: not explained).
 
     A response without explanations (``[]``) explains none; otherwise CaptureError
     ``bad_explanations`` when it explains another number of records than it predicts.
     """
-    if not explained:
+    if not response_shap:
         return [None] * predictions
-    if len(explained) != predictions:
+    if len(response_shap) != predictions:
         msg = BAD_EXPLANATIONS
         raise CaptureError(
-            msg, f"kernel_shap explains {len(explained)} records but the output holds "
+            msg, f"kernel_shap explains {len(response_shap)} records but the output holds "
             f"{predictions} predictions",
         )  # fmt: skip
-    return list(explained)
+    return list(response_shap)
 
 
 class LabelledAccumulators:
