@@ -53,14 +53,14 @@ DATA_FILE = "a data file (CSV, JSON Lines or Parquet)"
 
 
 def check_data_file(path: Path, option: str = "--data", fmt: str | None = None) -> None:
-    """Refuse a missing data file, a folder that is no Parquet dataset, a pipe or a device."""
+    """Refuse a missing data file, or a folder that is no Parquet dataset.
+
+    A pipe, device or socket never gets here: ``--data`` is an :class:`InputPath`.
+    """
     from stream.batch.parquet_files import is_parquet_dataset  # pyarrow: only where --data is
 
     if path.is_dir() and fmt != "parquet" and not is_parquet_dataset(path):
         fail(f"{option} {path} is a folder; give {DATA_FILE} or a folder of Parquet part files")
-    kind = special_kind(path)
-    if kind is not None:
-        fail(f"{option} {special_file_refusal(str(path), kind, DATA_FILE)}")
     if not path.exists():
         fail(f"{option}: no such file: {path}")
 
