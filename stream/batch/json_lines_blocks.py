@@ -4,7 +4,7 @@
 the line the block ends in. pyarrow's JSON reader parses a block on every core and types
 each key's column; the columns go to the profile as arrays
 (:mod:`stream.batch.json_columns`). The row path — orjson, a line at a time
-(:func:`stream.batch.data_files.line_batches`) — is the reference, and a block that pyarrow
+(:func:`stream.batch.json_lines_rows.line_batches`) — is the reference, and a block that pyarrow
 would read otherwise goes that path instead, so that each of its lines is counted, refused
 or typed as there:
 
@@ -58,14 +58,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
-from stream.batch.data_files import (
-    ColumnBatch,
-    DataFileError,
-    ReadCounts,
-    line_batches,
-    no_objects,
-    require_text_file,
-)
+from stream.batch.data_files import ColumnBatch, DataFileError, ReadCounts, require_text_file
+from stream.batch.json_lines_rows import line_batches, no_objects
 from stream.batch.line_blocks import object_lines, whole_lines
 from stream.capture.arrow_columns import any_true
 from stream.capture.files import BOM

@@ -47,6 +47,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 PARQUET_SUFFIX = ".parquet"
+PARQUET_MAGIC = b"PAR1"  # the four bytes a Parquet file begins (and ends) with
 BATCH_ROWS = 65_536
 BATCH_VALUES = BATCH_ROWS * 20  # a wide file's batch holds as many values as a narrow one's
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from detectors.quality.dataset_profile import DatasetProfile
 from stream.batch.columnar_profile import ColumnarProfiler
-from stream.batch.data_files import DataFileError, ParquetColumns, ReadCounts
+from stream.batch.data_files import DataFileError, ReadCounts
 from stream.batch.json_columns import json_column_chunk
-from stream.batch.parquet_files import ParquetFileError
+from stream.batch.parquet_files import ParquetColumns, ParquetFileError
 from stream.batch.prefetch import prefetched
 from stream.capture.arrow_columns import each_column
 

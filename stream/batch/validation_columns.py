@@ -3,7 +3,8 @@
 ``driftline baseline suggest`` reads the data file once for the data-quality profile and,
 when ``--problem-type`` or ``--bias-config`` is given, once more here for the few columns
 those baselines need (label, prediction, score, facets, group). CSV fields arrive as text and
-are typed like a CSV reader would (:func:`typed_column`).
+are typed like a CSV reader would (:func:`typed_column`). :func:`read_columns` reads any
+data file's columns as Python values, a batch at a time.
 
 Examples
 --------
@@ -17,7 +18,18 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, read_columns
+from stream.batch.csv_reader import CsvFileError
+from stream.batch.data_files import (
+    ColumnBatch,
+    DataFileError,
+    DataFormat,
+    ReadCounts,
+    open_csv,
+    open_parquet,
+    require_text_file,
+)
+from stream.batch.json_lines_rows import jsonl_batches, jsonl_keys
+from stream.batch.parquet_files import ParquetFileError
 
 
 def typed_column(values: Sequence[Any]) -> list[Any]:
@@ -61,7 +73,7 @@ def read_selected_columns(
 
 
 def data_file_header(path: Path, fmt: DataFormat) -> tuple[str, ...]:
-    """A data file's column names (CSV header, or every JSON Lines key)."""
+    """A data file's column names (CSV header, every JSON Lines key, or Parquet's schemas)."""
     header, _ = read_columns(path, fmt, ReadCounts())
     return header
 
@@ -86,3 +98,42 @@ def _require_columns(path: Path, header: Sequence[str], names: Sequence[str]) ->
     if missing:
         msg = f"{path.name} has no column {', '.join(map(repr, missing))}; columns: {list(header)}"
         raise DataFileError(msg)
+
+
+def read_columns(
+    path: Path,
+    fmt: DataFormat,
+    counts: ReadCounts,
+    progress: Callable[[int], None] | None = None,
+    *,
+    header: tuple[str, ...] | None = None,
+) -> tuple[tuple[str, ...], Iterator[ColumnBatch]]:
+    """The file's column names and an iterator of column batches (Python values).
+
+    ``header``, the names an earlier read of the same file returned, spares a JSON Lines file
+    its key scan (a pass over every line); a CSV file reads its header line regardless, a
+    Parquet dataset its footers.
+    """
+    if fmt.kind == "parquet":
+        parquet = open_parquet(path, progress)
+        batches = parquet.batches()
+        return parquet.names, _as_lists(batches, lambda batch: batch.names, counts)
+    require_text_file(path)
+    if fmt.kind == "csv":
+        csv = open_csv(path, fmt, counts, progress)
+        return csv.names, _as_lists(csv.batches(), lambda _: csv.names, counts)
+    names = header if header is not None else jsonl_keys(path)
+    return names, jsonl_batches(path, counts, progress)
+
+
+def _as_lists(
+    batches: Iterator[Any], names_of: Callable[[Any], Sequence[str]], counts: ReadCounts
+) -> Iterator[ColumnBatch]:
+    """Arrow batches (CSV's or Parquet's) as Python lists named ``names_of(batch)``, counted."""
+    try:
+        for batch in batches:
+            counts.rows += batch.n_rows
+            columns = [column.to_pylist() for column in batch.columns]
+            yield ColumnBatch(dict(zip(names_of(batch), columns, strict=True)), batch.n_rows)
+    except (CsvFileError, ParquetFileError) as exc:
+        raise DataFileError(str(exc)) from exc

@@ -133,7 +133,7 @@ class PredictionLocator:
         """
         if self.reads_whole_output:
             return self._whole_output(event, document)
-        if not self._all_indices() and event.encoding != "CSV":
+        if not self._all_indices() and not is_csv_output(event):
             if document is None:
                 document = json_document(event)
             found = self._from_row(document)
@@ -162,7 +162,7 @@ class PredictionLocator:
         try:
             return self.locate(event, document)
         except CaptureError as error:
-            reads_instances = not (event.encoding == "CSV" or self.reads_whole_output)
+            reads_instances = not (is_csv_output(event) or self.reads_whole_output)
             if error.reason != MULTI_ROW_OUTPUT or not reads_instances:
                 raise
             if document is None:
@@ -207,7 +207,7 @@ class PredictionLocator:
         (an attribute must say which is the prediction); none, or a JSON object:
         ``no_prediction``.
         """
-        if document is None and _is_csv(event):
+        if document is None and is_csv_output(event):
             rows = payload_rows(event)
             if not rows:
                 raise CaptureError(NO_PREDICTION, "the CSV output is empty")
@@ -252,8 +252,12 @@ class PredictionLocator:
         return LocatedPrediction(predicted, score)
 
 
-def _is_csv(event: EventData) -> bool:
-    """Whether the output is CSV text (as :func:`~stream.capture.payloads.parse_payload` reads)."""
+def is_csv_output(event: EventData) -> bool:
+    """Whether the output is CSV text, as :func:`~stream.capture.payloads.parse_payload` reads it.
+
+    ``CSV``, or ``BASE64`` under a CSV content type (SageMaker captures an output whose
+    content type it was not told is text as BASE64): such an output is never parsed as JSON.
+    """
     return event.encoding == "CSV" or (
         event.encoding == "BASE64" and names_csv(event.observed_content_type)
     )
@@ -300,7 +304,7 @@ def find_shap(event: EventData, path: str = SHAP_KEY) -> Mapping[str, Any]:
     parse), ``missing_shap`` (nothing, or not an object, at ``path``). The mapping is
     feature → value, or label → {feature → value} for several model outputs.
     """
-    if event.encoding == "CSV":
+    if is_csv_output(event):
         msg = "csv_output"
         raise CaptureError(msg, f"a CSV output holds no SHAP values at {path!r}")
     try:

@@ -79,7 +79,7 @@ LABELED_OPTIONS = [
     ),
     click.option(
         "--shap",
-        type=InputPath(path_type=Path),
+        type=InputPath(dir_okay=False, path_type=Path),
         default=None,
         help="Local SHAP values: JSON Lines of {inferenceId, shap: {...}} joined to the "
         "captures by key, or a CSV whose rows are taken as they are.",

@@ -53,14 +53,14 @@ DATA_FILE = "a data file (CSV, JSON Lines or Parquet)"
 
 
 def check_data_file(path: Path, option: str = "--data", fmt: str | None = None) -> None:
-    """Refuse a missing data file, a folder that is no Parquet dataset, a pipe or a device."""
+    """Refuse a missing data file, or a folder that is no Parquet dataset.
+
+    A pipe, device or socket never gets here: ``--data`` is an :class:`InputPath`.
+    """
     from stream.batch.parquet_files import is_parquet_dataset  # pyarrow: only where --data is
 
     if path.is_dir() and fmt != "parquet" and not is_parquet_dataset(path):
         fail(f"{option} {path} is a folder; give {DATA_FILE} or a folder of Parquet part files")
-    kind = special_kind(path)
-    if kind is not None:
-        fail(f"{option} {special_file_refusal(str(path), kind, DATA_FILE)}")
     if not path.exists():
         fail(f"{option}: no such file: {path}")
 
@@ -68,7 +68,7 @@ def check_data_file(path: Path, option: str = "--data", fmt: str | None = None) 
 class InputPath(click.Path):
     """click's ``Path`` for a file driftline reads: also refuses a pipe, device or socket.
 
-    The refusal comes before anything opens the path (see :mod:`stream.file_kinds`: a FIFO
+    The refusal comes before anything opens the path (see :mod:`stream.capture.file_kinds`: a FIFO
     with no writer would block the command forever). A missing path is left to the command,
     unless ``exists=True``. ``expected`` names what the option takes, for the message. A
     file named with a trailing slash (``data.csv/``) is refused as the system refuses it

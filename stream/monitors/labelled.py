@@ -36,6 +36,7 @@ from stream.capture.predictions import (
     NO_PREDICTION,
     LocatedPrediction,
     PredictionLocator,
+    is_csv_output,
     json_document,
     score_value,
 )
@@ -201,23 +202,27 @@ class LabelledSetup:
         carrying the usable part (:func:`~stream.monitors.feeding.take_refusal`).
         """
         document = None
-        explained: list[LocalShap | None] | None = None  # a Clarify response's, per record
+        response_shap: list[LocalShap | None] | None = None  # a Clarify response's, per record
         refused: list[CaptureError] = []  # what one monitor cannot read, the others can
-        if output is not None and output.encoding != "CSV":
+        if output is not None and not is_csv_output(output):
             document = json_document(output)
             response = explainer_response(document)
             if response is not None:  # predictions are the model's response inside it
                 output = response.predictions
-                document = None if output.encoding == "CSV" else json_document(output)
-                explained = self._explained(response, refused)
-        if explained is not None and output is not None and not self.needs_labels:
-            return _explained_records(key, seconds, window, explained, len(payload_rows(output)))
+                document = None if is_csv_output(output) else json_document(output)
+                response_shap = self._response_shap(response, refused)
+        if response_shap is not None and output is not None and not self.needs_labels:
+            return _records_with_shap(
+                key, seconds, window, response_shap, len(payload_rows(output))
+            )
         try:
             pending = self._labelled(
-                output, document, key, seconds, window, row, record, request, explained, refused
+                output, document, key, seconds, window, row, record, request, response_shap, refused
             )
         except CaptureError as error:
-            partly = self._prediction_refused(error, refused, output, document, explained, window)
+            partly = self._prediction_refused(
+                error, refused, output, document, response_shap, window
+            )
             if partly is None:
                 raise
             raise partly from error
@@ -235,7 +240,7 @@ class LabelledSetup:
         row: Mapping[str, Any] | None,
         record: CaptureRecord | None,
         request: EventData | None,
-        explained: list[LocalShap | None] | None,
+        response_shap: list[LocalShap | None] | None,
         refused: list[CaptureError],
     ) -> PendingPrediction:
         """The capture's prediction(s), facet values and SHAP values; CaptureError if none."""
@@ -247,7 +252,7 @@ class LabelledSetup:
             located = self.locator.locate_instances(output, document)
             if len(located) > 1 and document is not None:
                 return self._instances(
-                    located, key, seconds, window, record, request, explained, refused
+                    located, key, seconds, window, record, request, response_shap, refused
                 )
             if len(located) != 1:
                 msg = MULTI_ROW_OUTPUT
@@ -269,8 +274,8 @@ class LabelledSetup:
                 row = rows[0]
             values = {name: row.get(name) for name in self.bias_columns}
         shap = None
-        if explained is not None:
-            shap = _readable_records(explained, 1, refused)[0]
+        if response_shap is not None:
+            shap = _readable_records(response_shap, 1, refused)[0]
         elif self.reads_capture_shap and document is not None:
             shap = shap_at(document, self.shap_path, self.plain_shap_label)
         return PendingPrediction(key, seconds, window, predicted, score, values, shap)
@@ -281,7 +286,7 @@ class LabelledSetup:
         refused: list[CaptureError],
         output: EventData | None,
         document: Any,
-        explained: list[LocalShap | None] | None,
+        response_shap: list[LocalShap | None] | None,
         window: float,
     ) -> PartlyRefused | None:
         """The refusal of a capture's prediction, with the SHAP values attribution still reads.
@@ -291,13 +296,13 @@ class LabelledSetup:
         there are none and nothing else was refused: ``error`` alone stands.
         """
         shaps: list[LocalShap] = []
-        if explained is not None:
+        if response_shap is not None:
             try:  # an output that does not parse has no records to match: its refusal stands
                 records = len(payload_rows(output)) if output is not None else 0
             except CaptureError:
                 records = None
-            if records is not None and explained:
-                shaps = [s for s in _readable_records(explained, records, refused) if s]
+            if records is not None and response_shap:
+                shaps = [s for s in _readable_records(response_shap, records, refused) if s]
         elif self.reads_capture_shap and document is not None:
             found = shap_at(document, self.shap_path, self.plain_shap_label)
             shaps = [found] if found else []
@@ -310,7 +315,7 @@ class LabelledSetup:
         """Whether the attribution monitor reads SHAP values from the capture output."""
         return self.attribution is not None and self.shap_source == "capture"
 
-    def _explained(
+    def _response_shap(
         self, response: ExplainerResponse, refused: list[CaptureError]
     ) -> list[LocalShap | None] | None:
         """A Clarify response's SHAP values per record, when the capture is where they are.
@@ -337,7 +342,7 @@ class LabelledSetup:
         window: float,
         record: CaptureRecord | None,
         request: EventData | None,
-        explained: Sequence[LocalShap | None] | None = None,
+        response_shap: Sequence[LocalShap | None] | None = None,
         refused: list[CaptureError] | None = None,
     ) -> PendingInstances:
         """A request of several instances: instance ``i``'s prediction, bias and SHAP values.
@@ -345,7 +350,7 @@ class LabelledSetup:
         Bias reads instance ``i``'s values from the request's row ``i`` (by the config's
         ``headers``, or the record's feature rows); a request whose rows are not one per
         prediction is refused, never read by position. SHAP values are instance ``i``'s
-        record of a Clarify response's ``kernel_shap`` (``explained``), which must then
+        record of a Clarify response's ``kernel_shap`` (``response_shap``), which must then
         explain as many records as there are predictions; a ``shap`` object of the output
         would be one record's, so it is not read.
         """
@@ -374,7 +379,7 @@ class LabelledSetup:
                     msg,
                     f"the output holds {len(located)} predictions but the request {len(rows)} rows",
                 )
-        shaps = _readable_records(explained or [], len(located), refused)
+        shaps = _readable_records(response_shap or [], len(located), refused)
         instances = [
             PendingPrediction(key, seconds, window, predicted, score, row, shap)
             for (predicted, score), row, shap in zip(located, rows, shaps, strict=True)
@@ -382,14 +387,14 @@ class LabelledSetup:
         return PendingInstances(key, seconds, window, instances=instances)
 
 
-def _explained_records(
-    key: str, seconds: float, window: float, explained: Sequence[LocalShap | None], records: int
+def _records_with_shap(
+    key: str, seconds: float, window: float, response_shap: Sequence[LocalShap | None], records: int
 ) -> PendingPrediction:
     """The records of a Clarify response, each with its SHAP values (attribution only).
 
     Several records are the instances of one entry, so that each one counts.
     """
-    shaps = _per_record(explained, records)
+    shaps = _per_record(response_shap, records)
     if records <= 1:  # (an empty response: one prediction, as any other output)
         return PendingPrediction(key, seconds, window, shap=shaps[0] if shaps else None)
     instances = [PendingPrediction(key, seconds, window, shap=shap) for shap in shaps]
@@ -397,14 +402,14 @@ def _explained_records(
 
 
 def _readable_records(
-    explained: Sequence[LocalShap | None], predictions: int, refused: list[CaptureError] | None
+    response_shap: Sequence[LocalShap | None], predictions: int, refused: list[CaptureError] | None
 ) -> list[LocalShap | None]:
     """:func:`_per_record`, except that a mismatch is added to ``refused`` and explains none.
 
     The predictions are still read (model quality and bias); ``refused`` None: it raises.
     """
     try:
-        return _per_record(explained, predictions)
+        return _per_record(response_shap, predictions)
     except CaptureError as error:
         if refused is None:
             raise
@@ -412,21 +417,23 @@ def _readable_records(
         return [None] * predictions
 
 
-def _per_record(explained: Sequence[LocalShap | None], predictions: int) -> list[LocalShap | None]:
+def _per_record(
+    response_shap: Sequence[LocalShap | None], predictions: int
+) -> list[LocalShap | None]:
     """The SHAP values of each of ``predictions`` records (None: not explained).
 
     A response without explanations (``[]``) explains none; otherwise CaptureError
     ``bad_explanations`` when it explains another number of records than it predicts.
     """
-    if not explained:
+    if not response_shap:
         return [None] * predictions
-    if len(explained) != predictions:
+    if len(response_shap) != predictions:
         msg = BAD_EXPLANATIONS
         raise CaptureError(
-            msg, f"kernel_shap explains {len(explained)} records but the output holds "
+            msg, f"kernel_shap explains {len(response_shap)} records but the output holds "
             f"{predictions} predictions",
         )  # fmt: skip
-    return list(explained)
+    return list(response_shap)
 
 
 class LabelledAccumulators:

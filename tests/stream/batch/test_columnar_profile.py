@@ -19,8 +19,9 @@ from detectors.quality.dataset_profile import DatasetProfile
 from detectors.quality.feature_profile import FeatureProfile
 from detectors.quality.statistics import DatasetStatistics
 from stream.batch.columnar_profile import ColumnarProfiler, update_profile
-from stream.batch.data_files import DataFormat, ReadCounts, read_columns
+from stream.batch.data_files import DataFormat, ReadCounts
 from stream.batch.data_quality_baseline import suggest_data_quality
+from stream.batch.validation_columns import read_columns
 from stream.capture.arrow_columns import column_chunk
 from stream.capture.text_rows import text_columns
 from tests.stream.batch.profile_checks import same_chunk, same_statistics

@@ -10,15 +10,11 @@ import orjson
 import pytest
 
 from detectors.quality.dataset_profile import DatasetProfile
-from stream.batch import data_files
-from stream.batch.data_files import (
-    DataFileError,
-    DataFormat,
-    ReadCounts,
-    jsonl_batches,
-    read_columns,
-)
+from stream.batch import json_lines_rows
+from stream.batch.data_files import DataFileError, DataFormat, ReadCounts
 from stream.batch.data_quality_baseline import suggest_data_quality
+from stream.batch.json_lines_rows import jsonl_batches
+from stream.batch.validation_columns import read_columns
 
 
 def _reference(path: Path, batch_rows: int) -> tuple[list[tuple[dict[str, list[Any]], int]], dict]:
@@ -85,8 +81,8 @@ def test_jsonl_batches_equal_a_line_by_line_read(
     batch_rows: int,
     chunk_lines: int,
 ) -> None:
-    monkeypatch.setattr(data_files, "BATCH_ROWS", batch_rows)
-    monkeypatch.setattr(data_files, "CHUNK_LINES", chunk_lines)
+    monkeypatch.setattr(json_lines_rows, "BATCH_ROWS", batch_rows)
+    monkeypatch.setattr(json_lines_rows, "CHUNK_LINES", chunk_lines)
     rng = random.Random(seed)
     path = tmp_path / "data.jsonl"
     lines = _random_lines(rng, rng.randint(1, 120))
@@ -107,7 +103,7 @@ def test_jsonl_batches_equal_a_line_by_line_read(
 def test_a_nested_value_is_refused_with_its_data_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(data_files, "CHUNK_LINES", 4)
+    monkeypatch.setattr(json_lines_rows, "CHUNK_LINES", 4)
     path = tmp_path / "nested.jsonl"
     rows = [b'{"a": 1}\n'] * 9 + [b"not json\n", b'{"a": [1, 2]}\n']
     path.write_bytes(b"".join(rows))
@@ -129,7 +125,7 @@ def test_one_pass_profile_equals_one_that_knew_every_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``baseline suggest`` reads JSON Lines once; the key scan's header changes nothing."""
-    monkeypatch.setattr(data_files, "BATCH_ROWS", 5)
+    monkeypatch.setattr(json_lines_rows, "BATCH_ROWS", 5)
     rng = random.Random(7)
     path = tmp_path / "train.jsonl"
     path.write_bytes(b"".join(_random_lines(rng, 300)))

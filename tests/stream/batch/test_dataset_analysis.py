@@ -16,8 +16,9 @@ import pytest
 from detectors.quality.constraints import suggest_constraints
 from detectors.quality.dataset_profile import DatasetProfile
 from stream.batch import json_lines_blocks as blocks
-from stream.batch.data_files import DataFormat, ReadCounts, jsonl_batches
+from stream.batch.data_files import DataFormat, ReadCounts
 from stream.batch.dataset_analysis import analyze_dataset
+from stream.batch.json_lines_rows import jsonl_batches
 from stream.monitors.data_quality import DataQualityBaseline
 
 

@@ -17,9 +17,10 @@ import pytest
 from detectors.quality.dataset_profile import DatasetProfile
 from detectors.quality.statistics import DatasetStatistics
 from stream.batch import json_lines_blocks as blocks
-from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, jsonl_batches
+from stream.batch.data_files import DataFileError, DataFormat, ReadCounts
 from stream.batch.data_quality_baseline import suggest_data_quality
 from stream.batch.json_lines_blocks import ArrowBlock, arrow_block, json_lines_blocks
+from stream.batch.json_lines_rows import jsonl_batches
 from tests.stream.batch.profile_checks import same_statistics
 
 ODD_BLOCKS = {

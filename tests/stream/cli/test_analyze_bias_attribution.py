@@ -407,3 +407,24 @@ def test_an_option_replacing_the_bias_configs_label_says_so(tmp_path: Path) -> N
         "--label-column", "Target", "--prediction-column", "prediction",
     )  # fmt: skip
     assert "replaces" not in same.output  # no column Target: refused, and no warning
+
+
+def test_a_shap_folder_is_refused_as_a_folder_by_both_commands(tmp_path: Path) -> None:
+    """``--shap`` takes one file in ``analyze`` as in ``baseline suggest``: a folder is named so.
+
+    ``analyze --shap FOLDER`` said "no such SHAP file: FOLDER" of a folder that exists.
+    """
+    data = write_csv(tmp_path / "v.csv", ("score", "x"), [(0.5, 1), (0.7, 2)])
+    base = tmp_path / "b"
+    assert run("baseline", "suggest", "--data", data, "--out", base).exit_code == 0
+    captures = write_lines(tmp_path / "c.jsonl", [capture_line("k", "1", "0.5")])
+    folder = tmp_path / "shap"
+    folder.mkdir()
+    for command in (
+        ("baseline", "suggest", "--data", data, "--out", tmp_path / "x"),
+        ("analyze", "--capture", captures, "--baseline", base, "--out", tmp_path / "r"),
+    ):
+        result = run(*command, "--shap", folder)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert f"Invalid value for '--shap': File '{folder}' is a directory." in result.stderr

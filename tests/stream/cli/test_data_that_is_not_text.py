@@ -14,6 +14,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from click.testing import Result
 
@@ -93,3 +95,19 @@ def test_a_nul_after_the_first_8000_bytes_is_a_field_not_a_refusal(tmp_path: Pat
     result = run("baseline", "suggest", "--data", data, "--out", tmp_path / "o")
     assert result.exit_code == 0, result.output
     assert "baseline: 2001 rows, 2 features" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"), [("train.csv", ()), ("train.parquet", ("--format", "csv"))]
+)
+def test_a_parquet_file_read_as_text_is_told_to_be_read_as_parquet(
+    tmp_path: Path, baseline: Path, name: str, fmt: tuple[str, ...]
+) -> None:
+    data = tmp_path / name
+    pq.write_table(pa.table({"a": [1, 2, 3], "b": ["x", "y", "z"]}), data)
+    assert data.read_bytes()[:4] == b"PAR1"  # Parquet's magic number, from its format spec
+    wanted = f"{name} is a Parquet file, not CSV or JSON Lines text: pass --format parquet"
+    result = run("baseline", "suggest", "--data", data, *fmt, "--out", tmp_path / "o")
+    assert_refused(result, wanted)
+    analyzed = run("analyze", "--data", data, *fmt, "--baseline", baseline, "--out", tmp_path / "r")
+    assert_refused(analyzed, wanted)
