@@ -52,7 +52,8 @@ from stream.capture.records import CaptureError, CaptureRecord
 from stream.labels.attributions import AttributionError, decode_attribution
 from stream.monitors.feeding import feed, take_prediction, take_refusal
 from stream.monitors.label_join import LABEL, SHAP, LocalShap, MemoryEntries
-from stream.monitors.labelled import LabelledAccumulators, LabelledSetup
+from stream.monitors.labelled import LabelledSetup
+from stream.monitors.labelled_accumulators import LabelledAccumulators
 
 RUN_WINDOW = 0.0  # the start of the run's one window
 JOIN_NOW = 0.0  # the join's clock: with unbounded waits its value never matters

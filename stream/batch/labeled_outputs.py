@@ -29,9 +29,9 @@ from stream.monitors.labelled import (
     ATTRIBUTION_DRIFT,
     BIAS_DRIFT,
     MODEL_QUALITY,
-    LabelledAccumulators,
     LabelledOutcome,
 )
+from stream.monitors.labelled_accumulators import LabelledAccumulators
 
 MONITOR_NAMES = {
     MODEL_QUALITY: "ModelQuality",

@@ -26,10 +26,10 @@ from stream.monitors.labelled import (
     ATTRIBUTION_DRIFT,
     BIAS_DRIFT,
     MODEL_QUALITY,
-    LabelledAccumulators,
     LabelledOutcome,
     LabelledSetup,
 )
+from stream.monitors.labelled_accumulators import LabelledAccumulators
 
 
 def labelled_outcomes(setup: LabelledSetup, acc: LabelledAccumulators) -> list[LabelledOutcome]:

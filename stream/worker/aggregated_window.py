@@ -29,7 +29,8 @@ import math
 import orjson
 
 from detectors.quality.dataset_profile import DatasetProfile
-from stream.monitors.labelled import LabelledAccumulators, LabelledSetup
+from stream.monitors.labelled import LabelledSetup
+from stream.monitors.labelled_accumulators import LabelledAccumulators
 from stream.worker.windows import WindowPartial
 
 MERGED, DUPLICATE = "merged", "duplicate"

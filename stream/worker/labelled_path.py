@@ -36,7 +36,8 @@ from stream.labels.records import LabelError, decode_label
 from stream.labels.records import split_records as split_label_records
 from stream.monitors.feeding import WindowFeed, feed, take_predictions, take_refusal
 from stream.monitors.label_join import LABEL, PREDICTION, PendingEntries
-from stream.monitors.labelled import LabelledAccumulators, LabelledSetup
+from stream.monitors.labelled import LabelledSetup
+from stream.monitors.labelled_accumulators import LabelledAccumulators
 from stream.worker.event_clock import EventClock
 from stream.worker.labelled_summaries import JoinSummary
 from stream.worker.outcomes import DeadLetter

@@ -19,7 +19,7 @@ from stream.demo.labelled import SyntheticModel, write_labelled_baselines
 from stream.monitors.data_quality import load_data_quality_baseline
 from stream.monitors.feeding import WindowFeed, feed, take_prediction, take_predictions
 from stream.monitors.label_join import LabelJoin, MemoryEntries, PendingPrediction
-from stream.monitors.labelled import LabelledAccumulators
+from stream.monitors.labelled_accumulators import LabelledAccumulators
 from stream.monitors.labelled_setup import labelled_setup
 
 MODEL = SyntheticModel()

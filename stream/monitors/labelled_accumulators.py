@@ -1,0 +1,121 @@
+"""One window's labelled state: counts and the model-quality, bias and attribution runs.
+
+:class:`LabelledAccumulators` is what :meth:`LabelledSetup.accumulators
+<stream.monitors.labelled.LabelledSetup.accumulators>` makes for a window: how many
+predictions it had, how many joined a label or SHAP values, and the runs
+(:mod:`stream.monitors.model_quality`, :mod:`~stream.monitors.bias`,
+:mod:`~stream.monitors.attribution`). Partitions' accumulators merge exactly (counts,
+confusion cells, score histograms, SHAP moments), so a window evaluated from all partitions
+equals one evaluated from all records; their state is JSON-safe, each run's versioned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ground_truth.records import GroundTruth
+from stream.capture.predictions import LocatedPrediction, score_value
+from stream.monitors.attribution import AttributionRun
+from stream.monitors.bias import BiasRun
+from stream.monitors.label_join import LocalShap, PendingInstances, PendingPrediction
+from stream.monitors.model_quality import ModelQualityRun
+
+if TYPE_CHECKING:  # the setup makes the accumulators: it imports this module
+    from stream.monitors.labelled import LabelledSetup
+
+
+class LabelledAccumulators:
+    """One window's labelled state: counts and the runs, mergeable and serialisable."""
+
+    def __init__(self, setup: LabelledSetup) -> None:
+        self.setup = setup
+        self.predictions = 0  # merge: sum — predictions of the window (coverage denominator)
+        self.labelled = 0  # merge: sum — predictions joined with a label
+        self.explained = 0  # merge: sum — predictions with SHAP values
+        self.model_quality = None if setup.problem_type is None else ModelQualityRun(
+            setup.problem_type, probability_threshold=setup.probability_threshold,
+            scores_expected=setup.scores_expected,
+        )  # fmt: skip
+        self.bias = None if setup.bias is None else BiasRun(
+            setup.bias.settings, probability_threshold=setup.bias_threshold
+        )  # fmt: skip
+        self.attribution = None if setup.attribution is None else AttributionRun(setup.attribution)
+
+    @property
+    def label_coverage(self) -> float | None:
+        """Labelled predictions / predictions (None before the first prediction)."""
+        return self.labelled / self.predictions if self.predictions else None
+
+    def add_prediction(self, pending: PendingPrediction) -> None:
+        """Count a prediction of the window (and its SHAP values read from the capture).
+
+        A request of several instances counts each instance, and each one's SHAP values.
+        """
+        self.predictions += pending.instance_count
+        if self.attribution is None:
+            return
+        if isinstance(pending, PendingInstances):
+            for instance in pending.instances:
+                if instance.shap:
+                    self.add_shap(instance.shap)
+        elif pending.shap:
+            self.add_shap(pending.shap)
+
+    def add_joined(self, pending: PendingPrediction, label: GroundTruth) -> None:
+        """A prediction of the window met its label."""
+        self.add_joined_many([(pending, label)])
+
+    def add_joined_many(self, pairs: Sequence[tuple[PendingPrediction, GroundTruth]]) -> None:
+        """Predictions of the window that met their labels, in order (one call per run)."""
+        self.labelled += len(pairs)
+        values = [label.values[0] if label.values else None for _, label in pairs]
+        predictions = [LocatedPrediction(p.predicted, score_value(p.score)) for p, _ in pairs]
+        if self.model_quality is not None:
+            self.model_quality.update_many(values, predictions)
+        if self.bias is not None:
+            self.bias.update_many([p.row for p, _ in pairs], values, predictions)
+
+    def add_shap(self, values: LocalShap) -> None:
+        """A prediction of the window with its local SHAP values."""
+        self.explained += 1
+        if self.attribution is not None:
+            self.attribution.update(values)
+
+    def merge(self, other: LabelledAccumulators) -> None:
+        """Absorb another partition's (or a later delta's) accumulators of the same window."""
+        self.predictions += other.predictions
+        self.labelled += other.labelled
+        self.explained += other.explained
+        if self.model_quality is not None and other.model_quality is not None:
+            self.model_quality.merge(other.model_quality)
+        if self.bias is not None and other.bias is not None:
+            self.bias.merge(other.bias)
+        if self.attribution is not None and other.attribution is not None:
+            self.attribution.merge(other.attribution)
+
+    def to_state(self) -> dict[str, Any]:
+        """JSON-safe state (each run's own versioned state)."""
+        return {
+            "predictions": self.predictions,
+            "labelled": self.labelled,
+            "explained": self.explained,
+            "model_quality": None if self.model_quality is None else self.model_quality.to_state(),
+            "bias": None if self.bias is None else self.bias.to_state(),
+            "attribution": None if self.attribution is None else self.attribution.to_state(),
+        }
+
+    @classmethod
+    def from_state(cls, setup: LabelledSetup, state: Mapping[str, Any]) -> LabelledAccumulators:
+        """Rebuild from :meth:`to_state` output, against ``setup``."""
+        acc = cls(setup)
+        acc.predictions = int(state["predictions"])
+        acc.labelled = int(state["labelled"])
+        acc.explained = int(state["explained"])
+        if acc.model_quality is not None and state.get("model_quality") is not None:
+            acc.model_quality.restore(state["model_quality"])
+        if acc.bias is not None and state.get("bias") is not None:
+            acc.bias.restore(state["bias"])
+        if acc.attribution is not None and state.get("attribution") is not None:
+            acc.attribution.restore(state["attribution"])
+        return acc
