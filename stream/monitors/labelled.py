@@ -42,8 +42,8 @@ from stream.capture.predictions import (
 )
 from stream.capture.records import CaptureError, CaptureRecord, EventData
 from stream.capture.rows import RowBuilder
-from stream.labels.attributions import DEFAULT_LABEL
-from stream.monitors.attribution import AttributionBaseline, AttributionRun, shap_at
+from stream.labels.attributions import DEFAULT_LABEL, output_shap
+from stream.monitors.attribution import AttributionBaseline, AttributionRun
 from stream.monitors.bias import BiasBaseline, BiasRun
 from stream.monitors.bias_settings import row_columns
 from stream.monitors.feeding import PartlyRefused
@@ -277,7 +277,7 @@ class LabelledSetup:
         if response_shap is not None:
             shap = _readable_records(response_shap, 1, refused)[0]
         elif self.reads_capture_shap and document is not None:
-            shap = shap_at(document, self.shap_path, self.plain_shap_label)
+            shap = self._output_shap(document, refused)
         return PendingPrediction(key, seconds, window, predicted, score, values, shap)
 
     def _prediction_refused(
@@ -292,9 +292,13 @@ class LabelledSetup:
         """The refusal of a capture's prediction, with the SHAP values attribution still reads.
 
         Those are a Clarify response's records (as many as the output holds: otherwise
-        ``bad_explanations`` is refused too) or the output's ``shap`` object. None when
-        there are none and nothing else was refused: ``error`` alone stands.
+        ``bad_explanations`` is refused too) or the output's ``shap`` object (refused too,
+        ``bad_explanations``, when it is not SHAP values). None when there are none and
+        nothing else was refused, or when attribution is all the capture is read for:
+        ``error`` alone stands.
         """
+        if not self.needs_labels:  # error is the explanation's refusal: nothing else is read
+            return None
         shaps: list[LocalShap] = []
         if response_shap is not None:
             try:  # an output that does not parse has no records to match: its refusal stands
@@ -304,7 +308,7 @@ class LabelledSetup:
             if records is not None and response_shap:
                 shaps = [s for s in _readable_records(response_shap, records, refused) if s]
         elif self.reads_capture_shap and document is not None:
-            found = shap_at(document, self.shap_path, self.plain_shap_label)
+            found = self._output_shap(document, refused)
             shaps = [found] if found else []
         if not shaps and not refused:
             return None
@@ -314,6 +318,21 @@ class LabelledSetup:
     def reads_capture_shap(self) -> bool:
         """Whether the attribution monitor reads SHAP values from the capture output."""
         return self.attribution is not None and self.shap_source == "capture"
+
+    def _output_shap(self, document: Any, refused: list[CaptureError]) -> LocalShap | None:
+        """The SHAP values at ``shap_path`` of a model's own JSON output (None: not explained).
+
+        An object there that is not SHAP values (``bad_explanations``) refuses the capture
+        when attribution is all it is read for; with model quality or bias on, it is added
+        to ``refused`` and explains nothing, as a Clarify response's (:meth:`_response_shap`).
+        """
+        try:
+            return output_shap(document, self.shap_path, self.plain_shap_label)
+        except CaptureError as error:
+            if not self.needs_labels:
+                raise
+            refused.append(error)
+            return None
 
     def _response_shap(
         self, response: ExplainerResponse, refused: list[CaptureError]
