@@ -168,15 +168,15 @@ class LabelledSetup:
         key: str,
         seconds: float,
         window: float,
-        row: Mapping[str, Any] | None = None,
+        rows: Sequence[Mapping[str, Any]] | None = None,
     ) -> PendingPrediction:
         """What waits for the record's label; CaptureError when the output gives no prediction.
 
-        ``row`` is the record's feature row when the caller has built it already (the
+        ``rows`` are the record's feature rows when the caller has built them already (the
         worker's capture path has); the output is parsed once for prediction and SHAP.
         """
         return self.pending_of(
-            record.endpoint_output, key, seconds, window, row, record, record.endpoint_input
+            record.endpoint_output, key, seconds, window, rows, record, record.endpoint_input
         )
 
     def pending_of(
@@ -185,15 +185,16 @@ class LabelledSetup:
         key: str,
         seconds: float,
         window: float,
-        row: Mapping[str, Any] | None = None,
+        rows: Sequence[Mapping[str, Any]] | None = None,
         record: CaptureRecord | None = None,
         request: EventData | None = None,
     ) -> PendingPrediction:
-        """:meth:`pending` from the record's ``endpointOutput`` and feature row.
+        """:meth:`pending` from the record's ``endpointOutput`` and feature rows.
 
         A bias config with ``headers`` names the bias values in ``request`` (the record's
         ``endpointInput``) by them, as SageMaker does (:attr:`reads_request`); otherwise
-        they come from ``row`` or, without it, ``record``'s only row (the record is needed).
+        they come from ``rows`` or, without them, ``record``'s rows (the record is needed):
+        one row per prediction, the worker's and ``analyze``'s alike.
 
         Each monitor loses only what it cannot read: with model quality or bias on, a
         capture whose prediction (or facet row) is refused still gives the attribution
@@ -217,7 +218,16 @@ class LabelledSetup:
             )
         try:
             pending = self._labelled(
-                output, document, key, seconds, window, row, record, request, response_shap, refused
+                output,
+                document,
+                key,
+                seconds,
+                window,
+                rows,
+                record,
+                request,
+                response_shap,
+                refused,
             )
         except CaptureError as error:
             partly = self._prediction_refused(
@@ -237,7 +247,7 @@ class LabelledSetup:
         key: str,
         seconds: float,
         window: float,
-        row: Mapping[str, Any] | None,
+        rows: Sequence[Mapping[str, Any]] | None,
         record: CaptureRecord | None,
         request: EventData | None,
         response_shap: list[LocalShap | None] | None,
@@ -252,7 +262,7 @@ class LabelledSetup:
             located = self.locator.locate_instances(output, document)
             if len(located) > 1 and document is not None:
                 return self._instances(
-                    located, key, seconds, window, record, request, response_shap, refused
+                    located, key, seconds, window, rows, record, request, response_shap, refused
                 )
             if len(located) != 1:
                 msg = MULTI_ROW_OUTPUT
@@ -266,13 +276,12 @@ class LabelledSetup:
         if self.bias is not None and self.bias.input_columns is not None:
             values = self.bias.input_columns.values(request)
         elif self.bias is not None and self.builder is not None:
-            if row is None:
+            if rows is None:
                 rows = [] if record is None else self.builder.rows(record)
-                if len(rows) != 1:
-                    msg = MULTI_ROW_OUTPUT
-                    raise CaptureError(msg, f"the record holds {len(rows)} rows")
-                row = rows[0]
-            values = {name: row.get(name) for name in self.bias_columns}
+            if len(rows) != 1:
+                msg = MULTI_ROW_OUTPUT
+                raise CaptureError(msg, f"the record holds {len(rows)} rows")
+            values = {name: rows[0].get(name) for name in self.bias_columns}
         shap = None
         if response_shap is not None:
             shap = _readable_records(response_shap, 1, refused)[0]
@@ -359,6 +368,7 @@ class LabelledSetup:
         key: str,
         seconds: float,
         window: float,
+        feature_rows: Sequence[Mapping[str, Any]] | None,
         record: CaptureRecord | None,
         request: EventData | None,
         response_shap: Sequence[LocalShap | None] | None = None,
@@ -367,7 +377,8 @@ class LabelledSetup:
         """A request of several instances: instance ``i``'s prediction, bias and SHAP values.
 
         Bias reads instance ``i``'s values from the request's row ``i`` (by the config's
-        ``headers``, or the record's feature rows); a request whose rows are not one per
+        ``headers``, or the record's feature rows: ``feature_rows`` when the caller has
+        built them, else ``record``'s); a request whose rows are not one per
         prediction is refused, never read by position. SHAP values are instance ``i``'s
         record of a Clarify response's ``kernel_shap`` (``response_shap``), which must then
         explain as many records as there are predictions; a ``shap`` object of the output
@@ -384,8 +395,10 @@ class LabelledSetup:
         if self.bias is not None:
             if self.bias.input_columns is not None:
                 rows = self.bias.input_columns.values_each(request)
-            elif self.builder is not None and record is not None:
-                rows = [{n: r.get(n) for n in self.bias_columns} for r in self.builder.rows(record)]
+            elif self.builder is not None and (feature_rows is not None or record is not None):
+                if feature_rows is None:
+                    feature_rows = self.builder.rows(record) if record is not None else []
+                rows = [{n: r.get(n) for n in self.bias_columns} for r in feature_rows]
             else:
                 msg = MULTI_ROW_OUTPUT
                 why = (
