@@ -1,4 +1,4 @@
-"""Find the prediction, the score and SHAP values in a capture record's ``endpointOutput``.
+"""Find the prediction and the score in a capture record's ``endpointOutput``.
 
 SageMaker's model-quality and bias monitors locate the model output with
 ``inference_attribute`` (the predicted label) and ``probability_attribute`` (the score),
@@ -33,15 +33,11 @@ Examples
 [LocatedPrediction(predicted='cat', score=0.9)]
 >>> PredictionLocator().locate(EventData("text/csv", "OUTPUT", "0.87", "CSV"))
 [LocatedPrediction(predicted=None, score=0.87)]
->>> shap_values(EventData("application/json", "OUTPUT",
-...                       '{"score": 0.8, "shap": {"age": 0.2, "plan": -0.1}}', "JSON"))
-{'age': 0.2, 'plan': -0.1}
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import orjson
@@ -50,7 +46,6 @@ from ground_truth.json_path import MISSING, find, find_each, has_projection
 from stream.capture.payloads import names_csv, payload_rows
 from stream.capture.records import CaptureError, EventData
 
-SHAP_KEY = "shap"
 MULTI_ROW_OUTPUT = "multi_row_output"  # several predictions where one was expected
 NO_PREDICTION = "no_prediction"  # neither attribute finds a value in the output
 AS_SCORE, AS_PREDICTED = "score", "predicted"  # what a one-value output is, without attributes
@@ -295,34 +290,3 @@ def _pick(row: Any, attribute: str) -> Any:
             raise CaptureError(msg, f"{attribute!r} gives {len(found)} predictions")
         return found[0] if found else None
     return found
-
-
-def find_shap(event: EventData, path: str = SHAP_KEY) -> Mapping[str, Any]:
-    """The local SHAP values at dotted ``path`` in a JSON output, or CaptureError saying why.
-
-    Reasons: ``csv_output`` (no JSON to look in), ``bad_payload`` (the output does not
-    parse), ``missing_shap`` (nothing, or not an object, at ``path``). The mapping is
-    feature → value, or label → {feature → value} for several model outputs.
-    """
-    if is_csv_output(event):
-        msg = "csv_output"
-        raise CaptureError(msg, f"a CSV output holds no SHAP values at {path!r}")
-    try:
-        document = orjson.loads(event.text())
-    except orjson.JSONDecodeError as exc:
-        msg = "bad_payload"
-        raise CaptureError(msg, f"JSON output does not parse: {exc}") from exc
-    found = lookup(document, path)
-    if not isinstance(found, Mapping) or not found:
-        msg = "missing_shap"
-        raise CaptureError(msg, f"no SHAP object at {path!r} in the output")
-    return found
-
-
-def shap_values(event: EventData, path: str = SHAP_KEY) -> dict[str, Any] | None:
-    """The SHAP mapping at ``path`` (default ``shap``) inside a JSON output, if any."""
-    try:
-        found = find_shap(event, path)
-    except CaptureError:
-        return None
-    return {str(k): v for k, v in found.items()}

@@ -6,15 +6,20 @@ also map each model output label to ``{feature: value}``. Messages hold one reco
 Lines of them, keyed and partitioned by the inferenceId like capture
 (:func:`~stream.labels.records.split_records` cuts them).
 With ``[monitor.attribution] shap_source = "capture"`` the values sit instead in each capture
-record's JSON output at ``shap_path`` (:func:`capture_shap`).
+record's output, read as the attribution monitor reads them (:func:`capture_shap`): a
+SageMaker Clarify online explainability response's ``kernel_shap`` records
+(:mod:`stream.capture.explainer_response`), else the JSON output's object at ``shap_path``
+(:func:`output_shap`).
 
 Either way a record's values come out as label → feature → value; a plain
 ``{feature: value}`` belongs to the label ``default_label``: ``"label0"`` by default (the
 name Clarify gives a single output), the baseline's only label when the monitors pass it
-(:attr:`~stream.monitors.attribution.AttributionBaseline.plain_label`). Unusable records
-raise :class:`AttributionError` with a ``reason``: ``oversized``, ``invalid_json``,
+(:attr:`~stream.monitors.attribution.AttributionBaseline.plain_label`). Unusable attribution
+records raise :class:`AttributionError` with a ``reason``: ``oversized``, ``invalid_json``,
 ``not_an_object``, ``missing_id``, ``missing_shap``, ``not_a_number`` (a value that is not
-a finite number), ``csv_output``, ``bad_payload``, ``bad_encoding``, ``no_output``.
+a finite number). In a capture, SHAP values that cannot be read are ``bad_explanations``
+(what the monitors count them as), features a Clarify response does not name
+``unnamed_features``, an output that cannot be read ``bad_payload`` or ``bad_encoding``.
 
 Examples
 --------
@@ -31,10 +36,11 @@ stream.labels.attributions.AttributionError: not_a_number: shap value of 'age' .
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from stream.capture.predictions import find_shap
+from stream.capture.explainer_response import BAD_EXPLANATIONS, explainer_response
+from stream.capture.predictions import is_csv_output, json_document, lookup
 from stream.capture.records import CaptureError, CaptureRecord, id_text, is_mapping
 from stream.labels.records import RecordError, parse_json
 
@@ -46,7 +52,7 @@ NOT_AN_OBJECT = "not_an_object"
 MISSING_ID = "missing_id"
 MISSING_SHAP = "missing_shap"
 NOT_A_NUMBER = "not_a_number"
-NO_OUTPUT = "no_output"
+SHAP_KEY = "shap"  # where a capture output holds its SHAP values by default (shap_path)
 
 LocalShap = dict[str, dict[str, float]]  # label → feature → local SHAP value
 
@@ -73,18 +79,74 @@ def decode_attribution(raw: bytes, default_label: str = DEFAULT_LABEL) -> tuple[
 
 
 def capture_shap(
-    record: CaptureRecord, shap_path: str, default_label: str = DEFAULT_LABEL
-) -> LocalShap:
-    """The local SHAP values in a capture record's output at ``shap_path``."""
+    record: CaptureRecord,
+    shap_path: str = SHAP_KEY,
+    default_label: str = DEFAULT_LABEL,
+    *,
+    features: Sequence[str] = (),
+) -> list[LocalShap | None]:
+    """Each record's local SHAP values in a capture, as the attribution monitor reads them.
+
+    A Clarify online explainability response gives its ``kernel_shap`` records, in request
+    order (None: a record not explained; ``features`` names features without
+    ``feature_header`` by position, the attribution baseline's headers; ``shap_path`` is not
+    used). Any other output is one record: ``[values]`` of the object at ``shap_path`` of
+    its JSON (:func:`output_shap`); ``[None]`` when it holds none, is CSV or is missing.
+    AttributionError with the reason the monitors count the capture under when the output
+    or its SHAP values cannot be read.
+
+    Examples
+    --------
+    >>> from stream.capture.records import EventData
+    >>> output = EventData("application/json", "OUTPUT", '{"score": 0.8, "shap": {"age": 0.2}}',
+    ...                    "JSON")
+    >>> capture_shap(CaptureRecord("e-1", "order-1", None, None, output, "0", {}))
+    [{'label0': {'age': 0.2}}]
+    """
     output = record.endpoint_output
-    if output is None:
-        msg = "the capture record has no endpointOutput"
-        raise AttributionError(NO_OUTPUT, msg)
     try:
-        found = find_shap(output, shap_path)
+        if output is None or is_csv_output(output):
+            return [None]
+        document = json_document(output)
+        response = explainer_response(document)
+        if response is not None:
+            return response.local_shap(features, single_label=default_label)
+        return [output_shap(document, shap_path, default_label)]
     except CaptureError as exc:
         raise AttributionError(exc.reason, exc.message) from exc
-    return local_shap(found, default_label)
+
+
+def output_shap(
+    document: Any, path: str = SHAP_KEY, default_label: str = DEFAULT_LABEL
+) -> LocalShap | None:
+    """The local SHAP values at ``path`` in a parsed JSON capture output.
+
+    None when the output holds none there (no such key, ``null``, an empty object): the
+    record was not explained. CaptureError ``bad_explanations`` when what is there is not
+    SHAP values (not an object, a value that is not a finite number, labels mixed with
+    plain values): the attribution monitor counts the record under that reason.
+
+    Examples
+    --------
+    >>> output_shap({"score": 0.8, "shap": {"age": 0.2}})
+    {'label0': {'age': 0.2}}
+    >>> output_shap({"score": 0.8}) is None
+    True
+    >>> output_shap({"score": 0.8, "shap": [0.2, 0.1]})
+    Traceback (most recent call last):
+    ...
+    stream.capture.records.CaptureError: bad_explanations: 'shap' in the output holds a list, ...
+    """
+    found = lookup(document, path)
+    if found is None or (isinstance(found, Mapping) and not found):
+        return None
+    if not isinstance(found, Mapping):
+        msg = f"{path!r} in the output holds a {type(found).__name__}, not an object of SHAP values"
+        raise CaptureError(BAD_EXPLANATIONS, msg)
+    try:
+        return local_shap(found, default_label)
+    except AttributionError as exc:
+        raise CaptureError(BAD_EXPLANATIONS, f"{path!r} in the output: {exc.message}") from exc
 
 
 def local_shap(shap: Mapping[str, Any], default_label: str = DEFAULT_LABEL) -> LocalShap:
@@ -129,4 +191,5 @@ __all__ = [
     "capture_shap",
     "decode_attribution",
     "local_shap",
+    "output_shap",
 ]

@@ -3,7 +3,8 @@
 Local SHAP values come as JSON Lines of ``{"inferenceId": ..., "shap": {feature: value}}``
 (``shap`` may also map label → {feature: value} for several model outputs), as a CSV of
 local SHAP values with the feature names as header (Clarify's ``explanations_shap/out.csv``),
-or inside the capture output: under a ``shap`` key (``shap_path``), or as each record's
+or inside the capture output: under a ``shap`` key (``shap_path``,
+:func:`~stream.labels.attributions.output_shap`), or as each record's
 ``explanations.kernel_shap`` of a SageMaker Clarify online explainability response
 (:mod:`stream.capture.explainer_response`). Every record in the input is one explained
 record of the window; they are aggregated with the baseline's
@@ -40,9 +41,8 @@ from detectors.attribution import (
     read_explanations,
 )
 from stream.capture.files import open_lines
-from stream.capture.predictions import lookup
 from stream.capture.records import is_mapping
-from stream.labels.attributions import DEFAULT_LABEL, AttributionError, local_shap
+from stream.labels.attributions import DEFAULT_LABEL
 from stream.monitors.files import BaselineError, read_json, write_json
 
 ANALYSIS = "analysis.json"
@@ -66,20 +66,6 @@ def _numbers(values: Mapping[str, Any]) -> dict[str, float]:
         except (TypeError, ValueError):
             out[str(feature)] = math.nan  # counted as non-finite by the aggregate
     return out
-
-
-def shap_at(document: Any, path: str, plain_label: str = DEFAULT_LABEL) -> LocalShap | None:
-    """Local SHAP values at ``path`` in a parsed capture output; None when there are none.
-
-    A plain ``{feature: value}`` map is ``plain_label``'s.
-    """
-    found = lookup(document, path)
-    if not isinstance(found, Mapping) or not found:
-        return None
-    try:
-        return local_shap(found, plain_label)
-    except AttributionError:
-        return None
 
 
 def iter_local_shap(

@@ -36,8 +36,8 @@ from stream.capture.predictions import (
 )
 from stream.capture.records import CaptureError, CaptureRecord, EventData
 from stream.capture.rows import RowBuilder
-from stream.labels.attributions import DEFAULT_LABEL
-from stream.monitors.attribution import AttributionBaseline, shap_at
+from stream.labels.attributions import DEFAULT_LABEL, output_shap
+from stream.monitors.attribution import AttributionBaseline
 from stream.monitors.bias import BiasBaseline
 from stream.monitors.bias_settings import row_columns
 from stream.monitors.feeding import PartlyRefused
@@ -163,15 +163,15 @@ class LabelledSetup:
         key: str,
         seconds: float,
         window: float,
-        row: Mapping[str, Any] | None = None,
+        rows: Sequence[Mapping[str, Any]] | None = None,
     ) -> PendingPrediction:
         """What waits for the record's label; CaptureError when the output gives no prediction.
 
-        ``row`` is the record's feature row when the caller has built it already (the
+        ``rows`` are the record's feature rows when the caller has built them already (the
         worker's capture path has); the output is parsed once for prediction and SHAP.
         """
         return self.pending_of(
-            record.endpoint_output, key, seconds, window, row, record, record.endpoint_input
+            record.endpoint_output, key, seconds, window, rows, record, record.endpoint_input
         )
 
     def pending_of(
@@ -180,15 +180,16 @@ class LabelledSetup:
         key: str,
         seconds: float,
         window: float,
-        row: Mapping[str, Any] | None = None,
+        rows: Sequence[Mapping[str, Any]] | None = None,
         record: CaptureRecord | None = None,
         request: EventData | None = None,
     ) -> PendingPrediction:
-        """:meth:`pending` from the record's ``endpointOutput`` and feature row.
+        """:meth:`pending` from the record's ``endpointOutput`` and feature rows.
 
         A bias config with ``headers`` names the bias values in ``request`` (the record's
         ``endpointInput``) by them, as SageMaker does (:attr:`reads_request`); otherwise
-        they come from ``row`` or, without it, ``record``'s only row (the record is needed).
+        they come from ``rows`` or, without them, ``record``'s rows (the record is needed):
+        one row per prediction, the worker's and ``analyze``'s alike.
 
         Each monitor loses only what it cannot read: with model quality or bias on, a
         capture whose prediction (or facet row) is refused still gives the attribution
@@ -212,7 +213,16 @@ class LabelledSetup:
             )
         try:
             pending = self._labelled(
-                output, document, key, seconds, window, row, record, request, response_shap, refused
+                output,
+                document,
+                key,
+                seconds,
+                window,
+                rows,
+                record,
+                request,
+                response_shap,
+                refused,
             )
         except CaptureError as error:
             partly = self._prediction_refused(
@@ -232,7 +242,7 @@ class LabelledSetup:
         key: str,
         seconds: float,
         window: float,
-        row: Mapping[str, Any] | None,
+        rows: Sequence[Mapping[str, Any]] | None,
         record: CaptureRecord | None,
         request: EventData | None,
         response_shap: list[LocalShap | None] | None,
@@ -247,7 +257,7 @@ class LabelledSetup:
             located = self.locator.locate_instances(output, document)
             if len(located) > 1 and document is not None:
                 return self._instances(
-                    located, key, seconds, window, record, request, response_shap, refused
+                    located, key, seconds, window, rows, record, request, response_shap, refused
                 )
             if len(located) != 1:
                 msg = MULTI_ROW_OUTPUT
@@ -261,18 +271,17 @@ class LabelledSetup:
         if self.bias is not None and self.bias.input_columns is not None:
             values = self.bias.input_columns.values(request)
         elif self.bias is not None and self.builder is not None:
-            if row is None:
+            if rows is None:
                 rows = [] if record is None else self.builder.rows(record)
-                if len(rows) != 1:
-                    msg = MULTI_ROW_OUTPUT
-                    raise CaptureError(msg, f"the record holds {len(rows)} rows")
-                row = rows[0]
-            values = {name: row.get(name) for name in self.bias_columns}
+            if len(rows) != 1:
+                msg = MULTI_ROW_OUTPUT
+                raise CaptureError(msg, f"the record holds {len(rows)} rows")
+            values = {name: rows[0].get(name) for name in self.bias_columns}
         shap = None
         if response_shap is not None:
             shap = _readable_records(response_shap, 1, refused)[0]
         elif self.reads_capture_shap and document is not None:
-            shap = shap_at(document, self.shap_path, self.plain_shap_label)
+            shap = self._output_shap(document, refused)
         return PendingPrediction(key, seconds, window, predicted, score, values, shap)
 
     def _prediction_refused(
@@ -287,9 +296,13 @@ class LabelledSetup:
         """The refusal of a capture's prediction, with the SHAP values attribution still reads.
 
         Those are a Clarify response's records (as many as the output holds: otherwise
-        ``bad_explanations`` is refused too) or the output's ``shap`` object. None when
-        there are none and nothing else was refused: ``error`` alone stands.
+        ``bad_explanations`` is refused too) or the output's ``shap`` object (refused too,
+        ``bad_explanations``, when it is not SHAP values). None when there are none and
+        nothing else was refused, or when attribution is all the capture is read for:
+        ``error`` alone stands.
         """
+        if not self.needs_labels:  # error is the explanation's refusal: nothing else is read
+            return None
         shaps: list[LocalShap] = []
         if response_shap is not None:
             try:  # an output that does not parse has no records to match: its refusal stands
@@ -299,7 +312,7 @@ class LabelledSetup:
             if records is not None and response_shap:
                 shaps = [s for s in _readable_records(response_shap, records, refused) if s]
         elif self.reads_capture_shap and document is not None:
-            found = shap_at(document, self.shap_path, self.plain_shap_label)
+            found = self._output_shap(document, refused)
             shaps = [found] if found else []
         if not shaps and not refused:
             return None
@@ -309,6 +322,21 @@ class LabelledSetup:
     def reads_capture_shap(self) -> bool:
         """Whether the attribution monitor reads SHAP values from the capture output."""
         return self.attribution is not None and self.shap_source == "capture"
+
+    def _output_shap(self, document: Any, refused: list[CaptureError]) -> LocalShap | None:
+        """The SHAP values at ``shap_path`` of a model's own JSON output (None: not explained).
+
+        An object there that is not SHAP values (``bad_explanations``) refuses the capture
+        when attribution is all it is read for; with model quality or bias on, it is added
+        to ``refused`` and explains nothing, as a Clarify response's (:meth:`_response_shap`).
+        """
+        try:
+            return output_shap(document, self.shap_path, self.plain_shap_label)
+        except CaptureError as error:
+            if not self.needs_labels:
+                raise
+            refused.append(error)
+            return None
 
     def _response_shap(
         self, response: ExplainerResponse, refused: list[CaptureError]
@@ -335,6 +363,7 @@ class LabelledSetup:
         key: str,
         seconds: float,
         window: float,
+        feature_rows: Sequence[Mapping[str, Any]] | None,
         record: CaptureRecord | None,
         request: EventData | None,
         response_shap: Sequence[LocalShap | None] | None = None,
@@ -343,7 +372,8 @@ class LabelledSetup:
         """A request of several instances: instance ``i``'s prediction, bias and SHAP values.
 
         Bias reads instance ``i``'s values from the request's row ``i`` (by the config's
-        ``headers``, or the record's feature rows); a request whose rows are not one per
+        ``headers``, or the record's feature rows: ``feature_rows`` when the caller has
+        built them, else ``record``'s); a request whose rows are not one per
         prediction is refused, never read by position. SHAP values are instance ``i``'s
         record of a Clarify response's ``kernel_shap`` (``response_shap``), which must then
         explain as many records as there are predictions; a ``shap`` object of the output
@@ -360,8 +390,10 @@ class LabelledSetup:
         if self.bias is not None:
             if self.bias.input_columns is not None:
                 rows = self.bias.input_columns.values_each(request)
-            elif self.builder is not None and record is not None:
-                rows = [{n: r.get(n) for n in self.bias_columns} for r in self.builder.rows(record)]
+            elif self.builder is not None and (feature_rows is not None or record is not None):
+                if feature_rows is None:
+                    feature_rows = self.builder.rows(record) if record is not None else []
+                rows = [{n: r.get(n) for n in self.bias_columns} for r in feature_rows]
             else:
                 msg = MULTI_ROW_OUTPUT
                 why = (

@@ -39,7 +39,7 @@ from stream.config import MonitorConfig
 from stream.monitors.data_quality import DataQualityBaseline
 from stream.worker.event_clock import LATE, OPEN, EventClock, PartitionActivity
 from stream.worker.labelled_path import CAPTURE as LABELLED_CAPTURE
-from stream.worker.labelled_path import Incoming, LabelledPath, Placed, first_rows
+from stream.worker.labelled_path import Incoming, LabelledPath, Placed, record_rows
 from stream.worker.online import OnlineDetectors, OnlineViolation, placed_rows
 from stream.worker.outcomes import DeadLetter, RecordCounts
 from stream.worker.partition_state import Blobs
@@ -195,7 +195,7 @@ class CapturePath:
             )
             self.clock.observe(partition, latest)
         if self.labelled is not None and decoded.outputs is not None:
-            rows = first_rows(decoded, self.table.features) if self.labelled.needs_rows else {}
+            rows = record_rows(decoded, self.table.features) if self.labelled.needs_rows else {}
             outputs, keys, seconds = decoded.outputs, decoded.keys, decoded.seconds
             inputs = decoded.inputs
             handed = [

@@ -57,7 +57,7 @@ class Placed(NamedTuple):
     output: EventData | None  # the record's endpointOutput
     key: str
     seconds: float
-    row: Mapping[str, Any] | None = None  # its first feature row, when built already
+    rows: Sequence[Mapping[str, Any]] | None = None  # its feature rows, when built already
     request: EventData | None = None  # its endpointInput, when kept (needs_requests)
 
 
@@ -142,10 +142,10 @@ class LabelledPath:
     def _predictions(self, partition: int, placed: Sequence[Placed], now: float) -> None:
         window_start, pending_of = self.clock.window_start, self.setup.pending_of
         pendings = []
-        for output, key, seconds, row, request in placed:
+        for output, key, seconds, rows, request in placed:
             try:
                 start = window_start(seconds)
-                pendings.append(pending_of(output, key, seconds, start, row, None, request))
+                pendings.append(pending_of(output, key, seconds, start, rows, None, request))
             except CaptureError as error:
                 usable = take_refusal(self.join, error, self._windows_of(partition))
                 if usable is not None:
@@ -289,14 +289,21 @@ class LabelledPath:
             self.partitions.discard(partition)
 
 
-def first_rows(decoded: DecodedMessage, features: tuple[str, ...]) -> dict[int, Mapping[str, Any]]:
-    """Each usable record's first feature row, named (for the labelled path's facets)."""
-    out: dict[int, Mapping[str, Any]] = {}
+def record_rows(
+    decoded: DecodedMessage, features: tuple[str, ...]
+) -> dict[int, list[Mapping[str, Any]]]:
+    """Each usable record's feature rows, named, in order (for the labelled path's facets).
+
+    All of them, as ``analyze`` reads a record's rows (:meth:`RowBuilder.rows
+    <stream.capture.rows.RowBuilder.rows>`): bias reads instance ``i``'s facets from row
+    ``i`` of a request of several instances, and refuses a single prediction of several rows.
+    """
+    out: dict[int, list[Mapping[str, Any]]] = {}
     width, fields = decoded.width, decoded.fields()
     owners = decoded.flat_owner if decoded.flat_owner is not None else range(len(decoded.keys))
     for i, owner in enumerate(owners):
-        if owner not in out:
-            out[owner] = dict(zip(features, fields[i * width : (i + 1) * width], strict=True))
-    for row, owner in zip(decoded.named, decoded.named_owner, strict=True):
-        out.setdefault(owner, row)
+        row = dict(zip(features, fields[i * width : (i + 1) * width], strict=True))
+        out.setdefault(owner, []).append(row)
+    for named, owner in zip(decoded.named, decoded.named_owner, strict=True):
+        out.setdefault(owner, []).append(named)
     return out

@@ -15,7 +15,8 @@ LABEL_SIDES = ("prediction", "label", "shap")  # what waits in the join and can 
 # why a capture gave no prediction to join (stream.monitors.labelled.pending_of): its output
 # gave none, or its request gave no bias columns by the config's headers (bias_columns);
 # or (stream.monitors.label_join) its N predictions met a label of M != N values; or its
-# Clarify explanations could not be read (stream.capture.explainer_response)
+# explanations could not be read: a Clarify response's (stream.capture.explainer_response)
+# or the output's shap object (stream.labels.attributions.output_shap)
 UNUSABLE_PREDICTION_REASONS = (
     "bad_explanations", "bad_payload", "headers_mismatch", "instance_count_mismatch",
     "missing_input", "missing_output", "multi_row_output", "no_features", "no_prediction",

@@ -1,4 +1,4 @@
-"""Locating predictions, scores and SHAP values in capture outputs (SageMaker's attributes)."""
+"""Locating predictions and scores in capture outputs (SageMaker's attributes)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ import pytest
 from stream.capture.predictions import (
     LocatedPrediction,
     PredictionLocator,
-    find_shap,
     lookup,
-    shap_values,
     typed_value,
 )
 from stream.capture.records import CaptureError, EventData
@@ -67,20 +65,10 @@ def test_bad_json_and_missing_attributes() -> None:
         PredictionLocator(single_value="label")
 
 
-def test_typed_values_and_shap() -> None:
+def test_typed_values() -> None:
     assert [typed_value(v) for v in ("1", " 2.5 ", "yes", "", "nan", 3)] == [
         1.0, 2.5, "yes", None, "nan", 3,
     ]  # fmt: skip
-    assert shap_values(_json('{"shap": {"a": 0.1}}')) == {"a": 0.1}
-    assert shap_values(_json('{"score": 0.1}')) is None
-    assert shap_values(_csv("0.1")) is None
-    nested = _json('{"out": [{"score": 0.1, "attributions": {"a": 0.1, "b": -0.2}}]}')
-    assert shap_values(nested, "$.out.0.attributions") == {"a": 0.1, "b": -0.2}
-    assert shap_values(nested) is None  # no "shap" key at the top
-    with pytest.raises(CaptureError, match="missing_shap"):
-        find_shap(nested, "out.0.score")
-    with pytest.raises(CaptureError, match="csv_output"):
-        find_shap(_csv("0.1"))
 
 
 def test_without_attributes_a_one_value_output_is_the_prediction() -> None:

@@ -11,6 +11,7 @@ import pytest
 from stream.capture.records import decode_capture
 from stream.labels import AttributionError, capture_shap, decode_attribution
 from stream.labels.attributions import local_shap
+from tests.stream.explainer_captures import FEATURES, explainer_output
 
 
 def capture(output: dict | None) -> bytes:
@@ -95,38 +96,66 @@ def test_unusable_attribution_records_say_why(raw: bytes, reason: str) -> None:
 @pytest.mark.parametrize(
     ("output", "path", "expected"),
     [
-        (json_output({"score": 0.8, "shap": {"age": 0.2}}), "shap", {"label0": {"age": 0.2}}),
+        (json_output({"score": 0.8, "shap": {"age": 0.2}}), "shap", [{"label0": {"age": 0.2}}]),
         (
             json_output({"explanations": {"kernel_shap": {"age": -1, "plan": 2}}}),
             "$.explanations.kernel_shap",
-            {"label0": {"age": -1.0, "plan": 2.0}},
+            [{"label0": {"age": -1.0, "plan": 2.0}}],
         ),
         (
             json_output([{"score": 0.8, "shap": {"yes": {"age": 0.3}}}]),
             "0.shap",
-            {"yes": {"age": 0.3}},
+            [{"yes": {"age": 0.3}}],
         ),
-        (json_output({"shap": {"age": 0.5}}, "BASE64"), "shap", {"label0": {"age": 0.5}}),
+        (json_output({"shap": {"age": 0.5}}, "BASE64"), "shap", [{"label0": {"age": 0.5}}]),
+        # not explained, as the attribution monitor counts them: no shap, null, {}, CSV, none
+        (json_output({"score": 0.8}), "shap", [None]),
+        (json_output({"score": 0.8, "shap": None}), "shap", [None]),
+        (json_output({"score": 0.8, "shap": {}}), "shap", [None]),
+        ({"observedContentType": "text/csv", "data": "0.8,0.2", "encoding": "CSV"}, "shap",
+         [None]),
+        (None, "shap", [None]),
     ],
-)
-def test_shap_values_in_the_capture_output(output: dict, path: str, expected: dict) -> None:
+)  # fmt: skip
+def test_shap_values_in_the_capture_output(output: dict, path: str, expected: list) -> None:
     assert capture_shap(decode_capture(capture(output)), path) == expected
+
+
+def test_a_clarify_response_gives_each_records_kernel_shap() -> None:
+    """AWS's online explainability response: kernel_shap per request record, null unexplained.
+
+    The ``shap`` path is not looked at; features without ``feature_header`` are named by
+    position, a one-output model's values go to ``default_label``.
+    """
+    text = explainer_output("0.7\n0.2\n0.4\n", [(0.1, -0.2, 0.3), None, (0.0, 0.5, -0.4)],
+                            features=None)  # fmt: skip
+    output = {"observedContentType": "application/json", "data": text, "encoding": "JSON"}
+    got = capture_shap(decode_capture(capture(output)), features=FEATURES, default_label="yes")
+    assert got == [
+        {"yes": {"age": 0.1, "income": -0.2, "tenure": 0.3}},
+        None,
+        {"yes": {"age": 0.0, "income": 0.5, "tenure": -0.4}},
+    ]
 
 
 @pytest.mark.parametrize(
     ("output", "reason"),
     [
-        (None, "no_output"),
-        ({"observedContentType": "text/csv", "data": "0.8,0.2", "encoding": "CSV"}, "csv_output"),
         ({"observedContentType": "application/json", "data": "{no", "encoding": "JSON"},
          "bad_payload"),
-        (json_output({"score": 0.8}), "missing_shap"),
-        (json_output({"shap": {"age": "n/a"}}), "not_a_number"),
+        (json_output({"shap": {"age": "n/a"}}), "bad_explanations"),
+        (json_output({"shap": [0.1, 0.2]}), "bad_explanations"),
+        (json_output({"shap": {"yes": {"age": 0.1}, "plan": 0.2}}), "bad_explanations"),
+        (json_output(json.loads(explainer_output("0.9\n", [("high", 0.1, 0.2)]))),
+         "bad_explanations"),
+        (json_output(json.loads(explainer_output("0.9\n", [(0.1, 0.2)], features=None))),
+         "unnamed_features"),
         ({"observedContentType": "application/json", "data": "@@@", "encoding": "BASE64"},
          "bad_encoding"),
     ],
 )  # fmt: skip
 def test_unusable_capture_shap_says_why(output: dict | None, reason: str) -> None:
+    """The reasons the monitors count such a capture under (unusable predictions)."""
     with pytest.raises(AttributionError) as caught:
         capture_shap(decode_capture(capture(output)), "shap")
     assert caught.value.reason == reason
