@@ -78,7 +78,7 @@ class LabelledFileRun:
         self.setup = setup
         self.entries = MemoryEntries()
         self.join = setup.label_join()
-        self.accumulators = setup.accumulators()
+        self.accumulators = LabelledAccumulators(setup)
         self.shap_records = 0  # records of a keyed SHAP file, usable or not
         self.shap_errors: Counter[str] = Counter()  # its unusable records, by reason
 

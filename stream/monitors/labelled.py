@@ -47,7 +47,6 @@ from stream.monitors.label_join import (
     PendingInstances,
     PendingPrediction,
 )
-from stream.monitors.labelled_accumulators import LabelledAccumulators
 from stream.monitors.model_quality import ModelQualityBaselineFiles
 
 MODEL_QUALITY, BIAS_DRIFT, ATTRIBUTION_DRIFT = (
@@ -148,14 +147,6 @@ class LabelledSetup:
         if self.attribution is not None:
             kinds.append(ATTRIBUTION_DRIFT)
         return tuple(kinds)
-
-    def accumulators(self) -> LabelledAccumulators:
-        """Empty accumulators for one window."""
-        return LabelledAccumulators(self)
-
-    def restore(self, state: Mapping[str, Any]) -> LabelledAccumulators:
-        """Accumulators from :meth:`LabelledAccumulators.to_state` output."""
-        return LabelledAccumulators.from_state(self, state)
 
     def pending(
         self,

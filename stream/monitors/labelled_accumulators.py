@@ -1,7 +1,7 @@
 """One window's labelled state: counts and the model-quality, bias and attribution runs.
 
-:class:`LabelledAccumulators` is what :meth:`LabelledSetup.accumulators
-<stream.monitors.labelled.LabelledSetup.accumulators>` makes for a window: how many
+:class:`LabelledAccumulators` is a window's state under a
+:class:`~stream.monitors.labelled.LabelledSetup`: how many
 predictions it had, how many joined a label or SHAP values, and the runs
 (:mod:`stream.monitors.model_quality`, :mod:`~stream.monitors.bias`,
 :mod:`~stream.monitors.attribution`). Partitions' accumulators merge exactly (counts,
@@ -12,17 +12,15 @@ equals one evaluated from all records; their state is JSON-safe, each run's vers
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ground_truth.records import GroundTruth
 from stream.capture.predictions import LocatedPrediction, score_value
 from stream.monitors.attribution import AttributionRun
 from stream.monitors.bias import BiasRun
 from stream.monitors.label_join import LocalShap, PendingInstances, PendingPrediction
+from stream.monitors.labelled import LabelledSetup
 from stream.monitors.model_quality import ModelQualityRun
-
-if TYPE_CHECKING:  # the setup makes the accumulators: it imports this module
-    from stream.monitors.labelled import LabelledSetup
 
 
 class LabelledAccumulators:

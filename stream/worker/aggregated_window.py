@@ -92,7 +92,9 @@ class AggregatedWindow:
         seqs = self.seqs.setdefault(partial.partition, [])
         if self.labelled is None or partial.seq in seqs or partial.labelled_state is None:
             return DUPLICATE
-        self.labelled.merge(self.labelled.setup.restore(partial.labelled_state))
+        self.labelled.merge(
+            LabelledAccumulators.from_state(self.labelled.setup, partial.labelled_state)
+        )
         seqs.append(partial.seq)
         self.labelled_changed = True
         self._blob = None
@@ -146,7 +148,11 @@ class AggregatedWindow:
         labelled = None
         if setup is not None:
             state = s.get("labelled")
-            labelled = setup.accumulators() if state is None else setup.restore(state)
+            labelled = (
+                LabelledAccumulators(setup)
+                if state is None
+                else LabelledAccumulators.from_state(setup, state)
+            )
         window = cls(profile, s["start"], s["end"], s["first_seen"], labelled)
         window.ranges = {int(p): [(a, b) for a, b in r] for p, r in s["ranges"].items()}
         window.seqs = {int(p): list(q) for p, q in s.get("seqs", {}).items()}

@@ -40,6 +40,7 @@ from stream.capture.preprocess import SCRIPT_FAILURES
 from stream.config import MonitorConfig
 from stream.monitors.data_quality import DataQualityBaseline
 from stream.monitors.labelled import LabelledSetup
+from stream.monitors.labelled_accumulators import LabelledAccumulators
 from stream.worker.aggregated_window import DUPLICATE, AggregatedWindow
 from stream.worker.event_clock import PartitionActivity
 from stream.worker.labelled_summaries import LabelledSummary, labelled_summary
@@ -129,7 +130,7 @@ class Aggregator:
             return []
         if window is None:
             profile = DatasetProfile(features=self.baseline.features, kinds=self.baseline.kinds)
-            labelled = None if self.labelled is None else self.labelled.accumulators()
+            labelled = None if self.labelled is None else LabelledAccumulators(self.labelled)
             window = AggregatedWindow(
                 profile, item.window_start, item.window_end, self.now().timestamp(), labelled
             )

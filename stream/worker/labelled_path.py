@@ -136,7 +136,7 @@ class LabelledPath:
         key = (partition, start)
         found = self.windows.get(key)
         if found is None:
-            found = self.windows[key] = self.setup.accumulators()
+            found = self.windows[key] = LabelledAccumulators(self.setup)
         return found
 
     def _predictions(self, partition: int, placed: Sequence[Placed], now: float) -> None:
@@ -278,7 +278,9 @@ class LabelledPath:
         state = orjson.loads(blobs[_STATE])
         self.seq[partition] = int(state["seq"])
         for start, accumulators in state["windows"]:
-            self.windows[(partition, float(start))] = self.setup.restore(accumulators)
+            self.windows[(partition, float(start))] = LabelledAccumulators.from_state(
+                self.setup, accumulators
+            )
 
     def drop(self, partitions: Collection[int]) -> None:
         """Forget partitions this worker no longer owns."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from stream.capture.predictions import LocatedPrediction
 from stream.monitors.bias import load_bias_baseline
 from stream.monitors.labelled import LabelledSetup
+from stream.monitors.labelled_accumulators import LabelledAccumulators
 from stream.monitors.labelled_evaluation import bias_outcome
 from tests.stream.monitors.clarify_files import CONFIG, ROWS, write_clarify_bias
 
@@ -33,7 +34,7 @@ def test_decisions_follow_a_moved_interval(tmp_path: Path) -> None:
     folder = write_clarify_bias(tmp_path, CONFIG, _analysis("(0.5, 0.99]"))  # window max: 0.97
     setup = LabelledSetup(labels=None, bias=load_bias_baseline(folder), min_count=1,
                           bias_drift_check="point")  # fmt: skip
-    acc = setup.accumulators()
+    acc = LabelledAccumulators(setup)
     assert acc.bias is not None
     for r in ROWS:
         acc.bias.update(

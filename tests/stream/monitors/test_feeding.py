@@ -58,7 +58,7 @@ def _side(setup):
     windows: dict[float, LabelledAccumulators] = {}
 
     def accumulators(start: float) -> LabelledAccumulators:
-        return windows.setdefault(start, setup.accumulators())
+        return windows.setdefault(start, LabelledAccumulators(setup))
 
     return join, MemoryEntries(), windows, accumulators
 
