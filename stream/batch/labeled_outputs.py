@@ -108,10 +108,18 @@ def _model_quality(folder: Path, acc: LabelledAccumulators) -> str:
         summary += f", {invalid} left out (label or prediction not usable)"
     if run.missing_scores:
         summary += (
-            f", {run.missing_scores} without a numeric score at the probability attribute"
+            f", {run.missing_scores} without a numeric score {_score_place(acc)}"
             f"{' (no AUC)' if run.missing_scores >= run.merged else ''}"
         )
     return summary
+
+
+def _score_place(acc: LabelledAccumulators) -> str:
+    """Where the score was looked for: the probability attribute, or the output's one value."""
+    locator = acc.setup.locator
+    if locator is not None and locator.reads_whole_output:
+        return "as the output's one value"
+    return "at the probability attribute"
 
 
 def _bias(folder: Path, acc: LabelledAccumulators) -> str:

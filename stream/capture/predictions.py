@@ -118,6 +118,18 @@ class PredictionLocator:
         """Whether no attribute is given: the output's one value is the prediction."""
         return self.inference_attribute is None and self.probability_attribute is None
 
+    @property
+    def reads_score(self) -> bool:
+        """Whether it looks for a score: at the probability attribute, or as the one value.
+
+        With no attribute and ``single_value`` :data:`AS_SCORE` the output's one value is
+        the score, so a text value is a prediction without one, as a text value at a
+        probability attribute is.
+        """
+        if self.reads_whole_output:
+            return self.single_value == AS_SCORE
+        return self.probability_attribute is not None
+
     def locate(self, event: EventData, document: Any = None) -> list[LocatedPrediction]:
         """One located prediction per output row.
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-import orjson
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from stream.capture.files import find_capture_files, iter_capture_lines, layout_routing
+from stream.capture.records import CaptureError, decode_capture
 from stream.capture.restamp import restamp
 from stream.cli.connect import UserError, config_option, connect
 from stream.cli.output import InputPath
@@ -60,9 +60,11 @@ def replay(
     A folder is searched recursively (endpoint/variant/yyyy/mm/dd/hh layout) and its files are
     sent in lexical, i.e. chronological, order. Messages carry endpoint and variant
     headers, for monitors that match on them, taken from each file's place in that layout
-    unless --endpoint/--variant are given. Lines that are not JSON objects are sent too (the
-    worker dead-letters them) and counted here. A gzip-compressed file (*.jsonl.gz in a
-    folder) is sent decompressed; a UTF-8 byte-order mark at a file's start is left out.
+    unless --endpoint/--variant are given. Lines that are not capture records are sent too
+    (the worker dead-letters them) and counted here as malformed; when not one line is a
+    capture record, replay ends with an error (exit 2) after sending them. A gzip-compressed
+    file (*.jsonl.gz in a folder) is sent decompressed; a UTF-8 byte-order mark at a file's
+    start is left out.
 
     With --live the recorded captures become live traffic: windows are cut by inferenceTime,
     which is then the time of sending (pace it with --rate). --loop repeats the files until
@@ -116,6 +118,12 @@ def replay(
     if counts.messages_failed:
         msg = f"{counts.messages_failed} messages were not delivered"
         raise UserError(msg)
+    if sent.records and sent.malformed == sent.records:
+        msg = (
+            f"no capture record in {path}: all {sent.records} lines are malformed "
+            f"(the worker dead-letters the ones sent)"
+        )
+        raise UserError(msg)
 
 
 def _send_files(
@@ -135,6 +143,8 @@ def _send_files(
                     if line:
                         producer.send(sent.record(line), routing)
                         producer.check_answering()
+            if sent.malformed == sent.records:
+                break  # not one capture record: another --loop pass would add nothing
     except KeyboardInterrupt:  # the end of --loop; the caller flushes the producer
         if not loop:
             raise
@@ -159,7 +169,7 @@ class _Sent:
             if ahead_seconds > 0:
                 time.sleep(ahead_seconds)
         self.records += 1
-        self.malformed += not _is_json_object(line)
+        self.malformed += not _is_capture_record(line)
         return restamp(line, time.time()) if self.live else line
 
 
@@ -167,8 +177,10 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _is_json_object(line: bytes) -> bool:
+def _is_capture_record(line: bytes) -> bool:
+    """Whether the worker would read ``line`` as a capture record (else it dead-letters it)."""
     try:
-        return isinstance(orjson.loads(line), dict)
-    except orjson.JSONDecodeError:
+        decode_capture(line)
+    except CaptureError:
         return False
+    return True

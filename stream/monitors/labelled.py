@@ -112,8 +112,13 @@ class LabelledSetup:
 
     @property
     def scores_expected(self) -> bool:
-        """Whether the output has a probability attribute (predictions without a score count)."""
-        return self.locator is not None and self.locator.probability_attribute is not None
+        """Whether the output is read for a score (predictions without one are counted).
+
+        True with a probability attribute, and with none at all when the output's one value
+        is read as the score (binary classification: :func:`~stream.monitors.labelled_setup.
+        prediction_locator`).
+        """
+        return self.locator is not None and self.locator.reads_score
 
     @property
     def plain_shap_label(self) -> str:

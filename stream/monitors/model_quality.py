@@ -163,8 +163,9 @@ def _check_metric_names(constraints: ModelQualityConstraints) -> None:
 class ModelQualityRun:
     """One run's model-quality detector, fed with (label, located prediction) pairs.
 
-    ``scores_expected`` says a probability attribute was given: binary rows that come without
-    a numeric score are then counted in ``missing_scores`` (they have no part in the AUC).
+    ``scores_expected`` says the output is read for a score (a probability attribute, or a
+    one-value output read as the score): binary rows that come without a numeric score are
+    then counted in ``missing_scores`` (they have no part in the AUC).
     """
 
     def __init__(

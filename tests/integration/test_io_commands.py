@@ -94,6 +94,55 @@ def test_replay_routing_options_override_the_layout(
     }
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"lorem ipsum\nnot a capture record\n[1, 2]\n",  # text and JSON that is no object
+        b'{"eventMetadata": {"eventId": "e-1"}}\n{"a": 1}\n',  # objects with no captureData
+        bytes(range(256)) * 4,  # binary garbage, invalid UTF-8, newlines inside
+    ],
+    ids=["text", "json-objects", "binary"],
+)
+def test_replay_of_a_file_without_one_capture_record_is_an_error(
+    tmp_path: Path, env: dict[str, str], kafka_bootstrap: str, topic_prefix: str, content: bytes
+) -> None:
+    capture = tmp_path / "garbage.jsonl"
+    capture.write_bytes(content)
+    lines = [line for line in content.split(b"\n") if line.strip()]
+    result = CliRunner().invoke(main, ["replay", str(capture), "--rate", "5000"], env=env)
+    assert result.exit_code == 2, result.output
+    assert f"replayed {len(lines)} records ({len(lines)} malformed)" in result.output
+    assert result.output.splitlines()[-1] == (
+        f"driftline: error: no capture record in {capture}: all {len(lines)} lines are "
+        "malformed (the worker dead-letters the ones sent)"
+    )
+    assert "Traceback" not in result.output
+    messages = read_topic(kafka_bootstrap, f"{topic_prefix}.capture")  # sent, to be dead-lettered
+    assert sorted(line for m in messages for line in m.value.split(b"\n")) == sorted(
+        line.strip() for line in lines
+    )
+
+
+def test_replay_with_one_capture_record_among_malformed_lines_succeeds(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    capture = tmp_path / "mixed.jsonl"
+    capture.write_text("lorem ipsum\n" + capture_line(1) + "\n{}\n")
+    result = CliRunner().invoke(main, ["replay", str(capture)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "replayed 3 records (2 malformed)" in result.output
+
+
+def test_replay_loop_of_malformed_lines_stops_after_one_pass(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    capture = tmp_path / "garbage.jsonl"
+    capture.write_text("lorem ipsum\n")
+    result = CliRunner().invoke(main, ["replay", str(capture), "--live", "--loop"], env=env)
+    assert result.exit_code == 2, result.output
+    assert "replayed 1 records (1 malformed)" in result.output
+
+
 def test_commands_refuse_to_run_without_a_broker(tmp_path: Path) -> None:
     config = tmp_path / "driftline.toml"
     config.write_text('[kafka]\nbootstrap_servers = ""\n')

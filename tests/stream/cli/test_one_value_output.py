@@ -296,3 +296,31 @@ def test_a_regression_models_one_value_is_its_prediction(tmp_path: Path, fake_cl
     for name, value in expected.items():
         assert written[name]["value"] == pytest.approx(value, abs=1e-9), name
         assert worker[name]["value"] == pytest.approx(value, abs=1e-9), name
+
+
+def test_a_text_one_value_output_is_counted_without_a_score(tmp_path: Path, baseline: Path) -> None:
+    """With no attribute a binary model's one value is its score: text there has none.
+
+    80 probabilities and one output ``high`` (label 1). The text stays a predicted label,
+    which is not one of the labels 0 and 1, so it is left out of the metrics; and it is the
+    one prediction of 81 without a score. The figures are the 80 scored predictions' alone.
+    """
+    captures, labels = _files(tmp_path, LIVE)
+    with captures.open("a") as file:
+        file.write(capture("text", T0 + 9.0, "150,1,a", "high") + "\n")
+    with labels.open("a") as file:
+        file.write(label_line("text", 1) + "\n")
+    result = run(
+        "analyze", "--capture", captures.parent, "--baseline", baseline, "--out", tmp_path / "o",
+        "--ground-truth", labels, "--probability-threshold", THRESHOLD,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (
+        "80 labelled predictions (BinaryClassification), 1 left out (label or prediction not "
+        "usable), 1 without a numeric score as the output's one value, "
+    ) in result.output
+    quality = read_json(tmp_path / "o/model_quality/statistics.json")
+    metrics = quality["binary_classification_metrics"]
+    expected = _expected(LIVE)
+    _check({k: metrics[k]["value"] for k in ("accuracy", "f1", "auc")},
+           {k: expected[k] for k in ("accuracy", "f1", "auc")})  # fmt: skip
