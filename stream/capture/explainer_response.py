@@ -42,7 +42,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from stream.capture.records import CaptureError, EventData
+from stream.capture.records import CaptureError, EventData, names_csv
 
 LocalShap = dict[str, dict[str, float]]  # label → feature → local SHAP value
 
@@ -145,7 +145,7 @@ def explainer_response(document: Any) -> ExplainerResponse | None:
 
 def _predictions(content_type: str, data: str) -> EventData:
     """The container's response as a capture part: CSV, JSON, or JSON Lines as a JSON list."""
-    if "csv" in content_type.lower():
+    if names_csv(content_type):
         return EventData(content_type, "OUTPUT", data, "CSV")
     lines = [line for line in data.splitlines() if line.strip()]
     if "jsonlines" in content_type.lower() and len(lines) > 1:

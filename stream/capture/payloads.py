@@ -89,7 +89,7 @@ def parse_payload(event: EventData) -> PayloadRows:
     response inside it (:mod:`stream.capture.explainer_response`).
     """
     text = event.text()
-    if event.encoding == "CSV" or (event.encoding == "BASE64" and _looks_csv(event)):
+    if event.is_csv:
         return PayloadRows(csv_rows(text))
     try:
         value = orjson.loads(text)
@@ -100,19 +100,6 @@ def parse_payload(event: EventData) -> PayloadRows:
     if response is not None:  # the model's own response is inside, of its own content type
         return parse_payload(response.predictions)
     return _json_rows(value)
-
-
-def _looks_csv(event: EventData) -> bool:
-    return names_csv(event.observed_content_type)
-
-
-def names_csv(content_type: object) -> bool:
-    """Whether a BASE64 part's content type makes it CSV (one that is not text names nothing).
-
-    >>> names_csv("text/csv; charset=utf-8"), names_csv("application/json"), names_csv(7)
-    (True, False, False)
-    """
-    return isinstance(content_type, str) and "csv" in content_type.lower()
 
 
 def csv_rows(text: str) -> list[Row]:

@@ -18,7 +18,6 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 import orjson
 
-from stream.capture.payloads import names_csv
 from stream.capture.records import (
     CAPTURE_PARTS,
     ENCODINGS,
@@ -27,6 +26,7 @@ from stream.capture.records import (
     EventData,
     base64_text,
     event_data,
+    names_csv,
     other_parts,
     parse_time,
 )

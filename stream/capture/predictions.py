@@ -43,7 +43,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from ground_truth.json_path import MISSING, find, find_each, has_projection
-from stream.capture.payloads import names_csv, payload_rows
+from stream.capture.payloads import payload_rows
 from stream.capture.records import CaptureError, EventData
 
 MULTI_ROW_OUTPUT = "multi_row_output"  # several predictions where one was expected
@@ -140,7 +140,7 @@ class PredictionLocator:
         """
         if self.reads_whole_output:
             return self._whole_output(event, document)
-        if not self._all_indices() and not is_csv_output(event):
+        if not self._all_indices() and not event.is_csv:
             if document is None:
                 document = json_document(event)
             found = self._from_row(document)
@@ -169,7 +169,7 @@ class PredictionLocator:
         try:
             return self.locate(event, document)
         except CaptureError as error:
-            reads_instances = not (is_csv_output(event) or self.reads_whole_output)
+            reads_instances = not (event.is_csv or self.reads_whole_output)
             if error.reason != MULTI_ROW_OUTPUT or not reads_instances:
                 raise
             if document is None:
@@ -214,7 +214,7 @@ class PredictionLocator:
         (an attribute must say which is the prediction); none, or a JSON object:
         ``no_prediction``.
         """
-        if document is None and is_csv_output(event):
+        if document is None and event.is_csv:
             rows = payload_rows(event)
             if not rows:
                 raise CaptureError(NO_PREDICTION, "the CSV output is empty")
@@ -257,17 +257,6 @@ class PredictionLocator:
         if self.probability_attribute is not None:
             score = score_value(_pick(row, self.probability_attribute))
         return LocatedPrediction(predicted, score)
-
-
-def is_csv_output(event: EventData) -> bool:
-    """Whether the output is CSV text, as :func:`~stream.capture.payloads.parse_payload` reads it.
-
-    ``CSV``, or ``BASE64`` under a CSV content type (SageMaker captures an output whose
-    content type it was not told is text as BASE64): such an output is never parsed as JSON.
-    """
-    return event.encoding == "CSV" or (
-        event.encoding == "BASE64" and names_csv(event.observed_content_type)
-    )
 
 
 def json_document(event: EventData) -> Any:

@@ -88,6 +88,26 @@ class EventData:
         """The payload as text (BASE64 payloads are decoded as UTF-8)."""
         return self.data if self.encoding != "BASE64" else base64_text(self.data)
 
+    @property
+    def is_csv(self) -> bool:
+        """Whether the payload is CSV text: ``CSV``, or ``BASE64`` under a CSV content type.
+
+        SageMaker captures a part whose content type it was not told is text as BASE64; read
+        under a CSV content type, it is CSV text all the same, never parsed as JSON.
+        """
+        return self.encoding == "CSV" or (
+            self.encoding == "BASE64" and names_csv(self.observed_content_type)
+        )
+
+
+def names_csv(content_type: object) -> bool:
+    """Whether a content type names CSV (one that is not text names nothing).
+
+    >>> names_csv("text/csv; charset=utf-8"), names_csv("application/json"), names_csv(7)
+    (True, False, False)
+    """
+    return isinstance(content_type, str) and "csv" in content_type.lower()
+
 
 def base64_text(data: str) -> str:
     """BASE64 payload data as UTF-8 text; CaptureError (``bad_encoding``) when it is not.

@@ -40,7 +40,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from stream.capture.explainer_response import BAD_EXPLANATIONS, explainer_response
-from stream.capture.predictions import is_csv_output, json_document, lookup
+from stream.capture.predictions import json_document, lookup
 from stream.capture.records import CaptureError, CaptureRecord, id_text, is_mapping
 from stream.labels.records import RecordError, parse_json
 
@@ -105,7 +105,7 @@ def capture_shap(
     """
     output = record.endpoint_output
     try:
-        if output is None or is_csv_output(output):
+        if output is None or output.is_csv:
             return [None]
         document = json_document(output)
         response = explainer_response(document)

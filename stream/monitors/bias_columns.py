@@ -42,7 +42,7 @@ from typing import Any
 import orjson
 
 from ground_truth.json_path import check_path, find, find_each, has_projection
-from stream.capture.payloads import names_csv, parse_payload
+from stream.capture.payloads import parse_payload
 from stream.capture.predictions import MULTI_ROW_OUTPUT
 from stream.capture.records import CaptureError, EventData
 from stream.monitors.bias_settings import BiasSettings, row_columns
@@ -130,8 +130,7 @@ class BiasInputColumns:
         if event is None:
             msg = MISSING_INPUT
             raise CaptureError(msg, "the capture has no endpointInput to read the facets from")
-        if event.encoding == "CSV" or (event.encoding == "BASE64" and names_csv(
-                event.observed_content_type)):  # fmt: skip
+        if event.is_csv:
             rows, names, why = parse_payload(event).rows, self.csv_headers, self._csv_why()
         else:
             rows, names, why = self._json_rows(event), self.json_headers, self._json_why()

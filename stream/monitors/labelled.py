@@ -31,7 +31,6 @@ from stream.capture.predictions import (
     NO_PREDICTION,
     LocatedPrediction,
     PredictionLocator,
-    is_csv_output,
     json_document,
 )
 from stream.capture.records import CaptureError, CaptureRecord, EventData
@@ -196,12 +195,12 @@ class LabelledSetup:
         document = None
         response_shap: list[LocalShap | None] | None = None  # a Clarify response's, per record
         refused: list[CaptureError] = []  # what one monitor cannot read, the others can
-        if output is not None and not is_csv_output(output):
+        if output is not None and not output.is_csv:
             document = json_document(output)
             response = explainer_response(document)
             if response is not None:  # predictions are the model's response inside it
                 output = response.predictions
-                document = None if is_csv_output(output) else json_document(output)
+                document = None if output.is_csv else json_document(output)
                 response_shap = self._response_shap(response, refused)
         if response_shap is not None and output is not None and not self.needs_labels:
             return _records_with_shap(
