@@ -328,9 +328,7 @@ class LabelledSetup:
         try:
             return output_shap(document, self.shap_path, self.plain_shap_label)
         except CaptureError as error:
-            if not self.needs_labels:
-                raise
-            refused.append(error)
+            self._refuse_explanation(error, refused)
             return None
 
     def _response_shap(
@@ -347,10 +345,18 @@ class LabelledSetup:
         try:
             return response.local_shap(self.attribution.headers, single_label=self.plain_shap_label)
         except CaptureError as error:
-            if not self.needs_labels:
-                raise
-            refused.append(error)
+            self._refuse_explanation(error, refused)
             return []
+
+    def _refuse_explanation(self, error: CaptureError, refused: list[CaptureError]) -> None:
+        """Refuse an explanation that cannot be read, as far as it goes.
+
+        When attribution is all the capture is read for, ``error`` refuses the capture (it is
+        raised); else it joins ``refused`` and model quality and bias still read the prediction.
+        """
+        if not self.needs_labels:
+            raise error
+        refused.append(error)
 
     def _instances(
         self,
