@@ -43,6 +43,7 @@ from detectors.attribution import (
 from stream.capture.files import open_lines
 from stream.capture.records import is_mapping
 from stream.labels.attributions import DEFAULT_LABEL
+from stream.monitors.bias_indices import is_index
 from stream.monitors.files import BaselineError, read_json, write_json
 
 ANALYSIS = "analysis.json"
@@ -191,7 +192,7 @@ def _feature_headers(config: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(
         str(h)
         for i, h in enumerate(headers)
-        if not (h == label if isinstance(label, str) else i == label and type(label) is int)
+        if not (i == label if is_index(label) else isinstance(label, str) and h == label)
     )
 
 
