@@ -31,6 +31,7 @@ from stream.monitors.bias_settings import (
     BiasSettings,
     column_names,
     flip_test_features,
+    names_no_column,
     pin_data_types,
     read_bias_config,
 )
@@ -81,11 +82,6 @@ def _replaced_config_values(request: LabeledBaselineRequest, doc: dict[str, Any]
     return lines
 
 
-def _unset(value: Any) -> bool:
-    """Whether a config key names no column (index 0 names the first one)."""
-    return value is None or value == ""
-
-
 def _bias_document(request: LabeledBaselineRequest) -> tuple[dict[str, Any] | None, list[str]]:
     """The bias config with the options' columns in it, and a warning per value replaced."""
     if request.bias_config is None:
@@ -107,10 +103,10 @@ def _bias_document(request: LabeledBaselineRequest) -> tuple[dict[str, Any] | No
         doc["probability"] = request.probability_column
     if request.probability_threshold is not None:
         doc["probability_threshold"] = request.probability_threshold
-    if _unset(doc.get("label")):
+    if names_no_column(doc.get("label")):
         msg = "the bias baseline needs a label column: --label-column or the config's 'label'"
         raise LabeledBaselineError(msg)
-    if _unset(doc.get("predicted_label")) and _unset(doc.get("probability")):
+    if names_no_column(doc.get("predicted_label")) and names_no_column(doc.get("probability")):
         msg = (
             "the bias baseline needs predictions: --prediction-column/--probability-column "
             "or the config's 'predicted_label'"

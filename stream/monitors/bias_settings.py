@@ -46,6 +46,7 @@ __all__ = [
     "BiasSettings",
     "column_names",
     "flip_test_features",
+    "names_no_column",
     "pin_data_types",
     "pin_written_data_types",
     "read_bias_config",
@@ -88,9 +89,17 @@ class BiasSettings(NamedTuple):
     def output_column(self, key: str) -> str | None:
         """The column of ``label``, ``predicted_label`` or ``probability``, or None if unset."""
         value = self.config.get(key)
-        if value is None or value == "":
+        if names_no_column(value):
             return None
         return column_of(self.config, value, strict=False)  # unresolved: read by no run
+
+
+def names_no_column(value: Any) -> bool:
+    """Whether a config's ``label``, ``predicted_label`` or ``probability`` is unset.
+
+    None or empty text; index ``0`` names the first column.
+    """
+    return value is None or value == ""
 
 
 def read_bias_config(doc: Any) -> BiasConfig:
