@@ -165,11 +165,6 @@ class ParquetColumns:
             names.update(dict.fromkeys(_flat_names(part)))
         self.names = tuple(names)
 
-    @property
-    def total_bytes(self) -> int:
-        """The size of every part file, for a progress bar."""
-        return sum(part.stat().st_size for part in self.parts)
-
     def batches(self) -> Iterator[ParquetBatch]:
         """Every part's rows, a bounded batch at a time."""
         done = 0
