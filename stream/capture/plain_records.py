@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from typing import Any, Generic, NamedTuple, TypeVar
 
 import orjson
@@ -224,6 +224,8 @@ def read_envelopes(records: list[bytes]) -> Envelopes | None:
 
     Plain: a JSON object of at most :data:`MAX_RECORD_BYTES`, with a non-empty ``eventId``,
     text join key and time, and ``captureData`` present (its parts are the codecs' to read).
+    A join key that is not text (``0``, ``true``, a list) takes the per-record path, which
+    keys it by :func:`~stream.capture.records.join_key`'s rule.
     """
     if not records or max(map(len, records)) > MAX_RECORD_BYTES:
         return None
@@ -234,7 +236,8 @@ def read_envelopes(records: list[bytes]) -> Envelopes | None:
     try:
         metas = list(map(_METADATA, objs))
         event_ids = [m["eventId"] for m in metas]
-        keys = [m.get("inferenceId") or e for m, e in zip(metas, event_ids, strict=True)]
+        ids = map(methodcaller("get", "inferenceId"), metas)
+        keys = [e if i is None or i == "" else i for i, e in zip(ids, event_ids, strict=True)]
         times = [m["inferenceTime"] for m in metas]
         captures = list(map(_CAPTURE_DATA, objs))
     except (KeyError, TypeError, AttributeError):

@@ -144,7 +144,11 @@ class CaptureRecord:
 
     @property
     def join_key(self) -> str:
-        """The label join key: ``inferenceId`` if present, else ``eventId``."""
+        """The label join key: ``inferenceId`` if present, else ``eventId``.
+
+        The rule of :func:`join_key`, by which producers key and partition a record and
+        labelers name it: an id ``0`` is ``"0"``; a boolean or a container is no id.
+        """
         return self.inference_id or self.event_id
 
     @property
@@ -264,10 +268,9 @@ def capture_from_dict(obj: Any) -> CaptureRecord:
     if endpoint_input is None and endpoint_output is None and batch_output is None:
         msg = "missing_field"
         raise CaptureError(msg, f"captureData has none of {', '.join(_ALL_PARTS)}")
-    inference_id = meta.get("inferenceId")
     return CaptureRecord(
         event_id=str(meta["eventId"]),
-        inference_id=str(inference_id) if inference_id else None,
+        inference_id=id_text(meta.get("inferenceId")),  # join_key's rule, as keyed and labelled
         inference_time=parse_time(meta.get("inferenceTime")),
         endpoint_input=endpoint_input,
         endpoint_output=endpoint_output,

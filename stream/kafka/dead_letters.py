@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from stream.capture.message import RejectedRecord
 
 DEAD_LETTER_RAW_BYTES = 65_536  # raw bytes kept in a dead letter (an oversized record is cut)
+DEAD_LETTER_MESSAGE_CHARS = 4_096  # characters of the reason's text kept (it may quote input)
 DEAD_LETTER_SCHEMA_VERSION = 1
 
 
@@ -70,13 +71,20 @@ def dead_letter_message(letter: DeadLetter, topic: str) -> dict[str, Any]:
     """A refused record: raw bytes as base64, where it came from, the reason.
 
     Only the first ``DEAD_LETTER_RAW_BYTES`` of the record are kept (``raw_truncated``),
-    so that the dead letter of an oversized record still fits in a Kafka message.
+    so that the dead letter of an oversized record still fits in a Kafka message; and only
+    the first ``DEAD_LETTER_MESSAGE_CHARS`` of the message, which may quote the record (an
+    ``encoding`` of a megabyte, a label's data), with how long it was.
+
+    >>> letter = DeadLetter(None, 0, 7, 0, "bad_encoding", "encoding " + "X" * 9000, b"{}")
+    >>> text = dead_letter_message(letter, "p.capture")["message"]
+    >>> len(text), text.endswith("XXX… (9009 characters)")
+    (4115, True)
     """
     kept = letter.raw[:DEAD_LETTER_RAW_BYTES]
     return {
         "monitor": letter.monitor,
         "reason": letter.reason,
-        "message": letter.message,
+        "message": _bounded(letter.message),
         "topic": topic,
         "partition": letter.partition,
         "offset": letter.offset,
@@ -89,4 +97,16 @@ def dead_letter_message(letter: DeadLetter, topic: str) -> dict[str, Any]:
     }
 
 
-__all__ = ["DEAD_LETTER_RAW_BYTES", "DeadLetter", "dead_letter_message"]
+def _bounded(message: str) -> str:
+    """The message, or its first ``DEAD_LETTER_MESSAGE_CHARS`` and how long it was."""
+    if len(message) <= DEAD_LETTER_MESSAGE_CHARS:
+        return message
+    return f"{message[:DEAD_LETTER_MESSAGE_CHARS]}… ({len(message)} characters)"
+
+
+__all__ = [
+    "DEAD_LETTER_MESSAGE_CHARS",
+    "DEAD_LETTER_RAW_BYTES",
+    "DeadLetter",
+    "dead_letter_message",
+]
