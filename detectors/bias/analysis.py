@@ -21,7 +21,7 @@ inf
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, NamedTuple
 
 from detectors.bias.metrics import MetricValue
@@ -143,6 +143,15 @@ class StageReport(NamedTuple):
     label_value_or_threshold: str
     facets: tuple[tuple[str, tuple[FacetEntry, ...]], ...]
 
+    def selected(self, codes: Collection[str]) -> StageReport:
+        """The stage with only these metrics in each facet entry (a config's ``methods``)."""
+        facets = tuple(
+            (name, tuple(e._replace(metrics=tuple(m for m in e.metrics if m.code in codes))
+                         for e in entries))
+            for name, entries in self.facets
+        )  # fmt: skip
+        return self._replace(facets=facets)
+
     def to_json(self) -> dict[str, Any]:
         """The stage object of analysis.json."""
         return {
@@ -166,6 +175,25 @@ class BiasAnalysis(NamedTuple):
 
     pre_training: StageReport | None
     post_training: StageReport | None
+
+    def selected(
+        self, pre_training: Collection[str] | None, post_training: Collection[str] | None
+    ) -> BiasAnalysis:
+        """Only the stages and metrics a config's ``methods`` names (None: leave the stage out).
+
+        >>> from detectors.bias.metrics import MetricValue
+        >>> entry = FacetEntry("F", (MetricValue("DI", 0.8), MetricValue("DPPL", 0.1)))
+        >>> stage = StageReport("y", "1", (("sex", (entry,)),))
+        >>> chosen = BiasAnalysis(stage, stage).selected(None, ["DI"])
+        >>> chosen.pre_training, [m.code for m in chosen.post_training.facets[0][1][0].metrics]
+        (None, ['DI'])
+        """
+        return BiasAnalysis(
+            None if pre_training is None or self.pre_training is None
+            else self.pre_training.selected(pre_training),
+            None if post_training is None or self.post_training is None
+            else self.post_training.selected(post_training),
+        )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         """JSON-safe analysis.json content (``version`` "1.0")."""

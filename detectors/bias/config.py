@@ -15,6 +15,15 @@ FacetConfig(name_or_index='Age', value_or_threshold=(40,))
 (True, 0.5)
 >>> config.predicted_label(0.7), config.predicted_label(0.5)
 (1, 0)
+
+Without ``methods`` both stages report every metric; with it, only the stages and metrics
+it names (smclarify's ``bias_report(metrics=…)``), as Clarify writes them:
+
+>>> chosen = BiasConfig.from_analysis_config({
+...     "label_values_or_threshold": [1], "facet": [{"name_or_index": "Sex"}],
+...     "methods": {"post_training_bias": {"methods": ["DI", "DPPL"]}}})
+>>> chosen.pre_training_methods, chosen.post_training_methods
+(None, ('DI', 'DPPL'))
 """
 
 from __future__ import annotations
@@ -23,6 +32,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from detectors.bias.analysis import POST_TRAINING_CODES, PRE_TRAINING_CODES
 
 __all__ = ["BiasConfig", "FacetConfig"]
 
@@ -45,6 +56,8 @@ class BiasConfig:
     """The bias keys of a Clarify analysis config (``BiasAnalysisConfig`` for the monitor).
 
     ``probability_threshold``: a score **>** threshold is predicted label 1, else 0.
+    ``pre_training_methods`` / ``post_training_methods``: the metric codes each stage
+    reports (``None``: the stage is not run), from the config's ``methods``.
     """
 
     label_values_or_threshold: tuple[Any, ...]
@@ -52,6 +65,8 @@ class BiasConfig:
     group_variable: str | int | None = None
     probability_threshold: float = 0.5
     label: str | int | None = None
+    pre_training_methods: tuple[str, ...] | None = PRE_TRAINING_CODES
+    post_training_methods: tuple[str, ...] | None = POST_TRAINING_CODES
 
     def __post_init__(self) -> None:
         if not self.label_values_or_threshold:
@@ -98,13 +113,64 @@ class BiasConfig:
         ):
             msg = f"probability_threshold must be a number, got {threshold!r}"
             raise ValueError(msg)
+        pre_training, post_training = _stage_methods(config)
         return cls(
             label_values_or_threshold=_values(config, "label_values_or_threshold"),
             facets=tuple(facets),
             group_variable=config.get("group_variable"),
             probability_threshold=float(threshold),
             label=config.get("label"),
+            pre_training_methods=pre_training,
+            post_training_methods=post_training,
         )
+
+
+_STAGES = (("pre_training_bias", PRE_TRAINING_CODES), ("post_training_bias", POST_TRAINING_CODES))
+StageCodes = tuple[str, ...] | None
+
+
+def _stage_methods(config: Mapping[str, Any]) -> tuple[StageCodes, StageCodes]:
+    """The metric codes of each stage the config's ``methods`` asks for.
+
+    No ``methods`` key: both stages, every metric. Otherwise a stage runs only when
+    ``methods`` has its key, with every metric for ``"all"`` (or ``["all"]``, or no inner
+    ``methods``) and else the listed codes, which must be the stage's (smclarify refuses
+    others: "Invalid metric_name").
+    """
+    if "methods" not in config:
+        return PRE_TRAINING_CODES, POST_TRAINING_CODES
+    methods = config["methods"]
+    if not isinstance(methods, Mapping):
+        msg = f"methods must be a JSON object of analysis stages, got {methods!r}"
+        raise ValueError(msg)
+    if not any(key in methods for key, _ in _STAGES):
+        msg = (
+            "methods names neither pre_training_bias nor post_training_bias, so no bias "
+            f"metric would be computed (it holds {sorted(map(str, methods))})"
+        )
+        raise ValueError(msg)
+    pre, post = (
+        None if key not in methods else _codes(key, methods[key], codes) for key, codes in _STAGES
+    )
+    return pre, post
+
+
+def _codes(key: str, stage: Any, codes: tuple[str, ...]) -> tuple[str, ...]:
+    """One stage's codes: all for ``"all"``, else the listed ones, checked."""
+    if not isinstance(stage, Mapping):
+        msg = f'methods.{key} must be a JSON object such as {{"methods": "all"}}'
+        raise ValueError(msg)
+    names = stage.get("methods", "all")
+    if names == "all" or names == ["all"]:
+        return codes
+    if not isinstance(names, list) or not names:
+        msg = f'methods.{key}.methods must be "all" or a list of metric names, got {names!r}'
+        raise ValueError(msg)
+    unknown = [n for n in names if n not in codes]
+    if unknown:
+        msg = f"methods.{key}.methods: {unknown[0]!r} is not one of its metrics {', '.join(codes)}"
+        raise ValueError(msg)
+    return tuple(c for c in codes if c in names)
 
 
 def _values(holder: Mapping[str, Any], key: str) -> tuple[Any, ...]:

@@ -181,11 +181,13 @@ class BiasRun:
         self.detectors = [PostTrainingBias.from_state(s) for s in state]
 
     def analysis(self) -> BiasAnalysis:
-        """Both stages, one facet entry list per configured facet."""
+        """The stages and metrics the config's ``methods`` names, one entry list per facet."""
         parts = [d.analysis() for d in self.detectors]
-        return BiasAnalysis(
+        both = BiasAnalysis(
             _combine([p.pre_training for p in parts]), _combine([p.post_training for p in parts])
         )
+        bias = self.settings.bias
+        return both.selected(bias.pre_training_methods, bias.post_training_methods)
 
 
 def _combine(stages: Sequence[StageReport | None]) -> StageReport | None:
