@@ -87,6 +87,11 @@ def test_the_summary_marks_a_completed_window_without_a_verdict() -> None:
 
 READ = """(() => {
   const out = {};
+  const lines = (el) => {  // line boxes the element's text takes
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+  };
   for (const section of document.querySelectorAll("section.monitor")) {
     const latest = section.querySelector("h2 .pill");
     out[section.dataset.type] = {
@@ -96,6 +101,7 @@ READ = """(() => {
       rows: [...section.querySelectorAll("tr.window .pill")].map(
         (p) => [p.textContent.trim(), p.className]),
       detailPill: section.querySelector(".window-detail h3 .pill").textContent.trim(),
+      startLines: [...section.querySelectorAll("tr.window td:first-child")].map(lines),
       detail: section.querySelector(".window-detail").textContent.replace(/\\s+/g, " "),
     };
   }
@@ -106,7 +112,7 @@ READ = """(() => {
 
 
 async def _read_page(port: int, profile: Path) -> dict[str, Any]:
-    async with HeadlessChromium(profile) as browser:
+    async with HeadlessChromium(profile, width=1400, height=1600) as browser:  # the demo's shots
         await browser.navigate(f"http://127.0.0.1:{port}/")
         details = "[...document.querySelectorAll('section.monitor .window-detail')]"
         await browser.wait_for(  # every monitor drawn, with its chosen window's detail
@@ -154,3 +160,9 @@ def test_a_failed_window_does_not_say_no_violations(page: dict[str, Any]) -> Non
     assert bias["latest"] == "latest: Failed"
     assert "Not judged: no labelled row with facet values yet" in bias["detail"]
     assert "No violations in this window" not in bias["detail"]
+
+
+def test_window_starts_take_one_line_each(page: dict[str, Any]) -> None:
+    # a labelled monitor's table (labels column, CompletedWithViolations) broke them in two
+    for kind in ("model_quality", "data_quality", "bias_drift"):
+        assert page[kind]["startLines"] == [1, 1], kind
