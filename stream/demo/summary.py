@@ -34,6 +34,9 @@ from stream.worker.results import LabelledResult, Result, WindowResult
 DRIFT_CHECKS = ("baseline_drift_check",)
 LABELLED_TYPES = (MODEL_QUALITY, BIAS_DRIFT, ATTRIBUTION_DRIFT)
 Arrival = tuple[float, Result]  # (wall clock of arrival, result)
+# what min_window_count counts in a labelled monitor's window
+COUNTED = {MODEL_QUALITY: "labelled predictions", BIAS_DRIFT: "labelled predictions",
+           ATTRIBUTION_DRIFT: "explained predictions"}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +110,13 @@ def summary_document(run: Any, features: tuple[str, ...], drifted: tuple[str, ..
     """The demo's summary as JSON-ready data (``--json-summary``)."""
     onset = run.onset_event_seconds
     outcomes = feature_outcomes(run.results, features, drifted, onset, run.onset_wall)
-    windows = {r.window_start for _, r in run.results if isinstance(r, WindowResult)}
+    windows = {r.window_start: r for _, r in run.results if isinstance(r, WindowResult)}
     false_alarms = [o.feature for o in outcomes if o.flagged and not o.drift_injected]
     return {
         "monitor": run.monitor,
         "records_sent": run.records_sent,
+        # each window's latest revision: how much of the traffic the worker got to
+        "records_evaluated": sum(r.record_count for r in windows.values()),
         "windows_evaluated": len(windows),
         "window_seconds": run.window_seconds,
         "drift_onset": iso_utc(onset) if onset is not None else None,
@@ -143,11 +148,15 @@ def window_line(result: Result) -> str:
             return f"{line}  {', '.join(flagged)}"
         undecided = [d for d in outcome.decisions if d.get("violated") is None]
         if outcome.decisions and len(undecided) == len(outcome.decisions):
-            return f"{line}  too few to judge ({undecided[0]['sample_count']} rows)"
+            counted = COUNTED.get(result.monitor_type, "rows")
+            return f"{line}  too few to judge ({undecided[0]['sample_count']} {counted})"
         return line
     flagged = sorted({f"{v.feature_name}:{v.constraint_check_type}"
                       for v in result.evaluation.violations})  # fmt: skip
     line = f"window {start}  {result.row_count} rows  {result.status}"
+    drift = [d for d in result.evaluation.decisions if d.check_type in DRIFT_CHECKS]
+    if not flagged and drift and all(d.violated is None for d in drift):
+        return f"{line}  no drift verdict: too few to judge ({result.row_count} rows)"
     return f"{line}  {', '.join(flagged)}" if flagged else line
 
 
@@ -158,11 +167,20 @@ MONITOR_COLUMNS = ("monitor", "shift injected", "flagged", "flagged before the s
 
 
 def summary_title(summary: dict[str, Any]) -> str:
-    """The summary's headline: windows, records and the drift onset."""
-    return (
-        f"{summary['windows_evaluated']} windows, {summary['records_sent']} records; "
-        f"drift injected at {summary['drift_onset']}"
-    )
+    """The summary's headline: windows, records and the drift onset.
+
+    When the worker evaluated fewer records than were sent (it fell behind and the run
+    ended first), the headline says so: the table below stands on that part only.
+    """
+    sent, evaluated = summary["records_sent"], summary["records_evaluated"]
+    records = f"{sent} records"
+    if evaluated < sent:
+        records = (
+            f"{evaluated} of {sent} records evaluated (the worker had not caught up when the "
+            "demo stopped: a lower --rate or a longer --seconds)"
+        )
+    windows, onset = summary["windows_evaluated"], summary["drift_onset"]
+    return f"{windows} windows, {records}; drift injected at {onset}"
 
 
 def summary_rows(summary: dict[str, Any]) -> list[tuple[str, ...]]:

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from detectors.violations import COMPLETED
 from stream.status.board import MonitorBoard, StatusBoard, WindowEntry
 from stream.status.distributions import QUANTILE_LEVELS, FeatureShapes
 from stream.status.messages import (
@@ -73,7 +74,11 @@ def monitor_summary(board: MonitorBoard) -> dict[str, Any]:
 
 
 def window_row(entry: WindowEntry, kind: str = DATA_QUALITY) -> dict[str, Any]:
-    """A line of the windows table; ``pending`` while no execution message was read."""
+    """A line of the windows table; ``pending`` while no execution message was read.
+
+    ``no_verdict``: the execution says ``Completed`` but its deciding checks went without a
+    verdict (see :func:`_no_verdict`); the page shows "no verdict", not a clean window.
+    """
     e = entry.execution
     revision = max(entry.execution_revision, entry.statistics_revision, entry.violations_revision)
     return {
@@ -81,6 +86,7 @@ def window_row(entry: WindowEntry, kind: str = DATA_QUALITY) -> dict[str, Any]:
         "end": entry.end,
         "pending": e is None,
         "status": e.status if e else "",
+        "no_verdict": _no_verdict(entry, kind),
         "rows": e.row_count if e else None,
         "labelled": None if kind == DATA_QUALITY else _labelled_count(entry),
         "records": e.record_count if e else None,
@@ -93,6 +99,25 @@ def window_row(entry: WindowEntry, kind: str = DATA_QUALITY) -> dict[str, Any]:
         "failure_reason": e.failure_reason if e else "",
         "warnings": list(e.warnings) if e else [],
     }
+
+
+def _no_verdict(entry: WindowEntry, kind: str) -> bool:
+    """Whether the window's verdict is missing: its deciding checks all went without one.
+
+    The deciding checks are the drift checks of a data-quality window (its completeness and
+    type checks are judged on any number of rows) and every check of the other monitor
+    types. The executions topic says ``Completed`` for such a window (SageMaker's statuses
+    have no other word for it), but it is not a clean window: most often it had fewer than
+    ``min_window_count`` rows or labelled predictions.
+    """
+    e, d = entry.execution, entry.decisions
+    if e is None or e.status != COMPLETED or e.violation_count or d is None:
+        return False
+    deciding = [
+        int(v) for (check, _), v in zip(d.keys, d.verdicts, strict=True)
+        if kind != DATA_QUALITY or check == DRIFT_CHECK
+    ]  # fmt: skip
+    return bool(deciding) and all(v < 0 for v in deciding)
 
 
 def _labelled_count(entry: WindowEntry) -> int | None:

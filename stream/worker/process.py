@@ -151,6 +151,16 @@ class _Worker(faust.Worker):
             self._watchdog.cancel()
 
 
+def last_words(on_hang: Callable[[], None] | None) -> None:
+    """Call the caller's ``on_hang`` before a hung exit; its failure must not stop the exit."""
+    if on_hang is None:
+        return
+    try:
+        on_hang()
+    except Exception:  # the process ends next whatever happens: say why, then go
+        log.exception("on_hang failed")
+
+
 def exit_hung(scratch: list[Path]) -> NoReturn:
     """End a worker whose shutdown hangs, from the watchdog's thread: no ``finally`` runs.
 
@@ -193,12 +203,16 @@ def run_worker(
     on_stop: Callable[[], None] | None = None,
     loglevel: str = "warning",
     log_config: bool = False,
+    on_hang: Callable[[], None] | None = None,
 ) -> int:
     """Run until SIGTERM/SIGINT, or ``stop_after_seconds`` once it owns partitions; exit status.
 
     ``on_ready(bootstrap_servers, metrics_port)`` is called once the broker, the topics and
     the metrics server are up, before faust starts (the demo starts its traffic there);
-    ``on_stop()`` once faust has stopped, before the embedded broker is stopped. With
+    ``on_stop()`` once faust has stopped, before the embedded broker is stopped. When the
+    stop hangs, neither ``on_stop`` nor this function returns: ``on_hang()`` is called from
+    the watchdog's thread just before the process ends with :data:`EXIT_HUNG` (the demo
+    prints its summary there). With
     ``log_config`` the configuration is logged once everything it names has loaded
     (baselines, scripts, state folder) and the metrics port is bound: a config that fails
     there shows its one error line, not a configuration dump before it.
@@ -210,7 +224,7 @@ def run_worker(
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         return _start_and_run(config, registry, on_result, on_ready, stop_after_seconds,
-                              on_stop, loglevel, log_config)  # fmt: skip
+                              on_stop, loglevel, log_config, on_hang)  # fmt: skip
     except (_StopDuringStartup, KeyboardInterrupt) as stop:
         log.warning("stopped during startup (%s)", stop or "SIGINT")
         return 0
@@ -228,6 +242,7 @@ def _start_and_run(
     on_stop: Callable[[], None] | None,
     loglevel: str,
     log_config: bool,
+    on_hang: Callable[[], None] | None,
 ) -> int:
     baselines = load_baselines(config)  # a missing baseline is an error before anything starts
     with worker_folder(config.worker.state_dir, config.kafka.topic_prefix) as folder:
@@ -236,7 +251,7 @@ def _start_and_run(
         scratch = [folder] if config.worker.state_dir is None else []  # a temporary folder
         try:
             return _serve(state, config, registry, on_ready, stop_after_seconds, on_stop, loglevel,
-                          log_config, scratch)  # fmt: skip
+                          log_config, scratch, on_hang)  # fmt: skip
         finally:
             stores.close()
 
@@ -251,6 +266,7 @@ def _serve(
     loglevel: str,
     log_config: bool,
     scratch: list[Path],
+    on_hang: Callable[[], None] | None = None,
 ) -> int:
     """Broker, topics, metrics and status page up; run faust; take them down again.
 
@@ -283,7 +299,8 @@ def _serve(
         log.warning("status page on http://%s:%d/ (metrics at /metrics)", config.metrics.host, port)
         if on_ready is not None:
             on_ready(bootstrap, port)
-        return _run_faust(state, bootstrap, config, broker, stop_after_seconds, loglevel, scratch)
+        return _run_faust(state, bootstrap, config, broker, stop_after_seconds, loglevel, scratch,
+                          on_hang)  # fmt: skip
     finally:
         if on_stop is not None:
             on_stop()
@@ -300,6 +317,7 @@ def _run_faust(
     stop_after_seconds: float | None,
     loglevel: str,
     scratch: list[Path],
+    on_hang: Callable[[], None] | None = None,
 ) -> int:
     asyncio.set_event_loop(asyncio.new_event_loop())
     _tune_garbage_collector()
@@ -313,8 +331,9 @@ def _run_faust(
     datadir = tempfile.TemporaryDirectory(prefix="driftline-faust-")
     app = build_app(runner, bootstrap, Path(datadir.name))
 
-    def on_hang() -> None:
+    def on_watchdog() -> None:
         log.error("worker did not stop within %s s; exiting (the last snapshot stands)", deadline)
+        last_words(on_hang)  # while the broker still answers: a demo's traffic stops quietly
         if broker is not None:
             broker.stop()
         exit_hung([*scratch, Path(datadir.name)])
@@ -324,7 +343,7 @@ def _run_faust(
         app,
         runner=runner,
         deadline_seconds=deadline,
-        on_hang=on_hang,
+        on_hang=on_watchdog,
         stop_after_seconds=stop_after_seconds,
         loglevel=loglevel,
         quiet=True,

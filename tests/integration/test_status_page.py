@@ -99,7 +99,7 @@ def test_status_page_in_headless_chromium(tmp_path, kafka_bootstrap):
     finally:
         worker.stop()
     check_page(page)
-    assert "too few to judge (366 rows" in page["undecided"]["undecided"]
+    assert "too few to judge (366 labelled predictions" in page["undecided"]["undecided"]
     assert "No violations in this window" not in page["undecided"]["undecided"]
     assert "No violations in this window" in page["undecided"]["clean"]
     assert (tmp_path / "status-page.png").stat().st_size > 20_000
@@ -133,14 +133,15 @@ async def drive_page(port: int, tmp_path) -> dict:
 # The page's own windowDetail on a labelled window whose every check had too few rows
 UNDECIDED_DETAIL = """(() => {
   const w = {start: "2024-03-05T14:00:00Z", end: "2024-03-05T14:00:10Z", status: "Completed",
-             pending: false, labelled: 366, label_coverage: 0.25, revision: 0,
+             pending: false, no_verdict: true, labelled: 366, label_coverage: 0.25, revision: 0,
              failure_reason: "", warnings: [], violations: 0};
   const decisions = ["accuracy", "f1"].map((name) => ({check_type: "model_quality_check", name,
     value: 0.5, threshold: 0.7, violated: null, sample_count: 366}));
   const html = windowDetail({monitor_type: "model_quality", windows: [w]}, 0,
                             {violations: [], decisions, violations_dropped: 0});
   const decided = decisions.map((d) => ({...d, violated: false}));
-  const clean = windowDetail({monitor_type: "model_quality", windows: [w]}, 0,
+  const judged = {...w, no_verdict: false};
+  const clean = windowDetail({monitor_type: "model_quality", windows: [judged]}, 0,
                              {violations: [], decisions: decided, violations_dropped: 0});
   return {undecided: html, clean};
 })()"""

@@ -40,6 +40,19 @@ function checkName(check) {
 function statusClass(status) {
   return { Completed: "ok", CompletedWithViolations: "bad", Failed: "failed" }[status] || "pending";
 }
+// What a window's status reads as: [text, class, tooltip]. A window the executions topic
+// calls Completed but whose every check went without a verdict is not a clean window.
+function shownStatus(w) {
+  if (w.pending) return ["pending", "pending", "no execution message read yet"];
+  if (w.no_verdict) {
+    return ["no verdict", "undecided", "Completed, but without a verdict: too few rows or labelled predictions to judge (fewer than min_window_count)"];
+  }
+  return [w.status, statusClass(w.status), w.failure_reason];
+}
+function statusPill(w, prefix = "") {
+  const [text, cls, title] = shownStatus(w);
+  return `<span class="pill ${cls}" title="${esc(title || "")}">${esc(prefix + text)}</span>`;
+}
 async function getJSON(url) {
   const response = await fetch(url, { cache: "no-store" });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
@@ -111,7 +124,7 @@ function render() {
   const nav = document.getElementById("monitor-nav");
   nav.innerHTML = monitors.map((m) => {
     const last = m.windows[m.windows.length - 1];
-    const cls = last ? statusClass(last.status) : "pending";
+    const cls = last ? shownStatus(last)[1] : "pending";
     return `<a href="#m-${esc(keyOf(m))}" class="chip ${cls}">${esc(m.monitor)} · ${esc(TYPE_NAMES[m.monitor_type] || m.monitor_type)}</a>`;
   }).join("");
   const main = document.getElementById("monitors");
@@ -141,14 +154,15 @@ function renderMonitor(m) {
   const index = m.windows.findIndex((w) => w.start === state.selected[key]);
   const detail = state.details[key];
   const flagged = m.windows.filter((w) => w.violations > 0).length;
+  const undecided = m.windows.filter((w) => w.no_verdict).length;
   const last = m.windows[m.windows.length - 1];
   const body = m.monitor_type === "data_quality"
     ? window.driftlineCharts.featuresPanel(m, index, detail, state.summary.quantile_levels)
     : window.driftlineCharts.metricsPanel(m, index, detail);
   section.innerHTML = `
     <h2>${esc(m.monitor)} <span class="badge">${esc(TYPE_NAMES[m.monitor_type] || m.monitor_type)}</span>
-      ${last ? `<span class="pill ${statusClass(last.status)}">latest: ${esc(last.status || "pending")}</span>` : ""}
-      <span class="muted">${m.windows.length} windows kept · ${flagged} with violations</span></h2>
+      ${last ? statusPill(last, "latest: ") : ""}
+      <span class="muted">${m.windows.length} windows kept · ${flagged} with violations${undecided ? ` · ${undecided} without a verdict` : ""}</span></h2>
     <div class="columns">
       <div class="windows-scroll">${windowsTable(m, index)}</div>
       <div class="window-detail">${windowDetail(m, index, detail)}</div>
@@ -170,7 +184,7 @@ function windowsTable(m, selected) {
     const complete = w.complete === false ? `<span class="warn" title="partitions reported: ${esc(w.partitions.join(", "))}">incomplete</span>` : "";
     rows.push(`<tr class="window${i === selected ? " selected" : ""}" data-start="${esc(w.start)}" title="click: this window's violations and distributions">
       <td>${esc(utc(w.start))}</td>
-      <td><span class="pill ${statusClass(w.status)}" title="${esc(w.failure_reason)}">${esc(w.pending ? "pending" : w.status)}</span> ${complete}${w.warnings.length ? ` <span class="warn" title="${esc(w.warnings.join("\n"))}">warning</span>` : ""}</td>
+      <td>${statusPill(w)} ${complete}${w.warnings.length ? ` <span class="warn" title="${esc(w.warnings.join("\n"))}">warning</span>` : ""}</td>
       <td class="num">${fmt(labelled ? w.labelled : w.rows)}</td>
       <td class="num">${w.violations ? `<button class="violations-link">${w.violations} ▸</button>` : "0"}</td>
       <td class="num">${w.revision}</td>
@@ -186,7 +200,7 @@ function windowDetail(m, index, detail) {
   const w = m.windows[index];
   if (!w) return `<p class="muted">No window yet.</p>`;
   const head = `<h3>window ${esc(utc(w.start))} – ${esc(utc(w.end).slice(11))} UTC
-    <span class="pill ${statusClass(w.status)}">${esc(w.pending ? "pending" : w.status)}</span></h3>
+    ${statusPill(w)}</h3>
     <p class="muted">${m.monitor_type === "data_quality"
       ? `${fmt(w.rows)} rows · finalised by ${esc(w.finalised_by || "–")}`
       : `${fmt(w.labelled)} ${m.monitor_type === "feature_attribution_drift" ? "explained" : "labelled"} predictions${w.label_coverage === null ? "" : ` · ${Math.round(w.label_coverage * 100)} % of the window's predictions labelled`}`} · revision ${w.revision}
@@ -196,7 +210,7 @@ function windowDetail(m, index, detail) {
   // the violations topic says why; until its messages arrive, the execution's decisions say what
   const listed = detail.violations.length ? detail.violations
     : detail.decisions.filter((d) => d.violated).map((d) => ({ ...d, description: "(from the execution's decisions)" }));
-  if (!listed.length) return `${head}${noViolations(detail.decisions)}`;
+  if (!listed.length) return `${head}${noViolations(m, w, detail.decisions)}`;
   const rows = listed.map((v) => `<tr data-check="${esc(v.check_type)}" data-name="${esc(v.name)}">
     <td>${esc(v.name)}</td><td>${esc(checkName(v.check_type))}</td>
     <td class="num">${fmt(v.value)}</td><td class="num">${fmt(v.threshold)}</td>
@@ -209,12 +223,18 @@ function windowDetail(m, index, detail) {
     <tbody>${rows.join("")}</tbody></table>${dropped}`;
 }
 
-// A window whose every check went without a verdict (fewer than min_window_count) is not clean.
-function noViolations(decisions) {
-  const undecided = decisions.filter((d) => d.violated === null);
-  if (decisions.length && undecided.length === decisions.length) {
-    const n = Math.max(...undecided.map((d) => d.sample_count));
-    return `<p class="muted">No verdict in this window: too few to judge (${fmt(n)} rows, fewer than min_window_count).</p>`;
+// What a window without violations found: nothing (clean), no verdict (too few to judge: not
+// clean), or nothing at all (a failed window was not judged).
+function noViolations(m, w, decisions) {
+  if (w.status === "Failed") {
+    return `<p class="warn">Not judged: ${esc(w.failure_reason || "the window failed")}.</p>`;
+  }
+  if (w.no_verdict) {
+    const drift = m.monitor_type === "data_quality";
+    const undecided = decisions.filter((d) => d.violated === null && (!drift || d.check_type === "baseline_drift_check"));
+    const n = undecided.length ? Math.max(...undecided.map((d) => d.sample_count)) : null;
+    const counted = drift ? "rows" : m.monitor_type === "feature_attribution_drift" ? "explained predictions" : "labelled predictions";
+    return `<p class="warn">No ${drift ? "drift " : ""}verdict in this window: too few to judge (${fmt(n)} ${counted}, fewer than min_window_count)${drift ? "; its other checks found nothing" : ""}.</p>`;
   }
   return `<p class="ok-text">No violations in this window.</p>`;
 }

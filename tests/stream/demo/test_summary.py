@@ -94,7 +94,7 @@ def test_a_labelled_line_says_when_a_window_had_too_few_to_judge():
     few = ({"metric_name": "accuracy", "violated": None, "sample_count": 347},) * 2
     judged = ({"metric_name": "accuracy", "violated": False, "sample_count": 412},)
     start = "model_quality window 1970-01-01T00:00:00Z rev 0  coverage 25%  Completed"
-    assert line(few) == f"{start}  too few to judge (347 rows)"
+    assert line(few) == f"{start}  too few to judge (347 labelled predictions)"
     assert line(judged) == start
     assert line(()) == start  # no decision at all (no baseline metric): nothing to say
 
@@ -109,3 +109,44 @@ def test_a_failed_labelled_line_says_why():
     assert got == (
         "bias_drift window 1970-01-01T00:00:00Z rev 0  coverage 0%  Failed  no labelled predictions"
     )
+
+
+def test_the_title_says_when_the_worker_had_not_caught_up():
+    from dataclasses import replace
+
+    from stream.demo.summary import summary_title
+
+    run = DemoRun(window_seconds=10.0, onset_event_seconds=1005.0, records_sent=1000)
+    first, second = result(990.0, ()), result(1000.0, ("income",))
+    revised = replace(second, record_count=120, revision=1)  # a late partial: 20 more
+    run.results = [(1.0, first), (2.0, second), (3.0, revised)]
+    summary = run.summary(("income",), ("income",))
+    assert summary["records_evaluated"] == 100 + 120  # each window once, its latest revision
+    assert summary_title(summary) == (
+        "2 windows, 220 of 1000 records evaluated (the worker had not caught up when the demo "
+        "stopped: a lower --rate or a longer --seconds); drift injected at 1970-01-01T00:16:45Z"
+    )
+    run.records_sent = 220
+    assert summary_title(run.summary(("income",), ("income",))) == (
+        "2 windows, 220 records; drift injected at 1970-01-01T00:16:45Z"
+    )
+
+
+def test_a_data_quality_line_says_when_drift_had_too_few_rows_to_judge():
+    from dataclasses import replace
+
+    from detectors.quality.checks import CheckDecision
+    from stream.demo.summary import window_line
+
+    few = (
+        CheckDecision("age", "completeness_check", 1.0, 1.0, 30, False),
+        CheckDecision("age", "baseline_drift_check", None, 0.1, 30, None, "fewer than 400"),
+    )
+    tail = replace(result(1000.0, ()), row_count=30, evaluation=EvaluationResult(few, ()))
+    assert window_line(tail) == (
+        "window 1970-01-01T00:16:40Z  30 rows  Completed  no drift verdict: too few to judge "
+        "(30 rows)"
+    )
+    judged = few[:1] + (replace(few[1], value=0.02, violated=False),)
+    clean = replace(tail, evaluation=EvaluationResult(judged, ()))
+    assert window_line(clean) == "window 1970-01-01T00:16:40Z  30 rows  Completed"

@@ -75,3 +75,18 @@ def test_the_hung_exit_keeps_what_was_printed_and_removes_its_temporary_folders(
     run, folder = _child(tmp_path / "owned", "exit_hung([Path(sys.argv[1])])")
     assert (run.returncode, run.stdout) == (0, "a line a script printed\n"), run.stderr
     assert not folder.exists()
+
+
+def test_a_failing_last_word_does_not_stop_the_hung_exit(caplog: pytest.LogCaptureFixture) -> None:
+    from stream.worker.process import last_words
+
+    said: list[str] = []
+
+    def broken() -> None:
+        said.append("summary")
+        raise OSError("stdout closed")
+
+    last_words(broken)  # the exit that follows it must still happen: nothing escapes
+    last_words(None)
+    assert said == ["summary"]
+    assert "on_hang failed" in caplog.text and "stdout closed" in caplog.text
