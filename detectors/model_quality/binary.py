@@ -15,6 +15,7 @@ from detectors.model_quality.labeled import (
     finite_or_none,
     is_missing,
 )
+from detectors.model_quality.left_out import binary_reason
 from detectors.model_quality.model_quality_metrics import ModelQualityMetrics
 from detectors.model_quality.score_histogram import ScoreHistogram
 from detectors.model_quality.statistics import (
@@ -45,8 +46,9 @@ class BinaryClassificationMetrics(ModelQualityMetrics):
     ``score_bins`` bins per class for AUC and the ROC / precision-recall curves (AUC within
     :meth:`auc_error_bound` of the exact value); rows without one have no part in them. Rows
     whose labels are not binary (a given predicted label included) are counted in
-    ``invalid_count``; scores outside [0, 1] are clipped and counted in
-    ``clipped_score_count``. Undefined 0/0 metrics are 0.0, as in SageMaker.
+    ``invalid_count``, by reason in ``invalid_reasons`` (:func:`binary_reason`); scores
+    outside [0, 1] are clipped and counted in ``clipped_score_count``. Undefined 0/0 metrics
+    are 0.0, as in SageMaker.
 
     ``*_best_constant_classifier`` figures predict the most frequent actual class
     (``constant_classifier="majority"``, observed SageMaker output; a tie predicts positive)
@@ -147,7 +149,7 @@ class BinaryClassificationMetrics(ModelQualityMetrics):
         self.n += 1
         counted = self.counted(x)
         if counted is None:
-            self.invalid_count += 1
+            self._refuse(binary_reason(x))
             return
         actual, predicted, score = counted
         self._cells[2 * actual + predicted] += 1

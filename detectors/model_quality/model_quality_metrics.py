@@ -2,7 +2,8 @@
 
 :class:`ModelQualityMetrics` holds the headline parameters (``name``, ``metric``,
 ``threshold``, ``comparison_operator``, ``min_samples``, ``seed``), the counters every
-problem type keeps (``n``, ``invalid_count``), the headline :meth:`reading`, the tail of
+problem type keeps (``n``, ``invalid_count`` and its reasons), the rows left out of the
+metrics by reason (:meth:`left_out_reasons`), the headline :meth:`reading`, the tail of
 :meth:`statistics` (values, subsample standard deviations, SageMaker's statistics object),
 the parameter check and counter sums of :meth:`merge`, and the state envelope of
 :meth:`to_state` / :meth:`from_state`. A problem type fills in hooks, as prometheus
@@ -12,6 +13,8 @@ client_python's ``MetricWrapperBase`` subclasses fill ``_metric_init`` and
 - ``_reset_state()`` — forget its own observations;
 - ``_merge_state(other)`` — absorb the other side's own observations;
 - ``item_count`` and ``metrics()`` — valid rows and every scalar metric;
+- ``_refuse(reason)`` — count a row left out (a reason of :mod:`detectors.model_quality.left_out`);
+- ``_left_out_beyond_invalid()`` — rows left out other than the invalid ones (multiclass);
 - ``_subsample(rng, fraction)`` — the metrics of one simulated row subsample;
 - ``_statistics_parts()`` — the confusion matrix and curves, where the type has them;
 - ``_state_fields()`` / ``_load_state(state)`` — its own part of the JSON state.
@@ -39,6 +42,7 @@ import numpy as np
 from detectors.base import Reading, check_same_params, make_state, open_state
 from detectors.model_quality.headline import check_headline, headline_reading
 from detectors.model_quality.labeled import LabeledPrediction
+from detectors.model_quality.left_out import UNRECORDED
 from detectors.model_quality.statistics import (
     MetricValue,
     ModelQualityStatistics,
@@ -80,6 +84,7 @@ class ModelQualityMetrics(ABC):
         """Forget every observation."""
         self.n = 0  # merge: sum
         self.invalid_count = 0  # merge: sum
+        self.invalid_reasons: dict[str, int] = {}  # invalid_count by reason; merge: sum per key
         self._reset_state()
 
     def __repr__(self) -> str:
@@ -100,6 +105,26 @@ class ModelQualityMetrics(ABC):
     def update(self, x: LabeledPrediction) -> None:
         """Count one labeled prediction; invalid rows are counted, never raised."""
 
+    def _refuse(self, reason: str, count: int = 1) -> None:
+        """Count ``count`` rows left out as invalid for ``reason``."""
+        self.invalid_count += count
+        self.invalid_reasons[reason] = self.invalid_reasons.get(reason, 0) + count
+
+    def _left_out_beyond_invalid(self) -> dict[str, int]:
+        """Rows left out of the metrics though valid (e.g. a class over the cap), by reason."""
+        return {}
+
+    def left_out_reasons(self) -> dict[str, int]:
+        """Rows counted in ``n`` but left out of the metrics, by reason (sorted, no zeros).
+
+        The counts sum to ``n - item_count``; the reasons are those of
+        :data:`~detectors.model_quality.left_out.LEFT_OUT_REASONS` for the problem type.
+        """
+        out = dict(self.invalid_reasons)
+        for reason, count in self._left_out_beyond_invalid().items():
+            out[reason] = out.get(reason, 0) + count
+        return {reason: count for reason, count in sorted(out.items()) if count}
+
     def update_many(self, xs: Iterable[LabeledPrediction]) -> None:
         """Count a batch; equals ``update`` in a loop."""
         for x in xs:
@@ -110,6 +135,8 @@ class ModelQualityMetrics(ABC):
         check_same_params(self, other, *self._PARAMS)
         self.n += other.n
         self.invalid_count += other.invalid_count
+        for reason, count in other.invalid_reasons.items():
+            self.invalid_reasons[reason] = self.invalid_reasons.get(reason, 0) + count
         self._merge_state(other)
 
     @abstractmethod
@@ -156,7 +183,12 @@ class ModelQualityMetrics(ABC):
     def to_state(self) -> dict[str, Any]:
         """Return versioned, JSON-safe state."""
         params = {p: getattr(self, p) for p in self._PARAMS}
-        state = {"n": self.n, "invalid_count": self.invalid_count, **self._state_fields()}
+        state = {
+            "n": self.n,
+            "invalid_count": self.invalid_count,
+            "invalid_reasons": dict(sorted(self.invalid_reasons.items())),
+            **self._state_fields(),
+        }
         return make_state(self._KIND, self._VERSION, params, state)
 
     @classmethod
@@ -167,6 +199,10 @@ class ModelQualityMetrics(ABC):
         detector._load_state(fields)
         detector.n = int(fields["n"])
         detector.invalid_count = int(fields["invalid_count"])
+        reasons = fields.get("invalid_reasons")
+        if reasons is None:  # written before the reasons were kept
+            reasons = {UNRECORDED: detector.invalid_count} if detector.invalid_count else {}
+        detector.invalid_reasons = {str(k): int(v) for k, v in reasons.items()}
         return detector
 
     @abstractmethod
@@ -183,7 +219,7 @@ class ModelQualityMetrics(ABC):
 
     @abstractmethod
     def _state_fields(self) -> dict[str, Any]:
-        """The problem type's own JSON-safe state (beside ``n`` and ``invalid_count``)."""
+        """The problem type's own JSON-safe state (beside ``n`` and the invalid counts)."""
 
     @abstractmethod
     def _load_state(self, fields: Mapping[str, Any]) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 
 from detectors.model_quality.formulas import weighted_figures
 from detectors.model_quality.labeled import LabeledPrediction, class_label
+from detectors.model_quality.left_out import TOO_MANY_CLASSES, class_reason
 from detectors.model_quality.model_quality_metrics import ModelQualityMetrics
 from detectors.model_quality.statistics import MULTICLASS, ConfusionCell
 
@@ -34,9 +35,10 @@ class MulticlassClassificationMetrics(ModelQualityMetrics):
     The confusion matrix is bounded by ``max_classes`` distinct labels (actual or predicted),
     admitted in order of first appearance. A row that would bring in a label beyond the cap
     is left out of every metric and counted in ``overflow_count``; rows with a missing label
-    are counted in ``invalid_count``. Merging sums the cells, admitting the other side's
-    labels while there is room, so a merge equals one stream as long as the union of labels
-    fits under the cap (past it, which labels are admitted depends on the order of merges).
+    are counted in ``invalid_count`` (by reason in ``invalid_reasons``). Merging sums the
+    cells, admitting the other side's labels while there is room, so a merge equals one
+    stream as long as the union of labels fits under the cap (past it, which labels are
+    admitted depends on the order of merges).
 
     Empty behaviour: the reading is ``None`` until ``min_samples`` valid rows.
 
@@ -114,6 +116,9 @@ class MulticlassClassificationMetrics(ModelQualityMetrics):
         self._classes: dict[str, None] = {}  # merge: union in order, up to max_classes
         self._matrix: Matrix = {}  # {actual: {predicted: count}}; merge: sum per cell
 
+    def _left_out_beyond_invalid(self) -> dict[str, int]:
+        return {TOO_MANY_CLASSES: self.overflow_count}
+
     def _repr_extra(self) -> str:
         return f", classes={len(self._classes)}"
 
@@ -143,7 +148,7 @@ class MulticlassClassificationMetrics(ModelQualityMetrics):
         self.n += 1
         actual, predicted = class_label(x.actual), class_label(x.predicted)
         if actual is None or predicted is None:
-            self.invalid_count += 1
+            self._refuse(class_reason(x))
             return
         self._add(actual, predicted, 1)
 

@@ -26,6 +26,7 @@ from typing import Any, Self
 import numpy as np
 
 from detectors.model_quality.labeled import LabeledPrediction, finite_or_none
+from detectors.model_quality.left_out import regression_reason
 from detectors.model_quality.model_quality_metrics import ModelQualityMetrics
 from detectors.model_quality.statistics import REGRESSION
 
@@ -76,7 +77,8 @@ class RegressionMetrics(ModelQualityMetrics):
     """Mean absolute error, mean squared error, its root, and R² of a regressor.
 
     Each update takes a :class:`LabeledPrediction` with numeric ``actual`` and ``predicted``;
-    rows with a missing or non-finite number are counted in ``invalid_count``. The state is a
+    rows with a missing or non-finite number are counted in ``invalid_count`` (by reason in
+    ``invalid_reasons``: :func:`regression_reason`). The state is a
     set of moments: count, mean and centred sum of squares of the labels (merged with Chan et
     al.'s pairwise formula, so R² stays accurate far from 0), and sums of ``|error|`` and
     ``error²``. mae, mse and rmse equal scikit-learn's; r2 equals ``r2_score(y_true,
@@ -168,7 +170,7 @@ class RegressionMetrics(ModelQualityMetrics):
         self.n += 1
         y, y_hat = finite_or_none(x.actual), finite_or_none(x.predicted)
         if y is None or y_hat is None:
-            self.invalid_count += 1
+            self._refuse(regression_reason(x))
             return
         error = y_hat - y
         self._combine(1, y, 0.0, abs(error), error * error)
@@ -182,7 +184,10 @@ class RegressionMetrics(ModelQualityMetrics):
         pairs = [(finite_or_none(x.actual), finite_or_none(x.predicted)) for x in rows]
         valid = [(y, p) for y, p in pairs if y is not None and p is not None]
         self.n += len(rows)
-        self.invalid_count += len(rows) - len(valid)
+        if len(valid) < len(rows):
+            for x, (y, p) in zip(rows, pairs, strict=True):
+                if y is None or p is None:
+                    self._refuse(regression_reason(x))
         if not valid:
             return
         y, y_hat = np.asarray(valid, dtype=np.float64).T

@@ -10,7 +10,8 @@ coverage, prediction and labelled counts — stay out of them and go to the prin
 
 A monitor that failed (nothing joined, no usable labelled prediction, no SHAP values) writes
 an empty violations file only.
-A monitor's warnings (a bias facet that matched no row) are printed under its line.
+A monitor's warnings (a bias facet that matched no row) are printed under its line; the
+joined labels model quality could not use are said in its line, by reason.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from stream.monitors.labelled import (
     LabelledOutcome,
 )
 from stream.monitors.labelled_accumulators import LabelledAccumulators
+from stream.monitors.model_quality import unusable_labels_note
 
 MONITOR_NAMES = {
     MODEL_QUALITY: "ModelQuality",
@@ -71,17 +73,27 @@ def write_outcome(out: Path, outcome: LabelledOutcome, run: LabelledFileRun) -> 
     else:
         summary = _attribution(folder, outcome, run)
     return MonitorOutcome(
-        MONITOR_NAMES[kind], outcome.status, outcome.violations, summary, outcome.warnings
+        MONITOR_NAMES[kind], outcome.status, outcome.violations, summary, _warnings(outcome, acc)
     )
+
+
+def _warnings(outcome: LabelledOutcome, acc: LabelledAccumulators) -> tuple[str, ...]:
+    """The outcome's warnings, but the unusable labels' one: the summary says it already."""
+    run = acc.model_quality
+    if outcome.monitor_type != MODEL_QUALITY or run is None or not run.unusable_labels():
+        return outcome.warnings
+    said = unusable_labels_note(run.unusable_labels(), joined=run.merged)
+    return tuple(w for w in outcome.warnings if w != said)
 
 
 def _failure(kind: str, acc: LabelledAccumulators) -> str:
     if kind == MODEL_QUALITY:
-        merged = 0 if acc.model_quality is None else acc.model_quality.merged
-        if merged:
+        run = acc.model_quality
+        if run is not None and run.merged:
+            note = unusable_labels_note(run.unusable_labels(), joined=run.merged)
             return (
-                f"no usable labelled prediction: all {merged} left out (label or prediction not "
-                "usable; see --inference-attribute / --probability-attribute)"
+                f"no usable labelled prediction: {note}; see --inference-attribute / "
+                "--probability-attribute"
             )
         return "no labelled predictions (nothing merged)"
     if kind == BIAS_DRIFT:
@@ -103,9 +115,9 @@ def _model_quality(folder: Path, acc: LabelledAccumulators) -> str:
     statistics = run.statistics()
     write_json(folder / STATISTICS, statistics.to_statistics_json())
     summary = f"{statistics.item_count} labelled predictions ({run.problem_type})"
-    invalid = run.merged - statistics.item_count
-    if invalid:
-        summary += f", {invalid} left out (label or prediction not usable)"
+    unusable = run.unusable_labels()
+    if unusable:
+        summary += f", {unusable_labels_note(unusable)}"
     if run.missing_scores:
         summary += (
             f", {run.missing_scores} without a numeric score {_score_place(acc)}"

@@ -1,7 +1,8 @@
 """How a window's labelled accumulators are judged: each monitor type's outcome.
 
 - model quality: SageMaker's statistics and the baseline's constraints (a violation per
-  broken constraint, SageMaker's text);
+  broken constraint, SageMaker's text), with the joined labels it could not use counted by
+  reason and named in a warning;
 - bias drift: Clarify's analysis and ``bias_drift_check`` against the baseline analysis
   (``bootstrap`` or ``point``, see :func:`stream.monitors.bias.bias_violations`), with the
   rows of facet d and facet a of each configured facet (``facet_rows``) and a warning for a
@@ -30,6 +31,7 @@ from stream.monitors.labelled import (
     LabelledSetup,
 )
 from stream.monitors.labelled_accumulators import LabelledAccumulators
+from stream.monitors.model_quality import ModelQualityRun, unusable_labels_note
 
 
 def labelled_outcomes(setup: LabelledSetup, acc: LabelledAccumulators) -> list[LabelledOutcome]:
@@ -56,17 +58,30 @@ def _counts(acc: LabelledAccumulators) -> dict[str, Any]:
     }
 
 
+def _unusable(run: ModelQualityRun) -> dict[str, Any]:
+    """The joined labels model quality left out: how many, and how many for each reason."""
+    reasons = run.unusable_labels()
+    return {"unusable_label_count": sum(reasons.values()), "unusable_labels": reasons}
+
+
 def model_quality_outcome(setup: LabelledSetup, acc: LabelledAccumulators) -> LabelledOutcome:
-    """The window's model-quality statistics, its constraint checks and their violations."""
+    """The window's model-quality statistics, its constraint checks and their violations.
+
+    Joined labels it could not use are counted by reason beside the counts
+    (``unusable_label_count``, ``unusable_labels``) and named in a warning.
+    """
     run = acc.model_quality
     assert run is not None
+    counts = {**_counts(acc), **_unusable(run)}
     if run.merged == 0:
         why = "no labelled prediction yet"
-        return LabelledOutcome(MODEL_QUALITY, FAILED, _counts(acc), (), (), acc.label_coverage, why)
+        return LabelledOutcome(MODEL_QUALITY, FAILED, counts, (), (), acc.label_coverage, why)
     statistics = run.statistics()
+    reasons = run.unusable_labels()
     if statistics.item_count == 0:  # metrics of no pair (accuracy 0.0) would mean nothing
-        why = f"none of {run.merged} labelled predictions usable (label or prediction not usable)"
-        return LabelledOutcome(MODEL_QUALITY, FAILED, _counts(acc), (), (), acc.label_coverage, why)
+        why = f"none usable: {unusable_labels_note(reasons, joined=run.merged)}"
+        return LabelledOutcome(MODEL_QUALITY, FAILED, counts, (), (), acc.label_coverage, why)
+    warnings = (unusable_labels_note(reasons, joined=run.merged),) if reasons else ()
     files = setup.model_quality_baseline
     constraints = None if files is None else files.constraints
     enough = statistics.item_count >= setup.min_count
@@ -87,9 +102,15 @@ def model_quality_outcome(setup: LabelledSetup, acc: LabelledAccumulators) -> La
                 "sample_count": statistics.item_count,
             }
         )
-    doc = {**statistics.to_statistics_json(), **_counts(acc)}
+    doc = {**statistics.to_statistics_json(), **counts}
     return LabelledOutcome(
-        MODEL_QUALITY, _status(violations), doc, violations, tuple(decisions), acc.label_coverage
+        MODEL_QUALITY,
+        _status(violations),
+        doc,
+        violations,
+        tuple(decisions),
+        acc.label_coverage,
+        warnings=warnings,
     )
 
 

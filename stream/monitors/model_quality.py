@@ -14,6 +14,12 @@ Examples
 >>> stats = run.statistics()
 >>> stats.item_count, stats.metrics["accuracy"].value, stats.metrics["auc"].value
 (4, 0.5, 0.75)
+
+Joined labels the problem type cannot use are left out of the metrics and counted by reason:
+
+>>> run.update("abc", LocatedPrediction(predicted=None, score=0.4))
+>>> run.unusable_labels(), unusable_labels_note(run.unusable_labels())
+({'not_binary': 1}, '1 label not usable for model quality (not 0/1: 1)')
 """
 
 from __future__ import annotations
@@ -36,6 +42,17 @@ from detectors.model_quality import (
 )
 from detectors.model_quality.binary import BINARY_METRICS
 from detectors.model_quality.constraints import CONSTRAINTS_KEY
+from detectors.model_quality.left_out import (
+    LEFT_OUT_REASONS,
+    MISSING,
+    NOT_A_NUMBER,
+    NOT_BINARY,
+    PREDICTION_MISSING,
+    PREDICTION_NOT_A_NUMBER,
+    PREDICTION_NOT_BINARY,
+    TOO_MANY_CLASSES,
+    UNRECORDED,
+)
 from detectors.model_quality.multiclass import MULTICLASS_METRICS
 from detectors.model_quality.regression import REGRESSION_METRICS
 from detectors.model_quality.statistics import BINARY, MULTICLASS, PROBLEM_TYPES, REGRESSION
@@ -75,6 +92,40 @@ def suggest_model_quality(
         probability_threshold=probability_threshold,
         evaluation_time=evaluation_time(),
     )
+
+
+# what each reason a detector leaves a joined label out for (detectors.model_quality.left_out)
+# says to a person
+_UNUSABLE_PHRASES = {
+    MISSING: "no label",
+    NOT_BINARY: "not 0/1",
+    NOT_A_NUMBER: "not a number",
+    TOO_MANY_CLASSES: "a class beyond max_classes",
+    PREDICTION_MISSING: "no prediction",
+    PREDICTION_NOT_BINARY: "prediction not 0/1",
+    PREDICTION_NOT_A_NUMBER: "prediction not a number",
+    UNRECORDED: "reason not recorded",
+}
+
+
+def unusable_label_reasons(problem_type: str) -> tuple[str, ...]:
+    """Every reason a model-quality run of ``problem_type`` can leave a joined label out for."""
+    return LEFT_OUT_REASONS[problem_type]
+
+
+def unusable_labels_note(reasons: Mapping[str, int], *, joined: int | None = None) -> str:
+    """``9 labels not usable for model quality (not 0/1: 9)``; ``9 of 300 labels`` with ``joined``.
+
+    Examples
+    --------
+    >>> unusable_labels_note({"not_binary": 2, "prediction_missing": 1}, joined=10)
+    '3 of 10 labels not usable for model quality (not 0/1: 2, no prediction: 1)'
+    """
+    total = sum(reasons.values())
+    count = f"{total} of {joined}" if joined is not None else str(total)
+    plural = "" if (joined if joined is not None else total) == 1 else "s"
+    why = ", ".join(f"{_UNUSABLE_PHRASES.get(k, k)}: {n}" for k, n in sorted(reasons.items()) if n)
+    return f"{count} label{plural} not usable for model quality ({why})"
 
 
 def non_numeric_scores(scores: Sequence[Any]) -> tuple[int, int, Any]:
@@ -219,6 +270,14 @@ class ModelQualityRun:
         if self.scores_expected:
             self.missing_scores += sum(1 for row in rows if row.score is None)
         self.detector.update_many(rows)
+
+    def unusable_labels(self) -> dict[str, int]:
+        """Joined labels left out of the metrics, by reason (they sum to merged - item_count).
+
+        A label is left out when the problem type cannot use it (``not_binary``,
+        ``not_a_number``, a class beyond the cap) or its prediction (``prediction_*``).
+        """
+        return self.detector.left_out_reasons()
 
     def statistics(self) -> ModelQualityStatistics:
         """SageMaker's statistics of the pairs seen."""

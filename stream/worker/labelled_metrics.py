@@ -112,6 +112,13 @@ def join_families(joins: Iterable[Any]) -> Iterator[Metric]:
         "Capture records seen again for a waiting or joined key (the first one stands)",
         labels=m,
     )
+    unusable_labels = CounterMetricFamily(
+        "driftline_unusable_labels",
+        "Joined labels model quality left out of a window's metrics, by reason: the label's"
+        " (not_binary, not_a_number, missing, too_many_classes) or its prediction's"
+        " (prediction_*)",
+        labels=[*m, "reason"],
+    )
     superseded = CounterMetricFamily(
         "driftline_labels_superseded",
         "Waiting labels replaced by a later label for the same key (the last one wins)",
@@ -135,5 +142,7 @@ def join_families(joins: Iterable[Any]) -> Iterator[Metric]:
         evicted.add_metric(name, summary.evicted)
         duplicate_predictions.add_metric(name, summary.duplicate_predictions)
         superseded.add_metric(name, summary.superseded_labels)
+        for reason, n in sorted(summary.unusable_labels.items()):
+            unusable_labels.add_metric([summary.monitor, reason], n)
     yield from (pending_predictions, pending_labels, joined, expired, duplicates, unusable)
-    yield from (evicted, duplicate_predictions, superseded)
+    yield from (evicted, duplicate_predictions, superseded, unusable_labels)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -38,6 +39,7 @@ from stream.monitors.feeding import WindowFeed, feed, take_predictions, take_ref
 from stream.monitors.label_join import LABEL, PREDICTION, PendingEntries
 from stream.monitors.labelled import LabelledSetup
 from stream.monitors.labelled_accumulators import LabelledAccumulators
+from stream.monitors.model_quality import unusable_label_reasons
 from stream.worker.event_clock import EventClock
 from stream.worker.labelled_summaries import JoinSummary
 from stream.worker.outcomes import DeadLetter
@@ -110,6 +112,8 @@ class LabelledPath:
         self.windows: dict[tuple[int, float], LabelledAccumulators] = {}
         self.seq: dict[int, int] = {}
         self.partitions: set[int] = set()  # partitions with state here (their entries expire)
+        # joined labels model quality left out of the windows sent, by reason (for metrics)
+        self.unusable_labels: Counter[str] = Counter()
 
     @property
     def needs_rows(self) -> bool:
@@ -227,11 +231,14 @@ class LabelledPath:
         """The window's accumulators as a labelled partial (none when nothing changed).
 
         The capture path calls this just before it sends the window's data-quality partial,
-        so that the aggregator has the labels when it first publishes the window.
+        so that the aggregator has the labels when it first publishes the window. The joined
+        labels model quality left out of the partial are counted in ``unusable_labels``.
         """
         accumulators = self.windows.pop((partition, start), None)
         if accumulators is None:
             return []
+        if accumulators.model_quality is not None:
+            self.unusable_labels.update(accumulators.model_quality.unusable_labels())
         seq = self.seq.get(partition, 0)
         self.seq[partition] = seq + 1
         return [
@@ -246,6 +253,8 @@ class LabelledPath:
         """The join's counts, and what waits over this worker's partitions (for metrics)."""
         counts = self.join.counts
         stores = [self.entries(p) for p in sorted(self.partitions)]
+        problem_type = self.setup.problem_type
+        reasons = () if problem_type is None else unusable_label_reasons(problem_type)
         return JoinSummary(
             self.monitor,
             pending_predictions=sum(s.count(PREDICTION) for s in stores),
@@ -261,6 +270,7 @@ class LabelledPath:
             evicted=counts.evicted_predictions,
             duplicate_predictions=counts.duplicate_predictions,
             superseded_labels=counts.superseded_labels,
+            unusable_labels=dict.fromkeys(reasons, 0) | dict(self.unusable_labels),
         )
 
     def snapshot(self, partition: int) -> Blobs:

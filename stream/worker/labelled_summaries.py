@@ -63,6 +63,9 @@ class JoinSummary:
     evicted: int = 0  # predictions not kept: max_pending were waiting
     duplicate_predictions: int = 0  # captures seen again for one key (the first one stands)
     superseded_labels: int = 0  # waiting labels replaced by a later one (the last one wins)
+    # joined labels model quality left out of the windows sent, by reason; every reason of
+    # the problem type is present (from 0), none without model quality
+    unusable_labels: Mapping[str, int] = field(default_factory=dict)
 
 
 @runtime_checkable

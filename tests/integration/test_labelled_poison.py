@@ -8,7 +8,8 @@ Each refused record is on the dead-letter topic with its reason and in
 ``driftline_dead_letters_total``; each unreadable prediction in
 ``driftline_unusable_predictions_total``; the worker never exits; and the windows' figures
 are those of the good records alone (scikit-learn's accuracy on the joined pairs, and the
-counts sent).
+counts sent). Labels of the wrong type (``2``, ``abc``, ``NaN``, ``0.5`` for a binary model)
+join, are left out of model quality and counted in ``driftline_unusable_labels_total``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from tests.integration.workers import WorkerProcess, read_json, wait_for
 pytestmark = pytest.mark.kafka
 
 WINDOW_STARTS = ("2024-03-05T14:00:00Z", "2024-03-05T14:00:10Z")
+WRONG_TYPE_LABELS = ("2", "abc", "NaN", "0.5")  # not 0/1: model quality cannot use them
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +169,13 @@ def test_odd_labels_and_attributions_are_dead_lettered_and_counted(
     usable = [t for t in traffic if t[1] not in unreadable]
     labelled = [t for t in usable if int(t[1].rsplit("-", 1)[1]) % 5]  # 4 in 5 get a label
     labels = [ground_truth_record(key, answer.label) for _, key, _, answer in labelled]
+    # some unlabelled captures get a label of the wrong type: joined, not dead-lettered (bias
+    # may use it), left out of model quality and counted as not_binary
+    labelled_keys = {t[1] for t in labelled}
+    unlabelled = [t for t in usable if t[1] not in labelled_keys]
+    wrong_type = unlabelled[::3]
+    labels += [_label(key, data) for (_, key, _, _), data
+               in zip(wrong_type, itertools.cycle(WRONG_TYPE_LABELS), strict=False)]  # fmt: skip
     shap = [{"inferenceId": key, "shap": answer.shap} for _, key, _, answer in usable]
 
     expected: Counter[tuple[str, str]] = Counter()
@@ -205,7 +214,7 @@ def test_odd_labels_and_attributions_are_dead_lettered_and_counted(
 
         results = {
             start: _final_results(kafka_bootstrap, names, start,
-                                  labelled=sum(t[0] == w for t in labelled),
+                                  labelled=sum(t[0] == w for t in labelled + wrong_type),
                                   explained=sum(t[0] == w for t in usable))
             for w, start in enumerate(WINDOW_STARTS)
         }  # fmt: skip
@@ -215,6 +224,9 @@ def test_odd_labels_and_attributions_are_dead_lettered_and_counted(
         metric = {r: sample("driftline_dead_letters_total", reason=r) for r in by_reason}
         unusable = {r: sample("driftline_unusable_predictions_total", reason=r)
                     for r in UNREADABLE_OUTPUTS}  # fmt: skip
+        unusable_labels = {r: sample("driftline_unusable_labels_total", reason=r)
+                           for r in ("missing", "not_binary", "prediction_missing",
+                                     "prediction_not_binary")}  # fmt: skip
         alive = worker.process.poll() is None
     finally:
         worker.stop()
@@ -222,6 +234,8 @@ def test_odd_labels_and_attributions_are_dead_lettered_and_counted(
     assert found == expected
     assert metric == dict(by_reason)
     assert unusable == Counter(reasons.values())
+    assert unusable_labels == {"missing": 0, "not_binary": len(wrong_type),
+                               "prediction_missing": 0, "prediction_not_binary": 0}  # fmt: skip
     for w, start in enumerate(WINDOW_STARTS):
         quality, attribution, data = results[start]
         joined = [t for t in labelled if t[0] == w]
@@ -231,6 +245,9 @@ def test_odd_labels_and_attributions_are_dead_lettered_and_counted(
         block = quality["binary_classification_metrics"]
         assert block["accuracy"]["value"] == pytest.approx(accuracy, abs=1e-12)
         assert quality["dataset"]["item_count"] == len(joined)
+        wrong = sum(t[0] == w for t in wrong_type)
+        assert quality["unusable_labels"] == {"not_binary": wrong}
+        assert quality["labelled_count"] == len(joined) + wrong
         assert quality["prediction_count"] == sum(t[0] == w for t in usable)
         assert attribution["prediction_count"] == quality["prediction_count"]
         assert data["dataset"]["item_count"] == 200  # every capture is profiled

@@ -39,6 +39,7 @@ N = 600
 MODEL = SyntheticModel()
 COUNTS = {
     "label_coverage", "labelled_count", "prediction_count", "explained_count", "ndcg", "facet_rows",
+    "unusable_label_count", "unusable_labels",
 }  # fmt: skip
 
 

@@ -216,7 +216,10 @@ def test_joined_pairs_whose_labels_no_binary_monitor_can_use_fail(tmp_path: Path
     )  # fmt: skip
     assert "40 of 40 captures joined" in result.output
     assert result.exit_code == 2, result.output
-    assert "ModelQuality: Failed: no usable labelled prediction: all 40 left out" in result.output
+    assert (
+        "ModelQuality: Failed: no usable labelled prediction: 40 of 40 labels not usable for "
+        "model quality (not 0/1: 40)"
+    ) in result.output
     assert not (tmp_path / "run/model_quality/statistics.json").exists()
 
 

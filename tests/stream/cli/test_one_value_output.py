@@ -316,8 +316,8 @@ def test_a_text_one_value_output_is_counted_without_a_score(tmp_path: Path, base
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert (
-        "80 labelled predictions (BinaryClassification), 1 left out (label or prediction not "
-        "usable), 1 without a numeric score as the output's one value, "
+        "80 labelled predictions (BinaryClassification), 1 label not usable for model quality "
+        "(prediction not 0/1: 1), 1 without a numeric score as the output's one value, "
     ) in result.output
     quality = read_json(tmp_path / "o/model_quality/statistics.json")
     metrics = quality["binary_classification_metrics"]
