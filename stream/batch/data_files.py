@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stream.batch.csv_reader import CsvColumns, CsvFileError
 from stream.batch.parquet_files import (
@@ -34,6 +34,9 @@ from stream.batch.parquet_files import (
     parquet_parts,
 )
 from stream.capture.file_kinds import not_a_file
+
+if TYPE_CHECKING:
+    from stream.batch.clarify_json_lines import ClarifyJsonLines
 
 FORMATS = ("csv", "jsonl", "parquet")
 BINARY_SNIFF_BYTES = 8000  # a NUL byte among the first this many marks a binary file (git's)
@@ -59,10 +62,15 @@ class ReadCounts:
 
 @dataclass(frozen=True)
 class DataFormat:
-    """How to read a data file (``csv``, ``jsonl``, ``parquet``); whether a CSV has a header."""
+    """How to read a data file (``csv``, ``jsonl``, ``parquet``); whether a CSV has a header.
+
+    ``clarify``: a JSON Lines file read as a Clarify config with ``features`` reads it (each
+    line's features at that path, named by the config's headers), else None.
+    """
 
     kind: str
     header: bool = True
+    clarify: ClarifyJsonLines | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,10 @@ JSON-typed columns (:mod:`stream.batch.json_lines_profile`), read once, with no 
 key becomes a feature where it first appears), a Parquet dataset as its typed columns
 (:mod:`stream.batch.parquet_profile`), every column of its parts' schemas a feature. A JSON
 block that pyarrow would read otherwise than orjson goes the row path,
-:meth:`DatasetProfile.update_columns`.
+:meth:`DatasetProfile.update_columns`. A Clarify-shaped JSON Lines file (``{"features":
+[...], "label": 1}`` lines, read as its bias config says:
+:mod:`stream.batch.clarify_json_lines`) profiles its feature columns alone, named by the
+config's headers, as its endpoint's data-quality monitor names a request's values.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 
 from detectors.quality.constraints import suggest_constraints
 from detectors.quality.dataset_profile import DatasetProfile
+from stream.batch.clarify_json_lines import ClarifyJsonLines
 from stream.batch.columnar_profile import ColumnarProfiler
 from stream.batch.csv_reader import CsvFileError
 from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, open_csv, open_parquet
@@ -33,7 +37,9 @@ def suggest_data_quality(
     ``progress`` is called with the byte position reached after each batch.
     """
     counts = ReadCounts()
-    if fmt.kind == "csv":
+    if fmt.clarify is not None:
+        profile = _profile_clarify_features(data, fmt.clarify, counts, progress)
+    elif fmt.kind == "csv":
         profile = _profile_csv(data, fmt, counts, progress)
     elif fmt.kind == "parquet":
         reader = open_parquet(data, progress)
@@ -42,6 +48,20 @@ def suggest_data_quality(
         profile = _profile_jsonl(data, counts, progress)
     stats = profile.statistics()
     return DataQualityBaseline(stats, suggest_constraints(stats)), counts
+
+
+def _profile_clarify_features(
+    data: Path,
+    layout: ClarifyJsonLines,
+    counts: ReadCounts,
+    progress: Callable[[int], None] | None,
+) -> DatasetProfile:
+    """The feature columns of each usable line, by header (model outputs left out)."""
+    profile = DatasetProfile(features=layout.features)
+    for batch in layout.batches(data, counts, progress):
+        features = {name: batch.columns[name] for name in layout.features}
+        profile.update_columns(features, batch.n_rows)
+    return profile
 
 
 def _profile_jsonl(

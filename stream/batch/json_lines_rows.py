@@ -76,7 +76,7 @@ def line_batches(
     """
     pending: list[tuple[dict[str, list[Any]], int]] = []
     pending_rows = 0
-    for objects in _object_chunks(handle, counts, at_start=at_start):
+    for objects in object_chunks(handle, counts, at_start=at_start):
         while objects:
             room = BATCH_ROWS - pending_rows
             head, objects = objects[:room], objects[room:]
@@ -100,7 +100,7 @@ def jsonl_keys(path: Path) -> tuple[str, ...]:
     """
     names: dict[str, None] = {}
     with path.open("rb") as handle:
-        for objects in _object_chunks(handle, ReadCounts()):
+        for objects in object_chunks(handle, ReadCounts()):
             names.update(dict.fromkeys(chain.from_iterable(objects)))
     if not names:
         raise DataFileError(no_objects(path))
@@ -112,7 +112,7 @@ def no_objects(path: Path) -> str:
     return f"{path.name} has no JSON object lines"
 
 
-def _object_chunks(
+def object_chunks(
     handle: BinaryIO, counts: ReadCounts, *, at_start: bool = True
 ) -> Iterator[list[dict[str, Any]]]:
     """The handle's JSON objects, a chunk of lines at a time; other lines counted, blank skipped.

@@ -8,6 +8,11 @@ which keeps every column of the file, label and prediction included, as SageMake
 - ``OUT/attribution/analysis.json`` + ``analysis_config.json`` (``--shap``).
 
 Every problem a user can fix raises :class:`LabeledBaselineError` with a one-line message.
+
+A JSON Lines file whose bias config is Clarify's JSON Lines shape (``dataset_type``
+``application/jsonlines`` with ``features``) is read as Clarify reads it, each line's
+features at that path named by ``headers`` (:func:`clarify_format`,
+:mod:`stream.batch.clarify_json_lines`), for every baseline of the run.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from detectors.model_quality.statistics import BINARY, MULTICLASS, REGRESSION
+from stream.batch.clarify_json_lines import ClarifyJsonLines
 from stream.batch.data_files import DataFileError, DataFormat
 from stream.batch.validation_columns import data_file_header, iter_row_values, read_selected_columns
 from stream.capture.predictions import LocatedPrediction, score_value
@@ -115,6 +121,26 @@ def _bias_document(request: LabeledBaselineRequest) -> tuple[dict[str, Any] | No
     return doc, warnings
 
 
+def clarify_format(fmt: DataFormat, request: LabeledBaselineRequest) -> DataFormat:
+    """``fmt`` reading a JSON Lines file as its Clarify bias config says, if it says so.
+
+    Only a JSON Lines file with a ``--bias-config`` of ``dataset_type``
+    ``application/jsonlines`` that gives ``features`` is read so (the options' label and
+    prediction paths applied); any other comes back as it is. LabeledBaselineError (one
+    line) for such a config that cannot name the values.
+    """
+    if fmt.kind != "jsonl" or fmt.clarify is not None or request.bias_config is None:
+        return fmt
+    doc, _ = _bias_document(request)
+    assert doc is not None
+    try:
+        layout = ClarifyJsonLines.from_config(doc)
+    except ValueError as exc:
+        msg = f"{request.bias_config}: {exc}"
+        raise LabeledBaselineError(msg) from exc
+    return fmt if layout is None else DataFormat(fmt.kind, fmt.header, layout)
+
+
 def _check_model_quality_request(request: LabeledBaselineRequest) -> None:
     if request.problem_type is None:
         return
@@ -161,6 +187,7 @@ def suggest_labeled_baselines(
     progress: Callable[[int], None] | None = None,
 ) -> list[str]:
     """Write the requested baselines; return one summary line per baseline written."""
+    fmt = clarify_format(fmt, request)
     bias_doc, lines = _bias_document(request)
     _check_model_quality_request(request)
     if bias_doc is not None:

@@ -112,8 +112,11 @@ def read_columns(
 
     ``header``, the names an earlier read of the same file returned, spares a JSON Lines file
     its key scan (a pass over every line); a CSV file reads its header line regardless, a
-    Parquet dataset its footers.
+    Parquet dataset its footers. A Clarify-shaped JSON Lines file (``fmt.clarify``) has the
+    columns its config names, the features by their headers.
     """
+    if fmt.clarify is not None:
+        return fmt.clarify.names, fmt.clarify.batches(path, counts, progress)
     if fmt.kind == "parquet":
         parquet = open_parquet(path, progress)
         batches = parquet.batches()

@@ -114,6 +114,38 @@ def suggest_labeled(data: Path, fmt: DataFormat, out: Path, options: dict[str, A
         fail(str(exc))
 
 
+def clarify_data_format(fmt: DataFormat, options: dict[str, Any]) -> DataFormat:
+    """The format reading a JSON Lines file as its Clarify bias config says, if it says so.
+
+    A config of ``dataset_type`` ``application/jsonlines`` with ``features`` names each line's
+    values by ``headers``: the data-quality profile takes those feature columns too.
+    """
+    if fmt.kind != "jsonl" or options.get("bias_config") is None:
+        return fmt
+    from stream.batch.labeled_baselines import (  # imported only by runs that need them
+        LabeledBaselineError,
+        LabeledBaselineRequest,
+        clarify_format,
+    )
+
+    try:
+        return clarify_format(fmt, LabeledBaselineRequest(**options))
+    except LabeledBaselineError as exc:
+        fail(str(exc))
+
+
+def clarify_note(fmt: DataFormat) -> list[str]:
+    """What the data-quality baseline of a Clarify-shaped JSON Lines file holds, and why."""
+    if fmt.clarify is None:
+        return []
+    return [
+        f"  note: data quality profiles the {len(fmt.clarify.features)} features at "
+        f"{fmt.clarify.features_path!r}, named by the bias config's headers (the label left "
+        "out); monitor the endpoint's requests against it with capture_index_names "
+        "[endpointInput] (analyze: --capture-index-names endpointInput)"
+    ]
+
+
 @click.group()
 def baseline() -> None:
     """Build baselines (SageMaker statistics.json / constraints.json)."""
@@ -158,7 +190,7 @@ def suggest(data: Path, out: Path, fmt: str | None, no_header: bool, **labeled: 
     check_out_folder(out)
     check_labeled_options(labeled)
     try:
-        data_format = detect_format(data, fmt, header=not no_header)
+        data_format = clarify_data_format(detect_format(data, fmt, header=not no_header), labeled)
         with byte_progress(f"profiling {data.name}", data_size(data)) as bar:
             task = bar.task_ids[0]
             result, counts = suggest_data_quality(
@@ -174,6 +206,8 @@ def suggest(data: Path, out: Path, fmt: str | None, no_header: bool, **labeled: 
         f"baseline: {counts.rows} rows, {len(result.statistics.features)} features "
         f"-> {out}/statistics.json, {out}/constraints.json"
     )
+    for line in clarify_note(data_format):
+        click.echo(line)
     if counts.malformed:
         detail = ", ".join(f"{k}={v}" for k, v in sorted(counts.reasons.items()))
         click.echo(f"malformed lines: {counts.malformed} ({detail})")

@@ -1,0 +1,210 @@
+"""A Clarify-shaped JSON Lines dataset: each line's features at the bias config's ``features``.
+
+AWS's bias and explainability monitor examples for JSON Lines endpoints baseline on lines
+such as ``{"features": [41, 2, 0.4], "label": 1}``, with a Clarify
+``DataConfig(dataset_type="application/jsonlines", features="features", label="label",
+headers=[…, "Target"])``. Clarify reads such a dataset as a table (AWS's analysis
+configuration doc):
+
+- ``features`` is a JMESPath "applied to each line to extract the features for that
+  record"; ``label`` (and ``predicted_label``, when the dataset holds the model's
+  predictions) a JMESPath "written to extract the ground truth label from the dataset";
+- ``headers`` name the columns, and "the last header becomes the header of the label
+  column" (AWS's bias monitor doc), so the features take every header but the last.
+
+:class:`ClarifyJsonLines` reads a data file that way for ``baseline suggest`` when the
+``--bias-config`` says ``"dataset_type": "application/jsonlines"`` and gives ``features``.
+It reuses the readers the capture side follows the same config with: the path evaluator of
+:mod:`ground_truth.json_path` (which ground truth's ``label`` is also read with) and
+:func:`~stream.monitors.bias_columns.check_features_path`. The rows it gives are named:
+
+- the features by their headers, as the bias monitor names a ``{"features": [...]}``
+  request's values (:class:`~stream.monitors.bias_columns.BiasInputColumns`: every header
+  but the last). Features take the headers less the label's only, even when the config
+  also gives ``predicted_label``: the monitor reads ``headers`` that way, so a baseline read
+  otherwise would name the columns of its captures differently;
+- the label, predicted label and probability by the config's own text for them (the path),
+  the name :meth:`~stream.monitors.bias_settings.BiasSettings.output_column` gives, so the
+  bias baseline reads them as it reads a CSV's label column; a probability is read from
+  the dataset as a predicted label is (driftline's key; Clarify's is the predictor's).
+
+The data-quality baseline of such a file profiles the feature columns alone
+(:attr:`ClarifyJsonLines.features`): a JSON Lines endpoint's request is ``{"features":
+[...]}`` and its answer a JSON object, so its monitor names the request's values
+positionally from the baseline's features with ``capture_index_names: [endpointInput]``
+(``--capture-index-names endpointInput``); a ``Target`` column in the baseline would be
+missing from every window (``missing_column_check``). Profiling the label and prediction
+as well would need the output's columns first, which a JSON answer's keys do not give.
+
+A line whose features are missing, not a flat list, or not one value per feature header is
+counted as malformed (``no_features``, ``features_not_a_list``, ``features_count``) and
+skipped, as other unreadable lines are; a file with no usable line is refused
+(:class:`~stream.batch.data_files.DataFileError`). A label, prediction or probability the
+line lacks (or holds as an array or object) is missing (``None``): the bias baseline leaves
+that row out, as it does a CSV row with a blank label.
+
+Examples
+--------
+>>> layout = ClarifyJsonLines.from_config({
+...     "dataset_type": "application/jsonlines", "features": "features", "label": "label",
+...     "headers": ["Age", "Sex", "Target"]})
+>>> layout.features, layout.names
+(('Age', 'Sex'), ('Age', 'Sex', 'label'))
+>>> counts = ReadCounts()
+>>> layout.columns([{"features": [41, 0], "label": 1}, {"features": [7], "label": 0}], counts)
+{'Age': [41], 'Sex': [0], 'label': [1]}
+>>> counts.reasons
+{'features_count': 1}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ground_truth.json_path import MISSING, check_path, find
+from stream.batch.data_files import ColumnBatch, DataFileError, ReadCounts, require_text_file
+from stream.batch.json_lines_rows import BATCH_ROWS, object_chunks
+from stream.capture.payloads import CONTAINERS
+from stream.monitors.bias_columns import check_features_path
+
+JSON_LINES = "application/jsonlines"
+NO_FEATURES, NOT_A_LIST, FEATURES_COUNT = "no_features", "features_not_a_list", "features_count"
+_OUTPUT_KEYS = ("label", "predicted_label", "probability")
+
+
+@dataclass(frozen=True)
+class ClarifyJsonLines:
+    """How to read a JSON Lines dataset as a Clarify config does (see the module doc).
+
+    ``features`` are the feature headers, in order; ``outputs`` maps each model-output
+    column name (the config's path text) to that path.
+    """
+
+    features_path: str
+    features: tuple[str, ...]
+    outputs: tuple[tuple[str, str], ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every column the rows hold: the features, then the model outputs."""
+        return (*self.features, *(name for name, _ in self.outputs))
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> ClarifyJsonLines | None:
+        """The layout of a JSON Lines config with ``features``; None for any other config.
+
+        ValueError (one line) when such a config cannot name the values: no ``headers``,
+        a feature header given twice, a ``label`` (or prediction) that is no path.
+        """
+        path = config.get("features")
+        if config.get("dataset_type") != JSON_LINES or path is None or path == "":
+            return None
+        check_features_path(str(path))
+        headers = config.get("headers")
+        if not isinstance(headers, list) or len(headers) < 2:
+            msg = (
+                f"a JSON Lines dataset read at features {path!r} needs the config's headers: "
+                "a name for each feature value, then the label's (Clarify's order)"
+            )
+            raise ValueError(msg)
+        features = tuple(str(h) for h in headers[:-1])  # the last header names the label
+        twice = sorted({h for h in features if features.count(h) > 1})
+        if twice:
+            msg = f"the bias config's headers name {', '.join(twice)} more than once"
+            raise ValueError(msg)
+        outputs = tuple(_output_paths(config))
+        clash = [name for name, _ in outputs if name in features]
+        if clash:
+            msg = (
+                f"{clash[0]!r} is both a feature header and the path of a model output; "
+                "in a JSON Lines config, label and predicted_label are paths into each line"
+            )
+            raise ValueError(msg)
+        return cls(str(path), features, outputs)
+
+    def batches(
+        self, path: Path, counts: ReadCounts, progress: Callable[[int], None] | None = None
+    ) -> Iterator[ColumnBatch]:
+        """The file's usable lines as column batches of at most :data:`BATCH_ROWS` rows.
+
+        After the last batch, DataFileError when no line held usable features (the reasons
+        counted say why).
+        """
+        require_text_file(path)
+        return self._batches(path, counts, progress)
+
+    def _batches(
+        self, path: Path, counts: ReadCounts, progress: Callable[[int], None] | None
+    ) -> Iterator[ColumnBatch]:
+        rows_before = counts.rows
+        pending: list[dict[str, Any]] = []
+        with path.open("rb") as handle:
+            for objects in object_chunks(handle, counts):
+                pending.extend(objects)
+                while len(pending) >= BATCH_ROWS:
+                    yield self._batch(pending[:BATCH_ROWS], counts)
+                    del pending[:BATCH_ROWS]
+                if progress is not None:
+                    progress(handle.tell())
+        if pending:
+            yield self._batch(pending, counts)
+        if counts.rows == rows_before:
+            raise DataFileError(self._nothing_usable(path, counts))
+
+    def _batch(self, objects: list[dict[str, Any]], counts: ReadCounts) -> ColumnBatch:
+        columns = self.columns(objects, counts)
+        n_rows = len(columns[self.features[0]])
+        counts.rows += n_rows
+        return ColumnBatch(columns, n_rows)
+
+    def columns(self, objects: Sequence[Any], counts: ReadCounts) -> dict[str, list[Any]]:
+        """The named columns of the lines' objects; a line without usable features counted."""
+        width = len(self.features)
+        columns: dict[str, list[Any]] = {name: [] for name in self.names}
+        feature_columns = [columns[name] for name in self.features]
+        for obj in objects:
+            found = find(obj, self.features_path)
+            if found is MISSING or found is None:
+                counts.count(NO_FEATURES)
+                continue
+            if type(found) is not list or any(isinstance(v, CONTAINERS) for v in found):
+                counts.count(NOT_A_LIST)
+                continue
+            if len(found) != width:
+                counts.count(FEATURES_COUNT)
+                continue
+            for column, value in zip(feature_columns, found, strict=True):
+                column.append(value)
+            for name, output_path in self.outputs:
+                value = find(obj, output_path)
+                missing = value is MISSING or isinstance(value, CONTAINERS)
+                columns[name].append(None if missing else value)
+        return columns
+
+    def _nothing_usable(self, path: Path, counts: ReadCounts) -> str:
+        reasons = ", ".join(f"{k}={v}" for k, v in sorted(counts.reasons.items()))
+        return (
+            f"no line of {path.name} holds a list of {len(self.features)} feature values at "
+            f"{self.features_path!r} ({reasons or 'no JSON object lines'}); the bias config's "
+            f"headers name {len(self.features)} features ({', '.join(self.features)}; the "
+            "last header names the label)"
+        )
+
+
+def _output_paths(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """Each model output the config reads from the dataset: (its column name, its path)."""
+    for key in _OUTPUT_KEYS:
+        value = config.get(key)
+        if value is None or value == "":
+            continue
+        why = check_path(value) if isinstance(value, str) else "a column index, not a path"
+        if why is not None:
+            msg = (
+                f"{key} {value!r} is not a JMESPath into each JSON Lines line ({why}); a JSON "
+                f'Lines dataset names its {key} by a path such as "{key}"'
+            )
+            raise ValueError(msg)
+        yield value, value
