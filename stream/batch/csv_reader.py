@@ -153,6 +153,10 @@ class CsvColumns:
         self._bad_rows.append(row.text)
         return "skip"
 
+    def close(self) -> None:
+        """Close the file without reading its rows (:meth:`batches` closes it when done)."""
+        self._handle.close()
+
     def batches(self) -> Iterator[CsvBatch]:
         """Every row once, in batches of about :data:`BATCH_ROWS` rows (fewer when wide)."""
         width = len(self.names)
