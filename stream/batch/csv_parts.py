@@ -5,9 +5,10 @@ part open at a time; their batches follow one another as the rows of one file wo
 writes a header line at the top of every part (``header=true``), so each part's header is
 read as such and must name the columns the first part's does: a part whose header differs
 is refused, naming the part (a column order that changed between parts would otherwise
-profile one feature's values as another's). Without a header (``header=False``) the columns
-are ``_c0, _c1, …`` over all parts, and every part's first row must be as wide as the first
-part's.
+profile one feature's values as another's). Every header is read before the first row, as
+a Parquet folder's footers are, so a bad part stops the run at once. Without a header
+(``header=False``) the columns are ``_c0, _c1, …`` over all parts, and every part's first
+row must be as wide as the first part's.
 
 Spark writes no file for an empty task, but one part for an empty DataFrame: 0 bytes (Spark
 2), or just the header line (Spark 3). So in a folder a part of 0 bytes is left out and one of
@@ -20,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from stream.batch.csv_reader import CsvBatch, CsvColumns, CsvFileError
+from stream.batch.csv_reader import CsvBatch, CsvColumns, CsvFileError, csv_names
 
 
 class CsvParts:
@@ -28,9 +29,10 @@ class CsvParts:
 
     ``parts`` are the files in reading order (a single file: itself); ``folder`` the folder
     they are the parts of, if any. ``on_malformed`` counts over all parts; ``progress`` is
-    called with the bytes of the parts read so far. The first part is opened here (its
-    header names the columns); a later one when its rows are reached, and a header that
-    differs from the first part's raises :class:`CsvFileError` from :meth:`batches`.
+    called with the bytes of the parts read so far. Every part's header is read here, before
+    any rows, so a part whose header differs from the first part's raises
+    :class:`CsvFileError` at once; then the first part is opened, and a later one when its
+    rows are reached.
     """
 
     def __init__(
@@ -49,6 +51,7 @@ class CsvParts:
         self.header = header
         self.on_malformed = on_malformed
         self.progress = progress
+        self._require_one_header()
         self._first: CsvColumns | None = self._open(self.parts[0], 0)
         self.names = self._first.names
 
@@ -59,11 +62,6 @@ class CsvParts:
             reader, self._first = self._first, None
             if reader is None:
                 reader = self._open(part, done)
-                try:
-                    self._require_same_columns(reader)
-                except CsvFileError:
-                    reader.close()
-                    raise
             yield from reader.batches()
             done += part.stat().st_size
 
@@ -76,18 +74,27 @@ class CsvParts:
             progress=None if progress is None else lambda read: progress(done + read),
         )
 
-    def _require_same_columns(self, reader: CsvColumns) -> None:
-        if reader.names == self.names:
+    def _require_one_header(self) -> None:
+        """CsvFileError naming a part whose column names are not the first part's.
+
+        Every part's header is read (:func:`csv_names`) before any part is opened to be read.
+        """
+        if len(self.parts) == 1:
             return
-        first, part = self.parts[0].name, reader.path.name
-        if self.header:
-            msg = (
-                f"{part} has the header {list(reader.names)}, but {first} has "
-                f"{list(self.names)}: every part of a CSV folder needs the same header"
-            )
-        else:
-            msg = (
-                f"{part} has {len(reader.names)} fields in its first row, but {first} has "
-                f"{len(self.names)}: every part of a header-less CSV folder needs as many"
-            )
-        raise CsvFileError(msg)
+        first, *others = self.parts
+        names = csv_names(first, header=self.header)
+        for part in others:
+            theirs = csv_names(part, header=self.header)
+            if theirs == names:
+                continue
+            if self.header:
+                msg = (
+                    f"{part.name} has the header {list(theirs)}, but {first.name} has "
+                    f"{list(names)}: every part of a CSV folder needs the same header"
+                )
+            else:
+                msg = (
+                    f"{part.name} has {len(theirs)} fields in its first row, but {first.name} "
+                    f"has {len(names)}: every part of a header-less CSV folder needs as many"
+                )
+            raise CsvFileError(msg)

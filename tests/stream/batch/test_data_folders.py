@@ -236,8 +236,10 @@ def test_a_part_with_another_header_is_refused_by_name(tmp_path: Path) -> None:
     folder, _ = _csv_parts(tmp_path, [rows[:10], rows[10:]])
     second = folder / f"part-00001-{UUID}-c000.csv"
     second.write_text("age,plan,income,zip\n" + "".join(map(_csv_line, rows[10:])))
+    seen: list[int] = []
     with pytest.raises(DataFileError, match=r"part-00001-.*\.csv has the header .*'plan'"):
-        _statistics(folder)
+        suggest_data_quality(folder, detect_format(folder, None), seen.append)
+    assert seen == []  # every header is read before the first row, as Parquet's footers are
 
 
 def test_a_header_less_part_of_another_width_is_refused_by_name(tmp_path: Path) -> None:
