@@ -29,10 +29,13 @@ class CsvParts:
 
     ``parts`` are the files in reading order (a single file: itself); ``folder`` the folder
     they are the parts of, if any. ``on_malformed`` counts over all parts; ``progress`` is
-    called with the bytes of the parts read so far. Every part's header is read here, before
-    any rows, so a part whose header differs from the first part's raises
-    :class:`CsvFileError` at once; then the first part is opened, and a later one when its
-    rows are reached.
+    called with the bytes of the parts read so far. Every part's header is read here, from
+    its first block alone, so a part whose header differs from the first part's raises
+    :class:`CsvFileError` before any row is read; a part is opened to be read when its rows
+    are reached. So a dataset whose rows are never read leaves no reader behind: pyarrow's
+    reader of a Python file, dropped unfinished, may still be reading ahead when the
+    interpreter exits, which then hangs or aborts (the labelled baselines read the header,
+    and stop there when it lacks a column they need).
     """
 
     def __init__(
@@ -51,18 +54,13 @@ class CsvParts:
         self.header = header
         self.on_malformed = on_malformed
         self.progress = progress
-        self._require_one_header()
-        self._first: CsvColumns | None = self._open(self.parts[0], 0)
-        self.names = self._first.names
+        self.names = self._one_header()
 
     def batches(self) -> Iterator[CsvBatch]:
         """Every part's rows, in order, as :meth:`CsvColumns.batches` gives one file's."""
         done = 0
         for part in self.parts:
-            reader, self._first = self._first, None
-            if reader is None:
-                reader = self._open(part, done)
-            yield from reader.batches()
+            yield from self._open(part, done).batches()
             done += part.stat().st_size
 
     def _open(self, part: Path, done: int) -> CsvColumns:
@@ -74,13 +72,11 @@ class CsvParts:
             progress=None if progress is None else lambda read: progress(done + read),
         )
 
-    def _require_one_header(self) -> None:
-        """CsvFileError naming a part whose column names are not the first part's.
+    def _one_header(self) -> tuple[str, ...]:
+        """The parts' column names; CsvFileError naming a part whose names are not the first's.
 
-        Every part's header is read (:func:`csv_names`) before any part is opened to be read.
+        Each part's header is read from its first block alone (:func:`csv_names`).
         """
-        if len(self.parts) == 1:
-            return
         first, *others = self.parts
         names = csv_names(first, header=self.header)
         for part in others:
@@ -98,3 +94,4 @@ class CsvParts:
                     f"has {len(names)}: every part of a header-less CSV folder needs as many"
                 )
             raise CsvFileError(msg)
+        return names
