@@ -65,7 +65,7 @@ from pathlib import Path
 from typing import Any
 
 from ground_truth.json_path import MISSING, check_path, find
-from stream.batch.data_files import ColumnBatch, DataFileError, ReadCounts, require_text_file
+from stream.batch.data_files import ColumnBatch, DataFileError, ReadCounts, each_part, text_parts
 from stream.batch.json_lines_rows import BATCH_ROWS, object_chunks
 from stream.capture.payloads import CONTAINERS
 from stream.monitors.bias_columns import check_features_path
@@ -128,27 +128,29 @@ class ClarifyJsonLines:
     def batches(
         self, path: Path, counts: ReadCounts, progress: Callable[[int], None] | None = None
     ) -> Iterator[ColumnBatch]:
-        """The file's usable lines as column batches of at most :data:`BATCH_ROWS` rows.
+        """The dataset's usable lines as column batches of at most :data:`BATCH_ROWS` rows.
 
-        After the last batch, DataFileError when no line held usable features (the reasons
-        counted say why).
+        ``path`` is a file or a folder of part files (read in turn, as one file). After the
+        last batch, DataFileError when no line held usable features (the reasons counted say
+        why).
         """
-        require_text_file(path)
-        return self._batches(path, counts, progress)
+        parts = text_parts(path, "jsonl")
+        return self._batches(path, parts, counts, progress)
 
     def _batches(
-        self, path: Path, counts: ReadCounts, progress: Callable[[int], None] | None
+        self,
+        path: Path,
+        parts: list[Path],
+        counts: ReadCounts,
+        progress: Callable[[int], None] | None,
     ) -> Iterator[ColumnBatch]:
         rows_before = counts.rows
         pending: list[dict[str, Any]] = []
-        with path.open("rb") as handle:
-            for objects in object_chunks(handle, counts):
-                pending.extend(objects)
-                while len(pending) >= BATCH_ROWS:
-                    yield self._batch(pending[:BATCH_ROWS], counts)
-                    del pending[:BATCH_ROWS]
-                if progress is not None:
-                    progress(handle.tell())
+        for objects in each_part(path, parts, _object_chunks(counts), progress):
+            pending.extend(objects)
+            while len(pending) >= BATCH_ROWS:
+                yield self._batch(pending[:BATCH_ROWS], counts)
+                del pending[:BATCH_ROWS]
         if pending:
             yield self._batch(pending, counts)
         if counts.rows == rows_before:
@@ -208,3 +210,18 @@ def _output_paths(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
             )
             raise ValueError(msg)
         yield value, value
+
+
+def _object_chunks(
+    counts: ReadCounts,
+) -> Callable[[Path, Callable[[int], None] | None], Iterator[list[dict[str, Any]]]]:
+    """A reader of one part's JSON objects in chunks, telling ``progress`` its bytes read."""
+
+    def read(part: Path, progress: Callable[[int], None] | None) -> Iterator[list[dict[str, Any]]]:
+        with part.open("rb") as handle:
+            for objects in object_chunks(handle, counts):
+                yield objects
+                if progress is not None:
+                    progress(handle.tell())
+
+    return read

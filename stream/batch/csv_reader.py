@@ -28,12 +28,14 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -82,7 +84,8 @@ class CsvColumns:
     """A CSV file's column names and its batches (one pass; iterate :meth:`batches` once).
 
     ``on_malformed(reason)`` is called once per row that had to be fixed or left out;
-    ``progress(bytes_read)`` after each batch.
+    ``progress(bytes_read)`` after each batch. ``head_only`` reads the file's first block
+    alone (:func:`csv_names`).
     """
 
     def __init__(
@@ -93,8 +96,10 @@ class CsvColumns:
         on_malformed: Callable[[str], None] = lambda reason: None,
         progress: Callable[[int], None] | None = None,
         block_bytes: int = BLOCK_BYTES,
+        head_only: bool = False,
     ) -> None:
         self.path = path
+        self.head_only = head_only
         self.header = header
         self.on_malformed = on_malformed
         self.progress = progress
@@ -125,7 +130,11 @@ class CsvColumns:
         self._first: pa.RecordBatch | None = first
 
     def _open(self) -> tuple[pa.NativeFile, pa_csv.CSVStreamingReader, pa.RecordBatch | None]:
-        self._guard = Utf8Guard(self.path.open("rb"))
+        raw: BinaryIO = self.path.open("rb")
+        if self.head_only:
+            with raw:
+                raw = io.BytesIO(raw.read(self.block_bytes))
+        self._guard = Utf8Guard(raw)
         handle = pa.PythonFile(self._guard, mode="r")
         try:
             reader = pa_csv.open_csv(
@@ -152,6 +161,10 @@ class CsvColumns:
         """Keep a row of another width to fit after the read (its text is valid UTF-8)."""
         self._bad_rows.append(row.text)
         return "skip"
+
+    def close(self) -> None:
+        """Close the file without reading its rows (:meth:`batches` closes it when done)."""
+        self._handle.close()
 
     def batches(self) -> Iterator[CsvBatch]:
         """Every row once, in batches of about :data:`BATCH_ROWS` rows (fewer when wide)."""
@@ -242,6 +255,20 @@ class CsvColumns:
             self.on_malformed("too_many_fields")
             return row[:width]
         return row + [""] * (width - len(row))
+
+
+def csv_names(path: Path, *, header: bool = True) -> tuple[str, ...]:
+    """The column names :class:`CsvColumns` gives ``path``, from its first block alone.
+
+    The block is read into memory and parsed to its end, so no reader is left with reads
+    ahead pending: pyarrow's reader of a Python file that is dropped unfinished may still
+    be reading when the interpreter exits, which then hangs or aborts.
+    """
+    columns = CsvColumns(path, header=header, head_only=True)
+    with contextlib.suppress(CsvFileError):  # the block's rows are not this call's concern
+        for _ in columns.batches():
+            pass
+    return columns.names
 
 
 def _text_columns_options(width: int) -> pa_csv.ConvertOptions:

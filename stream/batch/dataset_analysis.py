@@ -1,10 +1,11 @@
 """``driftline analyze --data``: a CSV, JSON Lines or Parquet dataset checked against a baseline.
 
-The same profile and checks as a capture run, over a data file read as ``baseline suggest``
-reads it (:mod:`stream.batch.data_files`, :mod:`stream.batch.json_lines_profile`). A CSV
-with a header names its columns; without one (``header=False``) columns are named
-positionally from the baseline's features, as SageMaker names captured CSV, and values
-beyond them become ``_c<i>`` extra columns.
+The same profile and checks as a capture run, over a data file (or a folder of part files,
+read as one: its files are the parts) read as ``baseline suggest`` reads it
+(:mod:`stream.batch.data_files`, :mod:`stream.batch.json_lines_profile`). A CSV with a
+header names its columns; without one (``header=False``) columns are named positionally
+from the baseline's features, as SageMaker names captured CSV, and values beyond them
+become ``_c<i>`` extra columns.
 Rows the reader had to fix (too many fields, an unreadable row) are counted by reason.
 
 Examples
@@ -24,7 +25,14 @@ from detectors.violations import FAILED
 from stream.batch.capture_analysis import AnalysisResult, CaptureCounts
 from stream.batch.columnar_profile import ColumnarProfiler
 from stream.batch.csv_reader import CsvFileError
-from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, open_csv, open_parquet
+from stream.batch.data_files import (
+    DataFileError,
+    DataFormat,
+    ReadCounts,
+    data_parts,
+    open_csv,
+    open_parquet,
+)
 from stream.batch.json_lines_profile import profile_json_lines
 from stream.batch.parquet_profile import profile_parquet
 from stream.batch.prefetch import prefetched
@@ -63,7 +71,7 @@ def analyze_dataset(
         profile_parquet(profile, open_parquet(data, progress), read)
     else:
         profile_json_lines(profile, data, read, progress, new_keys_are_features=False)
-    counts = CaptureCounts(files=1, records=read.rows, rows=read.rows)
+    counts = CaptureCounts(files=len(data_parts(data, fmt.kind)), records=read.rows, rows=read.rows)
     counts.errors.update(Counter(read.reasons))
     outcome = monitor.outcome()
     if read.rows == 0:  # nothing to judge: Failed, saying why (as a capture run does)

@@ -58,7 +58,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
-from stream.batch.data_files import ColumnBatch, DataFileError, ReadCounts, require_text_file
+from stream.batch.data_files import ColumnBatch, DataFileError, ReadCounts, each_part, text_parts
 from stream.batch.json_lines_rows import line_batches, no_objects
 from stream.batch.line_blocks import object_lines, whole_lines
 from stream.capture.arrow_columns import any_true
@@ -86,14 +86,28 @@ JsonBlock = ArrowBlock | ColumnBatch
 def json_lines_blocks(
     path: Path, counts: ReadCounts, progress: Callable[[int], None] | None = None
 ) -> Iterator[JsonBlock]:
-    """A JSON Lines file as pyarrow's blocks, or the row path's batches where pyarrow differs.
+    """A JSON Lines dataset as pyarrow's blocks, or the row path's batches where pyarrow differs.
 
-    ``counts`` counts rows and the lines the row path skipped; ``progress`` is called with
-    the byte position after each block. After the last block, a file in which no object
-    line held a key raises :class:`DataFileError`.
+    ``path`` is a file, or a folder whose part files are read in turn (data rows are
+    numbered within a part). ``counts`` counts rows and the lines the row path skipped;
+    ``progress`` is called with the byte position after each block. After the last block,
+    a dataset in which no object line held a key raises :class:`DataFileError`.
     """
-    require_text_file(path)
+    parts = text_parts(path, "jsonl")
     any_key = False
+    for block in each_part(
+        path, parts, lambda part, shown: _part_blocks(part, counts, shown), progress
+    ):
+        any_key = any_key or bool(block.columns)
+        yield block
+    if not any_key:
+        raise DataFileError(no_objects(path))
+
+
+def _part_blocks(
+    path: Path, counts: ReadCounts, progress: Callable[[int], None] | None
+) -> Iterator[JsonBlock]:
+    """One file's blocks (see :func:`json_lines_blocks`)."""
     rows = 0
     with path.open("rb") as handle:
         for block in _line_blocks(handle):
@@ -101,19 +115,15 @@ def json_lines_blocks(
             if arrow is not None:
                 counts.rows += arrow.n_rows
                 rows += arrow.n_rows
-                any_key = any_key or bool(arrow.columns)
                 yield arrow
             else:  # a block's first line is not the file's: its BOM, if any, is gone
                 for batch in line_batches(
                     io.BytesIO(block), counts, rows_before=rows, at_start=False
                 ):
                     rows += batch.n_rows
-                    any_key = any_key or bool(batch.columns)
                     yield batch
             if progress is not None:
                 progress(handle.tell())
-    if not any_key:
-        raise DataFileError(no_objects(path))
 
 
 def arrow_block(block: bytes) -> ArrowBlock | None:

@@ -21,12 +21,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from stream.batch.data_files import (
-    ColumnBatch,
-    DataFileError,
-    ReadCounts,
-    require_text_file,
-)
+from stream.batch.data_files import ColumnBatch, DataFileError, ReadCounts, each_part, text_parts
 from stream.capture.files import BOM  # the mark spreadsheet exports put first
 from stream.capture.payloads import CONTAINERS
 from stream.capture.text_rows import named_columns
@@ -38,29 +33,39 @@ CHUNK_LINES = 500  # JSON Lines lines decoded by one call and taken apart while 
 def jsonl_batches(
     path: Path, counts: ReadCounts, progress: Callable[[int], None] | None = None
 ) -> Iterator[ColumnBatch]:
-    """A JSON Lines file's rows in batches of :data:`BATCH_ROWS`, with no key scan first.
+    """A JSON Lines dataset's rows in batches of :data:`BATCH_ROWS`, with no key scan first.
 
-    Each batch has a column per key its rows hold, in order of first appearance; a reader
-    that profiles every key adds a key's feature when it first comes (absent from the rows
-    before). After the last batch, a file in which no object line held a key raises
-    :class:`DataFileError`, as :func:`jsonl_keys` does.
+    ``path`` is a file, or a folder whose part files are read in turn. Each batch has a
+    column per key its rows hold, in order of first appearance; a reader that profiles every
+    key adds a key's feature when it first comes (absent from the rows before). After the
+    last batch, a dataset in which no object line held a key raises :class:`DataFileError`,
+    as :func:`jsonl_keys` does.
     """
-    require_text_file(path)
-    return _jsonl_batches(path, counts, progress)
+    parts = text_parts(path, "jsonl")
+    return _jsonl_batches(path, parts, counts, progress)
 
 
 def _jsonl_batches(
-    path: Path, counts: ReadCounts, progress: Callable[[int], None] | None
+    path: Path, parts: list[Path], counts: ReadCounts, progress: Callable[[int], None] | None
 ) -> Iterator[ColumnBatch]:
     any_key = False
-    with path.open("rb") as handle:
+    for batch in each_part(
+        path, parts, lambda part, shown: _part_batches(part, counts, shown), progress
+    ):
+        any_key = any_key or bool(batch.columns)
+        yield batch
+    if not any_key:
+        raise DataFileError(no_objects(path))
+
+
+def _part_batches(
+    part: Path, counts: ReadCounts, progress: Callable[[int], None] | None
+) -> Iterator[ColumnBatch]:
+    with part.open("rb") as handle:
         for batch in line_batches(handle, counts):
-            any_key = any_key or bool(batch.columns)
             if progress is not None:
                 progress(handle.tell())
             yield batch
-    if not any_key:
-        raise DataFileError(no_objects(path))
 
 
 def line_batches(
@@ -93,15 +98,16 @@ def line_batches(
 
 
 def jsonl_keys(path: Path) -> tuple[str, ...]:
-    """The keys of every JSON object line, in order of first appearance.
+    """The keys of every JSON object line (of every part of a folder), in order of first appearance.
 
     Every line is scanned: a column that appears late in the file is still a column, with
     the rows before it counted as missing.
     """
     names: dict[str, None] = {}
-    with path.open("rb") as handle:
-        for objects in object_chunks(handle, ReadCounts()):
-            names.update(dict.fromkeys(chain.from_iterable(objects)))
+    for part in text_parts(path, "jsonl"):
+        with part.open("rb") as handle:
+            for objects in object_chunks(handle, ReadCounts()):
+                names.update(dict.fromkeys(chain.from_iterable(objects)))
     if not names:
         raise DataFileError(no_objects(path))
     return tuple(names)

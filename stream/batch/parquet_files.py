@@ -13,10 +13,11 @@ dates, times and timestamps become their ISO text (String). A nested column (lis
 map), a binary one or a duration has no flat value to profile and is refused by name.
 
 A folder is read as Spark reads an unpartitioned one: every ``*.parquet`` file in it, in name
-order, skipping names that start with ``_`` or ``.`` (``_SUCCESS``, ``.crc`` checksums). The
-columns are the union of the parts' schemas in order of first appearance (a part without a
-column has it missing, as Spark's schema merge gives null). A subfolder (``key=value``
-partitions) or another file is refused rather than left out silently.
+order, skipping names that start with ``_`` or ``.`` (``_SUCCESS``, ``.crc`` checksums; the
+rule of CSV and JSON Lines folders too, :mod:`stream.batch.part_folders`). The columns are
+the union of the parts' schemas in order of first appearance (a part without a column has
+it missing, as Spark's schema merge gives null). A subfolder (``key=value`` partitions) or
+another file is refused rather than left out silently.
 
 Every part's footer is read before the first batch, so a truncated or foreign file stops the
 run before any output; batches are at most :data:`BATCH_ROWS` rows and
@@ -46,6 +47,8 @@ from types import ModuleType
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from stream.batch.part_folders import PartFolderError, folder_parts, has_suffix, visible_entries
+
 PARQUET_SUFFIX = ".parquet"
 PARQUET_MAGIC = b"PAR1"  # the four bytes a Parquet file begins (and ends) with
 BATCH_ROWS = 65_536
@@ -69,8 +72,8 @@ def is_parquet_dataset(path: Path) -> bool:
     """Whether ``path`` is a ``.parquet`` file, or a folder of part files or partitions."""
     if path.is_dir():
         return any(
-            p.suffix.lower() == PARQUET_SUFFIX or (p.is_dir() and "=" in p.name)
-            for p in _visible(path)
+            has_suffix(p, (PARQUET_SUFFIX,)) or (p.is_dir() and "=" in p.name)
+            for p in visible_entries(path)
         )
     return path.suffix.lower() == PARQUET_SUFFIX
 
@@ -79,28 +82,10 @@ def parquet_parts(path: Path) -> list[Path]:
     """The files of a Parquet dataset: ``path`` itself, or a folder's part files by name."""
     if not path.is_dir():
         return [path]
-    parts, others = [], []
-    for entry in sorted(_visible(path)):
-        if entry.is_file() and entry.suffix.lower() == PARQUET_SUFFIX:
-            parts.append(entry)
-        else:
-            others.append(entry)
-    if others:
-        first = others[0]
-        why = (
-            "a partition folder (Hive layout); give the folder of one partition, or write "
-            "the data without partitionBy"
-            if first.is_dir() and "=" in first.name
-            else "a folder"
-            if first.is_dir()
-            else "not a .parquet file"
-        )
-        msg = f"{path} holds {first.name}, {why}: a Parquet folder holds part files only"
-        raise ParquetFileError(msg)
-    if not parts:
-        msg = f"{path} holds no .parquet part files"
-        raise ParquetFileError(msg)
-    return parts
+    try:
+        return folder_parts(path, (PARQUET_SUFFIX,), "Parquet")
+    except PartFolderError as exc:
+        raise ParquetFileError(str(exc)) from exc
 
 
 def unsupported_type(kind: pa.DataType) -> str | None:
@@ -215,11 +200,6 @@ def _flat_names(part: Path) -> list[str]:
 def _unreadable(part: Path, exc: Exception) -> str:
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return f"{part.name} is not a readable Parquet file ({detail})"
-
-
-def _visible(folder: Path) -> Iterator[Path]:
-    """A folder's entries that Spark reads: not named ``_…`` or ``.…``."""
-    return (p for p in folder.iterdir() if not p.name.startswith(("_", ".")))
 
 
 def _parquet() -> ModuleType:

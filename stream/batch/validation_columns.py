@@ -26,7 +26,6 @@ from stream.batch.data_files import (
     ReadCounts,
     open_csv,
     open_parquet,
-    require_text_file,
 )
 from stream.batch.json_lines_rows import jsonl_batches, jsonl_keys
 from stream.batch.parquet_files import ParquetFileError
@@ -121,7 +120,6 @@ def read_columns(
         parquet = open_parquet(path, progress)
         batches = parquet.batches()
         return parquet.names, _as_lists(batches, lambda batch: batch.names, counts)
-    require_text_file(path)
     if fmt.kind == "csv":
         csv = open_csv(path, fmt, counts, progress)
         return csv.names, _as_lists(csv.batches(), lambda _: csv.names, counts)

@@ -76,7 +76,8 @@ def _print_labeled(report: LabeledReport) -> None:
     "data",
     default=None,
     type=InputPath(expected=DATA_FILE, path_type=Path),
-    help="Instead of --capture: a CSV, JSON Lines or Parquet dataset (file or part folder).",
+    help="Instead of --capture: a CSV, JSON Lines or Parquet dataset: a file, or a folder of "
+    "part files read as one (Spark's output; _SUCCESS and .crc files skipped).",
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Format of --data.")
 @click.option(
@@ -150,7 +151,7 @@ def analyze(
         )
     _refuse_options_of_the_other_input(data is not None)
     if data is not None:
-        check_data_file(data, fmt=fmt)
+        check_data_file(data)
         result = _analyze_data(data, fmt, no_header, baseline_dir, min_window_count)
         _report(result, out)
         _exit(result.status, None, fail_on_violation)

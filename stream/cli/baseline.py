@@ -157,8 +157,9 @@ def baseline() -> None:
     "data",
     required=True,
     type=InputPath(expected=DATA_FILE, path_type=Path),
-    help="Training data: CSV (with a header line unless --no-header), JSON Lines, or Parquet "
-    "(a file, or a folder of part files).",
+    help="Training data: CSV (with a header line unless --no-header), JSON Lines, or Parquet: "
+    "a file, or a folder of part files in one format read as one dataset (Spark's output; "
+    "_SUCCESS and .crc files skipped; each CSV part with the same header).",
 )
 @click.option(
     "--out",
@@ -181,12 +182,12 @@ def baseline() -> None:
 )
 @labeled_baseline_options
 def suggest(data: Path, out: Path, fmt: str | None, no_header: bool, **labeled: Any) -> None:
-    """Suggest a baseline from a data file.
+    """Suggest a baseline from a data file, or a folder of its part files.
 
     With --problem-type, --bias-config or --shap it also writes the model-quality, bias and
     attribution baselines under OUT/model_quality/, OUT/bias/ and OUT/attribution/.
     """
-    check_data_file(data, fmt=fmt)
+    check_data_file(data)
     check_out_folder(out)
     check_labeled_options(labeled)
     try:

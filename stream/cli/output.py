@@ -52,15 +52,11 @@ def check_out_folder(out: Path, option: str = "--out") -> None:
 DATA_FILE = "a data file (CSV, JSON Lines or Parquet)"
 
 
-def check_data_file(path: Path, option: str = "--data", fmt: str | None = None) -> None:
-    """Refuse a missing data file, or a folder that is no Parquet dataset.
+def check_data_file(path: Path, option: str = "--data") -> None:
+    """Refuse a missing data file or folder (what a folder holds is the reader's to check).
 
     A pipe, device or socket never gets here: ``--data`` is an :class:`InputPath`.
     """
-    from stream.batch.parquet_files import is_parquet_dataset  # pyarrow: only where --data is
-
-    if path.is_dir() and fmt != "parquet" and not is_parquet_dataset(path):
-        fail(f"{option} {path} is a folder; give {DATA_FILE} or a folder of Parquet part files")
     if not path.exists():
         fail(f"{option}: no such file: {path}")
 

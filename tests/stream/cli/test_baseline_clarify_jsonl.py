@@ -229,3 +229,24 @@ def test_other_configs_still_refuse_nested_json(tmp_path: Path) -> None:
     config = {k: v for k, v in _config().items() if k not in ("dataset_type", "features")}
     result = _suggest(tmp_path, [_flat_line(r) for r in ROWS], config)
     _one_line_error(result, "'features' holds nested JSON")
+
+
+def test_a_folder_of_part_files_reads_as_one_dataset(tmp_path: Path) -> None:
+    """Spark's JSON output of the same lines, in three parts: the hand-computed figures hold."""
+    lines = [_flat_line(r) for r in ROWS]
+    lines[3:3] = MALFORMED
+    folder = tmp_path / "validation"
+    for k, start in enumerate(range(0, len(lines), 25)):
+        write_lines(folder / f"part-{k:05d}-1a2b-c000.json", lines[start : start + 25])
+    (folder / "_SUCCESS").write_text("")
+    config = tmp_path / "analysis_config.json"
+    config.write_text(json.dumps(_config()))
+    result = run("baseline", "suggest", "--data", folder, "--out", tmp_path / "out",
+                 "--bias-config", config)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "bias: 70 rows, 0 left out" in result.output
+    assert "baseline: 70 rows, 3 features" in result.output
+    pre = _metrics(tmp_path, "pre_training_bias_metrics")
+    post = _metrics(tmp_path, "post_training_bias_metrics")
+    for name, expected in EXPECTED.items():
+        assert pre.get(name, post.get(name)) == pytest.approx(expected, abs=1e-12), name

@@ -353,5 +353,5 @@ def test_bad_parquet_folders_give_one_error_line(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     _one_line_error(_try(empty, tmp_path, "--format", "parquet"), "no .parquet part files")
-    _one_line_error(_try(empty, tmp_path), "is a folder; give a data file")
+    _one_line_error(_try(empty, tmp_path), "holds no part files of a data format")
     assert not (tmp_path / "o").exists()

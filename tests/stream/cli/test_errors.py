@@ -106,7 +106,7 @@ def test_data_naming_a_folder(tmp_path: Path, baseline: Path) -> None:
     for command in (["baseline", "suggest"], ["analyze", "--baseline", baseline]):
         one_line_error(
             run(*command, "--data", tmp_path, "--out", tmp_path / "b"),
-            f"--data {tmp_path} is a folder; give a data file",
+            f"{tmp_path} holds no part files of a data format",
         )
         one_line_error(
             run(*command, "--data", tmp_path / "nope.csv", "--out", tmp_path / "b"),
