@@ -11,7 +11,10 @@ coverage, prediction and labelled counts — stay out of them and go to the prin
 A monitor that failed (nothing joined, no usable labelled prediction, no SHAP values) writes
 an empty violations file only.
 A monitor's warnings (a bias facet that matched no row) are printed under its line; the
-joined labels model quality could not use are said in its line, by reason.
+joined labels model quality could not use are said in its line, by reason. A ``Completed``
+monitor none of whose checks had a verdict is marked ``no_verdict``
+(:func:`detectors.verdicts.lacks_verdict`, the status page's rule) so that its line does not
+read as a clean pass; its files are SageMaker's as ever.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from detectors.verdicts import lacks_verdict
 from detectors.violations import FAILED, Violation
 from detectors.violations import violations_document as to_document
 from stream.batch.label_files import LabelCounts
@@ -52,6 +56,7 @@ class MonitorOutcome:
     violations: tuple[Violation, ...]
     summary: str
     warnings: tuple[str, ...] = ()
+    no_verdict: bool = False  # Completed, but no check had a verdict (detectors.verdicts)
 
 
 def write_outcome(out: Path, outcome: LabelledOutcome, run: LabelledFileRun) -> MonitorOutcome:
@@ -72,9 +77,11 @@ def write_outcome(out: Path, outcome: LabelledOutcome, run: LabelledFileRun) -> 
         summary = _bias(folder, acc)
     else:
         summary = _attribution(folder, outcome, run)
-    return MonitorOutcome(
-        MONITOR_NAMES[kind], outcome.status, outcome.violations, summary, _warnings(outcome, acc)
-    )
+    verdicts = ((d["check_type"], d["violated"]) for d in outcome.decisions)
+    no_verdict = lacks_verdict(outcome.status, len(outcome.violations), verdicts,
+                               data_quality=False)  # fmt: skip
+    return MonitorOutcome(MONITOR_NAMES[kind], outcome.status, outcome.violations, summary,
+                          _warnings(outcome, acc), no_verdict)  # fmt: skip
 
 
 def _warnings(outcome: LabelledOutcome, acc: LabelledAccumulators) -> tuple[str, ...]:

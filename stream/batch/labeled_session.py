@@ -62,7 +62,12 @@ class LabeledReport:
 
     @property
     def worst_status(self) -> str | None:
-        """The worst execution status among the monitors, or None when none ran."""
+        """The worst execution status among the monitors, or None when none ran.
+
+        SageMaker's status, which the exit code follows: a monitor without a verdict is
+        ``Completed`` here (its printed line says "no verdict", see
+        :attr:`MonitorOutcome.no_verdict <stream.batch.labeled_outputs.MonitorOutcome>`).
+        """
         if not self.outcomes:
             return None
         return max((o.status for o in self.outcomes), key=_SEVERITY.__getitem__)

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from detectors.quality.checks import BASELINE_DRIFT
 from detectors.quality.statistics_json import statistics_to_json
+from detectors.verdicts import NO_VERDICT, lacks_verdict
 from detectors.violations import COMPLETED_WITH_VIOLATIONS, FAILED, violations_document
 from stream.batch.capture_analysis import AnalysisResult, CaptureAnalyzer
 from stream.batch.data_files import FORMATS, DataFileError, data_size, detect_format
@@ -31,14 +33,30 @@ if TYPE_CHECKING:  # the labelled monitors' modules load only for runs that use 
     from stream.batch.labeled_session import LabeledReport, LabeledSession
 
 
+def _status_word(status: str, no_verdict: bool) -> str:
+    """The status as printed: ``Completed (no verdict)`` when no deciding check had one.
+
+    Only the printed word: the files and the exit code keep SageMaker's status.
+    """
+    return f"{status} ({NO_VERDICT})" if no_verdict else status
+
+
 def _summary(result: AnalysisResult) -> str:
     c = result.counts
     if result.failure is not None:
         return f"{result.status}: {result.failure}"
+    evaluation = result.evaluation
+    verdicts = [(d.check_type, d.violated) for d in evaluation.decisions]
+    no_verdict = lacks_verdict(result.status, len(evaluation.violations), verdicts,
+                               data_quality=True)  # fmt: skip
     line = (
-        f"{result.status}: {c.records} records in {c.files} files, {c.rows} rows, "
-        f"{len(result.evaluation.violations)} violations"
+        f"{_status_word(result.status, no_verdict)}: {c.records} records in {c.files} files, "
+        f"{c.rows} rows, {len(evaluation.violations)} violations"
     )
+    if no_verdict:
+        reasons = sorted({d.reason for d in evaluation.decisions
+                          if d.check_type == BASELINE_DRIFT and d.reason})  # fmt: skip
+        line += f", no drift check had a verdict ({'; '.join(reasons) or 'skipped'})"
     if c.dropped:
         line += f", {c.dropped} dropped by the preprocessor"
     if c.bad_records:
@@ -56,7 +74,8 @@ def _print_labeled(report: LabeledReport) -> None:
         click.echo("ModelExplainability: skipped, no SHAP values")
     for outcome in report.outcomes:
         n = len(outcome.violations)
-        click.echo(f"{outcome.monitor}: {outcome.status}: {outcome.summary}, {n} violations")
+        status = _status_word(outcome.status, outcome.no_verdict)
+        click.echo(f"{outcome.monitor}: {status}: {outcome.summary}, {n} violations")
         for warning in outcome.warnings:
             click.echo(f"  warning: {warning}")
         for violation in outcome.violations:

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from detectors.violations import COMPLETED
+from detectors.verdicts import lacks_verdict
 from stream.status.board import MonitorBoard, StatusBoard, WindowEntry
 from stream.status.distributions import QUANTILE_LEVELS, FeatureShapes
 from stream.status.messages import (
@@ -104,20 +104,18 @@ def window_row(entry: WindowEntry, kind: str = DATA_QUALITY) -> dict[str, Any]:
 def _no_verdict(entry: WindowEntry, kind: str) -> bool:
     """Whether the window's verdict is missing: its deciding checks all went without one.
 
-    The deciding checks are the drift checks of a data-quality window (its completeness and
-    type checks are judged on any number of rows) and every check of the other monitor
-    types. The executions topic says ``Completed`` for such a window (SageMaker's statuses
-    have no other word for it), but it is not a clean window: most often it had fewer than
+    The rule is :func:`detectors.verdicts.lacks_verdict`, which ``analyze`` shares: the
+    executions topic says ``Completed`` for such a window (SageMaker's statuses have no
+    other word for it), but it is not a clean window: most often it had fewer than
     ``min_window_count`` rows or labelled predictions.
     """
     e, d = entry.execution, entry.decisions
-    if e is None or e.status != COMPLETED or e.violation_count or d is None:
+    if e is None or d is None:
         return False
-    deciding = [
-        int(v) for (check, _), v in zip(d.keys, d.verdicts, strict=True)
-        if kind != DATA_QUALITY or check == DRIFT_CHECK
-    ]  # fmt: skip
-    return bool(deciding) and all(v < 0 for v in deciding)
+    verdicts = [None if v < 0 else bool(v) for v in d.verdicts]  # negative: no verdict
+    checks = [check for check, _ in d.keys]
+    return lacks_verdict(e.status, e.violation_count, zip(checks, verdicts, strict=True),
+                         data_quality=kind == DATA_QUALITY)  # fmt: skip
 
 
 def _labelled_count(entry: WindowEntry) -> int | None:

@@ -116,6 +116,9 @@ class WorkerSources:
     label_joins
         The label joins of the labelled monitors; those with ``join_summary()``
         (:class:`JoinSource`) feed the join's families.
+    unmatched_events
+        Capture records in messages whose Kafka headers matched no monitor's ``match``
+        (:mod:`stream.worker.unmatched`).
     """
 
     runtimes: Callable[[], Iterable[Any]]
@@ -127,6 +130,7 @@ class WorkerSources:
     send_failures: Callable[[], int] = int
     internal_errors: Callable[[], Mapping[str, int]] = dict
     label_joins: Callable[[], Iterable[Any]] = list
+    unmatched_events: Callable[[], int] = int
 
 
 def worker_sources(state: WorkerState) -> WorkerSources:
@@ -141,6 +145,7 @@ def worker_sources(state: WorkerState) -> WorkerSources:
         send_failures=lambda: state.send_failures,
         internal_errors=lambda: dict(state.internal_errors),
         label_joins=lambda: state.labelled.values(),
+        unmatched_events=lambda: state.unmatched.events,
     )
 
 

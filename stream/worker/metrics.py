@@ -10,8 +10,8 @@ is labelled feature ``_other``).
 
 What holds with any number of workers:
 
-- capture-side series (events, dead letters, open-window rows, lag) describe the partitions
-  this worker owns: sum them over workers;
+- capture-side series (events, dead letters, open-window rows, lag, records no monitor's
+  ``match`` took) describe the partitions this worker owns: sum them over workers;
 - window gauges (drift distance and threshold, completeness, last closed window, model
   quality, bias, nDCG) come only from the worker that aggregates the monitor now (owns its
   partials partition); a worker that loses a monitor stops exporting them;
@@ -251,11 +251,16 @@ class WorkerCollector:
         )
         for kind, n in sorted(self.sources.internal_errors().items()):
             errors.add_metric([kind], float(n))
+        unmatched = CounterMetricFamily(
+            "driftline_unmatched_events",
+            "Capture records whose Kafka headers match no monitor's match (read, not monitored)",
+        )
+        unmatched.add_metric([], float(self.sources.unmatched_events()))
         build = GaugeMetricFamily(
             "driftline_build_info", "driftline version (always 1)", labels=["version"]
         )
         build.add_metric([__version__], 1.0)
-        yield from (assigned, configured, lag, failures, errors, build)
+        yield from (assigned, configured, lag, failures, errors, unmatched, build)
 
 
 def _feature_metrics_switch(aggregator: Any) -> Callable[[str], bool]:

@@ -28,6 +28,7 @@ from typing import Any
 from stream.config import MonitorConfig
 
 Message = tuple[int, bytes | None, Any]  # offset, value, Kafka headers
+ROUTING_HEADERS = ("endpoint", "variant", "model")  # the Kafka headers a ``match`` compares
 
 
 def headers(headers: Any) -> dict[str, str]:
@@ -44,8 +45,7 @@ def headers(headers: Any) -> dict[str, str]:
 
 def wanted(monitor: MonitorConfig) -> tuple[tuple[str, str], ...]:
     """The header values a monitor's ``match`` asks for (none: it takes every message)."""
-    match = monitor.match
-    asked = (("endpoint", match.endpoint), ("variant", match.variant), ("model", match.model))
+    asked = ((name, getattr(monitor.match, name)) for name in ROUTING_HEADERS)
     return tuple((k, v) for k, v in asked if v is not None)
 
 

@@ -14,7 +14,8 @@ the *outbox*: window partials and window results wait there until a snapshot tha
 them is saved, so that a restart re-sends them (the aggregator drops the duplicates) instead
 of losing them. Dead letters and online alarms leave at once (at least once).
 
-Routing by Kafka headers: :mod:`stream.worker.routing`.
+Routing by Kafka headers: :mod:`stream.worker.routing`; a message no monitor takes is counted
+(and its headers logged once) by :mod:`stream.worker.unmatched`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from stream.worker.partition_state import Blobs, PartitionedState
 from stream.worker.pending_stores import PendingStores
 from stream.worker.results import Result, describe, warning_lines
 from stream.worker.routing import Router
+from stream.worker.unmatched import UnmatchedCaptures
 from stream.worker.windows import WindowPartial
 
 log = logging.getLogger("driftline.worker")
@@ -75,6 +77,7 @@ class WorkerState:
         parts = monitor_parts(config, baselines, self.activity, self.stores, now)
         self.paths, self.aggregators, self.labelled = parts.paths, parts.aggregators, parts.labelled
         self.router = Router(config.monitors)
+        self.unmatched = UnmatchedCaptures(config.monitors)  # messages no monitor takes
         self.books: dict[str, dict[int, PartitionBook]] = {CAPTURE: {}, PARTIALS: {}}
         self.assigned: set[int] = set()  # capture partitions
         self.assigned_partials: set[int] = set()
@@ -129,6 +132,9 @@ class WorkerState:
         now_out: list[Outbound] = []
         wall = self.now().timestamp()
         for names, run in self.router.runs(messages):
+            if not names:
+                self.unmatched.take(partition, run)
+                continue
             items = [(offset, value) for offset, value, _ in run]
             for name in names:
                 outputs = self._guarded_update(name, partition, items, wall)

@@ -207,6 +207,14 @@ def test_a_monitor_with_match_takes_only_its_variant(tmp_path, kafka_bootstrap):
             out.send_many(records[300:], headers={"endpoint": "credit", "variant": "Canary"})
             out.send_many(records[:10])  # no headers: matches no routed monitor
         (execution,) = latest_by_window(kafka_bootstrap, names.executions, 1, 30)
+        # the records no monitor takes are counted, not lost: 300 AllTraffic + 10 without headers
+        wait_for(
+            lambda: worker.sample("driftline_unmatched_events_total") == 300 + 10,
+            30,
+            "310 unmatched records counted",
+        )
     finally:
         worker.stop()
     assert execution["row_count"] == execution["record_count"] == 200
+    log = (tmp_path / "worker.log").read_text()
+    assert "variant='AllTraffic'" in log and "endpoint=(absent)" in log

@@ -117,6 +117,28 @@ def test_clean_capture_completes(tmp_path: Path, baseline_dir: Path) -> None:
     assert [f["inferred_type"] for f in stats["features"]] == ["Fractional", "Integral", "String"]
 
 
+@pytest.mark.parametrize("fail_on_violation", [(), ("--fail-on-violation",)])
+def test_a_run_below_min_window_count_says_no_verdict(
+    tmp_path: Path, baseline_dir: Path, fail_on_violation: tuple[str, ...]
+) -> None:
+    """200 complete records: 201 needed for a drift verdict, so no feature gets one."""
+    capture = _capture_folder(tmp_path, [_lines(2, 100), _lines(3, 100, start=100)])
+    undecided = _analyze(
+        capture, baseline_dir, tmp_path / "a", "--min-window-count", "201", *fail_on_violation
+    )
+    assert undecided.exit_code == 0, undecided.output  # SageMaker's Completed: exit 0 as ever
+    assert undecided.stdout.splitlines()[0] == (
+        f"Completed (no verdict): {N_CAPTURE} records in 2 files, {N_CAPTURE} rows, 0 violations, "
+        "no drift check had a verdict (fewer than 201 values)"
+    )
+    assert _violations(tmp_path / "a") == set()  # the files are SageMaker's, unchanged
+    decided = _analyze(capture, baseline_dir, tmp_path / "b", "--min-window-count", "200")
+    assert decided.exit_code == 0, decided.output
+    assert decided.stdout.startswith(
+        f"Completed: {N_CAPTURE} records in 2 files, {N_CAPTURE} rows, 0 violations\n"
+    )
+
+
 def test_drifted_capture_completes_with_violations(tmp_path: Path, baseline_dir: Path) -> None:
     capture = _capture_folder(tmp_path, [_lines(4, N_CAPTURE, age_mean=60.0)])
     out = tmp_path / "out"

@@ -428,3 +428,31 @@ def test_a_shap_folder_is_refused_as_a_folder_by_both_commands(tmp_path: Path) -
         assert result.exit_code == 2, result.output
         assert result.stderr.count("\n") == 1, result.stderr
         assert f"Invalid value for '--shap': File '{folder}' is a directory." in result.stderr
+
+
+def test_a_bias_window_without_a_verdict_does_not_read_as_a_clean_pass(tmp_path: Path) -> None:
+    """The baseline's analysis.json has entries for sex = X and Y only; the window's facet
+    value is F: no metric has a baseline value to be checked against, so no check decides.
+    SageMaker's status stays Completed (files, exit code); the printed line says so."""
+    out = bias_baseline(tmp_path)
+    doc = read_json(out / "bias/analysis.json")
+    entry = doc["post_training_bias_metrics"]["facets"]["sex"][0]
+    doc["post_training_bias_metrics"]["facets"]["sex"] = [
+        {**entry, "value_or_threshold": value} for value in ("X", "Y")
+    ]
+    (out / "bias/analysis.json").write_text(json.dumps(doc))
+    window = bias_rows(45, 55)
+    lines = [
+        capture_line(f"b{i}", f"{sex},{age}", str(p)) for i, (p, sex, age, _) in enumerate(window)
+    ]
+    truth = [label_line(f"b{i}", r[3]) for i, r in enumerate(window)]
+    result = run(
+        "analyze", "--capture", write_lines(tmp_path / "c.jsonl", lines), "--baseline", out,
+        "--out", tmp_path / "run", "--ground-truth", write_lines(tmp_path / "t.jsonl", truth),
+        "--inference-attribute", "0",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "ModelBias: Completed (no verdict): 200 labelled rows" in result.output
+    assert read_json(tmp_path / "run/bias/constraint_violations.json") == {
+        "version": "1.0", "violations": [],
+    }  # fmt: skip

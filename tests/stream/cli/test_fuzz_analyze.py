@@ -200,7 +200,9 @@ def _check(result, what: str) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code in (0, 2), f"{what}: exit {result.exit_code}: {output[-500:]}"
     first = result.stdout.splitlines()[0] if result.stdout else ""
     if result.exit_code == 0:
-        assert first.startswith(("Completed:", "CompletedWithViolations:")), f"{what}: {first}"
+        assert first.startswith(
+            ("Completed:", "Completed (no verdict):", "CompletedWithViolations:")
+        ), f"{what}: {first}"
     else:
         errors = result.stderr.strip().splitlines()
         one_line = len(errors) == 1 and errors[0].startswith("driftline: error: ")

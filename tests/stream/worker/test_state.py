@@ -130,6 +130,44 @@ def test_routing_by_headers(fake_clock):
     assert ws.paths["m"].counts.consumed == 1
 
 
+def two_matched_monitors(clock) -> WorkerState:
+    """Monitors ``credit`` (endpoint credit) and ``credit-a`` (endpoint credit, variant A)."""
+    base = dict(window_seconds=10.0, allowed_lateness_seconds=0.0, idle_close_seconds=5.0,
+                capture_index_names=("endpointInput",))  # fmt: skip
+    monitors = (
+        MonitorConfig(name="credit", match=MonitorMatch(endpoint="credit"), **base),
+        MonitorConfig(name="credit-a", match=MonitorMatch(endpoint="credit", variant="A"), **base),
+    )
+    config = DriftlineConfig(kafka=KafkaConfig(topic_prefix="p", partitions=2), monitors=monitors)
+    return WorkerState(config, {"credit": BASELINE, "credit-a": BASELINE}, now=clock)
+
+
+def test_records_matching_no_monitor_are_counted_not_lost(fake_clock, caplog):
+    ws = two_matched_monitors(fake_clock)
+    sample = registry_for(ws).get_sample_value
+    assert sample("driftline_unmatched_events_total") == 0  # exported before the first one
+    other, credit_b = [("endpoint", b"other")], [("endpoint", b"credit"), ("variant", b"B")]
+    out = ws.on_capture_many(0, [
+        (0, message(1, [T0 + 1, T0 + 2, T0 + 3]), other),  # 3 records, no monitor
+        (1, message(2, [T0 + 1, T0 + 2]), credit_b),  # 2 records: credit only
+        (2, message(3, [T0 + 1]), None),  # 1 record, no headers: no monitor
+        (3, None, other),  # a tombstone: 1 record, as the capture path counts it
+    ])  # fmt: skip
+    ws.on_capture(1, 0, message(4, [T0 + 1, T0 + 2, T0 + 3, T0 + 4]), other)  # 4, no monitor
+    ws.on_capture(1, 1, message(5, [T0 + 1]), [("endpoint", b"credit"), ("variant", b"A")])
+    assert out == []  # not dead letters: not bad input, maybe another deployment's traffic
+    assert sample("driftline_unmatched_events_total") == 3 + 1 + 1 + 4
+    # a message some monitors take and others not is theirs: nothing unmatched about it
+    assert sample("driftline_events_consumed_total", {"monitor": "credit"}) == 2 + 1
+    assert sample("driftline_events_consumed_total", {"monitor": "credit-a"}) == 1
+    assert ws.book(CAPTURE, 0).last_offset(CAPTURE) == 3  # the offsets still move on
+    # one log line per header combination, naming the headers: endpoint other, and none
+    lines = [r.getMessage() for r in caplog.records if "matches no monitor" in r.getMessage()]
+    assert len(lines) == 2
+    assert "endpoint='other'" in lines[0] and "0:0 matches no monitor (records: 3;" in lines[0]
+    assert "endpoint=(absent)" in lines[1] and "0:2 matches no monitor (records: 1;" in lines[1]
+
+
 def test_online_alarm_is_sent_once_per_onset(fake_clock):
     ws = state(fake_clock, partitions=1, online_detectors=("adwin",), window_seconds=3600.0)
     times = [T0 + i * 0.01 for i in range(1500)]
