@@ -61,3 +61,14 @@ def lacks_verdict(
     deciding = [verdict for check, verdict in decisions
                 if not data_quality or check == BASELINE_DRIFT]  # fmt: skip
     return bool(deciding) and all(verdict is None for verdict in deciding)
+
+
+def status_word(status: str, no_verdict: bool) -> str:
+    """The status as a user reads it: ``Completed (no verdict)`` when no deciding check had one.
+
+    Only the word shown (a log line, a summary): output files keep SageMaker's status.
+
+    >>> status_word("Completed", True), status_word("Completed", False)
+    ('Completed (no verdict)', 'Completed')
+    """
+    return f"{status} ({NO_VERDICT})" if no_verdict else status

@@ -9,7 +9,7 @@ import click
 
 from detectors.quality.checks import BASELINE_DRIFT
 from detectors.quality.statistics_json import statistics_to_json
-from detectors.verdicts import NO_VERDICT, lacks_verdict
+from detectors.verdicts import lacks_verdict, status_word
 from detectors.violations import COMPLETED_WITH_VIOLATIONS, FAILED, violations_document
 from stream.batch.capture_analysis import AnalysisResult, CaptureAnalyzer
 from stream.batch.data_files import FORMATS, DataFileError, data_size, detect_format
@@ -33,14 +33,6 @@ if TYPE_CHECKING:  # the labelled monitors' modules load only for runs that use 
     from stream.batch.labeled_session import LabeledReport, LabeledSession
 
 
-def _status_word(status: str, no_verdict: bool) -> str:
-    """The status as printed: ``Completed (no verdict)`` when no deciding check had one.
-
-    Only the printed word: the files and the exit code keep SageMaker's status.
-    """
-    return f"{status} ({NO_VERDICT})" if no_verdict else status
-
-
 def _summary(result: AnalysisResult) -> str:
     c = result.counts
     if result.failure is not None:
@@ -50,7 +42,7 @@ def _summary(result: AnalysisResult) -> str:
     no_verdict = lacks_verdict(result.status, len(evaluation.violations), verdicts,
                                data_quality=True)  # fmt: skip
     line = (
-        f"{_status_word(result.status, no_verdict)}: {c.records} records in {c.files} files, "
+        f"{status_word(result.status, no_verdict)}: {c.records} records in {c.files} files, "
         f"{c.rows} rows, {len(evaluation.violations)} violations"
     )
     if no_verdict:
@@ -74,7 +66,7 @@ def _print_labeled(report: LabeledReport) -> None:
         click.echo("ModelExplainability: skipped, no SHAP values")
     for outcome in report.outcomes:
         n = len(outcome.violations)
-        status = _status_word(outcome.status, outcome.no_verdict)
+        status = status_word(outcome.status, outcome.no_verdict)
         click.echo(f"{outcome.monitor}: {status}: {outcome.summary}, {n} violations")
         for warning in outcome.warnings:
             click.echo(f"  warning: {warning}")

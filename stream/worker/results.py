@@ -25,6 +25,7 @@ from typing import Union
 
 from detectors.quality.checks import EvaluationResult
 from detectors.quality.statistics import DatasetStatistics
+from detectors.verdicts import lacks_verdict, status_word
 from stream.monitors.labelled import LabelledOutcome, LabelledSetup
 from stream.monitors.labelled_evaluation import labelled_outcomes
 from stream.worker.aggregated_window import AggregatedWindow
@@ -95,14 +96,22 @@ def describe(result: Result) -> str:
     if isinstance(result, LabelledResult):
         outcome = result.outcome
         coverage = "n/a" if result.label_coverage is None else f"{result.label_coverage:.0%}"
+        verdicts = ((d.get("check_type", ""), d["violated"]) for d in outcome.decisions)
+        undecided = lacks_verdict(outcome.status, len(outcome.violations), verdicts,
+                                  data_quality=False)  # fmt: skip
         return (
             f"monitor {result.monitor} {result.monitor_type} window {result.window_start} "
-            f"rev {result.revision}: {outcome.status}, coverage {coverage}, "
-            f"{len(outcome.violations)} violations"
+            f"rev {result.revision}: {status_word(outcome.status, undecided)}, "
+            f"coverage {coverage}, {len(outcome.violations)} violations"
         )
+    evaluation = result.evaluation
+    verdicts = ((d.check_type, d.violated) for d in evaluation.decisions)
+    undecided = lacks_verdict(result.status, len(evaluation.violations), verdicts,
+                              data_quality=True)  # fmt: skip
     return (
         f"monitor {result.monitor} window {result.window_start} rev {result.revision}: "
-        f"{result.status}, {result.row_count} rows, {len(result.evaluation.violations)} violations"
+        f"{status_word(result.status, undecided)}, {result.row_count} rows, "
+        f"{len(evaluation.violations)} violations"
     )
 
 
