@@ -157,10 +157,20 @@ class ValueSelector:
         return v in converted
 
     def display(self, running_max: int | float | None) -> str:
-        """The ``value_or_threshold`` string Clarify writes (``"(t, max]"`` when continuous)."""
+        """The ``value_or_threshold`` string Clarify writes (``"(t, max]"`` when continuous).
+
+        The bounds print as pandas prints an interval of the column: as floats when either
+        is a float (``running_max`` is a float once the column held one) or the threshold
+        was written as a string, which smclarify's ``ensure_series_data_type`` turns into a
+        float; else as ints.
+
+        >>> age = ValueSelector(values=("40",), data_type="continuous")
+        >>> age.display(73), ValueSelector(values=(40,), data_type="continuous").display(73.0)
+        ('(40.0, 73.0]', '(40.0, 73.0]')
+        """
         if self.data_type == CATEGORICAL:
             return ",".join(str(v) for v in self.values)
-        t = self.threshold
+        t = float(self.threshold) if isinstance(self.values[0], str) else self.threshold
         top = t if running_max is None else running_max
         lo, hi = sorted((t, top))
         as_float = isinstance(lo, float) or isinstance(hi, float)

@@ -8,7 +8,11 @@ with a feature vector are offered to the bounded :class:`~detectors.bias.flip_te
 for FT, unless a feature is not numeric (counted: FlipTest does not support non-numeric
 columns). Rows with a missing facet or label are counted as invalid and otherwise ignored.
 Continuous columns keep their running maximum, which the ``"(t, max]"`` strings of
-analysis.json show.
+analysis.json show: the facet's, and the observed label's alone — smclarify's
+``label_value_or_threshold(label_series, …)`` builds the label string from the label column,
+for the post-training stage too, so predicted labels never move it. A running maximum is a
+float once any value counted was one, as the maximum of a pandas column with a float in it
+is (labels 0, 3, 2.5 with threshold 1 write ``"(1.0, 3.0]"``, not ``"(1, 3]"``).
 
 :class:`~detectors.bias.post_training_bias.PostTrainingBias` owns the parameters and what
 is reported; the tally owns what is counted, how it merges, and its state.
@@ -42,7 +46,11 @@ __all__ = ["BiasTally"]
 
 
 def _higher(a: int | float | None, b: int | float | None) -> int | float | None:
-    return b if a is None else a if b is None else max(a, b)
+    """The larger of two running-maximum candidates; a float if either is (a float column)."""
+    if a is None or b is None:
+        return b if a is None else a
+    top = max(a, b)
+    return float(top) if isinstance(a, float) or isinstance(b, float) else top
 
 
 class BiasTally:
@@ -92,7 +100,7 @@ class BiasTally:
             capacity=max_flip_test_rows, seed=seed, per_key=facet is not None
         )
         self.facet_max: int | float | None = None  # merge: max
-        self.label_max: int | float | None = None  # merge: max
+        self.label_max: int | float | None = None  # merge: max (observed labels only)
 
     def add(self, x: BiasRow) -> None:
         """Count one row."""
@@ -107,8 +115,7 @@ class BiasTally:
         if self._facet_is_continuous:
             self.facet_max = _higher(self.facet_max, parse_number(x.facet))
         if self._label_is_continuous:
-            both = _higher(parse_number(x.label), parse_number(predicted))
-            self.label_max = _higher(self.label_max, both)
+            self.label_max = _higher(self.label_max, parse_number(x.label))
         group = None if is_missing(x.group) else x.group
         self.counts.add(key, group, observed=observed, predicted=positive)
         if x.features is not None:
@@ -139,11 +146,16 @@ class BiasTally:
             "sample": self.sample.to_rows(),
             "sample_overflowed": self.sample.overflowed,
             "facet_max": self.facet_max,
-            "label_max": self.label_max,
+            "observed_label_max": self.label_max,
         }
 
     def restore(self, state: Mapping[str, Any]) -> None:
-        """Replace what was counted by a :meth:`to_state` of a tally with the same settings."""
+        """Replace what was counted by a :meth:`to_state` of a tally with the same settings.
+
+        A state saved before the label's maximum was kept apart (no ``"observed_label_max"``)
+        restores its ``"label_max"`` instead: the maximum over observed *and predicted* labels
+        that those versions kept, so the label string stays what it was until new rows raise it.
+        """
         self.n, self.n_invalid = int(state["n"]), int(state["n_invalid"])
         self.n_non_numeric_features = int(state["n_non_numeric_features"])
         self.counts = BiasCounts.from_rows(
@@ -159,4 +171,6 @@ class BiasTally:
             per_key=self.sample.per_key,
             overflowed=bool(state["sample_overflowed"]),
         )
-        self.facet_max, self.label_max = state["facet_max"], state["label_max"]
+        self.facet_max = state["facet_max"]
+        old = "observed_label_max" not in state
+        self.label_max = state["label_max" if old else "observed_label_max"]

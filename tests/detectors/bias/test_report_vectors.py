@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from detectors.bias.bias_row import BiasRow
+from detectors.bias.post_training_bias import PostTrainingBias
 from detectors.bias.selection import ValueSelector, series_data_type
 from tests.detectors.bias.conftest import entries, fed
 
@@ -125,3 +126,49 @@ def test_missing_values_are_counted_not_raised() -> None:
         2,
         1,
     )
+
+
+@pytest.mark.parametrize(
+    ("rows", "threshold", "expected"),
+    [
+        # labels top out at 0.993, predicted labels at 1.0 (float column: "(0.5, 0.993]")
+        ([(0.2, 0.1), (0.993, 0.6), (0.7, 1.0), (0.4, 0.9)], 0.5, "(0.5, 0.993]"),
+        # int labels up to 3, predictions up to 5: an int64 column, "(1, 3]"
+        ([(0, 5), (3, 0), (1, 4), (2, 2)], 1, "(1, 3]"),
+        # one float label makes the column float64: its max 3 prints as 3.0
+        ([(0, 5), (3, 0), (2.5, 4), (2, 2)], 1, "(1.0, 3.0]"),
+        # a threshold written as a string is cast with float() (ensure_series_data_type)
+        ([(0, 5), (3, 0), (1, 4), (2, 2)], "1", "(1.0, 3.0]"),
+    ],
+)
+def test_both_stages_write_the_label_interval_of_the_label_column_alone(
+    rows: list[tuple[float, float]], threshold: float | str, expected: str
+) -> None:
+    # smclarify report.label_value_or_threshold(label_series, positive_values): breaks
+    # sorted([t, label_series.max()]), printed as a pandas Interval of the column's dtype
+    detector = fed(
+        [BiasRow(facet="F" if i % 2 else "M", label=y, predicted_label=p)
+         for i, (y, p) in enumerate(rows)],
+        facet_values=("F",),
+        label_values=(threshold,),
+        label_data_type="continuous",
+    )  # fmt: skip
+    analysis = detector.analysis()
+    assert analysis.pre_training is not None and analysis.post_training is not None
+    assert analysis.pre_training.label_value_or_threshold == expected
+    assert analysis.post_training.label_value_or_threshold == expected
+
+
+def test_a_detector_saved_before_the_label_maximum_was_kept_apart_keeps_its_old_string() -> None:
+    rows = [BiasRow(facet="F", label=0.993, predicted_label=0.2),
+            BiasRow(facet="M", label=0.3, predicted_label=1.0)]  # fmt: skip
+    detector = fed(rows, facet_values=("F",), label_values=(0.5,), label_data_type="continuous")
+    state = detector.to_state()
+    del state["state"]["observed_label_max"]
+    state["state"]["label_max"] = 1.0  # older versions: labels and predicted labels together
+    restored = PostTrainingBias.from_state(state)
+    analysis = restored.analysis()
+    assert analysis.pre_training is not None
+    assert analysis.pre_training.label_value_or_threshold == "(0.5, 1.0]"
+    restored.update(BiasRow(facet="F", label=0.4, predicted_label=0.9))
+    assert restored.analysis().pre_training.label_value_or_threshold == "(0.5, 1.0]"  # type: ignore[union-attr]

@@ -36,7 +36,7 @@ def test_continuous_facet_and_label_rows_counted_by_hand() -> None:
     assert split.d == Confusion(tp=1, fp=1, fn=0, tn=0)
     assert split.a == Confusion(tp=0, fp=0, fn=1, tn=1)
     assert t.facet_max == 52  # the invalid rows' values are not taken
-    assert t.label_max == 0.9  # observed and predicted labels both count
+    assert t.label_max == 0.9  # the observed labels only (predicted labels top out at 0.8)
 
 
 def test_features_go_to_the_sample_unless_one_is_not_numeric() -> None:
@@ -90,3 +90,37 @@ def test_merge_and_state_equal_one_tally_over_both_streams() -> None:
     restored = tally(None, ValueSelector((1,), "categorical"), max_flip_test_rows=300)
     restored.restore(orjson.loads(orjson.dumps(whole.to_state())))
     assert restored.to_state() == whole.to_state()
+
+
+def continuous_label_tally() -> BiasTally:
+    """Labels top out at 0.993, predicted labels at 1.0: only the labels' maximum is kept."""
+    t = tally(ValueSelector(("F",), "categorical"), ValueSelector((0.5,), "continuous"))
+    for facet, label, predicted in [("F", 0.993, 0.2), ("M", 0.3, 1.0), ("F", 0.6, 0.9)]:
+        t.add(BiasRow(facet=facet, label=label, predicted_label=predicted))
+    return t
+
+
+def test_the_label_maximum_is_the_observed_labels_alone() -> None:
+    # smclarify's label_value_or_threshold(label_series, ...) sees the label column only
+    assert continuous_label_tally().label_max == 0.993
+
+
+def test_a_running_maximum_is_a_float_once_the_column_held_a_float() -> None:
+    # a pandas column [0, 3, 2.5] is float64: its max prints as 3.0, not 3
+    t = tally(ValueSelector((1,), "continuous"), ValueSelector((1,), "continuous"))
+    for facet, label in [(0, 0), (3, 3), (2.5, 2.5)]:
+        t.add(BiasRow(facet=facet, label=label, predicted_label=0))
+    assert (t.facet_max, t.label_max) == (3.0, 3.0)
+    assert isinstance(t.facet_max, float) and isinstance(t.label_max, float)
+
+
+def test_a_state_saved_before_the_label_maximum_was_kept_apart_restores_the_old_one() -> None:
+    old_state = continuous_label_tally().to_state()
+    del old_state["observed_label_max"]
+    old_state["label_max"] = 1.0  # what older versions kept: labels and predictions together
+    restored = tally(ValueSelector(("F",), "categorical"), ValueSelector((0.5,), "continuous"))
+    restored.restore(orjson.loads(orjson.dumps(old_state)))
+    assert restored.label_max == 1.0
+    new = tally(ValueSelector(("F",), "categorical"), ValueSelector((0.5,), "continuous"))
+    new.restore(orjson.loads(orjson.dumps(continuous_label_tally().to_state())))
+    assert new.label_max == 0.993
