@@ -147,6 +147,7 @@ class BiasTally:
             "sample_overflowed": self.sample.overflowed,
             "facet_max": self.facet_max,
             "observed_label_max": self.label_max,
+            "label_max": self.label_max,  # what versions before observed_label_max restore
         }
 
     def restore(self, state: Mapping[str, Any]) -> None:
