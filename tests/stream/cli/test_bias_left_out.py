@@ -79,3 +79,22 @@ def test_analyze_says_why_bias_left_rows_out_once(tmp_path: Path) -> None:
     post = post_training(read_json(tmp_path / "run/bias/analysis.json"))
     assert post["DPPL"] == pytest.approx(DPPL, abs=1e-12)
     assert post["DI"] == pytest.approx(DI, abs=1e-12)
+
+
+def test_a_window_whose_rows_bias_all_left_out_says_why(tmp_path: Path) -> None:
+    rows = left_out_rows()
+    baseline, _ = _suggest(tmp_path, [r for r in rows if r[1] and r[3] != "maybe"])
+    window = rows[:4]  # 4 usable rows, each labelled "maybe" here
+    captures = write_lines(
+        tmp_path / "c.jsonl",
+        [capture_line(f"b{i}", f"{s},{a}", str(p)) for i, (p, s, a, _) in enumerate(window)],
+    )
+    truth = write_lines(tmp_path / "t.jsonl", [label_line(f"b{i}", "maybe") for i in range(4)])
+    result = run(
+        "analyze", "--capture", captures, "--baseline", baseline, "--out", tmp_path / "run",
+        "--ground-truth", truth, "--inference-attribute", "0",
+    )  # fmt: skip
+    assert (
+        "ModelBias: Failed: no usable labelled row: "
+        "4 of 4 labelled rows left out of bias (label_not_a_number: 4)"
+    ) in result.output, result.output
