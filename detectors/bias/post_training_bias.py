@@ -43,7 +43,8 @@ class PostTrainingBias:
     The reading is ``metric`` for the worst facet value (farthest from its ideal; DI's is 1),
     ``None`` before ``min_samples`` rows or when the metric errors. ``alarm`` follows the
     bias-drift point rule against ``baseline_value`` (``|v| > |baseline|``). Rows with a
-    missing facet or label are counted in ``tally.n_invalid`` and otherwise ignored. Call
+    missing facet, label or prediction are counted in ``tally.n_invalid``, by reason in
+    ``tally.left_out_reasons()``, and otherwise ignored. Call
     :meth:`analysis` at window close for the full analysis.json content.
 
     Examples

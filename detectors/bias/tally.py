@@ -6,7 +6,9 @@ one-versus-all, else whether the row is facet d), whether its observed and predi
 are positive — and counts it in a :class:`~detectors.bias.counts.BiasCounts` cell. Rows
 with a feature vector are offered to the bounded :class:`~detectors.bias.flip_test.RowSample`
 for FT, unless a feature is not numeric (counted: FlipTest does not support non-numeric
-columns). Rows with a missing facet or label are counted as invalid and otherwise ignored.
+columns). Rows with a missing facet, label or prediction (or, for a continuous column, one
+that is not a number) are counted as invalid, by reason (:mod:`detectors.bias.left_out`),
+and otherwise ignored.
 Continuous columns keep their running maximum, which the ``"(t, max]"`` strings of
 analysis.json show: the facet's, and the observed label's alone — smclarify's
 ``label_value_or_threshold(label_series, …)`` builds the label string from the label column,
@@ -26,8 +28,8 @@ Examples
 >>> tally.add(BiasRow(facet="F", label=1, score=0.9))
 >>> tally.add(BiasRow(facet="M", label=0, predicted_label=1))
 >>> tally.add(BiasRow(facet=None, label=1, score=0.2))  # no facet value: invalid
->>> tally.n, tally.n_invalid
-(3, 1)
+>>> tally.n, tally.n_invalid, tally.left_out_reasons()
+(3, 1, {'facet_missing': 1})
 >>> tally.counts.facet_split(True)
 FacetSplit(d=Confusion(tp=1, fp=0, fn=0, tn=0), a=Confusion(tp=0, fp=1, fn=0, tn=0), ...)
 """
@@ -40,6 +42,7 @@ from typing import Any
 from detectors.bias.bias_row import BiasRow
 from detectors.bias.counts import BiasCounts
 from detectors.bias.flip_test import RowSample
+from detectors.bias.left_out import UNRECORDED, left_out_reason
 from detectors.bias.selection import CONTINUOUS, ValueSelector, is_missing, parse_number
 
 __all__ = ["BiasTally"]
@@ -92,6 +95,7 @@ class BiasTally:
         self._label_is_continuous = label.data_type == CONTINUOUS
         self.n = 0  # merge: sum (every update, valid or not)
         self.n_invalid = 0  # merge: sum
+        self.invalid_reasons: dict[str, int] = {}  # n_invalid by reason; merge: sum per key
         self.n_non_numeric_features = 0  # merge: sum
         self.counts = BiasCounts(  # merge: cell-wise sum
             max_facet_values=max_facet_values, max_subgroups=max_subgroups
@@ -110,7 +114,14 @@ class BiasTally:
         key: Hashable | None = x.facet if self.facet is None else self.facet.match(x.facet)
         observed, positive = self.label.match(x.label), self.label.match(predicted)
         if key is None or is_missing(key) or observed is None or positive is None:
-            self.n_invalid += 1
+            reason = left_out_reason(
+                facet=x.facet,
+                label=x.label,
+                predicted=predicted,
+                facet_selector=self.facet,
+                label_selector=self.label,
+            )
+            self._refuse(UNRECORDED if reason is None else reason)
             return
         if self._facet_is_continuous:
             self.facet_max = _higher(self.facet_max, parse_number(x.facet))
@@ -125,6 +136,15 @@ class BiasTally:
                 return
             self.sample.add(key, seq, tuple(float(v) for v in features if v is not None), positive)
 
+    def _refuse(self, reason: str, count: int = 1) -> None:
+        """Count ``count`` rows left out for ``reason``."""
+        self.n_invalid += count
+        self.invalid_reasons[reason] = self.invalid_reasons.get(reason, 0) + count
+
+    def left_out_reasons(self) -> dict[str, int]:
+        """Rows left out of the counts, by reason (sorted, no zeros); they sum to ``n_invalid``."""
+        return {reason: n for reason, n in sorted(self.invalid_reasons.items()) if n}
+
     def merge(self, other: BiasTally) -> None:
         """Absorb a tally with the same settings that counted rows after this one's."""
         self.counts.merge(other.counts)
@@ -133,6 +153,8 @@ class BiasTally:
         self.label_max = _higher(self.label_max, other.label_max)
         self.n += other.n
         self.n_invalid += other.n_invalid
+        for reason, count in other.invalid_reasons.items():
+            self.invalid_reasons[reason] = self.invalid_reasons.get(reason, 0) + count
         self.n_non_numeric_features += other.n_non_numeric_features
 
     def to_state(self) -> dict[str, Any]:
@@ -140,6 +162,7 @@ class BiasTally:
         return {
             "n": self.n,
             "n_invalid": self.n_invalid,
+            "invalid_reasons": dict(sorted(self.invalid_reasons.items())),
             "n_non_numeric_features": self.n_non_numeric_features,
             "cells": self.counts.to_rows(),
             "subgroups": list(self.counts.subgroups),
@@ -158,6 +181,10 @@ class BiasTally:
         that those versions kept, so the label string stays what it was until new rows raise it.
         """
         self.n, self.n_invalid = int(state["n"]), int(state["n_invalid"])
+        reasons = state.get("invalid_reasons")
+        if reasons is None:  # written before the reasons were kept
+            reasons = {UNRECORDED: self.n_invalid} if self.n_invalid else {}
+        self.invalid_reasons = {str(k): int(v) for k, v in reasons.items()}
         self.n_non_numeric_features = int(state["n_non_numeric_features"])
         self.counts = BiasCounts.from_rows(
             state["cells"],

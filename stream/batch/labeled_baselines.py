@@ -31,7 +31,7 @@ from stream.monitors.attribution import (
     save_attribution_baseline,
     suggest_attribution,
 )
-from stream.monitors.bias import BIAS, BiasRun, save_bias_baseline
+from stream.monitors.bias import BIAS, BiasRun, left_out_reasons_text, save_bias_baseline
 from stream.monitors.bias_indices import pin_indexed_columns
 from stream.monitors.bias_settings import (
     BiasSettings,
@@ -318,7 +318,10 @@ def _suggest_bias(
                 row.setdefault(name, value)
         run.update(row, label, prediction)
     save_bias_baseline(out / BIAS, settings, run.analysis())
-    line = f"bias: {run.n} rows, {run.n_invalid} left out -> {out / BIAS}"
+    left_out = f"{run.n_invalid} left out"
+    if run.n_invalid:
+        left_out += f" ({left_out_reasons_text(run.left_out_reasons())})"
+    line = f"bias: {run.n} rows, {left_out} -> {out / BIAS}"
     # a facet value no row has (or every row has) leaves the baseline's metrics null: say so
     warnings = [w for rows in run.facet_rows() if (w := rows.warning()) is not None]
     return [line, *(f"  warning: {w}" for w in warnings)]

@@ -11,10 +11,10 @@ coverage, prediction and labelled counts — stay out of them and go to the prin
 A monitor that failed (nothing joined, no usable labelled prediction, no SHAP values) writes
 an empty violations file only.
 A monitor's warnings (a bias facet that matched no row) are printed under its line; the
-joined labels model quality could not use are said in its line, by reason. A ``Completed``
-monitor none of whose checks had a verdict is marked ``no_verdict``
-(:func:`detectors.verdicts.lacks_verdict`, the status page's rule) so that its line does not
-read as a clean pass; its files are SageMaker's as ever.
+joined labels model quality could not use, and the rows bias left out, are said in its
+line, by reason. A ``Completed`` monitor none of whose checks had a verdict is marked
+``no_verdict`` (:func:`detectors.verdicts.lacks_verdict`, the status page's rule) so that its
+line does not read as a clean pass; its files are SageMaker's as ever.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from detectors.violations import FAILED, Violation
 from detectors.violations import violations_document as to_document
 from stream.batch.label_files import LabelCounts
 from stream.batch.labeled_analysis import LabelledFileRun
-from stream.monitors.bias import ANALYSIS, BIAS
+from stream.monitors.bias import ANALYSIS, BIAS, left_out_note, left_out_reasons_text
 from stream.monitors.files import ATTRIBUTION, STATISTICS, VIOLATIONS, write_json
 from stream.monitors.labelled import (
     ATTRIBUTION_DRIFT,
@@ -86,10 +86,13 @@ def write_outcome(out: Path, outcome: LabelledOutcome, run: LabelledFileRun) -> 
 
 def _warnings(outcome: LabelledOutcome, acc: LabelledAccumulators) -> tuple[str, ...]:
     """The outcome's warnings, but the unusable labels' one: the summary says it already."""
+    said = None
     run = acc.model_quality
-    if outcome.monitor_type != MODEL_QUALITY or run is None or not run.unusable_labels():
-        return outcome.warnings
-    said = unusable_labels_note(run.unusable_labels(), joined=run.merged)
+    if outcome.monitor_type == MODEL_QUALITY and run is not None and run.unusable_labels():
+        said = unusable_labels_note(run.unusable_labels(), joined=run.merged)
+    bias = acc.bias
+    if outcome.monitor_type == BIAS_DRIFT and bias is not None and bias.n_invalid:
+        said = left_out_note(bias.left_out_reasons(), joined=bias.n)
     return tuple(w for w in outcome.warnings if w != said)
 
 
@@ -104,6 +107,11 @@ def _failure(kind: str, acc: LabelledAccumulators) -> str:
             )
         return "no labelled predictions (nothing merged)"
     if kind == BIAS_DRIFT:
+        bias = acc.bias
+        if bias is not None and bias.n:
+            return (
+                f"no usable labelled row: {left_out_note(bias.left_out_reasons(), joined=bias.n)}"
+            )
         return "no labelled rows with facet values"
     if acc.explained and acc.attribution is not None:
         if acc.attribution.unknown_labels:
@@ -145,7 +153,10 @@ def _bias(folder: Path, acc: LabelledAccumulators) -> str:
     run = acc.bias
     assert run is not None
     write_json(folder / ANALYSIS, run.analysis().to_json())
-    return f"{run.n} labelled rows, {run.n_invalid} without a usable facet/label/prediction"
+    summary = f"{run.n} labelled rows, {run.n_invalid} without a usable facet/label/prediction"
+    if run.n_invalid:
+        summary += f" ({left_out_reasons_text(run.left_out_reasons())})"
+    return summary
 
 
 def _attribution(folder: Path, outcome: LabelledOutcome, run: LabelledFileRun) -> str:

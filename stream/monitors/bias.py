@@ -15,6 +15,19 @@ A facet whose values (or threshold) select no row, or every row, leaves facet d 
 empty and the metrics of that facet null ("Facet set is empty"; CDDL and CDDPL 0).
 :meth:`BiasRun.facet_rows` counts both sides and :meth:`FacetRows.warning` says so, so that
 a run never reports such a facet as a quiet "Completed".
+
+Rows a facet's detector leaves out (no facet value, no label or prediction, or one that is no
+number for a continuous threshold) are counted by reason
+(:mod:`detectors.bias.left_out`): :meth:`BiasRun.left_out_reasons` and
+:func:`left_out_note` say them, and the worker counts them in
+``driftline_unusable_labels_total`` under :func:`unusable_label_reasons`.
+
+Examples
+--------
+>>> left_out_note({"facet_missing": 3, "label_not_a_number": 2}, joined=20)
+'5 of 20 labelled rows left out of bias (facet_missing: 3, label_not_a_number: 2)'
+>>> unusable_label_reasons()[:2]
+('bias_label_missing', 'bias_label_not_a_number')
 """
 
 from __future__ import annotations
@@ -26,6 +39,7 @@ from typing import Any, Literal, NamedTuple
 from detectors.bias.analysis import BiasAnalysis, StageReport
 from detectors.bias.bias_row import BiasRow
 from detectors.bias.drift_check import bias_drift_check
+from detectors.bias.left_out import LEFT_OUT_REASONS
 from detectors.bias.post_training_bias import PostTrainingBias
 from detectors.bias.selection import DataType
 from detectors.violations import Violation
@@ -39,6 +53,26 @@ from stream.monitors.files import MALFORMED, not_usable, read_json, write_json
 BIAS = "bias"
 ANALYSIS = "analysis.json"
 ANALYSIS_CONFIG = "analysis_config.json"
+# the bias reasons of driftline_unusable_labels_total, which model quality's share by monitor
+UNUSABLE_PREFIX = "bias_"
+
+
+def unusable_label_reasons() -> tuple[str, ...]:
+    """Every reason bias can leave a joined row out for, as the unusable-labels counter names it."""
+    return tuple(UNUSABLE_PREFIX + reason for reason in LEFT_OUT_REASONS)
+
+
+def left_out_reasons_text(reasons: Mapping[str, int]) -> str:
+    """``facet_missing: 3, label_not_a_number: 2`` (sorted by reason, zeros left out)."""
+    return ", ".join(f"{reason}: {n}" for reason, n in sorted(reasons.items()) if n)
+
+
+def left_out_note(reasons: Mapping[str, int], *, joined: int | None = None) -> str:
+    """``5 labelled rows left out of bias (…)``; ``5 of 20 labelled rows`` with ``joined``."""
+    total = sum(reasons.values())
+    count = f"{total} of {joined}" if joined is not None else str(total)
+    plural = "" if (joined if joined is not None else total) == 1 else "s"
+    return f"{count} labelled row{plural} left out of bias ({left_out_reasons_text(reasons)})"
 
 
 def _baseline_codes(analysis: BiasAnalysis) -> set[str]:
@@ -128,6 +162,15 @@ class BiasRun:
         """Rows left out by some facet (missing facet, label or prediction)."""
         return max(d.tally.n_invalid for d in self.detectors)
 
+    def left_out_reasons(self) -> dict[str, int]:
+        """Why the :attr:`n_invalid` rows were left out, by reason (they sum to it).
+
+        The reasons of the facet that left out the most rows (the first such facet): a row's
+        label and prediction reasons are the same for every facet, its facet reason its own.
+        """
+        worst = max(self.detectors, key=lambda d: d.tally.n_invalid)
+        return worst.tally.left_out_reasons()
+
     def facet_rows(self) -> list[FacetRows]:
         """Rows in facet d and facet a, per facet configured with values (not one-versus-all)."""
         out = []
@@ -157,11 +200,11 @@ class BiasRun:
                     predictions: Sequence[LocatedPrediction]) -> None:  # fmt: skip
         """Count rows in order, as :meth:`update` does each; one batch per facet's detector."""
         group = self.group_column
-        groups = [None if group is None else row.get(group) for row in rows]
+        groups = [None if group is None else _cell(row, group) for row in rows]
         facets = self.facet_columns
         for facet, names, detector in zip(facets, self.flip_features, self.detectors, strict=True):
             detector.update_many([
-                BiasRow(facet=row.get(facet), label=label, predicted_label=p.predicted,
+                BiasRow(facet=_cell(row, facet), label=label, predicted_label=p.predicted,
                         score=p.score, group=group,
                         features=tuple(row.get(n) for n in names) if names else None)
                 for row, label, p, group in zip(rows, labels, predictions, groups, strict=True)
@@ -188,6 +231,17 @@ class BiasRun:
         )
         bias = self.settings.bias
         return both.selected(bias.pre_training_methods, bias.post_training_methods)
+
+
+def _cell(row: Mapping[str, Any], column: str) -> Any:
+    """A row's facet or group value; an empty field (a blank CSV cell) is no value.
+
+    As data quality counts it (``Missing``), as the config's ``headers`` read it
+    (:mod:`stream.monitors.bias_columns`) and as ``baseline suggest`` reads a blank cell of
+    its data file (null), so that a window never puts such a row in facet a.
+    """
+    value = row.get(column)
+    return None if value == "" else value
 
 
 def _combine(stages: Sequence[StageReport | None]) -> StageReport | None:

@@ -5,7 +5,8 @@
   reason and named in a warning;
 - bias drift: Clarify's analysis and ``bias_drift_check`` against the baseline analysis
   (``bootstrap`` or ``point``, see :func:`stream.monitors.bias.bias_violations`), with the
-  rows of facet d and facet a of each configured facet (``facet_rows``) and a warning for a
+  rows of facet d and facet a of each configured facet (``facet_rows``), the joined rows it
+  left out counted by reason and named in a warning, and a warning for a
   facet that matched no row (or every row), whose metrics are all null;
 - attribution drift: global SHAP values and ``feature_attribution_drift_check`` (nDCG).
 
@@ -22,7 +23,7 @@ from detectors.bias.analysis import BiasAnalysis, FacetEntry
 from detectors.bias.drift_check import matching_entry
 from detectors.model_quality.constraints import breaks, violation_metric_name
 from detectors.violations import COMPLETED, COMPLETED_WITH_VIOLATIONS, FAILED, Violation
-from stream.monitors.bias import bias_violations
+from stream.monitors.bias import BiasRun, bias_violations, left_out_note
 from stream.monitors.labelled import (
     ATTRIBUTION_DRIFT,
     BIAS_DRIFT,
@@ -61,6 +62,12 @@ def _counts(acc: LabelledAccumulators) -> dict[str, Any]:
 def _unusable(run: ModelQualityRun) -> dict[str, Any]:
     """The joined labels model quality left out: how many, and how many for each reason."""
     reasons = run.unusable_labels()
+    return {"unusable_label_count": sum(reasons.values()), "unusable_labels": reasons}
+
+
+def _bias_left_out(run: BiasRun) -> dict[str, Any]:
+    """The joined rows bias left out: how many, and how many for each reason."""
+    reasons = run.left_out_reasons()
     return {"unusable_label_count": sum(reasons.values()), "unusable_labels": reasons}
 
 
@@ -115,13 +122,22 @@ def model_quality_outcome(setup: LabelledSetup, acc: LabelledAccumulators) -> La
 
 
 def bias_outcome(setup: LabelledSetup, acc: LabelledAccumulators) -> LabelledOutcome:
-    """The window's Clarify analysis and its ``bias_drift_check`` against the baseline."""
+    """The window's Clarify analysis and its ``bias_drift_check`` against the baseline.
+
+    Joined rows left out (no facet value, label or prediction usable for the config) are
+    counted by reason beside the counts (``unusable_label_count``, ``unusable_labels``) and
+    named in a warning.
+    """
     run, baseline = acc.bias, setup.bias
     assert run is not None and baseline is not None
+    counts = {**_counts(acc), **_bias_left_out(run)}
+    reasons = run.left_out_reasons()
     rows = run.n - run.n_invalid
     if rows <= 0:
         why = "no labelled row with facet values yet"
-        return LabelledOutcome(BIAS_DRIFT, FAILED, _counts(acc), (), (), acc.label_coverage, why)
+        if run.n:
+            why = f"none usable: {left_out_note(reasons, joined=run.n)}"
+        return LabelledOutcome(BIAS_DRIFT, FAILED, counts, (), (), acc.label_coverage, why)
     mode = "point" if setup.bias_drift_check == "point" else "bootstrap"
     enough = rows >= setup.min_count
     if enough:
@@ -155,7 +171,9 @@ def bias_outcome(setup: LabelledSetup, acc: LabelledAccumulators) -> LabelledOut
                 )
     facet_rows = run.facet_rows()
     warnings = tuple(w for f in facet_rows if (w := f.warning()) is not None)
-    doc = {**analysis.to_json(), **_counts(acc), "facet_rows": [f._asdict() for f in facet_rows]}
+    if reasons:
+        warnings = (left_out_note(reasons, joined=run.n), *warnings)
+    doc = {**analysis.to_json(), **counts, "facet_rows": [f._asdict() for f in facet_rows]}
     return LabelledOutcome(
         BIAS_DRIFT,
         _status(violations),

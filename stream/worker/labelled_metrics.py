@@ -114,9 +114,10 @@ def join_families(joins: Iterable[Any]) -> Iterator[Metric]:
     )
     unusable_labels = CounterMetricFamily(
         "driftline_unusable_labels",
-        "Joined labels model quality left out of a window's metrics, by reason: the label's"
-        " (not_binary, not_a_number, missing, too_many_classes) or its prediction's"
-        " (prediction_*)",
+        "Joined labels model quality or bias left out of a window's metrics, by reason: the"
+        " label's (not_binary, not_a_number, missing, too_many_classes) or its prediction's"
+        " (prediction_*) for model quality; bias_label_*, bias_prediction_*, bias_facet_* for"
+        " bias",
         labels=[*m, "reason"],
     )
     superseded = CounterMetricFamily(

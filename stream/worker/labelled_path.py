@@ -35,6 +35,8 @@ from stream.capture.records import CaptureError, EventData
 from stream.labels.attributions import AttributionError, decode_attribution
 from stream.labels.records import LabelError, decode_label
 from stream.labels.records import split_records as split_label_records
+from stream.monitors.bias import UNUSABLE_PREFIX
+from stream.monitors.bias import unusable_label_reasons as bias_unusable_label_reasons
 from stream.monitors.feeding import WindowFeed, feed, take_predictions, take_refusal
 from stream.monitors.label_join import LABEL, PREDICTION, PendingEntries
 from stream.monitors.labelled import LabelledSetup
@@ -112,7 +114,8 @@ class LabelledPath:
         self.windows: dict[tuple[int, float], LabelledAccumulators] = {}
         self.seq: dict[int, int] = {}
         self.partitions: set[int] = set()  # partitions with state here (their entries expire)
-        # joined labels model quality left out of the windows sent, by reason (for metrics)
+        # joined labels model quality (and rows bias, its reasons prefixed bias_) left out of
+        # the windows sent, by reason (for metrics)
         self.unusable_labels: Counter[str] = Counter()
 
     @property
@@ -232,13 +235,17 @@ class LabelledPath:
 
         The capture path calls this just before it sends the window's data-quality partial,
         so that the aggregator has the labels when it first publishes the window. The joined
-        labels model quality left out of the partial are counted in ``unusable_labels``.
+        labels model quality left out of the partial, and the rows bias left out (reasons
+        prefixed ``bias_``), are counted in ``unusable_labels``.
         """
         accumulators = self.windows.pop((partition, start), None)
         if accumulators is None:
             return []
         if accumulators.model_quality is not None:
             self.unusable_labels.update(accumulators.model_quality.unusable_labels())
+        if accumulators.bias is not None:
+            reasons = accumulators.bias.left_out_reasons()
+            self.unusable_labels.update({UNUSABLE_PREFIX + k: n for k, n in reasons.items()})
         seq = self.seq.get(partition, 0)
         self.seq[partition] = seq + 1
         return [
@@ -255,6 +262,8 @@ class LabelledPath:
         stores = [self.entries(p) for p in sorted(self.partitions)]
         problem_type = self.setup.problem_type
         reasons = () if problem_type is None else unusable_label_reasons(problem_type)
+        if self.setup.bias is not None:
+            reasons = (*reasons, *bias_unusable_label_reasons())
         return JoinSummary(
             self.monitor,
             pending_predictions=sum(s.count(PREDICTION) for s in stores),

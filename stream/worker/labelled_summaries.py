@@ -64,7 +64,8 @@ class JoinSummary:
     duplicate_predictions: int = 0  # captures seen again for one key (the first one stands)
     superseded_labels: int = 0  # waiting labels replaced by a later one (the last one wins)
     # joined labels model quality left out of the windows sent, by reason; every reason of
-    # the problem type is present (from 0), none without model quality
+    # the problem type is present (from 0), none without model quality; and the rows bias
+    # left out, by its reasons prefixed bias_ (every one from 0 with a bias monitor)
     unusable_labels: Mapping[str, int] = field(default_factory=dict)
 
 

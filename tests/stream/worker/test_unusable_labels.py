@@ -23,11 +23,14 @@ from stream.worker.labelled_outputs import labelled_execution_message
 from stream.worker.metric_sources import worker_sources
 from stream.worker.metrics import register_worker_metrics
 from stream.worker.state import PARTIALS, WorkerState
+from tests.stream.worker.test_bias_left_out import BIAS_REASONS
 from tests.stream.worker.test_labelled import T0, Pipe, baseline_folder, lines, state, traffic
 
 __all__ = ["baseline_folder"]  # the module's fixture, used here
 
-BINARY_REASONS = ("missing", "not_binary", "prediction_missing", "prediction_not_binary")
+# the monitor has bias too: its reasons are exported from 0 as well (no row left out here)
+BINARY_REASONS = ("missing", "not_binary", "prediction_missing", "prediction_not_binary",
+                  *BIAS_REASONS)  # fmt: skip
 
 
 def _label(key: str, data: str) -> dict:

@@ -1,0 +1,90 @@
+"""Why a bias detector leaves a joined row out of a facet's counts.
+
+A row counted in a tally's ``n`` but not in its cells has exactly one reason, so the
+reasons of :meth:`BiasTally.left_out_reasons
+<detectors.bias.tally.BiasTally.left_out_reasons>` sum to its ``n_invalid``. The observed
+label is judged first, then the predicted label, then the facet value, so that a row's
+label and prediction reasons are the same for every facet of a config. A selector refuses a
+value only when it is missing (None, NaN) or, for a continuous column, not a number to hold
+against the threshold: a categorical label outside ``label_values_or_threshold`` is a
+negative label, as in Clarify, never a refusal.
+
+Examples
+--------
+>>> from detectors.bias.selection import ValueSelector
+>>> facet = ValueSelector(("F",), "categorical")
+>>> label = ValueSelector((0.5,), "continuous")
+>>> left_out_reason(facet=None, label="maybe", predicted=1, facet_selector=facet,
+...                 label_selector=label)
+'label_not_a_number'
+>>> left_out_reason(facet=None, label=1, predicted=None, facet_selector=facet,
+...                 label_selector=label)
+'prediction_missing'
+>>> left_out_reason(facet=None, label=1, predicted=1, facet_selector=facet,
+...                 label_selector=label)
+'facet_missing'
+>>> left_out_reason(facet="F", label=1, predicted=0, facet_selector=facet,
+...                 label_selector=label) is None
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from detectors.bias.selection import ValueSelector, is_missing
+
+__all__ = [
+    "FACET_MISSING",
+    "FACET_NOT_A_NUMBER",
+    "LABEL_MISSING",
+    "LABEL_NOT_A_NUMBER",
+    "LEFT_OUT_REASONS",
+    "PREDICTION_MISSING",
+    "PREDICTION_NOT_A_NUMBER",
+    "UNRECORDED",
+    "left_out_reason",
+]
+
+LABEL_MISSING = "label_missing"  # no observed label: None or NaN
+LABEL_NOT_A_NUMBER = "label_not_a_number"  # a continuous label's value is not a number ("maybe")
+PREDICTION_MISSING = "prediction_missing"  # no predicted label and no score
+PREDICTION_NOT_A_NUMBER = "prediction_not_a_number"  # a continuous label's prediction, not one
+FACET_MISSING = "facet_missing"  # the row has no value of the facet's column
+FACET_NOT_A_NUMBER = "facet_not_a_number"  # a continuous facet's value is not a number
+# rows left out in a state written before the reasons were kept (only their count is known)
+UNRECORDED = "unrecorded"
+
+# every reason a bias detector can give, in the order rows are judged
+LEFT_OUT_REASONS: tuple[str, ...] = (
+    LABEL_MISSING,
+    LABEL_NOT_A_NUMBER,
+    PREDICTION_MISSING,
+    PREDICTION_NOT_A_NUMBER,
+    FACET_MISSING,
+    FACET_NOT_A_NUMBER,
+)
+
+
+def left_out_reason(
+    *,
+    facet: Any,
+    label: Any,
+    predicted: Any,
+    facet_selector: ValueSelector | None,
+    label_selector: ValueSelector,
+) -> str | None:
+    """Why a row is left out of a facet's counts, or None when it is counted.
+
+    ``predicted`` is the row's predicted label (from its score when it has none);
+    ``facet_selector`` is None for a one-versus-all facet, which refuses missing values only.
+    """
+    if label_selector.match(label) is None:
+        return LABEL_MISSING if is_missing(label) else LABEL_NOT_A_NUMBER
+    if label_selector.match(predicted) is None:
+        return PREDICTION_MISSING if is_missing(predicted) else PREDICTION_NOT_A_NUMBER
+    if is_missing(facet):
+        return FACET_MISSING
+    if facet_selector is not None and facet_selector.match(facet) is None:
+        return FACET_NOT_A_NUMBER
+    return None
