@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from stream.batch.csv_parts import CsvParts
 from stream.batch.csv_reader import CsvFileError
@@ -51,9 +51,6 @@ from stream.batch.part_folders import (
     visible_entries,
 )
 from stream.capture.file_kinds import not_a_file
-
-if TYPE_CHECKING:
-    from stream.batch.clarify_json_lines import ClarifyJsonLines
 
 FORMATS = ("csv", "jsonl", "parquet")
 FORMAT_NAMES = {"csv": "CSV", "jsonl": "JSON Lines", "parquet": "Parquet"}
@@ -83,6 +80,36 @@ class ReadCounts:
 
 
 @dataclass(frozen=True)
+class ColumnBatch:
+    """``n_rows`` rows as columns named by the file's header."""
+
+    columns: dict[str, list[Any]]
+    n_rows: int
+
+
+class FeaturesReading(Protocol):
+    """A JSON Lines dataset read by a path to each line's features, named by headers.
+
+    :class:`~stream.batch.clarify_json_lines.ClarifyJsonLines` (a Clarify config's
+    ``features`` JMESPath and ``headers``) is the one kind.
+    """
+
+    features_path: str
+    features: tuple[str, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every column a batch holds: the features, then the model outputs read."""
+        ...
+
+    def batches(
+        self, path: Path, counts: ReadCounts, progress: Callable[[int], None] | None = None
+    ) -> Iterator[ColumnBatch]:
+        """The dataset's usable lines as column batches."""
+        ...
+
+
+@dataclass(frozen=True)
 class DataFormat:
     """How to read a data file (``csv``, ``jsonl``, ``parquet``); whether a CSV has a header.
 
@@ -92,15 +119,7 @@ class DataFormat:
 
     kind: str
     header: bool = True
-    clarify: ClarifyJsonLines | None = None
-
-
-@dataclass(frozen=True)
-class ColumnBatch:
-    """``n_rows`` rows as columns named by the file's header."""
-
-    columns: dict[str, list[Any]]
-    n_rows: int
+    clarify: FeaturesReading | None = None
 
 
 def detect_format(path: Path, given: str | None, *, header: bool = True) -> DataFormat:

@@ -58,8 +58,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
-from stream.batch.data_files import ColumnBatch, DataFileError, ReadCounts, each_part, text_parts
-from stream.batch.json_lines_rows import line_batches, no_objects
+from stream.batch.data_files import ColumnBatch, ReadCounts, each_part, text_parts
+from stream.batch.json_lines_rows import line_batches, with_some_key
 from stream.batch.line_blocks import object_lines, whole_lines
 from stream.capture.arrow_columns import any_true
 from stream.capture.files import BOM
@@ -94,14 +94,8 @@ def json_lines_blocks(
     a dataset in which no object line held a key raises :class:`DataFileError`.
     """
     parts = text_parts(path, "jsonl")
-    any_key = False
-    for block in each_part(
-        path, parts, lambda part, shown: _part_blocks(part, counts, shown), progress
-    ):
-        any_key = any_key or bool(block.columns)
-        yield block
-    if not any_key:
-        raise DataFileError(no_objects(path))
+    blocks = each_part(path, parts, lambda part, shown: _part_blocks(part, counts, shown), progress)
+    yield from with_some_key(path, blocks)
 
 
 def _part_blocks(

@@ -14,10 +14,10 @@ the key and line): SageMaker's analyzer reads only flat JSON (``{"features0": â€
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 import orjson
 
@@ -48,10 +48,28 @@ def jsonl_batches(
 def _jsonl_batches(
     path: Path, parts: list[Path], counts: ReadCounts, progress: Callable[[int], None] | None
 ) -> Iterator[ColumnBatch]:
-    any_key = False
-    for batch in each_part(
+    batches = each_part(
         path, parts, lambda part, shown: _part_batches(part, counts, shown), progress
-    ):
+    )
+    return with_some_key(path, batches)
+
+
+class HasColumns(Protocol):
+    """A batch or block of a JSON Lines dataset: its columns by key."""
+
+    @property
+    def columns(self) -> Mapping[str, Any]:
+        """The columns its rows hold, by key."""
+        ...
+
+
+Keyed = TypeVar("Keyed", bound=HasColumns)
+
+
+def with_some_key(path: Path, batches: Iterable[Keyed]) -> Iterator[Keyed]:
+    """The batches as they come; after the last, DataFileError if none held a key."""
+    any_key = False
+    for batch in batches:
         any_key = any_key or bool(batch.columns)
         yield batch
     if not any_key:
