@@ -17,6 +17,7 @@ features at that path named by ``headers`` (:func:`clarify_format`,
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,16 +210,25 @@ def suggest_labeled_baselines(
     if bias_doc is not None:
         lines.extend(_suggest_bias(bias_doc, columns, data, fmt, header, out, request))
     if request.shap is not None:
+        left_out: Counter[str] = Counter()
         try:
             explanations = suggest_attribution(
-                request.shap, label=request.shap_label, agg_method=request.shap_agg
+                request.shap,
+                label=request.shap_label,
+                agg_method=request.shap_agg,
+                left_out=left_out,
             )
         except (OSError, ValueError) as exc:
             raise LabeledBaselineError(str(exc)) from exc
         save_attribution_baseline(out / ATTRIBUTION, explanations, request.shap_agg)
         labels = ", ".join(e.label for e in explanations)
+        note = ""
+        if left_out:
+            reasons = ", ".join(f"{reason}={n}" for reason, n in sorted(left_out.items()))
+            note = f", left out: {reasons}"
         lines.append(
-            f"attribution: global SHAP ({request.shap_agg}) of {labels} -> {out / ATTRIBUTION}"
+            f"attribution: global SHAP ({request.shap_agg}) of {labels}{note}"
+            f" -> {out / ATTRIBUTION}"
         )
     return lines
 

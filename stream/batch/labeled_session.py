@@ -25,6 +25,7 @@ Outputs go to ``OUT/model_quality/``, ``OUT/bias/`` and ``OUT/attribution/``
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -214,11 +215,19 @@ def _checked(path: str | None, option: str = "--ground-truth-attribute") -> str 
 
 
 def _add_shap_file(run: LabelledFileRun, path: Path) -> None:
-    """A keyed JSON Lines file joins by key; a CSV's rows go to the window as they are."""
+    """A keyed JSON Lines file joins by key; a CSV's rows go to the window as they are.
+
+    A CSV row holding a value that is not a finite number is refused whole and counted
+    (``not_a_number``), as the keyed file and the attributions topic refuse such a record.
+    """
     if run.setup.shap_source == SHAP_UNKEYED:
         errors: Counter[str] = Counter()
         for _, local in iter_local_shap(path, run.setup.plain_shap_label, errors):
-            run.add_explanation(local)
+            run.shap_records += 1
+            if all(math.isfinite(v) for values in local.values() for v in values.values()):
+                run.add_explanation(local)
+            else:
+                run.shap_errors["not_a_number"] += 1
         return
     with open_lines(path) as handle:
         for line in handle:

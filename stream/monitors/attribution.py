@@ -106,23 +106,44 @@ def iter_local_shap(
             yield (None if key is None else str(key)), per_label(shap, label)
 
 
-def suggest_attribution(path: Path, *, label: str, agg_method: str) -> list[LabelExplanation]:
-    """Baseline global SHAP values per label from a file of local SHAP values."""
+def suggest_attribution(
+    path: Path, *, label: str, agg_method: str, left_out: Counter[str] | None = None
+) -> list[LabelExplanation]:
+    """Baseline global SHAP values per label from a file of local SHAP values.
+
+    What the aggregate leaves out is counted in ``left_out`` by reason: lines that are not
+    JSON (``invalid_json``) or hold no ``shap`` object (``missing_shap``), and values that
+    are not a finite number (``not_a_number``, an empty CSV cell included). A feature with
+    no number at all is refused (ValueError naming it): its global value would be null,
+    which no attribution baseline may hold — a SHAP file of feature values, say.
+    """
     if agg_method not in AGG_METHODS:
         msg = f"--shap-agg must be one of {AGG_METHODS}, got {agg_method!r}"
         raise ValueError(msg)
     rows: dict[str, list[dict[str, float]]] = {}
-    errors: Counter[str] = Counter()
+    errors: Counter[str] = Counter() if left_out is None else left_out
     for _, local in iter_local_shap(path, label, errors):
         for name, values in local.items():
+            not_numbers = sum(not math.isfinite(v) for v in values.values())
+            if not_numbers:
+                errors["not_a_number"] += not_numbers
             rows.setdefault(name, []).append(values)
     if not rows:
         msg = f"{path} holds no SHAP values"
         raise ValueError(msg)
-    return [
+    explanations = [
         baseline_from_local_shap(values, label=name, agg_method=agg_method)
         for name, values in rows.items()
     ]
+    for explanation in explanations:
+        empty = [f for f, v in explanation.global_shap_values if not math.isfinite(v)]
+        if empty:
+            msg = (
+                f"{path.name} holds no numeric SHAP value for {', '.join(map(repr, empty))}"
+                f" (label {explanation.label}); local SHAP values must be numbers"
+            )
+            raise ValueError(msg)
+    return explanations
 
 
 def save_attribution_baseline(
