@@ -12,8 +12,8 @@ SageMaker runs scripts in a container whose ``/opt/ml/processing/output/`` exist
 samples write their own logs there. Here an output folder stands in for it: it is created,
 ``open()`` calls in the script for paths under ``/opt/ml/processing/output`` land in it, and
 the ``logger`` handed to the script writes both into driftline's log (logger
-``driftline.preprocess``) and into ``preprocessing.log`` in that folder, as SageMaker's
-``PREPROCESSING_LOG``.
+``driftline.preprocess``, at driftline's log level) and, from ``INFO`` up, into
+``preprocessing.log`` in that folder, as SageMaker's ``PREPROCESSING_LOG``.
 
 A handler that raises (or calls ``sys.exit()``) never stops a run: the record fails with reason
 ``preprocessor_error`` and a message naming the exception, its text and the script line
@@ -193,19 +193,30 @@ class Preprocessor:
 
 
 def _script_logger(output_dir: Path | None) -> logging.Logger:
-    """A logger of its own under ``driftline.preprocess`` (so at driftline's log level).
+    """The script's ``logger``: ``driftline.preprocess`` (at driftline's log level).
 
-    With an output folder it also writes to ``OUTPUT/preprocessing.log``. The logger is not
-    registered by name, so two monitors with their own folders never share a file.
+    With an output folder, a logger of its own that writes ``INFO`` and up to
+    ``OUTPUT/preprocessing.log`` — AWS's samples log with ``logger.info`` — and hands on to
+    ``driftline.preprocess`` what driftline's log level lets through. It is not registered by
+    name, so two monitors with their own folders never share a file.
     """
     if output_dir is None:
         return log
-    logger = logging.Logger(log.name)
-    logger.parent = log
+    logger = logging.Logger(log.name, logging.INFO)
+    logger.propagate = False
     handler = logging.FileHandler(output_dir / PREPROCESSING_LOG, encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger.addHandler(handler)
+    logger.addHandler(_AtDriftlinesLevel())
     return logger
+
+
+class _AtDriftlinesLevel(logging.Handler):
+    """Hands a script's record to ``driftline.preprocess`` if driftline's log level takes it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if log.isEnabledFor(record.levelno):
+            log.handle(record)
 
 
 @overload

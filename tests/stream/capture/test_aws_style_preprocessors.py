@@ -156,6 +156,30 @@ def test_logger_writes_to_driftlines_log_and_the_preprocessing_log(
     assert "WARNING processing e7" in (out / PREPROCESSING_LOG).read_text()
 
 
+INFO_STYLE = """\
+def preprocess_handler(inference_record, logger):
+    logger.info("record %s", inference_record.event_metadata.event_id)
+    logger.warning("odd score in %s", inference_record.event_metadata.event_id)
+    return {"score": float(inference_record.endpoint_output.data)}
+"""
+
+
+def test_the_preprocessing_log_keeps_info_lines_driftlines_log_its_own_level(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """AWS's samples log with ``logger.info``: the file keeps them at driftline's warning level."""
+    out = tmp_path / "out"
+    pre = load_preprocessor(_script(tmp_path, INFO_STYLE), out)
+    with caplog.at_level(logging.WARNING, logger="driftline.preprocess"):
+        assert pre.rows(_record("41", "0.25", "CSV", "e7")) == [{"score": 0.25}]
+    assert [r.getMessage() for r in caplog.records] == ["odd score in e7"]
+    lines = (out / PREPROCESSING_LOG).read_text().splitlines()
+    assert [line.split(" ", 2)[2] for line in lines] == [
+        "INFO record e7",
+        "WARNING odd score in e7",
+    ]
+
+
 def test_ground_truth_is_the_joined_label_as_in_sagemakers_merged_records(tmp_path: Path) -> None:
     pre = load_preprocessor(_script(tmp_path, LOGGER_STYLE), tmp_path / "out")
     record = _record("41", "0.25", "CSV", "e7")
