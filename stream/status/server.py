@@ -184,6 +184,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _window(self, status: StatusServer, query: dict[str, list[str]]) -> None:
         monitor, kind, start = (query.get(k, [""])[0] for k in ("monitor", "type", "start"))
+        missing = [name for name, value in (("monitor", monitor), ("start", start)) if not value]
+        if missing:
+            msg = f"give {' and '.join(missing)}: /api/window?monitor=M&type=T&start=ISO-TIME"
+            self._send(400, JSON, orjson.dumps({"error": msg}))
+            return
         try:
             body = status.window_bytes(monitor, kind or "data_quality", start)
         except MessageError as error:

@@ -87,6 +87,9 @@ def test_page_script_and_json(served):
     assert detail["violations"][0]["name"] == "accuracy"
     assert get(server.port, "/api/window?monitor=credit&type=model_quality&start=x")[0] == 400
     assert get(server.port, "/api/window?monitor=nobody&start=2024-03-05T14:00:00Z")[0] == 404
+    code, _, body = get(server.port, "/api/window")
+    assert code == 400
+    assert orjson.loads(body)["error"].startswith("give monitor and start: /api/window?")
     assert get(server.port, "/nothing")[0] == 404
 
 
