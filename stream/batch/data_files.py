@@ -48,6 +48,7 @@ from stream.batch.part_folders import (
     describe_suffixes,
     folder_parts,
     has_suffix,
+    is_part_file,
     visible_entries,
 )
 from stream.capture.file_kinds import not_a_file
@@ -164,6 +165,16 @@ def _folder_format(folder: Path) -> str:
         )
         raise DataFileError(msg)
     if not first_of:
+        unnamed = [e for e in sorted(visible_entries(folder)) if is_part_file(e, ())]
+        if unnamed:
+            with unnamed[0].open("rb") as handle:
+                if handle.read(len(PARQUET_MAGIC)) == PARQUET_MAGIC:
+                    return "parquet"
+            msg = (
+                f"cannot tell the format of {folder}'s part files ({unnamed[0].name} has no "
+                "suffix); pass --format csv, jsonl or parquet"
+            )
+            raise DataFileError(msg)
         kinds = ", ".join(
             f"{FORMAT_NAMES[kind]} ({describe_suffixes(suffixes)})"
             for kind, suffixes in PART_SUFFIXES.items()

@@ -6,7 +6,10 @@ and a hidden ``.part-….crc`` checksum per part. Spark reads such a folder as o
 every file not named ``_…`` or ``.…``, in name order. :func:`folder_parts` does the same,
 and refuses what Spark would read into the dataset but driftline would not: a subfolder
 (``key=value`` partitions) or a file of another kind (by its suffix), named, rather than
-left out silently.
+left out silently. A file with no suffix at all is a part: AWS Glue writes its CSV and JSON
+output as ``run-<time>-part-r-00000`` (and Spark's ``saveAsTextFile`` as ``part-00000``); a
+part that is not of the folder's format is refused when it is read (a header of its own,
+not text, not Parquet).
 
 Examples
 --------
@@ -34,6 +37,19 @@ def has_suffix(path: Path, suffixes: tuple[str, ...]) -> bool:
     return path.suffix.lower() in suffixes
 
 
+def is_part_file(entry: Path, suffixes: tuple[str, ...]) -> bool:
+    """Whether a folder's entry is a part file: a file named with one of ``suffixes``, or none.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in ("run-1700000000000-part-r-00000", "part-00001.csv", "notes.md"):
+    ...     _ = (folder / name).write_text("x")
+    >>> [p.name for p in sorted(folder.iterdir()) if is_part_file(p, (".csv",))]
+    ['part-00001.csv', 'run-1700000000000-part-r-00000']
+    """
+    return entry.is_file() and (has_suffix(entry, suffixes) or not entry.suffix)
+
+
 def describe_suffixes(suffixes: tuple[str, ...]) -> str:
     """``.a``, ``.a or .b``, ``.a, .b or .c``: the suffixes a part file may have."""
     if len(suffixes) == 1:
@@ -44,12 +60,13 @@ def describe_suffixes(suffixes: tuple[str, ...]) -> str:
 def folder_parts(folder: Path, suffixes: tuple[str, ...], kind: str) -> list[Path]:
     """The part files of a ``kind`` dataset folder (e.g. ``"Parquet"``), by name.
 
-    A part is a file whose suffix is one of ``suffixes``; any other visible entry is refused
-    by name (:class:`PartFolderError`), as is a folder with no part files at all.
+    A part is a file whose suffix is one of ``suffixes``, or that has none; any other
+    visible entry is refused by name (:class:`PartFolderError`), as is a folder with no part
+    files at all.
     """
     parts, others = [], []
     for entry in sorted(visible_entries(folder)):
-        if entry.is_file() and has_suffix(entry, suffixes):
+        if is_part_file(entry, suffixes):
             parts.append(entry)
         else:
             others.append(entry)

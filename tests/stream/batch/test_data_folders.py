@@ -272,3 +272,53 @@ def test_a_folder_that_is_not_one_dataset_is_refused_by_name(
     with pytest.raises(DataFileError) as caught:
         _statistics(folder)
     assert fragment in str(caught.value)
+
+
+def _glue_folder(tmp_path: Path, texts: list[bytes]) -> Path:
+    """AWS Glue's output names: ``run-<ms>-part-r-<n>``, no suffix."""
+    folder = tmp_path / "glue"
+    folder.mkdir()
+    for i, data in enumerate(texts):
+        (folder / f"run-1700000000000-part-r-{i:05d}").write_bytes(data)
+    return folder
+
+
+def test_glue_s_parts_without_a_suffix_read_with_format(tmp_path: Path) -> None:
+    rows = _rows(3_000)
+    head = ",".join(HEADER) + "\n"
+    chunks = [rows[:1_200], rows[1_200:]]
+    folder = _glue_folder(tmp_path, [(head + "".join(map(_csv_line, c))).encode() for c in chunks])
+    (folder / "_SUCCESS").write_bytes(b"")
+    whole = tmp_path / "whole.csv"
+    whole.write_text(head + "".join(map(_csv_line, rows)))
+    with pytest.raises(DataFileError, match=r"run-1700000000000-part-r-00000 has no suffix\); "
+                                            r"pass --format csv, jsonl or parquet"):  # fmt: skip
+        detect_format(folder, None)
+    baseline, counts = suggest_data_quality(folder, detect_format(folder, "csv"))
+    _assert_same_statistics(statistics_to_json(baseline.statistics), _statistics(whole)[0])
+    assert counts.rows == 3_000
+    ages = [r[0] for r in rows if r[0] is not None]
+    age = _by_name(statistics_to_json(baseline.statistics))["age"]["numerical_statistics"]
+    assert (age["sum"], age["min"], age["max"]) == (sum(ages), min(ages), max(ages))
+
+
+def test_parquet_parts_without_a_suffix_are_told_by_their_magic(tmp_path: Path) -> None:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = _rows(2_000)
+    table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(HEADER)})
+
+    def parquet_bytes(part: pa.Table) -> bytes:
+        sink = io.BytesIO()
+        pq.write_table(part, sink)
+        return sink.getvalue()
+
+    folder = _glue_folder(tmp_path, [parquet_bytes(table.slice(0, 700)),
+                                     parquet_bytes(table.slice(700))])  # fmt: skip
+    whole = tmp_path / "whole.parquet"
+    pq.write_table(table, whole)
+    assert detect_format(folder, None).kind == "parquet"
+    _assert_same_statistics(_statistics(folder)[0], _statistics(whole)[0])
