@@ -58,7 +58,7 @@ FORMAT_NAMES = {"csv": "CSV", "jsonl": "JSON Lines", "parquet": "Parquet"}
 FILE_SUFFIXES = {"csv": (".csv", ".txt"), "jsonl": (".jsonl", ".json", ".ndjson")}
 # A folder's part files by suffix: Spark writes .csv, .json and .parquet (a compressed part,
 # .csv.gz, is refused as a compressed file is)
-PART_SUFFIXES = {"csv": (".csv",), "jsonl": FILE_SUFFIXES["jsonl"], "parquet": (PARQUET_SUFFIX,)}
+PART_SUFFIXES = {**FILE_SUFFIXES, "parquet": (PARQUET_SUFFIX,)}  # .txt: CSV, as one file is
 BINARY_SNIFF_BYTES = 8000  # a NUL byte among the first this many marks a binary file (git's)
 
 

@@ -252,8 +252,8 @@ def test_a_header_less_part_of_another_width_is_refused_by_name(tmp_path: Path) 
     ("entries", "fragment"),
     [
         ({"a.csv": "x\n1\n", "b.json": '{"x": 1}\n'}, "CSV (a.csv) and JSON Lines (b.json)"),
-        ({"a.csv": "x\n1\n", "notes.md": "hi"}, "notes.md, not a .csv file"),
-        ({"a.csv": "x\n1\n", "b.csv.gz": "x\n1\n"}, "b.csv.gz, not a .csv file"),
+        ({"a.csv": "x\n1\n", "notes.md": "hi"}, "notes.md, not a .csv or .txt file"),
+        ({"a.csv": "x\n1\n", "b.csv.gz": "x\n1\n"}, "b.csv.gz, not a .csv or .txt file"),
         ({"a.json": '{"x": 1}\n', "sub/b.json": '{"x": 1}\n'}, "sub, a folder"),
         ({"_SUCCESS": ""}, "holds no part files"),
         ({"a.csv": "", "b.csv": ""}, "only empty part files"),
@@ -321,4 +321,17 @@ def test_parquet_parts_without_a_suffix_are_told_by_their_magic(tmp_path: Path) 
     whole = tmp_path / "whole.parquet"
     pq.write_table(table, whole)
     assert detect_format(folder, None).kind == "parquet"
+    _assert_same_statistics(_statistics(folder)[0], _statistics(whole)[0])
+
+
+def test_txt_parts_read_as_csv_as_a_single_txt_file_is(tmp_path: Path) -> None:
+    rows = _rows(500)
+    head = ",".join(HEADER) + "\n"
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "a.txt").write_text(head + "".join(map(_csv_line, rows[:200])))
+    (folder / "b.csv").write_text(head + "".join(map(_csv_line, rows[200:])))
+    whole = tmp_path / "whole.csv"
+    whole.write_text(head + "".join(map(_csv_line, rows)))
+    assert detect_format(folder, None).kind == "csv"
     _assert_same_statistics(_statistics(folder)[0], _statistics(whole)[0])
