@@ -343,8 +343,8 @@ def test_bad_parquet_folders_give_one_error_line(tmp_path: Path) -> None:
     stray = tmp_path / "stray"
     stray.mkdir()
     pq.write_table(_table(10), stray / "part-0.parquet")
-    (stray / "notes.txt").write_text("hi")
-    _one_line_error(_try(stray, tmp_path), "notes.txt", "not a .parquet file")
+    (stray / "notes.md").write_text("hi")
+    _one_line_error(_try(stray, tmp_path), "notes.md", "not a .parquet file")
     broken = tmp_path / "broken"
     broken.mkdir()
     pq.write_table(_table(10), broken / "part-0.parquet")
