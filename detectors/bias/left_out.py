@@ -33,6 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 from detectors.bias.selection import ValueSelector, is_missing
+from detectors.left_out_counts import UNRECORDED  # a saved state's rows of no known reason
 
 __all__ = [
     "FACET_MISSING",
@@ -52,8 +53,6 @@ PREDICTION_MISSING = "prediction_missing"  # no predicted label and no score
 PREDICTION_NOT_A_NUMBER = "prediction_not_a_number"  # a continuous label's prediction, not one
 FACET_MISSING = "facet_missing"  # the row has no value of the facet's column
 FACET_NOT_A_NUMBER = "facet_not_a_number"  # a continuous facet's value is not a number
-# rows left out in a state written before the reasons were kept (only their count is known)
-UNRECORDED = "unrecorded"
 
 # every reason a bias detector can give, in the order rows are judged
 LEFT_OUT_REASONS: tuple[str, ...] = (

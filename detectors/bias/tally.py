@@ -44,6 +44,7 @@ from detectors.bias.counts import BiasCounts
 from detectors.bias.flip_test import RowSample
 from detectors.bias.left_out import UNRECORDED, left_out_reason
 from detectors.bias.selection import CONTINUOUS, ValueSelector, is_missing, parse_number
+from detectors.left_out_counts import add_counts, by_reason, reasons_state, restored_reasons
 
 __all__ = ["BiasTally"]
 
@@ -136,14 +137,14 @@ class BiasTally:
                 return
             self.sample.add(key, seq, tuple(float(v) for v in features if v is not None), positive)
 
-    def _refuse(self, reason: str, count: int = 1) -> None:
-        """Count ``count`` rows left out for ``reason``."""
-        self.n_invalid += count
-        self.invalid_reasons[reason] = self.invalid_reasons.get(reason, 0) + count
+    def _refuse(self, reason: str) -> None:
+        """Count one row left out for ``reason``."""
+        self.n_invalid += 1
+        add_counts(self.invalid_reasons, {reason: 1})
 
     def left_out_reasons(self) -> dict[str, int]:
         """Rows left out of the counts, by reason (sorted, no zeros); they sum to ``n_invalid``."""
-        return {reason: n for reason, n in sorted(self.invalid_reasons.items()) if n}
+        return by_reason(self.invalid_reasons)
 
     def merge(self, other: BiasTally) -> None:
         """Absorb a tally with the same settings that counted rows after this one's."""
@@ -153,8 +154,7 @@ class BiasTally:
         self.label_max = _higher(self.label_max, other.label_max)
         self.n += other.n
         self.n_invalid += other.n_invalid
-        for reason, count in other.invalid_reasons.items():
-            self.invalid_reasons[reason] = self.invalid_reasons.get(reason, 0) + count
+        add_counts(self.invalid_reasons, other.invalid_reasons)
         self.n_non_numeric_features += other.n_non_numeric_features
 
     def to_state(self) -> dict[str, Any]:
@@ -162,7 +162,7 @@ class BiasTally:
         return {
             "n": self.n,
             "n_invalid": self.n_invalid,
-            "invalid_reasons": dict(sorted(self.invalid_reasons.items())),
+            "invalid_reasons": reasons_state(self.invalid_reasons),
             "n_non_numeric_features": self.n_non_numeric_features,
             "cells": self.counts.to_rows(),
             "subgroups": list(self.counts.subgroups),
@@ -181,10 +181,7 @@ class BiasTally:
         that those versions kept, so the label string stays what it was until new rows raise it.
         """
         self.n, self.n_invalid = int(state["n"]), int(state["n_invalid"])
-        reasons = state.get("invalid_reasons")
-        if reasons is None:  # written before the reasons were kept
-            reasons = {UNRECORDED: self.n_invalid} if self.n_invalid else {}
-        self.invalid_reasons = {str(k): int(v) for k, v in reasons.items()}
+        self.invalid_reasons = restored_reasons(state.get("invalid_reasons"), self.n_invalid)
         self.n_non_numeric_features = int(state["n_non_numeric_features"])
         self.counts = BiasCounts.from_rows(
             state["cells"],

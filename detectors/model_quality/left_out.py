@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+from detectors.left_out_counts import UNRECORDED  # a saved state's rows of no known reason
 from detectors.model_quality.labeled import (
     LabeledPrediction,
     binary_label,
@@ -55,8 +56,6 @@ TOO_MANY_CLASSES = "too_many_classes"  # a class beyond the multiclass detector'
 PREDICTION_MISSING = "prediction_missing"  # no predicted label and no finite score
 PREDICTION_NOT_BINARY = "prediction_not_binary"  # a predicted label other than 0/1
 PREDICTION_NOT_A_NUMBER = "prediction_not_a_number"  # a regression prediction, not a number
-# rows left out in a state written before the reasons were kept (only their count is known)
-UNRECORDED = "unrecorded"
 
 LEFT_OUT_REASONS: dict[str, tuple[str, ...]] = {
     BINARY: (MISSING, NOT_BINARY, PREDICTION_MISSING, PREDICTION_NOT_BINARY),

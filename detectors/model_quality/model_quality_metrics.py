@@ -40,9 +40,9 @@ from typing import Any, ClassVar, Self
 import numpy as np
 
 from detectors.base import Reading, check_same_params, make_state, open_state
+from detectors.left_out_counts import add_counts, by_reason, reasons_state, restored_reasons
 from detectors.model_quality.headline import check_headline, headline_reading
 from detectors.model_quality.labeled import LabeledPrediction
-from detectors.model_quality.left_out import UNRECORDED
 from detectors.model_quality.statistics import (
     MetricValue,
     ModelQualityStatistics,
@@ -105,10 +105,10 @@ class ModelQualityMetrics(ABC):
     def update(self, x: LabeledPrediction) -> None:
         """Count one labeled prediction; invalid rows are counted, never raised."""
 
-    def _refuse(self, reason: str, count: int = 1) -> None:
-        """Count ``count`` rows left out as invalid for ``reason``."""
-        self.invalid_count += count
-        self.invalid_reasons[reason] = self.invalid_reasons.get(reason, 0) + count
+    def _refuse(self, reason: str) -> None:
+        """Count one row left out as invalid for ``reason``."""
+        self.invalid_count += 1
+        add_counts(self.invalid_reasons, {reason: 1})
 
     def _left_out_beyond_invalid(self) -> dict[str, int]:
         """Rows left out of the metrics though valid (e.g. a class over the cap), by reason."""
@@ -121,9 +121,8 @@ class ModelQualityMetrics(ABC):
         :data:`~detectors.model_quality.left_out.LEFT_OUT_REASONS` for the problem type.
         """
         out = dict(self.invalid_reasons)
-        for reason, count in self._left_out_beyond_invalid().items():
-            out[reason] = out.get(reason, 0) + count
-        return {reason: count for reason, count in sorted(out.items()) if count}
+        add_counts(out, self._left_out_beyond_invalid())
+        return by_reason(out)
 
     def update_many(self, xs: Iterable[LabeledPrediction]) -> None:
         """Count a batch; equals ``update`` in a loop."""
@@ -135,8 +134,7 @@ class ModelQualityMetrics(ABC):
         check_same_params(self, other, *self._PARAMS)
         self.n += other.n
         self.invalid_count += other.invalid_count
-        for reason, count in other.invalid_reasons.items():
-            self.invalid_reasons[reason] = self.invalid_reasons.get(reason, 0) + count
+        add_counts(self.invalid_reasons, other.invalid_reasons)
         self._merge_state(other)
 
     @abstractmethod
@@ -186,7 +184,7 @@ class ModelQualityMetrics(ABC):
         state = {
             "n": self.n,
             "invalid_count": self.invalid_count,
-            "invalid_reasons": dict(sorted(self.invalid_reasons.items())),
+            "invalid_reasons": reasons_state(self.invalid_reasons),
             **self._state_fields(),
         }
         return make_state(self._KIND, self._VERSION, params, state)
@@ -199,10 +197,9 @@ class ModelQualityMetrics(ABC):
         detector._load_state(fields)
         detector.n = int(fields["n"])
         detector.invalid_count = int(fields["invalid_count"])
-        reasons = fields.get("invalid_reasons")
-        if reasons is None:  # written before the reasons were kept
-            reasons = {UNRECORDED: detector.invalid_count} if detector.invalid_count else {}
-        detector.invalid_reasons = {str(k): int(v) for k, v in reasons.items()}
+        detector.invalid_reasons = restored_reasons(
+            fields.get("invalid_reasons"), detector.invalid_count
+        )
         return detector
 
     @abstractmethod
