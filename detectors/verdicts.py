@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from detectors.quality.checks import BASELINE_DRIFT
+from detectors.quality.checks import BASELINE_DRIFT, EvaluationResult
 from detectors.violations import COMPLETED
 
 NO_VERDICT = "no verdict"  # what a user reads instead of a bare "Completed"
@@ -72,3 +72,9 @@ def status_word(status: str, no_verdict: bool) -> str:
     ('Completed (no verdict)', 'Completed')
     """
     return f"{status} ({NO_VERDICT})" if no_verdict else status
+
+
+def evaluation_lacks_verdict(status: str, evaluation: EvaluationResult) -> bool:
+    """:func:`lacks_verdict` of a data-quality window's evaluation (its drift checks decide)."""
+    verdicts = ((d.check_type, d.violated) for d in evaluation.decisions)
+    return lacks_verdict(status, len(evaluation.violations), verdicts, data_quality=True)

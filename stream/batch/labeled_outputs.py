@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from detectors.verdicts import lacks_verdict
 from detectors.violations import FAILED, Violation
 from detectors.violations import violations_document as to_document
 from stream.batch.label_files import LabelCounts
@@ -77,11 +76,8 @@ def write_outcome(out: Path, outcome: LabelledOutcome, run: LabelledFileRun) -> 
         summary = _bias(folder, acc)
     else:
         summary = _attribution(folder, outcome, run)
-    verdicts = ((d["check_type"], d["violated"]) for d in outcome.decisions)
-    no_verdict = lacks_verdict(outcome.status, len(outcome.violations), verdicts,
-                               data_quality=False)  # fmt: skip
     return MonitorOutcome(MONITOR_NAMES[kind], outcome.status, outcome.violations, summary,
-                          _warnings(outcome, acc), no_verdict)  # fmt: skip
+                          _warnings(outcome, acc), outcome.no_verdict)  # fmt: skip
 
 
 def _warnings(outcome: LabelledOutcome, acc: LabelledAccumulators) -> tuple[str, ...]:

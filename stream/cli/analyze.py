@@ -9,7 +9,7 @@ import click
 
 from detectors.quality.checks import BASELINE_DRIFT
 from detectors.quality.statistics_json import statistics_to_json
-from detectors.verdicts import lacks_verdict, status_word
+from detectors.verdicts import evaluation_lacks_verdict, status_word
 from detectors.violations import COMPLETED_WITH_VIOLATIONS, FAILED, violations_document
 from stream.batch.capture_analysis import AnalysisResult, CaptureAnalyzer
 from stream.batch.data_files import FORMATS, DataFileError, data_size, detect_format
@@ -38,9 +38,7 @@ def _summary(result: AnalysisResult) -> str:
     if result.failure is not None:
         return f"{result.status}: {result.failure}"
     evaluation = result.evaluation
-    verdicts = [(d.check_type, d.violated) for d in evaluation.decisions]
-    no_verdict = lacks_verdict(result.status, len(evaluation.violations), verdicts,
-                               data_quality=True)  # fmt: skip
+    no_verdict = evaluation_lacks_verdict(result.status, evaluation)
     line = (
         f"{status_word(result.status, no_verdict)}: {c.records} records in {c.files} files, "
         f"{c.rows} rows, {len(evaluation.violations)} violations"

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from detectors.verdicts import lacks_verdict
 from detectors.violations import Violation
 from stream.capture.explainer_response import (
     BAD_EXPLANATIONS,
@@ -69,6 +70,12 @@ class LabelledOutcome:
     label_coverage: float | None
     failure_reason: str = ""
     warnings: tuple[str, ...] = ()  # figures that are not what they seem (an empty facet)
+
+    @property
+    def no_verdict(self) -> bool:
+        """Completed, yet none of its checks decided (:func:`~detectors.verdicts.lacks_verdict`)."""
+        verdicts = ((d.get("check_type", ""), d["violated"]) for d in self.decisions)
+        return lacks_verdict(self.status, len(self.violations), verdicts, data_quality=False)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Union
 
 from detectors.quality.checks import EvaluationResult
 from detectors.quality.statistics import DatasetStatistics
-from detectors.verdicts import lacks_verdict, status_word
+from detectors.verdicts import evaluation_lacks_verdict, status_word
 from stream.monitors.labelled import LabelledOutcome, LabelledSetup
 from stream.monitors.labelled_evaluation import labelled_outcomes
 from stream.worker.aggregated_window import AggregatedWindow
@@ -96,18 +96,13 @@ def describe(result: Result) -> str:
     if isinstance(result, LabelledResult):
         outcome = result.outcome
         coverage = "n/a" if result.label_coverage is None else f"{result.label_coverage:.0%}"
-        verdicts = ((d.get("check_type", ""), d["violated"]) for d in outcome.decisions)
-        undecided = lacks_verdict(outcome.status, len(outcome.violations), verdicts,
-                                  data_quality=False)  # fmt: skip
         return (
             f"monitor {result.monitor} {result.monitor_type} window {result.window_start} "
-            f"rev {result.revision}: {status_word(outcome.status, undecided)}, "
+            f"rev {result.revision}: {status_word(outcome.status, outcome.no_verdict)}, "
             f"coverage {coverage}, {len(outcome.violations)} violations"
         )
     evaluation = result.evaluation
-    verdicts = ((d.check_type, d.violated) for d in evaluation.decisions)
-    undecided = lacks_verdict(result.status, len(evaluation.violations), verdicts,
-                              data_quality=True)  # fmt: skip
+    undecided = evaluation_lacks_verdict(result.status, evaluation)
     return (
         f"monitor {result.monitor} window {result.window_start} rev {result.revision}: "
         f"{status_word(result.status, undecided)}, {result.row_count} rows, "
