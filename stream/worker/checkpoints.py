@@ -165,33 +165,48 @@ class Checkpointer:
             events, self.unacked[key] = self.unacked[key], []
             try:
                 end = await self._save(checkpoint)
-            except Exception as error:  # the broker may be gone: try again later
-                self.failures += 1
-                self.unacked[key] = events + self.unacked[key]
-                book = self.state.book(kind, partition)
-                book.outbox[:0] = checkpoint.outbox
-                book.changed = True
                 if checkpoint.frozen is not None:
-                    self.state.stores.thaw(partition, checkpoint.frozen)
+                    self.state.stores.applied(partition, checkpoint.frozen, end)
+            except BaseException as error:  # the broker may be gone, or this task cancelled
+                self._put_back(checkpoint, events, thaw=True)
+                if not isinstance(error, Exception):
+                    raise
+                self.failures += 1
                 log.warning("%s partition %d: snapshot not saved (%s)", kind, partition,
                             error or type(error).__name__)  # fmt: skip
                 return False
-            if checkpoint.frozen is not None:
-                self.state.stores.applied(partition, checkpoint.frozen, end)
             self.saved_at[key] = self.clock()
             try:
                 await self.send(checkpoint.outbox)
-            except Exception as error:  # saved, not sent: the next snapshot carries it again
+            except BaseException as error:  # saved, not sent: the next snapshot carries it again
+                self._put_back(checkpoint, events, thaw=False)
+                if not isinstance(error, Exception):
+                    raise
                 self.failures += 1
-                self.unacked[key] = events + self.unacked[key]
-                book = self.state.book(kind, partition)
-                book.outbox[:0] = checkpoint.outbox
                 log.warning("%s partition %d: outbox not sent (%s)", kind, partition,
                             error or type(error).__name__)  # fmt: skip
                 return False
             for event in events:
                 event.ack()
             return True
+
+    def _put_back(self, checkpoint: Checkpoint, events: list[Any], *, thaw: bool) -> None:
+        """A checkpoint that did not finish: its outbox, events (and join changes) wait again.
+
+        Whatever stopped it — an error, or the task cancelled mid-await (a rebalance, a stop)
+        — the partition is left as if the checkpoint had not been taken, so the next one
+        carries it all: with the join's changes still frozen, every later checkpoint of the
+        partition failed, and the outboxes they had taken (window partials) were lost.
+        """
+        key = (checkpoint.kind, checkpoint.partition)
+        if key not in self.restored:  # the partition moved away meanwhile, and its state too
+            return
+        self.unacked[key] = events + self.unacked[key]
+        book = self.state.book(checkpoint.kind, checkpoint.partition)
+        book.outbox[:0] = checkpoint.outbox
+        book.changed = True
+        if thaw and checkpoint.frozen is not None:
+            self.state.stores.thaw(checkpoint.partition, checkpoint.frozen)
 
     async def _save(self, checkpoint: Checkpoint) -> int:
         """Changelog first, then the manifest naming its end; return that end offset."""

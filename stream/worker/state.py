@@ -290,9 +290,10 @@ class WorkerState:
         outbox = tuple(book.outbox)
         if outbox:
             blobs[OUTBOX_BLOB] = encode_outbox(outbox)
-        book.outbox, book.changed = [], False
         meta = {"offsets": dict(book.offsets), "kind": kind, "saved_at": self.now().timestamp()}
+        # the last step that can fail: the book is emptied only once the checkpoint exists
         frozen = self.stores.freeze(partition) if kind == CAPTURE and self.labelled else None
+        book.outbox, book.changed = [], False
         return Checkpoint(kind, partition, blobs, meta, outbox, frozen)
 
     def restore(

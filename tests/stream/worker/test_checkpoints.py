@@ -1,12 +1,18 @@
-"""Checkpointer: restoring several capture partitions at once."""
+"""Checkpointer: restoring several capture partitions at once; a checkpoint that fails."""
 
 from __future__ import annotations
 
 import asyncio
 from types import SimpleNamespace
 
+import pytest
+
+from stream.demo.labelled import write_labelled_baselines
 from stream.worker.checkpoints import Changelog, Checkpointer
+from stream.worker.pending_stores import PendingStores
 from stream.worker.state import CAPTURE
+from tests.stream.worker.test_labelled import MODEL, T0, lines, traffic
+from tests.stream.worker.test_labelled import state as labelled_state
 
 
 class SharedConsumer:
@@ -56,3 +62,26 @@ def test_partitions_restored_at_once_take_turns_on_the_changelog_consumer():
     asyncio.run(restore_all())
     assert consumer.errors == []
     assert sorted(stores.replayed) == [0, 1, 2, 3]
+
+
+class RefusingStores(PendingStores):
+    """Durable join stores whose freeze fails (as one still committing did)."""
+
+    def freeze(self, partition: int) -> None:
+        msg = "still committing"
+        raise RuntimeError(msg)
+
+
+def test_a_checkpoint_that_cannot_be_taken_leaves_the_outbox_in_the_book(fake_clock, tmp_path):
+    write_labelled_baselines(tmp_path / "baseline", MODEL, n=1000)
+    stores = RefusingStores(tmp_path / "pending")
+    ws = labelled_state(fake_clock, tmp_path / "baseline")
+    ws.stores = stores  # what the labelled monitors' join wrote is in memory: only freeze fails
+    for offset, start in enumerate((T0, T0 + 15)):  # the second closes the first window
+        ws.on_capture(0, offset, lines(r for _, r, _ in traffic(offset, 50, start)))
+    outbox = list(ws.book(CAPTURE, 0).outbox)
+    assert outbox
+    with pytest.raises(RuntimeError, match="still committing"):
+        ws.checkpoint(CAPTURE, 0)
+    assert ws.book(CAPTURE, 0).outbox == outbox  # before: emptied, the partials lost
+    stores.close()
