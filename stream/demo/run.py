@@ -24,7 +24,7 @@ from stream.config.sections import (
     ModelQualitySettings,
 )
 from stream.demo.labelled import SyntheticModel, write_labelled_baselines
-from stream.demo.summary import Arrival, summary_document
+from stream.demo.summary import Arrival, records_evaluated, summary_document
 from stream.demo.traffic import DRIFTED
 from stream.worker.results import LabelledResult, Result, WindowResult
 
@@ -41,6 +41,14 @@ class DemoRun:
     onset_wall: float | None = None
     records_sent: int = 0
     results: list[Arrival] = field(default_factory=list)  # (wall, result)
+
+    def records_behind(self) -> int:
+        """Records sent that no evaluated window counts yet.
+
+        >>> DemoRun(window_seconds=10.0, records_sent=5).records_behind()
+        5
+        """
+        return max(0, self.records_sent - records_evaluated(self.results))
 
     def summary(self, features: tuple[str, ...], drifted: tuple[str, ...] = DRIFTED) -> dict:
         """Per-feature and per-monitor outcome and totals, JSON-ready."""

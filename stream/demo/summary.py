@@ -106,17 +106,31 @@ def monitor_outcomes(arrivals: list[Arrival], onset: float | None) -> list[Monit
     return out
 
 
+def latest_windows(results: list[Any]) -> dict[float, WindowResult]:
+    """Each data-quality window's latest result, by window start."""
+    return {r.window_start: r for _, r in results if isinstance(r, WindowResult)}
+
+
+def records_evaluated(results: list[Any]) -> int:
+    """Records in the evaluated windows (each window's latest revision counted once).
+
+    >>> records_evaluated([])
+    0
+    """
+    return sum(r.record_count for r in latest_windows(results).values())
+
+
 def summary_document(run: Any, features: tuple[str, ...], drifted: tuple[str, ...]) -> dict:
     """The demo's summary as JSON-ready data (``--json-summary``)."""
     onset = run.onset_event_seconds
     outcomes = feature_outcomes(run.results, features, drifted, onset, run.onset_wall)
-    windows = {r.window_start: r for _, r in run.results if isinstance(r, WindowResult)}
+    windows = latest_windows(run.results)
     false_alarms = [o.feature for o in outcomes if o.flagged and not o.drift_injected]
     return {
         "monitor": run.monitor,
         "records_sent": run.records_sent,
         # each window's latest revision: how much of the traffic the worker got to
-        "records_evaluated": sum(r.record_count for r in windows.values()),
+        "records_evaluated": records_evaluated(run.results),
         "windows_evaluated": len(windows),
         "window_seconds": run.window_seconds,
         "drift_onset": iso_utc(onset) if onset is not None else None,

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -48,7 +49,7 @@ from stream.worker.state_folder import worker_folder
 log = logging.getLogger("driftline.worker")
 
 EXIT_HUNG = 0  # nothing is lost: the last snapshot stands
-OWNING_WAIT_SECONDS = 60.0  # a run with stop_after_seconds waits this long for its partitions
+OWNING_WAIT_SECONDS = 60.0  # a run with a TimedStop waits this long for its partitions
 # Decoding a batch of capture records allocates thousands of short-lived containers at once;
 # with CPython's default first threshold (700) they set off collections that walk the whole
 # heap, which doubled the cost of a record. They are freed by reference counting anyway.
@@ -80,17 +81,49 @@ class _StartupSignal:
             raise _StopDuringStartup(self.received.name) from None
 
 
+@dataclass(frozen=True)
+class TimedStop:
+    """When a run of a set length (the demo's) stops, counted from its first partition.
+
+    ``seconds`` after it first owns partitions; while ``settled()`` is false then, up to
+    ``settle_seconds`` later.
+    A demo on a loaded machine can end with the worker still behind its traffic; ``settled``
+    says whether it has caught up, so that the run waits a little for it rather than
+    summing up a part.
+
+    >>> TimedStop(30.0).settled()
+    True
+    """
+
+    seconds: float
+    settled: Callable[[], bool] = lambda: True
+    settle_seconds: float = 0.0
+
+
+async def settle(stop: TimedStop, poll_seconds: float = 0.25) -> bool:
+    """Wait until ``stop.settled()``, at most ``stop.settle_seconds``; whether it settled."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + stop.settle_seconds
+    if not stop.settled() and stop.settle_seconds > 0:
+        log.warning("waiting up to %g s for the worker to catch up", stop.settle_seconds)
+    while not stop.settled():
+        if loop.time() >= give_up:
+            return False
+        await asyncio.sleep(poll_seconds)
+    return True
+
+
 class _Worker(faust.Worker):
     """faust's worker with driftline's signal handling and an optional run time."""
 
     def __init__(self, app: faust.App, *, runner: WorkerRunner, deadline_seconds: float,
-                 on_hang: Callable[[], None], stop_after_seconds: float | None = None,
+                 on_hang: Callable[[], None], stop_after: TimedStop | None = None,
                  **kwargs: Any) -> None:  # fmt: skip
         super().__init__(app, **kwargs)
         self._runner = runner
         self._deadline_seconds = deadline_seconds
         self._on_hang = on_hang
-        self._stop_after_seconds = stop_after_seconds
+        self._stop_after = stop_after
         self._watchdog: threading.Timer | None = None
 
     def install_signal_handlers(self) -> None:
@@ -100,11 +133,11 @@ class _Worker(faust.Worker):
         self.loop.add_signal_handler(signal.SIGINT, self.request_stop, signal.SIGINT)
         if isinstance(startup, _StartupSignal) and startup.received is not None:
             self.loop.call_soon(self.request_stop, startup.received)  # its exception was lost
-        if self._stop_after_seconds is not None:
-            asyncio.ensure_future(self._stop_after_owning(self._stop_after_seconds), loop=self.loop)
+        if self._stop_after is not None:
+            asyncio.ensure_future(self._stop_after_owning(self._stop_after), loop=self.loop)
 
-    async def _stop_after_owning(self, seconds: float) -> None:
-        """Stop ``seconds`` after this worker first owns capture partitions.
+    async def _stop_after_owning(self, stop: TimedStop) -> None:
+        """Stop ``stop.seconds`` after this worker first owns capture partitions (then settled).
 
         The group join takes a few seconds, many more on a loaded machine: counted from
         start, a short run would lose most of its windows to it. At most
@@ -113,7 +146,8 @@ class _Worker(faust.Worker):
         give_up = self.loop.time() + OWNING_WAIT_SECONDS
         while not self._runner.state.assigned and self.loop.time() < give_up:
             await asyncio.sleep(0.1)
-        await asyncio.sleep(seconds)
+        await asyncio.sleep(stop.seconds)
+        await settle(stop)
         self.request_stop(signal.SIGTERM)
 
     def request_stop(self, signum: signal.Signals = signal.SIGTERM) -> None:
@@ -199,13 +233,13 @@ def run_worker(
     registry: CollectorRegistry | None = None,
     on_result: Callable[[WindowResult], None] | None = None,
     on_ready: Callable[[str, int], None] | None = None,
-    stop_after_seconds: float | None = None,
+    stop_after: TimedStop | None = None,
     on_stop: Callable[[], None] | None = None,
     loglevel: str = "warning",
     log_config: bool = False,
     on_hang: Callable[[], None] | None = None,
 ) -> int:
-    """Run until SIGTERM/SIGINT, or ``stop_after_seconds`` once it owns partitions; exit status.
+    """Run until SIGTERM/SIGINT, or as ``stop_after`` says once it owns partitions; exit status.
 
     ``on_ready(bootstrap_servers, metrics_port)`` is called once the broker, the topics and
     the metrics server are up, before faust starts (the demo starts its traffic there);
@@ -223,7 +257,7 @@ def run_worker(
         on_signal = _StartupSignal()
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        return _start_and_run(config, registry, on_result, on_ready, stop_after_seconds,
+        return _start_and_run(config, registry, on_result, on_ready, stop_after,
                               on_stop, loglevel, log_config, on_hang)  # fmt: skip
     except (_StopDuringStartup, KeyboardInterrupt) as stop:
         log.warning("stopped during startup (%s)", stop or "SIGINT")
@@ -238,7 +272,7 @@ def _start_and_run(
     registry: CollectorRegistry | None,
     on_result: Callable[[WindowResult], None] | None,
     on_ready: Callable[[str, int], None] | None,
-    stop_after_seconds: float | None,
+    stop_after: TimedStop | None,
     on_stop: Callable[[], None] | None,
     loglevel: str,
     log_config: bool,
@@ -250,7 +284,7 @@ def _start_and_run(
         state = WorkerState(config, baselines, on_result=on_result, stores=stores)
         scratch = [folder] if config.worker.state_dir is None else []  # a temporary folder
         try:
-            return _serve(state, config, registry, on_ready, stop_after_seconds, on_stop, loglevel,
+            return _serve(state, config, registry, on_ready, stop_after, on_stop, loglevel,
                           log_config, scratch, on_hang)  # fmt: skip
         finally:
             stores.close()
@@ -261,7 +295,7 @@ def _serve(
     config: DriftlineConfig,
     registry: CollectorRegistry | None,
     on_ready: Callable[[str, int], None] | None,
-    stop_after_seconds: float | None,
+    stop_after: TimedStop | None,
     on_stop: Callable[[], None] | None,
     loglevel: str,
     log_config: bool,
@@ -299,7 +333,7 @@ def _serve(
         log.warning("status page on http://%s:%d/ (metrics at /metrics)", config.metrics.host, port)
         if on_ready is not None:
             on_ready(bootstrap, port)
-        return _run_faust(state, bootstrap, config, broker, stop_after_seconds, loglevel, scratch,
+        return _run_faust(state, bootstrap, config, broker, stop_after, loglevel, scratch,
                           on_hang)  # fmt: skip
     finally:
         if on_stop is not None:
@@ -314,7 +348,7 @@ def _run_faust(
     bootstrap: str,
     config: DriftlineConfig,
     broker: EmbeddedBroker | None,
-    stop_after_seconds: float | None,
+    stop_after: TimedStop | None,
     loglevel: str,
     scratch: list[Path],
     on_hang: Callable[[], None] | None = None,
@@ -344,7 +378,7 @@ def _run_faust(
         runner=runner,
         deadline_seconds=deadline,
         on_hang=on_watchdog,
-        stop_after_seconds=stop_after_seconds,
+        stop_after=stop_after,
         loglevel=loglevel,
         quiet=True,
         redirect_stdouts=False,
