@@ -132,24 +132,61 @@ class ScoreHistogram:
         return out
 
     def to_state(self) -> dict[str, Any]:
-        """Return JSON-safe counts: little-endian int64 arrays as base64 text (fixed size)."""
+        """Return JSON-safe counts of the non-empty bins only: their indices and both counts.
+
+        Little-endian arrays as base64 text: int32 bin indices (ascending) under ``at``,
+        int64 counts under ``positives_at`` and ``negatives_at``. A window of ``n`` rows fills
+        at most ``n`` of the 10,000 bins, so its state is that size, not 160 KB of zeros.
+
+        >>> h = ScoreHistogram(bins=10_000)
+        >>> h.update(1, 0.25); h.update(0, 0.25); h.update(0, 0.9)
+        >>> state = h.to_state()
+        >>> sorted(state), len(state["at"])  # two bins: 8 bytes of indices, as base64
+        (['at', 'bins', 'negatives_at', 'positives_at'], 12)
+        >>> restored = ScoreHistogram.from_state(state)
+        >>> bool((restored.positives == h.positives).all() and restored.count == 3)
+        True
+        """
+        at = np.flatnonzero(self.positives + self.negatives)
         return {
             "bins": self.bins,
-            "positives": bytes_to_text(self.positives.astype("<i8").tobytes()),
-            "negatives": bytes_to_text(self.negatives.astype("<i8").tobytes()),
+            "at": bytes_to_text(at.astype("<i4").tobytes()),
+            "positives_at": bytes_to_text(self.positives[at].astype("<i8").tobytes()),
+            "negatives_at": bytes_to_text(self.negatives[at].astype("<i8").tobytes()),
         }
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> ScoreHistogram:
-        """Rebuild from :meth:`to_state` output."""
+        """Rebuild from :meth:`to_state` output.
+
+        The dense arrays earlier versions wrote (``positives`` and ``negatives``, ``bins``
+        counts each) still load: snapshots and partials of a running deployment.
+        """
         out = cls(bins=int(state["bins"]))
+        if "at" not in state:
+            for name in ("positives", "negatives"):
+                counts = _counts(state[name])
+                if counts.size != out.bins:
+                    msg = f"{name} holds {counts.size} counts, expected {out.bins}"
+                    raise ValueError(msg)
+                setattr(out, name, counts)
+            return out
+        at = np.frombuffer(bytes_from_text(state["at"]), dtype="<i4").astype(np.int64)
+        if at.size and (at[0] < 0 or at[-1] >= out.bins or (np.diff(at) <= 0).any()):
+            msg = f"bin indices must ascend within 0..{out.bins - 1}"
+            raise ValueError(msg)
         for name in ("positives", "negatives"):
-            counts = np.frombuffer(bytes_from_text(state[name]), dtype="<i8").astype(np.int64)
-            if counts.size != out.bins:
-                msg = f"{name} holds {counts.size} counts, expected {out.bins}"
+            counts = _counts(state[f"{name}_at"])
+            if counts.size != at.size:
+                msg = f"{name}_at holds {counts.size} counts for {at.size} bins"
                 raise ValueError(msg)
-            setattr(out, name, counts)
+            getattr(out, name)[at] = counts
         return out
+
+
+def _counts(text: str) -> Counts:
+    """Little-endian int64 counts from base64 text."""
+    return np.frombuffer(bytes_from_text(text), dtype="<i8").astype(np.int64)
 
 
 def exact_auc(actuals: npt.ArrayLike, scores: npt.ArrayLike) -> float | None:
