@@ -291,9 +291,21 @@ class AttributionRun:
         return out
 
     def analysis(self) -> dict[str, Any]:
-        """The window's ``analysis.json`` (global SHAP values per label)."""
+        """The window's ``analysis.json``: global SHAP values and expected value per label.
+
+        ``expected_value`` is the baseline's, when its ``analysis.json`` has one (a
+        Clarify-written baseline does): Kernel SHAP's ``φ_0`` is the model's mean output
+        over the SHAP baseline dataset, which does not depend on the records explained, so
+        Clarify's monitoring job, explaining with the baselining job's SHAP baseline and
+        model, writes the same number. A baseline without one (built from local SHAP
+        values, which do not carry ``φ_0``) leaves it out: no window can supply it.
+        """
         return analysis_document(
-            LabelExplanation(label, tuple(a.global_shap_values().items()))
+            LabelExplanation(
+                label,
+                tuple(a.global_shap_values().items()),
+                self.baseline.explanations[label].expected_value,
+            )
             for label, a in self.aggregates.items()
             if a.n
         )
