@@ -3,8 +3,8 @@
 Local SHAP values come as JSON Lines of ``{"inferenceId": ..., "shap": {feature: value}}``
 (``shap`` may also map label → {feature: value} for several model outputs), as a CSV of
 local SHAP values with the feature names as header (Clarify's ``explanations_shap/out.csv``),
-or inside the capture output: under a ``shap`` key (``shap_path``,
-:func:`~stream.labels.attributions.output_shap`), or as each record's
+or inside the capture output: under a ``shap`` key (``shap_path``, one record's or one
+entry per instance: :func:`~stream.labels.attributions.output_shap_records`), or as each record's
 ``explanations.kernel_shap`` of a SageMaker Clarify online explainability response
 (:mod:`stream.capture.explainer_response`). Every record in the input is one explained
 record of the window; they are aggregated with the baseline's
