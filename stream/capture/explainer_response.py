@@ -76,51 +76,85 @@ class ExplainerResponse(NamedTuple):
         """
         if not self.explained:
             return []
-        records = self.explanations["kernel_shap"]
-        if not isinstance(records, list):
-            msg = "explanations.kernel_shap is not a list of records"
-            raise _bad(msg)
-        return [
-            None if record is None else self._record(record, i, features, single_label)
-            for i, record in enumerate(records)
-        ]
-
-    def _record(
-        self, record: Any, index: int, features: Sequence[str], single_label: str
-    ) -> LocalShap:
-        if not isinstance(record, list) or not record:
-            msg = f"record {index}'s explanation is not a list of features"
-            raise _bad(msg)
-        out: LocalShap = {}
-        for position, feature in enumerate(record):
-            name = self._feature_name(feature, index, position, features)
-            values = _attribution(feature, f"record {index}, feature {name!r}")
-            for k, value in enumerate(values):
-                out.setdefault(self._label(k, len(values), single_label), {})[name] = value
-        return out
-
-    def _feature_name(
-        self, feature: Any, index: int, position: int, features: Sequence[str]
-    ) -> str:
-        if not isinstance(feature, Mapping):
-            msg = f"record {index}, feature {position} is not an object"
-            raise _bad(msg)
-        header = feature.get("feature_header")
-        if header is not None:
-            return str(header)
-        if position < len(features):
-            return features[position]
-        msg = (
-            f"record {index}, feature {position} has no feature_header and the attribution "
-            f"baseline names {len(features)} features (analysis_config.json headers)"
+        return kernel_shap_records(
+            self.explanations["kernel_shap"],
+            features,
+            single_label=single_label,
+            label_headers=self.label_headers,
         )
-        raise CaptureError(UNNAMED_FEATURES, msg)
 
-    def _label(self, k: int, outputs: int, single_label: str) -> str:
-        """Output ``k``'s label: its ``label_headers`` name when they name every output."""
-        if len(self.label_headers) == outputs:
-            return self.label_headers[k]
-        return single_label if outputs == 1 else f"label{k}"
+
+def kernel_shap_records(
+    records: Any,
+    features: Sequence[str] = (),
+    *,
+    single_label: str = "label0",
+    label_headers: Sequence[str] = (),
+) -> list[LocalShap | None]:
+    """``explanations.kernel_shap``'s records as label → feature → value (None: not explained).
+
+    See :meth:`ExplainerResponse.local_shap`; ``label_headers`` name the model outputs when
+    they name every one.
+
+    Examples
+    --------
+    >>> kernel_shap_records([[{"feature_header": "age", "attributions": [{"attribution":
+    ...     [0.1, -0.1]}]}]], label_headers=["no", "yes"])
+    [{'no': {'age': 0.1}, 'yes': {'age': -0.1}}]
+    """
+    if not isinstance(records, list):
+        msg = "explanations.kernel_shap is not a list of records"
+        raise _bad(msg)
+    return [
+        None
+        if record is None
+        else kernel_shap_record(record, i, features, single_label, label_headers)
+        for i, record in enumerate(records)
+    ]
+
+
+def kernel_shap_record(
+    record: Any,
+    index: int,
+    features: Sequence[str] = (),
+    single_label: str = "label0",
+    label_headers: Sequence[str] = (),
+) -> LocalShap:
+    """One record's entry of ``kernel_shap`` (a list of feature objects) as label → values."""
+    if not isinstance(record, list) or not record:
+        msg = f"record {index}'s explanation is not a list of features"
+        raise _bad(msg)
+    out: LocalShap = {}
+    for position, feature in enumerate(record):
+        name = _feature_name(feature, index, position, features)
+        values = _attribution(feature, f"record {index}, feature {name!r}")
+        for k, value in enumerate(values):
+            label = _label(k, len(values), single_label, label_headers)
+            out.setdefault(label, {})[name] = value
+    return out
+
+
+def _feature_name(feature: Any, index: int, position: int, features: Sequence[str]) -> str:
+    if not isinstance(feature, Mapping):
+        msg = f"record {index}, feature {position} is not an object"
+        raise _bad(msg)
+    header = feature.get("feature_header")
+    if header is not None:
+        return str(header)
+    if position < len(features):
+        return features[position]
+    msg = (
+        f"record {index}, feature {position} has no feature_header and the attribution "
+        f"baseline names {len(features)} features (analysis_config.json headers)"
+    )
+    raise CaptureError(UNNAMED_FEATURES, msg)
+
+
+def _label(k: int, outputs: int, single_label: str, label_headers: Sequence[str]) -> str:
+    """Output ``k``'s label: its ``label_headers`` name when they name every output."""
+    if len(label_headers) == outputs:
+        return label_headers[k]
+    return single_label if outputs == 1 else f"label{k}"
 
 
 def explainer_response(document: Any) -> ExplainerResponse | None:

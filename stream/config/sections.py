@@ -173,7 +173,10 @@ class AttributionDriftSettings:
     """``[monitor.attribution]``: global SHAP values per window ranked against the baseline.
 
     Local SHAP values come from the capture output at ``shap_path`` (``shap_source =
-    "capture"``; an output that is a SageMaker Clarify online explainability response gives
+    "capture"``: one record's object, or one entry per instance of a request — plain
+    objects or records of Clarify's ``kernel_shap``, a ``[*]`` projection such as
+    ``predictions[*].shap``: :func:`~stream.labels.attributions.output_shap_records`;
+    an output that is a SageMaker Clarify online explainability response gives
     each record's ``explanations.kernel_shap`` instead, its features named by the baseline's
     ``analysis_config.json`` headers where it has no ``feature_header``) or from
     ``<prefix>.attributions`` (``"topic"``: ``{"inferenceId", "shap"}`` keyed by
@@ -183,7 +186,7 @@ class AttributionDriftSettings:
     """
 
     shap_source: str = "capture"
-    shap_path: str = "shap"  # dotted path of {feature: value} in the capture output
+    shap_path: str = "shap"  # path of the SHAP values (one record's, or per instance) in the output
     agg_method: str | None = None  # mean_abs, mean_sq or median
     ndcg_threshold: float = 0.9
     baseline: Path | None = None  # default <monitor baseline>/attribution

@@ -39,7 +39,13 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from stream.capture.explainer_response import BAD_EXPLANATIONS, explainer_response
+from ground_truth.json_path import MISSING, find_each, has_projection
+from stream.capture.explainer_response import (
+    BAD_EXPLANATIONS,
+    explainer_response,
+    kernel_shap_record,
+    kernel_shap_records,
+)
 from stream.capture.predictions import json_document, lookup
 from stream.capture.records import CaptureError, CaptureRecord, id_text, is_mapping
 from stream.labels.records import RecordError, parse_json
@@ -90,8 +96,8 @@ def capture_shap(
     A Clarify online explainability response gives its ``kernel_shap`` records, in request
     order (None: a record not explained; ``features`` names features without
     ``feature_header`` by position, the attribution baseline's headers; ``shap_path`` is not
-    used). Any other output is one record: ``[values]`` of the object at ``shap_path`` of
-    its JSON (:func:`output_shap`); ``[None]`` when it holds none, is CSV or is missing.
+    used). Any other output gives what its JSON holds at ``shap_path``, one entry per
+    record (:func:`output_shap_records`); ``[None]`` when it holds none, is CSV or is missing.
     AttributionError with the reason the monitors count the capture under when the output
     or its SHAP values cannot be read.
 
@@ -111,20 +117,99 @@ def capture_shap(
         response = explainer_response(document)
         if response is not None:
             return response.local_shap(features, single_label=default_label)
-        return [output_shap(document, shap_path, default_label)]
+        return output_shap_records(document, shap_path, default_label, features=features) or [None]
     except CaptureError as exc:
         raise AttributionError(exc.reason, exc.message) from exc
+
+
+def output_shap_records(
+    document: Any,
+    path: str = SHAP_KEY,
+    default_label: str = DEFAULT_LABEL,
+    *,
+    features: Sequence[str] = (),
+) -> list[LocalShap | None]:
+    """The local SHAP values of each record in a parsed JSON capture output (None: unexplained).
+
+    What ``path`` finds is one of:
+
+    - nothing, ``null`` or ``{}``: no record explained, ``[]``;
+    - SHAP values, ``{feature: value}`` or ``{label: {feature: value}}``: one record's;
+    - a list, one entry per record of the request, in order: each entry SHAP values as
+      above, ``null`` or ``{}`` (not explained), or a record's entry of Clarify's
+      ``kernel_shap`` (a list of ``{"feature_header", "attributions": [{"attribution":
+      [...]}]}``, one value per model output, as an online explainability response gives);
+    - Clarify's ``explanations`` object, ``{"kernel_shap": [...]}``: its records, as a
+      Clarify online explainability response's;
+    - with a ``[*]`` projection (``predictions[*].shap``), each projected element's entry.
+
+    Features without ``feature_header`` are named by ``features`` (the attribution
+    baseline's headers). CaptureError ``bad_explanations`` when what is there is not SHAP
+    values (a number, a list of numbers, a value that is not a finite number, labels mixed
+    with plain values), ``unnamed_features`` for a feature without a name.
+
+    Examples
+    --------
+    >>> output_shap_records({"predictions": [0.8, 0.3], "shap": [{"age": 0.2}, None]})
+    [{'label0': {'age': 0.2}}, None]
+    >>> output_shap_records({"predictions": [{"p": 0.8, "shap": {"age": 0.2}}, {"p": 0.3}]},
+    ...                     "predictions[*].shap")
+    [{'label0': {'age': 0.2}}, None]
+    >>> output_shap_records({"p": 0.8, "shap": {}})
+    []
+    """
+    if has_projection(path):
+        found: Any = find_each(document, path)
+        if found is None:
+            found = lookup(document, path)
+        else:
+            found = [None if entry is MISSING else entry for entry in found]
+    else:
+        found = lookup(document, path)
+    if found is None or (isinstance(found, Mapping) and not found):
+        return []
+    if isinstance(found, Mapping) and isinstance(found.get("kernel_shap"), list):
+        return kernel_shap_records(found["kernel_shap"], features, single_label=default_label)
+    if isinstance(found, list):
+        return [_record_entry(entry, i, path, default_label, features) for i, entry in
+                enumerate(found)]  # fmt: skip
+    return [_shap_values(found, path, default_label)]
+
+
+def _record_entry(
+    entry: Any, index: int, path: str, default_label: str, features: Sequence[str]
+) -> LocalShap | None:
+    """Record ``index``'s entry of a list of SHAP values (None: not explained)."""
+    if entry is None or (isinstance(entry, Mapping) and not entry):
+        return None
+    if isinstance(entry, list):
+        return kernel_shap_record(entry, index, features, default_label)
+    return _shap_values(entry, f"{path}[{index}]", default_label)
+
+
+def _shap_values(found: Any, where: str, default_label: str) -> LocalShap:
+    """One record's ``{feature: value}`` / ``{label: {feature: value}}``; else bad_explanations."""
+    if not isinstance(found, Mapping):
+        msg = (
+            f"{where!r} in the output holds a {type(found).__name__}, not an object of SHAP values"
+        )
+        raise CaptureError(BAD_EXPLANATIONS, msg)
+    try:
+        return local_shap(found, default_label)
+    except AttributionError as exc:
+        raise CaptureError(BAD_EXPLANATIONS, f"{where!r} in the output: {exc.message}") from exc
 
 
 def output_shap(
     document: Any, path: str = SHAP_KEY, default_label: str = DEFAULT_LABEL
 ) -> LocalShap | None:
-    """The local SHAP values at ``path`` in a parsed JSON capture output.
+    """The local SHAP values of a one-record output at ``path`` (:func:`output_shap_records`).
 
     None when the output holds none there (no such key, ``null``, an empty object): the
     record was not explained. CaptureError ``bad_explanations`` when what is there is not
     SHAP values (not an object, a value that is not a finite number, labels mixed with
-    plain values): the attribution monitor counts the record under that reason.
+    plain values) or is several records': the attribution monitor counts the record under
+    that reason.
 
     Examples
     --------
@@ -135,18 +220,13 @@ def output_shap(
     >>> output_shap({"score": 0.8, "shap": [0.2, 0.1]})
     Traceback (most recent call last):
     ...
-    stream.capture.records.CaptureError: bad_explanations: 'shap' in the output holds a list, ...
+    stream.capture.records.CaptureError: bad_explanations: 'shap[0]' in the output holds a float...
     """
-    found = lookup(document, path)
-    if found is None or (isinstance(found, Mapping) and not found):
-        return None
-    if not isinstance(found, Mapping):
-        msg = f"{path!r} in the output holds a {type(found).__name__}, not an object of SHAP values"
+    records = output_shap_records(document, path, default_label)
+    if len(records) > 1:
+        msg = f"{path!r} in the output holds {len(records)} records' SHAP values, not one's"
         raise CaptureError(BAD_EXPLANATIONS, msg)
-    try:
-        return local_shap(found, default_label)
-    except AttributionError as exc:
-        raise CaptureError(BAD_EXPLANATIONS, f"{path!r} in the output: {exc.message}") from exc
+    return records[0] if records else None
 
 
 def local_shap(shap: Mapping[str, Any], default_label: str = DEFAULT_LABEL) -> LocalShap:
@@ -192,4 +272,5 @@ __all__ = [
     "decode_attribution",
     "local_shap",
     "output_shap",
+    "output_shap_records",
 ]

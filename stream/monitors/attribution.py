@@ -3,8 +3,8 @@
 Local SHAP values come as JSON Lines of ``{"inferenceId": ..., "shap": {feature: value}}``
 (``shap`` may also map label → {feature: value} for several model outputs), as a CSV of
 local SHAP values with the feature names as header (Clarify's ``explanations_shap/out.csv``),
-or inside the capture output: under a ``shap`` key (``shap_path``,
-:func:`~stream.labels.attributions.output_shap`), or as each record's
+or inside the capture output: under a ``shap`` key (``shap_path``, one record's or one
+entry per instance: :func:`~stream.labels.attributions.output_shap_records`), or as each record's
 ``explanations.kernel_shap`` of a SageMaker Clarify online explainability response
 (:mod:`stream.capture.explainer_response`). Every record in the input is one explained
 record of the window; they are aggregated with the baseline's
@@ -291,9 +291,21 @@ class AttributionRun:
         return out
 
     def analysis(self) -> dict[str, Any]:
-        """The window's ``analysis.json`` (global SHAP values per label)."""
+        """The window's ``analysis.json``: global SHAP values and expected value per label.
+
+        ``expected_value`` is the baseline's, when its ``analysis.json`` has one (a
+        Clarify-written baseline does): Kernel SHAP's ``φ_0`` is the model's mean output
+        over the SHAP baseline dataset, which does not depend on the records explained, so
+        Clarify's monitoring job, explaining with the baselining job's SHAP baseline and
+        model, writes the same number. A baseline without one (built from local SHAP
+        values, which do not carry ``φ_0``) leaves it out: no window can supply it.
+        """
         return analysis_document(
-            LabelExplanation(label, tuple(a.global_shap_values().items()))
+            LabelExplanation(
+                label,
+                tuple(a.global_shap_values().items()),
+                self.baseline.explanations[label].expected_value,
+            )
             for label, a in self.aggregates.items()
             if a.n
         )

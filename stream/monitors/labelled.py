@@ -36,7 +36,7 @@ from stream.capture.predictions import (
 )
 from stream.capture.records import CaptureError, CaptureRecord, EventData
 from stream.capture.rows import RowBuilder
-from stream.labels.attributions import DEFAULT_LABEL, output_shap
+from stream.labels.attributions import DEFAULT_LABEL, output_shap_records
 from stream.monitors.attribution import AttributionBaseline
 from stream.monitors.bias import BiasBaseline
 from stream.monitors.bias_settings import row_columns
@@ -201,6 +201,7 @@ class LabelledSetup:
         """
         document = None
         response_shap: list[LocalShap | None] | None = None  # a Clarify response's, per record
+        output_shap: list[LocalShap | None] | None = None  # the model's own output's, per record
         refused: list[CaptureError] = []  # what one monitor cannot read, the others can
         if output is not None and not output.is_csv:
             document = json_document(output)
@@ -209,10 +210,15 @@ class LabelledSetup:
                 output = response.predictions
                 document = None if output.is_csv else json_document(output)
                 response_shap = self._response_shap(response, refused)
+            elif self.reads_capture_shap:
+                output_shap = self._output_shap(document, refused)
         if response_shap is not None and output is not None and not self.needs_labels:
             return _records_with_shap(
                 key, seconds, window, response_shap, len(payload_rows(output))
             )
+        if output_shap is not None and not self.needs_labels:
+            return _records_with_shap(key, seconds, window, output_shap, len(output_shap))
+        records_shap = response_shap if response_shap is not None else output_shap
         try:
             pending = self._labelled(
                 output,
@@ -223,12 +229,12 @@ class LabelledSetup:
                 rows,
                 record,
                 request,
-                response_shap,
+                records_shap,
                 refused,
             )
         except CaptureError as error:
             partly = self._prediction_refused(
-                error, refused, output, document, response_shap, window
+                error, refused, output, response_shap, output_shap, window
             )
             if partly is None:
                 raise
@@ -247,10 +253,14 @@ class LabelledSetup:
         rows: Sequence[Mapping[str, Any]] | None,
         record: CaptureRecord | None,
         request: EventData | None,
-        response_shap: list[LocalShap | None] | None,
+        records_shap: list[LocalShap | None] | None,
         refused: list[CaptureError],
     ) -> PendingPrediction:
-        """The capture's prediction(s), facet values and SHAP values; CaptureError if none."""
+        """The capture's prediction(s), facet values and SHAP values; CaptureError if none.
+
+        ``records_shap`` are the SHAP values of each record the output explains (a Clarify
+        response's ``kernel_shap``, or the model's own output at ``shap_path``).
+        """
         predicted = score = None
         if self.needs_labels and self.locator is not None:
             if output is None:
@@ -259,7 +269,7 @@ class LabelledSetup:
             located = self.locator.locate_instances(output, document)
             if len(located) > 1 and document is not None:
                 return self._instances(
-                    located, key, seconds, window, rows, record, request, response_shap, refused
+                    located, key, seconds, window, rows, record, request, records_shap, refused
                 )
             if len(located) != 1:
                 msg = MULTI_ROW_OUTPUT
@@ -280,10 +290,8 @@ class LabelledSetup:
                 raise CaptureError(msg, f"the record holds {len(rows)} rows")
             values = {name: rows[0].get(name) for name in self.bias_columns}
         shap = None
-        if response_shap is not None:
-            shap = _readable_records(response_shap, 1, refused)[0]
-        elif self.reads_capture_shap and document is not None:
-            shap = self._output_shap(document, refused)
+        if records_shap is not None:
+            shap = _readable_records(records_shap, 1, refused)[0]
         return PendingPrediction(key, seconds, window, predicted, score, values, shap)
 
     def _prediction_refused(
@@ -291,17 +299,17 @@ class LabelledSetup:
         error: CaptureError,
         refused: list[CaptureError],
         output: EventData | None,
-        document: Any,
         response_shap: list[LocalShap | None] | None,
+        output_shap: list[LocalShap | None] | None,
         window: float,
     ) -> PartlyRefused | None:
         """The refusal of a capture's prediction, with the SHAP values attribution still reads.
 
         Those are a Clarify response's records (as many as the output holds: otherwise
-        ``bad_explanations`` is refused too) or the output's ``shap`` object (refused too,
-        ``bad_explanations``, when it is not SHAP values). None when there are none and
-        nothing else was refused, or when attribution is all the capture is read for:
-        ``error`` alone stands.
+        ``bad_explanations`` is refused too) or the records of the output's ``shap`` object
+        (already refused, ``bad_explanations``, when they are not SHAP values). None when
+        there are none and nothing else was refused, or when attribution is all the capture
+        is read for: ``error`` alone stands.
         """
         if not self.needs_labels:  # error is the explanation's refusal: nothing else is read
             return None
@@ -313,9 +321,8 @@ class LabelledSetup:
                 records = None
             if records is not None and response_shap:
                 shaps = [s for s in _readable_records(response_shap, records, refused) if s]
-        elif self.reads_capture_shap and document is not None:
-            found = self._output_shap(document, refused)
-            shaps = [found] if found else []
+        elif output_shap is not None:
+            shaps = [s for s in output_shap if s]
         if not shaps and not refused:
             return None
         return PartlyRefused([error, *refused], window=window, explained=shaps)
@@ -325,18 +332,25 @@ class LabelledSetup:
         """Whether the attribution monitor reads SHAP values from the capture output."""
         return self.attribution is not None and self.shap_source == "capture"
 
-    def _output_shap(self, document: Any, refused: list[CaptureError]) -> LocalShap | None:
-        """The SHAP values at ``shap_path`` of a model's own JSON output (None: not explained).
+    def _output_shap(self, document: Any, refused: list[CaptureError]) -> list[LocalShap | None]:
+        """Each record's SHAP values at ``shap_path`` of a model's own JSON output.
 
-        An object there that is not SHAP values (``bad_explanations``) refuses the capture
-        when attribution is all it is read for; with model quality or bias on, it is added
-        to ``refused`` and explains nothing, as a Clarify response's (:meth:`_response_shap`).
+        One record's object, or one entry per record of the request
+        (:func:`~stream.labels.attributions.output_shap_records`); ``[]`` when none is
+        explained. What is not SHAP values (``bad_explanations``, ``unnamed_features``)
+        refuses the capture when attribution is all it is read for; with model quality or
+        bias on, it is added to ``refused`` and explains nothing, as a Clarify response's
+        (:meth:`_response_shap`). Features without ``feature_header`` are named by the
+        attribution baseline's headers.
         """
+        headers = self.attribution.headers if self.attribution is not None else ()
         try:
-            return output_shap(document, self.shap_path, self.plain_shap_label)
+            return output_shap_records(
+                document, self.shap_path, self.plain_shap_label, features=headers
+            )
         except CaptureError as error:
             self._refuse_explanation(error, refused)
-            return None
+            return []
 
     def _response_shap(
         self, response: ExplainerResponse, refused: list[CaptureError]
@@ -374,7 +388,7 @@ class LabelledSetup:
         feature_rows: Sequence[Mapping[str, Any]] | None,
         record: CaptureRecord | None,
         request: EventData | None,
-        response_shap: Sequence[LocalShap | None] | None = None,
+        records_shap: Sequence[LocalShap | None] | None = None,
         refused: list[CaptureError] | None = None,
     ) -> PendingInstances:
         """A request of several instances: instance ``i``'s prediction, bias and SHAP values.
@@ -383,9 +397,9 @@ class LabelledSetup:
         ``headers``, or the record's feature rows: ``feature_rows`` when the caller has
         built them, else ``record``'s); a request whose rows are not one per
         prediction is refused, never read by position. SHAP values are instance ``i``'s
-        record of a Clarify response's ``kernel_shap`` (``response_shap``), which must then
-        explain as many records as there are predictions; a ``shap`` object of the output
-        would be one record's, so it is not read.
+        record (``records_shap``: a Clarify response's ``kernel_shap``, or the output's at
+        ``shap_path``), which must then explain as many records as there are predictions:
+        one record's ``shap`` object for several predictions is refused, ``bad_explanations``.
         """
         if len(located) > MAX_INSTANCES:
             msg = MULTI_ROW_OUTPUT
@@ -414,7 +428,7 @@ class LabelledSetup:
                     msg,
                     f"the output holds {len(located)} predictions but the request {len(rows)} rows",
                 )
-        shaps = _readable_records(response_shap or [], len(located), refused)
+        shaps = _readable_records(records_shap or [], len(located), refused)
         instances = [
             PendingPrediction(key, seconds, window, predicted, score, row, shap)
             for (predicted, score), row, shap in zip(located, rows, shaps, strict=True)
@@ -425,7 +439,7 @@ class LabelledSetup:
 def _records_with_shap(
     key: str, seconds: float, window: float, response_shap: Sequence[LocalShap | None], records: int
 ) -> PendingPrediction:
-    """The records of a Clarify response, each with its SHAP values (attribution only).
+    """The records of an output, each with its SHAP values (attribution only).
 
     Several records are the instances of one entry, so that each one counts.
     """
@@ -457,7 +471,7 @@ def _per_record(
 ) -> list[LocalShap | None]:
     """The SHAP values of each of ``predictions`` records (None: not explained).
 
-    A response without explanations (``[]``) explains none; otherwise CaptureError
+    An output without explanations (``[]``) explains none; otherwise CaptureError
     ``bad_explanations`` when it explains another number of records than it predicts.
     """
     if not response_shap:
@@ -465,7 +479,7 @@ def _per_record(
     if len(response_shap) != predictions:
         msg = BAD_EXPLANATIONS
         raise CaptureError(
-            msg, f"kernel_shap explains {len(response_shap)} records but the output holds "
+            msg, f"the SHAP values explain {len(response_shap)} records but the output holds "
             f"{predictions} predictions",
         )  # fmt: skip
     return list(response_shap)

@@ -91,6 +91,7 @@ def test_plain_shap_values_are_the_baselines_only_output(tmp_path: Path, source:
     doc = read_json(tmp_path / "out" / "attribution" / "analysis.json")
     live = doc["explanations"]["kernel_shap"][AWS_LABEL]["global_shap_values"]
     assert live == pytest.approx(dict(zip(FEATURES, LIVE_SCALE, strict=True)), rel=1e-12)
+    assert doc["explanations"]["kernel_shap"][AWS_LABEL]["expected_value"] == 0.25  # baseline's
     reference = ndcg_score([BASELINE], [LIVE_SCALE])  # 0.658…: below 0.9
     assert reference < 0.9
     violations = read_json(tmp_path / "out" / "attribution" / "constraint_violations.json")

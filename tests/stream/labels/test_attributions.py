@@ -159,3 +159,44 @@ def test_unusable_capture_shap_says_why(output: dict | None, reason: str) -> Non
     with pytest.raises(AttributionError) as caught:
         capture_shap(decode_capture(capture(output)), "shap")
     assert caught.value.reason == reason
+
+
+def _record(*values: float) -> list[dict]:
+    """One record's entry of Clarify's kernel_shap, written by hand (AWS's response shape)."""
+    return [
+        {"feature_header": f, "attributions": [{"attribution": [v]}]}
+        for f, v in zip(FEATURES, values, strict=False)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("document", "path"),
+    [
+        # one entry per instance, each a record of Clarify's kernel_shap (null: not explained)
+        ({"predictions": [0.8, 0.3, 0.5], "shap": [_record(0.1, -0.2), None, _record(0.4)]},
+         "shap"),
+        # Clarify's explanations object in the model's own output
+        ({"predictions": [0.8, 0.3, 0.5],
+          "explanations": {"kernel_shap": [_record(0.1, -0.2), None, _record(0.4)]}},
+         "explanations"),
+        # plain maps per instance ({} is not explained, as a top-level {} is)
+        ({"predictions": [0.8, 0.3, 0.5],
+          "shap": [{"age": 0.1, "income": -0.2}, {}, {"age": 0.4}]}, "shap"),
+        # each instance's object beside its prediction, by a [*] projection
+        ({"predictions": [{"p": 0.8, "shap": {"age": 0.1, "income": -0.2}}, {"p": 0.3},
+                          {"p": 0.5, "shap": {"age": 0.4}}]}, "predictions[*].shap"),
+    ],
+)  # fmt: skip
+def test_an_output_of_several_instances_gives_each_ones_shap_values(
+    document: dict, path: str
+) -> None:
+    got = capture_shap(decode_capture(capture(json_output(document))), path)
+    assert got == [{"label0": {"age": 0.1, "income": -0.2}}, None, {"label0": {"age": 0.4}}]
+
+
+def test_per_instance_records_name_features_by_position_and_outputs_by_default() -> None:
+    """Without feature_header the baseline's headers name them; one output is default_label's."""
+    record = [{"attributions": [{"attribution": [0.3]}]}, {"attributions": [{"attribution": [-1]}]}]
+    output = json_output({"predictions": [0.9], "shap": [record]})
+    got = capture_shap(decode_capture(capture(output)), features=FEATURES, default_label="yes")
+    assert got == [{"yes": {"age": 0.3, "income": -1.0}}]
