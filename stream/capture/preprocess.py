@@ -4,9 +4,10 @@ A record preprocessor is a Python file defining ``preprocess_handler(inference_r
 ``preprocess_handler(inference_record, logger)``. It receives a
 :class:`~stream.capture.captured_data.CapturedData` with SageMaker's attribute names (with
 ``ground_truth`` set when a label was joined to the record) and returns a dict (one row), a
-list of dicts (several rows) or ``[]`` (drop the record). Shadow-experiment records are
-skipped before the handler runs. A post-processor defines ``postprocess_handler()`` with no
-arguments, called after each evaluation.
+list of dicts (several rows) or ``[]`` (drop the record). A row's keys are read as SageMaker
+reads them, as ``json.dumps`` writes them (``{0: ..}`` is the column ``"0"``).
+Shadow-experiment records are skipped before the handler runs. A post-processor defines
+``postprocess_handler()`` with no arguments, called after each evaluation.
 
 SageMaker runs scripts in a container whose ``/opt/ml/processing/output/`` exists, and AWS's
 samples write their own logs there. Here an output folder stands in for it: it is created,
@@ -46,6 +47,7 @@ from __future__ import annotations
 import builtins
 import importlib.util
 import inspect
+import json
 import logging
 import os
 import traceback
@@ -125,6 +127,42 @@ def _where(exc: BaseException, script: Path) -> str:
     return f" ({script.name}, line {frame.lineno}, in {frame.name})"
 
 
+def json_keyed(row: dict[Any, Any]) -> dict[str, Any]:
+    """A returned row with the keys ``json.dumps`` writes: SageMaker reads the row as JSON text.
+
+    SageMaker's container prints ``json.dumps(result)`` and reads the line back, so an ``int``
+    key ``0`` is the column ``"0"``, ``True`` is ``"true"``, ``None`` is ``"null"`` and a float
+    key its ``repr``; ``{0: .., "plan": ..}`` mixes them freely. Any other key type makes
+    ``json.dumps`` raise, as here (TypeError). Two keys that write alike keep the later value.
+
+    >>> json_keyed({1: "a", "plan": "b", True: "c"})
+    {'1': 'c', 'plan': 'b'}
+    >>> json_keyed({None: 1, 2.5: 2, float("nan"): 3})
+    {'null': 1, '2.5': 2, 'NaN': 3}
+    >>> json_keyed({("a", 1): 0})
+    Traceback (most recent call last):
+    ...
+    TypeError: key ('a', 1) is a tuple: JSON keys are str, int, float, bool or None
+    """
+    if all(type(key) is str for key in row):
+        return row
+    return {_json_key(key): value for key, value in row.items()}
+
+
+def _json_key(key: Any) -> str:
+    """``key`` as ``json.dumps`` writes a dict key (the order of its own checks)."""
+    if isinstance(key, str):
+        return str.__str__(key)  # a str subclass's own text, as json writes it
+    if isinstance(key, float):
+        return json.dumps(key)  # repr, or NaN / Infinity / -Infinity
+    if key is True or key is False or key is None:
+        return json.dumps(key)
+    if isinstance(key, int):
+        return int.__repr__(key)
+    msg = f"key {key!r} is a {type(key).__name__}: JSON keys are str, int, float, bool or None"
+    raise TypeError(msg)
+
+
 class Preprocessor:
     """A loaded ``preprocess_handler``; :meth:`rows` applies it to one record.
 
@@ -158,7 +196,7 @@ class Preprocessor:
         ------
         CaptureError
             ``preprocessor_error`` when the handler raises or returns something else than a
-            dict, a list of dicts or [].
+            dict, a list of dicts or [], or a dict with a key JSON cannot write (a tuple).
         """
         if record.invocation_source == "ShadowExperiment":
             return []
@@ -172,11 +210,17 @@ class Preprocessor:
         except SCRIPT_FAILURES as exc:
             self._fail(type(exc).__name__, f"{type(exc).__name__}: {exc}{_where(exc, self.path)}")
         if isinstance(result, dict):
-            return [result]
-        if isinstance(result, list) and all(isinstance(r, dict) for r in result):
-            return list(result)
-        found = type(result).__name__
-        self._fail("bad return", f"preprocess_handler returned {found}, expected a dict or a list")
+            rows = [result]
+        elif isinstance(result, list) and all(isinstance(r, dict) for r in result):
+            rows = result
+        else:
+            found = type(result).__name__
+            message = f"preprocess_handler returned {found}, expected a dict or a list"
+            self._fail("bad return", message)
+        try:
+            return [json_keyed(row) for row in rows]
+        except TypeError as exc:
+            self._fail("bad return", f"preprocess_handler returned a dict whose {exc}")
 
     def _fail(self, kind: str, message: str) -> NoReturn:
         self.error_counts[kind] += 1
