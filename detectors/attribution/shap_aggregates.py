@@ -7,8 +7,14 @@ finite values taken, the records that lacked the feature, the NaN or infinite va
 skipped, and what the aggregation needs (clarify spec §7.2, §8.2):
 
 - ``mean_abs``: ``Σ|φ|`` → ``mean |φ|``;
-- ``mean_sq``: ``Σφ²`` → ``mean φ²``;
+- ``mean_sq``: ``Σφ²`` → ``mean φ²`` (a ``φ`` whose square is past the largest double is
+  counted as non-finite);
 - ``median``: a KLL sketch (parameter ``k``) → the signed median, within its rank error.
+
+A sum is kept as ``sums[i] · 2**exponents[i]``: the exponent stays 0 (plain float sums)
+until a sum would pass the largest double, then grows by :data:`EXPONENT_STEP`. Finite
+values whose sum overflows (two SHAP values of ``1e308``) keep a finite mean, and the state
+never holds an infinity (JSON has none: orjson writes it as ``null``).
 
 Examples
 --------
@@ -23,6 +29,11 @@ Examples
 [0.3, 0.5]
 >>> shap.missing, shap.non_finite
 ([1, 0], [0, 1])
+>>> huge = ShapAggregates(("age",), "mean_abs", k=200)
+>>> huge.add({"age": 1e308}), huge.add({"age": -1e308})
+(0, 0)
+>>> huge.values()  # (1e308 + 1e308) / 2, though the sum is past the largest double
+[1e+308]
 """
 
 from __future__ import annotations
@@ -38,6 +49,7 @@ from detectors.base import bytes_from_text, bytes_to_text
 __all__ = ["AGG_METHODS", "ShapAggregates"]
 
 AGG_METHODS = ("mean_abs", "mean_sq", "median")
+EXPONENT_STEP = 64  # a sum that would overflow is scaled down by 2**64 at a time
 
 
 class ShapAggregates:
@@ -64,7 +76,8 @@ class ShapAggregates:
         self.count = [0] * m  # merge: sum (finite values taken, per feature)
         self.missing = [0] * m  # merge: sum
         self.non_finite = [0] * m  # merge: sum
-        self.sums = [0.0] * m  # merge: sum (Σ|φ| or Σφ²; unused for median)
+        self.sums = [0.0] * m  # merge: sum (Σ|φ| or Σφ² / 2**exponent; unused for median)
+        self.exponents = [0] * m  # merge: the larger (power of two the sum is scaled by)
         self.sketches = (  # merge: KLL sketch merge
             [kll_doubles_sketch(k) for _ in self.features] if agg_method == "median" else []
         )
@@ -79,17 +92,28 @@ class ShapAggregates:
                 continue
             seen += 1
             phi = float(phi)
-            if not math.isfinite(phi):
+            term = abs(phi) if self.agg_method != "mean_sq" else phi * phi
+            if not math.isfinite(term):
                 self.non_finite[i] += 1
                 continue
             self.count[i] += 1
-            if self.agg_method == "mean_abs":
-                self.sums[i] += abs(phi)
-            elif self.agg_method == "mean_sq":
-                self.sums[i] += phi * phi
-            else:
+            if self.agg_method == "median":
                 self.sketches[i].update(phi)
+            else:
+                self._add_scaled(i, term, 0)
         return len(x) - seen
+
+    def _add_scaled(self, i: int, sum_: float, exponent: int) -> None:
+        """Add ``sum_ · 2**exponent`` to feature ``i``'s sum, scaling it down if it overflows."""
+        if exponent > self.exponents[i]:
+            self.sums[i] = math.ldexp(self.sums[i], self.exponents[i] - exponent)
+            self.exponents[i] = exponent
+        total = self.sums[i] + math.ldexp(sum_, exponent - self.exponents[i])
+        while math.isinf(total):
+            self.sums[i] = math.ldexp(self.sums[i], -EXPONENT_STEP)
+            self.exponents[i] += EXPONENT_STEP
+            total = self.sums[i] + math.ldexp(sum_, exponent - self.exponents[i])
+        self.sums[i] = total
 
     def values(self) -> list[float]:
         """The aggregated value per feature, in ``features`` order (NaN without values)."""
@@ -100,7 +124,7 @@ class ShapAggregates:
             elif self.agg_method == "median":
                 out.append(float(self.sketches[i].get_quantile(0.5)))
             else:
-                out.append(self.sums[i] / self.count[i])
+                out.append(math.ldexp(self.sums[i] / self.count[i], self.exponents[i]))
         return out
 
     def merge(self, other: ShapAggregates) -> None:
@@ -109,7 +133,7 @@ class ShapAggregates:
             self.count[i] += other.count[i]
             self.missing[i] += other.missing[i]
             self.non_finite[i] += other.non_finite[i]
-            self.sums[i] += other.sums[i]
+            self._add_scaled(i, other.sums[i], other.exponents[i])
         for mine, theirs in zip(self.sketches, other.sketches, strict=True):
             mine.merge(theirs)
 
@@ -120,6 +144,7 @@ class ShapAggregates:
             "missing": list(self.missing),
             "non_finite": list(self.non_finite),
             "sums": list(self.sums),
+            "exponents": list(self.exponents),
             "sketches": [bytes_to_text(s.serialize()) for s in self.sketches],
         }
 
@@ -138,6 +163,10 @@ class ShapAggregates:
         aggregates.missing = [int(v) for v in state["missing"]]
         aggregates.non_finite = [int(v) for v in state["non_finite"]]
         aggregates.sums = [float(v) for v in state["sums"]]
+        aggregates.exponents = [int(v) for v in state.get("exponents", [0] * m)]  # older: none
+        if len(aggregates.exponents) != m:
+            msg = f"state field 'exponents' holds {len(aggregates.exponents)} values, expected {m}"
+            raise ValueError(msg)
         aggregates.sketches = [
             kll_doubles_sketch.deserialize(bytes_from_text(t)) for t in state["sketches"]
         ]

@@ -32,7 +32,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["LabeledPrediction", "binary_label", "class_label", "finite_or_none", "is_missing"]
+__all__ = [
+    "LabeledPrediction",
+    "binary_label",
+    "class_label",
+    "finite_or_none",
+    "is_missing",
+    "regression_number",
+]
 
 Label = bool | int | float | str | None
 
@@ -109,6 +116,23 @@ def finite_or_none(value: object) -> float | None:
             return None
     number = float(value)  # type: ignore[arg-type]
     return number if math.isfinite(number) else None
+
+
+REGRESSION_MAX_MAGNITUDE = 2.0**240  # ~1.8e72: a fourth power (error² · label²) stays finite
+
+
+def regression_number(value: object) -> float | None:
+    """``value`` as a float a regression detector can sum, or ``None``.
+
+    :func:`finite_or_none`, and at most :data:`REGRESSION_MAX_MAGNITUDE` in magnitude: the
+    detector sums products of squares (for its bootstrap), which a finite ``1e200`` takes
+    past the largest double; an infinite sum cannot be saved as JSON (it is ``null``).
+
+    >>> regression_number(3.5), regression_number(1e200), regression_number(float("nan"))
+    (3.5, None, None)
+    """
+    number = finite_or_none(value)
+    return number if number is not None and abs(number) <= REGRESSION_MAX_MAGNITUDE else None
 
 
 def is_missing(value: object) -> bool:

@@ -29,8 +29,8 @@ from detectors.model_quality.labeled import (
     LabeledPrediction,
     binary_label,
     class_label,
-    finite_or_none,
     is_missing,
+    regression_number,
 )
 from detectors.model_quality.statistics import BINARY, MULTICLASS, REGRESSION
 
@@ -51,7 +51,7 @@ __all__ = [
 
 MISSING = "missing"  # no label: None or NaN
 NOT_BINARY = "not_binary"  # a binary label other than 0/1/true/false ("2", "abc", 0.5)
-NOT_A_NUMBER = "not_a_number"  # a regression label that is not a finite number ("abc")
+NOT_A_NUMBER = "not_a_number"  # a regression label not a finite number ("abc", "1e200")
 TOO_MANY_CLASSES = "too_many_classes"  # a class beyond the multiclass detector's max_classes
 PREDICTION_MISSING = "prediction_missing"  # no predicted label and no finite score
 PREDICTION_NOT_BINARY = "prediction_not_binary"  # a predicted label other than 0/1
@@ -80,6 +80,6 @@ def class_reason(x: LabeledPrediction) -> str:
 
 def regression_reason(x: LabeledPrediction) -> str:
     """Why a regression detector refuses ``x`` (call it for a refused row only)."""
-    if finite_or_none(x.actual) is None:
+    if regression_number(x.actual) is None:
         return MISSING if is_missing(x.actual) else NOT_A_NUMBER
     return PREDICTION_MISSING if is_missing(x.predicted) else PREDICTION_NOT_A_NUMBER

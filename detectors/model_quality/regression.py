@@ -25,7 +25,7 @@ from typing import Any, Self
 
 import numpy as np
 
-from detectors.model_quality.labeled import LabeledPrediction, finite_or_none
+from detectors.model_quality.labeled import LabeledPrediction, regression_number
 from detectors.model_quality.left_out import regression_reason
 from detectors.model_quality.model_quality_metrics import ModelQualityMetrics
 from detectors.model_quality.statistics import REGRESSION
@@ -168,7 +168,7 @@ class RegressionMetrics(ModelQualityMetrics):
     def update(self, x: LabeledPrediction) -> None:
         """Count one labeled prediction; missing or non-finite numbers are counted."""
         self.n += 1
-        y, y_hat = finite_or_none(x.actual), finite_or_none(x.predicted)
+        y, y_hat = regression_number(x.actual), regression_number(x.predicted)
         if y is None or y_hat is None:
             self._refuse(regression_reason(x))
             return
@@ -181,7 +181,7 @@ class RegressionMetrics(ModelQualityMetrics):
     def update_many(self, xs: Iterable[LabeledPrediction]) -> None:
         """Count a batch with numpy; equals ``update`` in a loop up to rounding."""
         rows = list(xs)
-        pairs = [(finite_or_none(x.actual), finite_or_none(x.predicted)) for x in rows]
+        pairs = [(regression_number(x.actual), regression_number(x.predicted)) for x in rows]
         valid = [(y, p) for y, p in pairs if y is not None and p is not None]
         self.n += len(rows)
         if len(valid) < len(rows):

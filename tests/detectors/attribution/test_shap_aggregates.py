@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from fractions import Fraction
 
 import numpy as np
 import orjson
@@ -49,3 +50,28 @@ def test_state_with_a_list_of_the_wrong_length_is_refused() -> None:
     state["missing"] = [0, 0]
     with pytest.raises(ValueError, match="'missing' holds 2 values, expected 3"):
         ShapAggregates.from_state(state, FEATURES, "mean_abs", 200)
+
+
+@pytest.mark.parametrize("agg_method", ["mean_abs", "mean_sq"])
+def test_huge_finite_values_keep_a_finite_mean_through_json_state_and_merge(agg_method) -> None:
+    """Sums past the largest double: before, they were inf, written as null, unreadable."""
+    big = 1e308 if agg_method == "mean_abs" else 1e154
+    parts = [[big, -big, 0.5], [big, 2.0], [3.0]]
+    merged = ShapAggregates(("age",), agg_method, k=200)
+    for values in parts:
+        part = ShapAggregates(("age",), agg_method, k=200)
+        for v in values:
+            part.add({"age": v})
+        state = orjson.loads(orjson.dumps(part.to_state()))  # the worker's JSON round trip
+        merged.merge(ShapAggregates.from_state(state, ("age",), agg_method, 200))
+    flat = [v for values in parts for v in values]
+    terms = [Fraction(abs(v)) if agg_method == "mean_abs" else Fraction(v) ** 2 for v in flat]
+    assert merged.values() == [pytest.approx(float(sum(terms) / len(terms)), rel=1e-15)]
+    assert merged.count == [6] and merged.non_finite == [0]
+
+
+def test_a_value_whose_square_is_past_the_largest_double_is_not_finite_for_mean_sq() -> None:
+    shap = ShapAggregates(("age",), "mean_sq", k=200)
+    shap.add({"age": 1e200})
+    shap.add({"age": 2.0})
+    assert shap.values() == [4.0] and shap.non_finite == [1]

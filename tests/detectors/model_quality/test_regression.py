@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import orjson
 import pytest
 from sklearn import metrics as skm
 
@@ -156,3 +157,22 @@ def test_version_2_state_over_the_predictions_is_refused_with_its_reason() -> No
     old = _older(fed(y, pred).to_state(), 2, "sagemaker", ("mean_reference", "m2_reference"))
     with pytest.raises(ValueError, match=r"R² over the predictions .* start its window again"):
         RegressionMetrics.from_state(old)
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_huge_finite_labels_are_left_out_and_the_state_survives_json(batched: bool) -> None:
+    """A label or prediction of 1e200 took the sums of squares past the largest double:
+    the state held inf, JSON wrote ``null``, and the worker could not read it back."""
+    y, pred = data(200, 8)
+    huge = [LabeledPrediction(actual=1e200, predicted=3.0),
+            LabeledPrediction(actual=3.0, predicted=-1e200)]  # fmt: skip
+    detector = RegressionMetrics(name="r")
+    if batched:
+        detector.update_many(rows(y, pred) + huge)
+    else:
+        for row in rows(y, pred) + huge:
+            detector.update(row)
+    state = orjson.loads(orjson.dumps(detector.to_state()))  # the worker's JSON round trip
+    restored = RegressionMetrics.from_state(state)
+    assert_sklearn(restored.metrics(), y, pred)
+    assert restored.left_out_reasons() == {"not_a_number": 1, "prediction_not_a_number": 1}
