@@ -46,8 +46,8 @@ test-unit: $(STAMP) ## unit tests and doctests only (no broker)
 bench: $(STAMP) ## benchmarks: prints figures and ratios
 	$(BIN)/python -m benchmarks
 
-soak: $(STAMP) ## restart-safety soak: kill -9, SIGTERM, failover, frozen broker (tens of minutes)
-	$(BIN)/python -m benchmarks restart_safety
+soak: $(STAMP) ## restart-safety soaks: kill -9, SIGTERM, failover, frozen broker; all four monitors (tens of minutes)
+	$(BIN)/python -m benchmarks restart_safety labelled_crash
 
 demo: $(STAMP) ## embedded broker, synthetic traffic with drift, the monitor live
 	$(BIN)/driftline demo
