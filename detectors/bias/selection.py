@@ -164,13 +164,21 @@ class ValueSelector:
         was written as a string, which smclarify's ``ensure_series_data_type`` turns into a
         float; else as ints.
 
+        When the maximum's absolute value equals the threshold, the string is empty:
+        smclarify's ``_interval_index`` adds the maximum to the breaks only when
+        ``abs(max)`` is not a threshold, and one break makes no interval.
+
         >>> age = ValueSelector(values=("40",), data_type="continuous")
         >>> age.display(73), ValueSelector(values=(40,), data_type="continuous").display(73.0)
         ('(40.0, 73.0]', '(40.0, 73.0]')
+        >>> ValueSelector(values=(1,), data_type="continuous").display(1)
+        ''
         """
         if self.data_type == CATEGORICAL:
             return ",".join(str(v) for v in self.values)
         t = float(self.threshold) if isinstance(self.values[0], str) else self.threshold
+        if running_max is not None and abs(running_max) == t:
+            return ""
         top = t if running_max is None else running_max
         lo, hi = sorted((t, top))
         as_float = isinstance(lo, float) or isinstance(hi, float)
