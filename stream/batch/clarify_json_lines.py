@@ -9,8 +9,10 @@ configuration doc):
 - ``features`` is a JMESPath "applied to each line to extract the features for that
   record"; ``label`` (and ``predicted_label``, when the dataset holds the model's
   predictions) a JMESPath "written to extract the ground truth label from the dataset";
-- ``headers`` name the columns, and "the last header becomes the header of the label
-  column" (AWS's bias monitor doc), so the features take every header but the last.
+- ``headers`` name the columns in Clarify's order: the feature names, then the label's
+  ("the last header becomes the header of the label column", AWS's bias monitor doc), then
+  the predicted label's when the config gives ``predicted_label`` (AWS's analysis
+  configuration doc), so the features take every header but those last ones.
 
 :class:`ClarifyJsonLines` reads a data file that way for ``baseline suggest`` when the
 ``--bias-config`` says ``"dataset_type": "application/jsonlines"`` and gives ``features``.
@@ -19,10 +21,10 @@ It reuses the readers the capture side follows the same config with: the path ev
 :func:`~stream.monitors.bias_columns.check_features_path`. The rows it gives are named:
 
 - the features by their headers, as the bias monitor names a ``{"features": [...]}``
-  request's values (:class:`~stream.monitors.bias_columns.BiasInputColumns`: every header
-  but the last). Features take the headers less the label's only, even when the config
-  also gives ``predicted_label``: the monitor reads ``headers`` that way, so a baseline read
-  otherwise would name the columns of its captures differently;
+  request's values (:class:`~stream.monitors.bias_columns.BiasInputColumns`): both take
+  the headers less the label's and the predicted label's by one rule,
+  :func:`~stream.monitors.bias_settings.json_feature_headers`, so a baseline names the
+  columns of its captures as the monitor does;
 - the label, predicted label and probability by the config's own text for them (the path),
   the name :meth:`~stream.monitors.bias_settings.BiasSettings.output_column` gives, so the
   bias baseline reads them as it reads a CSV's label column; a probability is read from
@@ -50,6 +52,11 @@ Examples
 ...     "headers": ["Age", "Sex", "Target"]})
 >>> layout.features, layout.names
 (('Age', 'Sex'), ('Age', 'Sex', 'label'))
+>>> ClarifyJsonLines.from_config({
+...     "dataset_type": "application/jsonlines", "features": "features", "label": "label",
+...     "predicted_label": "predicted_label",
+...     "headers": ["Age", "Sex", "Target", "Prediction"]}).features
+('Age', 'Sex')
 >>> counts = ReadCounts()
 >>> layout.columns([{"features": [41, 0], "label": 1}, {"features": [7], "label": 0}], counts)
 {'Age': [41], 'Sex': [0], 'label': [1]}
@@ -69,6 +76,7 @@ from stream.batch.data_files import ColumnBatch, DataFileError, ReadCounts, each
 from stream.batch.json_lines_rows import BATCH_ROWS, object_chunks
 from stream.capture.payloads import CONTAINERS
 from stream.monitors.bias_columns import check_features_path
+from stream.monitors.bias_settings import json_feature_headers, json_output_headers
 
 JSON_LINES = "application/jsonlines"
 NO_FEATURES, NOT_A_LIST, FEATURES_COUNT = "no_features", "features_not_a_list", "features_count"
@@ -80,12 +88,14 @@ class ClarifyJsonLines:
     """How to read a JSON Lines dataset as a Clarify config does (see the module doc).
 
     ``features`` are the feature headers, in order; ``outputs`` maps each model-output
-    column name (the config's path text) to that path.
+    column name (the config's path text) to that path; ``output_headers`` are the headers
+    that name the label and the predicted label, after the features.
     """
 
     features_path: str
     features: tuple[str, ...]
     outputs: tuple[tuple[str, str], ...]
+    output_headers: tuple[str, ...] = ()  # the headers after the features: label's, prediction's
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -104,13 +114,15 @@ class ClarifyJsonLines:
             return None
         check_features_path(str(path))
         headers = config.get("headers")
-        if not isinstance(headers, list) or len(headers) < 2:
+        outputs_named = json_output_headers(config)
+        if not isinstance(headers, list) or len(headers) <= len(outputs_named):
             msg = (
                 f"a JSON Lines dataset read at features {path!r} needs the config's headers: "
-                "a name for each feature value, then the label's (Clarify's order)"
+                f"a name for each feature value, then {_trailing_names(outputs_named)} "
+                "(Clarify's order)"
             )
             raise ValueError(msg)
-        features = tuple(str(h) for h in headers[:-1])  # the last header names the label
+        features = json_feature_headers([str(h) for h in headers], config)
         twice = sorted({h for h in features if features.count(h) > 1})
         if twice:
             msg = f"the bias config's headers name {', '.join(twice)} more than once"
@@ -123,7 +135,7 @@ class ClarifyJsonLines:
                 "in a JSON Lines config, label and predicted_label are paths into each line"
             )
             raise ValueError(msg)
-        return cls(str(path), features, outputs)
+        return cls(str(path), features, outputs, tuple(str(h) for h in headers[len(features) :]))
 
     def batches(
         self, path: Path, counts: ReadCounts, progress: Callable[[int], None] | None = None
@@ -191,9 +203,24 @@ class ClarifyJsonLines:
         return (
             f"no line of {path.name} holds a list of {len(self.features)} feature values at "
             f"{self.features_path!r} ({reasons or 'no JSON object lines'}); the bias config's "
-            f"headers name {len(self.features)} features ({', '.join(self.features)}; the "
-            "last header names the label)"
+            f"headers name {len(self.features)} features ({', '.join(self.features)}; "
+            f"{self._outputs_said()})"
         )
+
+    def _outputs_said(self) -> str:
+        """Which last headers name the label and prediction (Clarify's order), in words."""
+        if len(self.output_headers) == 2:
+            label, predicted = self.output_headers
+            return f"the last headers, {label} and {predicted}, name the label and prediction"
+        if len(self.output_headers) == 1:
+            return f"the last header, {self.output_headers[0]}, names the label"
+        return "no header names the label"
+
+
+def _trailing_names(outputs_named: tuple[str, ...]) -> str:
+    """``the label's`` or ``the label's and the predicted label's``, for a message."""
+    said = {"label": "the label's", "predicted_label": "the predicted label's"}
+    return " and ".join(said[k] for k in outputs_named) or "nothing else"
 
 
 def _output_paths(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:

@@ -4,10 +4,12 @@ SageMaker's bias monitor names the columns of a captured request by the analysis
 ``headers``, not by the data-quality baseline: the request's feature values (for a JSON or
 JSON Lines request, what the ``features`` JMESPath finds — the monitor's
 ``FeaturesAttribute``; for a CSV request, its values) take the headers in order. For a JSON
-Lines dataset with a ``label`` "the last header becomes the header of the label column"
-(AWS's bias monitor parameters), so a JSON request's values take every header but the last;
-a CSV request's values take every header but the label's (and the prediction's), as the
-captured CSV holds the features only.
+Lines dataset the headers are the feature names, then the label's (with a ``label``: "the
+last header becomes the header of the label column", AWS's bias monitor parameters), then
+the predicted label's (with a ``predicted_label``), so a JSON request's values take every
+header but those last ones (:func:`~stream.monitors.bias_settings.json_feature_headers`, the
+rule ``baseline suggest`` reads a JSON Lines dataset by); a CSV request's values take every
+header but the label's (and the prediction's), as the captured CSV holds the features only.
 
 :class:`BiasInputColumns` does this for one bias config with ``headers``; a config without
 them keeps the data-quality row's names (driftline's own rule). A request whose value count
@@ -32,6 +34,9 @@ Examples
 ...     print(error.reason, "-", error.message)
 headers_mismatch - the request holds 1 feature values, but the bias config's headers name 2 \
 features (Age, Sex; the last header, Target, names the label of a JSON request)
+>>> BiasInputColumns(headers=("Age", "Sex", "Target", "Prediction"), label="label",
+...                  predicted_label="predicted_label", wanted=("Sex",)).json_headers
+('Age', 'Sex')
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ from ground_truth.json_path import check_path, find, find_each, has_projection
 from stream.capture.payloads import parse_payload
 from stream.capture.predictions import MULTI_ROW_OUTPUT
 from stream.capture.records import CaptureError, EventData
-from stream.monitors.bias_settings import BiasSettings, row_columns
+from stream.monitors.bias_settings import BiasSettings, json_feature_headers, row_columns
 
 MISSING_INPUT, NO_FEATURES, HEADERS_MISMATCH = "missing_input", "no_features", "headers_mismatch"
 
@@ -91,8 +96,9 @@ class BiasInputColumns:
         if features is not None:
             check_features_path(features)
         self.features = features
-        self.label_header = self.headers[-1] if label is not None and self.headers else None
-        self.json_headers = self.headers[:-1] if self.label_header is not None else self.headers
+        outputs_named = {"label": label, "predicted_label": predicted_label}
+        self.json_headers = json_feature_headers(self.headers, outputs_named)
+        self.output_headers = self.headers[len(self.json_headers) :]  # label's, prediction's
         outputs = {str(n) for n in (label, predicted_label, probability) if n is not None}
         self.csv_headers = tuple(h for h in self.headers if h not in outputs)
 
@@ -173,9 +179,18 @@ class BiasInputColumns:
 
     def _json_why(self) -> str:
         shown = ", ".join(self.json_headers)
-        if self.label_header is None:
+        if not self.output_headers:
             return shown
-        return f"{shown}; the last header, {self.label_header}, names the label of a JSON request"
+        if len(self.output_headers) == 1:
+            return (
+                f"{shown}; the last header, {self.output_headers[0]}, names the label of a JSON "
+                "request"
+            )
+        label, predicted = self.output_headers
+        return (
+            f"{shown}; the last headers, {label} and {predicted}, name the label and the "
+            "predicted label of a JSON request"
+        )
 
     def _csv_why(self) -> str:
         left_out = [h for h in self.headers if h not in self.csv_headers]
