@@ -31,12 +31,15 @@ It reuses the readers the capture side follows the same config with: the path ev
   the dataset as a predicted label is (driftline's key; Clarify's is the predictor's).
 
 The data-quality baseline of such a file profiles the feature columns alone
-(:attr:`ClarifyJsonLines.features`): a JSON Lines endpoint's request is ``{"features":
-[...]}`` and its answer a JSON object, so its monitor names the request's values
-positionally from the baseline's features with ``capture_index_names: [endpointInput]``
-(``--capture-index-names endpointInput``); a ``Target`` column in the baseline would be
-missing from every window (``missing_column_check``). Profiling the label and prediction
-as well would need the output's columns first, which a JSON answer's keys do not give.
+(:attr:`ClarifyJsonLines.features`, :func:`profile_features`), and ``analyze --data`` reads
+a data file against that baseline the same way, as the bias config ``baseline suggest``
+pinned in the baseline folder says (:func:`baseline_layout`). A JSON Lines endpoint's
+request is ``{"features": [...]}`` and its answer a JSON object, so its monitor names the
+request's values positionally from the baseline's features with ``capture_index_names:
+[endpointInput]`` (``--capture-index-names endpointInput``); a ``Target`` column in the
+baseline would be missing from every window (``missing_column_check``). Profiling the label
+and prediction as well would need the output's columns first, which a JSON answer's keys
+do not give.
 
 A line whose features are missing, not a flat list, or not one value per feature header is
 counted as malformed (``no_features``, ``features_not_a_list``, ``features_count``) and
@@ -71,12 +74,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from detectors.quality.dataset_profile import DatasetProfile
 from ground_truth.json_path import MISSING, check_path, find
-from stream.batch.data_files import ColumnBatch, DataFileError, ReadCounts, each_part, text_parts
+from stream.batch.data_files import (
+    ColumnBatch,
+    DataFileError,
+    FeaturesReading,
+    ReadCounts,
+    each_part,
+    text_parts,
+)
 from stream.batch.json_lines_rows import BATCH_ROWS, object_chunks
 from stream.capture.payloads import CONTAINERS
 from stream.monitors.bias_columns import check_features_path
 from stream.monitors.bias_settings import json_feature_headers, json_output_headers
+from stream.monitors.files import MALFORMED, not_usable, read_json
 
 JSON_LINES = "application/jsonlines"
 NO_FEATURES, NOT_A_LIST, FEATURES_COUNT = "no_features", "features_not_a_list", "features_count"
@@ -221,6 +233,40 @@ def _trailing_names(outputs_named: tuple[str, ...]) -> str:
     """``the label's`` or ``the label's and the predicted label's``, for a message."""
     said = {"label": "the label's", "predicted_label": "the predicted label's"}
     return " and ".join(said[k] for k in outputs_named) or "nothing else"
+
+
+def profile_features(
+    profile: DatasetProfile,
+    data: Path,
+    layout: FeaturesReading,
+    counts: ReadCounts,
+    progress: Callable[[int], None] | None = None,
+) -> DatasetProfile:
+    """Profile the feature columns of each usable line, by header (model outputs left out)."""
+    for batch in layout.batches(data, counts, progress):
+        features = {name: batch.columns[name] for name in layout.features}
+        profile.update_columns(features, batch.n_rows)
+    return profile
+
+
+def baseline_layout(baseline: Path) -> ClarifyJsonLines | None:
+    """The layout of the bias config pinned in a baseline folder (``bias/analysis_config.json``).
+
+    None when the folder has no bias baseline or its config reads no JSON Lines ``features``;
+    BaselineError (one line) for a config that cannot name the values.
+    """
+    path = baseline / "bias" / "analysis_config.json"
+    if not path.is_file():
+        return None
+    config = read_json(path)
+    try:
+        if not isinstance(config, Mapping):
+            msg = "the bias config must be a JSON object"
+            raise ValueError(msg)
+        return ClarifyJsonLines.from_config(config)
+    except MALFORMED as exc:
+        what = "bias baseline"
+        raise not_usable(what, path.parent, exc) from exc
 
 
 def _output_paths(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:

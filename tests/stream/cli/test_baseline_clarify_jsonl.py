@@ -266,3 +266,38 @@ def test_headers_without_the_predicted_labels_name_are_refused_saying_the_order(
     result = _suggest(tmp_path, lines, _config(headers=["Age", "Sex", "Score", "Target"]))
     _one_line_error(result, "features_count=70", "headers name 2 features (Age, Sex; the last "
                     "headers, Score and Target, name the label and prediction)")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("line", "paths"),
+    [
+        (_flat_line, {}),
+        (_nested_line, {"features": "data.features.values", "label": "data.label",
+                        "predicted_label": "output.predicted_label"}),
+    ],
+    ids=["features", "data.features.values"],
+)  # fmt: skip
+def test_analyze_data_reads_the_lines_as_the_baseline_did(
+    tmp_path: Path, line: Any, paths: dict[str, str]
+) -> None:
+    """``analyze --data`` on the same shape: the features at the pinned config's path."""
+    assert _suggest(tmp_path, [line(r) for r in ROWS], _config(**paths)).exit_code == 0
+    window = [(a + 10, s, sc * 2, y, p) for a, s, sc, y, p in BLOCK * 6]
+    lines = [line(r) for r in window]
+    lines[5:5] = ['{"label": 1}']  # no features: counted, not read
+    data = write_lines(tmp_path / "window.jsonl", lines)
+    result = run("analyze", "--data", data, "--baseline", tmp_path / "out",
+                 "--out", tmp_path / "run")  # fmt: skip
+    assert result.exit_code in (0, 1), result.output
+    assert f"{len(window)} rows" in result.output
+    assert "1 bad records (no_features=1)" in result.output
+    stats = read_json(tmp_path / "run/statistics.json")
+    assert stats["dataset"]["item_count"] == len(window)
+    features = {f["name"]: f for f in stats["features"]}
+    assert list(features) == ["Age", "Sex", "Score"]
+    for i, name in enumerate(("Age", "Sex", "Score")):
+        values = np.array([r[i] for r in window], dtype=np.float64)
+        numeric = features[name]["numerical_statistics"]
+        assert numeric["common"] == {"num_present": len(window), "num_missing": 0}
+        assert numeric["sum"] == pytest.approx(values.sum(), rel=1e-12)
+        assert (numeric["min"], numeric["max"]) == (values.min(), values.max())
