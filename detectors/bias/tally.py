@@ -166,6 +166,16 @@ class BiasTally:
                 return
             self.sample.add(key, seq, tuple(float(v) for v in features if v is not None), positive)
 
+    def reason_left_out(self, x: BiasRow) -> str | None:
+        """Why :meth:`add` would leave ``x`` out, or None when it would count it."""
+        return left_out_reason(
+            facet=x.facet,
+            label=x.label,
+            predicted=x.predicted(self.probability_threshold),
+            facet_selector=self.facet,
+            label_selector=self.label,
+        )
+
     def _refuse(self, reason: str) -> None:
         """Count one row left out for ``reason``."""
         self.n_invalid += 1
