@@ -219,9 +219,10 @@ def written_data_type(values: Sequence[Any] | None, written: str) -> DataType | 
     """The data type that Clarify's written ``value_or_threshold`` string shows, if it shows one.
 
     Clarify writes a continuous column's threshold ``t`` as the interval ``"(t, max]"`` (or
-    ``"(max, t]"`` when no value is above ``t``) and a categorical column's values joined by
-    ``","`` (spec §1.3). ``None`` when ``written`` is neither for ``values``: a string of some
-    other config, or no values (one-versus-all, where the string is one facet value).
+    ``"(max, t]"`` when no value is above ``t``, or ``""`` when ``abs(max)`` is ``t``:
+    :meth:`ValueSelector.display`) and a categorical column's values joined by ``","``
+    (spec §1.3). ``None`` when ``written`` is neither for ``values``: a string of some other
+    config, or no values (one-versus-all, where the string is one facet value).
 
     Examples
     --------
@@ -233,11 +234,15 @@ def written_data_type(values: Sequence[Any] | None, written: str) -> DataType | 
     ('categorical', 'categorical')
     >>> written_data_type([0.5], "(0.7, 0.9]") is None, written_data_type(None, "F") is None
     (True, True)
+    >>> written_data_type([1], "")  # the column's max was the threshold
+    'continuous'
     """
     if not values:
         return None
     interval = _INTERVAL.fullmatch(written)
     threshold = parse_number(values[0]) if len(values) == 1 else None
+    if written == "" and threshold is not None:
+        return CONTINUOUS
     if interval is not None and threshold is not None:
         bounds = (parse_number(interval["low"]), parse_number(interval["high"]))
         if threshold in bounds:
