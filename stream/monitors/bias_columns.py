@@ -50,7 +50,13 @@ from ground_truth.json_path import check_path, find, find_each, has_projection
 from stream.capture.payloads import parse_payload
 from stream.capture.predictions import MULTI_ROW_OUTPUT
 from stream.capture.records import CaptureError, EventData
-from stream.monitors.bias_settings import BiasSettings, json_feature_headers, row_columns
+from stream.monitors.bias_settings import (
+    HEADERS_END_WITH,
+    BiasSettings,
+    json_feature_headers,
+    json_output_headers,
+    row_columns,
+)
 
 MISSING_INPUT, NO_FEATURES, HEADERS_MISMATCH = "missing_input", "no_features", "headers_mismatch"
 
@@ -71,6 +77,9 @@ class BiasInputColumns:
     wanted
         The columns a bias run reads (facets, group, flip-test features); each must be a
         header, and only one, else ValueError.
+    headers_end_with
+        Which outputs (``label``, ``predicted_label``) the last headers name, as ``baseline
+        suggest`` pinned it; None: those of ``label`` and ``predicted_label`` given.
     """
 
     def __init__(
@@ -82,6 +91,7 @@ class BiasInputColumns:
         probability: str | None = None,
         features: str | None = None,
         wanted: Sequence[str] = (),
+        headers_end_with: Sequence[str] | None = None,
     ) -> None:
         self.headers = tuple(str(h) for h in headers)
         absent = [name for name in wanted if name not in self.headers]
@@ -96,7 +106,9 @@ class BiasInputColumns:
         if features is not None:
             check_features_path(features)
         self.features = features
-        outputs_named = {"label": label, "predicted_label": predicted_label}
+        outputs_named: dict[str, Any] = {"label": label, "predicted_label": predicted_label}
+        if headers_end_with is not None:
+            outputs_named[HEADERS_END_WITH] = list(headers_end_with)
         self.json_headers = json_feature_headers(self.headers, outputs_named)
         self.output_headers = self.headers[len(self.json_headers) :]  # label's, prediction's
         outputs = {str(n) for n in (label, predicted_label, probability) if n is not None}
@@ -120,6 +132,7 @@ class BiasInputColumns:
             probability=settings.output_column("probability"),
             features=_text(config.get("features")),
             wanted=row_columns(settings),  # a column index is resolved by the headers
+            headers_end_with=json_output_headers(config),
         )
 
     def values(self, event: EventData | None) -> dict[str, Any]:

@@ -46,7 +46,10 @@ __all__ = [
     "BiasSettings",
     "column_names",
     "flip_test_features",
+    "HEADERS_END_WITH",
     "json_feature_headers",
+    "json_output_headers",
+    "pin_headers_end",
     "names_no_column",
     "pin_data_types",
     "pin_written_data_types",
@@ -166,6 +169,10 @@ def flip_test_features(
 _JSON_DATASET_TYPES = ("application/jsonlines", "application/json")
 
 
+HEADERS_END_WITH = "headers_end_with"  # pinned by baseline suggest; a key Clarify does not define
+_OUTPUT_KEYS = ("label", "predicted_label")
+
+
 def json_output_headers(config: Mapping[str, Any]) -> tuple[str, ...]:
     """Which model outputs a JSON dataset's ``headers`` name after the features, in order.
 
@@ -173,14 +180,37 @@ def json_output_headers(config: Mapping[str, Any]) -> tuple[str, ...]:
     the feature names, the label's name when the config gives ``label``, and the predicted
     label's when it gives ``predicted_label`` (AWS's analysis configuration doc; with a
     label alone, "the last header shall be the header of label column"). ``probability``, a
-    key driftline reads besides Clarify's, takes no header.
+    key driftline reads besides Clarify's, takes no header. ``baseline suggest`` pins the
+    answer for the config as written (:func:`pin_headers_end`), so a label or prediction
+    its options add names no header.
 
     >>> json_output_headers({"label": "label", "predicted_label": "predicted_label"})
     ('label', 'predicted_label')
     >>> json_output_headers({"label": "label", "probability": "score"})
     ('label',)
+    >>> json_output_headers({"label": "y", "predicted_label": "p", "headers_end_with": ["label"]})
+    ('label',)
     """
-    return tuple(k for k in ("label", "predicted_label") if not names_no_column(config.get(k)))
+    pinned = config.get(HEADERS_END_WITH)
+    if isinstance(pinned, list):
+        return tuple(k for k in _OUTPUT_KEYS if k in pinned)
+    return tuple(k for k in _OUTPUT_KEYS if not names_no_column(config.get(k)))
+
+
+def pin_headers_end(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` with :data:`HEADERS_END_WITH` pinned from its own keys, when it has headers.
+
+    Called on the config as the user wrote it, before ``--label-column`` or
+    ``--prediction-column`` add a key: AWS's bias monitor examples list the features and the
+    label's header alone, and give predictions elsewhere.
+
+    >>> pin_headers_end({"headers": ["a", "Target"], "label": "label"})[HEADERS_END_WITH]
+    ['label']
+    """
+    out = dict(config)
+    if isinstance(config.get("headers"), list) and HEADERS_END_WITH not in config:
+        out[HEADERS_END_WITH] = list(json_output_headers(config))
+    return out
 
 
 def json_feature_headers(headers: Sequence[str], config: Mapping[str, Any]) -> tuple[str, ...]:

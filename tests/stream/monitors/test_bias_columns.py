@@ -70,6 +70,19 @@ def test_a_json_request_takes_the_headers_less_the_label_and_predicted_labels_la
     )
 
 
+def test_a_prediction_given_outside_the_configs_headers_names_no_header() -> None:
+    """AWS's monitor examples: features and ``Target``; ``baseline suggest`` took the
+    prediction from ``--prediction-column`` and pinned that the headers end with the label's
+    alone, so the pinned config's ``predicted_label`` takes no header from the request."""
+    from stream.monitors.bias_settings import BiasSettings, pin_headers_end, read_bias_config
+
+    config = pin_headers_end({**CONFIG, "features": "features"})
+    config["predicted_label"] = "prediction"  # what --prediction-column adds after pinning
+    columns = BiasInputColumns.from_settings(BiasSettings(config, read_bias_config(config)))
+    assert columns is not None
+    assert columns.json_headers == tuple(CONFIG["headers"][:-1])
+
+
 def test_a_csv_request_takes_the_headers_less_label_and_prediction() -> None:
     columns = BiasInputColumns(
         headers=("Target", "Age", "Sex", "Hours", "Prediction"),
