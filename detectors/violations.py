@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,8 @@ __all__ = [
     "FAILED",
     "Violation",
     "execution_status",
+    "figure_text",
+    "json_figure",
     "violations_document",
 ]
 
@@ -72,12 +75,42 @@ class Violation:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """Return SageMaker's keys plus driftline's figures (value, threshold, sample count)."""
+        """Return SageMaker's keys plus driftline's figures (value, threshold, sample count).
+
+        A non-finite figure is written as Clarify's analysis.json writes one (``"Infinity"``,
+        ``"-Infinity"``; ``"NaN"``), never as a JSON null that hides it (orjson's choice).
+        """
         out = self.to_sagemaker()
-        out["value"] = self.value
-        out["threshold"] = self.threshold
+        out["value"] = json_figure(self.value)
+        out["threshold"] = json_figure(self.threshold)
         out["sample_count"] = self.sample_count
         return out
+
+
+def json_figure(x: float | None) -> float | str | None:
+    """A figure for JSON: itself when finite (or None), else its :func:`figure_text`.
+
+    >>> json_figure(0.25), json_figure(float("-inf")), json_figure(None)
+    (0.25, '-Infinity', None)
+    """
+    if x is None or math.isfinite(x):
+        return x
+    return figure_text(x)
+
+
+def figure_text(x: float) -> str:
+    """A figure as SageMaker's descriptions print it: ``Infinity``, ``-Infinity``, ``NaN``.
+
+    A finite figure prints as Python prints a float (``-36.69387755102041``).
+
+    >>> figure_text(float("inf")), figure_text(float("-inf")), figure_text(-0.5)
+    ('Infinity', '-Infinity', '-0.5')
+    """
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    return str(x)
 
 
 def violations_document(

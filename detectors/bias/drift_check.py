@@ -10,6 +10,10 @@ Every bias metric is ideal at 0 (DI at 1). The baseline value ``b`` sets the all
   (:func:`bootstrap_interval`, seeded multinomial resamples of the count cells); violation
   iff ``C`` and ``A`` do not overlap. Values without an interval fall back to the point rule.
 
+An infinite value is checked as any other (it has no bootstrap interval): worse than any
+finite baseline, so a violation, as SageMaker's bias monitor reports TE ``Infinity`` in AWS's
+examples; its description prints it as ``Infinity`` (:func:`violation_description`).
+
 Only stages, facets, facet values and metrics present in the baseline are checked; a null
 (errored) value on either side is skipped. A facet entry is matched by its
 ``value_or_threshold``; a continuous facet (whose interval string follows the running
@@ -35,7 +39,7 @@ import numpy as np
 from detectors.bias.analysis import BiasAnalysis, FacetEntry, StageReport
 from detectors.bias.counts import BiasCounts
 from detectors.bias.report import count_metrics
-from detectors.violations import Violation
+from detectors.violations import Violation, figure_text
 
 __all__ = [
     "CHECK_TYPE",
@@ -45,6 +49,7 @@ __all__ = [
     "bootstrap_intervals",
     "matching_entry",
     "violates",
+    "violation_description",
 ]
 
 CHECK_TYPE = "bias_drift_check"
@@ -64,6 +69,22 @@ def violates(code: str, current: float, baseline: float) -> bool:
     if code == "DI":
         return abs(current - 1.0) > abs(baseline - 1.0)
     return abs(current) > abs(baseline)
+
+
+def violation_description(current: float, baseline: float) -> str:
+    """The description SageMaker's bias monitor writes for a metric worse than its baseline.
+
+    As AWS's bias monitor examples show it (``Metric value Infinity doesn't meet the
+    baseline constraint requirement 2.916666666666667`` for TE): an infinite value prints
+    as Clarify's analysis.json writes it.
+
+    >>> violation_description(float("-inf"), -0.5278688524590163)
+    "Metric value -Infinity doesn't meet the baseline constraint requirement -0.5278688524590163"
+    """
+    return (
+        f"Metric value {figure_text(current)} doesn't meet the baseline constraint requirement "
+        f"{figure_text(baseline)}"
+    )
 
 
 def bootstrap_interval(
@@ -189,7 +210,7 @@ def _check_stage(
                     out.append(
                         Violation(
                             constraint_check_type=CHECK_TYPE,
-                            description=f"Value {v} does not meet the constraint requirement",
+                            description=violation_description(v, b),
                             metric_name=code,
                             value=v,
                             threshold=b,

@@ -30,6 +30,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from detectors.bias.selection import ValueSelector, is_missing
@@ -44,6 +45,7 @@ __all__ = [
     "PREDICTION_MISSING",
     "PREDICTION_NOT_A_NUMBER",
     "UNRECORDED",
+    "first_facet_reason",
     "left_out_reason",
 ]
 
@@ -78,10 +80,43 @@ def left_out_reason(
     ``predicted`` is the row's predicted label (from its score when it has none);
     ``facet_selector`` is None for a one-versus-all facet, which refuses missing values only.
     """
+    return _label_reason(label, predicted, label_selector) or _facet_reason(facet, facet_selector)
+
+
+def first_facet_reason(
+    values: Sequence[Any], selectors: Sequence[ValueSelector | None]
+) -> str | None:
+    """Why the first facet that cannot place a row leaves it out, or None when none.
+
+    ``values`` are the row's values of the facets whose ``selectors`` (None: one-versus-all)
+    they pair with, in config order. Only the facet values are judged: a row's label and
+    prediction reasons are the same for every facet (:func:`left_out_reason` judges them
+    first), so with several facets a row left out by any of them has one reason — its
+    label's or prediction's, else this.
+
+    >>> from detectors.bias.selection import ValueSelector
+    >>> sex, age = ValueSelector(("F",), "categorical"), ValueSelector((40,), "continuous")
+    >>> first_facet_reason(("F", "n/a"), (sex, age)), first_facet_reason((None, "n/a"), (sex, age))
+    ('facet_not_a_number', 'facet_missing')
+    >>> first_facet_reason(("M", 52), (sex, age)) is None
+    True
+    """
+    for value, selector in zip(values, selectors, strict=True):
+        reason = _facet_reason(value, selector)
+        if reason is not None:
+            return reason
+    return None
+
+
+def _label_reason(label: Any, predicted: Any, label_selector: ValueSelector) -> str | None:
     if label_selector.match(label) is None:
         return LABEL_MISSING if is_missing(label) else LABEL_NOT_A_NUMBER
     if label_selector.match(predicted) is None:
         return PREDICTION_MISSING if is_missing(predicted) else PREDICTION_NOT_A_NUMBER
+    return None
+
+
+def _facet_reason(facet: Any, facet_selector: ValueSelector | None) -> str | None:
     if is_missing(facet):
         return FACET_MISSING
     if facet_selector is not None and facet_selector.match(facet) is None:

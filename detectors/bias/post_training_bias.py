@@ -153,7 +153,7 @@ class PostTrainingBias:
             self.tally.add(x)
 
     def _groups(self) -> list[FacetGroup]:
-        return facet_groups(self.tally.counts, self._facet, self.tally.facet_max)
+        return facet_groups(self.tally.counts, self._facet, self.tally.shown_facet_max)
 
     def _metric_value(self, key: Hashable) -> float | None:
         tally = self.tally
@@ -180,7 +180,7 @@ class PostTrainingBias:
         tally = self.tally
         groups = self._groups()
         pre, post = stage_entries(groups, tally.counts, tally.sample, tally.n_non_numeric_features)
-        label_shown = self._label.display(tally.label_max)
+        label_shown = self._label.display(tally.shown_label_max)
         return BiasAnalysis(
             StageReport(self.label_name, label_shown, ((self.facet_name, pre),)),
             StageReport(self.label_name, label_shown, ((self.facet_name, post),)),

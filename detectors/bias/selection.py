@@ -164,13 +164,21 @@ class ValueSelector:
         was written as a string, which smclarify's ``ensure_series_data_type`` turns into a
         float; else as ints.
 
+        When the maximum's absolute value equals the threshold, the string is empty:
+        smclarify's ``_interval_index`` adds the maximum to the breaks only when
+        ``abs(max)`` is not a threshold, and one break makes no interval.
+
         >>> age = ValueSelector(values=("40",), data_type="continuous")
         >>> age.display(73), ValueSelector(values=(40,), data_type="continuous").display(73.0)
         ('(40.0, 73.0]', '(40.0, 73.0]')
+        >>> ValueSelector(values=(1,), data_type="continuous").display(1)
+        ''
         """
         if self.data_type == CATEGORICAL:
             return ",".join(str(v) for v in self.values)
         t = float(self.threshold) if isinstance(self.values[0], str) else self.threshold
+        if running_max is not None and abs(running_max) == t:
+            return ""
         top = t if running_max is None else running_max
         lo, hi = sorted((t, top))
         as_float = isinstance(lo, float) or isinstance(hi, float)
@@ -211,9 +219,10 @@ def written_data_type(values: Sequence[Any] | None, written: str) -> DataType | 
     """The data type that Clarify's written ``value_or_threshold`` string shows, if it shows one.
 
     Clarify writes a continuous column's threshold ``t`` as the interval ``"(t, max]"`` (or
-    ``"(max, t]"`` when no value is above ``t``) and a categorical column's values joined by
-    ``","`` (spec §1.3). ``None`` when ``written`` is neither for ``values``: a string of some
-    other config, or no values (one-versus-all, where the string is one facet value).
+    ``"(max, t]"`` when no value is above ``t``, or ``""`` when ``abs(max)`` is ``t``:
+    :meth:`ValueSelector.display`) and a categorical column's values joined by ``","``
+    (spec §1.3). ``None`` when ``written`` is neither for ``values``: a string of some other
+    config, or no values (one-versus-all, where the string is one facet value).
 
     Examples
     --------
@@ -225,11 +234,15 @@ def written_data_type(values: Sequence[Any] | None, written: str) -> DataType | 
     ('categorical', 'categorical')
     >>> written_data_type([0.5], "(0.7, 0.9]") is None, written_data_type(None, "F") is None
     (True, True)
+    >>> written_data_type([1], "")  # the column's max was the threshold
+    'continuous'
     """
     if not values:
         return None
     interval = _INTERVAL.fullmatch(written)
     threshold = parse_number(values[0]) if len(values) == 1 else None
+    if written == "" and threshold is not None:
+        return CONTINUOUS
     if interval is not None and threshold is not None:
         bounds = (parse_number(interval["low"]), parse_number(interval["high"]))
         if threshold in bounds:

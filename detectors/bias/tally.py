@@ -14,7 +14,10 @@ analysis.json show: the facet's, and the observed label's alone — smclarify's
 ``label_value_or_threshold(label_series, …)`` builds the label string from the label column,
 for the post-training stage too, so predicted labels never move it. A running maximum is a
 float once any value counted was one, as the maximum of a pandas column with a float in it
-is (labels 0, 3, 2.5 with threshold 1 write ``"(1.0, 3.0]"``, not ``"(1, 3]"``).
+is (labels 0, 3, 2.5 with threshold 1 write ``"(1.0, 3.0]"``, not ``"(1, 3]"``) — and once
+any row held no value there (None, NaN, a blank cell), as a whole-number pandas column with
+a missing value is float64 (labels 0, 4 and a blank with threshold 0 write ``"(0.0, 4.0]"``):
+:attr:`BiasTally.shown_facet_max` and :attr:`BiasTally.shown_label_max`.
 
 :class:`~detectors.bias.post_training_bias.PostTrainingBias` owns the parameters and what
 is reported; the tally owns what is counted, how it merges, and its state.
@@ -47,6 +50,16 @@ from detectors.bias.selection import CONTINUOUS, ValueSelector, is_missing, pars
 from detectors.left_out_counts import add_counts, by_reason, reasons_state, restored_reasons
 
 __all__ = ["BiasTally"]
+
+
+def _is_blank(v: Any) -> bool:
+    """Whether pandas would read ``v`` as NaN: None, NaN, or an empty (blank) text cell."""
+    return is_missing(v) or (isinstance(v, str) and not v.strip())
+
+
+def _as_shown(top: int | float | None, float_column: bool) -> int | float | None:
+    """A running maximum as its pandas column holds it: a float in a float column."""
+    return float(top) if float_column and top is not None else top
 
 
 def _higher(a: int | float | None, b: int | float | None) -> int | float | None:
@@ -106,6 +119,18 @@ class BiasTally:
         )
         self.facet_max: int | float | None = None  # merge: max
         self.label_max: int | float | None = None  # merge: max (observed labels only)
+        self.facet_had_missing = False  # a row had no facet value; merge: or
+        self.label_had_missing = False  # a row had no observed label; merge: or
+
+    @property
+    def shown_facet_max(self) -> int | float | None:
+        """The facet's running maximum as its pandas column prints it (see the module doc)."""
+        return _as_shown(self.facet_max, self.facet_had_missing)
+
+    @property
+    def shown_label_max(self) -> int | float | None:
+        """The observed label's running maximum as its pandas column prints it."""
+        return _as_shown(self.label_max, self.label_had_missing)
 
     def add(self, x: BiasRow) -> None:
         """Count one row."""
@@ -114,6 +139,10 @@ class BiasTally:
         predicted = x.predicted(self.probability_threshold)
         key: Hashable | None = x.facet if self.facet is None else self.facet.match(x.facet)
         observed, positive = self.label.match(x.label), self.label.match(predicted)
+        if self._facet_is_continuous and _is_blank(x.facet):
+            self.facet_had_missing = True
+        if self._label_is_continuous and _is_blank(x.label):
+            self.label_had_missing = True
         if key is None or is_missing(key) or observed is None or positive is None:
             reason = left_out_reason(
                 facet=x.facet,
@@ -137,6 +166,16 @@ class BiasTally:
                 return
             self.sample.add(key, seq, tuple(float(v) for v in features if v is not None), positive)
 
+    def reason_left_out(self, x: BiasRow) -> str | None:
+        """Why :meth:`add` would leave ``x`` out, or None when it would count it."""
+        return left_out_reason(
+            facet=x.facet,
+            label=x.label,
+            predicted=x.predicted(self.probability_threshold),
+            facet_selector=self.facet,
+            label_selector=self.label,
+        )
+
     def _refuse(self, reason: str) -> None:
         """Count one row left out for ``reason``."""
         self.n_invalid += 1
@@ -152,6 +191,8 @@ class BiasTally:
         self.sample.merge(other.sample, seq_offset=self.n)
         self.facet_max = _higher(self.facet_max, other.facet_max)
         self.label_max = _higher(self.label_max, other.label_max)
+        self.facet_had_missing = self.facet_had_missing or other.facet_had_missing
+        self.label_had_missing = self.label_had_missing or other.label_had_missing
         self.n += other.n
         self.n_invalid += other.n_invalid
         add_counts(self.invalid_reasons, other.invalid_reasons)
@@ -171,6 +212,8 @@ class BiasTally:
             "facet_max": self.facet_max,
             "observed_label_max": self.label_max,
             "label_max": self.label_max,  # what versions before observed_label_max restore
+            "facet_had_missing": self.facet_had_missing,
+            "label_had_missing": self.label_had_missing,
         }
 
     def restore(self, state: Mapping[str, Any]) -> None:
@@ -179,6 +222,7 @@ class BiasTally:
         A state saved before the label's maximum was kept apart (no ``"observed_label_max"``)
         restores its ``"label_max"`` instead: the maximum over observed *and predicted* labels
         that those versions kept, so the label string stays what it was until new rows raise it.
+        A state saved before missing values were noted restores as having seen none.
         """
         self.n, self.n_invalid = int(state["n"]), int(state["n_invalid"])
         self.invalid_reasons = restored_reasons(state.get("invalid_reasons"), self.n_invalid)
@@ -199,3 +243,5 @@ class BiasTally:
         self.facet_max = state["facet_max"]
         old = "observed_label_max" not in state
         self.label_max = state["label_max" if old else "observed_label_max"]
+        self.facet_had_missing = bool(state.get("facet_had_missing", False))
+        self.label_had_missing = bool(state.get("label_had_missing", False))

@@ -9,8 +9,10 @@ configuration doc):
 - ``features`` is a JMESPath "applied to each line to extract the features for that
   record"; ``label`` (and ``predicted_label``, when the dataset holds the model's
   predictions) a JMESPath "written to extract the ground truth label from the dataset";
-- ``headers`` name the columns, and "the last header becomes the header of the label
-  column" (AWS's bias monitor doc), so the features take every header but the last.
+- ``headers`` name the columns in Clarify's order: the feature names, then the label's
+  ("the last header becomes the header of the label column", AWS's bias monitor doc), then
+  the predicted label's when the config gives ``predicted_label`` (AWS's analysis
+  configuration doc), so the features take every header but those last ones.
 
 :class:`ClarifyJsonLines` reads a data file that way for ``baseline suggest`` when the
 ``--bias-config`` says ``"dataset_type": "application/jsonlines"`` and gives ``features``.
@@ -19,22 +21,25 @@ It reuses the readers the capture side follows the same config with: the path ev
 :func:`~stream.monitors.bias_columns.check_features_path`. The rows it gives are named:
 
 - the features by their headers, as the bias monitor names a ``{"features": [...]}``
-  request's values (:class:`~stream.monitors.bias_columns.BiasInputColumns`: every header
-  but the last). Features take the headers less the label's only, even when the config
-  also gives ``predicted_label``: the monitor reads ``headers`` that way, so a baseline read
-  otherwise would name the columns of its captures differently;
+  request's values (:class:`~stream.monitors.bias_columns.BiasInputColumns`): both take
+  the headers less the label's and the predicted label's by one rule,
+  :func:`~stream.monitors.bias_settings.json_feature_headers`, so a baseline names the
+  columns of its captures as the monitor does;
 - the label, predicted label and probability by the config's own text for them (the path),
   the name :meth:`~stream.monitors.bias_settings.BiasSettings.output_column` gives, so the
   bias baseline reads them as it reads a CSV's label column; a probability is read from
   the dataset as a predicted label is (driftline's key; Clarify's is the predictor's).
 
 The data-quality baseline of such a file profiles the feature columns alone
-(:attr:`ClarifyJsonLines.features`): a JSON Lines endpoint's request is ``{"features":
-[...]}`` and its answer a JSON object, so its monitor names the request's values
-positionally from the baseline's features with ``capture_index_names: [endpointInput]``
-(``--capture-index-names endpointInput``); a ``Target`` column in the baseline would be
-missing from every window (``missing_column_check``). Profiling the label and prediction
-as well would need the output's columns first, which a JSON answer's keys do not give.
+(:attr:`ClarifyJsonLines.features`, :func:`profile_features`), and ``analyze --data`` reads
+a data file against that baseline the same way, as the bias config ``baseline suggest``
+pinned in the baseline folder says (:func:`baseline_layout`). A JSON Lines endpoint's
+request is ``{"features": [...]}`` and its answer a JSON object, so its monitor names the
+request's values positionally from the baseline's features with ``capture_index_names:
+[endpointInput]`` (``--capture-index-names endpointInput``); a ``Target`` column in the
+baseline would be missing from every window (``missing_column_check``). Profiling the label
+and prediction as well would need the output's columns first, which a JSON answer's keys
+do not give.
 
 A line whose features are missing, not a flat list, or not one value per feature header is
 counted as malformed (``no_features``, ``features_not_a_list``, ``features_count``) and
@@ -50,6 +55,11 @@ Examples
 ...     "headers": ["Age", "Sex", "Target"]})
 >>> layout.features, layout.names
 (('Age', 'Sex'), ('Age', 'Sex', 'label'))
+>>> ClarifyJsonLines.from_config({
+...     "dataset_type": "application/jsonlines", "features": "features", "label": "label",
+...     "predicted_label": "predicted_label",
+...     "headers": ["Age", "Sex", "Target", "Prediction"]}).features
+('Age', 'Sex')
 >>> counts = ReadCounts()
 >>> layout.columns([{"features": [41, 0], "label": 1}, {"features": [7], "label": 0}], counts)
 {'Age': [41], 'Sex': [0], 'label': [1]}
@@ -64,11 +74,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from detectors.quality.dataset_profile import DatasetProfile
 from ground_truth.json_path import MISSING, check_path, find
-from stream.batch.data_files import ColumnBatch, DataFileError, ReadCounts, each_part, text_parts
+from stream.batch.data_files import (
+    ColumnBatch,
+    DataFileError,
+    FeaturesReading,
+    ReadCounts,
+    each_part,
+    text_parts,
+)
 from stream.batch.json_lines_rows import BATCH_ROWS, object_chunks
 from stream.capture.payloads import CONTAINERS
 from stream.monitors.bias_columns import check_features_path
+from stream.monitors.bias_settings import json_feature_headers, json_output_headers
+from stream.monitors.files import MALFORMED, not_usable, read_json
 
 JSON_LINES = "application/jsonlines"
 NO_FEATURES, NOT_A_LIST, FEATURES_COUNT = "no_features", "features_not_a_list", "features_count"
@@ -80,12 +100,14 @@ class ClarifyJsonLines:
     """How to read a JSON Lines dataset as a Clarify config does (see the module doc).
 
     ``features`` are the feature headers, in order; ``outputs`` maps each model-output
-    column name (the config's path text) to that path.
+    column name (the config's path text) to that path; ``output_headers`` are the headers
+    that name the label and the predicted label, after the features.
     """
 
     features_path: str
     features: tuple[str, ...]
     outputs: tuple[tuple[str, str], ...]
+    output_headers: tuple[str, ...] = ()  # the headers after the features: label's, prediction's
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -104,13 +126,15 @@ class ClarifyJsonLines:
             return None
         check_features_path(str(path))
         headers = config.get("headers")
-        if not isinstance(headers, list) or len(headers) < 2:
+        outputs_named = json_output_headers(config)
+        if not isinstance(headers, list) or len(headers) <= len(outputs_named):
             msg = (
                 f"a JSON Lines dataset read at features {path!r} needs the config's headers: "
-                "a name for each feature value, then the label's (Clarify's order)"
+                f"a name for each feature value, then {_trailing_names(outputs_named)} "
+                "(Clarify's order)"
             )
             raise ValueError(msg)
-        features = tuple(str(h) for h in headers[:-1])  # the last header names the label
+        features = json_feature_headers([str(h) for h in headers], config)
         twice = sorted({h for h in features if features.count(h) > 1})
         if twice:
             msg = f"the bias config's headers name {', '.join(twice)} more than once"
@@ -123,7 +147,7 @@ class ClarifyJsonLines:
                 "in a JSON Lines config, label and predicted_label are paths into each line"
             )
             raise ValueError(msg)
-        return cls(str(path), features, outputs)
+        return cls(str(path), features, outputs, tuple(str(h) for h in headers[len(features) :]))
 
     def batches(
         self, path: Path, counts: ReadCounts, progress: Callable[[int], None] | None = None
@@ -191,9 +215,58 @@ class ClarifyJsonLines:
         return (
             f"no line of {path.name} holds a list of {len(self.features)} feature values at "
             f"{self.features_path!r} ({reasons or 'no JSON object lines'}); the bias config's "
-            f"headers name {len(self.features)} features ({', '.join(self.features)}; the "
-            "last header names the label)"
+            f"headers name {len(self.features)} features ({', '.join(self.features)}; "
+            f"{self._outputs_said()})"
         )
+
+    def _outputs_said(self) -> str:
+        """Which last headers name the label and prediction (Clarify's order), in words."""
+        if len(self.output_headers) == 2:
+            label, predicted = self.output_headers
+            return f"the last headers, {label} and {predicted}, name the label and prediction"
+        if len(self.output_headers) == 1:
+            return f"the last header, {self.output_headers[0]}, names the label"
+        return "no header names the label"
+
+
+def _trailing_names(outputs_named: tuple[str, ...]) -> str:
+    """``the label's`` or ``the label's and the predicted label's``, for a message."""
+    said = {"label": "the label's", "predicted_label": "the predicted label's"}
+    return " and ".join(said[k] for k in outputs_named) or "nothing else"
+
+
+def profile_features(
+    profile: DatasetProfile,
+    data: Path,
+    layout: FeaturesReading,
+    counts: ReadCounts,
+    progress: Callable[[int], None] | None = None,
+) -> DatasetProfile:
+    """Profile the feature columns of each usable line, by header (model outputs left out)."""
+    for batch in layout.batches(data, counts, progress):
+        features = {name: batch.columns[name] for name in layout.features}
+        profile.update_columns(features, batch.n_rows)
+    return profile
+
+
+def baseline_layout(baseline: Path) -> ClarifyJsonLines | None:
+    """The layout of the bias config pinned in a baseline folder (``bias/analysis_config.json``).
+
+    None when the folder has no bias baseline or its config reads no JSON Lines ``features``;
+    BaselineError (one line) for a config that cannot name the values.
+    """
+    path = baseline / "bias" / "analysis_config.json"
+    if not path.is_file():
+        return None
+    config = read_json(path)
+    try:
+        if not isinstance(config, Mapping):
+            msg = "the bias config must be a JSON object"
+            raise ValueError(msg)
+        return ClarifyJsonLines.from_config(config)
+    except MALFORMED as exc:
+        what = "bias baseline"
+        raise not_usable(what, path.parent, exc) from exc
 
 
 def _output_paths(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:

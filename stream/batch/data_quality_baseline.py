@@ -19,7 +19,7 @@ from pathlib import Path
 
 from detectors.quality.constraints import suggest_constraints
 from detectors.quality.dataset_profile import DatasetProfile
-from stream.batch.clarify_json_lines import ClarifyJsonLines
+from stream.batch.clarify_json_lines import profile_features
 from stream.batch.columnar_profile import ColumnarProfiler
 from stream.batch.csv_reader import CsvFileError
 from stream.batch.data_files import DataFileError, DataFormat, ReadCounts, open_csv, open_parquet
@@ -38,7 +38,9 @@ def suggest_data_quality(
     """
     counts = ReadCounts()
     if fmt.clarify is not None:
-        profile = _profile_clarify_features(data, fmt.clarify, counts, progress)
+        layout = fmt.clarify
+        profile = profile_features(DatasetProfile(features=layout.features), data, layout,
+                                   counts, progress)  # fmt: skip
     elif fmt.kind == "csv":
         profile = _profile_csv(data, fmt, counts, progress)
     elif fmt.kind == "parquet":
@@ -48,20 +50,6 @@ def suggest_data_quality(
         profile = _profile_jsonl(data, counts, progress)
     stats = profile.statistics()
     return DataQualityBaseline(stats, suggest_constraints(stats)), counts
-
-
-def _profile_clarify_features(
-    data: Path,
-    layout: ClarifyJsonLines,
-    counts: ReadCounts,
-    progress: Callable[[int], None] | None,
-) -> DatasetProfile:
-    """The feature columns of each usable line, by header (model outputs left out)."""
-    profile = DatasetProfile(features=layout.features)
-    for batch in layout.batches(data, counts, progress):
-        features = {name: batch.columns[name] for name in layout.features}
-        profile.update_columns(features, batch.n_rows)
-    return profile
 
 
 def _profile_jsonl(

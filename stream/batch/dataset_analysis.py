@@ -7,6 +7,11 @@ header names its columns; without one (``header=False``) columns are named posit
 from the baseline's features, as SageMaker names captured CSV, and values beyond them
 become ``_c<i>`` extra columns.
 Rows the reader had to fix (too many fields, an unreadable row) are counted by reason.
+A JSON Lines file whose baseline was suggested from a Clarify-shaped dataset (its pinned bias
+config gives ``features``: :func:`~stream.batch.clarify_json_lines.baseline_layout`) is read
+as ``baseline suggest`` read that dataset: each line's features at that path, named by the
+config's headers (:func:`~stream.batch.clarify_json_lines.profile_features`); a line without
+them is counted by reason.
 
 Examples
 --------
@@ -23,6 +28,7 @@ from pathlib import Path
 from detectors.quality.checks import EvaluationResult
 from detectors.violations import FAILED
 from stream.batch.capture_analysis import AnalysisResult, CaptureCounts
+from stream.batch.clarify_json_lines import profile_features
 from stream.batch.columnar_profile import ColumnarProfiler
 from stream.batch.csv_reader import CsvFileError
 from stream.batch.data_files import (
@@ -56,7 +62,9 @@ def analyze_dataset(
     read = ReadCounts()
     monitor = baseline.monitor("analyze", min_window_count=min_window_count)
     profile = monitor.profile
-    if fmt.kind == "csv":
+    if fmt.clarify is not None:
+        profile_features(profile, data, fmt.clarify, read, progress)
+    elif fmt.kind == "csv":
         reader = open_csv(data, fmt, read, progress)
         names = reader.names if fmt.header else baseline_names(baseline.features, reader.names)
         profiler = ColumnarProfiler(profile, names)

@@ -40,6 +40,7 @@ from stream.monitors.bias_settings import (
     flip_test_features,
     names_no_column,
     pin_data_types,
+    pin_headers_end,
     read_bias_config,
 )
 from stream.monitors.files import ATTRIBUTION, MODEL_QUALITY, BaselineError, read_json
@@ -100,7 +101,7 @@ def _bias_document(request: LabeledBaselineRequest) -> tuple[dict[str, Any] | No
     if not isinstance(doc, dict):
         msg = f"{request.bias_config} must hold a JSON object (Clarify's analysis config)"
         raise LabeledBaselineError(msg)
-    doc = dict(doc)
+    doc = pin_headers_end(doc)  # which outputs the headers name: the config's, not the options'
     warnings = _replaced_config_values(request, doc)
     if request.label_column:
         doc["label"] = request.label_column

@@ -12,7 +12,8 @@ from detectors.quality.statistics_json import statistics_to_json
 from detectors.verdicts import evaluation_lacks_verdict, status_word
 from detectors.violations import COMPLETED_WITH_VIOLATIONS, FAILED, violations_document
 from stream.batch.capture_analysis import AnalysisResult, CaptureAnalyzer
-from stream.batch.data_files import FORMATS, DataFileError, data_size, detect_format
+from stream.batch.clarify_json_lines import baseline_layout
+from stream.batch.data_files import FORMATS, DataFileError, DataFormat, data_size, detect_format
 from stream.batch.dataset_analysis import analyze_dataset
 from stream.batch.labeled_request import LabeledAnalysisRequest, labelled_monitors_wanted
 from stream.capture.files import find_capture_files
@@ -258,6 +259,9 @@ def _analyze_data(
     try:
         baseline = load_data_quality_baseline(baseline_dir)
         data_format = detect_format(data, fmt, header=not no_header)
+        layout = baseline_layout(baseline_dir) if data_format.kind == "jsonl" else None
+        if layout is not None:  # read as baseline suggest read the Clarify-shaped dataset
+            data_format = DataFormat(data_format.kind, data_format.header, layout)
         with byte_progress(f"analyzing {data.name}", data_size(data)) as bar:
             task = bar.task_ids[0]
             return analyze_dataset(

@@ -20,7 +20,12 @@ Rows a facet's detector leaves out (no facet value, no label or prediction, or o
 number for a continuous threshold) are counted by reason
 (:mod:`detectors.bias.left_out`): :meth:`BiasRun.left_out_reasons` and
 :func:`left_out_note` say them, and the worker counts them in
-``driftline_unusable_labels_total`` under :func:`unusable_label_reasons`.
+``driftline_unusable_labels_total`` under :func:`unusable_label_reasons`. With several facets
+a row is counted once, under one reason: its label's or prediction's, else the first facet's
+(config order) that leaves it out. The first facet's detector counts its own; the run counts
+the rows it kept that a later facet leaves out
+(:func:`~detectors.bias.left_out.first_facet_reason`; only a row some later facet cannot
+place is judged further), summed across partitions and windows.
 
 Examples
 --------
@@ -39,9 +44,10 @@ from typing import Any, Literal, NamedTuple
 from detectors.bias.analysis import BiasAnalysis, StageReport
 from detectors.bias.bias_row import BiasRow
 from detectors.bias.drift_check import bias_drift_check
-from detectors.bias.left_out import LEFT_OUT_REASONS
+from detectors.bias.left_out import LEFT_OUT_REASONS, UNRECORDED, first_facet_reason
 from detectors.bias.post_training_bias import PostTrainingBias
 from detectors.bias.selection import DataType
+from detectors.left_out_counts import add_counts, by_reason, reasons_state, restored_reasons
 from detectors.violations import Violation
 from ground_truth.json_path import check_path
 from stream.capture.predictions import LocatedPrediction
@@ -151,6 +157,8 @@ class BiasRun:
         self.flip_features = [
             tuple(f for f in features if f != column) for column in self.facet_columns
         ]
+        # rows the first facet counted that a later facet left out, by reason; merge: sum
+        self.left_out_later: dict[str, int] = {}
 
     @property
     def n(self) -> int:
@@ -160,16 +168,17 @@ class BiasRun:
     @property
     def n_invalid(self) -> int:
         """Rows left out by some facet (missing facet, label or prediction)."""
-        return max(d.tally.n_invalid for d in self.detectors)
+        return self.detectors[0].tally.n_invalid + sum(self.left_out_later.values())
 
     def left_out_reasons(self) -> dict[str, int]:
         """Why the :attr:`n_invalid` rows were left out, by reason (they sum to it).
 
-        The reasons of the facet that left out the most rows (the first such facet): a row's
-        label and prediction reasons are the same for every facet, its facet reason its own.
+        One reason a row: its label's or prediction's (the same for every facet), else that
+        of the first facet (config order) that left it out.
         """
-        worst = max(self.detectors, key=lambda d: d.tally.n_invalid)
-        return worst.tally.left_out_reasons()
+        reasons = dict(self.detectors[0].tally.invalid_reasons)
+        add_counts(reasons, self.left_out_later)
+        return by_reason(reasons)
 
     def facet_rows(self) -> list[FacetRows]:
         """Rows in facet d and facet a, per facet configured with values (not one-versus-all)."""
@@ -201,27 +210,62 @@ class BiasRun:
         """Count rows in order, as :meth:`update` does each; one batch per facet's detector."""
         group = self.group_column
         groups = [None if group is None else _cell(row, group) for row in rows]
-        facets = self.facet_columns
-        for facet, names, detector in zip(facets, self.flip_features, self.detectors, strict=True):
+        cells = [[_cell(row, facet) for row in rows] for facet in self.facet_columns]
+        for facet_cells, names, detector in zip(cells, self.flip_features, self.detectors,
+                                                strict=True):  # fmt: skip
             detector.update_many([
-                BiasRow(facet=_cell(row, facet), label=label, predicted_label=p.predicted,
+                BiasRow(facet=facet, label=label, predicted_label=p.predicted,
                         score=p.score, group=group,
                         features=tuple(row.get(n) for n in names) if names else None)
-                for row, label, p, group in zip(rows, labels, predictions, groups, strict=True)
+                for row, facet, label, p, group
+                in zip(rows, facet_cells, labels, predictions, groups, strict=True)
             ])  # fmt: skip
+        self._count_left_out(cells, labels, predictions)
+
+    def _count_left_out(self, cells: Sequence[Sequence[Any]], labels: Sequence[Any],
+                        predictions: Sequence[LocatedPrediction]) -> None:  # fmt: skip
+        """Count the rows the first facet kept that a later facet left out, by its reason."""
+        if len(cells) < 2:
+            return
+        first = self.detectors[0].tally
+        later_selectors = [d.tally.facet for d in self.detectors[1:]]
+        for i, later_values in enumerate(zip(*cells[1:], strict=True)):
+            reason = first_facet_reason(later_values, later_selectors)
+            if reason is None:
+                continue
+            p = predictions[i]
+            row = BiasRow(facet=cells[0][i], label=labels[i], predicted_label=p.predicted,
+                          score=p.score)  # fmt: skip
+            if first.reason_left_out(row) is None:  # else the first facet counted it
+                add_counts(self.left_out_later, {reason: 1})
 
     def merge(self, other: BiasRun) -> None:
         """Absorb a run over other rows (another partition, a later delta)."""
         for mine, theirs in zip(self.detectors, other.detectors, strict=True):
             mine.merge(theirs)
+        add_counts(self.left_out_later, other.left_out_later)
 
-    def to_state(self) -> list[dict[str, Any]]:
-        """JSON-safe state: one detector state per facet."""
-        return [d.to_state() for d in self.detectors]
+    def to_state(self) -> dict[str, Any]:
+        """JSON-safe state: one detector state per facet, and the rows later facets left out."""
+        return {
+            "detectors": [d.to_state() for d in self.detectors],
+            "left_out_later": reasons_state(self.left_out_later),
+        }
 
-    def restore(self, state: Sequence[Mapping[str, Any]]) -> None:
-        """Take a :meth:`to_state` of a run with the same settings."""
+    def restore(self, state: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
+        """Take a :meth:`to_state` of a run with the same settings.
+
+        A state saved before the rows left out by any facet were counted (a list of detector
+        states) restores the count those versions reported, that of the facet that left out
+        the most rows: the first facet's reasons, and the rows beyond them as ``unrecorded``.
+        """
+        if isinstance(state, Mapping):
+            self.detectors = [PostTrainingBias.from_state(s) for s in state["detectors"]]
+            self.left_out_later = restored_reasons(state["left_out_later"], 0)
+            return
         self.detectors = [PostTrainingBias.from_state(s) for s in state]
+        beyond = max(d.tally.n_invalid for d in self.detectors) - self.detectors[0].tally.n_invalid
+        self.left_out_later = {UNRECORDED: beyond} if beyond else {}
 
     def analysis(self) -> BiasAnalysis:
         """The stages and metrics the config's ``methods`` names, one entry list per facet."""

@@ -4,10 +4,12 @@ SageMaker's bias monitor names the columns of a captured request by the analysis
 ``headers``, not by the data-quality baseline: the request's feature values (for a JSON or
 JSON Lines request, what the ``features`` JMESPath finds — the monitor's
 ``FeaturesAttribute``; for a CSV request, its values) take the headers in order. For a JSON
-Lines dataset with a ``label`` "the last header becomes the header of the label column"
-(AWS's bias monitor parameters), so a JSON request's values take every header but the last;
-a CSV request's values take every header but the label's (and the prediction's), as the
-captured CSV holds the features only.
+Lines dataset the headers are the feature names, then the label's (with a ``label``: "the
+last header becomes the header of the label column", AWS's bias monitor parameters), then
+the predicted label's (with a ``predicted_label``), so a JSON request's values take every
+header but those last ones (:func:`~stream.monitors.bias_settings.json_feature_headers`, the
+rule ``baseline suggest`` reads a JSON Lines dataset by); a CSV request's values take every
+header but the label's (and the prediction's), as the captured CSV holds the features only.
 
 :class:`BiasInputColumns` does this for one bias config with ``headers``; a config without
 them keeps the data-quality row's names (driftline's own rule). A request whose value count
@@ -32,6 +34,9 @@ Examples
 ...     print(error.reason, "-", error.message)
 headers_mismatch - the request holds 1 feature values, but the bias config's headers name 2 \
 features (Age, Sex; the last header, Target, names the label of a JSON request)
+>>> BiasInputColumns(headers=("Age", "Sex", "Target", "Prediction"), label="label",
+...                  predicted_label="predicted_label", wanted=("Sex",)).json_headers
+('Age', 'Sex')
 """
 
 from __future__ import annotations
@@ -45,7 +50,13 @@ from ground_truth.json_path import check_path, find, find_each, has_projection
 from stream.capture.payloads import parse_payload
 from stream.capture.predictions import MULTI_ROW_OUTPUT
 from stream.capture.records import CaptureError, EventData
-from stream.monitors.bias_settings import BiasSettings, row_columns
+from stream.monitors.bias_settings import (
+    HEADERS_END_WITH,
+    BiasSettings,
+    json_feature_headers,
+    json_output_headers,
+    row_columns,
+)
 
 MISSING_INPUT, NO_FEATURES, HEADERS_MISMATCH = "missing_input", "no_features", "headers_mismatch"
 
@@ -66,6 +77,9 @@ class BiasInputColumns:
     wanted
         The columns a bias run reads (facets, group, flip-test features); each must be a
         header, and only one, else ValueError.
+    headers_end_with
+        Which outputs (``label``, ``predicted_label``) the last headers name, as ``baseline
+        suggest`` pinned it; None: those of ``label`` and ``predicted_label`` given.
     """
 
     def __init__(
@@ -77,6 +91,7 @@ class BiasInputColumns:
         probability: str | None = None,
         features: str | None = None,
         wanted: Sequence[str] = (),
+        headers_end_with: Sequence[str] | None = None,
     ) -> None:
         self.headers = tuple(str(h) for h in headers)
         absent = [name for name in wanted if name not in self.headers]
@@ -91,8 +106,11 @@ class BiasInputColumns:
         if features is not None:
             check_features_path(features)
         self.features = features
-        self.label_header = self.headers[-1] if label is not None and self.headers else None
-        self.json_headers = self.headers[:-1] if self.label_header is not None else self.headers
+        outputs_named: dict[str, Any] = {"label": label, "predicted_label": predicted_label}
+        if headers_end_with is not None:
+            outputs_named[HEADERS_END_WITH] = list(headers_end_with)
+        self.json_headers = json_feature_headers(self.headers, outputs_named)
+        self.output_headers = self.headers[len(self.json_headers) :]  # label's, prediction's
         outputs = {str(n) for n in (label, predicted_label, probability) if n is not None}
         self.csv_headers = tuple(h for h in self.headers if h not in outputs)
 
@@ -114,6 +132,7 @@ class BiasInputColumns:
             probability=settings.output_column("probability"),
             features=_text(config.get("features")),
             wanted=row_columns(settings),  # a column index is resolved by the headers
+            headers_end_with=json_output_headers(config),
         )
 
     def values(self, event: EventData | None) -> dict[str, Any]:
@@ -173,9 +192,18 @@ class BiasInputColumns:
 
     def _json_why(self) -> str:
         shown = ", ".join(self.json_headers)
-        if self.label_header is None:
+        if not self.output_headers:
             return shown
-        return f"{shown}; the last header, {self.label_header}, names the label of a JSON request"
+        if len(self.output_headers) == 1:
+            return (
+                f"{shown}; the last header, {self.output_headers[0]}, names the label of a JSON "
+                "request"
+            )
+        label, predicted = self.output_headers
+        return (
+            f"{shown}; the last headers, {label} and {predicted}, name the label and the "
+            "predicted label of a JSON request"
+        )
 
     def _csv_why(self) -> str:
         left_out = [h for h in self.headers if h not in self.csv_headers]

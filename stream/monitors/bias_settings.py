@@ -46,6 +46,10 @@ __all__ = [
     "BiasSettings",
     "column_names",
     "flip_test_features",
+    "HEADERS_END_WITH",
+    "json_feature_headers",
+    "json_output_headers",
+    "pin_headers_end",
     "names_no_column",
     "pin_data_types",
     "pin_written_data_types",
@@ -141,10 +145,10 @@ def flip_test_features(
 ) -> list[str]:
     """FT's feature columns: ``headers`` (else the file's), less label and model outputs.
 
-    For a JSON Lines (or JSON) dataset with a ``label``, Clarify names the label column by the
-    last header ("the last header becomes the header of the label column", AWS's bias monitor
-    configuration doc), so that header is no feature: AWS's model bias monitor examples give
-    fourteen feature names and ``"Target"`` beside ``"label": "label"``.
+    For a JSON Lines (or JSON) dataset, ``headers`` end with the label's and the predicted
+    label's names (:func:`json_feature_headers`), so those headers are no features: AWS's
+    model bias monitor examples give fourteen feature names and ``"Target"`` beside
+    ``"label": "label"``.
 
     >>> flip_test_features({"label": "y", "predicted_label": "p"}, ["age", "y", "p", "sex"])
     ['age', 'sex']
@@ -154,8 +158,8 @@ def flip_test_features(
     """
     headers = config.get("headers")
     candidates = [str(h) for h in headers] if isinstance(headers, list) else list(file_columns)
-    if isinstance(headers, list) and _last_header_names_label(config):
-        candidates = candidates[:-1]
+    if isinstance(headers, list) and config.get("dataset_type") in _JSON_DATASET_TYPES:
+        candidates = list(json_feature_headers(candidates, config))
     outputs = [config.get(k) for k in ("label", "predicted_label", "probability")]
     outputs = [None if n is None else column_of(config, n, strict=False) for n in outputs]
     dropped = {str(n) for n in (*outputs, *exclude) if n is not None}
@@ -165,9 +169,63 @@ def flip_test_features(
 _JSON_DATASET_TYPES = ("application/jsonlines", "application/json")
 
 
-def _last_header_names_label(config: Mapping[str, Any]) -> bool:
-    """Whether ``headers`` ends with the label's column name (JSON datasets with a label)."""
-    return config.get("dataset_type") in _JSON_DATASET_TYPES and config.get("label") is not None
+HEADERS_END_WITH = "headers_end_with"  # pinned by baseline suggest; a key Clarify does not define
+_OUTPUT_KEYS = ("label", "predicted_label")
+
+
+def json_output_headers(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """Which model outputs a JSON dataset's ``headers`` name after the features, in order.
+
+    Clarify loads a JSON Lines (or JSON) dataset as a table whose ``headers`` are, in order,
+    the feature names, the label's name when the config gives ``label``, and the predicted
+    label's when it gives ``predicted_label`` (AWS's analysis configuration doc; with a
+    label alone, "the last header shall be the header of label column"). ``probability``, a
+    key driftline reads besides Clarify's, takes no header. ``baseline suggest`` pins the
+    answer for the config as written (:func:`pin_headers_end`), so a label or prediction
+    its options add names no header.
+
+    >>> json_output_headers({"label": "label", "predicted_label": "predicted_label"})
+    ('label', 'predicted_label')
+    >>> json_output_headers({"label": "label", "probability": "score"})
+    ('label',)
+    >>> json_output_headers({"label": "y", "predicted_label": "p", "headers_end_with": ["label"]})
+    ('label',)
+    """
+    pinned = config.get(HEADERS_END_WITH)
+    if isinstance(pinned, list):
+        return tuple(k for k in _OUTPUT_KEYS if k in pinned)
+    return tuple(k for k in _OUTPUT_KEYS if not names_no_column(config.get(k)))
+
+
+def pin_headers_end(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` with :data:`HEADERS_END_WITH` pinned from its own keys, when it has headers.
+
+    Called on the config as the user wrote it, before ``--label-column`` or
+    ``--prediction-column`` add a key: AWS's bias monitor examples list the features and the
+    label's header alone, and give predictions elsewhere.
+
+    >>> pin_headers_end({"headers": ["a", "Target"], "label": "label"})[HEADERS_END_WITH]
+    ['label']
+    """
+    out = dict(config)
+    if isinstance(config.get("headers"), list) and HEADERS_END_WITH not in config:
+        out[HEADERS_END_WITH] = list(json_output_headers(config))
+    return out
+
+
+def json_feature_headers(headers: Sequence[str], config: Mapping[str, Any]) -> tuple[str, ...]:
+    """The feature names among a JSON dataset's ``headers``: all but the model outputs' last.
+
+    One rule for ``baseline suggest``'s reading of a JSON Lines dataset and for the bias
+    monitor's naming of a captured JSON request (:func:`json_output_headers`).
+
+    >>> json_feature_headers(["Age", "Sex", "Target", "Prediction"],
+    ...                      {"label": "label", "predicted_label": "predicted_label"})
+    ('Age', 'Sex')
+    >>> json_feature_headers(["Age", "Sex", "Target"], {"label": "label"})
+    ('Age', 'Sex')
+    """
+    return tuple(headers[: max(len(headers) - len(json_output_headers(config)), 0)])
 
 
 def pin_data_types(

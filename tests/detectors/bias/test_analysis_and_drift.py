@@ -6,6 +6,7 @@ import json
 import math
 import random
 
+import orjson
 import pytest
 
 from detectors.bias.analysis import BiasAnalysis, FacetEntry, StageReport
@@ -70,7 +71,7 @@ def test_drift_rule_doc_example(current: float, violated: bool) -> None:
         assert v.to_sagemaker() == {
             "facet": "Age", "facet_value": "40", "metric_name": "DPPL",
             "constraint_check_type": "bias_drift_check",
-            "description": "Value -0.3 does not meet the constraint requirement",
+            "description": "Metric value -0.3 doesn't meet the baseline constraint requirement 0.2",
         }  # fmt: skip
         assert (v.value, v.threshold, v.sample_count) == (-0.3, 0.2, 500)
 
@@ -156,3 +157,27 @@ def test_config_from_analysis_config_and_detector_alarm() -> None:
         detector.update(row)
     reading = detector.reading()
     assert reading.alarm is True and reading.value is not None and reading.value > 0.05
+
+
+def test_an_infinite_value_is_a_violation_described_as_sagemaker_does() -> None:
+    # AWS's JSON bias-monitor examples (sm-clarify_model_bias_monitor_for_endpoint_json):
+    # TE Infinity against a baseline of 2.916666666666667 is a violation whose description
+    # reads "Metric value Infinity doesn't meet the baseline constraint requirement …".
+    baseline = post("Sex", "0", {"TE": 2.916666666666667, "DCA": -0.5278688524590163})
+    window = post("Sex", "0", {"TE": float("inf"), "DCA": float("-inf")})
+    by_code = {v.metric_name: v for v in bias_drift_check(window, baseline, sample_count=39)}
+    assert by_code["TE"].to_sagemaker() == {
+        "facet": "Sex", "facet_value": "0", "metric_name": "TE",
+        "constraint_check_type": "bias_drift_check",
+        "description": "Metric value Infinity doesn't meet the baseline constraint requirement "
+                       "2.916666666666667",
+    }  # fmt: skip
+    assert by_code["DCA"].description == (
+        "Metric value -Infinity doesn't meet the baseline constraint requirement "
+        "-0.5278688524590163"
+    )
+    # the figures driftline adds stay in the message, as analysis.json writes them: valid
+    # JSON (orjson would write a null for -inf, the "value": null of a DCA on 39 labels)
+    message = orjson.loads(orjson.dumps(by_code["DCA"].to_dict()))
+    assert (message["value"], message["threshold"]) == ("-Infinity", -0.5278688524590163)
+    assert message["sample_count"] == 39

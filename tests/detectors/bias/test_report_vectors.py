@@ -172,3 +172,48 @@ def test_a_detector_saved_before_the_label_maximum_was_kept_apart_keeps_its_old_
     assert analysis.pre_training.label_value_or_threshold == "(0.5, 1.0]"
     restored.update(BiasRow(facet="F", label=0.4, predicted_label=0.9))
     assert restored.analysis().pre_training.label_value_or_threshold == "(0.5, 1.0]"  # type: ignore[union-attr]
+
+
+# What smclarify 024329d's report.label_value_or_threshold(label_series, [t]) printed for
+# these columns (run here with pandas 3.1): the breaks are [t] plus the column's max unless
+# abs(max) is a threshold, so a max equal to t leaves one break and no interval (""); a
+# whole-number column with a missing value is float64, so its bounds print as floats.
+@pytest.mark.parametrize(
+    ("labels", "threshold", "expected"),
+    [
+        ([0, 1, 1, 0] * 10, 1, ""),  # int column, max == t
+        ([0.0, 1.0, 0.5, 0.25] * 10, 1.0, ""),  # float column, max == t
+        ([-5, -4, -3, -2, -1] * 3, 1, ""),  # abs(max) == t: smclarify's abs() quirk
+        ([0, 1, 2, 3, 4, None] * 3, 0, "(0.0, 4.0]"),  # a missing label: float64 column
+        ([0, 1, 2, 3, 4, ""] * 3, 0, "(0.0, 4.0]"),  # a blank CSV cell: NaN in pandas
+        ([0, 1, 2, 3, 4, 5] * 3, 0, "(0, 5]"),  # no missing label: int64
+    ],
+)
+def test_label_strings_match_what_smclarify_prints(
+    labels: list[object], threshold: float, expected: str
+) -> None:
+    rows = [BiasRow(facet="F" if i % 2 else "M", label=y, predicted_label=0)
+            for i, y in enumerate(labels)]  # fmt: skip
+    detector = fed(rows, facet_values=("F",), label_values=(threshold,),
+                   label_data_type="continuous")  # fmt: skip
+    analysis = detector.analysis()
+    assert analysis.pre_training is not None and analysis.post_training is not None
+    assert analysis.pre_training.label_value_or_threshold == expected
+    assert analysis.post_training.label_value_or_threshold == expected
+
+
+def test_a_facet_column_with_a_missing_value_prints_as_floats_after_a_merge() -> None:
+    # smclarify's facet string: _interval_index(facet_column, [2]); the column [0, 3, 4,
+    # None] is float64 in pandas: "(2.0, 4.0]". The missing value is seen in one part only.
+    first = fed([BiasRow(facet=0, label=1, predicted_label=1),
+                 BiasRow(facet=None, label=0, predicted_label=1)],
+                facet_values=(2,), facet_data_type="continuous", label_values=(1,))  # fmt: skip
+    second = fed([BiasRow(facet=3, label=1, predicted_label=0),
+                  BiasRow(facet=4, label=0, predicted_label=0)],
+                 facet_values=(2,), facet_data_type="continuous", label_values=(1,))  # fmt: skip
+    alone, _ = entries(second)
+    assert alone[0].value_or_threshold == "(2, 4]"
+    restored = PostTrainingBias.from_state(first.to_state())
+    restored.merge(second)
+    pre, post = entries(restored)
+    assert pre[0].value_or_threshold == post[0].value_or_threshold == "(2.0, 4.0]"

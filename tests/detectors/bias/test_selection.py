@@ -15,6 +15,10 @@ CASES = [
     ([2.0], "(2.0, 3.0]", "continuous"),
     ([5.0], "(3.0, 5.0]", "continuous"),
     (["2"], "(2, 3]", "continuous"),  # a string threshold cast like pandas
+    # smclarify writes "" when the column's max is the threshold (one break, no interval)
+    ([1], "", "continuous"),
+    ([0.5], "", "continuous"),
+    (["F"], "", None),
     # categorical values are written joined by ","
     ([0.5], "0.5", "categorical"),
     ([3], "3", "categorical"),

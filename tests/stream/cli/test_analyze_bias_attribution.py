@@ -133,6 +133,7 @@ def test_more_biased_window_raises_bias_drift_check(tmp_path: Path) -> None:
     assert metrics["DPPL"] == pytest.approx(0.60 - 0.30, abs=1e-12)
     assert metrics["DI"] == pytest.approx(0.30 / 0.60, abs=1e-12)
     assert metrics["FT"] == pytest.approx(flip_test_reference(window), abs=1e-12)
+    baseline_dppl = post_training(read_json(out / "bias/analysis.json"))["DPPL"]
     doc = read_json(tmp_path / "run/bias/constraint_violations.json")
     assert doc["version"] == "1.0"
     by_metric = {v["metric_name"]: v for v in doc["violations"]}
@@ -141,7 +142,8 @@ def test_more_biased_window_raises_bias_drift_check(tmp_path: Path) -> None:
         "facet_value": "F",
         "metric_name": "DPPL",
         "constraint_check_type": "bias_drift_check",
-        "description": f"Value {metrics['DPPL']} does not meet the constraint requirement",
+        "description": f"Metric value {metrics['DPPL']} doesn't meet the baseline constraint "
+        f"requirement {baseline_dppl}",
     }
     assert "DI" in by_metric
     assert "ModelBias: CompletedWithViolations" in result.output

@@ -19,7 +19,8 @@ import pytest
 from tests.stream.cli.labeled_files import read_json, run, write_lines
 from tests.stream.monitors import jsonl_bias_files as jsonl
 
-HEADERS = ["Age", "Sex", "Score", "Target"]
+# Clarify's order for a JSON Lines dataset: the feature names, the label's, the prediction's
+HEADERS = ["Age", "Sex", "Score", "Target", "Prediction"]
 # (Age, Sex, Score, label, predicted): facet d is Sex 0 (rows 1, 2, 6), facet a Sex 1
 BLOCK = [
     (30, 0, 0.5, 1, 1),
@@ -125,7 +126,7 @@ def test_bias_baseline_reads_the_features_and_label_paths(
         assert got == pytest.approx(expected, abs=1e-12), name
     config = read_json(tmp_path / "out/bias/analysis_config.json")
     assert config["label"] == _config(**paths)["label"]  # a path still: ground truth's
-    assert config["flip_test_features"] == ["Age", "Sex", "Score"]  # the label's header left out
+    assert config["flip_test_features"] == ["Age", "Sex", "Score"]  # Target, Prediction left out
     assert config["facet"][0]["data_type"] == "categorical"
 
 
@@ -165,6 +166,7 @@ JSONL_CONFIG = {
     "dataset_type": "application/jsonlines",
     "features": "features",
     "predicted_label": "predicted_label",
+    "headers": [*jsonl.HEADERS, "Prediction"],  # the predicted label's header last
 }
 WINDOW = jsonl.rows(300, seed=12)
 
@@ -210,7 +212,7 @@ def test_a_file_of_no_usable_line_is_one_error(tmp_path: Path) -> None:
     ("changes", "said"),
     [
         ({"headers": None}, "needs the config's headers"),
-        ({"headers": ["Age", "Age", "Score", "Target"]}, "name Age more than once"),
+        ({"headers": ["Age", "Age", "Score", "Target", "Prediction"]}, "name Age more than once"),
         ({"label": 3}, "label 3 is not a JMESPath"),
         ({"features": "a..b"}, "features 'a..b' is not a JMESPath"),
     ],
@@ -250,3 +252,52 @@ def test_a_folder_of_part_files_reads_as_one_dataset(tmp_path: Path) -> None:
     post = _metrics(tmp_path, "post_training_bias_metrics")
     for name, expected in EXPECTED.items():
         assert pre.get(name, post.get(name)) == pytest.approx(expected, abs=1e-12), name
+
+
+def test_headers_without_the_predicted_labels_name_are_refused_saying_the_order(
+    tmp_path: Path,
+) -> None:
+    """With ``predicted_label``, Clarify's headers end with the label's and the prediction's.
+
+    Headers of the features and the label alone then name one feature too few: every line
+    is counted, none read by position, and the one-line error says which headers name what.
+    """
+    lines = [_flat_line(r) for r in ROWS]
+    result = _suggest(tmp_path, lines, _config(headers=["Age", "Sex", "Score", "Target"]))
+    _one_line_error(result, "features_count=70", "headers name 2 features (Age, Sex; the last "
+                    "headers, Score and Target, name the label and prediction)")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("line", "paths"),
+    [
+        (_flat_line, {}),
+        (_nested_line, {"features": "data.features.values", "label": "data.label",
+                        "predicted_label": "output.predicted_label"}),
+    ],
+    ids=["features", "data.features.values"],
+)  # fmt: skip
+def test_analyze_data_reads_the_lines_as_the_baseline_did(
+    tmp_path: Path, line: Any, paths: dict[str, str]
+) -> None:
+    """``analyze --data`` on the same shape: the features at the pinned config's path."""
+    assert _suggest(tmp_path, [line(r) for r in ROWS], _config(**paths)).exit_code == 0
+    window = [(a + 10, s, sc * 2, y, p) for a, s, sc, y, p in BLOCK * 6]
+    lines = [line(r) for r in window]
+    lines[5:5] = ['{"label": 1}']  # no features: counted, not read
+    data = write_lines(tmp_path / "window.jsonl", lines)
+    result = run("analyze", "--data", data, "--baseline", tmp_path / "out",
+                 "--out", tmp_path / "run")  # fmt: skip
+    assert result.exit_code in (0, 1), result.output
+    assert f"{len(window)} rows" in result.output
+    assert "1 bad records (no_features=1)" in result.output
+    stats = read_json(tmp_path / "run/statistics.json")
+    assert stats["dataset"]["item_count"] == len(window)
+    features = {f["name"]: f for f in stats["features"]}
+    assert list(features) == ["Age", "Sex", "Score"]
+    for i, name in enumerate(("Age", "Sex", "Score")):
+        values = np.array([r[i] for r in window], dtype=np.float64)
+        numeric = features[name]["numerical_statistics"]
+        assert numeric["common"] == {"num_present": len(window), "num_missing": 0}
+        assert numeric["sum"] == pytest.approx(values.sum(), rel=1e-12)
+        assert (numeric["min"], numeric["max"]) == (values.min(), values.max())

@@ -47,6 +47,42 @@ def test_without_a_path_the_request_is_read_as_any_json_payload() -> None:
     assert columns.values(EventData(None, "INPUT", b64, "BASE64")) == {"Sex": 1, "Age": 41}
 
 
+def test_a_json_request_takes_the_headers_less_the_label_and_predicted_labels_last() -> None:
+    """Clarify's order for a JSON Lines dataset's headers: features, label, predicted label.
+
+    The same rule ``baseline suggest`` reads the dataset by: a config with ``predicted_label``
+    names the request's three values Age, Sex, Hours, and refuses four (the label's header
+    is no feature) with the rule said.
+    """
+    columns = BiasInputColumns(
+        headers=(*HEADERS, "Prediction"),
+        label="label",
+        predicted_label="predicted_label",
+        features="features",
+        wanted=("Sex", "Hours"),
+    )
+    assert columns.values(_json({"features": [41, 1, 38]})) == {"Sex": 1, "Hours": 38}
+    with pytest.raises(CaptureError) as refused:
+        columns.values(_json({"features": [41, 1, 38, 0]}))
+    assert refused.value.reason == "headers_mismatch"
+    assert "the last headers, Target and Prediction, name the label and the predicted label" in (
+        refused.value.message
+    )
+
+
+def test_a_prediction_given_outside_the_configs_headers_names_no_header() -> None:
+    """AWS's monitor examples: features and ``Target``; ``baseline suggest`` took the
+    prediction from ``--prediction-column`` and pinned that the headers end with the label's
+    alone, so the pinned config's ``predicted_label`` takes no header from the request."""
+    from stream.monitors.bias_settings import BiasSettings, pin_headers_end, read_bias_config
+
+    config = pin_headers_end({**CONFIG, "features": "features"})
+    config["predicted_label"] = "prediction"  # what --prediction-column adds after pinning
+    columns = BiasInputColumns.from_settings(BiasSettings(config, read_bias_config(config)))
+    assert columns is not None
+    assert columns.json_headers == tuple(CONFIG["headers"][:-1])
+
+
 def test_a_csv_request_takes_the_headers_less_label_and_prediction() -> None:
     columns = BiasInputColumns(
         headers=("Target", "Age", "Sex", "Hours", "Prediction"),
