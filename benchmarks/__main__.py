@@ -5,7 +5,15 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUITES = ("detectors", "data_quality", "streaming", "producers", "status", "labelled", "pending_store")
+SUITES = (
+    "detectors",
+    "data_quality",
+    "streaming",
+    "producers",
+    "status",
+    "labelled",
+    "pending_store",
+)
 
 
 def main(argv: list[str]) -> None:
