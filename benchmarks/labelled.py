@@ -33,6 +33,7 @@ from pathlib import Path
 
 import orjson
 
+from benchmarks.bench_broker import bootstrap_servers
 from benchmarks.worker_runs import processed, rate_of, raw_consume_rate
 from stream.demo.labelled import (
     SyntheticModel,
@@ -40,7 +41,6 @@ from stream.demo.labelled import (
     labelled_capture_record,
     write_labelled_baselines,
 )
-from stream.kafka.broker import EmbeddedBroker
 from stream.kafka.keyed_producer import LABEL_KEY_PATHS, KeyedProducer
 from stream.kafka.topics import TopicNames, ensure_topics_sync
 from stream.worker.pending_changelog import send_changes
@@ -188,10 +188,7 @@ async def _changelog_rates(bootstrap: str, topic: str) -> tuple[float, float]:
 
 def run() -> None:
     """Print the labelled-monitor figures."""
-    given = os.environ.get("DRIFTLINE_BOOTSTRAP_SERVERS", "").strip()
-    broker = None if given else EmbeddedBroker().start()
-    bootstrap = given or broker.bootstrap_servers  # type: ignore[union-attr]
-    try:
+    with bootstrap_servers() as bootstrap:
         with tempfile.TemporaryDirectory(prefix="driftline-bench-") as tmp:
             folder = Path(tmp)
             write_labelled_baselines(folder / "baseline", MODEL, n=5000)
@@ -204,9 +201,6 @@ def run() -> None:
             changelog = f"bench-lcl-{os.getpid()}"
             ensure_topics_sync(bootstrap, [changelog], 1, 1)
             batched, single = asyncio.run(_changelog_rates(bootstrap, changelog))
-    finally:
-        if broker is not None:
-            broker.stop()
     print(f"raw aiokafka consume, one-record messages: {raw:,.0f} records/s ({RECORDS:,})")
     print(f"worker, data quality + model quality + bias, 100-record messages, every prediction "
           f"joined: {rate:,.0f} records/s = {rate / raw:.2f} x raw consume")  # fmt: skip

@@ -30,8 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.bench_broker import bootstrap_servers
 from benchmarks.pending_holder import NAMESPACE, expiry_of, key_of, value_of
-from stream.kafka.broker import EmbeddedBroker
 from stream.kafka.topics import ensure_topics_sync
 
 SIZES = [int(s) for s in os.environ.get("DRIFTLINE_BENCH_PENDING_SIZES",
@@ -191,11 +191,8 @@ def _print_rates(figures: dict, floors: dict[str, float]) -> None:
 
 
 def run() -> None:
-    given = os.environ.get("DRIFTLINE_BOOTSTRAP_SERVERS", "").strip()
-    broker = None if given else EmbeddedBroker().start()
-    bootstrap = given or broker.bootstrap_servers  # type: ignore[union-attr]
     topic = f"bench-pending-{os.getpid()}"
-    try:
+    with bootstrap_servers() as bootstrap:
         ensure_topics_sync(bootstrap, [topic], 1, 1, configs={topic: {"cleanup.policy": "compact"}})
         ensure_topics_sync(bootstrap, [f"{topic}-floor"], 1, 1)
         with tempfile.TemporaryDirectory(prefix="driftline-bench-pending-") as tmp:
@@ -214,9 +211,6 @@ def run() -> None:
             produce, consume = asyncio.run(_kafka_floors(bootstrap, topic, end))
             floors = {"dict": _dict_floor(), "write_batch": _write_batch_floor(folder),
                       "produce": produce, "consume": consume}  # fmt: skip
-    finally:
-        if broker is not None:
-            broker.stop()
     _print_memory(memory, restored, entries)
     _print_rates(figures, floors)
 

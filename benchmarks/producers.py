@@ -25,8 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.bench_broker import bootstrap_servers
 from benchmarks.peer_table import write_capture_file
-from stream.kafka.broker import EmbeddedBroker
 from stream.kafka.topics import TopicNames, ensure_topics_sync
 
 RECORDS = 200_000
@@ -66,10 +66,7 @@ def native_checksum() -> bool:
 
 def run() -> None:
     """Print replay's rate and its ratio to the raw producer's."""
-    given = os.environ.get("DRIFTLINE_BOOTSTRAP_SERVERS", "").strip()
-    broker = None if given else EmbeddedBroker().start()
-    bootstrap = given or broker.bootstrap_servers  # type: ignore[union-attr]
-    try:
+    with bootstrap_servers() as bootstrap:
         with tempfile.TemporaryDirectory(prefix="driftline-bench-") as tmp:
             folder = Path(tmp) / "capture" / "endpoint" / "AllTraffic" / "2024" / "03" / "05"
             path = folder / "14" / "part-0.jsonl"
@@ -92,9 +89,6 @@ def run() -> None:
             print(f"replay, {RECORDS:,} capture records, end to end: {RECORDS / replay:,.0f}"
                   f" records/s ({replay:.2f} s) = {raw / replay:.2f} x kafka-python's raw send of"
                   f" the same lines ({RECORDS / raw:,.0f}/s); CRC-32C {crc}")  # fmt: skip
-    finally:
-        if broker is not None:
-            broker.stop()
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ from typing import NamedTuple
 
 import orjson
 
+from benchmarks.bench_broker import bootstrap_servers
 from benchmarks.faust_floor import ACKED, UNACKED
 from benchmarks.worker_runs import (
     SCHEMA,
@@ -54,7 +55,6 @@ from benchmarks.worker_runs import (
     worker_rate,
 )
 from stream.demo.synthetic import capture_record
-from stream.kafka.broker import EmbeddedBroker
 from stream.kafka.capture_producer import CaptureProducer
 from stream.kafka.topics import TopicNames, ensure_topics_sync
 from stream.monitors.data_quality import save_data_quality_baseline
@@ -228,11 +228,8 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 
 def run() -> None:
     """Print the streaming figures."""
-    given = os.environ.get("DRIFTLINE_BOOTSTRAP_SERVERS", "").strip()
     long = os.environ.get("DRIFTLINE_BENCH_10M", "") == "1"
-    broker = None if given else EmbeddedBroker().start()
-    bootstrap = given or broker.bootstrap_servers  # type: ignore[union-attr]
-    try:
+    with bootstrap_servers() as bootstrap:
         with tempfile.TemporaryDirectory(prefix="driftline-bench-") as tmp:
             folder = Path(tmp)
             save_data_quality_baseline(folder / "baseline", SCHEMA.baseline(n=20_000))
@@ -248,9 +245,6 @@ def run() -> None:
             _print_latency(*_latencies(folder, bootstrap))
             _print_start_up(*_start_up(folder, bootstrap))
             _print_memory(_memory(folder, bootstrap, long))
-    finally:
-        if broker is not None:
-            broker.stop()
 
 
 def _figures(values: list[float], unit: str = "") -> str:
