@@ -1,8 +1,9 @@
 """kafka-python's producers checksum every record batch with CRC-32C: natively, not in Python.
 
-Without the ``crc32c`` extension kafka-python falls back to a pure-Python CRC, which took a
-third of ``driftline replay``'s time and a sixth of the demo's process (py-spy). The
-``kafka-python[crc32c]`` requirement installs the native one.
+Without the ``crc32c`` extension kafka-python falls back to a pure-Python CRC, which took
+most of ``driftline replay``'s time (14.2 s against 4.9 s for 200,000 records) and a sixth
+of the demo's process (py-spy). The ``kafka-python[crc32c]`` requirement installs the
+native one.
 """
 
 from __future__ import annotations
