@@ -18,7 +18,11 @@ import pytest
 from sklearn import metrics as skm
 
 from tests.stream.cli.batch_transform_files import joined_csv_line, joined_json_line, merged_record
+from tests.stream.cli.bias_files import bias_baseline, bias_rows, post_training
 from tests.stream.cli.labeled_files import read_json, run, write_csv, write_lines
+from tests.stream.monitors.jsonl_bias_files import FACET, write_bias_folder, write_feature_csv
+from tests.stream.monitors.jsonl_bias_files import reference as jsonl_bias_reference
+from tests.stream.monitors.jsonl_bias_files import rows as jsonl_bias_rows
 
 FEATURES = ("age", "hours", "sex")
 
@@ -215,3 +219,59 @@ def test_csv_merged_records_index_the_whole_line(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "220 of 220 captures joined" in result.output
     _assert_model_quality(tmp_path / "run/model_quality/statistics.json", live)
+
+
+def test_json_merged_records_give_bias_metrics_of_their_facet(tmp_path: Path) -> None:
+    """AWS's JSON Lines bias example: facets from ``features``, ``predicted_label`` found in
+    ``SageMakerOutput``, the label (``label``, the baseline's) in the record's own truth."""
+    baseline = bias_baseline(tmp_path)
+    window = bias_rows(30, 60)  # (prediction, sex, age, label)
+    lines = [
+        joined_json_line(f"bt-{i}", {"predicted_label": p}, [sex, age], label)
+        for i, (p, sex, age, label) in enumerate(window)
+    ]
+    captures = write_lines(tmp_path / "merge/part.jsonl", lines)
+    result = run(
+        "analyze", "--capture", captures, "--baseline", baseline, "--out", tmp_path / "run",
+        "--ground-truth", captures, "--inference-attribute", "predicted_label",
+    )  # fmt: skip
+    assert "200 of 200 captures joined" in result.output, result.output
+    metrics = post_training(read_json(tmp_path / "run/bias/analysis.json"))
+    a = [r for r in window if r[1] == "M"]
+    d = [r for r in window if r[1] == "F"]
+    assert metrics["DPPL"] == pytest.approx(60 / 100 - 30 / 100, abs=1e-12)
+    accuracy_a = skm.accuracy_score([r[3] for r in a], [r[0] for r in a])
+    accuracy_d = skm.accuracy_score([r[3] for r in d], [r[0] for r in d])
+    assert metrics["AD"] == pytest.approx(accuracy_a - accuracy_d, abs=1e-12)
+
+
+def test_aws_json_lines_bias_shape_names_the_facet_by_the_configs_headers(tmp_path: Path) -> None:
+    """AWS's JSON Lines batch-transform bias example end to end: a bias config with headers
+    and ``label``, merged records of ``{"SageMakerOutput": ..., "features": [...]}`` with
+    ``{"label": ...}`` JSON truth, ``--inference-attribute predicted_label``."""
+    out = tmp_path / "baseline"
+    data = write_feature_csv(tmp_path / "features.csv", jsonl_bias_rows())
+    assert run("baseline", "suggest", "--data", data, "--out", out).exit_code == 0
+    write_bias_folder(out / "bias")
+    window = jsonl_bias_rows(300, seed=12)
+    lines = [
+        joined_json_line(
+            f"bt-{i}",
+            {"predicted_label": row.predicted, "score": 0.9 if row.predicted else 0.1},
+            row.features,
+            row.label,
+        )  # fmt: skip
+        for i, row in enumerate(window)
+    ]
+    captures = write_lines(tmp_path / "merge/2023/01/21/01/part-00000.c000.jsonl", lines)
+    result = run(
+        "analyze", "--capture", captures, "--baseline", out, "--out", tmp_path / "run",
+        "--ground-truth", captures, "--inference-attribute", "predicted_label",
+    )  # fmt: skip
+    assert "300 of 300 captures joined" in result.output, result.output
+    assert "ModelBias: Completed" in result.output
+    doc = read_json(tmp_path / "run/bias/analysis.json")
+    entry = doc["post_training_bias_metrics"]["facets"][FACET][0]
+    metrics = {m["name"]: m["value"] for m in entry["metrics"]}
+    for name, expected in jsonl_bias_reference(window).items():
+        assert metrics[name] == pytest.approx(expected, abs=1e-12), name
