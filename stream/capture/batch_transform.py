@@ -84,3 +84,31 @@ def batch_transform_parts(event: EventData) -> tuple[EventData | None, EventData
 
 def _json_part(value: Any, mode: str) -> EventData:
     return EventData("application/json", mode, orjson.dumps(value).decode(), "JSON")
+
+
+def manifest_prefix(obj: Any) -> str | None:
+    """The S3 prefix of a batch-transform data-capture manifest, or None for anything else.
+
+    Batch transform's data capture writes no records: under ``input/`` and ``output/`` it
+    writes manifests, ``[{"prefix": "s3://..."}, "file-1.csv", ...]``, of the transform's files.
+
+    >>> manifest_prefix([{"prefix": "s3://b/in/"}, "a.csv"]), manifest_prefix([1, 2])
+    ('s3://b/in/', None)
+    """
+    if isinstance(obj, list) and obj and isinstance(obj[0], dict):
+        prefix = obj[0].get("prefix")
+        if isinstance(prefix, str) and all(isinstance(name, str) for name in obj[1:]):
+            return prefix
+    return None
+
+
+def refuse_manifest(obj: Any) -> None:
+    """Raise ``batch_manifest`` (a CaptureError naming the remedy) when ``obj`` is a manifest."""
+    prefix = manifest_prefix(obj)
+    if prefix is not None:
+        msg = "batch_manifest"
+        raise CaptureError(
+            msg,
+            f"a batch-transform data-capture manifest, not a capture record: it lists the "
+            f"transform's files under {prefix[:200]}; analyze those files with --data",
+        )

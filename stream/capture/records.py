@@ -270,6 +270,9 @@ def capture_from_dict(obj: Any) -> CaptureRecord:
     ``endpoint_output`` (:mod:`stream.capture.batch_transform`); ``raw`` keeps it as it is.
     """
     if not isinstance(obj, dict):
+        from stream.capture.batch_transform import refuse_manifest  # imports this module
+
+        refuse_manifest(obj)
         msg = "not_an_object"
         raise CaptureError(msg, f"expected a JSON object, got {type(obj).__name__}")
     meta = obj.get("eventMetadata")

@@ -77,3 +77,16 @@ def test_the_worker_windows_a_stamped_record_and_names_the_remedy_for_one_withou
     assert rejected.reason == "missing_time"
     assert "batch-transform record" in rejected.message
     assert "replay --live" in rejected.message
+
+
+def test_a_manifest_is_refused_with_its_own_reason() -> None:
+    """Batch transform's data capture writes manifests of the transform's files, not records."""
+    manifest = b'[{"prefix": "s3://acme/transform-output/"}, "part-1.csv.out", "part-2.csv.out"]'
+    with pytest.raises(CaptureError) as error:
+        decode_capture(manifest)
+    assert error.value.reason == "batch_manifest"
+    assert "s3://acme/transform-output/" in error.value.message
+    assert "--data" in error.value.message
+    with pytest.raises(CaptureError) as other:
+        decode_capture(b'[{"prefix": 1}, "a"]')
+    assert other.value.reason == "not_an_object"

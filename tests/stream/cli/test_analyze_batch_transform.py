@@ -275,3 +275,18 @@ def test_aws_json_lines_bias_shape_names_the_facet_by_the_configs_headers(tmp_pa
     metrics = {m["name"]: m["value"] for m in entry["metrics"]}
     for name, expected in jsonl_bias_reference(window).items():
         assert metrics[name] == pytest.approx(expected, abs=1e-12), name
+
+
+def test_a_manifest_fails_the_run_saying_what_to_analyze(tmp_path: Path) -> None:
+    rng = np.random.default_rng(13)
+    baseline = _baseline(tmp_path, rng, FEATURES)
+    manifest = write_lines(
+        tmp_path / "capture/input/2024/01/21/01/8d5c.jsonl",
+        ['[{"prefix":"s3://acme/transform-input/"},"inputs-1.csv","inputs-2.csv"]'],
+    )
+    result = run(
+        "analyze", "--capture", manifest, "--baseline", baseline, "--out", tmp_path / "run"
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "all 1 records are bad (batch_manifest=1)" in result.output
+    assert "analyze those files with --data" in result.output
