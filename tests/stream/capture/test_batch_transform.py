@@ -90,3 +90,20 @@ def test_a_manifest_is_refused_with_its_own_reason() -> None:
     with pytest.raises(CaptureError) as other:
         decode_capture(b'[{"prefix": 1}, "a"]')
     assert other.value.reason == "not_an_object"
+
+
+def test_a_json_document_of_several_instances_pairs_them_with_the_predictions() -> None:
+    """AWS's JSON (not Lines) batch example: ``instances`` beside ``SageMakerOutput``'s
+    ``predictions``, one merged record for the whole document."""
+    document = {
+        "SageMakerOutput": {"predictions": [{"predicted_label": 1}, {"predicted_label": 0}]},
+        "instances": [{"features": [30, 1]}, {"features": [52, 0]}],
+    }
+    record = decode_capture(merged_record("bt-5", json.dumps(document), "JSON", None))
+    builder = RowBuilder(features=("age", "sex"), capture_index_names=("endpointInput",))
+    assert builder.rows(record) == [{"age": 30, "sex": 1}, {"age": 52, "sex": 0}]
+    both = RowBuilder(features=("predicted_label", "age", "sex"))
+    assert both.rows(record) == [
+        {"predicted_label": 1, "age": 30, "sex": 1},
+        {"predicted_label": 0, "age": 52, "sex": 0},
+    ]
