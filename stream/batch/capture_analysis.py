@@ -40,6 +40,10 @@ from stream.capture.text_rows import text_columns, writable_rows
 from stream.monitors.data_quality import DataQualityBaseline
 
 FLUSH_ROWS = 5_000
+MANIFEST_HINT = (  # batch transform's data capture writes manifests, not records
+    "; a batch-transform data-capture manifest lists the transform's input or output files: "
+    "analyze those files with --data"
+)
 BLOCK_BYTES = 8 << 20  # capture lines read (and parsed by pyarrow) at a time
 
 
@@ -249,8 +253,10 @@ class CaptureAnalyzer:
             return f"no capture records in {files}"
         if c.usable == 0:
             reasons = ", ".join(f"{k}={v}" for k, v in sorted(c.errors.items()))
+            hint = MANIFEST_HINT if c.errors.get("batch_manifest") else ""
             return (
-                f"no usable capture record in {files}: all {c.records} records are bad ({reasons})"
+                f"no usable capture record in {files}: all {c.records} records are bad "
+                f"({reasons}){hint}"
             )
         if c.rows == c.bad_records:
             return f"no rows: the preprocessor dropped all {c.dropped} usable records"

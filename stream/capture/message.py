@@ -56,6 +56,7 @@ from stream.capture.plain_json import PlainJsonDecoder
 from stream.capture.plain_records import part_events, read_envelopes
 from stream.capture.preprocess import Preprocessor
 from stream.capture.records import (
+    BATCH_TRANSFORM_OUTPUT,
     CAPTURE_PARTS,
     MAX_RECORD_BYTES,
     CaptureError,
@@ -264,7 +265,7 @@ class MessageDecoder:
         if self.preprocessor is not None:
             rows = self.preprocessor.rows(record)
             return [self.builder.rows_from_mapping(r) for r in rows], []
-        events = [e for e in (record.part(n) for n in self.builder.parts) if e is not None]
+        events = record.parts_of(self.builder.parts)
         if any(e.encoding != "CSV" for e in events):  # JSON may carry named objects
             named, positional, features = [], [], list(self.builder.features)
             for row in self.builder.rows(record):  # the features in order: positional
@@ -296,7 +297,7 @@ def event_seconds(record: CaptureRecord, latest: float) -> float:
         text = record.raw.get("eventMetadata", {}).get("inferenceTime")
         if text is None or text == "":
             msg = "missing_time"
-            raise CaptureError(msg, "eventMetadata.inferenceTime is missing")
+            raise CaptureError(msg, f"eventMetadata.inferenceTime is missing{_batch_hint(record)}")
         msg = "bad_time"
         raise CaptureError(msg, f"inferenceTime {str(text)[:64]!r} is not an ISO-8601 instant")
     seconds = moment.timestamp()
@@ -307,6 +308,21 @@ def event_seconds(record: CaptureRecord, latest: float) -> float:
         msg = "future_time"
         raise CaptureError(msg, f"inferenceTime {moment.isoformat()} is ahead of the wall clock")
     return seconds
+
+
+def _batch_hint(record: CaptureRecord) -> str:
+    """What to do about a batch-transform record without a time (SageMaker's merge writes none).
+
+    Its event time is not in the record (SageMaker windows such data by the transform job's
+    start hour in its S3 path): ``driftline replay --live`` stamps each record's send time.
+    """
+    capture = record.raw.get("captureData")
+    if isinstance(capture, dict) and BATCH_TRANSFORM_OUTPUT in capture:
+        return (
+            " (a batch-transform record carries none: send its file with "
+            "driftline replay --live to stamp the send time)"
+        )
+    return ""
 
 
 def _whole_message_rejected(reason: str, why: str, raw: bytes) -> DecodedMessage:

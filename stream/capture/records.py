@@ -161,6 +161,19 @@ class CaptureRecord:
         """``endpointInput`` or ``endpointOutput`` by its capture name."""
         return self.endpoint_input if name == "endpointInput" else self.endpoint_output
 
+    def parts_of(self, names: Sequence[str]) -> list[EventData]:
+        """The parts named in ``names`` that the record has, each object once.
+
+        A batch-transform CSV line is the request and the response at once (one object):
+        its columns are read once.
+        """
+        events: list[EventData] = []
+        for name in names:
+            event = self.part(name)
+            if event is not None and all(event is not e for e in events):
+                events.append(event)
+        return events
+
 
 def capture_parts_problem(names: Sequence[str]) -> str | None:
     """Why ``names`` are not usable ``captureIndexNames`` (distinct parts), else None.
@@ -250,8 +263,16 @@ def decode_capture(raw: bytes | str) -> CaptureRecord:
 
 
 def capture_from_dict(obj: Any) -> CaptureRecord:
-    """Validate a decoded capture mapping."""
+    """Validate a decoded capture mapping.
+
+    A batch-transform record (``captureData.batchTransformOutput`` and no endpoint part, as
+    SageMaker's merge job writes it) gets its request and response as ``endpoint_input`` and
+    ``endpoint_output`` (:mod:`stream.capture.batch_transform`); ``raw`` keeps it as it is.
+    """
     if not isinstance(obj, dict):
+        from stream.capture.batch_transform import refuse_manifest  # imports this module
+
+        refuse_manifest(obj)
         msg = "not_an_object"
         raise CaptureError(msg, f"expected a JSON object, got {type(obj).__name__}")
     meta = obj.get("eventMetadata")
@@ -265,9 +286,13 @@ def capture_from_dict(obj: Any) -> CaptureRecord:
     endpoint_input = event_data(capture.get(_INPUT), _INPUT)
     endpoint_output = event_data(capture.get(_OUTPUT), _OUTPUT)
     batch_output = event_data(capture.get(BATCH_TRANSFORM_OUTPUT), BATCH_TRANSFORM_OUTPUT)
-    if endpoint_input is None and endpoint_output is None and batch_output is None:
-        msg = "missing_field"
-        raise CaptureError(msg, f"captureData has none of {', '.join(_ALL_PARTS)}")
+    if endpoint_input is None and endpoint_output is None:
+        if batch_output is None:
+            msg = "missing_field"
+            raise CaptureError(msg, f"captureData has none of {', '.join(_ALL_PARTS)}")
+        from stream.capture.batch_transform import batch_transform_parts  # imports this module
+
+        endpoint_input, endpoint_output = batch_transform_parts(batch_output)
     return CaptureRecord(
         event_id=str(meta["eventId"]),
         inference_id=id_text(meta.get("inferenceId")),  # join_key's rule, as keyed and labelled

@@ -76,7 +76,7 @@ class RowBuilder:
         ``instances`` with ``predictions``; parts whose row counts cannot be paired raise
         ``shape_mismatch`` (one instance's values are never repeated for several outputs).
         """
-        pieces = [parse_payload(e) for e in (record.part(n) for n in self.parts) if e]
+        pieces = [parse_payload(e) for e in record.parts_of(self.parts)]
         if not pieces:
             msg = "missing_field"
             raise CaptureError(msg, f"captureData holds none of {', '.join(self.parts)}")

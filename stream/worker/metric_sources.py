@@ -52,6 +52,7 @@ OTHER_FEATURE = "_other"  # label of a violation on a column outside the baselin
 # A reason not listed here is still counted; its series appears at its first increment.
 DEAD_LETTER_REASONS = (
     "bad_encoding",
+    "batch_manifest",
     "bad_payload",
     "bad_time",
     "empty_message",
