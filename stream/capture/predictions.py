@@ -13,6 +13,8 @@ or a one-element list — and that value is the prediction, as Clarify reads a m
 returns one value (``ModelPredictedLabelConfig`` with no ``label`` nor ``probability``).
 ``single_value`` says what it is: ``"score"`` (binary classification and bias: a number is
 the score, thresholded; text stays a label) or ``"predicted"`` (regression, multiclass).
+Bias takes such a score as the predicted value against a continuous label with no
+probability threshold configured (:func:`stream.monitors.bias.one_value_is_prediction`).
 An output of several values is refused, ``multi_row_output``, an empty one ``no_prediction``.
 
 Values from CSV text are typed like SageMaker's CSV reader: a field that reads as a finite

@@ -41,7 +41,8 @@ LABELED_OPTIONS = [
         default=None,
         help='Positive-class score in the output, for AUC: column index ("0") or JSON key/path '
         "[default, with no --inference-attribute either: the output's one value, a number "
-        "being the score for binary classification and bias].",
+        "being the score for binary classification, and for bias unless its label is "
+        "continuous and no probability threshold is given].",
     ),
     click.option(
         "--probability-threshold",

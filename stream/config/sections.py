@@ -151,7 +151,10 @@ class BiasDriftSettings:
     analysis config — facet, label values, group variable — as ``driftline baseline suggest
     --bias-config`` writes it). The prediction is located like model quality's; unset
     attributes are taken from ``[monitor.model_quality]``, and with none anywhere the output's
-    one value is the prediction (a number is a score). ``probability_threshold``
+    one value is the prediction (a number is a score, except against a continuous label
+    with no probability threshold given here or in the analysis config: then it is the
+    predicted value, held against the label's threshold, as Clarify reads a regression
+    model). ``probability_threshold``
     overrides the analysis config's. ``drift_check`` is how a window's metric is held
     against the baseline's allowed range: ``bootstrap`` (SageMaker's monitor: the window's
     normal-bootstrap 99.9 % interval must miss the range) or ``point`` (the value itself).

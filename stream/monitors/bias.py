@@ -133,7 +133,19 @@ class FacetRows(NamedTuple):
 class BiasRun:
     """Bias metrics of one window (or the baseline data): one detector per facet."""
 
-    def __init__(self, settings: BiasSettings, *, probability_threshold: float | None = None):
+    def __init__(
+        self,
+        settings: BiasSettings,
+        *,
+        probability_threshold: float | None = None,
+        whole_output: bool = False,
+    ):
+        """One detector per facet; ``probability_threshold`` overrides the config's.
+
+        ``whole_output``: the predictions come from a model output of one value, located with
+        no ``inference_attribute`` nor ``probability_attribute``; :func:`one_value_is_prediction`
+        says whether a number there is the predicted value or a score.
+        """
         bias = settings.bias
         threshold = bias.probability_threshold if probability_threshold is None else (
             probability_threshold)  # fmt: skip
@@ -159,6 +171,9 @@ class BiasRun:
         ]
         # rows the first facet counted that a later facet left out, by reason; merge: sum
         self.left_out_later: dict[str, int] = {}
+        self.score_is_prediction = whole_output and one_value_is_prediction(
+            settings, probability_threshold
+        )
 
     @property
     def n(self) -> int:
@@ -211,6 +226,7 @@ class BiasRun:
         group = self.group_column
         groups = [None if group is None else _cell(row, group) for row in rows]
         cells = [[_cell(row, facet) for row in rows] for facet in self.facet_columns]
+        predictions = [self._as_read(p) for p in predictions]
         for facet_cells, names, detector in zip(cells, self.flip_features, self.detectors,
                                                 strict=True):  # fmt: skip
             detector.update_many([
@@ -221,6 +237,19 @@ class BiasRun:
                 in zip(rows, facet_cells, labels, predictions, groups, strict=True)
             ])  # fmt: skip
         self._count_left_out(cells, labels, predictions)
+
+    def _as_read(self, prediction: LocatedPrediction) -> LocatedPrediction:
+        """The prediction as bias reads it: a one-value output's number may be the prediction.
+
+        The locator reads a one-value output's number as a score when model quality wants
+        one (binary classification) or bias alone runs; against a continuous label with no
+        probability threshold configured it is the predicted value (Clarify's rule, see
+        :func:`one_value_is_prediction`).
+        """
+        if self.score_is_prediction and prediction.predicted is None and (
+                prediction.score is not None):  # fmt: skip
+            return LocatedPrediction(prediction.score, None)
+        return prediction
 
     def _count_left_out(self, cells: Sequence[Sequence[Any]], labels: Sequence[Any],
                         predictions: Sequence[LocatedPrediction]) -> None:  # fmt: skip
@@ -275,6 +304,43 @@ class BiasRun:
         )
         bias = self.settings.bias
         return both.selected(bias.pre_training_methods, bias.post_training_methods)
+
+
+def one_value_is_prediction(settings: BiasSettings, probability_threshold: float | None) -> bool:
+    """Whether a model output of one number is the predicted value itself, not a score.
+
+    Clarify reads a model output with no ``label`` as "a single numeric value corresponding
+    to the score or probability" (AWS's analysis-config page), and applies
+    ``probability_threshold`` (default 0.5) "in the case of binary classification". For a
+    regression model the SDK's ``ModelPredictedLabelConfig`` needs nothing ("the model
+    returns the score, e.g. 1.2"), and AWS's pipelines example monitors a regression model's
+    bias with ``ModelPredictedLabelConfig()`` and ``label_values_or_threshold=[15.0]``: the
+    predicted value is held against the label's threshold, as the label is.
+
+    So the one number is the prediction when the label is continuous (a threshold, not
+    classes) and nothing makes it a score: no probability threshold given to the monitor
+    (``[monitor.bias] probability_threshold``, ``analyze --probability-threshold``) or in
+    the analysis config, and no ``probability`` column the baseline was computed from.
+    Otherwise it is a score, 1 when above the threshold.
+
+    >>> from stream.monitors.bias_settings import BiasSettings, read_bias_config
+    >>> config = {"label": "rings", "label_values_or_threshold": [15.0],
+    ...           "facet": [{"name_or_index": "sex", "value_or_threshold": ["M"]}]}
+    >>> regression = BiasSettings({**config, "label_data_type": "continuous"},
+    ...                           read_bias_config(config))
+    >>> one_value_is_prediction(regression, None), one_value_is_prediction(regression, 0.8)
+    (True, False)
+    >>> classes = BiasSettings({**config, "label_data_type": "categorical"},
+    ...                        read_bias_config(config))
+    >>> one_value_is_prediction(classes, None)
+    False
+    """
+    return (
+        settings.label_data_type == "continuous"
+        and probability_threshold is None
+        and settings.config.get("probability_threshold") is None
+        and settings.output_column("probability") is None
+    )
 
 
 def _cell(row: Mapping[str, Any], column: str) -> Any:

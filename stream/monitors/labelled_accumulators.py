@@ -36,7 +36,8 @@ class LabelledAccumulators:
             scores_expected=setup.scores_expected,
         )  # fmt: skip
         self.bias = None if setup.bias is None else BiasRun(
-            setup.bias.settings, probability_threshold=setup.bias_threshold
+            setup.bias.settings, probability_threshold=setup.bias_threshold,
+            whole_output=setup.locator is not None and setup.locator.reads_whole_output,
         )  # fmt: skip
         self.attribution = None if setup.attribution is None else AttributionRun(setup.attribution)
 

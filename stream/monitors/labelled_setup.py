@@ -92,7 +92,9 @@ def prediction_locator(
     Without either attribute the output's one value is the prediction, as Clarify reads a
     model that returns one value: for binary classification and for bias alone a number is
     the score (positive when it is above the probability threshold), for regression the
-    predicted value and for multiclass the predicted label.
+    predicted value and for multiclass the predicted label. Bias then takes a score read so
+    as the predicted value when its label is continuous and no probability threshold is
+    configured (:func:`~stream.monitors.bias.one_value_is_prediction`).
     """
     predicted = problem_type in (REGRESSION, MULTICLASS)
     return PredictionLocator(
