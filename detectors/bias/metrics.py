@@ -35,6 +35,7 @@ __all__ = [
     "NEGATED_FACET_EMPTY",
     "NO_PREDICTED_POSITIVES",
     "TWO_FACET_FORMULAS",
+    "Formula",
     "MetricValue",
     "Ratio",
     "accuracy_difference",
