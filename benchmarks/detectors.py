@@ -1,10 +1,19 @@
-"""``update`` throughput of every detector, in events per second."""
+"""``update`` throughput of every detector, in events per second; the bias bootstrap's cost."""
 
 from __future__ import annotations
 
 import random
+import statistics
 import time
+from collections.abc import Callable
 
+import numpy as np
+
+from detectors.bias.analysis import POST_TRAINING_CODES
+from detectors.bias.counts import BiasCounts
+from detectors.bias.drift_check import bootstrap_intervals
+from detectors.bias.report import count_metrics
+from detectors.bias.resampled import values_one_at_a_time
 from detectors.registry import detector_classes
 
 EVENTS = 20_000
@@ -27,3 +36,56 @@ def run() -> None:
             detector.update_many(xs)
             many = f"{EVENTS / (time.perf_counter() - start):>14,.0f}"
         print(f"{cls.__name__:<36} {per_update:>12,.0f} {many}")
+    print()
+    bootstrap()
+
+
+def bootstrap() -> None:
+    """Bootstrap intervals of the 12 count-based post-training metrics of one facet group."""
+    counts = BiasCounts(max_facet_values=4, max_subgroups=4)
+    table = [  # 1,500 rows over two facet values and two subgroups (CDDPL has a value)
+        ("F", "young", (90, 40, 30, 140)),
+        ("F", "old", (50, 20, 40, 190)),
+        ("M", "young", (120, 50, 20, 260)),
+        ("M", "old", (80, 40, 40, 340)),
+    ]
+    for key, subgroup, cells in table:
+        counts.add_cells(key, subgroup, cells)
+    codes = [c for c in POST_TRAINING_CODES if c != "FT"]
+    assert len(bootstrap_intervals(counts, "F", codes)) == len(codes) == 12
+    arrays = _ms_per_call(lambda: bootstrap_intervals(counts, "F", codes))
+    per_resample = _ms_per_call(lambda: _per_resample_intervals(counts, "F", codes))
+    print(f"{'bootstrap intervals, 12 codes, 1,500 rows':<44} {'ms/call':>9} {'ratio':>7}")
+    print(f"{'  one table rebuilt per resample':<44} {per_resample:>9.2f} {1.0:>7.2f}")
+    print(f"{'  all resamples as arrays':<44} {arrays:>9.2f} {arrays / per_resample:>7.3f}")
+
+
+def _ms_per_call(call: Callable[[], object], repeat: int = 20) -> float:
+    call()
+    start = time.perf_counter()
+    for _ in range(repeat):
+        call()
+    return (time.perf_counter() - start) / repeat * 1000
+
+
+def _per_resample_intervals(
+    counts: BiasCounts, d_key: str, codes: list[str], n_resamples: int = 200
+) -> dict[str, tuple[float, float]]:
+    """The bootstrap as it was: the same draws, one BiasCounts per resample."""
+    points = {c: m.value for c, m in count_metrics(counts, d_key, codes).items()}
+    cells = np.array([c for _, _, c in counts.rows()], dtype=np.int64)
+    n = int(cells.sum())
+    draws = (
+        np.random.default_rng(0)
+        .multinomial(n, cells.ravel() / n, size=n_resamples)
+        .reshape(n_resamples, *cells.shape)
+    )
+    values = values_one_at_a_time(counts, d_key, codes, draws)
+    z = statistics.NormalDist().inv_cdf(0.975)
+    out = {}
+    for code, v in values.items():
+        point = points[code]
+        if point is not None and len(v) >= 2:
+            sd = statistics.pstdev(v.tolist())
+            out[code] = (point - z * sd, point + z * sd)
+    return out

@@ -23,9 +23,59 @@ Confusion(tp=0, fp=0, fn=1, tn=1)
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
-__all__ = ["OTHER", "BiasCounts", "Confusion", "FacetSplit"]
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["OTHER", "BiasCounts", "Cells", "Confusion", "ConfusionArrays", "FacetSplit"]
+
+Count = int | NDArray[Any]  # one count, or the same count in each of several resamples
+
+
+class Cells(Protocol):
+    """Confusion counts a metric formula reads.
+
+    One table (:class:`Confusion`), or the same table in each of several resamples
+    (:class:`ConfusionArrays`).
+    """
+
+    @property
+    def tp(self) -> Count:
+        """True positives."""
+
+    @property
+    def fp(self) -> Count:
+        """False positives."""
+
+    @property
+    def fn(self) -> Count:
+        """False negatives."""
+
+    @property
+    def tn(self) -> Count:
+        """True negatives."""
+
+    @property
+    def n(self) -> Count:
+        """Facet size."""
+
+    @property
+    def observed_positive(self) -> Count:
+        """``n(1)``."""
+
+    @property
+    def observed_negative(self) -> Count:
+        """``n(0)``."""
+
+    @property
+    def predicted_positive(self) -> Count:
+        """``n̂(1)``."""
+
+    @property
+    def predicted_negative(self) -> Count:
+        """``n̂(0)``."""
+
 
 OTHER = "__other__"  # the overflow bucket for facet values and subgroups past the cap
 
@@ -70,6 +120,50 @@ class Confusion(NamedTuple):
     def minus(self, other: Confusion) -> Confusion:
         """Cell-wise difference (the complement of a facet within a total)."""
         return Confusion(*(x - y for x, y in zip(self, other, strict=True)))
+
+
+class ConfusionArrays(NamedTuple):
+    """Confusion counts of one facet in each of several resamples (one array element each).
+
+    >>> c = ConfusionArrays.from_cells(np.array([[1, 2, 3, 4], [0, 0, 1, 1]]))
+    >>> c.n.tolist(), c.predicted_positive.tolist()
+    ([10, 2], [3, 0])
+    """
+
+    tp: NDArray[np.int64]
+    fp: NDArray[np.int64]
+    fn: NDArray[np.int64]
+    tn: NDArray[np.int64]
+
+    @classmethod
+    def from_cells(cls, cells: NDArray[np.int64]) -> ConfusionArrays:
+        """From an array whose last axis is ``TP, FP, FN, TN``."""
+        return cls(cells[..., 0], cells[..., 1], cells[..., 2], cells[..., 3])
+
+    @property
+    def n(self) -> NDArray[np.int64]:
+        """Facet size."""
+        return self.tp + self.fp + self.fn + self.tn
+
+    @property
+    def observed_positive(self) -> NDArray[np.int64]:
+        """``n(1)``."""
+        return self.tp + self.fn
+
+    @property
+    def observed_negative(self) -> NDArray[np.int64]:
+        """``n(0)``."""
+        return self.fp + self.tn
+
+    @property
+    def predicted_positive(self) -> NDArray[np.int64]:
+        """``n̂(1)``."""
+        return self.tp + self.fp
+
+    @property
+    def predicted_negative(self) -> NDArray[np.int64]:
+        """``n̂(0)``."""
+        return self.fn + self.tn
 
 
 class FacetSplit(NamedTuple):
@@ -127,8 +221,13 @@ class BiasCounts:
         cells[_cell_index(observed, predicted)] = 1
         return cells[0], cells[1], cells[2], cells[3]
 
-    def add_cells(self, facet_key: Hashable, subgroup: Hashable, cells: Sequence[int]) -> None:
-        """Add four counts ``TP, FP, FN, TN`` to one cell, applying the caps."""
+    def add_cells(
+        self, facet_key: Hashable, subgroup: Hashable, cells: Sequence[int]
+    ) -> tuple[Hashable, Hashable]:
+        """Add four counts ``TP, FP, FN, TN`` to one cell, applying the caps.
+
+        Returns the ``(facet_key, subgroup)`` cell counted (:data:`OTHER` past a cap).
+        """
         if facet_key not in self._cells and len(self._cells) >= self.max_facet_values:
             facet_key = OTHER
         if subgroup not in self._subgroups:
@@ -142,6 +241,7 @@ class BiasCounts:
         else:
             for i in range(4):
                 cell[i] += cells[i]
+        return facet_key, subgroup
 
     def merge(self, other: BiasCounts) -> None:
         """Add every cell of ``other`` (its new subgroups first, in its first-seen order)."""

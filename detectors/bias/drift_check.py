@@ -35,10 +35,12 @@ from collections.abc import Collection, Hashable, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from detectors.bias.analysis import BiasAnalysis, FacetEntry, StageReport
 from detectors.bias.counts import BiasCounts
 from detectors.bias.report import count_metrics
+from detectors.bias.resampled import resampled_values
 from detectors.violations import Violation, figure_text
 
 __all__ = [
@@ -121,7 +123,8 @@ def bootstrap_intervals(
     """:func:`bootstrap_interval` of several metrics, from one set of resamples.
 
     Each metric gets the interval it would get alone (the same seed draws the same
-    resamples); a metric without one is left out.
+    resamples); a metric without one is left out. The metrics of all resamples are
+    computed at once on arrays of counts (:mod:`detectors.bias.resampled`).
     """
     points = {
         c: m.value
@@ -131,31 +134,31 @@ def bootstrap_intervals(
     wanted = list(points)
     if not wanted:
         return {}
-    keys = [(k, g) for k, g, _ in counts.rows()]
     cells = np.array([c for _, _, c in counts.rows()], dtype=np.int64)
     n = int(cells.sum())
     rng = np.random.default_rng(seed)
     draws = rng.multinomial(n, cells.ravel() / n, size=n_resamples).reshape(
         n_resamples, *cells.shape
     )
-    values: dict[str, list[float]] = {c: [] for c in wanted}
-    for draw in draws:
-        resample = BiasCounts(
-            max_facet_values=counts.max_facet_values, max_subgroups=counts.max_subgroups
-        )
-        for (k, g), c in zip(keys, draw.tolist(), strict=True):
-            resample.add_cells(k, g, c)
-        for code, metric in count_metrics(resample, d_key, wanted).items():
-            v = metric.value
-            if v is not None and math.isfinite(v):
-                values[code].append(v)
+    values = resampled_values(counts, d_key, wanted, draws)
     z = statistics.NormalDist().inv_cdf(0.5 + confidence / 2)
     out = {}
     for code in wanted:
         if len(values[code]) >= 2:
-            sd = statistics.pstdev(values[code])
+            sd = _population_sd(values[code])
             out[code] = (points[code] - z * sd, points[code] + z * sd)
     return out
+
+
+def _population_sd(values: NDArray[np.float64]) -> float:
+    """``statistics.pstdev`` in numpy; exactly 0 when all values are equal.
+
+    >>> _population_sd(np.array([0.1] * 7)), _population_sd(np.array([1.0, 3.0]))
+    (0.0, 1.0)
+    """
+    shifted = values - values[0]
+    centered = shifted - shifted.mean()
+    return float(np.sqrt(np.mean(centered * centered)))
 
 
 def matching_entry(

@@ -21,16 +21,25 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from detectors.bias.counts import Confusion, FacetSplit
-from detectors.bias.metrics import FACET_EMPTY, NEGATED_FACET_EMPTY, MetricValue, divide
+from detectors.bias.counts import Cells, Confusion, Count, FacetSplit
+from detectors.bias.metrics import (
+    FACET_EMPTY,
+    NEGATED_FACET_EMPTY,
+    Formula,
+    MetricValue,
+    Ratio,
+    divide,
+)
 
 __all__ = [
     "NO_COMMON_FACET",
+    "PRE_TRAINING_FORMULAS",
     "aligned_nonzero",
     "class_imbalance",
     "conditional_demographic_disparity",
+    "demographic_disparity",
     "jensen_shannon",
     "kl_divergence",
     "kolmogorov_smirnov",
@@ -123,22 +132,67 @@ def kolmogorov_smirnov(counts_a: Sequence[int], counts_d: Sequence[int]) -> Metr
     )
 
 
+def size_imbalance(d: Cells, a: Cells) -> Ratio:
+    """CI's arithmetic: (n_a − n_d)/(n_a + n_d)."""
+    return divide(a.n - d.n, a.n + d.n)
+
+
+def label_proportions_gap(d: Cells, a: Cells) -> Ratio:
+    """DPL's arithmetic: q_a − q_d with q = n(1)/n."""
+    return divide(a.observed_positive, a.n) - divide(d.observed_positive, d.n)
+
+
+PRE_TRAINING_FORMULAS: Mapping[str, Formula] = {
+    "CI": size_imbalance,
+    "DPL": label_proportions_gap,
+}
+"""The arithmetic of the pre-training metrics of facet d against facet a, by code (the one
+definition, for one table or arrays of resamples); each has a value when both facets are
+non-empty."""
+
+
+def _two_facets(code: str, d: Confusion, a: Confusion) -> MetricValue:
+    if d.n == 0:
+        return MetricValue(code, None, FACET_EMPTY)
+    if a.n == 0:
+        return MetricValue(code, None, NEGATED_FACET_EMPTY)
+    return MetricValue(code, float(PRE_TRAINING_FORMULAS[code](d, a)))
+
+
 def class_imbalance(d: Confusion, a: Confusion) -> MetricValue:
     """CI = (n_a − n_d)/(n_a + n_d)."""
-    if d.n == 0:
-        return MetricValue("CI", None, FACET_EMPTY)
-    if a.n == 0:
-        return MetricValue("CI", None, NEGATED_FACET_EMPTY)
-    return MetricValue("CI", divide(a.n - d.n, a.n + d.n))
+    return _two_facets("CI", d, a)
 
 
 def positive_proportion_difference(d: Confusion, a: Confusion) -> MetricValue:
     """DPL = q_a − q_d with q = n(1)/n."""
-    if d.n == 0:
-        return MetricValue("DPL", None, FACET_EMPTY)
-    if a.n == 0:
-        return MetricValue("DPL", None, NEGATED_FACET_EMPTY)
-    return MetricValue("DPL", divide(a.observed_positive, a.n) - divide(d.observed_positive, d.n))
+    return _two_facets("DPL", d, a)
+
+
+def _positives(c: Cells, predicted: bool) -> Count:
+    return c.predicted_positive if predicted else c.observed_positive
+
+
+def _negatives(c: Cells, predicted: bool) -> Count:
+    return c.predicted_negative if predicted else c.observed_negative
+
+
+def demographic_disparity(
+    d_by_subgroup: Sequence[Cells], all_by_subgroup: Sequence[Cells], *, predicted: bool
+) -> Ratio:
+    """CDD's arithmetic: Σ n_i·(D_i − A_i) / Σ n_i.
+
+    Defined when the subgroups hold some positive and some negative label (predicted labels
+    for CDDPL).
+    """
+    weighted: Ratio = 0.0
+    n: Count = 0
+    for d_i, all_i in zip(d_by_subgroup, all_by_subgroup, strict=True):
+        accepted = divide(_positives(d_i, predicted), _positives(all_i, predicted))
+        rejected = divide(_negatives(d_i, predicted), _negatives(all_i, predicted))
+        weighted = weighted + all_i.n * (rejected - accepted)
+        n = n + all_i.n
+    return weighted / n
 
 
 def conditional_demographic_disparity(split: FacetSplit, *, predicted: bool) -> MetricValue:
@@ -150,24 +204,12 @@ def conditional_demographic_disparity(split: FacetSplit, *, predicted: bool) -> 
     code = "CDDPL" if predicted else "CDDL"
     if not split.has_subgroups:
         return MetricValue(code, None, "Group variable is empty or not provided")
-
-    def pos(c: Confusion) -> int:
-        return c.predicted_positive if predicted else c.observed_positive
-
-    def neg(c: Confusion) -> int:
-        return c.predicted_negative if predicted else c.observed_negative
-
-    if sum(pos(c) for c in split.all_by_subgroup) == 0:
+    if sum(_positives(c, predicted) for c in split.all_by_subgroup) == 0:
         return MetricValue(code, None, "No positive labels in set")
-    if sum(neg(c) for c in split.all_by_subgroup) == 0:
+    if sum(_negatives(c, predicted) for c in split.all_by_subgroup) == 0:
         return MetricValue(code, None, "No negative labels in set")
-    weighted, n = 0.0, 0
-    for d_i, all_i in zip(split.d_by_subgroup, split.all_by_subgroup, strict=True):
-        accepted = divide(pos(d_i), pos(all_i))
-        rejected = divide(neg(d_i), neg(all_i))
-        weighted += all_i.n * (rejected - accepted)
-        n += all_i.n
-    return MetricValue(code, weighted / n)
+    value = demographic_disparity(split.d_by_subgroup, split.all_by_subgroup, predicted=predicted)
+    return MetricValue(code, float(value))
 
 
 def pre_training_from_counts(split: FacetSplit) -> tuple[MetricValue, ...]:
