@@ -160,16 +160,21 @@ class ScoreHistogram:
         """Rebuild from :meth:`to_state` output.
 
         The dense arrays earlier versions wrote (``positives`` and ``negatives``, ``bins``
-        counts each) still load: snapshots and partials of a running deployment.
+        counts each) still load: snapshots and partials of a running deployment. ValueError
+        for a state no histogram writes: ``bins`` not a whole number, a negative count.
         """
-        out = cls(bins=int(state["bins"]))
+        bins = state["bins"]
+        if not isinstance(bins, int | np.integer) or isinstance(bins, bool):
+            msg = f"bins must be a whole number, got {bins!r}"[:200]
+            raise ValueError(msg)
+        out = cls(bins=int(bins))
         if "at" not in state:
             for name in ("positives", "negatives"):
                 counts = _counts(state[name])
                 if counts.size != out.bins:
                     msg = f"{name} holds {counts.size} counts, expected {out.bins}"
                     raise ValueError(msg)
-                setattr(out, name, counts)
+                setattr(out, name, _non_negative(counts, name))
             return out
         at = np.frombuffer(bytes_from_text(state["at"]), dtype="<i4").astype(np.int64)
         if at.size and (at[0] < 0 or at[-1] >= out.bins or (np.diff(at) <= 0).any()):
@@ -180,8 +185,16 @@ class ScoreHistogram:
             if counts.size != at.size:
                 msg = f"{name}_at holds {counts.size} counts for {at.size} bins"
                 raise ValueError(msg)
-            getattr(out, name)[at] = counts
+            getattr(out, name)[at] = _non_negative(counts, f"{name}_at")
         return out
+
+
+def _non_negative(counts: Counts, name: str) -> Counts:
+    """``counts``, or ValueError naming ``name`` when one is negative (no histogram writes it)."""
+    if (counts < 0).any():
+        msg = f"{name} holds a negative count"
+        raise ValueError(msg)
+    return counts
 
 
 def _counts(text: str) -> Counts:

@@ -35,7 +35,7 @@ from stream.batch.prefetch import prefetched
 from stream.capture.files import open_lines
 from stream.capture.preprocess import Preprocessor
 from stream.capture.records import CAPTURE_PARTS, CaptureError, CaptureRecord, decode_capture
-from stream.capture.rows import RowBuilder
+from stream.capture.rows import MAX_NESTING, RowBuilder, too_deep
 from stream.capture.text_rows import text_columns, writable_rows
 from stream.monitors.data_quality import DataQualityBaseline
 
@@ -152,6 +152,9 @@ class CaptureAnalyzer:
                     self.counts.dropped += 1
             else:
                 rows = self.builder.rows(record)
+            if any(too_deep(row) for row in rows):  # as the worker refuses it
+                msg = "too_deep"
+                raise CaptureError(msg, f"a feature value nests deeper than {MAX_NESTING} levels")
         except CaptureError as exc:
             self.counts.errors[exc.reason] += 1
             rows = [self._missing_row]

@@ -52,6 +52,7 @@ from stream.capture.records import CaptureError, EventData
 
 MODEL_OUTPUT_KEY = "SageMakerOutput"  # the model's response in a joined JSON output line
 RESERVED_KEYS = ("SageMakerInferenceId", "SageMakerInferenceTime")  # GenerateInferenceId's
+MAX_PART_NESTING = 254  # the deepest value orjson.dumps writes (orjson.loads reads 1024)
 
 
 def batch_transform_parts(event: EventData) -> tuple[EventData | None, EventData | None]:
@@ -61,7 +62,9 @@ def batch_transform_parts(event: EventData) -> tuple[EventData | None, EventData
     object with ``SageMakerOutput`` is split into the request's keys and the response;
     another JSON object is the response alone. ``SageMakerInferenceId`` and
     ``SageMakerInferenceTime`` (a transform output line read before the merge) are no
-    columns. A JSON payload that does not parse is a ``bad_payload`` CaptureError.
+    columns. A JSON payload that does not parse is a ``bad_payload`` CaptureError; one
+    nested deeper than a part can be written back as JSON (:data:`MAX_PART_NESTING`) is
+    ``too_deep``, the reason the worker gives a feature value nested too deep.
     """
     if event.is_csv:
         whole = EventData("text/csv", "OUTPUT", event.text(), "CSV")
@@ -83,7 +86,18 @@ def batch_transform_parts(event: EventData) -> tuple[EventData | None, EventData
 
 
 def _json_part(value: Any, mode: str) -> EventData:
-    return EventData("application/json", mode, orjson.dumps(value).decode(), "JSON")
+    """``value`` written back as a JSON capture part; CaptureError ``too_deep`` past orjson's depth.
+
+    orjson reads 1024 levels but writes 254, so a payload that parsed may not write back.
+    """
+    try:
+        text = orjson.dumps(value).decode()
+    except orjson.JSONEncodeError as exc:  # the only value orjson.loads gives it cannot write
+        msg = "too_deep"
+        raise CaptureError(
+            msg, f"batchTransformOutput nests deeper than {MAX_PART_NESTING} levels ({exc})"
+        ) from exc
+    return EventData("application/json", mode, text, "JSON")
 
 
 def manifest_prefix(obj: Any) -> str | None:

@@ -133,7 +133,9 @@ def json_keyed(row: dict[Any, Any]) -> dict[str, Any]:
     SageMaker's container prints ``json.dumps(result)`` and reads the line back, so an ``int``
     key ``0`` is the column ``"0"``, ``True`` is ``"true"``, ``None`` is ``"null"`` and a float
     key its ``repr``; ``{0: .., "plan": ..}`` mixes them freely. Any other key type makes
-    ``json.dumps`` raise, as here (TypeError). Two keys that write alike keep the later value.
+    ``json.dumps`` raise, as here (TypeError), and so does an ``int`` key of more digits than
+    Python writes (ValueError, ``sys.get_int_max_str_digits``). Two keys that write alike keep
+    the later value.
 
     >>> json_keyed({1: "a", "plan": "b", True: "c"})
     {'1': 'c', 'plan': 'b'}
@@ -221,6 +223,10 @@ class Preprocessor:
             return [json_keyed(row) for row in rows]
         except TypeError as exc:
             self._fail("bad return", f"preprocess_handler returned a dict whose {exc}")
+        except ValueError as exc:  # an int key past Python's digit limit: json.dumps's too
+            self._fail(
+                "bad return", f"preprocess_handler returned a dict key json cannot write: {exc}"
+            )
 
     def _fail(self, kind: str, message: str) -> NoReturn:
         self.error_counts[kind] += 1

@@ -190,11 +190,25 @@ def json_output_headers(config: Mapping[str, Any]) -> tuple[str, ...]:
     ('label',)
     >>> json_output_headers({"label": "y", "predicted_label": "p", "headers_end_with": ["label"]})
     ('label',)
+
+    A pinned value that is not a list of those keys (a hand-edited baseline) is a ValueError:
+    read otherwise, the headers would name other columns than the baseline's.
+
+    >>> json_output_headers({"label": "y", "headers_end_with": "label"})
+    Traceback (most recent call last):
+    ...
+    ValueError: headers_end_with must be a list of 'label' and 'predicted_label' ...
     """
     pinned = config.get(HEADERS_END_WITH)
-    if isinstance(pinned, list):
-        return tuple(k for k in _OUTPUT_KEYS if k in pinned)
-    return tuple(k for k in _OUTPUT_KEYS if not names_no_column(config.get(k)))
+    if pinned is None:
+        return tuple(k for k in _OUTPUT_KEYS if not names_no_column(config.get(k)))
+    if not isinstance(pinned, list) or not all(k in _OUTPUT_KEYS for k in pinned):
+        msg = (
+            f"{HEADERS_END_WITH} must be a list of 'label' and 'predicted_label' (which model "
+            f"outputs the last headers name, in that order), got {pinned!r}"[:300]
+        )
+        raise ValueError(msg)
+    return tuple(k for k in _OUTPUT_KEYS if k in pinned)
 
 
 def pin_headers_end(config: Mapping[str, Any]) -> dict[str, Any]:

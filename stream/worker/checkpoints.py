@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 
 from stream.worker.books import Checkpoint
 from stream.worker.outbox import Outbound
-from stream.worker.snapshots import SnapshotStore
+from stream.worker.snapshots import SnapshotError, SnapshotStore
 from stream.worker.state import CAPTURE, WorkerState
 
 log = logging.getLogger("driftline.checkpoints")
@@ -100,7 +100,7 @@ class Checkpointer:
             resend: tuple[Outbound, ...] = ()
             meta = {} if snapshot is None else snapshot.meta
             if snapshot is not None:
-                resend = self.state.restore(kind, partition, snapshot.blobs, meta)
+                resend = self._restore_state(kind, partition, snapshot.blobs, meta)
                 log.warning("%s partition %d restored at offsets %s", kind, partition,
                             meta.get("offsets"))  # fmt: skip
             if kind == CAPTURE and self.changelog is not None and self.state.stores.durable:
@@ -111,6 +111,28 @@ class Checkpointer:
                 await self.send(resend)
             self.restored.add(key)
             self.saved_at[key] = self.clock()
+
+    def _restore_state(
+        self, kind: str, partition: int, blobs: dict[str, bytes], meta: dict[str, Any]
+    ) -> tuple[Outbound, ...]:
+        """The state's restore from a loaded snapshot; SnapshotError when its state is unreadable.
+
+        A snapshot that loads (every chunk matches its digest) may still hold a state its
+        ``from_state`` refuses: one hand-edited, or written by another driftline version.
+        Retrying cannot get past it, and the partition would wait for it forever; it starts
+        empty instead, as one whose chunks are gone, counted in ``internal_errors``
+        (``unrestorable_snapshot``) and said by the SnapshotError the runner logs.
+        """
+        try:
+            return self.state.restore(kind, partition, blobs, meta)
+        except Exception as error:  # any from_state's refusal: ValueError, KeyError, TypeError…
+            self.state.restore(kind, partition, {}, {})  # nothing half-restored stays
+            self.state.internal_errors["unrestorable_snapshot"] += 1
+            msg = (
+                f"{kind} partition {partition}: its snapshot loaded but its state does not "
+                f"restore ({type(error).__name__}: {str(error)[:300]})"
+            )
+            raise SnapshotError(msg) from error
 
     def hold(self, kind: str, partition: int, event: Any) -> None:
         """Keep a processed event unacked until a snapshot covers it."""

@@ -79,3 +79,21 @@ def test_a_bad_sparse_state_is_refused(at: list[int], positives: list[int], mess
     }
     with pytest.raises(ValueError, match=message):
         ScoreHistogram.from_state(state)
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        ({"bins": 10, "at": little_endian("i", [2, 5]), "positives_at": little_endian("q", [1, -4]),
+          "negatives_at": little_endian("q", [0, 0])}, "positives_at holds a negative count"),
+        ({"bins": 4, "positives": little_endian("q", [1, 0, 2, 0]),
+          "negatives": little_endian("q", [0, -3, 0, 0])}, "negatives holds a negative count"),
+        ({"bins": 2.5, "at": "", "positives_at": "", "negatives_at": ""}, "whole number"),
+        ({"bins": "10", "at": "", "positives_at": "", "negatives_at": ""}, "whole number"),
+        ({"bins": True, "at": "", "positives_at": "", "negatives_at": ""}, "whole number"),
+    ],
+)  # fmt: skip
+def test_a_hand_edited_state_no_histogram_writes_is_refused(state: dict, message: str) -> None:
+    """A negative count loaded (count −3, an AUC from it); 2.5 bins were read as 2."""
+    with pytest.raises(ValueError, match=message):
+        ScoreHistogram.from_state(state)

@@ -107,3 +107,33 @@ def test_a_json_document_of_several_instances_pairs_them_with_the_predictions() 
         {"predicted_label": 1, "age": 30, "sex": 1},
         {"predicted_label": 0, "age": 52, "sex": 0},
     ]
+
+
+def _deep_merged(key: str, levels: int) -> bytes:
+    """A stamped merged record whose ``SageMakerOutput`` nests ``levels`` lists deep.
+
+    orjson reads 1024 levels but writes 254, so 255 to 1024 parse and cannot be written back
+    as the record's response part.
+    """
+    data = '{"SageMakerOutput": ' + "[" * levels + "]" * levels + ', "features": [1, 2, 3]}'
+    record = json.loads(merged_record(key, data, "JSON", None))
+    record["eventMetadata"]["inferenceTime"] = "2024-06-01T11:59:00Z"
+    return json.dumps(record).encode()
+
+
+@pytest.mark.parametrize("levels", [255, 1000])
+def test_a_deeply_nested_record_is_too_deep_and_its_message_neighbours_are_kept(
+    levels: int,
+) -> None:
+    """It was a TypeError out of the decoder: the worker dead-lettered the whole message."""
+    decoder = MessageDecoder(
+        RowBuilder(features=("age", "hours", "sex"), capture_index_names=("endpointInput",))
+    )
+    good = json.loads(joined_json_line("bt-5", {"predicted_label": 1}, [41, 7, 0], 1))
+    good["eventMetadata"]["inferenceTime"] = "2024-06-01T11:59:00Z"
+    message = b"\n".join([json.dumps(good).encode(), _deep_merged("bt-deep", levels)])
+    decoded = decoder.decode(message, now=NOW)
+    assert decoded.keys == ["bt-5"] and decoded.fields() == [41, 7, 0]
+    [rejected] = decoded.rejected
+    assert (rejected.index, rejected.reason) == (1, "too_deep")
+    assert "batchTransformOutput" in rejected.message

@@ -162,3 +162,56 @@ def test_the_worker_counts_the_rows_of_a_mixed_key_script(fake_clock, tmp_path):
     income = [float(r["captureData"]["endpointInput"]["data"].split(",")[1]) for r in records]
     assert stats["income"]["numerical_statistics"]["sum"] == pytest.approx(sum(income))
     assert stats["region"]["string_statistics"]["common"]["num_present"] == 40
+
+
+HUGE_INT_KEY = """\
+def preprocess_handler(inference_record):
+    return {10 ** 5000: inference_record.endpoint_input.data}
+"""
+
+
+def test_an_int_key_json_cannot_write_fails_its_record_as_a_preprocessor_error(tmp_path):
+    """Python writes at most 4,300 digits of an int (its default limit): json.dumps raises
+    ValueError, so SageMaker's container fails the record. It was the same ValueError out of
+    the worker's capture path (the whole message dead-lettered internal_error)."""
+    with pytest.raises(ValueError, match="4300 digits"):
+        json.dumps({10**5000: "41"})
+    pre = load_preprocessor(_script(tmp_path, HUGE_INT_KEY), tmp_path / "out")
+    with pytest.raises(CaptureError, match="key json cannot write") as info:
+        pre.rows(_record("41,basic", "0.5", "CSV"))
+    assert info.value.reason == "preprocessor_error"
+    assert pre.error_counts == {"bad return": 1}
+
+
+DEEP_VALUE = """\
+def preprocess_handler(inference_record):
+    value = []
+    for _ in range(5000):
+        value = [value]
+    score = float(inference_record.endpoint_output.data)
+    return {"score": value if score > 0.9 else score, "age": 30, "plan": "basic"}
+"""
+
+
+def test_analyze_counts_a_row_value_nested_too_deep_as_the_worker_does(tmp_path: Path) -> None:
+    """A handler's 5,000-deep list stopped analyze with "unexpected RecursionError … (a bug in
+    driftline)"; the worker refuses such a record as too_deep (rows.MAX_NESTING, 32 levels)."""
+    train = tmp_path / "train.csv"
+    train.write_text("score,age,plan\n" + "".join(f"{i / 100},30,basic\n" for i in range(100)))
+    scores = [0.25, 0.5, 0.95, 0.75]  # the third is the deep one
+    capture = tmp_path / "capture.jsonl"
+    capture.write_text("".join(_capture_line(i, s, 30, "basic") + "\n"
+                               for i, s in enumerate(scores)))  # fmt: skip
+    runner = CliRunner()
+    made = runner.invoke(main, ["baseline", "suggest", "--data", str(train), "--out",
+                                str(tmp_path / "base")])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    result = runner.invoke(main, [
+        "analyze", "--capture", str(capture), "--baseline", str(tmp_path / "base"),
+        "--out", str(tmp_path / "out"), "--preprocessor", str(_script(tmp_path, DEEP_VALUE)),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "1 bad records (too_deep=1)" in result.output
+    stats = json.loads((tmp_path / "out" / "statistics.json").read_text())
+    score = {f["name"]: f for f in stats["features"]}["score"]["numerical_statistics"]
+    assert score["common"]["num_present"] == 3 and score["sum"] == 0.25 + 0.5 + 0.75

@@ -290,3 +290,25 @@ def test_a_manifest_fails_the_run_saying_what_to_analyze(tmp_path: Path) -> None
     assert result.exit_code == 2
     assert "all 1 records are bad (batch_manifest=1)" in result.output
     assert "analyze those files with --data" in result.output
+
+
+def test_a_record_nested_deeper_than_json_writes_is_counted_too_deep(tmp_path: Path) -> None:
+    """orjson reads 1024 levels and writes 254: a 300-deep response stopped the run with
+    "unexpected TypeError … (a bug in driftline)"; it is one bad record now."""
+    rng = np.random.default_rng(14)
+    baseline = _baseline(tmp_path, rng, FEATURES)
+    live = _live(rng, 30)
+    captures = _json_captures(tmp_path, live)
+    deep = "[" * 300 + "]" * 300
+    bad = merged_record("bt-deep", f'{{"SageMakerOutput": {deep}, "features": [1, 2, 3]}}',
+                        "JSON", None)  # fmt: skip
+    write_lines(captures, [*captures.read_text().splitlines(), bad])
+    result = run(
+        "analyze", "--capture", captures, "--baseline", baseline, "--out", tmp_path / "run",
+        "--capture-index-names", "endpointInput",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "31 records in 1 files, 31 rows" in result.output, result.output
+    assert "1 bad records (too_deep=1)" in result.output
+    stats = _feature_stats(tmp_path / "run/statistics.json")
+    assert stats["age"]["numerical_statistics"]["sum"] == sum(r["features"][0] for r in live)

@@ -301,3 +301,33 @@ def test_analyze_data_reads_the_lines_as_the_baseline_did(
         assert numeric["common"] == {"num_present": len(window), "num_missing": 0}
         assert numeric["sum"] == pytest.approx(values.sum(), rel=1e-12)
         assert (numeric["min"], numeric["max"]) == (values.min(), values.max())
+
+
+# A hand-edited headers_end_with: each was read as if absent, so the headers were taken to end
+# with the label's and the prediction's, and a config pinned ["label"] lost a feature silently.
+WRONG_HEADERS_END_WITH = ["label", 5, {"label": 1}, ["Target"], ["label", "score"]]
+
+
+@pytest.mark.parametrize("pinned", WRONG_HEADERS_END_WITH, ids=repr)
+def test_a_saved_headers_end_with_of_the_wrong_type_is_one_error_line(
+    tmp_path: Path, pinned: Any
+) -> None:
+    from stream.monitors.bias import load_bias_baseline
+    from stream.monitors.files import BaselineError
+
+    assert _suggest(tmp_path, [_flat_line(r) for r in ROWS], _config()).exit_code == 0
+    saved = tmp_path / "out/bias/analysis_config.json"
+    config = read_json(saved)
+    assert config["headers_end_with"] == ["label", "predicted_label"]  # as suggest pinned it
+    saved.write_text(json.dumps({**config, "headers_end_with": pinned}))
+    data = write_lines(tmp_path / "live.jsonl", [_flat_line(r) for r in ROWS[:40]])
+    result = run("analyze", "--data", data, "--baseline", tmp_path / "out",
+                 "--out", tmp_path / "run")  # fmt: skip
+    _one_line_error(result, "bias baseline in", "headers_end_with must be a list")
+    with pytest.raises(BaselineError, match="headers_end_with must be a list"):
+        load_bias_baseline(tmp_path / "out/bias")  # the worker's and analyze --capture's
+
+
+def test_a_given_headers_end_with_of_the_wrong_type_is_one_error_line(tmp_path: Path) -> None:
+    result = _suggest(tmp_path, [_flat_line(r) for r in ROWS], _config(headers_end_with="label"))
+    _one_line_error(result, "headers_end_with must be a list")
