@@ -24,7 +24,7 @@ orjson path. It vouches for a block when:
 
 A ``BASE64`` payload under a content type naming CSV (what SageMaker captures when no
 content types are configured) is decoded record by record with the general path's own
-decoder (:func:`~stream.capture.records.base64_text`). One that does not decode, or whose
+decoder (:func:`~stream.capture.event_data.base64_text`). One that does not decode, or whose
 text is blank, is handed back: blank as Python's ``strip`` tells, which also strips
 characters pyarrow's ASCII kernels keep (``\x1c``, U+3000). Decoded text, like an escaped
 string, may hold quotes and line breaks: those records are handed back too.
@@ -60,7 +60,8 @@ import pyarrow.json as pa_json
 
 from stream.batch.line_blocks import object_lines
 from stream.capture.arrow_columns import any_true, boolean_array
-from stream.capture.records import ENCODINGS, CaptureError, base64_text, other_parts
+from stream.capture.event_data import CaptureError, base64_text
+from stream.capture.records import ENCODINGS, other_parts
 
 # pyarrow reads these bare numbers and orjson does not
 _BARE_NUMBERS = (b"NaN", b"Inf")

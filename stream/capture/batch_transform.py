@@ -48,7 +48,7 @@ from typing import Any
 
 import orjson
 
-from stream.capture.records import CaptureError, EventData
+from stream.capture.event_data import CaptureError, EventData
 
 MODEL_OUTPUT_KEY = "SageMakerOutput"  # the model's response in a joined JSON output line
 RESERVED_KEYS = ("SageMakerInferenceId", "SageMakerInferenceTime")  # GenerateInferenceId's

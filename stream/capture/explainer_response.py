@@ -42,7 +42,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from stream.capture.records import CaptureError, EventData, names_csv
+from stream.capture.event_data import CaptureError, EventData, names_csv
 
 LocalShap = dict[str, dict[str, float]]  # label → feature → local SHAP value
 

@@ -18,15 +18,12 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 import orjson
 
+from stream.capture.event_data import CaptureError, EventData, base64_text, names_csv
 from stream.capture.records import (
     CAPTURE_PARTS,
     ENCODINGS,
     MAX_RECORD_BYTES,
-    CaptureError,
-    EventData,
-    base64_text,
     event_data,
-    names_csv,
     other_parts,
     parse_time,
 )

@@ -21,12 +21,11 @@ Examples
 >>> decode_capture(b'{"eventMetadata": {}}')
 Traceback (most recent call last):
 ...
-stream.capture.records.CaptureError: missing_field: eventMetadata.eventId is required
+stream.capture.event_data.CaptureError: missing_field: eventMetadata.eventId is required
 """
 
 from __future__ import annotations
 
-import binascii
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +33,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+
+from stream.capture.batch_transform import batch_transform_parts, refuse_manifest
+from stream.capture.event_data import CaptureError, EventData
 
 MAX_RECORD_BYTES = 1_048_576
 ENCODINGS = ("CSV", "JSON", "BASE64")
@@ -64,70 +66,6 @@ def other_parts(parts: Sequence[str]) -> tuple[str, ...]:
     ('endpointOutput', 'batchTransformOutput')
     """
     return tuple(p for p in _ALL_PARTS if p not in parts)
-
-
-class CaptureError(ValueError):
-    """A capture record that cannot be used; ``reason`` is a short code for counting."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(f"{reason}: {message}")
-        self.reason = reason
-        self.message = message
-
-
-@dataclass(frozen=True, slots=True)
-class EventData:
-    """One side of a capture (``endpointInput`` or ``endpointOutput``)."""
-
-    observed_content_type: str | None
-    mode: str | None
-    data: str
-    encoding: str
-
-    def text(self) -> str:
-        """The payload as text (BASE64 payloads are decoded as UTF-8)."""
-        return self.data if self.encoding != "BASE64" else base64_text(self.data)
-
-    @property
-    def is_csv(self) -> bool:
-        """Whether the payload is CSV text: ``CSV``, or ``BASE64`` under a CSV content type.
-
-        SageMaker captures a part whose content type it was not told is text as BASE64; read
-        under a CSV content type, it is CSV text all the same, never parsed as JSON.
-        """
-        return self.encoding == "CSV" or (
-            self.encoding == "BASE64" and names_csv(self.observed_content_type)
-        )
-
-
-def names_csv(content_type: object) -> bool:
-    """Whether a content type names CSV (one that is not text names nothing).
-
-    >>> names_csv("text/csv; charset=utf-8"), names_csv("application/json"), names_csv(7)
-    (True, False, False)
-    """
-    return isinstance(content_type, str) and "csv" in content_type.lower()
-
-
-def base64_text(data: str) -> str:
-    """BASE64 payload data as UTF-8 text; CaptureError (``bad_encoding``) when it is not.
-
-    Strict base64 (``base64.b64decode(data, validate=True)``): only its alphabet, padding
-    only at the end. Data that is not ASCII is not base64 either.
-
-    >>> base64_text("NDEsYmFzaWM=")
-    '41,basic'
-    >>> try:
-    ...     base64_text("NDEs\u00e9")
-    ... except CaptureError as error:
-    ...     print(error.reason)
-    bad_encoding
-    """
-    try:
-        return binascii.a2b_base64(data, strict_mode=True).decode("utf-8")
-    except ValueError as exc:  # binascii.Error, UnicodeDecodeError, text that is not ASCII
-        msg = "bad_encoding"
-        raise CaptureError(msg, f"BASE64 payload does not decode: {exc}") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,8 +208,6 @@ def capture_from_dict(obj: Any) -> CaptureRecord:
     ``endpoint_output`` (:mod:`stream.capture.batch_transform`); ``raw`` keeps it as it is.
     """
     if not isinstance(obj, dict):
-        from stream.capture.batch_transform import refuse_manifest  # imports this module
-
         refuse_manifest(obj)
         msg = "not_an_object"
         raise CaptureError(msg, f"expected a JSON object, got {type(obj).__name__}")
@@ -290,7 +226,6 @@ def capture_from_dict(obj: Any) -> CaptureRecord:
         if batch_output is None:
             msg = "missing_field"
             raise CaptureError(msg, f"captureData has none of {', '.join(_ALL_PARTS)}")
-        from stream.capture.batch_transform import batch_transform_parts  # imports this module
 
         endpoint_input, endpoint_output = batch_transform_parts(batch_output)
     return CaptureRecord(
