@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -188,16 +189,28 @@ def _numeric_from_json(block: Mapping[str, Any]) -> NumericStatistics | None:
             [(b.lower_bound + b.upper_bound) / 2 for b in buckets], [b.count for b in buckets]
         )
     return NumericStatistics(
-        mean=float(block["mean"]),
-        sum=float(block.get("sum", 0.0)),
-        std_dev=float(block.get("std_dev", 0.0)),
-        min=float(block.get("min", 0.0)),
-        max=float(block.get("max", 0.0)),
+        mean=_figure(block["mean"]),
+        sum=_figure(block.get("sum", 0.0)),
+        std_dev=_figure(block.get("std_dev", 0.0)),
+        min=_figure(block.get("min", 0.0)),
+        max=_figure(block.get("max", 0.0)),
         buckets=buckets,
         distribution=distribution,
         sketch_k=float(params.get("k", 2048.0)),
         sketch_c=float(params.get("c", KLL_SHRINKING_FACTOR)),
     )
+
+
+def _figure(value: Any) -> float:
+    """A numeric statistic; ``null`` reads as NaN.
+
+    JSON has no infinity: a sum past the largest double (two values of ``1e308``) is
+    written as ``null``, and the baseline it is in must still load.
+
+    >>> _figure(6.0), _figure(None)
+    (6.0, nan)
+    """
+    return math.nan if value is None else float(value)
 
 
 def _string_from_json(block: Mapping[str, Any]) -> StringStatistics | None:

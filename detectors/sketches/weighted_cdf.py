@@ -136,16 +136,19 @@ class WeightedCdf:
 def bucket_edges(lower: float, upper: float, buckets: int = 10) -> list[float]:
     """Equal-width bucket edges ``lower + (upper - lower) * i / buckets``, i = 0..buckets.
 
-    When ``upper - lower`` is beyond float64's range (ends near ±1.8e308) the edges are the
-    weighted averages of the two ends instead, which stay finite.
+    When ``upper - lower``, or ``buckets`` times it, is beyond float64's range (ends near
+    ±1.8e308, or a range of 1e308 split in ten) the edges are the weighted averages of the
+    two ends instead, which stay finite.
 
     >>> bucket_edges(0.0, 1.0, 4)
     [0.0, 0.25, 0.5, 0.75, 1.0]
     >>> bucket_edges(-1.5e308, 1.5e308, 2)
     [-1.5e+308, 0.0, 1.5e+308]
+    >>> bucket_edges(3.0, 1e308, 4)
+    [3.0, 2.5e+307, 5e+307, 7.5e+307, 1e+308]
     """
     width = upper - lower
-    if math.isinf(width) and math.isfinite(lower) and math.isfinite(upper):
+    if math.isinf(width * buckets) and math.isfinite(lower) and math.isfinite(upper):
         return [lower * (1 - i / buckets) + upper * (i / buckets) for i in range(buckets + 1)]
     return [lower + width * i / buckets for i in range(buckets + 1)]
 
