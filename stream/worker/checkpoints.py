@@ -190,27 +190,28 @@ class Checkpointer:
                 if checkpoint.frozen is not None:
                     self.state.stores.applied(partition, checkpoint.frozen, end)
             except BaseException as error:  # the broker may be gone, or this task cancelled
-                self._put_back(checkpoint, events, thaw=True)
-                if not isinstance(error, Exception):
-                    raise
-                self.failures += 1
-                log.warning("%s partition %d: snapshot not saved (%s)", kind, partition,
-                            error or type(error).__name__)  # fmt: skip
-                return False
+                return self._failed(checkpoint, events, error, "snapshot not saved", thaw=True)
             self.saved_at[key] = self.clock()
             try:
                 await self.send(checkpoint.outbox)
             except BaseException as error:  # saved, not sent: the next snapshot carries it again
-                self._put_back(checkpoint, events, thaw=False)
-                if not isinstance(error, Exception):
-                    raise
-                self.failures += 1
-                log.warning("%s partition %d: outbox not sent (%s)", kind, partition,
-                            error or type(error).__name__)  # fmt: skip
-                return False
+                return self._failed(checkpoint, events, error, "outbox not sent", thaw=False)
             for event in events:
                 event.ack()
             return True
+
+    def _failed(
+        self, checkpoint: Checkpoint, events: list[Any], error: BaseException, what: str,
+        *, thaw: bool,
+    ) -> bool:  # fmt: skip
+        """Put the checkpoint back; count and log an error (False), re-raise a cancellation."""
+        self._put_back(checkpoint, events, thaw=thaw)
+        if not isinstance(error, Exception):
+            raise error
+        self.failures += 1
+        log.warning("%s partition %d: %s (%s)", checkpoint.kind, checkpoint.partition, what,
+                    error or type(error).__name__)  # fmt: skip
+        return False
 
     def _put_back(self, checkpoint: Checkpoint, events: list[Any], *, thaw: bool) -> None:
         """A checkpoint that did not finish: its outbox, events (and join changes) wait again.
