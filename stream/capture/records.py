@@ -226,7 +226,6 @@ def capture_from_dict(obj: Any) -> CaptureRecord:
         if batch_output is None:
             msg = "missing_field"
             raise CaptureError(msg, f"captureData has none of {', '.join(_ALL_PARTS)}")
-
         endpoint_input, endpoint_output = batch_transform_parts(batch_output)
     return CaptureRecord(
         event_id=str(meta["eventId"]),
