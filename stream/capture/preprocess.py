@@ -256,14 +256,15 @@ class Preprocessor:
 def _script_logger(output_dir: Path | None) -> logging.Logger:
     """The script's ``logger``: ``driftline.preprocess`` (at driftline's log level).
 
-    With an output folder, a logger of its own that writes ``INFO`` and up to
-    ``OUTPUT/preprocessing.log`` — AWS's samples log with ``logger.info`` — and hands on to
+    With an output folder, a logger of its own that writes every level, ``DEBUG`` and up, to
+    ``OUTPUT/preprocessing.log`` — SageMaker's container opens that log with
+    ``logging.basicConfig(filename=PREPROCESSING_LOG, level=logging.DEBUG)`` — and hands on to
     ``driftline.preprocess`` what driftline's log level lets through. It is not registered by
     name, so two monitors with their own folders never share a file.
     """
     if output_dir is None:
         return log
-    logger = logging.Logger(log.name, logging.INFO)
+    logger = logging.Logger(log.name, logging.DEBUG)
     logger.propagate = False
     handler = logging.FileHandler(output_dir / PREPROCESSING_LOG, encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
