@@ -6,7 +6,10 @@ calls it once the analysis has written its results, "after a successful monitori
 (AWS, *Preprocessing and Postprocessing*); a handler that raises fails the job. The worker
 calls it after each evaluation; ``driftline analyze`` once its files are written, with the
 script's ``open()`` of paths under ``/opt/ml/processing/output`` landing in the run's output
-folder, where SageMaker's ``statistics.json`` and ``constraint_violations.json`` are.
+folder: ``statistics.json`` and ``constraint_violations.json`` of data quality there, as in
+a SageMaker data-quality job's output; the labelled monitors' files in its
+``model_quality/``, ``bias/`` and ``attribution/`` folders (a SageMaker job of one of those
+types has its own at the top).
 
 Examples
 --------

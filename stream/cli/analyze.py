@@ -126,7 +126,8 @@ def _print_labeled(report: LabeledReport) -> None:
     type=InputPath(dir_okay=False, path_type=Path),
     default=None,
     help="A script defining SageMaker's postprocess_handler(), called once the run's files "
-    "are written, unless it Failed (the script's /opt/ml/processing/output is OUT).",
+    "are written, unless it Failed (the script's /opt/ml/processing/output is OUT; the "
+    "labelled monitors' files are in its model_quality/, bias/ and attribution/).",
 )
 @click.option(
     "--capture-index-names",

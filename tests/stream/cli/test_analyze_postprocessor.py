@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.stream.cli.labeled_files import capture_line, read_json, run, write_csv, write_lines
+from tests.stream.cli.labeled_files import (
+    capture_line,
+    label_line,
+    read_json,
+    run,
+    write_csv,
+    write_lines,
+)
 
 # AWS's sample, deploy_and_monitor/sm-model_monitor_introduction/postprocessor.py (2 lines)
 HELLO = 'def postprocess_handler():\n    print("Hello from post-proc script!")\n'
@@ -143,3 +150,44 @@ def test_not_called_after_a_failed_run(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.startswith("Failed")
     assert "Hello from post-proc script!" not in result.output
+
+
+# A model-quality schedule's postprocessor reads the model-quality results.
+MODEL_QUALITY_SUMMARY = """\
+import json
+
+def postprocess_handler():
+    with open("/opt/ml/processing/output/model_quality/statistics.json") as f:
+        metrics = json.load(f)["binary_classification_metrics"]
+    with open("/opt/ml/processing/output/accuracy.txt", "w") as f:
+        f.write(str(metrics["accuracy"]["value"]))
+"""
+
+
+def test_with_labels_it_runs_after_the_labelled_monitors_files(tmp_path: Path) -> None:
+    """Accuracy by hand: the score > 0.5 is right for 30 of the 40 labelled captures."""
+    rows = [(i % 2, 0.9 if i % 2 else 0.1, 20 + i % 40) for i in range(200)]
+    data = write_csv(tmp_path / "validation.csv", ("label", "score", "age"), rows)
+    baseline = tmp_path / "baseline"
+    suggested = run(
+        "baseline", "suggest", "--data", data, "--out", baseline,
+        "--problem-type", "BinaryClassification", "--label-column", "label",
+        "--probability-column", "score",
+    )  # fmt: skip
+    assert suggested.exit_code == 0, suggested.output
+    scores = ["0.9" if i % 2 else "0.1" for i in range(40)]
+    labels = [i % 2 if i % 4 else 1 - i % 2 for i in range(40)]  # every 4th is wrong
+    captures = write_lines(
+        tmp_path / "capture.jsonl",
+        [capture_line(f"k{i}", f"{20 + i}", scores[i]) for i in range(40)],
+    )
+    truth = write_lines(
+        tmp_path / "truth.jsonl", [label_line(f"k{i}", labels[i]) for i in range(40)]
+    )
+    out = tmp_path / "run"
+    result = run(
+        "analyze", "--capture", captures, "--baseline", baseline, "--out", out,
+        "--ground-truth", truth, "--postprocessor", _script(tmp_path, MODEL_QUALITY_SUMMARY),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert float((out / "accuracy.txt").read_text()) == 30 / 40
