@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,11 @@ from stream.cli.output import (
     check_data_file,
     check_out_folder,
     fail,
+)
+from stream.cli.postprocessor_option import (
+    load_postprocessor_option,
+    postprocessor_option,
+    run_postprocessor_option,
 )
 from stream.monitors.data_quality import load_data_quality_baseline
 from stream.monitors.files import STATISTICS, VIOLATIONS, BaselineError, write_json
@@ -121,14 +125,7 @@ def _print_labeled(report: LabeledReport) -> None:
     help="Folder standing in for SageMaker's /opt/ml/processing/output for the preprocessor "
     "(its files and preprocessing.log) [default: OUT/preprocessor].",
 )
-@click.option(
-    "--postprocessor",
-    type=InputPath(dir_okay=False, path_type=Path),
-    default=None,
-    help="A script defining SageMaker's postprocess_handler(), called once the run's files "
-    "are written, unless it Failed (the script's /opt/ml/processing/output is OUT; the "
-    "labelled monitors' files are in its model_quality/, bias/ and attribution/).",
-)
+@postprocessor_option
 @click.option(
     "--capture-index-names",
     default=",".join(CAPTURE_PARTS),
@@ -170,12 +167,12 @@ def analyze(
             "give one of --capture (capture files) or --data (a CSV, JSON Lines or Parquet dataset)"
         )
     _refuse_options_of_the_other_input(data is not None)
-    post = _load_postprocessor(postprocessor, out)
+    post = load_postprocessor_option(postprocessor, out)
     if data is not None:
         check_data_file(data)
         result = _analyze_data(data, fmt, no_header, baseline_dir, min_window_count)
         _report(result, out)
-        _postprocess(post, postprocessor, (result.status,))
+        run_postprocessor_option(post, postprocessor, failed=result.status == FAILED)
         _exit(result.status, None, fail_on_violation)
         return
     parts = tuple(p.strip() for p in capture_index_names.split(",") if p.strip())
@@ -201,7 +198,8 @@ def analyze(
             report = run_labeled(session, out, files, lambda n: progress.advance(task, n))
         _print_labeled(report)
         labeled_status = report.worst_status
-    _postprocess(post, postprocessor, (result.status, labeled_status))
+    failed = FAILED in (result.status, labeled_status)
+    run_postprocessor_option(post, postprocessor, failed=failed)
     _exit(result.status, labeled_status, fail_on_violation)
 
 
@@ -297,34 +295,6 @@ def _report(result: AnalysisResult, out: Path, analyzer: CaptureAnalyzer | None 
             click.echo(f"  preprocess_handler failed: {line}")
     for v in result.evaluation.violations:
         click.echo(f"  {v.constraint_check_type:<26} {v.feature_name}: {v.description}")
-
-
-def _load_postprocessor(script: Path | None, out: Path) -> Callable[[], Any] | None:
-    """The script's ``postprocess_handler``, imported before the run as SageMaker does."""
-    if script is None:
-        return None
-    from stream.capture.postprocess import load_postprocessor
-    from stream.capture.preprocess import ScriptError
-
-    try:
-        return load_postprocessor(script, output_dir=out)
-    except ScriptError as exc:
-        fail(str(exc))
-
-
-def _postprocess(
-    handler: Callable[[], Any] | None, script: Path | None, statuses: tuple[str | None, ...]
-) -> None:
-    """Call the postprocessor after a run that did not fail; one error line if it raises."""
-    if handler is None or script is None or FAILED in statuses:
-        return
-    from stream.capture.postprocess import run_postprocessor
-    from stream.capture.preprocess import ScriptError
-
-    try:
-        run_postprocessor(handler, script)
-    except ScriptError as exc:
-        fail(str(exc))
 
 
 def _exit(status: str, labeled_status: str | None, fail_on_violation: bool) -> None:

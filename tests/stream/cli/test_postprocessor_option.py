@@ -1,4 +1,4 @@
-"""``analyze --postprocessor``: SageMaker's ``post_analytics_processor_script`` on a one-off run.
+"""``--postprocessor``: SageMaker's ``post_analytics_processor_script`` on analyze and baselines.
 
 AWS's one-off monitoring job (``archived/model_monitor_tensorflow/monitoringjob_utils.py`` in
 aws/amazon-sagemaker-examples, ``run_model_monitor_job_processor(..., postprocessor_path=...)``,
@@ -7,7 +7,9 @@ lines 48-49 and 96-108) and its schedules (``sm-model_monitor_introduction.ipynb
 ``postprocess_handler()`` runs "after a successful monitoring run" (AWS, *Preprocessing and
 Postprocessing*, model-monitor-pre-and-post-processing.html). The job's ``output_path`` is
 ``/opt/ml/processing/output`` (``monitoringjob_utils.py`` line 91), where the run's
-``statistics.json`` and ``constraint_violations.json`` are.
+``statistics.json`` and ``constraint_violations.json`` are. The SDK's baselining calls take
+the script too (``DefaultModelMonitor.suggest_baseline(..., post_analytics_processor_script=)``,
+sagemaker-core ``model_monitor/model_monitoring.py`` lines 1828-1848).
 """
 
 from __future__ import annotations
@@ -191,3 +193,56 @@ def test_with_labels_it_runs_after_the_labelled_monitors_files(tmp_path: Path) -
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert float((out / "accuracy.txt").read_text()) == 30 / 40
+
+
+# A baselining job's postprocessor reads the suggested constraints.
+BASELINE_SUMMARY = """\
+import json
+
+def postprocess_handler():
+    with open("/opt/ml/processing/output/constraints.json") as f:
+        features = json.load(f)["features"]
+    with open("/opt/ml/processing/output/types.txt", "w") as f:
+        f.write(" ".join(f"{c['name']}:{c['inferred_type']}" for c in features))
+"""
+
+
+def test_baseline_suggest_runs_it_after_writing_the_baseline(tmp_path: Path) -> None:
+    """It was "No such option: --postprocessor": the types are the file's (0.5, 20.., text)."""
+    rows = [(0.5, 20 + i % 40, "basic") for i in range(200)]
+    data = write_csv(tmp_path / "train.csv", ("score", "age", "plan"), rows)
+    out = tmp_path / "baseline"
+    result = run(
+        "baseline", "suggest", "--data", data, "--out", out,
+        "--postprocessor", _script(tmp_path, BASELINE_SUMMARY),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (out / "types.txt").read_text() == "score:Fractional age:Integral plan:String"
+
+
+def test_baseline_suggest_refuses_a_script_without_the_handler_before_the_run(
+    tmp_path: Path,
+) -> None:
+    data = write_csv(tmp_path / "train.csv", ("age",), [(20 + i,) for i in range(50)])
+    out = tmp_path / "baseline"
+    result = run(
+        "baseline", "suggest", "--data", data, "--out", out,
+        "--postprocessor", _script(tmp_path, "x = 1\n"),
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"driftline: error: {tmp_path / 'post.py'} defines no postprocess_handler()"
+    )
+    assert not (out / "statistics.json").exists()
+
+
+def test_baseline_suggest_reports_a_raising_handler_in_one_line(tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "train.csv", ("age",), [(20 + i,) for i in range(50)])
+    script = _script(tmp_path, 'def postprocess_handler():\n    raise KeyError("bucket")\n')
+    result = run("baseline", "suggest", "--data", data, "--out", tmp_path / "b",
+                 "--postprocessor", script)  # fmt: skip
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "driftline: error: postprocess_handler failed: KeyError: 'bucket' "
+        "(post.py, line 2, in postprocess_handler)"
+    )
