@@ -1,4 +1,4 @@
-r"""SageMaker's ``preprocess_handler`` and ``postprocess_handler`` script contracts.
+r"""SageMaker's ``preprocess_handler`` script contract (``record_preprocessor_script``).
 
 A record preprocessor is a Python file defining ``preprocess_handler(inference_record)`` or
 ``preprocess_handler(inference_record, logger)``. It receives a
@@ -6,8 +6,8 @@ A record preprocessor is a Python file defining ``preprocess_handler(inference_r
 ``ground_truth`` set when a label was joined to the record) and returns a dict (one row), a
 list of dicts (several rows) or ``[]`` (drop the record). A row's keys are read as SageMaker
 reads them, as ``json.dumps`` writes them (``{0: ..}`` is the column ``"0"``).
-Shadow-experiment records are skipped before the handler runs. A post-processor defines
-``postprocess_handler()`` with no arguments, called after each evaluation.
+Shadow-experiment records are skipped before the handler runs. Post-processors (SageMaker's
+``postprocess_handler()``) are loaded by :mod:`stream.capture.postprocess`.
 
 SageMaker runs scripts in a container whose ``/opt/ml/processing/output/`` exists, and AWS's
 samples write their own logs there. Here an output folder stands in for it: it is created,
@@ -89,7 +89,16 @@ def output_opener(output_dir: Path) -> Callable[..., Any]:
     return open_in_output
 
 
-def _load_module(path: Path, name: str, output_dir: Path | None = None) -> ModuleType:
+def load_script_module(path: Path, name: str, output_dir: Path | None = None) -> ModuleType:
+    """Import a customer's script; with ``output_dir``, its ``open()`` of SageMaker's output.
+
+    Paths under ``/opt/ml/processing/output`` opened by the script land in ``output_dir``.
+
+    Raises
+    ------
+    ScriptError
+        When the script is missing, not a file, or raises while it is imported.
+    """
     problem = not_a_file(path, "a Python script")
     if problem is not None:
         msg = problem if path.exists() else f"script not found: {path}"
@@ -115,7 +124,7 @@ def _load_module(path: Path, name: str, output_dir: Path | None = None) -> Modul
 SCRIPT_FAILURES = (Exception, SystemExit)
 
 
-def _where(exc: BaseException, script: Path) -> str:
+def script_line(exc: BaseException, script: Path) -> str:
     """``(pre.py, line 9, in preprocess_handler)`` for the script's deepest frame, else ""."""
     target = script.resolve()
     frames = [
@@ -210,7 +219,9 @@ class Preprocessor:
             else:
                 result = self.handler(captured)
         except SCRIPT_FAILURES as exc:
-            self._fail(type(exc).__name__, f"{type(exc).__name__}: {exc}{_where(exc, self.path)}")
+            self._fail(
+                type(exc).__name__, f"{type(exc).__name__}: {exc}{script_line(exc, self.path)}"
+            )
         if isinstance(result, dict):
             rows = [result]
         elif isinstance(result, list) and all(isinstance(r, dict) for r in result):
@@ -245,14 +256,15 @@ class Preprocessor:
 def _script_logger(output_dir: Path | None) -> logging.Logger:
     """The script's ``logger``: ``driftline.preprocess`` (at driftline's log level).
 
-    With an output folder, a logger of its own that writes ``INFO`` and up to
-    ``OUTPUT/preprocessing.log`` — AWS's samples log with ``logger.info`` — and hands on to
+    With an output folder, a logger of its own that writes every level, ``DEBUG`` and up, to
+    ``OUTPUT/preprocessing.log`` — SageMaker's container opens that log with
+    ``logging.basicConfig(filename=PREPROCESSING_LOG, level=logging.DEBUG)`` — and hands on to
     ``driftline.preprocess`` what driftline's log level lets through. It is not registered by
     name, so two monitors with their own folders never share a file.
     """
     if output_dir is None:
         return log
-    logger = logging.Logger(log.name, logging.INFO)
+    logger = logging.Logger(log.name, logging.DEBUG)
     logger.propagate = False
     handler = logging.FileHandler(output_dir / PREPROCESSING_LOG, encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
@@ -292,7 +304,7 @@ def load_preprocessor(
     """
     if path is None:
         return None
-    module = _load_module(Path(path), "driftline_user_preprocessor", output_dir)
+    module = load_script_module(Path(path), "driftline_user_preprocessor", output_dir)
     handler = getattr(module, "preprocess_handler", None)
     if not callable(handler):
         msg = "Preprocess Handler not implemented correctly in customer script."
@@ -305,13 +317,3 @@ def load_preprocessor(
             raise ScriptError(msg) from exc
     logger = _script_logger(output_dir)
     return Preprocessor(handler, path=Path(path), logger=logger, output_dir=output_dir)
-
-
-def load_postprocessor(path: Path | str) -> Callable[[], Any]:
-    """Load a post-analytics script's ``postprocess_handler()``."""
-    module = _load_module(Path(path), "driftline_user_postprocessor")
-    handler = getattr(module, "postprocess_handler", None)
-    if not callable(handler):
-        msg = f"{path} defines no postprocess_handler()"
-        raise ScriptError(msg)
-    return handler  # type: ignore[no-any-return]

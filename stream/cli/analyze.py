@@ -27,6 +27,11 @@ from stream.cli.output import (
     check_out_folder,
     fail,
 )
+from stream.cli.postprocessor_option import (
+    load_postprocessor_option,
+    postprocessor_option,
+    run_postprocessor_option,
+)
 from stream.monitors.data_quality import load_data_quality_baseline
 from stream.monitors.files import STATISTICS, VIOLATIONS, BaselineError, write_json
 
@@ -120,6 +125,7 @@ def _print_labeled(report: LabeledReport) -> None:
     help="Folder standing in for SageMaker's /opt/ml/processing/output for the preprocessor "
     "(its files and preprocessing.log) [default: OUT/preprocessor].",
 )
+@postprocessor_option
 @click.option(
     "--capture-index-names",
     default=",".join(CAPTURE_PARTS),
@@ -144,6 +150,7 @@ def analyze(
     out: Path,
     preprocessor: Path | None,
     preprocessor_output: Path | None,
+    postprocessor: Path | None,
     capture_index_names: str,
     min_window_count: int,
     fail_on_violation: bool,
@@ -160,10 +167,12 @@ def analyze(
             "give one of --capture (capture files) or --data (a CSV, JSON Lines or Parquet dataset)"
         )
     _refuse_options_of_the_other_input(data is not None)
+    post = load_postprocessor_option(postprocessor, out)
     if data is not None:
         check_data_file(data)
         result = _analyze_data(data, fmt, no_header, baseline_dir, min_window_count)
         _report(result, out)
+        run_postprocessor_option(post, postprocessor, failed=result.status == FAILED)
         _exit(result.status, None, fail_on_violation)
         return
     parts = tuple(p.strip() for p in capture_index_names.split(",") if p.strip())
@@ -189,6 +198,8 @@ def analyze(
             report = run_labeled(session, out, files, lambda n: progress.advance(task, n))
         _print_labeled(report)
         labeled_status = report.worst_status
+    failed = FAILED in (result.status, labeled_status)
+    run_postprocessor_option(post, postprocessor, failed=failed)
     _exit(result.status, labeled_status, fail_on_violation)
 
 

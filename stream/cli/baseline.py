@@ -20,6 +20,11 @@ from stream.cli.output import (
     check_out_folder,
     fail,
 )
+from stream.cli.postprocessor_option import (
+    load_postprocessor_option,
+    postprocessor_option,
+    run_postprocessor_option,
+)
 from stream.monitors.data_quality import save_data_quality_baseline
 
 
@@ -180,8 +185,16 @@ def baseline() -> None:
     is_flag=True,
     help="The CSV has no header line: columns are _c0, _c1, … (SageMaker's header=False).",
 )
+@postprocessor_option
 @labeled_baseline_options
-def suggest(data: Path, out: Path, fmt: str | None, no_header: bool, **labeled: Any) -> None:
+def suggest(
+    data: Path,
+    out: Path,
+    fmt: str | None,
+    no_header: bool,
+    postprocessor: Path | None,
+    **labeled: Any,
+) -> None:
     """Suggest a baseline from a data file, or a folder of its part files.
 
     With --problem-type, --bias-config or --shap it also writes the model-quality, bias and
@@ -190,6 +203,7 @@ def suggest(data: Path, out: Path, fmt: str | None, no_header: bool, **labeled: 
     check_data_file(data)
     check_out_folder(out)
     check_labeled_options(labeled)
+    post = load_postprocessor_option(postprocessor, out)
     try:
         data_format = clarify_data_format(detect_format(data, fmt, header=not no_header), labeled)
         with byte_progress(f"profiling {data.name}", data_size(data)) as bar:
@@ -214,3 +228,4 @@ def suggest(data: Path, out: Path, fmt: str | None, no_header: bool, **labeled: 
         click.echo(f"malformed lines: {counts.malformed} ({detail})")
     for line in extra_lines:
         click.echo(line)
+    run_postprocessor_option(post, postprocessor)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from stream.capture.partitioning import partition_for_key
-from stream.capture.preprocess import load_postprocessor, load_preprocessor
+from stream.capture.postprocess import load_postprocessor
+from stream.capture.preprocess import load_preprocessor
 from stream.config import ConfigError, DriftlineConfig
 from stream.monitors.data_quality import DataQualityBaseline, load_data_quality_baseline
 from stream.monitors.labelled_setup import labelled_setup

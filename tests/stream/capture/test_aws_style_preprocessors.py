@@ -180,6 +180,37 @@ def test_the_preprocessing_log_keeps_info_lines_driftlines_log_its_own_level(
     ]
 
 
+EVERY_LEVEL_STYLE = """\
+def preprocess_handler(inference_record, logger):
+    event_id = inference_record.event_metadata.event_id
+    logger.info(f"processing record {event_id}")
+    logger.debug(f"debugging record {event_id}")
+    logger.warning(f"record {event_id} has a missing value")
+    logger.error(f"record {event_id} has a bad value")
+    return {"score": float(inference_record.endpoint_output.data)}
+"""
+
+
+def test_the_preprocessing_log_keeps_debug_lines_too(tmp_path: Path) -> None:
+    """SageMaker's preprocessing log takes every level of the script's logger.
+
+    The analyzer container's preprocessing wrapper (the spec's source T1, code index file id
+    57073316247) opens it with ``logging.basicConfig(filename=os.getenv('PREPROCESSING_LOG'),
+    level=logging.DEBUG)`` and hands ``logging.getLogger('Preprocessing')`` to the handler, so
+    a ``logger.debug`` line is written; it was dropped (the file took INFO and up).
+    """
+    out = tmp_path / "out"
+    pre = load_preprocessor(_script(tmp_path, EVERY_LEVEL_STYLE), out)
+    assert pre.rows(_record("41", "0.25", "CSV", "e7")) == [{"score": 0.25}]
+    lines = (out / PREPROCESSING_LOG).read_text().splitlines()
+    assert [line.split(" ", 2)[2] for line in lines] == [
+        "INFO processing record e7",
+        "DEBUG debugging record e7",
+        "WARNING record e7 has a missing value",
+        "ERROR record e7 has a bad value",
+    ]
+
+
 def test_ground_truth_is_the_joined_label_as_in_sagemakers_merged_records(tmp_path: Path) -> None:
     pre = load_preprocessor(_script(tmp_path, LOGGER_STYLE), tmp_path / "out")
     record = _record("41", "0.25", "CSV", "e7")

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from stream.capture.preprocess import ScriptError, load_postprocessor, load_preprocessor
+from stream.capture.postprocess import load_postprocessor
+from stream.capture.preprocess import ScriptError, load_preprocessor
 from stream.capture.records import CaptureError, decode_capture
 
 RECORD = json.dumps(
