@@ -134,15 +134,20 @@ def _answer_text(value: Any) -> str | None:
 
 
 def _time(value: Any) -> datetime | None:
+    """A worker's ISO-8601 time as UTC, else None.
+
+    None also when its offset moves it out of years 1..9999 (``0001-01-01T00:30:00+01:00``),
+    which ``astimezone`` cannot hold.
+    """
     if not isinstance(value, str):
         return None
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def _seconds(value: Any) -> float | None:

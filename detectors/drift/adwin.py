@@ -31,8 +31,9 @@ class ADWIN(OneStreamDetector):
     Reading: ``value`` is the mean of the current window (river's ``estimation``),
     ``None`` until ``grace_period`` values have been seen; ``alarm`` is True when drift was
     detected at the last update (a level). Like river, the detector **restarts after an
-    alarm**: the next update begins a new, empty window. Non-finite values (NaN, ±inf) are
-    counted in ``n_non_finite`` and skipped; ``n`` counts the finite values taken.
+    alarm**: the next update begins a new, empty window. Non-finite values (NaN, ±inf), and
+    values past ±1e140 (whose squares would overflow the window's sums), are counted in
+    ``n_non_finite`` and skipped; ``n`` counts the values taken.
 
     Empty behaviour: value None, alarm False, n 0.
 
@@ -78,6 +79,11 @@ class ADWIN(OneStreamDetector):
     """
 
     _KIND = "adwin"
+    # The window keeps sums of values and of their squared deviations. One value past about
+    # 1e153 squared to infinity: the window's mean and variance went infinite or NaN for
+    # good (no alarm again) and its state held a JSON null (no restore). With every value
+    # within ±1e140 the sums stay finite up to ~1e27 values, far past any window.
+    _LARGEST = 1e140
     _MERGE_REFUSAL = "ADWIN cannot merge: its window is an ordered sequence of one stream"
     _VERSION = 1
 

@@ -1,12 +1,13 @@
 """What every online drift detector shares: finite floats of one ordered stream, no merge.
 
 A subclass sets ``n = n_non_finite = 0`` in its constructor, implements ``_take(x)`` for one
-finite value, and names in ``_MERGE_REFUSAL`` why its state cannot be merged.
+finite value, and names in ``_MERGE_REFUSAL`` why its state cannot be merged; one whose sums
+overflow on some finite values sets ``_LARGEST``, the largest magnitude it takes.
 """
 
 from __future__ import annotations
 
-import math
+import sys
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -17,13 +18,19 @@ class OneStreamDetector:
     """Counts and skips non-finite values, feeds the rest to ``_take``, refuses to merge."""
 
     _MERGE_REFUSAL: ClassVar[str]
+    # The largest magnitude taken: a detector whose sums would overflow on larger finite
+    # values lowers it (by default only infinities and NaN are skipped).
+    _LARGEST: ClassVar[float] = sys.float_info.max
     n: int
     n_non_finite: int
 
     def update(self, x: float) -> None:
-        """Take one value; non-finite values are counted and skipped."""
+        """Take one value; NaN, infinities and values past ``±_LARGEST`` are skipped.
+
+        The skipped values are counted in ``n_non_finite``.
+        """
         x = float(x)
-        if not math.isfinite(x):
+        if not abs(x) <= self._LARGEST:  # NaN compares False
             self.n_non_finite += 1
             return
         self.n += 1

@@ -32,8 +32,9 @@ class PageHinkley(OneStreamDetector):
     ``"both"``), in the units of the input, comparable with ``threshold``; ``None`` until
     ``min_instances`` values have been seen. ``alarm`` is True when drift was detected at
     the last update (a level). Like river, the detector **restarts after an alarm**: the
-    next update starts a new mean and new sums. Non-finite values are counted in
-    ``n_non_finite`` and skipped; ``n`` counts the finite values taken.
+    next update starts a new mean and new sums. Non-finite values, and values past
+    ±1e140 (whose deviations could overflow the sums), are counted in ``n_non_finite`` and
+    skipped; ``n`` counts the values taken.
 
     Empty behaviour: value None, alarm False, n 0.
 
@@ -74,6 +75,10 @@ class PageHinkley(OneStreamDetector):
     """
 
     _KIND = "page_hinkley"
+    # The sums add each value's deviation from the running mean: 1.7e308 after -1e308 made
+    # them infinite, the state held a JSON null and did not restore. With every value within
+    # ±1e140 each sum grows by at most 2e140 a value: finite for ~1e168 values, any alpha.
+    _LARGEST = 1e140
     _MERGE_REFUSAL = (
         "PageHinkley cannot merge: its cumulative sums depend on the order of one stream"
     )

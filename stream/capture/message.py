@@ -68,9 +68,15 @@ from stream.capture.records import (
 from stream.capture.rows import MAX_NESTING, RowBuilder, too_deep
 
 MAX_FUTURE_SECONDS = 3600.0
-# The latest instant whose windows (and ISO-8601 texts) are still representable.
+# The longest tumbling window a monitor may have (365 days): with the bounds below, the
+# window of every instant accepted starts in year 1 or later and ends before year 9999, so
+# its start and end are ISO-8601 texts.
+MAX_WINDOW_SECONDS = 365 * 86_400.0
+# The latest and earliest instants whose windows (and ISO-8601 texts) are representable: a
+# window holding an instant starts at most MAX_WINDOW_SECONDS before it (windows are aligned
+# to the epoch), so the earliest is a year after 0001-01-01.
 LATEST_SECONDS = datetime(9000, 1, 1, tzinfo=UTC).timestamp()
-EARLIEST_SECONDS = datetime(1, 1, 2, tzinfo=UTC).timestamp()
+EARLIEST_SECONDS = datetime(2, 1, 1, tzinfo=UTC).timestamp()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stream.capture.message import MAX_WINDOW_SECONDS
 from stream.capture.records import CAPTURE_PARTS, capture_parts_problem
 from stream.config.kafka_settings import KafkaConfig
 from stream.config.sections import (
@@ -135,6 +136,12 @@ class MonitorConfig:
         for key in ("window_seconds", "idle_close_seconds"):  # inf would make no window
             value = getattr(self, key)
             _check(0 < value < math.inf, f"{where}: {key} must be > 0 and finite, got {value}")
+        window = self.window_seconds
+        _check(  # a longer window has no ISO-8601 start or end for some event times
+            window <= MAX_WINDOW_SECONDS,
+            f"{where}: window_seconds must be at most {MAX_WINDOW_SECONDS:.0f} (365 days), "
+            f"got {window}",
+        )
         lateness = self.allowed_lateness_seconds
         _check(
             0 <= lateness < math.inf,

@@ -144,6 +144,21 @@ def test_unreadable_worker_metadata_becomes_none() -> None:
     assert answer.time_spent_seconds is None
 
 
+@pytest.mark.parametrize("when", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"])
+def test_a_worker_time_whose_offset_leaves_years_1_to_9999_becomes_none(when: str) -> None:
+    """In UTC these are 0000-12-31T23:30 and 10000-01-01T00:30: no datetime holds them. The
+    answer is read all the same (it raised OverflowError, which stopped ``labels push`` as
+    "a bug in driftline" and made the worker dead-letter the whole message)."""
+    obj = with_changes(
+        humanAnswers=[{"answerContent": {"v": "1"}, "submissionTime": when, "acceptanceTime": when}]
+    )
+    loop = parse_human_loop_output(obj, answer_path="v")
+    (answer,) = loop.answers
+    assert answer.answer == "1"
+    assert answer.submission_time is None and answer.acceptance_time is None
+    assert loop.last_submission_time is None
+
+
 @pytest.mark.parametrize(
     ("obj", "reason"),
     [

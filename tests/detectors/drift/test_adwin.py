@@ -102,6 +102,33 @@ def test_non_finite_values_are_counted_not_taken() -> None:
     assert detector.reading().value == pytest.approx(2.0)
 
 
+@pytest.mark.parametrize(
+    "poison",
+    [[1e308, 1e308], [1e308, -1e308], [1.7976931348623157e308], [1e200] * 5, [-1e154, 1e154]],
+)
+@pytest.mark.parametrize("at", [0, 100, 1536])  # an empty window, a full one, after the alarm
+def test_values_whose_squares_overflow_are_skipped_as_if_never_sent(
+    poison: list[float], at: int
+) -> None:
+    """The reference is the stream without them: the same alarms, reading and state.
+
+    Before, one value past ~1e153 made the window's sum of squares infinite: ADWIN never
+    alarmed again (the shift at 1500 went unseen) and its state, holding a JSON null, did
+    not restore (which lost a worker's whole partition state on restart).
+    """
+    poisoned = [*SHIFT_DOWN[:at], *poison, *SHIFT_DOWN[at:]]
+    clean, dirty = ADWIN(name="x"), ADWIN(name="x")
+    assert alarm_indices(clean, SHIFT_DOWN) == [1535]
+    indices = alarm_indices(dirty, poisoned)  # a skipped value leaves the alarm level as is
+    sent = [i if i < at else i - len(poison) for i in indices if not at <= i < at + len(poison)]
+    assert sent == [1535]
+    assert (dirty.n, dirty.n_non_finite) == (clean.n, len(poison))
+    assert dirty.reading() == clean.reading()
+    assert (
+        json_round_trip(dirty).to_state()["state"]["window"] == clean.to_state()["state"]["window"]
+    )
+
+
 def test_merge_is_refused() -> None:
     with pytest.raises(NotMergeable, match="merge"):
         ADWIN(name="x").merge(ADWIN(name="x"))

@@ -79,6 +79,27 @@ def test_non_finite_values_are_counted_not_taken() -> None:
     assert detector.reading().value == 0.0  # two equal values: no deviation at all
 
 
+@pytest.mark.parametrize("poison", [[-1e308, 1.7e308], [1e308, -1e308, 1e308], [1e200] * 3])
+@pytest.mark.parametrize("at", [0, 700])
+def test_values_whose_deviations_overflow_are_skipped_as_if_never_sent(
+    poison: list[float], at: int
+) -> None:
+    """The reference is the stream without them: the same alarms and state.
+
+    Before, ``-1e308`` then ``1.7e308`` made the running sums infinite: the state held a
+    JSON null and did not restore (a worker's whole partition started empty).
+    """
+    poisoned = [*SHIFT_DOWN[:at], *poison, *SHIFT_DOWN[at:]]
+    clean, dirty = PageHinkley(name="x", **TUNED), PageHinkley(name="x", **TUNED)
+    expected = alarm_indices(clean, SHIFT_DOWN)
+    indices = alarm_indices(dirty, poisoned)
+    sent = [i if i < at else i - len(poison) for i in indices if not at <= i < at + len(poison)]
+    assert sent == expected
+    assert (dirty.n, dirty.n_non_finite) == (clean.n, len(poison))
+    again = PageHinkley.from_state(orjson.loads(orjson.dumps(dirty.to_state())))
+    assert again.to_state()["state"] == {**clean.to_state()["state"], "n_non_finite": len(poison)}
+
+
 def test_merge_is_refused() -> None:
     with pytest.raises(NotMergeable, match="merge"):
         PageHinkley(name="x").merge(PageHinkley(name="x"))

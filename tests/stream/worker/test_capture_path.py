@@ -618,3 +618,22 @@ def _one_message_either_way(clock, message: bytes, codec: str) -> None:
         outcomes.append((letters, rt.counts, statistics_to_json(window.profile.statistics())))
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][1].processed == message.count(b"\n") + 1
+
+
+def test_a_partition_whose_online_adwin_saw_1e308_restores(fake_clock):
+    """A feature value of 1e308 made ADWIN's sum of squares infinite, its snapshot held a
+    JSON null, and the restore raised: the worker would start the whole partition empty
+    (unrestorable_snapshot), its open windows lost. Now the value is skipped by ADWIN alone
+    (data quality still profiles it) and the restored path is the one snapshotted."""
+    records = records_at([T0 + 1 + i * 0.01 for i in range(200)], seed=5)
+    income = SCHEMA.features.index("income")
+    for k in (50, 51):
+        fields = records[k]["captureData"]["endpointInput"]["data"].split(",")
+        fields[income] = "1e308" if k == 50 else "-1e308"
+        records[k]["captureData"]["endpointInput"]["data"] = ",".join(fields)
+    path = runtime(fake_clock, online_detectors=("adwin",))
+    path.update(0, 0, batch(records))
+    restored = runtime(fake_clock, online_detectors=("adwin",))
+    restored.restore(0, path.snapshot(0))
+    assert restored.snapshot(0) == path.snapshot(0)
+    assert rows_by_window(restored) == {T0: 200}

@@ -166,3 +166,28 @@ def test_the_join_counts_a_user_acts_on_are_exported(fake_clock, baseline_folder
     assert value("driftline_labels_superseded_total") == 1
     assert value("driftline_labels_expired_total", side="label") == 1
     assert value("driftline_labels_expired_total", side="shap") == 1
+
+
+def test_an_a2i_output_whose_worker_time_leaves_years_1_to_9999_is_a_label(
+    fake_clock, baseline_folder
+):
+    """A worker time of 0001-01-01T00:30:00+01:00 is 0000-12-31 in UTC: it raised
+    OverflowError, and the whole message, good labels with it, was an internal error."""
+    ws = state(fake_clock, baseline_folder)
+    monitor = ws.config.monitors[0]
+    labels = replace(monitor.labels, a2i_answer_path="churned.label",
+                     a2i_value_map=(("yes", "1"), ("no", "0")))  # fmt: skip
+    config = replace(ws.config, monitors=(replace(monitor, labels=labels),))
+    ws = WorkerState(config, {"m": load_data_quality_baseline(baseline_folder)}, now=fake_clock)
+    ws.assign({0}, {0})
+    loop = {
+        "flowDefinitionArn": "arn:aws:sagemaker:eu-west-1:111122223333:flow-definition/f",
+        "humanLoopName": "loop-1",
+        "humanAnswers": [{"answerContent": {"churned": {"label": "yes"}}, "workerId": "w1",
+                          "submissionTime": "0001-01-01T00:30:00+01:00"}],
+        "inputContent": {"inferenceId": "k2"},
+    }  # fmt: skip
+    out = Pipe(ws).send("labels", lines([ground_truth_record("k1", 1), loop]))
+    assert _letters(ws, out) == []
+    assert not ws.internal_errors
+    assert ws.labelled["m"].join.counts.labels == 2
