@@ -72,6 +72,9 @@ MAX_FUTURE_SECONDS = 3600.0
 # window of every instant accepted starts in year 1 or later and ends before year 9999, so
 # its start and end are ISO-8601 texts.
 MAX_WINDOW_SECONDS = 365 * 86_400.0
+# The shortest: window starts and ends are written to the millisecond (``iso_utc``), so two
+# windows shorter than that could be published under the same start.
+MIN_WINDOW_SECONDS = 0.001
 # The latest and earliest instants whose windows (and ISO-8601 texts) are representable: a
 # window holding an instant starts at most MAX_WINDOW_SECONDS before it (windows are aligned
 # to the epoch), so the earliest is a year after 0001-01-01.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stream.capture.message import MAX_WINDOW_SECONDS
+from stream.capture.message import MAX_WINDOW_SECONDS, MIN_WINDOW_SECONDS
 from stream.capture.records import CAPTURE_PARTS, capture_parts_problem
 from stream.config.kafka_settings import KafkaConfig
 from stream.config.sections import (
@@ -137,6 +137,11 @@ class MonitorConfig:
             value = getattr(self, key)
             _check(0 < value < math.inf, f"{where}: {key} must be > 0 and finite, got {value}")
         window = self.window_seconds
+        _check(  # window starts are written to the millisecond: shorter ones would share one
+            window >= MIN_WINDOW_SECONDS,
+            f"{where}: window_seconds must be at least {MIN_WINDOW_SECONDS} (a millisecond), "
+            f"got {window}",
+        )
         _check(  # a longer window has no ISO-8601 start or end for some event times
             window <= MAX_WINDOW_SECONDS,
             f"{where}: window_seconds must be at most {MAX_WINDOW_SECONDS:.0f} (365 days), "

@@ -67,3 +67,15 @@ def test_the_window_of_every_accepted_instant_has_an_iso_start_and_end(seconds):
 def test_a_window_longer_than_a_year_is_refused_in_one_line(window):
     with pytest.raises(ConfigError, match="window_seconds must be at most 31536000"):
         MonitorConfig(name="m", window_seconds=window)
+
+
+@pytest.mark.parametrize("window", [0.0005, 1e-9])
+def test_a_window_shorter_than_a_millisecond_is_refused_in_one_line(window):
+    with pytest.raises(ConfigError, match="window_seconds must be at least 0.001"):
+        MonitorConfig(name="m", window_seconds=window)
+
+
+def test_windows_a_millisecond_apart_are_written_apart():
+    """Two windows of the shortest length have different ISO-8601 starts (by hand: .000, .001)."""
+    assert iso_utc(1_700_000_000.0) == "2023-11-14T22:13:20Z"
+    assert iso_utc(1_700_000_000.001) == "2023-11-14T22:13:20.001Z"
