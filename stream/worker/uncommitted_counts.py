@@ -75,8 +75,9 @@ class UncommittedCounts:
         finally:
             inner = self._inner.pop()
             delta = _increase(before, self.read(kind))
-            delta.subtract(inner)
-            delta = +delta  # positive increments only (others belong to another kind)
+            if inner:
+                delta.subtract(inner)
+                delta = +delta  # what the inner scopes did not record
             if delta:
                 self.pending.setdefault((kind, partition), Counter()).update(delta)
                 self.withheld.update(delta)
@@ -109,9 +110,5 @@ class UncommittedCounts:
 
 def _increase(before: Mapping[CounterKey, float], after: Mapping[CounterKey, float]) -> Increments:
     """How much each counter went up from ``before`` to ``after``."""
-    delta: Increments = Counter()
-    for key, value in after.items():
-        change = value - before.get(key, 0)
-        if change:
-            delta[key] = change
-    return delta
+    return Counter({key: value - before.get(key, 0) for key, value in after.items()
+                    if value != before.get(key, 0)})  # fmt: skip

@@ -146,3 +146,44 @@ def test_every_per_record_counter_the_collector_exports_is_read_by_the_ledger(fa
     assert all(k in exported for k in read)  # every key the ledger reads is exported
     assert exported[("driftline_events_consumed", ("m",))] == 0  # withheld: 3 records
     assert ws.uncommitted.withheld[("driftline_events_consumed", ("m",))] == 3
+
+
+def test_labels_a_window_closed_on_the_clock_left_out_wait_for_their_partition(
+    fake_clock, tmp_path
+):
+    """Closing windows on the tick counts for the window's partition, and a revoke drops it.
+
+    12 captures on partition 0, 10 labels of which 3 are ``abc`` (not 0/1): the tick that
+    closes the window counts 3 ``not_binary``, withheld until partition 0's checkpoint; the
+    partition revoked first, they are never exported here (its new owner counts them).
+    """
+    from stream.demo.labelled import write_labelled_baselines
+    from tests.stream.worker.test_labelled import MODEL, Pipe, lines, traffic
+    from tests.stream.worker.test_labelled import state as labelled_state
+    from tests.stream.worker.test_unusable_labels import _label, ground_truth_record
+
+    write_labelled_baselines(tmp_path, MODEL, n=2000)
+    ws = labelled_state(fake_clock, tmp_path)
+    ws.assign([0], [0])
+    pipe = Pipe(ws)
+    records = traffic(21, 12, T0)
+    pipe.send("capture", lines(r for _, r, _ in records))
+    labels = [_label(k, "abc") if i in (2, 5, 8) else ground_truth_record(k, a.label)
+              for i, (k, _, a) in enumerate(records[:10])]  # fmt: skip
+    pipe.send("labels", lines(labels))
+    fake_clock.advance(600.0)  # idle and caught up: the tick closes the window
+    ws.activity[CAPTURE].on_caught_up(0, now=fake_clock().timestamp())
+    assert ws.uncommitted.take(CAPTURE, 0)  # set the messages' own increments aside
+    ws.tick()
+    key = ("driftline_unusable_labels", ("m", "not_binary"))
+    assert ws.labelled["m"].unusable_labels["not_binary"] == 3  # counted live
+    assert ws.uncommitted.pending[(CAPTURE, 0)][key] == 3  # for partition 0
+
+    def exported() -> float | None:
+        return _scrape(ws).get_sample_value(
+            "driftline_unusable_labels_total", {"monitor": "m", "reason": "not_binary"}
+        )
+
+    assert exported() == 0
+    ws.drop(CAPTURE, [0])  # revoked before its checkpoint
+    assert exported() == 0
