@@ -117,6 +117,27 @@ def differences(a: Any, b: Any, path: str = "") -> list[str]:
 Results = dict[tuple[str, str], dict[str, Any]]
 
 
+class LastWords(threading.Thread):
+    """Scrapes a worker's /metrics every 50 ms until its process is gone; keeps the last.
+
+    Per-record counters advance when a checkpoint is saved, and a stopping worker saves its
+    last one just before it exits: one scrape before the signal misses what it committed
+    after (and a kill -9 may commit a little in its last 50 ms).
+    """
+
+    def __init__(self, worker: WorkerProcess) -> None:
+        super().__init__(daemon=True)
+        self.worker = worker
+        self.found: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+
+    def run(self) -> None:
+        while self.worker.process.poll() is None:
+            scraped = self.worker.metrics()
+            if scraped:
+                self.found = scraped
+            time.sleep(0.05)
+
+
 def run_once(bootstrap: str, folder: Path, baseline: Path, seed: int, kind: str | None,
              at_step: int, poison: list[Any] | None = None, poison_step: int = 2,
              alive: list[bool] | None = None) -> tuple[Results, dict[str, float]]:  # fmt: skip
@@ -132,8 +153,8 @@ def run_once(bootstrap: str, folder: Path, baseline: Path, seed: int, kind: str 
     workers = [WorkerProcess(path, folder / f"{prefix}-0.log", log_level="info")]
     counters: dict[str, float] = {}
 
-    def collect(worker: WorkerProcess) -> None:
-        for (name, labels), value in worker.metrics().items():
+    def collect(found: dict[tuple[str, tuple[tuple[str, str], ...]], float]) -> None:
+        for (name, labels), value in found.items():
             if name.startswith(("driftline_labels_", "driftline_unusable_labels")):
                 key = name + str(dict(labels))
                 counters[key] = counters.get(key, 0) + value
@@ -143,7 +164,8 @@ def run_once(bootstrap: str, folder: Path, baseline: Path, seed: int, kind: str 
         for i, (role, records) in enumerate(steps(seed)):
             killer = None
             if i == at_step and kind is not None:  # while this step's records arrive
-                collect(workers[-1])  # what it counted (a kill -9 may count a little more)
+                last_words = LastWords(workers[-1])  # what it counted, until it is gone
+                last_words.start()
                 stop = signal.SIGKILL if kind == "kill" else signal.SIGTERM
                 delay = random.Random(seed * 31 + at_step).uniform(0.0, 0.4)
                 killer = threading.Timer(delay, workers[-1].process.send_signal, (stop,))
@@ -154,6 +176,8 @@ def run_once(bootstrap: str, folder: Path, baseline: Path, seed: int, kind: str 
             if killer is not None:
                 killer.join()
                 workers[-1].process.wait()
+                last_words.join()
+                collect(last_words.found)
                 workers[-1].stop()
                 workers.append(WorkerProcess(path, folder / f"{prefix}-1.log", log_level="info"))
                 wait_for(lambda: workers[-1].assigned() == 4, 120, "the new worker's partitions")
@@ -172,7 +196,7 @@ def run_once(bootstrap: str, folder: Path, baseline: Path, seed: int, kind: str 
             if found == previous:
                 break
             previous = found
-        collect(workers[-1])
+        collect(workers[-1].metrics())
         if alive is not None:
             alive.append(workers[-1].process.poll() is None)
     finally:

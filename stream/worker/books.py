@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +56,9 @@ class Checkpoint:
     """What to save for one partition (blobs, meta) and what to send once it is saved.
 
     ``frozen`` holds the partition's label-join changes since the last checkpoint (capture
-    partitions with labelled monitors only), to commit with the snapshot.
+    partitions with labelled monitors only), to commit with the snapshot; ``counts`` the
+    per-record counters' increments the snapshot covers, exported once it is saved
+    (:mod:`stream.worker.uncommitted_counts`).
     """
 
     kind: str
@@ -64,3 +67,4 @@ class Checkpoint:
     meta: dict[str, Any]
     outbox: tuple[Outbound, ...]
     frozen: Any = None
+    counts: Counter[tuple[str, tuple[str, ...]]] = field(default_factory=Counter)

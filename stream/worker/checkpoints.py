@@ -11,6 +11,10 @@ The order is what makes a worker restart-safe. For one source partition:
 4. the source messages the snapshot covers are acked, so faust may commit their offsets:
    the committed offset never runs ahead of a saved snapshot.
 
+The per-record counters' increments the snapshot covers are exported once it is saved
+(step 2): from then on a restart restores it and does not count those records again
+(:mod:`stream.worker.uncommitted_counts`). A snapshot not saved puts them back with the rest.
+
 On assignment a partition is restored from its latest snapshot before its first message is
 processed, and messages at or below the snapshot's offset are skipped (already counted).
 A checkpoint is taken when an outbox holds something, every ``snapshot_interval_seconds`` for
@@ -191,6 +195,7 @@ class Checkpointer:
                     self.state.stores.applied(partition, checkpoint.frozen, end)
             except BaseException as error:  # the broker may be gone, or this task cancelled
                 return self._failed(checkpoint, events, error, "snapshot not saved", thaw=True)
+            self.state.uncommitted.commit(checkpoint.counts)  # no successor counts them again
             self.saved_at[key] = self.clock()
             try:
                 await self.send(checkpoint.outbox)
@@ -228,6 +233,9 @@ class Checkpointer:
         book = self.state.book(checkpoint.kind, checkpoint.partition)
         book.outbox[:0] = checkpoint.outbox
         book.changed = True
+        if thaw:  # not saved: its counters' increments wait for the next one
+            self.state.uncommitted.put_back(checkpoint.kind, checkpoint.partition,
+                                            checkpoint.counts)  # fmt: skip
         if thaw and checkpoint.frozen is not None:
             self.state.stores.thaw(checkpoint.partition, checkpoint.frozen)
 

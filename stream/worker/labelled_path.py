@@ -25,6 +25,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -117,6 +118,9 @@ class LabelledPath:
         # joined labels model quality (and rows bias, its reasons prefixed bias_) left out of
         # the windows sent, by reason (for metrics)
         self.unusable_labels: Counter[str] = Counter()
+        # attributes the counters' change to a partition (WorkerState: until a checkpoint
+        # covers it); closing and expiring run for each partition in turn on the clock's tick
+        self.counting: Callable[[int], AbstractContextManager[None]] = _uncounted
 
     @property
     def needs_rows(self) -> bool:
@@ -218,7 +222,8 @@ class LabelledPath:
         """
         out: list[LabelledOutput] = []
         for partition in sorted(self.partitions):
-            self.join.expire(self.entries(partition), now=now, limit=EXPIRE_BATCH)
+            with self.counting(partition):
+                self.join.expire(self.entries(partition), now=now, limit=EXPIRE_BATCH)
         if now - self.flushed_at < self.flush_seconds:
             return out
         self.flushed_at = now
@@ -241,11 +246,12 @@ class LabelledPath:
         accumulators = self.windows.pop((partition, start), None)
         if accumulators is None:
             return []
-        if accumulators.model_quality is not None:
-            self.unusable_labels.update(accumulators.model_quality.unusable_labels())
-        if accumulators.bias is not None:
-            reasons = accumulators.bias.left_out_reasons()
-            self.unusable_labels.update({UNUSABLE_PREFIX + k: n for k, n in reasons.items()})
+        with self.counting(partition):
+            if accumulators.model_quality is not None:
+                self.unusable_labels.update(accumulators.model_quality.unusable_labels())
+            if accumulators.bias is not None:
+                reasons = accumulators.bias.left_out_reasons()
+                self.unusable_labels.update({UNUSABLE_PREFIX + k: n for k, n in reasons.items()})
         seq = self.seq.get(partition, 0)
         self.seq[partition] = seq + 1
         return [
@@ -328,3 +334,8 @@ def record_rows(
     for named, owner in zip(decoded.named, decoded.named_owner, strict=True):
         out.setdefault(owner, []).append(named)
     return out
+
+
+def _uncounted(_partition: int) -> AbstractContextManager[None]:
+    """No attribution (a path outside a worker)."""
+    return nullcontext()

@@ -120,6 +120,9 @@ class WorkerSources:
     unmatched_events
         Capture records in messages whose Kafka headers matched no monitor's ``match``
         (:mod:`stream.worker.unmatched`).
+    withheld
+        Per-record counters' increments no saved snapshot covers yet, by (family name, label
+        values): exported once one does (:mod:`stream.worker.uncommitted_counts`).
     """
 
     runtimes: Callable[[], Iterable[Any]]
@@ -132,6 +135,7 @@ class WorkerSources:
     internal_errors: Callable[[], Mapping[str, int]] = dict
     label_joins: Callable[[], Iterable[Any]] = list
     unmatched_events: Callable[[], int] = int
+    withheld: Callable[[], Mapping[tuple[str, tuple[str, ...]], float]] = dict
 
 
 def worker_sources(state: WorkerState) -> WorkerSources:
@@ -147,6 +151,7 @@ def worker_sources(state: WorkerState) -> WorkerSources:
         internal_errors=lambda: dict(state.internal_errors),
         label_joins=lambda: state.labelled.values(),
         unmatched_events=lambda: state.unmatched.events,
+        withheld=lambda: state.uncommitted.withheld,
     )
 
 

@@ -17,6 +17,10 @@ What holds with any number of workers:
   partials partition); a worker that loses a monitor stops exporting them;
 - counters of known label sets start at 0 on every worker, so ``increase()`` sees the first
   violation, dead letter or alarm;
+- per-record counters advance when the checkpoint that covers the records is saved
+  (:mod:`stream.worker.uncommitted_counts`): what a successor replays after a kill -9 or a
+  rebalance is counted by the successor only, so their sum over workers counts each record
+  once;
 - ``driftline_window_length_seconds`` lists every configured monitor on every worker, so a
   monitor whose window gauges are absent everywhere can be alerted on.
 - a feature whose constraints say ``emit_metrics: Disabled`` (globally or in its overrides)
@@ -49,6 +53,7 @@ from prometheus_client import (
     ProcessCollector,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.samples import Sample
 
 from detectors.quality.checks import BASELINE_DRIFT, COMPLETENESS
 from stream import __version__
@@ -58,6 +63,11 @@ from stream.worker.metric_sources import (
     WorkerSources,
     data_quality_violation_labels,
 )
+from stream.worker.record_counters import CHECKPOINTED_FAMILIES
+from stream.worker.uncommitted_counts import CounterKey
+
+# appended to the HELP text of every per-record counter
+CHECKPOINTED_NOTE = " (advances when a saved checkpoint covers the records: each counted once)"
 
 
 class WorkerCollector:
@@ -73,7 +83,22 @@ class WorkerCollector:
         self.sources = sources
 
     def collect(self) -> Iterator[Metric]:
-        """One family per metric, read from the live state."""
+        """One family per metric, read from the live state; per-record counters as checkpointed.
+
+        A per-record counter (:data:`~stream.worker.record_counters.CHECKPOINTED_FAMILIES`)
+        is its live value less the increments no saved snapshot covers yet, so that a record
+        a successor replays after a crash or a rebalance is counted once over the workers.
+        """
+        withheld = self.sources.withheld()
+        for metric in self._live():
+            if metric.name in CHECKPOINTED_FAMILIES:
+                metric.documentation += CHECKPOINTED_NOTE
+                if withheld:
+                    metric.samples = [_less(sample, metric.name, withheld)
+                                      for sample in metric.samples]  # fmt: skip
+            yield metric
+
+    def _live(self) -> Iterator[Metric]:
         runtimes = list(self.sources.runtimes())
         aggregators = list(self.sources.aggregators())
         owned = self.sources.owned_monitors()
@@ -261,6 +286,12 @@ class WorkerCollector:
         )
         build.add_metric([__version__], 1.0)
         yield from (assigned, configured, lag, failures, errors, unmatched, build)
+
+
+def _less(sample: Sample, family: str, withheld: Mapping[CounterKey, float]) -> Sample:
+    """A counter's sample less the increments withheld of it."""
+    held = withheld.get((family, tuple(sample.labels.values())), 0)
+    return sample._replace(value=sample.value - held) if held else sample
 
 
 def _feature_metrics_switch(aggregator: Any) -> Callable[[str], bool]:

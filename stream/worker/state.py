@@ -41,8 +41,10 @@ from stream.worker.outcomes import DeadLetter
 from stream.worker.outputs import OutputMessages
 from stream.worker.partition_state import Blobs, PartitionedState
 from stream.worker.pending_stores import PendingStores
+from stream.worker.record_counters import read_record_counters
 from stream.worker.results import Result, describe, warning_lines
 from stream.worker.routing import Router
+from stream.worker.uncommitted_counts import UncommittedCounts
 from stream.worker.unmatched import UnmatchedCaptures
 from stream.worker.windows import WindowPartial
 
@@ -83,6 +85,10 @@ class WorkerState:
         self.assigned_partials: set[int] = set()
         self.send_failures = 0  # output messages the producer refused
         self.internal_errors: Counter[str] = Counter()  # unexpected exceptions, by type
+        # per-record counters' increments no saved snapshot covers yet (metrics withhold them)
+        self.uncommitted = UncommittedCounts(lambda kind: read_record_counters(self, kind))
+        for labelled in self.labelled.values():
+            labelled.counting = lambda p: self.uncommitted.scope(CAPTURE, p)
         # read by the metrics (stream.worker.metric_sources)
         self.partials_since: dict[int, float] = {}  # partials partition -> owned since
         self.end_offsets: dict[tuple[str, int], int] = {}  # (kind, partition) -> end offset
@@ -129,6 +135,12 @@ class WorkerState:
         self, partition: int, messages: Sequence[tuple[int, bytes | None, Any]]
     ) -> list[Outbound]:
         """Consecutive (offset, value, headers) of a partition: :meth:`on_capture` each, at once."""
+        with self.uncommitted.scope(CAPTURE, partition):
+            return self._capture_many(partition, messages)
+
+    def _capture_many(
+        self, partition: int, messages: Sequence[tuple[int, bytes | None, Any]]
+    ) -> list[Outbound]:
         now_out: list[Outbound] = []
         wall = self.now().timestamp()
         for names, run in self.router.runs(messages):
@@ -168,6 +180,12 @@ class WorkerState:
         self, source: str, partition: int, offset: int, value: bytes | None
     ) -> list[Outbound]:
         """A labels or attributions message; return its dead letters (they leave at once)."""
+        with self.uncommitted.scope(CAPTURE, partition):
+            return self._labelled(source, partition, offset, value)
+
+    def _labelled(
+        self, source: str, partition: int, offset: int, value: bytes | None
+    ) -> list[Outbound]:
         now_out: list[Outbound] = []
         for name, path in self.labelled.items():
             try:
@@ -224,6 +242,10 @@ class WorkerState:
 
     def on_partial(self, partition: int, offset: int, raw: bytes | None) -> None:
         """One partial from the partials topic; results wait in the partition's outbox."""
+        with self.uncommitted.scope(PARTIALS, partition):
+            self._partial(partition, offset, raw)
+
+    def _partial(self, partition: int, offset: int, raw: bytes | None) -> None:
         book = self.book(PARTIALS, partition)
         book.processed(PARTIALS, offset)
         self.activity[PARTIALS].on_message(partition, now=self.now().timestamp())
@@ -253,7 +275,8 @@ class WorkerState:
                 self._capture_outbound(name.split("#")[0], [partial])
                 self.book(CAPTURE, partial.partition).changed = True
         for name, aggregator in self.aggregators.items():
-            results = self._guarded(name, aggregator.close_due, now)
+            with self.uncommitted.scope(PARTIALS, aggregator.partials_partition):
+                results = self._guarded(name, aggregator.close_due, now)
             if results:
                 book = self.book(PARTIALS, aggregator.partials_partition)
                 book.outbox.extend(self._results(results))
@@ -294,7 +317,8 @@ class WorkerState:
         # the last step that can fail: the book is emptied only once the checkpoint exists
         frozen = self.stores.freeze(partition) if kind == CAPTURE and self.labelled else None
         book.outbox, book.changed = [], False
-        return Checkpoint(kind, partition, blobs, meta, outbox, frozen)
+        counts = self.uncommitted.take(kind, partition)
+        return Checkpoint(kind, partition, blobs, meta, outbox, frozen, counts)
 
     def restore(
         self, kind: str, partition: int, blobs: Mapping[str, bytes], meta: Mapping[str, Any]
@@ -317,5 +341,6 @@ class WorkerState:
             self.stores.drop(partitions)
         self.activity[kind].drop(partitions)
         for partition in partitions:
+            self.uncommitted.drop(kind, partition)
             self.books[kind].pop(partition, None)
             self.end_offsets.pop((kind, partition), None)

@@ -22,11 +22,11 @@ from stream.config.sections import BiasDriftSettings
 from stream.demo.labelled import iso_utc
 from stream.monitors.data_quality import load_data_quality_baseline
 from stream.worker.labelled_outputs import labelled_execution_message
-from stream.worker.metric_sources import worker_sources
 from stream.worker.metrics import register_worker_metrics
 from stream.worker.state import WorkerState
 from tests.stream.cli.bias_left_out_rows import CONFIG, DI, DPPL, left_out_rows
 from tests.stream.cli.labeled_files import capture_line, label_line, run, write_csv
+from tests.stream.worker.saved_sources import saved_sources
 from tests.stream.worker.test_labelled import T0, Pipe, lines
 
 BIAS_REASONS = (
@@ -73,7 +73,7 @@ def _capture(key: str, input_csv: str, prediction: str, seconds: float) -> dict:
 
 def _unusable(ws: WorkerState) -> dict[str, float]:
     registry = CollectorRegistry()
-    register_worker_metrics(registry, worker_sources(ws))
+    register_worker_metrics(registry, saved_sources(ws))
     return {s.labels["reason"]: s.value for family in registry.collect() for s in family.samples
             if s.name == "driftline_unusable_labels_total"
             and s.labels["monitor"] == "m"}  # fmt: skip

@@ -262,8 +262,8 @@ def test_metrics_carry_the_labelled_figures(fake_clock, baseline_folder):
     """The scrape of a worker that aggregates the monitor: sklearn's figures and the join's."""
     from prometheus_client import CollectorRegistry
 
-    from stream.worker.metric_sources import worker_sources
     from stream.worker.metrics import register_worker_metrics
+    from tests.stream.worker.saved_sources import saved_sources
 
     ws = state(fake_clock, baseline_folder)
     pipe = Pipe(ws)
@@ -274,7 +274,7 @@ def test_metrics_carry_the_labelled_figures(fake_clock, baseline_folder):
     pipe.send("capture", lines(r for _, r, _ in traffic(7, 1, T0 + 15)))
     pipe.tick()
     registry = CollectorRegistry()
-    register_worker_metrics(registry, worker_sources(ws))
+    register_worker_metrics(registry, saved_sources(ws))
 
     def sample(name, **labels):
         return registry.get_sample_value(name, {"monitor": "m", **labels})
@@ -340,8 +340,8 @@ def test_a_bias_facet_matching_no_row_is_logged_published_and_a_metric(
     from prometheus_client import CollectorRegistry
 
     from stream.worker.labelled_outputs import labelled_execution_message
-    from stream.worker.metric_sources import worker_sources
     from stream.worker.metrics import register_worker_metrics
+    from tests.stream.worker.saved_sources import saved_sources
 
     folder = tmp_path / "baseline"
     shutil.copytree(baseline_folder, folder)
@@ -367,7 +367,7 @@ def test_a_bias_facet_matching_no_row_is_logged_published_and_a_metric(
     assert labelled_execution_message(bias)["warnings"] == [expected]
     assert f"monitor m bias_drift window {T0} rev 0: {expected}" in caplog.messages
     registry = CollectorRegistry()
-    register_worker_metrics(registry, worker_sources(ws))
+    register_worker_metrics(registry, saved_sources(ws))
 
     def rows(side):
         labels = {"monitor": "m", "facet": FACET_NAME, "side": side}

@@ -12,7 +12,6 @@ import pytest
 from stream.config import DriftlineConfig, KafkaConfig, MonitorConfig
 from stream.config.sections import BiasDriftSettings
 from stream.monitors.data_quality import load_data_quality_baseline
-from stream.worker.metric_sources import worker_sources
 from stream.worker.metrics import register_worker_metrics
 from stream.worker.state import WorkerState
 from tests.stream.cli.labeled_files import run
@@ -27,6 +26,7 @@ from tests.stream.monitors.jsonl_bias_files import (
     write_bias_folder,
     write_feature_csv,
 )
+from tests.stream.worker.saved_sources import saved_sources
 from tests.stream.worker.test_labelled import Pipe, lines
 
 T0 = 1_709_647_200.0  # 2024-03-05T14:00:00Z: the fixture's records fall in [T0, T0 + 10)
@@ -126,7 +126,7 @@ def test_the_worker_counts_requests_the_headers_do_not_fit(fake_clock, baseline_
     from prometheus_client import CollectorRegistry
 
     registry = CollectorRegistry()
-    register_worker_metrics(registry, worker_sources(ws))
+    register_worker_metrics(registry, saved_sources(ws))
     labels = {"monitor": "m", "reason": "headers_mismatch"}
     assert registry.get_sample_value("driftline_unusable_predictions_total", labels) == 2
     assert ws.paths["m"].counts.processed == len(WINDOW) + 1  # data quality took them all

@@ -18,9 +18,9 @@ from prometheus_client import CollectorRegistry
 from stream.demo.labelled import ground_truth_record
 from stream.monitors.data_quality import load_data_quality_baseline
 from stream.worker.labelled_summaries import UNUSABLE_PREDICTION_REASONS
-from stream.worker.metric_sources import worker_sources
 from stream.worker.metrics import register_worker_metrics
 from stream.worker.state import WorkerState
+from tests.stream.worker.saved_sources import saved_sources
 from tests.stream.worker.test_labelled import T0, Pipe, baseline_folder, lines, state, traffic
 
 __all__ = ["baseline_folder"]  # the module's fixture, used here
@@ -39,7 +39,7 @@ def _topic_state(clock, folder) -> WorkerState:
 
 def _samples(ws: WorkerState, name: str) -> dict[str, float]:
     registry = CollectorRegistry()
-    register_worker_metrics(registry, worker_sources(ws))
+    register_worker_metrics(registry, saved_sources(ws))
     return {s.labels["reason"]: s.value for family in registry.collect()
             for s in family.samples if s.name == name}  # fmt: skip
 
@@ -158,7 +158,7 @@ def test_the_join_counts_a_user_acts_on_are_exported(fake_clock, baseline_folder
 
     def value(name, **labels):
         registry = CollectorRegistry()
-        register_worker_metrics(registry, worker_sources(ws))
+        register_worker_metrics(registry, saved_sources(ws))
         return registry.get_sample_value(name, {"monitor": "m", **labels})
 
     assert value("driftline_predictions_evicted_total") == 2

@@ -26,10 +26,10 @@ from stream.worker.metric_sources import (
     MetricReading,
     WorkerSources,
     partition_lag,
-    worker_sources,
 )
 from stream.worker.metrics import WorkerCollector, register_worker_metrics
 from stream.worker.state import CAPTURE, PARTIALS, WorkerState
+from tests.stream.worker.saved_sources import saved_sources
 
 SCHEMA = SyntheticSchema.demo()
 BASELINE = SCHEMA.baseline(n=3000)
@@ -52,7 +52,7 @@ def worker(clock, *monitors: str, online=()) -> WorkerState:
 
 def scrape(ws: WorkerState):
     registry = CollectorRegistry()
-    registry.register(WorkerCollector(worker_sources(ws)))
+    registry.register(WorkerCollector(saved_sources(ws)))
     return lambda name, **labels: registry.get_sample_value(name, labels)
 
 
@@ -349,7 +349,7 @@ def test_exposition_passes_promtool_lint(two_workers):
         pytest.fail("promtool is missing: `make setup` installs Debian's prometheus package")
     run_window(two_workers, T0, 0, drifted={"age"})
     registry = CollectorRegistry()
-    register_worker_metrics(registry, worker_sources(two_workers[0]))
+    register_worker_metrics(registry, saved_sources(two_workers[0]))
     text = generate_latest(registry)
     for family in (b"process_cpu_seconds_total", b"python_info", b"driftline_build_info"):
         assert family in text

@@ -10,9 +10,9 @@ from prometheus_client import CollectorRegistry
 
 from stream.config import DriftlineConfig, KafkaConfig, MonitorConfig, MonitorMatch
 from stream.demo.synthetic import SyntheticSchema, capture_record
-from stream.worker.metric_sources import worker_sources
 from stream.worker.metrics import WorkerCollector
 from stream.worker.state import CAPTURE, PARTIALS, WorkerState
+from tests.stream.worker.saved_sources import saved_sources
 
 SCHEMA = SyntheticSchema.demo()
 BASELINE = SCHEMA.baseline(n=3000)
@@ -39,7 +39,7 @@ def message(seed: int, times: list[float], drifted=()) -> bytes:
 
 def registry_for(ws: WorkerState) -> CollectorRegistry:
     registry = CollectorRegistry()
-    registry.register(WorkerCollector(worker_sources(ws)))
+    registry.register(WorkerCollector(saved_sources(ws)))
     return registry
 
 

@@ -20,9 +20,9 @@ from stream.demo.labelled import ground_truth_record
 from stream.status.board import StatusBoard
 from stream.status.payloads import status_summary
 from stream.worker.labelled_outputs import labelled_execution_message
-from stream.worker.metric_sources import worker_sources
 from stream.worker.metrics import register_worker_metrics
 from stream.worker.state import PARTIALS, WorkerState
+from tests.stream.worker.saved_sources import saved_sources
 from tests.stream.worker.test_bias_left_out import BIAS_REASONS
 from tests.stream.worker.test_labelled import T0, Pipe, baseline_folder, lines, state, traffic
 
@@ -41,7 +41,7 @@ def _label(key: str, data: str) -> dict:
 
 def _unusable(ws: WorkerState) -> dict[str, float]:
     registry = CollectorRegistry()
-    register_worker_metrics(registry, worker_sources(ws))
+    register_worker_metrics(registry, saved_sources(ws))
     return {s.labels["reason"]: s.value for family in registry.collect() for s in family.samples
             if s.name == "driftline_unusable_labels_total"
             and s.labels["monitor"] == "m"}  # fmt: skip
