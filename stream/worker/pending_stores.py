@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,8 @@ class PendingStores:
         self.changelog_end: dict[int, int] = {}
         # expired entries not yet handed to their monitor: prefix -> partition -> entries
         self._expired: dict[str, dict[int, list[Any]]] = {}
+        # local stores that did not open and were rebuilt from the changelog, by reason
+        self.errors: Counter[str] = Counter()
 
     @classmethod
     def in_memory(cls) -> PendingStores:
@@ -101,7 +104,10 @@ class PendingStores:
             return MemoryEntries()
         from stream.worker.pending_store import PendingStore
 
-        return PendingStore(self.folder / f"pending-{partition}", partition)
+        store = PendingStore(self.folder / f"pending-{partition}", partition)
+        if store.discarded is not None:
+            self.errors["unopenable_pending_store"] += 1
+        return store
 
     def freeze(self, partition: int) -> Any:
         """The partition's changes since the last checkpoint, now being committed (or None)."""
