@@ -13,7 +13,8 @@ items, counts and meta change together or not at all (RocksDB's write-ahead log 
 atomic across ``kill -9``). The database is a local copy of the changelog: one that does not
 open (a truncated table file, a damaged ``CURRENT`` or ``MANIFEST`` after a disk fault or a
 hand edit) is discarded with a warning and starts empty, and the restore replays the whole
-changelog into it, as for a worker without ``state_dir``. Memory is bounded by
+changelog into it, as for a worker without ``state_dir``. One whose ``LOCK`` is held is
+open, not damaged: that refusal is raised, nothing is discarded. Memory is bounded by
 :class:`RocksTuning`, not by the number of entries: index and filter blocks are charged to
 the block cache.
 """
@@ -146,6 +147,11 @@ class IndexScan:
         self._iterator = None
 
 
+def _held_elsewhere(error: Exception) -> bool:
+    """Whether RocksDB refused to open because its ``LOCK`` is held (the database is open)."""
+    return str(error).startswith("IO error: lock") or "/LOCK:" in str(error)
+
+
 class PendingRocks:
     """One partition's RocksDB: entries, their expiry index, counts and meta.
 
@@ -167,6 +173,8 @@ class PendingRocks:
         try:
             self._open()
         except Exception as error:  # rocksdict raises a bare Exception ("Corruption: …")
+            if _held_elsewhere(error):  # open in this process: no damage, nothing to discard
+                raise
             self._discard(error)
 
     def _discard(self, error: Exception) -> None:

@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -53,6 +54,7 @@ class PendingStores:
         self._expired: dict[str, dict[int, list[Any]]] = {}
         # local stores that did not open and were rebuilt from the changelog, by reason
         self.errors: Counter[str] = Counter()
+        self._opening = threading.Lock()  # /metrics asks for stores from the server's thread
 
     @classmethod
     def in_memory(cls) -> PendingStores:
@@ -93,10 +95,13 @@ class PendingStores:
         return taken
 
     def entries(self, partition: int) -> PendingEntries:
-        """The store of ``partition`` (opened on first use)."""
+        """The store of ``partition`` (opened on first use, by one thread only)."""
         store = self._stores.get(partition)
         if store is None:
-            store = self._stores[partition] = self._open(partition)
+            with self._opening:
+                store = self._stores.get(partition)
+                if store is None:
+                    store = self._stores[partition] = self._open(partition)
         return store  # type: ignore[no-any-return]
 
     def _open(self, partition: int) -> Any:
