@@ -26,6 +26,7 @@ import signal
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -162,7 +163,7 @@ def run_once(bootstrap: str, folder: Path, baseline: Path, seed: int, kind: str 
                 killer.join()
                 workers[-1].process.wait()
                 workers[-1].stop()
-                successor(kind, path, folder / prefix, workers, seed * 31 + at_step)
+                successor(kind, path, folder / prefix, workers, seed * 31 + at_step, collect)
             time.sleep(0.3)
         want_windows = WINDOWS * 4
 
@@ -178,7 +179,9 @@ def run_once(bootstrap: str, folder: Path, baseline: Path, seed: int, kind: str 
             if found == previous:
                 break
             previous = found
-        collect(workers[-1])
+        for worker in workers:  # the running one, or both after a failover
+            if worker.process.poll() is None:
+                collect(worker)
         if alive is not None:
             alive.append(workers[-1].process.poll() is None)
     finally:
@@ -187,7 +190,10 @@ def run_once(bootstrap: str, folder: Path, baseline: Path, seed: int, kind: str 
     return found, counters
 
 
-def successor(kind: str, path: Any, stem: Path, workers: list[WorkerProcess], seed: int) -> None:
+def successor(
+    kind: str, path: Any, stem: Path, workers: list[WorkerProcess], seed: int,
+    collect: Callable[[WorkerProcess], None],
+) -> None:  # fmt: skip
     """After the disruption: the worker that owns all four partitions (see the docstring)."""
     if kind == "failover":
         survivor = workers[0]
@@ -198,6 +204,7 @@ def successor(kind: str, path: Any, stem: Path, workers: list[WorkerProcess], se
         doomed = workers[-1]
         wait_for(lambda: doomed.assigned() == 4, 120, "the second worker's partitions")
         time.sleep(random.Random(seed).uniform(0.0, 0.3))  # while it restores
+        collect(doomed)
         doomed.process.kill()
         doomed.process.wait()
         doomed.stop()
