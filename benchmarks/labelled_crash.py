@@ -6,10 +6,15 @@ with a group instance id, so that a restarted worker takes its partitions back w
 rebalance. The traffic (seeded) is ``WINDOWS`` windows of ``PER_WINDOW`` captures, sent in
 steps: each window's first labels before its captures, its captures, then the previous
 window's remaining labels and SHAP records (late: that window is already closed), a few
-labels sent twice. The disruption (``kill``, ``sigterm``) comes at a random step; a new
-worker under the same instance id continues. The latest revision of every (monitor type,
+labels sent twice. The disruption comes at a random step: ``kill`` (kill -9) or ``sigterm``,
+and a new worker under the same instance id continues; ``twice``: kill -9, and the new
+worker killed -9 again within 0.3 s of getting its partitions (while it restores), then a
+third one continues; ``failover``: two workers (dynamic members) share the partitions, one
+is killed -9 and the survivor takes its partitions over after the group's rebalance, late
+labels for the dead worker's windows included. The latest revision of every (monitor type,
 window) on the statistics topic is compared field by field with the uninterrupted run's
-(``DRIFTLINE_SOAK_LABELLED`` trials of each disruption; default 3).
+(``DRIFTLINE_SOAK_LABELLED`` trials of each disruption; default 3; the disruptions are
+``DRIFTLINE_SOAK_KINDS``, default all four).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import signal
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -145,12 +151,13 @@ def run_once(bootstrap: str, folder: Path, baseline: Path, seed: int, kind: str 
     prefix = f"lc{kind or 'ref'}{seed}s{at_step}x{random.randrange(10**6)}"
     names = TopicNames.from_prefix(prefix)
     ensure_topics_sync(bootstrap, names, 4, 1, configs=names.configs)
-    member = f'group_instance_id = "{prefix}-0"'
+    member = "" if kind == "failover" else f'group_instance_id = "{prefix}-0"'
     path = config(folder, bootstrap, prefix, baseline, drift_check="point",
                   attribution=SHAP_ON_TOPIC, worker=member)  # fmt: skip
     topic = {"labels": names.labels, "attributions": names.attributions, "capture": names.capture}
     keys = {"labels": LABEL_KEY_PATHS, "attributions": ATTRIBUTION_KEY_PATHS, "capture": None}
-    workers = [WorkerProcess(path, folder / f"{prefix}-0.log", log_level="info")]
+    workers = [WorkerProcess(path, folder / f"{prefix}-{n}.log", log_level="info")
+               for n in range(2 if kind == "failover" else 1)]  # fmt: skip
     counters: dict[str, float] = {}
 
     def collect(found: dict[tuple[str, tuple[tuple[str, str], ...]], float]) -> None:
@@ -160,13 +167,14 @@ def run_once(bootstrap: str, folder: Path, baseline: Path, seed: int, kind: str 
                 counters[key] = counters.get(key, 0) + value
 
     try:
-        wait_for(lambda: workers[0].assigned() == 4, 90, "4 partitions owned")
+        wait_for(lambda: sum(w.assigned() for w in workers) == 4
+                 and all(w.assigned() for w in workers), 120, "4 partitions owned")  # fmt: skip
         for i, (role, records) in enumerate(steps(seed)):
             killer = None
             if i == at_step and kind is not None:  # while this step's records arrive
                 last_words = LastWords(workers[-1])  # what it counted, until it is gone
                 last_words.start()
-                stop = signal.SIGKILL if kind == "kill" else signal.SIGTERM
+                stop = signal.SIGTERM if kind == "sigterm" else signal.SIGKILL
                 delay = random.Random(seed * 31 + at_step).uniform(0.0, 0.4)
                 killer = threading.Timer(delay, workers[-1].process.send_signal, (stop,))
                 killer.start()
@@ -179,8 +187,7 @@ def run_once(bootstrap: str, folder: Path, baseline: Path, seed: int, kind: str 
                 last_words.join()
                 collect(last_words.found)
                 workers[-1].stop()
-                workers.append(WorkerProcess(path, folder / f"{prefix}-1.log", log_level="info"))
-                wait_for(lambda: workers[-1].assigned() == 4, 120, "the new worker's partitions")
+                successor(kind, path, folder / prefix, workers, seed * 31 + at_step, collect)
             time.sleep(0.3)
         want_windows = WINDOWS * 4
 
@@ -196,7 +203,9 @@ def run_once(bootstrap: str, folder: Path, baseline: Path, seed: int, kind: str 
             if found == previous:
                 break
             previous = found
-        collect(workers[-1].metrics())
+        for worker in workers:  # the running one, or both after a failover
+            if worker.process.poll() is None:
+                collect(worker.metrics())
         if alive is not None:
             alive.append(workers[-1].process.poll() is None)
     finally:
@@ -205,10 +214,35 @@ def run_once(bootstrap: str, folder: Path, baseline: Path, seed: int, kind: str 
     return found, counters
 
 
+def successor(
+    kind: str, path: Any, stem: Path, workers: list[WorkerProcess], seed: int,
+    collect: Callable[[dict[tuple[str, tuple[tuple[str, str], ...]], float]], None],
+) -> None:  # fmt: skip
+    """After the disruption: the worker that owns all four partitions (see the docstring)."""
+    if kind == "failover":
+        survivor = workers[0]
+        wait_for(lambda: survivor.assigned() == 4, 120, "the survivor owning 4 partitions")
+        return
+    workers.append(WorkerProcess(path, Path(f"{stem}-1.log"), log_level="info"))
+    if kind == "twice":
+        doomed = workers[-1]
+        wait_for(lambda: doomed.assigned() == 4, 120, "the second worker's partitions")
+        time.sleep(random.Random(seed).uniform(0.0, 0.3))  # while it restores
+        last_words = LastWords(doomed)
+        last_words.start()
+        doomed.process.kill()
+        doomed.process.wait()
+        last_words.join()
+        collect(last_words.found)
+        doomed.stop()
+        workers.append(WorkerProcess(path, Path(f"{stem}-2.log"), log_level="info"))
+    wait_for(lambda: workers[-1].assigned() == 4, 120, "the new worker's partitions")
+
+
 def run() -> None:
     """Reference and disrupted runs; print what differs."""
     trials = int(os.environ.get("DRIFTLINE_SOAK_LABELLED", "3"))
-    kinds = os.environ.get("DRIFTLINE_SOAK_KINDS", "kill,sigterm").split(",")
+    kinds = os.environ.get("DRIFTLINE_SOAK_KINDS", "kill,sigterm,twice,failover").split(",")
     with tempfile.TemporaryDirectory(prefix="soak-labelled-") as tmp, EmbeddedBroker() as broker:
         folder = Path(tmp)
         baseline = folder / "baseline"

@@ -148,7 +148,7 @@ def worker_sources(state: WorkerState) -> WorkerSources:
         capture_partitions=state.partitions,
         partition_lag=lambda: partition_lag(state),
         send_failures=lambda: state.send_failures,
-        internal_errors=lambda: dict(state.internal_errors),
+        internal_errors=lambda: dict(state.internal_errors + state.stores.errors),
         label_joins=lambda: state.labelled.values(),
         unmatched_events=lambda: state.unmatched.events,
         withheld=lambda: state.uncommitted.withheld,

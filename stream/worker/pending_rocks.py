@@ -10,13 +10,19 @@ Key layout (one key space, a one-byte prefix per kind):
 
 Every change goes through :meth:`PendingRocks.apply`, one ``WriteBatch``: entries, their index
 items, counts and meta change together or not at all (RocksDB's write-ahead log makes a batch
-atomic across ``kill -9``). Memory is bounded by :class:`RocksTuning`, not by the number of
-entries: index and filter blocks are charged to the block cache.
+atomic across ``kill -9``). The database is a local copy of the changelog: one that does not
+open (a truncated table file, a damaged ``CURRENT`` or ``MANIFEST`` after a disk fault or a
+hand edit) is discarded with a warning and starts empty, and the restore replays the whole
+changelog into it, as for a worker without ``state_dir``. One whose ``LOCK`` is held is
+open, not damaged: that refusal is raised, nothing is discarded. Memory is bounded by
+:class:`RocksTuning`, not by the number of entries: index and filter blocks are charged to
+the block cache.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 import struct
 from collections import Counter
 from collections.abc import Iterable
@@ -141,6 +147,11 @@ class IndexScan:
         self._iterator = None
 
 
+def _held_elsewhere(error: Exception) -> bool:
+    """Whether RocksDB refused to open because its ``LOCK`` is held (the database is open)."""
+    return str(error).startswith("IO error: lock") or "/LOCK:" in str(error)
+
+
 class PendingRocks:
     """One partition's RocksDB: entries, their expiry index, counts and meta.
 
@@ -158,6 +169,25 @@ class PendingRocks:
         self.db: Any = None
         self.counts: dict[str, int] = {}
         self.meta: AppliedMeta | None = None
+        self.discarded: str | None = None  # why the local copy was discarded at open, if it was
+        try:
+            self._open()
+        except Exception as error:  # rocksdict raises a bare Exception ("Corruption: …")
+            if _held_elsewhere(error):  # open in this process: no damage, nothing to discard
+                raise
+            self._discard(error)
+
+    def _discard(self, error: Exception) -> None:
+        """Remove a database that does not open and start an empty one in its place."""
+        self.discarded = f"{type(error).__name__}: {error}"
+        log.warning(
+            "pending store %s: its RocksDB does not open (%s); discarded, the restore "
+            "rebuilds it from the changelog",
+            self.path,
+            self.discarded,
+        )
+        self.close()
+        shutil.rmtree(self.path, ignore_errors=True)
         self._open()
 
     def _open(self) -> None:

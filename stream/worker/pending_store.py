@@ -107,6 +107,11 @@ class PendingStore:
         self.last_restore: Restored | None = None  # what the last restore did
 
     @property
+    def discarded(self) -> str | None:
+        """Why the local RocksDB was discarded when it would not open (None: it opened)."""
+        return self._rocks.discarded
+
+    @property
     def orphans(self) -> Ranges:
         """Changelog offset ranges no snapshot covers: record them in every manifest."""
         return self._orphans

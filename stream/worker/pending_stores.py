@@ -31,6 +31,8 @@ Examples
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,9 @@ class PendingStores:
         self.changelog_end: dict[int, int] = {}
         # expired entries not yet handed to their monitor: prefix -> partition -> entries
         self._expired: dict[str, dict[int, list[Any]]] = {}
+        # local stores that did not open and were rebuilt from the changelog, by reason
+        self.errors: Counter[str] = Counter()
+        self._opening = threading.Lock()  # /metrics asks for stores from the server's thread
 
     @classmethod
     def in_memory(cls) -> PendingStores:
@@ -90,10 +95,13 @@ class PendingStores:
         return taken
 
     def entries(self, partition: int) -> PendingEntries:
-        """The store of ``partition`` (opened on first use)."""
+        """The store of ``partition`` (opened on first use, by one thread only)."""
         store = self._stores.get(partition)
         if store is None:
-            store = self._stores[partition] = self._open(partition)
+            with self._opening:
+                store = self._stores.get(partition)
+                if store is None:
+                    store = self._stores[partition] = self._open(partition)
         return store  # type: ignore[no-any-return]
 
     def _open(self, partition: int) -> Any:
@@ -101,7 +109,10 @@ class PendingStores:
             return MemoryEntries()
         from stream.worker.pending_store import PendingStore
 
-        return PendingStore(self.folder / f"pending-{partition}", partition)
+        store = PendingStore(self.folder / f"pending-{partition}", partition)
+        if store.discarded is not None:
+            self.errors["unopenable_pending_store"] += 1
+        return store
 
     def freeze(self, partition: int) -> Any:
         """The partition's changes since the last checkpoint, now being committed (or None)."""

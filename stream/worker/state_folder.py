@@ -55,8 +55,12 @@ def claimed_folder(state_dir: Path, topic_prefix: str) -> Iterator[Path]:
         raise ConfigError(msg) from error
     for n in range(MAX_WORKERS_PER_FOLDER):
         folder = base / f"worker-{n}"
-        folder.mkdir(exist_ok=True)
-        fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            folder.mkdir(exist_ok=True)
+            fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:  # read-only disk, a file in the folder's place …
+            msg = f"worker.state_dir {state_dir}: cannot use {folder}: {error.strerror or error}"
+            raise ConfigError(msg) from error
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -133,3 +133,55 @@ def test_labelled_results_after_kill_9_count_every_label_and_shap_record_once(
     for feature in live:
         expected = math.fsum(abs(a.shap[feature]) for *_, a in traffic) / len(traffic)
         assert live[feature] == pytest.approx(expected, rel=1e-12), feature
+
+
+def test_a_damaged_label_join_store_in_a_kept_state_dir_is_rebuilt_from_the_changelog(
+    tmp_path, kafka_bootstrap, baseline
+):
+    """``state_dir`` kept across a stop, its RocksDB damaged meanwhile (a disk fault): the new
+    worker used to retry the partitions' restore forever (and log a traceback twice a second),
+    so later labels were never joined. It rebuilds the stores from the changelog instead."""
+    prefix = f"labdamaged{random.randrange(10**6)}"
+    names = TopicNames.from_prefix(prefix)
+    ensure_topics_sync(kafka_bootstrap, names, 4, 1, configs=names.configs)
+    state = tmp_path / "state"
+    path = config(tmp_path, kafka_bootstrap, prefix, baseline, drift_check="point",
+                  worker=f'state_dir = "{state}"')  # fmt: skip
+    traffic = windows(23, 300, n_windows=1)
+    labelled = traffic[:250]
+    first = WorkerProcess(path, tmp_path / "first.log")
+    second = None
+    try:
+        wait_for(lambda: first.assigned() == 4, 90, "4 partitions owned")
+        send(kafka_bootstrap, names.capture, [doc for _, _, doc, _ in traffic])
+        send_labels(kafka_bootstrap, names, labelled[:100])
+        wait_for(lambda: (latest(kafka_bootstrap, names, "model_quality", START) or {})
+                 .get("labelled_count") == 100, 60, "the first 100 labels joined")  # fmt: skip
+        first.stop()  # a graceful stop: the stores are closed, their table files written
+        currents = sorted(state.rglob("pending-*/CURRENT"))
+        assert len(currents) == 4, currents
+        for current in currents:
+            current.write_text("MANIFEST-garbage\n")
+        second = WorkerProcess(path, tmp_path / "second.log")
+        wait_for(lambda: second.assigned() == 4, 90, "the new worker owning 4 partitions")
+        send_labels(kafka_bootstrap, names, labelled[100:])
+        quality = wait_for(
+            lambda: (doc := latest(kafka_bootstrap, names, "model_quality", START))
+            and doc["labelled_count"] == 250 and doc,
+            60, "the model quality with every label",
+        )  # fmt: skip
+        discarded = second.sample("driftline_internal_errors_total",
+                                  type="unopenable_pending_store")  # fmt: skip
+    finally:
+        for worker in (first, second):
+            if worker is not None:
+                worker.stop()
+    (tn, fp), (fn, tp) = skm.confusion_matrix(
+        [a.label for *_, a in labelled], [a.predicted for *_, a in labelled], labels=[0, 1]
+    )
+    matrix = quality["binary_classification_metrics"]["confusion_matrix"]
+    assert (matrix["0"]["0"], matrix["0"]["1"], matrix["1"]["0"], matrix["1"]["1"]) == (
+        tn, fp, fn, tp,
+    )  # fmt: skip
+    assert quality["prediction_count"] == 300
+    assert discarded == 4  # one per partition's store
