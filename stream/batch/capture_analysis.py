@@ -194,7 +194,7 @@ class CaptureAnalyzer:
         for path in paths:
             for block in _blocks(path):
                 for line in io.BytesIO(block):
-                    if line.strip():
+                    if not line.isspace():  # a blank line (strip() would copy every line)
                         self.add_line(line)
             self._finish(1, done, on_file)
 
