@@ -17,12 +17,13 @@ of 1,000 records in hourly folders (SageMaker's layout), and with JSON payloads
 (``application/json`` arrays, each decoded by orjson record by record) and in BASE64
 (SageMaker's capture when no content types are configured), and once more
 through a ``preprocess_handler`` that splits each CSV payload into named features (every
-record through the script, as SageMaker runs it). The training table goes through
-``baseline suggest`` a second time as JSON Lines, against pyarrow's JSON reader reading it
-alone, plus start and KLL as for the CSV (the command reads JSON Lines with pyarrow in blocks,
-and only a block pyarrow would read otherwise than orjson goes line by line), and through
-``analyze --data`` against the CSV's baseline, which reads it the same way. It goes through
-``baseline suggest`` a third time as Parquet (snappy, row groups of 100,000 rows), against
+record through the script, as SageMaker runs it), against start + orjson decode + the handler
+alone (called on prebuilt records that hold just the attribute it reads). The training table
+goes through ``baseline suggest`` a second time as JSON Lines, against pyarrow's JSON reader
+reading it alone, plus start and KLL as for the CSV (the command reads JSON Lines with pyarrow
+in blocks, and only a block pyarrow would read otherwise than orjson goes line by line), and
+through ``analyze --data`` against the CSV's baseline, which reads it the same way. It goes
+through ``baseline suggest`` a third time as Parquet (snappy, row groups of 100,000 rows), against
 pyarrow's own Parquet read of the whole file and against start + that read + KLL.
 
 Each figure is the median of :data:`REPEATS` runs (by wall seconds; its CPU seconds are that
@@ -85,6 +86,19 @@ _PRIMITIVES = {
         "for x in lines: loads(x)\n"
         "print(time.perf_counter() - t)"
     ),
+    # The user's handler alone, on prebuilt records with only the attributes it reads: what
+    # no driftline can beat on the preprocessor path (with start + orjson decode).
+    "preprocess_handler": (
+        "import importlib.util as u, orjson, sys, time, types\n"
+        "spec = u.spec_from_file_location('pre', sys.argv[2]); pre = u.module_from_spec(spec)\n"
+        "spec.loader.exec_module(pre); handler = pre.preprocess_handler\n"
+        "records = [types.SimpleNamespace(endpoint_input=types.SimpleNamespace(data="
+        "orjson.loads(x)['captureData']['endpointInput']['data'])) "
+        "for x in open(sys.argv[1], 'rb')]\n"
+        "t = time.perf_counter()\n"
+        "for r in records: handler(r)\n"
+        "print(time.perf_counter() - t)"
+    ),
     "json_read": (
         "import pyarrow.json as j, sys, time; t = time.perf_counter(); "
         "j.read_json(sys.argv[1]); print(time.perf_counter() - t)"
@@ -144,11 +158,11 @@ def _median(runs: list[Run]) -> Run:
     return Run(middle.seconds, middle.cpu_seconds, max(run.peak_mib for run in runs), middle.out)
 
 
-def _primitive(name: str, path: Path | None = None) -> Run:
+def _primitive(name: str, *paths: Path) -> Run:
     """The primitive's median run; ``seconds`` is its own work (``start``: the whole child)."""
     runs = []
     for _ in range(REPEATS):
-        run = _child([sys.executable, "-c", _PRIMITIVES[name], *([str(path)] if path else [])])
+        run = _child([sys.executable, "-c", _PRIMITIVES[name], *map(str, paths)])
         if name != "start":
             work = float(run.out.strip().splitlines()[-1])
             run = Run(work, run.cpu_seconds, run.peak_mib, run.out)
@@ -256,7 +270,13 @@ def run() -> None:
             "analyze", "--capture", root / "capture", "--baseline", root / "b",
             "--out", root / "report-pre", "--preprocessor", script,
         )  # fmt: skip
-        ratio = f"{analyze_pre.seconds / analyze.seconds:.1f}x without one"
+        handler = _primitive("preprocess_handler", capture / "part-0.jsonl", script)
+        _line("floor: preprocess_handler alone, prebuilt", LIVE_ROWS, handler)
+        floor = begin.seconds + decode.seconds + handler.seconds
+        ratio = (
+            f"{analyze_pre.seconds / floor:.1f}x start+decode+handler ({floor:.2f} s), "
+            f"{analyze_pre.seconds / analyze.seconds:.1f}x without one"
+        )
         _line("analyze capture, with a preprocessor", LIVE_ROWS, analyze_pre, ratio)
         lines_read = _primitive("json_read", train_jsonl)
         _line("floor: pyarrow JSON read of JSON Lines rows", ROWS, lines_read)

@@ -147,12 +147,12 @@ class CaptureAnalyzer:
             if self.preprocessor is not None:
                 label = None if self.labels is None else self.labels(record.join_key)
                 kept = self.preprocessor.rows(record, label)
-                rows = [self.builder.rows_from_mapping(r) for r in kept]
+                rows = list(map(self.builder.rows_from_mapping, kept))
                 if not rows:
                     self.counts.dropped += 1
             else:
                 rows = self.builder.rows(record)
-            if any(too_deep(row) for row in rows):  # as the worker refuses it
+            if any(map(too_deep, rows)):  # as the worker refuses it
                 msg = "too_deep"
                 raise CaptureError(msg, f"a feature value nests deeper than {MAX_NESTING} levels")
         except CaptureError as exc:
@@ -194,7 +194,7 @@ class CaptureAnalyzer:
         for path in paths:
             for block in _blocks(path):
                 for line in io.BytesIO(block):
-                    if line.strip():
+                    if not line.isspace():  # a blank line (strip() would copy every line)
                         self.add_line(line)
             self._finish(1, done, on_file)
 

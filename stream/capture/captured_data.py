@@ -38,7 +38,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from stream.capture.records import is_mapping
 
@@ -62,6 +62,19 @@ class EventMetadata(_Attributes):
 class InferenceEventData(_Attributes):
     """``encoding``, ``data``, ``observedContentType``, ``mode``; ``as_dict()``."""
 
+    def __init__(
+        self,
+        encoding: Any,
+        data: str | None,
+        observedContentType: Any,
+        mode: Any,  # noqa: N803
+    ) -> None:
+        # Set one by one: a handler reads a part of every record, and ``**values`` cost more.
+        self.encoding = encoding
+        self.data = data
+        self.observedContentType = observedContentType
+        self.mode = mode
+
     def as_dict(self) -> dict[str, Any]:
         """The part as SageMaker's container returns it (encoding, data, content type)."""
         return {
@@ -77,46 +90,47 @@ class CaptureEventData(_Attributes):
 
 def event_part(obj: Any) -> InferenceEventData | None:
     """One capture part (or ``groundTruthData``) as an :class:`InferenceEventData`."""
-    if not is_mapping(obj):
+    if type(obj) is not dict and not is_mapping(obj):
         return None
     data = obj.get("data")
     return InferenceEventData(
-        encoding=obj.get("encoding"),
-        data=None if data is None else str(data),
-        observedContentType=obj.get("observedContentType"),
-        mode=obj.get("mode"),
+        obj.get("encoding"),
+        data if type(data) is str or data is None else str(data),
+        obj.get("observedContentType"),
+        obj.get("mode"),
     )
 
 
-class CapturedData:
-    """What ``preprocess_handler`` receives, with the attributes SageMaker's container gives.
+_Built = TypeVar("_Built")
 
-    Each attribute is built when the handler first reads it, and kept: a handler reads one
-    or two of them, and building all of them for every record cost more than most handlers.
+
+class _BuiltOnFirstRead(Generic[_Built]):
+    """An attribute built from the record when first read, then kept in the instance.
+
+    A non-data descriptor: once built, the value in the instance's ``__dict__`` hides it, so
+    later readings (and a handler's assignments) are plain attribute access.
     """
 
-    def __init__(self, event_dict: dict[str, Any]) -> None:
-        self.event_dict = event_dict
+    def __init__(self, build: Callable[[CapturedData], _Built]) -> None:
+        self.build = build
+        self.name = ""
 
-    def __getattr__(self, name: str) -> Any:
-        """Build a SageMaker attribute on first reading (later readings find it kept)."""
-        build = _ATTRIBUTES.get(name)
-        if build is None:
-            msg = f"{type(self).__name__!r} object has no attribute {name!r}"
-            raise AttributeError(msg, name=name, obj=self)
-        value = self.__dict__[name] = build(self)
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, record: None, owner: type) -> _BuiltOnFirstRead[_Built]: ...
+
+    @overload
+    def __get__(self, record: CapturedData, owner: type) -> _Built: ...
+
+    def __get__(
+        self, record: CapturedData | None, owner: type
+    ) -> _Built | _BuiltOnFirstRead[_Built]:
+        if record is None:
+            return self
+        value = record.__dict__[self.name] = self.build(record)
         return value
-
-    def __dir__(self) -> list[str]:
-        """Every SageMaker attribute, built or not (what a handler's author may explore)."""
-        return sorted({*super().__dir__(), *_ATTRIBUTES})
-
-    def __repr__(self) -> str:
-        return f"CapturedData({self.event_dict!r})"
-
-    def as_dict(self) -> dict[str, Any]:
-        """The record as a dict."""
-        return self.event_dict
 
 
 def _metadata(record: CapturedData) -> EventMetadata:
@@ -133,9 +147,19 @@ def _metadata(record: CapturedData) -> EventMetadata:
 def _capture_part(key: str) -> Callable[[CapturedData], InferenceEventData | None]:
     def build(record: CapturedData) -> InferenceEventData | None:
         capture = record.event_dict.get("captureData")
-        return event_part(capture.get(key)) if is_mapping(capture) else None
+        if type(capture) is dict or is_mapping(capture):
+            return event_part(capture.get(key))
+        return None
 
     return build
+
+
+def _ground_truth(record: CapturedData) -> InferenceEventData | None:
+    return event_part(record.event_dict.get("groundTruthData"))
+
+
+def _event_version(record: CapturedData) -> Any:
+    return record.event_dict.get("eventVersion")
 
 
 def _legacy_view(record: CapturedData) -> CaptureEventData:
@@ -146,12 +170,27 @@ def _legacy_view(record: CapturedData) -> CaptureEventData:
     )
 
 
-_ATTRIBUTES: dict[str, Callable[[CapturedData], Any]] = {
-    "event_metadata": _metadata,
-    "endpoint_input": _capture_part("endpointInput"),
-    "endpoint_output": _capture_part("endpointOutput"),
-    "batch_transform_output": _capture_part("batchTransformOutput"),
-    "ground_truth": lambda record: event_part(record.event_dict.get("groundTruthData")),
-    "event_version": lambda record: record.event_dict.get("eventVersion"),
-    "event_data": _legacy_view,
-}
+class CapturedData:
+    """What ``preprocess_handler`` receives, with the attributes SageMaker's container gives.
+
+    Each attribute is built when the handler first reads it, and kept: a handler reads one
+    or two of them, and building all of them for every record cost more than most handlers.
+    """
+
+    event_metadata = _BuiltOnFirstRead(_metadata)
+    endpoint_input = _BuiltOnFirstRead(_capture_part("endpointInput"))
+    endpoint_output = _BuiltOnFirstRead(_capture_part("endpointOutput"))
+    batch_transform_output = _BuiltOnFirstRead(_capture_part("batchTransformOutput"))
+    ground_truth = _BuiltOnFirstRead(_ground_truth)
+    event_version = _BuiltOnFirstRead(_event_version)
+    event_data = _BuiltOnFirstRead(_legacy_view)
+
+    def __init__(self, event_dict: dict[str, Any]) -> None:
+        self.event_dict = event_dict
+
+    def __repr__(self) -> str:
+        return f"CapturedData({self.event_dict!r})"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The record as a dict."""
+        return self.event_dict

@@ -249,7 +249,7 @@ class MessageDecoder:
         record = decode_capture(raw)
         seconds = event_seconds(record, latest)
         named, positional = self._rows(record)
-        if any(too_deep(row) for row in named) or any(too_deep(row) for row in positional):
+        if any(map(too_deep, named)) or any(map(too_deep, positional)):
             msg = "too_deep"
             raise CaptureError(msg, f"a feature value nests deeper than {MAX_NESTING} levels")
         if not named and not positional:
@@ -273,7 +273,7 @@ class MessageDecoder:
         """Named rows, and CSV rows of exactly the baseline's width (kept positional)."""
         if self.preprocessor is not None:
             rows = self.preprocessor.rows(record)
-            return [self.builder.rows_from_mapping(r) for r in rows], []
+            return list(map(self.builder.rows_from_mapping, rows)), []
         events = record.parts_of(self.builder.parts)
         if any(e.encoding != "CSV" for e in events):  # JSON may carry named objects
             named, positional, features = [], [], list(self.builder.features)

@@ -245,7 +245,9 @@ def event_data(obj: Any, name: str) -> EventData | None:
     if not isinstance(obj, dict) or not isinstance(obj.get("data"), str):
         msg = "missing_field"
         raise CaptureError(msg, f"{name}.data must be a string")
-    encoding = str(obj.get("encoding", "")).upper()
+    encoding = obj.get("encoding", "")
+    if type(encoding) is not str or encoding not in ENCODINGS:  # the usual one needs no upper()
+        encoding = str(encoding).upper()
     if encoding not in ENCODINGS:
         msg = "bad_encoding"
         raise CaptureError(

@@ -150,7 +150,7 @@ def too_deep(row: Any) -> bool:
     >>> too_deep({"age": "41", "tags": deep}), too_deep({"age": "41", "tags": [[1]]})
     (True, False)
     """
-    values = list(row.values()) if is_mapping(row) else list(row)
+    values = row.values() if type(row) is dict or is_mapping(row) else list(row)
     if _SCALARS.issuperset(map(type, values)):
         return False  # the usual row: no list or dict (nor a subclass of one) to walk
     level = [v for v in values if isinstance(v, CONTAINERS)]

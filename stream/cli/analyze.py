@@ -17,6 +17,7 @@ from stream.batch.data_files import FORMATS, DataFileError, DataFormat, data_siz
 from stream.batch.dataset_analysis import analyze_dataset
 from stream.batch.labeled_request import LabeledAnalysisRequest, labelled_monitors_wanted
 from stream.capture.files import find_capture_files
+from stream.capture.gc_thresholds import cycles_collected_less_often
 from stream.capture.records import CAPTURE_PARTS
 from stream.cli.labeled_options import labeled_analysis_options
 from stream.cli.output import (
@@ -184,7 +185,7 @@ def analyze(
     if not files:
         fail(f"no capture files (*.jsonl, *.jsonl.gz) under {capture}")
     total = sum(f.stat().st_size for f in files)
-    with byte_progress("analyzing capture", total) as progress:
+    with cycles_collected_less_often(), byte_progress("analyzing capture", total) as progress:
         task = progress.task_ids[0]
         analyzer.add_files(files, lambda path: progress.advance(task, path.stat().st_size))
     result = analyzer.result()

@@ -9,7 +9,8 @@ the process with exit status 0 — the last saved snapshot stands, and the next 
 partition continues from it. A signal that arrives during startup, before faust has
 installed its handlers, stops the worker just as cleanly (exit status 0). The embedded
 broker this process started is always stopped on the way out. Before faust starts, the
-garbage collector is told to collect cycles less often (:data:`GC_THRESHOLDS`).
+garbage collector is told to collect cycles less often
+(:data:`~stream.capture.gc_thresholds.GC_THRESHOLDS`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any, NoReturn
 import faust
 from prometheus_client import CollectorRegistry
 
+from stream.capture.gc_thresholds import collect_cycles_less_often
 from stream.config import DriftlineConfig
 from stream.kafka.broker import EmbeddedBroker
 from stream.kafka.security import kafka_python_kwargs
@@ -50,10 +52,6 @@ log = logging.getLogger("driftline.worker")
 
 EXIT_HUNG = 0  # nothing is lost: the last snapshot stands
 OWNING_WAIT_SECONDS = 60.0  # a run with a TimedStop waits this long for its partitions
-# Decoding a batch of capture records allocates thousands of short-lived containers at once;
-# with CPython's default first threshold (700) they set off collections that walk the whole
-# heap, which doubled the cost of a record. They are freed by reference counting anyway.
-GC_THRESHOLDS = (50_000, 20, 20)
 
 
 class _StopDuringStartup(Exception):
@@ -224,7 +222,7 @@ def _tune_garbage_collector() -> None:
     """
     gc.collect()
     gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    collect_cycles_less_often()
 
 
 def run_worker(
