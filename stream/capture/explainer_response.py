@@ -178,12 +178,13 @@ def explainer_response(document: Any) -> ExplainerResponse | None:
 
 
 def _predictions(content_type: str, data: str) -> EventData:
-    """The container's response as a capture part: CSV, JSON, or JSON Lines as a JSON list."""
+    """The container's response as a capture part: CSV, or JSON (JSON Lines a line a record).
+
+    A JSON Lines response of several lines is read as any captured one is, one record per
+    line (:mod:`stream.capture.json_lines`).
+    """
     if names_csv(content_type):
         return EventData(content_type, "OUTPUT", data, "CSV")
-    lines = [line for line in data.splitlines() if line.strip()]
-    if "jsonlines" in content_type.lower() and len(lines) > 1:
-        data = "[" + ",".join(lines) + "]"  # one row per record, as a JSON list of them
     return EventData(content_type, "OUTPUT", data, "JSON")
 
 

@@ -20,6 +20,9 @@ Examples
 [[0.9], [0.2]]
 >>> payload_rows(EventData("application/json", "INPUT", '{"instances": [41, 35]}', "JSON"))
 [[41], [35]]
+>>> payload_rows(EventData("application/jsonlines", "INPUT",
+...                       '{"features": [41, 2]}\n{"features": [35, 1]}', "JSON"))
+[[41, 2], [35, 1]]
 >>> payload_rows(EventData("text/csv", "INPUT", "41,a\fb", "CSV"))
 [['41', 'a\x0cb']]
 """
@@ -29,9 +32,8 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-import orjson
-
 from stream.capture.explainer_response import explainer_response
+from stream.capture.json_lines import read_json_payload
 from stream.capture.records import CaptureError, EventData
 
 Row = list[Any] | dict[str, Any]
@@ -86,16 +88,14 @@ def parse_payload(event: EventData) -> PayloadRows:
     a flat list there is one single-value row per element. An instance written as
     ``{"features": [...]}`` (SageMaker's built-in algorithms) is the list of its values.
     A SageMaker Clarify online explainability response gives the rows of the model's own
-    response inside it (:mod:`stream.capture.explainer_response`).
+    response inside it (:mod:`stream.capture.explainer_response`). A JSON Lines payload of
+    several lines is one row per line (:mod:`stream.capture.json_lines`).
     """
-    text = event.text()
     if event.is_csv:
-        return PayloadRows(csv_rows(text))
-    try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        msg = "bad_payload"
-        raise CaptureError(msg, f"JSON payload does not parse: {exc}") from exc
+        return PayloadRows(csv_rows(event.text()))
+    value, by_lines = read_json_payload(event, "JSON payload")
+    if by_lines:  # one instance per line, whatever each line holds
+        return PayloadRows([_line_row(line) for line in value])
     response = explainer_response(value)
     if response is not None:  # the model's own response is inside, of its own content type
         return parse_payload(response.predictions)
@@ -179,6 +179,11 @@ def _json_rows(value: Any) -> PayloadRows:
             raise CaptureError(msg_0, "JSON list mixes rows and scalars")
         return PayloadRows([value], list(value))
     return PayloadRows([[value]])
+
+
+def _line_row(value: Any) -> Row:
+    """A JSON Lines line's instance: an object or list as a JSON row is, a scalar its one value."""
+    return _instance(value) if isinstance(value, CONTAINERS) else [value]
 
 
 def _instance(value: list[Any] | dict[str, Any]) -> Row:

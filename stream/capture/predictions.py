@@ -42,9 +42,8 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-import orjson
-
 from ground_truth.json_path import MISSING, find, find_each, has_projection
+from stream.capture.json_lines import json_lines_values, json_payload, names_json_lines
 from stream.capture.payloads import payload_rows
 from stream.capture.records import CaptureError, EventData
 
@@ -140,6 +139,12 @@ class PredictionLocator:
         column indices) each payload row (CSV line, JSON row) is used. Without attributes,
         each CSV line, or the JSON output, must be one value (:meth:`_whole_output`).
         """
+        lines = self._lines(event, document)
+        if lines is not None:  # JSON Lines: each line is one instance, located alone
+            if self.reads_whole_output:
+                return [self._single(_values(line), f"instance {i + 1} of the JSON Lines output")
+                        for i, line in enumerate(lines)]  # fmt: skip
+            return self._each_line(lines)
         if self.reads_whole_output:
             return self._whole_output(event, document)
         if not self._all_indices() and not event.is_csv:
@@ -209,6 +214,32 @@ class PredictionLocator:
         attributes = (self.inference_attribute, self.probability_attribute)
         return joiner.join(repr(a) for a in attributes if a is not None)
 
+    def _each_line(self, lines: list[Any]) -> list[LocatedPrediction]:
+        """Each line's prediction; a line holding none refuses the output (``no_prediction``).
+
+        As with instances a ``[*]`` projection finds (:meth:`locate_instances`), a prediction
+        is never left out, which would give a later instance's to an earlier one's label.
+        """
+        out = [self._from_row(line) for line in lines]
+        for i, (predicted, score) in enumerate(out):
+            if predicted is None and score is None:
+                shown = self.attributes_shown()
+                msg = f"instance {i + 1} of {len(out)} (JSON Lines) holds no prediction at {shown}"
+                raise CaptureError(NO_PREDICTION, msg)
+        return out
+
+    @staticmethod
+    def _lines(event: EventData, document: Any) -> list[Any] | None:
+        """The lines' values of a JSON Lines output of several lines, else None.
+
+        Only an output parsed to a list (``document``, or not parsed yet) can be one.
+        """
+        if event.is_csv or not names_json_lines(event.observed_content_type):
+            return None
+        if document is not None and type(document) is not list:
+            return None
+        return json_lines_values(event)
+
     def _whole_output(self, event: EventData, document: Any) -> list[LocatedPrediction]:
         """Each CSV line's one field, or the JSON output's one value (lists of one unwrapped).
 
@@ -224,10 +255,7 @@ class PredictionLocator:
                     for i, row in enumerate(rows)]  # fmt: skip
         if document is None:
             document = json_document(event)
-        value = document
-        while type(value) is list and len(value) == 1:
-            value = value[0]
-        return [self._single(value if isinstance(value, list | dict) else [value], "the output")]
+        return [self._single(_values(document), "the output")]
 
     def _single(self, values: Any, where: str) -> LocatedPrediction:
         """The one value of ``values`` as this locator takes it, or CaptureError saying why."""
@@ -262,12 +290,19 @@ class PredictionLocator:
 
 
 def json_document(event: EventData) -> Any:
-    """A JSON payload parsed, or CaptureError (``bad_payload``)."""
-    try:
-        return orjson.loads(event.text())
-    except orjson.JSONDecodeError as exc:
-        msg = "bad_payload"
-        raise CaptureError(msg, f"JSON output does not parse: {exc}") from exc
+    """A JSON payload parsed, or CaptureError (``bad_payload``).
+
+    A JSON Lines output of several lines is the list of its lines' values
+    (:func:`~stream.capture.json_lines.json_payload`).
+    """
+    return json_payload(event, "JSON output")
+
+
+def _values(value: Any) -> Any:
+    """An output value as :meth:`PredictionLocator._single` takes it (lists of one unwrapped)."""
+    while type(value) is list and len(value) == 1:
+        value = value[0]
+    return value if isinstance(value, list | dict) else [value]
 
 
 def _present(value: Any) -> Any:

@@ -44,9 +44,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import orjson
-
 from ground_truth.json_path import check_path, find, find_each, has_projection
+from stream.capture.json_lines import read_json_payload
 from stream.capture.payloads import parse_payload
 from stream.capture.predictions import MULTI_ROW_OUTPUT
 from stream.capture.records import CaptureError, EventData
@@ -176,12 +175,11 @@ class BiasInputColumns:
     def _json_rows(self, event: EventData) -> Sequence[Sequence[Any] | Mapping[str, Any]]:
         if self.features is None:
             return parse_payload(event).rows
-        try:
-            document = orjson.loads(event.text())
-        except orjson.JSONDecodeError as exc:
-            msg = "bad_payload"
-            raise CaptureError(msg, f"the JSON request does not parse: {exc}") from exc
-        rows = features_rows(document, self.features)
+        document, by_lines = read_json_payload(event, "the JSON request")
+        if by_lines:  # JSON Lines: the path is each line's, as Clarify reads a dataset's lines
+            rows = [row for line in document for row in features_rows(line, self.features)]
+        else:
+            rows = features_rows(document, self.features)
         for row in rows:
             if not isinstance(row, list) or any(isinstance(v, list | dict) for v in row):
                 msg = NO_FEATURES

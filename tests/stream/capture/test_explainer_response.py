@@ -12,6 +12,7 @@ import pytest
 
 from stream.capture.explainer_response import explainer_response
 from stream.capture.payloads import parse_payload
+from stream.capture.predictions import LocatedPrediction, PredictionLocator
 from stream.capture.records import CaptureError, EventData
 from tests.stream.explainer_captures import explainer_output
 
@@ -120,3 +121,14 @@ def test_the_payload_rows_of_a_response_are_its_predictions() -> None:
     text = explainer_output("0.2\n0.9\n", [[0.1, 0.2, 0.3], None])
     rows = parse_payload(EventData("application/json", "OUTPUT", text, "JSON")).rows
     assert rows == [["0.2"], ["0.9"]]
+
+
+def test_a_json_lines_response_of_one_value_a_line_is_one_prediction_a_line() -> None:
+    """Read as a captured JSON Lines output is: never one row holding every line's value."""
+    text = explainer_output("0.9\n0.2\n", None, content_type="application/jsonlines")
+    predictions = _response(text).predictions
+    assert parse_payload(predictions).rows == [[0.9], [0.2]]
+    assert PredictionLocator().locate_instances(predictions) == [
+        LocatedPrediction(None, 0.9),
+        LocatedPrediction(None, 0.2),
+    ]
