@@ -17,6 +17,13 @@ capture path closed the window (the provisional result, with the predictions cou
 far) and, after that, whenever late labels changed them (each such delta revises the
 window at the aggregator). Each partial carries the partition's next sequence number, so
 that the aggregator merges it once.
+
+A labelled window is keyed by its partition, start *and* end: after a restart with another
+``window_seconds``, accumulators restored with the old length keep their own end (and close
+with the capture path's window of that end), while predictions placed from then on count in
+windows of the new length. A prediction that waited in the join store across such a
+restart records only its window's start: it is counted in the window of that start and the
+configured length.
 """
 
 from __future__ import annotations
@@ -112,7 +119,7 @@ class LabelledPath:
         self.join = setup.label_join()
         self.flush_seconds = flush_seconds
         self.flushed_at = -math.inf  # wall clock of the last flush of late changes
-        self.windows: dict[tuple[int, float], LabelledAccumulators] = {}
+        self.windows: dict[tuple[int, float, float], LabelledAccumulators] = {}
         self.seq: dict[int, int] = {}
         self.partitions: set[int] = set()  # partitions with state here (their entries expire)
         # joined labels model quality (and rows bias, its reasons prefixed bias_) left out of
@@ -144,7 +151,7 @@ class LabelledPath:
         return self._attributions(partition, offset, item.value, now)
 
     def _window(self, partition: int, start: float) -> LabelledAccumulators:
-        key = (partition, start)
+        key = (partition, start, start + self.clock.window_seconds)
         found = self.windows.get(key)
         if found is None:
             found = self.windows[key] = LabelledAccumulators(self.setup)
@@ -227,14 +234,14 @@ class LabelledPath:
         if now - self.flushed_at < self.flush_seconds:
             return out
         self.flushed_at = now
-        for partition, start in sorted(self.windows):
+        for partition, start, end in sorted(self.windows):
             closed = self.clock.closed_until.get(partition)
-            if closed is not None and start + self.clock.window_seconds <= closed:
-                out.extend(self.close_window(partition, start, closed))
+            if closed is not None and end <= closed:
+                out.extend(self.close_window(partition, start, end, closed))
         return out
 
     def close_window(
-        self, partition: int, start: float, closed_until: float
+        self, partition: int, start: float, end: float, closed_until: float
     ) -> list[WindowPartial]:
         """The window's accumulators as a labelled partial (none when nothing changed).
 
@@ -243,7 +250,7 @@ class LabelledPath:
         labels model quality left out of the partial, and the rows bias left out (reasons
         prefixed ``bias_``), are counted in ``unusable_labels``.
         """
-        accumulators = self.windows.pop((partition, start), None)
+        accumulators = self.windows.pop((partition, start, end), None)
         if accumulators is None:
             return []
         with self.counting(partition):
@@ -257,7 +264,7 @@ class LabelledPath:
         return [
             WindowPartial.labelled(
                 monitor=self.monitor, window_start=start,
-                window_end=start + self.clock.window_seconds, partition=partition,
+                window_end=end, partition=partition,
                 labelled_state=accumulators.to_state(), seq=seq, closed_until=closed_until,
             )
         ]  # fmt: skip
@@ -290,8 +297,11 @@ class LabelledPath:
 
     def snapshot(self, partition: int) -> Blobs:
         """The partition's open accumulators and its sequence number."""
-        windows = [[start, acc.to_state()] for (p, start), acc in sorted(self.windows.items())
-                   if p == partition]  # fmt: skip
+        windows = [
+            [start, acc.to_state(), end]
+            for (p, start, end), acc in sorted(self.windows.items())
+            if p == partition
+        ]
         return {_STATE: orjson.dumps({"seq": self.seq.get(partition, 0), "windows": windows})}
 
     def restore(self, partition: int, blobs: Mapping[str, bytes]) -> None:
@@ -302,8 +312,9 @@ class LabelledPath:
             return
         state = orjson.loads(blobs[_STATE])
         self.seq[partition] = int(state["seq"])
-        for start, accumulators in state["windows"]:
-            self.windows[(partition, float(start))] = LabelledAccumulators.from_state(
+        for start, accumulators, *end in state["windows"]:  # no end: written before ends were
+            until = float(end[0]) if end else float(start) + self.clock.window_seconds
+            self.windows[(partition, float(start), until)] = LabelledAccumulators.from_state(
                 self.setup, accumulators
             )
 
