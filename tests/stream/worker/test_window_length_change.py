@@ -171,3 +171,34 @@ def test_labelled_windows_keep_their_end_across_a_restart(fake_clock, tmp_path):
     old["windows"] = [[start, state] for start, state, _ in old["windows"]]
     path.restore(0, {LABELLED_BLOB: orjson.dumps(old)})
     assert list(path.windows) == [(0, T0, T0 + 20.0)]  # its length: the configured one
+
+
+def test_a_late_label_of_a_prediction_made_before_the_change_goes_to_its_own_window(
+    fake_clock, tmp_path
+):
+    """Predictions of [T0+10, T0+20) wait across a restart with 20 s windows; their labels
+    come after the window left: they revise [T0+10, T0+20), not a window [T0+10, T0+30)
+    that never existed (whose empty data-quality window would have been published)."""
+    from stream.demo.labelled import ground_truth_record, write_labelled_baselines
+    from tests.stream.worker.test_labelled import MODEL
+
+    write_labelled_baselines(tmp_path / "baseline", MODEL, n=1000)
+    ws = labelled_state(fake_clock, tmp_path / "baseline")  # 10 s windows
+    items = traffic(3, 20, T0 + 10)
+    ws.on_capture(0, 0, lines(r for _, r, _ in items))
+    path = ws.labelled["m"]
+    blob = path.snapshot(0)[LABELLED_BLOB]
+
+    path.clock.window_seconds = 20.0  # restarted with 20 s windows (the join store kept)
+    path.restore(0, {LABELLED_BLOB: blob})
+    (sent,) = path.close_window(0, T0 + 10, T0 + 20, T0 + 20)  # the old window leaves
+    assert (sent.window_start, sent.window_end) == (T0 + 10, T0 + 20)
+    labels = [ground_truth_record(key, answer.label) for key, _, answer in items]
+    assert ws.on_labelled("labels", 0, 0, lines(labels)) == []
+    assert list(path.windows) == [(0, T0 + 10, T0 + 20)]
+    (revision,) = path.close_window(0, T0 + 10, T0 + 20, T0 + 20)
+    assert revision.window_end == T0 + 20
+    assert revision.labelled_state is not None
+
+    again = orjson.loads(path.snapshot(0)[LABELLED_BLOB])  # a second restart remembers 10 s
+    assert list(again["earlier_lengths"]) == ["10.0"]
