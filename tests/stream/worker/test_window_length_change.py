@@ -202,3 +202,35 @@ def test_a_late_label_of_a_prediction_made_before_the_change_goes_to_its_own_win
 
     again = orjson.loads(path.snapshot(0)[LABELLED_BLOB])  # a second restart remembers 10 s
     assert list(again["earlier_lengths"]) == ["10.0"]
+
+
+def test_model_quality_added_on_a_restart_is_warned_about_once(fake_clock, tmp_path, caplog):
+    """A data-quality-only snapshot restored by a worker that also runs model quality: the
+    labels of predictions read before can never join; one warning says so."""
+    from stream.config import DriftlineConfig, KafkaConfig, MonitorConfig
+    from stream.demo.labelled import write_labelled_baselines
+    from stream.monitors.data_quality import load_data_quality_baseline
+    from stream.worker.state import CAPTURE, WorkerState
+    from tests.stream.worker.test_labelled import MODEL
+
+    folder = tmp_path / "baseline"
+    write_labelled_baselines(folder, MODEL, n=1000)
+    monitor = MonitorConfig(name="m", baseline=folder, window_seconds=10.0,
+                            capture_index_names=("endpointInput",))  # fmt: skip
+    config = DriftlineConfig(kafka=KafkaConfig(topic_prefix="p", partitions=2),
+                             monitors=(monitor,))  # fmt: skip
+    quality_only = WorkerState(config, {"m": load_data_quality_baseline(folder)}, now=fake_clock)
+    quality_only.on_capture(0, 0, lines(r for _, r, _ in traffic(5, 20, T0)))
+    saved = [quality_only.checkpoint(CAPTURE, p) for p in (0, 1)]
+
+    labelled = labelled_state(fake_clock, folder)
+    with caplog.at_level(logging.WARNING, logger="driftline.worker"):
+        for checkpoint in saved:
+            labelled.restore(CAPTURE, checkpoint.partition, checkpoint.blobs, checkpoint.meta)
+        again = labelled_state(fake_clock, folder)  # a snapshot with the labelled state
+        again.restore(CAPTURE, 0, labelled.checkpoint(CAPTURE, 0).blobs, saved[0].meta)
+    warnings = [r.getMessage() for r in caplog.records if "not in the snapshot" in r.getMessage()]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("monitor m: its model quality, bias or attribution monitors")
+    assert "labels of predictions read before can never join" in warnings[0]
+    assert "label_ttl_seconds (1209600 s)" in warnings[0]
