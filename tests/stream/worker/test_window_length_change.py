@@ -234,3 +234,17 @@ def test_model_quality_added_on_a_restart_is_warned_about_once(fake_clock, tmp_p
     assert warnings[0].startswith("monitor m: its model quality, bias or attribution monitors")
     assert "labels of predictions read before can never join" in warnings[0]
     assert "label_ttl_seconds (1209600 s)" in warnings[0]
+
+
+def test_a_window_is_evaluated_with_windows_of_its_own_length_only(fake_clock):
+    """evaluation_windows = 1: the 20 s window after the change is evaluated alone, not with
+    the restored 10 s window of the same start (and the 10 s window alone, too)."""
+    rows = SCHEMA.rows(random.Random(12), 400)
+    agg = aggregator(fake_clock, window_seconds=20.0)
+    add = Feeder(agg)
+    (ten,) = add(partial_of_rows(rows[:200], T0, 0))  # [T0, T0+10)
+    assert ten.evaluated_windows == 1
+    longer = partial_of_rows(rows[200:], T0, 0, closed_until=T0 + 20, offset=5)
+    (twenty,) = add(WindowPartial(**{**_fields(longer), "window_end": T0 + 20}))
+    assert (twenty.window_end - twenty.window_start, twenty.evaluated_windows) == (20.0, 1)
+    assert twenty.evaluation is not None
