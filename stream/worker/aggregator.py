@@ -51,6 +51,10 @@ from stream.worker.windows import WindowPartial
 
 log = logging.getLogger("driftline.aggregator")
 
+WindowSpan = tuple[
+    float, float
+]  # a window's (start, end): windows of two lengths may share a start
+
 _META = "meta"
 
 
@@ -103,7 +107,7 @@ class Aggregator:
         self.labelled = labelled
         self.label_flush_seconds = label_flush_seconds
         self.label_horizon_seconds = 0.0 if labelled is None else labelled.labels.label_ttl_seconds
-        self.windows: dict[float, AggregatedWindow] = {}
+        self.windows: dict[WindowSpan, AggregatedWindow] = {}
         self.progress: dict[int, float] = {}
         self.final_until = -math.inf
         # counters read by the metrics collector (process-local, like any Prometheus counter)
@@ -120,7 +124,8 @@ class Aggregator:
         self.progress[item.partition] = max(
             self.progress.get(item.partition, -math.inf), item.closed_until
         )
-        window = self.windows.get(item.window_start)
+        span = (item.window_start, item.window_end)
+        window = self.windows.get(span)
         horizon = self._forgotten_until(labelled=item.is_labelled)
         unwanted = item.is_labelled and self.labelled is None
         if window is None and (item.window_end <= horizon or unwanted):
@@ -134,7 +139,8 @@ class Aggregator:
             window = AggregatedWindow(
                 profile, item.window_start, item.window_end, self.now().timestamp(), labelled
             )
-            self.windows[item.window_start] = window
+            self.windows[span] = window
+            self._note_other_length(window)
         if window.admit(item) == DUPLICATE:
             self.duplicate_partials += 1
             log.info("monitor %s: duplicate partial (partition %d, offsets %d..%d) dropped",
@@ -191,7 +197,7 @@ class Aggregator:
         if not idle:
             return []
         last = max(idle)  # earlier windows are final too: results leave in window order
-        due = [w for s, w in sorted(self.windows.items()) if not w.is_final and s <= last]
+        due = [w for s, w in sorted(self.windows.items()) if not w.is_final and s[0] <= last[0]]
         return [r for w in due for r in self._publish(w, "idle")]
 
     def _publish(self, window: AggregatedWindow, how: str) -> list[Result]:
@@ -228,14 +234,14 @@ class Aggregator:
 
     def _forget_old(self) -> None:
         quality, labels = self._forgotten_until(), self._forgotten_until(labelled=True)
-        for start, window in list(self.windows.items()):
+        for span, window in list(self.windows.items()):
             if not window.is_final or window.end > quality:
                 continue
             if window.labelled is not None and window.end > labels:
                 if window.profile is not None:
                     window.forget_profile()  # the labelled part may still change
             else:
-                del self.windows[start]
+                del self.windows[span]
 
     def _account(self, result: WindowResult) -> None:
         self.windows_closed += result.revision == 0
@@ -264,8 +270,8 @@ class Aggregator:
         until = None if self.final_until == -math.inf else self.final_until
         meta = {"progress": {str(p): v for p, v in self.progress.items()}, "final_until": until}
         blobs = {_META: orjson.dumps(meta)}
-        for start, window in self.windows.items():
-            blobs[f"window/{start!r}"] = window.to_bytes()
+        for (start, end), window in self.windows.items():
+            blobs[_blob_name(start, end, self.config.window_seconds)] = window.to_bytes()
         return blobs
 
     def restore(self, partition: int, blobs: Mapping[str, bytes]) -> None:
@@ -281,7 +287,21 @@ class Aggregator:
         for name, raw in blobs.items():
             if name.startswith("window/"):
                 window = AggregatedWindow.from_bytes(raw, self.labelled)
-                self.windows[window.start] = window
+                self.windows[(window.start, window.end)] = window
+        for window in self.windows.values():
+            if not window.is_final:
+                self._note_other_length(window)
+
+    def _note_other_length(self, window: AggregatedWindow) -> None:
+        """Log a window of another length than the configured one (a restart changed it)."""
+        length = window.end - window.start
+        if not math.isclose(length, self.config.window_seconds):
+            log.warning(
+                "monitor %s: window length changed from %s s to %s s; the window [%s, %s) "
+                "keeps %s s and is published on its own, never merged with %s s windows",
+                self.name, f"{length:g}", f"{self.config.window_seconds:g}", window.start,
+                window.end, f"{length:g}", f"{self.config.window_seconds:g}",
+            )  # fmt: skip
 
     def drop(self, partitions: Collection[int]) -> None:
         """Forget everything when the monitor's partials partition moves away."""
@@ -290,3 +310,14 @@ class Aggregator:
             self.progress.clear()
             self.final_until = -math.inf
             self.last_result = None  # its gauges must not outlive the partition here
+
+
+def _blob_name(start: float, end: float, window_seconds: float) -> str:
+    """``window/<start>`` for a window of the configured length, else ``window/<start>/<end>``.
+
+    The name only has to be unique: :meth:`Aggregator.restore` reads start and end from the
+    window itself (snapshots written before windows were keyed by their end still load).
+    """
+    if math.isclose(end - start, window_seconds):
+        return f"window/{start!r}"
+    return f"window/{start!r}/{end!r}"

@@ -16,6 +16,14 @@ up by the broker (:class:`~stream.worker.event_clock.PartitionActivity`). A revi
 (late records of a published window) closes once its partition is caught up, or
 ``idle_close_seconds`` after it opened.
 
+A worker restarted with another ``window_seconds`` restores windows of the old length: they
+finish as they were — each keeps its own start and end, takes no new record, and closes when
+the watermark passes its end (or its partition goes idle), its partial carrying that end.
+Every record read from then on goes to the window of the new length holding its event time,
+even when a restored window also spans it: so each record is counted in exactly one window,
+and windows of the two lengths are never merged (the aggregator keys windows by start *and*
+end). A warning names the monitor and both lengths.
+
 The record counts reconcile: ``consumed = processed + dead_lettered + late + sampled_out +
 dropped`` (``dropped``: no row, the preprocessor returned none or the payload held none),
 each exported; ``revised`` counts the processed records that went to a revision window.
@@ -23,6 +31,7 @@ each exported; ``revised`` counts the processed records that went to a revision 
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -45,6 +54,8 @@ from stream.worker.outcomes import DeadLetter, RecordCounts
 from stream.worker.partition_state import Blobs
 from stream.worker.window_table import WindowKey, WindowTable, is_window_blob
 from stream.worker.windows import WindowPartial
+
+log = logging.getLogger("driftline.capture")
 
 CaptureOutput = Union[DeadLetter, OnlineViolation, WindowPartial]  # noqa: UP007
 _CLOCK = "clock"
@@ -244,7 +255,7 @@ class CapturePath:
         """Close windows the watermark passed, of idle partitions, and finished revisions."""
         closing: list[tuple[WindowKey, str]] = []
         for key, window in self.table:
-            partition, _, revision = key
+            partition, _, _, revision = key
             idle = self.activity.idle_seconds(partition, now=now)
             if revision:
                 caught_up = self.activity.is_caught_up(partition)
@@ -268,7 +279,7 @@ class CapturePath:
             until = self.clock.closed_until.get(partition, self.table.get(key).end)
             if self.labelled is not None:  # the labels first: the window is final after both
                 # progress stays at the window's start: the data-quality partial carries it
-                out.extend(self.labelled.close_window(partition, key[1], key[1]))
+                out.extend(self.labelled.close_window(partition, key[1], key[2], key[1]))
             out.append(self.table.close(key, closed_by=how, closed_until=until))
         return out
 
@@ -282,7 +293,17 @@ class CapturePath:
     def restore(self, partition: int, blobs: Mapping[str, bytes]) -> None:
         """Replace the partition's state with a :meth:`snapshot`'s."""
         self.clock.restore(partition, orjson.loads(blobs[_CLOCK]) if _CLOCK in blobs else {})
-        self.table.restore(partition, {k: v for k, v in blobs.items() if is_window_blob(k)})
+        others = self.table.restore(
+            partition, {k: v for k, v in blobs.items() if is_window_blob(k)}
+        )
+        if others:
+            log.warning(
+                "monitor %s: window length changed from %s s to %s s; the windows of partition "
+                "%d restored with %s s finish with %s s (they take no new record and close on "
+                "their own end), new records go to %s s windows",
+                self.name, _seconds(others), f"{self.config.window_seconds:g}", partition,
+                _seconds(others), _seconds(others), f"{self.config.window_seconds:g}",
+            )  # fmt: skip
         self.online.restore(partition, blobs)
 
     def drop(self, partitions: Collection[int]) -> None:
@@ -296,3 +317,8 @@ class CapturePath:
         if not self.clock.max_event:
             return None
         return self.now().timestamp() - max(self.clock.max_event.values())
+
+
+def _seconds(lengths: Sequence[float]) -> str:
+    """Window lengths as a log shows them: ``10`` or ``10, 30``."""
+    return ", ".join(f"{length:g}" for length in lengths)

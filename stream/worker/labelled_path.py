@@ -17,6 +17,16 @@ capture path closed the window (the provisional result, with the predictions cou
 far) and, after that, whenever late labels changed them (each such delta revises the
 window at the aggregator). Each partial carries the partition's next sequence number, so
 that the aggregator merges it once.
+
+A labelled window is keyed by its partition, start *and* end: after a restart with another
+``window_seconds``, accumulators restored with the old length keep their own end (and close
+with the capture path's window of that end), while predictions placed from then on count in
+windows of the new length. A prediction that waited in the join store across such a
+restart records only its window's start: it is counted in the window of that start and the
+configured length when the start is one of that length's, else in the window of that start
+and the earliest length this partition's windows had before (saved in the snapshot, for
+``label_ttl_seconds``) whose start it is. A start that both lengths share (``[0, 10)`` and
+``[0, 20)``) is the configured length's: such a late label counts in the new window.
 """
 
 from __future__ import annotations
@@ -112,7 +122,11 @@ class LabelledPath:
         self.join = setup.label_join()
         self.flush_seconds = flush_seconds
         self.flushed_at = -math.inf  # wall clock of the last flush of late changes
-        self.windows: dict[tuple[int, float], LabelledAccumulators] = {}
+        self.windows: dict[tuple[int, float, float], LabelledAccumulators] = {}
+        # window lengths a partition's windows had before a restart changed window_seconds
+        # (its waiting predictions record their window's start only), with the wall clock
+        # until which predictions of that length may still wait
+        self.earlier_lengths: dict[int, dict[float, float]] = {}
         self.seq: dict[int, int] = {}
         self.partitions: set[int] = set()  # partitions with state here (their entries expire)
         # joined labels model quality (and rows bias, its reasons prefixed bias_) left out of
@@ -144,10 +158,12 @@ class LabelledPath:
         return self._attributions(partition, offset, item.value, now)
 
     def _window(self, partition: int, start: float) -> LabelledAccumulators:
-        key = (partition, start)
-        found = self.windows.get(key)
+        found = self.windows.get((partition, start, start + self.clock.window_seconds))
         if found is None:
-            found = self.windows[key] = LabelledAccumulators(self.setup)
+            key = (partition, start, start + self._length_of(partition, start))
+            found = self.windows.get(key)
+            if found is None:
+                found = self.windows[key] = LabelledAccumulators(self.setup)
         return found
 
     def _predictions(self, partition: int, placed: Sequence[Placed], now: float) -> None:
@@ -163,6 +179,16 @@ class LabelledPath:
                     pendings.append(usable)
         take_predictions(self.join, self.entries(partition), pendings,
                          self._windows_of(partition), now=now)  # fmt: skip
+
+    def _length_of(self, partition: int, start: float) -> float:
+        """The length of the window a prediction of ``partition`` starting at ``start`` is in."""
+        length = self.clock.window_seconds
+        if self.clock.window_start(start) == start:
+            return length
+        for earlier in sorted(self.earlier_lengths.get(partition, {})):
+            if math.floor(start / earlier) * earlier == start:
+                return earlier
+        return length
 
     def _windows_of(self, partition: int) -> Callable[[float], LabelledAccumulators]:
         return lambda start: self._window(partition, start)
@@ -227,14 +253,14 @@ class LabelledPath:
         if now - self.flushed_at < self.flush_seconds:
             return out
         self.flushed_at = now
-        for partition, start in sorted(self.windows):
+        for partition, start, end in sorted(self.windows):
             closed = self.clock.closed_until.get(partition)
-            if closed is not None and start + self.clock.window_seconds <= closed:
-                out.extend(self.close_window(partition, start, closed))
+            if closed is not None and end <= closed:
+                out.extend(self.close_window(partition, start, end, closed))
         return out
 
     def close_window(
-        self, partition: int, start: float, closed_until: float
+        self, partition: int, start: float, end: float, closed_until: float
     ) -> list[WindowPartial]:
         """The window's accumulators as a labelled partial (none when nothing changed).
 
@@ -243,7 +269,7 @@ class LabelledPath:
         labels model quality left out of the partial, and the rows bias left out (reasons
         prefixed ``bias_``), are counted in ``unusable_labels``.
         """
-        accumulators = self.windows.pop((partition, start), None)
+        accumulators = self.windows.pop((partition, start, end), None)
         if accumulators is None:
             return []
         with self.counting(partition):
@@ -257,7 +283,7 @@ class LabelledPath:
         return [
             WindowPartial.labelled(
                 monitor=self.monitor, window_start=start,
-                window_end=start + self.clock.window_seconds, partition=partition,
+                window_end=end, partition=partition,
                 labelled_state=accumulators.to_state(), seq=seq, closed_until=closed_until,
             )
         ]  # fmt: skip
@@ -290,9 +316,19 @@ class LabelledPath:
 
     def snapshot(self, partition: int) -> Blobs:
         """The partition's open accumulators and its sequence number."""
-        windows = [[start, acc.to_state()] for (p, start), acc in sorted(self.windows.items())
-                   if p == partition]  # fmt: skip
-        return {_STATE: orjson.dumps({"seq": self.seq.get(partition, 0), "windows": windows})}
+        windows = [
+            [start, acc.to_state(), end]
+            for (p, start, end), acc in sorted(self.windows.items())
+            if p == partition
+        ]
+        earlier = {repr(k): v for k, v in self.earlier_lengths.get(partition, {}).items()}
+        state = {
+            "seq": self.seq.get(partition, 0),
+            "windows": windows,
+            "window_seconds": self.clock.window_seconds,
+            "earlier_lengths": earlier,
+        }
+        return {_STATE: orjson.dumps(state)}
 
     def restore(self, partition: int, blobs: Mapping[str, bytes]) -> None:
         """Replace the partition's accumulators and sequence number with a snapshot's."""
@@ -302,10 +338,28 @@ class LabelledPath:
             return
         state = orjson.loads(blobs[_STATE])
         self.seq[partition] = int(state["seq"])
-        for start, accumulators in state["windows"]:
-            self.windows[(partition, float(start))] = LabelledAccumulators.from_state(
+        for start, accumulators, *end in state["windows"]:  # no end: written before ends were
+            until = float(end[0]) if end else float(start) + self.clock.window_seconds
+            self.windows[(partition, float(start), until)] = LabelledAccumulators.from_state(
                 self.setup, accumulators
             )
+        self._remember_lengths(partition, state)
+
+    def _remember_lengths(self, partition: int, state: Mapping[str, Any]) -> None:
+        """Keep the snapshot's window lengths other than the configured one.
+
+        Each is kept while predictions of that length may still wait: ``label_ttl_seconds``
+        from the restore that found it.
+        """
+        now = self.now().timestamp()
+        lengths = {float(k): float(v) for k, v in state.get("earlier_lengths", {}).items()}
+        saved = state.get("window_seconds")
+        if saved is not None:
+            lengths[float(saved)] = now + self.setup.labels.label_ttl_seconds
+        lengths.pop(self.clock.window_seconds, None)
+        kept = {length: until for length, until in lengths.items() if until > now}
+        if kept:
+            self.earlier_lengths[partition] = kept
 
     def drop(self, partitions: Collection[int]) -> None:
         """Forget partitions this worker no longer owns."""
@@ -313,6 +367,7 @@ class LabelledPath:
             del self.windows[key]
         for partition in partitions:
             self.seq.pop(partition, None)
+            self.earlier_lengths.pop(partition, None)
             self.partitions.discard(partition)
 
 

@@ -30,6 +30,7 @@ from stream.capture.message import RejectedRecord
 from stream.config import DriftlineConfig
 from stream.kafka.topics import TopicNames
 from stream.monitors.data_quality import DataQualityBaseline
+from stream.worker.added_monitors import LABELS_SUFFIX, AddedMonitors
 from stream.worker.books import CAPTURE, OUTBOX_BLOB, PARTIALS, Checkpoint, PartitionBook
 from stream.worker.capture_path import CaptureOutput
 from stream.worker.event_clock import PartitionActivity
@@ -92,6 +93,7 @@ class WorkerState:
         # read by the metrics (stream.worker.metric_sources)
         self.partials_since: dict[int, float] = {}  # partials partition -> owned since
         self.end_offsets: dict[tuple[str, int], int] = {}  # (kind, partition) -> end offset
+        self.added = AddedMonitors()  # monitors restored snapshots lacked (warned about once)
 
     @classmethod
     def from_config(cls, config: DriftlineConfig, **kwargs: Any) -> WorkerState:
@@ -112,7 +114,8 @@ class WorkerState:
         """Every state of ``kind`` with its snapshot name (``<monitor>``, ``<monitor>#labels``)."""
         if kind == PARTIALS:
             return list(self.aggregators.items())
-        return [*self.paths.items(), *((f"{n}#labels", p) for n, p in self.labelled.items())]
+        labelled = ((f"{n}{LABELS_SUFFIX}", p) for n, p in self.labelled.items())
+        return [*self.paths.items(), *labelled]
 
     def book(self, kind: str, partition: int) -> PartitionBook:
         """The book of one source partition."""
@@ -323,7 +326,15 @@ class WorkerState:
     def restore(
         self, kind: str, partition: int, blobs: Mapping[str, bytes], meta: Mapping[str, Any]
     ) -> tuple[Outbound, ...]:
-        """Restore a partition from a snapshot; return its outbox, to send again."""
+        """Restore a partition from a snapshot; return its outbox, to send again.
+
+        A monitor the snapshot has no state of (added to the config since) is warned about
+        once (:mod:`stream.worker.added_monitors`).
+        """
+        if kind == CAPTURE:
+            added = self.added.missing((name for name, _ in self._states(kind)), blobs)
+            ttl = {n: p.setup.labels.label_ttl_seconds for n, p in self.labelled.items()}
+            self.added.warn(added, partition, ttl)
         for name, state in self._states(kind):
             prefix = f"{name}/"
             own = {k[len(prefix) :]: v for k, v in blobs.items() if k.startswith(prefix)}

@@ -1,10 +1,12 @@
 """A final window's data-quality result: the window's view evaluated against the baseline.
 
 The aggregator decides *when* a window is published and with which revision; this module
-owns *what* is published. A window is evaluated together with the final windows that start
-within ``evaluation_windows * window_seconds`` before its end (its evaluation view), through
-one :class:`~detectors.quality.data_quality_monitor.DataQualityMonitor`; the statistics
-published are those of the window alone. A baseline that cannot be evaluated gives a
+owns *what* is published. A window is evaluated together with the final windows of its own
+length that start within ``evaluation_windows`` times that length before its end (its
+evaluation view: windows of another length, restored after ``window_seconds`` changed, are
+never in it), through one
+:class:`~detectors.quality.data_quality_monitor.DataQualityMonitor`; the statistics published
+are those of the window alone. A baseline that cannot be evaluated gives a
 ``Failed`` result naming the error — logged, never raised, since it must not stop the
 worker — and a window without rows is ``Failed`` whatever its view says.
 """
@@ -12,6 +14,7 @@ worker — and a window without rows is ``Failed`` whatever its view says.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable
 
 from detectors.quality.checks import EvaluationResult
@@ -31,8 +34,10 @@ def evaluation_view(
     window: AggregatedWindow, windows: Iterable[AggregatedWindow], config: MonitorConfig
 ) -> list[AggregatedWindow]:
     """The final windows (``window`` included) merged to evaluate ``window``, oldest first."""
-    span = config.evaluation_windows * config.window_seconds
+    length = window.end - window.start
+    span = config.evaluation_windows * length
     view = [w for w in windows if w.is_final and w.profile is not None
+            and math.isclose(w.end - w.start, length, abs_tol=1e-6)
             and window.end - span <= w.start < window.end]  # fmt: skip
     return sorted(view, key=lambda w: w.start)
 

@@ -1,8 +1,13 @@
 """The open windows of one monitor, per partition: placement of decoded rows, and closing.
 
-A window is keyed by ``(partition, start, revision)``: ``revision`` is False for a window
-still open in event time, True for one collecting late records of a window already closed
-(its partial revises the published result). :meth:`WindowTable.place` appends a group of a
+A window is keyed by ``(partition, start, end, revision)``: ``revision`` is False for a
+window still open in event time, True for one collecting late records of a window already
+closed (its partial revises the published result). The end is part of the key because after
+a restart with another ``window_seconds`` the windows restored from the snapshot keep their
+old length while new records go to windows of the new one, and two of them may share a start:
+a record always goes to the window of the configured length (:meth:`WindowTable.place`), and
+a restored window of another length takes no new record — it closes on its own end, as it
+would have, so no record is counted in two windows. :meth:`WindowTable.place` appends a group of a
 decoded message's records to their window; :meth:`WindowTable.close` turns a window into the
 :class:`~stream.worker.windows.WindowPartial` sent to the aggregator.
 
@@ -15,13 +20,14 @@ Examples
 ...                          lines=["41,basic", "35,gold"])
 >>> table.place(3, (17, 17), decoded, start=60.0, revision=False, members=[0, 1], now=0.0)
 2
->>> partial = table.close((3, 60.0, False), closed_by="watermark", closed_until=120.0)
+>>> partial = table.close((3, 60.0, 120.0, False), closed_by="watermark", closed_until=120.0)
 >>> partial.window_start, partial.row_count, (partial.first_offset, partial.last_offset)
 (60.0, 2, (17, 17))
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
 
 import orjson
@@ -33,7 +39,7 @@ from stream.worker.partition_state import Blobs
 from stream.worker.windows import WindowPartial
 
 FLUSH_ROWS = 5_000  # buffered rows that trigger a profile update
-WindowKey = tuple[int, float, bool]  # (partition, start, revision)
+WindowKey = tuple[int, float, float, bool]  # (partition, start, end, revision)
 
 
 class WindowTable:
@@ -76,7 +82,7 @@ class WindowTable:
         ``offsets`` are the first and last source offsets of the messages those records came in.
         """
         first, last = offsets
-        window = self._window((partition, start, revision), first, now)
+        window = self._window((partition, start, start + self.window_seconds, revision), first, now)
         width = decoded.width
         if decoded.lines is not None:  # the plain codec: row i is record i
             lines = decoded.lines
@@ -112,8 +118,7 @@ class WindowTable:
         window = self.windows.get(key)
         if window is None:
             profile = DatasetProfile(features=self.features, kinds=self.kinds)
-            end = key[1] + self.window_seconds
-            window = self.windows[key] = OpenWindow(profile, end, offset, now)
+            window = self.windows[key] = OpenWindow(profile, key[2], offset, now)
         return window
 
     def get(self, key: WindowKey) -> OpenWindow:
@@ -124,7 +129,7 @@ class WindowTable:
         """Close a window: its partial, with the partition's progress ``closed_until``."""
         window = self.windows.pop(key)
         window.flush()
-        partition, start, _ = key
+        partition, start, _, _ = key
         return WindowPartial(
             monitor=self.monitor,
             window_start=start,
@@ -143,10 +148,10 @@ class WindowTable:
         """Rows (profiled and buffered) in the most recent open window, over all partitions."""
         if not self.windows:
             return 0
-        latest = max(start for _, start, _ in self.windows)
+        latest = max(start for _, start, _, _ in self.windows)
         return sum(
             w.profile.item_count + w.pending
-            for (_, start, _), w in self.windows.items()
+            for (_, start, _, _), w in self.windows.items()
             if start == latest
         )
 
@@ -156,19 +161,33 @@ class WindowTable:
             window.flush()
 
     def snapshot(self, partition: int) -> Blobs:
-        """One blob per open window of ``partition``, named ``window/<start>/<kind>``."""
+        """One blob per open window of ``partition``, named ``window/<start>/<kind>``.
+
+        A window of another length than the configured one is named
+        ``window/<start>/<kind>/<end>`` (it may share its start with one of this length).
+        """
         return {
-            _blob_name(start, revision): orjson.dumps(window.to_state())
-            for (p, start, revision), window in self.windows.items()
+            _blob_name(start, end, revision, self.window_seconds): orjson.dumps(window.to_state())
+            for (p, start, end, revision), window in self.windows.items()
             if p == partition
         }
 
-    def restore(self, partition: int, blobs: Mapping[str, bytes]) -> None:
-        """Replace the partition's open windows with those of a :meth:`snapshot`."""
+    def restore(self, partition: int, blobs: Mapping[str, bytes]) -> list[float]:
+        """Replace the partition's open windows with those of a :meth:`snapshot`.
+
+        Each window keeps the end it was opened with (saved in its state), whatever the
+        configured length is now. Return the lengths of the restored windows that differ from
+        the configured one (sorted, each once): empty unless ``window_seconds`` changed.
+        """
         self.drop([partition])
+        others: set[float] = set()
         for name, raw in blobs.items():
             start, revision = _parse_blob_name(name)
-            self.windows[(partition, start, revision)] = OpenWindow.from_state(orjson.loads(raw))
+            window = OpenWindow.from_state(orjson.loads(raw))
+            self.windows[(partition, start, window.end, revision)] = window
+            if not math.isclose(window.end - start, self.window_seconds):
+                others.add(window.end - start)
+        return sorted(others)
 
     def drop(self, partitions: Collection[int]) -> int:
         """Forget the open windows of ``partitions``; return how many there were."""
@@ -181,12 +200,14 @@ class WindowTable:
         return iter(sorted(self.windows.items()))
 
 
-def _blob_name(start: float, revision: bool) -> str:
-    return f"window/{start!r}/{'revision' if revision else 'open'}"
+def _blob_name(start: float, end: float, revision: bool, window_seconds: float) -> str:
+    name = f"window/{start!r}/{'revision' if revision else 'open'}"
+    return name if math.isclose(end - start, window_seconds) else f"{name}/{end!r}"
 
 
 def _parse_blob_name(name: str) -> tuple[float, bool]:
-    _, start, kind = name.split("/")
+    """The start and kind of a :func:`_blob_name` (the end is read from the window's state)."""
+    _, start, kind, *_ = name.split("/")
     return float(start), kind == "revision"
 
 

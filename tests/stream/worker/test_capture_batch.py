@@ -131,7 +131,7 @@ def test_plain_messages_are_decoded_and_placed_together(fake_clock):
     calls.clear()
     ws.on_capture_many(0, messages[20:])
     assert calls == []  # not one message decoded alone
-    window = ws.paths["m"].table.get((0, T0, False))
+    window = ws.paths["m"].table.get((0, T0, T0 + 3600.0, False))
     assert (window.first_offset, window.last_offset) == (messages[0][0], messages[-1][0])
     late = ws.paths["m"].counts.revised
     assert window.records == len(messages) - late > 0

@@ -42,7 +42,7 @@ def runtime(clock, preprocessor=None, **settings) -> CapturePath:
 def rows_by_window(rt: CapturePath) -> dict[float, int]:
     """Rows in each open window start, over partitions (profiled and buffered)."""
     out: dict[float, int] = {}
-    for (_, start, _), window in rt.table:
+    for (_, start, _, _), window in rt.table:
         out[start] = out.get(start, 0) + window.profile.item_count + window.pending
     return out
 
@@ -140,7 +140,7 @@ def test_watermark_closes_windows_and_counts_late_events(fake_clock):
     rt.update(0, 3, batch(records_at([T0 + 9], seed=4)))
     # the window is published: the late record goes to a revision window, nothing is lost
     assert rt.counts.late == 0 and rt.counts.revised == 1
-    assert [key for key, _ in rt.table] == [(0, T0, True), (0, T0 + 10, False)]
+    assert [key for key, _ in rt.table] == [(0, T0, T0 + 10, True), (0, T0 + 10, T0 + 20, False)]
 
 
 def test_watermarks_are_per_partition(fake_clock):
@@ -329,7 +329,7 @@ def test_awkward_records_get_what_the_per_record_path_gives(fake_clock, case, fe
         if per_record:
             rt.decoder.plain.decode_parsed = lambda envelopes: None
         letters = [(d.record_index, d.reason) for d in dead(rt.update(0, 0, message))]
-        window = rt.table.get((0, T0, False))
+        window = rt.table.get((0, T0, T0 + 10.0, False))
         window.flush()
         stats = statistics_to_json(window.profile.statistics())
         outcomes.append((letters, rt.counts, stats))
@@ -535,7 +535,7 @@ def test_json_rows_split_between_windows_reach_each_window_whole(fake_clock):
         values = json.loads(record["captureData"]["endpointInput"]["data"])
         by_window[T0 if t < T0 + 10 else T0 + 10].append(values)
     for start, rows in by_window.items():
-        window = rt.table.get((0, start, False))
+        window = rt.table.get((0, start, start + 10.0, False))
         window.flush()
         stats = DatasetProfile.from_state(window.profile.to_state()).statistics()
         assert window.profile.item_count == len(rows)
@@ -613,7 +613,7 @@ def _one_message_either_way(clock, message: bytes, codec: str) -> None:
     outcomes = []
     for rt in (fast, slow):
         letters = dead(rt.update(0, 0, message))
-        window = rt.table.get((0, T0, False))
+        window = rt.table.get((0, T0, T0 + 10.0, False))
         window.flush()
         outcomes.append((letters, rt.counts, statistics_to_json(window.profile.statistics())))
     assert outcomes[0] == outcomes[1]
