@@ -53,13 +53,14 @@ MODEL = SyntheticModel()
 T0 = 1_709_647_200.0
 
 
-def _config(folder: Path, bootstrap: str, prefix: str, window_seconds: float) -> Path:
+def _config(folder: Path, bootstrap: str, prefix: str, window_seconds: float,
+            idle_seconds: float = 2.0) -> Path:  # fmt: skip
     path = folder / f"{prefix}.toml"
     path.write_text(
         f'[kafka]\nbootstrap_servers = "{bootstrap}"\ntopic_prefix = "{prefix}"\npartitions = 4\n'
         "[worker]\nlabel_flush_seconds = 0.25\n"
         f'[[monitor]]\nname = "bench"\nbaseline = "baseline"\nwindow_seconds = {window_seconds}\n'
-        "allowed_lateness_seconds = 0\nidle_close_seconds = 2\n"
+        f"allowed_lateness_seconds = 0\nidle_close_seconds = {idle_seconds}\n"
         'capture_index_names = ["endpointInput"]\n'
         '[monitor.model_quality]\nproblem_type = "BinaryClassification"\n'
         'inference_attribute = "label"\nprobability_attribute = "score"\n'
@@ -95,7 +96,8 @@ def _worker_rate(folder: Path, bootstrap: str, prefix: str) -> float:
     captures, labels = _traffic(RECORDS, 1, 1000)
     _send(bootstrap, names.labels, labels, labels=True)
     _send(bootstrap, names.capture, captures)
-    worker = WorkerProcess(_config(folder, bootstrap, prefix, 3600.0), folder / f"{prefix}.log")
+    config = _config(folder, bootstrap, prefix, 3600.0, idle_seconds=600.0)  # see live_rows
+    worker = WorkerProcess(config, folder / f"{prefix}.log")
     try:
         return rate_of(worker, RECORDS)
     finally:
@@ -103,7 +105,12 @@ def _worker_rate(folder: Path, bootstrap: str, prefix: str) -> float:
 
 
 def _joined(worker: WorkerProcess) -> float:
-    return worker.sample("driftline_labels_joined_total", monitor="bench") or 0.0
+    """Predictions joined so far, once all of them wait: those no longer waiting.
+
+    Live, unlike ``driftline_labels_joined_total``, which advances at checkpoints.
+    """
+    waiting = worker.sample("driftline_pending_predictions", monitor="bench")
+    return 0.0 if waiting is None else RECORDS - waiting
 
 
 def _late_label_rate(folder: Path, bootstrap: str, prefix: str) -> float:

@@ -7,7 +7,8 @@ Every figure comes from one run on one broker (the embedded one, or
 - the worker (a ``driftline worker`` process: 20-feature CSV capture, data quality on) reading
   pre-produced capture records as 100-record JSON-Lines messages (three times as many records,
   so that its rate spans enough scrapes), as a ratio to raw consume;
-  its rate is taken from ``driftline_events_processed_total`` between the scrapes that show
+  its rate is taken from the open window's rows (``driftline_current_window_rows``: the
+  per-record counters advance only at checkpoints, every 2 s) between the scrapes that show
   5 % and 95 % of the records processed; its peak RSS is the process's VmHWM;
 - the same worker on the same records with JSON payloads (``application/json`` arrays), once,
   as a ratio to the 100-record CSV figure;
