@@ -159,6 +159,20 @@ def id_text(value: Any) -> str | None:
     return str(value)
 
 
+def _event_id_problem(meta: Any) -> str:
+    """Why a record's ``eventMetadata`` gives no event id (see :func:`id_text`).
+
+    >>> _event_id_problem({"eventId": ""})
+    'eventMetadata.eventId is required'
+    >>> _event_id_problem({"eventId": False})
+    'eventMetadata.eventId must be text or a number, got bool'
+    """
+    value = meta.get("eventId") if isinstance(meta, dict) else None
+    if value in (None, ""):
+        return "eventMetadata.eventId is required"
+    return f"eventMetadata.eventId must be text or a number, got {type(value).__name__}"
+
+
 def split_records(message: bytes) -> list[bytes]:
     """Cut a message into capture records: one JSON object, or JSON Lines of them."""
     return [line for line in message.split(b"\n") if line and not line.isspace()]
@@ -212,9 +226,10 @@ def capture_from_dict(obj: Any) -> CaptureRecord:
         msg = "not_an_object"
         raise CaptureError(msg, f"expected a JSON object, got {type(obj).__name__}")
     meta = obj.get("eventMetadata")
-    if not isinstance(meta, dict) or not meta.get("eventId"):
+    event_id = id_text(meta.get("eventId")) if isinstance(meta, dict) else None
+    if event_id is None:  # absent or empty; a boolean, list or object is no id either
         msg = "missing_field"
-        raise CaptureError(msg, "eventMetadata.eventId is required")
+        raise CaptureError(msg, _event_id_problem(meta))
     capture = obj.get("captureData")
     if not isinstance(capture, dict):
         msg = "missing_field"
@@ -228,7 +243,7 @@ def capture_from_dict(obj: Any) -> CaptureRecord:
             raise CaptureError(msg, f"captureData has none of {', '.join(_ALL_PARTS)}")
         endpoint_input, endpoint_output = batch_transform_parts(batch_output)
     return CaptureRecord(
-        event_id=str(meta["eventId"]),
+        event_id=event_id,
         inference_id=id_text(meta.get("inferenceId")),  # join_key's rule, as keyed and labelled
         inference_time=parse_time(meta.get("inferenceTime")),
         endpoint_input=endpoint_input,

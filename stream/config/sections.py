@@ -21,6 +21,7 @@ LabelSettings(label_ttl_seconds=1209600.0, max_pending=1000000, ground_truth_att
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,7 +103,8 @@ class LabelSettings:
 
     def __post_init__(self) -> None:
         ttl = self.label_ttl_seconds
-        _check(ttl > 0, f"labels.label_ttl_seconds must be > 0, got {ttl}")
+        # finite: labels waiting for their prediction are bounded by this alone
+        _check(0 < ttl < math.inf, f"labels.label_ttl_seconds must be > 0 and finite, got {ttl}")
         pending = self.max_pending
         _check(
             1 <= pending <= MAX_PENDING_LIMIT,

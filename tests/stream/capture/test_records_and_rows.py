@@ -278,6 +278,31 @@ def test_every_capture_error_reason(raw: bytes, reason: str) -> None:
     assert _reason(raw) == reason
 
 
+_PART = {"endpointInput": {"data": "1,2", "encoding": "CSV"}}
+
+
+@pytest.mark.parametrize(("event_id", "text"), [(0, "0"), (7, "7"), (2.5, "2.5"), ("e-1", "e-1")])
+def test_a_number_is_an_event_id_as_it_is_an_inference_id(event_id: Any, text: str) -> None:
+    record = capture_from_dict({"eventMetadata": {"eventId": event_id}, "captureData": _PART})
+    assert record.event_id == text
+
+
+@pytest.mark.parametrize(
+    ("event_id", "message"),
+    [
+        (None, "eventMetadata.eventId is required"),
+        ("", "eventMetadata.eventId is required"),
+        (False, "eventMetadata.eventId must be text or a number, got bool"),
+        ([1], "eventMetadata.eventId must be text or a number, got list"),
+        ({"id": 1}, "eventMetadata.eventId must be text or a number, got dict"),
+    ],
+)
+def test_an_event_id_that_is_no_id_says_what_it_is(event_id: Any, message: str) -> None:
+    with pytest.raises(CaptureError) as raised:
+        capture_from_dict({"eventMetadata": {"eventId": event_id}, "captureData": _PART})
+    assert (raised.value.reason, raised.value.message) == ("missing_field", message)
+
+
 def test_spec_npy_example_is_a_bad_encoding_not_a_crash() -> None:
     # Base64 of binary numpy bytes: not text, so it cannot become columns.
     assert _reason(NPY_RECORD) == "bad_encoding"

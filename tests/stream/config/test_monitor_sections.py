@@ -153,6 +153,8 @@ def write(tmp_path: Path, body: str) -> Path:
     ("body", "env", "message"),
     [
         ("[monitor.labels]\nlabel_ttl_seconds = 0\n", {}, "'m': labels.label_ttl_seconds must be"),
+        ("[monitor.labels]\nlabel_ttl_seconds = inf\n", {}, "label_ttl_seconds must be > 0 and"),
+        ("", {"DRIFTLINE_MONITOR_M_LABELS_LABEL_TTL_SECONDS": "inf"}, "and finite, got inf"),
         ("[monitor.labels]\nmax_pending = 0\n", {}, "labels.max_pending must be in 1..100000000"),
         ("[monitor.labels]\nmax_pending = 1e12\n", {}, "max_pending in .* must be an integer"),
         ("[monitor.labels]\na2i_consolidation = 'vote'\n", {}, "one of majority, mean, median"),
