@@ -12,7 +12,9 @@ turns it into a :class:`DecodedMessage` with two codecs that give the same resul
 
 Nothing a producer can send stops the decoder; every record is accounted for:
 ``consumed = len(keys) + len(rejected) + dropped``. Poison is rejected with a reason:
-a tombstone (``tombstone``) or an empty message (``empty_message``) as a whole; per record
+a tombstone (``tombstone``), an empty message (``empty_message``) or the stand-in for a
+record batch that did not decode (``corrupt_batch``, :mod:`stream.capture.undecodable`) as a
+whole; per record
 ``oversized``, ``too_deep`` (a value nested deeper than ``MAX_NESTING``), ``missing_time``
 (no ``inferenceTime``), ``bad_time`` (one that does not parse, or an instant no window can
 hold) and
@@ -66,6 +68,7 @@ from stream.capture.records import (
     split_records,
 )
 from stream.capture.rows import MAX_NESTING, RowBuilder, too_deep
+from stream.capture.undecodable import CORRUPT_BATCH, UndecodableBatch
 
 MAX_FUTURE_SECONDS = 3600.0
 # The longest tumbling window a monitor may have (365 days): with the bounds below, the
@@ -179,6 +182,8 @@ class MessageDecoder:
         """Decode one Kafka message value; ``now`` is the wall clock in POSIX seconds."""
         if message is None:
             return _whole_message_rejected("tombstone", "a null message value (tombstone)", b"")
+        if isinstance(message, UndecodableBatch):
+            return _whole_message_rejected(CORRUPT_BATCH, message.problem, b"")
         records = split_records(message)
         if not records:
             return _whole_message_rejected("empty_message", "the message holds no record", message)

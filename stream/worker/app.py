@@ -17,7 +17,9 @@ ahead of the state. All topics are created before faust starts
 (``store="memory://"``), and the session timeout and heartbeat are short so that a
 restarted or added worker joins the group in seconds. The consumer's fetch wait is short too
 (:mod:`stream.worker.transport`), so a partial or a capture message sent to an idle topic is
-read within a fraction of a second on any broker.
+read within a fraction of a second on any broker. A batch of the input topics that does not
+decode reaches the agents as one message to dead-letter
+(:mod:`stream.kafka.undecodable_batches`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import faust
 
 from stream.config import KafkaConfig
 from stream.kafka.security import faust_credentials
+from stream.kafka.undecodable_batches import read_past_undecodable_batches
 from stream.worker.labelled_path import ATTRIBUTIONS, LABELS
 from stream.worker.runner import WorkerRunner
 from stream.worker.state import CAPTURE, PARTIALS
@@ -50,6 +53,8 @@ def build_app(runner: WorkerRunner, bootstrap: str, datadir: Path) -> faust.App:
     kafka = runner.state.config.kafka
     names = runner.names
     app = _worker_app(kafka, bootstrap, datadir, runner.state.config.worker.group_instance_id)
+    # an input batch that does not decode comes as one message to dead-letter, not as a crash
+    read_past_undecodable_batches((names.capture, names.labels, names.attributions))
     _add_capture_agent(app, runner, _raw_topic(app, kafka, names.capture))
     _add_labelled_agent(app, runner, LABELS, _raw_topic(app, kafka, names.labels))
     _add_labelled_agent(app, runner, ATTRIBUTIONS, _raw_topic(app, kafka, names.attributions))

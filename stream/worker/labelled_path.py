@@ -43,6 +43,7 @@ import orjson
 
 from stream.capture.message import DecodedMessage, RejectedRecord
 from stream.capture.records import CaptureError, EventData
+from stream.capture.undecodable import CORRUPT_BATCH, UndecodableBatch
 from stream.labels.attributions import AttributionError, decode_attribution
 from stream.labels.records import LabelError, decode_label
 from stream.labels.records import split_records as split_label_records
@@ -234,11 +235,14 @@ class LabelledPath:
     def _no_record(
         self, partition: int, offset: int, message: bytes | None, source: str
     ) -> list[LabelledOutput]:
-        """The dead letter of a tombstone or an empty message of ``source``; none otherwise."""
+        """The dead letter of a tombstone, an empty message or an undecodable batch; or none."""
         if (message or b"").strip():
             return []
         reason = "tombstone" if message is None else "empty_message"
-        rejected = RejectedRecord(-1, reason, f"the {source} message holds no record", b"")
+        why = f"the {source} message holds no record"
+        if isinstance(message, UndecodableBatch):
+            reason, why = CORRUPT_BATCH, message.problem
+        rejected = RejectedRecord(-1, reason, why, b"")
         return [DeadLetter.of(self.monitor, partition, offset, rejected, source)]
 
     def close_due(self, now: float) -> list[LabelledOutput]:

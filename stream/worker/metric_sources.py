@@ -55,6 +55,7 @@ DEAD_LETTER_REASONS = (
     "batch_manifest",
     "bad_payload",
     "bad_time",
+    "corrupt_batch",
     "empty_message",
     "future_time",
     "internal_error",

@@ -1,4 +1,5 @@
-"""Capture messages compressed by their producer (gzip, lz4, zstd, snappy) are read, not fatal.
+"""Capture messages compressed by their producer (gzip, lz4, zstd, snappy) are read, not fatal;
+a batch that does not decompress is dead-lettered, not fatal either.
 
 Kafka producers compress batches as they are configured to (``compression.type``; Java
 clients commonly use lz4 or zstd, and a topic may ask for one), and a consumer must decode
@@ -18,8 +19,9 @@ import orjson
 import pytest
 
 from stream.capture.partitioning import partition_for_key
-from tests.integration.scenarios import Trial, settled
+from tests.integration.scenarios import Trial, send, settled
 from tests.integration.workers import read_json, wait_for
+from tests.stream.kafka.test_undecodable_batches import send_batches
 
 pytestmark = pytest.mark.kafka
 
@@ -71,3 +73,38 @@ def test_messages_of_every_kafka_codec_are_read_and_the_windows_stay_exact(
     assert found == {"invalid_json": 40}
     assert result.exact and not result.incomplete, result
     assert result.counted == len(trial.traffic.records)
+
+
+def test_undecodable_batches_are_dead_lettered_and_the_worker_goes_on(tmp_path, kafka_bootstrap):
+    """gzip batches that are not deflate, among the traffic: one dead letter each, no crash.
+
+    aiokafka raised ``BadGzipFile`` out of the worker's consumer and the worker exited, as it
+    did again after a restart. The embedded broker stores such batches; Apache Kafka refuses
+    them on produce (the test then skips).
+    """
+    trial = Trial("undecodable", kafka_bootstrap, tmp_path, 37)
+    worker = trial.start_worker()
+    wait_for(lambda: worker.assigned() == 4, 60, "the worker to own 4 partitions")
+    records = trial.traffic.records
+    half = len(records) // 2
+    send(kafka_bootstrap, trial.names.capture, records[:half], rate=50_000)
+    for partition in range(4):  # one of a single record, one of five, on every partition
+        send_batches(kafka_bootstrap, trial.names.capture, [(True, 1), (True, 5)], partition)
+    send(kafka_bootstrap, trial.names.capture, records[half:], rate=50_000)
+    result = settled(kafka_bootstrap, trial.names, trial.traffic, 120)
+
+    def letters() -> list[dict]:
+        return [d for d in read_json(kafka_bootstrap, trial.names.deadletter)
+                if d["reason"] == "corrupt_batch"]  # fmt: skip
+
+    found = wait_for(lambda: len(got := letters()) >= 8 and got, 60, "8 dead letters")
+    alive = worker.process.poll() is None
+    log = worker.log_path.read_text(errors="replace")
+    trial.stop_all()
+    assert alive, "the worker exited"
+    assert "BadGzipFile" in log and "crash" not in log.lower()
+    assert len(found) == 8
+    assert sorted(d["partition"] for d in found) == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert all("does not decode: BadGzipFile" in d["message"] for d in found)
+    assert result.exact and not result.incomplete, result
+    assert result.counted == len(records)

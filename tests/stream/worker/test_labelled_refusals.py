@@ -15,6 +15,7 @@ import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
+from stream.capture.undecodable import UndecodableBatch
 from stream.demo.labelled import ground_truth_record
 from stream.monitors.data_quality import load_data_quality_baseline
 from stream.worker.labelled_summaries import UNUSABLE_PREDICTION_REASONS
@@ -89,6 +90,20 @@ def test_tombstones_and_empty_messages_are_dead_lettered_on_both_labelled_topics
     assert letters == [(f"p.{source}", reason) for reason in expected]
     metric = _samples(ws, "driftline_dead_letters_total")
     assert (metric["tombstone"], metric["empty_message"]) == (1, 2)
+
+
+@pytest.mark.parametrize("source", ["labels", "attributions", "capture"])
+def test_the_stand_in_for_an_undecodable_batch_is_dead_lettered_with_its_problem(
+    fake_clock, baseline_folder, source
+):
+    ws = _topic_state(fake_clock, baseline_folder)
+    value = UndecodableBatch.of(4, 9, "BadGzipFile: Unknown compression method")
+    letters = [m for m in Pipe(ws).send(source, value) if m.topic == ws.names.deadletter]
+    assert len(letters) == 1
+    letter = orjson.loads(letters[0].value)
+    assert (letter["reason"], letter["record_index"]) == ("corrupt_batch", -1)
+    assert "offsets 4..9 does not decode: BadGzipFile" in letter["message"]
+    assert _samples(ws, "driftline_dead_letters_total")["corrupt_batch"] == 1
 
 
 def test_an_internal_error_on_the_labels_topic_is_in_the_dead_letter_metric(
