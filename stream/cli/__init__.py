@@ -21,6 +21,7 @@ import click  # noqa: E402  (after the setting: nothing imported before it may l
 
 from stream import __version__
 from stream.cli.output import DriftlineGroup
+from stream.worker.early_signals import remember_stop_signals
 
 # Each command's module is imported only when that command runs (or --help lists it), so
 # that `driftline baseline suggest` does not pay for faust, the status server or Kafka.
@@ -35,9 +36,22 @@ COMMANDS = {
     "worker": "stream.cli.worker:worker",
 }
 
+# Commands that own their shutdown (they run a worker): a SIGTERM or SIGINT that comes while
+# their modules import (about a second) is remembered, and the worker stops as soon as it
+# runs, with exit status 0, instead of the process dying by the signal.
+OWN_SHUTDOWN = frozenset({"demo", "worker"})
+
 
 class LazyGroup(DriftlineGroup):
     """The ``driftline`` group, importing a command's module when the command is asked for."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """The command ``args`` name; a worker command's stop signals are remembered first."""
+        if args and args[0] in OWN_SHUTDOWN:
+            remember_stop_signals()
+        return super().resolve_command(ctx, args)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Every command name, sorted."""

@@ -7,7 +7,8 @@ worker is not down ``shutdown_timeout_seconds`` after the signal (a member can h
 mid-rebalance, a broker can stop answering), the watchdog stops the embedded broker and ends
 the process with exit status 0 — the last saved snapshot stands, and the next owner of each
 partition continues from it. A signal that arrives during startup, before faust has
-installed its handlers, stops the worker just as cleanly (exit status 0). The embedded
+installed its handlers, stops the worker just as cleanly (exit status 0), as does one that
+came while the command line imported the worker (:mod:`stream.worker.early_signals`). The embedded
 broker this process started is always stopped on the way out. Before faust starts, the
 garbage collector is told to collect cycles less often
 (:data:`~stream.capture.gc_thresholds.GC_THRESHOLDS`).
@@ -39,6 +40,7 @@ from stream.kafka.security import kafka_python_kwargs
 from stream.kafka.topics import aiokafka_kwargs, ensure_topics_sync
 from stream.status.service import StatusService
 from stream.worker.app import build_app
+from stream.worker.early_signals import take_stop_signal
 from stream.worker.metric_sources import worker_sources
 from stream.worker.metrics import register_worker_metrics
 from stream.worker.monitor_parts import load_baselines
@@ -254,6 +256,12 @@ def run_worker(
     if in_main_thread:  # faust installs its own handlers once its loop runs
         on_signal = _StartupSignal()
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    early = take_stop_signal()  # one that came while the command imported the worker
+    if early is not None:
+        log.warning("stopped during startup (%s)", early.name)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        return 0
     try:
         return _start_and_run(config, registry, on_result, on_ready, stop_after,
                               on_stop, loglevel, log_config, on_hang)  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 
 import pytest
 
@@ -43,6 +44,37 @@ def test_signal_stops_worker_and_its_embedded_broker(tmp_path, signum, when):
         log.close()
     assert code == 0
     wait_for(lambda: not alive(broker_pid), 2, "the broker process to be gone")
+
+
+# ``driftline ARGS…`` that sends itself signal ``argv[1]`` as it first imports faust: the
+# signal comes while the command imports the worker, before any handler of run_worker's.
+_SIGNAL_WHILE_IMPORTING = """
+import builtins, os, sys
+real_import, sent, signum = builtins.__import__, [], int(sys.argv[1])
+def importing(name, *args, **kwargs):
+    if name.split(".")[0] == "faust" and not sent:
+        sent.append(name)
+        os.kill(os.getpid(), signum)
+    return real_import(name, *args, **kwargs)
+builtins.__import__ = importing
+sys.argv = ["driftline", *sys.argv[2:]]
+from stream.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_the_worker_imports_stops_it_cleanly(tmp_path, signum):
+    """It ended the process by the signal (exit status -15; a traceback for SIGINT)."""
+    config = write_config(tmp_path, "", "importing")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLINE_")}
+    env["DRIFTLINE_METRICS_PORT"] = "0"
+    args = [str(int(signum)), "worker", "--config", str(config), "--log-level", "info"]
+    done = subprocess.run([sys.executable, "-c", _SIGNAL_WHILE_IMPORTING, *args],
+                          capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"stopped during startup ({signum.name})" in done.stderr
+    assert "Traceback" not in done.stderr and "broker" not in done.stderr.lower()
 
 
 def test_sigterm_with_a_frozen_broker_exits_cleanly_in_time(tmp_path):
