@@ -20,14 +20,23 @@ Examples
 ...                    "value": 0.02, "threshold": 0.1, "violated": False}]})
 >>> board.apply("executions", {**window, "status": "CompletedWithViolations", "revision": 1})
 >>> board.apply("executions", {**window, "status": "Completed", "revision": 0})  # stale
->>> entry = board.monitors[("m", "data_quality")].windows[1709647200.0]
+>>> entry = board.monitors[("m", "data_quality")].find(1709647200.0)
 >>> entry.execution.status, entry.execution.revision
 ('CompletedWithViolations', 1)
+
+A window is known by its start and its end: after a worker restarted with another
+``window_seconds``, ``[14:00, 14:01)`` and ``[14:00, 14:02)`` are two windows.
+
+>>> board.apply("executions", {**window, "window_end": "2024-03-05T14:02:00Z",
+...     "status": "Completed", "revision": 0})
+>>> [(e.end, e.execution.status) for e in board.monitors[("m", "data_quality")].ordered()]
+[('2024-03-05T14:01:00Z', 'CompletedWithViolations'), ('2024-03-05T14:02:00Z', 'Completed')]
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 import threading
 from collections import deque
 from collections.abc import Mapping
@@ -114,36 +123,54 @@ class WindowEntry:
         self.violations_dropped = 0
 
 
+# A window: (start, end) in POSIX seconds; end is start for a message that gives no end.
+Span = tuple[float, float]
+
+
 class MonitorBoard:
-    """The recent windows of one (monitor, monitor type), oldest first in ``starts``."""
+    """The recent windows of one (monitor, monitor type), oldest first in ``spans``."""
 
     def __init__(self, monitor: str, kind: str, max_windows: int, max_online: int) -> None:
         self.monitor = monitor
         self.monitor_type = kind
         self.max_windows = max_windows
-        self.windows: dict[float, WindowEntry] = {}
-        self.starts: list[float] = []
+        self.windows: dict[Span, WindowEntry] = {}
+        self.spans: list[Span] = []  # sorted: by start, then by end
         self.online: deque[ViolationSummary] = deque(maxlen=max_online)
         self.too_old = 0
 
-    def entry(self, start: float, doc: Mapping[str, Any]) -> WindowEntry | None:
-        """The window starting at ``start`` (created); None when too old for a full board."""
-        found = self.windows.get(start)
+    def entry(self, start: float, end: float | None, doc: Mapping[str, Any]) -> WindowEntry | None:
+        """The window ``[start, end)`` (created); None when too old for a full board.
+
+        Without an end (an older worker's message), the latest-ending window of that start,
+        if there is one.
+        """
+        found = self.windows.get((start, end)) if end is not None else self.find(start)
         if found is not None:
             return found
-        if len(self.starts) >= self.max_windows and start < self.starts[0]:
+        span = (start, start if end is None else end)
+        if len(self.spans) >= self.max_windows and span < self.spans[0]:
             self.too_old += 1
             return None
         found = WindowEntry(start, str(doc["window_start"]), str(doc.get("window_end") or ""))
-        self.windows[start] = found
-        bisect.insort(self.starts, start)
-        while len(self.starts) > self.max_windows:
-            del self.windows[self.starts.pop(0)]
+        self.windows[span] = found
+        bisect.insort(self.spans, span)
+        while len(self.spans) > self.max_windows:
+            del self.windows[self.spans.pop(0)]
         return found
+
+    def find(self, start: float, end: float | None = None) -> WindowEntry | None:
+        """The window ``[start, end)``; without ``end``, the latest-ending one of ``start``."""
+        if end is not None:
+            return self.windows.get((start, end))
+        after = bisect.bisect_right(self.spans, (start, math.inf))
+        if after and self.spans[after - 1][0] == start:
+            return self.windows[self.spans[after - 1]]
+        return None
 
     def ordered(self) -> list[WindowEntry]:
         """Kept windows, oldest first."""
-        return [self.windows[s] for s in self.starts]
+        return [self.windows[s] for s in self.spans]
 
 
 class StatusBoard:
@@ -189,11 +216,11 @@ class StatusBoard:
                 board.online.append(ViolationSummary.from_message(doc))
                 self.version += 1
             return
-        monitor, mtype, start = window_key(doc)
+        monitor, mtype, start, end = window_key(doc)
         base = self.baseline_statistics.get(monitor) if mtype == DATA_QUALITY else None
         update = _statistics_update(doc, mtype, base) if kind == "statistics" else None
         with self.lock:
-            entry = self._monitor(monitor, mtype).entry(start, doc)
+            entry = self._monitor(monitor, mtype).entry(start, end, doc)
             if entry is None:
                 return
             if kind == "executions":

@@ -18,7 +18,10 @@ Examples
 ...                "label_coverage": None}, "model_quality")  # named as its decisions are
 {'truePositiveRate': 0.8}
 >>> window_key({"monitor": "m", "window_start": "2024-03-05T14:00:00Z"})
-('m', 'data_quality', 1709647200.0)
+('m', 'data_quality', 1709647200.0, None)
+>>> window_key({"monitor": "m", "window_start": "2024-03-05T14:00:00Z",
+...             "window_end": "2024-03-05T14:00:10Z"})[3]
+1709647210.0
 """
 
 from __future__ import annotations
@@ -54,13 +57,17 @@ def monitor_type(doc: Mapping[str, Any]) -> str:
     return str(doc.get("monitor_type") or DATA_QUALITY)
 
 
-def window_key(doc: Mapping[str, Any]) -> tuple[str, str, float]:
-    """(monitor, monitor type, window start in POSIX seconds) of a windowed message."""
-    monitor, start = doc.get("monitor"), doc.get("window_start")
+def window_key(doc: Mapping[str, Any]) -> tuple[str, str, float, float | None]:
+    """(monitor, monitor type, window start, window end) of a windowed message.
+
+    Times in POSIX seconds; the end is None when the message has none (an older worker's).
+    """
+    monitor, start, end = doc.get("monitor"), doc.get("window_start"), doc.get("window_end")
     if not isinstance(monitor, str) or not isinstance(start, str):
         msg = "message has no monitor or no window_start"
         raise MessageError(msg)
-    return monitor, monitor_type(doc), parse_time(start)
+    end_seconds = parse_time(end) if isinstance(end, str) and end else None
+    return monitor, monitor_type(doc), parse_time(start), end_seconds
 
 
 def parse_time(text: str) -> float:

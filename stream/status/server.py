@@ -133,12 +133,19 @@ class StatusServer:
                     self._summary = (version, orjson.dumps(status_summary(self.board)))
             return self._summary[1]
 
-    def window_bytes(self, monitor: str, kind: str, start: str) -> bytes | None:
-        """``/api/window`` of one window, None when the board does not hold it."""
+    def window_bytes(
+        self, monitor: str, kind: str, start: str, end: str | None = None
+    ) -> bytes | None:
+        """``/api/window`` of one window, None when the board does not hold it.
+
+        Without ``end``: the latest-ending window of ``start`` (a start is one window unless
+        a worker restarted with another window length).
+        """
         seconds = parse_time(start)
+        end_seconds = parse_time(end) if end else None
         with self.board.lock:
             board = self.board.monitors.get((monitor, kind))
-            entry = board.windows.get(seconds) if board else None
+            entry = board.find(seconds, end_seconds) if board else None
             if board is None or entry is None:
                 return None
             baseline = self.board.baselines.get(monitor) if kind == "data_quality" else None
@@ -183,16 +190,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(500, JSON, b'{"error":"internal error, see the worker log"}')
 
     def _window(self, status: StatusServer, query: dict[str, list[str]]) -> None:
-        monitor, kind, start = (query.get(k, [""])[0] for k in ("monitor", "type", "start"))
+        monitor, kind, start, end = (
+            query.get(k, [""])[0] for k in ("monitor", "type", "start", "end")
+        )
         missing = [name for name, value in (("monitor", monitor), ("start", start)) if not value]
         if missing:
-            msg = f"give {' and '.join(missing)}: /api/window?monitor=M&type=T&start=ISO-TIME"
+            msg = (
+                f"give {' and '.join(missing)}: "
+                "/api/window?monitor=M&type=T&start=ISO-TIME[&end=ISO-TIME]"
+            )
             self._send(400, JSON, orjson.dumps({"error": msg}))
             return
         try:
-            body = status.window_bytes(monitor, kind or "data_quality", start)
+            body = status.window_bytes(monitor, kind or "data_quality", start, end or None)
         except MessageError as error:
-            self._send(400, JSON, orjson.dumps({"error": f"bad start: {error}"}))
+            self._send(400, JSON, orjson.dumps({"error": f"bad start or end: {error}"}))
             return
         if body is None:
             self._send(404, JSON, orjson.dumps({"error": "no such window on this board"}))

@@ -102,7 +102,7 @@
     t.forEach((ti, i) => {
       if (Math.abs(ti - target) < Math.abs(t[best] - target)) best = i;
     });
-    return m.windows[best].start;
+    return m.windows[best];
   }
 
   // baseline vs this window: CDFs through the quantiles, or bars of category shares

@@ -20,6 +20,10 @@ const CHECK_NAMES = {
 };
 const state = { version: null, summary: null, worker: null, selected: {}, details: {} };
 
+// A window is known by its start and its end: after a worker restarted with another window
+// length, two windows can share a start.
+const windowId = (w) => `${w.start}/${w.end}`;
+
 function esc(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -77,8 +81,8 @@ async function refresh() {
   state.summary = data.summary;
   await Promise.all(data.summary.monitors.map((m) => {
     const key = keyOf(m);
-    const starts = m.windows.map((w) => w.start);
-    if (!starts.includes(state.selected[key])) state.selected[key] = starts[starts.length - 1];
+    const ids = m.windows.map(windowId);
+    if (!ids.includes(state.selected[key])) state.selected[key] = ids[ids.length - 1];
     return loadDetail(m);
   }));
   render();
@@ -86,9 +90,10 @@ async function refresh() {
 
 async function loadDetail(m) {
   const key = keyOf(m);
-  const start = state.selected[key];
-  if (!start) return;
-  const query = new URLSearchParams({ monitor: m.monitor, type: m.monitor_type, start });
+  const w = m.windows.find((x) => windowId(x) === state.selected[key]);
+  if (!w) return;
+  const query = new URLSearchParams({ monitor: m.monitor, type: m.monitor_type, start: w.start });
+  if (w.end) query.set("end", w.end);
   try {
     state.details[key] = await getJSON(`/api/window?${query}`);
   } catch (error) {
@@ -96,10 +101,10 @@ async function loadDetail(m) {
   }
 }
 
-async function select(key, start) {
+async function select(key, id) {
   const m = state.summary.monitors.find((x) => keyOf(x) === key);
   if (!m) return;
-  state.selected[key] = start;
+  state.selected[key] = id;
   await loadDetail(m);
   renderMonitor(m);
 }
@@ -151,7 +156,7 @@ function renderMonitor(m) {
   const section = document.getElementById(`m-${key}`);
   const scroller = section.querySelector(".windows-scroll");
   const scrollTop = scroller ? scroller.scrollTop : 0;
-  const index = m.windows.findIndex((w) => w.start === state.selected[key]);
+  const index = m.windows.findIndex((w) => windowId(w) === state.selected[key]);
   const detail = state.details[key];
   const flagged = m.windows.filter((w) => w.violations > 0).length;
   const undecided = m.windows.filter((w) => w.no_verdict).length;
@@ -178,12 +183,15 @@ function windowsTable(m, selected) {
   const labelled = m.monitor_type !== "data_quality";
   const counted = m.monitor_type === "feature_attribution_drift" ? "explained" : "labelled";
   const covered = m.windows.some((w) => w.label_coverage !== null);
+  const starts = {}; // a start shared by windows of two lengths: their ends tell them apart
+  m.windows.forEach((w) => { starts[w.start] = (starts[w.start] || 0) + 1; });
   const rows = [];
   for (let i = m.windows.length - 1; i >= 0; i--) {
     const w = m.windows[i];
+    const end = starts[w.start] > 1 ? ` <span class="muted">to ${esc(utc(w.end).slice(11))}</span>` : "";
     const complete = w.complete === false ? `<span class="warn" title="partitions reported: ${esc(w.partitions.join(", "))}">incomplete</span>` : "";
-    rows.push(`<tr class="window${i === selected ? " selected" : ""}" data-start="${esc(w.start)}" title="click: this window's violations and distributions">
-      <td>${esc(utc(w.start))}</td>
+    rows.push(`<tr class="window${i === selected ? " selected" : ""}" data-start="${esc(w.start)}" data-id="${esc(windowId(w))}" title="click: this window's violations and distributions">
+      <td>${esc(utc(w.start))}${end}</td>
       <td>${statusPill(w)} ${complete}${w.warnings.length ? ` <span class="warn" title="${esc(w.warnings.join("\n"))}">warning</span>` : ""}</td>
       <td class="num">${fmt(labelled ? w.labelled : w.rows)}</td>
       <td class="num">${w.violations ? `<button class="violations-link">${w.violations} ▸</button>` : "0"}</td>
@@ -257,15 +265,15 @@ document.addEventListener("click", (event) => {
   const key = `${section.dataset.monitor}|${section.dataset.type}`;
   const row = event.target.closest("tr.window");
   if (row) {
-    select(key, row.dataset.start);
+    select(key, row.dataset.id);
     return;
   }
   const timeline = event.target.closest("svg.timeline");
   if (timeline) {
     const m = state.summary.monitors.find((x) => keyOf(x) === key);
     const box = timeline.getBoundingClientRect();
-    const start = window.driftlineCharts.nearestWindow(m, timeline, (event.clientX - box.left) / box.width);
-    if (start) select(key, start);
+    const w = window.driftlineCharts.nearestWindow(m, timeline, (event.clientX - box.left) / box.width);
+    if (w) select(key, windowId(w));
   }
 });
 

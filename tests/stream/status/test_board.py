@@ -7,7 +7,7 @@ import pytest
 from stream.status.board import StatusBoard
 from stream.status.follower import TopicFollower
 from stream.status.messages import MessageError
-from tests.stream.status.windows import execution, window_fields
+from tests.stream.status.windows import T0, WINDOW, execution, window_fields
 
 
 def violation(i: int, name: str, revision: int = 0) -> dict:
@@ -21,8 +21,7 @@ def executed(i: int, revision: int, violations: int = 0, kind: str = "data_quali
 
 
 def entry(board: StatusBoard, i: int = 0, kind: str = "data_quality"):
-    board_of_monitor = board.monitors[("m", kind)]
-    return board_of_monitor.windows[board_of_monitor.starts[0] + i * 60.0]
+    return board.monitors[("m", kind)].find(T0 + i * WINDOW)
 
 
 def test_a_later_revision_replaces_and_an_earlier_one_is_ignored():
@@ -61,6 +60,25 @@ def test_only_the_latest_windows_are_kept_and_older_ones_are_counted():
     assert [w.start_text[11:16] for w in monitor.ordered()] == ["14:02", "14:03", "14:04"]
     board.apply("executions", executed(0, 1))
     assert len(monitor.windows) == 3 and monitor.too_old == 1
+
+
+def test_windows_sharing_a_start_are_two_windows_and_an_endless_message_joins_the_later():
+    """A worker restarted from 60 s to 120 s windows publishes [14:00, 14:01) and [14:00, 14:02)."""
+    board = StatusBoard()
+    short, long = window_fields("m", "data_quality", 0), window_fields("m", "data_quality", 0)
+    long["window_end"] = "2024-03-05T14:02:00Z"
+    board.apply("executions", execution(long, [], 0))
+    board.apply("executions", execution(short, [], 2))
+    board.apply("violations", {**violation(0, "age"), "window_end": long["window_end"]})
+    endless = {k: v for k, v in violation(0, "plan").items() if k != "window_end"}
+    board.apply("violations", endless)  # an older worker's message: no window_end
+    monitor = board.monitors[("m", "data_quality")]
+    windows = [(w.end[11:16], w.execution.violation_count, [v.name for v in w.violations])
+               for w in monitor.ordered()]  # fmt: skip
+    assert windows == [("14:01", 2, []), ("14:02", 0, ["age", "plan"])]
+    assert monitor.find(T0, T0 + WINDOW).execution.violation_count == 2
+    assert monitor.find(T0) is monitor.find(T0, T0 + 2 * WINDOW)
+    assert monitor.find(T0 + 1.0) is None
 
 
 def test_online_alarms_are_bounded_and_a_missing_type_is_data_quality():

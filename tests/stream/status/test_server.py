@@ -93,6 +93,25 @@ def test_page_script_and_json(served):
     assert get(server.port, "/nothing")[0] == 404
 
 
+def test_a_window_is_asked_for_by_its_start_and_end(served):
+    """Two windows share a start after a restart with another window length."""
+    server, _ = served
+    board = server.board
+    for kind, doc in model_quality_window(0, 0.9):  # [14:00, 14:02): no violation
+        board.apply(kind, {**doc, "window_end": "2024-03-05T14:02:00Z"})
+    start = "monitor=credit&type=model_quality&start=2024-03-05T14:00:00Z"
+    windows = orjson.loads(get(server.port, "/api/status")[2])["summary"]["monitors"][0]["windows"]
+    assert [(w["end"][11:16], w["violations"]) for w in windows] == [("14:01", 1), ("14:02", 0)]
+    for end, violations in (("14:01", ["accuracy"]), ("14:02", [])):
+        query = f"{start}&end=2024-03-05T{end}:00Z"
+        detail = orjson.loads(get(server.port, f"/api/window?{query}")[2])
+        assert [v["name"] for v in detail["violations"]] == violations
+    latest = orjson.loads(get(server.port, f"/api/window?{start}")[2])
+    assert latest["window"]["end"] == "2024-03-05T14:02:00Z"
+    assert get(server.port, f"/api/window?{start}&end=2024-03-05T14:03:00Z")[0] == 404
+    assert get(server.port, f"/api/window?{start}&end=soon")[0] == 400
+
+
 def test_summary_is_rebuilt_only_after_the_board_changed(served):
     server, _ = served
     first = server.summary_bytes()

@@ -1,0 +1,75 @@
+"""Two windows that share a start (a worker restarted with another window length), in Chromium.
+
+After a restart from 60 s to 120 s windows the worker publishes ``[14:05, 14:06)`` and
+``[14:05, 14:07)``. The board kept one window per start, so the page showed one of the two
+(whichever message came last) with the other's violations mixed in. Now both are rows, their
+ends told apart, and a click on each shows its own violations. The board is built by hand from
+messages of the outputs contract; the page is rendered by Debian's headless chromium.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from stream.status.board import StatusBoard
+from stream.status.server import Readiness, StatusServer
+from tests.chromium import HeadlessChromium
+from tests.stream.status.windows import model_quality_window
+
+SHORT = "2024-03-05T14:05:00Z/2024-03-05T14:06:00Z"
+LONG = "2024-03-05T14:05:00Z/2024-03-05T14:07:00Z"
+READ = """(() => ({
+  rows: [...document.querySelectorAll("tr.window")].map((r) => [
+    r.dataset.id, r.querySelector("td").textContent.trim(), r.classList.contains("selected")]),
+  head: document.querySelector(".window-detail h3").textContent.replace(/\\s+/g, " ").trim(),
+  detail: document.querySelector(".window-detail").textContent.replace(/\\s+/g, " "),
+}))()"""
+
+
+def _board() -> StatusBoard:
+    board = StatusBoard()
+    for i in range(5):
+        for kind, doc in model_quality_window(i, 0.9):
+            board.apply(kind, doc)
+    for kind, doc in model_quality_window(5, 0.6):  # [14:05, 14:06): accuracy violated
+        board.apply(kind, doc)
+    for kind, doc in model_quality_window(5, 0.95):  # [14:05, 14:07): clean
+        board.apply(kind, {**doc, "window_end": "2024-03-05T14:07:00Z"})
+    return board
+
+
+async def _pages(port: int, profile: Path) -> list[dict[str, Any]]:
+    async with HeadlessChromium(profile) as browser:
+        await browser.navigate(f"http://127.0.0.1:{port}/")
+        await browser.wait_for("document.querySelectorAll('tr.window').length === 7")
+        await browser.wait_for("document.querySelector('.window-detail h3') !== null")
+        pages = [await browser.evaluate(READ)]
+        await browser.click(f"tr.window[data-id='{SHORT}']")
+        await browser.wait_for("document.querySelector('.window-detail h3').textContent"
+                               ".includes('14:06:00')")  # fmt: skip
+        pages.append(await browser.evaluate(READ))
+        assert not browser.console, browser.console
+        return pages
+
+
+def test_windows_sharing_a_start_are_two_rows_and_each_shows_its_own(tmp_path: Path) -> None:
+    server = StatusServer.bind("127.0.0.1", 0, CollectorRegistry())
+    server.serve(_board(), Readiness(lambda: 4, lambda seconds: True))
+    try:
+        first, clicked = asyncio.run(_pages(server.port, tmp_path / "profile"))
+    finally:
+        server.stop()
+    assert [row[:2] for row in first["rows"][:3]] == [
+        [LONG, "2024-03-05 14:05:00 to 14:07:00"],
+        [SHORT, "2024-03-05 14:05:00 to 14:06:00"],
+        ["2024-03-05T14:04:00Z/2024-03-05T14:05:00Z", "2024-03-05 14:04:00"],
+    ]
+    assert first["rows"][0][2] and "14:05:00 – 14:07:00" in first["head"]
+    assert "Completed" in first["head"] and "accuracy 0.6" not in first["detail"]
+    assert [row[2] for row in clicked["rows"][:2]] == [False, True]
+    assert "14:05:00 – 14:06:00" in clicked["head"] and "CompletedWithViolations" in clicked["head"]
+    assert "accuracy 0.6 < 0.8" in clicked["detail"]
