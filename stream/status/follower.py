@@ -4,8 +4,8 @@ An aiokafka consumer with *assigned* partitions (no consumer group: every worker
 partition, so each status page shows every monitor) runs in its own thread and event loop,
 apart from faust's. It starts ``lookback`` messages before each partition's end, so a
 restarted worker shows recent history without reading the whole retention. An unreadable
-message is logged and counted (``unreadable``), never fatal; a lost broker connection is
-retried every ``RETRY_SECONDS``.
+message is logged and counted (``unreadable``), never fatal — a record batch that does not
+decode is one such message; a lost broker connection is retried every ``RETRY_SECONDS``.
 
 ``last_broker_answer`` (``time.monotonic()``) is when the broker last answered a request:
 the follower asks for the end offsets every ``PROBE_SECONDS``, so it stays fresh on quiet
@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from stream.capture.undecodable import UndecodableBatch
 from stream.kafka.topics import aiokafka_kwargs
 from stream.status.board import StatusBoard
 from stream.status.messages import MessageError
@@ -74,7 +75,14 @@ class TopicFollower:
         self._thread = threading.Thread(target=self._main, name="driftline-status", daemon=True)
 
     def start(self) -> None:
-        """Start following in the background."""
+        """Start following in the background.
+
+        A record batch of the output topics that does not decode comes as one unreadable
+        message (:mod:`stream.kafka.undecodable_batches`): counted, logged, read past.
+        """
+        from stream.kafka.undecodable_batches import read_past_undecodable_batches
+
+        read_past_undecodable_batches(self.kinds)
         self._thread.start()
 
     def stop(self, timeout_seconds: float = 5.0) -> None:
@@ -159,6 +167,8 @@ class TopicFollower:
             if raw is None:
                 msg = "empty message (tombstone)"
                 raise MessageError(msg)
+            if isinstance(raw, UndecodableBatch):
+                raise MessageError(raw.problem)
             self.board.apply(kind, orjson.loads(raw))
         except (orjson.JSONDecodeError, MessageError) as error:
             self.unreadable[kind] += 1
