@@ -26,6 +26,7 @@ import orjson
 from rich.console import Console
 from rich.text import Text
 
+from stream.capture.undecodable import UndecodableBatch
 from stream.cli.connect import config_option, connect
 from stream.cli.output import is_plain_output
 from stream.config import DriftlineConfig
@@ -71,6 +72,9 @@ async def _follow(
     from aiokafka import AIOKafkaConsumer  # type: ignore[import-untyped]
     from aiokafka.structs import TopicPartition  # type: ignore[import-untyped]
 
+    from stream.kafka.undecodable_batches import read_past_undecodable_batches
+
+    read_past_undecodable_batches([name])  # an undecodable batch: one line that says so
     stop = _stop_on_signals()
     consumer = AIOKafkaConsumer(
         bootstrap_servers=config.kafka.bootstrap_servers,
@@ -134,7 +138,13 @@ async def _partitions(consumer: Any, name: str) -> set[int]:
 
 
 def _objects(message: Any) -> list[dict[str, Any]]:
-    """The JSON objects in a message (one, or one per JSON line), else a wrapper of the text."""
+    """The JSON objects in a message (one, or one per JSON line), else a wrapper of the text.
+
+    The stand-in for a record batch that does not decode is a wrapper of its problem.
+    """
+    if isinstance(message.value, UndecodableBatch):  # empty bytes: test before `or`
+        return [{"partition": message.partition, "offset": message.offset,
+                 "error": message.value.problem}]  # fmt: skip
     value: bytes = message.value or b""
     for candidates in ([value], value.split(b"\n")):
         try:
@@ -163,7 +173,7 @@ def _pretty_printer() -> Callable[[Any, dict[str, Any]], None]:
         monitor = obj.get("monitor") or obj.get("monitor_id") or "-"
         window = obj.get("window_end") or obj.get("window_start") or ""
         fields = [f"{k}={obj[k]}" for k in _PRETTY_FIELDS if obj.get(k) is not None]
-        description = str(obj.get("description") or "")
+        description = str(obj.get("description") or obj.get("error") or "")
         if not fields and not description:
             fields = [orjson.dumps(obj).decode()]
         line = Text.assemble(

@@ -19,6 +19,7 @@ from stream.kafka.broker import die_with_parent
 from stream.kafka.topics import TopicNames, ensure_topics_sync
 from tests.integration.cli_env import kafka_env
 from tests.integration.readback import read_topic
+from tests.stream.kafka.test_undecodable_batches import send_batches
 
 pytestmark = pytest.mark.kafka
 DRIFTLINE = str(Path(sys.executable).with_name("driftline"))
@@ -231,6 +232,32 @@ def test_tail_from_beginning_shows_older_messages(
     pretty = runner.invoke(main, args[:-3] + ["--max-messages", "2"], env=env)
     assert pretty.exit_code == 0, pretty.output
     assert "CompletedWithViolations" in pretty.stdout and "not json" in pretty.stdout
+
+
+@pytest.mark.timeout(60)
+def test_tail_shows_an_undecodable_batch_as_one_error_and_goes_on(
+    env: dict[str, str], kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    """It stopped with "unexpected BadGzipFile … a bug in driftline" (exit 2)."""
+    names = TopicNames.from_prefix(topic_prefix)
+    ensure_topics_sync(kafka_bootstrap, names, 3, 1)  # as tail would
+    topic = f"{topic_prefix}.deadletter"
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+    producer.send(topic, b'{"reason": "invalid_json"}', partition=0).get(10)
+    send_batches(kafka_bootstrap, topic, [(True, 2)])
+    producer.send(topic, b'{"reason": "bad_time"}', partition=0).get(10)
+    producer.close()
+    args = ["tail", "--topic", "deadletter", "--from-beginning", "--json", "--max-messages", "3"]
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code == 0, result.output
+    objects = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [o.get("reason") for o in objects] == ["invalid_json", None, "bad_time"]
+    assert objects[1]["offset"] == 2
+    assert objects[1]["error"].startswith("the record batch of offsets 1..2 does not decode")
+
+    pretty = CliRunner().invoke(main, args[:-3] + ["--max-messages", "3"], env=env)
+    assert pretty.exit_code == 0, pretty.output
+    assert "offsets 1..2 does not decode: BadGzipFile" in pretty.stdout
 
 
 @pytest.mark.timeout(60)
