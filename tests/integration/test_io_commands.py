@@ -238,7 +238,7 @@ def test_tail_from_beginning_shows_older_messages(
 def test_tail_shows_an_undecodable_batch_as_one_error_and_goes_on(
     env: dict[str, str], kafka_bootstrap: str, topic_prefix: str
 ) -> None:
-    """It stopped with "unexpected BadGzipFile … a bug in driftline" (exit 2)."""
+    """It stopped there: "driftline: error: Unknown compression method" (exit 2)."""
     names = TopicNames.from_prefix(topic_prefix)
     ensure_topics_sync(kafka_bootstrap, names, 3, 1)  # as tail would
     topic = f"{topic_prefix}.deadletter"
