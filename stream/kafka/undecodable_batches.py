@@ -19,7 +19,8 @@ parse cannot be skipped (its offsets are unknown) and raises as before, as do th
 of every other topic: driftline's own state topics are not read past quietly.
 
 The fetcher's class is replaced by a subclass once per process (aiokafka builds one per
-partition per fetch response); what it adds runs only when a batch has raised.
+partition per fetch response): per record it adds one Python call; the rest runs only when
+a batch has raised.
 """
 
 from __future__ import annotations

@@ -145,7 +145,7 @@ class MonitorBoard:
         Without an end (an older worker's message), the latest-ending window of that start,
         if there is one.
         """
-        found = self.windows.get((start, end)) if end is not None else self.find(start)
+        found = self.find(start, end)
         if found is not None:
             return found
         span = (start, start if end is None else end)

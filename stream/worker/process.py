@@ -256,13 +256,10 @@ def run_worker(
     if in_main_thread:  # faust installs its own handlers once its loop runs
         on_signal = _StartupSignal()
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    early = take_stop_signal()  # one that came while the command imported the worker
-    if early is not None:
-        log.warning("stopped during startup (%s)", early.name)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        return 0
     try:
+        early = take_stop_signal()  # one that came while the command imported the worker
+        if early is not None:
+            raise _StopDuringStartup(early.name)
         return _start_and_run(config, registry, on_result, on_ready, stop_after,
                               on_stop, loglevel, log_config, on_hang)  # fmt: skip
     except (_StopDuringStartup, KeyboardInterrupt) as stop:
