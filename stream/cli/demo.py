@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-import math
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,11 +29,20 @@ CATCH_UP_SECONDS = 30.0
 
 
 def _above_zero(ctx: click.Context, param: click.Parameter, value: float) -> float:
-    """A number > 0; inf only for --seconds (FloatRange lets NaN through: it never ended)."""
-    forever_ok = param.name == "seconds"
-    if not value > 0 or (math.isinf(value) and not forever_ok):
-        needed = "a number > 0 (inf: until Ctrl-C)" if forever_ok else "a finite number > 0"
-        msg = f"{value} is not {needed}"
+    """A number > 0; inf only for --seconds (FloatRange lets NaN through: it never ended).
+
+    --speed is at most the traffic's ``MAX_SPEED``: beyond it a window closes faster than
+    the worker's loop turns, and event time soon leaves what a timestamp can write.
+    """
+    if param.name == "seconds":
+        if not value > 0:
+            msg = f"{value} is not a number > 0 (inf: until Ctrl-C)"
+            raise click.BadParameter(msg, ctx, param)
+        return value
+    from stream.demo.traffic import MAX_SPEED
+
+    if not 0 < value <= MAX_SPEED:
+        msg = f"{value} is not a finite number > 0 and <= {MAX_SPEED:g}"
         raise click.BadParameter(msg, ctx, param)
     return value
 
@@ -84,8 +93,9 @@ def demo(
     """
     if json_summary is not None and not json_summary.parent.is_dir():
         fail(f"--json-summary {json_summary}: {json_summary.parent} is not a folder")
-    from stream.demo.run import DemoRun, demo_config
+    from stream.demo.run import MIN_WINDOW_COUNT, DemoRun, demo_config
     from stream.demo.synthetic import SyntheticSchema
+    from stream.demo.traffic import event_lead_seconds
     from stream.worker.process import TimedStop, run_worker
 
     logging.basicConfig(level=logging.ERROR)
@@ -96,6 +106,10 @@ def demo(
     stop = threading.Event()
     threads: list[threading.Thread] = []
     traffic_seconds = max(1.0, seconds - 4.0)  # the last windows close by idle timeout
+    per_window = rate * window_seconds / speed
+    if per_window < MIN_WINDOW_COUNT:
+        click.echo(f"driftline: warning: {thin_windows_warning(rate, speed, per_window)}",
+                   err=True)  # fmt: skip
 
     def on_ready(bootstrap: str, port: int) -> None:
         click.echo(
@@ -126,7 +140,8 @@ def demo(
 
     with tempfile.TemporaryDirectory(prefix="driftline-demo-") as folder:
         try:
-            config = demo_config(Path(folder), metrics_port, window_seconds)
+            lead = event_lead_seconds(traffic_seconds, speed, now=time.time())
+            config = demo_config(Path(folder), metrics_port, window_seconds, lead)
             shutdown_seconds = config.worker.shutdown_timeout_seconds
             stop_after = TimedStop(
                 seconds, settled=screen.caught_up, settle_seconds=CATCH_UP_SECONDS
@@ -142,6 +157,21 @@ def demo(
             code = 0
     report()
     raise SystemExit(code)
+
+
+def thin_windows_warning(rate: int, speed: float, per_window: float) -> str:
+    """What the demo says first when its windows will hold too few records for a verdict.
+
+    >>> thin_windows_warning(100, 10.0, 100.0)[:62]
+    'at --rate 100 and --speed 10 a window holds about 100 records,'
+    """
+    from stream.demo.run import MIN_WINDOW_COUNT
+
+    return (
+        f"at --rate {rate} and --speed {speed:g} a window holds about {per_window:.0f} "
+        f"records, fewer than the {MIN_WINDOW_COUNT} a verdict needs: every window will be "
+        "too few to judge (raise --rate or lower --speed)"
+    )
 
 
 def hung_warning(shutdown_seconds: float) -> str:

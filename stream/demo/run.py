@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from stream.capture.records import iso_utc
-from stream.config import DriftlineConfig, KafkaConfig, MetricsConfig, MonitorConfig
+from stream.config import (
+    DriftlineConfig,
+    KafkaConfig,
+    MetricsConfig,
+    MonitorConfig,
+    WorkerConfig,
+)
 from stream.config.sections import (
     AttributionDriftSettings,
     BiasDriftSettings,
@@ -29,6 +35,10 @@ from stream.demo.traffic import DRIFTED
 from stream.worker.results import LabelledResult, Result, WindowResult
 
 MONITOR = "demo-model"
+# No verdict below 400 rows (or labelled predictions): windows are revised as labels
+# arrive, and a first revision on ~150 labels reads eleven model-quality metrics below
+# their constraints by chance in about 4 % of windows.
+MIN_WINDOW_COUNT = 400
 
 
 @dataclass
@@ -55,8 +65,14 @@ class DemoRun:
         return summary_document(self, features, drifted)
 
 
-def demo_config(folder: Path, metrics_port: int, window_seconds: float) -> DriftlineConfig:
-    """Embedded broker, one monitor with all four monitors on fresh synthetic baselines."""
+def demo_config(
+    folder: Path, metrics_port: int, window_seconds: float, event_lead_seconds: float = 0.0
+) -> DriftlineConfig:
+    """Embedded broker, one monitor with all four monitors on fresh synthetic baselines.
+
+    The worker accepts event times up to ``event_lead_seconds`` further ahead of the wall
+    clock than its default allows: the traffic's event time runs ahead by design.
+    """
     write_labelled_baselines(folder / "baseline", SyntheticModel(), seed=7, n=20_000)
     monitor = MonitorConfig(
         name=MONITOR,
@@ -64,10 +80,7 @@ def demo_config(folder: Path, metrics_port: int, window_seconds: float) -> Drift
         window_seconds=window_seconds,
         allowed_lateness_seconds=1.0,
         idle_close_seconds=2.0,
-        # No verdict below 400 rows (or labelled predictions): windows are revised as labels
-        # arrive, and a first revision on ~150 labels reads eleven model-quality metrics
-        # below their constraints by chance in about 4 % of windows.
-        min_window_count=400,
+        min_window_count=MIN_WINDOW_COUNT,
         capture_index_names=("endpointInput",),
         model_quality=ModelQualitySettings(
             problem_type="BinaryClassification",
@@ -80,6 +93,9 @@ def demo_config(folder: Path, metrics_port: int, window_seconds: float) -> Drift
     return DriftlineConfig(
         kafka=KafkaConfig(bootstrap_servers="", topic_prefix="demo", partitions=4),
         metrics=MetricsConfig(port=metrics_port),
+        worker=WorkerConfig(
+            max_future_seconds=WorkerConfig().max_future_seconds + event_lead_seconds
+        ),
         monitors=(monitor,),
     )
 

@@ -16,6 +16,7 @@ import math
 import random
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from stream.demo.labelled import (
@@ -35,6 +36,26 @@ LABEL_DELAY_SECONDS = 20.0  # event time
 MAX_LABEL_DELAY_SECONDS = 90.0
 UNLABELLED_SHARE = 0.1
 TICK_SECONDS = 0.1
+MAX_SPEED = 1000.0  # event seconds per wall second: a 10-second window closes every 10 ms
+# The traffic stops before its event time passes the last day ISO-8601 years of four digits
+# can write (at MAX_SPEED, after about eight years of --seconds inf).
+LAST_EVENT_SECONDS = datetime(9999, 12, 31, tzinfo=UTC).timestamp()
+
+
+def event_lead_seconds(seconds: float, speed: float, now: float) -> float:
+    """How far the traffic's event time can run ahead of the wall clock from ``now`` on.
+
+    In ``seconds`` of wall time event time gains ``seconds * speed``, plus a tick's worth;
+    it never passes :data:`LAST_EVENT_SECONDS`. The demo's worker must accept all of it
+    (``worker.max_future_seconds``), or its own records would be dead-lettered as
+    ``future_time`` once the lead passed the default hour.
+
+    >>> event_lead_seconds(90.0, 10.0, now=0.0)
+    901.0
+    >>> event_lead_seconds(math.inf, 10.0, now=0.0) == LAST_EVENT_SECONDS
+    True
+    """
+    return min((seconds + TICK_SECONDS) * speed, LAST_EVENT_SECONDS - now)
 
 
 class DelayedLabels:
@@ -86,6 +107,8 @@ def send_traffic(
                 break
             drifting = elapsed >= seconds / 2
             event_now = event_start + elapsed * speed
+            if event_now + TICK_SECONDS * speed >= LAST_EVENT_SECONDS:
+                break
             if drifting and run.onset_event_seconds is None:
                 run.onset_event_seconds, run.onset_wall = event_now, now
             n = int(records_per_second * TICK_SECONDS)

@@ -61,6 +61,46 @@ def test_short_demo_flags_exactly_the_injected_features(tmp_path):
     assert "tenure_months" in text
 
 
+def test_a_fast_demo_evaluates_every_record_it_sends(tmp_path):
+    """Event time 500 x the clock runs more than an hour ahead within 8 s of traffic.
+
+    The worker refused the traffic's own records past its default hour ahead of the wall
+    clock (``future_time``), and the summary blamed a worker that had not caught up. The
+    windows are too thin for a verdict at that speed, and the demo says so first.
+    """
+    summary_path = tmp_path / "summary.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLINE_")}
+    done = subprocess.run(
+        [
+            DRIFTLINE,
+            "demo",
+            "--seconds",
+            "12",
+            "--speed",
+            "500",
+            "--metrics-port",
+            "0",
+            "--json-summary",
+            str(summary_path),
+        ],  # fmt: skip
+        capture_output=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    summary = orjson.loads(summary_path.read_bytes())
+    assert summary["records_sent"] > 8_000  # 1,500 a second for 8 s, less a slow start
+    assert summary["records_evaluated"] == summary["records_sent"]
+    assert "had not caught up" not in done.stdout.decode()
+    warning = done.stderr.decode().splitlines()[0]
+    assert warning == (
+        "driftline: warning: at --rate 1500 and --speed 500 a window holds about 30 records, "
+        "fewer than the 400 a verdict needs: every window will be too few to judge (raise "
+        "--rate or lower --speed)"
+    )
+
+
 def test_ctrl_c_stops_the_demo_and_its_broker_cleanly(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLINE_")}
     summary_path = tmp_path / "summary.json"

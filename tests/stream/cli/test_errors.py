@@ -225,6 +225,7 @@ def test_usage_errors_of_every_command_are_one_driftline_line(args: list[str]) -
         ("--rate", "0", "0 is not in the range x>=1"),  # a traceback, then exit 0
         ("--speed", "0", "0.0 is not a finite number > 0"),  # likewise
         ("--speed", "inf", "inf is not a finite number > 0"),
+        ("--speed", "1e308", "1e+308 is not a finite number > 0 and <= 1000"),  # traceback
         ("--metrics-port", "70000", "70000 is not in the range 0<=x<=65535"),  # 'unexpected'
     ],
 )
