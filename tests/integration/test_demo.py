@@ -17,27 +17,23 @@ from tests.integration.workers import DRIFTLINE, alive, broker_children, wait_fo
 pytestmark = pytest.mark.kafka
 
 
-def test_short_demo_flags_exactly_the_injected_features(tmp_path):
+def _run_demo(tmp_path, *options: str) -> tuple[subprocess.CompletedProcess, dict]:
+    """``driftline demo`` with ``options``, its own broker, any free port: the run, its summary."""
     summary_path = tmp_path / "summary.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLINE_")}
     done = subprocess.run(
-        [
-            DRIFTLINE,
-            "demo",
-            "--seconds",
-            "30",
-            "--metrics-port",
-            "0",
-            "--json-summary",
-            str(summary_path),
-        ],  # fmt: skip
+        [DRIFTLINE, "demo", *options, "--metrics-port", "0", "--json-summary", str(summary_path)],
         capture_output=True,
         timeout=120,
         env=env,
         check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    summary = orjson.loads(summary_path.read_bytes())
+    return done, orjson.loads(summary_path.read_bytes())
+
+
+def test_short_demo_flags_exactly_the_injected_features(tmp_path):
+    done, summary = _run_demo(tmp_path, "--seconds", "30")
     # event time runs 10x: a window a second once the worker has joined its group (a few
     # seconds, more on a busy machine); enough windows on both sides of the half-way onset
     assert summary["windows_evaluated"] >= 8
@@ -68,28 +64,7 @@ def test_a_fast_demo_evaluates_every_record_it_sends(tmp_path):
     clock (``future_time``), and the summary blamed a worker that had not caught up. The
     windows are too thin for a verdict at that speed, and the demo says so first.
     """
-    summary_path = tmp_path / "summary.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLINE_")}
-    done = subprocess.run(
-        [
-            DRIFTLINE,
-            "demo",
-            "--seconds",
-            "12",
-            "--speed",
-            "500",
-            "--metrics-port",
-            "0",
-            "--json-summary",
-            str(summary_path),
-        ],  # fmt: skip
-        capture_output=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    summary = orjson.loads(summary_path.read_bytes())
+    done, summary = _run_demo(tmp_path, "--seconds", "12", "--speed", "500")
     assert summary["records_sent"] > 8_000  # 1,500 a second for 8 s, less a slow start
     assert summary["records_evaluated"] == summary["records_sent"]
     assert "had not caught up" not in done.stdout.decode()
