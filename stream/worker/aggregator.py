@@ -178,7 +178,8 @@ class Aggregator:
         known = set(self.labelled_violation_labels)
         for result in results:
             self.last_labelled[result.monitor_type] = result
-            for v in result.outcome.violations:  # counted per publication, as data quality's
+            found = window.new_labelled_violations(result.monitor_type, result.outcome.violations)
+            for v in found:  # once per window: a revision repeating it adds none
                 self.violations[labelled_violation_key(v, known)] += 1
         return list(results)
 

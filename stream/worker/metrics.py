@@ -171,8 +171,9 @@ class WorkerCollector:
         closed = CounterMetricFamily("driftline_windows_closed", "Windows evaluated", labels=m)
         violations = CounterMetricFamily(
             "driftline_violations",
-            "Constraint violations published, each revision of a window again: by feature"
-            " (data quality), metric (model quality), facet (bias drift) or label (attribution)",
+            "Constraint violations, by feature (data quality), metric (model quality), facet"
+            " (bias drift) or label (attribution drift); a labelled window's revision counts"
+            " only the violations its previous revision lacked",
             labels=[*m, "check_type", "feature"],
         )
         failures = CounterMetricFamily(

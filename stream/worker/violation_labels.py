@@ -65,6 +65,17 @@ def labelled_violation_labels(setup: Any) -> list[ViolationKey]:
     return list(dict.fromkeys(labels))
 
 
+def violation_identity(violation: Violation) -> str:
+    """The identity of a violation within a window: its check, metric, facet and label.
+
+    >>> violation_identity(Violation("bias_drift_check", "…", metric_name="DI",
+    ...                              extra=(("facet", "region"), ("facet_value", "south"))))
+    'bias_drift_check|DI|facet=region|facet_value=south'
+    """
+    parts = [violation.constraint_check_type, violation.feature_name or violation.metric_name or ""]
+    return "|".join(parts + [f"{key}={value}" for key, value in violation.extra])
+
+
 def labelled_violation_key(violation: Violation, known: Collection[ViolationKey]) -> ViolationKey:
     """The (check type, feature) a labelled monitor's violation is counted under."""
     extra = dict(violation.extra)

@@ -110,3 +110,38 @@ DATA_QUALITY_CHECKS = {
     "missing_column_check", "completeness_check", "data_type_check", "baseline_drift_check",
     "categorical_values_check", "extra_column_check",
 }  # fmt: skip
+
+
+def test_a_revision_that_repeats_a_violation_does_not_count_it_again(
+    fake_clock, baseline_folder
+) -> None:
+    """Labels arrive in lots; each revises the window, whose accuracy stays violated."""
+    ws = state(fake_clock, baseline_folder)
+    pipe = Pipe(ws)
+    ws.assign([0], [0])
+    records = traffic(13, 2000, T0, drifted={ACCURACY})
+    pipe.send("capture", lines(r for _, r, _ in records))
+    pipe.send("capture", lines(r for _, r, _ in traffic(14, 1, T0 + 15)))
+    for lot in (records[:800], records[800:1400], records[1400:]):
+        pipe.send("labels", lines(ground_truth_record(k, a.label) for k, _, a in lot))
+        fake_clock.advance(2.0)  # past label_flush_seconds: the window is republished
+        pipe.tick()
+    revisions = [r for r in pipe.results if getattr(r, "monitor_type", "") == "model_quality"]
+    flagged = [r.revision for r in revisions
+               if "accuracy" in {v.metric_name for v in r.outcome.violations}]  # fmt: skip
+    assert len(flagged) >= 2  # published again with the violation (the first: no labels yet)
+    assert violation_samples(ws)[("LessThanThreshold", "accuracy")] == 1  # one window
+
+
+def test_a_window_restored_elsewhere_remembers_what_it_counted() -> None:
+    from detectors.violations import Violation
+    from stream.worker.aggregated_window import AggregatedWindow
+
+    accuracy = Violation("LessThanThreshold", "Metric accuracy …", metric_name="accuracy")
+    auc = Violation("LessThanThreshold", "Metric auc …", metric_name="auc")
+    window = AggregatedWindow(None, 0.0, 10.0, first_seen=0.0)
+    assert window.new_labelled_violations("model_quality", [accuracy]) == [accuracy]
+    moved = AggregatedWindow.from_bytes(window.to_bytes())
+    assert moved.new_labelled_violations("model_quality", [accuracy, auc]) == [auc]
+    assert moved.new_labelled_violations("model_quality", []) == []
+    assert moved.new_labelled_violations("model_quality", [accuracy]) == [accuracy]  # again
