@@ -25,12 +25,15 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import orjson
 
 from detectors.quality.dataset_profile import DatasetProfile
+from detectors.violations import Violation
 from stream.monitors.labelled import LabelledSetup
 from stream.monitors.labelled_accumulators import LabelledAccumulators
+from stream.worker.violation_labels import violation_identity
 from stream.worker.windows import WindowPartial
 
 MERGED, DUPLICATE = "merged", "duplicate"
@@ -63,6 +66,8 @@ class AggregatedWindow:
         self.labelled_revision = -1  # the labelled results' last published revision
         self.labelled_changed = False  # merged labels not yet published
         self.labelled_published_at = -math.inf  # wall clock
+        # by monitor type: the violations of its last publication (violation_identity)
+        self.labelled_violations: dict[str, list[str]] = {}
         self.finalised_by = ""
         self.complete = False
         self._blob: bytes | None = None  # serialised state, until the next change
@@ -113,6 +118,20 @@ class AggregatedWindow:
         self._blob = None
         return self.labelled_revision
 
+    def new_labelled_violations(
+        self, monitor_type: str, violations: Iterable[Violation]
+    ) -> list[Violation]:
+        """Record a publication's violations; return those its previous revision lacked.
+
+        A revision that only repeats a violation (more labels, same verdict) adds none, so
+        a counter of them counts each violation once per window, not once per revision.
+        """
+        violations = list(violations)
+        before = set(self.labelled_violations.get(monitor_type, ()))
+        self.labelled_violations[monitor_type] = [violation_identity(v) for v in violations]
+        self._blob = None
+        return [v for v in violations if violation_identity(v) not in before]
+
     def forget_profile(self) -> None:
         """Past the data-quality horizon: keep only the labelled part."""
         self.profile = None
@@ -134,6 +153,7 @@ class AggregatedWindow:
                     "revision": self.revision,
                     "labelled_revision": self.labelled_revision,
                     "labelled_changed": self.labelled_changed,
+                    "labelled_violations": self.labelled_violations,
                     "finalised_by": self.finalised_by,
                     "complete": self.complete,
                 }
@@ -160,6 +180,10 @@ class AggregatedWindow:
         window.revision = int(s["revision"])
         window.labelled_revision = int(s.get("labelled_revision", -1))
         window.labelled_changed = bool(s.get("labelled_changed", False))
+        window.labelled_violations = {
+            kind: [str(i) for i in found]
+            for kind, found in s.get("labelled_violations", {}).items()
+        }
         window.finalised_by = str(s["finalised_by"])
         window.complete = bool(s["complete"])
         window._blob = raw

@@ -46,6 +46,7 @@ from stream.worker.event_clock import PartitionActivity
 from stream.worker.labelled_summaries import LabelledSummary, labelled_summary
 from stream.worker.partition_state import Blobs
 from stream.worker.results import LabelledResult, Result, WindowResult, labelled_results
+from stream.worker.violation_labels import labelled_violation_key, labelled_violation_labels
 from stream.worker.window_evaluation import evaluate_window
 from stream.worker.windows import WindowPartial
 
@@ -116,6 +117,8 @@ class Aggregator:
         self.late_partials = 0
         self.postprocessor_failures = 0
         self.violations: Counter[tuple[str, str]] = Counter()  # (check type, feature)
+        # the labelled monitors' (check type, feature) of driftline_violations_total
+        self.labelled_violation_labels = labelled_violation_labels(labelled)
         self.last_result: WindowResult | None = None
         self.last_labelled: dict[str, LabelledResult] = {}  # by monitor type
 
@@ -172,8 +175,12 @@ class Aggregator:
         complete = self._complete_until() >= window.end
         now = self.now().timestamp()
         results = labelled_results(self.name, window, self.labelled, complete=complete, now=now)
+        known = set(self.labelled_violation_labels)
         for result in results:
             self.last_labelled[result.monitor_type] = result
+            found = window.new_labelled_violations(result.monitor_type, result.outcome.violations)
+            for v in found:  # once per window: a revision repeating it adds none
+                self.violations[labelled_violation_key(v, known)] += 1
         return list(results)
 
     def close_due(self, now: float) -> list[Result]:

@@ -170,7 +170,11 @@ class WorkerCollector:
         m = ["monitor"]
         closed = CounterMetricFamily("driftline_windows_closed", "Windows evaluated", labels=m)
         violations = CounterMetricFamily(
-            "driftline_violations", "Constraint violations", labels=[*m, "check_type", "feature"]
+            "driftline_violations",
+            "Constraint violations, by feature (data quality), metric (model quality), facet"
+            " (bias drift) or label (attribution drift); a labelled window's revision counts"
+            " only the violations its previous revision lacked",
+            labels=[*m, "check_type", "feature"],
         )
         failures = CounterMetricFamily(
             "driftline_postprocessor_failures", "postprocess_handler() errors", labels=m
@@ -309,11 +313,13 @@ def _feature_metrics_switch(aggregator: Any) -> Callable[[str], bool]:
 
 
 def _violation_labels(aggregator: Any) -> list[tuple[str, str]]:
+    """Every (check type, feature) of the monitor's data-quality and labelled checks."""
+    labelled = list(getattr(aggregator, "labelled_violation_labels", ()))
     baseline = getattr(aggregator, "baseline", None)
     kinds = getattr(baseline, "kinds", None)
     if kinds is None:  # not a data-quality aggregator: its violations appear when counted
-        return []
-    return data_quality_violation_labels(baseline.features, kinds)
+        return labelled
+    return data_quality_violation_labels(baseline.features, kinds) + labelled
 
 
 def register_worker_metrics(registry: CollectorRegistry, sources: WorkerSources) -> None:
