@@ -177,11 +177,27 @@ class Aggregator:
         results = labelled_results(self.name, window, self.labelled, complete=complete, now=now)
         known = set(self.labelled_violation_labels)
         for result in results:
-            self.last_labelled[result.monitor_type] = result
+            self._show_labelled(result)
             found = window.new_labelled_violations(result.monitor_type, result.outcome.violations)
             for v in found:  # once per window: a revision repeating it adds none
                 self.violations[labelled_violation_key(v, known)] += 1
         return list(results)
+
+    def _show_labelled(self, result: LabelledResult) -> None:
+        """Keep ``result`` for the gauges if it is the newest window's with figures.
+
+        Labels come later than their window closes (its first result has none), and later
+        labels revise older windows: the gauges show the newest window that has figures,
+        not whichever was published last (they went empty at each window's close, and
+        jumped back to an older window at each revision).
+        """
+        shown = self.last_labelled.get(result.monitor_type)
+        if (
+            shown is None
+            or not _has_figures(shown)
+            or (_has_figures(result) and result.window_start >= shown.window_start)
+        ):
+            self.last_labelled[result.monitor_type] = result
 
     def close_due(self, now: float) -> list[Result]:
         """Publish labels merged into final windows; finalise idle windows.
@@ -317,6 +333,11 @@ class Aggregator:
             self.progress.clear()
             self.final_until = -math.inf
             self.last_result = None  # its gauges must not outlive the partition here
+
+
+def _has_figures(result: LabelledResult) -> bool:
+    """Whether a labelled result measured anything (a window without labels has no figure)."""
+    return any(d.get("value") is not None for d in result.outcome.decisions)
 
 
 def _blob_name(start: float, end: float, window_seconds: float) -> str:
