@@ -66,8 +66,9 @@ class AggregatedWindow:
         self.labelled_revision = -1  # the labelled results' last published revision
         self.labelled_changed = False  # merged labels not yet published
         self.labelled_published_at = -math.inf  # wall clock
-        # by monitor type: the violations of its last publication (violation_identity)
-        self.labelled_violations: dict[str, list[str]] = {}
+        # by monitor type (data_quality too): its last publication's violations, as
+        # violation_identity names them, so that a revision counts only new ones
+        self.counted_violations: dict[str, list[str]] = {}
         self.finalised_by = ""
         self.complete = False
         self._blob: bytes | None = None  # serialised state, until the next change
@@ -118,17 +119,18 @@ class AggregatedWindow:
         self._blob = None
         return self.labelled_revision
 
-    def new_labelled_violations(
+    def new_violations(
         self, monitor_type: str, violations: Iterable[Violation]
     ) -> list[Violation]:
         """Record a publication's violations; return those its previous revision lacked.
 
-        A revision that only repeats a violation (more labels, same verdict) adds none, so
-        a counter of them counts each violation once per window, not once per revision.
+        A revision that only repeats a violation (more labels or late records, the same
+        verdict) adds none, so a counter of them counts each violation once per window, not
+        once per revision.
         """
         violations = list(violations)
-        before = set(self.labelled_violations.get(monitor_type, ()))
-        self.labelled_violations[monitor_type] = [violation_identity(v) for v in violations]
+        before = set(self.counted_violations.get(monitor_type, ()))
+        self.counted_violations[monitor_type] = [violation_identity(v) for v in violations]
         self._blob = None
         return [v for v in violations if violation_identity(v) not in before]
 
@@ -153,7 +155,7 @@ class AggregatedWindow:
                     "revision": self.revision,
                     "labelled_revision": self.labelled_revision,
                     "labelled_changed": self.labelled_changed,
-                    "labelled_violations": self.labelled_violations,
+                    "counted_violations": self.counted_violations,
                     "finalised_by": self.finalised_by,
                     "complete": self.complete,
                 }
@@ -180,9 +182,9 @@ class AggregatedWindow:
         window.revision = int(s["revision"])
         window.labelled_revision = int(s.get("labelled_revision", -1))
         window.labelled_changed = bool(s.get("labelled_changed", False))
-        window.labelled_violations = {
+        window.counted_violations = {
             kind: [str(i) for i in found]
-            for kind, found in s.get("labelled_violations", {}).items()
+            for kind, found in s.get("counted_violations", {}).items()
         }
         window.finalised_by = str(s["finalised_by"])
         window.complete = bool(s["complete"])

@@ -44,6 +44,7 @@ from stream.monitors.labelled_accumulators import LabelledAccumulators
 from stream.worker.aggregated_window import DUPLICATE, AggregatedWindow
 from stream.worker.event_clock import PartitionActivity
 from stream.worker.labelled_summaries import LabelledSummary, labelled_summary
+from stream.worker.outputs import DATA_QUALITY
 from stream.worker.partition_state import Blobs
 from stream.worker.results import LabelledResult, Result, WindowResult, labelled_results
 from stream.worker.violation_labels import labelled_violation_key, labelled_violation_labels
@@ -178,7 +179,7 @@ class Aggregator:
         known = set(self.labelled_violation_labels)
         for result in results:
             self._show_labelled(result)
-            found = window.new_labelled_violations(result.monitor_type, result.outcome.violations)
+            found = window.new_violations(result.monitor_type, result.outcome.violations)
             for v in found:  # once per window: a revision repeating it adds none
                 self.violations[labelled_violation_key(v, known)] += 1
         return list(results)
@@ -245,7 +246,7 @@ class Aggregator:
             revision=revision,
             complete=complete,
         )
-        self._account(result)
+        self._account(result, window)
         return result
 
     def _forgotten_until(self, *, labelled: bool = False) -> float:
@@ -266,11 +267,12 @@ class Aggregator:
             else:
                 del self.windows[span]
 
-    def _account(self, result: WindowResult) -> None:
+    def _account(self, result: WindowResult, window: AggregatedWindow) -> None:
         self.windows_closed += result.revision == 0
         self.last_result = result
         known = set(self.baseline.features)
-        for v in result.evaluation.violations:
+        # once per window: a revision by late records repeating a violation adds none
+        for v in window.new_violations(DATA_QUALITY, result.evaluation.violations):
             feature = v.feature_name if v.feature_name in known else "_other"
             self.violations[(v.constraint_check_type, feature or "_other")] += 1
         if self.postprocessor is not None:

@@ -36,7 +36,7 @@ CAMEL = {
 @pytest.fixture(scope="module")
 def baseline_folder(tmp_path_factory):
     """The demo model's data-quality, model-quality, bias and attribution baselines."""
-    folder = tmp_path_factory.mktemp("labelled_violations") / "baseline"
+    folder = tmp_path_factory.mktemp("counted_violations") / "baseline"
     write_labelled_baselines(folder, MODEL, n=4000)
     return folder
 
@@ -140,8 +140,8 @@ def test_a_window_restored_elsewhere_remembers_what_it_counted() -> None:
     accuracy = Violation("LessThanThreshold", "Metric accuracy …", metric_name="accuracy")
     auc = Violation("LessThanThreshold", "Metric auc …", metric_name="auc")
     window = AggregatedWindow(None, 0.0, 10.0, first_seen=0.0)
-    assert window.new_labelled_violations("model_quality", [accuracy]) == [accuracy]
+    assert window.new_violations("model_quality", [accuracy]) == [accuracy]
     moved = AggregatedWindow.from_bytes(window.to_bytes())
-    assert moved.new_labelled_violations("model_quality", [accuracy, auc]) == [auc]
-    assert moved.new_labelled_violations("model_quality", []) == []
-    assert moved.new_labelled_violations("model_quality", [accuracy]) == [accuracy]  # again
+    assert moved.new_violations("model_quality", [accuracy, auc]) == [auc]
+    assert moved.new_violations("model_quality", []) == []
+    assert moved.new_violations("model_quality", [accuracy]) == [accuracy]  # again

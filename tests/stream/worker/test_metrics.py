@@ -356,3 +356,22 @@ def test_exposition_passes_promtool_lint(two_workers):
     out = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True,
                          check=False)  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_a_window_revised_by_late_records_counts_its_violation_once(fake_clock):
+    """Late records revise a flagged window (revision 1, still flagged): no second count."""
+    ws = worker(fake_clock, "m")
+    ws.assign({0, 1}, {0, 1})
+    results = []
+    ws.on_result = results.append
+    run_window({0: ws, 1: ws}, T0, 0, drifted={"income"})
+    ws.on_capture(0, 2, message(7, [T0 + 5.0] * 50, drifted={"income"}))  # late, same window
+    fake_clock.advance(6.0)  # idle_close_seconds: the revision window closes
+    ws.tick()
+    for out in ws.checkpoint(CAPTURE, 0).outbox:
+        ws.on_partial(out.partition, ws.book(PARTIALS, out.partition).last_offset(PARTIALS) + 1,
+                      out.value)  # fmt: skip
+    revised = [r for r in results if r.window_start == T0 and r.revision == 1]
+    assert revised and "income" in {v.feature_name for v in revised[0].evaluation.violations}
+    labels = dict(monitor="m", check_type="baseline_drift_check", feature="income")
+    assert scrape(ws)("driftline_violations_total", **labels) == 1  # one window, not two
