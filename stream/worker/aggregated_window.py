@@ -119,9 +119,7 @@ class AggregatedWindow:
         self._blob = None
         return self.labelled_revision
 
-    def new_violations(
-        self, monitor_type: str, violations: Iterable[Violation]
-    ) -> list[Violation]:
+    def new_violations(self, monitor_type: str, violations: Iterable[Violation]) -> list[Violation]:
         """Record a publication's violations; return those its previous revision lacked.
 
         A revision that only repeats a violation (more labels or late records, the same
@@ -183,8 +181,7 @@ class AggregatedWindow:
         window.labelled_revision = int(s.get("labelled_revision", -1))
         window.labelled_changed = bool(s.get("labelled_changed", False))
         window.counted_violations = {
-            kind: [str(i) for i in found]
-            for kind, found in s.get("counted_violations", {}).items()
+            kind: [str(i) for i in found] for kind, found in s.get("counted_violations", {}).items()
         }
         window.finalised_by = str(s["finalised_by"])
         window.complete = bool(s["complete"])
