@@ -36,7 +36,7 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 OPEN, REVISE, LATE = "open", "revise", "late"
@@ -116,6 +116,32 @@ class EventClock:
         for partition in partitions:
             self.max_event.pop(partition, None)
             self.closed_until.pop(partition, None)
+
+
+def progress_claims(
+    closing: Sequence[tuple[int, float, float, bool]], closed_until: Mapping[int, float]
+) -> list[float]:
+    """The progress each closing window's partial may claim, sent in this order.
+
+    ``closing`` holds window keys ``(partition, start, end, revision)`` sorted by partition,
+    then end: the order their partials leave in. ``closed_until`` is each partition's
+    progress once they are all closed. A partial claims "every window of my partition ending
+    at or before this is closed"; while a later window of its partition is still to be sent,
+    it claims no more than its own end (its start when that later window ends at the same
+    time), so the aggregator never finalises a window whose partial is still on the way.
+
+    >>> progress_claims([(0, 0.0, 10.0, False), (0, 3600.0, 3610.0, False),
+    ...                  (1, 0.0, 10.0, False)], {0: 7200.0, 1: 7200.0})
+    [10.0, 7200.0, 7200.0]
+    """
+    claims: list[float] = []
+    for index, (partition, start, end, _) in enumerate(closing):
+        claim = closed_until.get(partition, end)
+        following = closing[index + 1] if index + 1 < len(closing) else None
+        if following is not None and following[0] == partition:
+            claim = min(claim, end if end < following[2] else start)
+        claims.append(claim)
+    return claims
 
 
 class PartitionActivity:
