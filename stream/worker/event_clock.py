@@ -35,11 +35,53 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 OPEN, REVISE, LATE = "open", "revise", "late"
+
+
+def tumbling_start(seconds: float, length: float) -> float:
+    """The start of the window ``[start, end)`` of ``length`` seconds holding ``seconds``.
+
+    Windows start at whole multiples of ``length`` from the epoch. A length of whole
+    microseconds (every length written in decimal with up to six places) is counted in
+    integer microseconds — event times carry no finer digit — so a start is the float
+    nearest its decimal value, the value an ISO-8601 text of that instant parses to. With
+    ``floor(seconds / length) * length`` in floats, an instant on a boundary (08.291 for
+    millisecond windows, 27.3 for 0.1-second ones) fell in the window before it.
+
+    >>> tumbling_start(1709644587.3, 0.1), tumbling_start(1730779568.291, 0.001)
+    (1709644587.3, 1730779568.291)
+    >>> tumbling_start(125.0, 10.0), tumbling_start(-0.5, 60.0)
+    (120.0, -60.0)
+    """
+    micros = _whole_microseconds(length)
+    if micros is None:
+        return float(math.floor(seconds / length) * length)
+    return (round(seconds * 1_000_000) // micros * micros) / 1_000_000
+
+
+def tumbling_end(start: float, length: float) -> float:
+    """The end of the window of ``length`` seconds starting at ``start``: the next one's start.
+
+    >>> tumbling_end(1709644587.2, 0.1) == tumbling_start(1709644587.3, 0.1)
+    True
+    """
+    micros = _whole_microseconds(length)
+    if micros is None:
+        return start + length
+    return (round(start * 1_000_000) // micros * micros + micros) / 1_000_000
+
+
+@functools.lru_cache(maxsize=64)
+def _whole_microseconds(length: float) -> int | None:
+    """``length`` in microseconds when it is a whole number of them, else None."""
+    scaled = length * 1_000_000
+    micros = round(scaled)
+    return micros if micros >= 1 and math.isclose(scaled, micros, rel_tol=1e-12) else None
 
 
 class EventClock:
@@ -59,8 +101,12 @@ class EventClock:
         self.closed_until: dict[int, float] = {}
 
     def window_start(self, seconds: float) -> float:
-        """The start of the tumbling window holding an event time."""
-        return float(math.floor(seconds / self.window_seconds) * self.window_seconds)
+        """The start of the tumbling window holding an event time (:func:`tumbling_start`)."""
+        return tumbling_start(seconds, self.window_seconds)
+
+    def window_end(self, start: float) -> float:
+        """The end of the window starting at ``start`` (:func:`tumbling_end`)."""
+        return tumbling_end(start, self.window_seconds)
 
     def observe(self, partition: int, latest_seconds: float) -> None:
         """The largest event time of records just placed in ``partition``."""
@@ -85,7 +131,7 @@ class EventClock:
 
     def placement(self, partition: int, start: float) -> str:
         """``open``, ``revise`` (closed, within the horizon) or ``late`` for a window start."""
-        end = start + self.window_seconds
+        end = self.window_end(start)
         closed = self.closed_until.get(partition, -math.inf)
         if end > closed:
             return OPEN
