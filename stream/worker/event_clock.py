@@ -57,11 +57,15 @@ def tumbling_start(seconds: float, length: float) -> float:
     (1709644587.3, 1730779568.291)
     >>> tumbling_start(125.0, 10.0), tumbling_start(-0.5, 60.0)
     (120.0, -60.0)
+    >>> tumbling_start(-1e308, 60.0) <= -1e308, tumbling_start(-1e308, 0.1) <= -1e308
+    (True, True)
     """
     micros = _whole_microseconds(length)
-    if micros is None:
-        return float(math.floor(seconds / length) * length)
-    return (round(seconds * 1_000_000) // micros * micros) / 1_000_000
+    scaled = seconds * 1_000_000
+    if micros is None or not math.isfinite(scaled):  # a watermark 1e308 s of lateness back
+        quotient = seconds / length
+        return float(math.floor(quotient) * length) if math.isfinite(quotient) else seconds
+    return (round(scaled) // micros * micros) / 1_000_000
 
 
 def tumbling_end(start: float, length: float) -> float:
@@ -71,9 +75,10 @@ def tumbling_end(start: float, length: float) -> float:
     True
     """
     micros = _whole_microseconds(length)
-    if micros is None:
+    scaled = start * 1_000_000
+    if micros is None or not math.isfinite(scaled):
         return start + length
-    return (round(start * 1_000_000) // micros * micros + micros) / 1_000_000
+    return (round(scaled) // micros * micros + micros) / 1_000_000
 
 
 @functools.lru_cache(maxsize=64)

@@ -23,7 +23,7 @@ from stream.config import MonitorConfig
 from stream.demo.synthetic import SyntheticSchema, capture_record
 from stream.worker.aggregator import Aggregator
 from stream.worker.capture_path import CapturePath
-from stream.worker.event_clock import PartitionActivity
+from stream.worker.event_clock import EventClock, PartitionActivity
 from stream.worker.windows import WindowPartial
 
 SCHEMA = SyntheticSchema.demo()
@@ -115,3 +115,12 @@ def test_an_evaluation_merges_the_last_windows_of_a_decimal_length(fake_clock, l
         )
         merged += [r.evaluated_windows for r in agg.update(0, k, item)]
     assert merged == [1, 2] + [3] * 38
+
+
+def test_a_watermark_far_below_any_time_still_names_a_window():
+    """``allowed_lateness_seconds = 1e308`` puts the watermark at about -1e308 s: its window
+    is one far before every event, not an OverflowError in every message."""
+    clock = EventClock(window_seconds=0.1, allowed_lateness_seconds=1e308,
+                       revision_horizon_seconds=900.0)  # fmt: skip
+    clock.observe(0, 1_709_647_200.0)
+    assert clock.due_until(0) <= -1e308
