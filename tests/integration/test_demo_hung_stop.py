@@ -26,8 +26,8 @@ import stream.demo.run as demo_run
 from stream.worker.runner import WorkerRunner
 real_config = demo_run.demo_config
 
-def hasty_config(folder, port, window_seconds):
-    config = real_config(folder, port, window_seconds)
+def hasty_config(*args, **kwargs):
+    config = real_config(*args, **kwargs)
     worker = dataclasses.replace(config.worker, shutdown_timeout_seconds=1.0)
     return dataclasses.replace(config, worker=worker)
 
