@@ -27,6 +27,7 @@ stream.capture.event_data.CaptureError: missing_field: eventMetadata.eventId is 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -179,7 +180,12 @@ def split_records(message: bytes) -> list[bytes]:
 
 
 def parse_time(text: Any) -> datetime | None:
-    """Parse ``inferenceTime`` leniently (``Z`` or offsets, fractional seconds) as UTC."""
+    """Parse ``inferenceTime`` leniently (``Z`` or offsets, fractional seconds) as UTC.
+
+    As RFC 3339 allows (section 5.6), ``t`` and ``z`` may be lower case; a leap second
+    (``23:59:60``, section 5.7) is read as the second before it, as Java's ``Instant.parse``
+    reads it (Python's datetime has no second 60).
+    """
     if not isinstance(text, str) or not text:
         return None
     if len(text) > _CACHED_TIME_CHARS:  # no ISO instant is that long: not worth keeping
@@ -187,13 +193,15 @@ def parse_time(text: Any) -> datetime | None:
     return _parsed_time(text)
 
 
+_LEAP_SECOND = re.compile(r"(T\d\d:\d\d:)60(?![\d:])")  # 23:59:60, 23:59:60.5+00:00
 _CACHED_TIME_CHARS = 40  # "2024-03-05T14:07:31.123456789+05:30" is 35
 
 
 @functools.lru_cache(maxsize=4096)  # SageMaker writes seconds: records share their time text
 def _parsed_time(text: str) -> datetime | None:
+    text = _LEAP_SECOND.sub(r"\g<1>59", text.upper().replace("Z", "+00:00"), count=1)
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(text)
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
         return parsed.astimezone(UTC)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import signal
 import time
 from pathlib import Path
@@ -19,13 +20,27 @@ from stream.cli.connect import UserError, config_option, connect
 from stream.cli.output import InputPath
 from stream.kafka.security import kafka_python_kwargs
 
+# a wait for a slow --rate sleeps at most this long at a time: time.sleep refuses what a
+# C time_t cannot hold (a first record due in 30,000 years at --rate 1e-12)
+MAX_SLEEP_SECONDS = 3600.0
+
+
+def _finite_rate(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """A finite number > 0, or None (click's FloatRange lets NaN and inf through)."""
+    if value is not None and not 0 < value < math.inf:
+        msg = f"{value} is not a finite number > 0"
+        raise click.BadParameter(msg, ctx, param)
+    return value
+
 
 @click.command()
 @click.argument(
     "path", type=InputPath(exists=True, expected="a capture file or folder", path_type=Path)
 )
 @config_option
-@click.option("--rate", type=click.FloatRange(min=0, min_open=True), help="Records per second.")
+@click.option(
+    "--rate", type=float, callback=_finite_rate, help="Records per second (a finite number > 0)."
+)
 @click.option(
     "--records-per-message",
     type=click.IntRange(min=1),
@@ -165,9 +180,9 @@ class _Sent:
     def record(self, line: bytes) -> bytes:
         """Wait for the record's turn; the line to send."""
         if self.rate is not None:
-            ahead_seconds = (self.records + 1) / self.rate - (time.monotonic() - self.started)
-            if ahead_seconds > 0:
-                time.sleep(ahead_seconds)
+            due = self.started + (self.records + 1) / self.rate
+            while (ahead_seconds := due - time.monotonic()) > 0:
+                time.sleep(min(ahead_seconds, MAX_SLEEP_SECONDS))
         self.records += 1
         self.malformed += not _is_capture_record(line)
         return restamp(line, time.time()) if self.live else line

@@ -46,7 +46,13 @@ from stream.capture.preprocess import Preprocessor
 from stream.capture.rows import RowBuilder
 from stream.config import MonitorConfig
 from stream.monitors.data_quality import DataQualityBaseline
-from stream.worker.event_clock import LATE, OPEN, EventClock, PartitionActivity
+from stream.worker.event_clock import (
+    LATE,
+    OPEN,
+    EventClock,
+    PartitionActivity,
+    progress_claims,
+)
 from stream.worker.labelled_path import CAPTURE as LABELLED_CAPTURE
 from stream.worker.labelled_path import Incoming, LabelledPath, Placed, record_rows
 from stream.worker.online import OnlineDetectors, OnlineViolation, placed_rows
@@ -271,12 +277,14 @@ class CapturePath:
             due = self.clock.due_until(partition)
             if due is not None:
                 self.clock.advance(partition, due)
-        out: list[CaptureOutput] = []
+        closing.sort(key=lambda item: (item[0][0], item[0][2]))  # a partition's in time order
         for key, how in closing:
-            partition = key[0]
             if how == "idle":
-                self.clock.advance(partition, self.table.get(key).end)
-            until = self.clock.closed_until.get(partition, self.table.get(key).end)
+                self.clock.advance(key[0], key[2])
+        claims = progress_claims([key for key, _ in closing], self.clock.closed_until)
+        out: list[CaptureOutput] = []
+        for (key, how), until in zip(closing, claims, strict=True):
+            partition = key[0]
             if self.labelled is not None:  # the labels first: the window is final after both
                 # progress stays at the window's start: the data-quality partial carries it
                 out.extend(self.labelled.close_window(partition, key[1], key[2], key[1]))

@@ -35,11 +35,58 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 OPEN, REVISE, LATE = "open", "revise", "late"
+
+
+def tumbling_start(seconds: float, length: float) -> float:
+    """The start of the window ``[start, end)`` of ``length`` seconds holding ``seconds``.
+
+    Windows start at whole multiples of ``length`` from the epoch. A length of whole
+    microseconds (every length written in decimal with up to six places) is counted in
+    integer microseconds — event times carry no finer digit — so a start is the float
+    nearest its decimal value, the value an ISO-8601 text of that instant parses to. With
+    ``floor(seconds / length) * length`` in floats, an instant on a boundary (08.291 for
+    millisecond windows, 27.3 for 0.1-second ones) fell in the window before it.
+
+    >>> tumbling_start(1709644587.3, 0.1), tumbling_start(1730779568.291, 0.001)
+    (1709644587.3, 1730779568.291)
+    >>> tumbling_start(125.0, 10.0), tumbling_start(-0.5, 60.0)
+    (120.0, -60.0)
+    >>> tumbling_start(-1e308, 60.0) <= -1e308, tumbling_start(-1e308, 0.1) <= -1e308
+    (True, True)
+    """
+    micros = _whole_microseconds(length)
+    scaled = seconds * 1_000_000
+    if micros is None or not math.isfinite(scaled):  # a watermark 1e308 s of lateness back
+        quotient = seconds / length
+        return float(math.floor(quotient) * length) if math.isfinite(quotient) else seconds
+    return (round(scaled) // micros * micros) / 1_000_000
+
+
+def tumbling_end(start: float, length: float) -> float:
+    """The end of the window of ``length`` seconds starting at ``start``: the next one's start.
+
+    >>> tumbling_end(1709644587.2, 0.1) == tumbling_start(1709644587.3, 0.1)
+    True
+    """
+    micros = _whole_microseconds(length)
+    scaled = start * 1_000_000
+    if micros is None or not math.isfinite(scaled):
+        return start + length
+    return (round(scaled) // micros * micros + micros) / 1_000_000
+
+
+@functools.lru_cache(maxsize=64)
+def _whole_microseconds(length: float) -> int | None:
+    """``length`` in microseconds when it is a whole number of them, else None."""
+    scaled = length * 1_000_000
+    micros = round(scaled)
+    return micros if micros >= 1 and math.isclose(scaled, micros, rel_tol=1e-12) else None
 
 
 class EventClock:
@@ -59,8 +106,12 @@ class EventClock:
         self.closed_until: dict[int, float] = {}
 
     def window_start(self, seconds: float) -> float:
-        """The start of the tumbling window holding an event time."""
-        return float(math.floor(seconds / self.window_seconds) * self.window_seconds)
+        """The start of the tumbling window holding an event time (:func:`tumbling_start`)."""
+        return tumbling_start(seconds, self.window_seconds)
+
+    def window_end(self, start: float) -> float:
+        """The end of the window starting at ``start`` (:func:`tumbling_end`)."""
+        return tumbling_end(start, self.window_seconds)
 
     def observe(self, partition: int, latest_seconds: float) -> None:
         """The largest event time of records just placed in ``partition``."""
@@ -85,7 +136,7 @@ class EventClock:
 
     def placement(self, partition: int, start: float) -> str:
         """``open``, ``revise`` (closed, within the horizon) or ``late`` for a window start."""
-        end = start + self.window_seconds
+        end = self.window_end(start)
         closed = self.closed_until.get(partition, -math.inf)
         if end > closed:
             return OPEN
@@ -116,6 +167,32 @@ class EventClock:
         for partition in partitions:
             self.max_event.pop(partition, None)
             self.closed_until.pop(partition, None)
+
+
+def progress_claims(
+    closing: Sequence[tuple[int, float, float, bool]], closed_until: Mapping[int, float]
+) -> list[float]:
+    """The progress each closing window's partial may claim, sent in this order.
+
+    ``closing`` holds window keys ``(partition, start, end, revision)`` sorted by partition,
+    then end: the order their partials leave in. ``closed_until`` is each partition's
+    progress once they are all closed. A partial claims "every window of my partition ending
+    at or before this is closed"; while a later window of its partition is still to be sent,
+    it claims no more than its own end (its start when that later window ends at the same
+    time), so the aggregator never finalises a window whose partial is still on the way.
+
+    >>> progress_claims([(0, 0.0, 10.0, False), (0, 3600.0, 3610.0, False),
+    ...                  (1, 0.0, 10.0, False)], {0: 7200.0, 1: 7200.0})
+    [10.0, 7200.0, 7200.0]
+    """
+    claims: list[float] = []
+    for index, (partition, start, end, _) in enumerate(closing):
+        claim = closed_until.get(partition, end)
+        following = closing[index + 1] if index + 1 < len(closing) else None
+        if following is not None and following[0] == partition:
+            claim = min(claim, end if end < following[2] else start)
+        claims.append(claim)
+    return claims
 
 
 class PartitionActivity:

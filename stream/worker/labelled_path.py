@@ -54,7 +54,7 @@ from stream.monitors.label_join import LABEL, PREDICTION, PendingEntries
 from stream.monitors.labelled import LabelledSetup
 from stream.monitors.labelled_accumulators import LabelledAccumulators
 from stream.monitors.model_quality import unusable_label_reasons
-from stream.worker.event_clock import EventClock
+from stream.worker.event_clock import EventClock, tumbling_start
 from stream.worker.labelled_summaries import JoinSummary
 from stream.worker.outcomes import DeadLetter
 from stream.worker.partition_state import Blobs
@@ -159,7 +159,7 @@ class LabelledPath:
         return self._attributions(partition, offset, item.value, now)
 
     def _window(self, partition: int, start: float) -> LabelledAccumulators:
-        found = self.windows.get((partition, start, start + self.clock.window_seconds))
+        found = self.windows.get((partition, start, self.clock.window_end(start)))
         if found is None:
             key = (partition, start, start + self._length_of(partition, start))
             found = self.windows.get(key)
@@ -187,7 +187,7 @@ class LabelledPath:
         if self.clock.window_start(start) == start:
             return length
         for earlier in sorted(self.earlier_lengths.get(partition, {})):
-            if math.floor(start / earlier) * earlier == start:
+            if tumbling_start(start, earlier) == start:
                 return earlier
         return length
 
@@ -343,7 +343,7 @@ class LabelledPath:
         state = orjson.loads(blobs[_STATE])
         self.seq[partition] = int(state["seq"])
         for start, accumulators, *end in state["windows"]:  # no end: written before ends were
-            until = float(end[0]) if end else float(start) + self.clock.window_seconds
+            until = float(end[0]) if end else self.clock.window_end(float(start))
             self.windows[(partition, float(start), until)] = LabelledAccumulators.from_state(
                 self.setup, accumulators
             )

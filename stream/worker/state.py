@@ -146,6 +146,8 @@ class WorkerState:
     ) -> list[Outbound]:
         now_out: list[Outbound] = []
         wall = self.now().timestamp()
+        # activity first: the windows these messages open are not idle when they close others
+        self.activity[CAPTURE].on_message(partition, now=wall)
         for names, run in self.router.runs(messages):
             if not names:
                 self.unmatched.take(partition, run)
@@ -156,7 +158,6 @@ class WorkerState:
                 if outputs:
                     now_out.extend(self._capture_outbound(name, outputs))
         self.book(CAPTURE, partition).processed(CAPTURE, messages[-1][0])
-        self.activity[CAPTURE].on_message(partition, now=wall)
         return now_out
 
     def _guarded_update(

@@ -35,10 +35,12 @@ def evaluation_view(
 ) -> list[AggregatedWindow]:
     """The final windows (``window`` included) merged to evaluate ``window``, oldest first."""
     length = window.end - window.start
-    span = config.evaluation_windows * length
+    # starts lie a window apart: half a window of slack keeps a rounding from dropping the
+    # oldest (0.7-second windows: 3 * 0.7 from an end missed the start two windows before)
+    earliest = window.end - (config.evaluation_windows + 0.5) * length
     view = [w for w in windows if w.is_final and w.profile is not None
             and math.isclose(w.end - w.start, length, abs_tol=1e-6)
-            and window.end - span <= w.start < window.end]  # fmt: skip
+            and earliest < w.start < window.end]  # fmt: skip
     return sorted(view, key=lambda w: w.start)
 
 

@@ -34,6 +34,7 @@ import orjson
 
 from detectors.quality.dataset_profile import DatasetProfile
 from stream.capture.message import DecodedMessage
+from stream.worker.event_clock import tumbling_end
 from stream.worker.open_window import OpenWindow
 from stream.worker.partition_state import Blobs
 from stream.worker.windows import WindowPartial
@@ -82,7 +83,8 @@ class WindowTable:
         ``offsets`` are the first and last source offsets of the messages those records came in.
         """
         first, last = offsets
-        window = self._window((partition, start, start + self.window_seconds, revision), first, now)
+        end = tumbling_end(start, self.window_seconds)
+        window = self._window((partition, start, end, revision), first, now)
         width = decoded.width
         if decoded.lines is not None:  # the plain codec: row i is record i
             lines = decoded.lines

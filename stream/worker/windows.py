@@ -1,7 +1,8 @@
 """The partial state a partition sends to the aggregator when it closes a window.
 
-A window is the half-open interval ``[start, end)`` of POSIX seconds (UTC) with
-``start = floor(t / window_seconds) * window_seconds`` (:mod:`stream.worker.event_clock`).
+A window is the half-open interval ``[start, end)`` of POSIX seconds (UTC) with ``start`` the
+multiple of ``window_seconds`` at or before ``t`` and ``end`` the next one
+(:func:`stream.worker.event_clock.tumbling_start`).
 When a partition closes a window it sends :class:`WindowPartial` objects — the window's
 data-quality profile with the source offsets it reflects, and its labelled accumulators —
 to the aggregator over the partials topic, as orjson bytes.

@@ -335,6 +335,14 @@ def test_json_lines_batch_splitting() -> None:
         ("2024-03-05T14:07:31.250Z", datetime(2024, 3, 5, 14, 7, 31, 250000, tzinfo=UTC)),
         ("2024-03-05T16:07:31+02:00", datetime(2024, 3, 5, 14, 7, 31, tzinfo=UTC)),
         ("2024-03-05T14:07:31", datetime(2024, 3, 5, 14, 7, 31, tzinfo=UTC)),
+        # RFC 3339 5.6: "T" and "Z" may be lower case (these were bad_time)
+        ("2024-03-05t14:07:31z", datetime(2024, 3, 5, 14, 7, 31, tzinfo=UTC)),
+        ("2024-03-05T14:07:31.250z", datetime(2024, 3, 5, 14, 7, 31, 250000, tzinfo=UTC)),
+        # RFC 3339 5.7 leap seconds, read as Java's Instant.parse reads them: the second before
+        ("2016-12-31T23:59:60Z", datetime(2016, 12, 31, 23, 59, 59, tzinfo=UTC)),
+        ("2016-12-31T23:59:60.5Z", datetime(2016, 12, 31, 23, 59, 59, 500000, tzinfo=UTC)),
+        ("2017-01-01T05:29:60+05:30", datetime(2016, 12, 31, 23, 59, 59, tzinfo=UTC)),
+        ("2016-12-31T23:60:00Z", None),  # a minute 60 is no leap second
         ("PLACEHOLDER", None),
         ("", None),
         (None, None),
