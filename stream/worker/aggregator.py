@@ -335,6 +335,7 @@ class Aggregator:
             self.progress.clear()
             self.final_until = -math.inf
             self.last_result = None  # its gauges must not outlive the partition here
+            self.last_labelled.clear()  # nor the labelled ones
 
 
 def _has_figures(result: LabelledResult) -> bool:

@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 
 from stream.demo.labelled import ground_truth_record, write_labelled_baselines
 from stream.worker.metrics import register_worker_metrics
+from stream.worker.state import PARTIALS
 from tests.stream.worker.saved_sources import saved_sources
 from tests.stream.worker.test_labelled import MODEL, T0, Pipe, lines, sk_binary, state, traffic
 
@@ -69,3 +70,20 @@ def test_a_window_closing_without_labels_leaves_the_last_figures_shown(
     pipe.tick()
     assert pipe.latest("model_quality", T0).revision >= 1  # the first window was revised
     assert accuracy_gauge(ws) == pytest.approx(accuracy_of(second[:200]))  # still the newest
+
+
+def test_a_monitor_taken_back_forgets_its_labelled_figures(fake_clock, baseline_folder) -> None:
+    """As the data-quality gauges do: figures from before a hand-over are not shown again."""
+    ws = state(fake_clock, baseline_folder)
+    pipe = Pipe(ws)
+    ws.assign([0], [0])
+    first = traffic(24, 400, T0)
+    pipe.send("capture", lines(r for _, r, _ in first))
+    pipe.send("labels", labels_of(first))
+    pipe.send("capture", lines(r for _, r, _ in traffic(25, 1, T0 + 15)))
+    pipe.tick()
+    assert accuracy_gauge(ws) == pytest.approx(accuracy_of(first))
+    ws.assign([0], [])
+    ws.drop(PARTIALS, {0})  # what the checkpointer does with a lost partition
+    ws.assign([0], [0])
+    assert accuracy_gauge(ws) is None
