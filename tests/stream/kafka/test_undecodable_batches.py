@@ -33,10 +33,11 @@ def _gzip_that_is_not_deflate() -> Iterator[None]:
         records.gzip_encode = real
 
 
-def _topic(bootstrap: str) -> str:
+def new_topic(bootstrap: str, suffix: str = "") -> str:
+    """A topic of one partition, named ``undecodable-<random><suffix>``, created now."""
     from kafka.admin import KafkaAdminClient, NewTopic
 
-    name = f"undecodable-{uuid.uuid4().hex[:8]}"
+    name = f"undecodable-{uuid.uuid4().hex[:8]}{suffix}"
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
         admin.create_topics([NewTopic(name, 1, 1)])
@@ -105,7 +106,7 @@ async def _read(bootstrap: str, topic: str) -> tuple[list[tuple[int, bytes]], in
 
 
 def test_each_undecodable_batch_is_one_stand_in_at_its_last_offset(kafka_bootstrap):
-    topic = _topic(kafka_bootstrap)
+    topic = new_topic(kafka_bootstrap)
     # offsets: 0-1 good, 2-5 undecodable, 6 good, 7 undecodable (the partition's last)
     send_batches(kafka_bootstrap, topic, [(False, 2), (True, 4), (False, 1), (True, 1)])
     read_past_undecodable_batches([topic])
@@ -122,7 +123,7 @@ def test_each_undecodable_batch_is_one_stand_in_at_its_last_offset(kafka_bootstr
 
 
 def test_a_topic_not_named_still_raises(kafka_bootstrap):
-    topic = _topic(kafka_bootstrap)
+    topic = new_topic(kafka_bootstrap)
     send_batches(kafka_bootstrap, topic, [(False, 1), (True, 1)])
     read_past_undecodable_batches([f"{topic}-other"])
     with pytest.raises(OSError, match="compression method"):

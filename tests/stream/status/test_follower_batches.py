@@ -7,29 +7,21 @@ around one undecodable batch (skipped when the broker refuses such a batch, as K
 
 from __future__ import annotations
 
-import uuid
-
 import orjson
 import pytest
 from kafka import KafkaProducer
-from kafka.admin import KafkaAdminClient, NewTopic
 
 from stream.status.board import StatusBoard
 from stream.status.follower import TopicFollower
 from tests.integration.workers import wait_for
-from tests.stream.kafka.test_undecodable_batches import send_batches
+from tests.stream.kafka.test_undecodable_batches import new_topic, send_batches
 from tests.stream.status.windows import T0, WINDOW, execution, window_fields
 
 pytestmark = pytest.mark.kafka
 
 
 def test_an_undecodable_batch_is_one_unreadable_message_and_the_page_goes_on(kafka_bootstrap):
-    topic = f"follower-{uuid.uuid4().hex[:8]}.executions"
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    try:
-        admin.create_topics([NewTopic(topic, 1, 1)])
-    finally:
-        admin.close()
+    topic = new_topic(kafka_bootstrap, ".executions")
     producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
     first = execution(window_fields("m", "data_quality", 0), [], 0)
     producer.send(topic, orjson.dumps(first), partition=0).get(10)
