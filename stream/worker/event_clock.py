@@ -61,11 +61,11 @@ def tumbling_start(seconds: float, length: float) -> float:
     (True, True)
     """
     micros = _whole_microseconds(length)
-    scaled = seconds * 1_000_000
-    if micros is None or not math.isfinite(scaled):  # a watermark 1e308 s of lateness back
+    start = _start_micros(seconds, micros)
+    if start is None:  # a watermark 1e308 s of lateness back, or a length of no whole micros
         quotient = seconds / length
         return float(math.floor(quotient) * length) if math.isfinite(quotient) else seconds
-    return (round(scaled) // micros * micros) / 1_000_000
+    return start / 1_000_000
 
 
 def tumbling_end(start: float, length: float) -> float:
@@ -75,10 +75,18 @@ def tumbling_end(start: float, length: float) -> float:
     True
     """
     micros = _whole_microseconds(length)
-    scaled = start * 1_000_000
-    if micros is None or not math.isfinite(scaled):
+    begin = _start_micros(start, micros)
+    if begin is None or micros is None:
         return start + length
-    return (round(scaled) // micros * micros + micros) / 1_000_000
+    return (begin + micros) / 1_000_000
+
+
+def _start_micros(seconds: float, micros: int | None) -> int | None:
+    """The window start at or before ``seconds``, in integer microseconds (None: not countable)."""
+    scaled = seconds * 1_000_000
+    if micros is None or not math.isfinite(scaled):
+        return None
+    return round(scaled) // micros * micros
 
 
 @functools.lru_cache(maxsize=64)
