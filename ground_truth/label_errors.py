@@ -24,6 +24,12 @@ NO_LABEL_PATH = "no_label_path"  # a JSON-encoded label, but no path to find it 
 BAD_JSON_DATA = "bad_json_data"  # JSON-encoded data that does not parse
 MISSING_LABEL = "missing_label"  # nothing at the label path
 MULTIPLE_LABELS = "multiple_labels"  # the label path finds several values
+# every reason above: what a label record can be refused for (metrics count each from 0)
+LABEL_RECORD_REASONS = (
+    NOT_AN_OBJECT, MISSING_FIELD, WRONG_TYPE, EMPTY_FIELD, BAD_ENCODING, BAD_EVENT_VERSION,
+    EMPTY_DATA, MULTIPLE_ROWS, EMPTY_VALUE, BAD_CSV, NO_LABEL_PATH, BAD_JSON_DATA,
+    MISSING_LABEL, MULTIPLE_LABELS,
+)  # fmt: skip
 
 
 class LabelRecordError(ValueError):

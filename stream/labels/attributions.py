@@ -48,7 +48,7 @@ from stream.capture.explainer_response import (
 )
 from stream.capture.predictions import json_document, lookup
 from stream.capture.records import CaptureError, CaptureRecord, id_text, is_mapping
-from stream.labels.records import RecordError, parse_json
+from stream.labels.records import INVALID_JSON, OVERSIZED, RecordError, parse_json
 
 MAX_ATTRIBUTION_BYTES = 1_048_576
 DEFAULT_LABEL = "label0"
@@ -58,6 +58,10 @@ NOT_AN_OBJECT = "not_an_object"
 MISSING_ID = "missing_id"
 MISSING_SHAP = "missing_shap"
 NOT_A_NUMBER = "not_a_number"
+# every reason an attributions-topic record is refused for (counted from 0 by the metrics)
+ATTRIBUTION_DEAD_LETTER_REASONS = (
+    OVERSIZED, INVALID_JSON, NOT_AN_OBJECT, MISSING_ID, MISSING_SHAP, NOT_A_NUMBER,
+)  # fmt: skip
 SHAP_KEY = "shap"  # where a capture output holds its SHAP values by default (shap_path)
 
 LocalShap = dict[str, dict[str, float]]  # label → feature → local SHAP value
@@ -265,6 +269,7 @@ def _numbers(values: Mapping[str, Any], where: str) -> dict[str, float]:
 
 
 __all__ = [
+    "ATTRIBUTION_DEAD_LETTER_REASONS",
     "DEFAULT_LABEL",
     "AttributionError",
     "LocalShap",

@@ -46,8 +46,15 @@ from typing import Any
 
 import orjson
 
-from ground_truth.a2i import parse_human_loop_output
-from ground_truth.consolidation import AnswerConsolidator, ground_truth_from_loop
+from ground_truth.a2i import MISSING_INFERENCE_ID, parse_human_loop_output
+from ground_truth.consolidation import (
+    NO_ANSWERS,
+    NO_USABLE_ANSWERS,
+    TIE,
+    AnswerConsolidator,
+    ground_truth_from_loop,
+)
+from ground_truth.label_errors import LABEL_RECORD_REASONS
 from ground_truth.records import GroundTruth, LabelRecordError, parse_ground_truth
 from stream.config import LabelSettings
 
@@ -59,6 +66,13 @@ INVALID_JSON = "invalid_json"
 UNKNOWN_RECORD = "unknown_record"
 A2I_NOT_CONFIGURED = "a2i_not_configured"
 A2I_KEY = "humanAnswers"
+# Every reason a label record is refused for (dead-letter reason, counted from 0 by the
+# worker's metrics): the message's, the ground-truth record's, an A2I output's and its
+# consolidation's (``no_label`` only where consolidation gives no label and no reason).
+LABEL_DEAD_LETTER_REASONS = (
+    OVERSIZED, INVALID_JSON, UNKNOWN_RECORD, A2I_NOT_CONFIGURED, *LABEL_RECORD_REASONS,
+    MISSING_INFERENCE_ID, NO_ANSWERS, NO_USABLE_ANSWERS, TIE,
+)  # fmt: skip
 
 
 class RecordError(ValueError):
@@ -207,6 +221,7 @@ def _from_human_loop(obj: dict[str, Any], settings: LabelSettings) -> GroundTrut
 
 
 __all__ = [
+    "LABEL_DEAD_LETTER_REASONS",
     "MAX_LABEL_BYTES",
     "LabelError",
     "RecordError",

@@ -3,15 +3,14 @@
 They read the optional interfaces of :mod:`stream.worker.metric_sources`: an aggregator with
 ``labelled_summary()`` (window figures, exported by the worker that aggregates the monitor)
 and a labelled monitor's path with ``join_summary()`` (the label join over this worker's
-partitions). Where no object has them, every family is yielded empty.
+partitions, read once per scrape by :func:`~stream.worker.labelled_summaries.join_summaries`).
+Where no object has them, every family is yielded empty.
 
 Examples
 --------
 >>> from stream.worker.metric_sources import JoinSummary
->>> class Join:
-...     def join_summary(self):
-...         return JoinSummary("credit", pending_predictions=12, joined=30)
->>> families = {f.name: f for f in join_families([Join()])}
+>>> summary = JoinSummary("credit", pending_predictions=12, joined=30)
+>>> families = {f.name: f for f in join_families([summary])}
 >>> [(s.labels["side"], s.value) for s in families["driftline_labels_expired"].samples]
 [('prediction', 0), ('label', 0), ('shap', 0)]
 >>> families["driftline_pending_predictions"].samples[0].value
@@ -26,7 +25,7 @@ from typing import Any
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from stream.worker.labelled_summaries import UNUSABLE_PREDICTION_REASONS
-from stream.worker.metric_sources import LABEL_SIDES, JoinSource, LabelledSource
+from stream.worker.metric_sources import LABEL_SIDES, JoinSummary, LabelledSource
 
 
 def labelled_families(aggregators: Iterable[Any]) -> Iterator[Metric]:
@@ -78,8 +77,8 @@ def labelled_families(aggregators: Iterable[Any]) -> Iterator[Metric]:
     yield from (quality, quality_threshold, coverage, bias, facet_rows, ndcg)
 
 
-def join_families(joins: Iterable[Any]) -> Iterator[Metric]:
-    """The label join's gauges and counters of every join that reports them."""
+def join_families(summaries: Iterable[JoinSummary]) -> Iterator[Metric]:
+    """The label join's gauges and counters, from each join's summary."""
     m = ["monitor"]
     pending_predictions = GaugeMetricFamily(
         "driftline_pending_predictions", "Predictions waiting for their label", labels=m
@@ -125,10 +124,7 @@ def join_families(joins: Iterable[Any]) -> Iterator[Metric]:
         "Waiting labels replaced by a later label for the same key (the last one wins)",
         labels=m,
     )
-    for join in joins:
-        if not isinstance(join, JoinSource):
-            continue
-        summary = join.join_summary()
+    for summary in summaries:
         name = [summary.monitor]
         pending_predictions.add_metric(name, summary.pending_predictions)
         pending_labels.add_metric(name, summary.pending_labels)

@@ -44,8 +44,12 @@ import orjson
 from stream.capture.message import DecodedMessage, RejectedRecord
 from stream.capture.records import CaptureError, EventData
 from stream.capture.undecodable import CORRUPT_BATCH, UndecodableBatch
-from stream.labels.attributions import AttributionError, decode_attribution
-from stream.labels.records import LabelError, decode_label
+from stream.labels.attributions import (
+    ATTRIBUTION_DEAD_LETTER_REASONS,
+    AttributionError,
+    decode_attribution,
+)
+from stream.labels.records import LABEL_DEAD_LETTER_REASONS, LabelError, decode_label
 from stream.labels.records import split_records as split_label_records
 from stream.monitors.bias import UNUSABLE_PREFIX
 from stream.monitors.bias import unusable_label_reasons as bias_unusable_label_reasons
@@ -300,6 +304,9 @@ class LabelledPath:
         reasons = () if problem_type is None else unusable_label_reasons(problem_type)
         if self.setup.bias is not None:
             reasons = (*reasons, *bias_unusable_label_reasons())
+        refusals = LABEL_DEAD_LETTER_REASONS if self.setup.needs_labels else ()
+        if self.setup.shap_from_topic:
+            refusals = (*refusals, *ATTRIBUTION_DEAD_LETTER_REASONS)
         return JoinSummary(
             self.monitor,
             pending_predictions=sum(s.count(PREDICTION) for s in stores),
@@ -316,6 +323,7 @@ class LabelledPath:
             duplicate_predictions=counts.duplicate_predictions,
             superseded_labels=counts.superseded_labels,
             unusable_labels=dict.fromkeys(reasons, 0) | dict(self.unusable_labels),
+            dead_letter_reasons=refusals,
         )
 
     def snapshot(self, partition: int) -> Blobs:

@@ -67,6 +67,9 @@ class JoinSummary:
     # the problem type is present (from 0), none without model quality; and the rows bias
     # left out, by its reasons prefixed bias_ (every one from 0 with a bias monitor)
     unusable_labels: Mapping[str, int] = field(default_factory=dict)
+    # what the monitor's label and attribution records can be dead-lettered for: the
+    # metrics count each from 0, with the capture path's reasons
+    dead_letter_reasons: tuple[str, ...] = ()
 
 
 @runtime_checkable
@@ -83,6 +86,11 @@ class JoinSource(Protocol):
 
     def join_summary(self) -> JoinSummary:
         """The join's counts so far."""
+
+
+def join_summaries(joins: Iterable[Any]) -> list[JoinSummary]:
+    """The summaries of the joins that report one (:class:`JoinSource`); others add none."""
+    return [join.join_summary() for join in joins if isinstance(join, JoinSource)]
 
 
 def labelled_summary(monitor: str, results: Iterable[Any]) -> LabelledSummary:

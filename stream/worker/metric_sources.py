@@ -9,7 +9,9 @@ its counts. Objects without them add nothing; their families stay empty.
 
 Counters of known label sets are exported from the start at 0, so that ``increase()`` sees
 their first increment (a series that appears at 1 has no earlier sample to increase from):
-dead letters per :data:`DEAD_LETTER_REASONS`, violations per
+dead letters per :data:`DEAD_LETTER_REASONS` (and, for a labelled monitor, per reason its
+label and attribution records can be refused for: :attr:`JoinSummary.dead_letter_reasons`),
+violations per
 :func:`data_quality_violation_labels`, online alarms per watched feature.
 
 Examples

@@ -43,7 +43,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from prometheus_client import (
@@ -58,6 +58,7 @@ from prometheus_client.samples import Sample
 from detectors.quality.checks import BASELINE_DRIFT, COMPLETENESS
 from stream import __version__
 from stream.worker.labelled_metrics import join_families, labelled_families
+from stream.worker.labelled_summaries import join_summaries
 from stream.worker.metric_sources import (
     DEAD_LETTER_REASONS,
     WorkerSources,
@@ -102,15 +103,24 @@ class WorkerCollector:
         runtimes = list(self.sources.runtimes())
         aggregators = list(self.sources.aggregators())
         owned = self.sources.owned_monitors()
-        yield from self._capture_families(runtimes)
-        yield from join_families(self.sources.label_joins())
+        joins = join_summaries(self.sources.label_joins())
+        refusable = {join.monitor: join.dead_letter_reasons for join in joins}
+        yield from self._capture_families(runtimes, refusable)
+        yield from join_families(joins)
         yield from self._window_counters(aggregators)
         mine = [agg for agg in aggregators if agg.config.name in owned]
         yield from self._window_gauges(mine, owned)
         yield from labelled_families(mine)
         yield from self._worker_families(aggregators)
 
-    def _capture_families(self, runtimes: list[Any]) -> Iterator[Metric]:
+    def _capture_families(
+        self, runtimes: list[Any], refusable: Mapping[str, Sequence[str]]
+    ) -> Iterator[Metric]:
+        """The capture paths' families; ``refusable``: more dead-letter reasons, by monitor.
+
+        Dead letters of every known reason are exported from 0: the capture path's, and
+        those a labelled monitor's label and attribution records can be refused for.
+        """
         m = ["monitor"]
         consumed = CounterMetricFamily(
             "driftline_events_consumed", "Capture records read", labels=m
@@ -153,7 +163,8 @@ class WorkerCollector:
             sampled.add_metric(name, c.sampled_out)
             dropped.add_metric(name, c.dropped)
             revised.add_metric(name, c.revised)
-            reasons = dict.fromkeys(DEAD_LETTER_REASONS, 0) | dict(c.dead_letters)
+            known = (*DEAD_LETTER_REASONS, *refusable.get(rt.name, ()))
+            reasons = dict.fromkeys(known, 0) | dict(c.dead_letters)
             for reason, n in sorted(reasons.items()):
                 dead.add_metric([rt.name, reason], n)
             watched = [f for _, f in rt.online.watched] if rt.online.enabled else []

@@ -10,7 +10,7 @@ import pytest
 
 from stream.capture.records import decode_capture
 from stream.labels import AttributionError, capture_shap, decode_attribution
-from stream.labels.attributions import local_shap
+from stream.labels.attributions import ATTRIBUTION_DEAD_LETTER_REASONS, local_shap
 from tests.stream.explainer_captures import FEATURES, explainer_output
 
 
@@ -69,9 +69,8 @@ def test_any_mapping_is_a_label_object() -> None:
             local_shap(not_numbers)
 
 
-@pytest.mark.parametrize(
-    ("raw", "reason"),
-    [
+# a record refused for each reason, built by hand (the reference for the reasons' list)
+REFUSED = [
         (b"{oops", "invalid_json"),
         (b'"text"', "not_an_object"),
         (b'{"inferenceId": true, "shap": {"x": 1}}', "missing_id"),
@@ -85,12 +84,19 @@ def test_any_mapping_is_a_label_object() -> None:
         (b'{"inferenceId": "a", "shap": {"x": true}}', "not_a_number"),
         (b'{"inferenceId": "a", "shap": {"x": null}}', "not_a_number"),
         (b'{"inferenceId": "a", "shap": {"x": 1e400}}', "invalid_json"),  # orjson: no infinity
-    ],
-)
+        (b'{"inferenceId": "a", "shap": {"x": "%s"}}' % (b"1" * 1_048_576), "oversized"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("raw", "reason"), REFUSED)
 def test_unusable_attribution_records_say_why(raw: bytes, reason: str) -> None:
     with pytest.raises(AttributionError) as caught:
         decode_attribution(raw)
     assert caught.value.reason == reason
+
+
+def test_the_reasons_the_metrics_count_from_zero_are_every_reason_a_record_is_refused_for():
+    assert sorted(ATTRIBUTION_DEAD_LETTER_REASONS) == sorted({reason for _, reason in REFUSED})
 
 
 @pytest.mark.parametrize(

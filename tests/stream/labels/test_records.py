@@ -14,7 +14,7 @@ from ground_truth.records import GroundTruth, to_ground_truth_record
 from stream.config import LabelSettings
 from stream.labels import LabelError, decode_label, split_records
 from stream.labels.push import label_decoder
-from stream.labels.records import MAX_LABEL_BYTES
+from stream.labels.records import LABEL_DEAD_LETTER_REASONS, MAX_LABEL_BYTES
 
 A2I = LabelSettings(a2i_answer_path="review.verdict", a2i_value_map=(("churn", "1"), ("stay", "0")))
 
@@ -84,30 +84,52 @@ def test_inference_id_path_and_pretty_printed_output() -> None:
     assert decode_label(record, settings).event_id == "12345"
 
 
-@pytest.mark.parametrize(
-    ("raw", "settings", "reason"),
-    [
-        (b"{not json", A2I, "invalid_json"),
-        (b"[1, 2]", A2I, "not_an_object"),
-        (b'{"captureData": {}}', A2I, "unknown_record"),
-        (human_loop(["1"]), LabelSettings(), "a2i_not_configured"),
-        (human_loop(["churn", "stay"]), A2I, "tie"),
-        (human_loop([]), A2I, "no_answers"),
-        (human_loop(["maybe", None]), A2I, "no_usable_answers"),
-        (human_loop(["churn"], key=None), A2I, "missing_inference_id"),
-        (ground_truth("a", "1").replace(b'"CSV"', b'"JSON"'), A2I, "no_label_path"),
-        (ground_truth("a", "1").replace(b'"CSV"', b'"BASE64"'), A2I, "bad_encoding"),
-        (ground_truth("a", "1").replace(b'"0"', b"0"), A2I, "bad_event_version"),
-        (ground_truth("", "1"), A2I, "empty_field"),
-        (ground_truth("a", "1\n2"), A2I, "multiple_rows"),
-        (ground_truth("a", "1" + " " * MAX_LABEL_BYTES), A2I, "oversized"),
-    ],
-)
+JSON_LABEL = LabelSettings(ground_truth_attribute="instances[*].label")
+
+
+def json_ground_truth(data: str) -> bytes:
+    return ground_truth("a", data).replace(b'"CSV"', b'"JSON"')
+
+
+# a record refused for each reason, built by hand (the reference for the reasons' list)
+REFUSED = [
+    (b"{not json", A2I, "invalid_json"),
+    (b"[1, 2]", A2I, "not_an_object"),
+    (b'{"captureData": {}}', A2I, "unknown_record"),
+    (human_loop(["1"]), LabelSettings(), "a2i_not_configured"),
+    (human_loop(["churn", "stay"]), A2I, "tie"),
+    (human_loop([]), A2I, "no_answers"),
+    (human_loop(["maybe", None]), A2I, "no_usable_answers"),
+    (human_loop(["churn"], key=None), A2I, "missing_inference_id"),
+    (ground_truth("a", "1").replace(b'"CSV"', b'"JSON"'), A2I, "no_label_path"),
+    (ground_truth("a", "1").replace(b'"CSV"', b'"BASE64"'), A2I, "bad_encoding"),
+    (ground_truth("a", "1").replace(b'"0"', b"0"), A2I, "bad_event_version"),
+    (ground_truth("", "1"), A2I, "empty_field"),
+    (ground_truth("a", "1\n2"), A2I, "multiple_rows"),
+    (ground_truth("a", "1" + " " * MAX_LABEL_BYTES), A2I, "oversized"),
+    (ground_truth("a", "1").replace(b',"eventVersion":"0"', b""), A2I, "missing_field"),
+    (ground_truth("a", "1").replace(b'"data":"1"', b'"data":1'), A2I, "wrong_type"),
+    (ground_truth("a", ""), A2I, "empty_data"),
+    (ground_truth("a", "1, ,0"), A2I, "empty_value"),
+    (ground_truth("a", '"' + "x" * 200_000 + '"'), A2I, "bad_csv"),  # over csv's field limit
+    (json_ground_truth("{instances"), JSON_LABEL, "bad_json_data"),
+    (json_ground_truth('{"instances": [{"score": 1}]}'), JSON_LABEL, "missing_label"),
+    (json_ground_truth('{"instances": [{"label": {"yes": 1}}]}'), JSON_LABEL, "wrong_type"),
+    (json_ground_truth('{"instances": [{"label": [1, 0]}, {"label": [1]}]}'), LabelSettings(
+        ground_truth_attribute="instances[*].label[*]"), "multiple_labels"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("raw", "settings", "reason"), REFUSED)
 def test_unusable_records_say_why(raw: bytes, settings: LabelSettings, reason: str) -> None:
     with pytest.raises(LabelError) as caught:
         decode_label(raw, settings)
     assert caught.value.reason == reason
     assert "\n" not in caught.value.message
+
+
+def test_the_reasons_the_metrics_count_from_zero_are_every_reason_a_label_is_refused_for():
+    assert sorted(LABEL_DEAD_LETTER_REASONS) == sorted({reason for *_, reason in REFUSED})
 
 
 def test_split_records() -> None:

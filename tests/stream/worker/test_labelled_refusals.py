@@ -19,8 +19,11 @@ from stream.capture.undecodable import UndecodableBatch
 from stream.demo.labelled import ground_truth_record
 from stream.monitors.data_quality import load_data_quality_baseline
 from stream.worker.labelled_summaries import UNUSABLE_PREDICTION_REASONS
+from stream.worker.metric_sources import DEAD_LETTER_REASONS
 from stream.worker.metrics import register_worker_metrics
 from stream.worker.state import WorkerState
+from tests.stream.labels.test_attributions import REFUSED as SHAP_REFUSED
+from tests.stream.labels.test_records import REFUSED as LABELS_REFUSED
 from tests.stream.worker.saved_sources import saved_sources
 from tests.stream.worker.test_labelled import T0, Pipe, baseline_folder, lines, state, traffic
 
@@ -75,6 +78,20 @@ def test_refused_labels_and_shap_records_are_in_the_dead_letter_metric(fake_cloc
     assert letters == [(f"p.{source}", reason) for source, _, reason in sent]
     metric = _samples(ws, "driftline_dead_letters_total")
     assert {r: n for r, n in metric.items() if n} == dict(Counter(r for *_, r in sent))
+
+
+def test_every_reason_a_label_or_shap_record_is_refused_for_is_counted_from_zero(
+    fake_clock, baseline_folder
+):
+    """So that ``increase()`` sees the first refusal of a kind (a series appearing at 1 has
+    no earlier sample); the reasons are the hand-built refusals of the decoders' tests."""
+    reasons = {r for *_, r in LABELS_REFUSED} | {r for _, r in SHAP_REFUSED}
+    metric = _samples(_topic_state(fake_clock, baseline_folder), "driftline_dead_letters_total")
+    assert {r: metric.get(r) for r in reasons} == dict.fromkeys(reasons, 0)
+    assert set(DEAD_LETTER_REASONS) <= set(metric)  # the capture path's, as before
+    # SHAP values read from the capture: attribution records' own reasons cannot happen
+    metric = _samples(state(fake_clock, baseline_folder), "driftline_dead_letters_total")
+    assert {r for r in reasons if r not in metric} == {"missing_id", "missing_shap", "not_a_number"}
 
 
 @pytest.mark.parametrize("source", ["labels", "attributions"])
