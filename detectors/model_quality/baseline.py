@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 from detectors.model_quality.binary import BinaryClassificationMetrics
 from detectors.model_quality.constraints import ModelQualityConstraints, suggest_constraints
-from detectors.model_quality.labeled import Label, LabeledPrediction
+from detectors.model_quality.labeled import Label, LabeledPrediction, class_label
 from detectors.model_quality.multiclass import MulticlassClassificationMetrics
 from detectors.model_quality.regression import RegressionMetrics
 from detectors.model_quality.score_histogram import exact_auc
@@ -75,6 +75,18 @@ def _with_exact_auc(
     return replace(statistics, metrics={**statistics.metrics, "auc": MetricValue(auc, spread)})
 
 
+def _class_count(*columns: Sequence[Label] | None) -> int:
+    """How many distinct classes ``columns`` name (at least 2): a baseline caps none of them.
+
+    A window's detector tracks up to ``max_classes`` labels to keep its state bounded; a
+    baseline holds every row already, and leaving the rows of its later classes out would
+    make its figures, and so its constraints, those of part of the file.
+    """
+    labels = {class_label(v) for column in columns if column is not None for v in column}
+    labels.discard(None)
+    return max(2, len(labels))
+
+
 def suggest_baseline(
     problem_type: str,
     *,
@@ -92,7 +104,8 @@ def suggest_baseline(
     ``y_pred`` is the predicted label where it is given; only rows without one (or a
     ``y_pred`` omitted) take ``score > probability_threshold``, as SageMaker's
     ``probability_threshold_attribute``. Invalid rows are left out, as the streaming
-    detectors count them.
+    detectors count them; a multiclass baseline counts every class (no ``max_classes``
+    cap: the rows are all at hand).
 
     Raises
     ------
@@ -122,7 +135,9 @@ def suggest_baseline(
             seed=seed,
         )
     elif problem_type == MULTICLASS:
-        detector = MulticlassClassificationMetrics(name="baseline", seed=seed)
+        detector = MulticlassClassificationMetrics(
+            name="baseline", seed=seed, max_classes=_class_count(y_true, y_pred)
+        )
     else:
         detector = RegressionMetrics(name="baseline", seed=seed)
     rows = [

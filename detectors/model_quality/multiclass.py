@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator, Mapping
 from typing import Any, Self
@@ -22,6 +23,15 @@ MULTICLASS_METRICS = (*_WEIGHTED, *(f"{m}_best_constant_classifier" for m in _WE
 Matrix = dict[str, dict[str, int]]
 
 
+def _label_order(label: str) -> tuple[int, float, str]:
+    """Numeric class labels by value (``"2"`` before ``"10"``), then the others as text."""
+    try:
+        value = float(label)
+    except ValueError:
+        return (1, 0.0, label)
+    return (0, value, label) if math.isfinite(value) else (1, 0.0, label)
+
+
 class MulticlassClassificationMetrics(ModelQualityMetrics):
     """Confusion matrix, accuracy and support-weighted precision/recall/Fβ of a classifier.
 
@@ -32,7 +42,9 @@ class MulticlassClassificationMetrics(ModelQualityMetrics):
     most frequent actual class when it is ``None`` (observed SageMaker behaviour; a tie picks
     the smallest label).
 
-    The confusion matrix is bounded by ``max_classes`` distinct labels (actual or predicted),
+    ``statistics()`` writes the confusion matrix square over the labels seen (actual or
+    predicted), zero cells included, numeric labels in order of value and then the others
+    in text order. It is bounded by ``max_classes`` distinct labels (actual or predicted),
     admitted in order of first appearance. A row that would bring in a label beyond the cap
     is left out of every metric and counted in ``overflow_count``; rows with a missing label
     are counted in ``invalid_count`` (by reason in ``invalid_reasons``). Merging sums the
@@ -190,10 +202,15 @@ class MulticlassClassificationMetrics(ModelQualityMetrics):
         return self._figures(thinned)
 
     def _statistics_parts(self) -> dict[str, Any]:
+        # Square, zeros included, every row in one order, as AWS writes the binary matrix
+        # ("1": {"0": 0, "1": 1}); readers such as the SageMaker SDK's model-card parser take
+        # one row's column names for all rows.
+        seen = {label for row in self._matrix.values() for label in row} | set(self._matrix)
+        labels = sorted(seen, key=_label_order)
         cells = tuple(
-            ConfusionCell(actual=actual, predicted=predicted, count=count)
-            for actual, row in self._matrix.items()
-            for predicted, count in row.items()
+            ConfusionCell(actual, predicted, self._matrix.get(actual, {}).get(predicted, 0))
+            for actual in labels
+            for predicted in labels
         )
         return {"confusion_matrix": cells}
 

@@ -97,3 +97,18 @@ def test_a_baseline_auc_is_exact() -> None:
         baseline.constraints.constraints["auc"].threshold
         == baseline.statistics.metrics["auc"].value
     )
+
+
+def test_a_multiclass_baseline_counts_every_class() -> None:
+    """A baseline has every row at hand: 150 classes are all counted, none capped away."""
+    rng = np.random.default_rng(23)
+    y = rng.integers(0, 150, 3000)
+    pred = np.where(rng.random(3000) < 0.7, y, rng.integers(0, 150, 3000))
+    labels, predicted = [f"c{v}" for v in y], [f"c{v}" for v in pred]
+    baseline = suggest_baseline("MulticlassClassification", y_true=labels, y_pred=predicted)
+    stats = baseline.statistics
+    assert stats.item_count == 3000 and baseline.invalid_count == 0
+    assert stats.metrics["accuracy"].value == pytest.approx(skm.accuracy_score(y, pred), abs=1e-12)
+    assert stats.metrics["weighted_f1"].value == pytest.approx(
+        skm.f1_score(labels, predicted, average="weighted", zero_division=0), abs=1e-12
+    )

@@ -79,11 +79,37 @@ def test_confusion_matrix_orientation_and_float_labels() -> None:
     for actual, predicted in [(0, 0.0), (0, 1), (0, 1.0), (1, 1), (2.0, 1)]:
         detector.update(LabeledPrediction(actual=actual, predicted=predicted))
     block = detector.statistics().to_statistics_json()["multiclass_classification_metrics"]
-    assert block["confusion_matrix"] == {"0": {"0": 1, "1": 2}, "1": {"1": 1}, "2": {"1": 1}}
+    assert block["confusion_matrix"] == {
+        "0": {"0": 1, "1": 2, "2": 0},
+        "1": {"0": 0, "1": 1, "2": 0},
+        "2": {"0": 0, "1": 1, "2": 0},
+    }
     y, pred = ["0", "0", "0", "1", "2"], ["0", "1", "1", "1", "1"]
     assert block["weighted_precision"]["value"] == pytest.approx(
         skm.precision_score(y, pred, average="weighted", zero_division=0)
     )
+
+
+def test_confusion_matrix_is_square_with_zero_cells_in_one_order() -> None:
+    """Every row names every class in the same order, zeros included, as AWS's files do.
+
+    AWS's binary example writes the zero cell (``"1": {"0": 0, "1": 1}``), and the SageMaker
+    SDK's model-card parser takes the column names of one row for every row; a row with other
+    columns, or in another order, is mislabelled there.
+    """
+    y = ["10", "2", "dog", "2", "10", "cat", "2", "10"]  # "cat" is never predicted
+    pred = ["2", "2", "dog", "10", "10", "dog", "bird", "10"]  # "bird" is never actual
+    detector = MulticlassClassificationMetrics(name="m", min_samples=1)
+    for actual, predicted in zip(y, pred, strict=True):
+        detector.update(LabeledPrediction(actual=actual, predicted=predicted))
+    matrix = detector.statistics().to_statistics_json()["multiclass_classification_metrics"][
+        "confusion_matrix"
+    ]
+    order = list(matrix)
+    assert sorted(order) == sorted(set(y) | set(pred))
+    assert all(list(row) == order for row in matrix.values())
+    rows = [[matrix[actual][predicted] for predicted in order] for actual in order]
+    assert rows == skm.confusion_matrix(y, pred, labels=order).tolist()
 
 
 def test_class_cap_counts_overflow_rows() -> None:
