@@ -32,6 +32,7 @@ from detectors.model_quality.statistics import (
     BINARY,
     MULTICLASS,
     PROBLEM_TYPES,
+    REGRESSION,
     MetricValue,
     ModelQualityStatistics,
 )
@@ -75,6 +76,9 @@ def _with_exact_auc(
     return replace(statistics, metrics={**statistics.metrics, "auc": MetricValue(auc, spread)})
 
 
+MAX_BASELINE_CLASSES = 1000
+
+
 def _class_count(*columns: Sequence[Label] | None) -> int:
     """How many distinct classes ``columns`` name (at least 2): a baseline caps none of them.
 
@@ -84,6 +88,12 @@ def _class_count(*columns: Sequence[Label] | None) -> int:
     """
     labels = {class_label(v) for column in columns if column is not None for v in column}
     labels.discard(None)
+    if len(labels) > MAX_BASELINE_CLASSES:  # its square confusion matrix alone: 1e6+ cells
+        msg = (
+            f"{len(labels)} distinct labels for {MULTICLASS} (at most {MAX_BASELINE_CLASSES}):"
+            f" is the label continuous ({REGRESSION})?"
+        )
+        raise ValueError(msg)
     return max(2, len(labels))
 
 
@@ -110,7 +120,8 @@ def suggest_baseline(
     Raises
     ------
     ValueError
-        For an unknown problem type, missing predictions, or columns of different lengths.
+        For an unknown problem type, missing predictions, columns of different lengths, or
+        more than :data:`MAX_BASELINE_CLASSES` multiclass labels.
     """
     if problem_type not in PROBLEM_TYPES:
         msg = f"problem_type must be one of {PROBLEM_TYPES}, got {problem_type!r}"

@@ -99,6 +99,15 @@ def test_a_baseline_auc_is_exact() -> None:
     )
 
 
+def test_a_continuous_label_is_refused_as_multiclass_with_a_hint() -> None:
+    """1,001 classes: a square confusion matrix of a million cells; more is likely a mistake."""
+    labels = [str(v) for v in range(1001)]
+    with pytest.raises(ValueError, match=r"1001 distinct labels .* continuous \(Regression\)"):
+        suggest_baseline("MulticlassClassification", y_true=labels, y_pred=labels)
+    labels = labels[:1000]
+    assert suggest_baseline("MulticlassClassification", y_true=labels, y_pred=labels).statistics
+
+
 def test_a_multiclass_baseline_counts_every_class() -> None:
     """A baseline has every row at hand: 150 classes are all counted, none capped away."""
     rng = np.random.default_rng(23)
