@@ -17,7 +17,7 @@ from detectors.model_quality.labeled import (
 )
 from detectors.model_quality.left_out import binary_reason
 from detectors.model_quality.model_quality_metrics import ModelQualityMetrics
-from detectors.model_quality.score_histogram import ScoreHistogram
+from detectors.model_quality.score_histogram import DEFAULT_PRECISION_BITS, ScoreHistogram
 from detectors.model_quality.statistics import (
     BINARY,
     ConfusionCell,
@@ -42,13 +42,15 @@ class BinaryClassificationMetrics(ModelQualityMetrics):
     Each update takes a :class:`LabeledPrediction`. Its ``predicted`` label, when given, is
     the predicted label (SageMaker's ``inference_attribute``); only a row without one (``None``
     or NaN) takes ``score > probability_threshold`` (``probability_threshold_attribute``). A
-    finite ``score`` (``probability_attribute``) feeds a :class:`ScoreHistogram` of
-    ``score_bins`` bins per class for AUC and the ROC / precision-recall curves (AUC within
+    finite ``score`` (``probability_attribute``) feeds a :class:`ScoreHistogram` per class,
+    its buckets ``score_precision_bits`` bits of the score wide (relative to it, at any
+    scale), for AUC and the ROC / precision-recall curves (AUC within
     :meth:`auc_error_bound` of the exact value); rows without one have no part in them. Rows
     whose labels are not binary (a given predicted label included) are counted in
     ``invalid_count``, by reason in ``invalid_reasons`` (:func:`binary_reason`); scores
-    outside [0, 1] are clipped and counted in ``clipped_score_count``. Undefined 0/0 metrics
-    are 0.0, as in SageMaker.
+    outside [0, 1] are counted in ``clipped_score_count`` (the name of the days they were
+    clipped; the AUC now orders them as they are). Undefined 0/0 metrics are 0.0, as in
+    SageMaker.
 
     ``*_best_constant_classifier`` figures predict the most frequent actual class
     (``constant_classifier="majority"``, observed SageMaker output; a tie predicts positive)
@@ -93,7 +95,7 @@ class BinaryClassificationMetrics(ModelQualityMetrics):
         "comparison_operator",
         "probability_threshold",
         "constant_classifier",
-        "score_bins",
+        "score_precision_bits",
         "min_samples",
         "seed",
     )
@@ -109,7 +111,7 @@ class BinaryClassificationMetrics(ModelQualityMetrics):
         comparison_operator: str | None = None,
         probability_threshold: float = 0.5,
         constant_classifier: str = "majority",
-        score_bins: int = 10_000,
+        score_precision_bits: int = DEFAULT_PRECISION_BITS,
         min_samples: int = 30,
         seed: int = 0,
     ) -> None:
@@ -124,7 +126,7 @@ class BinaryClassificationMetrics(ModelQualityMetrics):
             raise ValueError(msg)
         self.probability_threshold = probability_threshold
         self.constant_classifier = constant_classifier
-        self.score_bins = score_bins
+        self.score_precision_bits = score_precision_bits
         super().__init__(
             name=name,
             metric=metric,
@@ -134,10 +136,17 @@ class BinaryClassificationMetrics(ModelQualityMetrics):
             seed=seed,
         )
 
+    @classmethod
+    def _current_params(cls, params: dict[str, Any]) -> dict[str, Any]:
+        # States of earlier versions name the fixed bins of [0, 1] they counted scores in
+        # (``score_bins``); their histograms load into buckets of the default precision.
+        params.pop("score_bins", None)
+        return params
+
     def _reset_state(self) -> None:
         self.clipped_score_count = 0  # merge: sum
         self._cells = [0, 0, 0, 0]  # tn, fp, fn, tp; merge: sum
-        self._histogram = ScoreHistogram(bins=self.score_bins)  # merge: sum per bin
+        self._histogram = ScoreHistogram(precision_bits=self.score_precision_bits)  # merge: sum
 
     @property
     def item_count(self) -> int:
@@ -248,7 +257,7 @@ class BinaryClassificationMetrics(ModelQualityMetrics):
             "metric": "auc",
             "threshold": 0.8,
             "constant_classifier": "positive",
-            "score_bins": 1000,
+            "score_precision_bits": 6,
         }
 
     @classmethod

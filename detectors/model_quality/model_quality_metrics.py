@@ -193,7 +193,7 @@ class ModelQualityMetrics(ABC):
     def from_state(cls, state: Mapping[str, Any]) -> Self:
         """Rebuild a detector from :meth:`to_state` output."""
         params, fields = open_state(state, kind=cls._KIND, version=cls._VERSION)
-        detector = cls(**params)
+        detector = cls(**cls._current_params(params))
         detector._load_state(fields)
         detector.n = int(fields["n"])
         detector.invalid_count = int(fields["invalid_count"])
@@ -201,6 +201,11 @@ class ModelQualityMetrics(ABC):
             fields.get("invalid_reasons"), detector.invalid_count
         )
         return detector
+
+    @classmethod
+    def _current_params(cls, params: dict[str, Any]) -> dict[str, Any]:
+        """The parameters of a saved state as this version names them (here: as saved)."""
+        return params
 
     @abstractmethod
     def _reset_state(self) -> None:

@@ -46,7 +46,7 @@ def split_and_merge(make, xs, ys):  # type: ignore[no-untyped-def]
 @given(xs=st.lists(binary_rows), ys=st.lists(binary_rows))
 def test_binary_merge_equals_one_stream(xs, ys) -> None:  # type: ignore[no-untyped-def]
     a, both = split_and_merge(
-        lambda: BinaryClassificationMetrics(name="b", score_bins=50, min_samples=1), xs, ys
+        lambda: BinaryClassificationMetrics(name="b", score_precision_bits=4, min_samples=1), xs, ys
     )
     assert a.to_state() == both.to_state()
     assert a.reading() == both.reading()
