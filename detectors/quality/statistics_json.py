@@ -53,6 +53,14 @@ from detectors.sketches import WeightedCdf
 MAX_CATEGORICAL_BUCKETS = 1000
 
 
+# the blocks of SageMaker's model-quality statistics.json, one per problem type
+MODEL_QUALITY_BLOCKS = (
+    "binary_classification_metrics",
+    "multiclass_classification_metrics",
+    "regression_metrics",
+)
+
+
 def statistics_to_json(stats: DatasetStatistics) -> dict[str, Any]:
     """Write statistics in SageMaker's ``statistics.json`` layout.
 
@@ -130,6 +138,13 @@ def statistics_from_json(doc: Mapping[str, Any]) -> DatasetStatistics:
     """
     if not isinstance(doc, Mapping) or not isinstance(doc.get("features"), list):
         msg = "statistics.json has no 'features' list"
+        other = next((key for key in MODEL_QUALITY_BLOCKS if isinstance(doc, Mapping)
+                      and key in doc), None)  # fmt: skip
+        if other is not None:  # SageMaker's model-quality statistics, given as data quality
+            msg += (
+                f": it holds {other}, a model-quality baseline's statistics; driftline reads"
+                " those from the baseline folder's model_quality/ folder"
+            )
         raise ValueError(msg)
     try:
         features = tuple(_feature_from_json(f) for f in doc["features"])

@@ -52,3 +52,14 @@ def test_null_numbers_mean_no_numeric_block() -> None:
 def test_numbers_that_are_not_numbers_raise_value_error() -> None:
     with pytest.raises(ValueError, match="could not convert"):
         statistics_from_json(_numeric(mean="abc", min=0.0, max=1.0))
+
+
+@pytest.mark.parametrize(
+    "block", ["binary_classification_metrics", "multiclass_classification_metrics",
+              "regression_metrics"],
+)  # fmt: skip
+def test_a_model_quality_statistics_file_is_named_as_such(block: str) -> None:
+    """SageMaker's model-quality statistics.json, given where data quality's is read."""
+    doc = {"version": 0.0, "dataset": {"item_count": 10}, block: {"accuracy": {"value": 0.9}}}
+    with pytest.raises(ValueError, match=f"it holds {block}.*model_quality/ folder"):
+        statistics_from_json(doc)
