@@ -52,6 +52,7 @@ __all__ = [
     "pin_headers_end",
     "names_no_column",
     "pin_data_types",
+    "pin_headers_flip_test_features",
     "pin_written_data_types",
     "read_bias_config",
     "row_columns",
@@ -164,6 +165,22 @@ def flip_test_features(
     outputs = [None if n is None else column_of(config, n, strict=False) for n in outputs]
     dropped = {str(n) for n in (*outputs, *exclude) if n is not None}
     return [c for c in candidates if c not in dropped]
+
+
+def pin_headers_flip_test_features(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` with FT's feature columns pinned from its ``headers``, if it has none pinned.
+
+    A config Clarify ran (its bias monitor's ``BiasAnalysisConfig``) names the dataset's
+    columns in ``headers`` but pins no ``flip_test_features``: the features are those
+    headers less the label and model outputs (:func:`flip_test_features`), as
+    ``baseline suggest`` pins them. Without ``headers`` the config comes back as it is.
+
+    >>> pin_headers_flip_test_features({"label": "y", "headers": ["age", "sex", "y"]})
+    {'label': 'y', 'headers': ['age', 'sex', 'y'], 'flip_test_features': ['age', 'sex']}
+    """
+    if "flip_test_features" in config or not isinstance(config.get("headers"), list):
+        return dict(config)
+    return {**config, "flip_test_features": flip_test_features(config, ())}
 
 
 _JSON_DATASET_TYPES = ("application/jsonlines", "application/json")
