@@ -9,7 +9,9 @@ skipped, and what the aggregation needs (clarify spec §7.2, §8.2):
 - ``mean_abs``: ``Σ|φ|`` → ``mean |φ|``;
 - ``mean_sq``: ``Σφ²`` → ``mean φ²`` (a ``φ`` whose square is past the largest double is
   counted as non-finite);
-- ``median``: a KLL sketch (parameter ``k``) → the signed median, within its rank error.
+- ``median``: a KLL sketch (parameter ``k``) → the signed median, exact (numpy's: the mean
+  of the middle pair for an even count) while the sketch holds every value, then within its
+  rank error.
 
 A sum is kept as ``sums[i] · 2**exponents[i]``: the exponent stays 0 (plain float sums)
 until a sum would pass the largest double, then grows by :data:`EXPONENT_STEP`. Finite
@@ -50,6 +52,24 @@ __all__ = ["AGG_METHODS", "ShapAggregates"]
 
 AGG_METHODS = ("mean_abs", "mean_sq", "median")
 EXPONENT_STEP = 64  # a sum that would overflow is scaled down by 2**64 at a time
+
+
+def _median(sketch: kll_doubles_sketch) -> float:
+    """The median as numpy's: the mean of the middle pair when the count is even.
+
+    The sketch's lower (inclusive) and upper (exclusive) rank-0.5 items are the middle pair
+    while it holds every value (fewer than about ``k``), and one middle value when the count
+    is odd; past that, two retained values within the rank error.
+
+    >>> sketch = kll_doubles_sketch(200)
+    >>> for v in (1.0, 2.0, 3.0, 4.0):
+    ...     sketch.update(v)
+    >>> _median(sketch)
+    2.5
+    """
+    low = sketch.get_quantile(0.5, inclusive=True)
+    high = sketch.get_quantile(0.5, inclusive=False)
+    return float(low) if low == high else float(low) / 2 + float(high) / 2  # no overflow
 
 
 class ShapAggregates:
@@ -122,7 +142,7 @@ class ShapAggregates:
             if self.count[i] == 0:
                 out.append(math.nan)
             elif self.agg_method == "median":
-                out.append(float(self.sketches[i].get_quantile(0.5)))
+                out.append(_median(self.sketches[i]))
             else:
                 out.append(math.ldexp(self.sums[i] / self.count[i], self.exponents[i]))
         return out

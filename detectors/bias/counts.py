@@ -167,7 +167,11 @@ class ConfusionArrays(NamedTuple):
 
 
 class FacetSplit(NamedTuple):
-    """Counts of facet d against facet a, overall and per subgroup (same subgroup order)."""
+    """Counts of facet d against facet a, overall and per subgroup (same subgroup order).
+
+    The subgroups are the ``group_variable`` values seen; rows without one count in ``d``
+    and ``a`` only.
+    """
 
     d: Confusion
     a: Confusion
@@ -285,13 +289,13 @@ class BiasCounts:
         all_by = self._by_subgroup(self.facet_keys)
         d = _total(list(d_by.values()))
         total = _total(list(all_by.values()))
-        has_subgroups = any(g is not None for g in self._subgroups)
+        groups = [g for g in self._subgroups if g is not None]  # None: the row had no group
         return FacetSplit(
             d=d,
             a=total.minus(d),
-            d_by_subgroup=tuple(d_by[g] for g in self._subgroups),
-            all_by_subgroup=tuple(all_by[g] for g in self._subgroups),
-            has_subgroups=has_subgroups,
+            d_by_subgroup=tuple(d_by[g] for g in groups),
+            all_by_subgroup=tuple(all_by[g] for g in groups),
+            has_subgroups=bool(groups),
         )
 
     def total(self) -> Confusion:

@@ -192,7 +192,7 @@ def demographic_disparity(
         rejected = divide(_negatives(d_i, predicted), _negatives(all_i, predicted))
         weighted = weighted + all_i.n * (rejected - accepted)
         n = n + all_i.n
-    return weighted / n
+    return divide(weighted, n)  # 0 when no row has a group value (smclarify's divide)
 
 
 def conditional_demographic_disparity(split: FacetSplit, *, predicted: bool) -> MetricValue:
@@ -200,13 +200,16 @@ def conditional_demographic_disparity(split: FacetSplit, *, predicted: bool) -> 
 
     ``A_i`` is facet d's share of subgroup i's positives, ``D_i`` its share of the negatives;
     a share with a zero denominator is 0 (subgroup counts, as smclarify's code — spec §3).
+    A row without a group value is in no subgroup (smclarify's NaN subgroup holds no row:
+    NaN equals nothing) but counts in the checks for positive and negative labels.
     """
     code = "CDDPL" if predicted else "CDDL"
     if not split.has_subgroups:
         return MetricValue(code, None, "Group variable is empty or not provided")
-    if sum(_positives(c, predicted) for c in split.all_by_subgroup) == 0:
+    total = split.d.plus(split.a)
+    if _positives(total, predicted) == 0:
         return MetricValue(code, None, "No positive labels in set")
-    if sum(_negatives(c, predicted) for c in split.all_by_subgroup) == 0:
+    if _negatives(total, predicted) == 0:
         return MetricValue(code, None, "No negative labels in set")
     value = demographic_disparity(split.d_by_subgroup, split.all_by_subgroup, predicted=predicted)
     return MetricValue(code, float(value))

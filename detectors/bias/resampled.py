@@ -105,6 +105,8 @@ def _value_and_mask(resamples: _Resamples, code: str) -> tuple[Ratio, Mask]:
     if not has_subgroups:
         return np.zeros(len(mask)), mask
     d_by, all_by = resamples.by_subgroup()
+    groups = [i for i, g in enumerate(resamples.subgroups) if g is not None]  # None: no group
+    d_by, all_by = [d_by[i] for i in groups], [all_by[i] for i in groups]
     return demographic_disparity(d_by, all_by, predicted=predicted), mask
 
 

@@ -78,7 +78,16 @@ def parse_number(v: Any) -> int | float | None:
 
 
 def _convert(value: Any, target: type) -> Any:
-    """Convert one configured value to ``target`` the way Clarify's retry does, or ``None``."""
+    """Convert one configured value to ``target`` the way Clarify's retry does, or ``None``.
+
+    Clarify casts with the column's element type, so a number that is not whole truncates
+    to an int (``[0.5]`` selects the 0s of an int column: its log says "Converted
+    positive_label_values from [0.5] to [0]"), while a string such as ``"0.5"`` is no int
+    and matches none.
+
+    >>> _convert(0.5, int), _convert(-1.7, int), _convert("0.5", int), _convert("1.0", int)
+    (0, -1, None, 1)
+    """
     if target is str:
         return str(value)
     if target is bool:
@@ -89,6 +98,8 @@ def _convert(value: Any, target: type) -> Any:
     if number is None:
         return None
     if target is int:
+        if isinstance(value, float) and math.isfinite(value):
+            return int(value)
         return int(number) if float(number).is_integer() else None
     if target is float:
         return float(number)
@@ -147,7 +158,9 @@ class ValueSelector:
             return None if number is None else number > self.threshold
         if v in self.values:
             return True
-        target = type(v)
+        # a whole float (a ground-truth label: "1" reads as 1.0) is of the int column
+        # pandas makes of whole numbers, so the values are cast as Clarify casts them there
+        target = int if isinstance(v, float) and v.is_integer() else type(v)
         converted = self._converted.get(target)
         if converted is None:
             converted = frozenset(

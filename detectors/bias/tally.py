@@ -57,6 +57,26 @@ def _is_blank(v: Any) -> bool:
     return is_missing(v) or (isinstance(v, str) and not v.strip())
 
 
+_BOOL_TEXT = {"True": 1, "TRUE": 1, "true": 1, "False": 0, "FALSE": 0, "false": 0}
+
+
+def _feature_number(v: Any) -> int | float | None:
+    """A FlipTest feature value as a number, or ``None`` when it is not numeric.
+
+    The words of a True/False CSV column count as 1 and 0: pandas reads that column as
+    bool, which Clarify's FlipTest takes as a numeric column.
+
+    >>> _feature_number("2.5"), _feature_number("True"), _feature_number("false")
+    (2.5, 1, 0)
+    >>> _feature_number(" True") is None, _feature_number("yes") is None
+    (True, True)
+    """
+    number = parse_number(v)
+    if number is None and isinstance(v, str):
+        return _BOOL_TEXT.get(v)
+    return number
+
+
 def _as_shown(top: int | float | None, float_column: bool) -> int | float | None:
     """A running maximum as its pandas column holds it: a float in a float column."""
     return float(top) if float_column and top is not None else top
@@ -160,7 +180,7 @@ class BiasTally:
         group = None if is_missing(x.group) else x.group
         self.counts.add(key, group, observed=observed, predicted=positive)
         if x.features is not None:
-            features = tuple(parse_number(v) for v in x.features)
+            features = tuple(_feature_number(v) for v in x.features)
             if any(v is None for v in features):
                 self.n_non_numeric_features += 1  # FlipTest does not support non-numeric columns
                 return

@@ -53,7 +53,11 @@ from ground_truth.json_path import check_path
 from stream.capture.predictions import LocatedPrediction
 from stream.monitors.bias_columns import BiasInputColumns
 from stream.monitors.bias_indices import pin_indexed_columns
-from stream.monitors.bias_settings import BiasSettings, pin_written_data_types
+from stream.monitors.bias_settings import (
+    BiasSettings,
+    pin_headers_flip_test_features,
+    pin_written_data_types,
+)
 from stream.monitors.files import MALFORMED, not_usable, read_json, write_json
 
 BIAS = "bias"
@@ -405,8 +409,10 @@ def load_bias_baseline(folder: Path) -> BiasBaseline:
 
     Data types the config leaves out (a config Clarify ran has none) are taken from the
     strings the baseline analysis shows (see
-    :func:`~stream.monitors.bias_settings.pin_written_data_types`). A config with
-    ``headers`` must name every facet, group and flip-test column among them. A column
+    :func:`~stream.monitors.bias_settings.pin_written_data_types`), and FT's feature
+    columns from its ``headers`` (less label and outputs), as ``baseline suggest`` pins
+    them. A config with ``headers`` must name every facet, group and flip-test column
+    among them. A column
     index is resolved to its name by ``headers`` or the name ``baseline suggest`` pinned
     (:func:`~stream.monitors.bias_indices.pin_indexed_columns`), else refused.
     """
@@ -419,7 +425,8 @@ def load_bias_baseline(folder: Path) -> BiasBaseline:
                 "(a Clarify explainability analysis belongs in attribution/)"
             )
             raise ValueError(msg)
-        settings = pin_written_data_types(pin_indexed_columns(config), analysis)
+        config = pin_headers_flip_test_features(pin_indexed_columns(config))
+        settings = pin_written_data_types(config, analysis)
         input_columns = BiasInputColumns.from_settings(settings)
     except MALFORMED as exc:
         error = not_usable("bias baseline", folder, exc)

@@ -52,6 +52,7 @@ __all__ = [
     "pin_headers_end",
     "names_no_column",
     "pin_data_types",
+    "pin_headers_flip_test_features",
     "pin_written_data_types",
     "read_bias_config",
     "row_columns",
@@ -145,6 +146,9 @@ def flip_test_features(
 ) -> list[str]:
     """FT's feature columns: ``headers`` (else the file's), less label and model outputs.
 
+    Less the ``joinsource_name_or_index`` column too: Clarify documents it as "only used as
+    an identifier, and not used for any other computations".
+
     For a JSON Lines (or JSON) dataset, ``headers`` end with the label's and the predicted
     label's names (:func:`json_feature_headers`), so those headers are no features: AWS's
     model bias monitor examples give fourteen feature names and ``"Target"`` beside
@@ -152,6 +156,8 @@ def flip_test_features(
 
     >>> flip_test_features({"label": "y", "predicted_label": "p"}, ["age", "y", "p", "sex"])
     ['age', 'sex']
+    >>> flip_test_features({"label": "y", "joinsource_name_or_index": "id"}, ["id", "age", "y"])
+    ['age']
     >>> flip_test_features({"dataset_type": "application/jsonlines", "label": "label",
     ...                     "headers": ["age", "sex", "Target"]}, ["age", "sex", "label"])
     ['age', 'sex']
@@ -160,13 +166,30 @@ def flip_test_features(
     candidates = [str(h) for h in headers] if isinstance(headers, list) else list(file_columns)
     if isinstance(headers, list) and config.get("dataset_type") in _JSON_DATASET_TYPES:
         candidates = list(json_feature_headers(candidates, config))
-    outputs = [config.get(k) for k in ("label", "predicted_label", "probability")]
+    outputs = [config.get(k) for k in ("label", "predicted_label", "probability", JOINSOURCE)]
     outputs = [None if n is None else column_of(config, n, strict=False) for n in outputs]
     dropped = {str(n) for n in (*outputs, *exclude) if n is not None}
     return [c for c in candidates if c not in dropped]
 
 
+def pin_headers_flip_test_features(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` with FT's feature columns pinned from its ``headers``, if it has none pinned.
+
+    A config Clarify ran (its bias monitor's ``BiasAnalysisConfig``) names the dataset's
+    columns in ``headers`` but pins no ``flip_test_features``: the features are those
+    headers less the label and model outputs (:func:`flip_test_features`), as
+    ``baseline suggest`` pins them. Without ``headers`` the config comes back as it is.
+
+    >>> pin_headers_flip_test_features({"label": "y", "headers": ["age", "sex", "y"]})
+    {'label': 'y', 'headers': ['age', 'sex', 'y'], 'flip_test_features': ['age', 'sex']}
+    """
+    if "flip_test_features" in config or not isinstance(config.get("headers"), list):
+        return dict(config)
+    return {**config, "flip_test_features": flip_test_features(config, ())}
+
+
 _JSON_DATASET_TYPES = ("application/jsonlines", "application/json")
+JOINSOURCE = "joinsource_name_or_index"  # an identifier column, no feature
 
 
 HEADERS_END_WITH = "headers_end_with"  # pinned by baseline suggest; a key Clarify does not define

@@ -100,6 +100,19 @@ def test_v3_cddl(d: str, want: float) -> None:
     assert cddl.value == pytest.approx(want, abs=1e-10)
 
 
+@pytest.mark.parametrize("predicted", [False, True])
+def test_rows_without_a_group_value_are_in_no_subgroup(predicted: bool) -> None:
+    """smclarify's CDD weighs each np.unique group by its rows; a NaN group holds none
+    (NaN == NaN is false), so rows without a group value leave V3's 0.398 as it is. They
+    were a subgroup of their own: 0.243 here."""
+    counts = BiasCounts(max_facet_values=10, max_subgroups=10)
+    rows = [*zip(V3_X, V3_Y, V3_G, strict=True), ("F", 1, None), ("F", 1, None), ("M", 0, None)]
+    for x, y, g in rows:
+        counts.add(x == "F", g, observed=bool(y), predicted=bool(y))
+    cdd = conditional_demographic_disparity(counts.facet_split(True), predicted=predicted)
+    assert cdd.value == pytest.approx(0.3982142857, abs=1e-10)
+
+
 def test_cdd_errors() -> None:
     counts = BiasCounts(max_facet_values=10, max_subgroups=10)
     counts.add(True, "g", observed=True, predicted=True)

@@ -217,3 +217,29 @@ def test_a_facet_column_with_a_missing_value_prints_as_floats_after_a_merge() ->
     restored.merge(second)
     pre, post = entries(restored)
     assert pre[0].value_or_threshold == post[0].value_or_threshold == "(2.0, 4.0]"
+
+
+def test_a_number_that_is_not_whole_truncates_against_an_int_column_as_clarify_casts_it() -> None:
+    """smclarify retries a categorical match with the values cast to the column's element
+    type: numpy.int64(0.5) is 0, so label_values_or_threshold [0.5] on 0/1 labels selects
+    the 0s (its log: "Converted positive_label_values from [0.5] to [0]"). Before, no row
+    matched and every post-training metric was an error."""
+    half = ValueSelector((0.5,), "categorical")
+    assert (half.match(0), half.match(1)) == (True, False)
+    assert ValueSelector((1.5,), "categorical").match(1) is True
+    assert ValueSelector(("0.5",), "categorical").match(0) is False  # int("0.5") fails
+    # a ground-truth label "0" is read as 0.0: the int column Clarify merges it into
+    assert (half.match(0.0), half.match(1.0)) == (True, False)
+
+
+def test_a_true_false_text_feature_is_numeric_for_the_flip_test() -> None:
+    """A CSV column of True/False is bool to pandas, and Clarify's FlipTest takes it (V5's
+    −3/13 with column z written so); it was "FlipTest does not support non-numeric columns"."""
+    rows = [
+        r._replace(features=(("True" if r.features[0] else "False"), *r.features[1:]))
+        for r in v5_rows()
+    ]
+    detector = fed(rows, facet_values=(2,), facet_data_type="continuous", label_values=(0,),
+                   label_data_type="continuous")  # fmt: skip
+    _, post = entries(detector)
+    assert post[0].value("FT") == pytest.approx(-3 / 13, abs=1e-15)

@@ -114,6 +114,22 @@ def test_flip_test_follows_clarify_headers_and_refuses_text_columns(tmp_path: Pa
     assert results["headers"]["value"] == pytest.approx(flip_test_reference(bias_rows(45, 55)))
 
 
+def test_flip_test_leaves_out_the_joinsource_identifier_column(tmp_path: Path) -> None:
+    """Clarify's joinsource column "is only used as an identifier, and not used for any
+    other computations" (SDK DataConfig); a text id among FT's features made FT an error."""
+    rows = [(f"id-{i}", *row) for i, row in enumerate(bias_rows(45, 55))]
+    data = write_csv(tmp_path / "v.csv", ("id", "prediction", "sex", "age", "label"), rows)
+    config = tmp_path / "bias.json"
+    config.write_text(json.dumps({**CONFIG, "joinsource_name_or_index": "id"}))
+    result = run(
+        "baseline", "suggest", "--data", data, "--out", tmp_path / "out", "--bias-config",
+        config, "--label-column", "label", "--prediction-column", "prediction",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    metrics = post_training(read_json(tmp_path / "out/bias/analysis.json"))
+    assert metrics["FT"] == pytest.approx(flip_test_reference(bias_rows(45, 55)), abs=1e-12)
+
+
 def test_more_biased_window_raises_bias_drift_check(tmp_path: Path) -> None:
     out = bias_baseline(tmp_path)
     window = bias_rows(30, 60)

@@ -95,3 +95,55 @@ def test_a_facet_matching_no_row_is_a_warning(tmp_path: Path) -> None:
     )
     _, pre = _entry(doc, "pre", "F1")
     assert pre["CI"] is None and pre["DPL"] is None
+
+
+def test_the_flip_test_runs_on_the_features_the_clarify_config_headers_name(
+    tmp_path: Path,
+) -> None:
+    """A config Clarify ran pins no flip_test_features: FT took no feature and errored
+    ("FlipTest needs feature vectors") in every window, where Clarify computes it on the
+    headers less label and facet. Reference: sklearn's 1-NN (facet a has 9 rows, so k = 1)."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    config = {
+        "headers": ["Label", "F1", "F3"],
+        "label": "Label",
+        "label_values_or_threshold": [1],
+        "facet": [{"name_or_index": "F3", "value_or_threshold": [3]}],
+    }
+    ft = {"name": "FT", "description": "Flip Test (FT)", "value": 0.9}
+    analysis = {
+        "version": "1.0",
+        "post_training_bias_metrics": {
+            "label": "Label",
+            "label_value_or_threshold": "1",
+            "facets": {"F3": [{"value_or_threshold": "3", "metrics": [ft]}]},
+        },
+    }
+    data = write_csv(tmp_path / "train.csv", ("F1", "F3"), [(r.f1, r.f3) for r in ROWS])
+    baseline = tmp_path / "baseline"
+    assert run("baseline", "suggest", "--data", data, "--out", baseline).exit_code == 0
+    write_clarify_bias(baseline / "bias", config, analysis)
+    captures = write_lines(
+        tmp_path / "capture.jsonl",
+        [capture_line(f"k{i}", f"{r.f1},{r.f3}", str(r.score)) for i, r in enumerate(ROWS)],
+    )
+    truth = write_lines(
+        tmp_path / "truth.jsonl", [label_line(f"k{i}", r.label) for i, r in enumerate(ROWS)]
+    )
+    result = run(
+        "analyze", "--capture", captures, "--ground-truth", truth, "--baseline", baseline,
+        "--out", tmp_path / "run", "--probability-attribute", "0",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    _, post = _entry(read_json(tmp_path / "run/bias/analysis.json"), "post", "F3")
+    a = [r for r in ROWS if r.f3 != 3]
+    d = [r for r in ROWS if r.f3 == 3]
+    knn = KNeighborsClassifier(n_neighbors=1).fit([[r.f1] for r in a], [r.score > 0.5 for r in a])
+    flipped = knn.predict([[r.f1] for r in d])
+    model = [r.score > 0.5 for r in d]
+    expected = (
+        sum(m and not k for m, k in zip(model, flipped, strict=True))
+        - sum(k and not m for m, k in zip(model, flipped, strict=True))
+    ) / len(d)
+    assert post["FT"] == pytest.approx(expected, abs=1e-12)
