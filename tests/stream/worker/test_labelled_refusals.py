@@ -206,3 +206,40 @@ def test_an_a2i_output_whose_worker_time_leaves_years_1_to_9999_is_a_label(
     assert _letters(ws, out) == []
     assert not ws.internal_errors
     assert ws.labelled["m"].join.counts.labels == 2
+
+
+def _nested(depth: int) -> str:
+    """The JSON text ``{"a": {"a": … 1 …}}``, ``depth`` objects deep (orjson reads up to
+    1,024 levels, and writes 254)."""
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize("shap_source", ["topic", "capture"])
+def test_a_deeply_nested_shap_value_is_refused_as_not_a_number(
+    fake_clock, baseline_folder, shap_source
+):
+    """Its error message showed the value with repr(), which ran out of recursion: the SHAP
+    record (or the capture message carrying it) was an internal error, not ``not_a_number``."""
+    ws = _topic_state(fake_clock, baseline_folder) if shap_source == "topic" else None
+    if ws is None:
+        ws = state(fake_clock, baseline_folder)
+        ws.assign({0}, {0})
+    pipe = Pipe(ws)
+    records = traffic(15, 6, T0 + 1)
+    docs = [doc for _, doc, _ in records]
+    deep = f'{{"label0": {{"income": 0.2, "age": {_nested(1000)}}}}}'
+    if shap_source == "topic":
+        pipe.send("capture", lines(docs))
+        shap = [orjson.dumps({"inferenceId": k, "shap": a.shap}) for k, _, a in records]
+        shap[2] = f'{{"inferenceId": "{records[2][0]}", "shap": {deep}}}'.encode()
+        letters = _letters(ws, pipe.send("attributions", b"\n".join(shap)))
+        assert letters == [("p.attributions", "not_a_number")]
+    else:
+        output = docs[2]["captureData"]["endpointOutput"]
+        output["data"] = output["data"][: output["data"].index('"shap"')] + f'"shap": {deep}}}'
+
+        assert _letters(ws, pipe.send("capture", lines(docs))) == []
+        unusable = _samples(ws, "driftline_unusable_predictions_total")
+        assert unusable["bad_explanations"] == 1
+    assert not ws.internal_errors
+    assert ws.labelled["m"].join.counts.predictions == 6  # every capture waits for its label
