@@ -214,6 +214,28 @@ def _nested(depth: int) -> str:
     return '{"a":' * depth + "1" + "}" * depth
 
 
+def test_a_deeply_nested_prediction_is_an_unusable_prediction_and_its_message_joins(
+    fake_clock, baseline_folder
+):
+    """An output whose predicted label nests 1,000 objects deep parsed, but its waiting entry
+    could not be written (orjson writes 254 levels): the whole message, good captures with it,
+    was dead-lettered as an internal error after data quality had profiled it."""
+    ws = _topic_state(fake_clock, baseline_folder)
+    pipe = Pipe(ws)
+    records = traffic(14, 8, T0 + 1)
+    docs = [doc for _, doc, _ in records]
+    docs[3]["captureData"]["endpointOutput"]["data"] = f'{{"score": 0.4, "label": {_nested(1000)}}}'
+
+    assert _letters(ws, pipe.send("capture", lines(docs))) == []
+    pipe.send("labels", lines(ground_truth_record(k, a.label) for k, _, a in records))
+    assert not ws.internal_errors
+    counts = ws.labelled["m"].join.counts
+    assert (counts.predictions, counts.joined) == (7, 7)  # every capture but the deep one
+    assert _samples(ws, "driftline_unusable_predictions_total")["too_deep"] == 1
+    assert ws.paths["m"].counts.processed == 8  # data quality profiled every record
+    assert _samples(ws, "driftline_dead_letters_total").get("internal_error", 0) == 0
+
+
 @pytest.mark.parametrize("shap_source", ["topic", "capture"])
 def test_a_deeply_nested_shap_value_is_refused_as_not_a_number(
     fake_clock, baseline_folder, shap_source
