@@ -265,9 +265,11 @@ def test_values_nested_1000_deep_are_refused_alone_and_the_good_records_beside_t
 ):
     """One capture message holds the window's good captures and one whose predicted label
     nests 1,000 objects deep; one SHAP message the good SHAP records and one whose value
-    nests as deep. Each deep record is refused with its reason (``too_deep``, counted as an
-    unusable prediction; ``not_a_number``, dead-lettered); before, each whole message was an
-    internal error and the window's good predictions never joined their labels."""
+    nests as deep; one labels message the good labels and one whose eventVersion nests as
+    deep. Each deep record is refused with its reason (``too_deep``, counted as an unusable
+    prediction; ``not_a_number`` and ``bad_event_version``, dead-lettered); before, each
+    whole message was an internal error and the window's good predictions never joined their
+    labels."""
     prefix = f"deep{random.randrange(10**6)}"
     names = TopicNames.from_prefix(prefix)
     ensure_topics_sync(kafka_bootstrap, names, 4, 1, configs=names.configs)
@@ -292,9 +294,12 @@ def test_values_nested_1000_deep_are_refused_alone_and_the_good_records_beside_t
             (names.capture, partition, b"m", b"\n".join(captures)),
             (names.attributions, partition, b"s", b"\n".join(shap)),
         ]))  # fmt: skip
-        send(kafka_bootstrap, names.labels,
-             [ground_truth_record(key, a.label) for _, key, _, a in group],
-             LABEL_KEY_PATHS)  # fmt: skip
+        labels = [orjson.dumps(ground_truth_record(key, a.label)) for _, key, _, a in group]
+        deep_version = labels[3].replace(b'"eventVersion":"0"',
+                                         b'"eventVersion":' + _nested(1000).encode())  # fmt: skip
+        asyncio.run(_send_raw(kafka_bootstrap, [
+            (names.labels, partition, b"l", b"\n".join([*labels[:3], deep_version, *labels[3:]]))
+        ]))  # fmt: skip
         quality, attribution, data = _final_results(
             kafka_bootstrap, names, WINDOW_STARTS[0], labelled=len(good), explained=len(good) - 1
         )
@@ -306,7 +311,7 @@ def test_values_nested_1000_deep_are_refused_alone_and_the_good_records_beside_t
     finally:
         worker.stop()
     assert alive, "the worker exited"
-    assert letters == [("attributions", "not_a_number")]
+    assert sorted(letters) == [("attributions", "not_a_number"), ("labels", "bad_event_version")]
     assert too_deep == 1
     assert quality["prediction_count"] == len(good)
     accuracy = skm.accuracy_score([a.label for *_, a in good], [a.predicted for *_, a in good])

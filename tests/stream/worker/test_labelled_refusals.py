@@ -265,3 +265,20 @@ def test_a_deeply_nested_shap_value_is_refused_as_not_a_number(
         assert unusable["bad_explanations"] == 1
     assert not ws.internal_errors
     assert ws.labelled["m"].join.counts.predictions == 6  # every capture waits for its label
+
+
+def test_a_label_whose_event_version_nests_1000_deep_is_refused_alone(fake_clock, baseline_folder):
+    """The refusal's message showed the version with repr(), which ran out of recursion: the
+    whole labels message, good labels with it, was dead-lettered as an internal error."""
+    ws = _topic_state(fake_clock, baseline_folder)
+    pipe = Pipe(ws)
+    records = traffic(16, 6, T0 + 1)
+    pipe.send("capture", lines(doc for _, doc, _ in records))
+    labels = [orjson.dumps(ground_truth_record(k, a.label)) for k, _, a in records]
+    labels[4] = labels[4].replace(
+        b'"eventVersion":"0"', b'"eventVersion":' + _nested(1000).encode()
+    )
+    letters = _letters(ws, pipe.send("labels", b"\n".join(labels)))
+    assert letters == [("p.labels", "bad_event_version")]
+    assert not ws.internal_errors
+    assert ws.labelled["m"].join.counts.joined == 5
