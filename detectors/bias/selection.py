@@ -145,6 +145,8 @@ class ValueSelector:
         if self.data_type == CONTINUOUS:
             number = parse_number(v)
             return None if number is None else number > self.threshold
+        if isinstance(v, list | dict):  # a JSON array or object: no value to compare
+            return None
         if v in self.values:
             return True
         target = type(v)

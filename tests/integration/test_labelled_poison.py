@@ -321,3 +321,47 @@ def test_values_nested_1000_deep_are_refused_alone_and_the_good_records_beside_t
     assert data["dataset"]["item_count"] == len(group)  # every capture is profiled
     log = worker.log_path.read_text(errors="replace")
     assert "internal_error" not in log and "Traceback" not in log
+
+
+def test_a_predicted_label_that_is_a_json_array_leaves_the_labels_message_readable(
+    tmp_path, kafka_bootstrap, baseline
+):
+    """A capture whose output's label is ``[1, 0]`` joins its label: bias could not look the
+    array up (TypeError), and the labels message was dead-lettered whole as an internal error
+    though its labels had joined. Now model quality and bias leave that one row out and count
+    it, nothing is dead-lettered, and the window's figures are scikit-learn's on the others."""
+    prefix = f"arr{random.randrange(10**6)}"
+    names = TopicNames.from_prefix(prefix)
+    ensure_topics_sync(kafka_bootstrap, names, 4, 1, configs=names.configs)
+    worker = WorkerProcess(_config(tmp_path, kafka_bootstrap, prefix, baseline),
+                           tmp_path / "worker.log")  # fmt: skip
+    traffic = windows(44, 80, n_windows=1)
+    odd_key = traffic[5][1]
+    output = traffic[5][2]["captureData"]["endpointOutput"]
+    output["data"] = orjson.dumps({"score": 0.7, "label": [1, 0]}).decode()
+    labelled = [t for t in traffic if int(t[1].rsplit("-", 1)[1]) % 4]  # 3 in 4 get a label
+    assert odd_key in {t[1] for t in labelled}
+    good = [t for t in labelled if t[1] != odd_key]
+    shap = [{"inferenceId": key, "shap": a.shap} for _, key, _, a in traffic]
+    try:
+        wait_for(lambda: worker.assigned() == 4, 90, "4 partitions owned")
+        send(kafka_bootstrap, names.capture, [doc for _, _, doc, _ in traffic])
+        send(kafka_bootstrap, names.attributions, shap, ATTRIBUTION_KEY_PATHS)
+        send(kafka_bootstrap, names.labels,
+             [ground_truth_record(key, a.label) for _, key, _, a in labelled],
+             LABEL_KEY_PATHS)  # fmt: skip
+        quality, _, _ = _final_results(kafka_bootstrap, names, WINDOW_STARTS[0],
+                                       labelled=len(labelled), explained=len(traffic))  # fmt: skip
+        letters = read_json(kafka_bootstrap, names.deadletter)
+        unusable = {r: worker.sample("driftline_unusable_labels_total", monitor="m", reason=r)
+                    for r in ("prediction_not_binary", "bias_prediction_not_a_number")}  # fmt: skip
+    finally:
+        worker.stop()
+    assert letters == []
+    assert unusable == {"prediction_not_binary": 1, "bias_prediction_not_a_number": 1}
+    assert quality["dataset"]["item_count"] == len(good)
+    accuracy = skm.accuracy_score([a.label for *_, a in good], [a.predicted for *_, a in good])
+    block = quality["binary_classification_metrics"]
+    assert block["accuracy"]["value"] == pytest.approx(accuracy, abs=1e-12)
+    log = worker.log_path.read_text(errors="replace")
+    assert "internal_error" not in log and "Traceback" not in log

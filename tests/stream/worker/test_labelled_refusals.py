@@ -282,3 +282,28 @@ def test_a_label_whose_event_version_nests_1000_deep_is_refused_alone(fake_clock
     assert letters == [("p.labels", "bad_event_version")]
     assert not ws.internal_errors
     assert ws.labelled["m"].join.counts.joined == 5
+
+
+def test_a_predicted_label_that_is_a_json_array_is_left_out_of_bias_and_counted(
+    fake_clock, baseline_folder
+):
+    """Bias looked the array up in a set of the label's values (TypeError: unhashable): the
+    labels message that joined it was dead-lettered whole as an internal error, with a
+    traceback, though its labels had joined. Model quality already left such a prediction out
+    as not 0/1."""
+    ws = _topic_state(fake_clock, baseline_folder)
+    pipe = Pipe(ws)
+    records = traffic(17, 6, T0 + 1)
+    docs = [doc for _, doc, _ in records]
+    output = docs[2]["captureData"]["endpointOutput"]
+    output["data"] = orjson.dumps({"score": 0.7, "label": [1, 0]}).decode()
+    pipe.send("capture", lines(docs))
+    out = pipe.send("labels", lines(ground_truth_record(k, a.label) for k, _, a in records))
+    assert _letters(ws, out) == []
+    assert not ws.internal_errors
+    assert ws.labelled["m"].join.counts.joined == 6
+    pipe.send("capture", lines([traffic(18, 1, T0 + 15)[0][1]]))  # the window closes
+    pipe.tick()
+    unusable = _samples(ws, "driftline_unusable_labels_total")
+    assert unusable["prediction_not_binary"] == 1  # model quality's
+    assert unusable["bias_prediction_not_a_number"] == 1

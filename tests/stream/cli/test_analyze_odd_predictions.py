@@ -1,0 +1,71 @@
+"""``driftline analyze --ground-truth`` over captures whose predicted label is no value.
+
+One capture's output holds ``"label": [1, 0]``, another's an object nested 1,000 deep.
+Bias looked such a prediction up in a set of the label's values (TypeError: unhashable),
+and the whole run ended in ``driftline: error: unexpected TypeError … (a bug in driftline)``.
+Now the array is left out of model quality and bias and counted, the deep one is an
+unusable output (``too_deep``), and the model-quality figures are scikit-learn's on the
+other captures.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import orjson
+import pytest
+from sklearn import metrics as skm
+
+from stream.demo.labelled import (
+    SyntheticModel,
+    ground_truth_record,
+    labelled_capture_record,
+    write_labelled_baselines,
+)
+from tests.stream.cli.labeled_files import read_json, run, write_lines
+
+T0 = 1_709_647_200.0
+MODEL = SyntheticModel()
+
+
+@pytest.fixture(scope="module")
+def baseline_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("odd-predictions") / "baseline"
+    write_labelled_baselines(folder, MODEL, n=2000)
+    return folder
+
+
+def test_a_prediction_that_is_an_array_or_nests_deep_is_counted_not_a_crash(
+    tmp_path: Path, baseline_folder: Path
+) -> None:
+    rng = random.Random(5)
+    rows = MODEL.schema.rows(rng, 40)
+    answers = [MODEL.answer(rng, row) for row in rows]
+    captures = [labelled_capture_record(f"k{i}", T0 + i * 0.2, row, answer)
+                for i, (row, answer) in enumerate(zip(rows, answers, strict=True))]  # fmt: skip
+    deep = '{"a":' * 1000 + "1" + "}" * 1000
+    captures[0]["captureData"]["endpointOutput"]["data"] = '{"score": 0.7, "label": [1, 0]}'
+    captures[1]["captureData"]["endpointOutput"]["data"] = f'{{"score": 0.7, "label": {deep}}}'
+    capture_file = write_lines(tmp_path / "capture.jsonl",
+                               [orjson.dumps(c).decode() for c in captures])  # fmt: skip
+    labels = write_lines(tmp_path / "labels.jsonl", [
+        orjson.dumps(ground_truth_record(f"k{i}", a.label)).decode()
+        for i, a in enumerate(answers)
+    ])  # fmt: skip
+    out = tmp_path / "out"
+    result = run(
+        "analyze", "--capture", capture_file, "--baseline", baseline_folder, "--out", out,
+        "--capture-index-names", "endpointInput", "--ground-truth", labels,
+        "--inference-attribute", "label", "--probability-attribute", "score",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "too_deep=1" in result.output
+    assert "prediction_not_a_number: 1" in result.output  # bias left the array out
+    assert "prediction not 0/1: 1" in result.output  # and so did model quality
+    usable = answers[2:]
+    statistics = read_json(out / "model_quality" / "statistics.json")
+    assert statistics["dataset"]["item_count"] == len(usable)
+    accuracy = skm.accuracy_score([a.label for a in usable], [a.predicted for a in usable])
+    block = statistics["binary_classification_metrics"]
+    assert block["accuracy"]["value"] == pytest.approx(accuracy, abs=1e-12)
