@@ -237,8 +237,10 @@ def parse_ground_truth(
     if "eventVersion" not in obj:
         msg = "eventVersion is missing"
         raise LabelRecordError(MISSING_FIELD, msg)
-    if obj["eventVersion"] != EVENT_VERSION:
-        msg = f"eventVersion must be the string '0', got {obj['eventVersion']!r}"
+    version = obj["eventVersion"]
+    if version != EVENT_VERSION:
+        shown = f"a {type(version).__name__}" if isinstance(version, list | dict) else repr(version)
+        msg = f"eventVersion must be the string '0', got {shown}"
         raise LabelRecordError(BAD_EVENT_VERSION, msg)
     if encoding == JSON_ENCODING and label_path is not None:
         values: tuple[LabelValue, ...] = parse_json_label(data, label_path)

@@ -5,9 +5,10 @@ reasons of :meth:`BiasTally.left_out_reasons
 <detectors.bias.tally.BiasTally.left_out_reasons>` sum to its ``n_invalid``. The observed
 label is judged first, then the predicted label, then the facet value, so that a row's
 label and prediction reasons are the same for every facet of a config. A selector refuses a
-value only when it is missing (None, NaN) or, for a continuous column, not a number to hold
-against the threshold: a categorical label outside ``label_values_or_threshold`` is a
-negative label, as in Clarify, never a refusal.
+value only when it is missing (None, NaN), a JSON array or object (``*_not_a_number``: no
+value to compare), or, for a continuous column, not a number to hold against the
+threshold: a categorical label outside ``label_values_or_threshold`` is a negative label, as
+in Clarify, never a refusal.
 
 Examples
 --------
@@ -54,7 +55,8 @@ LABEL_NOT_A_NUMBER = "label_not_a_number"  # a continuous label's value is not a
 PREDICTION_MISSING = "prediction_missing"  # no predicted label and no score
 PREDICTION_NOT_A_NUMBER = "prediction_not_a_number"  # a continuous label's prediction, not one
 FACET_MISSING = "facet_missing"  # the row has no value of the facet's column
-FACET_NOT_A_NUMBER = "facet_not_a_number"  # a continuous facet's value is not a number
+FACET_NOT_A_NUMBER = "facet_not_a_number"  # a continuous facet's value is not a number (or
+# any facet's value is a JSON array or object)
 
 # every reason a bias detector can give, in the order rows are judged
 LEFT_OUT_REASONS: tuple[str, ...] = (
@@ -119,6 +121,8 @@ def _label_reason(label: Any, predicted: Any, label_selector: ValueSelector) -> 
 def _facet_reason(facet: Any, facet_selector: ValueSelector | None) -> str | None:
     if is_missing(facet):
         return FACET_MISSING
+    if isinstance(facet, list | dict):  # a JSON array or object, whatever the selector
+        return FACET_NOT_A_NUMBER
     if facet_selector is not None and facet_selector.match(facet) is None:
         return FACET_NOT_A_NUMBER
     return None

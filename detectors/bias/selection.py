@@ -156,6 +156,8 @@ class ValueSelector:
         if self.data_type == CONTINUOUS:
             number = parse_number(v)
             return None if number is None else number > self.threshold
+        if isinstance(v, list | dict):  # a JSON array or object: no value to compare
+            return None
         if v in self.values:
             return True
         # a whole float (a ground-truth label: "1" reads as 1.0) is of the int column

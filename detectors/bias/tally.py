@@ -157,7 +157,11 @@ class BiasTally:
         seq = self.n
         self.n += 1
         predicted = x.predicted(self.probability_threshold)
-        key: Hashable | None = x.facet if self.facet is None else self.facet.match(x.facet)
+        key: Hashable | None = (
+            (None if isinstance(x.facet, list | dict) else x.facet)  # a JSON array: no value
+            if self.facet is None
+            else self.facet.match(x.facet)
+        )
         observed, positive = self.label.match(x.label), self.label.match(predicted)
         if self._facet_is_continuous and _is_blank(x.facet):
             self.facet_had_missing = True
@@ -177,7 +181,7 @@ class BiasTally:
             self.facet_max = _higher(self.facet_max, parse_number(x.facet))
         if self._label_is_continuous:
             self.label_max = _higher(self.label_max, parse_number(x.label))
-        group = None if is_missing(x.group) else x.group
+        group = None if is_missing(x.group) or isinstance(x.group, list | dict) else x.group
         self.counts.add(key, group, observed=observed, predicted=positive)
         if x.features is not None:
             features = tuple(_feature_number(v) for v in x.features)

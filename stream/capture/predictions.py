@@ -46,9 +46,11 @@ from ground_truth.json_path import MISSING, find, find_each, has_projection
 from stream.capture.json_lines import json_lines_values, json_payload, names_json_lines
 from stream.capture.payloads import payload_rows
 from stream.capture.records import CaptureError, EventData
+from stream.capture.rows import MAX_NESTING, too_deep
 
 MULTI_ROW_OUTPUT = "multi_row_output"  # several predictions where one was expected
 NO_PREDICTION = "no_prediction"  # neither attribute finds a value in the output
+TOO_DEEP = "too_deep"  # a predicted label nested deeper than MAX_NESTING (no label is)
 AS_SCORE, AS_PREDICTED = "score", "predicted"  # what a one-value output is, without attributes
 
 
@@ -164,7 +166,9 @@ class PredictionLocator:
         every instance must hold a prediction (JMESPath leaves out an instance where nothing
         is found, which would shift the later ones): otherwise CaptureError
         ``multi_row_output`` or ``no_prediction`` says why. Without attributes there is no
-        projection: an output of several values is refused as :meth:`locate` refuses it.
+        projection: an output of several values is refused as :meth:`locate` refuses it. A
+        predicted label nested deeper than ``MAX_NESTING`` levels is refused, ``too_deep``:
+        no label is, and its waiting entry could not be written to the join's store.
 
         >>> out = EventData("application/json", "OUTPUT", '{"predictions": '
         ...     '[{"predicted_label": 1, "score": 0.8}, {"predicted_label": 0, "score": 0.3}]}',
@@ -174,14 +178,18 @@ class PredictionLocator:
         [LocatedPrediction(predicted=1, score=0.8), LocatedPrediction(predicted=0, score=0.3)]
         """
         try:
-            return self.locate(event, document)
+            located = self.locate(event, document)
         except CaptureError as error:
             reads_instances = not (event.is_csv or self.reads_whole_output)
             if error.reason != MULTI_ROW_OUTPUT or not reads_instances:
                 raise
             if document is None:
                 document = json_document(event)
-            return self._instances(document, error)
+            located = self._instances(document, error)
+        if too_deep([found.predicted for found in located]):
+            msg = TOO_DEEP
+            raise CaptureError(msg, f"a predicted label nests deeper than {MAX_NESTING} levels")
+        return located
 
     def _instances(self, document: Any, refused: CaptureError) -> list[LocatedPrediction]:
         attributes = [a for a in (self.inference_attribute, self.probability_attribute) if a]

@@ -262,7 +262,8 @@ def _numbers(values: Mapping[str, Any], where: str) -> dict[str, float]:
     for feature, value in values.items():
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         if not ok or not math.isfinite(value):
-            msg = f"{where} value of {feature!r} is {value!r}, not a finite number"
+            shown = f"a {type(value).__name__}" if isinstance(value, list | dict) else repr(value)
+            msg = f"{where} value of {feature!r} is {shown}, not a finite number"
             raise AttributionError(NOT_A_NUMBER, msg)
         out[str(feature)] = float(value)
     return out

@@ -253,3 +253,115 @@ def test_odd_labels_and_attributions_are_dead_lettered_and_counted(
         assert data["dataset"]["item_count"] == 200  # every capture is profiled
     log = worker.log_path.read_text(errors="replace")
     assert "internal_error" not in log and "Traceback" not in log
+
+
+def _nested(depth: int) -> str:
+    """The JSON text ``{"a": {"a": … 1 …}}``: orjson reads 1,024 levels, writes 254."""
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+def test_values_nested_1000_deep_are_refused_alone_and_the_good_records_beside_them_count(
+    tmp_path, kafka_bootstrap, baseline
+):
+    """One capture message holds the window's good captures and one whose predicted label
+    nests 1,000 objects deep; one SHAP message the good SHAP records and one whose value
+    nests as deep; one labels message the good labels and one whose eventVersion nests as
+    deep. Each deep record is refused with its reason (``too_deep``, counted as an unusable
+    prediction; ``not_a_number`` and ``bad_event_version``, dead-lettered); before, each
+    whole message was an internal error and the window's good predictions never joined their
+    labels."""
+    prefix = f"deep{random.randrange(10**6)}"
+    names = TopicNames.from_prefix(prefix)
+    ensure_topics_sync(kafka_bootstrap, names, 4, 1, configs=names.configs)
+    worker = WorkerProcess(_config(tmp_path, kafka_bootstrap, prefix, baseline),
+                           tmp_path / "worker.log")  # fmt: skip
+    by_partition: dict[int, list] = {}
+    for t in windows(43, 120, n_windows=1):
+        by_partition.setdefault(partition_for_key(t[1].encode(), 4), []).append(t)
+    partition, group = max(by_partition.items(), key=lambda item: len(item[1]))
+    captures = [orjson.dumps(doc) for _, _, doc, _ in group]
+    output = f'{{"score": 0.4, "label": {_nested(1000)}}}'
+    captures[0] = captures[0].replace(
+        orjson.dumps(group[0][2]["captureData"]["endpointOutput"]["data"]), orjson.dumps(output)
+    )
+    shap = [orjson.dumps({"inferenceId": key, "shap": a.shap}) for _, key, _, a in group]
+    shap[1] = b'{"inferenceId": "%s", "shap": {"label0": {"age": %s}}}' % (
+        group[1][1].encode(), _nested(1000).encode())  # fmt: skip
+    good = group[1:]
+    try:
+        wait_for(lambda: worker.assigned() == 4, 90, "4 partitions owned")
+        asyncio.run(_send_raw(kafka_bootstrap, [
+            (names.capture, partition, b"m", b"\n".join(captures)),
+            (names.attributions, partition, b"s", b"\n".join(shap)),
+        ]))  # fmt: skip
+        labels = [orjson.dumps(ground_truth_record(key, a.label)) for _, key, _, a in group]
+        deep_version = labels[3].replace(b'"eventVersion":"0"',
+                                         b'"eventVersion":' + _nested(1000).encode())  # fmt: skip
+        asyncio.run(_send_raw(kafka_bootstrap, [
+            (names.labels, partition, b"l", b"\n".join([*labels[:3], deep_version, *labels[3:]]))
+        ]))  # fmt: skip
+        quality, attribution, data = _final_results(
+            kafka_bootstrap, names, WINDOW_STARTS[0], labelled=len(good), explained=len(good) - 1
+        )
+        letters = [(d["topic"].rsplit(".", 1)[1], d["reason"])
+                   for d in read_json(kafka_bootstrap, names.deadletter)]  # fmt: skip
+        too_deep = worker.sample("driftline_unusable_predictions_total", monitor="m",
+                                 reason="too_deep")  # fmt: skip
+        alive = worker.process.poll() is None
+    finally:
+        worker.stop()
+    assert alive, "the worker exited"
+    assert sorted(letters) == [("attributions", "not_a_number"), ("labels", "bad_event_version")]
+    assert too_deep == 1
+    assert quality["prediction_count"] == len(good)
+    accuracy = skm.accuracy_score([a.label for *_, a in good], [a.predicted for *_, a in good])
+    block = quality["binary_classification_metrics"]
+    assert block["accuracy"]["value"] == pytest.approx(accuracy, abs=1e-12)
+    assert attribution["explained_count"] == len(good) - 1
+    assert data["dataset"]["item_count"] == len(group)  # every capture is profiled
+    log = worker.log_path.read_text(errors="replace")
+    assert "internal_error" not in log and "Traceback" not in log
+
+
+def test_a_predicted_label_that_is_a_json_array_leaves_the_labels_message_readable(
+    tmp_path, kafka_bootstrap, baseline
+):
+    """A capture whose output's label is ``[1, 0]`` joins its label: bias could not look the
+    array up (TypeError), and the labels message was dead-lettered whole as an internal error
+    though its labels had joined. Now model quality and bias leave that one row out and count
+    it, nothing is dead-lettered, and the window's figures are scikit-learn's on the others."""
+    prefix = f"arr{random.randrange(10**6)}"
+    names = TopicNames.from_prefix(prefix)
+    ensure_topics_sync(kafka_bootstrap, names, 4, 1, configs=names.configs)
+    worker = WorkerProcess(_config(tmp_path, kafka_bootstrap, prefix, baseline),
+                           tmp_path / "worker.log")  # fmt: skip
+    traffic = windows(44, 80, n_windows=1)
+    odd_key = traffic[5][1]
+    output = traffic[5][2]["captureData"]["endpointOutput"]
+    output["data"] = orjson.dumps({"score": 0.7, "label": [1, 0]}).decode()
+    labelled = [t for t in traffic if int(t[1].rsplit("-", 1)[1]) % 4]  # 3 in 4 get a label
+    assert odd_key in {t[1] for t in labelled}
+    good = [t for t in labelled if t[1] != odd_key]
+    shap = [{"inferenceId": key, "shap": a.shap} for _, key, _, a in traffic]
+    try:
+        wait_for(lambda: worker.assigned() == 4, 90, "4 partitions owned")
+        send(kafka_bootstrap, names.capture, [doc for _, _, doc, _ in traffic])
+        send(kafka_bootstrap, names.attributions, shap, ATTRIBUTION_KEY_PATHS)
+        send(kafka_bootstrap, names.labels,
+             [ground_truth_record(key, a.label) for _, key, _, a in labelled],
+             LABEL_KEY_PATHS)  # fmt: skip
+        quality, _, _ = _final_results(kafka_bootstrap, names, WINDOW_STARTS[0],
+                                       labelled=len(labelled), explained=len(traffic))  # fmt: skip
+        letters = read_json(kafka_bootstrap, names.deadletter)
+        unusable = {r: worker.sample("driftline_unusable_labels_total", monitor="m", reason=r)
+                    for r in ("prediction_not_binary", "bias_prediction_not_a_number")}  # fmt: skip
+    finally:
+        worker.stop()
+    assert letters == []
+    assert unusable == {"prediction_not_binary": 1, "bias_prediction_not_a_number": 1}
+    assert quality["dataset"]["item_count"] == len(good)
+    accuracy = skm.accuracy_score([a.label for *_, a in good], [a.predicted for *_, a in good])
+    block = quality["binary_classification_metrics"]
+    assert block["accuracy"]["value"] == pytest.approx(accuracy, abs=1e-12)
+    log = worker.log_path.read_text(errors="replace")
+    assert "internal_error" not in log and "Traceback" not in log

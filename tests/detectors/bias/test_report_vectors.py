@@ -112,6 +112,12 @@ def test_categorical_type_conversion_retry() -> None:
     assert ValueSelector(("a",), "categorical").match(None) is None
 
 
+def test_a_json_array_or_object_matches_no_categorical_value() -> None:
+    """Not comparable (it raised TypeError: unhashable), so left out and counted."""
+    assert ValueSelector((1,), "categorical").match([1, 0]) is None
+    assert ValueSelector(("a",), "categorical").match({"a": 1}) is None
+
+
 def test_missing_values_are_counted_not_raised() -> None:
     detector = fed(
         [

@@ -223,3 +223,104 @@ def test_an_a2i_output_whose_worker_time_leaves_years_1_to_9999_is_a_label(
     assert _letters(ws, out) == []
     assert not ws.internal_errors
     assert ws.labelled["m"].join.counts.labels == 2
+
+
+def _nested(depth: int) -> str:
+    """The JSON text ``{"a": {"a": … 1 …}}``, ``depth`` objects deep (orjson reads up to
+    1,024 levels, and writes 254)."""
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+def test_a_deeply_nested_prediction_is_an_unusable_prediction_and_its_message_joins(
+    fake_clock, baseline_folder
+):
+    """An output whose predicted label nests 1,000 objects deep parsed, but its waiting entry
+    could not be written (orjson writes 254 levels): the whole message, good captures with it,
+    was dead-lettered as an internal error after data quality had profiled it."""
+    ws = _topic_state(fake_clock, baseline_folder)
+    pipe = Pipe(ws)
+    records = traffic(14, 8, T0 + 1)
+    docs = [doc for _, doc, _ in records]
+    docs[3]["captureData"]["endpointOutput"]["data"] = f'{{"score": 0.4, "label": {_nested(1000)}}}'
+
+    assert _letters(ws, pipe.send("capture", lines(docs))) == []
+    pipe.send("labels", lines(ground_truth_record(k, a.label) for k, _, a in records))
+    assert not ws.internal_errors
+    counts = ws.labelled["m"].join.counts
+    assert (counts.predictions, counts.joined) == (7, 7)  # every capture but the deep one
+    assert _samples(ws, "driftline_unusable_predictions_total")["too_deep"] == 1
+    assert ws.paths["m"].counts.processed == 8  # data quality profiled every record
+    assert _samples(ws, "driftline_dead_letters_total").get("internal_error", 0) == 0
+
+
+@pytest.mark.parametrize("shap_source", ["topic", "capture"])
+def test_a_deeply_nested_shap_value_is_refused_as_not_a_number(
+    fake_clock, baseline_folder, shap_source
+):
+    """Its error message showed the value with repr(), which ran out of recursion: the SHAP
+    record (or the capture message carrying it) was an internal error, not ``not_a_number``."""
+    ws = _topic_state(fake_clock, baseline_folder) if shap_source == "topic" else None
+    if ws is None:
+        ws = state(fake_clock, baseline_folder)
+        ws.assign({0}, {0})
+    pipe = Pipe(ws)
+    records = traffic(15, 6, T0 + 1)
+    docs = [doc for _, doc, _ in records]
+    deep = f'{{"label0": {{"income": 0.2, "age": {_nested(1000)}}}}}'
+    if shap_source == "topic":
+        pipe.send("capture", lines(docs))
+        shap = [orjson.dumps({"inferenceId": k, "shap": a.shap}) for k, _, a in records]
+        shap[2] = f'{{"inferenceId": "{records[2][0]}", "shap": {deep}}}'.encode()
+        letters = _letters(ws, pipe.send("attributions", b"\n".join(shap)))
+        assert letters == [("p.attributions", "not_a_number")]
+    else:
+        output = docs[2]["captureData"]["endpointOutput"]
+        output["data"] = output["data"][: output["data"].index('"shap"')] + f'"shap": {deep}}}'
+
+        assert _letters(ws, pipe.send("capture", lines(docs))) == []
+        unusable = _samples(ws, "driftline_unusable_predictions_total")
+        assert unusable["bad_explanations"] == 1
+    assert not ws.internal_errors
+    assert ws.labelled["m"].join.counts.predictions == 6  # every capture waits for its label
+
+
+def test_a_label_whose_event_version_nests_1000_deep_is_refused_alone(fake_clock, baseline_folder):
+    """The refusal's message showed the version with repr(), which ran out of recursion: the
+    whole labels message, good labels with it, was dead-lettered as an internal error."""
+    ws = _topic_state(fake_clock, baseline_folder)
+    pipe = Pipe(ws)
+    records = traffic(16, 6, T0 + 1)
+    pipe.send("capture", lines(doc for _, doc, _ in records))
+    labels = [orjson.dumps(ground_truth_record(k, a.label)) for k, _, a in records]
+    labels[4] = labels[4].replace(
+        b'"eventVersion":"0"', b'"eventVersion":' + _nested(1000).encode()
+    )
+    letters = _letters(ws, pipe.send("labels", b"\n".join(labels)))
+    assert letters == [("p.labels", "bad_event_version")]
+    assert not ws.internal_errors
+    assert ws.labelled["m"].join.counts.joined == 5
+
+
+def test_a_predicted_label_that_is_a_json_array_is_left_out_of_bias_and_counted(
+    fake_clock, baseline_folder
+):
+    """Bias looked the array up in a set of the label's values (TypeError: unhashable): the
+    labels message that joined it was dead-lettered whole as an internal error, with a
+    traceback, though its labels had joined. Model quality already left such a prediction out
+    as not 0/1."""
+    ws = _topic_state(fake_clock, baseline_folder)
+    pipe = Pipe(ws)
+    records = traffic(17, 6, T0 + 1)
+    docs = [doc for _, doc, _ in records]
+    output = docs[2]["captureData"]["endpointOutput"]
+    output["data"] = orjson.dumps({"score": 0.7, "label": [1, 0]}).decode()
+    pipe.send("capture", lines(docs))
+    out = pipe.send("labels", lines(ground_truth_record(k, a.label) for k, _, a in records))
+    assert _letters(ws, out) == []
+    assert not ws.internal_errors
+    assert ws.labelled["m"].join.counts.joined == 6
+    pipe.send("capture", lines([traffic(18, 1, T0 + 15)[0][1]]))  # the window closes
+    pipe.tick()
+    unusable = _samples(ws, "driftline_unusable_labels_total")
+    assert unusable["prediction_not_binary"] == 1  # model quality's
+    assert unusable["bias_prediction_not_a_number"] == 1
