@@ -13,15 +13,16 @@ from typing import Any, Protocol, runtime_checkable
 
 LABEL_SIDES = ("prediction", "label", "shap")  # what waits in the join and can expire
 # why a capture gave no prediction to join (stream.monitors.labelled.pending_of): its output
-# gave none (or a predicted label nested too deep), or its request gave no bias columns by
+# gave none (or a predicted label nested too deep, or an output that does not decode:
+# bad_encoding, bad_payload), or its request gave no bias columns by
 # the config's headers (bias_columns);
 # or (stream.monitors.label_join) its N predictions met a label of M != N values; or its
 # explanations could not be read: a Clarify response's (stream.capture.explainer_response)
 # or the output's shap object (stream.labels.attributions.output_shap)
 UNUSABLE_PREDICTION_REASONS = (
-    "bad_explanations", "bad_payload", "headers_mismatch", "instance_count_mismatch",
-    "missing_input", "missing_output", "multi_row_output", "no_features", "no_prediction",
-    "too_deep", "unnamed_features",
+    "bad_encoding", "bad_explanations", "bad_payload", "headers_mismatch",
+    "instance_count_mismatch", "missing_input", "missing_output", "multi_row_output",
+    "no_features", "no_prediction", "too_deep", "unnamed_features",
 )  # fmt: skip
 FACET_SIDES = ("d", "a")  # a bias facet's selected rows, and the others
 
