@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,15 @@ def _baseline(tmp_path: Path, config: dict[str, Any], analysis: dict[str, Any]) 
     return out
 
 
-def _analyze(tmp_path: Path, baseline: Path) -> tuple[str, dict[str, Any]]:
+def _analyze(
+    tmp_path: Path,
+    baseline: Path,
+    request: Callable[[Any], str] = lambda r: f"{r.f1},{r.f2},{r.f3}",
+) -> tuple[str, dict[str, Any]]:
+    """``analyze --ground-truth`` of every row, its request's CSV by ``request``."""
     captures = write_lines(
         tmp_path / "capture.jsonl",
-        [capture_line(f"k{i}", f"{r.f1},{r.f2},{r.f3}", str(r.score)) for i, r in enumerate(ROWS)],
+        [capture_line(f"k{i}", request(r), str(r.score)) for i, r in enumerate(ROWS)],
     )
     truth = write_lines(
         tmp_path / "truth.jsonl", [label_line(f"k{i}", r.label) for i, r in enumerate(ROWS)]
@@ -124,19 +130,8 @@ def test_the_flip_test_runs_on_the_features_the_clarify_config_headers_name(
     baseline = tmp_path / "baseline"
     assert run("baseline", "suggest", "--data", data, "--out", baseline).exit_code == 0
     write_clarify_bias(baseline / "bias", config, analysis)
-    captures = write_lines(
-        tmp_path / "capture.jsonl",
-        [capture_line(f"k{i}", f"{r.f1},{r.f3}", str(r.score)) for i, r in enumerate(ROWS)],
-    )
-    truth = write_lines(
-        tmp_path / "truth.jsonl", [label_line(f"k{i}", r.label) for i, r in enumerate(ROWS)]
-    )
-    result = run(
-        "analyze", "--capture", captures, "--ground-truth", truth, "--baseline", baseline,
-        "--out", tmp_path / "run", "--probability-attribute", "0",
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    _, post = _entry(read_json(tmp_path / "run/bias/analysis.json"), "post", "F3")
+    _, doc = _analyze(tmp_path, baseline, lambda r: f"{r.f1},{r.f3}")
+    _, post = _entry(doc, "post", "F3")
     a = [r for r in ROWS if r.f3 != 3]
     d = [r for r in ROWS if r.f3 == 3]
     knn = KNeighborsClassifier(n_neighbors=1).fit([[r.f1] for r in a], [r.score > 0.5 for r in a])
