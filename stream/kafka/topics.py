@@ -18,7 +18,9 @@ from stream.kafka.security import aiokafka_kwargs
 _TOPIC_ALREADY_EXISTS = 36
 _DESCRIBE_TIMEOUT_SECONDS = 10.0
 JOIN_CHANGELOG_LAG_MS = str(24 * 3600 * 1000)  # min.compaction.lag.ms of the join changelog
-JOIN_CHANGELOG_MESSAGE_BYTES = 8 * 1024 * 1024  # max.message.bytes: the worker producer's limit
+# max.message.bytes of the topics the worker writes whole messages to: its producer's limit
+WORKER_MESSAGE_BYTES = 8 * 1024 * 1024
+JOIN_CHANGELOG_MESSAGE_BYTES = WORKER_MESSAGE_BYTES
 
 
 class TopicError(RuntimeError):
@@ -44,6 +46,8 @@ class TopicNames:
     '86400000'
     >>> names.topic_configs("driftline.capture"), names.topic_configs("driftline.capture-state")
     ({}, {'cleanup.policy': 'compact'})
+    >>> names.topic_configs("driftline.partials")
+    {'max.message.bytes': '8388608'}
     """
 
     capture: str  # capture records (JSON Lines batches), keyed by inferenceId
@@ -73,19 +77,31 @@ class TopicNames:
         return (self.capture_state, self.aggregate_state, self.join_changelog)
 
     @property
+    def written_whole(self) -> tuple[str, ...]:
+        """Topics the worker writes a message of its own to (a state topic's are chunks)."""
+        return (self.partials, self.violations, self.statistics, self.executions,
+                self.deadletter)  # fmt: skip
+
+    @property
     def configs(self) -> dict[str, dict[str, str]]:
         """Every topic's creation configs (see :meth:`topic_configs`)."""
         return {name: self.topic_configs(name) for name in self}
 
     def topic_configs(self, name: str) -> dict[str, str]:
-        """The configs a topic is created with (compaction, and the changelog's lag).
+        """The configs a topic is created with (compaction, the changelog's lag, message size).
 
-        The join changelog takes records of up to 8 MiB (the worker's producer's limit; a
-        request of many instances waits as one entry, over Kafka's 1 MiB default at ~8,000
-        instances). It keeps a superseded record for a day before compaction may drop
-        it: a checkpoint that crashed after writing changes but before its manifest leaves
-        records no snapshot covers, and the restore that skips them rewrites the keys they
-        touched from the records before them, which must still be there.
+        Every topic the worker writes whole messages to takes messages of up to 8 MiB, its
+        producer's limit (:attr:`written_whole`): a window's partial and its statistics grow
+        with the features — a data-quality partial ~12 KB and statistics.json ~9 KB a numeric
+        feature (~50 KB a text feature of many values), a labelled partial ~0.5 MB a bias
+        facet with 50 flip-test features — and Kafka's 1 MiB default refused a partial from
+        ~85 numeric features on, which stopped the partition's checkpoints. The join
+        changelog takes records of up to 8 MiB as well (a request of many instances waits as
+        one entry, over Kafka's 1 MiB default at ~8,000 instances). It keeps a superseded
+        record for a day before compaction may drop it: a checkpoint that crashed after
+        writing changes but before its manifest leaves records no snapshot covers, and the
+        restore that skips them rewrites the keys they touched from the records before them,
+        which must still be there.
         """
         if name == self.join_changelog:
             return {
@@ -93,6 +109,8 @@ class TopicNames:
                 "min.compaction.lag.ms": JOIN_CHANGELOG_LAG_MS,
                 "max.message.bytes": str(JOIN_CHANGELOG_MESSAGE_BYTES),
             }
+        if name in self.written_whole:
+            return {"max.message.bytes": str(WORKER_MESSAGE_BYTES)}
         return {"cleanup.policy": "compact"} if name in self.compacted else {}
 
 
