@@ -18,7 +18,9 @@ from stream.kafka.security import aiokafka_kwargs
 _TOPIC_ALREADY_EXISTS = 36
 _DESCRIBE_TIMEOUT_SECONDS = 10.0
 JOIN_CHANGELOG_LAG_MS = str(24 * 3600 * 1000)  # min.compaction.lag.ms of the join changelog
-JOIN_CHANGELOG_MESSAGE_BYTES = 8 * 1024 * 1024  # max.message.bytes: the worker producer's limit
+# max.message.bytes of the topics the worker writes whole messages to: its producer's limit
+WORKER_MESSAGE_BYTES = 8 * 1024 * 1024
+JOIN_CHANGELOG_MESSAGE_BYTES = WORKER_MESSAGE_BYTES
 
 
 class TopicError(RuntimeError):
@@ -42,8 +44,10 @@ class TopicNames:
     11
     >>> names.topic_configs("driftline.join-changelog")["min.compaction.lag.ms"]
     '86400000'
-    >>> names.topic_configs("driftline.capture"), names.topic_configs("driftline.capture-state")
-    ({}, {'cleanup.policy': 'compact'})
+    >>> names.topic_configs("driftline.capture"), names.topic_configs("driftline.partials")
+    ({}, {'max.message.bytes': '8388608'})
+    >>> names.topic_configs("driftline.capture-state")
+    {'cleanup.policy': 'compact', 'max.message.bytes': '8388608'}
     """
 
     capture: str  # capture records (JSON Lines batches), keyed by inferenceId
@@ -73,19 +77,33 @@ class TopicNames:
         return (self.capture_state, self.aggregate_state, self.join_changelog)
 
     @property
+    def written_by_worker(self) -> tuple[str, ...]:
+        """Topics the worker's producer writes (the join changelog has configs of its own)."""
+        return (self.partials, self.violations, self.statistics, self.executions,
+                self.deadletter, self.capture_state, self.aggregate_state)  # fmt: skip
+
+    @property
     def configs(self) -> dict[str, dict[str, str]]:
         """Every topic's creation configs (see :meth:`topic_configs`)."""
         return {name: self.topic_configs(name) for name in self}
 
     def topic_configs(self, name: str) -> dict[str, str]:
-        """The configs a topic is created with (compaction, and the changelog's lag).
+        """The configs a topic is created with (compaction, the changelog's lag, message size).
 
-        The join changelog takes records of up to 8 MiB (the worker's producer's limit; a
-        request of many instances waits as one entry, over Kafka's 1 MiB default at ~8,000
-        instances). It keeps a superseded record for a day before compaction may drop
-        it: a checkpoint that crashed after writing changes but before its manifest leaves
-        records no snapshot covers, and the restore that skips them rewrites the keys they
-        touched from the records before them, which must still be there.
+        Every topic the worker writes takes messages of up to 8 MiB, its producer's limit
+        (:attr:`written_by_worker`): a window's partial and its statistics grow with the
+        features — a data-quality partial ~12 KB and statistics.json ~9 KB a numeric feature
+        (~50 KB a text feature of many values), a labelled partial ~0.5 MB a bias facet with
+        50 flip-test features — and a snapshot's manifest with the windows it keeps (~70 bytes
+        a window; the aggregator keeps a labelled monitor's for the label horizon, 20,160
+        windows of 60 s in 14 days). Kafka's 1 MiB default refused a partial from ~85 numeric
+        features on, and a manifest from ~15,000 windows on, which stopped the partition's
+        checkpoints. The join changelog takes records of up to 8 MiB as well (a request of many
+        instances waits as one entry, over Kafka's 1 MiB default at ~8,000 instances). It
+        keeps a superseded record for a day before compaction may drop it: a checkpoint that
+        crashed after writing changes but before its manifest leaves records no snapshot
+        covers, and the restore that skips them rewrites the keys they touched from the
+        records before them, which must still be there.
         """
         if name == self.join_changelog:
             return {
@@ -93,7 +111,10 @@ class TopicNames:
                 "min.compaction.lag.ms": JOIN_CHANGELOG_LAG_MS,
                 "max.message.bytes": str(JOIN_CHANGELOG_MESSAGE_BYTES),
             }
-        return {"cleanup.policy": "compact"} if name in self.compacted else {}
+        configs = {"cleanup.policy": "compact"} if name in self.compacted else {}
+        if name in self.written_by_worker:
+            configs["max.message.bytes"] = str(WORKER_MESSAGE_BYTES)
+        return configs
 
 
 async def ensure_topics(

@@ -36,6 +36,7 @@ from stream.capture.predictions import (
 )
 from stream.capture.records import CaptureError, CaptureRecord, EventData
 from stream.capture.rows import RowBuilder
+from stream.kafka.topics import JOIN_CHANGELOG_MESSAGE_BYTES
 from stream.labels.attributions import DEFAULT_LABEL, output_shap_records
 from stream.monitors.attribution import AttributionBaseline
 from stream.monitors.bias import BiasBaseline
@@ -56,6 +57,8 @@ MODEL_QUALITY, BIAS_DRIFT, ATTRIBUTION_DRIFT = (
 # instances of one request joined one by one; its waiting entry (~130 bytes an instance) is one
 # record of the join changelog, whose topic takes records of up to JOIN_CHANGELOG_MESSAGE_BYTES
 MAX_INSTANCES = 10_000
+# the most a waiting entry and its key may weigh: the record's expiry and framing fit beside them
+MAX_ENTRY_BYTES = JOIN_CHANGELOG_MESSAGE_BYTES - 1024
 
 
 @dataclass(frozen=True)
@@ -400,6 +403,9 @@ class LabelledSetup:
         record (``records_shap``: a Clarify response's ``kernel_shap``, or the output's at
         ``shap_path``), which must then explain as many records as there are predictions:
         one record's ``shap`` object for several predictions is refused, ``bad_explanations``.
+        The request waits as one entry, one record of the join changelog: one of more than
+        ``MAX_INSTANCES`` instances, or whose instances' bias values (facets, flip-test
+        features) weigh more than ``MAX_ENTRY_BYTES``, is refused, ``multi_row_output``.
         """
         if len(located) > MAX_INSTANCES:
             msg = MULTI_ROW_OUTPUT
@@ -433,7 +439,18 @@ class LabelledSetup:
             PendingPrediction(key, seconds, window, predicted, score, row, shap)
             for (predicted, score), row, shap in zip(located, rows, shaps, strict=True)
         ]
-        return PendingInstances(key, seconds, window, instances=instances)
+        entry = PendingInstances(key, seconds, window, instances=instances)
+        if self.bias is not None:  # each instance keeps its facet and flip-test values
+            size = len(entry.to_bytes()) + len(key.encode())
+            if size > MAX_ENTRY_BYTES:
+                msg = MULTI_ROW_OUTPUT
+                raise CaptureError(
+                    msg,
+                    f"the output holds {len(located)} predictions whose bias values make a "
+                    f"waiting entry of {size:,} bytes; one changelog record holds at most "
+                    f"{MAX_ENTRY_BYTES:,}",
+                )
+        return entry
 
 
 def _records_with_shap(

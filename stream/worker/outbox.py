@@ -1,5 +1,7 @@
 """Messages waiting to leave: :class:`Outbound`, and an outbox as bytes inside a snapshot.
 
+:func:`message_bytes` is what a message weighs against the producer's ``max_request_size``.
+
 Examples
 --------
 >>> box = (Outbound("t.partials", 2, b"m", b'{"x": 1}'),)
@@ -15,6 +17,10 @@ from dataclasses import dataclass
 
 import orjson
 
+# what a message needs besides its key and value: aiokafka counts the record's and its
+# batch's framing (under 100 bytes without headers) against max_request_size
+MESSAGE_FRAMING_BYTES = 1024
+
 
 @dataclass(frozen=True, slots=True)
 class Outbound:
@@ -24,6 +30,11 @@ class Outbound:
     partition: int
     key: bytes | None
     value: bytes
+
+
+def message_bytes(message: Outbound) -> int:
+    """The message's size against the producer's limit: key, value and framing (at most)."""
+    return len(message.key or b"") + len(message.value) + MESSAGE_FRAMING_BYTES
 
 
 def encode_outbox(outbox: Iterable[Outbound]) -> bytes:

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from stream.kafka.topics import JOIN_CHANGELOG_MESSAGE_BYTES, TopicNames
+from stream.kafka.topics import WORKER_MESSAGE_BYTES, TopicNames
 from stream.worker.capture_batch import CaptureBatch
 from stream.worker.checkpoints import Changelog, Checkpointer
 from stream.worker.outbox import Outbound
@@ -25,7 +25,7 @@ from stream.worker.state import CAPTURE, PARTIALS, WorkerState
 log = logging.getLogger("driftline.runner")
 
 END_OFFSETS_TIMEOUT_SECONDS = 3.0
-MAX_MESSAGE_BYTES = JOIN_CHANGELOG_MESSAGE_BYTES  # what the join changelog's topic takes
+MAX_MESSAGE_BYTES = WORKER_MESSAGE_BYTES  # what every topic the worker writes takes
 # The state consumers read what is already there: a request queued behind a fetch on the same
 # connection waits out the fetch's long poll (a broker that holds a fetch for its whole wait,
 # as the embedded one does, made every snapshot lookup take half a second).

@@ -12,7 +12,9 @@ them through its verbs only (:mod:`stream.worker.monitor_parts` builds them). Pe
 a :class:`~stream.worker.books.PartitionBook` holds the last source offset processed and
 the *outbox*: window partials and window results wait there until a snapshot that includes
 them is saved, so that a restart re-sends them (the aggregator drops the duplicates) instead
-of losing them. Dead letters and online alarms leave at once (at least once).
+of losing them. Dead letters and online alarms leave at once (at least once). A partial or
+result larger than a message may be (``WORKER_MESSAGE_BYTES``) is counted in
+``send_failures`` and logged, not queued: the producer would refuse it on every checkpoint.
 
 Routing by Kafka headers: :mod:`stream.worker.routing`; a message no monitor takes is counted
 (and its headers logged once) by :mod:`stream.worker.unmatched`.
@@ -28,7 +30,7 @@ from typing import Any
 
 from stream.capture.message import RejectedRecord
 from stream.config import DriftlineConfig
-from stream.kafka.topics import TopicNames
+from stream.kafka.topics import WORKER_MESSAGE_BYTES, TopicNames
 from stream.monitors.data_quality import DataQualityBaseline
 from stream.worker.added_monitors import LABELS_SUFFIX, AddedMonitors
 from stream.worker.books import CAPTURE, OUTBOX_BLOB, PARTIALS, Checkpoint, PartitionBook
@@ -37,7 +39,7 @@ from stream.worker.event_clock import PartitionActivity
 from stream.worker.labelled_path import Incoming
 from stream.worker.monitor_parts import load_baselines, monitor_parts, partials_partition
 from stream.worker.online import OnlineViolation
-from stream.worker.outbox import Outbound, decode_outbox, encode_outbox
+from stream.worker.outbox import Outbound, decode_outbox, encode_outbox, message_bytes
 from stream.worker.outcomes import DeadLetter
 from stream.worker.outputs import OutputMessages
 from stream.worker.partition_state import Blobs, PartitionedState
@@ -237,7 +239,10 @@ class WorkerState:
             if isinstance(item, WindowPartial):
                 target = self.partials_partition(monitor)
                 message = Outbound(self.names.partials, target, monitor.encode(), item.to_bytes())
-                self.book(CAPTURE, item.partition).outbox.append(message)
+                kind = "labelled" if item.is_labelled else "data-quality"
+                what = f"monitor {monitor}: partition {item.partition}'s {kind} partial of window"
+                sendable = self._sendable([message], f"{what} {item.window_start}")
+                self.book(CAPTURE, item.partition).outbox.extend(sendable)
             elif isinstance(item, OnlineViolation):
                 now_out.append(self.messages.online(monitor, item))
             else:
@@ -299,13 +304,32 @@ class WorkerState:
     def _results(self, results: Iterable[Result]) -> list[Outbound]:
         out: list[Outbound] = []
         for result in results:
-            out.extend(self.messages.results(result))
+            what = f"monitor {result.monitor}: window {result.window_start} result"
+            out.extend(self._sendable(self.messages.results(result), what))
             log.info("%s", describe(result))
             for line in warning_lines(result):
                 log.warning("%s", line)
             if self.on_result is not None:
                 self.on_result(result)
         return out
+
+    def _sendable(self, messages: Iterable[Outbound], what: str) -> list[Outbound]:
+        """The messages the producer can send; one larger is counted and logged, not kept.
+
+        The producer refuses it on every try, and the outbox that carried it — with every
+        later partial and result of its partition — never left: the partition's windows went
+        unpublished and its offsets uncommitted, each checkpoint re-saving the outbox.
+        """
+        kept = []
+        for message in messages:
+            size = message_bytes(message)
+            if size <= WORKER_MESSAGE_BYTES:
+                kept.append(message)
+                continue
+            self.send_failures += 1
+            log.error("%s not sent: %d bytes on %s, over the %d bytes a message may be", what,
+                      size, message.topic, WORKER_MESSAGE_BYTES)  # fmt: skip
+        return kept
 
     def checkpoint(self, kind: str, partition: int) -> Checkpoint:
         """The partition's snapshot and the outbox it carries (taken out of the book)."""
