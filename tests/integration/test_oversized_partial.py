@@ -12,7 +12,6 @@ window) and aiokafka's own size estimate against the producer's limit.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from pathlib import Path
 
@@ -25,14 +24,14 @@ from stream.capture.records import iso_utc
 from stream.config import DriftlineConfig, KafkaConfig, MonitorConfig
 from stream.config.sections import BiasDriftSettings, ModelQualitySettings
 from stream.demo.synthetic import SyntheticSchema
-from stream.kafka.topics import ensure_topics
 from stream.monitors.bias import BiasRun, save_bias_baseline
 from stream.monitors.bias_settings import pin_data_types
 from stream.monitors.data_quality import load_data_quality_baseline, save_data_quality_baseline
 from stream.monitors.model_quality import save_model_quality_baseline, suggest_model_quality
-from stream.worker.runner import MAX_MESSAGE_BYTES, WorkerRunner
-from stream.worker.state import CAPTURE, WorkerState
+from stream.worker.runner import MAX_MESSAGE_BYTES
+from stream.worker.state import WorkerState
 from stream.worker.windows import WindowPartial
+from tests.integration.checkpointed import checkpointed_steps
 from tests.integration.workers import read_topic
 
 pytestmark = pytest.mark.kafka
@@ -130,26 +129,15 @@ def test_a_partial_too_large_to_send_leaves_the_rest_of_its_partition_going(
                              monitors=(monitor,))  # fmt: skip
     ws = WorkerState(config, {"m": load_data_quality_baseline(tmp_path)}, now=fake_clock)
     names = ws.names
-
-    async def run() -> list[bool]:
-        await ensure_topics(kafka_bootstrap, names, 1, 1, configs=names.configs)
-        runner = WorkerRunner(ws, kafka_bootstrap, {}, snapshot_interval_seconds=1.0)
-        await runner.start()
-        try:
-            assert runner.checkpointer is not None
-            await runner.checkpointer.ensure_restored(CAPTURE, 0)
-            offsets = {"capture": -1, "labels": -1}
-            feed(ws, offsets, FIRST, 1500)  # six full flip-test samples: a partial of ~9.6 MB
-            done = [await runner.checkpointer.checkpoint(CAPTURE, 0)]
-            feed(ws, offsets, SECOND, 200)  # the next window: small enough
-            done.append(await runner.checkpointer.checkpoint(CAPTURE, 0))
-            return done
-        finally:
-            await runner.close()
-
-    assert asyncio.run(run()) == [True, True]
-    sent = [WindowPartial.from_bytes(m.value) for m in read_topic(kafka_bootstrap, names.partials)]
-    for message in read_topic(kafka_bootstrap, names.partials):
+    offsets = {"capture": -1, "labels": -1}
+    saved = checkpointed_steps(ws, kafka_bootstrap, [
+        lambda: feed(ws, offsets, FIRST, 1500),  # six full flip-test samples: ~9.6 MB partial
+        lambda: feed(ws, offsets, SECOND, 200),  # the next window: small enough
+    ])  # fmt: skip
+    assert saved == [True, True]
+    messages = read_topic(kafka_bootstrap, names.partials)
+    sent = [WindowPartial.from_bytes(m.value) for m in messages]
+    for message in messages:
         size = DefaultRecordBatchBuilder.estimate_size_in_bytes(message.key, message.value, [])
         assert size <= MAX_MESSAGE_BYTES
     profiled = {p.window_start: p.row_count for p in sent if not p.is_labelled}

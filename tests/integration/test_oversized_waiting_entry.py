@@ -15,7 +15,6 @@ broker, with the worker's RocksDB join store.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from pathlib import Path
 
@@ -27,13 +26,13 @@ from stream.capture.records import iso_utc
 from stream.config import DriftlineConfig, KafkaConfig, LabelSettings, MonitorConfig
 from stream.config.sections import BiasDriftSettings
 from stream.demo.synthetic import CategoricalFeature, NumericFeature, SyntheticSchema
-from stream.kafka.topics import JOIN_CHANGELOG_MESSAGE_BYTES, ensure_topics
+from stream.kafka.topics import JOIN_CHANGELOG_MESSAGE_BYTES
 from stream.monitors.bias import BiasRun, save_bias_baseline
 from stream.monitors.bias_settings import pin_data_types
 from stream.monitors.data_quality import load_data_quality_baseline, save_data_quality_baseline
 from stream.worker.pending_stores import PendingStores
-from stream.worker.runner import WorkerRunner
-from stream.worker.state import CAPTURE, WorkerState
+from stream.worker.state import WorkerState
+from tests.integration.checkpointed import checkpointed_steps
 from tests.integration.workers import read_topic
 
 pytestmark = pytest.mark.kafka
@@ -99,23 +98,9 @@ def test_a_request_too_large_to_wait_is_refused_and_the_partition_goes_on(
     large, small = request("large", 1200, rng), request("small", 20, rng)
     assert len(large) < 1_048_576  # a capture record the capture producer sends
 
-    async def run() -> list[bool]:
-        await ensure_topics(kafka_bootstrap, names, 1, 1, configs=names.configs)
-        runner = WorkerRunner(ws, kafka_bootstrap, {}, snapshot_interval_seconds=1.0)
-        await runner.start()
-        try:
-            assert runner.checkpointer is not None
-            await runner.checkpointer.ensure_restored(CAPTURE, 0)
-            ws.on_capture(0, 0, large)
-            done = [await runner.checkpointer.checkpoint(CAPTURE, 0)]
-            ws.on_capture(0, 1, small)
-            done.append(await runner.checkpointer.checkpoint(CAPTURE, 0))
-            return done
-        finally:
-            await runner.close()
-
+    steps = [lambda: ws.on_capture(0, 0, large), lambda: ws.on_capture(0, 1, small)]
     try:
-        assert asyncio.run(run()) == [True, True]
+        assert checkpointed_steps(ws, kafka_bootstrap, steps) == [True, True]
     finally:
         stores.close()
     records = read_topic(kafka_bootstrap, names.join_changelog)
