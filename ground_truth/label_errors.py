@@ -32,6 +32,17 @@ LABEL_RECORD_REASONS = (
 )  # fmt: skip
 
 
+def shown_value(value: object) -> str:
+    """A value as an error message shows it: its repr, or its type for a JSON array or object.
+
+    The repr of an array or object nested 1,000 deep recurses past Python's limit.
+
+    >>> shown_value("1"), shown_value([[1]]), shown_value({"a": {}})
+    ("'1'", 'a list', 'a dict')
+    """
+    return f"a {type(value).__name__}" if isinstance(value, list | dict) else repr(value)
+
+
 class LabelRecordError(ValueError):
     """A label record that cannot be used, with a short machine ``reason`` for counters.
 

@@ -64,6 +64,7 @@ from ground_truth.label_errors import (
     NOT_AN_OBJECT,
     WRONG_TYPE,
     LabelRecordError,
+    shown_value,
 )
 
 __all__ = [
@@ -239,8 +240,7 @@ def parse_ground_truth(
         raise LabelRecordError(MISSING_FIELD, msg)
     version = obj["eventVersion"]
     if version != EVENT_VERSION:
-        shown = f"a {type(version).__name__}" if isinstance(version, list | dict) else repr(version)
-        msg = f"eventVersion must be the string '0', got {shown}"
+        msg = f"eventVersion must be the string '0', got {shown_value(version)}"
         raise LabelRecordError(BAD_EVENT_VERSION, msg)
     if encoding == JSON_ENCODING and label_path is not None:
         values: tuple[LabelValue, ...] = parse_json_label(data, label_path)

@@ -40,6 +40,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ground_truth.json_path import MISSING, find_each, has_projection
+from ground_truth.label_errors import shown_value
 from stream.capture.explainer_response import (
     BAD_EXPLANATIONS,
     explainer_response,
@@ -262,8 +263,7 @@ def _numbers(values: Mapping[str, Any], where: str) -> dict[str, float]:
     for feature, value in values.items():
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         if not ok or not math.isfinite(value):
-            shown = f"a {type(value).__name__}" if isinstance(value, list | dict) else repr(value)
-            msg = f"{where} value of {feature!r} is {shown}, not a finite number"
+            msg = f"{where} value of {feature!r} is {shown_value(value)}, not a finite number"
             raise AttributionError(NOT_A_NUMBER, msg)
         out[str(feature)] = float(value)
     return out
