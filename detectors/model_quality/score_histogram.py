@@ -94,7 +94,7 @@ class ScoreHistogram:
         self._negatives: Counts = _EMPTY  # merge: sum per key
         self._waiting: list[tuple[Counts, Counts, Counts]] = []  # keys, positives, negatives
         self._waiting_rows = 0
-        self._one_keys: list[int] = []  # single updates, counted at the next compaction
+        self._one_scores: list[float] = []  # single updates, keyed at the next compaction
         self._one_actuals: list[int] = []
 
     def key_of(self, score: float) -> int:
@@ -150,9 +150,9 @@ class ScoreHistogram:
 
     def update(self, actual: int, score: float) -> None:
         """Count one score of a row whose actual label is ``actual`` (0 or 1)."""
-        self._one_keys.append(self.key_of(score))
+        self._one_scores.append(score)
         self._one_actuals.append(1 if actual else 0)
-        if len(self._one_keys) >= max(_COMPACT_AT, self._keys.size):
+        if len(self._one_scores) >= max(_COMPACT_AT, self._keys.size):
             self._compact()
 
     def update_many(self, actuals: npt.NDArray[np.int64], scores: npt.NDArray[np.float64]) -> None:
@@ -215,12 +215,9 @@ class ScoreHistogram:
         tps = np.cumsum(self._positives[::-1]).astype(np.float64)
         fps = np.cumsum(self._negatives[::-1]).astype(np.float64)
         if keys.size >= MAX_CURVE_POINTS:
-            kept = np.unique(np.linspace(0, keys.size - 1, MAX_CURVE_POINTS - 1).round())
-            keys, tps, fps = (
-                keys[kept.astype(np.int64)],
-                tps[kept.astype(np.int64)],
-                fps[kept.astype(np.int64)],
-            )
+            spread = np.linspace(0, keys.size - 1, MAX_CURVE_POINTS - 1).round()
+            kept = np.unique(spread.astype(np.int64))
+            keys, tps, fps = keys[kept], tps[kept], fps[kept]
         n_pos, n_neg = float(self._positives.sum()), float(self._negatives.sum())
         thresholds = [math.inf] + [self.lowest_score(int(k)) for k in keys]
         t, f = tps.tolist(), fps.tolist()
@@ -300,15 +297,15 @@ class ScoreHistogram:
 
     def _compact(self) -> None:
         """Count every waiting score into the buckets (keys ascending, each once)."""
-        if not self._waiting and not self._one_keys:
+        if not self._waiting and not self._one_scores:
             return
         parts = [(self._keys, self._positives, self._negatives), *self._waiting]
-        if self._one_keys:
+        if self._one_scores:
             positive = np.array(self._one_actuals, dtype=np.int64)
-            parts.append((np.array(self._one_keys, dtype=np.int64), positive, 1 - positive))
+            parts.append((self.keys_of(self._one_scores), positive, 1 - positive))
         keys, positives, negatives = (np.concatenate([p[i] for p in parts]) for i in range(3))
         self._waiting, self._waiting_rows = [], 0
-        self._one_keys, self._one_actuals = [], []
+        self._one_scores, self._one_actuals = [], []
         self._keys, self._positives, self._negatives = _summed(keys, positives, negatives)
         while self._keys.size > MAX_BUCKETS and self.precision_bits > 0:
             self._coarsen(self.precision_bits - 1)
