@@ -53,7 +53,9 @@ from detectors.sketches import WeightedCdf
 MAX_CATEGORICAL_BUCKETS = 1000
 
 
-# the blocks of SageMaker's model-quality statistics.json, one per problem type
+# the blocks of SageMaker's model-quality statistics.json, one per problem type (the values of
+# detectors.model_quality.statistics.METRICS_KEY, named here so that data quality does not
+# depend on model quality; a test holds them equal)
 MODEL_QUALITY_BLOCKS = (
     "binary_classification_metrics",
     "multiclass_classification_metrics",
@@ -138,8 +140,8 @@ def statistics_from_json(doc: Mapping[str, Any]) -> DatasetStatistics:
     """
     if not isinstance(doc, Mapping) or not isinstance(doc.get("features"), list):
         msg = "statistics.json has no 'features' list"
-        other = next((key for key in MODEL_QUALITY_BLOCKS if isinstance(doc, Mapping)
-                      and key in doc), None)  # fmt: skip
+        blocks = MODEL_QUALITY_BLOCKS if isinstance(doc, Mapping) else ()
+        other = next((key for key in blocks if key in doc), None)
         if other is not None:  # SageMaker's model-quality statistics, given as data quality
             msg += (
                 f": it holds {other}, a model-quality baseline's statistics; driftline reads"

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.quality.statistics_json import statistics_from_json, statistics_to_json
+from detectors.model_quality.statistics import METRICS_KEY
+from detectors.quality.statistics_json import (
+    MODEL_QUALITY_BLOCKS,
+    statistics_from_json,
+    statistics_to_json,
+)
 
 
 def _numeric(**block: object) -> dict[str, object]:
@@ -63,3 +68,7 @@ def test_a_model_quality_statistics_file_is_named_as_such(block: str) -> None:
     doc = {"version": 0.0, "dataset": {"item_count": 10}, block: {"accuracy": {"value": 0.9}}}
     with pytest.raises(ValueError, match=f"it holds {block}.*model_quality/ folder"):
         statistics_from_json(doc)
+
+
+def test_the_model_quality_blocks_named_are_model_qualitys_own() -> None:
+    assert sorted(MODEL_QUALITY_BLOCKS) == sorted(METRICS_KEY.values())
