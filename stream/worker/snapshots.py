@@ -12,8 +12,11 @@ reflects). :meth:`SnapshotStore.save` writes, in order,
 
 Each message is sent alone and acknowledged before the next (so the end offset the broker
 reports is exact), and the manifest goes last: a save cut short by a crash leaves the
-previous manifest the latest one. :meth:`SnapshotStore.load` finds the partition's latest
-manifest by reading backwards from the end and fetches its chunks.
+previous manifest the latest one. A blob given as the very bytes object saved (or loaded)
+last time is known unchanged without hashing it again: the aggregator's settled windows are
+thousands of blobs, each the same object from one save to the next.
+:meth:`SnapshotStore.load` finds the partition's latest manifest by reading backwards from
+the end and fetches its chunks.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ class SnapshotStore:
         self.consumer = consumer
         self.topic = topic
         self._saved: dict[int, dict[str, tuple[str, list[int]]]] = {}
+        self._saved_data: dict[int, dict[str, bytes]] = {}  # the bytes objects saved last
         self._reading = asyncio.Lock()  # one consumer: one load at a time
 
     async def save(
@@ -73,10 +77,14 @@ class SnapshotStore:
     ) -> int:
         """Write a snapshot of ``partition``; return the manifest's offset."""
         previous = self._saved.get(partition, {})
+        previous_data = self._saved_data.get(partition, {})
         named: dict[str, tuple[str, list[int]]] = {}
         for name, data in blobs.items():
-            digest = hashlib.blake2b(data, digest_size=16).hexdigest()
             known = previous.get(name)
+            if known is not None and previous_data.get(name) is data:
+                named[name] = known
+                continue
+            digest = hashlib.blake2b(data, digest_size=16).hexdigest()
             if known is not None and known[0] == digest:
                 named[name] = known
                 continue
@@ -88,6 +96,7 @@ class SnapshotStore:
         manifest = {"meta": dict(meta), "blobs": {n: [d, o] for n, (d, o) in named.items()}}
         offset = await self._send(partition, MANIFEST_KEY, orjson.dumps(manifest))
         self._saved[partition] = named
+        self._saved_data[partition] = dict(blobs)
         for name, (_, offsets) in previous.items():
             if name not in named:
                 for i in range(len(offsets)):
@@ -115,7 +124,7 @@ class SnapshotStore:
         self.consumer.assign([tp])
         end = (await self.consumer.end_offsets([tp]))[tp]
         if end == 0:  # never written: no snapshot (and no beginning to ask for, a slow request)
-            self._saved.pop(partition, None)
+            self._forget_saved(partition)
             return None
         begin = (await self.consumer.beginning_offsets([tp]))[tp]
         manifest = None
@@ -125,7 +134,7 @@ class SnapshotStore:
             if manifest is not None or start == begin:
                 break
         if manifest is None:
-            self._saved.pop(partition, None)
+            self._forget_saved(partition)
             return None
         blobs = {}
         named = {}
@@ -137,6 +146,7 @@ class SnapshotStore:
             blobs[name] = data
             named[name] = (digest, list(offsets))
         self._saved[partition] = named
+        self._saved_data[partition] = dict(blobs)  # the blobs restored are the objects saved next
         return Snapshot(dict(manifest["meta"]), blobs)
 
     async def _last_manifest(self, tp: Any, start: int, end: int) -> dict[str, Any] | None:
@@ -178,4 +188,8 @@ class SnapshotStore:
 
     def forget(self, partition: int) -> None:
         """Forget what was saved for ``partition`` (it moved to another worker)."""
+        self._forget_saved(partition)
+
+    def _forget_saved(self, partition: int) -> None:
         self._saved.pop(partition, None)
+        self._saved_data.pop(partition, None)
