@@ -12,6 +12,7 @@ SUITES = (
     "producers",
     "status",
     "labelled",
+    "settled_windows",
     "pending_store",
 )
 

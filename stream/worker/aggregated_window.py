@@ -20,11 +20,14 @@ Examples
 ('merged', 'duplicate', 2)
 >>> AggregatedWindow.from_bytes(window.to_bytes()).ranges
 {1: [(5, 6)]}
+>>> AggregatedWindow.from_bytes(window.packed()).ranges  # a settled window's compressed form
+{1: [(5, 6)]}
 """
 
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Iterable
 
 import orjson
@@ -153,6 +156,7 @@ class AggregatedWindow:
                     "revision": self.revision,
                     "labelled_revision": self.labelled_revision,
                     "labelled_changed": self.labelled_changed,
+                    "labelled_published_at": self.labelled_published_at,  # -inf: null
                     "counted_violations": self.counted_violations,
                     "finalised_by": self.finalised_by,
                     "complete": self.complete,
@@ -160,9 +164,19 @@ class AggregatedWindow:
             )
         return self._blob
 
+    def packed(self) -> bytes:
+        """:meth:`to_bytes`, compressed: how the aggregator keeps a settled window.
+
+        A labelled window waits for late labels for the whole label horizon (14 days by
+        default) but is rarely revised; compressed it takes ~4 times less room than its
+        JSON, and far less than its objects.
+        """
+        return zlib.compress(self.to_bytes(), 1)
+
     @classmethod
     def from_bytes(cls, raw: bytes, setup: LabelledSetup | None = None) -> AggregatedWindow:
-        """Rebuild from :meth:`to_bytes` output (``setup``: the monitor's labelled setup)."""
+        """Rebuild from :meth:`to_bytes` or :meth:`packed` (``setup``: the labelled setup)."""
+        raw = unpacked(raw)
         s = orjson.loads(raw)
         profile = None if s["profile"] is None else DatasetProfile.from_state(s["profile"])
         labelled = None
@@ -180,6 +194,8 @@ class AggregatedWindow:
         window.revision = int(s["revision"])
         window.labelled_revision = int(s.get("labelled_revision", -1))
         window.labelled_changed = bool(s.get("labelled_changed", False))
+        published_at = s.get("labelled_published_at")
+        window.labelled_published_at = -math.inf if published_at is None else float(published_at)
         window.counted_violations = {
             kind: [str(i) for i in found] for kind, found in s.get("counted_violations", {}).items()
         }
@@ -187,3 +203,19 @@ class AggregatedWindow:
         window.complete = bool(s["complete"])
         window._blob = raw
         return window
+
+
+def is_packed(raw: bytes) -> bool:
+    """Whether a window's bytes are :meth:`AggregatedWindow.packed` (else JSON)."""
+    return raw[:1] != b"{"
+
+
+def unpacked(raw: bytes) -> bytes:
+    """A window's JSON, from either :meth:`AggregatedWindow.to_bytes` or its packed form."""
+    return zlib.decompress(raw) if is_packed(raw) else raw
+
+
+def packed_span(raw: bytes) -> tuple[float, float]:
+    """The (start, end) of a window's bytes, in either form."""
+    s = orjson.loads(unpacked(raw))
+    return float(s["start"]), float(s["end"])

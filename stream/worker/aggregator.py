@@ -17,6 +17,11 @@ partition — and the worker owning it — holds all of them. :class:`Aggregator
   for it. Final windows stay revisable for ``revision_horizon_seconds`` of event time; a
   partial for an older one is counted as late and dropped. Revision numbers live in the
   snapshot, so a restarted or moved aggregator continues them.
+- **Settled windows are kept compressed.** A labelled window stays revisable by late labels
+  for the label horizon (``label_ttl_seconds``, 14 days by default: 20,160 one-minute
+  windows). Once it is past the data-quality horizon and its labels are published it is
+  *settled*: kept as its compressed bytes only, out of the windows every step goes through,
+  and brought back when a late label's partial comes for it.
 
 Each final window is evaluated — merged with the previous ``evaluation_windows - 1`` final
 windows — against the baseline (:mod:`stream.worker.window_evaluation`), and the
@@ -41,7 +46,7 @@ from stream.config import MonitorConfig
 from stream.monitors.data_quality import DataQualityBaseline
 from stream.monitors.labelled import LabelledSetup
 from stream.monitors.labelled_accumulators import LabelledAccumulators
-from stream.worker.aggregated_window import DUPLICATE, AggregatedWindow
+from stream.worker.aggregated_window import DUPLICATE, AggregatedWindow, is_packed, packed_span
 from stream.worker.event_clock import PartitionActivity
 from stream.worker.labelled_summaries import LabelledSummary, labelled_summary
 from stream.worker.outputs import DATA_QUALITY
@@ -109,7 +114,8 @@ class Aggregator:
         self.labelled = labelled
         self.label_flush_seconds = label_flush_seconds
         self.label_horizon_seconds = 0.0 if labelled is None else labelled.labels.label_ttl_seconds
-        self.windows: dict[WindowSpan, AggregatedWindow] = {}
+        self.windows: dict[WindowSpan, AggregatedWindow] = {}  # pending, revisable, changed
+        self.settled: dict[WindowSpan, bytes] = {}  # labelled, waiting for late labels: packed
         self.progress: dict[int, float] = {}
         self.final_until = -math.inf
         # counters read by the metrics collector (process-local, like any Prometheus counter)
@@ -129,7 +135,7 @@ class Aggregator:
             self.progress.get(item.partition, -math.inf), item.closed_until
         )
         span = (item.window_start, item.window_end)
-        window = self.windows.get(span)
+        window = self.windows.get(span) or self._unsettle(span)
         horizon = self._forgotten_until(labelled=item.is_labelled)
         unwanted = item.is_labelled and self.labelled is None
         if window is None and (item.window_end <= horizon or unwanted):
@@ -211,7 +217,9 @@ class Aggregator:
                    if w.is_final and w.labelled_changed
                    and now - w.labelled_published_at >= self.label_flush_seconds
                    for r in self._labelled_results(w)]  # fmt: skip
-        return revised + self._finalise_idle(now)
+        out = revised + self._finalise_idle(now)
+        self._settle()
+        return out
 
     def _finalise_idle(self, now: float) -> list[Result]:
         if not self.activity.is_caught_up(self.partials_partition):
@@ -266,6 +274,24 @@ class Aggregator:
                     window.forget_profile()  # the labelled part may still change
             else:
                 del self.windows[span]
+        for span in [s for s in self.settled if s[1] <= labels]:
+            del self.settled[span]
+        self._settle()
+
+    def _settle(self) -> None:
+        """Pack the windows only a late label can still change, and whose labels are out."""
+        for span, window in list(self.windows.items()):
+            if window.is_final and window.profile is None and not window.labelled_changed:
+                self.settled[span] = window.packed()
+                del self.windows[span]
+
+    def _unsettle(self, span: WindowSpan) -> AggregatedWindow | None:
+        """The settled window of ``span`` back among the windows (a late label came), or None."""
+        raw = self.settled.pop(span, None)
+        if raw is None:
+            return None
+        window = self.windows[span] = AggregatedWindow.from_bytes(raw, self.labelled)
+        return window
 
     def _account(self, result: WindowResult, window: AggregatedWindow) -> None:
         self.windows_closed += result.revision == 0
@@ -297,6 +323,8 @@ class Aggregator:
         blobs = {_META: orjson.dumps(meta)}
         for (start, end), window in self.windows.items():
             blobs[_blob_name(start, end, self.config.window_seconds)] = window.to_bytes()
+        for (start, end), raw in self.settled.items():
+            blobs[_blob_name(start, end, self.config.window_seconds)] = raw
         return blobs
 
     def restore(self, partition: int, blobs: Mapping[str, bytes]) -> None:
@@ -310,12 +338,17 @@ class Aggregator:
             until = meta["final_until"]
             self.final_until = -math.inf if until is None else float(until)
         for name, raw in blobs.items():
-            if name.startswith("window/"):
+            if not name.startswith("window/"):
+                continue
+            if is_packed(raw):  # settled: stays packed until a late label needs it
+                self.settled[packed_span(raw)] = raw
+            else:
                 window = AggregatedWindow.from_bytes(raw, self.labelled)
                 self.windows[(window.start, window.end)] = window
         for window in self.windows.values():
             if not window.is_final:
                 self._note_other_length(window)
+        self._settle()
 
     def _note_other_length(self, window: AggregatedWindow) -> None:
         """Log a window of another length than the configured one (a restart changed it)."""
@@ -332,6 +365,7 @@ class Aggregator:
         """Forget everything when the monitor's partials partition moves away."""
         if self.partials_partition in partitions:
             self.windows.clear()
+            self.settled.clear()
             self.progress.clear()
             self.final_until = -math.inf
             self.last_result = None  # its gauges must not outlive the partition here

@@ -125,8 +125,7 @@ def test_the_aggregator_never_merges_a_partial_into_a_window_of_another_length(f
     (ten,) = add(partial_of_rows(rows[:300], T0, 0))  # end T0+10 (the helper's 10 s)
     assert (ten.window_end - ten.window_start, ten.record_count) == (10.0, 300)
     restored = aggregator(fake_clock, window_seconds=20.0)
-    restored.restore(0, orjson.loads(orjson.dumps({k: v.decode() for k, v in
-                                                   agg.snapshot(0).items()})))  # fmt: skip
+    restored.restore(0, agg.snapshot(0))
     assert [(w.start - T0, w.end - T0) for w in restored.windows.values()] == [(0.0, 10.0)]
 
     longer = partial_of_rows(rows[300:], T0, 0, closed_until=T0 + 20, offset=5)
