@@ -16,7 +16,9 @@ previous manifest the latest one. A blob given as the very bytes object saved (o
 last time is known unchanged without hashing it again: the aggregator's settled windows are
 thousands of blobs, each the same object from one save to the next.
 :meth:`SnapshotStore.load` finds the partition's latest manifest by reading backwards from
-the end and fetches its chunks.
+the end and fetches its chunks in offset order, reading on through short gaps and seeking
+only over long ones (one fetch brings many chunks: a labelled monitor's snapshot holds
+thousands of windows, which one seek and fetch each took minutes to restore).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ log = logging.getLogger("driftline.snapshots")
 CHUNK_BYTES = 512 * 1024
 MANIFEST_KEY = b"manifest"
 _SCAN_STEPS = (16, 256, 4096)
+_READ_ON = 256  # chunks this close to the last one read are read on to, not sought
 _READ_TIMEOUT_SECONDS = 10.0
 
 
@@ -138,8 +141,10 @@ class SnapshotStore:
             return None
         blobs = {}
         named = {}
+        chunks = await self._read_chunks(tp, [o for _, offsets in manifest["blobs"].values()
+                                              for o in offsets])  # fmt: skip
         for name, (digest, offsets) in manifest["blobs"].items():
-            data = b"".join([await self._read_at(tp, o) for o in offsets])
+            data = b"".join([chunks[o] for o in offsets])
             if hashlib.blake2b(data, digest_size=16).hexdigest() != digest:
                 msg = f"{self.topic}[{partition}]: blob {name} does not match its digest"
                 raise SnapshotError(msg)
@@ -168,23 +173,42 @@ class SnapshotStore:
                     found = orjson.loads(message.value)
         return found
 
-    async def _read_at(self, tp: Any, offset: int) -> bytes:
-        self.consumer.seek(tp, offset)
-        for _ in range(3):
+    async def _read_chunks(self, tp: Any, offsets: list[int]) -> dict[int, bytes]:
+        """The values at ``offsets``, read in offset order (seeking over long gaps only)."""
+        wanted = sorted(set(offsets))
+        found: dict[int, bytes] = {}
+        i, position, empty = 0, None, 0
+        while i < len(wanted):
+            target = wanted[i]
+            if position is None or not position <= target <= position + _READ_ON:
+                self.consumer.seek(tp, target)
+                position = target
             batch = await asyncio.wait_for(
-                self.consumer.getmany(tp, timeout_ms=1000, max_records=1), _READ_TIMEOUT_SECONDS
+                self.consumer.getmany(tp, timeout_ms=1000), _READ_TIMEOUT_SECONDS
             )
-            for message in batch.get(tp, []):
-                if message.offset == offset:
-                    if message.value is None:
-                        msg = f"{self.topic}[{tp.partition}]: chunk at {offset} was deleted"
-                        raise SnapshotError(msg)
-                    return bytes(message.value)
-                if message.offset > offset:
-                    msg = f"{self.topic}[{tp.partition}]: chunk at {offset} is gone"
+            messages = batch.get(tp, [])
+            if not messages:
+                empty += 1
+                if empty == 3:
+                    msg = f"{self.topic}[{tp.partition}]: chunk at {target} could not be read"
                     raise SnapshotError(msg)
-        msg = f"{self.topic}[{tp.partition}]: chunk at {offset} could not be read"
-        raise SnapshotError(msg)
+                position = None  # seek again
+                continue
+            empty = 0
+            for message in messages:
+                if message.offset == wanted[i]:
+                    if message.value is None:
+                        msg = f"{self.topic}[{tp.partition}]: chunk at {message.offset} was deleted"
+                        raise SnapshotError(msg)
+                    found[message.offset] = bytes(message.value)
+                    i += 1
+                    if i == len(wanted):
+                        break
+                elif message.offset > wanted[i]:
+                    msg = f"{self.topic}[{tp.partition}]: chunk at {wanted[i]} is gone"
+                    raise SnapshotError(msg)
+            position = messages[-1].offset + 1
+        return found
 
     def forget(self, partition: int) -> None:
         """Forget what was saved for ``partition`` (it moved to another worker)."""
