@@ -6,9 +6,12 @@ reflects). :meth:`SnapshotStore.save` writes, in order,
 
 1. every blob that changed since the partition's last save, cut into chunks of
    ``CHUNK_BYTES`` (key ``blob/<name>/<i>``);
-2. the manifest (key ``manifest``): ``meta`` and, per blob, its digest and chunk offsets —
-   an unchanged blob keeps the offsets of the chunks already written;
-3. tombstones for blobs no longer named, so that compaction keeps the topic small.
+2. past :data:`~stream.worker.snapshot_pages.INLINE_BLOBS` blobs, the pages of blob entries
+   that changed (key ``page/<n>/<i>``, :mod:`stream.worker.snapshot_pages`);
+3. the manifest (key ``manifest``): ``meta`` and, per blob (or per page), its digest and
+   chunk offsets — an unchanged blob keeps the offsets of the chunks already written;
+4. tombstones for blobs (and pages) no longer named, so that compaction keeps the topic
+   small.
 
 Each message is sent alone and acknowledged before the next (so the end offset the broker
 reports is exact), and the manifest goes last: a save cut short by a crash leaves the
@@ -31,6 +34,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+
+from stream.worker.snapshot_pages import INLINE_BLOBS, Entry, manifest_pages, page_entries
 
 log = logging.getLogger("driftline.snapshots")
 
@@ -71,7 +76,8 @@ class SnapshotStore:
         self.producer = producer
         self.consumer = consumer
         self.topic = topic
-        self._saved: dict[int, dict[str, tuple[str, list[int]]]] = {}
+        self._saved: dict[int, dict[str, Entry]] = {}
+        self._saved_pages: dict[int, dict[str, Entry]] = {}
         self._saved_data: dict[int, dict[str, bytes]] = {}  # the bytes objects saved last
         self._reading = asyncio.Lock()  # one consumer: one load at a time
 
@@ -81,30 +87,53 @@ class SnapshotStore:
         """Write a snapshot of ``partition``; return the manifest's offset."""
         previous = self._saved.get(partition, {})
         previous_data = self._saved_data.get(partition, {})
-        named: dict[str, tuple[str, list[int]]] = {}
+        named: dict[str, Entry] = {}
         for name, data in blobs.items():
             known = previous.get(name)
             if known is not None and previous_data.get(name) is data:
                 named[name] = known
-                continue
-            digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-            if known is not None and known[0] == digest:
-                named[name] = known
-                continue
-            offsets = []
-            for i, start in enumerate(range(0, max(len(data), 1), CHUNK_BYTES)):
-                key = f"blob/{name}/{i}".encode()
-                offsets.append(await self._send(partition, key, data[start : start + CHUNK_BYTES]))
-            named[name] = (digest, offsets)
-        manifest = {"meta": dict(meta), "blobs": {n: [d, o] for n, (d, o) in named.items()}}
-        offset = await self._send(partition, MANIFEST_KEY, orjson.dumps(manifest))
+            else:
+                named[name] = await self._stored(partition, "blob", name, data, known)
+        pages_before = self._saved_pages.get(partition, {})
+        pages: dict[str, Entry] = {}
+        if len(named) > INLINE_BLOBS:
+            for page, data in manifest_pages(named).items():
+                pages[page] = await self._stored(partition, "page", page, data,
+                                                 pages_before.get(page))  # fmt: skip
+            listed = {"pages": {n: [d, o] for n, (d, o) in pages.items()}}
+        else:
+            listed = {"blobs": {n: [d, o] for n, (d, o) in named.items()}}
+        offset = await self._send(
+            partition, MANIFEST_KEY, orjson.dumps({"meta": dict(meta), **listed})
+        )
         self._saved[partition] = named
         self._saved_data[partition] = dict(blobs)
-        for name, (_, offsets) in previous.items():
-            if name not in named:
-                for i in range(len(offsets)):
-                    await self._send(partition, f"blob/{name}/{i}".encode(), None)
+        self._saved_pages[partition] = pages
+        await self._delete(partition, "blob", previous, named)
+        await self._delete(partition, "page", pages_before, pages)
         return offset
+
+    async def _stored(
+        self, partition: int, kind: str, name: str, data: bytes, known: Entry | None
+    ) -> Entry:
+        """``data``'s entry: ``known`` if unchanged, else after writing its chunks."""
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        if known is not None and known[0] == digest:
+            return known
+        offsets = []
+        for i, start in enumerate(range(0, max(len(data), 1), CHUNK_BYTES)):
+            key = f"{kind}/{name}/{i}".encode()
+            offsets.append(await self._send(partition, key, data[start : start + CHUNK_BYTES]))
+        return digest, offsets
+
+    async def _delete(
+        self, partition: int, kind: str, before: Mapping[str, Entry], now: Mapping[str, Entry]
+    ) -> None:
+        """Tombstones for the chunks of what ``now`` no longer names."""
+        for name, (_, offsets) in before.items():
+            if name not in now:
+                for i in range(len(offsets)):
+                    await self._send(partition, f"{kind}/{name}/{i}".encode(), None)
 
     async def _send(self, partition: int, key: bytes, value: bytes | None) -> int:
         metadata = await self.producer.send_and_wait(
@@ -139,20 +168,31 @@ class SnapshotStore:
         if manifest is None:
             self._forget_saved(partition)
             return None
-        blobs = {}
-        named = {}
-        chunks = await self._read_chunks(tp, [o for _, offsets in manifest["blobs"].values()
-                                              for o in offsets])  # fmt: skip
-        for name, (digest, offsets) in manifest["blobs"].items():
-            data = b"".join([chunks[o] for o in offsets])
-            if hashlib.blake2b(data, digest_size=16).hexdigest() != digest:
-                msg = f"{self.topic}[{partition}]: blob {name} does not match its digest"
-                raise SnapshotError(msg)
-            blobs[name] = data
-            named[name] = (digest, list(offsets))
+        pages = _entries(manifest.get("pages", {}))
+        named = _entries(manifest.get("blobs", {}))
+        for data in (await self._read_entries(tp, "page", pages)).values():
+            named.update(page_entries(data))
+        blobs = await self._read_entries(tp, "blob", named)
         self._saved[partition] = named
+        self._saved_pages[partition] = pages
         self._saved_data[partition] = dict(blobs)  # the blobs restored are the objects saved next
         return Snapshot(dict(manifest["meta"]), blobs)
+
+    async def _read_entries(
+        self, tp: Any, kind: str, entries: Mapping[str, Entry]
+    ) -> dict[str, bytes]:
+        """The data of each entry, its digest checked."""
+        chunks = await self._read_chunks(
+            tp, [o for _, offsets in entries.values() for o in offsets]
+        )
+        found = {}
+        for name, (digest, offsets) in entries.items():
+            data = b"".join([chunks[o] for o in offsets])
+            if hashlib.blake2b(data, digest_size=16).hexdigest() != digest:
+                msg = f"{self.topic}[{tp.partition}]: {kind} {name} does not match its digest"
+                raise SnapshotError(msg)
+            found[name] = data
+        return found
 
     async def _last_manifest(self, tp: Any, start: int, end: int) -> dict[str, Any] | None:
         if start >= end:
@@ -216,4 +256,12 @@ class SnapshotStore:
 
     def _forget_saved(self, partition: int) -> None:
         self._saved.pop(partition, None)
+        self._saved_pages.pop(partition, None)
         self._saved_data.pop(partition, None)
+
+
+def _entries(listed: Mapping[str, Any]) -> dict[str, Entry]:
+    """A manifest's ``{name: [digest, offsets]}`` as entries."""
+    return {
+        name: (str(digest), [int(o) for o in offsets]) for name, (digest, offsets) in listed.items()
+    }
