@@ -183,8 +183,8 @@ class WorkerCollector:
         violations = CounterMetricFamily(
             "driftline_violations",
             "Constraint violations, by feature (data quality), metric (model quality), facet"
-            " (bias drift) or label (attribution drift); a labelled window's revision counts"
-            " only the violations its previous revision lacked",
+            " (bias drift) or label (attribution drift); a window revised by late records or"
+            " labels counts only the violations its previous revision lacked",
             labels=[*m, "check_type", "feature"],
         )
         failures = CounterMetricFamily(
