@@ -229,7 +229,7 @@ class WorkerCollector:
         )
         samples = GaugeMetricFamily(
             "driftline_window_samples",
-            "Values behind the last window's drift decision (below min_window_count: none)",
+            "Values behind the last window's drift decision (below min_window_count: no verdict)",
             labels=mf,
         )
         completeness = GaugeMetricFamily(
