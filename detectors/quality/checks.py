@@ -280,6 +280,17 @@ def _check_drift(
         )
 
 
+def drift_figure_is_p_value(constraints: Constraints, name: str) -> bool:
+    """Whether feature ``name``'s ``baseline_drift_check`` figure is a p-value.
+
+    A String feature compared with ``ChiSquared`` is judged on the chi-squared p-value,
+    violated *below* its threshold; every other drift figure is a distance, violated above.
+    """
+    feature = constraints.feature(name)
+    method = constraints.config_for(name).distribution.categorical_drift_method
+    return feature is not None and feature.inferred_type == STRING and method == "ChiSquared"
+
+
 def _other_current_type(expected_type: str, live: FeatureStatistics) -> str | None:
     """The current values' column type when it is not the baseline's (live data only)."""
     if expected_type not in (INTEGRAL, FRACTIONAL, STRING):

@@ -6,8 +6,9 @@ and column naming (``payloads``, ``rows``), the fast paths for whole messages of
 records (``plain_records``, with ``plain_csv`` and ``plain_json``), plain CSV rows split
 into text columns (``csv_rows``), Deequ's types for a whole text column (``arrow_columns``,
 ``number_texts``: the worker and ``analyze`` classify columns alike), the
-``preprocess_handler`` contract, the prediction, score and SHAP values in an output
-(``predictions``; a Clarify online explainability response's, ``explainer_response``),
+``preprocess_handler`` and ``postprocess_handler`` contracts (``preprocess``,
+``postprocess``), the prediction, score and SHAP values in an output (``predictions``; a
+Clarify online explainability response's, ``explainer_response``),
 capture files on disk, what an input path is when it is not the file expected
 (``file_kinds``: every command's inputs are refused alike), and the decisions made from a
 record's key alone (``partitioning``). No Kafka, no worker, no batch run.

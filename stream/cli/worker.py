@@ -15,6 +15,8 @@ from stream.kafka.topics import TopicError
 from stream.monitors.files import BaselineError
 from stream.status.server import StatusServerError
 
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")  # Python's, by name
+
 
 @click.command("worker")
 @click.option(
@@ -24,7 +26,13 @@ from stream.status.server import StatusServerError
     required=True,
     help="driftline TOML config (DRIFTLINE_* environment variables override it).",
 )
-@click.option("--log-level", default="warning", show_default=True, help="Python log level.")
+@click.option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS, case_sensitive=False),
+    default="warning",
+    show_default=True,
+    help="Python log level.",
+)
 def worker(config_path: Path, log_level: str) -> None:
     """Run a worker: capture → windows → violations, statistics, executions; status page.
 

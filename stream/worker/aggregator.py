@@ -309,7 +309,7 @@ class Aggregator:
                 log.exception("monitor %s: postprocess_handler failed", self.name)
 
     def labelled_summary(self) -> LabelledSummary | None:
-        """The latest labelled results' figures (for metrics); None before the first."""
+        """Per monitor type, the newest window with figures (for metrics); None before the first."""
         if not self.last_labelled:
             return None
         return labelled_summary(self.name, self.last_labelled.values())

@@ -32,7 +32,7 @@ def labelled_families(aggregators: Iterable[Any]) -> Iterator[Metric]:
     """Window figures of the labelled monitors among ``aggregators`` (the owned ones)."""
     m = ["monitor"]
     quality = GaugeMetricFamily(
-        "driftline_model_quality_metric", "Model-quality metric, latest window",
+        "driftline_model_quality_metric", "Model-quality metric, newest window with figures",
         labels=[*m, "metric"],
     )  # fmt: skip
     quality_threshold = GaugeMetricFamily(
@@ -40,17 +40,19 @@ def labelled_families(aggregators: Iterable[Any]) -> Iterator[Metric]:
         labels=[*m, "metric"],
     )  # fmt: skip
     coverage = GaugeMetricFamily(
-        "driftline_label_coverage_ratio", "Share of the latest window's predictions with a label",
+        "driftline_label_coverage_ratio",
+        "Share of the predictions with a label, newest window with figures",
         labels=m,
     )  # fmt: skip
     bias = GaugeMetricFamily(
-        "driftline_bias_metric", "Post-training bias metric per facet value, latest window",
+        "driftline_bias_metric",
+        "Post-training bias metric per facet value, newest window with figures",
         labels=[*m, "facet", "metric"],
     )  # fmt: skip
     facet_rows = GaugeMetricFamily(
         "driftline_bias_facet_rows",
-        "Rows of facet d (side=d) and facet a (side=a) per configured facet, latest window;"
-        " 0 leaves every bias metric of the facet null",
+        "Rows of facet d (side=d) and facet a (side=a) per configured facet, newest window with"
+        " figures; 0 leaves every bias metric of the facet null",
         labels=[*m, "facet", "side"],
     )
     ndcg = GaugeMetricFamily(

@@ -1,4 +1,4 @@
-"""What the labelled monitors tell the metrics: the latest window's figures and the join's counts.
+"""What the labelled monitors tell the metrics: the newest window's figures and the join's counts.
 
 An aggregator of a labelled monitor answers :meth:`labelled_summary` with a
 :class:`LabelledSummary`; a labelled path answers ``join_summary()`` with a
@@ -29,7 +29,7 @@ FACET_SIDES = ("d", "a")  # a bias facet's selected rows, and the others
 
 @dataclass(frozen=True, slots=True)
 class MetricReading:
-    """A model-quality metric of the latest window and its constraint threshold (or None)."""
+    """A model-quality metric of the shown window and its constraint threshold (or None)."""
 
     value: float
     threshold: float | None = None
@@ -37,7 +37,11 @@ class MetricReading:
 
 @dataclass(frozen=True, slots=True)
 class LabelledSummary:
-    """The latest window's figures of a labelled monitor, as its aggregator reports them.
+    """The figures of a labelled monitor's newest window that has some, per monitor type.
+
+    A window whose labels have not come yet leaves the previous one's shown, and a late label
+    revising an older window does not take them back to it
+    (:meth:`~stream.worker.aggregator.Aggregator.labelled_summary`).
 
     Every mapping's keys come from the configuration or a fixed metric vocabulary (metric
     names, facet values, labels), never from raw data, so the label sets stay bounded.
@@ -79,7 +83,7 @@ class LabelledSource(Protocol):
     """An aggregator of a labelled monitor (model quality, bias drift or attribution drift)."""
 
     def labelled_summary(self) -> LabelledSummary | None:
-        """The latest window's figures; None before the first window."""
+        """The newest window's figures, per monitor type; None before the first window."""
 
 
 @runtime_checkable

@@ -4,7 +4,7 @@
 scrape, so the collector copies nothing and the hot path never touches prometheus_client.
 Two optional interfaces carry the labelled monitors (model quality, bias drift, feature
 attribution drift): an aggregator that has :meth:`LabelledSource.labelled_summary` adds
-its latest window's figures, a label join that has :meth:`JoinSource.join_summary` adds
+its newest window's figures, a label join that has :meth:`JoinSource.join_summary` adds
 its counts. Objects without them add nothing; their families stay empty.
 
 Counters of known label sets are exported from the start at 0, so that ``increase()`` sees

@@ -55,7 +55,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.samples import Sample
 
-from detectors.quality.checks import BASELINE_DRIFT, COMPLETENESS
+from detectors.quality.checks import BASELINE_DRIFT, COMPLETENESS, drift_figure_is_p_value
 from stream import __version__
 from stream.worker.labelled_metrics import join_families, labelled_families
 from stream.worker.labelled_summaries import join_summaries
@@ -183,8 +183,8 @@ class WorkerCollector:
         violations = CounterMetricFamily(
             "driftline_violations",
             "Constraint violations, by feature (data quality), metric (model quality), facet"
-            " (bias drift) or label (attribution drift); a labelled window's revision counts"
-            " only the violations its previous revision lacked",
+            " (bias drift) or label (attribution drift); a window revised by late records or"
+            " labels counts only the violations its previous revision lacked",
             labels=[*m, "check_type", "feature"],
         )
         failures = CounterMetricFamily(
@@ -216,14 +216,20 @@ class WorkerCollector:
     def _window_gauges(self, owned: list[Any], since: Mapping[str, float]) -> Iterator[Metric]:
         m, mf = ["monitor"], ["monitor", "feature"]
         distance = GaugeMetricFamily(
-            "driftline_drift_distance", "Baseline drift distance, last window", labels=mf
+            "driftline_drift_distance",
+            "Baseline drift distance, last window (a ChiSquared categorical feature: 1 - its"
+            " p-value); above driftline_drift_threshold is drift",
+            labels=mf,
         )
         threshold = GaugeMetricFamily(
-            "driftline_drift_threshold", "Baseline drift threshold", labels=mf
+            "driftline_drift_threshold",
+            "Baseline drift threshold (a ChiSquared categorical feature: 1 - its p-value"
+            " threshold)",
+            labels=mf,
         )
         samples = GaugeMetricFamily(
             "driftline_window_samples",
-            "Values behind the last window's drift decision (below min_window_count: none)",
+            "Values behind the last window's drift decision (below min_window_count: no verdict)",
             labels=mf,
         )
         completeness = GaugeMetricFamily(
@@ -251,6 +257,7 @@ class WorkerCollector:
             last_end.add_metric([name], result.window_end)
             rows.add_metric([name], result.row_count)
             emits = _feature_metrics_switch(agg)
+            oriented = _drift_orientation(agg)
             for d in result.evaluation.decisions:
                 if not emits(d.feature_name):
                     continue
@@ -258,9 +265,9 @@ class WorkerCollector:
                 if d.check_type == BASELINE_DRIFT:
                     samples.add_metric(labels, d.sample_count)
                     if d.value is not None:
-                        distance.add_metric(labels, d.value)
+                        distance.add_metric(labels, oriented(d.feature_name, d.value))
                     if d.threshold is not None:
-                        threshold.add_metric(labels, d.threshold)
+                        threshold.add_metric(labels, oriented(d.feature_name, d.threshold))
                 if d.check_type == COMPLETENESS and d.value is not None:
                     completeness.add_metric(labels, d.value)
         yield from (distance, threshold, samples, completeness, rows, last_end, aggregating)
@@ -321,6 +328,23 @@ def _feature_metrics_switch(aggregator: Any) -> Callable[[str], bool]:
     if constraints is None:
         return lambda _name: True
     return lambda name: constraints.config_for(name).emit_metrics
+
+
+def _drift_orientation(aggregator: Any) -> Callable[[str, float], float]:
+    """A feature's drift figure as the gauges read it: above the threshold is drift.
+
+    A ChiSquared categorical feature's figure is a p-value, violated *below* its threshold:
+    its gauges carry 1 - p and 1 - threshold, so that ``distance > threshold``
+    (``DriftlineFeatureDrift``, the dashboard's distance / threshold) holds exactly when the
+    feature's ``baseline_drift_check`` is violated, as for a distance.
+    """
+    baseline = getattr(aggregator, "baseline", None)
+    constraints = getattr(baseline, "constraints", None)
+    if constraints is None:
+        return lambda _name, figure: figure
+    return lambda name, figure: (
+        1.0 - figure if drift_figure_is_p_value(constraints, name) else figure
+    )
 
 
 def _violation_labels(aggregator: Any) -> list[tuple[str, str]]:

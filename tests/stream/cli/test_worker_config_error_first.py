@@ -18,10 +18,10 @@ import pytest
 from tests.integration.workers import write_config
 
 
-def run_worker(config: Path) -> subprocess.CompletedProcess[str]:
+def run_worker(config: Path, *options: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, DRIFTLINE_METRICS_PORT="0")
     return subprocess.run(
-        [sys.executable, "-m", "stream.cli", "worker", "--config", str(config)],
+        [sys.executable, "-m", "stream.cli", "worker", "--config", str(config), *options],
         env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
 
@@ -58,3 +58,12 @@ def test_a_state_dir_that_cannot_be_created(tmp_path: Path) -> None:
     config = write_config(tmp_path, "127.0.0.1:9", "nostate",
                           worker={"state_dir": str(tmp_path / "a-file" / "state")})  # fmt: skip
     assert_only_the_error(run_worker(config), "worker.state_dir")
+
+
+def test_a_log_level_python_does_not_know(tmp_path: Path) -> None:
+    """A mistyped --log-level is a usage error naming the levels, not "a bug in driftline"."""
+    config = write_config(tmp_path, "127.0.0.1:9", "loglevel")
+    run = run_worker(config, "--log-level", "verbose")
+    assert_only_the_error(run, "Invalid value for '--log-level': 'verbose' is not one of")
+    for level in ("debug", "info", "warning", "error", "critical"):
+        assert f"'{level}'" in run.stderr

@@ -375,3 +375,62 @@ def test_a_window_revised_by_late_records_counts_its_violation_once(fake_clock):
     assert revised and "income" in {v.feature_name for v in revised[0].evaluation.violations}
     labels = dict(monitor="m", check_type="baseline_drift_check", feature="income")
     assert scrape(ws)("driftline_violations_total", **labels) == 1  # one window, not two
+
+
+def _chi_squared_baseline():
+    """BASELINE with SageMaker's ``categorical_drift_method: ChiSquared``."""
+    constraints = BASELINE.constraints
+    distribution = replace(
+        constraints.monitoring_config.distribution, categorical_drift_method="ChiSquared"
+    )
+    config = replace(constraints.monitoring_config, distribution=distribution)
+    return replace(BASELINE, constraints=replace(constraints, monitoring_config=config))
+
+
+def _window_plan_counts(drifted=()) -> list[int]:
+    """The ``plan`` counts of run_window's window at offset 0: seeds 0 and 1, 400 rows each."""
+    rows = [r for seed in (0, 1) for r in SCHEMA.rows(random.Random(seed), 400, drifted)]
+    plans = [r[SCHEMA.features.index("plan")] for r in rows]
+    return [plans.count(category) for category, _ in _baseline_plan_counts()]
+
+
+def _baseline_plan_counts() -> tuple[tuple[str, int], ...]:
+    return BASELINE.statistics.feature("plan").string.buckets
+
+
+@pytest.mark.parametrize("drifted", [(), ("plan",)])
+def test_a_chi_squared_feature_alarms_in_the_drift_gauges_when_its_p_value_is_low(
+    fake_clock, drifted
+):
+    """``distance > threshold`` (DriftlineFeatureDrift, the dashboard's ratio above 1) is drift.
+
+    A ChiSquared categorical feature's figure is a p-value, violated *below* its threshold;
+    exported as it is, the alert fired for every clean window and never for a drifted one.
+    The reference is scipy's chi-squared goodness of fit of the window's counts against the
+    baseline's proportions.
+    """
+    from scipy.stats import chisquare
+
+    config = DriftlineConfig(
+        kafka=KafkaConfig(topic_prefix="p", partitions=PARTITIONS),
+        monitors=(MonitorConfig(name="m", window_seconds=10.0, allowed_lateness_seconds=0.0,
+                                idle_close_seconds=5.0, capture_index_names=("endpointInput",)),),
+    )  # fmt: skip
+    ws = WorkerState(config, {"m": _chi_squared_baseline()}, now=fake_clock)
+    ws.assign({0, 1}, {0, 1})
+    run_window({0: ws, 1: ws}, T0, 0, drifted=set(drifted))
+    observed = _window_plan_counts(drifted)
+    base = [n for _, n in _baseline_plan_counts()]
+    expected = [n / sum(base) * sum(observed) for n in base]
+    p_value = chisquare(observed, expected).pvalue
+    alpha = BASELINE.constraints.monitoring_config.distribution.categorical_comparison_threshold
+    assert (p_value < alpha) == bool(drifted)  # the two windows this test needs
+    m = scrape(ws)
+    distance = m("driftline_drift_distance", monitor="m", feature="plan")
+    threshold = m("driftline_drift_threshold", monitor="m", feature="plan")
+    assert (distance > threshold) == (p_value < alpha)
+    assert distance == pytest.approx(1 - p_value, abs=1e-9)
+    assert threshold == pytest.approx(1 - alpha)
+    violations = m("driftline_violations_total", monitor="m", check_type="baseline_drift_check",
+                   feature="plan")  # fmt: skip
+    assert violations == (1 if drifted else 0)
