@@ -136,9 +136,7 @@ class Aggregator:
         )
         span = (item.window_start, item.window_end)
         window = self.windows.get(span) or self._unsettle(span)
-        horizon = self._forgotten_until(labelled=item.is_labelled)
-        unwanted = item.is_labelled and self.labelled is None
-        if window is None and (item.window_end <= horizon or unwanted):
+        if window is None and self.is_forgotten(span, labelled=item.is_labelled):
             self.late_partials += 1
             log.warning("monitor %s: partial of partition %d for forgotten window %s dropped",
                         self.name, item.partition, item.window_start)  # fmt: skip
@@ -161,6 +159,13 @@ class Aggregator:
             out.extend(self._publish(window, "late_partial"))
         # late labels of a final window are published by close_due, at most once a flush
         return out + self._finalise_complete() + self._republish_completed()
+
+    def is_forgotten(self, span: WindowSpan, *, labelled: bool) -> bool:
+        """Whether a partial of the window ``span`` (labelled or not) would be dropped as late."""
+        if span in self.windows or span in self.settled:
+            return False
+        unwanted = labelled and self.labelled is None
+        return unwanted or span[1] <= self._forgotten_until(labelled=labelled)
 
     def _complete_until(self) -> float:
         return min(self.progress.get(p, -math.inf) for p in range(self.partitions))

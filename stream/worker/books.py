@@ -27,6 +27,7 @@ from stream.worker.partition_state import Blobs
 
 CAPTURE, PARTIALS = "capture", "partials"
 OUTBOX_BLOB = "outbox"  # the snapshot blob that carries a partition's outbox
+CHUNKS_BLOB = "partial_chunks"  # a partials partition's chunks of partials still incomplete
 
 
 @dataclass

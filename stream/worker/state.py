@@ -12,9 +12,12 @@ them through its verbs only (:mod:`stream.worker.monitor_parts` builds them). Pe
 a :class:`~stream.worker.books.PartitionBook` holds the last source offset processed and
 the *outbox*: window partials and window results wait there until a snapshot that includes
 them is saved, so that a restart re-sends them (the aggregator drops the duplicates) instead
-of losing them. Dead letters and online alarms leave at once (at least once). A partial or
-result larger than a message may be (``WORKER_MESSAGE_BYTES``) is counted in
-``send_failures`` and logged, not queued: the producer would refuse it on every checkpoint.
+of losing them. Dead letters and online alarms leave at once (at least once). A partial
+larger than a message may be (``WORKER_MESSAGE_BYTES``) leaves as several chunk messages
+(:mod:`stream.worker.partial_chunks`), which the partials side puts together again — the
+chunks still waiting are part of its snapshot. A result larger than a message may be is
+counted in ``send_failures`` and logged, not queued: the producer would refuse it on every
+checkpoint.
 
 Routing by Kafka headers: :mod:`stream.worker.routing`; a message no monitor takes is counted
 (and its headers logged once) by :mod:`stream.worker.unmatched`.
@@ -28,12 +31,21 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from stream.capture.message import RejectedRecord
 from stream.config import DriftlineConfig
 from stream.kafka.topics import WORKER_MESSAGE_BYTES, TopicNames
 from stream.monitors.data_quality import DataQualityBaseline
 from stream.worker.added_monitors import LABELS_SUFFIX, AddedMonitors
-from stream.worker.books import CAPTURE, OUTBOX_BLOB, PARTIALS, Checkpoint, PartitionBook
+from stream.worker.books import (
+    CAPTURE,
+    CHUNKS_BLOB,
+    OUTBOX_BLOB,
+    PARTIALS,
+    Checkpoint,
+    PartitionBook,
+)
 from stream.worker.capture_path import CaptureOutput
 from stream.worker.event_clock import PartitionActivity
 from stream.worker.labelled_path import Incoming
@@ -42,6 +54,7 @@ from stream.worker.online import OnlineViolation
 from stream.worker.outbox import Outbound, decode_outbox, encode_outbox, message_bytes
 from stream.worker.outcomes import DeadLetter
 from stream.worker.outputs import OutputMessages
+from stream.worker.partial_chunks import CHUNK_FIELD, PartialChunks, chunk_of, partial_messages
 from stream.worker.partition_state import Blobs, PartitionedState
 from stream.worker.pending_stores import PendingStores
 from stream.worker.record_counters import read_record_counters
@@ -87,6 +100,7 @@ class WorkerState:
         self.assigned: set[int] = set()  # capture partitions
         self.assigned_partials: set[int] = set()
         self.send_failures = 0  # output messages the producer refused
+        self.partial_chunks: dict[int, PartialChunks] = {}  # by partials partition
         self.internal_errors: Counter[str] = Counter()  # unexpected exceptions, by type
         # per-record counters' increments no saved snapshot covers yet (metrics withhold them)
         self.uncommitted = UncommittedCounts(lambda kind: read_record_counters(self, kind))
@@ -238,10 +252,12 @@ class WorkerState:
         for item in outputs:
             if isinstance(item, WindowPartial):
                 target = self.partials_partition(monitor)
-                message = Outbound(self.names.partials, target, monitor.encode(), item.to_bytes())
+                values = partial_messages(item, lambda v: self._fits(monitor.encode(), v))
+                messages = [Outbound(self.names.partials, target, monitor.encode(), v)
+                            for v in values]  # fmt: skip
                 kind = "labelled" if item.is_labelled else "data-quality"
                 what = f"monitor {monitor}: partition {item.partition}'s {kind} partial of window"
-                sendable = self._sendable([message], f"{what} {item.window_start}")
+                sendable = self._sendable(messages, f"{what} {item.window_start}")
                 self.book(CAPTURE, item.partition).outbox.extend(sendable)
             elif isinstance(item, OnlineViolation):
                 now_out.append(self.messages.online(monitor, item))
@@ -259,7 +275,14 @@ class WorkerState:
         book.processed(PARTIALS, offset)
         self.activity[PARTIALS].on_message(partition, now=self.now().timestamp())
         try:
-            partial = WindowPartial.from_bytes(raw or b"")
+            document = orjson.loads(raw or b"")
+            if isinstance(document, dict) and CHUNK_FIELD in document:
+                chunks = self.partial_chunks.setdefault(partition, PartialChunks())
+                whole = chunks.add(chunk_of(document))
+                if whole is None:
+                    return  # the partial's other chunks are still to come
+                document = orjson.loads(whole)
+            partial = WindowPartial.from_document(document)
         except (ValueError, TypeError) as error:
             self.internal_errors["unreadable_partial"] += 1
             log.error("unreadable partial %d:%d dropped: %s", partition, offset, error)
@@ -275,6 +298,31 @@ class WorkerState:
             log.exception("monitor %s: partial %d:%d dropped", partial.monitor, partition, offset)
             return
         book.outbox.extend(self._results(results))
+        self._forget_chunks(partition)
+
+    def _forget_chunks(self, partition: int) -> None:
+        """Drop incomplete chunked partials of windows their aggregator no longer takes.
+
+        Their other chunks can only come from a sender re-sending all of them (its outbox
+        after a restart), whose partial the aggregator would drop as late anyway. So are
+        those of a monitor no longer configured.
+        """
+        chunks = self.partial_chunks.get(partition)
+        if not chunks:
+            return
+
+        def unwanted(about: Mapping[str, Any]) -> bool:
+            aggregator = self.aggregators.get(about["monitor"])
+            span = (about["window_start"], about["window_end"])
+            return aggregator is None or aggregator.is_forgotten(span, labelled=about["labelled"])
+
+        for about in chunks.forget(unwanted):
+            aggregator = self.aggregators.get(about["monitor"])
+            if aggregator is not None:
+                aggregator.late_partials += 1
+            log.warning("monitor %s: incomplete chunked partial of partition %d for window %s "
+                        "dropped: no longer taken", about["monitor"], about["partition"],
+                        about["window_start"])  # fmt: skip
 
     def tick(self) -> None:
         """Timer: close due windows on both sides (into the outboxes)."""
@@ -313,6 +361,11 @@ class WorkerState:
                 self.on_result(result)
         return out
 
+    @staticmethod
+    def _fits(key: bytes, value: bytes) -> bool:
+        """Whether a message of ``key`` and ``value`` is within ``WORKER_MESSAGE_BYTES``."""
+        return message_bytes(Outbound("", 0, key, value)) <= WORKER_MESSAGE_BYTES
+
     def _sendable(self, messages: Iterable[Outbound], what: str) -> list[Outbound]:
         """The messages the producer can send; one larger is counted and logged, not kept.
 
@@ -341,6 +394,9 @@ class WorkerState:
         outbox = tuple(book.outbox)
         if outbox:
             blobs[OUTBOX_BLOB] = encode_outbox(outbox)
+        chunks = self.partial_chunks.get(partition) if kind == PARTIALS else None
+        if chunks is not None and chunks.pending:
+            blobs[CHUNKS_BLOB] = chunks.to_bytes()
         meta = {"offsets": dict(book.offsets), "kind": kind, "saved_at": self.now().timestamp()}
         # the last step that can fail: the book is emptied only once the checkpoint exists
         frozen = self.stores.freeze(partition) if kind == CAPTURE and self.labelled else None
@@ -364,6 +420,11 @@ class WorkerState:
             prefix = f"{name}/"
             own = {k[len(prefix) :]: v for k, v in blobs.items() if k.startswith(prefix)}
             state.restore(partition, own)
+        if kind == PARTIALS:
+            raw = blobs.get(CHUNKS_BLOB)
+            self.partial_chunks[partition] = (
+                PartialChunks() if raw is None else PartialChunks.from_bytes(raw)
+            )
         book = self.book(kind, partition)
         book.offsets = {str(k): int(v) for k, v in meta.get("offsets", {}).items()}
         book.outbox, book.changed = [], False
@@ -375,6 +436,9 @@ class WorkerState:
             state.drop(partitions)
         if kind == CAPTURE:
             self.stores.drop(partitions)
+        else:
+            for partition in partitions:
+                self.partial_chunks.pop(partition, None)
         self.activity[kind].drop(partitions)
         for partition in partitions:
             self.uncommitted.drop(kind, partition)

@@ -89,7 +89,14 @@ class WindowPartial:
     @classmethod
     def from_bytes(cls, raw: bytes) -> WindowPartial:
         """Decode :meth:`to_bytes` output; ValueError on another schema version."""
-        data = orjson.loads(raw)
+        return cls.from_document(orjson.loads(raw))
+
+    @classmethod
+    def from_document(cls, data: Any) -> WindowPartial:
+        """:meth:`from_bytes` of bytes already parsed; ValueError on another schema version."""
+        if not isinstance(data, dict):
+            msg = f"a partial is a JSON object, not {type(data).__name__}"
+            raise ValueError(msg)
         if data.get("schema_version") != SCHEMA_VERSION:
             msg = f"partial schema_version {data.get('schema_version')!r} != {SCHEMA_VERSION}"
             raise ValueError(msg)

@@ -4,10 +4,11 @@ A labelled partial carries each bias facet's flip-test sample: up to 1,000 rows 
 flip-test feature. With 200 numeric features and six facets it is ~9.6 MB, over the 8 MiB
 the worker's producer sends. The producer refused it on every checkpoint, and the outbox that
 held it — the window's data-quality partial, and every later partial of the partition — never
-left: nothing of the partition was published again, its offsets never committed. Now that
-partial is counted in ``send_failures`` and logged, and the rest goes out. Here on a real
-broker, through the worker's own Kafka clients; the references are the traffic (rows per
-window) and aiokafka's own size estimate against the producer's limit.
+left: nothing of the partition was published again, its offsets never committed. Then that
+partial was counted in ``send_failures``, logged and dropped; now it leaves in chunks, each
+within the limit (:mod:`stream.worker.partial_chunks`), and the rest goes out too. Here on a
+real broker, through the worker's own Kafka clients; the references are the traffic (rows
+per window) and aiokafka's own size estimate against the producer's limit.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from stream.monitors.bias import BiasRun, save_bias_baseline
 from stream.monitors.bias_settings import pin_data_types
 from stream.monitors.data_quality import load_data_quality_baseline, save_data_quality_baseline
 from stream.monitors.model_quality import save_model_quality_baseline, suggest_model_quality
+from stream.worker.partial_chunks import CHUNK_FIELD, PartialChunks, chunk_of
 from stream.worker.runner import MAX_MESSAGE_BYTES
 from stream.worker.state import WorkerState
 from stream.worker.windows import WindowPartial
@@ -113,7 +115,7 @@ def feed(ws: WorkerState, offsets: dict[str, int], start: float, n: int) -> None
     ws.tick()
 
 
-def test_a_partial_too_large_to_send_leaves_the_rest_of_its_partition_going(
+def test_a_partial_too_large_for_a_message_leaves_in_chunks_and_the_rest_goes_too(
     tmp_path, kafka_bootstrap, topic_prefix, fake_clock
 ):
     write_baselines(tmp_path)
@@ -136,13 +138,21 @@ def test_a_partial_too_large_to_send_leaves_the_rest_of_its_partition_going(
     ])  # fmt: skip
     assert saved == [True, True]
     messages = read_topic(kafka_bootstrap, names.partials)
-    sent = [WindowPartial.from_bytes(m.value) for m in messages]
     for message in messages:
         size = DefaultRecordBatchBuilder.estimate_size_in_bytes(message.key, message.value, [])
         assert size <= MAX_MESSAGE_BYTES
+    sent, chunks = [], PartialChunks()
+    for message in messages:
+        document = orjson.loads(message.value)
+        if CHUNK_FIELD in document:
+            whole = chunks.add(chunk_of(document))
+            document = None if whole is None else orjson.loads(whole)
+        if document is not None:
+            sent.append(WindowPartial.from_document(document))
+    assert len(sent) < len(messages)  # some left in chunks
     profiled = {p.window_start: p.row_count for p in sent if not p.is_labelled}
     assert profiled[FIRST] == 1500  # the window's data-quality partial left
     labelled = {p.window_start: p.labelled_state for p in sent if p.is_labelled}
-    assert FIRST not in labelled  # its labelled partial could not: counted, logged
+    assert labelled[FIRST]["labelled"] == 1500  # its labelled partial left, in chunks
     assert labelled[SECOND]["labelled"] == 200
-    assert ws.send_failures == 1
+    assert ws.send_failures == 0
