@@ -109,13 +109,15 @@ class Constraints:
 
     features: tuple[FeatureConstraints, ...]
     monitoring_config: MonitoringConfig = field(default_factory=MonitoringConfig)
+    _by_name: dict[str, FeatureConstraints] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # each name's first entry, so that a lookup by name is not a scan of every feature
+        object.__setattr__(self, "_by_name", {f.name: f for f in reversed(self.features)})
 
     def feature(self, name: str) -> FeatureConstraints | None:
-        """The named feature's constraints, or None."""
-        for f in self.features:
-            if f.name == name:
-                return f
-        return None
+        """The named feature's constraints (its first entry), or None."""
+        return self._by_name.get(name)
 
     def config_for(self, name: str) -> MonitoringConfig:
         """The monitoring config with the feature's overrides applied."""

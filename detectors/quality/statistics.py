@@ -104,13 +104,15 @@ class DatasetStatistics:
     item_count: int
     features: tuple[FeatureStatistics, ...]
     extra_columns: tuple[str, ...] = field(default=())
+    _by_name: dict[str, FeatureStatistics] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # each name's first entry, so that a lookup by name is not a scan of every feature
+        object.__setattr__(self, "_by_name", {f.name: f for f in reversed(self.features)})
 
     def feature(self, name: str) -> FeatureStatistics | None:
-        """The named feature's statistics, or None."""
-        for f in self.features:
-            if f.name == name:
-                return f
-        return None
+        """The named feature's statistics (its first entry), or None."""
+        return self._by_name.get(name)
 
     @property
     def names(self) -> tuple[str, ...]:
