@@ -185,6 +185,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200 if check["ready"] else 503, JSON, orjson.dumps(check))
             else:
                 self._send(404, JSON, orjson.dumps({"error": f"no such page: {path}"}))
+        except (BrokenPipeError, ConnectionResetError):  # the client went away: no one to answer
+            log.debug("status page: %s: the client closed the connection", self.path)
+            self.close_connection = True
         except Exception:  # one bad request must not take the server down
             log.exception("status page: %s failed", self.path)
             self._send(500, JSON, b'{"error":"internal error, see the worker log"}')

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import socket
+import struct
+import time
 import urllib.error
 import urllib.request
 
 import orjson
 import pytest
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from stream.status.board import StatusBoard
 from stream.status.server import Readiness, StatusServer, StatusServerError
@@ -119,3 +121,25 @@ def test_summary_is_rebuilt_only_after_the_board_changed(served):
     for kind, doc in model_quality_window(1, 0.9):
         server.board.apply(kind, doc)
     assert len(orjson.loads(server.summary_bytes())["monitors"][0]["windows"]) == 2
+
+
+def test_a_client_that_hangs_up_mid_answer_is_no_error(registry, caplog, capsys):
+    """A scraper that gives up (its timeout) while a large /metrics is written: the server
+    logged the broken pipe as a failed request with its traceback, then printed a second
+    one trying to answer 500 on the closed connection."""
+    gauge = Gauge("driftline_test_wide", "many series", ["feature"], registry=registry)
+    for i in range(150_000):  # ~10 MB of text: more than the sockets' buffers take
+        gauge.labels(f"feature_{i:06d}").set(i)
+    server = StatusServer.bind("127.0.0.1", 0, registry)
+    server.serve(StatusBoard(), Readiness(lambda: 1, lambda s: True))
+    try:
+        with socket.create_connection(("127.0.0.1", server.port)) as client:
+            client.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            client.recv(1024)  # the answer has begun
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        time.sleep(2.0)  # the server writes on into the reset connection
+        assert get(server.port, "/healthz")[0] == 200  # and serves the next request
+    finally:
+        server.stop()
+    assert "Traceback" not in capsys.readouterr().err
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
