@@ -21,23 +21,25 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from detectors.quality.checks import EvaluationResult
 from detectors.quality.statistics import DatasetStatistics
 from detectors.violations import FAILED
-from ground_truth.records import GroundTruth
 from stream.batch.capture_columns import PlainCaptureReader, PlainRows
 from stream.batch.columnar_profile import ColumnarProfiler
 from stream.batch.line_blocks import whole_lines
 from stream.batch.plain_json_rows import PlainJsonRows
 from stream.batch.prefetch import prefetched
 from stream.capture.files import open_lines
-from stream.capture.preprocess import Preprocessor
 from stream.capture.records import CAPTURE_PARTS, CaptureError, CaptureRecord, decode_capture
 from stream.capture.rows import MAX_NESTING, RowBuilder, too_deep
 from stream.capture.text_rows import text_columns, writable_rows
 from stream.monitors.data_quality import DataQualityBaseline
+
+if TYPE_CHECKING:  # loaded only by runs that use them (a preprocessor, labels)
+    from ground_truth.records import GroundTruth
+    from stream.capture.preprocess import Preprocessor
 
 FLUSH_ROWS = 5_000
 MANIFEST_HINT = (  # batch transform's data capture writes manifests, not records

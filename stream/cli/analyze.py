@@ -12,9 +12,7 @@ from detectors.quality.statistics_json import statistics_to_json
 from detectors.verdicts import evaluation_lacks_verdict, status_word
 from detectors.violations import COMPLETED_WITH_VIOLATIONS, FAILED, violations_document
 from stream.batch.capture_analysis import AnalysisResult, CaptureAnalyzer
-from stream.batch.clarify_json_lines import baseline_layout
 from stream.batch.data_files import FORMATS, DataFileError, DataFormat, data_size, detect_format
-from stream.batch.dataset_analysis import analyze_dataset
 from stream.batch.labeled_request import LabeledAnalysisRequest, labelled_monitors_wanted
 from stream.capture.files import find_capture_files
 from stream.capture.gc_thresholds import cycles_collected_less_often
@@ -268,6 +266,10 @@ def _prepare_capture_run(
 def _analyze_data(
     data: Path, fmt: str | None, no_header: bool, baseline_dir: Path, min_window_count: int
 ) -> AnalysisResult:
+    # Loaded only by --data runs: a capture run does not pay for them (~20 ms).
+    from stream.batch.clarify_json_lines import baseline_layout
+    from stream.batch.dataset_analysis import analyze_dataset
+
     try:
         baseline = load_data_quality_baseline(baseline_dir)
         data_format = detect_format(data, fmt, header=not no_header)

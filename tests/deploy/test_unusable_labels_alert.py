@@ -23,10 +23,10 @@ from stream.monitors.data_quality import load_data_quality_baseline
 from stream.worker.metrics import register_worker_metrics
 from stream.worker.state import WorkerState
 from tests.deploy.test_monitoring_files import DEPLOY, tool
-from tests.stream.cli.bias_left_out_rows import CONFIG, left_out_rows
-from tests.stream.cli.labeled_files import label_line, run, write_csv
+from tests.stream.cli.bias_left_out_rows import left_out_rows
+from tests.stream.cli.labeled_files import label_line
 from tests.stream.worker.saved_sources import saved_sources
-from tests.stream.worker.test_bias_left_out import _capture
+from tests.stream.worker.test_bias_left_out import _capture, left_out_baseline
 from tests.stream.worker.test_labelled import T0, Pipe, lines
 
 COUNTERS = ("driftline_labels_joined_total", "driftline_unusable_labels_total")
@@ -37,22 +37,6 @@ def _rules() -> dict:
     out = subprocess.run([tool("yq"), ".", str(DEPLOY / "prometheus" / "alerts.yml")],
                          capture_output=True, text=True, check=True)  # fmt: skip
     return json.loads(out.stdout)
-
-
-def _baseline(tmp_path: Path) -> Path:
-    """Model-quality and bias baselines of the usable rows."""
-    usable = [r for r in left_out_rows() if r[1] and r[3] != "maybe"]
-    data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "age", "label"), usable)
-    config = tmp_path / "bias.json"
-    config.write_text(json.dumps(CONFIG))
-    out = tmp_path / "baseline"
-    result = run(
-        "baseline", "suggest", "--data", data, "--out", out, "--bias-config", config,
-        "--problem-type", "BinaryClassification", "--label-column", "label",
-        "--prediction-column", "prediction",
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    return out
 
 
 def _worker_counters(fake_clock, folder: Path) -> list[tuple[str, dict[str, str], float]]:
@@ -84,7 +68,9 @@ def _worker_counters(fake_clock, folder: Path) -> list[tuple[str, dict[str, str]
 
 
 def test_a_label_both_checks_leave_out_counts_once_in_the_alert(fake_clock, tmp_path) -> None:
-    counters = _worker_counters(fake_clock, _baseline(tmp_path))
+    counters = _worker_counters(
+        fake_clock, left_out_baseline(tmp_path, "--problem-type", "BinaryClassification")
+    )
     values = {(name, labels.get("reason")): value for name, labels, value in counters}
     assert values[("driftline_labels_joined_total", None)] == 20
     assert values[("driftline_unusable_labels_total", "bias_facet_missing")] == 3

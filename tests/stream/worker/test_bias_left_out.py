@@ -39,16 +39,16 @@ BIAS_REASONS = (
 )
 
 
-def _baseline(tmp_path):  # type: ignore[no-untyped-def]
-    rows = left_out_rows()
-    usable = [r for r in rows if r[1] and r[3] != "maybe"]
+def left_out_baseline(tmp_path, *options: str):  # type: ignore[no-untyped-def]
+    """The baselines ``baseline suggest`` writes from the usable rows (``options`` added)."""
+    usable = [r for r in left_out_rows() if r[1] and r[3] != "maybe"]
     data = write_csv(tmp_path / "v.csv", ("prediction", "sex", "age", "label"), usable)
     config = tmp_path / "bias.json"
     config.write_text(json.dumps(CONFIG))
     out = tmp_path / "baseline"
     result = run(
         "baseline", "suggest", "--data", data, "--out", out, "--bias-config", config,
-        "--label-column", "label", "--prediction-column", "prediction",
+        "--label-column", "label", "--prediction-column", "prediction", *options,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     return out
@@ -85,7 +85,7 @@ def _metrics(result) -> dict:  # type: ignore[no-untyped-def]
 
 
 def test_rows_bias_leaves_out_are_counted_by_reason_and_shown(fake_clock, tmp_path, caplog):
-    ws = _state(fake_clock, _baseline(tmp_path))
+    ws = _state(fake_clock, left_out_baseline(tmp_path))
     ws.assign([0], [0])
     pipe = Pipe(ws)
     assert _unusable(ws) == dict.fromkeys(BIAS_REASONS, 0)  # exported from 0
