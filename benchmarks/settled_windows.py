@@ -151,7 +151,7 @@ def run() -> None:
         packed = window.packed()
         live = _live_bytes(raw, window)
         pack = _timed(window.packed)
-        bring_back = _timed(lambda: AggregatedWindow.from_bytes(packed, setup))
+        bring_back = _timed(lambda: AggregatedWindow.from_packed(packed, setup))
         digests = _timed(lambda: hashlib.blake2b(raw, digest_size=16).digest(), 200)
     kib = 1024.0
     print(f"a settled labelled window of {RECORDS:,} joined predictions (model quality, bias, "

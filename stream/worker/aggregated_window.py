@@ -20,7 +20,7 @@ Examples
 ('merged', 'duplicate', 2)
 >>> AggregatedWindow.from_bytes(window.to_bytes()).ranges
 {1: [(5, 6)]}
->>> AggregatedWindow.from_bytes(window.packed()).ranges  # a settled window's compressed form
+>>> AggregatedWindow.from_packed(window.packed()).ranges  # a settled window's compressed form
 {1: [(5, 6)]}
 """
 
@@ -174,9 +174,13 @@ class AggregatedWindow:
         return zlib.compress(self.to_bytes(), 1)
 
     @classmethod
+    def from_packed(cls, raw: bytes, setup: LabelledSetup | None = None) -> AggregatedWindow:
+        """Rebuild from :meth:`packed` output (``setup``: the monitor's labelled setup)."""
+        return cls.from_bytes(zlib.decompress(raw), setup)
+
+    @classmethod
     def from_bytes(cls, raw: bytes, setup: LabelledSetup | None = None) -> AggregatedWindow:
-        """Rebuild from :meth:`to_bytes` or :meth:`packed` (``setup``: the labelled setup)."""
-        raw = unpacked(raw)
+        """Rebuild from :meth:`to_bytes` output (``setup``: the monitor's labelled setup)."""
         s = orjson.loads(raw)
         profile = None if s["profile"] is None else DatasetProfile.from_state(s["profile"])
         labelled = None
@@ -203,19 +207,3 @@ class AggregatedWindow:
         window.complete = bool(s["complete"])
         window._blob = raw
         return window
-
-
-def is_packed(raw: bytes) -> bool:
-    """Whether a window's bytes are :meth:`AggregatedWindow.packed` (else JSON)."""
-    return raw[:1] != b"{"
-
-
-def unpacked(raw: bytes) -> bytes:
-    """A window's JSON, from either :meth:`AggregatedWindow.to_bytes` or its packed form."""
-    return zlib.decompress(raw) if is_packed(raw) else raw
-
-
-def packed_span(raw: bytes) -> tuple[float, float]:
-    """The (start, end) of a window's bytes, in either form."""
-    s = orjson.loads(unpacked(raw))
-    return float(s["start"]), float(s["end"])

@@ -46,7 +46,7 @@ from stream.config import MonitorConfig
 from stream.monitors.data_quality import DataQualityBaseline
 from stream.monitors.labelled import LabelledSetup
 from stream.monitors.labelled_accumulators import LabelledAccumulators
-from stream.worker.aggregated_window import DUPLICATE, AggregatedWindow, is_packed, packed_span
+from stream.worker.aggregated_window import DUPLICATE, AggregatedWindow
 from stream.worker.event_clock import PartitionActivity
 from stream.worker.labelled_summaries import LabelledSummary, labelled_summary
 from stream.worker.outputs import DATA_QUALITY
@@ -63,6 +63,7 @@ WindowSpan = tuple[
 ]  # a window's (start, end): windows of two lengths may share a start
 
 _META = "meta"
+_SETTLED = "settled/"  # settled/<start>/<end>: a settled window's packed bytes
 
 
 class Aggregator:
@@ -295,7 +296,7 @@ class Aggregator:
         raw = self.settled.pop(span, None)
         if raw is None:
             return None
-        window = self.windows[span] = AggregatedWindow.from_bytes(raw, self.labelled)
+        window = self.windows[span] = AggregatedWindow.from_packed(raw, self.labelled)
         return window
 
     def _account(self, result: WindowResult, window: AggregatedWindow) -> None:
@@ -329,7 +330,7 @@ class Aggregator:
         for (start, end), window in self.windows.items():
             blobs[_blob_name(start, end, self.config.window_seconds)] = window.to_bytes()
         for (start, end), raw in self.settled.items():
-            blobs[_blob_name(start, end, self.config.window_seconds)] = raw
+            blobs[f"{_SETTLED}{start!r}/{end!r}"] = raw  # read back without unpacking it
         return blobs
 
     def restore(self, partition: int, blobs: Mapping[str, bytes]) -> None:
@@ -343,13 +344,12 @@ class Aggregator:
             until = meta["final_until"]
             self.final_until = -math.inf if until is None else float(until)
         for name, raw in blobs.items():
-            if not name.startswith("window/"):
-                continue
-            if is_packed(raw):  # settled: stays packed until a late label needs it
-                self.settled[packed_span(raw)] = raw
-            else:
+            if name.startswith("window/"):
                 window = AggregatedWindow.from_bytes(raw, self.labelled)
                 self.windows[(window.start, window.end)] = window
+            elif name.startswith(_SETTLED):  # stays packed until a late label needs it
+                start, end = name[len(_SETTLED) :].split("/")
+                self.settled[(float(start), float(end))] = raw
         for window in self.windows.values():
             if not window.is_final:
                 self._note_other_length(window)

@@ -42,13 +42,9 @@ def baseline(tmp_path_factory):
 
 
 def _saved_packed(bootstrap: str, names: TopicNames) -> bool:
-    """Whether a snapshot chunk of window 0 on the aggregator's state topic is packed."""
-    for message in read_topic(bootstrap, names.aggregate_state):
-        key = message.key.decode()
-        if key.startswith("blob/m/window/") and key.endswith("/0") and message.value:
-            if str(T0) in key and not message.value.startswith(b"{"):
-                return True
-    return False
+    """Whether the aggregator's state topic holds window 0 settled (packed)."""
+    settled = f"blob/m/settled/{T0!r}/{T0 + 10.0!r}/0".encode()
+    return any(m.key == settled and m.value for m in read_topic(bootstrap, names.aggregate_state))
 
 
 def test_a_settled_window_restored_after_kill_9_counts_its_late_labels_once(

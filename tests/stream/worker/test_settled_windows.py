@@ -13,7 +13,7 @@ import pytest
 from stream.config import DriftlineConfig, KafkaConfig, WorkerConfig
 from stream.demo.labelled import ground_truth_record
 from stream.monitors.data_quality import load_data_quality_baseline
-from stream.worker.aggregated_window import AggregatedWindow, is_packed
+from stream.worker.aggregated_window import AggregatedWindow
 from stream.worker.state import PARTIALS, WorkerState
 from tests.stream.worker.test_labelled import (
     T0,
@@ -54,11 +54,10 @@ def test_a_window_past_the_horizon_with_its_labels_out_is_kept_packed(fake_clock
     pipe, records = first_window_settled(fake_clock, baseline_folder)
     aggregator = pipe.ws.aggregators["m"]
     assert SPAN not in aggregator.windows
-    assert is_packed(aggregator.settled[SPAN])
     check_against_sklearn(
         pipe.latest("model_quality", T0), [(a.label, a) for _, _, a in records[:200]]
     )
-    settled = AggregatedWindow.from_bytes(aggregator.settled[SPAN], aggregator.labelled)
+    settled = AggregatedWindow.from_packed(aggregator.settled[SPAN], aggregator.labelled)
     assert (settled.profile, settled.labelled_revision, settled.labelled_changed) == (
         None,
         0,
@@ -80,7 +79,7 @@ def test_a_late_label_revises_a_settled_window(fake_clock, baseline_folder):  # 
 def test_a_settled_window_restored_from_a_snapshot_is_revised(fake_clock, baseline_folder):  # noqa: F811
     pipe, records = first_window_settled(fake_clock, baseline_folder)
     blobs = pipe.ws.checkpoint(PARTIALS, 0).blobs
-    assert any(is_packed(raw) for name, raw in blobs.items() if "/window/" in name)
+    assert f"m/settled/{SPAN[0]!r}/{SPAN[1]!r}" in blobs
     restored = short_horizon(fake_clock, baseline_folder)
     restored.restore(PARTIALS, 0, blobs, {})
     assert SPAN in restored.aggregators["m"].settled
