@@ -10,7 +10,7 @@ label comes before it (15 %), right after it (35 %), at a random later step — 
 window, as human labelers answer — (40 %) or never (10 %); one label in 20 is sent twice.
 
 Runs: the uninterrupted reference; ``mixed``: kill -9 at three random steps (the second one's
-successor killed again ~0.3-1.5 s after it got its partitions, while it restores the
+successor killed again within 0.3 s of getting its partitions, while it restores the
 aggregator's snapshot of thousands of settled windows) and a SIGTERM at a fourth; and
 ``failover``: two workers, one killed -9, the survivor taking over. The latest revision of every
 (monitor type, window) is compared field by field with the reference's, and each window's
