@@ -22,6 +22,9 @@ thousands of blobs, each the same object from one save to the next.
 the end and fetches its chunks in offset order, reading on through short gaps and seeking
 only over long ones (one fetch brings many chunks: a labelled monitor's snapshot holds
 thousands of windows, which one seek and fetch each took minutes to restore).
+An empty poll short of the end offset is a slow broker, not the end: the read goes on, and
+after ``_READ_TIMEOUT_SECONDS`` without an answer the load raises :class:`SnapshotUnanswered`
+(the worker loads again) instead of finding no snapshot and starting the partition empty.
 """
 
 from __future__ import annotations
@@ -56,6 +59,14 @@ class Snapshot:
 
 class SnapshotError(RuntimeError):
     """A snapshot could not be read back (a chunk is missing or does not match its digest)."""
+
+
+class SnapshotUnanswered(RuntimeError):
+    """The broker did not answer a snapshot's read for ``_READ_TIMEOUT_SECONDS``: load again.
+
+    Not a :class:`SnapshotError`: the snapshot is there, and a partition that started without
+    it would lose what it holds (a labelled monitor's thousands of kept windows).
+    """
 
 
 class SnapshotStore:
@@ -201,12 +212,7 @@ class SnapshotStore:
         found = None
         position = start
         while position < end:
-            batch = await asyncio.wait_for(
-                self.consumer.getmany(tp, timeout_ms=1000), _READ_TIMEOUT_SECONDS
-            )
-            messages = batch.get(tp, [])
-            if not messages:
-                break  # nothing more to read (the end offset counted compacted records)
+            messages = await self._poll(tp, f"the manifest after offset {position}")
             for message in messages:
                 position = message.offset + 1
                 if message.key == MANIFEST_KEY and message.value is not None:
@@ -217,24 +223,13 @@ class SnapshotStore:
         """The values at ``offsets``, read in offset order (seeking over long gaps only)."""
         wanted = sorted(set(offsets))
         found: dict[int, bytes] = {}
-        i, position, empty = 0, None, 0
+        i, position = 0, None
         while i < len(wanted):
             target = wanted[i]
             if position is None or not position <= target <= position + _READ_ON:
                 self.consumer.seek(tp, target)
                 position = target
-            batch = await asyncio.wait_for(
-                self.consumer.getmany(tp, timeout_ms=1000), _READ_TIMEOUT_SECONDS
-            )
-            messages = batch.get(tp, [])
-            if not messages:
-                empty += 1
-                if empty == 3:
-                    msg = f"{self.topic}[{tp.partition}]: chunk at {target} could not be read"
-                    raise SnapshotError(msg)
-                position = None  # seek again
-                continue
-            empty = 0
+            messages = await self._poll(tp, f"the chunk at {target}")
             for message in messages:
                 if message.offset == wanted[i]:
                     if message.value is None:
@@ -249,6 +244,24 @@ class SnapshotStore:
                     raise SnapshotError(msg)
             position = messages[-1].offset + 1
         return found
+
+    async def _poll(self, tp: Any, what: str) -> list[Any]:
+        """The next messages of ``tp``; SnapshotUnanswered when none came for a while.
+
+        An empty poll is a broker slower than the poll (a stall, a load), not the end: the
+        reads stop short of the end offset. Taking it for the end lost the snapshot.
+        """
+        deadline = asyncio.get_running_loop().time() + _READ_TIMEOUT_SECONDS
+        while True:
+            batch = await asyncio.wait_for(
+                self.consumer.getmany(tp, timeout_ms=1000), _READ_TIMEOUT_SECONDS
+            )
+            messages = batch.get(tp, [])
+            if messages:
+                return list(messages)
+            if asyncio.get_running_loop().time() >= deadline:
+                msg = f"{self.topic}[{tp.partition}]: no answer reading {what}"
+                raise SnapshotUnanswered(msg)
 
     def forget(self, partition: int) -> None:
         """Forget what was saved for ``partition`` (it moved to another worker)."""
