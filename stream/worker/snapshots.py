@@ -19,9 +19,10 @@ previous manifest the latest one. A blob given as the very bytes object saved (o
 last time is known unchanged without hashing it again: the aggregator's settled windows are
 thousands of blobs, each the same object from one save to the next.
 :meth:`SnapshotStore.load` finds the partition's latest manifest by reading backwards from
-the end and fetches its chunks in offset order, reading on through short gaps and seeking
-only over long ones (one fetch brings many chunks: a labelled monitor's snapshot holds
-thousands of windows, which one seek and fetch each took minutes to restore).
+the end and fetches its chunks in offset order, reading on through short gaps while a fetch
+brings some of them and seeking otherwise (one fetch brings many chunks: a labelled
+monitor's snapshot holds thousands of windows, which one seek and fetch each took minutes to
+restore).
 An empty poll short of the end offset is a slow broker, not the end: the read goes on, and
 after ``_READ_TIMEOUT_SECONDS`` without an answer the load raises :class:`SnapshotUnanswered`
 (the worker loads again) instead of finding no snapshot and starting the partition empty.
@@ -230,6 +231,7 @@ class SnapshotStore:
                 self.consumer.seek(tp, target)
                 position = target
             messages = await self._poll(tp, f"the chunk at {target}")
+            before = i
             for message in messages:
                 if message.offset == wanted[i]:
                     if message.value is None:
@@ -242,7 +244,9 @@ class SnapshotStore:
                 elif message.offset > wanted[i]:
                     msg = f"{self.topic}[{tp.partition}]: chunk at {wanted[i]} is gone"
                     raise SnapshotError(msg)
-            position = messages[-1].offset + 1
+            # read on while it pays: a fetch that brought none of the chunks (a broker answering
+            # one large superseded chunk at a time) is followed by a seek to the next one
+            position = messages[-1].offset + 1 if i > before else None
         return found
 
     async def _poll(self, tp: Any, what: str) -> list[Any]:
