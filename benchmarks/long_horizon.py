@@ -43,6 +43,7 @@ from stream.demo.labelled import (
 from stream.kafka.broker import EmbeddedBroker
 from stream.kafka.keyed_producer import LABEL_KEY_PATHS
 from stream.kafka.topics import TopicNames, ensure_topics_sync
+from tests.integration.test_labelled_worker import config as labelled_config
 from tests.integration.test_labelled_worker import send
 from tests.integration.workers import WorkerProcess, wait_for
 
@@ -110,36 +111,10 @@ def labelled_keys(steps: list[tuple[str, list[Any]]]) -> set[str]:
 
 def config(folder: Path, bootstrap: str, prefix: str, baseline: Path, worker: str = "") -> Path:
     """All four monitors on one-second windows, a 5 s data-quality horizon, 14 days of labels."""
-    text = f"""
-[kafka]
-bootstrap_servers = "{bootstrap}"
-topic_prefix = "{prefix}"
-partitions = 4
-[worker]
-label_flush_seconds = 0.5
-revision_horizon_seconds = 5
-{worker}
-[[monitor]]
-name = "m"
-baseline = "{baseline}"
-window_seconds = {WINDOW}
-allowed_lateness_seconds = 1
-idle_close_seconds = 3
-min_window_count = 5
-capture_index_names = ["endpointInput"]
-[monitor.model_quality]
-problem_type = "BinaryClassification"
-inference_attribute = "label"
-probability_attribute = "score"
-[monitor.bias]
-drift_check = "point"
-[monitor.attribution]
-shap_source = "capture"
-shap_path = "shap"
-"""
-    path = folder / f"{prefix}.toml"
-    path.write_text(text)
-    return path
+    path = labelled_config(folder, bootstrap, prefix, baseline, drift_check="point",
+                           worker=f"revision_horizon_seconds = 5\n{worker}", window=WINDOW,
+                           min_window_count=5)  # fmt: skip
+    return Path(str(path))
 
 
 def read_all(bootstrap: str, topic: str) -> list[Any]:

@@ -45,6 +45,7 @@ SHAP_ON_TOPIC = 'shap_source = "topic"'
 def config(
     folder, bootstrap: str, prefix: str, baseline, extra: str = "", *,
     drift_check: str = "bootstrap", attribution: str = SHAP_IN_CAPTURE, worker: str = "",
+    window: float = WINDOW, min_window_count: int = 30,
 ) -> object:  # fmt: skip
     """A worker config with all four monitors on one binary model, ``extra`` appended."""
     text = f"""
@@ -58,10 +59,10 @@ label_flush_seconds = 0.5
 [[monitor]]
 name = "m"
 baseline = "{baseline}"
-window_seconds = {WINDOW}
+window_seconds = {window}
 allowed_lateness_seconds = 1
 idle_close_seconds = 3
-min_window_count = 30
+min_window_count = {min_window_count}
 capture_index_names = ["endpointInput"]
 [monitor.model_quality]
 problem_type = "BinaryClassification"
