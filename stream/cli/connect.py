@@ -15,6 +15,7 @@ import click
 
 from stream.cli.output import InputPath, UserError
 from stream.config import ConfigError, DriftlineConfig, load_config
+from stream.kafka.error_text import error_text
 from stream.kafka.security import kafka_python_kwargs
 from stream.kafka.topics import TopicError, TopicNames, ensure_topics_sync
 
@@ -62,8 +63,6 @@ def connect(config_path: Path | None) -> tuple[DriftlineConfig, TopicNames]:
     except TopicError as error:
         raise UserError(str(error)) from error
     except Exception as error:  # aiokafka's connection errors have no common public base
-        msg = (
-            f"cannot reach the broker at {kafka.bootstrap_servers}: {error or type(error).__name__}"
-        )
+        msg = f"cannot reach the broker at {kafka.bootstrap_servers}: {error_text(error)}"
         raise UserError(msg) from error
     return config, names

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import astuple, dataclass
 from typing import Any
 
+from stream.kafka.error_text import error_text
 from stream.kafka.security import aiokafka_kwargs
 
 _TOPIC_ALREADY_EXISTS = 36
@@ -144,7 +145,7 @@ async def ensure_topics(
     try:
         await admin.start()
     except Exception as error:  # aiokafka's connection errors have no common public base
-        msg = f"cannot reach the broker at {bootstrap}: {error or type(error).__name__}"
+        msg = f"cannot reach the broker at {bootstrap}: {error_text(error)}"
         raise BrokerUnreachable(msg) from error
     try:
         existing = set(await admin.list_topics())  # all-topics metadata: creates nothing

@@ -34,6 +34,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, NamedTuple
 
+from stream.kafka.error_text import error_text
 from stream.worker.books import Checkpoint
 from stream.worker.outbox import Outbound
 from stream.worker.snapshots import SnapshotError, SnapshotStore
@@ -215,7 +216,7 @@ class Checkpointer:
             raise error
         self.failures += 1
         log.warning("%s partition %d: %s (%s)", checkpoint.kind, checkpoint.partition, what,
-                    error or type(error).__name__)  # fmt: skip
+                    error_text(error))  # fmt: skip
         return False
 
     def _put_back(self, checkpoint: Checkpoint, events: list[Any], *, thaw: bool) -> None:

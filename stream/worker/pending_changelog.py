@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from stream.kafka.error_text import error_text
 from stream.worker.pending_codec import record_digest
 
 FETCH_TIMEOUT_MS = 1000
@@ -84,7 +85,7 @@ async def send_changes(
         first = failed[0][0]
         msg = (
             f"{topic}[{partition}]: {sum(n for _, n in failed)} of {sum(n for _, n in sent)}"
-            f" changes not acknowledged ({first or type(first).__name__})"
+            f" changes not acknowledged ({error_text(first)})"
         )
         raise ChangelogError(msg) from first
     if last is None:

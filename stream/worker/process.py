@@ -36,6 +36,7 @@ from prometheus_client import CollectorRegistry
 from stream.capture.gc_thresholds import collect_cycles_less_often
 from stream.config import DriftlineConfig
 from stream.kafka.broker import EmbeddedBroker
+from stream.kafka.error_text import error_text
 from stream.kafka.security import kafka_python_kwargs
 from stream.kafka.topics import aiokafka_kwargs, ensure_topics_sync
 from stream.status.service import StatusService
@@ -163,7 +164,7 @@ class _Worker(faust.Worker):
         try:
             await asyncio.wait_for(self._runner.graceful_stop(), self._deadline_seconds / 2)
         except Exception as error:  # e.g. the broker does not answer: the last snapshot stands
-            log.warning("final checkpoint not completed: %s", error or type(error).__name__)
+            log.warning("final checkpoint not completed: %s", error_text(error))
         self._schedule_shutdown(signum)
 
     def _shutdown_loop(self) -> None:

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from stream.kafka.error_text import error_text
 from stream.kafka.topics import WORKER_MESSAGE_BYTES, TopicNames
 from stream.worker.capture_batch import CaptureBatch
 from stream.worker.checkpoints import Changelog, Checkpointer
@@ -115,7 +116,7 @@ class WorkerRunner:
             try:
                 await asyncio.wait_for(client.stop(), 2.0)
             except Exception as error:  # stopping anyway
-                log.info("client did not stop cleanly: %s", error or type(error).__name__)
+                log.info("client did not stop cleanly: %s", error_text(error))
         self._clients = []
 
     async def send(self, messages: Iterable[Outbound]) -> None:
@@ -132,7 +133,7 @@ class WorkerRunner:
             await self.send(messages)
         except Exception as error:  # a refused message must not stop the agent
             self.state.send_failures += len(messages)
-            log.error("%d messages not sent: %s", len(messages), error or type(error).__name__)
+            log.error("%d messages not sent: %s", len(messages), error_text(error))
 
     async def on_capture(self, event: Any) -> None:
         """A capture event: restore its partition first; process it with the events around it.
@@ -233,7 +234,7 @@ class WorkerRunner:
                 self._offsets_consumer.end_offsets(list(tps)), END_OFFSETS_TIMEOUT_SECONDS
             )
         except Exception as error:  # unreachable broker: nothing is confirmed caught up
-            log.info("end offsets unavailable: %s", error or type(error).__name__)
+            log.info("end offsets unavailable: %s", error_text(error))
             return
         now = self.state.now().timestamp()
         for tp, end in ends.items():
@@ -269,7 +270,7 @@ class WorkerRunner:
                 return True
             except Exception as error:
                 log.warning("%s partition %d not restored yet: %s", kind, partition,
-                            error or type(error).__name__)  # fmt: skip
+                            error_text(error))  # fmt: skip
                 await asyncio.sleep(1.0)
         return False
 
