@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping
+from typing import Any
 
 import orjson
 
@@ -36,16 +37,17 @@ def page_of(name: str) -> str:
 
 def manifest_pages(entries: Mapping[str, Entry]) -> dict[str, bytes]:
     """The entries, by page, each page serialised (entries sorted, so unchanged is equal)."""
-    grouped: dict[str, dict[str, list[object]]] = {}
+    grouped: dict[str, dict[str, Entry]] = {}
     for name in sorted(entries):
-        digest, offsets = entries[name]
-        grouped.setdefault(page_of(name), {})[name] = [digest, offsets]
+        grouped.setdefault(page_of(name), {})[name] = entries[name]  # a JSON [digest, offsets]
     return {page: orjson.dumps(found) for page, found in grouped.items()}
 
 
 def page_entries(page: bytes) -> dict[str, Entry]:
     """A page's entries, as :func:`manifest_pages` wrote them."""
-    return {
-        name: (str(d), [int(o) for o in offsets])
-        for name, (d, offsets) in orjson.loads(page).items()
-    }
+    return entries_of(orjson.loads(page))
+
+
+def entries_of(listed: Mapping[str, Any]) -> dict[str, Entry]:
+    """Entries from their JSON form ``{name: [digest, offsets]}`` (a page's, a manifest's)."""
+    return {name: (str(d), [int(o) for o in offsets]) for name, (d, offsets) in listed.items()}

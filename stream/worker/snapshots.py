@@ -39,7 +39,13 @@ from typing import Any
 
 import orjson
 
-from stream.worker.snapshot_pages import INLINE_BLOBS, Entry, manifest_pages, page_entries
+from stream.worker.snapshot_pages import (
+    INLINE_BLOBS,
+    Entry,
+    entries_of,
+    manifest_pages,
+    page_entries,
+)
 
 log = logging.getLogger("driftline.snapshots")
 
@@ -112,9 +118,9 @@ class SnapshotStore:
             for page, data in manifest_pages(named).items():
                 pages[page] = await self._stored(partition, "page", page, data,
                                                  pages_before.get(page))  # fmt: skip
-            listed = {"pages": {n: [d, o] for n, (d, o) in pages.items()}}
+            listed = {"pages": pages}  # each entry a JSON [digest, offsets]
         else:
-            listed = {"blobs": {n: [d, o] for n, (d, o) in named.items()}}
+            listed = {"blobs": named}
         offset = await self._send(
             partition, MANIFEST_KEY, orjson.dumps({"meta": dict(meta), **listed})
         )
@@ -129,7 +135,7 @@ class SnapshotStore:
         self, partition: int, kind: str, name: str, data: bytes, known: Entry | None
     ) -> Entry:
         """``data``'s entry: ``known`` if unchanged, else after writing its chunks."""
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        digest = _digest(data)
         if known is not None and known[0] == digest:
             return known
         offsets = []
@@ -180,8 +186,8 @@ class SnapshotStore:
         if manifest is None:
             self._forget_saved(partition)
             return None
-        pages = _entries(manifest.get("pages", {}))
-        named = _entries(manifest.get("blobs", {}))
+        pages = entries_of(manifest.get("pages", {}))
+        named = entries_of(manifest.get("blobs", {}))
         for data in (await self._read_entries(tp, "page", pages)).values():
             named.update(page_entries(data))
         blobs = await self._read_entries(tp, "blob", named)
@@ -200,7 +206,7 @@ class SnapshotStore:
         found = {}
         for name, (digest, offsets) in entries.items():
             data = b"".join([chunks[o] for o in offsets])
-            if hashlib.blake2b(data, digest_size=16).hexdigest() != digest:
+            if _digest(data) != digest:
                 msg = f"{self.topic}[{tp.partition}]: {kind} {name} does not match its digest"
                 raise SnapshotError(msg)
             found[name] = data
@@ -221,7 +227,7 @@ class SnapshotStore:
         return found
 
     async def _read_chunks(self, tp: Any, offsets: list[int]) -> dict[int, bytes]:
-        """The values at ``offsets``, read in offset order (seeking over long gaps only)."""
+        """The values at ``offsets`` in offset order (a seek over long gaps, fruitless fetches)."""
         wanted = sorted(set(offsets))
         found: dict[int, bytes] = {}
         i, position = 0, None
@@ -277,8 +283,6 @@ class SnapshotStore:
         self._saved_data.pop(partition, None)
 
 
-def _entries(listed: Mapping[str, Any]) -> dict[str, Entry]:
-    """A manifest's ``{name: [digest, offsets]}`` as entries."""
-    return {
-        name: (str(digest), [int(o) for o in offsets]) for name, (digest, offsets) in listed.items()
-    }
+def _digest(data: bytes) -> str:
+    """A blob's (or page's) digest, as its manifest entry names it."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
