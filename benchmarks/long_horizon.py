@@ -43,6 +43,7 @@ from stream.demo.labelled import (
 from stream.kafka.broker import EmbeddedBroker
 from stream.kafka.keyed_producer import LABEL_KEY_PATHS
 from stream.kafka.topics import TopicNames, ensure_topics_sync
+from tests.integration.readback import read_topic
 from tests.integration.test_labelled_worker import config as labelled_config
 from tests.integration.test_labelled_worker import send
 from tests.integration.workers import WorkerProcess, wait_for
@@ -117,39 +118,13 @@ def config(folder: Path, bootstrap: str, prefix: str, baseline: Path, worker: st
     return Path(str(path))
 
 
-def read_all(bootstrap: str, topic: str) -> list[Any]:
-    """Every message of ``topic``, in offset order per partition (no cap on how many)."""
-    from kafka import KafkaConsumer, TopicPartition
-
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                             max_partition_fetch_bytes=64 * 1024 * 1024,
-                             fetch_max_bytes=64 * 1024 * 1024)  # fmt: skip
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning()
-        end = consumer.end_offsets(partitions)
-        messages: list[Any] = []
-        idle = 0
-        while not all(consumer.position(tp) >= end[tp] for tp in partitions):
-            polled = consumer.poll(timeout_ms=500)
-            idle = 0 if polled else idle + 1
-            if idle > 20:
-                break
-            for batch in polled.values():
-                messages.extend(batch)
-        return sorted(messages, key=lambda m: (m.partition, m.offset))
-    finally:
-        consumer.close()
-
-
 Results = dict[tuple[str, str], dict[str, Any]]
 
 
 def final_results(bootstrap: str, names: TopicNames) -> Results:
     """The latest revision of each (monitor type, window start)."""
     best: Results = {}
-    for message in read_all(bootstrap, names.statistics):
+    for message in read_topic(bootstrap, names.statistics):
         doc = orjson.loads(message.value)
         key = (doc.get("monitor_type", "data_quality"), doc["window_start"])
         if key not in best or doc["revision"] > best[key]["revision"]:
@@ -315,7 +290,7 @@ def state_writes(bootstrap: str, topic: str) -> dict[int, list[int]]:
     """Per partition of the state topic: the bytes written up to each manifest (one a save)."""
     out: dict[int, list[int]] = {}
     pending: dict[int, int] = {}
-    for m in read_all(bootstrap, topic):
+    for m in read_topic(bootstrap, topic):
         pending[m.partition] = pending.get(m.partition, 0) + len(m.key or b"") + len(m.value or b"")
         if m.key == b"manifest":
             out.setdefault(m.partition, []).append(pending.pop(m.partition))

@@ -4,20 +4,32 @@ from __future__ import annotations
 
 from kafka import KafkaConsumer, TopicPartition
 
+FETCH_BYTES = 64 * 1024 * 1024  # a snapshot chunk or a wide window's partial in one fetch
+IDLE_POLLS = 20  # empty polls in a row after which what is stored has been read
+
 
 def read_topic(bootstrap: str, topic: str, expected_messages: int | None = None) -> list:
-    """Every message of ``topic`` currently stored, as kafka-python ConsumerRecords."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    """Every message of ``topic`` currently stored, as kafka-python ConsumerRecords (in offset
+    order per partition).
+
+    Reads until every partition's end offset, however many messages that is, or until
+    ``IDLE_POLLS`` polls in a row bring nothing (an end offset counting records the broker
+    no longer answers with).
+    """
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+                             max_partition_fetch_bytes=FETCH_BYTES,
+                             fetch_max_bytes=FETCH_BYTES)  # fmt: skip
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
         consumer.assign(partitions)
         consumer.seek_to_beginning()
         end = consumer.end_offsets(partitions)
         messages: list = []
-        for _ in range(100):
-            if all(consumer.position(tp) >= end[tp] for tp in partitions):
-                break
-            for batch in consumer.poll(timeout_ms=200).values():
+        idle = 0
+        while idle < IDLE_POLLS and not all(consumer.position(tp) >= end[tp] for tp in partitions):
+            polled = consumer.poll(timeout_ms=200)
+            idle = 0 if polled else idle + 1
+            for batch in polled.values():
                 messages.extend(batch)
         if expected_messages is not None:
             assert len(messages) == expected_messages
