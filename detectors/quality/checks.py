@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from detectors.quality.constraints import Constraints, MonitoringConfig, feature_config
+from detectors.quality.constraints import Constraints, MonitoringConfig
 from detectors.quality.distance import (
     categorical_linf,
     chi_squared_p_value,
@@ -139,16 +139,11 @@ def evaluate(
     n_current_columns = len(present_columns) + len(current.extra_columns)
     n_baseline_columns = len(constraints.features)
     counts = (n_current_columns, n_baseline_columns)
-    # each name's first entry, as .feature() and .config_for() find it: looked up at once,
-    # not by a scan per feature (~0.4 ms a feature at 8,000)
-    first_constraints = {f.name: f for f in reversed(constraints.features)}
-    live_by_name = {f.name: f for f in reversed(current.features)}
-    baseline_by_name = {f.name: f for f in reversed(baseline.features)}
     for fc in constraints.features:
-        config = feature_config(constraints.monitoring_config, first_constraints[fc.name])
+        config = constraints.config_for(fc.name)
         if not config.evaluate_constraints:
             continue
-        live = live_by_name.get(fc.name)
+        live = current.feature(fc.name)
         absent_everywhere = (
             live is None or (live.num_absent is not None and live.num_absent >= current.item_count)
         ) and current.item_count > 0
@@ -157,7 +152,7 @@ def evaluate(
         elif live is not None:
             _check_feature(
                 out, fc.name, fc.inferred_type, fc.completeness, fc.domains, config,
-                baseline_by_name.get(fc.name), live, min_window_count,
+                baseline.feature(fc.name), live, min_window_count,
             )  # fmt: skip
     for name in current.extra_columns:
         _column_decision(out, name, EXTRA_COLUMN, counts, current.item_count)

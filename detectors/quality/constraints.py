@@ -122,12 +122,9 @@ class Constraints:
     def config_for(self, name: str) -> MonitoringConfig:
         """The monitoring config with the feature's overrides applied."""
         f = self.feature(name)
-        return self.monitoring_config if f is None else feature_config(self.monitoring_config, f)
-
-
-def feature_config(config: MonitoringConfig, feature: FeatureConstraints) -> MonitoringConfig:
-    """``config`` with ``feature``'s overrides applied (:meth:`Constraints.config_for`)."""
-    return config.with_overrides(dict(feature.overrides)) if feature.overrides else config
+        if f is None or not f.overrides:
+            return self.monitoring_config
+        return self.monitoring_config.with_overrides(dict(f.overrides))
 
 
 _DIST_KEYS = {
