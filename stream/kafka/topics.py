@@ -92,19 +92,17 @@ class TopicNames:
         """The configs a topic is created with (compaction, the changelog's lag, message size).
 
         Every topic the worker writes takes messages of up to 8 MiB, its producer's limit
-        (:attr:`written_by_worker`): a window's partial and its statistics grow with the
-        features — a data-quality partial ~12 KB and statistics.json ~9 KB a numeric feature
-        (~50 KB a text feature of many values), a labelled partial ~0.5 MB a bias facet with
-        50 flip-test features — and a snapshot's manifest with the windows it keeps (~70 bytes
-        a window; the aggregator keeps a labelled monitor's for the label horizon, 20,160
-        windows of 60 s in 14 days). Kafka's 1 MiB default refused a partial from ~85 numeric
-        features on, and a manifest from ~15,000 windows on, which stopped the partition's
-        checkpoints. The join changelog takes records of up to 8 MiB as well (a request of many
-        instances waits as one entry, over Kafka's 1 MiB default at ~8,000 instances). It
-        keeps a superseded record for a day before compaction may drop it: a checkpoint that
-        crashed after writing changes but before its manifest leaves records no snapshot
-        covers, and the restore that skips them rewrites the keys they touched from the
-        records before them, which must still be there.
+        (:attr:`written_by_worker`): a window's partial and its statistics grow with the features —
+        a data-quality partial ~12 KB and statistics.json ~9 KB a numeric feature (~50 KB a text
+        feature of many values), a labelled partial ~0.5 MB a bias facet with 50 flip-test features;
+        a partial past 8 MiB travels in chunks (``stream.worker.partial_chunks``), and a snapshot's
+        manifest past 1,000 blobs in pages (``stream.worker.snapshot_pages``). Kafka's 1 MiB default
+        refused a partial from ~85 numeric features on, which stopped the partition's checkpoints.
+        The join changelog takes records of up to 8 MiB as well (a request of many instances waits
+        as one entry, over Kafka's 1 MiB default at ~8,000 instances). It keeps a superseded record
+        for a day before compaction may drop it: a checkpoint that crashed after writing changes but
+        before its manifest leaves records no snapshot covers, and the restore that skips them
+        rewrites the keys they touched from the records before them, which must still be there.
         """
         if name == self.join_changelog:
             return {
