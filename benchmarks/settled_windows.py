@@ -28,7 +28,7 @@ import random
 import tempfile
 import time
 import tracemalloc
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.bench_broker import bootstrap_servers
@@ -37,6 +37,7 @@ from stream.kafka.topics import TopicNames, ensure_topics
 from stream.worker.aggregated_window import AggregatedWindow
 from stream.worker.runner import MAX_MESSAGE_BYTES
 from stream.worker.snapshots import SnapshotStore
+from tests.conftest import FakeClock
 from tests.stream.worker.test_labelled import T0, Pipe, lines, state, traffic
 
 RECORDS = int(os.environ.get("DRIFTLINE_BENCH_SETTLED_RECORDS", "20000"))
@@ -44,19 +45,8 @@ BLOBS = int(os.environ.get("DRIFTLINE_BENCH_SETTLED_BLOBS", "3000"))
 HORIZON_WINDOWS = 14 * 24 * 60  # the default label horizon in one-minute windows
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = datetime.fromtimestamp(T0, UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 def _filled_window(folder: Path) -> AggregatedWindow:
-    clock = _Clock()
+    clock = FakeClock(datetime.fromtimestamp(T0, UTC))
     pipe = Pipe(state(clock, folder))
     records = traffic(1, RECORDS, T0)
     for i in range(0, RECORDS, 1000):
