@@ -160,7 +160,7 @@ class BiasRun:
                 facet_name=facet.name,
                 facet_values=facet.value_or_threshold,
                 facet_data_type=settings.facet_data_type(i),
-                label_name=settings.output_column("label") or "label",
+                label_name=settings.label_header,
                 label_values=bias.label_values_or_threshold,
                 label_data_type=settings.label_data_type,
                 probability_threshold=threshold,

@@ -98,6 +98,32 @@ class BiasSettings(NamedTuple):
             return None
         return column_of(self.config, value, strict=False)  # unresolved: read by no run
 
+    @property
+    def label_header(self) -> str:
+        """The label's name in ``analysis.json``, as Clarify writes it.
+
+        A CSV label is a header itself; a JSON (Lines) label is a JMESPath into each record,
+        and Clarify names its column by its header among the last ``headers``
+        (:func:`json_output_headers`): ``instances[*].label`` with headers ending in
+        ``Target`` is ``Target``. Without headers to name it, the path as written.
+
+        >>> config = {"label": "instances[*].label", "headers": ["Age", "Sex", "Target"],
+        ...           "label_values_or_threshold": [1],
+        ...           "facet": [{"name_or_index": "Sex", "value_or_threshold": [0]}]}
+        >>> BiasSettings(config, read_bias_config(config)).label_header
+        'Target'
+        """
+        label = self.output_column("label")
+        if label is None:
+            return "label"
+        headers = self.config.get("headers")
+        if not isinstance(headers, list) or label in (str(h) for h in headers):
+            return label
+        outputs = json_output_headers(self.config)
+        if "label" not in outputs or len(headers) <= len(outputs):
+            return label
+        return str(headers[len(headers) - len(outputs)])
+
 
 def names_no_column(value: Any) -> bool:
     """Whether a config's ``label``, ``predicted_label`` or ``probability`` is unset.
