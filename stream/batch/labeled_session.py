@@ -157,9 +157,11 @@ def _labelled_setup(
         if problem_type is None and not has_bias:
             msg = "--ground-truth needs --problem-type or a baseline with model_quality/ or bias/"
             raise BaselineError(msg)
+        bias = load_bias_baseline(baseline_dir / BIAS) if has_bias else None
+        predictor = (None, None) if bias is None else bias.predictor  # the SDK's defaults
         locator = prediction_locator(
-            _checked(request.inference_attribute, "--inference-attribute"),
-            _checked(request.probability_attribute, "--probability-attribute"),
+            _checked(request.inference_attribute, "--inference-attribute") or predictor[0],
+            _checked(request.probability_attribute, "--probability-attribute") or predictor[1],
             problem_type,
         )
         threshold = request.probability_threshold
@@ -167,8 +169,8 @@ def _labelled_setup(
                         probability_threshold=0.5 if threshold is None else threshold)  # fmt: skip
         if problem_type is not None:
             setup = replace(setup, problem_type=problem_type, model_quality_baseline=mq_files)
-        if has_bias:
-            setup = replace(setup, bias=load_bias_baseline(baseline_dir / BIAS))
+        if bias is not None:
+            setup = replace(setup, bias=bias)
     if (baseline_dir / ATTRIBUTION / "analysis.json").is_file():
         source = SHAP_FROM_CAPTURE
         if request.shap is not None:

@@ -34,13 +34,15 @@ LABELED_OPTIONS = [
         "--inference-attribute",
         default=None,
         help='Predicted label in the output: column index ("0") or JSON key/path '
-        "[default, with no --probability-attribute either: the output's one value].",
+        "[default: the bias baseline's predictor.label; with no --probability-attribute "
+        "either: the output's one value].",
     ),
     click.option(
         "--probability-attribute",
         default=None,
         help='Positive-class score in the output, for AUC: column index ("0") or JSON key/path '
-        "[default, with no --inference-attribute either: the output's one value, a number "
+        "[default: the bias baseline's predictor.probability; with no --inference-attribute "
+        "either: the output's one value, a number "
         "being the score for binary classification, and for bias unless its label is "
         "continuous and no probability threshold is given].",
     ),

@@ -52,7 +52,7 @@ from detectors.violations import Violation
 from ground_truth.json_path import check_path
 from stream.capture.predictions import LocatedPrediction
 from stream.monitors.bias_columns import BiasInputColumns
-from stream.monitors.bias_indices import pin_indexed_columns
+from stream.monitors.bias_indices import is_index, pin_indexed_columns
 from stream.monitors.bias_settings import (
     BiasSettings,
     pin_headers_flip_test_features,
@@ -377,12 +377,14 @@ class BiasBaseline(NamedTuple):
 
     ``input_columns`` names a capture request's facet, group and flip-test values by the
     config's ``headers`` (:mod:`stream.monitors.bias_columns`); None for a config without
-    ``headers``, whose runs read the data-quality row.
+    ``headers``, whose runs read the data-quality row. ``predictor`` is where the config's
+    ``predictor`` finds the predicted label and the score (:func:`predictor_attributes`).
     """
 
     settings: BiasSettings
     analysis: BiasAnalysis
     input_columns: BiasInputColumns | None = None
+    predictor: tuple[str | None, str | None] = (None, None)
 
     @property
     def label_path(self) -> str | None:
@@ -428,10 +430,47 @@ def load_bias_baseline(folder: Path) -> BiasBaseline:
         config = pin_headers_flip_test_features(pin_indexed_columns(config))
         settings = pin_written_data_types(config, analysis)
         input_columns = BiasInputColumns.from_settings(settings)
+        predictor = predictor_attributes(config)
     except MALFORMED as exc:
         error = not_usable("bias baseline", folder, exc)
         raise error from exc
-    return BiasBaseline(settings, analysis, input_columns)
+    return BiasBaseline(settings, analysis, input_columns, predictor)
+
+
+def predictor_attributes(config: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """Where a Clarify config's ``predictor`` finds the predicted label and the score.
+
+    ``predictor.label`` and ``predictor.probability`` are Clarify's
+    ``ModelPredictedLabelConfig`` (a column index of a CSV output, or a JMESPath into a JSON
+    one); the SDK's bias monitor takes them as the schedule's ``inference_attribute`` and
+    ``probability_attribute`` where it gives none (AWS's JSON bias-monitor example sets
+    them only there). Each is None when absent; anything else is a ValueError.
+
+    >>> predictor_attributes({"predictor": {"label": "predictions[*].predicted_label"}})
+    ('predictions[*].predicted_label', None)
+    >>> predictor_attributes({"predictor": {"probability": 0}}), predictor_attributes({})
+    ((None, '0'), (None, None))
+    """
+    predictor = config.get("predictor")
+    if predictor is None:
+        return None, None
+    if not isinstance(predictor, Mapping):
+        msg = f"predictor must be a JSON object, got {type(predictor).__name__}"
+        raise ValueError(msg)
+    found: list[str | None] = []
+    for key in ("label", "probability"):
+        value = predictor.get(key)
+        if value is None or is_index(value):
+            found.append(None if value is None else str(value))
+        elif isinstance(value, str) and check_path(value) is None:
+            found.append(value)
+        else:
+            msg = (
+                f"predictor.{key} must be a column index or a path like "
+                f"'predictions[*].score', got {value!r}"[:300]
+            )
+            raise ValueError(msg)
+    return found[0], found[1]
 
 
 def bias_violations(

@@ -7,9 +7,11 @@ here, and :class:`~stream.monitors.labelled.LabelledSetup` carries them to the w
 ``labels`` are the monitor's ``[monitor.labels]`` with ``ground_truth_attribute`` (where a
 JSON-encoded label sits) defaulting to the bias baseline's ``label``.
 
-Without ``inference_attribute`` and ``probability_attribute`` (in either section) the capture
-output's one value is the prediction (:func:`prediction_locator`), as Clarify and AWS's bias
-monitoring example read a model that returns one probability.
+An attribute neither section sets is taken from the bias baseline's ``analysis_config.json``
+``predictor`` (``label``, ``probability``), as the SDK's bias monitor takes the baselining
+job's. Without either attribute the capture output's one value is the prediction
+(:func:`prediction_locator`), as Clarify and AWS's bias monitoring example read a model that
+returns one probability.
 """
 
 from __future__ import annotations
@@ -63,8 +65,8 @@ def labelled_setup(monitor: MonitorConfig, features: tuple[str, ...]) -> Labelle
         baseline = load_bias_baseline(_folder(bias.baseline, where, "bias"))
         path = json_label_path(monitor.labels.ground_truth_attribute, baseline)
         labels = replace(monitor.labels, ground_truth_attribute=path)
-        inference = bias.inference_attribute or inference
-        probability = bias.probability_attribute or probability
+        inference = bias.inference_attribute or inference or baseline.predictor[0]
+        probability = bias.probability_attribute or probability or baseline.predictor[1]
         setup = replace(setup, bias=baseline, bias_threshold=bias.probability_threshold,
                         bias_drift_check=bias.drift_check, labels=labels)  # fmt: skip
     if setup.needs_labels:
