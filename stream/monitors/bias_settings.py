@@ -52,6 +52,7 @@ __all__ = [
     "pin_headers_end",
     "names_no_column",
     "pin_data_types",
+    "names_outputs_last",
     "pin_headers_flip_test_features",
     "pin_written_data_types",
     "read_bias_config",
@@ -114,13 +115,13 @@ class BiasSettings(NamedTuple):
         'Target'
         """
         label = self.output_column("label")
-        if label is None:
-            return "label"
         headers = self.config.get("headers")
-        if not isinstance(headers, list) or label in (str(h) for h in headers):
-            return label
+        if label is None or not isinstance(headers, list) or label in (str(h) for h in headers):
+            return label or "label"
         outputs = json_output_headers(self.config)
-        if "label" not in outputs or len(headers) <= len(outputs):
+        if not names_outputs_last(self.config) or "label" not in outputs:
+            return label
+        if len(headers) <= len(outputs):
             return label
         return str(headers[len(headers) - len(outputs)])
 
@@ -187,15 +188,42 @@ def flip_test_features(
     >>> flip_test_features({"dataset_type": "application/jsonlines", "label": "label",
     ...                     "headers": ["age", "sex", "Target"]}, ["age", "sex", "label"])
     ['age', 'sex']
+
+    So are those of a bias monitor's config, which has no ``dataset_type``
+    (:func:`names_outputs_last`).
     """
     headers = config.get("headers")
     candidates = [str(h) for h in headers] if isinstance(headers, list) else list(file_columns)
-    if isinstance(headers, list) and config.get("dataset_type") in _JSON_DATASET_TYPES:
+    if names_outputs_last(config):
         candidates = list(json_feature_headers(candidates, config))
     outputs = [config.get(k) for k in ("label", "predicted_label", "probability", JOINSOURCE)]
     outputs = [None if n is None else column_of(config, n, strict=False) for n in outputs]
     dropped = {str(n) for n in (*outputs, *exclude) if n is not None}
     return [c for c in candidates if c not in dropped]
+
+
+def names_outputs_last(config: Mapping[str, Any]) -> bool:
+    """Whether ``headers`` are a JSON dataset's: the features, then the outputs' names.
+
+    A JSON or JSON Lines ``dataset_type`` says so. The SDK's bias monitor config
+    (``BiasAnalysisConfig``: bias keys, ``headers``, ``label``) has no ``dataset_type``;
+    there a ``label`` that is no header is a JMESPath into a JSON record, named by the last
+    headers (AWS's JSON example: ``instances[*].label``, headers ending in ``Target``),
+    while a CSV label is a header itself.
+
+    >>> names_outputs_last({"headers": ["age", "Target"], "label": "instances[*].label"})
+    True
+    >>> names_outputs_last({"headers": ["Target", "age"], "label": "Target"})
+    False
+    """
+    headers = config.get("headers")
+    if not isinstance(headers, list):
+        return False
+    dataset_type = config.get("dataset_type")
+    if dataset_type is not None:
+        return dataset_type in _JSON_DATASET_TYPES
+    label = config.get("label")
+    return isinstance(label, str) and label not in (str(h) for h in headers)
 
 
 def pin_headers_flip_test_features(config: Mapping[str, Any]) -> dict[str, Any]:
