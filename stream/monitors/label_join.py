@@ -9,8 +9,12 @@ its window (by inference time), the predicted label and score, the facet, group 
 values, and SHAP values read from the capture. The rules, per key:
 
 - a prediction joins a waiting label (and a waiting SHAP record); otherwise it waits while a
-  label (or SHAP record) is still needed; a second prediction for a key that waits or already
-  joined is a *duplicate* (the first one stands);
+  label (or SHAP record) is still needed; a second prediction for a key that waits, or that
+  joined in the same window or an earlier one, is a *duplicate* (the first one stands); a key
+  that joined in an earlier window and comes again in a later one is a new prediction.
+  SageMaker asks for unique ids, but its hourly merge joins each hour's captures on their
+  own, and AWS's model-quality example sends the same ids every few minutes and their labels
+  every hour: remembered for good, such a key would join once in ``ttl_seconds``;
 - a label joins a waiting prediction; otherwise it waits; a second label for a waiting label
   *supersedes* it (the last label wins, as SageMaker's merge keeps the last); a label for a
   key already joined is a *duplicate*;
@@ -60,7 +64,8 @@ from ground_truth.records import GroundTruth
 LocalShap = dict[str, dict[str, float]]  # label → feature → local SHAP value
 PREDICTION, LABEL, JOINED, SHAP = "prediction", "label", "joined", "shap"
 INSTANCE_COUNT_MISMATCH = "instance_count_mismatch"  # N predictions met M != N labels
-_JOINED_MARK = b"1"
+_JOINED_MARK = b"1"  # a joined key's mark, as written before marks held the window
+_JOINED_IN = b"@"  # a joined key's mark: this, then the start of the window it joined in
 
 
 class PendingEntries(Protocol):
@@ -241,7 +246,8 @@ class LabelJoin:
         key = pending.key
         label = entries.get(LABEL, key) if self.needs_labels else None
         if label is None and (
-            entries.get(JOINED, key) is not None or entries.get(PREDICTION, key) is not None
+            entries.get(PREDICTION, key) is not None
+            or not _new_in(entries.get(JOINED, key), pending.window)
         ):
             self.counts.duplicate_predictions += 1
             return out
@@ -339,7 +345,7 @@ class LabelJoin:
             return
         if not new:
             entries.delete(PREDICTION, pending.key)
-        entries.put(JOINED, pending.key, _JOINED_MARK, now + self.ttl_seconds)
+        entries.put(JOINED, pending.key, _joined_mark(pending.window), now + self.ttl_seconds)
 
     def expire(self, entries: PendingEntries, *, now: float, limit: int = 10_000) -> int:
         """Drop entries past their time; count what expired unjoined; return how many went."""
@@ -354,6 +360,30 @@ class LabelJoin:
             elif namespace == SHAP:
                 self.counts.expired_shap += 1
         return len(gone)
+
+
+def _joined_mark(window: float) -> bytes:
+    """The mark of a key that joined in the window starting at ``window``."""
+    return _JOINED_IN + repr(window).encode()
+
+
+def _new_in(mark: bytes | None, window: float) -> bool:
+    """Whether a key marked ``mark`` (None: never joined) is new again in ``window``.
+
+    A key that never joined is new; one that joined in an earlier window is new again in a
+    later one. A mark without its window (written before marks held it) is not: the key
+    stays joined, as it was.
+
+    >>> _new_in(None, 60.0), _new_in(_joined_mark(0.0), 60.0)
+    (True, True)
+    >>> _new_in(_joined_mark(60.0), 60.0), _new_in(_JOINED_MARK, 60.0)
+    (False, False)
+    """
+    if mark is None:
+        return True
+    if not mark.startswith(_JOINED_IN):
+        return False
+    return float(mark[len(_JOINED_IN) :]) < window
 
 
 class MemoryEntries:

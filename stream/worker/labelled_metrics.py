@@ -110,7 +110,8 @@ def join_families(summaries: Iterable[JoinSummary]) -> Iterator[Metric]:
     )
     duplicate_predictions = CounterMetricFamily(
         "driftline_predictions_duplicate",
-        "Capture records seen again for a waiting or joined key (the first one stands)",
+        "Capture records seen again for a waiting key, or one joined in the same window "
+        "(the first one stands)",
         labels=m,
     )
     unusable_labels = CounterMetricFamily(

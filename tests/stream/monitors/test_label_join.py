@@ -76,6 +76,28 @@ def test_counts_duplicates_superseded_and_joined():
     assert entries.count(JOINED) == 1 and entries.count(LABEL) == 0
 
 
+def test_a_key_joined_in_an_earlier_window_is_a_new_prediction_in_a_later_one():
+    entries, j = MemoryEntries(), join()
+    j.prediction(entries, prediction("a", window=60.0), now=0.0)
+    assert [lab.values for _, lab in j.label(entries, label("a", 1.0), now=1.0).joined] == [(1.0,)]
+    # the same window again, or an earlier one (arriving late): duplicates, as before
+    assert j.prediction(entries, prediction("a", window=60.0), now=2.0).joined == []
+    assert j.prediction(entries, prediction("a", window=0.0), now=3.0).joined == []
+    # a later window: a new prediction, which the key's next label joins
+    assert j.prediction(entries, prediction("a", window=120.0), now=4.0).joined == []
+    joined = j.label(entries, label("a", 0.0), now=5.0).joined
+    assert [(p.window, lab.values) for p, lab in joined] == [(120.0, (0.0,))]
+    c = j.counts
+    assert (c.predictions, c.joined, c.duplicate_predictions, c.duplicate_labels) == (2, 2, 2, 0)
+
+
+def test_a_joined_mark_written_without_its_window_keeps_the_key_joined():
+    entries, j = MemoryEntries(), join()
+    entries.put(JOINED, "a", b"1", 100.0)  # as a store written by an earlier version holds it
+    assert j.prediction(entries, prediction("a", window=120.0), now=0.0).joined == []
+    assert j.counts.duplicate_predictions == 1 and entries.count(PREDICTION) == 0
+
+
 def test_expiry_counts_what_never_joined():
     entries, j = MemoryEntries(), join(ttl_seconds=10.0)
     for k in range(5):

@@ -419,3 +419,34 @@ def test_mutated_captures_labels_and_attributions_never_become_internal_errors(
         assert not ws.internal_errors, (round_, ws.internal_errors)
         joined += ws.labelled["m"].join.counts.joined
     assert joined > 400  # most records still join
+
+
+def test_ids_sent_again_in_a_later_window_join_their_new_labels(fake_clock, baseline_folder):
+    """AWS's model-quality example sends the same inference ids every few minutes and their
+    labels every hour; SageMaker's hourly merge joins each hour's captures on their own. A key
+    that joined in one window is a new prediction in a later one (a duplicate in its own)."""
+    pipe = Pipe(state(fake_clock, baseline_folder))
+
+    def window(seed: int, start: float):
+        rng = random.Random(seed)
+        out = []
+        for k, row in enumerate(SCHEMA.rows(rng, 200)):
+            answer = MODEL.answer(rng, row)
+            key = f"id-{k}"  # the same 200 ids in every window
+            out.append((key, labelled_capture_record(key, start + k * 9.0 / 200, row, answer),
+                        answer))  # fmt: skip
+        return out
+
+    first, second = window(1, T0), window(2, T0 + 10.0)
+    for records in (first, second):
+        pipe.send("capture", lines(r for _, r, _ in records))
+        pipe.send("capture", lines(r for _, r, _ in records[:20]))  # sent again: duplicates
+        pipe.send("labels", lines(ground_truth_record(k, a.label) for k, _, a in records))
+    pipe.send("capture", lines(r for _, r, _ in traffic(3, 1, T0 + 25)))  # closes both windows
+    pipe.tick()
+    for start, records in ((T0, first), (T0 + 10.0, second)):
+        result = pipe.latest("model_quality", start)
+        assert result.label_coverage == pytest.approx(200 / 220)  # the 20 again count, unjoined
+        check_against_sklearn(result, [(a.label, a) for _, _, a in records])
+    counts = pipe.ws.labelled["m"].join.counts
+    assert (counts.joined, counts.duplicate_predictions, counts.duplicate_labels) == (400, 40, 0)
