@@ -118,12 +118,38 @@ class NumericSketch:
         return float(self._sketch.get_quantile(q))
 
     def weighted_cdf(self) -> WeightedCdf:
-        """Retained items and their weights (powers of two), for ranks and distances."""
+        """Retained items and their weights (powers of two), for ranks and distances.
+
+        DataSketches 5.2's item iterator gives every item weight 1 when the sketch's lowest
+        level is empty, which a merge can leave (two sketches of 3,000 values: 902 items
+        weighing 902 instead of 6,000). Its ranks are right then, so when the iterated
+        weights do not add up to ``n`` they are taken from the ranks instead
+        (:meth:`_weights_from_ranks`).
+        """
         pairs = list(self._sketch)
         if not pairs:
             return WeightedCdf.from_items([])
         arr = np.asarray(pairs, dtype=np.float64)
+        if arr[:, 1].sum() != self.n:
+            return self._weights_from_ranks(np.unique(arr[:, 0]))
         return WeightedCdf.from_items(arr[:, 0], arr[:, 1])
+
+    def _weights_from_ranks(self, distinct: np.ndarray) -> WeightedCdf:
+        """The sketch's items weighted by its inclusive ranks at each distinct item.
+
+        A distinct item's weight is the rank step at it, a sum of powers of two (the weights
+        of the retained copies of it); it is written as one item per power, so that the
+        levels stay writable (:meth:`WeightedCdf.to_levels`).
+        """
+        ranks = np.asarray(self._sketch.get_cdf(distinct.tolist(), True)[:-1], dtype=np.float64)
+        steps = np.diff(np.rint(ranks * self.n), prepend=0.0).astype(np.int64)
+        values: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        for bit in range(int(steps.max()).bit_length()):
+            held = (steps >> bit) & 1 == 1
+            values.append(distinct[held])
+            weights.append(np.full(int(held.sum()), float(2**bit)))
+        return WeightedCdf.from_items(np.concatenate(values), np.concatenate(weights))
 
     def to_state(self) -> dict[str, Any]:
         """Return JSON-safe state: the sketch's DataSketches bytes as base64 text."""

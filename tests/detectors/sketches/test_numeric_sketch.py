@@ -94,6 +94,32 @@ def test_merge_is_within_sketch_error_of_one_stream() -> None:
     assert np.max(np.abs(a.weighted_cdf().cdf(points) - true_cdf)) < 0.01
 
 
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.random.default_rng(1).normal(0, 1, 6_000),
+        np.random.default_rng(2).poisson(20.0, 6_000).astype(np.float64),  # many equal values
+    ],
+    ids=["distinct", "repeated"],
+)
+def test_merge_that_leaves_level_zero_empty_keeps_every_value(values: np.ndarray) -> None:
+    """Two sketches of 3,000 values merge into one whose lowest level is empty (as four
+    partitions of a 20,000-record window did); its items still weigh all 6,000 values.
+
+    The reference is the exact empirical CDF (numpy): the sketch's stays within its rank
+    error, and the levels written to statistics.json hold the 6,000 values.
+    """
+    a, b = _sketch(values[:3_000]), _sketch(values[3_000:])
+    a.merge(b)
+    cdf = a.weighted_cdf()
+    assert cdf.total_weight == 6_000
+    assert sum(len(level) * 2**i for i, level in enumerate(cdf.to_levels())) == 6_000
+    exact = np.sort(values)
+    points = np.quantile(values, np.linspace(0.02, 0.98, 49))
+    true_cdf = np.searchsorted(exact, points, side="right") / values.size
+    assert np.max(np.abs(cdf.cdf(points) - true_cdf)) < 0.01
+
+
 def test_state_round_trip_through_json() -> None:
     s = _sketch(np.random.default_rng(1).exponential(1.0, 25_000))
     back = NumericSketch.from_state(orjson.loads(orjson.dumps(s.to_state())))
