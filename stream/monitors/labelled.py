@@ -194,7 +194,9 @@ class LabelledSetup:
         A bias config with ``headers`` names the bias values in ``request`` (the record's
         ``endpointInput``) by them, as SageMaker does (:attr:`reads_request`); otherwise
         they come from ``rows`` or, without them, ``record``'s rows (the record is needed):
-        one row per prediction, the worker's and ``analyze``'s alike.
+        one row per prediction. The worker passes its capture path's rows (a preprocessor's,
+        when one is configured); ``analyze`` passes none, so with a preprocessor the two
+        read bias facets from different rows.
 
         Each monitor loses only what it cannot read: with model quality or bias on, a
         capture whose prediction (or facet row) is refused still gives the attribution
