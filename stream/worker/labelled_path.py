@@ -391,6 +391,8 @@ def record_rows(
     All of them, as ``analyze`` reads a record's rows (:meth:`RowBuilder.rows
     <stream.capture.rows.RowBuilder.rows>`): bias reads instance ``i``'s facets from row
     ``i`` of a request of several instances, and refuses a single prediction of several rows.
+    With a preprocessor these are the script's rows, which ``analyze``'s labelled monitors
+    do not read (they read the record as captured).
     """
     out: dict[int, list[Mapping[str, Any]]] = {}
     width, fields = decoded.width, decoded.fields()
