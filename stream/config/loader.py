@@ -61,6 +61,9 @@ def load_config(path: Path | None, env: Mapping[str, str]) -> DriftlineConfig:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:  # TOML is UTF-8
             msg = f"config file {path} is not valid TOML: {error}"
             raise ConfigError(msg) from error
+        except RecursionError as error:  # tomllib parses nested arrays and tables recursively
+            msg = f"config file {path} is not valid TOML: arrays or tables nested too deeply"
+            raise ConfigError(msg) from error
         base = path.resolve().parent
     origin = str(path) if path is not None else "defaults"
     reject_unknown(raw, ("kafka", "metrics", "worker", "monitor"), "top-level key", origin)

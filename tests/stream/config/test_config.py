@@ -230,6 +230,14 @@ def test_a_file_that_is_not_utf8_is_not_toml(tmp_path: Path) -> None:
         load_config(path, {})
 
 
+def test_a_file_nested_too_deeply_is_not_toml(tmp_path: Path) -> None:
+    # tomllib recurses per level: 1,000 nested arrays raised RecursionError, which the CLI
+    # could only report as a bug ("unexpected RecursionError")
+    path = write(tmp_path, "[kafka]\nx = " + "[" * 1000 + "]" * 1000 + "\n")
+    with pytest.raises(ConfigError, match="is not valid TOML: arrays or tables nested too"):
+        load_config(path, {})
+
+
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read config file"):
         load_config(tmp_path / "absent.toml", {})
