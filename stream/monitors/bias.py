@@ -404,6 +404,17 @@ def json_label_path(configured: str | None, bias: BiasBaseline | None) -> str | 
     return bias.label_path
 
 
+def _check_flip_test_features(config: Mapping[str, Any]) -> None:
+    """Refuse pinned FT features that are not a list of column names (a string, a number)."""
+    features = config.get("flip_test_features")
+    if features is None or (
+        isinstance(features, list) and all(isinstance(f, str | int) for f in features)
+    ):
+        return
+    msg = f"{ANALYSIS_CONFIG}: flip_test_features must be a list of column names, got {features!r}"
+    raise ValueError(msg)
+
+
 def load_bias_baseline(folder: Path) -> BiasBaseline:
     """Read ``bias/analysis_config.json`` and ``bias/analysis.json``.
 
@@ -426,6 +437,7 @@ def load_bias_baseline(folder: Path) -> BiasBaseline:
             )
             raise ValueError(msg)
         config = pin_headers_flip_test_features(pin_indexed_columns(config))
+        _check_flip_test_features(config)
         settings = pin_written_data_types(config, analysis)
         input_columns = BiasInputColumns.from_settings(settings)
     except MALFORMED as exc:
