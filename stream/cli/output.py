@@ -91,6 +91,10 @@ class InputPath(click.Path):
 def _usage_message(error: click.ClickException) -> str:
     message = error.format_message()
     ctx = getattr(error, "ctx", None)
+    group = getattr(ctx, "command", None)
+    if isinstance(error, click.exceptions.NoArgsIsHelpError) and isinstance(group, click.Group):
+        # a group run without a command: its whole help would follow "driftline: error:"
+        message = f"missing command: one of {', '.join(group.list_commands(ctx))}"
     if isinstance(error, click.UsageError) and ctx is not None:
         message += f" (see '{ctx.command_path} --help')"
     return message

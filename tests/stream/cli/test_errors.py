@@ -218,6 +218,20 @@ def test_usage_errors_of_every_command_are_one_driftline_line(args: list[str]) -
 
 
 @pytest.mark.parametrize(
+    ("args", "commands"),
+    [
+        ([], "analyze, attributions, baseline, demo, labels, replay, tail, worker"),
+        (["baseline"], "suggest"),
+        (["labels"], "push"),
+    ],
+)
+def test_a_group_without_its_command_is_one_line(args: list[str], commands: str) -> None:
+    """It printed "driftline: error: Usage: …", the group's whole help, then "(see … --help)"."""
+    line = one_line_error(run(*args), f"missing command: one of {commands} (see '")
+    assert line.endswith(" --help')")
+
+
+@pytest.mark.parametrize(
     ("option", "value", "fragment"),
     [
         ("--seconds", "nan", "nan is not a number > 0"),  # it never ended
