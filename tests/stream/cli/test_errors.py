@@ -188,6 +188,22 @@ def test_mistyped_baseline_fields_are_not_usable(
     assert document in line
 
 
+@pytest.mark.parametrize("inside", ["", "model_quality"])
+def test_out_naming_the_baseline_folder_is_refused(
+    tmp_path: Path, baseline: Path, captures: Path, inside: str
+) -> None:
+    """The run's statistics.json replaced the baseline's, and later runs compared to it."""
+    copy = tmp_path / "baseline"
+    for path in baseline.rglob("*"):
+        if path.is_file():
+            (copy / path.relative_to(baseline)).parent.mkdir(parents=True, exist_ok=True)
+            (copy / path.relative_to(baseline)).write_bytes(path.read_bytes())
+    before = {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    result = run("analyze", "--capture", captures, "--baseline", copy, "--out", copy / inside)
+    one_line_error(result, "holds the baseline's statistics.json, which the run's would replace")
+    assert {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()} == before
+
+
 def test_baseline_naming_a_file(tmp_path: Path, baseline: Path, captures: Path) -> None:
     result = run(
         "analyze", "--capture", captures, "--baseline", baseline / "statistics.json",
