@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import decimal
 import math
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -58,9 +59,19 @@ def write_json(path: Path, doc: Any, *, plain_decimals: bool = False) -> None:
     ``plain_decimals`` writes every number without an exponent (``1e-07`` as ``0.0000001``):
     SageMaker's documentation warns that its container mishandles scientific notation in
     constraints files.
+
+    The document goes to a temporary file beside ``path`` that then replaces it, so a write
+    that fails (a full disk) leaves the previous file, or none, never a truncated one; the
+    OSError then names ``path``.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(dumps_pretty(doc, plain_decimals=plain_decimals) + b"\n")
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_bytes(dumps_pretty(doc, plain_decimals=plain_decimals) + b"\n")
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
 
 _PLAIN = "\x1fdriftline-plain-number:"
