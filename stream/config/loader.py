@@ -54,7 +54,8 @@ def load_config(path: Path | None, env: Mapping[str, str]) -> DriftlineConfig:
     base = Path.cwd()
     if path is not None:
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            # a leading byte-order mark (Windows editors write one) is skipped, as replay does
+            raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except OSError as error:
             msg = f"cannot read config file {path}: {error.strerror or error}"
             raise ConfigError(msg) from error
