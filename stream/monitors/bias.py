@@ -427,9 +427,11 @@ def load_bias_baseline(folder: Path) -> BiasBaseline:
     index is resolved to its name by ``headers`` or the name ``baseline suggest`` pinned
     (:func:`~stream.monitors.bias_indices.pin_indexed_columns`), else refused.
     """
+    reading = ANALYSIS
     try:
         config = read_json(folder / ANALYSIS_CONFIG)
         analysis = BiasAnalysis.from_json(read_json(folder / ANALYSIS))
+        reading = ""  # what follows reads the config and the analysis together
         if analysis.pre_training is None and analysis.post_training is None:
             msg = (
                 f"{ANALYSIS} holds no pre_training_bias_metrics or post_training_bias_metrics "
@@ -441,7 +443,7 @@ def load_bias_baseline(folder: Path) -> BiasBaseline:
         settings = pin_written_data_types(config, analysis)
         input_columns = BiasInputColumns.from_settings(settings)
     except MALFORMED as exc:
-        error = not_usable("bias baseline", folder, exc)
+        error = not_usable("bias baseline", folder, exc, reading)
         raise error from exc
     return BiasBaseline(settings, analysis, input_columns)
 

@@ -31,13 +31,19 @@ class BaselineError(Exception):
 MALFORMED = (KeyError, TypeError, AttributeError, ValueError)
 
 
-def not_usable(what: str, folder: Path, exc: Exception) -> BaselineError:
+def not_usable(what: str, folder: Path, exc: Exception, file: str = "") -> BaselineError:
     """``{what} in {folder} is not usable: …``, a mistyped field named by its exception.
+
+    ``file`` names the file being read, where the reason does not already name it.
 
     >>> str(not_usable("baseline", Path("b"), AttributeError("'str' has no attribute 'get'")))
     "baseline in b is not usable: AttributeError: 'str' has no attribute 'get'"
+    >>> str(not_usable("baseline", Path("b"), KeyError("threshold"), "constraints.json"))
+    "baseline in b is not usable: constraints.json: KeyError: 'threshold'"
     """
     reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+    if file and file not in reason:
+        reason = f"{file}: {reason}"
     return BaselineError(f"{what} in {folder} is not usable: {reason}")
 
 

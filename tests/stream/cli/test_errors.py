@@ -160,6 +160,9 @@ def test_a_negative_min_window_count_is_refused(tmp_path: Path, captures: Path) 
         ("constraints.json", ("features", 0, "name"), 7, "a 'name' that is not a text: 7"),
         ("constraints.json", ("features", 0, "inferred_type"), None, "has inferred_type None"),
         ("constraints.json", ("features", 0, "completeness"), -5, "must be in [0, 1], got -5"),
+        # the reason names the file where the exception alone would not
+        ("statistics.json", ("dataset",), None, "statistics.json: AttributeError: 'NoneType'"),
+        ("constraints.json", ("features", 0, "completeness"), None, "constraints.json: TypeError"),
     ],
 )
 def test_mistyped_baseline_fields_are_not_usable(
