@@ -107,6 +107,9 @@ class CsvColumns:
         self._bad_rows: list[str] = []
         self._rows_done = 0  # valid rows already handed out: skipped when reading again
         self._bad_rows_done = 0
+        if _is_blank(path):  # refused before pyarrow, whose empty-file error can abort the exit
+            msg = f"{path.name} is empty or has no header line"
+            raise CsvFileError(msg)
         self._text_columns = _text_columns_options(_first_row_width(path))
         self._guard: Utf8Guard | None = None
         self._handle, self._reader, first = self._open()
@@ -131,9 +134,12 @@ class CsvColumns:
 
     def _open(self) -> tuple[pa.NativeFile, pa_csv.CSVStreamingReader, pa.RecordBatch | None]:
         raw: BinaryIO = self.path.open("rb")
+        whole = not self.head_only or self.path.stat().st_size <= self.block_bytes
         if self.head_only:
             with raw:
                 raw = io.BytesIO(raw.read(self.block_bytes))
+        if whole and not _ends_with_line_break(self.path):
+            raw = _LineEnded(raw)  # type: ignore[assignment]
         self._guard = Utf8Guard(raw)
         handle = pa.PythonFile(self._guard, mode="r")
         try:
@@ -150,11 +156,13 @@ class CsvColumns:
             return handle, reader, _next_batch(reader)
         except pa.ArrowInvalid as exc:
             handle.close()
-            if "Empty CSV file" in str(exc):
-                return handle, None, None  # type: ignore[return-value]
-            if _STRADDLING in str(exc) and self.block_bytes < MAX_BLOCK_BYTES:
+            # pyarrow calls a first row longer than a block "Empty CSV file or block"
+            too_long = _STRADDLING in str(exc) or "Empty CSV file" in str(exc)
+            if too_long and self.block_bytes < MAX_BLOCK_BYTES:
                 self.block_bytes *= 16
                 return self._open()
+            if "Empty CSV file" in str(exc):
+                return handle, None, None  # type: ignore[return-value]
             raise CsvFileError(_arrow_message(self.path, exc)) from exc
 
     def _keep_bad_row(self, row: pa_csv.InvalidRow) -> str:
@@ -299,6 +307,55 @@ def _first_row_width(path: Path) -> int:
             if len(rows) > 1 or at_end:
                 return len(rows[0]) if rows else 0
             size *= 4
+
+
+def _is_blank(path: Path) -> bool:
+    """Whether the file holds nothing but a byte-order mark and white space (a small file)."""
+    with path.open("rb") as handle:
+        head = handle.read((1 << 16) + 1)
+    return len(head) <= 1 << 16 and not head.removeprefix(b"\xef\xbb\xbf").strip()
+
+
+def _ends_with_line_break(path: Path) -> bool:
+    """Whether the file is empty or its last byte ends a line."""
+    with path.open("rb") as handle:
+        if handle.seek(0, io.SEEK_END) == 0:
+            return True
+        handle.seek(-1, io.SEEK_END)
+        return handle.read(1) in (b"\n", b"\r")
+
+
+class _LineEnded:
+    """A binary file read as if a line break followed its last byte.
+
+    pyarrow finds no row in a file of one line without a line break ("Empty CSV file"):
+    a header-less file of one row, or a header alone, saved without a final newline.
+    """
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._ended = False
+
+    @property
+    def closed(self) -> bool:
+        """Whether the underlying file is closed."""
+        return bool(self._raw.closed)
+
+    def close(self) -> None:
+        """Close the underlying file."""
+        self._raw.close()
+
+    def tell(self) -> int:
+        """Bytes read from the underlying file."""
+        return self._raw.tell()
+
+    def read(self, size: int = -1) -> bytes:
+        """The file's bytes, then one line break."""
+        data = self._raw.read(size)
+        if (size < 0 or not data) and not self._ended:
+            self._ended = True
+            data += b"\n"
+        return data
 
 
 def _next_batch(reader: pa_csv.CSVStreamingReader) -> pa.RecordBatch | None:

@@ -8,7 +8,8 @@ records it finds no single label in are counted by reason in the join summary.
 
 - **ModelQuality** with ``--ground-truth`` when the problem type is known (``--problem-type``,
   else the block in ``BASELINE/model_quality/statistics.json`` or ``constraints.json``);
-- **ModelBias** with ``--ground-truth`` when ``BASELINE/bias/`` holds a bias baseline;
+- **ModelBias** with ``--ground-truth`` when ``BASELINE/bias/`` holds a bias baseline (a
+  folder with only one of its two files is refused, naming the missing one);
   ``--bias-drift-check`` picks the rule (``point`` by default, SageMaker's documented one);
 - **ModelExplainability** when ``BASELINE/attribution/analysis.json`` exists and SHAP values
   come from ``--shap`` (JSON Lines joined by key, or a CSV taken row by row) or, without it,
@@ -41,7 +42,13 @@ from stream.capture.files import iter_capture_lines, open_lines
 from stream.capture.records import CaptureError, decode_capture
 from stream.capture.rows import RowBuilder
 from stream.monitors.attribution import iter_local_shap, load_attribution_baseline
-from stream.monitors.bias import BIAS, json_label_path, load_bias_baseline
+from stream.monitors.bias import (
+    ANALYSIS,
+    ANALYSIS_CONFIG,
+    BIAS,
+    json_label_path,
+    load_bias_baseline,
+)
 from stream.monitors.files import ATTRIBUTION, MODEL_QUALITY, BaselineError
 from stream.monitors.labelled import ATTRIBUTION_DRIFT, LabelledSetup
 from stream.monitors.labelled_evaluation import labelled_outcomes
@@ -151,7 +158,8 @@ def _labelled_setup(
                           bias_drift_check=request.bias_drift_check)  # fmt: skip
     mq_files = load_model_quality_baseline(baseline_dir / MODEL_QUALITY)
     problem_type = request.problem_type or mq_files.problem_type
-    has_bias = (baseline_dir / BIAS / "analysis.json").is_file()
+    # either file makes a bias baseline: one without the other is reported, not skipped
+    has_bias = any((baseline_dir / BIAS / name).is_file() for name in (ANALYSIS, ANALYSIS_CONFIG))
     if request.ground_truth is not None:
         _check_problem_type(problem_type, mq_files, baseline_dir / MODEL_QUALITY)
         if problem_type is None and not has_bias:

@@ -45,6 +45,7 @@ Examples
 from __future__ import annotations
 
 import builtins
+import importlib.machinery
 import importlib.util
 import inspect
 import json
@@ -103,8 +104,11 @@ def load_script_module(path: Path, name: str, output_dir: Path | None = None) ->
     if problem is not None:
         msg = problem if path.exists() else f"script not found: {path}"
         raise ScriptError(msg)
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
+    # read as Python source whatever the file's name ends in, as `python script` runs it:
+    # by its name alone, a script not ending in .py had no loader and no reason given
+    loader = importlib.machinery.SourceFileLoader(name, str(path))
+    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+    if spec is None:
         msg = f"cannot load script {path}"
         raise ScriptError(msg)
     module = importlib.util.module_from_spec(spec)

@@ -32,7 +32,13 @@ from stream.cli.postprocessor_option import (
     run_postprocessor_option,
 )
 from stream.monitors.data_quality import load_data_quality_baseline
-from stream.monitors.files import STATISTICS, VIOLATIONS, BaselineError, write_json
+from stream.monitors.files import (
+    MODEL_QUALITY,
+    STATISTICS,
+    VIOLATIONS,
+    BaselineError,
+    write_json,
+)
 
 if TYPE_CHECKING:  # the labelled monitors' modules load only for runs that use them
     from stream.batch.labeled_session import LabeledReport, LabeledSession
@@ -161,6 +167,7 @@ def analyze(
     drift against BASELINE/model_quality/, BASELINE/bias/ and BASELINE/attribution/.
     """
     check_out_folder(out)
+    _refuse_out_over_the_baseline(out, baseline_dir)
     if (capture is None) == (data is None):
         fail(
             "give one of --capture (capture files) or --data (a CSV, JSON Lines or Parquet dataset)"
@@ -205,6 +212,16 @@ def analyze(
 CAPTURE_ONLY = ("ground_truth", "shap", "preprocessor", "preprocessor_output",
                 "capture_index_names")  # fmt: skip
 DATA_ONLY = ("fmt", "no_header")
+
+
+def _refuse_out_over_the_baseline(out: Path, baseline_dir: Path) -> None:
+    """Refuse an --out whose statistics.json would replace a baseline's (the run's own)."""
+    for folder in (baseline_dir, baseline_dir / MODEL_QUALITY):
+        if out.resolve() == folder.resolve() and (folder / STATISTICS).exists():
+            fail(
+                f"--out {out} holds the baseline's {STATISTICS}, which the run's would replace; "
+                "give another folder"
+            )
 
 
 def _refuse_options_of_the_other_input(with_data: bool) -> None:

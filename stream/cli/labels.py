@@ -88,8 +88,10 @@ def push_labels(
     try:
         base = LabelSettings() if monitor_name is None else _monitor_labels(config, monitor_name)
         settings = dataclasses.replace(base, **{k: v for k, v in given.items() if v is not None})
-    except (ConfigError, KeyError, BaselineError) as error:
-        fail(str(error).strip("'\""))
+    except KeyError as error:  # str() of a KeyError is its message quoted
+        fail(str(error.args[0]))
+    except (ConfigError, BaselineError) as error:
+        fail(str(error))
     files = _label_files(path, with_a2i=settings.a2i_answer_path is not None)
     pusher = _open(lambda: label_pusher(config.kafka, names, settings, monitor=monitor_name,
                                         records_per_message=records_per_message))  # fmt: skip

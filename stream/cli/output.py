@@ -91,13 +91,32 @@ class InputPath(click.Path):
 def _usage_message(error: click.ClickException) -> str:
     message = error.format_message()
     ctx = getattr(error, "ctx", None)
+    group = getattr(ctx, "command", None)
+    if isinstance(error, click.exceptions.NoArgsIsHelpError) and isinstance(group, click.Group):
+        # a group run without a command: its whole help would follow "driftline: error:"
+        message = f"missing command: one of {', '.join(group.list_commands(ctx))}"
     if isinstance(error, click.UsageError) and ctx is not None:
         message += f" (see '{ctx.command_path} --help')"
     return message
 
 
+class _StdoutClosed(Exception):
+    """A command's BrokenPipeError, carried past click's ``main``: it would exit with 1."""
+
+
 class DriftlineGroup(click.Group):
     """The ``driftline`` group: every way a command can fail goes through one error path."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a write to a closed stdout pipe ends it quietly (see :meth:`main`).
+
+        click's ``main`` ends a command whose output pipe closed with status 1, which
+        ``analyze`` uses for violations (``driftline analyze … | head -1`` exited 1).
+        """
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as error:
+            raise _StdoutClosed from error
 
     def main(  # type: ignore[override]
         self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
@@ -112,7 +131,7 @@ class DriftlineGroup(click.Group):
         except click.Abort:
             click.echo("driftline: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
-        except BrokenPipeError:
+        except (BrokenPipeError, _StdoutClosed):
             _silence_stdout()
             sys.exit(0)
         except OSError as error:  # a file the user named cannot be read or written

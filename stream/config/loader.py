@@ -54,12 +54,16 @@ def load_config(path: Path | None, env: Mapping[str, str]) -> DriftlineConfig:
     base = Path.cwd()
     if path is not None:
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            # a leading byte-order mark (Windows editors write one) is skipped, as replay does
+            raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except OSError as error:
             msg = f"cannot read config file {path}: {error.strerror or error}"
             raise ConfigError(msg) from error
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:  # TOML is UTF-8
             msg = f"config file {path} is not valid TOML: {error}"
+            raise ConfigError(msg) from error
+        except RecursionError as error:  # tomllib parses nested arrays and tables recursively
+            msg = f"config file {path} is not valid TOML: arrays or tables nested too deeply"
             raise ConfigError(msg) from error
         base = path.resolve().parent
     origin = str(path) if path is not None else "defaults"

@@ -129,7 +129,8 @@ def suggest_attribution(
                 errors["not_a_number"] += not_numbers
             rows.setdefault(name, []).append(values)
     if not rows:
-        msg = f"{path} holds no SHAP values"
+        reasons = ", ".join(f"{reason}={n}" for reason, n in sorted(errors.items()))
+        msg = f"{path} holds no SHAP values" + (f" (left out: {reasons})" if reasons else "")
         raise ValueError(msg)
     explanations = [
         baseline_from_local_shap(values, label=name, agg_method=agg_method)

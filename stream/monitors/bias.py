@@ -406,6 +406,17 @@ def json_label_path(configured: str | None, bias: BiasBaseline | None) -> str | 
     return bias.label_path
 
 
+def _check_flip_test_features(config: Mapping[str, Any]) -> None:
+    """Refuse pinned FT features that are not a list of column names (a string, a number)."""
+    features = config.get("flip_test_features")
+    if features is None or (
+        isinstance(features, list) and all(isinstance(f, str | int) for f in features)
+    ):
+        return
+    msg = f"{ANALYSIS_CONFIG}: flip_test_features must be a list of column names, got {features!r}"
+    raise ValueError(msg)
+
+
 def load_bias_baseline(folder: Path) -> BiasBaseline:
     """Read ``bias/analysis_config.json`` and ``bias/analysis.json``.
 
@@ -418,9 +429,11 @@ def load_bias_baseline(folder: Path) -> BiasBaseline:
     index is resolved to its name by ``headers`` or the name ``baseline suggest`` pinned
     (:func:`~stream.monitors.bias_indices.pin_indexed_columns`), else refused.
     """
+    reading = ANALYSIS
     try:
         config = read_json(folder / ANALYSIS_CONFIG)
         analysis = BiasAnalysis.from_json(read_json(folder / ANALYSIS))
+        reading = ""  # what follows reads the config and the analysis together
         if analysis.pre_training is None and analysis.post_training is None:
             msg = (
                 f"{ANALYSIS} holds no pre_training_bias_metrics or post_training_bias_metrics "
@@ -428,11 +441,12 @@ def load_bias_baseline(folder: Path) -> BiasBaseline:
             )
             raise ValueError(msg)
         config = pin_headers_flip_test_features(pin_indexed_columns(config))
+        _check_flip_test_features(config)
         settings = pin_written_data_types(config, analysis)
         input_columns = BiasInputColumns.from_settings(settings)
         predictor = predictor_attributes(config)
     except MALFORMED as exc:
-        error = not_usable("bias baseline", folder, exc)
+        error = not_usable("bias baseline", folder, exc, reading)
         raise error from exc
     return BiasBaseline(settings, analysis, input_columns, predictor)
 

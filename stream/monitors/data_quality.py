@@ -58,11 +58,13 @@ def load_data_quality_baseline(folder: Path) -> DataQualityBaseline:
     if not folder.is_dir():
         msg = f"baseline folder not found: {folder}"
         raise BaselineError(msg)
+    reading = STATISTICS
     try:
         stats = statistics_from_json(read_json(folder / STATISTICS))
+        reading = CONSTRAINTS
         constraints = constraints_from_json(read_json(folder / CONSTRAINTS))
     except MALFORMED as exc:
-        error = not_usable("baseline", folder, exc)
+        error = not_usable("baseline", folder, exc, reading)
         raise error from exc
     baseline = DataQualityBaseline(stats, constraints)
     names = baseline.features

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import decimal
 import math
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -30,13 +31,19 @@ class BaselineError(Exception):
 MALFORMED = (KeyError, TypeError, AttributeError, ValueError)
 
 
-def not_usable(what: str, folder: Path, exc: Exception) -> BaselineError:
+def not_usable(what: str, folder: Path, exc: Exception, file: str = "") -> BaselineError:
     """``{what} in {folder} is not usable: …``, a mistyped field named by its exception.
+
+    ``file`` names the file being read, where the reason does not already name it.
 
     >>> str(not_usable("baseline", Path("b"), AttributeError("'str' has no attribute 'get'")))
     "baseline in b is not usable: AttributeError: 'str' has no attribute 'get'"
+    >>> str(not_usable("baseline", Path("b"), KeyError("threshold"), "constraints.json"))
+    "baseline in b is not usable: constraints.json: KeyError: 'threshold'"
     """
     reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+    if file and file not in reason:
+        reason = f"{file}: {reason}"
     return BaselineError(f"{what} in {folder} is not usable: {reason}")
 
 
@@ -58,9 +65,19 @@ def write_json(path: Path, doc: Any, *, plain_decimals: bool = False) -> None:
     ``plain_decimals`` writes every number without an exponent (``1e-07`` as ``0.0000001``):
     SageMaker's documentation warns that its container mishandles scientific notation in
     constraints files.
+
+    The document goes to a temporary file beside ``path`` that then replaces it, so a write
+    that fails (a full disk) leaves the previous file, or none, never a truncated one; the
+    OSError then names ``path``.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(dumps_pretty(doc, plain_decimals=plain_decimals) + b"\n")
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_bytes(dumps_pretty(doc, plain_decimals=plain_decimals) + b"\n")
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
 
 _PLAIN = "\x1fdriftline-plain-number:"

@@ -173,16 +173,18 @@ class ModelQualityBaselineFiles(NamedTuple):
 
 def load_model_quality_baseline(folder: Path) -> ModelQualityBaselineFiles:
     """Read ``model_quality/statistics.json`` and ``constraints.json`` when present."""
+    reading = STATISTICS
     try:
         stats = constraints = None
         if (folder / STATISTICS).is_file():
             stats = ModelQualityStatistics.from_statistics_json(read_json(folder / STATISTICS))
+        reading = CONSTRAINTS
         if (folder / CONSTRAINTS).is_file():
             doc = read_json(folder / CONSTRAINTS)
             constraints = ModelQualityConstraints.from_constraints_json(doc)
             _check_metric_names(constraints)
     except MALFORMED as exc:
-        error = not_usable("model-quality baseline", folder, exc)
+        error = not_usable("model-quality baseline", folder, exc, reading)
         raise error from exc
     return ModelQualityBaselineFiles(stats, constraints)
 

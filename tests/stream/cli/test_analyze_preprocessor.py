@@ -82,3 +82,37 @@ def test_preprocessor_output_option(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert len((elsewhere / "seen.log").read_text().split()) == 40
     assert not (tmp_path / "run" / "preprocessor").exists()
+
+
+def test_a_script_not_named_py_is_read_as_python(tmp_path: Path) -> None:
+    """A script's name need not end in .py (``python handler`` runs it too).
+
+    Such a name gave only "cannot load script PATH": importlib finds no loader by the name.
+    """
+    baseline, captures, _, _ = _files(tmp_path, n=40)
+    script = tmp_path / "preprocess_handler"
+    script.write_text(SCRIPT)
+    out = tmp_path / "run"
+    result = run(
+        "analyze", "--capture", captures, "--baseline", baseline, "--out", out,
+        "--preprocessor", script,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert len((out / "preprocessor" / "seen.log").read_text().split()) == 40
+
+
+def test_a_script_that_is_no_python_says_why(tmp_path: Path) -> None:
+    baseline, captures, _, _ = _files(tmp_path, n=40)
+    for name, content, reason in [
+        ("empty", b"", "Preprocess Handler not implemented correctly"),
+        ("pre.bin", b"\x00\x01\x02", "failed to import: SyntaxError"),
+    ]:
+        script = tmp_path / name
+        script.write_bytes(content)
+        result = run(
+            "analyze", "--capture", captures, "--baseline", baseline, "--out", tmp_path / "r",
+            "--preprocessor", script,
+        )  # fmt: skip
+        assert result.exit_code == 2, result.output
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith("driftline: error: ") and reason in line, line

@@ -57,6 +57,17 @@ def test_unreadable_lines_and_non_numbers_are_counted_not_averaged(tmp_path: Pat
     assert dict(baseline.explanations["label0"].global_shap_values) == {"age": 2.0, "plan": 2.0}
 
 
+def test_a_shap_file_of_no_usable_line_says_what_was_left_out(tmp_path: Path) -> None:
+    """It said only "holds no SHAP values", of a file of SHAP records with NaN, say."""
+    shap = tmp_path / "shap.jsonl"
+    shap.write_text('{"inferenceId": "1", "shap": {"age": NaN}}\n{"inferenceId": "2"}\n')
+    result = _suggest(tmp_path, shap)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [
+        f"driftline: error: {shap} holds no SHAP values (left out: invalid_json=1, missing_shap=1)"
+    ]
+
+
 def test_analyze_refuses_a_shap_csv_row_holding_a_non_number(tmp_path: Path) -> None:
     """A text value used to be dropped in silence, its row's other values averaged."""
     base = tmp_path / "base.jsonl"

@@ -160,6 +160,9 @@ def test_a_negative_min_window_count_is_refused(tmp_path: Path, captures: Path) 
         ("constraints.json", ("features", 0, "name"), 7, "a 'name' that is not a text: 7"),
         ("constraints.json", ("features", 0, "inferred_type"), None, "has inferred_type None"),
         ("constraints.json", ("features", 0, "completeness"), -5, "must be in [0, 1], got -5"),
+        # the reason names the file where the exception alone would not
+        ("statistics.json", ("dataset",), None, "statistics.json: AttributeError: 'NoneType'"),
+        ("constraints.json", ("features", 0, "completeness"), None, "constraints.json: TypeError"),
     ],
 )
 def test_mistyped_baseline_fields_are_not_usable(
@@ -186,6 +189,22 @@ def test_mistyped_baseline_fields_are_not_usable(
     line = one_line_error(result, fragment)
     assert line.startswith(f"driftline: error: baseline in {broken} is not usable: ")
     assert document in line
+
+
+@pytest.mark.parametrize("inside", ["", "model_quality"])
+def test_out_naming_the_baseline_folder_is_refused(
+    tmp_path: Path, baseline: Path, captures: Path, inside: str
+) -> None:
+    """The run's statistics.json replaced the baseline's, and later runs compared to it."""
+    copy = tmp_path / "baseline"
+    for path in baseline.rglob("*"):
+        if path.is_file():
+            (copy / path.relative_to(baseline)).parent.mkdir(parents=True, exist_ok=True)
+            (copy / path.relative_to(baseline)).write_bytes(path.read_bytes())
+    before = {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    result = run("analyze", "--capture", captures, "--baseline", copy, "--out", copy / inside)
+    one_line_error(result, "holds the baseline's statistics.json, which the run's would replace")
+    assert {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()} == before
 
 
 def test_baseline_naming_a_file(tmp_path: Path, baseline: Path, captures: Path) -> None:
@@ -215,6 +234,20 @@ def test_usage_errors_of_every_command_are_one_driftline_line(args: list[str]) -
     line = one_line_error(run(*args), "")
     assert not line.startswith("driftline: error: Error")
     assert "--help" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "commands"),
+    [
+        ([], "analyze, attributions, baseline, demo, labels, replay, tail, worker"),
+        (["baseline"], "suggest"),
+        (["labels"], "push"),
+    ],
+)
+def test_a_group_without_its_command_is_one_line(args: list[str], commands: str) -> None:
+    """It printed "driftline: error: Usage: …", the group's whole help, then "(see … --help)"."""
+    line = one_line_error(run(*args), f"missing command: one of {commands} (see '")
+    assert line.endswith(" --help')")
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""``attributions push`` of a folder without *.jsonl files: one error line about *.jsonl."""
+"""``attributions push`` and ``labels push``: one error line, saying what is wrong."""
 
 from __future__ import annotations
 
@@ -25,3 +25,32 @@ def test_attributions_push_of_json_files_does_not_suggest_a2i_options(
     )
     assert result.exit_code == 2
     assert result.stderr == f"driftline: error: no *.jsonl files under {tmp_path}\n"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            ["--a2i-answer-path", "a..b"],
+            "labels.a2i_answer_path must be a dotted path like 'churned.label', got 'a..b'",
+        ),
+        (
+            ["--a2i-answer-path", ""],
+            "labels.a2i_answer_path must be a dotted path like 'churned.label', got ''",
+        ),
+        (["--monitor", "nope"], "no monitor named 'nope'; configured: []"),
+    ],
+)
+def test_labels_push_errors_keep_their_quotes(
+    tmp_path: Path, kafka_bootstrap: str, topic_prefix: str, options: list[str], message: str
+) -> None:
+    """The closing quote of a value was stripped ("got 'a..b"), and an empty one vanished."""
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("")
+    result = CliRunner().invoke(
+        main,
+        ["labels", "push", str(labels), *options],
+        env=kafka_env(kafka_bootstrap, topic_prefix, 1),
+    )
+    assert result.exit_code == 2
+    assert result.stderr == f"driftline: error: {message}\n"

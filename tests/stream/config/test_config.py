@@ -230,6 +230,21 @@ def test_a_file_that_is_not_utf8_is_not_toml(tmp_path: Path) -> None:
         load_config(path, {})
 
 
+def test_a_leading_byte_order_mark_is_skipped(tmp_path: Path) -> None:
+    """Notepad's UTF-8 BOM made the file 'not valid TOML: Invalid statement (at line 1 …)'."""
+    path = tmp_path / "c.toml"
+    path.write_bytes(b"\xef\xbb\xbf[kafka]\npartitions = 8\n")
+    assert load_config(path, {}).kafka.partitions == 8
+
+
+def test_a_file_nested_too_deeply_is_not_toml(tmp_path: Path) -> None:
+    # tomllib recurses per level: 1,000 nested arrays raised RecursionError, which the CLI
+    # could only report as a bug ("unexpected RecursionError")
+    path = write(tmp_path, "[kafka]\nx = " + "[" * 1000 + "]" * 1000 + "\n")
+    with pytest.raises(ConfigError, match="is not valid TOML: arrays or tables nested too"):
+        load_config(path, {})
+
+
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read config file"):
         load_config(tmp_path / "absent.toml", {})
