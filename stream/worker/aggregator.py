@@ -321,7 +321,22 @@ class Aggregator:
         if raw is None:
             return None
         window = self.windows[span] = AggregatedWindow.from_packed(raw, self.labelled)
+        self._note_restarted_runs([window])
         return window
+
+    def _note_restarted_runs(self, windows: Collection[AggregatedWindow]) -> None:
+        """Log the labelled runs restored windows hold no figures of (their settings changed)."""
+        restarted: Counter[str] = Counter()
+        for window in windows:
+            if window.labelled is not None:
+                restarted.update(window.labelled.restarted)
+        for run, n in sorted(restarted.items()):
+            log.warning(
+                "monitor %s: the %s baseline or settings changed; %d window(s) restored with "
+                "figures tallied under the previous ones publish %s from the labels merged "
+                "from now on (the earlier ones are left out)",
+                self.name, run, n, run,
+            )  # fmt: skip
 
     def _account(self, result: WindowResult, window: AggregatedWindow) -> None:
         self.windows_closed += result.revision == 0
@@ -378,6 +393,7 @@ class Aggregator:
             if not window.is_final:
                 self._note_other_length(window)
                 self._renew_columns(window)
+        self._note_restarted_runs(list(self.windows.values()))
         self._settle()
 
     def _renew_columns(self, window: AggregatedWindow) -> None:
