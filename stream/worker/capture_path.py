@@ -95,7 +95,7 @@ class CapturePath:
         activity: PartitionActivity,
         now: Callable[[], datetime],
         preprocessor: Preprocessor | None = None,
-        max_future_seconds: float = 3600.0,
+        max_future_seconds: float = 900.0,
         revision_horizon_seconds: float = 900.0,
     ) -> None:
         self.config = config
