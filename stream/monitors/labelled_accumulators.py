@@ -113,7 +113,8 @@ class LabelledAccumulators:
 
         A run saved under other settings than ``setup``'s (the baseline or config was
         replaced: another problem type, facet, label value, probability threshold, SHAP
-        features or labels) starts empty, named in :attr:`restarted`: its figures could not
+        features or labels), or not saved at all (added to the monitor since), starts
+        empty, named in :attr:`restarted`: its figures could not
         be judged against the new baseline, nor merged with rows tallied under it. A run whose
         settings differ only in how it is judged (thresholds, minimum counts, the baseline's
         figures) keeps its figures and takes the new ones. The counts of predictions, labels
@@ -127,7 +128,10 @@ class LabelledAccumulators:
                 ("attribution", acc.attribution))  # fmt: skip
         for name, run in runs:
             saved = state.get(name)
-            if run is None or saved is None:
+            if run is None:
+                continue
+            if saved is None:  # the run was added to the monitor since
+                acc.restarted += (name,)
                 continue
             kept = with_settings_of(saved, run.to_state())
             if kept is None:

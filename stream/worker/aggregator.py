@@ -332,9 +332,9 @@ class Aggregator:
                 restarted.update(window.labelled.restarted)
         for run, n in sorted(restarted.items()):
             log.warning(
-                "monitor %s: the %s baseline or settings changed; %d window(s) restored with "
-                "figures tallied under the previous ones publish %s from the labels merged "
-                "from now on (the earlier ones are left out)",
+                "monitor %s: %s was added or its baseline or settings changed; %d window(s) "
+                "restored with figures tallied before publish %s from the labels merged from "
+                "now on (the earlier ones are left out)",
                 self.name, run, n, run,
             )  # fmt: skip
 

@@ -358,9 +358,9 @@ class LabelledPath:
             restarted.update(window.restarted)
         for run, n in sorted(restarted.items()):
             log.warning(
-                "monitor %s: the %s baseline or settings changed; in %d window(s) of partition "
-                "%d restored with figures tallied under the previous ones, %s starts again "
-                "with the labels joined from now on (its earlier ones are left out)",
+                "monitor %s: %s was added or its baseline or settings changed; in %d "
+                "window(s) of partition %d restored with figures tallied before, %s starts "
+                "again with the labels joined from now on (its earlier ones are left out)",
                 self.monitor, run, n, partition, run,
             )  # fmt: skip
         self._remember_lengths(partition, state)

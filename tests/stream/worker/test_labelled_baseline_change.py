@@ -84,8 +84,8 @@ def test_a_changed_bias_facet_restarts_the_bias_figures_and_keeps_model_quality(
     assert (matrix["0"]["0"], matrix["0"]["1"], matrix["1"]["0"], matrix["1"]["1"]) == (
         tn, fp, fn, tp,
     )  # fmt: skip
-    (line,) = [r.getMessage() for r in caplog.records if "bias baseline" in r.getMessage()]
-    assert line.startswith("monitor m: the bias baseline or settings changed; in 1 window(s)")
+    (line,) = [r.getMessage() for r in caplog.records if "bias was added" in r.getMessage()]
+    assert line.startswith("monitor m: bias was added or its baseline or settings changed; in 1")
 
 
 def test_a_changed_problem_type_leaves_the_partition_s_other_state_restored(fake_clock, tmp_path):
@@ -136,3 +136,32 @@ def test_a_changed_minimum_count_keeps_the_figures_and_judges_with_the_new_one(
     (facet_rows,) = bias.statistics["facet_rows"]
     assert facet_rows["d"] + facet_rows["a"] == 200
     assert bias.decisions and all(d["violated"] is None for d in bias.decisions)
+
+
+def test_bias_added_to_a_monitor_says_its_restored_windows_lack_the_earlier_labels(
+    fake_clock, tmp_path, caplog
+):
+    """Model quality only, then bias and attribution too: the restored window's bias
+    figures hold only the labels joined after the restart while its labelled count holds
+    all; that used to go unsaid."""
+    folder = tmp_path / "baseline"
+    write_labelled_baselines(folder, MODEL, n=1000)
+    monitor = MonitorConfig(
+        name="m", baseline=folder, window_seconds=10.0, allowed_lateness_seconds=0.0,
+        capture_index_names=("endpointInput",),
+        model_quality=ModelQualitySettings(problem_type="BinaryClassification",
+                                           inference_attribute="label",
+                                           probability_attribute="score"),
+    )  # fmt: skip
+    config = DriftlineConfig(kafka=KafkaConfig(topic_prefix="p", partitions=1),
+                             monitors=(monitor,))  # fmt: skip
+    quality_only = WorkerState(config, {"m": load_data_quality_baseline(folder)}, now=fake_clock)
+    first = Pipe(quality_only)
+    _labelled(first, traffic(8, 100, T0))
+    with caplog.at_level(logging.WARNING, logger="driftline.labels"):
+        _restarted(fake_clock, folder, first)
+    lines_ = [r.getMessage() for r in caplog.records if "baseline or settings" in r.getMessage()]
+    assert [line.split(";")[0] for line in lines_] == [
+        "monitor m: attribution was added or its baseline or settings changed",
+        "monitor m: bias was added or its baseline or settings changed",
+    ]
