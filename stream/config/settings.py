@@ -58,8 +58,11 @@ class WorkerConfig:
     shutdown_timeout_seconds: float = 10.0  # env DRIFTLINE_WORKER_SHUTDOWN_TIMEOUT_SECONDS
     # a partition that processed messages is snapshotted at least this often
     snapshot_interval_seconds: float = 2.0  # env DRIFTLINE_WORKER_SNAPSHOT_INTERVAL_SECONDS
-    # event times further ahead of the wall clock are dead-lettered (future_time)
-    max_future_seconds: float = 3600.0  # env DRIFTLINE_WORKER_MAX_FUTURE_SECONDS
+    # event times further ahead of the wall clock are dead-lettered (future_time). One
+    # accepted moves its partition's watermark as far: past revision_horizon_seconds, every
+    # live record is then dropped as late until the clock catches up (a client writing its
+    # local time as UTC), so the default is the revision horizon's
+    max_future_seconds: float = 900.0  # env DRIFTLINE_WORKER_MAX_FUTURE_SECONDS
     # a published window is revised by late records this long (event time) after it closed
     revision_horizon_seconds: float = 900.0  # env DRIFTLINE_WORKER_REVISION_HORIZON_SECONDS
     # late labels of published windows are sent on (revising them) at most this often

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
+
 from ground_truth.records import GroundTruth
 from stream.capture.predictions import LocatedPrediction, score_value
 from stream.monitors.attribution import AttributionRun
@@ -40,6 +42,7 @@ class LabelledAccumulators:
             whole_output=setup.locator is not None and setup.locator.reads_whole_output,
         )  # fmt: skip
         self.attribution = None if setup.attribution is None else AttributionRun(setup.attribution)
+        self.restarted: tuple[str, ...] = ()  # runs from_state found saved under other settings
 
     @property
     def label_coverage(self) -> float | None:
@@ -106,15 +109,98 @@ class LabelledAccumulators:
 
     @classmethod
     def from_state(cls, setup: LabelledSetup, state: Mapping[str, Any]) -> LabelledAccumulators:
-        """Rebuild from :meth:`to_state` output, against ``setup``."""
+        """Rebuild from :meth:`to_state` output, against ``setup``.
+
+        A run saved under other settings than ``setup``'s (the baseline or config was
+        replaced: another problem type, facet, label value, probability threshold, SHAP
+        features or labels), or not saved at all (added to the monitor since), starts
+        empty, named in :attr:`restarted`: its figures could not
+        be judged against the new baseline, nor merged with rows tallied under it. A run whose
+        settings differ only in how it is judged (thresholds, minimum counts, the baseline's
+        figures) keeps its figures and takes the new ones. The counts of predictions, labels
+        and SHAP records stay: they do not depend on the runs' settings.
+        """
         acc = cls(setup)
         acc.predictions = int(state["predictions"])
         acc.labelled = int(state["labelled"])
         acc.explained = int(state["explained"])
-        if acc.model_quality is not None and state.get("model_quality") is not None:
-            acc.model_quality.restore(state["model_quality"])
-        if acc.bias is not None and state.get("bias") is not None:
-            acc.bias.restore(state["bias"])
-        if acc.attribution is not None and state.get("attribution") is not None:
-            acc.attribution.restore(state["attribution"])
+        runs = (("model_quality", acc.model_quality), ("bias", acc.bias),
+                ("attribution", acc.attribution))  # fmt: skip
+        for name, run in runs:
+            saved = state.get(name)
+            if run is None:
+                continue
+            if saved is None:  # the run was added to the monitor since
+                acc.restarted += (name,)
+                continue
+            kept = with_settings_of(saved, run.to_state())
+            if kept is None:
+                acc.restarted += (name,)
+            else:
+                run.restore(kept)
         return acc
+
+
+# parameters that say how a run is judged, not what its state holds
+JUDGING_PARAMS = frozenset(
+    ("name", "metric", "threshold", "comparison_operator", "min_samples", "seed", "baseline",
+     "baseline_value")
+)  # fmt: skip
+
+
+def with_settings_of(saved: Any, fresh: Any) -> Any:
+    """``saved`` (a run's state) with ``fresh``'s parameters, or None if made under others.
+
+    Both are walked in the same order; every versioned state (``kind``, ``version``,
+    ``params``, ``state``) in them must pair with one of the same kind whose parameters
+    differ at most in :data:`JUDGING_PARAMS`; ``saved``'s then takes ``fresh``'s. A
+    state of another version is left as it is, for the run's ``restore`` to upgrade or
+    refuse, as before.
+    """
+    saved_envelopes, fresh_envelopes = _envelopes(saved), _envelopes(fresh)
+    if len(saved_envelopes) != len(fresh_envelopes):
+        return None
+    for old, new in zip(saved_envelopes, fresh_envelopes, strict=True):
+        if old["kind"] != new["kind"]:
+            return None
+        if old["version"] == new["version"] and _shape(old["params"]) != _shape(new["params"]):
+            return None
+    replacements = iter(fresh_envelopes)
+
+    def replace(envelope: Mapping[str, Any]) -> Mapping[str, Any]:
+        new = next(replacements)
+        same = envelope["version"] == new["version"]
+        return {**envelope, "params": new["params"]} if same else envelope
+
+    return _replaced(saved, replace)
+
+
+def _is_envelope(value: Any) -> bool:
+    return isinstance(value, Mapping) and {"kind", "version", "params", "state"} <= value.keys()
+
+
+def _envelopes(value: Any) -> list[Mapping[str, Any]]:
+    """The versioned states in ``value``, outermost only, dict keys in sorted order."""
+    if _is_envelope(value):
+        return [value]
+    if isinstance(value, Mapping):
+        return [e for key in sorted(value) for e in _envelopes(value[key])]
+    if isinstance(value, list | tuple):
+        return [e for item in value for e in _envelopes(item)]
+    return []
+
+
+def _replaced(value: Any, replace: Any) -> Any:
+    """``value`` with each outermost versioned state replaced, walked as :func:`_envelopes`."""
+    if _is_envelope(value):
+        return replace(value)
+    if isinstance(value, Mapping):
+        return {key: _replaced(value[key], replace) for key in sorted(value)}
+    if isinstance(value, list | tuple):
+        return [_replaced(item, replace) for item in value]
+    return value
+
+
+def _shape(params: Mapping[str, Any]) -> Any:
+    """The parameters that decide what a state holds, as JSON sees them (tuples as lists)."""
+    return orjson.loads(orjson.dumps({k: v for k, v in params.items() if k not in JUDGING_PARAMS}))

@@ -43,6 +43,7 @@ import orjson
 from stream.capture.message import DecodedMessage, MessageDecoder
 from stream.capture.partitioning import is_sampled
 from stream.capture.preprocess import Preprocessor
+from stream.capture.records import iso_utc
 from stream.capture.rows import RowBuilder
 from stream.config import MonitorConfig
 from stream.monitors.data_quality import DataQualityBaseline
@@ -94,7 +95,7 @@ class CapturePath:
         activity: PartitionActivity,
         now: Callable[[], datetime],
         preprocessor: Preprocessor | None = None,
-        max_future_seconds: float = 3600.0,
+        max_future_seconds: float = 900.0,
         revision_horizon_seconds: float = 900.0,
     ) -> None:
         self.config = config
@@ -301,9 +302,16 @@ class CapturePath:
     def restore(self, partition: int, blobs: Mapping[str, bytes]) -> None:
         """Replace the partition's state with a :meth:`snapshot`'s."""
         self.clock.restore(partition, orjson.loads(blobs[_CLOCK]) if _CLOCK in blobs else {})
-        others = self.table.restore(
+        others, left_out = self.table.restore(
             partition, {k: v for k, v in blobs.items() if is_window_blob(k)}
         )
+        for start, end, records in left_out:
+            log.warning(
+                "monitor %s: the baseline's columns changed; partition %d's open window "
+                "[%s, %s) was profiled with the previous baseline's columns and is left out "
+                "(%d records): the window holds the records read from now on",
+                self.name, partition, iso_utc(start), iso_utc(end), records,
+            )  # fmt: skip
         if others:
             log.warning(
                 "monitor %s: window length changed from %s s to %s s; the windows of partition "

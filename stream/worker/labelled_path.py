@@ -350,11 +350,19 @@ class LabelledPath:
             return
         state = orjson.loads(blobs[_STATE])
         self.seq[partition] = int(state["seq"])
+        restarted: Counter[str] = Counter()
         for start, accumulators, *end in state["windows"]:  # no end: written before ends were
             until = float(end[0]) if end else self.clock.window_end(float(start))
-            self.windows[(partition, float(start), until)] = LabelledAccumulators.from_state(
-                self.setup, accumulators
-            )
+            window = LabelledAccumulators.from_state(self.setup, accumulators)
+            self.windows[(partition, float(start), until)] = window
+            restarted.update(window.restarted)
+        for run, n in sorted(restarted.items()):
+            log.warning(
+                "monitor %s: %s was added or its baseline or settings changed; in %d "
+                "window(s) of partition %d restored with figures tallied before, %s starts "
+                "again with the labels joined from now on (its earlier ones are left out)",
+                self.monitor, run, n, partition, run,
+            )  # fmt: skip
         self._remember_lengths(partition, state)
 
     def _remember_lengths(self, partition: int, state: Mapping[str, Any]) -> None:

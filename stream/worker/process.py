@@ -34,7 +34,7 @@ import faust
 from prometheus_client import CollectorRegistry
 
 from stream.capture.gc_thresholds import collect_cycles_less_often
-from stream.config import DriftlineConfig
+from stream.config import DriftlineConfig, WorkerConfig
 from stream.kafka.broker import EmbeddedBroker
 from stream.kafka.error_text import error_text
 from stream.kafka.security import kafka_python_kwargs
@@ -317,6 +317,7 @@ def _serve(
     status = StatusService.bind(config.metrics.host, config.metrics.port, registry)
     if log_config:  # usable as far as this process can tell: the rest is the broker's
         log.warning("config:\n%s", config.describe())
+        warn_about_settings(config.worker)
     try:
         if kafka.uses_embedded_broker:
             broker = EmbeddedBroker(stop_timeout_seconds=2.0)
@@ -397,3 +398,16 @@ def _run_faust(
         datadir.cleanup()
         gc.unfreeze()  # what startup made may be collected again at exit
     return 0
+
+
+def warn_about_settings(worker: WorkerConfig) -> None:
+    """Log the ``[worker]`` settings that can lose live records, and why."""
+    future, horizon = worker.max_future_seconds, worker.revision_horizon_seconds
+    if future > horizon:
+        log.warning(
+            "worker.max_future_seconds (%g s) exceeds worker.revision_horizon_seconds (%g s): "
+            "a record stamped that far ahead of the clock moves its partition's watermark past "
+            "the live windows for longer than they stay revisable, and live records are then "
+            "dropped as late until the clock catches up",
+            future, horizon,
+        )  # fmt: skip

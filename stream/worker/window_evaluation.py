@@ -33,13 +33,19 @@ __all__ = ["evaluate_window", "evaluation_view"]
 def evaluation_view(
     window: AggregatedWindow, windows: Iterable[AggregatedWindow], config: MonitorConfig
 ) -> list[AggregatedWindow]:
-    """The final windows (``window`` included) merged to evaluate ``window``, oldest first."""
+    """The final windows (``window`` included) merged to evaluate ``window``, oldest first.
+
+    Only windows of ``window``'s length and columns: one profiled before the baseline's
+    columns changed is never merged with one profiled after.
+    """
     length = window.end - window.start
     # starts lie a window apart: half a window of slack keeps a rounding from dropping the
     # oldest (0.7-second windows: 3 * 0.7 from an end missed the start two windows before)
     earliest = window.end - (config.evaluation_windows + 0.5) * length
+    columns = None if window.profile is None else (window.profile.features, window.profile.kinds)
     view = [w for w in windows if w.is_final and w.profile is not None
             and math.isclose(w.end - w.start, length, abs_tol=1e-6)
+            and (w.profile.features, w.profile.kinds) == columns
             and earliest < w.start < window.end]  # fmt: skip
     return sorted(view, key=lambda w: w.start)
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import NamedTuple
 
 import orjson
 
@@ -41,6 +42,13 @@ from stream.worker.windows import WindowPartial
 
 FLUSH_ROWS = 5_000  # buffered rows that trigger a profile update
 WindowKey = tuple[int, float, float, bool]  # (partition, start, end, revision)
+
+
+class Restored(NamedTuple):
+    """What :meth:`WindowTable.restore` found: other lengths, windows of other columns."""
+
+    other_lengths: list[float]
+    other_columns: list[tuple[float, float, int]]  # (start, end, records), left out
 
 
 class WindowTable:
@@ -174,22 +182,34 @@ class WindowTable:
             if p == partition
         }
 
-    def restore(self, partition: int, blobs: Mapping[str, bytes]) -> list[float]:
+    def restore(self, partition: int, blobs: Mapping[str, bytes]) -> Restored:
         """Replace the partition's open windows with those of a :meth:`snapshot`.
 
         Each window keeps the end it was opened with (saved in its state), whatever the
-        configured length is now. Return the lengths of the restored windows that differ from
-        the configured one (sorted, each once): empty unless ``window_seconds`` changed.
+        configured length is now; the lengths that differ from the configured one are
+        returned (sorted, each once): empty unless ``window_seconds`` changed.
+
+        A window profiled with other columns than the configured ones (the baseline was
+        replaced: a feature added, removed or of another type) is left out and returned as
+        ``(start, end, records)``: its sketches cannot take the new baseline's rows, nor be
+        judged against it, and its records are not in Kafka's reach any more (the snapshot
+        committed past them). The window's span then holds the records read after the
+        restart alone.
         """
         self.drop([partition])
         others: set[float] = set()
+        left_out: list[tuple[float, float, int]] = []
         for name, raw in blobs.items():
             start, revision = _parse_blob_name(name)
             window = OpenWindow.from_state(orjson.loads(raw))
+            profile = window.profile
+            if (profile.features, profile.kinds) != (self.features, self.kinds):
+                left_out.append((start, window.end, window.records))
+                continue
             self.windows[(partition, start, window.end, revision)] = window
             if not math.isclose(window.end - start, self.window_seconds):
                 others.add(window.end - start)
-        return sorted(others)
+        return Restored(sorted(others), sorted(left_out))
 
     def drop(self, partitions: Collection[int]) -> int:
         """Forget the open windows of ``partitions``; return how many there were."""
@@ -218,4 +238,4 @@ def is_window_blob(name: str) -> bool:
     return name.startswith("window/")
 
 
-__all__ = ["FLUSH_ROWS", "WindowKey", "WindowTable", "is_window_blob"]
+__all__ = ["FLUSH_ROWS", "Restored", "WindowKey", "WindowTable", "is_window_blob"]
