@@ -70,7 +70,7 @@ from stream.capture.records import (
 from stream.capture.rows import MAX_NESTING, RowBuilder, too_deep
 from stream.capture.undecodable import CORRUPT_BATCH, UndecodableBatch
 
-MAX_FUTURE_SECONDS = 3600.0
+MAX_FUTURE_SECONDS = 900.0  # the worker's default (worker.max_future_seconds: the revision horizon)
 # The longest tumbling window a monitor may have (365 days): with the bounds below, the
 # window of every instant accepted starts in year 1 or later and ends before year 9999, so
 # its start and end are ISO-8601 texts.

@@ -40,7 +40,7 @@ from typing import Union
 
 import orjson
 
-from stream.capture.message import DecodedMessage, MessageDecoder
+from stream.capture.message import MAX_FUTURE_SECONDS, DecodedMessage, MessageDecoder
 from stream.capture.partitioning import is_sampled
 from stream.capture.preprocess import Preprocessor
 from stream.capture.records import iso_utc
@@ -95,7 +95,7 @@ class CapturePath:
         activity: PartitionActivity,
         now: Callable[[], datetime],
         preprocessor: Preprocessor | None = None,
-        max_future_seconds: float = 900.0,
+        max_future_seconds: float = MAX_FUTURE_SECONDS,
         revision_horizon_seconds: float = 900.0,
     ) -> None:
         self.config = config
