@@ -47,6 +47,12 @@ from stream.monitors.data_quality import DataQualityBaseline
 from stream.monitors.labelled import LabelledSetup
 from stream.monitors.labelled_accumulators import LabelledAccumulators
 from stream.worker.aggregated_window import DUPLICATE, AggregatedWindow
+from stream.worker.changed_windows import (
+    note_other_length,
+    note_restarted_runs,
+    of_other_columns,
+    renew_columns,
+)
 from stream.worker.event_clock import PartitionActivity
 from stream.worker.labelled_summaries import LabelledSummary, labelled_summary
 from stream.worker.outputs import DATA_QUALITY
@@ -149,8 +155,9 @@ class Aggregator:
                 profile, item.window_start, item.window_end, self.now().timestamp(), labelled
             )
             self.windows[span] = window
-            self._note_other_length(window)
-        if self._of_other_columns(window, item):
+            note_other_length(self.name, window, self.config.window_seconds)
+        if of_other_columns(self.name, window, item):
+            self.late_partials += 1
             return []
         if window.admit(item) == DUPLICATE:
             self.duplicate_partials += 1
@@ -162,28 +169,6 @@ class Aggregator:
             out.extend(self._publish(window, "late_partial"))
         # late labels of a final window are published by close_due, at most once a flush
         return out + self._finalise_complete() + self._republish_completed()
-
-    def _of_other_columns(self, window: AggregatedWindow, item: WindowPartial) -> bool:
-        """Whether ``item`` was profiled with other columns than ``window``: then it is dropped.
-
-        The baseline was replaced in between; the partial is logged and counted as late. A
-        window published before the change keeps its figures; a partial of the previous
-        baseline's columns (sent before a restart, read after it) cannot be judged against
-        the new one, nor merged with the new baseline's rows.
-        """
-        if item.is_labelled or item.profile_state is None or window.profile is None:
-            return False
-        params = item.profile_state["params"]
-        columns = (tuple(params["features"]), tuple(params["kinds"]))
-        if columns == (window.profile.features, window.profile.kinds):
-            return False
-        self.late_partials += 1
-        log.warning(
-            "monitor %s: partial of partition %d for window [%s, %s) dropped (%d records): "
-            "it was profiled with other columns than the window (the baseline changed)",
-            self.name, item.partition, item.window_start, item.window_end, item.record_count,
-        )  # fmt: skip
-        return True
 
     def is_forgotten(self, span: WindowSpan, *, labelled: bool) -> bool:
         """Whether a partial of the window ``span`` (labelled or not) would be dropped as late."""
@@ -321,22 +306,8 @@ class Aggregator:
         if raw is None:
             return None
         window = self.windows[span] = AggregatedWindow.from_packed(raw, self.labelled)
-        self._note_restarted_runs([window])
+        note_restarted_runs(self.name, [window])
         return window
-
-    def _note_restarted_runs(self, windows: Collection[AggregatedWindow]) -> None:
-        """Log the labelled runs restored windows hold no figures of (their settings changed)."""
-        restarted: Counter[str] = Counter()
-        for window in windows:
-            if window.labelled is not None:
-                restarted.update(window.labelled.restarted)
-        for run, n in sorted(restarted.items()):
-            log.warning(
-                "monitor %s: %s was added or its baseline or settings changed; %d window(s) "
-                "restored with figures tallied before publish %s from the labels merged from "
-                "now on (the earlier ones are left out)",
-                self.name, run, n, run,
-            )  # fmt: skip
 
     def _account(self, result: WindowResult, window: AggregatedWindow) -> None:
         self.windows_closed += result.revision == 0
@@ -391,42 +362,10 @@ class Aggregator:
                 self.settled[(float(start), float(end))] = raw
         for window in self.windows.values():
             if not window.is_final:
-                self._note_other_length(window)
-                self._renew_columns(window)
-        self._note_restarted_runs(list(self.windows.values()))
+                note_other_length(self.name, window, self.config.window_seconds)
+                renew_columns(self.name, window, self.baseline.features, self.baseline.kinds)
+        note_restarted_runs(self.name, list(self.windows.values()))
         self._settle()
-
-    def _renew_columns(self, window: AggregatedWindow) -> None:
-        """A pending window merged with the previous baseline's columns starts again empty.
-
-        Its partials' sketches cannot be judged against the new baseline; the partitions
-        that sent them restart their own open windows of it empty as well
-        (:meth:`~stream.worker.window_table.WindowTable.restore`), so the window holds the
-        records read after the change. Its merged offset ranges stay, so a partial sent
-        again is still a duplicate.
-        """
-        profile = window.profile
-        columns = (self.baseline.features, self.baseline.kinds)
-        if profile is None or (profile.features, profile.kinds) == columns:
-            return
-        log.warning(
-            "monitor %s: the baseline's columns changed; the pending window [%s, %s) merged "
-            "with the previous baseline's columns starts again empty (%d records left out)",
-            self.name, window.start, window.end, window.records,
-        )  # fmt: skip
-        window.profile = DatasetProfile(features=columns[0], kinds=columns[1])
-        window.records = 0
-
-    def _note_other_length(self, window: AggregatedWindow) -> None:
-        """Log a window of another length than the configured one (a restart changed it)."""
-        length = window.end - window.start
-        if not math.isclose(length, self.config.window_seconds):
-            log.warning(
-                "monitor %s: window length changed from %s s to %s s; the window [%s, %s) "
-                "keeps %s s and is published on its own, never merged with %s s windows",
-                self.name, f"{length:g}", f"{self.config.window_seconds:g}", window.start,
-                window.end, f"{length:g}", f"{self.config.window_seconds:g}",
-            )  # fmt: skip
 
     def drop(self, partitions: Collection[int]) -> None:
         """Forget everything when the monitor's partials partition moves away."""
