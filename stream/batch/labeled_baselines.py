@@ -152,6 +152,12 @@ def _check_model_quality_request(request: LabeledBaselineRequest) -> None:
     if not request.prediction_column and not request.probability_column:
         msg = "--problem-type needs --prediction-column or --probability-column"
         raise LabeledBaselineError(msg)
+    if request.problem_type != BINARY and not request.prediction_column:
+        msg = (
+            f"--problem-type {request.problem_type} needs --prediction-column: "
+            "--probability-column is a binary model's positive-class score"
+        )
+        raise LabeledBaselineError(msg)
 
 
 def _bias_settings(
@@ -240,6 +246,12 @@ def _suggest_model_quality(
     assert request.problem_type is not None and request.label_column is not None
     scores = columns.get(request.probability_column or "")
     note = ""
+    if scores is not None and request.problem_type != BINARY:
+        # SageMaker takes a probability attribute for every problem type; only binary
+        # classification has score metrics (AUC), so analyze and the worker read none here
+        scores = None
+        column, problem = request.probability_column, request.problem_type
+        note = f", --probability-column {column!r} not used ({problem} has no AUC)"
     if scores is not None:
         given, not_numeric, first = non_numeric_scores(scores)
         if not_numeric and not_numeric == given:

@@ -66,7 +66,7 @@ def write_outcome(out: Path, outcome: LabelledOutcome, run: LabelledFileRun) -> 
     write_json(folder / VIOLATIONS, to_document(outcome.violations, version=version))
     acc = run.accumulators
     if outcome.status == FAILED:
-        summary = _failure(kind, acc) + (_shap_notes(run) if kind == ATTRIBUTION_DRIFT else "")
+        summary = _failure(kind, acc) + (shap_notes(run) if kind == ATTRIBUTION_DRIFT else "")
     elif kind == MODEL_QUALITY:
         summary = _model_quality(folder, acc)
         files = run.setup.model_quality_baseline
@@ -160,10 +160,10 @@ def _attribution(folder: Path, outcome: LabelledOutcome, run: LabelledFileRun) -
     assert attribution is not None
     write_json(folder / ANALYSIS, attribution.analysis())
     figures = ", ".join(f"{d['label']} nDCG {d['value']:.4f}" for d in outcome.decisions)
-    return f"{run.accumulators.explained} explained records, {figures}{_shap_notes(run)}"
+    return f"{run.accumulators.explained} explained records, {figures}{shap_notes(run)}"
 
 
-def _shap_notes(run: LabelledFileRun) -> str:
+def shap_notes(run: LabelledFileRun) -> str:
     """What a keyed SHAP file held that explained no capture, and unreadable captures.
 
     The captures whose output could not be read (e.g. ``bad_explanations``) are named here

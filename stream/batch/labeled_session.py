@@ -36,7 +36,7 @@ from detectors.violations import COMPLETED, COMPLETED_WITH_VIOLATIONS, FAILED
 from ground_truth.json_path import check_path
 from stream.batch.label_files import A2ISettings, LabelCounts, LabelReader, parse_value_map
 from stream.batch.labeled_analysis import FileJoinBounds, LabelledFileRun
-from stream.batch.labeled_outputs import MonitorOutcome, join_summary, write_outcome
+from stream.batch.labeled_outputs import MonitorOutcome, join_summary, shap_notes, write_outcome
 from stream.batch.labeled_request import LabeledAnalysisRequest
 from stream.capture.files import iter_capture_lines, open_lines
 from stream.capture.records import CaptureError, decode_capture
@@ -67,6 +67,7 @@ class LabeledReport:
     outcomes: tuple[MonitorOutcome, ...]
     join_summary: str | None  # None without ground truth
     attribution_skipped: bool  # an attribution baseline, but no SHAP values anywhere
+    attribution_skipped_notes: str = ""  # e.g. ", unusable outputs: bad_explanations=1 …"
 
     @property
     def worst_status(self) -> str | None:
@@ -123,6 +124,7 @@ class LabeledSession:
             outcomes=tuple(outcomes),
             join_summary=None if self.labels is None else join_summary(run, self.labels),
             attribution_skipped=run.setup.attribution is not None and skipped,
+            attribution_skipped_notes=shap_notes(run) if skipped else "",
         )
 
 

@@ -72,7 +72,9 @@ def _print_labeled(report: LabeledReport) -> None:
     if report.join_summary is not None:
         click.echo(report.join_summary)
     if report.attribution_skipped:
-        click.echo("ModelExplainability: skipped, no SHAP values")
+        click.echo(
+            f"ModelExplainability: skipped, no SHAP values{report.attribution_skipped_notes}"
+        )
     for outcome in report.outcomes:
         n = len(outcome.violations)
         status = status_word(outcome.status, outcome.no_verdict)

@@ -2,7 +2,8 @@
 
 Local SHAP values come as JSON Lines of ``{"inferenceId": ..., "shap": {feature: value}}``
 (``shap`` may also map label → {feature: value} for several model outputs), as a CSV of
-local SHAP values with the feature names as header (Clarify's ``explanations_shap/out.csv``),
+local SHAP values with the feature names as header (Clarify's ``explanations_shap/out.csv``,
+its ``<feature>_label<k>`` columns read by :mod:`stream.monitors.shap_csv`),
 or inside the capture output: under a ``shap`` key (``shap_path``, one record's or one
 entry per instance: :func:`~stream.labels.attributions.output_shap_records`), or as each record's
 ``explanations.kernel_shap`` of a SageMaker Clarify online explainability response
@@ -45,6 +46,7 @@ from stream.capture.records import is_mapping
 from stream.labels.attributions import DEFAULT_LABEL
 from stream.monitors.bias_indices import is_index
 from stream.monitors.files import BaselineError, read_json, write_json
+from stream.monitors.shap_csv import clarify_columns, clarify_row
 
 ANALYSIS = "analysis.json"
 ANALYSIS_CONFIG = "analysis_config.json"
@@ -80,8 +82,9 @@ def iter_local_shap(
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
             try:
+                columns = clarify_columns(reader.fieldnames)
                 for row in reader:
-                    yield None, per_label(row, label)
+                    yield None, per_label(clarify_row(row, columns), label)
             except csv.Error as exc:  # the file is refused with one line, not a traceback
                 msg = f"{path.name} is not readable CSV near line {reader.line_num + 1}: {exc}"
                 raise ValueError(msg) from exc
