@@ -124,8 +124,8 @@
     const y = (p) => plotH - p * (plotH - DIST.pad);
     const path = (d) => d.quantiles.map((q, i) => (finite(q) ? `${i ? "L" : "M"}${x(q).toFixed(1)} ${y(levels[i]).toFixed(1)}` : "")).join("");
     const lines = [];
-    if (baseline && baseline.kind === "numeric") lines.push(`<path class="series-baseline" d="${path(baseline)}"><title>baseline CDF (${fmt(baseline.count)} values)</title></path>`);
-    if (live && live.kind === "numeric") lines.push(`<path class="series-live" d="${path(live)}"><title>this window's CDF (${fmt(live.count)} values)</title></path>`);
+    if (baseline && baseline.kind === "numeric") lines.push(`<path class="series-baseline" d="${path(baseline)}"><title>baseline CDF (${baseline.count} values)</title></path>`);
+    if (live && live.kind === "numeric") lines.push(`<path class="series-live" d="${path(live)}"><title>this window's CDF (${live.count} values)</title></path>`);
     return `<line class="axis-line" x1="${DIST.pad}" x2="${DIST.width - DIST.pad}" y1="${plotH}" y2="${plotH}"/>
       ${lines.join("")}
       <text class="axis" x="${DIST.pad}" y="${DIST.height - 3}">${fmt(lo)}</text>

@@ -32,6 +32,10 @@ function fmt(v) {
   if (v !== 0 && (Math.abs(v) >= 1e6 || Math.abs(v) < 1e-3)) return v.toExponential(2);
   return String(Number(v.toPrecision(3)));
 }
+// counts (rows, labelled predictions) as they are: fmt's three digits made 1398 rows "1400"
+function count(n) {
+  return n === null || n === undefined ? "–" : String(n);
+}
 function utc(iso) {
   return iso ? iso.replace("T", " ").replace(/(\.\d+)?Z$/, "") : "";
 }
@@ -193,7 +197,7 @@ function windowsTable(m, selected) {
     rows.push(`<tr class="window${i === selected ? " selected" : ""}" data-start="${esc(w.start)}" data-id="${esc(windowId(w))}" title="click: this window's violations and distributions">
       <td>${esc(utc(w.start))}${end}</td>
       <td>${statusPill(w)} ${complete}${w.warnings.length ? ` <span class="warn" title="${esc(w.warnings.join("\n"))}">warning</span>` : ""}</td>
-      <td class="num">${fmt(labelled ? w.labelled : w.rows)}</td>
+      <td class="num">${count(labelled ? w.labelled : w.rows)}</td>
       <td class="num">${w.violations ? `<button class="violations-link">${w.violations} ▸</button>` : "0"}</td>
       <td class="num">${w.revision}</td>
       ${covered ? `<td class="num">${w.label_coverage === null ? "–" : `${Math.round(w.label_coverage * 100)} %`}</td>` : ""}
@@ -210,8 +214,8 @@ function windowDetail(m, index, detail) {
   const head = `<h3>window ${esc(utc(w.start))} – ${esc(utc(w.end).slice(11))} UTC
     ${statusPill(w)}</h3>
     <p class="muted">${m.monitor_type === "data_quality"
-      ? `${fmt(w.rows)} rows · finalised by ${esc(w.finalised_by || "–")}`
-      : `${fmt(w.labelled)} ${m.monitor_type === "feature_attribution_drift" ? "explained" : "labelled"} predictions${w.label_coverage === null ? "" : ` · ${Math.round(w.label_coverage * 100)} % of the window's predictions labelled`}`} · revision ${w.revision}
+      ? `${count(w.rows)} rows · finalised by ${esc(w.finalised_by || "–")}`
+      : `${count(w.labelled)} ${m.monitor_type === "feature_attribution_drift" ? "explained" : "labelled"} predictions${w.label_coverage === null ? "" : ` · ${Math.round(w.label_coverage * 100)} % of the window's predictions labelled`}`} · revision ${w.revision}
     ${w.failure_reason ? ` · <span class="warn">${esc(w.failure_reason)}</span>` : ""}</p>
     ${w.warnings.map((text) => `<p class="warn">${esc(text)}</p>`).join("")}`;
   if (!detail) return `${head}<p class="muted">loading…</p>`;
@@ -242,7 +246,7 @@ function noViolations(m, w, decisions) {
     const undecided = decisions.filter((d) => d.violated === null && (!drift || d.check_type === "baseline_drift_check"));
     const n = undecided.length ? Math.max(...undecided.map((d) => d.sample_count)) : null;
     const counted = drift ? "rows" : m.monitor_type === "feature_attribution_drift" ? "explained predictions" : "labelled predictions";
-    return `<p class="warn">No ${drift ? "drift " : ""}verdict in this window: too few to judge (${fmt(n)} ${counted}, fewer than min_window_count)${drift ? "; its other checks found nothing" : ""}.</p>`;
+    return `<p class="warn">No ${drift ? "drift " : ""}verdict in this window: too few to judge (${count(n)} ${counted}, fewer than min_window_count)${drift ? "; its other checks found nothing" : ""}.</p>`;
   }
   return `<p class="ok-text">No violations in this window.</p>`;
 }
