@@ -10,6 +10,8 @@ line for the CLI), not a traceback after the broker came up. Routes:
 - ``/metrics``: the registry in Prometheus' text format (OpenMetrics when asked for);
 - ``/healthz``: 200 while the process serves; ``/readyz``: 200 when the worker owns capture
   partitions and the broker answered within ``READY_BROKER_SECONDS``, else 503 with reasons.
+
+HEAD answers as GET does, without the body; any other method is a 405 naming GET and HEAD.
 """
 
 from __future__ import annotations
@@ -158,6 +160,19 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "driftline"
+    _head = False  # a HEAD request: headers only
+
+    def do_HEAD(self) -> None:  # noqa: N802 (http.server's name)
+        """Answer as GET would, without the body (curl -I, uptime checks)."""
+        self._head = True
+        self.do_GET()
+
+    def _not_allowed(self) -> None:
+        body = orjson.dumps({"error": f"{self.command} is not served here: use GET or HEAD"})
+        self.close_connection = True  # a body it may have sent is not read
+        self._send(405, JSON, body, {"Allow": "GET, HEAD"})
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed  # noqa: N815
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         """Route one GET request."""
@@ -214,13 +229,18 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(200, JSON, body)
 
-    def _send(self, code: int, content_type: str, body: bytes) -> None:
+    def _send(
+        self, code: int, content_type: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(code)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        if not self._head:
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (base signature)
         """Requests go to the debug log, not to stderr."""
