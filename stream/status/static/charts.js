@@ -15,7 +15,8 @@
     if (v !== 0 && (Math.abs(v) >= 1e6 || Math.abs(v) < 1e-3)) return v.toExponential(2);
     return String(Number(v.toPrecision(3)));
   }
-  const utc = (iso) => (iso ? iso.replace("T", " ").replace(/(\.\d+)?Z$/, "") : "");
+  // as status.js's: a fraction of a second stays, to the millisecond
+  const utc = (iso) => (iso ? iso.replace("T", " ").replace(/(\.\d{1,3})\d*Z$/, "$1").replace(/(\.0*)?Z?$/, "") : "");
   const finite = (v) => v !== null && v !== undefined && Number.isFinite(v);
   const times = (m) => m.windows.map((w) => Date.parse(w.start));
   const thresholdAt = (chart, i) => (Array.isArray(chart.threshold) ? chart.threshold[i] : chart.threshold);

@@ -36,8 +36,15 @@ function fmt(v) {
 function count(n) {
   return n === null || n === undefined ? "–" : String(n);
 }
+// "2024-03-05 14:00:00" of an ISO time in UTC; a fraction of a second stays (to the
+// millisecond), or windows under a second would read alike
 function utc(iso) {
-  return iso ? iso.replace("T", " ").replace(/(\.\d+)?Z$/, "") : "";
+  return iso ? iso.replace("T", " ").replace(/(\.\d{1,3})\d*Z$/, "$1").replace(/(\.0*)?Z?$/, "") : "";
+}
+// a window's end after its start: the time alone on the same day, else with its date
+function until(start, end) {
+  const [from, to] = [utc(start), utc(end)];
+  return to.slice(0, 10) === from.slice(0, 10) ? to.slice(11) : to;
 }
 function keyOf(m) {
   return `${m.monitor}|${m.monitor_type}`;
@@ -192,7 +199,7 @@ function windowsTable(m, selected) {
   const rows = [];
   for (let i = m.windows.length - 1; i >= 0; i--) {
     const w = m.windows[i];
-    const end = starts[w.start] > 1 ? ` <span class="muted">to ${esc(utc(w.end).slice(11))}</span>` : "";
+    const end = starts[w.start] > 1 ? ` <span class="muted">to ${esc(until(w.start, w.end))}</span>` : "";
     const complete = w.complete === false ? `<span class="warn" title="partitions reported: ${esc(w.partitions.join(", "))}">incomplete</span>` : "";
     rows.push(`<tr class="window${i === selected ? " selected" : ""}" data-start="${esc(w.start)}" data-id="${esc(windowId(w))}" title="click: this window's violations and distributions">
       <td>${esc(utc(w.start))}${end}</td>
@@ -211,7 +218,7 @@ function windowsTable(m, selected) {
 function windowDetail(m, index, detail) {
   const w = m.windows[index];
   if (!w) return `<p class="muted">No window yet.</p>`;
-  const head = `<h3>window ${esc(utc(w.start))} – ${esc(utc(w.end).slice(11))} UTC
+  const head = `<h3>window ${esc(utc(w.start))} – ${esc(until(w.start, w.end))} UTC
     ${statusPill(w)}</h3>
     <p class="muted">${m.monitor_type === "data_quality"
       ? `${count(w.rows)} rows · finalised by ${esc(w.finalised_by || "–")}`
