@@ -172,13 +172,14 @@ function renderMonitor(m) {
   const flagged = m.windows.filter((w) => w.violations > 0).length;
   const undecided = m.windows.filter((w) => w.no_verdict).length;
   const last = m.windows[m.windows.length - 1];
-  const body = m.monitor_type === "data_quality"
+  // a configured monitor that has published no window yet: said so, without empty charts
+  const body = !m.windows.length ? "" : m.monitor_type === "data_quality"
     ? window.driftlineCharts.featuresPanel(m, index, detail, state.summary.quantile_levels)
     : window.driftlineCharts.metricsPanel(m, index, detail);
   section.innerHTML = `
     <h2>${esc(m.monitor)} <span class="badge">${esc(TYPE_NAMES[m.monitor_type] || m.monitor_type)}</span>
       ${last ? statusPill(last, "latest: ") : ""}
-      <span class="muted">${m.windows.length} windows kept · ${flagged} with violations${undecided ? ` · ${undecided} without a verdict` : ""}</span></h2>
+      <span class="muted">${m.windows.length ? `${m.windows.length} windows kept · ${flagged} with violations${undecided ? ` · ${undecided} without a verdict` : ""}` : "no window published yet"}</span></h2>
     <div class="columns">
       <div class="windows-scroll">${windowsTable(m, index)}</div>
       <div class="window-detail">${windowDetail(m, index, detail)}</div>
@@ -217,7 +218,7 @@ function windowsTable(m, selected) {
 
 function windowDetail(m, index, detail) {
   const w = m.windows[index];
-  if (!w) return `<p class="muted">No window yet.</p>`;
+  if (!w) return `<p class="muted">No window yet: the first shows when this monitor closes one.</p>`;
   const head = `<h3>window ${esc(utc(w.start))} – ${esc(until(w.start, w.end))} UTC
     ${statusPill(w)}</h3>
     <p class="muted">${m.monitor_type === "data_quality"
