@@ -144,6 +144,9 @@ function render() {
     return `<a href="#m-${esc(keyOf(m))}" class="chip ${cls}">${esc(m.monitor)} · ${esc(TYPE_NAMES[m.monitor_type] || m.monitor_type)}</a>`;
   }).join("");
   const main = document.getElementById("monitors");
+  // a monitor the worker no longer shows (it restarted with another config) leaves the page
+  const shown = new Set(monitors.map((m) => `m-${keyOf(m)}`));
+  for (const old of [...main.querySelectorAll("section.monitor")]) if (!shown.has(old.id)) old.remove();
   for (const m of monitors) {
     let section = document.getElementById(`m-${keyOf(m)}`);
     if (!section) {
@@ -152,8 +155,8 @@ function render() {
       section.className = "monitor";
       section.dataset.monitor = m.monitor;
       section.dataset.type = m.monitor_type;
-      main.appendChild(section);
     }
+    main.appendChild(section); // in the summary's order, a newly seen monitor too
     renderMonitor(m);
   }
   document.body.dataset.rendered = String(Number(document.body.dataset.rendered || 0) + 1);
