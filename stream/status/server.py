@@ -33,7 +33,7 @@ from prometheus_client.exposition import choose_encoder
 
 from stream.status.board import StatusBoard
 from stream.status.messages import MessageError, parse_time
-from stream.status.payloads import status_summary, window_detail
+from stream.status.payloads import MONITOR_TYPES, status_summary, window_detail
 
 log = logging.getLogger("driftline.status")
 
@@ -135,6 +135,11 @@ class StatusServer:
                     self._summary = (version, orjson.dumps(status_summary(self.board)))
             return self._summary[1]
 
+    def monitor_types(self) -> set[str]:
+        """The monitor types on the board (a newer worker's may be beyond ``MONITOR_TYPES``)."""
+        with self.board.lock:
+            return {kind for _, kind in self.board.monitors}
+
     def window_bytes(
         self, monitor: str, kind: str, start: str, end: str | None = None
     ) -> bytes | None:
@@ -217,6 +222,10 @@ class _Handler(BaseHTTPRequestHandler):
                 f"give {' and '.join(missing)}: "
                 "/api/window?monitor=M&type=T&start=ISO-TIME[&end=ISO-TIME]"
             )
+            self._send(400, JSON, orjson.dumps({"error": msg}))
+            return
+        if kind and kind not in MONITOR_TYPES and kind not in status.monitor_types():
+            msg = f"unknown type {kind!r}: one of {', '.join(MONITOR_TYPES)}"
             self._send(400, JSON, orjson.dumps({"error": msg}))
             return
         try:

@@ -175,3 +175,16 @@ def test_other_methods_are_one_clear_405(served):
         assert headers["Allow"] == "GET, HEAD"
         assert orjson.loads(body) == {"error": f"{method} is not served here: use GET or HEAD"}
     assert get(server.port, "/healthz")[0] == 200  # and the server serves on
+
+
+def test_an_unknown_monitor_type_is_named_in_a_400(served):
+    # was 404 "no such window on this board", as if the window were missing
+    server, _ = served
+    code, _, body = get(
+        server.port, "/api/window?monitor=credit&type=data-quality&start=2024-03-05T14:00:00Z"
+    )
+    assert code == 400
+    assert orjson.loads(body)["error"] == (
+        "unknown type 'data-quality': one of data_quality, model_quality, bias_drift,"
+        " feature_attribution_drift"
+    )
