@@ -39,7 +39,7 @@ import bisect
 import math
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,6 +184,9 @@ class StatusBoard:
         Windows kept per (monitor, monitor type).
     max_online_alarms
         Online alarms (violations without a window) kept per monitor.
+    monitors
+        (monitor, monitor type) of the configured monitors: on the board, without windows,
+        before their first message, so that a monitor that publishes nothing is seen.
     """
 
     def __init__(
@@ -192,6 +195,7 @@ class StatusBoard:
         *,
         max_windows: int = MAX_WINDOWS,
         max_online_alarms: int = MAX_ONLINE_ALARMS,
+        monitors: Iterable[tuple[str, str]] = (),
     ) -> None:
         self.baseline_statistics = dict(baselines or {})
         self.baselines = {k: FeatureShapes.from_statistics(v) for k, v in (baselines or {}).items()}
@@ -201,6 +205,8 @@ class StatusBoard:
         self.lock = threading.Lock()
         self.version = 0
         self._keys: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
+        for monitor, kind in monitors:
+            self._monitor(monitor, kind)
 
     def apply(self, kind: str, doc: Mapping[str, Any]) -> None:
         """Take one decoded message of topic ``kind``; MessageError when it is unusable."""

@@ -5,7 +5,9 @@ partition, so each status page shows every monitor) runs in its own thread and e
 apart from faust's. It starts ``lookback`` messages before each partition's end, so a
 restarted worker shows recent history without reading the whole retention. An unreadable
 message is logged and counted (``unreadable``), never fatal — a record batch that does not
-decode is one such message; a lost broker connection is retried every ``RETRY_SECONDS``.
+decode is one such message; a lost broker connection is retried every ``RETRY_SECONDS``,
+from where the follower had read: a message is put on the board once (violations of one
+revision add up there, so a message read again would be listed twice).
 
 ``last_broker_answer`` (``time.monotonic()``) is when the broker last answered a request:
 the follower asks for the end offsets every ``PROBE_SECONDS``, so it stays fresh on quiet
@@ -71,6 +73,7 @@ class TopicFollower:
         self.last_broker_answer: float | None = None
         self.read: Counter[str] = Counter()  # messages applied, by kind
         self.unreadable: Counter[str] = Counter()  # messages refused, by kind
+        self._next: dict[tuple[str, int], int] = {}  # next offset to read, by (topic, partition)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._main, name="driftline-status", daemon=True)
 
@@ -136,6 +139,7 @@ class TopicFollower:
                 for tp, messages in batches.items():
                     for message in messages:
                         self.apply(self.kinds[tp.topic], message.value)
+                        self._next[(tp.topic, tp.partition)] = message.offset + 1
         finally:
             await consumer.stop()
 
@@ -157,7 +161,11 @@ class TopicFollower:
         self.last_broker_answer = time.monotonic()
         for tp in partitions:
             back = self.lookback.get(self.kinds[tp.topic], 0)
-            consumer.seek(tp, max(begin[tp], end[tp] - back))
+            start = max(begin[tp], end[tp] - back)
+            known = self._next.get((tp.topic, tp.partition))  # a session before this one's
+            consumer.seek(
+                tp, known if known is not None and begin[tp] <= known <= end[tp] else start
+            )
         log.info("status follower: %d partitions of %s", len(partitions), sorted(self.kinds))
         return partitions
 

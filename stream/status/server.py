@@ -10,6 +10,8 @@ line for the CLI), not a traceback after the broker came up. Routes:
 - ``/metrics``: the registry in Prometheus' text format (OpenMetrics when asked for);
 - ``/healthz``: 200 while the process serves; ``/readyz``: 200 when the worker owns capture
   partitions and the broker answered within ``READY_BROKER_SECONDS``, else 503 with reasons.
+
+HEAD answers as GET does, without the body; any other method is a 405 naming GET and HEAD.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from prometheus_client.exposition import choose_encoder
 
 from stream.status.board import StatusBoard
 from stream.status.messages import MessageError, parse_time
-from stream.status.payloads import status_summary, window_detail
+from stream.status.payloads import MONITOR_TYPES, status_summary, window_detail
 
 log = logging.getLogger("driftline.status")
 
@@ -133,6 +135,11 @@ class StatusServer:
                     self._summary = (version, orjson.dumps(status_summary(self.board)))
             return self._summary[1]
 
+    def monitor_types(self) -> set[str]:
+        """The monitor types on the board (a newer worker's may be beyond ``MONITOR_TYPES``)."""
+        with self.board.lock:
+            return {kind for _, kind in self.board.monitors}
+
     def window_bytes(
         self, monitor: str, kind: str, start: str, end: str | None = None
     ) -> bytes | None:
@@ -158,6 +165,19 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "driftline"
+    _head = False  # a HEAD request: headers only
+
+    def do_HEAD(self) -> None:  # noqa: N802 (http.server's name)
+        """Answer as GET would, without the body (curl -I, uptime checks)."""
+        self._head = True
+        self.do_GET()
+
+    def _not_allowed(self) -> None:
+        body = orjson.dumps({"error": f"{self.command} is not served here: use GET or HEAD"})
+        self.close_connection = True  # a body it may have sent is not read
+        self._send(405, JSON, body, {"Allow": "GET, HEAD"})
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed  # noqa: N815
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         """Route one GET request."""
@@ -204,6 +224,10 @@ class _Handler(BaseHTTPRequestHandler):
             )
             self._send(400, JSON, orjson.dumps({"error": msg}))
             return
+        if kind and kind not in MONITOR_TYPES and kind not in status.monitor_types():
+            msg = f"unknown type {kind!r}: one of {', '.join(MONITOR_TYPES)}"
+            self._send(400, JSON, orjson.dumps({"error": msg}))
+            return
         try:
             body = status.window_bytes(monitor, kind or "data_quality", start, end or None)
         except MessageError as error:
@@ -214,13 +238,18 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(200, JSON, body)
 
-    def _send(self, code: int, content_type: str, body: bytes) -> None:
+    def _send(
+        self, code: int, content_type: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(code)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        if not self._head:
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (base signature)
         """Requests go to the debug log, not to stderr."""

@@ -2,7 +2,8 @@
 
 :meth:`StatusService.bind` takes the metrics port first (a port in use fails before the
 broker starts); :meth:`StatusService.start` loads the data-quality baselines of the
-configured monitors, follows the output topics and serves; :meth:`StatusService.stop` ends
+configured monitors, puts every configured monitor on the board (one that publishes nothing
+is shown as such), follows the output topics and serves; :meth:`StatusService.stop` ends
 both. The follower's counters are exported on the worker's registry.
 
 Examples
@@ -33,6 +34,7 @@ from stream.monitors.data_quality import load_data_quality_baseline
 from stream.monitors.files import BaselineError
 from stream.status.board import TOPIC_KINDS, StatusBoard
 from stream.status.follower import TopicFollower
+from stream.status.messages import ATTRIBUTION_DRIFT, BIAS_DRIFT, DATA_QUALITY, MODEL_QUALITY
 from stream.status.server import Readiness, StatusServer
 
 log = logging.getLogger("driftline.status")
@@ -66,6 +68,23 @@ class FollowerCollector:
         )
         up.add_metric([], float(self.follower.broker_answered_within(15.0)))
         yield up
+
+
+# a [[monitor]]'s labelled sections and the monitor types they publish
+SECTION_TYPES = {
+    "model_quality": MODEL_QUALITY,
+    "bias": BIAS_DRIFT,
+    "attribution": ATTRIBUTION_DRIFT,
+}
+
+
+def configured_monitors(config: DriftlineConfig) -> list[tuple[str, str]]:
+    """(monitor, monitor type) of every configured monitor: data quality and its sections."""
+    out = []
+    for monitor in config.monitors:
+        out.append((monitor.name, DATA_QUALITY))
+        out.extend((monitor.name, SECTION_TYPES[s]) for s in monitor.labelled_sections)
+    return out
 
 
 def baseline_statistics(config: DriftlineConfig) -> dict[str, DatasetStatistics]:
@@ -110,7 +129,7 @@ class StatusService:
     ) -> None:
         """Follow ``config``'s output topics on ``bootstrap`` and serve the page."""
         names = TopicNames.from_prefix(config.kafka.topic_prefix)
-        board = StatusBoard(baseline_statistics(config))
+        board = StatusBoard(baseline_statistics(config), monitors=configured_monitors(config))
         topics = {kind: getattr(names, kind) for kind in TOPIC_KINDS}
         follower = TopicFollower(
             board, bootstrap, topics, kafka_python_kwargs(config.kafka), lookback

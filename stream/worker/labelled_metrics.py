@@ -47,7 +47,7 @@ def labelled_families(aggregators: Iterable[Any]) -> Iterator[Metric]:
     bias = GaugeMetricFamily(
         "driftline_bias_metric",
         "Post-training bias metric per facet value, newest window with figures",
-        labels=[*m, "facet", "metric"],
+        labels=[*m, "facet", "facet_value", "metric"],
     )  # fmt: skip
     facet_rows = GaugeMetricFamily(
         "driftline_bias_facet_rows",
@@ -70,8 +70,8 @@ def labelled_families(aggregators: Iterable[Any]) -> Iterator[Metric]:
                 quality_threshold.add_metric([name, metric], reading.threshold)
         if summary.label_coverage is not None:
             coverage.add_metric([name], summary.label_coverage)
-        for (facet, metric), value in sorted(summary.bias.items()):
-            bias.add_metric([name, facet, metric], value)
+        for (facet, facet_value, metric), value in sorted(summary.bias.items()):
+            bias.add_metric([name, facet, facet_value, metric], value)
         for (facet, side), rows in sorted(summary.bias_facet_rows.items()):
             facet_rows.add_metric([name, facet, side], rows)
         for label, value in sorted(summary.ndcg.items()):

@@ -44,13 +44,16 @@ class LabelledSummary:
     (:meth:`~stream.worker.aggregator.Aggregator.labelled_summary`).
 
     Every mapping's keys come from the configuration or a fixed metric vocabulary (metric
-    names, facet values, labels), never from raw data, so the label sets stay bounded.
+    names, configured facet values, labels), so the label sets stay bounded; a one-versus-all
+    facet (no configured value) has a figure per value it met, at most ``max_facet_values``
+    (50) and an "other" bucket.
     """
 
     monitor: str
     model_quality: Mapping[str, MetricReading] = field(default_factory=dict)  # by metric
     label_coverage: float | None = None  # share of predictions with a label, 0..1
-    bias: Mapping[tuple[str, str], float] = field(default_factory=dict)  # (facet, metric)
+    # (facet, facet value, metric): a one-versus-all facet has a figure per value
+    bias: Mapping[tuple[str, str, str], float] = field(default_factory=dict)
     ndcg: Mapping[str, float] = field(default_factory=dict)  # by label
     bias_facet_rows: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (facet, side)
 
@@ -108,7 +111,7 @@ def labelled_summary(monitor: str, results: Iterable[Any]) -> LabelledSummary:
     result's ``facet_rows``, so an empty facet shows as 0, not as a missing series.
     """
     quality: dict[str, MetricReading] = {}
-    bias: dict[tuple[str, str], float] = {}
+    bias: dict[tuple[str, str, str], float] = {}
     facet_rows: dict[tuple[str, str], int] = {}
     ndcg: dict[str, float] = {}
     coverage = None
@@ -125,7 +128,8 @@ def labelled_summary(monitor: str, results: Iterable[Any]) -> LabelledSummary:
             if result.monitor_type == "model_quality":
                 quality[d["metric_name"]] = MetricReading(float(d["value"]), d.get("threshold"))
             elif result.monitor_type == "bias_drift":
-                bias[(str(d.get("facet")), d["metric_name"])] = float(d["value"])
+                facet = (str(d.get("facet")), str(d.get("facet_value") or ""))
+                bias[(*facet, d["metric_name"])] = float(d["value"])
             elif result.monitor_type == "feature_attribution_drift":
                 ndcg[str(d.get("label"))] = float(d["value"])
     return LabelledSummary(monitor, quality, coverage, bias, ndcg, bias_facet_rows=facet_rows)

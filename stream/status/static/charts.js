@@ -15,7 +15,8 @@
     if (v !== 0 && (Math.abs(v) >= 1e6 || Math.abs(v) < 1e-3)) return v.toExponential(2);
     return String(Number(v.toPrecision(3)));
   }
-  const utc = (iso) => (iso ? iso.replace("T", " ").replace(/(\.\d+)?Z$/, "") : "");
+  // as status.js's: a fraction of a second stays, to the millisecond
+  const utc = (iso) => (iso ? iso.replace("T", " ").replace(/(\.\d{1,3})\d*Z$/, "$1").replace(/(\.0*)?Z?$/, "") : "");
   const finite = (v) => v !== null && v !== undefined && Number.isFinite(v);
   const times = (m) => m.windows.map((w) => Date.parse(w.start));
   const thresholdAt = (chart, i) => (Array.isArray(chart.threshold) ? chart.threshold[i] : chart.threshold);
@@ -124,36 +125,43 @@
     const y = (p) => plotH - p * (plotH - DIST.pad);
     const path = (d) => d.quantiles.map((q, i) => (finite(q) ? `${i ? "L" : "M"}${x(q).toFixed(1)} ${y(levels[i]).toFixed(1)}` : "")).join("");
     const lines = [];
-    if (baseline && baseline.kind === "numeric") lines.push(`<path class="series-baseline" d="${path(baseline)}"><title>baseline CDF (${fmt(baseline.count)} values)</title></path>`);
-    if (live && live.kind === "numeric") lines.push(`<path class="series-live" d="${path(live)}"><title>this window's CDF (${fmt(live.count)} values)</title></path>`);
+    if (baseline && baseline.kind === "numeric") lines.push(`<path class="series-baseline" d="${path(baseline)}"><title>baseline CDF (${baseline.count} values)</title></path>`);
+    if (live && live.kind === "numeric") lines.push(`<path class="series-live" d="${path(live)}"><title>this window's CDF (${live.count} values)</title></path>`);
     return `<line class="axis-line" x1="${DIST.pad}" x2="${DIST.width - DIST.pad}" y1="${plotH}" y2="${plotH}"/>
       ${lines.join("")}
       <text class="axis" x="${DIST.pad}" y="${DIST.height - 3}">${fmt(lo)}</text>
       <text class="axis" x="${DIST.width - DIST.pad}" y="${DIST.height - 3}" text-anchor="end">${fmt(hi)}</text>`;
   }
 
+  // the 8 largest shares of baseline or window (a category new in the window among them), and
+  // one "other" pair for the rest: the categories not drawn, or not kept (top 12 of each)
   function bars(baseline, live) {
     const share = (d) => {
-      const out = new Map();
-      if (d && d.kind === "categorical" && d.total > 0) for (const [v, c] of d.categories) out.set(v, c / d.total);
-      return out;
+      if (!(d && d.kind === "categorical" && d.total > 0)) return null;
+      return new Map(d.categories.map(([v, c]) => [v, c / d.total]));
     };
-    const b = share(baseline);
-    const l = share(live);
-    const names = [...new Set([...b.keys(), ...l.keys()])].slice(0, 8);
+    const [b, l] = [share(baseline), share(live)];
+    const of = (m, name) => (m && m.get(name)) || 0;
+    const names = [...new Set([...(b ? b.keys() : []), ...(l ? l.keys() : [])])]
+      .sort((x, y) => Math.max(of(b, y), of(l, y)) - Math.max(of(b, x), of(l, x)))
+      .slice(0, 8);
+    const rest = (m) => (m ? Math.max(0, 1 - names.reduce((sum, name) => sum + of(m, name), 0)) : 0);
+    const entries = names.map((name) => [name, of(b, name), of(l, name)]);
+    const other = [rest(b), rest(l)];
+    if (other.some((v) => v >= 0.0005)) entries.push([null, ...other]);
     const plotH = DIST.height - DIST.bottom;
-    const slot = (DIST.width - 2 * DIST.pad) / Math.max(names.length, 1);
+    const slot = (DIST.width - 2 * DIST.pad) / Math.max(entries.length, 1);
     const bar = Math.min(14, slot / 2 - 2);
-    const top = Math.max(...b.values(), ...l.values(), 0.01);
+    const top = Math.max(...entries.flatMap(([, bv, lv]) => [bv, lv]), 0.01);
     const h = (v) => (v / top) * (plotH - DIST.pad);
-    return names.map((name, i) => {
+    return entries.map(([name, bv, lv], i) => {
       const x0 = DIST.pad + i * slot + slot / 2 - bar;
-      const bv = b.get(name) || 0;
-      const lv = l.get(name) || 0;
-      const label = name.length > 9 ? `${name.slice(0, 8)}…` : name;
-      return `<rect class="bar-baseline" x="${x0.toFixed(1)}" y="${(plotH - h(bv)).toFixed(1)}" width="${bar.toFixed(1)}" height="${h(bv).toFixed(1)}"><title>${esc(name)}: baseline ${(bv * 100).toFixed(1)} %</title></rect>
-        <rect class="bar-live" x="${(x0 + bar).toFixed(1)}" y="${(plotH - h(lv)).toFixed(1)}" width="${bar.toFixed(1)}" height="${h(lv).toFixed(1)}"><title>${esc(name)}: this window ${(lv * 100).toFixed(1)} %</title></rect>
-        <text class="axis" x="${(x0 + bar).toFixed(1)}" y="${DIST.height - 3}" text-anchor="middle">${esc(label)}</text>`;
+      const shown = name === null ? "other" : name;
+      const label = shown.length > 9 ? `${shown.slice(0, 8)}…` : shown;
+      const what = name === null ? "other (the categories not drawn)" : name;
+      return `<rect class="bar-baseline" x="${x0.toFixed(1)}" y="${(plotH - h(bv)).toFixed(1)}" width="${bar.toFixed(1)}" height="${h(bv).toFixed(1)}"><title>${esc(what)}: baseline ${(bv * 100).toFixed(1)} %</title></rect>
+        <rect class="bar-live" x="${(x0 + bar).toFixed(1)}" y="${(plotH - h(lv)).toFixed(1)}" width="${bar.toFixed(1)}" height="${h(lv).toFixed(1)}"><title>${esc(what)}: this window ${(lv * 100).toFixed(1)} %</title></rect>
+        <text class="axis${name === null ? " other" : ""}" x="${(x0 + bar).toFixed(1)}" y="${DIST.height - 3}" text-anchor="middle">${esc(label)}</text>`;
     }).join("") + `<line class="axis-line" x1="${DIST.pad}" x2="${DIST.width - DIST.pad}" y1="${plotH}" y2="${plotH}"/>`;
   }
 

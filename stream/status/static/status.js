@@ -32,8 +32,19 @@ function fmt(v) {
   if (v !== 0 && (Math.abs(v) >= 1e6 || Math.abs(v) < 1e-3)) return v.toExponential(2);
   return String(Number(v.toPrecision(3)));
 }
+// counts (rows, labelled predictions) as they are: fmt's three digits made 1398 rows "1400"
+function count(n) {
+  return n === null || n === undefined ? "–" : String(n);
+}
+// "2024-03-05 14:00:00" of an ISO time in UTC; a fraction of a second stays (to the
+// millisecond), or windows under a second would read alike
 function utc(iso) {
-  return iso ? iso.replace("T", " ").replace(/(\.\d+)?Z$/, "") : "";
+  return iso ? iso.replace("T", " ").replace(/(\.\d{1,3})\d*Z$/, "$1").replace(/(\.0*)?Z?$/, "") : "";
+}
+// a window's end after its start: the time alone on the same day, else with its date
+function until(start, end) {
+  const [from, to] = [utc(start), utc(end)];
+  return to.slice(0, 10) === from.slice(0, 10) ? to.slice(11) : to;
 }
 function keyOf(m) {
   return `${m.monitor}|${m.monitor_type}`;
@@ -133,6 +144,9 @@ function render() {
     return `<a href="#m-${esc(keyOf(m))}" class="chip ${cls}">${esc(m.monitor)} · ${esc(TYPE_NAMES[m.monitor_type] || m.monitor_type)}</a>`;
   }).join("");
   const main = document.getElementById("monitors");
+  // a monitor the worker no longer shows (it restarted with another config) leaves the page
+  const shown = new Set(monitors.map((m) => `m-${keyOf(m)}`));
+  for (const old of [...main.querySelectorAll("section.monitor")]) if (!shown.has(old.id)) old.remove();
   for (const m of monitors) {
     let section = document.getElementById(`m-${keyOf(m)}`);
     if (!section) {
@@ -141,8 +155,8 @@ function render() {
       section.className = "monitor";
       section.dataset.monitor = m.monitor;
       section.dataset.type = m.monitor_type;
-      main.appendChild(section);
     }
+    main.appendChild(section); // in the summary's order, a newly seen monitor too
     renderMonitor(m);
   }
   document.body.dataset.rendered = String(Number(document.body.dataset.rendered || 0) + 1);
@@ -161,13 +175,14 @@ function renderMonitor(m) {
   const flagged = m.windows.filter((w) => w.violations > 0).length;
   const undecided = m.windows.filter((w) => w.no_verdict).length;
   const last = m.windows[m.windows.length - 1];
-  const body = m.monitor_type === "data_quality"
+  // a configured monitor that has published no window yet: said so, without empty charts
+  const body = !m.windows.length ? "" : m.monitor_type === "data_quality"
     ? window.driftlineCharts.featuresPanel(m, index, detail, state.summary.quantile_levels)
     : window.driftlineCharts.metricsPanel(m, index, detail);
   section.innerHTML = `
     <h2>${esc(m.monitor)} <span class="badge">${esc(TYPE_NAMES[m.monitor_type] || m.monitor_type)}</span>
       ${last ? statusPill(last, "latest: ") : ""}
-      <span class="muted">${m.windows.length} windows kept · ${flagged} with violations${undecided ? ` · ${undecided} without a verdict` : ""}</span></h2>
+      <span class="muted">${m.windows.length ? `${m.windows.length} windows kept · ${flagged} with violations${undecided ? ` · ${undecided} without a verdict` : ""}` : "no window published yet"}</span></h2>
     <div class="columns">
       <div class="windows-scroll">${windowsTable(m, index)}</div>
       <div class="window-detail">${windowDetail(m, index, detail)}</div>
@@ -188,12 +203,12 @@ function windowsTable(m, selected) {
   const rows = [];
   for (let i = m.windows.length - 1; i >= 0; i--) {
     const w = m.windows[i];
-    const end = starts[w.start] > 1 ? ` <span class="muted">to ${esc(utc(w.end).slice(11))}</span>` : "";
+    const end = starts[w.start] > 1 ? ` <span class="muted">to ${esc(until(w.start, w.end))}</span>` : "";
     const complete = w.complete === false ? `<span class="warn" title="partitions reported: ${esc(w.partitions.join(", "))}">incomplete</span>` : "";
     rows.push(`<tr class="window${i === selected ? " selected" : ""}" data-start="${esc(w.start)}" data-id="${esc(windowId(w))}" title="click: this window's violations and distributions">
       <td>${esc(utc(w.start))}${end}</td>
       <td>${statusPill(w)} ${complete}${w.warnings.length ? ` <span class="warn" title="${esc(w.warnings.join("\n"))}">warning</span>` : ""}</td>
-      <td class="num">${fmt(labelled ? w.labelled : w.rows)}</td>
+      <td class="num">${count(labelled ? w.labelled : w.rows)}</td>
       <td class="num">${w.violations ? `<button class="violations-link">${w.violations} ▸</button>` : "0"}</td>
       <td class="num">${w.revision}</td>
       ${covered ? `<td class="num">${w.label_coverage === null ? "–" : `${Math.round(w.label_coverage * 100)} %`}</td>` : ""}
@@ -206,12 +221,12 @@ function windowsTable(m, selected) {
 
 function windowDetail(m, index, detail) {
   const w = m.windows[index];
-  if (!w) return `<p class="muted">No window yet.</p>`;
-  const head = `<h3>window ${esc(utc(w.start))} – ${esc(utc(w.end).slice(11))} UTC
+  if (!w) return `<p class="muted">No window yet: the first shows when this monitor closes one.</p>`;
+  const head = `<h3>window ${esc(utc(w.start))} – ${esc(until(w.start, w.end))} UTC
     ${statusPill(w)}</h3>
     <p class="muted">${m.monitor_type === "data_quality"
-      ? `${fmt(w.rows)} rows · finalised by ${esc(w.finalised_by || "–")}`
-      : `${fmt(w.labelled)} ${m.monitor_type === "feature_attribution_drift" ? "explained" : "labelled"} predictions${w.label_coverage === null ? "" : ` · ${Math.round(w.label_coverage * 100)} % of the window's predictions labelled`}`} · revision ${w.revision}
+      ? `${count(w.rows)} rows · finalised by ${esc(w.finalised_by || "–")}`
+      : `${count(w.labelled)} ${m.monitor_type === "feature_attribution_drift" ? "explained" : "labelled"} predictions${w.label_coverage === null ? "" : ` · ${Math.round(w.label_coverage * 100)} % of the window's predictions labelled`}`} · revision ${w.revision}
     ${w.failure_reason ? ` · <span class="warn">${esc(w.failure_reason)}</span>` : ""}</p>
     ${w.warnings.map((text) => `<p class="warn">${esc(text)}</p>`).join("")}`;
   if (!detail) return `${head}<p class="muted">loading…</p>`;
@@ -242,7 +257,7 @@ function noViolations(m, w, decisions) {
     const undecided = decisions.filter((d) => d.violated === null && (!drift || d.check_type === "baseline_drift_check"));
     const n = undecided.length ? Math.max(...undecided.map((d) => d.sample_count)) : null;
     const counted = drift ? "rows" : m.monitor_type === "feature_attribution_drift" ? "explained predictions" : "labelled predictions";
-    return `<p class="warn">No ${drift ? "drift " : ""}verdict in this window: too few to judge (${fmt(n)} ${counted}, fewer than min_window_count)${drift ? "; its other checks found nothing" : ""}.</p>`;
+    return `<p class="warn">No ${drift ? "drift " : ""}verdict in this window: too few to judge (${count(n)} ${counted}, fewer than min_window_count)${drift ? "; its other checks found nothing" : ""}.</p>`;
   }
   return `<p class="ok-text">No violations in this window.</p>`;
 }

@@ -143,3 +143,48 @@ def test_a_client_that_hangs_up_mid_answer_is_no_error(registry, caplog, capsys)
         server.stop()
     assert "Traceback" not in capsys.readouterr().err
     assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+
+
+def request(port: int, method: str, path: str, body: bytes | None = None):
+    """(status, headers, body) of one ``method`` request."""
+    ask = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method=method)
+    try:
+        with urllib.request.urlopen(ask, timeout=5) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def test_head_answers_as_get_without_a_body(served):
+    # curl -I and uptime checks ask with HEAD; it was 501 Unsupported method, in HTML
+    server, state = served
+    state["assigned"] = 4
+    for path, code in (("/healthz", 200), ("/readyz", 200), ("/", 200), ("/nope", 404)):
+        status, headers, body = request(server.port, "HEAD", path)
+        _, _, got = get(server.port, path)
+        assert (status, body) == (code, b""), path
+        assert int(headers["Content-Length"]) == len(got), path
+
+
+def test_other_methods_are_one_clear_405(served):
+    # was 501 with an HTML error page: not a JSON answer, and 5xx reads as a server fault
+    server, _ = served
+    for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS"):
+        status, headers, body = request(server.port, method, "/api/status", b'{"x": 1}')
+        assert status == 405, method
+        assert headers["Allow"] == "GET, HEAD"
+        assert orjson.loads(body) == {"error": f"{method} is not served here: use GET or HEAD"}
+    assert get(server.port, "/healthz")[0] == 200  # and the server serves on
+
+
+def test_an_unknown_monitor_type_is_named_in_a_400(served):
+    # was 404 "no such window on this board", as if the window were missing
+    server, _ = served
+    code, _, body = get(
+        server.port, "/api/window?monitor=credit&type=data-quality&start=2024-03-05T14:00:00Z"
+    )
+    assert code == 400
+    assert orjson.loads(body)["error"] == (
+        "unknown type 'data-quality': one of data_quality, model_quality, bias_drift,"
+        " feature_attribution_drift"
+    )

@@ -295,7 +295,7 @@ class LabelledAggregator:
             monitor=self.config.name,
             model_quality={"accuracy": MetricReading(0.81, 0.9), "f1": MetricReading(0.7)},
             label_coverage=0.25,
-            bias={("sex=female", "DPPL"): 0.12},
+            bias={("sex", "female", "DPPL"): 0.12},
             ndcg={"label0": 0.93},
             bias_facet_rows={("sex", "d"): 0, ("sex", "a"): 40},
         )
@@ -337,7 +337,8 @@ def test_labelled_families_come_from_the_documented_interfaces():
     assert m("driftline_model_quality_threshold", monitor="mq", metric="accuracy") == 0.9
     assert m("driftline_model_quality_threshold", monitor="mq", metric="f1") is None
     assert m("driftline_label_coverage_ratio", monitor="mq") == 0.25
-    assert m("driftline_bias_metric", monitor="mq", facet="sex=female", metric="DPPL") == 0.12
+    assert m("driftline_bias_metric", monitor="mq", facet="sex", facet_value="female",
+             metric="DPPL") == 0.12  # fmt: skip
     assert m("driftline_attribution_ndcg", monitor="mq", label="label0") == 0.93
     assert m("driftline_bias_facet_rows", monitor="mq", facet="sex", side="d") == 0
     assert m("driftline_bias_facet_rows", monitor="mq", facet="sex", side="a") == 40
