@@ -17,12 +17,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from prometheus_client import CollectorRegistry
 
 from stream.demo.synthetic import CategoricalFeature, SyntheticSchema
 from stream.status.board import StatusBoard
-from stream.status.server import Readiness, StatusServer
 from tests.chromium import HeadlessChromium
+from tests.stream.status.served import served
 from tests.stream.status.windows import T0, evaluated_window, messages
 
 CLASSES = tuple(f"c{i:02d}" for i in range(20))
@@ -59,12 +58,8 @@ def test_the_largest_shares_are_drawn_and_the_rest_is_one_other_pair(tmp_path: P
     board = StatusBoard({"m": baseline.statistics})
     for kind, doc in messages(evaluated_window(SCHEMA, baseline, T0, WINDOW_ROWS)):
         board.apply(kind, doc)
-    server = StatusServer.bind("127.0.0.1", 0, CollectorRegistry())
-    server.serve(board, Readiness(lambda: 4, lambda seconds: True))
-    try:
+    with served(board) as server:
         titles = asyncio.run(_read(server.port, tmp_path / "profile"))
-    finally:
-        server.stop()
     base, live = _shares(titles, "baseline"), _shares(titles, "this window")
     other = "other (the categories not drawn)"
     drawn = [name for name in live if name != other]

@@ -13,11 +13,9 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry
-
 from stream.status.board import StatusBoard
-from stream.status.server import Readiness, StatusServer
 from tests.chromium import HeadlessChromium
+from tests.stream.status.served import served
 from tests.stream.status.windows import execution, window_fields
 
 ROWS = (1398, 1_234_567)  # a data-quality window each
@@ -75,12 +73,8 @@ async def _read(port: int, profile: Path) -> tuple[dict[str, Any], dict[str, Any
 
 
 def test_counts_are_shown_exactly(tmp_path: Path) -> None:
-    server = StatusServer.bind("127.0.0.1", 0, CollectorRegistry())
-    server.serve(_board(), Readiness(lambda: 4, lambda seconds: True))
-    try:
+    with served(_board()) as server:
         latest, judged = asyncio.run(_read(server.port, tmp_path / "profile"))
-    finally:
-        server.stop()
     dq, mq = latest["data_quality"], latest["model_quality"]
     assert dq["cells"] == [str(n) for n in reversed(ROWS)]  # newest first
     assert f"{ROWS[-1]} rows · finalised by" in dq["detail"]

@@ -14,12 +14,10 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry
-
 from stream.demo.synthetic import CategoricalFeature, NumericFeature, SyntheticSchema
 from stream.status.board import StatusBoard
-from stream.status.server import Readiness, StatusServer
 from tests.chromium import HeadlessChromium
+from tests.stream.status.served import served
 from tests.stream.status.windows import (
     attribution_window,
     bias_window,
@@ -97,12 +95,8 @@ async def _read(port: int, profile: Path) -> dict[str, Any]:
 
 
 def test_no_text_becomes_markup(tmp_path: Path) -> None:
-    server = StatusServer.bind("127.0.0.1", 0, CollectorRegistry())
-    server.serve(_board(), Readiness(lambda: 4, lambda seconds: True))
-    try:
+    with served(_board()) as server:
         page = asyncio.run(_read(server.port, tmp_path / "profile"))
-    finally:
-        server.stop()
     assert page["console"] == []
     assert (page["pwned"], page["imgs"], page["scripts"]) == (0, 0, 2)  # the page's own two
     assert page["sections"] == 4

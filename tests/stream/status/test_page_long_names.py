@@ -14,12 +14,10 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry
-
 from stream.demo.synthetic import CategoricalFeature, NumericFeature, SyntheticSchema
 from stream.status.board import StatusBoard
-from stream.status.server import Readiness, StatusServer
 from tests.chromium import HeadlessChromium
+from tests.stream.status.served import served
 from tests.stream.status.windows import data_quality_windows, messages, model_quality_window
 
 WIDTH = 1440
@@ -64,12 +62,8 @@ async def _read(port: int, profile: Path) -> dict[str, Any]:
 
 
 def test_long_names_break_instead_of_widening_the_page(tmp_path: Path) -> None:
-    server = StatusServer.bind("127.0.0.1", 0, CollectorRegistry())
-    server.serve(_board(), Readiness(lambda: 4, lambda seconds: True))
-    try:
+    with served(_board()) as server:
         page = asyncio.run(_read(server.port, tmp_path / "profile"))
-    finally:
-        server.stop()
     assert page["features"] == 3
     assert page["pageWidth"] <= WIDTH
     assert page["rightmost"] <= WIDTH

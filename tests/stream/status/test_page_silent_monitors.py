@@ -13,14 +13,12 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry
-
 from stream.config import DriftlineConfig, MonitorConfig
 from stream.config.sections import AttributionDriftSettings, ModelQualitySettings
 from stream.status.board import StatusBoard
-from stream.status.server import Readiness, StatusServer
 from stream.status.service import configured_monitors
 from tests.chromium import HeadlessChromium
+from tests.stream.status.served import served
 from tests.stream.status.windows import model_quality_window
 
 READ = """(() => ({
@@ -66,12 +64,8 @@ def test_a_monitor_without_windows_is_shown_and_said_to_have_none(tmp_path: Path
     for i in range(3):
         for kind, doc in model_quality_window(i, 0.9):  # credit's model quality only
             board.apply(kind, doc)
-    server = StatusServer.bind("127.0.0.1", 0, CollectorRegistry())
-    server.serve(board, Readiness(lambda: 4, lambda seconds: True))
-    try:
+    with served(board) as server:
         page = asyncio.run(_read(server.port, tmp_path / "profile"))
-    finally:
-        server.stop()
     silent = "no window published yet"
     assert page["sections"] == [  # data quality first, then by type and name
         ["credit", "data_quality", silent, 0],

@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prometheus_client import CollectorRegistry
 
 from stream.status.board import StatusBoard
 from stream.status.payloads import monitor_summary
-from stream.status.server import Readiness, StatusServer
 from tests.chromium import HeadlessChromium
+from tests.stream.status.served import served
 from tests.stream.status.windows import execution, window_fields
 
 MQ_METRICS = ("accuracy", "precision", "recall", "f1", "f2", "f0_5", "auc", "truePositiveRate",
@@ -125,12 +124,8 @@ async def _read_page(port: int, profile: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    server = StatusServer.bind("127.0.0.1", 0, CollectorRegistry())
-    server.serve(verdict_board(), Readiness(lambda: 4, lambda seconds: True))
-    try:
+    with served(verdict_board()) as server:
         return asyncio.run(_read_page(server.port, tmp_path_factory.mktemp("chromium")))
-    finally:
-        server.stop()
 
 
 def test_a_window_without_a_verdict_is_not_badged_completed(page: dict[str, Any]) -> None:

@@ -14,12 +14,10 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry
-
 from stream.capture.records import iso_utc
 from stream.status.board import StatusBoard
-from stream.status.server import Readiness, StatusServer
 from tests.chromium import HeadlessChromium
+from tests.stream.status.served import served
 from tests.stream.status.windows import model_quality_window
 
 SHORT = "2024-03-05T14:05:00Z/2024-03-05T14:06:00Z"
@@ -59,12 +57,8 @@ async def _pages(port: int, profile: Path) -> list[dict[str, Any]]:
 
 
 def test_windows_sharing_a_start_are_two_rows_and_each_shows_its_own(tmp_path: Path) -> None:
-    server = StatusServer.bind("127.0.0.1", 0, CollectorRegistry())
-    server.serve(_board(), Readiness(lambda: 4, lambda seconds: True))
-    try:
+    with served(_board()) as server:
         first, clicked = asyncio.run(_pages(server.port, tmp_path / "profile"))
-    finally:
-        server.stop()
     assert [row[:2] for row in first["rows"][:3]] == [
         [LONG, "2024-03-05 14:05:00 to 14:07:00"],
         [SHORT, "2024-03-05 14:05:00 to 14:06:00"],
@@ -113,12 +107,8 @@ def test_a_day_long_window_ends_on_the_next_day_and_half_seconds_are_told_apart(
     # a one-day window read "window 2024-03-06 00:00:00 – 00:00:00 UTC" (no length at all), and
     # windows of half a second dropped their fraction: two rows read "00:00:00", and the
     # header of [00:00:01, 00:00:01.5) said "00:00:01 – 00:00:01"
-    server = StatusServer.bind("127.0.0.1", 0, CollectorRegistry())
-    server.serve(_lengths_board(), Readiness(lambda: 4, lambda seconds: True))
-    try:
+    with served(_lengths_board()) as server:
         page = asyncio.run(_lengths_page(server.port, tmp_path / "profile"))
-    finally:
-        server.stop()
     daily, half = page["daily"], page["halfsec"]
     assert daily["head"].startswith("window 2024-03-06 00:00:00 – 2024-03-07 00:00:00 UTC")
     assert daily["starts"] == ["2024-03-06 00:00:00", "2024-03-05 00:00:00"]

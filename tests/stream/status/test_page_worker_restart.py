@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry
-
 from stream.status.board import StatusBoard
-from stream.status.server import Readiness, StatusServer
+from stream.status.server import StatusServer
 from tests.chromium import HeadlessChromium
+from tests.stream.status.served import served
 from tests.stream.status.windows import model_quality_window
 
 SECTIONS = """[...document.querySelectorAll("section.monitor")].map(
@@ -48,11 +47,7 @@ async def _sections(server: StatusServer, later: StatusBoard, profile: Path) -> 
 def test_a_restarted_worker_s_page_shows_its_monitors_only(tmp_path: Path) -> None:
     first = _board([("old", "data_quality"), ("credit", "model_quality")], version=1)
     later = _board([("fresh", "data_quality"), ("credit", "model_quality")], version=50)
-    server = StatusServer.bind("127.0.0.1", 0, CollectorRegistry())
-    server.serve(first, Readiness(lambda: 4, lambda seconds: True))
-    try:
+    with served(first) as server:
         before, after = asyncio.run(_sections(server, later, tmp_path / "profile"))
-    finally:
-        server.stop()
     assert before == "old data_quality, credit model_quality"
     assert after == "fresh data_quality, credit model_quality"
