@@ -220,3 +220,24 @@ def test_the_endpoints_monitors_run_against_the_document_baseline(tmp_path: Path
     assert {k: got[k] for k in ("DPPL", "DI", "AD")} == pytest.approx(
         {k: EXPECTED[k] for k in ("DPPL", "DI", "AD")}, rel=1e-12
     )
+
+
+def test_an_array_of_objects_read_by_a_multiselect_list_gives_the_json_lines_figures(
+    tmp_path: Path,
+) -> None:
+    """AWS's Clarify JSON notebook's form: ``[{"Age": …, "Target": 1}, …]`` read with
+    ``features`` ``[*]["Age", "Sex", "Score"]`` and ``label`` ``[*].Target``."""
+    objects = [dict(zip((*FEATURES, "Target", "Prediction"), r, strict=True)) for r in ROWS]
+    doc = _document(tmp_path / "validation.json", objects)
+    config = _config("application/json", features='[*]["Age", "Sex", "Score"]',
+                     label="[*].Target", predicted_label="[*].Prediction")  # fmt: skip
+    as_doc = _suggest(tmp_path / "doc", doc, config)
+    assert as_doc.exit_code == 0, as_doc.output
+    lines = write_lines(tmp_path / "v.jsonl", [json.dumps(_record(r)) for r in ROWS])
+    assert _suggest(tmp_path / "lines", lines, _config("application/jsonlines")).exit_code == 0
+    for name in ("statistics.json", "constraints.json", "bias/analysis.json"):
+        assert read_json(tmp_path / "doc/out" / name) == read_json(tmp_path / "lines/out" / name)
+    analysis = read_json(tmp_path / "doc/out/bias/analysis.json")
+    (post,) = analysis["post_training_bias_metrics"]["facets"]["Sex"]
+    got = {m["name"]: m["value"] for m in post["metrics"]}
+    assert got == pytest.approx({k: EXPECTED[k] for k in ("DPPL", "DI", "AD")}, rel=1e-12)
