@@ -17,7 +17,11 @@ as SageMaker's examples write it). A segment is a key, and may be followed by br
   list, and the result is the list of what was found, leaving out elements where nothing
   (or ``null``) is found, as JMESPath does;
 - a segment of ASCII digits alone is a key in an object, or an index into a list
-  (``predictions.0.label``, driftline's dotted form).
+  (``predictions.0.label``, driftline's dotted form);
+- a JMESPath multiselect list of keys may end the path, after a dot or right after a
+  ``[*]`` (``[*]["Age", "Sex"]``, ``instances[*].[age, sex]``, as AWS's Clarify JSON
+  examples name a dataset's features): it gives the list of each key's value, ``null``
+  where the object lacks the key, as JMESPath does (``null`` for a ``null`` value).
 
 A segment that is not a key followed by well-formed brackets is taken as a key, as it
 stands. :func:`check_path` says whether a configured path is well formed: it also refuses
@@ -58,14 +62,21 @@ class _Missing:
 
 MISSING: Final = _Missing()
 
-KEY, INDEX, PROJECT = "key", "index", "project"
-Step = tuple[str, Any]  # (KEY, name) | (INDEX, int) | (PROJECT, None)
+KEY, INDEX, PROJECT, SELECT = "key", "index", "project", "select"
+Step = tuple[str, Any]  # (KEY, name) | (INDEX, int) | (PROJECT, None) | (SELECT, tuple of names)
 
 _SEGMENT = re.compile(
     r'\s*(?:(?P<quoted>"(?:[^"\\]|\\.)*")|(?P<raw>[^\[\]"]*?))'
     r"(?P<brackets>(?:\s*\[\s*(?:\*|-?\d+)\s*\])*)\s*"
 )
 _BRACKET = re.compile(r"\[\s*(\*|-?\d+)\s*\]")
+_SELECT_KEY = r'"(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z0-9_]*'  # JMESPath's quoted or raw identifier
+# A multiselect list of keys ending a segment: after nothing (the segment after a dot) or [*]
+_SELECT = re.compile(
+    rf"(?P<before>(?:\s*\[\s*\*\s*\])?)\s*\[\s*(?P<keys>(?:{_SELECT_KEY})"
+    rf"(?:\s*,\s*(?:{_SELECT_KEY}))*)\s*\]\s*$"
+)
+_SELECT_ITEM = re.compile(rf"\s*({_SELECT_KEY})\s*(?:,|$)")
 # Raw keys JMESPath would read as another expression: wildcards, the current node, pipes,
 # literals, functions, comparisons, expression references and multiselect hashes.
 _NOT_A_KEY = re.compile(r"""^\s*[*@]\s*$|[|&()!=<>'`{}]""")
@@ -101,9 +112,54 @@ def _key(match: re.Match[str]) -> str | None:
     return key if isinstance(key, str) else None
 
 
+def _selection(segment: str) -> tuple[str, tuple[str, ...]] | None:
+    """(the segment before it, its keys) when ``segment`` ends with a multiselect list of keys.
+
+    Only where JMESPath reads one: the whole segment (after a dot, or the path's start), or
+    right after a ``[*]``. None otherwise, or when a quoted key is not a JSON string.
+
+    >>> _selection('[*]["Age", Sex]'), _selection('["a.b"]'), _selection('a["x"]')
+    (('[*]', ('Age', 'Sex')), ('', ('a.b',)), None)
+    """
+    match = _SELECT.search(segment)
+    if match is None:
+        return None
+    before = segment[: match.start()]
+    if not match.group("before") and before.strip():
+        return None
+    keys = []
+    for item in _SELECT_ITEM.findall(match.group("keys")):
+        try:
+            key = json.loads(item) if item.startswith('"') else item
+        except ValueError:
+            return None
+        if not isinstance(key, str):
+            return None
+        keys.append(key)
+    return before + match.group("before"), tuple(keys)
+
+
+def _segment_steps(segment: str) -> list[Step]:
+    """The steps of one dotted segment: a key and its brackets (a bad one: a key as it stands)."""
+    match = _SEGMENT.fullmatch(segment)
+    key = None if match is None else _key(match)
+    if (
+        match is None
+        or key is None
+        or (match.group("quoted") is None and not key and not match.group("brackets"))
+    ):
+        return [(KEY, segment)]
+    steps: list[Step] = []
+    if key or match.group("quoted") is not None:
+        steps.append((KEY, key))
+    for bracket in _BRACKET.findall(match.group("brackets")):
+        steps.append((PROJECT, None) if bracket == "*" else (INDEX, int(bracket)))
+    return steps
+
+
 @lru_cache(maxsize=512)
 def parse_path(path: str) -> tuple[Step, ...]:
-    """The steps of ``path``: keys, list indices and projections (see the module docstring).
+    """The steps of ``path``: keys, list indices, projections, a last multiselect list of keys.
 
     >>> parse_path("$.instances[*].label")
     (('key', 'instances'), ('project', None), ('key', 'label'))
@@ -111,23 +167,21 @@ def parse_path(path: str) -> tuple[Step, ...]:
     ((('key', 'a'), ('index', 0), ('index', 1)), (('key', 'odd[key'),))
     >>> parse_path('"a.b"[ 0 ]. label')
     (('key', 'a.b'), ('index', 0), ('key', 'label'))
+    >>> parse_path('[*]["Age", "Sex"]')
+    (('project', None), ('select', ('Age', 'Sex')))
     """
     text = path.removeprefix("$").removeprefix(".")
     steps: list[Step] = []
-    for segment in _segments(text):
-        match = _SEGMENT.fullmatch(segment)
-        key = None if match is None else _key(match)
-        if (
-            match is None
-            or key is None
-            or (match.group("quoted") is None and not key and not match.group("brackets"))
-        ):
-            steps.append((KEY, segment))
+    segments = _segments(text)
+    for position, segment in enumerate(segments):
+        selection = _selection(segment) if position == len(segments) - 1 else None
+        if selection is None:
+            steps.extend(_segment_steps(segment))
             continue
-        if key or match.group("quoted") is not None:
-            steps.append((KEY, key))
-        for bracket in _BRACKET.findall(match.group("brackets")):
-            steps.append((PROJECT, None) if bracket == "*" else (INDEX, int(bracket)))
+        before, keys = selection
+        if before.strip():
+            steps.extend(_segment_steps(before))
+        steps.append((SELECT, keys))
     return tuple(steps)
 
 
@@ -143,9 +197,17 @@ def check_path(path: str) -> str | None:
     text = path.removeprefix("$").removeprefix(".")
     if not text.strip():
         return "an empty path"
-    for position, segment in enumerate(_segments(text)):
+    segments = _segments(text)
+    for position, segment in enumerate(segments):
         if not segment.strip():
             return "an empty segment"
+        selection = _selection(segment)
+        if selection is not None and position < len(segments) - 1:
+            return f"a multiselect list other than at the end of the path in {path!r}"
+        if selection is not None:
+            segment = selection[0]
+            if not segment.strip():
+                continue
         if position and segment.lstrip().startswith("["):
             return f"a bracket right after a dot in {path!r} (JMESPath reads .[ as a list)"
         match = _SEGMENT.fullmatch(segment)
@@ -212,6 +274,10 @@ def _follow(value: Any, steps: tuple[Step, ...], start: int) -> Any:
                 value = value[int(arg)]
             else:
                 return MISSING
+        elif kind == SELECT:  # JMESPath: null stays null, a missing key (or no object) null
+            if value is None:
+                return None
+            return [value.get(key) if type(value) is dict else None for key in arg]
         elif type(value) is not list:
             return MISSING
         elif kind == INDEX:

@@ -41,6 +41,12 @@ baseline would be missing from every window (``missing_column_check``). Profilin
 and prediction as well would need the output's columns first, which a JSON answer's keys
 do not give.
 
+A config of ``dataset_type`` ``application/json`` (Clarify's one-document dataset, as AWS's
+bias monitor example for a JSON endpoint baselines on) is read by the same layout with
+``document`` set: the paths are evaluated over the whole document
+(:mod:`stream.batch.clarify_json_document`), and its records are named and counted as the
+same records given one a line would be.
+
 A line whose features are missing, not a flat list, or not one value per feature header is
 counted as malformed (``no_features``, ``features_not_a_list``, ``features_count``) and
 skipped, as other unreadable lines are; a file with no usable line is refused
@@ -69,13 +75,14 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from detectors.quality.dataset_profile import DatasetProfile
 from ground_truth.json_path import MISSING, check_path, find
+from stream.batch.clarify_json_document import JSON_DOCUMENT, document_records
 from stream.batch.data_files import (
     ColumnBatch,
     DataFileError,
@@ -97,17 +104,20 @@ _OUTPUT_KEYS = ("label", "predicted_label", "probability")
 
 @dataclass(frozen=True)
 class ClarifyJsonLines:
-    """How to read a JSON Lines dataset as a Clarify config does (see the module doc).
+    """How to read a JSON Lines dataset (or JSON document) as a Clarify config does.
 
-    ``features`` are the feature headers, in order; ``outputs`` maps each model-output
-    column name (the config's path text) to that path; ``output_headers`` are the headers
-    that name the label and the predicted label, after the features.
+    See the module doc. ``features`` are the feature headers, in order; ``outputs`` maps
+    each model-output column name (the config's path text) to that path;
+    ``output_headers`` are the headers that name the label and the predicted label, after
+    the features; ``document``, whether the paths are over one JSON document
+    (``application/json``) rather than each line.
     """
 
     features_path: str
     features: tuple[str, ...]
     outputs: tuple[tuple[str, str], ...]
     output_headers: tuple[str, ...] = ()  # the headers after the features: label's, prediction's
+    document: bool = False  # application/json: each part one document, the paths over it
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -116,20 +126,25 @@ class ClarifyJsonLines:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> ClarifyJsonLines | None:
-        """The layout of a JSON Lines config with ``features``; None for any other config.
+        """The layout of a JSON Lines (or JSON) config with ``features``; None for any other.
 
-        ValueError (one line) when such a config cannot name the values: no ``headers``,
-        a feature header given twice, a ``label`` (or prediction) that is no path.
+        A config of ``dataset_type`` ``application/json`` reads one document, its paths over
+        the whole of it (:mod:`stream.batch.clarify_json_document`). ValueError (one line)
+        when such a config cannot name the values: no ``headers``, a feature header given
+        twice, a ``label`` (or prediction) that is no path.
         """
         path = config.get("features")
-        if config.get("dataset_type") != JSON_LINES or path is None or path == "":
+        dataset_type = config.get("dataset_type")
+        if dataset_type not in (JSON_LINES, JSON_DOCUMENT) or path is None or path == "":
             return None
+        document = dataset_type == JSON_DOCUMENT
+        what = "JSON" if document else "JSON Lines"
         check_features_path(str(path))
         headers = config.get("headers")
         outputs_named = json_output_headers(config)
         if not isinstance(headers, list) or len(headers) <= len(outputs_named):
             msg = (
-                f"a JSON Lines dataset read at features {path!r} needs the config's headers: "
+                f"a {what} dataset read at features {path!r} needs the config's headers: "
                 f"a name for each feature value, then {_trailing_names(outputs_named)} "
                 "(Clarify's order)"
             )
@@ -139,24 +154,26 @@ class ClarifyJsonLines:
         if twice:
             msg = f"the bias config's headers name {', '.join(twice)} more than once"
             raise ValueError(msg)
-        outputs = tuple(_output_paths(config))
+        outputs = tuple(_output_paths(config, document))
         clash = [name for name, _ in outputs if name in features]
         if clash:
             msg = (
                 f"{clash[0]!r} is both a feature header and the path of a model output; "
-                "in a JSON Lines config, label and predicted_label are paths into each line"
+                f"in a {what} config, label and predicted_label are paths into "
+                f"{_INTO[document]}"
             )
             raise ValueError(msg)
-        return cls(str(path), features, outputs, tuple(str(h) for h in headers[len(features) :]))
+        output_headers = tuple(str(h) for h in headers[len(features) :])
+        return cls(str(path), features, outputs, output_headers, document)
 
     def batches(
         self, path: Path, counts: ReadCounts, progress: Callable[[int], None] | None = None
     ) -> Iterator[ColumnBatch]:
         """The dataset's usable lines as column batches of at most :data:`BATCH_ROWS` rows.
 
-        ``path`` is a file or a folder of part files (read in turn, as one file). After the
-        last batch, DataFileError when no line held usable features (the reasons counted say
-        why).
+        ``path`` is a file or a folder of part files (read in turn, as one file; of a JSON
+        document dataset, each part one document). After the last batch, DataFileError when
+        no line held usable features (the reasons counted say why).
         """
         parts = text_parts(path, "jsonl")
         return self._batches(path, parts, counts, progress)
@@ -169,8 +186,11 @@ class ClarifyJsonLines:
         progress: Callable[[int], None] | None,
     ) -> Iterator[ColumnBatch]:
         rows_before = counts.rows
-        pending: list[dict[str, Any]] = []
-        for objects in each_part(path, parts, _object_chunks(counts), progress):
+        pending: list[Any] = []
+        read: Callable[[Path, Callable[[int], None] | None], Iterator[list[Any]]]
+        read = self._document_chunks if self.document else _object_chunks(counts)
+        chunks: Iterator[list[Any]] = each_part(path, parts, read, progress)
+        for objects in chunks:
             pending.extend(objects)
             while len(pending) >= BATCH_ROWS:
                 yield self._batch(pending[:BATCH_ROWS], counts)
@@ -180,19 +200,40 @@ class ClarifyJsonLines:
         if counts.rows == rows_before:
             raise DataFileError(self._nothing_usable(path, counts))
 
-    def _batch(self, objects: list[dict[str, Any]], counts: ReadCounts) -> ColumnBatch:
-        columns = self.columns(objects, counts)
+    def _document_chunks(
+        self, part: Path, progress: Callable[[int], None] | None
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """A JSON document's records, as (features, *outputs*) found (see the module doc)."""
+        yield document_records(part, self.features_path, [p for _, p in self.outputs])
+        if progress is not None:
+            progress(part.stat().st_size)
+
+    def _batch(self, objects: list[Any], counts: ReadCounts) -> ColumnBatch:
+        if self.document:
+            columns = self.record_columns(objects, counts)
+        else:
+            columns = self.columns(objects, counts)
         n_rows = len(columns[self.features[0]])
         counts.rows += n_rows
         return ColumnBatch(columns, n_rows)
 
     def columns(self, objects: Sequence[Any], counts: ReadCounts) -> dict[str, list[Any]]:
         """The named columns of the lines' objects; a line without usable features counted."""
+        paths = [output_path for _, output_path in self.outputs]
+        records = (
+            (find(obj, self.features_path), *(find(obj, p) for p in paths)) for obj in objects
+        )
+        return self.record_columns(records, counts)
+
+    def record_columns(
+        self, records: Iterable[Sequence[Any]], counts: ReadCounts
+    ) -> dict[str, list[Any]]:
+        """The named columns of records found as (features, *outputs*); bad features counted."""
         width = len(self.features)
         columns: dict[str, list[Any]] = {name: [] for name in self.names}
         feature_columns = [columns[name] for name in self.features]
-        for obj in objects:
-            found = find(obj, self.features_path)
+        output_columns = [columns[name] for name, _ in self.outputs]
+        for found, *outputs in records:
             if found is MISSING or found is None:
                 counts.count(NO_FEATURES)
                 continue
@@ -204,17 +245,17 @@ class ClarifyJsonLines:
                 continue
             for column, value in zip(feature_columns, found, strict=True):
                 column.append(value)
-            for name, output_path in self.outputs:
-                value = find(obj, output_path)
+            for column, value in zip(output_columns, outputs, strict=True):
                 missing = value is MISSING or isinstance(value, CONTAINERS)
-                columns[name].append(None if missing else value)
+                column.append(None if missing else value)
         return columns
 
     def _nothing_usable(self, path: Path, counts: ReadCounts) -> str:
         reasons = ", ".join(f"{k}={v}" for k, v in sorted(counts.reasons.items()))
         return (
-            f"no line of {path.name} holds a list of {len(self.features)} feature values at "
-            f"{self.features_path!r} ({reasons or 'no JSON object lines'}); the bias config's "
+            f"no {'record' if self.document else 'line'} of {path.name} holds a list of "
+            f"{len(self.features)} feature values at {self.features_path!r} "
+            f"({reasons or 'no JSON object lines'}); the bias config's "
             f"headers name {len(self.features)} features ({', '.join(self.features)}; "
             f"{self._outputs_said()})"
         )
@@ -252,8 +293,9 @@ def profile_features(
 def baseline_layout(baseline: Path) -> ClarifyJsonLines | None:
     """The layout of the bias config pinned in a baseline folder (``bias/analysis_config.json``).
 
-    None when the folder has no bias baseline or its config reads no JSON Lines ``features``;
-    BaselineError (one line) for a config that cannot name the values.
+    None when the folder has no bias baseline or its config reads no JSON Lines (or JSON
+    document) ``features``; BaselineError (one line) for a config that cannot name the
+    values.
     """
     path = baseline / "bias" / "analysis_config.json"
     if not path.is_file():
@@ -269,7 +311,10 @@ def baseline_layout(baseline: Path) -> ClarifyJsonLines | None:
         raise not_usable(what, path.parent, exc) from exc
 
 
-def _output_paths(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+_INTO = {False: "each line", True: "the whole document"}
+
+
+def _output_paths(config: Mapping[str, Any], document: bool) -> Iterator[tuple[str, str]]:
     """Each model output the config reads from the dataset: (its column name, its path)."""
     for key in _OUTPUT_KEYS:
         value = config.get(key)
@@ -277,9 +322,11 @@ def _output_paths(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
             continue
         why = check_path(value) if isinstance(value, str) else "a column index, not a path"
         if why is not None:
+            example = f"instances[*].{key}" if document else key
             msg = (
-                f"{key} {value!r} is not a JMESPath into each JSON Lines line ({why}); a JSON "
-                f'Lines dataset names its {key} by a path such as "{key}"'
+                f"{key} {value!r} is not a JMESPath into {_INTO[document]} ({why}); a JSON "
+                f"{'' if document else 'Lines '}dataset names its {key} by a path such as "
+                f'"{example}"'
             )
             raise ValueError(msg)
         yield value, value

@@ -92,7 +92,8 @@ class FeaturesReading(Protocol):
     """A JSON Lines dataset read by a path to each line's features, named by headers.
 
     :class:`~stream.batch.clarify_json_lines.ClarifyJsonLines` (a Clarify config's
-    ``features`` JMESPath and ``headers``) is the one kind.
+    ``features`` JMESPath and ``headers``) is the one kind; it reads a Clarify JSON
+    document (``application/json``, the paths over the whole document) too.
     """
 
     features_path: str

@@ -7,9 +7,10 @@ key becomes a feature where it first appears), a Parquet dataset as its typed co
 (:mod:`stream.batch.parquet_profile`), every column of its parts' schemas a feature. A JSON
 block that pyarrow would read otherwise than orjson goes the row path,
 :meth:`DatasetProfile.update_columns`. A Clarify-shaped JSON Lines file (``{"features":
-[...], "label": 1}`` lines, read as its bias config says:
-:mod:`stream.batch.clarify_json_lines`) profiles its feature columns alone, named by the
-config's headers, as its endpoint's data-quality monitor names a request's values.
+[...], "label": 1}`` lines, or one ``application/json`` document of such records, read as
+its bias config says: :mod:`stream.batch.clarify_json_lines`) profiles its feature columns
+alone, named by the config's headers, as its endpoint's data-quality monitor names a
+request's values.
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ A JSON Lines file whose baseline was suggested from a Clarify-shaped dataset (it
 config gives ``features``: :func:`~stream.batch.clarify_json_lines.baseline_layout`) is read
 as ``baseline suggest`` read that dataset: each line's features at that path, named by the
 config's headers (:func:`~stream.batch.clarify_json_lines.profile_features`); a line without
-them is counted by reason.
+them is counted by reason. A config of ``dataset_type`` ``application/json`` reads the file
+as one JSON document, its paths over the whole of it
+(:mod:`stream.batch.clarify_json_document`).
 
 Examples
 --------

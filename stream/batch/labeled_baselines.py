@@ -12,7 +12,9 @@ Every problem a user can fix raises :class:`LabeledBaselineError` with a one-lin
 A JSON Lines file whose bias config is Clarify's JSON Lines shape (``dataset_type``
 ``application/jsonlines`` with ``features``) is read as Clarify reads it, each line's
 features at that path named by ``headers`` (:func:`clarify_format`,
-:mod:`stream.batch.clarify_json_lines`), for every baseline of the run.
+:mod:`stream.batch.clarify_json_lines`), for every baseline of the run; so is a JSON file
+whose config is Clarify's JSON shape (``application/json``: one document, the paths over
+the whole of it, :mod:`stream.batch.clarify_json_document`).
 """
 
 from __future__ import annotations
@@ -126,10 +128,10 @@ def _bias_document(request: LabeledBaselineRequest) -> tuple[dict[str, Any] | No
 def clarify_format(fmt: DataFormat, request: LabeledBaselineRequest) -> DataFormat:
     """``fmt`` reading a JSON Lines file as its Clarify bias config says, if it says so.
 
-    Only a JSON Lines file with a ``--bias-config`` of ``dataset_type``
-    ``application/jsonlines`` that gives ``features`` is read so (the options' label and
-    prediction paths applied); any other comes back as it is. LabeledBaselineError (one
-    line) for such a config that cannot name the values.
+    Only a JSON Lines (or ``.json``) file with a ``--bias-config`` of ``dataset_type``
+    ``application/jsonlines`` (or ``application/json``) that gives ``features`` is read so
+    (the options' label and prediction paths applied); any other comes back as it is.
+    LabeledBaselineError (one line) for such a config that cannot name the values.
     """
     if fmt.kind != "jsonl" or fmt.clarify is not None or request.bias_config is None:
         return fmt

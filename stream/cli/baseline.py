@@ -123,7 +123,8 @@ def clarify_data_format(fmt: DataFormat, options: dict[str, Any]) -> DataFormat:
     """The format reading a JSON Lines file as its Clarify bias config says, if it says so.
 
     A config of ``dataset_type`` ``application/jsonlines`` with ``features`` names each line's
-    values by ``headers``: the data-quality profile takes those feature columns too.
+    values by ``headers`` (``application/json``: each record's, its paths over the one JSON
+    document): the data-quality profile takes those feature columns too.
     """
     if fmt.kind != "jsonl" or options.get("bias_config") is None:
         return fmt

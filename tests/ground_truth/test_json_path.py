@@ -74,3 +74,29 @@ def test_a_digit_that_is_not_ascii_is_a_key_not_a_crash() -> None:
     locator = PredictionLocator(inference_attribute="²")
     out = EventData("application/json", "OUTPUT", "[1, 2, 3]", "JSON")
     assert locator.locate(out)[0].predicted is None
+
+
+ROWS = [{"Age": 41, "Sex": 0, "a.b": 7}, {"Age": 35}, None]
+
+
+@pytest.mark.parametrize(
+    ("path", "document", "expected"),
+    [  # jmespath.search(path, document), written out by hand
+        ('[*]["Age", "Sex"]', ROWS, [[41, 0], [35, None]]),  # AWS's Clarify JSON example's form
+        ("[*].[Age, Sex]", ROWS, [[41, 0], [35, None]]),
+        ('[ * ][ "a.b" , Age ]', ROWS, [[7, 41], [None, 35]]),
+        ("rows[*].[Age]", {"rows": ROWS}, [[41], [35]]),
+        ("x.[Age, Sex]", {"x": {"Age": 1}}, [1, None]),
+        ('["Age"]', ROWS, [None]),  # a list has no keys
+    ],
+)
+def test_a_last_multiselect_list_of_keys_finds_what_jmespath_finds(
+    path: str, document: object, expected: object
+) -> None:
+    assert check_path(path) is None
+    assert find(document, path) == expected
+
+
+@pytest.mark.parametrize("path", ['a["x"]', '[*]["Age"].x', "[*].[Age, `1`]", "[*].[Age, *]"])
+def test_a_multiselect_list_elsewhere_or_of_other_expressions_is_refused(path: str) -> None:
+    assert check_path(path) is not None
