@@ -47,6 +47,9 @@ STATIC_FILES = {
 JSON = "application/json"
 
 
+IDLE_SECONDS = 30.0  # a connection without a request is closed after this
+
+
 class StatusServerError(RuntimeError):
     """The HTTP server cannot listen where it was told (port in use, unknown address)."""
 
@@ -92,10 +95,22 @@ class StatusServer:
         httpd.status = self  # type: ignore[attr-defined]  # the handler's way back here
 
     @classmethod
-    def bind(cls, host: str, port: int, registry: CollectorRegistry) -> StatusServer:
-        """Listen on ``host:port`` (0: any free port); StatusServerError when it cannot."""
+    def bind(
+        cls,
+        host: str,
+        port: int,
+        registry: CollectorRegistry,
+        *,
+        idle_seconds: float = IDLE_SECONDS,
+    ) -> StatusServer:
+        """Listen on ``host:port`` (0: any free port); StatusServerError when it cannot.
+
+        A connection that sends no request within ``idle_seconds`` is closed, its thread
+        freed: clients that connect and say nothing would each hold one for good.
+        """
         try:
             httpd = _Server((host, port), _Handler)
+            httpd.idle_seconds = idle_seconds
         except OSError as error:
             where = f"{host}:{port}"
             if error.errno == errno.EADDRINUSE:
@@ -161,11 +176,17 @@ class StatusServer:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    idle_seconds = IDLE_SECONDS
 
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "driftline"
     _head = False  # a HEAD request: headers only
+
+    def setup(self) -> None:
+        """The connection, with the server's idle timeout (http.server reads ``timeout``)."""
+        self.timeout = self.server.idle_seconds  # type: ignore[attr-defined]
+        super().setup()
 
     def do_HEAD(self) -> None:  # noqa: N802 (http.server's name)
         """Answer as GET would, without the body (curl -I, uptime checks)."""

@@ -188,3 +188,16 @@ def test_an_unknown_monitor_type_is_named_in_a_400(served):
         "unknown type 'data-quality': one of data_quality, model_quality, bias_drift,"
         " feature_attribution_drift"
     )
+
+
+def test_a_connection_that_sends_no_request_is_closed(registry):
+    """A client that connects and says nothing held a handler thread for as long as it liked
+    (hundreds of them, as many threads); now the server hangs up after the idle time."""
+    server = StatusServer.bind("127.0.0.1", 0, registry, idle_seconds=0.2)
+    server.serve(StatusBoard(), Readiness(lambda: 1, lambda seconds: True))
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as idle:
+            assert idle.recv(1) == b""  # closed by the server, long before the client gives up
+        assert get(server.port, "/healthz")[0] == 200
+    finally:
+        server.stop()
