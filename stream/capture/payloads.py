@@ -161,7 +161,10 @@ def _json_rows(value: Any) -> PayloadRows:
                 if key in _PER_INSTANCE_KEYS and is_scalar_list(inner):
                     return PayloadRows([[v] for v in inner], list(inner), per_instance=True)
                 return _json_rows(inner)
-        scalars = {k: v for k, v in value.items() if not isinstance(v, CONTAINERS)}
+        if is_scalar_list(list(value.values())):
+            scalars = dict(value)  # the usual object: no list or dict, every value a column
+        else:
+            scalars = {k: v for k, v in value.items() if not isinstance(v, CONTAINERS)}
         if scalars:
             # Nested blocks beside the scalars (e.g. a "shap" object) are not columns.
             return PayloadRows([scalars])
