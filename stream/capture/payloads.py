@@ -102,6 +102,16 @@ def parse_payload(event: EventData) -> PayloadRows:
     return _json_rows(value)
 
 
+def json_value_rows(value: Any) -> PayloadRows | None:
+    """A decoded JSON payload's rows, as :func:`parse_payload` reads a payload of one value.
+
+    None for a Clarify explainability response (its rows are in the response inside it).
+    """
+    if explainer_response(value) is not None:
+        return None
+    return _json_rows(value)
+
+
 def csv_rows(text: str) -> list[Row]:
     r"""CSV rows of a payload; blank lines skipped, quoted fields may hold commas and newlines.
 
