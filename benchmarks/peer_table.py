@@ -116,17 +116,21 @@ def write_training_jsonl(path: Path, n_rows: int, seed: int = 13) -> None:
 def capture_lines(n_rows: int, seed: int = 14, *, encoding: str = "CSV") -> Iterator[bytes]:
     """Capture records (one JSON line each) whose input is one drifted peer-table row.
 
-    ``encoding`` ``"JSON"``: the row as a JSON array (``application/json``); ``"BASE64"``: the
+    ``encoding`` ``"JSON"``: the row as a JSON array (``application/json``); ``"JSON_OBJECT"``:
+    as a JSON object keyed by the feature names (captured as ``JSON``); ``"BASE64"``: the
     CSV line in base64 (what SageMaker captures when no content types are configured); else a
     CSV line.
     """
     rng = np.random.default_rng(seed)
     options = pa_csv.WriteOptions(include_header=False, quoting_style="none")
-    content_type = "application/json" if encoding == "JSON" else "text/csv"
+    json = encoding in ("JSON", "JSON_OBJECT")
+    content_type = "application/json" if json else "text/csv"
     for start in range(0, n_rows, CHUNK_ROWS):
         n = min(CHUNK_ROWS, n_rows - start)
         chunk = table_chunk(rng, n, drift=True)
-        if encoding == "JSON":
+        if encoding == "JSON_OBJECT":
+            rows = [orjson.dumps(row).decode() for row in chunk.to_pylist()]
+        elif encoding == "JSON":
             rows = [orjson.dumps(list(row.values())).decode() for row in chunk.to_pylist()]
         else:
             buffer = io.BytesIO()
@@ -142,7 +146,7 @@ def capture_lines(n_rows: int, seed: int = 14, *, encoding: str = "CSV") -> Iter
                             "observedContentType": content_type,
                             "mode": "INPUT",
                             "data": row,
-                            "encoding": encoding,
+                            "encoding": "JSON" if json else encoding,
                         }
                     },
                     "eventMetadata": {

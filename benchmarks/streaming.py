@@ -11,7 +11,10 @@ Every figure comes from one run on one broker (the embedded one, or
   per-record counters advance only at checkpoints, every 2 s) between the scrapes that show
   5 % and 95 % of the records processed; its peak RSS is the process's VmHWM;
 - the same worker on the same records with JSON payloads (``application/json`` arrays), once,
-  as a ratio to the 100-record CSV figure;
+  as a ratio to the 100-record CSV figure; and once in each of the other one-instance request
+  shapes (:mod:`benchmarks.payload_shapes`: an object keyed by the features, an ``instances``
+  list, a list of lists, a ``{"features": [...]}`` JSON Lines line), each as a ratio to raw
+  consume measured just before it and to the CSV figure;
 - faust's per-message ceiling: a faust agent that does nothing (:mod:`benchmarks.faust_floor`,
   the worker's consumer settings) reading the same one-record messages as the worker does,
   acknowledging each event as faust's agents do by default, so that faust commits what it
@@ -73,6 +76,8 @@ LATENCY_SECONDS = 40
 START_UPS = 3  # fresh workers timed from spawn to their group join
 MEMORY_EVENTS = 1_000_000
 MEMORY_EVENTS_LONG = 10_000_000  # with DRIFTLINE_BENCH_10M=1
+# One instance a request in the shapes clients send besides CSV and JSON arrays
+ONE_INSTANCE_SHAPES = ("json_object", "json_instances", "json_lists", "jsonlines")
 
 
 def _faust_floor(bootstrap: str, topic: str, messages: int, mode: str) -> float:
@@ -119,6 +124,20 @@ def _round(folder: Path, bootstrap: str, number: int) -> Round:
     unacked = _faust_floor(bootstrap, names.capture, SINGLE_RECORDS, UNACKED)
     single, _ = worker_rate(folder, bootstrap, prefix, SINGLE_RECORDS, 1, produced=True)
     return Round(raw, batched, peak, floor, unacked, single)
+
+
+def _print_shapes(folder: Path, bootstrap: str, csv_rate: float) -> None:
+    """The worker on one-instance JSON requests of other shapes, each beside raw consume
+    measured just before it and beside the 100-record CSV figure."""
+    for shape in ONE_INSTANCE_SHAPES:
+        raw_topic = f"bench-raw-{shape}-{os.getpid()}"
+        ensure_topics_sync(bootstrap, [raw_topic], 4, 1)
+        raw = asyncio.run(raw_consume_rate(bootstrap, raw_topic, RECORDS))
+        prefix = f"bench-{shape.replace('_', '-')}{os.getpid()}"
+        rate, _ = worker_rate(folder, bootstrap, prefix, BATCHED_RECORDS, 100, encoding=shape)
+        print(f"worker, 100-record messages, {shape} requests: {rate:,.0f} records/s "
+              f"= {rate / raw:.2f} x raw consume ({raw:,.0f} records/s, measured just before) "
+              f"= {rate / csv_rate:.2f} x the CSV figure")  # fmt: skip
 
 
 def _latencies(folder: Path, bootstrap: str) -> tuple[list[float], int]:
@@ -243,6 +262,7 @@ def run() -> None:
             csv_rate = statistics.median(r.batched for r in rounds)
             print(f"worker, 100-record messages, JSON payloads: {json_rate:,.0f} records/s "
                   f"= {json_rate / csv_rate:.2f} x the CSV figure")  # fmt: skip
+            _print_shapes(folder, bootstrap, csv_rate)
             _print_latency(*_latencies(folder, bootstrap))
             _print_start_up(*_start_up(folder, bootstrap))
             _print_memory(_memory(folder, bootstrap, long))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import orjson
 
+from benchmarks.payload_shapes import SHAPES, shape_record
 from stream.demo.synthetic import SyntheticSchema, capture_record, json_capture_record
 from stream.kafka.capture_producer import CaptureProducer
 from stream.kafka.topics import TopicNames, ensure_topics_sync
@@ -33,15 +34,23 @@ def _rows(seed: int) -> list[list[str]]:
 def records(n: int, seed: int, start: int = 0, *, encoding: str = "CSV") -> list[bytes]:
     """Capture records ``start`` .. ``start + n - 1``: 20 features, 1,000 a second of event time.
 
-    ``encoding`` ``"JSON"``: the input as a JSON array (``application/json``), else CSV.
+    ``encoding`` ``"JSON"``: the input as a JSON array (``application/json``); one of
+    :data:`~benchmarks.payload_shapes.SHAPES` (``"json_object"``, ...): the input in that
+    shape; else CSV.
     """
     rows = _rows(seed)
     make = json_capture_record if encoding == "JSON" else capture_record
+    if encoding in SHAPES:
+        make = functools.partial(_shaped, encoding)
     # 1,000 records a second of event time, at SageMaker's second precision
     return [
         orjson.dumps(make(f"r{seed}-{k}", T0 + k // 1000, rows[k % len(rows)]))
         for k in range(start, start + n)
     ]
+
+
+def _shaped(shape: str, inference_id: str, event_seconds: float, values: list[str]) -> dict:
+    return shape_record(shape, values, SCHEMA.features, inference_id, event_seconds)
 
 
 def produce(bootstrap: str, topic: str, n: int, per_message: int, *, start: int = 0,

@@ -114,6 +114,14 @@ class DatasetProfile:
             for name in keys - known:
                 extra[name] += times
         self.extras.add_rows(rows, extra, rows_before=rows_before)
+        if len(shapes) == 1:  # every row has the same keys in the same order: transpose at once
+            (shape,) = shapes
+            columns = zip(*(row.values() for row in rows), strict=True)
+            by_name = dict(zip(shape, map(list, columns), strict=True))
+            for name, profile in self.profiles.items():
+                values = by_name[name] if name in by_name else [None] * len(rows)
+                profile.update_many(values, absent=absent.get(name, 0))
+            return
         for name, profile in self.profiles.items():
             profile.update_many([row.get(name) for row in rows], absent=absent.get(name, 0))
 

@@ -165,8 +165,9 @@ class MessageDecoder:
             parts=builder.parts, width=self.width, keep_outputs=keep_outputs
         )
         self.plain_json = PlainJsonDecoder(
-            parts=builder.parts, width=self.width, keep_outputs=keep_outputs
-        )
+            parts=builder.parts, width=self.width, features=builder.features,
+            keep_outputs=keep_outputs,
+        )  # fmt: skip
         self.keep_inputs = False  # see the class docstring
 
     @property

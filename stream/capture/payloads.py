@@ -102,6 +102,16 @@ def parse_payload(event: EventData) -> PayloadRows:
     return _json_rows(value)
 
 
+def json_value_rows(value: Any) -> PayloadRows | None:
+    """A decoded JSON payload's rows, as :func:`parse_payload` reads a payload of one value.
+
+    None for a Clarify explainability response (its rows are in the response inside it).
+    """
+    if explainer_response(value) is not None:
+        return None
+    return _json_rows(value)
+
+
 def csv_rows(text: str) -> list[Row]:
     r"""CSV rows of a payload; blank lines skipped, quoted fields may hold commas and newlines.
 
@@ -161,7 +171,10 @@ def _json_rows(value: Any) -> PayloadRows:
                 if key in _PER_INSTANCE_KEYS and is_scalar_list(inner):
                     return PayloadRows([[v] for v in inner], list(inner), per_instance=True)
                 return _json_rows(inner)
-        scalars = {k: v for k, v in value.items() if not isinstance(v, CONTAINERS)}
+        if is_scalar_list(list(value.values())):
+            scalars = dict(value)  # the usual object: no list or dict, every value a column
+        else:
+            scalars = {k: v for k, v in value.items() if not isinstance(v, CONTAINERS)}
         if scalars:
             # Nested blocks beside the scalars (e.g. a "shap" object) are not columns.
             return PayloadRows([scalars])

@@ -41,6 +41,16 @@ def _lines(seed: int, n: int) -> list[bytes]:
     for _ in range(n):
         age = rng.choice([rng.randint(18, 90), rng.random() * 90, "41", None, True, ""])
         plan = rng.choice(["basic", "gold", "", None, 3, "1e3"])
+        if rng.random() < 0.25:  # one instance, the record's only part, in a request shape
+            values = [rng.random(), age, plan]
+            row = rng.choice([
+                dict(zip(FEATURES, values, strict=True)),
+                {"instances": [values]},
+                [values],
+                {"features": values},
+            ])  # fmt: skip
+            lines.append(json.dumps(_record(json.dumps(row), None)).encode())
+            continue
         lines.append(
             json.dumps(_record(json.dumps([age, plan]), json.dumps(rng.random()))).encode()
         )
@@ -52,6 +62,15 @@ def _lines(seed: int, n: int) -> list[bytes]:
         _record("[41, [1]]"),  # rows and scalars mixed
         _record('{"instances": [41, "gold"]}'),
         _record('{"age": 41, "plan": "gold"}'),
+        _record('{"age": 41, "score": 0.5, "plan": "gold"}', None),  # another order
+        _record('{"score": 0.5, "age": 41, "plan": {"a": 1}}', None),
+        _record('{"score": 0.5, "age": 41}', None),
+        _record(None, '{"score": 0.5, "age": 41, "plan": "gold"}'),
+        _record(
+            base64.b64encode(b'{"score": 0.5, "age": 41, "plan": "gold"}').decode(),
+            None,
+            enc_in="BASE64",
+        ),  # fmt: skip
         _record("41"),
         _record('"41,gold"'),
         _record('[41, "gold"]', "[0.5]"),

@@ -152,3 +152,24 @@ def test_a_base64_part_whose_content_type_is_not_text_is_read_as_json(content_ty
     assert parse_payload(event).rows == [[1, 2]]
     with pytest.raises(CaptureError, match="bad_payload"):
         parse_payload(EventData(content_type, "INPUT", "MSwy", "BASE64"))  # "1,2": not JSON
+
+
+@pytest.mark.parametrize(
+    ("data", "rows"),
+    [
+        # one instance as an object of its features: one named row, in the object's order
+        ('{"b": 2.5, "a": 41, "c": "gold", "d": null, "e": false}',
+         [{"b": 2.5, "a": 41, "c": "gold", "d": None, "e": False}]),
+        # nested blocks beside the scalars are not columns, wherever they stand
+        ('{"shap": {"a": 0.1}, "a": 41, "tags": [1, 2], "b": "x"}', [{"a": 41, "b": "x"}]),
+    ],
+)  # fmt: skip
+def test_a_json_object_of_scalars_is_one_named_row(data: str, rows: list) -> None:
+    assert payload_rows(EventData("application/json", "INPUT", data, "JSON")) == rows
+
+
+@pytest.mark.parametrize("data", ["{}", '{"shap": {"a": 0.1}, "tags": [1]}'])
+def test_a_json_object_without_scalars_is_a_bad_payload(data: str) -> None:
+    with pytest.raises(CaptureError) as info:
+        parse_payload(EventData("application/json", "INPUT", data, "JSON"))
+    assert info.value.reason == "bad_payload"

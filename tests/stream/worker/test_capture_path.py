@@ -560,6 +560,18 @@ def test_json_rows_split_between_windows_reach_each_window_whole(fake_clock):
         "[1, 2",
         "[1, 2, 3]",
         "7",
+        # objects other than the features in order, each a scalar: read record by record
+        '{"income": 1, "age": 2, "tenure_months": 3, "score": 4, "plan": "a", "region": "b"}',
+        '{"age": 2, "income": 1, "tenure_months": 3, "score": 4, "plan": "a"}',
+        '{"age": 2, "income": 1, "tenure_months": 3, "score": 4, "plan": "a", "region": "b", '
+        '"x": 5}',
+        '{"age": 2, "income": 1, "tenure_months": 3, "score": 4, "plan": "a", "region": [1]}',
+        '{"instances": [[1, 2, 3, 4, "a", "b"], [1, 2, 3, 4, "a", "b"]]}',  # two instances
+        '{"instances": [[1, 2, 3, 4, "a", ["b"]]]}',
+        "[[1, 2, 3, 4, 5, 6], 7]",
+        '{"features": [1, 2, 3, 4, "a", "b"]}\n{"features": [1, 2, 3, 4, "a", "b"]}',
+        '{"version": "1.0", "predictions": {"content_type": "text/csv", "data": "1,2,3,4,a,b"},'
+        ' "explanations": {}}',
     ],  # fmt: skip
 )
 def test_json_records_that_are_not_plain_get_the_per_record_path(fake_clock, payload):
@@ -603,12 +615,57 @@ def test_json_captured_as_base64_takes_the_whole_message_path(fake_clock):
     _one_message_either_way(fake_clock, batch(records), "plain_json")
 
 
+_ONE_INSTANCE = {  # one instance's values as endpoints commonly take them
+    "object": lambda values: dict(zip(SCHEMA.features, values, strict=True)),
+    "instances": lambda values: {"instances": [values]},
+    "list_of_lists": lambda values: [values],
+    "features": lambda values: {"features": values},  # a JSON Lines request of one line
+    "object_instances": lambda values: {
+        "instances": [dict(zip(SCHEMA.features, values, strict=True))]
+    },
+}
+
+
+@pytest.mark.parametrize("encoding", ["JSON", "BASE64"])
+@pytest.mark.parametrize("shape", sorted(_ONE_INSTANCE))
+def test_one_instance_json_requests_take_the_whole_message_path(fake_clock, shape, encoding):
+    """One instance per request, as an object keyed by the baseline's features, an
+    ``instances`` list, a list of lists or a ``features`` line, reads at once, as record by
+    record; the window holds the records' own values, read from them here."""
+    from detectors.quality.dataset_profile import DatasetProfile
+
+    records = records_at([T0 + k / 10 for k in range(60)], seed=14, json=True)
+    rows = []
+    for record in records:
+        part = record["captureData"]["endpointInput"]
+        values = json.loads(part["data"])
+        rows.append(values)
+        text = json.dumps(_ONE_INSTANCE[shape](values))
+        if encoding == "BASE64":
+            text = base64.b64encode(text.encode()).decode()
+        part.update(data=text, encoding=encoding)
+    _one_message_either_way(fake_clock, batch(records), "plain_json")
+    rt = runtime(fake_clock)
+    rt.update(0, 0, batch(records))
+    window = rt.table.get((0, T0, T0 + 10.0, False))
+    window.flush()
+    stats = DatasetProfile.from_state(window.profile.to_state()).statistics()
+    for i, name in enumerate(SCHEMA.features):
+        column = [row[i] for row in rows]
+        feature = stats.feature(name)
+        if feature.numeric is not None:
+            assert feature.numeric.sum == pytest.approx(sum(column)), name
+            assert (feature.numeric.min, feature.numeric.max) == (min(column), max(column))
+        else:
+            assert dict(feature.string.buckets) == dict(Counter(column)), name
+
+
 def _one_message_either_way(clock, message: bytes, codec: str) -> None:
     """The message's codec takes it whole, and gives what record-by-record decoding gives."""
     from detectors.quality.statistics_json import statistics_to_json
 
     fast, slow = runtime(clock), runtime(clock)
-    getattr(slow.decoder, codec).decode = lambda records: None  # record by record
+    getattr(slow.decoder, codec).decode_parsed = lambda envelopes: None  # record by record
     assert getattr(fast.decoder, codec).decode(message.split(b"\n")) is not None
     outcomes = []
     for rt in (fast, slow):
