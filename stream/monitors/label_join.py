@@ -10,8 +10,10 @@ values, and SHAP values read from the capture. The rules, per key:
 
 - a prediction joins a waiting label (and a waiting SHAP record); otherwise it waits while a
   label (or SHAP record) is still needed; a second prediction for a key that waits, or that
-  joined in the same window or an earlier one, is a *duplicate* (the first one stands); a key
-  that joined in an earlier window and comes again in a later one is a new prediction.
+  joined, in the same window or an earlier one is a *duplicate* (the first one stands); a
+  key that joined in an earlier window and comes again in a later one is a new prediction,
+  and so is a key whose prediction of an earlier window still waits for its label (that one
+  is dropped, counted in ``expired_predictions``: the labels to come are the new one's).
   SageMaker asks for unique ids, but its hourly merge joins each hour's captures on their
   own, and AWS's model-quality example sends the same ids every few minutes and their labels
   every hour: remembered for good, such a key would join once in ``ttl_seconds``;
@@ -245,9 +247,12 @@ class LabelJoin:
         out = JoinOutcome([], [])
         key = pending.key
         label = entries.get(LABEL, key) if self.needs_labels else None
+        waiting = entries.get(PREDICTION, key) if label is None else None
+        if waiting is not None and self._outdated(PendingPrediction.from_bytes(waiting), pending):
+            entries.delete(PREDICTION, key)
+            waiting = None
         if label is None and (
-            entries.get(PREDICTION, key) is not None
-            or not _new_in(entries.get(JOINED, key), pending.window)
+            waiting is not None or not _new_in(entries.get(JOINED, key), pending.window)
         ):
             self.counts.duplicate_predictions += 1
             return out
@@ -265,6 +270,17 @@ class LabelJoin:
                 self.counts.explained += 1
         self._keep_or_close(entries, pending, now, new=True)
         return out
+
+    def _outdated(self, waiting: PendingPrediction, pending: PendingPrediction) -> bool:
+        """Whether ``pending`` replaces ``waiting``: unlabelled, of an earlier window.
+
+        The replaced prediction will never meet a label: counted as expired, as it would
+        have been at its TTL.
+        """
+        if not self.needs_labels or waiting.labelled or waiting.window >= pending.window:
+            return False
+        self.counts.expired_predictions += waiting.instance_count
+        return True
 
     def label(self, entries: PendingEntries, label: GroundTruth, *, now: float) -> JoinOutcome:
         """Take a label: join its waiting prediction, or keep it waiting."""

@@ -159,6 +159,12 @@ class Aggregator:
         if of_other_columns(self.name, window, item):
             self.late_partials += 1
             return []
+        if window.profile is None and not item.is_labelled:  # kept for late labels only
+            self.late_partials += 1
+            log.warning("monitor %s: partial of partition %d for window %s, past the revision "
+                        "horizon, dropped (%d records)", self.name, item.partition,
+                        item.window_start, item.record_count)  # fmt: skip
+            return []
         if window.admit(item) == DUPLICATE:
             self.duplicate_partials += 1
             log.info("monitor %s: duplicate partial (partition %d, offsets %d..%d) dropped",

@@ -261,19 +261,29 @@ class CapturePath:
     def close_due(self, now: float) -> list[CaptureOutput]:
         """Close windows the watermark passed, of idle partitions, and finished revisions."""
         closing: list[tuple[WindowKey, str]] = []
+        revisions: list[tuple[WindowKey, float]] = []
         for key, window in self.table:
             partition, _, _, revision = key
             idle = self.activity.idle_seconds(partition, now=now)
             if revision:
-                caught_up = self.activity.is_caught_up(partition)
-                if caught_up or now - window.opened_at >= self.config.idle_close_seconds:
-                    closing.append((key, "revision"))
+                revisions.append((key, window.opened_at))
                 continue
             due = self.clock.due_until(partition)
             if due is not None and window.end <= due:
                 closing.append((key, "watermark"))
             elif idle is not None and idle >= self.config.idle_close_seconds:
                 closing.append((key, "idle"))
+        # a revision leaves before any later window of its partition: that one's progress
+        # would let the aggregator finalise, and forget, windows up to its end first
+        moving = {key[0] for key, _ in closing}
+        for key, opened_at in revisions:
+            partition = key[0]
+            if (
+                partition in moving
+                or self.activity.is_caught_up(partition)
+                or now - opened_at >= self.config.idle_close_seconds
+            ):
+                closing.append((key, "revision"))
         for partition in list(self.clock.max_event):
             due = self.clock.due_until(partition)
             if due is not None:

@@ -92,7 +92,9 @@ def join_families(summaries: Iterable[JoinSummary]) -> Iterator[Metric]:
         "driftline_labels_joined", "Predictions joined with their label", labels=m
     )
     expired = CounterMetricFamily(
-        "driftline_labels_expired", "Join entries expired unmatched (label_ttl_seconds)",
+        "driftline_labels_expired",
+        "Join entries expired unmatched (label_ttl_seconds); predictions also when a later "
+        "window's capture of their key replaced them unlabelled",
         labels=[*m, "side"],
     )  # fmt: skip
     duplicates = CounterMetricFamily(
@@ -110,7 +112,7 @@ def join_families(summaries: Iterable[JoinSummary]) -> Iterator[Metric]:
     )
     duplicate_predictions = CounterMetricFamily(
         "driftline_predictions_duplicate",
-        "Capture records seen again for a waiting key, or one joined in the same window "
+        "Capture records of a key waiting from, or joined in, the same window or a later one "
         "(the first one stands)",
         labels=m,
     )

@@ -91,6 +91,22 @@ def test_a_key_joined_in_an_earlier_window_is_a_new_prediction_in_a_later_one():
     assert (c.predictions, c.joined, c.duplicate_predictions, c.duplicate_labels) == (2, 2, 2, 0)
 
 
+def test_a_key_still_unlabelled_from_an_earlier_window_is_a_new_prediction_in_a_later_one():
+    """As SageMaker's hourly merge joins each hour's captures with that hour's labels: a key
+    captured at 14:10 and never labelled, captured again at 16:10 and labelled then, is one
+    labelled prediction of 16:00's window; 14:00's stays without one."""
+    entries, j = MemoryEntries(), join()
+    j.prediction(entries, prediction("a", window=0.0), now=0.0)  # never labelled
+    assert j.prediction(entries, prediction("a", window=0.0), now=1.0).joined == []  # duplicate
+    assert j.prediction(entries, prediction("a", window=7200.0), now=2.0).joined == []
+    joined = j.label(entries, label("a", 0.0), now=3.0).joined
+    assert [(p.window, lab.values) for p, lab in joined] == [(7200.0, (0.0,))]
+    c = j.counts
+    assert (c.predictions, c.joined, c.duplicate_predictions, c.expired_predictions) == (
+        2, 1, 1, 1)  # fmt: skip
+    assert entries.count(PREDICTION) == 0
+
+
 def test_a_joined_mark_written_without_its_window_keeps_the_key_joined():
     entries, j = MemoryEntries(), join()
     entries.put(JOINED, "a", b"1", 100.0)  # as a store written by an earlier version holds it

@@ -69,3 +69,33 @@ def test_windows_an_hour_apart_closed_by_one_message_are_final_with_every_partit
     # by hand: 3 records of partition 0 and 2 of partition 1 in each of the closed windows
     assert published == [(T0, 0, 5, True), (T0 + HOUR, 0, 5, True), (T0 + 2 * HOUR, 0, 5, True)]
     assert agg.late_partials == 0
+
+
+def test_late_records_revise_their_window_before_later_windows_move_the_progress(fake_clock):
+    """One message holds late records of a closed window and records an hour later (files
+    replayed out of order by a few minutes, 100 records a message): the revision leaves
+    before the later windows' partials. After them it came to a window the aggregator had
+    finalised and forgotten (more than the revision horizon behind): dropped as a duplicate
+    partial, its records lost although the worker counted them as revised."""
+    fake_clock.advance(4 * HOUR)  # every record is in the past
+    rt = CapturePath(CONFIG, BASELINE, activity=PartitionActivity(), now=fake_clock)
+    sent: list[WindowPartial] = []
+    for offset, counts in enumerate([
+        {T0 + 1: 3, T0 + 15: 1},  # closes the window at T0 (watermark T0 + 13)
+        {T0 + 5: 2, T0 + HOUR + 1: 4, T0 + HOUR + 15: 1},  # 2 late for T0, within the horizon
+    ]):  # fmt: skip
+        outputs = rt.update(0, offset, message(offset, counts))
+        outputs += rt.close_passed(0, fake_clock().timestamp())
+        sent += [o for o in outputs if isinstance(o, WindowPartial)]
+    fake_clock.advance(CONFIG.idle_close_seconds)  # whatever waits closes now
+    sent += [o for o in rt.close_due(fake_clock().timestamp()) if isinstance(o, WindowPartial)]
+    agg = Aggregator(CONFIG, BASELINE, partitions=1, partials_partition=0,
+                     activity=PartitionActivity(), now=fake_clock)  # fmt: skip
+    results = [r for k, p in enumerate(sent) for r in agg.update(0, k, p)]
+    latest: dict[float, int] = {}
+    for r in results:
+        if isinstance(r, WindowResult):
+            latest[r.window_start] = r.record_count
+    # by hand: 3 + 2 records at T0, 1 at T0 + 10, 4 at T0 + HOUR (T0 + HOUR + 10 is open)
+    assert latest == {T0: 5, T0 + 10: 1, T0 + HOUR: 4}
+    assert agg.duplicate_partials == agg.late_partials == 0

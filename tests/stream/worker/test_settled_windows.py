@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import pytest
 
+from detectors.quality.dataset_profile import DatasetProfile
 from stream.config import DriftlineConfig, KafkaConfig, WorkerConfig
 from stream.demo.labelled import ground_truth_record
 from stream.monitors.data_quality import load_data_quality_baseline
 from stream.worker.aggregated_window import AggregatedWindow
 from stream.worker.state import PARTIALS, WorkerState
+from stream.worker.windows import WindowPartial
 from tests.stream.worker.test_labelled import (
     T0,
     Pipe,
@@ -90,3 +92,23 @@ def test_a_settled_window_restored_from_a_snapshot_is_revised(fake_clock, baseli
     revised = pipe.latest("model_quality", T0)
     assert revised.revision == 1 and revised.label_coverage == pytest.approx(1.0)
     check_against_sklearn(revised, [(a.label, a) for _, _, a in records])
+
+
+def test_records_for_a_window_past_the_horizon_are_counted_late(fake_clock, baseline_folder):  # noqa: F811
+    """A window kept only for late labels takes no more records: its partial is late (as for
+    a window forgotten altogether), not a duplicate — nothing of it was merged before."""
+    pipe, _ = first_window_settled(fake_clock, baseline_folder)
+    aggregator = pipe.ws.aggregators["m"]
+    baseline = aggregator.baseline
+    profile = DatasetProfile(features=baseline.features, kinds=baseline.kinds)
+    partial = WindowPartial(
+        monitor="m", window_start=T0, window_end=T0 + 10.0, partition=0,
+        profile_state=profile.to_state(), record_count=3, row_count=3,
+        first_offset=10_000, last_offset=10_000, closed_until=T0 + 10.0,
+    )  # fmt: skip
+    before = aggregator.late_partials, aggregator.duplicate_partials
+    assert aggregator.update(0, 10_000, partial) == []
+    assert (aggregator.late_partials, aggregator.duplicate_partials) == (
+        before[0] + 1,
+        before[1],
+    )
