@@ -112,7 +112,7 @@ def join_families(summaries: Iterable[JoinSummary]) -> Iterator[Metric]:
     )
     duplicate_predictions = CounterMetricFamily(
         "driftline_predictions_duplicate",
-        "Capture records of a key waiting from, or joined in, the same window or a later one "
+        "Capture records whose key waits or joined in their window, or a later one "
         "(the first one stands)",
         labels=m,
     )
