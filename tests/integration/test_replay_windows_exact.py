@@ -4,8 +4,11 @@ The files are laid out as SageMaker writes them for an endpoint with two instanc
 hour folder holds both instances' ten-minute files, so records come up to ten minutes out of
 order across files (inside the revision horizon); they are gzip'd, or start with a BOM, use
 CRLF, or end without a newline. The first hour's labels are pushed before the captures, the
-others after; the last hour captures 100 of the first hour's ids again, and labels them all,
-including the 20 whose first capture never got a label.
+others after the worker has profiled every capture record; the last hour captures 100 of the
+first hour's ids again, and labels them all, including the 20 whose first capture never got a
+label. Those reused ids are why the test waits between steps: a label pairs with the capture
+of its key that the worker holds when the label arrives, so read in another order they would
+pair otherwise (and the test, not the worker, would be wrong).
 
 Reference, by hand from the generated records: every window's record count, labelled count
 and accuracy (scikit-learn's) — each record in its own minute, each label with the capture
@@ -154,8 +157,14 @@ def test_every_window_of_replayed_hours_is_exact(tmp_path, kafka_bootstrap, base
     worker = WorkerProcess(config, tmp_path / "w.log")
     try:
         wait_for(lambda: worker.assigned() == 4, 90, "4 partitions owned")
+        # Each step waits for the worker to have read the one before (see the docstring).
         _run(config, "labels", "push", truth / "2024/03/05/14")
+        first = sum(_labelled(0, key) for key, *_ in hours[0])
+        wait_for(lambda: worker.sample("driftline_pending_labels", monitor="m") == first, 60,
+                 "the first hour's labels waiting")  # fmt: skip
         assert _run(config, "replay", captures).startswith("replayed 1800 records (0 malformed)")
+        wait_for(lambda: worker.sample("driftline_events_processed_total", monitor="m") == 1800,
+                 60, "every capture record profiled")  # fmt: skip
         for hour in (15, 16):
             _run(config, "labels", "push", truth / f"2024/03/05/{hour}")
 
