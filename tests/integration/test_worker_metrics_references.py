@@ -158,6 +158,13 @@ def _run(
     return first, revised
 
 
+def _assert_written_values(doc: dict[str, Any], facet: str, facet_value: str, label: str) -> None:
+    """The ``value_or_threshold`` and ``label_value_or_threshold`` strings of both stages."""
+    for stage in ("pre_training_bias_metrics", "post_training_bias_metrics"):
+        assert doc[stage]["label_value_or_threshold"] == label, stage
+        assert [e["value_or_threshold"] for e in doc[stage]["facets"][facet]] == [facet_value]
+
+
 def _metric_values(doc: dict[str, Any], stage: str, facet: str) -> dict[str, float]:
     entries = doc[stage]["facets"][facet]
     assert len(entries) == 1, entries
@@ -274,6 +281,8 @@ drift_check = "point"
         written = metrics["confusion_matrix"]
         assert [[written[str(a)][str(p)] for p in classes] for a in classes] == matrix.tolist()
         # bias: the first two classes are positive; facet d is region north or east
+        _assert_written_values(docs["bias_drift"], "region", "north,east",
+                               ",".join(map(str, positive)))  # fmt: skip
         d = np.array([t[1]["region"] in ("north", "east") for t in pairs])
         _assert_bias(
             docs["bias_drift"], "region", d,
@@ -362,6 +371,9 @@ shap_path = "shap"
         }
         got = {name: metrics[name]["value"] for name in expected}
         assert got == pytest.approx(expected, rel=1e-12, abs=1e-12)
+        # a continuous facet is written "(threshold, max]" as pandas prints a float interval
+        top = max(t[1]["age"] for t in pairs)
+        _assert_written_values(docs["bias_drift"], "age", f"(40.0, {top!r}]", "1")
         _assert_bias(
             docs["bias_drift"], "age", np.array([t[1]["age"] > 40 for t in pairs]),
             y.astype(bool), yhat.astype(bool), np.array([t[1]["grp"] for t in pairs]),
@@ -445,8 +457,64 @@ drift_check = "point"
         got = {name: metrics[name]["value"] for name in expected}
         assert got == pytest.approx(expected, rel=1e-12, abs=1e-12)
         # bias: a label (or prediction) above 6.0 is positive; facet d is age above 50
+        _assert_written_values(docs["bias_drift"], "age",
+                               f"(50.0, {max(t[1]['age'] for t in pairs)!r}]",
+                               f"(6.0, {float(y.max())!r}]")  # fmt: skip
         _assert_bias(
             docs["bias_drift"], "age", np.array([t[1]["age"] > 50 for t in pairs]),
             y > 6.0, yhat > 6.0, np.array([t[1]["grp"] for t in pairs]),
             np.array([[t[1][f] for f in ("x1", "x2", "grp")] for t in pairs], dtype=float),
         )  # fmt: skip
+
+
+def test_one_versus_all_facet_merged(tmp_path, kafka_bootstrap):
+    """A facet with no value: one entry per value, each against the rest, from four partitions
+    (fewer rows than the flip test's sample holds, so FT is exact too)."""
+    rng = random.Random(11)
+    header = ["x1", "x2", "region", "grp", "label", "prediction"]
+    training = []
+    for _ in range(2000):
+        row, actual, predicted = _multiclass_row(rng, CLASSES)
+        training.append([row["x1"], row["x2"], row["region"], row["grp"], actual, predicted])
+    (tmp_path / "bias.json").write_bytes(orjson.dumps({
+        "label": "label", "predicted_label": "prediction", "label_values_or_threshold": ["a"],
+        "facet": [{"name_or_index": "region"}], "group_variable": "grp",
+    }))  # fmt: skip
+    baseline = _baseline(tmp_path, header, training, "--bias-config", tmp_path / "bias.json")
+    traffic = []
+    for i, key in enumerate(_keys(500, "ova")):
+        row, actual, predicted = _multiclass_row(rng, CLASSES)
+        capture = _capture(key, T0 + i * 50.0 / 500, row, {"label": predicted})
+        traffic.append((key, row, actual, predicted, capture))
+    labelled = [t for t in traffic if rng.random() < 0.85]
+    cut = int(len(labelled) * 0.8)
+    monitors = """
+[monitor.bias]
+inference_attribute = "label"
+drift_check = "point"
+"""
+    first, revised = _run(
+        tmp_path, kafka_bootstrap, baseline, monitors, [t[4] for t in traffic],
+        [_label(t[0], t[2]) for t in labelled[:cut]], [_label(t[0], t[2]) for t in labelled[cut:]],
+        ("bias_drift",),
+    )  # fmt: skip
+    assert revised["bias_drift"]["revision"] > first["bias_drift"]["revision"]
+    for docs, pairs in ((first, labelled[:cut]), (revised, labelled)):
+        doc = docs["bias_drift"]
+        y = np.array([t[2] == "a" for t in pairs])
+        yhat = np.array([t[3] == "a" for t in pairs])
+        group = np.array([t[1]["grp"] for t in pairs])
+        features = np.array([[t[1]["x1"], t[1]["x2"], t[1]["grp"]] for t in pairs], dtype=float)
+        regions = [t[1]["region"] for t in pairs]
+        for stage in ("pre_training_bias_metrics", "post_training_bias_metrics"):
+            entries = doc[stage]["facets"]["region"]
+            assert sorted(e["value_or_threshold"] for e in entries) == sorted(REGIONS)
+        for value in REGIONS:
+            single = {
+                stage: {"facets": {"region": [
+                    e for e in doc[stage]["facets"]["region"] if e["value_or_threshold"] == value
+                ]}}
+                for stage in ("pre_training_bias_metrics", "post_training_bias_metrics")
+            }  # fmt: skip
+            d = np.array([r == value for r in regions])
+            _assert_bias(single, "region", d, y, yhat, group, features)
