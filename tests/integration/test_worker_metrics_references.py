@@ -118,16 +118,18 @@ def _run(
     labels: list[dict[str, Any]],
     late: list[dict[str, Any]],
     kinds: tuple[str, ...],
+    workers: int = 1,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """(results with ``labels``, revised results with ``late`` as well), per monitor type.
 
     The window is published with ``labels`` before ``late`` are sent: those revise it.
+    ``workers`` processes share the partitions (their partials cross the broker).
     """
     prefix = f"ref{random.randrange(10**6)}"
     names = TopicNames.from_prefix(prefix)
     ensure_topics_sync(bootstrap, names, PARTITIONS, 1, configs=names.configs)
-    worker = WorkerProcess(_config(tmp_path, bootstrap, prefix, baseline, monitors),
-                           tmp_path / "w.log")  # fmt: skip
+    config = _config(tmp_path, bootstrap, prefix, baseline, monitors)
+    running = [WorkerProcess(config, tmp_path / f"w{i}.log") for i in range(workers)]
 
     def results(labelled: int) -> dict[str, dict[str, Any]] | None:
         docs = {kind: _latest(bootstrap, names, kind) for kind in kinds}
@@ -141,7 +143,8 @@ def _run(
         return docs  # type: ignore[return-value]
 
     try:
-        wait_for(lambda: worker.assigned() == PARTITIONS, 90, "4 partitions owned")
+        wait_for(lambda: sum(w.assigned() for w in running) == PARTITIONS and all(
+            w.assigned() for w in running), 90, "4 partitions owned")  # fmt: skip
         with KeyedProducer(bootstrap_servers=bootstrap, topic=names.capture,
                            linger_seconds=0.05, records_per_message=50) as producer:  # fmt: skip
             producer.send_many(captures)
@@ -154,7 +157,8 @@ def _run(
             producer.send_many(late)
         revised = wait_for(lambda: results(len(labels) + len(late)), 60, "the revised window")
     finally:
-        worker.stop()
+        for worker in running:
+            worker.stop()
     return first, revised
 
 
@@ -311,7 +315,8 @@ def _binary_row(
     return row, score, int(rng.random() < score), shap
 
 
-def test_binary_auc_numeric_facet_bias_and_attribution_merged(tmp_path, kafka_bootstrap):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_binary_auc_numeric_facet_bias_and_attribution_merged(tmp_path, kafka_bootstrap, workers):
     rng = random.Random(5)
     header = [*FEATURES, "label", "prediction", "probability"]
     training, shap_lines = [], []
@@ -354,7 +359,7 @@ shap_path = "shap"
     first, revised = _run(
         tmp_path, kafka_bootstrap, baseline, monitors, [t[5] for t in traffic],
         [_label(t[0], t[2]) for t in labelled[:cut]], [_label(t[0], t[2]) for t in labelled[cut:]],
-        ("model_quality", "bias_drift", "feature_attribution_drift"),
+        ("model_quality", "bias_drift", "feature_attribution_drift"), workers,
     )  # fmt: skip
     assert revised["model_quality"]["revision"] > first["model_quality"]["revision"]
     for docs, pairs in ((first, labelled[:cut]), (revised, labelled)):
