@@ -91,7 +91,7 @@ def _baseline(folder: Path, header: list[str], rows: list[list[Any]], *options: 
 
 
 def _keys(n: int, prefix: str) -> list[str]:
-    """``n`` inference ids, as many in each partition as the partitioner allows (roughly)."""
+    """``n`` inference ids; Kafka's partitioner spreads them over the four partitions."""
     return [f"{prefix}{k}" for k in range(n)]
 
 
@@ -266,6 +266,7 @@ drift_check = "point"
         [_label(t[0], t[2]) for t in labelled[:cut]], [_label(t[0], t[2]) for t in labelled[cut:]],
         ("model_quality", "bias_drift"),
     )  # fmt: skip
+    assert revised["model_quality"]["revision"] > first["model_quality"]["revision"]
     for docs, pairs in ((first, labelled[:cut]), (revised, labelled)):
         assert {_partition(t[0]) for t in pairs} == set(range(PARTITIONS))
         y = [t[2] for t in pairs]
