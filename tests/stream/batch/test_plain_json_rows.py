@@ -214,6 +214,8 @@ def test_json_captured_as_base64_takes_the_fast_path(tmp_path: Path) -> None:
         ('{"age": 41, "plan": {"tier": 1}}', "0.9", None),
         ('{"age": 41, "plan": "gold"}', "[[0.9], [0.8]]", None),  # shape_mismatch
         ("{}", "0.9", None),  # bad_payload
+        ("{}", '[0.9, 41, "gold"]', None),  # bad_payload, though the output holds a row
+        (" {}", '[0.9, 41, "gold"]', None),
         ('{"instances": [[41, "gold"]]}', "0.9", None),
         ('\ufeff{"age": 41, "plan": "gold"}', "0.9", None),  # a BOM: not JSON, bad_payload
         ('{"age": 41, "plan": "gold"', "0.9", None),
