@@ -10,7 +10,13 @@ would make exactly one row of it with every baseline feature and nothing else: a
 or with a payload that is plain (``JSON``, or ``BASE64`` of JSON text)
 (:func:`~stream.capture.plain_json.add_plain_values`: a scalar or a non-empty array of
 scalars), ``len(features)`` values in all, and every other part absent or
-well-formed (the worker's :mod:`stream.capture.plain_json` rule, a record at a time). Its
+well-formed (the worker's :mod:`stream.capture.plain_json` rule, a record at a time).
+A payload may also be a non-empty object of scalars (``{"age": 41, "plan": "gold"}``,
+``application/json`` requests keyed by feature name): its keys name its values, in any
+order, and positional parts beside it are named as
+:meth:`~stream.capture.rows.RowBuilder.named` names them; the record is plain when that row
+holds exactly the baseline's features (a key missing, an extra key, or a value that is a
+list or an object: the general path, for its absent and extra columns). Its
 row is then those values, the features in order, made with two orjson calls; the caller
 keeps rows of values flat and hands them to the profile a column at a time, as the worker
 does, with no dict per row. Every other line goes back to the general path, which gives it
@@ -25,11 +31,17 @@ Examples
 [0.9, 41, 'gold']
 >>> rows.values(line.replace(b"41, ", b"")) is None  # a value short: the general path decides
 True
+>>> keyed = (b'{"captureData":{"endpointInput":{"data":"{\\"plan\\": \\"gold\\", \\"age\\": 41}",'
+...          b'"encoding":"JSON"},"endpointOutput":{"data":"0.9","encoding":"JSON"}},'
+...          b'"eventMetadata":{"eventId":"e"}}')
+>>> rows.values(keyed)
+[0.9, 41, 'gold']
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -38,6 +50,7 @@ from stream.batch.capture_columns import others_well_formed
 from stream.capture.plain_json import add_plain_values
 from stream.capture.plain_records import payload_text
 from stream.capture.records import MAX_RECORD_BYTES, other_parts
+from stream.capture.rows import RowBuilder
 
 
 class PlainJsonRows:
@@ -51,12 +64,17 @@ class PlainJsonRows:
         self.parts = tuple(parts)
         self.features = tuple(features)
         self._others = other_parts(parts)
+        take = itemgetter(*self.features) if len(self.features) > 1 else None
+        self._take = take if take is not None else lambda row: (row[self.features[0]],)
+        self._names = RowBuilder(features=self.features)  # names a row's pieces, as it does
 
     def values(self, line: bytes) -> list[Any] | None:
         """The record's one row of values (``line`` as the general path gets it), or None."""
         if len(line) > MAX_RECORD_BYTES:
             return None
         values: list[Any] = []
+        pieces: list[int | dict[str, Any]] = []  # each part: its values' end, or its object
+        keyed = False  # whether a part is an object, named by its keys
         try:
             record = orjson.loads(line)
             if not record["eventMetadata"]["eventId"]:
@@ -69,10 +87,74 @@ class PlainJsonRows:
                 data = payload_text(part, "JSON")
                 if data is None:
                     return None
-                if not add_plain_values(data, values):
+                if not data.startswith("{") and add_plain_values(data, values):
+                    pieces.append(len(values))
+                    continue
+                named = scalar_object(data)
+                if named is None:
                     return None
+                pieces.append(named)
+                keyed = True
             if len(capture) > len(self.parts) and not others_well_formed(capture, self._others):
                 return None
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
             return None  # not JSON, not a mapping where one is needed, or a field missing
+        if keyed:
+            return self._named_values(pieces, values)
         return values if len(values) == len(self.features) else None
+
+    def _named_values(
+        self, pieces: list[int | dict[str, Any]], values: list[Any]
+    ) -> list[Any] | None:
+        """The general path's row of the parts, as values, if its keys are the features.
+
+        ``pieces`` are the parts in order: an object, or where a part's ``values`` end.
+        """
+        first = pieces[0]
+        if len(pieces) == 1 and type(first) is dict:
+            row = first  # the usual record: the object alone is the row
+        else:
+            row = self._names.named(_part_rows(pieces, values))
+        if len(row) != len(self.features):
+            return None  # a feature absent, or an extra column: the general path counts them
+        try:
+            return list(self._take(row))  # as many keys, each a feature: the features
+        except KeyError:
+            return None
+
+
+def _part_rows(pieces: list[int | dict[str, Any]], values: list[Any]) -> list[Any]:
+    """Each part's row: its object, or its slice of ``values`` (``pieces`` hold where it ends)."""
+    rows: list[Any] = []
+    start = 0
+    for piece in pieces:
+        if type(piece) is int:
+            rows.append(values[start:piece])
+            start = piece
+        else:
+            rows.append(piece)
+    return rows
+
+
+def scalar_object(payload: str) -> dict[str, Any] | None:
+    """A JSON payload that is a non-empty object of scalars (one named row), else None.
+
+    The general path reads such an object as one row of its keys
+    (:func:`~stream.capture.payloads.parse_payload`); an object holding a list or an object
+    it reads otherwise (rows under ``instances``, nested blocks left out), so those are None.
+
+    >>> scalar_object('{"age": 41, "plan": null}'), scalar_object('{"age": [41]}')
+    ({'age': 41, 'plan': None}, None)
+    >>> scalar_object("{}"), scalar_object("[1]"), scalar_object("{bad")
+    (None, None, None)
+    """
+    try:
+        value = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None
+    if type(value) is not dict or not value or not _SCALARS.issuperset(map(type, value.values())):
+        return None
+    return value
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})  # what orjson decodes a scalar to

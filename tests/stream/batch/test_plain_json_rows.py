@@ -12,10 +12,11 @@ import json
 import random
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
-from stream.batch.capture_analysis import AnalysisResult
+from stream.batch.capture_analysis import AnalysisResult, CaptureAnalyzer
 from stream.batch.plain_json_rows import PlainJsonRows
 from tests.stream.batch.capture_runs import analyze, baseline_of
 
@@ -50,6 +51,14 @@ def _lines(seed: int, n: int) -> list[bytes]:
                 {"features": values},
             ])  # fmt: skip
             lines.append(json.dumps(_record(json.dumps(row), None)).encode())
+            continue
+        if rng.random() < 0.3:  # an object keyed by features, in any order, keys left out
+            named = {"age": age, "plan": plan, "zip": "10115"}
+            keys = rng.choice([["age", "plan"]] * 4 + [["age"], ["zip", "plan", "age"]])
+            rng.shuffle(keys)
+            inp = json.dumps({key: named[key] for key in keys})
+            out = rng.choice([json.dumps(rng.random()), None, json.dumps({"score": 0.5})])
+            lines.append(json.dumps(_record(inp, out)).encode())
             continue
         lines.append(
             json.dumps(_record(json.dumps([age, plan]), json.dumps(rng.random()))).encode()
@@ -181,3 +190,115 @@ def test_json_captured_as_base64_takes_the_fast_path(tmp_path: Path) -> None:
     fast, general = _analyze(path, parts, general=False), _analyze(path, parts, general=True)
     assert fast.counts.rows == 200
     _same_results(fast, general)
+
+
+@pytest.mark.parametrize(
+    ("inp", "out", "expected"),
+    [
+        ('{"age": 41, "plan": "gold"}', "0.9", [0.9, 41, "gold"]),
+        ('{"plan": "gold", "age": 41}', "0.9", [0.9, 41, "gold"]),  # keys in another order
+        ('{"plan": null, "age": true}', '"x"', ["x", True, None]),
+        ('{"plan": "gold", "score": 0.5, "age": 41}', None, [0.5, 41, "gold"]),  # alone
+        ('  {"age": 41, "plan": "gold"}', "[0.9]", [0.9, 41, "gold"]),
+        ('[41, "gold"]', '{"score": 0.9}', [0.9, 41, "gold"]),  # an object's key names it
+        ('{"age": 41, "plan": "gold"}\n', "0.9", [0.9, 41, "gold"]),
+        ('{"age": 1, "age": 41, "plan": "gold"}', "0.9", [0.9, 41, "gold"]),  # the last age
+        # The general path's row (RowBuilder.named): the output's values are named by
+        # position, then the object's keys replace the names they share.
+        ('{"score": 0.7, "age": 41, "plan": "gold"}', "0.9", [0.7, 41, "gold"]),
+        ('{"age": 41, "plan": "gold"}', "[0.9, 0.8]", [0.9, 41, "gold"]),  # age 0.8, then 41
+        # Rows the general path gives absent or extra columns, or reads otherwise: left to it.
+        ('{"age": 41}', "0.9", None),  # plan absent
+        ('{"age": 41, "plan": "gold", "zip": "1"}', "0.9", None),  # an extra column
+        ('{"age": 41, "plan": ["gold"]}', "0.9", None),  # a list is no column: plan absent
+        ('{"age": 41, "plan": {"tier": 1}}', "0.9", None),
+        ('{"age": 41, "plan": "gold"}', "[[0.9], [0.8]]", None),  # shape_mismatch
+        ("{}", "0.9", None),  # bad_payload
+        ("{}", '[0.9, 41, "gold"]', None),  # bad_payload, though the output holds a row
+        (" {}", '[0.9, 41, "gold"]', None),
+        ('{"instances": [[41, "gold"]]}', "0.9", None),
+        ('\ufeff{"age": 41, "plan": "gold"}', "0.9", None),  # a BOM: not JSON, bad_payload
+        ('{"age": 41, "plan": "gold"', "0.9", None),
+    ],
+)
+def test_objects_keyed_by_feature_it_takes_and_leaves(
+    inp: str, out: str | None, expected: list | None
+) -> None:
+    """An object payload's keys name its values; the row comes back in the features' order."""
+    rows = PlainJsonRows(parts=("endpointOutput", "endpointInput"), features=FEATURES)
+    assert rows.values(json.dumps(_record(inp, out)).encode()) == expected
+
+
+def test_object_captured_as_base64_is_read_by_its_keys() -> None:
+    data = base64.b64encode(b'{"plan": "gold", "age": 41}').decode()
+    record = _record(data, "0.9", enc_in="BASE64")
+    record["captureData"]["endpointInput"]["observedContentType"] = "application/json"
+    rows = PlainJsonRows(parts=("endpointOutput", "endpointInput"), features=FEATURES)
+    assert rows.values(json.dumps(record).encode()) == [0.9, 41, "gold"]
+
+
+def _object_lines() -> list[bytes]:
+    """Object payloads of every kind the general path reads, one record each (see below)."""
+    cases = [
+        ('{"age": 41, "plan": "gold"}', "0.9"),
+        ('{"plan": "basic", "age": 35}', "0.2"),
+        ('{"score": 0.5, "plan": "gold", "age": 50}', None),
+        ('{"age": 20}', "0.1"),  # plan absent
+        ('{"age": 30, "plan": "gold", "zip": "10115"}', "0.3"),  # zip an extra column
+        ('{"age": 60, "plan": {"tier": 1}}', "0.4"),  # a nested value is no column
+        ('{"age": null, "plan": "basic"}', "0.6"),  # age missing, not absent
+        ('\ufeff{"age": 41, "plan": "gold"}', "0.7"),  # bad_payload
+        ("{}", "0.8"),  # bad_payload
+    ]
+    return [json.dumps(_record(inp, out)).encode() for inp, out in cases]
+
+
+@pytest.mark.parametrize("general", [False, True])
+def test_object_payloads_give_the_documented_rows(tmp_path: Path, general: bool) -> None:
+    """Hand-counted: each feature's present, missing and absent values, and the extra column.
+
+    As README's "Capture columns" says: an object's keys name its values, a key a record
+    lacks is absent (and missing), a key that is no feature an extra column, a nested value
+    no column; a payload that does not parse is ``bad_payload`` and a row of missing values.
+    """
+    path = tmp_path / "capture.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b"\n".join(_object_lines()) + b"\n")  # a file BOM too
+    result = _analyze(path, ("endpointOutput", "endpointInput"), general=general)
+    assert (result.counts.records, result.counts.rows) == (9, 9)
+    assert dict(result.counts.errors) == {"bad_payload": 2}
+    stats = {f.name: f for f in result.statistics.features}
+    seen = {name: (f.num_present, f.num_missing, f.num_absent) for name, f in stats.items()}
+    assert seen == {
+        "score": (7, 2, 0),  # the two bad records' rows are missing values
+        "age": (6, 3, 0),
+        "plan": (5, 4, 2),  # absent from the fourth and sixth records
+        "zip": (1, 8, 8),
+    }
+    assert result.statistics.extra_columns == ("zip",)
+    assert stats["age"].numeric is not None
+    assert (stats["age"].numeric.min, stats["age"].numeric.max) == (20, 60)
+    assert stats["plan"].string is not None
+    assert dict(stats["plan"].string.buckets) == {"gold": 3, "basic": 2}
+
+
+def test_object_payloads_take_the_fast_path(tmp_path: Path) -> None:
+    """Objects keyed by the features, in any order, never go record by record."""
+    rng = random.Random(5)
+    lines = []
+    for _ in range(300):
+        row = {"age": rng.randint(18, 90), "plan": rng.choice(["basic", "gold"])}
+        keys = rng.sample(sorted(row), 2)
+        inp = json.dumps({key: row[key] for key in keys})
+        lines.append(json.dumps(_record(inp, f"{rng.random():.3f}")).encode())
+    path = tmp_path / "capture.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    parts = ("endpointOutput", "endpointInput")
+    calls = []
+    original = CaptureAnalyzer.add_line
+    with patch.object(
+        CaptureAnalyzer, "add_line", lambda self, raw: (calls.append(raw), original(self, raw))
+    ):
+        fast = _analyze(path, parts, general=False)
+    assert calls == []
+    assert fast.counts.rows == 300
+    _same_results(fast, _analyze(path, parts, general=True))
