@@ -228,8 +228,10 @@ def test_three_shifts_are_flagged_and_clean_windows_are_not(tmp_path, kafka_boot
         traffic = windows(12, 1500, shifts_from=2, n_windows=4)
         send_labels(kafka_bootstrap, names, traffic)
         send(kafka_bootstrap, names.capture, [doc for _, _, doc, _ in traffic])
-        wait_for(lambda: len(latest(kafka_bootstrap, names, "feature_attribution_drift")) == 4,
-                 90, "four attribution windows")  # fmt: skip
+        # complete: every partition's labels merged (the labelled results leave together)
+        wait_for(lambda: [d["complete"] for d in latest(kafka_bootstrap, names,
+                                                         "feature_attribution_drift").values()]
+                 == [True] * 4, 90, "four complete attribution windows")  # fmt: skip
         executions = read_json(kafka_bootstrap, names.executions)
     finally:
         worker.stop()
