@@ -325,12 +325,19 @@ class WorkerState:
                         about["window_start"])  # fmt: skip
 
     def tick(self) -> None:
-        """Timer: close due windows on both sides (into the outboxes)."""
+        """Timer: close due windows on both sides (into the outboxes).
+
+        A capture partition whose counters moved on the clock alone (label-join entries
+        expired) has something to save too: its checkpoint exports those increments.
+        """
         now = self.now().timestamp()
         for name, state in self._states(CAPTURE):
             for partial in self._guarded(name, state.close_due, now):
                 self._capture_outbound(name.split("#")[0], [partial])
                 self.book(CAPTURE, partial.partition).changed = True
+        for kind, partition in list(self.uncommitted.pending):
+            if kind == CAPTURE and partition in self.books[CAPTURE]:
+                self.book(CAPTURE, partition).changed = True
         for name, aggregator in self.aggregators.items():
             with self.uncommitted.scope(PARTIALS, aggregator.partials_partition):
                 results = self._guarded(name, aggregator.close_due, now)

@@ -77,7 +77,9 @@ def board_filled(port: int):
         return None
     monitors = {(m["monitor"], m["monitor_type"]): m for m in status["summary"]["monitors"]}
     dq = monitors.get(("m", "data_quality"))
-    done = dq and sum(1 for w in dq["windows"] if not w["pending"]) >= len(PLAN)
+    # complete: every partition's partial merged (an idle close under load can publish a
+    # window first without a slow partition's, and its figures then are a part's)
+    done = dq and sum(1 for w in dq["windows"] if not w["pending"] and w["complete"]) >= len(PLAN)
     return monitors if done and len(monitors) == 4 else None
 
 

@@ -167,11 +167,14 @@ def read_json(bootstrap: str, topic: str) -> list[dict[str, Any]]:
 def latest_by_window(
     bootstrap: str, topic: str, n_windows: int, timeout_seconds: float
 ) -> list[dict[str, Any]]:
-    """Wait until ``topic`` has messages for ``n_windows`` windows; the latest of each.
+    """Wait until ``topic`` has messages for ``n_windows`` windows, the latest of each
+    ``complete``; return those.
 
     Under load the aggregator's idle timeout can finalise a window before a slow
     partition's partial arrives; the window is then sent again with a higher ``revision``.
-    Counting messages would take that revision for another window.
+    Counting messages would take that revision for another window, and taking the windows
+    as soon as there are ``n_windows`` would take the incomplete one: its latest is
+    ``complete`` once every partition's progress passed its end.
     """
 
     def latest() -> list[dict[str, Any]] | None:
@@ -180,10 +183,7 @@ def latest_by_window(
             seen = best.get(doc["window_start"])
             if seen is None or doc["revision"] > seen["revision"]:
                 best[doc["window_start"]] = doc
-        return (
-            sorted(best.values(), key=lambda d: d["window_start"])
-            if len(best) >= n_windows
-            else None
-        )
+        done = len(best) >= n_windows and all(d["complete"] for d in best.values())
+        return sorted(best.values(), key=lambda d: d["window_start"]) if done else None
 
-    return wait_for(latest, timeout_seconds, f"{n_windows} windows on {topic}")
+    return wait_for(latest, timeout_seconds, f"{n_windows} complete windows on {topic}")

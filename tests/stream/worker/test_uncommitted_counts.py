@@ -187,3 +187,51 @@ def test_labels_a_window_closed_on_the_clock_left_out_wait_for_their_partition(
     assert exported() == 0
     ws.drop(CAPTURE, [0])  # revoked before its checkpoint
     assert exported() == 0
+
+
+def test_labels_expired_on_the_clock_of_a_quiet_partition_are_exported(fake_clock, tmp_path):
+    """Join entries that expire with no message after them are counted at a checkpoint.
+
+    7 labels for keys no capture has wait on partition 0, and a checkpoint saves them; then
+    nothing comes. The tick past their TTL expires them: the 7 expired labels wait for
+    partition 0's next checkpoint, so the tick must make the partition due. It did not (only
+    a processed message did): on a quiet partition they stayed withheld for good, and
+    ``driftline_labels_expired_total`` never counted the labels that never met a prediction.
+    The reference is the traffic: 7 labels sent, none joined.
+    """
+    from stream.demo.labelled import write_labelled_baselines
+    from tests.stream.worker.test_labelled import MODEL, Pipe, lines, traffic
+    from tests.stream.worker.test_labelled import state as labelled_state
+    from tests.stream.worker.test_unusable_labels import ground_truth_record
+
+    write_labelled_baselines(tmp_path, MODEL, n=2000)
+    ws = labelled_state(fake_clock, tmp_path)
+    ws.assign([0], [0])
+    snapshots = Snapshots()
+
+    async def sent(messages):
+        return None
+
+    cp = Checkpointer(ws, {CAPTURE: snapshots, PARTIALS: snapshots}, sent, interval_seconds=0)
+
+    def expired() -> float | None:
+        return _scrape(ws).get_sample_value(
+            "driftline_labels_expired_total", {"monitor": "m", "side": "label"}
+        )
+
+    async def run():
+        await cp.ensure_restored(CAPTURE, 0)
+        labels = [ground_truth_record(k, a.label) for k, _, a in traffic(5, 7, T0)]
+        Pipe(ws).send("labels", lines(labels))
+        assert await cp.checkpoint(CAPTURE, 0) is True
+        assert not cp.is_due(CAPTURE, 0)  # saved, nothing since
+        ttl = ws.labelled["m"].join.ttl_seconds
+        fake_clock.advance(ttl + 1.0)
+        ws.tick()  # the runner's tick: close and expire what is due, then checkpoint it
+        assert ws.labelled["m"].join.counts.expired_labels == 7  # counted live
+        assert expired() == 0  # withheld until a checkpoint covers the expiry
+        assert cp.is_due(CAPTURE, 0)
+        assert await cp.checkpoint(CAPTURE, 0) is True
+        assert expired() == 7
+
+    asyncio.run(run())
