@@ -171,7 +171,8 @@ def _pretty_printer() -> Callable[[Any, dict[str, Any]], None]:
 
     def show(message: Any, obj: dict[str, Any]) -> None:
         monitor = obj.get("monitor") or obj.get("monitor_id") or "-"
-        window = obj.get("window_end") or obj.get("window_start") or ""
+        # a window's end; an online alarm has no window, but the time it was detected
+        window = obj.get("window_end") or obj.get("window_start") or obj.get("detected_at") or ""
         fields = [f"{k}={obj[k]}" for k in _PRETTY_FIELDS if obj.get(k) is not None]
         description = str(obj.get("description") or obj.get("error") or "")
         if not fields and not description:

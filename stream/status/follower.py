@@ -17,6 +17,7 @@ topics too; ``/readyz`` reads it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -141,7 +142,7 @@ class TopicFollower:
                         self.apply(self.kinds[tp.topic], message.value)
                         self._next[(tp.topic, tp.partition)] = message.offset + 1
         finally:
-            await consumer.stop()
+            await _stop_consumer(consumer)
 
     async def _assign(self, consumer: Any) -> list[Any]:
         from aiokafka import TopicPartition
@@ -186,3 +187,28 @@ class TopicFollower:
             log.exception("status follower: %s message could not be shown", kind)
         else:
             self.read[kind] += 1
+
+
+async def _stop_consumer(consumer: Any) -> None:
+    """Stop ``consumer``; a ``CancelledError`` out of it is aiokafka's, not a cancellation.
+
+    aiokafka 0.14's fetcher, closing, cancels and awaits its pending fetch requests, and one
+    that waits out its retry backoff after a failed fetch (a frozen broker) lets the
+    ``CancelledError`` out of ``stop()``. Not an ``Exception``, it passed ``_follow``'s retry
+    and ended the follower's thread: the page stopped, and ``/readyz`` said 503 (the broker
+    not answering) for as long as the worker ran. A real cancellation of this task re-raises.
+    """
+    try:
+        await consumer.stop()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+        # stop() ended half-way: cancel the fetches left and close the connections
+        fetcher = getattr(consumer, "_fetcher", None)
+        for pending in list(getattr(fetcher, "_pending_tasks", ())):
+            pending.cancel()
+        client = getattr(consumer, "_client", None)
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await client.close()

@@ -1,0 +1,43 @@
+"""``driftline tail``'s plain lines: each violation with its time.
+
+An online detector's alarm goes to the violations topic with no window (``window_start``
+and ``window_end`` null) but with ``detected_at``; its line showed an empty slot where
+every other violation shows its window's end (found following the credit example's
+violations, ADWIN on). The reference is the message's own fields.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from stream.cli.tail import _pretty_printer
+
+ONLINE_ALARM = {
+    "feature_name": "income", "constraint_check_type": "online_drift_check",
+    "description": "adwin detected a change in feature income (partition 3) after 256 values",
+    "value": 53682.1, "threshold": None, "sample_count": 256, "monitor": "credit-model",
+    "monitor_type": "data_quality", "window_start": None, "window_end": None,
+    "detector": "adwin", "partition": 3, "detected_at": "2026-12-01T10:19:10.812804Z",
+    "schema_version": 2,
+}  # fmt: skip
+WINDOWED = {
+    **ONLINE_ALARM,
+    "constraint_check_type": "baseline_drift_check",
+    "window_start": "2026-12-01T10:19:00Z",
+    "window_end": "2026-12-01T10:20:00Z",
+}
+
+
+def line_of(obj, capsys):
+    _pretty_printer()(SimpleNamespace(partition=1, offset=0), obj)
+    return capsys.readouterr().out
+
+
+def test_an_online_alarm_shows_when_it_was_detected(capsys):
+    out = line_of(ONLINE_ALARM, capsys)
+    assert out.startswith("1:0 credit-model 2026-12-01T10:19:10.812804Z constraint_check_type=")
+
+
+def test_a_window_violation_shows_its_windows_end(capsys):
+    out = line_of(WINDOWED, capsys)
+    assert out.startswith("1:0 credit-model 2026-12-01T10:20:00Z constraint_check_type=")
