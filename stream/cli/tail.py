@@ -175,12 +175,15 @@ def _pretty_printer() -> Callable[[Any, dict[str, Any]], None]:
         window = obj.get("window_end") or obj.get("window_start") or obj.get("detected_at") or ""
         fields = [f"{k}={obj[k]}" for k in _PRETTY_FIELDS if obj.get(k) is not None]
         description = str(obj.get("description") or obj.get("error") or "")
+        if _is_dead_letter(obj):
+            fields = [f"reason={obj['reason']}", f"from={_origin(obj)}"]
+            description = str(obj.get("message") or "")
         if not fields and not description:
             fields = [orjson.dumps(obj).decode()]
         line = Text.assemble(
             (f"{message.partition}:{message.offset} ", "dim"),
             (f"{monitor} ", "bold"),
-            (f"{window} ", "cyan"),
+            (f"{window} " if window else "", "cyan"),
             " ".join(fields),
             (f" {description}" if description else "", "yellow"),
         )
@@ -191,3 +194,25 @@ def _pretty_printer() -> Callable[[Any, dict[str, Any]], None]:
             console.print(line)
 
     return show
+
+
+def _is_dead_letter(obj: dict[str, Any]) -> bool:
+    """Whether ``obj`` is a dead letter (:func:`stream.kafka.dead_letters.dead_letter_message`)."""
+    return "reason" in obj and "raw_base64" in obj
+
+
+def _origin(obj: dict[str, Any]) -> str:
+    """Where a dead letter's record came from: its file and line, else its Kafka message.
+
+    >>> _origin({"source": "labels.jsonl:3", "topic": "p.labels"})
+    'labels.jsonl:3'
+    >>> _origin({"topic": "p.capture", "partition": 2, "offset": 41, "record_index": 7})
+    'p.capture/2@41#7'
+    >>> _origin({"topic": "p.capture", "partition": 0, "offset": 9, "record_index": -1})
+    'p.capture/0@9'
+    """
+    if obj.get("source"):
+        return str(obj["source"])
+    where = f"{obj.get('topic')}/{obj.get('partition')}@{obj.get('offset')}"
+    index = obj.get("record_index")
+    return f"{where}#{index}" if isinstance(index, int) and index >= 0 else where
