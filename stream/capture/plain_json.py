@@ -155,6 +155,47 @@ def scalar_object(payload: str) -> dict[str, Any] | None:
 _SCALARS = frozenset({str, int, float, bool, type(None)})  # what orjson decodes a scalar to
 
 
+def json_piece(payload: str) -> list[Any] | dict[str, Any] | None:
+    """A JSON part's one row beside other parts: its values, or its object; None if not that.
+
+    As the per-record path reads it (:func:`~stream.capture.payloads.json_value_rows`) when
+    the record makes one row: a non-empty object of scalars (nested blocks beside them are
+    not columns), one row of scalars (``{"predictions": [0.9]}``, ``{"instances": [[...]]}``,
+    ``[[...]]``, ``{"predictions": [{"score": 0.9}]}``), or a flat list of scalars read as
+    one row. A list under ``predictions`` (or another per-instance key) of several values is
+    None: beside parts without a fixed row it would be one row per value.
+
+    >>> json_piece('{"predictions": [0.9]}'), json_piece('{"score": 0.9, "shap": {"a": 1}}')
+    ([0.9], {'score': 0.9})
+    >>> json_piece('{"predictions": [0.9, 0.1]}'), json_piece("{}"), json_piece("[[1], [2]]")
+    (None, None, None)
+    """
+    try:
+        value = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None
+    if type(value) is dict and value and _SCALARS.issuperset(map(type, value.values())):
+        return value  # the usual object: as read below, faster
+    try:
+        rows = json_value_rows(value)
+    except CaptureError:
+        return None
+    if rows is None:
+        return None  # a Clarify explainer response
+    if rows.flat is not None:
+        if not rows.flat or (rows.per_instance and len(rows.flat) != 1):
+            return None
+        return list(rows.flat)
+    if len(rows.rows) != 1:
+        return None
+    row = rows.rows[0]
+    if type(row) is dict:
+        scalars = bool(row) and _SCALARS.issuperset(map(type, row.values()))
+    else:
+        scalars = bool(row) and is_scalar_list(row)
+    return row if scalars else None
+
+
 class FeatureRow:
     """A record's parts named as the per-record path names them; its values if they are the row.
 
@@ -274,9 +315,10 @@ class PlainJsonDecoder(PlainRecords[list[Any]]):
         return self._named_rows(payloads, values)
 
     def _named_rows(self, payloads: list[list[str]], values: list[Any]) -> list[Any] | None:
-        """:meth:`payload_rows` of records of several parts, an object of scalars among them.
+        """:meth:`payload_rows` of records of several parts, each one row (:func:`json_piece`).
 
-        The parts are named as the per-record path names them (:class:`FeatureRow`).
+        A part may be an object of scalars: the parts are then named as the per-record path
+        names them (:class:`FeatureRow`).
         """
         assert self._row is not None
         row_of = self._row.values
@@ -288,11 +330,15 @@ class PlainJsonDecoder(PlainRecords[list[Any]]):
                 if add_plain_values(payload, values):
                     pieces.append(len(values) - start)
                     continue
-                named = scalar_object(payload)
-                if named is None:
+                piece = json_piece(payload)
+                if piece is None:
                     return None
-                pieces.append(named)
-                keyed = True
+                if type(piece) is dict:
+                    pieces.append(piece)
+                    keyed = True
+                else:
+                    values.extend(piece)
+                    pieces.append(len(values) - start)
             if keyed:
                 row = row_of(pieces, values[start:])
                 if row is None:

@@ -92,6 +92,18 @@ WHOLE = {
          ('{"age": 35, "plan": "basic"}', '{"label": 0, "score": 0.2}')],
         [[0.9, 1, 41, "gold"], [0.2, 0, 35, "basic"]],
     ),
+    "a_keyed_output_beside": (  # SageMaker's built-in algorithms: {"predictions": [...]}
+        ("p", "age", "plan"), BOTH, "START",
+        [('{"plan": "gold", "age": 41}', '{"predictions": [0.9]}'),
+         ('{"age": 35, "plan": "basic"}', '{"predictions": [[0.2]]}')],
+        [[0.9, 41, "gold"], [0.2, 35, "basic"]],
+    ),
+    "nested_blocks_beside_the_scalars": (  # left out, as the per-record path leaves them
+        ("score", "label", "age", "plan"), BOTH, "START",
+        [('{"plan": "gold", "age": 41, "meta": {"a": [1]}}',
+          '{"score": 0.9, "label": 1, "shap": {"age": 0.1}}')],
+        [[0.9, 1, 41, "gold"]],
+    ),
     "output_columns_at_the_end": (
         ("age", "plan", "p"), BOTH, "END",
         [('{"plan": "gold", "age": 41}', "0.9"), ('{"age": 35, "plan": "basic"}', "0.2")],
@@ -154,6 +166,9 @@ NOT_WHOLE = {
                                   ("named", {"p": 0.9, "age": 41, "plan": "gold", "_c3": 0.4})),
     "a_keyed_output": ('{"plan": "gold", "age": 41}', '{"predictions": [0.9, 0.1]}',
                        ("row", [0.9, 41, "gold"])),  # the object takes "age" back from 0.1
+    "an_output_row_of_other_keys": ('{"plan": "gold", "age": 41}',
+                                    '{"predictions": [{"score": 0.2}]}',
+                                    ("named", {"score": 0.2, "age": 41, "plan": "gold"})),
     "an_output_of_two_rows": ('{"plan": "gold", "age": 41}', '{"predictions": [[0.9], [0.1]]}',
                               ("dead", "shape_mismatch")),
 }  # fmt: skip
