@@ -174,8 +174,13 @@ def json_piece(payload: str) -> list[Any] | dict[str, Any] | None:
         value = orjson.loads(payload)
     except orjson.JSONDecodeError:
         return None
-    if type(value) is dict and value and _SCALARS.issuperset(map(type, value.values())):
-        return value  # the usual object: as read below, faster
+    if type(value) is dict:
+        if value and _SCALARS.issuperset(map(type, value.values())):
+            return value  # the usual object: as read below, faster
+        predictions = value.get("predictions")
+        if len(value) == 1 and type(predictions) is list and len(predictions) == 1:
+            if type(predictions[0]) in _SCALARS:
+                return predictions  # the usual response of one instance, as read below
     try:
         rows = json_value_rows(value)
     except CaptureError:
