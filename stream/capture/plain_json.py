@@ -174,7 +174,12 @@ def json_piece(payload: str) -> list[Any] | dict[str, Any] | None:
         value = orjson.loads(payload)
     except orjson.JSONDecodeError:
         return None
-    if type(value) is dict:
+    kind = type(value)
+    if kind in _SCALARS:
+        return [value]  # one value: one row of it, as read below
+    if kind is list and value and _SCALARS.issuperset(map(type, value)):
+        return value  # a flat list: one row of its values beside the other parts
+    if kind is dict:
         if value and _SCALARS.issuperset(map(type, value.values())):
             return value  # the usual object: as read below, faster
         predictions = value.get("predictions")
@@ -325,33 +330,44 @@ class PlainJsonDecoder(PlainRecords[list[Any]]):
         A part may be an object of scalars: the parts are then named as the per-record path
         names them (:class:`FeatureRow`).
         """
-        assert self._row is not None
-        row_of = self._row.values
         for record in zip(*payloads, strict=True):
             start = len(values)
-            pieces: list[int | dict[str, Any]] = []  # each part: its values' end, or its object
-            keyed = False
             for payload in record:
-                if add_plain_values(payload, values):
-                    pieces.append(len(values) - start)
-                    continue
-                piece = json_piece(payload)
-                if piece is None:
+                if not add_plain_values(payload, values):
+                    break  # an object, or another shape: the record read part by part
+            else:
+                if len(values) - start != self.width:
                     return None
-                if type(piece) is dict:
-                    pieces.append(piece)
-                    keyed = True
-                else:
-                    values.extend(piece)
-                    pieces.append(len(values) - start)
-            if keyed:
-                row = row_of(pieces, values[start:])
-                if row is None:
-                    return None
-                values[start:] = row
-            elif len(values) - start != self.width:
+                continue
+            del values[start:]
+            if not self._add_pieces(record, values):
                 return None
         return values
+
+    def _add_pieces(self, record: tuple[str, ...], values: list[Any]) -> bool:
+        """Append the record's one row, its parts read by :func:`json_piece`; False if not."""
+        assert self._row is not None
+        flat: list[Any] = []
+        pieces: list[int | dict[str, Any]] = []  # each part: its values' end, or its object
+        keyed = False
+        for payload in record:
+            piece = json_piece(payload)
+            if piece is None:
+                return False
+            if type(piece) is dict:
+                pieces.append(piece)
+                keyed = True
+            else:
+                flat.extend(piece)
+                pieces.append(len(flat))
+        if not keyed:
+            row: list[Any] | None = flat if len(flat) == self.width else None
+        else:
+            row = self._row.values(pieces, flat)
+        if row is None:
+            return False
+        values.extend(row)
+        return True
 
 
 def _json_text(part: Any) -> str | None:
