@@ -6,14 +6,16 @@ another array. A record is plain JSON when every chosen capture part has ``encod
 ``JSON`` and a *plain* payload (:func:`add_plain_values`: a scalar, or a non-empty array of
 scalars; or, as a record's only part, one instance's request as clients also send it —
 ``{"instances": [[...]]}``, ``[[...]]``, ``{"features": [...]}`` — of scalars; or a
-non-empty object of scalars (:func:`scalar_object`), beside the other parts or alone) and the
-parts hold ``width`` values in all: the per-record path (:class:`~stream.capture.rows.RowBuilder`)
-makes exactly one row of it. A record with an object is named as that path names it
-(:class:`FeatureRow`: the object's keys, positional parts by their place) and is plain when
-its row holds exactly the baseline's features, in any order; the per-record path then keeps
-it positional, the features in order. Such a message comes back as those values, row after
-row; any record that is not plain makes :meth:`PlainJsonDecoder.decode` return None, and the
-caller takes the per-record path. An optimisation, never a second meaning.
+non-empty object of scalars, alone or beside other parts, each then read as the per-record
+path reads it when the record is one row, :func:`json_piece`, ``{"predictions": [0.9]}``
+too) and the parts hold ``width`` values in all: the per-record path
+(:class:`~stream.capture.rows.RowBuilder`) makes exactly one row of it. A record with an
+object is named as that path names it (:class:`FeatureRow`: the object's keys, positional
+parts by their place) and is plain when its row holds exactly the baseline's features, in
+any order; the per-record path then keeps it positional, the features in order. Such a
+message comes back as those values, row after row; any record that is not plain makes
+:meth:`PlainJsonDecoder.decode` return None, and the caller takes the per-record path. An
+optimisation, never a second meaning.
 
 Examples
 --------
