@@ -356,3 +356,28 @@ def _typed(text: str) -> int | float | str:
         except ValueError:
             pass
     return text
+
+
+@pytest.mark.parametrize("parts", [(INPUT,), BOTH], ids=["input only", "both parts"])
+def test_a_request_nested_past_the_stack_is_too_deep_alone(fake_clock, parts):
+    """A request nested 1,000 levels under ``instances`` (orjson reads up to 1,024) made the
+    plain JSON codec's reading recurse past Python's stack: the RecursionError left the
+    decoder, and the worker dead-lettered the whole message as an internal error, its good
+    records with it. The per-record path now gives the record alone its reason."""
+    from tests.stream.worker.test_capture_path import SCHEMA, records_at, rows_by_window, runtime
+
+    records = records_at([T0 + 1, T0 + 2, T0 + 3, T0 + 4], seed=31, json=True)
+    records[2]["captureData"][INPUT]["data"] = '{"instances":' * 1000 + "1" + "}" * 1000
+    if parts == BOTH:
+        for capture in records:
+            capture["captureData"][OUTPUT] = {"data": "0.9", "encoding": "JSON"}
+    message = b"\n".join(map(orjson.dumps, records))
+    features = SCHEMA.features if parts == (INPUT,) else ("p", *SCHEMA.features)
+    decoded = decoders(features, parts)[0].decode(message, now=NOW)
+    assert [(r.index, r.reason) for r in decoded.rejected] == [(2, "too_deep")]
+    assert decoded.keys == ["i31-0", "i31-1", "i31-3"]
+    if parts == (INPUT,):  # the worker's capture path: the good records are profiled
+        rt = runtime(fake_clock)
+        letters = [o for o in rt.update(0, 0, message) if hasattr(o, "reason")]
+        assert [(d.record_index, d.reason) for d in letters] == [(2, "too_deep")]
+        assert rows_by_window(rt) == {T0: 3}
