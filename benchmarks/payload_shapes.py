@@ -1,7 +1,8 @@
 """Capture records in the payload shapes SageMaker endpoints produce, for the worker benchmarks.
 
 A shape is how one instance's values travel in ``endpointInput``: a CSV line (``csv``), a
-JSON array (``json_array``), a JSON object keyed by feature name (``json_object``), an
+JSON array (``json_array``), a JSON object keyed by feature name (``json_object``; with its
+keys in another order than the baseline's, ``json_object_reordered``), an
 ``{"instances": [[...]]}`` request (``json_instances``), a list of lists (``json_lists``),
 or a JSON Lines request of one ``{"features": [...]}`` line (``jsonlines``). Each may be
 captured as text or in ``BASE64`` (SageMaker's capture when no content types are
@@ -28,7 +29,8 @@ import orjson
 
 from stream.demo.synthetic import capture_record
 
-SHAPES = ("csv", "json_array", "json_object", "json_instances", "json_lists", "jsonlines")
+SHAPES = ("csv", "json_array", "json_object", "json_object_reordered", "json_instances",
+          "json_lists", "jsonlines")  # fmt: skip
 _CONTENT_TYPES = {"csv": "text/csv", "jsonlines": "application/jsonlines"}
 _SCORE = 0.87
 
@@ -52,6 +54,8 @@ def _payloads(shape: str, values: list[str], names: Sequence[str]) -> tuple[str,
         body: Any = typed
     elif shape == "json_object":
         body = dict(zip(names, typed, strict=True))
+    elif shape == "json_object_reordered":  # as a client may build it: the last key first
+        body = dict(reversed(list(zip(names, typed, strict=True))))
     elif shape == "json_instances":
         body = {"instances": [typed]}
     elif shape == "json_lists":

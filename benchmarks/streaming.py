@@ -12,9 +12,9 @@ Every figure comes from one run on one broker (the embedded one, or
   5 % and 95 % of the records processed; its peak RSS is the process's VmHWM;
 - the same worker on the same records with JSON payloads (``application/json`` arrays), once,
   as a ratio to the 100-record CSV figure; and once in each of the other one-instance request
-  shapes (:mod:`benchmarks.payload_shapes`: an object keyed by the features, an ``instances``
-  list, a list of lists, a ``{"features": [...]}`` JSON Lines line), each as a ratio to raw
-  consume measured just before it and to the CSV figure;
+  shapes (:mod:`benchmarks.payload_shapes`: an object keyed by the features, in their order
+  and in another, an ``instances`` list, a list of lists, a ``{"features": [...]}`` JSON
+  Lines line), each as a ratio to raw consume measured just before it and to the CSV figure;
 - faust's per-message ceiling: a faust agent that does nothing (:mod:`benchmarks.faust_floor`,
   the worker's consumer settings) reading the same one-record messages as the worker does,
   acknowledging each event as faust's agents do by default, so that faust commits what it
@@ -77,7 +77,8 @@ START_UPS = 3  # fresh workers timed from spawn to their group join
 MEMORY_EVENTS = 1_000_000
 MEMORY_EVENTS_LONG = 10_000_000  # with DRIFTLINE_BENCH_10M=1
 # One instance a request in the shapes clients send besides CSV and JSON arrays
-ONE_INSTANCE_SHAPES = ("json_object", "json_instances", "json_lists", "jsonlines")
+ONE_INSTANCE_SHAPES = ("json_object", "json_object_reordered", "json_instances", "json_lists",
+                       "jsonlines")  # fmt: skip
 
 
 def _faust_floor(bootstrap: str, topic: str, messages: int, mode: str) -> float:

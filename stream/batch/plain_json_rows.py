@@ -41,16 +41,14 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import itemgetter
 from typing import Any
 
 import orjson
 
 from stream.batch.capture_columns import others_well_formed
-from stream.capture.plain_json import add_plain_values
+from stream.capture.plain_json import FeatureRow, add_plain_values, scalar_object
 from stream.capture.plain_records import payload_text
 from stream.capture.records import MAX_RECORD_BYTES, other_parts
-from stream.capture.rows import RowBuilder
 
 
 class PlainJsonRows:
@@ -64,9 +62,7 @@ class PlainJsonRows:
         self.parts = tuple(parts)
         self.features = tuple(features)
         self._others = other_parts(parts)
-        take = itemgetter(*self.features) if len(self.features) > 1 else None
-        self._take = take if take is not None else lambda row: (row[self.features[0]],)
-        self._names = RowBuilder(features=self.features)  # names a row's pieces, as it does
+        self._row = FeatureRow(self.features)  # names a row's pieces, as the general path does
 
     def values(self, line: bytes) -> list[Any] | None:
         """The record's one row of values (``line`` as the general path gets it), or None."""
@@ -100,61 +96,5 @@ class PlainJsonRows:
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
             return None  # not JSON, not a mapping where one is needed, or a field missing
         if keyed:
-            return self._named_values(pieces, values)
+            return self._row.values(pieces, values)
         return values if len(values) == len(self.features) else None
-
-    def _named_values(
-        self, pieces: list[int | dict[str, Any]], values: list[Any]
-    ) -> list[Any] | None:
-        """The general path's row of the parts, as values, if its keys are the features.
-
-        ``pieces`` are the parts in order: an object, or where a part's ``values`` end.
-        """
-        first = pieces[0]
-        if len(pieces) == 1 and type(first) is dict:
-            row = first  # the usual record: the object alone is the row
-        else:
-            row = self._names.named(_part_rows(pieces, values))
-        if len(row) != len(self.features):
-            return None  # a feature absent, or an extra column: the general path counts them
-        try:
-            return list(self._take(row))  # as many keys, each a feature: the features
-        except KeyError:
-            return None
-
-
-def _part_rows(pieces: list[int | dict[str, Any]], values: list[Any]) -> list[Any]:
-    """Each part's row: its object, or its slice of ``values`` (``pieces`` hold where it ends)."""
-    rows: list[Any] = []
-    start = 0
-    for piece in pieces:
-        if type(piece) is int:
-            rows.append(values[start:piece])
-            start = piece
-        else:
-            rows.append(piece)
-    return rows
-
-
-def scalar_object(payload: str) -> dict[str, Any] | None:
-    """A JSON payload that is a non-empty object of scalars (one named row), else None.
-
-    The general path reads such an object as one row of its keys
-    (:func:`~stream.capture.payloads.parse_payload`); an object holding a list or an object
-    it reads otherwise (rows under ``instances``, nested blocks left out), so those are None.
-
-    >>> scalar_object('{"age": 41, "plan": null}'), scalar_object('{"age": [41]}')
-    ({'age': 41, 'plan': None}, None)
-    >>> scalar_object("{}"), scalar_object("[1]"), scalar_object("{bad")
-    (None, None, None)
-    """
-    try:
-        value = orjson.loads(payload)
-    except orjson.JSONDecodeError:
-        return None
-    if type(value) is not dict or not value or not _SCALARS.issuperset(map(type, value.values())):
-        return None
-    return value
-
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})  # what orjson decodes a scalar to

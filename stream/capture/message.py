@@ -5,8 +5,9 @@ turns it into a :class:`DecodedMessage` with two codecs that give the same resul
 
 - the plain-CSV codec (:mod:`stream.capture.plain_csv`) decodes a whole message of plain
   one-row CSV records at once and returns each record's row as its CSV text; the plain-JSON
-  codec (:mod:`stream.capture.plain_json`) does the same for JSON arrays of scalars and
-  returns the rows' values, positional;
+  codec (:mod:`stream.capture.plain_json`) does the same for JSON arrays of scalars and for
+  objects naming exactly the baseline's features (in any key order, an output part beside)
+  and returns the rows' values, positional;
 - the per-record codec takes anything else — other encodings, JSON payloads, several rows per
   record, the ``preprocess_handler`` — and rejects a bad record alone, with its reason.
 
@@ -103,10 +104,11 @@ class DecodedMessage:
     row). The plain codec gives each record's one row as its CSV text in ``lines`` (row ``i``
     is record ``i``; ``flat_owner`` is None). The per-record codec concatenates positional
     rows (exactly the baseline's ``width`` fields) in ``flat``; ``flat_owner[i]`` is the
-    usable record of positional row ``i``. Named rows (mappings) are in
-    ``named`` with their owners in ``named_owner``. ``outputs`` holds each record's
-    ``endpointOutput`` when the decoder keeps them (``None`` otherwise), ``inputs`` its
-    ``endpointInput`` likewise.
+    usable record of positional row ``i``; a row whose keys are exactly the features, in
+    any order, is positional too, so a message's rows keep their records' order. Other
+    named rows (mappings) are in ``named`` with their owners in ``named_owner``.
+    ``outputs`` holds each record's ``endpointOutput`` when the decoder keeps them (``None``
+    otherwise), ``inputs`` its ``endpointInput`` likewise.
     """
 
     consumed: int
@@ -282,12 +284,13 @@ class MessageDecoder:
             return list(map(self.builder.rows_from_mapping, rows)), []
         events = record.parts_of(self.builder.parts)
         if any(e.encoding != "CSV" for e in events):  # JSON may carry named objects
-            named, positional, features = [], [], list(self.builder.features)
-            for row in self.builder.rows(record):  # the features in order: positional
-                if list(row) == features:
-                    positional.append(list(row.values()))
-                else:
+            named, positional = [], []
+            for row in self.builder.rows(record):  # the features, in any order: positional
+                values = self._positional(row)
+                if values is None:
                     named.append(row)
+                else:
+                    positional.append(values)
             return named, positional
         pieces = [payload_rows(e) for e in events]
         if len(pieces) == 1:
@@ -303,6 +306,22 @@ class MessageDecoder:
             if not (isinstance(r, list) and len(r) == self.width)
         ]
         return named, positional
+
+    def _positional(self, row: dict[str, Any]) -> list[Any] | None:
+        """The row's values, the features in order, when its keys are the features; else None.
+
+        Whatever the order of an object's keys, its row is the same values per feature, and
+        the rows of a message keep their order (each record's in turn) in every consumer.
+        """
+        if len(row) != self.width:
+            return None
+        features = self.builder.features
+        if list(row) == list(features):
+            return list(row.values())
+        try:
+            return [row[name] for name in features]
+        except KeyError:
+            return None
 
 
 def event_seconds(record: CaptureRecord, latest: float) -> float:

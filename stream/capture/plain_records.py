@@ -163,6 +163,8 @@ class PlainRecords(ABC, Generic[Rows]):
             rows = self.payload_rows(captures)
         except (KeyError, TypeError, AttributeError):
             return None
+        except RecursionError:
+            return None  # a payload nested past Python's stack: the per-record path says too_deep
         if rows is None or not self._others_well_formed(captures):
             return None
         seconds = self._event_seconds(times)
