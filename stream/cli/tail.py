@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ TAIL_TOPICS = ("violations", "statistics", "executions", "deadletter", "labels",
 _PRETTY_FIELDS = ("constraint_check_type", "feature_name", "metric_name", "value", "threshold")
 _POLL_MS = 500
 _STOP_SECONDS = 5.0
+_RESTART_CHECK_SECONDS = 5.0  # how often the end offsets are compared with the positions
+_RESTART_CHECK_TIMEOUT_SECONDS = 2.0  # a broker that does not answer: check again later
 
 
 @click.command()
@@ -96,7 +99,11 @@ async def _follow(
         click.echo(f"following {name} from {start}; Ctrl-C to stop", err=True)
         shown = 0
         stop.following = True
+        checked = time.monotonic()
         while not stop.is_set() and (max_messages is None or shown < max_messages):
+            if time.monotonic() - checked >= _RESTART_CHECK_SECONDS:
+                await _read_restarted_from_start(consumer, partitions)
+                checked = time.monotonic()
             batches = await consumer.getmany(*partitions, timeout_ms=_POLL_MS)
             for tp in sorted(batches, key=lambda t: t.partition):
                 for message in batches[tp]:
@@ -108,6 +115,35 @@ async def _follow(
     finally:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(consumer.stop(), _STOP_SECONDS)
+
+
+async def _read_restarted_from_start(consumer: Any, partitions: list[Any]) -> None:
+    """Read a partition whose end went back below the position from its start, and say so.
+
+    A broker replaced by an empty one (the embedded broker keeps its topics in memory) or a
+    topic deleted and created again starts at offset 0 again, below where tail had read to:
+    tail waited there without a word until the new partition grew past the old position, and
+    then skipped everything before it.
+    """
+    async def ends_and_positions() -> tuple[dict[Any, int], dict[Any, int]]:
+        ends = await consumer.end_offsets(partitions)
+        return ends, {tp: await consumer.position(tp) for tp in partitions}
+
+    try:
+        ends, positions = await asyncio.wait_for(
+            ends_and_positions(), _RESTART_CHECK_TIMEOUT_SECONDS
+        )
+    except Exception:  # a broker that does not answer (or the topic is gone): later
+        return
+    for tp in partitions:
+        if tp in ends and ends[tp] < positions[tp]:
+            click.echo(
+                f"{tp.topic} partition {tp.partition} starts again (its end went back from "
+                f"offset {positions[tp]} to {ends[tp]}: a new broker, or the topic was "
+                f"created again); following it from its start",
+                err=True,
+            )
+            await consumer.seek_to_beginning(tp)
 
 
 class _Stop(asyncio.Event):
