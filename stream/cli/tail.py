@@ -99,10 +99,10 @@ async def _follow(
         click.echo(f"following {name} from {start}; Ctrl-C to stop", err=True)
         shown = 0
         stop.following = True
-        checked = time.monotonic()
+        restarts, checked = _RestartWatch(), float("-inf")
         while not stop.is_set() and (max_messages is None or shown < max_messages):
             if time.monotonic() - checked >= _RESTART_CHECK_SECONDS:
-                await _read_restarted_from_start(consumer, partitions)
+                await restarts.check(consumer, partitions)
                 checked = time.monotonic()
             batches = await consumer.getmany(*partitions, timeout_ms=_POLL_MS)
             for tp in sorted(batches, key=lambda t: t.partition):
@@ -117,33 +117,48 @@ async def _follow(
             await asyncio.wait_for(consumer.stop(), _STOP_SECONDS)
 
 
-async def _read_restarted_from_start(consumer: Any, partitions: list[Any]) -> None:
-    """Read a partition whose end went back below the position from its start, and say so.
+class _RestartWatch:
+    """Reads a partition that started again at offset 0 from its start, and says so.
 
     A broker replaced by an empty one (the embedded broker keeps its topics in memory) or a
     topic deleted and created again starts at offset 0 again, below where tail had read to:
     tail waited there without a word until the new partition grew past the old position, and
     then skipped everything before it.
-    """
-    async def ends_and_positions() -> tuple[dict[Any, int], dict[Any, int]]:
-        ends = await consumer.end_offsets(partitions)
-        return ends, {tp: await consumer.position(tp) for tp in partitions}
 
-    try:
-        ends, positions = await asyncio.wait_for(
-            ends_and_positions(), _RESTART_CHECK_TIMEOUT_SECONDS
-        )
-    except Exception:  # a broker that does not answer (or the topic is gone): later
-        return
-    for tp in partitions:
-        if tp in ends and ends[tp] < positions[tp]:
-            click.echo(
-                f"{tp.topic} partition {tp.partition} starts again (its end went back from "
-                f"offset {positions[tp]} to {ends[tp]}: a new broker, or the topic was "
-                f"created again); following it from its start",
-                err=True,
+    The sign is an end offset that went *down* since the last check (or is 0 with something
+    read), not one below the position: the embedded Tansu broker reports the base offset of
+    the last record batch plus one as the end, below the position after any batch of several
+    records (see :mod:`stream.worker.pending_changelog`), but that too never goes down.
+    """
+
+    def __init__(self) -> None:
+        self.ends: dict[Any, int] = {}  # the end offset last reported, by partition
+
+    async def check(self, consumer: Any, partitions: list[Any]) -> None:
+        """Compare the reported ends with the last ones; a broker that does not answer: later."""
+
+        async def ends_and_positions() -> tuple[dict[Any, int], dict[Any, int]]:
+            ends = await consumer.end_offsets(partitions)
+            return ends, {tp: await consumer.position(tp) for tp in partitions}
+
+        try:
+            ends, positions = await asyncio.wait_for(
+                ends_and_positions(), _RESTART_CHECK_TIMEOUT_SECONDS
             )
-            await consumer.seek_to_beginning(tp)
+        except Exception:  # no answer, or the topic is gone for now: check again later
+            return
+        for tp, end in ends.items():
+            before = self.ends.get(tp)
+            self.ends[tp] = end
+            went_down = end == 0 or (before is not None and end < before)
+            if went_down and end < positions.get(tp, 0):
+                click.echo(
+                    f"{tp.topic} partition {tp.partition} starts again (its end offset went "
+                    f"down to {end}, tail had read to {positions[tp]}: a new broker, or the "
+                    f"topic was created again); following it from its start",
+                    err=True,
+                )
+                await consumer.seek_to_beginning(tp)
 
 
 class _Stop(asyncio.Event):
