@@ -127,8 +127,8 @@ class TopicFollower:
             request_timeout_ms=10_000,
             **aiokafka_kwargs(self.client_kwargs),
         )
-        await consumer.start()
         try:
+            await consumer.start()  # one that fails is stopped too: no "Unclosed" error each retry
             partitions = await self._assign(consumer)
             probed = float("-inf")
             while not self._stop.is_set():
