@@ -114,7 +114,9 @@ def stand_in(monkeypatch: pytest.MonkeyPatch):
 def follow(count: int) -> list[str]:
     shown: list[str] = []
     config = SimpleNamespace(kafka=SimpleNamespace(bootstrap_servers="127.0.0.1:9"))
-    asyncio.run(tail._follow(config, TOPIC, False, count, lambda m, o: shown.append(o["description"])))
+    asyncio.run(
+        tail._follow(config, TOPIC, False, count, lambda m, o: shown.append(o["description"]))
+    )
     return shown
 
 
