@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ TAIL_TOPICS = ("violations", "statistics", "executions", "deadletter", "labels",
 _PRETTY_FIELDS = ("constraint_check_type", "feature_name", "metric_name", "value", "threshold")
 _POLL_MS = 500
 _STOP_SECONDS = 5.0
+_RESTART_CHECK_SECONDS = 5.0  # how often the end offsets are compared with the positions
+_RESTART_CHECK_TIMEOUT_SECONDS = 2.0  # a broker that does not answer: check again later
 
 
 @click.command()
@@ -96,7 +99,11 @@ async def _follow(
         click.echo(f"following {name} from {start}; Ctrl-C to stop", err=True)
         shown = 0
         stop.following = True
+        restarts, checked = _RestartWatch(), float("-inf")
         while not stop.is_set() and (max_messages is None or shown < max_messages):
+            if time.monotonic() - checked >= _RESTART_CHECK_SECONDS:
+                await restarts.check(consumer, partitions)
+                checked = time.monotonic()
             batches = await consumer.getmany(*partitions, timeout_ms=_POLL_MS)
             for tp in sorted(batches, key=lambda t: t.partition):
                 for message in batches[tp]:
@@ -108,6 +115,50 @@ async def _follow(
     finally:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(consumer.stop(), _STOP_SECONDS)
+
+
+class _RestartWatch:
+    """Reads a partition that started again at offset 0 from its start, and says so.
+
+    A broker replaced by an empty one (the embedded broker keeps its topics in memory) or a
+    topic deleted and created again starts at offset 0 again, below where tail had read to:
+    tail waited there without a word until the new partition grew past the old position, and
+    then skipped everything before it.
+
+    The sign is an end offset that went *down* since the last check (or is 0 with something
+    read), not one below the position: the embedded Tansu broker reports the base offset of
+    the last record batch plus one as the end, below the position after any batch of several
+    records (see :mod:`stream.worker.pending_changelog`), but that too never goes down.
+    """
+
+    def __init__(self) -> None:
+        self.ends: dict[Any, int] = {}  # the end offset last reported, by partition
+
+    async def check(self, consumer: Any, partitions: list[Any]) -> None:
+        """Compare the reported ends with the last ones; a broker that does not answer: later."""
+
+        async def ends_and_positions() -> tuple[dict[Any, int], dict[Any, int]]:
+            ends = await consumer.end_offsets(partitions)
+            return ends, {tp: await consumer.position(tp) for tp in partitions}
+
+        try:
+            ends, positions = await asyncio.wait_for(
+                ends_and_positions(), _RESTART_CHECK_TIMEOUT_SECONDS
+            )
+        except Exception:  # no answer, or the topic is gone for now: check again later
+            return
+        for tp, end in ends.items():
+            before = self.ends.get(tp)
+            self.ends[tp] = end
+            went_down = end == 0 or (before is not None and end < before)
+            if went_down and end < positions.get(tp, 0):
+                click.echo(
+                    f"{tp.topic} partition {tp.partition} starts again (its end offset went "
+                    f"down to {end}, tail had read to {positions[tp]}: a new broker, or the "
+                    f"topic was created again); following it from its start",
+                    err=True,
+                )
+                await consumer.seek_to_beginning(tp)
 
 
 class _Stop(asyncio.Event):
