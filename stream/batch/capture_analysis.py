@@ -160,6 +160,9 @@ class CaptureAnalyzer:
         except CaptureError as exc:
             self.counts.errors[exc.reason] += 1
             rows = [self._missing_row]
+        except RecursionError:  # a payload nested past Python's stack, as the worker refuses it
+            self.counts.errors["too_deep"] += 1
+            rows = [self._missing_row]
         else:
             self.counts.usable += 1
             if self.on_record is not None:

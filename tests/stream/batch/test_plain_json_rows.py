@@ -302,3 +302,21 @@ def test_object_payloads_take_the_fast_path(tmp_path: Path) -> None:
     assert calls == []
     assert fast.counts.rows == 300
     _same_results(fast, _analyze(path, parts, general=True))
+
+
+@pytest.mark.parametrize("general", [False, True])
+def test_a_record_nested_past_the_stack_is_too_deep(tmp_path: Path, general: bool) -> None:
+    """One record nested 1,000 levels under "instances" is refused alone, as the worker does.
+
+    Reading its rows recurses past Python's stack; the run went down with RecursionError.
+    """
+    deep = '{"instances": ' * 1000 + "[0.9]" + "}" * 1000
+    lines = [_record('[41, "gold"]', "0.5"), _record('[41, "gold"]', deep)]
+    path = tmp_path / "capture.jsonl"
+    path.write_bytes(b"\n".join(json.dumps(line).encode() for line in lines) + b"\n")
+    result = _analyze(path, ("endpointOutput", "endpointInput"), general=general)
+    counts = result.counts
+    assert (counts.records, counts.usable, counts.rows) == (2, 1, 2)
+    assert dict(counts.errors) == {"too_deep": 1}
+    stats = {f.name: (f.num_present, f.num_missing) for f in result.statistics.features}
+    assert stats == {"score": (1, 1), "age": (1, 1), "plan": (1, 1)}
