@@ -16,7 +16,12 @@ A payload may also be a non-empty object of scalars (``{"age": 41, "plan": "gold
 order, and positional parts beside it are named as
 :meth:`~stream.capture.rows.RowBuilder.named` names them; the record is plain when that row
 holds exactly the baseline's features (a key missing, an extra key, or a value that is a
-list or an object: the general path, for its absent and extra columns). Its
+list or an object: the general path, for its absent and extra columns). A payload may also
+hold its one row in another shape, read as the worker reads it
+(:func:`~stream.capture.plain_json.json_piece`): ``{"predictions": [0.9]}`` (SageMaker's
+JSON response for one instance), scores with a nested block beside them (``{"score": 0.9,
+"shap": {...}}``: the block is no column), ``{"instances": [[...]]}``; a list of several
+values under ``predictions`` is one row per value and goes to the general path. Its
 row is then those values, the features in order, made with two orjson calls; the caller
 keeps rows of values flat and hands them to the profile a column at a time, as the worker
 does, with no dict per row. Every other line goes back to the general path, which gives it
@@ -36,6 +41,8 @@ True
 ...          b'"eventMetadata":{"eventId":"e"}}')
 >>> rows.values(keyed)
 [0.9, 41, 'gold']
+>>> rows.values(keyed.replace(b'"data":"0.9"', b'"data":"{\\"predictions\\": [0.9]}"'))
+[0.9, 41, 'gold']
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ from typing import Any
 import orjson
 
 from stream.batch.capture_columns import others_well_formed
-from stream.capture.plain_json import FeatureRow, add_plain_values, scalar_object
+from stream.capture.plain_json import FeatureRow, add_plain_values, json_piece
 from stream.capture.plain_records import payload_text
 from stream.capture.records import MAX_RECORD_BYTES, other_parts
 
@@ -86,15 +93,21 @@ class PlainJsonRows:
                 if not data.startswith("{") and add_plain_values(data, values):
                     pieces.append(len(values))
                     continue
-                named = scalar_object(data)
-                if named is None:
+                piece = json_piece(data)  # an object, or one row in another shape
+                if piece is None:
                     return None
-                pieces.append(named)
-                keyed = True
+                if type(piece) is dict:
+                    pieces.append(piece)
+                    keyed = True
+                else:
+                    values += piece
+                    pieces.append(len(values))
             if len(capture) > len(self.parts) and not others_well_formed(capture, self._others):
                 return None
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
             return None  # not JSON, not a mapping where one is needed, or a field missing
+        except RecursionError:
+            return None  # a payload nested past Python's stack: the general path says why
         if keyed:
             return self._row.values(pieces, values)
         return values if len(values) == len(self.features) else None

@@ -60,9 +60,15 @@ def _lines(seed: int, n: int) -> list[bytes]:
             out = rng.choice([json.dumps(rng.random()), None, json.dumps({"score": 0.5})])
             lines.append(json.dumps(_record(inp, out)).encode())
             continue
-        lines.append(
-            json.dumps(_record(json.dumps([age, plan]), json.dumps(rng.random()))).encode()
-        )
+        score = rng.random()
+        out = rng.choice([
+            score,
+            {"predictions": [score]},
+            {"predictions": [score, 0.5]},  # two instances: two rows of one value each
+            {"score": score, "shap": {"age": 0.1, "plan": [0.2]}},
+            {"predictions": [{"score": score}]},
+        ])  # fmt: skip
+        lines.append(json.dumps(_record(json.dumps([age, plan]), json.dumps(out))).encode())
     odd: list[Any] = [
         _record('[41, "gold", 1]'),  # a value too many
         _record("[41]"),  # a value short
@@ -84,6 +90,12 @@ def _lines(seed: int, n: int) -> list[bytes]:
         _record('"41,gold"'),
         _record('[41, "gold"]', "[0.5]"),
         _record('[41, "gold"]', '{"predictions": [0.5]}'),
+        _record('[41, "gold"]', '{"predictions": [0.5, 0.6]}'),
+        _record('{"instances": [41, "gold"]}', '{"predictions": [0.5]}'),  # shape_mismatch
+        _record('[41, "gold"]', '{"score": 0.5, "shap": {"age": 1}}'),
+        _record('[41, "gold"]', '{"shap": {"age": 1}}'),  # bad_payload: no rows
+        _record('[41, "gold"]', '{"score": 0.5, "shap": ' + "[" * 40 + "]" * 40 + "}"),
+        _record('[41, "gold"]', '{"instances": ' * 1000 + "[0.5]" + "}" * 1000),  # too deep
         _record('[41, "gold"]', "[0.5, 0.6]"),
         _record('[41, "gold"]', None),
         _record(None, '[0.5, 41, "gold"]'),
@@ -160,11 +172,20 @@ def _same_results(fast: AnalysisResult, general: AnalysisResult) -> None:
         ("[41, null]", "0.9", [0.9, 41, None]),
         ('[41, "gold"]', "[0.9]", [0.9, 41, "gold"]),
         ('["41", true]', '"yes"', ["yes", "41", True]),
-        ('[41, "gold"]', '{"predictions": [0.9]}', None),  # an object: the general path
+        ('[41, "gold"]', '{"predictions": [0.9]}', [0.9, 41, "gold"]),  # one instance
+        ('[41, "gold"]', '{"predictions": [{"score": 0.9}]}', [0.9, 41, "gold"]),
+        ('[41, "gold"]', '{"score": 0.9, "shap": {"age": 0.2}}', [0.9, 41, "gold"]),
+        ('[[41, "gold"]]', "0.9", [0.9, 41, "gold"]),  # one row, as a list of rows
+        # Two instances (rows [0.1, 41] and [0.9, "gold"]), rows and scalars mixed, no row:
+        # the general path's rows and reasons.
+        ('[41, "gold"]', '{"predictions": [0.1, 0.9]}', None),
+        ('{"instances": [41, "gold"]}', '{"predictions": [0.9]}', None),  # shape_mismatch
+        ('[41, "gold"]', '{"shap": {"age": 0.2}}', None),  # bad_payload
+        ('[41, "gold"]', '{"predictions": [[0.9], [0.1]]}', None),
         ('[41, "gold"]', "[0.9, 0.8]", None),  # a value too many
         ("[41]", "0.9", None),  # a value short
         ('[41, "gold"]', "[]", None),
-        ('[[41, "gold"]]', "0.9", None),
+        ('[[41, "gold"], [35, "basic"]]', "0.9", None),
     ],
 )
 def test_rows_it_takes_and_records_it_leaves(inp: str, out: str, expected: list | None) -> None:
@@ -216,7 +237,8 @@ def test_json_captured_as_base64_takes_the_fast_path(tmp_path: Path) -> None:
         ("{}", "0.9", None),  # bad_payload
         ("{}", '[0.9, 41, "gold"]', None),  # bad_payload, though the output holds a row
         (" {}", '[0.9, 41, "gold"]', None),
-        ('{"instances": [[41, "gold"]]}', "0.9", None),
+        ('{"instances": [[41, "gold"]]}', "0.9", [0.9, 41, "gold"]),  # one instance
+        ('{"instances": [[41, "gold"]]}', "[0.9, 0.8]", None),  # a value too many
         ('\ufeff{"age": 41, "plan": "gold"}', "0.9", None),  # a BOM: not JSON, bad_payload
         ('{"age": 41, "plan": "gold"', "0.9", None),
     ],
@@ -302,6 +324,96 @@ def test_object_payloads_take_the_fast_path(tmp_path: Path) -> None:
     assert calls == []
     assert fast.counts.rows == 300
     _same_results(fast, _analyze(path, parts, general=True))
+
+
+def _output_lines() -> list[bytes]:
+    """Outputs in the shapes endpoints answer in, beside plain requests (see below)."""
+    cases = [
+        ('[41, "gold"]', '{"predictions": [0.9]}'),  # SageMaker's JSON response, one instance
+        ("[35, 50]", '{"predictions": [0.1, 0.9]}'),  # two instances: two rows, plan absent
+        ('{"plan": "gold", "age": 60}', '{"score": 0.7, "shap": {"age": 0.2, "plan": -0.1}}'),
+        ('[20, "basic"]', '{"score": 0.3, "shap": {"age": 0.1}}'),  # shap is no column
+        ('[30, "gold"]', "0.5"),
+        ('{"age": 45, "plan": "basic"}', "0.6"),
+        ('{"age": 50, "plan": "gold"}', '{"predictions": [0.8]}'),
+    ]
+    return [json.dumps(_record(inp, out)).encode() for inp, out in cases]
+
+
+def _counting_add_line() -> tuple[list[bytes], Any]:
+    """A patch of ``CaptureAnalyzer.add_line`` (the general path) recording each line."""
+    calls: list[bytes] = []
+    original = CaptureAnalyzer.add_line
+
+    def add_line(self: CaptureAnalyzer, raw: bytes) -> None:
+        calls.append(raw)
+        original(self, raw)
+
+    return calls, patch.object(CaptureAnalyzer, "add_line", add_line)
+
+
+@pytest.mark.parametrize("general", [False, True])
+def test_outputs_beside_requests_give_the_documented_rows(tmp_path: Path, general: bool) -> None:
+    """Hand-counted statistics of outputs as endpoints answer, on either path.
+
+    Rows: (0.9, 41, gold); (0.1, 35, -) and (0.9, 50, -) from the two-instance answer,
+    whose flat request is then one value per instance; (0.7, 60, gold), (0.3, 20, basic)
+    with their ``shap`` blocks left out; (0.5, 30, gold), (0.6, 45, basic), (0.8, 50, gold).
+    """
+    path = tmp_path / "capture.jsonl"
+    lines = _output_lines()
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    calls, counting = _counting_add_line()
+    with counting:
+        result = _analyze(path, ("endpointOutput", "endpointInput"), general=general)
+    if not general:  # only the two-instance record goes record by record
+        assert calls == [lines[1] + b"\n"]
+    counts = result.counts
+    assert (counts.records, counts.usable, counts.rows, counts.bad_records) == (7, 7, 8, 0)
+    stats = {f.name: f for f in result.statistics.features}
+    seen = {name: (f.num_present, f.num_missing, f.num_absent) for name, f in stats.items()}
+    assert seen == {"score": (8, 0, 0), "age": (8, 0, 0), "plan": (6, 2, 2)}
+    assert result.statistics.extra_columns == ()
+    score, age = stats["score"].numeric, stats["age"].numeric
+    assert score is not None and age is not None
+    assert (score.min, score.max) == (0.1, 0.9)
+    assert score.sum == pytest.approx(4.8)
+    assert (age.min, age.max, age.sum) == (20, 60, 331)
+    assert stats["plan"].string is not None
+    assert dict(stats["plan"].string.buckets) == {"gold": 4, "basic": 2}
+    assert (
+        result.evaluation.violations
+        == _analyze(
+            path, ("endpointOutput", "endpointInput"), general=not general
+        ).evaluation.violations
+    )
+
+
+def test_one_instance_outputs_take_the_fast_path(tmp_path: Path) -> None:
+    """{"predictions": [x]} and scores beside a nested block never go record by record."""
+    rng = random.Random(11)
+    lines = []
+    for _ in range(300):
+        score = round(rng.random(), 3)
+        out = rng.choice([{"predictions": [score]}, {"score": score, "shap": {"age": 0.1}}])
+        inp = [rng.randint(18, 90), rng.choice(["basic", "gold"])]
+        lines.append(json.dumps(_record(json.dumps(inp), json.dumps(out))).encode())
+    path = tmp_path / "capture.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    parts = ("endpointOutput", "endpointInput")
+    calls, counting = _counting_add_line()
+    with counting:
+        fast = _analyze(path, parts, general=False)
+    assert calls == []
+    assert fast.counts.rows == 300
+    _same_results(fast, _analyze(path, parts, general=True))
+
+
+def test_a_payload_nested_past_the_stack_goes_to_the_general_path() -> None:
+    """Read as rows it would recurse past Python's stack: the general path gives its reason."""
+    deep = '{"instances": ' * 1000 + "[0.9]" + "}" * 1000
+    rows = PlainJsonRows(parts=("endpointOutput", "endpointInput"), features=FEATURES)
+    assert rows.values(json.dumps(_record('[41, "gold"]', deep)).encode()) is None
 
 
 @pytest.mark.parametrize("general", [False, True])
