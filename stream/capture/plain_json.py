@@ -228,6 +228,7 @@ class FeatureRow:
         self._take = _getter(self.features)
         # the features from a position on, for an object after positional parts (made once)
         self._tails: dict[int, Callable[[dict[str, Any]], Sequence[Any]]] = {}
+        self._heads: dict[int, Callable[[dict[str, Any]], Sequence[Any]]] = {}  # likewise, before
         self._unique = len(set(self.features)) == len(self.features)
 
     def values(self, pieces: Sequence[int | dict[str, Any]], values: list[Any]) -> list[Any] | None:
@@ -238,6 +239,10 @@ class FeatureRow:
         else:
             if len(pieces) == 2 and type(first) is int and type(last) is dict:
                 fast = self._after_positional(first, last, values)
+                if fast is not None:
+                    return fast
+            elif len(pieces) == 2 and type(first) is dict and type(last) is int:
+                fast = self._before_positional(first, last, values)
                 if fast is not None:
                     return fast
             row = self._names.named(_part_rows(pieces, values))
@@ -263,6 +268,26 @@ class FeatureRow:
             tail = self._tails[k] = _getter(self.features[k:])
         try:
             return values[:k] + list(tail(named))
+        except KeyError:
+            return None
+
+    def _before_positional(
+        self, named: dict[str, Any], end: int, values: list[Any]
+    ) -> list[Any] | None:
+        """The row of an object then ``end`` positional values, when its keys come first.
+
+        The values are named after the object's place (``features[len(named):]``); the row
+        is the features when the object's keys are exactly the features before them (an
+        output object of scores, then the request's values). None: name them the general way.
+        """
+        k = len(named)
+        if not self._unique or k + end != len(self.features):
+            return None
+        head = self._heads.get(k)
+        if head is None:
+            head = self._heads[k] = _getter(self.features[:k])
+        try:
+            return list(head(named)) + values[:end]
         except KeyError:
             return None
 
