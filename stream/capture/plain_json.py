@@ -133,27 +133,6 @@ def _by_names(row: dict[str, Any], names: Sequence[str]) -> list[Any] | None:
         return None
 
 
-def scalar_object(payload: str) -> dict[str, Any] | None:
-    """A JSON payload that is a non-empty object of scalars (one named row), else None.
-
-    The per-record path reads such an object as one row of its keys
-    (:func:`~stream.capture.payloads.parse_payload`); an object holding a list or an object
-    it reads otherwise (rows under ``instances``, nested blocks left out), so those are None.
-
-    >>> scalar_object('{"age": 41, "plan": null}'), scalar_object('{"age": [41]}')
-    ({'age': 41, 'plan': None}, None)
-    >>> scalar_object("{}"), scalar_object("[1]"), scalar_object("{bad")
-    (None, None, None)
-    """
-    try:
-        value = orjson.loads(payload)
-    except orjson.JSONDecodeError:
-        return None
-    if type(value) is not dict or not value or not _SCALARS.issuperset(map(type, value.values())):
-        return None
-    return value
-
-
 _SCALARS = frozenset({str, int, float, bool, type(None)})  # what orjson decodes a scalar to
 
 
