@@ -17,7 +17,6 @@ topics too; ``/readyz`` reads it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 import time
@@ -28,6 +27,7 @@ from typing import Any
 import orjson
 
 from stream.capture.undecodable import UndecodableBatch
+from stream.kafka.client_stop import stop_client
 from stream.kafka.topics import aiokafka_kwargs
 from stream.status.board import StatusBoard
 from stream.status.messages import MessageError
@@ -211,19 +211,9 @@ async def _stop_consumer(consumer: Any) -> None:
     that waits out its retry backoff after a failed fetch (a frozen broker) lets the
     ``CancelledError`` out of ``stop()``. Not an ``Exception``, it passed ``_follow``'s retry
     and ended the follower's thread: the page stopped, and ``/readyz`` said 503 (the broker
-    not answering) for as long as the worker ran. A real cancellation of this task re-raises.
+    not answering) for as long as the worker ran. :func:`~stream.kafka.client_stop.stop_client`
+    closes the rest of the consumer; a real cancellation of this task re-raises.
     """
-    try:
-        await consumer.stop()
-    except asyncio.CancelledError:
-        task = asyncio.current_task()
-        if task is not None and task.cancelling():
-            raise
-        # stop() ended half-way: cancel the fetches left and close the connections
-        fetcher = getattr(consumer, "_fetcher", None)
-        for pending in list(getattr(fetcher, "_pending_tasks", ())):
-            pending.cancel()
-        client = getattr(consumer, "_client", None)
-        if client is not None:
-            with contextlib.suppress(Exception):
-                await client.close()
+    reason = await stop_client(consumer)
+    if reason is not None:
+        log.debug("status follower: consumer did not stop cleanly: %s", reason)
