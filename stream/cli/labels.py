@@ -12,7 +12,7 @@ import click
 from stream.batch.label_files import label_files
 from stream.capture.files import iter_lines, open_lines
 from stream.cli.connect import config_option, connect
-from stream.cli.output import InputPath, byte_progress, fail
+from stream.cli.output import InputPath, Interrupted, byte_progress, fail, not_delivered
 from stream.config import ConfigError, DriftlineConfig, LabelSettings
 from stream.config.values import parse_value_pairs
 from stream.kafka.keyed_producer import BrokerNotAnswering
@@ -198,6 +198,8 @@ def _push(
                     pusher.push(record, source=source, index=index)
     except BrokerNotAnswering as error:
         fail(str(error))
+    except KeyboardInterrupt:  # at once, also while the broker does not answer
+        raise Interrupted(not_delivered(pusher.messages_failed)) from None
     counts = pusher.counts
     line = (
         f"pushed {counts.sent} of {counts.records} {what} records from {len(files)} file(s) "

@@ -38,6 +38,22 @@ class UserError(click.ClickException):
         click.echo(f"driftline: error: {self.format_message()}", err=True)
 
 
+class Interrupted(Exception):
+    """Ctrl-C stopped a command that has something to say about it: exit 130, one line.
+
+    Its text follows ``driftline: interrupted; `` (e.g. what was not delivered).
+    """
+
+
+def not_delivered(messages: int) -> str:
+    """What an interrupted producer says about the messages the broker did not take.
+
+    >>> not_delivered(1)
+    '1 message not delivered'
+    """
+    return f"{messages} message{'s' if messages != 1 else ''} not delivered"
+
+
 def fail(message: str) -> NoReturn:
     """Stop the command with one error line and exit status 2 (no traceback)."""
     raise UserError(message)
@@ -130,6 +146,9 @@ class DriftlineGroup(click.Group):
             sys.exit(EXIT_FAILED)
         except click.Abort:
             click.echo("driftline: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except Interrupted as interrupted:
+            click.echo(f"driftline: interrupted; {interrupted}", err=True)
             sys.exit(EXIT_INTERRUPTED)
         except (BrokenPipeError, _StdoutClosed):
             _silence_stdout()

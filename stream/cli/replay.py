@@ -17,12 +17,15 @@ from stream.capture.files import find_capture_files, iter_capture_lines, layout_
 from stream.capture.records import CaptureError, decode_capture
 from stream.capture.restamp import restamp
 from stream.cli.connect import UserError, config_option, connect
-from stream.cli.output import InputPath
+from stream.cli.output import InputPath, Interrupted, not_delivered
 from stream.kafka.security import kafka_python_kwargs
 
 # a wait for a slow --rate sleeps at most this long at a time: time.sleep refuses what a
 # C time_t cannot hold (a first record due in 30,000 years at --rate 1e-12)
 MAX_SLEEP_SECONDS = 3600.0
+# once --loop is told to stop, the broker has this long without answering to take what is
+# left; a second Ctrl-C or SIGTERM abandons it at once
+STOP_SILENT_SECONDS = 5.0
 
 
 def _finite_rate(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -112,11 +115,19 @@ def replay(
     )  # fmt: skip
     given = {k: v for k, v in (("endpoint", endpoint), ("variant", variant)) if v}
     sent = _Sent(started, rate, live)
+    previous = signal.signal(signal.SIGTERM, _interrupt) if loop else None
     try:
-        with producer, progress:
-            _send_files(producer, files, given, sent, progress, loop)
+        with producer:  # a Ctrl-C abandons it: nothing more is waited for
+            with progress:
+                stopped = _send_files(producer, files, given, sent, progress, loop)
+            producer.close(silent_limit_seconds=STOP_SILENT_SECONDS if stopped else None)
     except BrokerNotAnswering as error:
         raise UserError(str(error)) from error
+    except KeyboardInterrupt:  # also while the broker does not answer: at once
+        raise Interrupted(not_delivered(producer.counts.messages_failed)) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     counts = producer.counts
     elapsed = time.monotonic() - started
     replayed = sent.records - counts.records_oversized
@@ -144,10 +155,13 @@ def replay(
 def _send_files(
     producer: Any, files: list[Path], given: dict[str, str], sent: _Sent, progress: Progress,
     loop: bool,
-) -> None:  # fmt: skip
-    """Send every file once, or with ``loop`` again and again until SIGTERM or Ctrl-C."""
+) -> bool:  # fmt: skip
+    """Send every file once, or with ``loop`` again and again until SIGTERM or Ctrl-C.
+
+    Whether a signal ended the loop (the caller, who turned SIGTERM into a
+    ``KeyboardInterrupt``, flushes the producer then, and a second one interrupts that).
+    """
     task = progress.add_task("replay", total=sum(f.stat().st_size for f in files))
-    previous = signal.signal(signal.SIGTERM, _interrupt) if loop else None
     try:
         for _ in itertools.count() if loop else range(1):
             progress.reset(task)
@@ -163,9 +177,8 @@ def _send_files(
     except KeyboardInterrupt:  # the end of --loop; the caller flushes the producer
         if not loop:
             raise
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        return True
+    return False
 
 
 class _Sent:

@@ -257,31 +257,64 @@ class KeyedProducer:
         with self._failure_lock:
             return time.monotonic() - self._silent_since if self._unanswered else 0.0
 
-    def check_answering(self) -> None:
+    def check_answering(self, silent_limit_seconds: float | None = None) -> None:
         """Raise :class:`BrokerNotAnswering` once the broker has been silent too long.
 
-        That is, when messages have waited ``request_timeout_seconds`` and the broker has
-        answered none of them (acknowledged or refused) in that time.
+        That is, when messages have waited ``silent_limit_seconds`` (by default
+        ``request_timeout_seconds``) and the broker has answered none of them (acknowledged
+        or refused) in that time.
         """
+        limit = (
+            self.request_timeout_seconds if silent_limit_seconds is None else silent_limit_seconds
+        )
         silent = self.silent_seconds
-        if silent > self.request_timeout_seconds:
+        if silent > limit:
             with self._failure_lock:
                 waiting = self._unanswered
+            why = (
+                f"the request timeout is {self.request_timeout_seconds:g} s"
+                if silent_limit_seconds is None
+                else f"once told to stop, it waits {limit:g} s"
+            )
             msg = (
                 f"the broker at {self.bootstrap_servers} stopped answering: no answer for "
-                f"{silent:.0f} s (the request timeout is {self.request_timeout_seconds:g} s); "
+                f"{silent:.0f} s ({why}); "
                 f"{waiting} message{'s' if waiting != 1 else ''} not delivered"
             )
             raise BrokerNotAnswering(msg)
 
-    def close(self, timeout_seconds: float | None = None) -> None:
+    def close(
+        self, timeout_seconds: float | None = None, *, silent_limit_seconds: float | None = None
+    ) -> None:
         """Send what is buffered, wait for Kafka's acknowledgements, and close.
 
         It waits as long as the broker answers (at most ``timeout_seconds`` when given). A
-        broker silent for ``request_timeout_seconds`` (see :meth:`check_answering`) raises
-        :class:`BrokerNotAnswering`, and ``TimeoutError`` comes after ``timeout_seconds``; in
-        both cases the Kafka client is closed first, without waiting, and what it still held
-        counts as failed. The producer cannot be used afterwards.
+        broker silent for ``silent_limit_seconds`` (by default ``request_timeout_seconds``;
+        see :meth:`check_answering`) raises :class:`BrokerNotAnswering`, and
+        ``TimeoutError`` comes after ``timeout_seconds``; in both cases, and on a
+        ``KeyboardInterrupt`` (Ctrl-C) while it waits, the Kafka client is closed first,
+        without waiting, and what it still held counts as failed. The producer cannot be
+        used afterwards.
+        """
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        if self._linger_thread is not None:
+            self._linger_thread.join()
+        try:
+            with self._lock:
+                self._send_buffers(list(self._buffers))
+            self._wait_for_answers(timeout_seconds, silent_limit_seconds)
+        except (BrokerNotAnswering, TimeoutError, KeyboardInterrupt):
+            self._abandon()
+            raise
+        self._producer.close(timeout=_CLOSE_SECONDS)
+
+    def abandon(self) -> None:
+        """Close at once (Ctrl-C): nothing more is sent, and what Kafka held counts as failed.
+
+        Records still in this producer's own buffers are dropped; the producer cannot be used
+        afterwards. A producer already closed is left as it is.
         """
         if self._closed.is_set():
             return
@@ -289,15 +322,14 @@ class KeyedProducer:
         if self._linger_thread is not None:
             self._linger_thread.join()
         with self._lock:
-            self._send_buffers(list(self._buffers))
-        try:
-            self._wait_for_answers(timeout_seconds)
-        except (BrokerNotAnswering, TimeoutError):
-            self._abandon()
-            raise
-        self._producer.close(timeout=_CLOSE_SECONDS)
+            self._buffers.clear()
+            self._started_at.clear()
+            self._buffered_bytes.clear()
+        self._abandon()
 
-    def _wait_for_answers(self, timeout_seconds: float | None) -> None:
+    def _wait_for_answers(
+        self, timeout_seconds: float | None, silent_limit_seconds: float | None
+    ) -> None:
         from kafka.errors import KafkaTimeoutError  # type: ignore[import-untyped]
 
         started = time.monotonic()
@@ -305,7 +337,7 @@ class KeyedProducer:
             try:
                 self._producer.flush(timeout=_FLUSH_POLL_SECONDS)
             except KafkaTimeoutError:
-                self.check_answering()
+                self.check_answering(silent_limit_seconds)
                 if timeout_seconds is not None and time.monotonic() - started > timeout_seconds:
                     msg = f"Kafka did not acknowledge every message within {timeout_seconds:g} s"
                     raise TimeoutError(msg) from None
@@ -324,8 +356,11 @@ class KeyedProducer:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+            self.abandon()  # Ctrl-C: stop now, not after the broker's answers
+        else:
+            self.close()
 
     def _add(self, record: Record, routing: Headers) -> int:
         self._counts["records_offered"] += 1

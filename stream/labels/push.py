@@ -116,18 +116,30 @@ class RecordPusher:
         """Send what is buffered and wait for Kafka's acknowledgements.
 
         Both producers are closed even when the first raises (e.g.
-        :class:`~stream.kafka.keyed_producer.BrokerNotAnswering`).
+        :class:`~stream.kafka.keyed_producer.BrokerNotAnswering`); after a Ctrl-C while the
+        first waits, the second is abandoned without waiting either.
         """
         try:
             self.target.close()
+        except KeyboardInterrupt:
+            self.dead_letters.abandon()
+            raise
         finally:
-            self.dead_letters.close()
+            self.dead_letters.close()  # nothing left to do once abandoned
+
+    def abandon(self) -> None:
+        """Close both producers at once (Ctrl-C): what Kafka held counts as failed."""
+        self.target.abandon()
+        self.dead_letters.abandon()
 
     def __enter__(self) -> RecordPusher:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+            self.abandon()
+        else:
+            self.close()
 
 
 def label_decoder(settings: LabelSettings) -> Decoder:

@@ -11,13 +11,15 @@ revision add up there, so a message read again would be listed twice).
 
 ``last_broker_answer`` (``time.monotonic()``) is when the broker last answered a request:
 the follower asks for the end offsets every ``PROBE_SECONDS``, so it stays fresh on quiet
-topics too; ``/readyz`` reads it.
+topics too; ``/readyz`` reads it. A broker that answers but lacks some of the topics (one
+that came back empty after an outage: the embedded broker keeps its topics in memory) is
+an answer too: ``missing_topics`` names them, for ``/readyz`` to say so, and the follower
+looks for them every ``PROBE_SECONDS``, starting a new session once one is there.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 import time
@@ -28,6 +30,7 @@ from typing import Any
 import orjson
 
 from stream.capture.undecodable import UndecodableBatch
+from stream.kafka.client_stop import stop_client
 from stream.kafka.topics import aiokafka_kwargs
 from stream.status.board import StatusBoard
 from stream.status.messages import MessageError
@@ -72,6 +75,8 @@ class TopicFollower:
         self.client_kwargs = dict(client_kwargs or {})
         self.lookback = {**DEFAULT_LOOKBACK, **(lookback or {})}
         self.last_broker_answer: float | None = None
+        self.last_metadata_answer: float | None = None  # the topic list, even without them
+        self.missing_topics: tuple[str, ...] = ()  # in that answer
         self.read: Counter[str] = Counter()  # messages applied, by kind
         self.unreadable: Counter[str] = Counter()  # messages refused, by kind
         self._next: dict[tuple[str, int], int] = {}  # next offset to read, by (topic, partition)
@@ -97,23 +102,28 @@ class TopicFollower:
             self._thread.join(timeout_seconds)
 
     def broker_answered_within(self, seconds: float) -> bool:
-        """Whether the broker answered in the last ``seconds``."""
-        last = self.last_broker_answer
+        """Whether the broker answered in the last ``seconds`` (a list without our topics too)."""
+        answers = (self.last_broker_answer, self.last_metadata_answer)
+        last = max((t for t in answers if t is not None), default=None)
         return last is not None and time.monotonic() - last <= seconds
 
     def _main(self) -> None:
         asyncio.run(self._follow())
 
     async def _follow(self) -> None:
-        failures = 0
+        failures, said = 0, ""
         while not self._stop.is_set():
             answered = self.last_broker_answer
             try:
                 await self._session()
             except Exception as error:  # the page must outlive a broker outage
                 failures = 0 if self.last_broker_answer != answered else failures + 1
-                level = logging.WARNING if failures <= 1 else logging.DEBUG  # once per outage
-                log.log(level, "status follower: %s; retrying every %.0f s", error, RETRY_SECONDS)
+                text = str(error)
+                # once per outage, and again when the reason changes (the broker came back
+                # without the topics, after timeouts)
+                level = logging.WARNING if failures <= 1 or text != said else logging.DEBUG
+                said = text
+                log.log(level, "status follower: %s; retrying every %.0f s", text, RETRY_SECONDS)
                 await asyncio.sleep(RETRY_SECONDS)
 
     async def _session(self) -> None:
@@ -135,6 +145,8 @@ class TopicFollower:
                 if time.monotonic() - probed >= PROBE_SECONDS:
                     self._note_ends(await consumer.end_offsets(partitions))
                     probed = self.last_broker_answer = time.monotonic()
+                    if self.missing_topics and await self._missing_came(consumer):
+                        return  # a new session reads them too
                 batches = await consumer.getmany(
                     timeout_ms=POLL_MILLISECONDS, max_records=MAX_RECORDS_PER_POLL
                 )
@@ -149,14 +161,21 @@ class TopicFollower:
         from aiokafka import TopicPartition
 
         await consumer.topics()  # all-topics metadata: creates nothing
+        self.last_metadata_answer = time.monotonic()
+        self.missing_topics = tuple(
+            sorted(t for t in self.kinds if not consumer.partitions_for_topic(t))
+        )
         partitions = [
             TopicPartition(topic, p)
             for topic in self.kinds
             for p in sorted(consumer.partitions_for_topic(topic) or ())
         ]
         if not partitions:
-            msg = f"none of the topics {sorted(self.kinds)} exists yet"
+            msg = f"the broker answers, but none of the topics {sorted(self.kinds)} exists"
             raise RuntimeError(msg)
+        if self.missing_topics:
+            log.warning("status follower: topics missing on the broker: %s",
+                        ", ".join(self.missing_topics))  # fmt: skip
         consumer.assign(partitions)
         begin = await consumer.beginning_offsets(partitions)
         end = await consumer.end_offsets(partitions)
@@ -173,6 +192,13 @@ class TopicFollower:
         self._note_ends(end)
         log.info("status follower: %d partitions of %s", len(partitions), sorted(self.kinds))
         return partitions
+
+    async def _missing_came(self, consumer: Any) -> bool:
+        """Whether one of the missing topics exists now (the list is kept up to date)."""
+        await consumer.topics()
+        self.last_metadata_answer = time.monotonic()
+        came = [t for t in self.missing_topics if consumer.partitions_for_topic(t)]
+        return bool(came)
 
     def _note_ends(self, ends: Mapping[Any, int]) -> None:
         """Keep the end offsets reported: one that went down is a topic that started again.
@@ -211,19 +237,9 @@ async def _stop_consumer(consumer: Any) -> None:
     that waits out its retry backoff after a failed fetch (a frozen broker) lets the
     ``CancelledError`` out of ``stop()``. Not an ``Exception``, it passed ``_follow``'s retry
     and ended the follower's thread: the page stopped, and ``/readyz`` said 503 (the broker
-    not answering) for as long as the worker ran. A real cancellation of this task re-raises.
+    not answering) for as long as the worker ran. :func:`~stream.kafka.client_stop.stop_client`
+    closes the rest of the consumer; a real cancellation of this task re-raises.
     """
-    try:
-        await consumer.stop()
-    except asyncio.CancelledError:
-        task = asyncio.current_task()
-        if task is not None and task.cancelling():
-            raise
-        # stop() ended half-way: cancel the fetches left and close the connections
-        fetcher = getattr(consumer, "_fetcher", None)
-        for pending in list(getattr(fetcher, "_pending_tasks", ())):
-            pending.cancel()
-        client = getattr(consumer, "_client", None)
-        if client is not None:
-            with contextlib.suppress(Exception):
-                await client.close()
+    reason = await stop_client(consumer)
+    if reason is not None:
+        log.debug("status follower: consumer did not stop cleanly: %s", reason)

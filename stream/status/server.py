@@ -20,7 +20,7 @@ import errno
 import functools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -56,10 +56,11 @@ class StatusServerError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Readiness:
-    """What ``/readyz`` asks: capture partitions owned, and a broker that answers."""
+    """What ``/readyz`` asks: capture partitions owned, a broker that answers, with our topics."""
 
     assigned_partitions: Callable[[], int]
     broker_answered: Callable[[float], bool]
+    missing_topics: Callable[[], Sequence[str]] = lambda: ()
 
     def check(self) -> dict[str, Any]:
         """``{"ready": bool, "assigned_partitions": n, "broker_reachable": bool, "reasons"}``."""
@@ -70,6 +71,10 @@ class Readiness:
             reasons.append("no capture partitions assigned to this worker")
         if not reachable:
             reasons.append(f"the broker has not answered in the last {READY_BROKER_SECONDS:.0f} s")
+        elif missing := list(self.missing_topics()):  # e.g. it came back empty
+            reasons.append(
+                f"the broker answers, but these topics are missing: {', '.join(missing)}"
+            )
         return {
             "ready": not reasons,
             "assigned_partitions": assigned,

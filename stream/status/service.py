@@ -137,7 +137,10 @@ class StatusService:
         self.follower = follower
         self.server.registry.register(FollowerCollector(follower))
         follower.start()
-        self.server.serve(board, Readiness(assigned_partitions, follower.broker_answered_within))
+        readiness = Readiness(
+            assigned_partitions, follower.broker_answered_within, lambda: follower.missing_topics
+        )
+        self.server.serve(board, readiness)
 
     def stop(self) -> None:
         """Stop following and serving.

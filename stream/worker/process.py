@@ -36,6 +36,7 @@ from prometheus_client import CollectorRegistry
 from stream.capture.gc_thresholds import collect_cycles_less_often
 from stream.config import DriftlineConfig, WorkerConfig
 from stream.kafka.broker import EmbeddedBroker
+from stream.kafka.client_stop import is_cancelling
 from stream.kafka.error_text import error_text
 from stream.kafka.security import kafka_python_kwargs
 from stream.kafka.topics import aiokafka_kwargs, ensure_topics_sync
@@ -163,6 +164,10 @@ class _Worker(faust.Worker):
     async def _checkpoint_then_stop(self, signum: signal.Signals) -> None:
         try:
             await asyncio.wait_for(self._runner.graceful_stop(), self._deadline_seconds / 2)
+        except asyncio.CancelledError:  # aiokafka's own after an outage, unless this task's
+            if is_cancelling():
+                raise
+            log.warning("final checkpoint not completed: cancelled inside aiokafka")
         except Exception as error:  # e.g. the broker does not answer: the last snapshot stands
             log.warning("final checkpoint not completed: %s", error_text(error))
         self._schedule_shutdown(signum)

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from stream.kafka.client_stop import stop_client
 from stream.kafka.error_text import error_text
 from stream.kafka.topics import WORKER_MESSAGE_BYTES, TopicNames
 from stream.worker.capture_batch import CaptureBatch
@@ -26,6 +27,7 @@ from stream.worker.state import CAPTURE, PARTIALS, WorkerState
 log = logging.getLogger("driftline.runner")
 
 END_OFFSETS_TIMEOUT_SECONDS = 3.0
+CLIENT_STOP_SECONDS = 2.0  # a client's stop(), at shutdown: the broker may not answer
 MAX_MESSAGE_BYTES = WORKER_MESSAGE_BYTES  # what every topic the worker writes takes
 # The state consumers read what is already there: a request queued behind a fetch on the same
 # connection waits out the fetch's long poll (a broker that holds a fetch for its whole wait,
@@ -109,15 +111,20 @@ class WorkerRunner:
         self.ready.set()
 
     async def close(self) -> None:
-        """Stop the Kafka clients (without waiting on a broker that does not answer)."""
+        """Stop every Kafka client (without waiting on a broker that does not answer).
+
+        A client whose ``stop()`` fails — aiokafka's own ``CancelledError`` after a broker
+        outage included — is closed as far as it goes, and the others are stopped after it
+        (:func:`~stream.kafka.client_stop.stop_client`); a cancellation of the task itself
+        goes on.
+        """
         if self.checkpointer is not None:
             self.checkpointer.cancel_background()
-        for client in reversed(self._clients):
-            try:
-                await asyncio.wait_for(client.stop(), 2.0)
-            except Exception as error:  # stopping anyway
-                log.info("client did not stop cleanly: %s", error_text(error))
-        self._clients = []
+        clients, self._clients = self._clients, []
+        for client in reversed(clients):  # each one, whatever the one before raised
+            reason = await stop_client(client, CLIENT_STOP_SECONDS)
+            if reason is not None:
+                log.info("client did not stop cleanly: %s", reason)
 
     async def send(self, messages: Iterable[Outbound]) -> None:
         """Send messages and wait for the broker's acknowledgement of each; raise on failure."""
