@@ -168,18 +168,40 @@ def test_every_window_of_replayed_hours_is_exact(tmp_path, kafka_bootstrap, base
         for hour in (15, 16):
             _run(config, "labels", "push", truth / f"2024/03/05/{hour}")
 
+        seen: dict[str, Any] = {}
+
         def latest() -> dict[tuple[str, str], dict[str, Any]] | None:
+            docs = read_json(kafka_bootstrap, names.statistics)
             best: dict[tuple[str, str], dict[str, Any]] = {}
-            for doc in read_json(kafka_bootstrap, names.statistics):
+            for doc in docs:
                 key = (doc["monitor_type"], doc["window_start"])
                 if key not in best or doc["revision"] > best[key]["revision"]:
                     best[key] = doc
-            joined = sum(d["labelled_count"] for (kind, _), d in best.items()
-                         if kind == "model_quality")  # fmt: skip
-            wanted = sum(map(len, pairs.values()))
-            return best if joined == wanted and len(best) == 2 * len(records) else None
+            short = {w: (best[("model_quality", w)]["labelled_count"] if ("model_quality", w)
+                         in best else None, len(pairs[w])) for w in records}  # fmt: skip
+            short = {w: counts for w, counts in short.items() if counts[0] != counts[1]}
+            seen.update(messages=len(docs), windows=len(best), short=short)
+            return best if not short and len(best) == 2 * len(records) else None
 
-        best = wait_for(latest, 60, "every window with every label")
+        try:
+            best = wait_for(latest, 60, "every window with every label")
+        except AssertionError as timed_out:
+            labels = {
+                name: worker.sample(f"driftline_{name}", monitor="m")
+                for name in (
+                    "pending_labels",
+                    "labels_joined_total",
+                    "labels_superseded_total",
+                    "labels_expired_total",
+                    "labels_duplicate_total",
+                    "unusable_labels_total",
+                )
+            }
+            tail = worker.log_path.read_text(errors="replace")[-3000:]
+            raise AssertionError(
+                f"{timed_out}; last read {seen} of {2 * len(records)} "
+                f"windows; worker {labels}; log tail:\n{tail}"
+            ) from None
         assert worker.sample("driftline_late_events_total", monitor="m") == 0
     finally:
         worker.stop()
