@@ -6,10 +6,9 @@ import asyncio
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from kafka import KafkaAdminClient
-from kafka.admin import NewTopic
 
 from tests.integration.readback import read_topic
+from tests.stream.kafka.test_undecodable_batches import new_topic
 
 pytestmark = pytest.mark.kafka
 
@@ -25,14 +24,9 @@ async def _send_in_one_batch(bootstrap: str, topic: str, values: list[bytes]) ->
         await producer.stop()
 
 
-def test_reads_a_batch_longer_than_one_poll(kafka_bootstrap: str, topic_prefix: str) -> None:
+def test_reads_a_batch_longer_than_one_poll(kafka_bootstrap: str) -> None:
     # more records in one batch than kafka-python's poll hands out (max_poll_records 500)
-    topic = f"{topic_prefix}-readback"
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    try:
-        admin.create_topics([NewTopic(topic, 1, 1)])
-    finally:
-        admin.close()
+    topic = new_topic(kafka_bootstrap, "-readback")
     values = [f"m{i}".encode() for i in range(1200)]
     asyncio.run(_send_in_one_batch(kafka_bootstrap, topic, values[:1]))
     asyncio.run(_send_in_one_batch(kafka_bootstrap, topic, values[1:]))

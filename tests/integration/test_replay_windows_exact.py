@@ -177,9 +177,10 @@ def test_every_window_of_replayed_hours_is_exact(tmp_path, kafka_bootstrap, base
                 key = (doc["monitor_type"], doc["window_start"])
                 if key not in best or doc["revision"] > best[key]["revision"]:
                     best[key] = doc
-            short = {w: (best[("model_quality", w)]["labelled_count"] if ("model_quality", w)
-                         in best else None, len(pairs[w])) for w in records}  # fmt: skip
-            short = {w: counts for w, counts in short.items() if counts[0] != counts[1]}
+            labelled = {
+                w: best.get(("model_quality", w), {}).get("labelled_count") for w in records
+            }
+            short = {w: (n, len(pairs[w])) for w, n in labelled.items() if n != len(pairs[w])}
             seen.update(messages=len(docs), windows=len(best), short=short)
             return best if not short and len(best) == 2 * len(records) else None
 
