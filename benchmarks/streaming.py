@@ -6,7 +6,10 @@ Every figure comes from one run on one broker (the embedded one, or
 - raw consume: an aiokafka consumer reading one-record messages (records/s = messages/s);
 - the worker (a ``driftline worker`` process: 20-feature CSV capture, data quality on) reading
   pre-produced capture records as 100-record JSON-Lines messages (three times as many records,
-  so that its rate spans enough scrapes), as a ratio to raw consume;
+  so that its rate spans enough scrapes), as a ratio to raw consume; beside it, the CPU each
+  spent per record (the worker's every thread, between the same scrapes; raw consume's
+  process) and how busy the worker's main thread and all its threads were meanwhile
+  (:class:`~benchmarks.worker_runs.CpuUse`);
   its rate is taken from the open window's rows (``driftline_current_window_rows``: the
   per-record counters advance only at checkpoints, every 2 s) between the scrapes that show
   5 % and 95 % of the records processed; its peak RSS is the process's VmHWM;
@@ -51,9 +54,11 @@ from benchmarks.bench_broker import bootstrap_servers
 from benchmarks.faust_floor import ACKED, UNACKED
 from benchmarks.worker_runs import (
     SCHEMA,
+    CpuUse,
     memory_kib,
     processed,
     produce,
+    raw_consume,
     raw_consume_rate,
     worker_config,
     worker_rate,
@@ -104,6 +109,8 @@ class Round(NamedTuple):
     raw: float
     batched: float
     peak_kib: int
+    raw_micros: float  # the raw consumer's CPU per record
+    batched_cpu: CpuUse  # the worker's, over its 100-record messages
     floor: float  # faust's agent acknowledging each event, as the worker does
     floor_unacked: float  # faust's agent acknowledging nothing
     single: float
@@ -114,17 +121,18 @@ def _round(folder: Path, bootstrap: str, number: int) -> Round:
     the same one-record messages."""
     raw_topic = f"bench-raw-{os.getpid()}-{number}"
     ensure_topics_sync(bootstrap, [raw_topic], 4, 1)
-    raw = asyncio.run(raw_consume_rate(bootstrap, raw_topic, RECORDS))
+    raw = asyncio.run(raw_consume(bootstrap, raw_topic, RECORDS))
     prefix = f"bench-b{os.getpid()}-{number}"
-    batched, peak = worker_rate(folder, bootstrap, prefix, BATCHED_RECORDS, 100)
+    batched = worker_rate(folder, bootstrap, prefix, BATCHED_RECORDS, 100)
     prefix = f"bench-s{os.getpid()}-{number}"
     names = TopicNames.from_prefix(prefix)
     ensure_topics_sync(bootstrap, names, 4, 1)
     produce(bootstrap, names.capture, SINGLE_RECORDS, 1)
     floor = _faust_floor(bootstrap, names.capture, SINGLE_RECORDS, ACKED)
     unacked = _faust_floor(bootstrap, names.capture, SINGLE_RECORDS, UNACKED)
-    single, _ = worker_rate(folder, bootstrap, prefix, SINGLE_RECORDS, 1, produced=True)
-    return Round(raw, batched, peak, floor, unacked, single)
+    single = worker_rate(folder, bootstrap, prefix, SINGLE_RECORDS, 1, produced=True).rate
+    return Round(raw.rate, batched.rate, batched.peak_kib, raw.micros_per_record, batched.cpu,
+                 floor, unacked, single)  # fmt: skip
 
 
 def _print_shapes(folder: Path, bootstrap: str, csv_rate: float) -> None:
@@ -135,7 +143,7 @@ def _print_shapes(folder: Path, bootstrap: str, csv_rate: float) -> None:
         ensure_topics_sync(bootstrap, [raw_topic], 4, 1)
         raw = asyncio.run(raw_consume_rate(bootstrap, raw_topic, RECORDS))
         prefix = f"bench-{shape.replace('_', '-')}{os.getpid()}"
-        rate, _ = worker_rate(folder, bootstrap, prefix, BATCHED_RECORDS, 100, encoding=shape)
+        rate = worker_rate(folder, bootstrap, prefix, BATCHED_RECORDS, 100, encoding=shape).rate
         print(f"worker, 100-record messages, {shape} requests: {rate:,.0f} records/s "
               f"= {rate / raw:.2f} x raw consume ({raw:,.0f} records/s, measured just before) "
               f"= {rate / csv_rate:.2f} x the CSV figure")  # fmt: skip
@@ -257,9 +265,9 @@ def run() -> None:
             rounds = [_round(folder, bootstrap, number) for number in range(REPEATS)]
             _print_throughput(rounds)
             prefix = f"bench-json{os.getpid()}"
-            json_rate, _ = worker_rate(
+            json_rate = worker_rate(
                 folder, bootstrap, prefix, BATCHED_RECORDS, 100, encoding="JSON"
-            )
+            ).rate
             csv_rate = statistics.median(r.batched for r in rounds)
             print(f"worker, 100-record messages, JSON payloads: {json_rate:,.0f} records/s "
                   f"= {json_rate / csv_rate:.2f} x the CSV figure")  # fmt: skip
@@ -285,6 +293,7 @@ def _print_throughput(rounds: list[Round]) -> None:
           f"({_figures(batched)}; {BATCHED_RECORDS:,} records); "
           f"peak RSS {peak:.0f} MiB")  # fmt: skip
     print(f"  = {statistics.median(ratios):.2f} x raw consume (target >= 0.6; {_figures(ratios)})")
+    _print_cpu(rounds)
     floors, single = [r.floor for r in rounds], [r.single for r in rounds]
     unacked = [r.floor_unacked for r in rounds]
     print(f"faust agent doing nothing, one-record messages, each event acknowledged (faust's "
@@ -300,6 +309,27 @@ def _print_throughput(rounds: list[Round]) -> None:
     ratios = [r.single / r.floor_unacked for r in rounds]
     print(f"  = {statistics.median(ratios):.2f} x the agent acknowledging nothing "
           f"({_figures(ratios)})")  # fmt: skip
+
+
+def _print_cpu(rounds: list[Round]) -> None:
+    """CPU per record of the worker and of raw consume, and how busy the worker's threads were.
+
+    A main thread near 100 % of a core is bound by its own work (and by the GIL it shares with
+    faust's consumer thread); CPU per record stretches far less with the machine's load than
+    records per second do.
+    """
+    worker = [r.batched_cpu.micros_per_record for r in rounds]
+    raw = [r.raw_micros for r in rounds]
+    main = [100 * r.batched_cpu.main_busy for r in rounds]
+    every = [100 * r.batched_cpu.all_busy for r in rounds]
+    ratios = [r.raw_micros / r.batched_cpu.micros_per_record for r in rounds]
+    print(f"  CPU per record: worker {statistics.median(worker):.2f} us (every thread; "
+          f"{_figures(worker)}), raw consume {statistics.median(raw):.2f} us "
+          f"({_figures(raw)}): raw / worker = {statistics.median(ratios):.2f} "
+          f"({_figures(ratios)})")  # fmt: skip
+    print(f"  worker busy while measured: main thread {statistics.median(main):.0f} % of a core "
+          f"({_figures(main)}), every thread {statistics.median(every):.0f} % "
+          f"({_figures(every)})")  # fmt: skip
 
 
 def _print_latency(in_order: list[float], idle: int) -> None:

@@ -1,18 +1,29 @@
 """Shared steps of the worker benchmarks: records, producing them, a worker's rate and memory.
 
+A worker's rate comes with the CPU its threads spent over the same records
+(:class:`CpuUse`, read from ``/proc/<pid>/task``), and raw consume's with the CPU the
+consuming process spent: on a machine other work shares, wall-clock rates stretch with the
+load, CPU per record much less, and the main thread's share of a core says whether the worker
+was bound by its own work (near 100 %) or waiting.
+
 Examples
 --------
 >>> len(records(3, seed=1)), records(1, seed=1)[0][:15]
 (3, b'{"captureData":')
+>>> use = CpuUse(records=1_000, seconds=2.0, main_seconds=0.005, all_seconds=0.006)
+>>> round(use.micros_per_record, 1), f"{use.main_busy:.1%}", f"{use.all_busy:.1%}"
+(6.0, '0.2%', '0.3%')
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import random
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import orjson
 
@@ -79,7 +90,58 @@ def worker_config(folder: Path, bootstrap: str, prefix: str, window_seconds: flo
     return path
 
 
+class CpuUse(NamedTuple):
+    """CPU seconds a process spent over ``records`` records and ``seconds`` of wall clock."""
+
+    records: float
+    seconds: float
+    main_seconds: float  # the main thread's (the worker's event loop: faust and driftline)
+    all_seconds: float  # every thread's
+
+    @property
+    def micros_per_record(self) -> float:
+        """CPU microseconds per record, every thread's."""
+        return self.all_seconds / self.records * 1e6 if self.records else float("nan")
+
+    @property
+    def main_busy(self) -> float:
+        """The main thread's share of one core."""
+        return self.main_seconds / self.seconds if self.seconds else float("nan")
+
+    @property
+    def all_busy(self) -> float:
+        """Every thread's CPU as a share of one core (above 1.0: more than one core)."""
+        return self.all_seconds / self.seconds if self.seconds else float("nan")
+
+
+def thread_cpu_seconds(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) of each thread of process ``pid``, by thread id."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:  # the thread ended
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        out[int(task.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return out
+
+
+class RawConsume(NamedTuple):
+    """Raw consume's records/s and the consuming process's CPU microseconds per record."""
+
+    rate: float
+    micros_per_record: float
+
+
 async def raw_consume_rate(bootstrap: str, topic: str, n: int) -> float:
+    """Records/s of an aiokafka consumer reading ``n`` one-record messages (:func:`raw_consume`)."""
+    return (await raw_consume(bootstrap, topic, n)).rate
+
+
+async def raw_consume(bootstrap: str, topic: str, n: int) -> RawConsume:
+    """Produce ``n`` one-record messages, then read them with an assigned aiokafka consumer."""
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition  # type: ignore[import-untyped]
 
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
@@ -93,13 +155,14 @@ async def raw_consume_rate(bootstrap: str, topic: str, n: int) -> float:
     await consumer.start()
     consumer.assign([TopicPartition(topic, p) for p in range(4)])
     await consumer.seek_to_beginning()
-    seen, started = 0, time.perf_counter()
+    seen, started, cpu = 0, time.perf_counter(), time.process_time()
     while seen < n:
         batches = await consumer.getmany(timeout_ms=500, max_records=10_000)
         seen += sum(len(b) for b in batches.values())
     rate = n / (time.perf_counter() - started)
+    micros = (time.process_time() - cpu) / n * 1e6
     await consumer.stop()
-    return rate
+    return RawConsume(rate, micros)
 
 
 def memory_kib(pid: int, field: str) -> int:
@@ -131,9 +194,17 @@ def live_rows(worker: WorkerProcess) -> float:
     return max(rows, scraped.get(("driftline_events_processed_total", bench)) or 0.0)
 
 
+class WorkerRun(NamedTuple):
+    """A worker's records/s, its peak RSS in KiB, and its CPU over the same records."""
+
+    rate: float
+    peak_kib: int
+    cpu: CpuUse
+
+
 def worker_rate(folder: Path, bootstrap: str, prefix: str, n: int, per_message: int,
-                produced: bool = False, encoding: str = "CSV") -> tuple[float, int]:  # fmt: skip
-    """Records/s of a worker over ``n`` pre-produced records, and its peak RSS in KiB."""
+                produced: bool = False, encoding: str = "CSV") -> WorkerRun:  # fmt: skip
+    """Records/s of a worker over ``n`` pre-produced records, its peak RSS and CPU."""
     names = TopicNames.from_prefix(prefix)
     if not produced:
         ensure_topics_sync(bootstrap, names, 4, 1)
@@ -142,11 +213,11 @@ def worker_rate(folder: Path, bootstrap: str, prefix: str, n: int, per_message: 
     worker = WorkerProcess(worker_config(folder, bootstrap, prefix, 3600.0, idle_seconds=600.0),
                            folder / f"{prefix}.log")  # fmt: skip
     try:
-        rate = rate_of(worker, n)
+        rate, cpu = rate_and_cpu(worker, n)
         peak = memory_kib(worker.process.pid, "VmHWM")
     finally:
         worker.stop()
-    return rate, peak
+    return WorkerRun(rate, peak, cpu)
 
 
 def rate_of(
@@ -160,10 +231,25 @@ def rate_of(
     The rate is taken between the scrapes that show 5 % and 95 % of them done (start-up
     and the tail aside); a scrape costs the worker ~4 ms, so they come only every 0.2 s.
     """
+    return rate_and_cpu(worker, n, timeout_seconds, done)[0]
 
-    def started() -> tuple[float, float] | None:
+
+def rate_and_cpu(
+    worker: WorkerProcess,
+    n: int,
+    timeout_seconds: float = 120.0,
+    done: Callable[[WorkerProcess], float] = live_rows,
+) -> tuple[float, CpuUse]:
+    """:func:`rate_of`, and the worker's CPU between the same two scrapes."""
+    pid = worker.process.pid
+
+    def sample() -> tuple[float, float, dict[int, float]]:
         count = done(worker)
-        return (time.perf_counter(), count) if count > 0 else None
+        return time.perf_counter(), count, thread_cpu_seconds(pid)
+
+    def started() -> tuple[float, float, dict[int, float]] | None:
+        taken = sample()
+        return taken if taken[1] > 0 else None
 
     samples = [wait_for(started, timeout_seconds, "progress")]
     deadline = samples[0][0] + 10 * timeout_seconds
@@ -172,7 +258,10 @@ def rate_of(
             msg = f"the worker stalled at {samples[-1][1]:,.0f} of {n:,} records"
             raise RuntimeError(msg)
         time.sleep(0.2)
-        samples.append((time.perf_counter(), done(worker)))
-    inner = [(t, p) for t, p in samples if 0.05 * n <= p <= 0.95 * n]
-    (t0, p0), (t1, p1) = (inner[0], inner[-1]) if len(inner) >= 3 else (samples[0], samples[-1])
-    return float((p1 - p0) / (t1 - t0))
+        samples.append(sample())
+    inner = [s for s in samples if 0.05 * n <= s[1] <= 0.95 * n]
+    first, last = (inner[0], inner[-1]) if len(inner) >= 3 else (samples[0], samples[-1])
+    (t0, p0, cpu0), (t1, p1, cpu1) = first, last
+    spent = {tid: seconds - cpu0.get(tid, 0.0) for tid, seconds in cpu1.items()}
+    use = CpuUse(p1 - p0, t1 - t0, spent.get(pid, 0.0), sum(spent.values()))
+    return float((p1 - p0) / (t1 - t0)), use
