@@ -9,6 +9,7 @@ answers, else the embedded Tansu broker (started here, stopped at the end of the
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,23 @@ def _docker_answers() -> bool:
     except Exception:  # no SDK, no socket, no engine: all mean "no Docker"
         return False
     return True
+
+
+@pytest.fixture(autouse=True)
+def _stop_signal_handlers_restored() -> Iterator[None]:
+    """SIGINT's and SIGTERM's handlers as they were before each test.
+
+    An in-process ``driftline worker`` or ``demo`` (a usage error included) remembers those
+    signals from the moment the command is chosen (:mod:`stream.worker.early_signals`) and
+    leaves its handler installed. Left there, it decided what later tests in the same
+    process saw of Ctrl-C, and whether the commands they start inherit an ignored SIGINT: a
+    test's outcome then hung on which tests ran before it in its xdist worker.
+    """
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for sig, handler in before.items():
+        if handler is not None and signal.getsignal(sig) is not handler:
+            signal.signal(sig, handler)
 
 
 @pytest.fixture(scope="session")
