@@ -4,7 +4,8 @@
 ``MESSAGES`` messages of ``TOPIC`` from the beginning with an agent that only counts them, in
 a faust app built like the worker's (:class:`~stream.worker.transport.WorkerApp`, the same
 fetch sizes, stream buffer and session timeout), prints ``messages_per_second=<rate>`` (from
-the first message to the last) and exits.
+the first message to the last) and ``peak_kib=<VmHWM>`` (the process's peak memory) and
+exits.
 
 ``acked`` (the default) iterates as faust's agents do unless told otherwise: each event is
 acknowledged when the next is taken, so that faust commits its offset. The worker
@@ -24,6 +25,7 @@ from typing import Any
 
 from faust.worker import Worker
 
+from benchmarks.raw_consumer import peak_kib
 from stream.worker.app import (
     FETCH_BYTES_PER_PARTITION,
     HEARTBEAT_SECONDS,
@@ -68,7 +70,7 @@ def main(bootstrap: str, topic: str, expected: int, mode: str = ACKED) -> None:
                 seen[1] = time.perf_counter()
             elif seen[0] == expected:
                 rate = (expected - 1) / (time.perf_counter() - seen[1])
-                print(f"messages_per_second={rate:.1f}", flush=True)
+                print(f"messages_per_second={rate:.1f} peak_kib={peak_kib()}", flush=True)
                 os._exit(0)  # the figure is out; no need for a graceful leave
 
     Worker(app, loglevel="warning", quiet=True, redirect_stdouts=False).execute_from_commandline()

@@ -3,8 +3,9 @@ how long after a label arrives its window's result is revised.
 
 On one broker (the embedded one, or ``DRIFTLINE_BOOTSTRAP_SERVERS``), in one run:
 
-- raw consume: an aiokafka consumer reading the same number of one-record messages
-  (the floor every throughput figure is a ratio to);
+- raw consume: an aiokafka consumer reading the same number of one-record messages in a
+  process of its own (:mod:`benchmarks.raw_consumer`; the floor every throughput figure is a
+  ratio to);
 - worker throughput: a ``driftline worker`` with data quality, model quality and bias on,
   reading pre-produced capture records (100-record JSON-Lines messages whose outputs carry a
   score and a predicted label) with their labels already waiting on the labels topic, so

@@ -3,7 +3,8 @@
 Every figure comes from one run on one broker (the embedded one, or
 ``DRIFTLINE_BOOTSTRAP_SERVERS``), each printed with the floor it is a ratio to:
 
-- raw consume: an aiokafka consumer reading one-record messages (records/s = messages/s);
+- raw consume: an aiokafka consumer reading one-record messages (records/s = messages/s),
+  in a process of its own (:mod:`benchmarks.raw_consumer`);
 - the worker (a ``driftline worker`` process: 20-feature CSV capture, data quality on) reading
   pre-produced capture records as 100-record JSON-Lines messages (three times as many records,
   so that its rate spans enough scrapes), as a ratio to raw consume; beside it, the CPU each
@@ -31,7 +32,9 @@ Every figure comes from one run on one broker (the embedded one, or
 - start-up: seconds from spawning a worker to its asking to join its consumer group (its
   own start-up) and to its partitions assigned (the broker's group timing on top), over
   fresh workers, beside the floor of a process that only imports faust's Kafka transport;
-- memory: the worker's RSS after 1 M events and, with ``DRIFTLINE_BENCH_10M=1``, after 10 M
+- memory: every figure above prints the peak RSS (``VmHWM``) of the process it measured (the
+  worker, raw consume's reader, faust's agent; for a figure over rounds, the highest round's);
+  and the worker's RSS after 1 M events and, with ``DRIFTLINE_BENCH_10M=1``, after 10 M
   (1-minute windows; the records are sent gzip-compressed so the embedded broker holds them).
 """
 
@@ -55,11 +58,11 @@ from benchmarks.faust_floor import ACKED, UNACKED
 from benchmarks.worker_runs import (
     SCHEMA,
     CpuUse,
+    child_figures,
     memory_kib,
     processed,
     produce,
     raw_consume,
-    raw_consume_rate,
     worker_config,
     worker_rate,
 )
@@ -86,21 +89,21 @@ ONE_INSTANCE_SHAPES = ("json_object", "json_object_reordered", "json_instances",
                        "jsonlines")  # fmt: skip
 
 
-def _faust_floor(bootstrap: str, topic: str, messages: int, mode: str) -> float:
-    """Messages/s of a faust agent that does nothing with ``topic``'s messages.
+class Floor(NamedTuple):
+    """A faust agent's messages/s and its process's peak RSS in KiB."""
+
+    rate: float
+    peak_kib: int
+
+
+def _faust_floor(bootstrap: str, topic: str, messages: int, mode: str) -> Floor:
+    """A faust agent that does nothing with ``topic``'s messages: its rate and peak memory.
 
     ``mode`` is :data:`~benchmarks.faust_floor.ACKED` or ``UNACKED``.
     """
-    module = "benchmarks.faust_floor"
-    done = subprocess.run(
-        [sys.executable, "-m", module, bootstrap, topic, str(messages), mode],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    for line in done.stdout.splitlines():
-        if "messages_per_second=" in line:
-            return float(line.split("messages_per_second=")[1])
-    msg = f"faust floor gave no figure: {done.stderr[-500:]}"
-    raise RuntimeError(msg)
+    args, names = (bootstrap, topic, str(messages), mode), ("messages_per_second", "peak_kib")
+    figures = child_figures("benchmarks.faust_floor", args, names)
+    return Floor(figures["messages_per_second"], int(figures["peak_kib"]))
 
 
 class Round(NamedTuple):
@@ -114,6 +117,10 @@ class Round(NamedTuple):
     floor: float  # faust's agent acknowledging each event, as the worker does
     floor_unacked: float  # faust's agent acknowledging nothing
     single: float
+    raw_peak_kib: int  # each figure's process's peak RSS
+    floor_peak_kib: int
+    floor_unacked_peak_kib: int
+    single_peak_kib: int
 
 
 def _round(folder: Path, bootstrap: str, number: int) -> Round:
@@ -130,9 +137,10 @@ def _round(folder: Path, bootstrap: str, number: int) -> Round:
     produce(bootstrap, names.capture, SINGLE_RECORDS, 1)
     floor = _faust_floor(bootstrap, names.capture, SINGLE_RECORDS, ACKED)
     unacked = _faust_floor(bootstrap, names.capture, SINGLE_RECORDS, UNACKED)
-    single = worker_rate(folder, bootstrap, prefix, SINGLE_RECORDS, 1, produced=True).rate
+    single = worker_rate(folder, bootstrap, prefix, SINGLE_RECORDS, 1, produced=True)
     return Round(raw.rate, batched.rate, batched.peak_kib, raw.micros_per_record, batched.cpu,
-                 floor, unacked, single)  # fmt: skip
+                 floor.rate, unacked.rate, single.rate, raw.peak_kib, floor.peak_kib,
+                 unacked.peak_kib, single.peak_kib)  # fmt: skip
 
 
 def _print_shapes(folder: Path, bootstrap: str, csv_rate: float) -> None:
@@ -141,17 +149,26 @@ def _print_shapes(folder: Path, bootstrap: str, csv_rate: float) -> None:
     for shape in ONE_INSTANCE_SHAPES:
         raw_topic = f"bench-raw-{shape}-{os.getpid()}"
         ensure_topics_sync(bootstrap, [raw_topic], 4, 1)
-        raw = asyncio.run(raw_consume_rate(bootstrap, raw_topic, RECORDS))
+        raw = asyncio.run(raw_consume(bootstrap, raw_topic, RECORDS))
         prefix = f"bench-{shape.replace('_', '-')}{os.getpid()}"
-        rate = worker_rate(folder, bootstrap, prefix, BATCHED_RECORDS, 100, encoding=shape).rate
-        print(f"worker, 100-record messages, {shape} requests: {rate:,.0f} records/s "
-              f"= {rate / raw:.2f} x raw consume ({raw:,.0f} records/s, measured just before) "
-              f"= {rate / csv_rate:.2f} x the CSV figure")  # fmt: skip
+        run = worker_rate(folder, bootstrap, prefix, BATCHED_RECORDS, 100, encoding=shape)
+        print(f"worker, 100-record messages, {shape} requests: {run.rate:,.0f} records/s, "
+              f"peak RSS {_mib(run.peak_kib)} = {run.rate / raw.rate:.2f} x raw consume "
+              f"({raw.rate:,.0f} records/s, peak {_mib(raw.peak_kib)}, measured just before) "
+              f"= {run.rate / csv_rate:.2f} x the CSV figure")  # fmt: skip
 
 
-def _latencies(folder: Path, bootstrap: str) -> tuple[list[float], int]:
+class Latencies(NamedTuple):
     """Seconds from window end to execution message, for windows closed by later records, in
-    window order."""
+    window order; how many windows idle time closed; the worker's peak RSS in KiB."""
+
+    in_order: list[float]
+    idle: int
+    peak_kib: int
+
+
+def _latencies(folder: Path, bootstrap: str) -> Latencies:
+    """The latency run: capture sent in real time to a worker with one-second windows."""
     prefix = f"bench-latency{os.getpid()}"
     names = TopicNames.from_prefix(prefix)
     ensure_topics_sync(bootstrap, names, 4, 1)
@@ -172,6 +189,7 @@ def _latencies(folder: Path, bootstrap: str) -> tuple[list[float], int]:
                 time.sleep(0.01)
             last_sent = time.time()
         time.sleep(3)
+        peak = memory_kib(worker.process.pid, "VmHWM")
     finally:
         worker.stop()
     from datetime import datetime
@@ -186,7 +204,7 @@ def _latencies(folder: Path, bootstrap: str) -> tuple[list[float], int]:
             idle += 1
             continue
         latencies.append((window_end, message.timestamp / 1000 - window_end))
-    return [latency for _, latency in sorted(latencies)], idle
+    return Latencies([latency for _, latency in sorted(latencies)], idle, peak)
 
 
 def _rss_after(worker: WorkerProcess, events: int, timeout_seconds: float) -> int:
@@ -265,16 +283,25 @@ def run() -> None:
             rounds = [_round(folder, bootstrap, number) for number in range(REPEATS)]
             _print_throughput(rounds)
             prefix = f"bench-json{os.getpid()}"
-            json_rate = worker_rate(
-                folder, bootstrap, prefix, BATCHED_RECORDS, 100, encoding="JSON"
-            ).rate
+            json = worker_rate(folder, bootstrap, prefix, BATCHED_RECORDS, 100, encoding="JSON")
             csv_rate = statistics.median(r.batched for r in rounds)
-            print(f"worker, 100-record messages, JSON payloads: {json_rate:,.0f} records/s "
-                  f"= {json_rate / csv_rate:.2f} x the CSV figure")  # fmt: skip
+            print(f"worker, 100-record messages, JSON payloads: {json.rate:,.0f} records/s, "
+                  f"peak RSS {_mib(json.peak_kib)} = {json.rate / csv_rate:.2f} x the CSV "
+                  "figure")  # fmt: skip
             _print_shapes(folder, bootstrap, csv_rate)
-            _print_latency(*_latencies(folder, bootstrap))
+            _print_latency(_latencies(folder, bootstrap))
             _print_start_up(*_start_up(folder, bootstrap))
             _print_memory(_memory(folder, bootstrap, long))
+
+
+def _mib(kib: int) -> str:
+    """KiB as whole MiB, for a peak RSS."""
+    return f"{kib / 1024:.0f} MiB"
+
+
+def _peak(rounds: list[Round], field: str) -> str:
+    """The highest of the rounds' peaks of one figure."""
+    return _mib(max(getattr(r, field) for r in rounds))
 
 
 def _figures(values: list[float], unit: str = "") -> str:
@@ -287,22 +314,23 @@ def _print_throughput(rounds: list[Round]) -> None:
     raw, batched = [r.raw for r in rounds], [r.batched for r in rounds]
     ratios = [r.batched / r.raw for r in rounds]
     print(f"raw aiokafka consume, one-record messages: {statistics.median(raw):,.0f} records/s "
-          f"({_figures(raw)}; {RECORDS:,} records)")  # fmt: skip
-    peak = max(r.peak_kib for r in rounds) / 1024
+          f"({_figures(raw)}; {RECORDS:,} records); "
+          f"peak RSS {_peak(rounds, 'raw_peak_kib')}")  # fmt: skip
     print(f"worker, 100-record messages: {statistics.median(batched):,.0f} records/s "
           f"({_figures(batched)}; {BATCHED_RECORDS:,} records); "
-          f"peak RSS {peak:.0f} MiB")  # fmt: skip
+          f"peak RSS {_peak(rounds, 'peak_kib')}")  # fmt: skip
     print(f"  = {statistics.median(ratios):.2f} x raw consume (target >= 0.6; {_figures(ratios)})")
     _print_cpu(rounds)
     floors, single = [r.floor for r in rounds], [r.single for r in rounds]
     unacked = [r.floor_unacked for r in rounds]
     print(f"faust agent doing nothing, one-record messages, each event acknowledged (faust's "
           f"default): {statistics.median(floors):,.0f} messages/s ({_figures(floors)}; "
-          f"{SINGLE_RECORDS:,} messages)")  # fmt: skip
+          f"{SINGLE_RECORDS:,} messages); peak RSS {_peak(rounds, 'floor_peak_kib')}")  # fmt: skip
     print(f"  the same agent acknowledging nothing (faust never commits): "
-          f"{statistics.median(unacked):,.0f} messages/s ({_figures(unacked)})")  # fmt: skip
+          f"{statistics.median(unacked):,.0f} messages/s ({_figures(unacked)}); "
+          f"peak RSS {_peak(rounds, 'floor_unacked_peak_kib')}")  # fmt: skip
     print(f"worker, one-record messages: {statistics.median(single):,.0f} records/s "
-          f"({_figures(single)})")  # fmt: skip
+          f"({_figures(single)}); peak RSS {_peak(rounds, 'single_peak_kib')}")  # fmt: skip
     ratios = [r.single / r.floor for r in rounds]
     print(f"  = {statistics.median(ratios):.2f} x faust's ceiling, the acknowledging agent "
           f"(target >= 0.8; {_figures(ratios)})")  # fmt: skip
@@ -332,16 +360,18 @@ def _print_cpu(rounds: list[Round]) -> None:
           f"({_figures(every)})")  # fmt: skip
 
 
-def _print_latency(in_order: list[float], idle: int) -> None:
+def _print_latency(run: Latencies) -> None:
     """Percentiles over every window, and over those after the first: the first window after
     the worker starts can wait on clients warming up (up to ~0.8 s here, in some runs)."""
+    in_order, idle = run.in_order, run.idle
     if len(in_order) < 2:
         return
     latencies, steady = sorted(in_order), sorted(in_order[1:])
     p50, p99 = statistics.median(latencies), _percentile(latencies, 0.99)
     print(f"detection latency after a window can close: p50 {p50 * 1000:.0f} ms, "
           f"p99 {p99 * 1000:.0f} ms (target <= 500 ms; {len(latencies)} one-second windows "
-          f"closed by later records; {idle} closed by idle time not counted)")  # fmt: skip
+          f"closed by later records; {idle} closed by idle time not counted); the worker's "
+          f"peak RSS {_mib(run.peak_kib)}")  # fmt: skip
     print(f"  windows after the first: p50 {statistics.median(steady) * 1000:.0f} ms, "
           f"p99 {_percentile(steady, 0.99) * 1000:.0f} ms; the first window after the worker "
           f"started: {in_order[0] * 1000:.0f} ms")  # fmt: skip

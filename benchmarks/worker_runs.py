@@ -2,7 +2,9 @@
 
 A worker's rate comes with the CPU its threads spent over the same records
 (:class:`CpuUse`, read from ``/proc/<pid>/task``), and raw consume's with the CPU the
-consuming process spent: on a machine other work shares, wall-clock rates stretch with the
+consuming process spent, a process of its own (:mod:`benchmarks.raw_consumer`: read in this
+driver, whose imports make the heap the collector walks, aiokafka was 10–35 % slower), and
+with its peak memory: on a machine other work shares, wall-clock rates stretch with the
 load, CPU per record much less, and the main thread's share of a core says whether the worker
 was bound by its own work (near 100 %) or waiting.
 
@@ -20,6 +22,9 @@ from __future__ import annotations
 import functools
 import os
 import random
+import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -129,10 +134,11 @@ def thread_cpu_seconds(pid: int) -> dict[int, float]:
 
 
 class RawConsume(NamedTuple):
-    """Raw consume's records/s and the consuming process's CPU microseconds per record."""
+    """Raw consume's records/s, the consuming process's CPU µs per record and its peak KiB."""
 
     rate: float
     micros_per_record: float
+    peak_kib: int
 
 
 async def raw_consume_rate(bootstrap: str, topic: str, n: int) -> float:
@@ -141,8 +147,12 @@ async def raw_consume_rate(bootstrap: str, topic: str, n: int) -> float:
 
 
 async def raw_consume(bootstrap: str, topic: str, n: int) -> RawConsume:
-    """Produce ``n`` one-record messages, then read them with an assigned aiokafka consumer."""
-    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition  # type: ignore[import-untyped]
+    """Produce ``n`` one-record messages, then read them in a process of its own.
+
+    The reader is :mod:`benchmarks.raw_consumer`: an assigned aiokafka consumer, timed from
+    its assignment to the last record, its peak memory its own.
+    """
+    from aiokafka import AIOKafkaProducer  # type: ignore[import-untyped]
 
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
     await producer.start()
@@ -151,18 +161,31 @@ async def raw_consume(bootstrap: str, topic: str, n: int) -> RawConsume:
         await producer.send(topic, value, partition=k % 4)
     await producer.flush()
     await producer.stop()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    consumer.assign([TopicPartition(topic, p) for p in range(4)])
-    await consumer.seek_to_beginning()
-    seen, started, cpu = 0, time.perf_counter(), time.process_time()
-    while seen < n:
-        batches = await consumer.getmany(timeout_ms=500, max_records=10_000)
-        seen += sum(len(b) for b in batches.values())
-    rate = n / (time.perf_counter() - started)
-    micros = (time.process_time() - cpu) / n * 1e6
-    await consumer.stop()
-    return RawConsume(rate, micros)
+    names = ("records_per_second", "micros_per_record", "peak_kib")
+    figures = child_figures("benchmarks.raw_consumer", (bootstrap, topic, str(n)), names)
+    return RawConsume(figures["records_per_second"], figures["micros_per_record"],
+                      int(figures["peak_kib"]))  # fmt: skip
+
+
+def child_figures(
+    module: str, args: tuple[str, ...], names: tuple[str, ...], timeout_seconds: float = 300.0
+) -> dict[str, float]:
+    """Run ``python -m module args``; the ``name=number`` figures ``names`` from its output.
+
+    >>> child_figures("benchmarks.raw_consumer", (), ("records_per_second",))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    RuntimeError: python -m benchmarks.raw_consumer gave no records_per_second: ...IndexError...
+    """
+    done = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
+                          timeout=timeout_seconds, check=False)  # fmt: skip
+    figures = {}
+    for name in names:  # searched anywhere: faust's terminal codes can come first on the line
+        found = re.search(rf"{name}=([0-9][0-9.e+-]*)", done.stdout)
+        if found is None:
+            msg = f"python -m {module} gave no {name}: {done.stderr[-500:]}"
+            raise RuntimeError(msg)
+        figures[name] = float(found.group(1))
+    return figures
 
 
 def memory_kib(pid: int, field: str) -> int:
