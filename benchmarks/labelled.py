@@ -35,7 +35,7 @@ from pathlib import Path
 import orjson
 
 from benchmarks.bench_broker import bootstrap_servers
-from benchmarks.worker_runs import processed, rate_of, raw_consume_rate
+from benchmarks.worker_runs import memory_kib, processed, rate_of, raw_consume
 from stream.demo.labelled import (
     SyntheticModel,
     ground_truth_record,
@@ -91,7 +91,8 @@ def _send(bootstrap: str, topic: str, docs: list[dict], labels: bool = False) ->
             out.send_many(docs[k : k + 10_000])
 
 
-def _worker_rate(folder: Path, bootstrap: str, prefix: str) -> float:
+def _worker_rate(folder: Path, bootstrap: str, prefix: str) -> tuple[float, int]:
+    """Records/s of a worker whose every prediction joins a waiting label, and its peak KiB."""
     names = TopicNames.from_prefix(prefix)
     ensure_topics_sync(bootstrap, names, 4, 1, configs=names.configs)
     captures, labels = _traffic(RECORDS, 1, 1000)
@@ -100,7 +101,7 @@ def _worker_rate(folder: Path, bootstrap: str, prefix: str) -> float:
     config = _config(folder, bootstrap, prefix, 3600.0, idle_seconds=600.0)  # see live_rows
     worker = WorkerProcess(config, folder / f"{prefix}.log")
     try:
-        return rate_of(worker, RECORDS)
+        return rate_of(worker, RECORDS), memory_kib(worker.process.pid, "VmHWM")
     finally:
         worker.stop()
 
@@ -114,8 +115,9 @@ def _joined(worker: WorkerProcess) -> float:
     return 0.0 if waiting is None else RECORDS - waiting
 
 
-def _late_label_rate(folder: Path, bootstrap: str, prefix: str) -> float:
-    """Labels/s a worker joins when every prediction came first (labelers are late)."""
+def _late_label_rate(folder: Path, bootstrap: str, prefix: str) -> tuple[float, int]:
+    """Labels/s a worker joins when every prediction came first (labelers are late), and its
+    peak KiB."""
     names = TopicNames.from_prefix(prefix)
     ensure_topics_sync(bootstrap, names, 4, 1, configs=names.configs)
     captures, labels = _traffic(RECORDS, 3, 1000)
@@ -124,7 +126,7 @@ def _late_label_rate(folder: Path, bootstrap: str, prefix: str) -> float:
     try:
         wait_for(lambda: processed(worker) >= RECORDS or None, 120, "every prediction")
         _send(bootstrap, names.labels, labels, labels=True)
-        return rate_of(worker, RECORDS, done=_joined)
+        return rate_of(worker, RECORDS, done=_joined), memory_kib(worker.process.pid, "VmHWM")
     finally:
         worker.stop()
 
@@ -202,18 +204,21 @@ def run() -> None:
             write_labelled_baselines(folder / "baseline", MODEL, n=5000)
             raw_topic = f"bench-lraw-{os.getpid()}"
             ensure_topics_sync(bootstrap, [raw_topic], 4, 1)
-            raw = asyncio.run(raw_consume_rate(bootstrap, raw_topic, RECORDS))
-            rate = _worker_rate(folder, bootstrap, f"bench-l{os.getpid()}")
-            late = _late_label_rate(folder, bootstrap, f"bench-late{os.getpid()}")
+            raw = asyncio.run(raw_consume(bootstrap, raw_topic, RECORDS))
+            rate, peak = _worker_rate(folder, bootstrap, f"bench-l{os.getpid()}")
+            late, late_peak = _late_label_rate(folder, bootstrap, f"bench-late{os.getpid()}")
             latencies = sorted(_revision_latencies(folder, bootstrap))
             changelog = f"bench-lcl-{os.getpid()}"
             ensure_topics_sync(bootstrap, [changelog], 1, 1)
             batched, single = asyncio.run(_changelog_rates(bootstrap, changelog))
-    print(f"raw aiokafka consume, one-record messages: {raw:,.0f} records/s ({RECORDS:,})")
+    print(f"raw aiokafka consume, one-record messages: {raw.rate:,.0f} records/s ({RECORDS:,}); "
+          f"peak RSS {raw.peak_kib / 1024:.0f} MiB")  # fmt: skip
     print(f"worker, data quality + model quality + bias, 100-record messages, every prediction "
-          f"joined: {rate:,.0f} records/s = {rate / raw:.2f} x raw consume")  # fmt: skip
+          f"joined: {rate:,.0f} records/s, peak RSS {peak / 1024:.0f} MiB "
+          f"= {rate / raw.rate:.2f} x raw consume")  # fmt: skip
     print(f"the same worker, labels arriving after all their predictions: {late:,.0f} labels "
-          f"joined/s = {late / raw:.2f} x raw consume")  # fmt: skip
+          f"joined/s, peak RSS {late_peak / 1024:.0f} MiB = {late / raw.rate:.2f} x raw "
+          "consume")  # fmt: skip
     print(f"changelog write, {CHANGES:,} changes of a checkpoint: {batched:,.0f} changes/s = "
           f"{batched / single:.1f} x aiokafka send() one by one ({single:,.0f}/s)")  # fmt: skip
     if latencies:

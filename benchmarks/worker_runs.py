@@ -141,11 +141,6 @@ class RawConsume(NamedTuple):
     peak_kib: int
 
 
-async def raw_consume_rate(bootstrap: str, topic: str, n: int) -> float:
-    """Records/s of an aiokafka consumer reading ``n`` one-record messages (:func:`raw_consume`)."""
-    return (await raw_consume(bootstrap, topic, n)).rate
-
-
 async def raw_consume(bootstrap: str, topic: str, n: int) -> RawConsume:
     """Produce ``n`` one-record messages, then read them in a process of its own.
 
