@@ -25,7 +25,7 @@ from typing import Any
 
 from faust.worker import Worker
 
-from benchmarks.raw_consumer import peak_kib
+from benchmarks.proc_memory import memory_kib
 from stream.worker.app import (
     FETCH_BYTES_PER_PARTITION,
     HEARTBEAT_SECONDS,
@@ -70,7 +70,8 @@ def main(bootstrap: str, topic: str, expected: int, mode: str = ACKED) -> None:
                 seen[1] = time.perf_counter()
             elif seen[0] == expected:
                 rate = (expected - 1) / (time.perf_counter() - seen[1])
-                print(f"messages_per_second={rate:.1f} peak_kib={peak_kib()}", flush=True)
+                peak = memory_kib(os.getpid(), "VmHWM")
+                print(f"messages_per_second={rate:.1f} peak_kib={peak}", flush=True)
                 os._exit(0)  # the figure is out; no need for a graceful leave
 
     Worker(app, loglevel="warning", quiet=True, redirect_stdouts=False).execute_from_commandline()

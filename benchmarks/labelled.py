@@ -35,7 +35,8 @@ from pathlib import Path
 import orjson
 
 from benchmarks.bench_broker import bootstrap_servers
-from benchmarks.worker_runs import memory_kib, processed, rate_of, raw_consume
+from benchmarks.proc_memory import memory_kib
+from benchmarks.worker_runs import processed, rate_of, raw_consume
 from stream.demo.labelled import (
     SyntheticModel,
     ground_truth_record,

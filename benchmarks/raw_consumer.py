@@ -14,19 +14,13 @@ benchmark driver holds.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
-from pathlib import Path
+
+from benchmarks.proc_memory import memory_kib
 
 PARTITIONS = 4
-
-
-def peak_kib() -> int:
-    """This process's peak resident memory (``VmHWM``) in KiB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
 
 
 async def consume(bootstrap: str, topic: str, n: int) -> tuple[float, float]:
@@ -52,7 +46,8 @@ async def consume(bootstrap: str, topic: str, n: int) -> tuple[float, float]:
 def main(bootstrap: str, topic: str, n: int) -> None:
     """Read, then print the figures on one line."""
     rate, micros = asyncio.run(consume(bootstrap, topic, n))
-    print(f"records_per_second={rate:.1f} micros_per_record={micros:.3f} peak_kib={peak_kib()}",
+    peak = memory_kib(os.getpid(), "VmHWM")
+    print(f"records_per_second={rate:.1f} micros_per_record={micros:.3f} peak_kib={peak}",
           flush=True)  # fmt: skip
 
 

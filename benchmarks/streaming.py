@@ -55,11 +55,11 @@ import orjson
 
 from benchmarks.bench_broker import bootstrap_servers
 from benchmarks.faust_floor import ACKED, UNACKED
+from benchmarks.proc_memory import memory_kib
 from benchmarks.worker_runs import (
     SCHEMA,
     CpuUse,
     child_figures,
-    memory_kib,
     processed,
     produce,
     raw_consume,

@@ -33,6 +33,7 @@ from typing import NamedTuple
 import orjson
 
 from benchmarks.payload_shapes import SHAPES, shape_record
+from benchmarks.proc_memory import memory_kib
 from stream.demo.synthetic import SyntheticSchema, capture_record, json_capture_record
 from stream.kafka.capture_producer import CaptureProducer
 from stream.kafka.topics import TopicNames, ensure_topics_sync
@@ -181,14 +182,6 @@ def child_figures(
             raise RuntimeError(msg)
         figures[name] = float(found.group(1))
     return figures
-
-
-def memory_kib(pid: int, field: str) -> int:
-    """A ``/proc/<pid>/status`` figure in KiB (VmRSS: now, VmHWM: peak)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    return 0
 
 
 def processed(worker: WorkerProcess) -> float:
