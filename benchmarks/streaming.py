@@ -48,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -58,7 +59,8 @@ from benchmarks.faust_floor import ACKED, UNACKED
 from benchmarks.proc_memory import memory_kib
 from benchmarks.worker_runs import (
     SCHEMA,
-    CpuUse,
+    RawConsume,
+    WorkerRun,
     child_figures,
     processed,
     produce,
@@ -109,18 +111,11 @@ def _faust_floor(bootstrap: str, topic: str, messages: int, mode: str) -> Floor:
 class Round(NamedTuple):
     """One round of the throughput figures, each next to its floor (records or messages/s)."""
 
-    raw: float
-    batched: float
-    peak_kib: int
-    raw_micros: float  # the raw consumer's CPU per record
-    batched_cpu: CpuUse  # the worker's, over its 100-record messages
-    floor: float  # faust's agent acknowledging each event, as the worker does
-    floor_unacked: float  # faust's agent acknowledging nothing
-    single: float
-    raw_peak_kib: int  # each figure's process's peak RSS
-    floor_peak_kib: int
-    floor_unacked_peak_kib: int
-    single_peak_kib: int
+    raw: RawConsume
+    batched: WorkerRun  # the worker on 100-record messages
+    floor: Floor  # faust's agent acknowledging each event, as the worker does
+    floor_unacked: Floor  # faust's agent acknowledging nothing
+    single: WorkerRun  # the worker on the floor's one-record messages
 
 
 def _round(folder: Path, bootstrap: str, number: int) -> Round:
@@ -138,9 +133,7 @@ def _round(folder: Path, bootstrap: str, number: int) -> Round:
     floor = _faust_floor(bootstrap, names.capture, SINGLE_RECORDS, ACKED)
     unacked = _faust_floor(bootstrap, names.capture, SINGLE_RECORDS, UNACKED)
     single = worker_rate(folder, bootstrap, prefix, SINGLE_RECORDS, 1, produced=True)
-    return Round(raw.rate, batched.rate, batched.peak_kib, raw.micros_per_record, batched.cpu,
-                 floor.rate, unacked.rate, single.rate, raw.peak_kib, floor.peak_kib,
-                 unacked.peak_kib, single.peak_kib)  # fmt: skip
+    return Round(raw, batched, floor, unacked, single)
 
 
 def _print_shapes(folder: Path, bootstrap: str, csv_rate: float) -> None:
@@ -284,7 +277,7 @@ def run() -> None:
             _print_throughput(rounds)
             prefix = f"bench-json{os.getpid()}"
             json = worker_rate(folder, bootstrap, prefix, BATCHED_RECORDS, 100, encoding="JSON")
-            csv_rate = statistics.median(r.batched for r in rounds)
+            csv_rate = statistics.median(r.batched.rate for r in rounds)
             print(f"worker, 100-record messages, JSON payloads: {json.rate:,.0f} records/s, "
                   f"peak RSS {_mib(json.peak_kib)} = {json.rate / csv_rate:.2f} x the CSV "
                   "figure")  # fmt: skip
@@ -299,9 +292,9 @@ def _mib(kib: int) -> str:
     return f"{kib / 1024:.0f} MiB"
 
 
-def _peak(rounds: list[Round], field: str) -> str:
+def _peak(runs: Iterable[RawConsume | WorkerRun | Floor]) -> str:
     """The highest of the rounds' peaks of one figure."""
-    return _mib(max(getattr(r, field) for r in rounds))
+    return _mib(max(run.peak_kib for run in runs))
 
 
 def _figures(values: list[float], unit: str = "") -> str:
@@ -311,30 +304,30 @@ def _figures(values: list[float], unit: str = "") -> str:
 def _print_throughput(rounds: list[Round]) -> None:
     print("(2-core machine shared with other engineers: figures are noisy; each ratio is taken")
     print(f" within one round, floor and worker back to back, median of {len(rounds)} rounds)")
-    raw, batched = [r.raw for r in rounds], [r.batched for r in rounds]
-    ratios = [r.batched / r.raw for r in rounds]
+    raw, batched = [r.raw.rate for r in rounds], [r.batched.rate for r in rounds]
+    ratios = [r.batched.rate / r.raw.rate for r in rounds]
     print(f"raw aiokafka consume, one-record messages: {statistics.median(raw):,.0f} records/s "
           f"({_figures(raw)}; {RECORDS:,} records); "
-          f"peak RSS {_peak(rounds, 'raw_peak_kib')}")  # fmt: skip
+          f"peak RSS {_peak(r.raw for r in rounds)}")  # fmt: skip
     print(f"worker, 100-record messages: {statistics.median(batched):,.0f} records/s "
           f"({_figures(batched)}; {BATCHED_RECORDS:,} records); "
-          f"peak RSS {_peak(rounds, 'peak_kib')}")  # fmt: skip
+          f"peak RSS {_peak(r.batched for r in rounds)}")  # fmt: skip
     print(f"  = {statistics.median(ratios):.2f} x raw consume (target >= 0.6; {_figures(ratios)})")
     _print_cpu(rounds)
-    floors, single = [r.floor for r in rounds], [r.single for r in rounds]
-    unacked = [r.floor_unacked for r in rounds]
+    floors, single = [r.floor.rate for r in rounds], [r.single.rate for r in rounds]
+    unacked = [r.floor_unacked.rate for r in rounds]
     print(f"faust agent doing nothing, one-record messages, each event acknowledged (faust's "
           f"default): {statistics.median(floors):,.0f} messages/s ({_figures(floors)}; "
-          f"{SINGLE_RECORDS:,} messages); peak RSS {_peak(rounds, 'floor_peak_kib')}")  # fmt: skip
+          f"{SINGLE_RECORDS:,} messages); peak RSS {_peak(r.floor for r in rounds)}")  # fmt: skip
     print(f"  the same agent acknowledging nothing (faust never commits): "
           f"{statistics.median(unacked):,.0f} messages/s ({_figures(unacked)}); "
-          f"peak RSS {_peak(rounds, 'floor_unacked_peak_kib')}")  # fmt: skip
+          f"peak RSS {_peak(r.floor_unacked for r in rounds)}")  # fmt: skip
     print(f"worker, one-record messages: {statistics.median(single):,.0f} records/s "
-          f"({_figures(single)}); peak RSS {_peak(rounds, 'single_peak_kib')}")  # fmt: skip
-    ratios = [r.single / r.floor for r in rounds]
+          f"({_figures(single)}); peak RSS {_peak(r.single for r in rounds)}")  # fmt: skip
+    ratios = [r.single.rate / r.floor.rate for r in rounds]
     print(f"  = {statistics.median(ratios):.2f} x faust's ceiling, the acknowledging agent "
           f"(target >= 0.8; {_figures(ratios)})")  # fmt: skip
-    ratios = [r.single / r.floor_unacked for r in rounds]
+    ratios = [r.single.rate / r.floor_unacked.rate for r in rounds]
     print(f"  = {statistics.median(ratios):.2f} x the agent acknowledging nothing "
           f"({_figures(ratios)})")  # fmt: skip
 
@@ -346,11 +339,11 @@ def _print_cpu(rounds: list[Round]) -> None:
     faust's consumer thread); CPU per record stretches far less with the machine's load than
     records per second do.
     """
-    worker = [r.batched_cpu.micros_per_record for r in rounds]
-    raw = [r.raw_micros for r in rounds]
-    main = [100 * r.batched_cpu.main_busy for r in rounds]
-    every = [100 * r.batched_cpu.all_busy for r in rounds]
-    ratios = [r.raw_micros / r.batched_cpu.micros_per_record for r in rounds]
+    worker = [r.batched.cpu.micros_per_record for r in rounds]
+    raw = [r.raw.micros_per_record for r in rounds]
+    main = [100 * r.batched.cpu.main_busy for r in rounds]
+    every = [100 * r.batched.cpu.all_busy for r in rounds]
+    ratios = [r.raw.micros_per_record / r.batched.cpu.micros_per_record for r in rounds]
     print(f"  CPU per record: worker {statistics.median(worker):.2f} us (every thread; "
           f"{_figures(worker)}), raw consume {statistics.median(raw):.2f} us "
           f"({_figures(raw)}): raw / worker = {statistics.median(ratios):.2f} "
