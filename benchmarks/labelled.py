@@ -35,7 +35,7 @@ from pathlib import Path
 import orjson
 
 from benchmarks.bench_broker import bootstrap_servers
-from benchmarks.proc_memory import memory_kib
+from benchmarks.proc_memory import memory_kib, mib
 from benchmarks.worker_runs import processed, rate_of, raw_consume
 from stream.demo.labelled import (
     SyntheticModel,
@@ -213,12 +213,12 @@ def run() -> None:
             ensure_topics_sync(bootstrap, [changelog], 1, 1)
             batched, single = asyncio.run(_changelog_rates(bootstrap, changelog))
     print(f"raw aiokafka consume, one-record messages: {raw.rate:,.0f} records/s ({RECORDS:,}); "
-          f"peak RSS {raw.peak_kib / 1024:.0f} MiB")  # fmt: skip
+          f"peak RSS {mib(raw.peak_kib)}")  # fmt: skip
     print(f"worker, data quality + model quality + bias, 100-record messages, every prediction "
-          f"joined: {rate:,.0f} records/s, peak RSS {peak / 1024:.0f} MiB "
+          f"joined: {rate:,.0f} records/s, peak RSS {mib(peak)} "
           f"= {rate / raw.rate:.2f} x raw consume")  # fmt: skip
     print(f"the same worker, labels arriving after all their predictions: {late:,.0f} labels "
-          f"joined/s, peak RSS {late_peak / 1024:.0f} MiB = {late / raw.rate:.2f} x raw "
+          f"joined/s, peak RSS {mib(late_peak)} = {late / raw.rate:.2f} x raw "
           "consume")  # fmt: skip
     print(f"changelog write, {CHANGES:,} changes of a checkpoint: {batched:,.0f} changes/s = "
           f"{batched / single:.1f} x aiokafka send() one by one ({single:,.0f}/s)")  # fmt: skip

@@ -34,6 +34,7 @@ from typing import Any
 import orjson
 
 from benchmarks.labelled_crash import differences
+from benchmarks.proc_memory import memory_kib, mib
 from stream.demo.labelled import (
     SyntheticModel,
     ground_truth_record,
@@ -163,17 +164,6 @@ def sklearn_differences(found: Results, items: list[Item], labelled: set[str]) -
     return out
 
 
-def rss_kib(pid: int) -> int:
-    """Resident memory of ``pid``, KiB (0 when gone)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except (FileNotFoundError, ProcessLookupError):
-        pass
-    return 0
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of ``pid`` so far (0 when gone)."""
     try:
@@ -209,7 +199,9 @@ class Run:
 
     def live_rss(self) -> int:
         """Resident memory of the running workers, KiB."""
-        return sum(rss_kib(w.process.pid) for w in self.workers if w.process.poll() is None)
+        return sum(
+            memory_kib(w.process.pid, "VmRSS") for w in self.workers if w.process.poll() is None
+        )
 
     def start(self) -> WorkerProcess:
         worker = WorkerProcess(self.path, self.folder / f"{self.prefix}-{len(self.workers)}.log")
@@ -365,7 +357,7 @@ def measure(run: Run, rows: list[str]) -> None:
     run.owned(fresh)
     time.sleep(3)
     rows.append(f"fresh worker: partials partition restored {restored:.1f} s after start; "
-                f"RSS {rss_kib(fresh.process.pid) / 1024:.0f} MiB after restore")  # fmt: skip
+                f"RSS {mib(memory_kib(fresh.process.pid, 'VmRSS'))} after restore")  # fmt: skip
 
 
 def compare(name: str, reference: Results, found: Results, items: list[Item],

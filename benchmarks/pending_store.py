@@ -32,6 +32,7 @@ from pathlib import Path
 
 from benchmarks.bench_broker import bootstrap_servers
 from benchmarks.pending_holder import NAMESPACE, expiry_of, key_of, value_of
+from benchmarks.proc_memory import memory_kib
 from stream.kafka.topics import ensure_topics_sync
 
 SIZES = [int(s) for s in os.environ.get("DRIFTLINE_BENCH_PENDING_SIZES",
@@ -43,12 +44,8 @@ ROOT = Path(__file__).parents[1]
 
 
 def _status(pid: int) -> dict[str, int]:
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, rest = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            fields[name] = int(rest.split()[0]) * 1024
-    return fields
+    """The process's resident memory now and at its peak, in bytes."""
+    return {field: memory_kib(pid, field) * 1024 for field in ("VmRSS", "VmHWM")}
 
 
 def _folder_bytes(folder: Path) -> int:

@@ -6,8 +6,10 @@ faust's agent) can read its peak without the driver's imports in it.
 >>> import os
 >>> memory_kib(os.getpid(), "VmHWM") >= memory_kib(os.getpid(), "VmRSS") > 0
 True
->>> memory_kib(os.getpid(), "NoSuchField")
-0
+>>> memory_kib(os.getpid(), "NoSuchField"), memory_kib(2**22 + 1, "VmRSS")  # no such process
+(0, 0)
+>>> mib(300_000)
+'293 MiB'
 """
 
 from __future__ import annotations
@@ -16,8 +18,20 @@ from pathlib import Path
 
 
 def memory_kib(pid: int, field: str) -> int:
-    """A ``/proc/<pid>/status`` figure in KiB (VmRSS: now, VmHWM: peak); 0 when absent."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    """A ``/proc/<pid>/status`` figure in KiB (VmRSS: now, VmHWM: peak).
+
+    0 when the field is absent or the process gone.
+    """
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+    for line in status.splitlines():
         if line.startswith(f"{field}:"):
             return int(line.split()[1])
     return 0
+
+
+def mib(kib: float) -> str:
+    """KiB as whole MiB, as the benchmarks print a process's memory."""
+    return f"{kib / 1024:.0f} MiB"

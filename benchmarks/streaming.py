@@ -11,6 +11,9 @@ Every figure comes from one run on one broker (the embedded one, or
   spent per record (the worker's every thread, between the same scrapes; raw consume's
   process) and how busy the worker's main thread and all its threads were meanwhile
   (:class:`~benchmarks.worker_runs.CpuUse`);
+  beside it, the worker's own work alone: the same messages handed to its state in a process
+  of its own, with no broker (:mod:`benchmarks.worker_alone`), and the worker's rate as a
+  share of that, which leaves what reading the messages and what runs beside it cost;
   its rate is taken from the open window's rows (``driftline_current_window_rows``: the
   per-record counters advance only at checkpoints, every 2 s) between the scrapes that show
   5 % and 95 % of the records processed; its peak RSS is the process's VmHWM;
@@ -56,7 +59,7 @@ import orjson
 
 from benchmarks.bench_broker import bootstrap_servers
 from benchmarks.faust_floor import ACKED, UNACKED
-from benchmarks.proc_memory import memory_kib
+from benchmarks.proc_memory import memory_kib, mib
 from benchmarks.worker_runs import (
     SCHEMA,
     RawConsume,
@@ -108,11 +111,29 @@ def _faust_floor(bootstrap: str, topic: str, messages: int, mode: str) -> Floor:
     return Floor(figures["messages_per_second"], int(figures["peak_kib"]))
 
 
+class Alone(NamedTuple):
+    """The worker's own work without a broker (:mod:`benchmarks.worker_alone`)."""
+
+    rate: float
+    micros_per_record: float
+    peak_kib: int
+
+
+def _alone(folder: Path, bootstrap: str, number: int) -> Alone:
+    """The worker's state on the 100-record messages in a process of its own, no broker."""
+    config = worker_config(folder, bootstrap, f"bench-alone{os.getpid()}-{number}", 3600.0)
+    names = ("records_per_second", "micros_per_record", "peak_kib")
+    figures = child_figures("benchmarks.worker_alone", (str(config), str(BATCHED_RECORDS)), names)
+    return Alone(figures["records_per_second"], figures["micros_per_record"],
+                 int(figures["peak_kib"]))  # fmt: skip
+
+
 class Round(NamedTuple):
     """One round of the throughput figures, each next to its floor (records or messages/s)."""
 
     raw: RawConsume
     batched: WorkerRun  # the worker on 100-record messages
+    alone: Alone  # its own work on the same messages, no broker
     floor: Floor  # faust's agent acknowledging each event, as the worker does
     floor_unacked: Floor  # faust's agent acknowledging nothing
     single: WorkerRun  # the worker on the floor's one-record messages
@@ -126,6 +147,7 @@ def _round(folder: Path, bootstrap: str, number: int) -> Round:
     raw = asyncio.run(raw_consume(bootstrap, raw_topic, RECORDS))
     prefix = f"bench-b{os.getpid()}-{number}"
     batched = worker_rate(folder, bootstrap, prefix, BATCHED_RECORDS, 100)
+    alone = _alone(folder, bootstrap, number)
     prefix = f"bench-s{os.getpid()}-{number}"
     names = TopicNames.from_prefix(prefix)
     ensure_topics_sync(bootstrap, names, 4, 1)
@@ -133,7 +155,7 @@ def _round(folder: Path, bootstrap: str, number: int) -> Round:
     floor = _faust_floor(bootstrap, names.capture, SINGLE_RECORDS, ACKED)
     unacked = _faust_floor(bootstrap, names.capture, SINGLE_RECORDS, UNACKED)
     single = worker_rate(folder, bootstrap, prefix, SINGLE_RECORDS, 1, produced=True)
-    return Round(raw, batched, floor, unacked, single)
+    return Round(raw, batched, alone, floor, unacked, single)
 
 
 def _print_shapes(folder: Path, bootstrap: str, csv_rate: float) -> None:
@@ -146,8 +168,8 @@ def _print_shapes(folder: Path, bootstrap: str, csv_rate: float) -> None:
         prefix = f"bench-{shape.replace('_', '-')}{os.getpid()}"
         run = worker_rate(folder, bootstrap, prefix, BATCHED_RECORDS, 100, encoding=shape)
         print(f"worker, 100-record messages, {shape} requests: {run.rate:,.0f} records/s, "
-              f"peak RSS {_mib(run.peak_kib)} = {run.rate / raw.rate:.2f} x raw consume "
-              f"({raw.rate:,.0f} records/s, peak {_mib(raw.peak_kib)}, measured just before) "
+              f"peak RSS {mib(run.peak_kib)} = {run.rate / raw.rate:.2f} x raw consume "
+              f"({raw.rate:,.0f} records/s, peak {mib(raw.peak_kib)}, measured just before) "
               f"= {run.rate / csv_rate:.2f} x the CSV figure")  # fmt: skip
 
 
@@ -279,7 +301,7 @@ def run() -> None:
             json = worker_rate(folder, bootstrap, prefix, BATCHED_RECORDS, 100, encoding="JSON")
             csv_rate = statistics.median(r.batched.rate for r in rounds)
             print(f"worker, 100-record messages, JSON payloads: {json.rate:,.0f} records/s, "
-                  f"peak RSS {_mib(json.peak_kib)} = {json.rate / csv_rate:.2f} x the CSV "
+                  f"peak RSS {mib(json.peak_kib)} = {json.rate / csv_rate:.2f} x the CSV "
                   "figure")  # fmt: skip
             _print_shapes(folder, bootstrap, csv_rate)
             _print_latency(_latencies(folder, bootstrap))
@@ -287,14 +309,9 @@ def run() -> None:
             _print_memory(_memory(folder, bootstrap, long))
 
 
-def _mib(kib: int) -> str:
-    """KiB as whole MiB, for a peak RSS."""
-    return f"{kib / 1024:.0f} MiB"
-
-
-def _peak(runs: Iterable[RawConsume | WorkerRun | Floor]) -> str:
+def _peak(runs: Iterable[RawConsume | WorkerRun | Floor | Alone]) -> str:
     """The highest of the rounds' peaks of one figure."""
-    return _mib(max(run.peak_kib for run in runs))
+    return mib(max(run.peak_kib for run in runs))
 
 
 def _figures(values: list[float], unit: str = "") -> str:
@@ -314,6 +331,7 @@ def _print_throughput(rounds: list[Round]) -> None:
           f"peak RSS {_peak(r.batched for r in rounds)}")  # fmt: skip
     print(f"  = {statistics.median(ratios):.2f} x raw consume (target >= 0.6; {_figures(ratios)})")
     _print_cpu(rounds)
+    _print_alone(rounds)
     floors, single = [r.floor.rate for r in rounds], [r.single.rate for r in rounds]
     unacked = [r.floor_unacked.rate for r in rounds]
     print(f"faust agent doing nothing, one-record messages, each event acknowledged (faust's "
@@ -353,6 +371,26 @@ def _print_cpu(rounds: list[Round]) -> None:
           f"({_figures(every)})")  # fmt: skip
 
 
+def _print_alone(rounds: list[Round]) -> None:
+    """The worker's own work without a broker, and the worker's rate as a share of it.
+
+    What the share leaves is reading the messages (faust, aiokafka, the broker's replies) and
+    the cost of what runs beside the worker on the same cores.
+    """
+    rates = [r.alone.rate for r in rounds]
+    micros = [r.alone.micros_per_record for r in rounds]
+    ratios = [r.batched.rate / r.alone.rate for r in rounds]
+    cpu = [r.alone.micros_per_record / r.batched.cpu.micros_per_record for r in rounds]
+    print(f"  its own work alone (the same messages handed to its state in a process of its "
+          f"own, no broker): {statistics.median(rates):,.0f} records/s ({_figures(rates)}), "
+          f"{statistics.median(micros):.2f} us of CPU per record ({_figures(micros)}); peak RSS "
+          f"{_peak(r.alone for r in rounds)} holding all its messages")  # fmt: skip
+    print(
+        f"  worker = {statistics.median(ratios):.2f} x its work alone ({_figures(ratios)}); "
+        f"alone / worker CPU per record = {statistics.median(cpu):.2f} ({_figures(cpu)})"
+    )
+
+
 def _print_latency(run: Latencies) -> None:
     """Percentiles over every window, and over those after the first: the first window after
     the worker starts can wait on clients warming up (up to ~0.8 s here, in some runs)."""
@@ -364,7 +402,7 @@ def _print_latency(run: Latencies) -> None:
     print(f"detection latency after a window can close: p50 {p50 * 1000:.0f} ms, "
           f"p99 {p99 * 1000:.0f} ms (target <= 500 ms; {len(latencies)} one-second windows "
           f"closed by later records; {idle} closed by idle time not counted); the worker's "
-          f"peak RSS {_mib(run.peak_kib)}")  # fmt: skip
+          f"peak RSS {mib(run.peak_kib)}")  # fmt: skip
     print(f"  windows after the first: p50 {statistics.median(steady) * 1000:.0f} ms, "
           f"p99 {_percentile(steady, 0.99) * 1000:.0f} ms; the first window after the worker "
           f"started: {in_order[0] * 1000:.0f} ms")  # fmt: skip
@@ -372,8 +410,7 @@ def _print_latency(run: Latencies) -> None:
 
 def _print_memory(memory: list[tuple[int, int, int]]) -> None:
     for events, rss, hwm in memory:
-        print(f"worker RSS after {events:,} events: {rss / 1024:.0f} MiB "
-              f"(peak {hwm / 1024:.0f} MiB)")  # fmt: skip
+        print(f"worker RSS after {events:,} events: {mib(rss)} (peak {mib(hwm)})")
     if len(memory) == 2:
         print(f"RSS after 10 M / after 1 M events: {memory[1][1] / memory[0][1]:.2f} "
               "(target <= 1.10)")  # fmt: skip

@@ -251,7 +251,17 @@ def rate_and_cpu(
     timeout_seconds: float = 120.0,
     done: Callable[[WorkerProcess], float] = live_rows,
 ) -> tuple[float, CpuUse]:
-    """:func:`rate_of`, and the worker's CPU between the same two scrapes."""
+    """:func:`rate_of`, and the worker's CPU between the same two scrapes.
+
+    A rate needs two scrapes apart; a run the first scrape already shows whole (too few
+    records, or a ``done`` that moves only at checkpoints) raises RuntimeError:
+
+    >>> from types import SimpleNamespace
+    >>> this = SimpleNamespace(process=SimpleNamespace(pid=os.getpid()))
+    >>> rate_and_cpu(this, 5_000, done=lambda worker: 5_000)
+    Traceback (most recent call last):
+    RuntimeError: all 5,000 records were done at the first scrape: too few to take a rate
+    """
     pid = worker.process.pid
 
     def sample() -> tuple[float, float, dict[int, float]]:
@@ -263,6 +273,9 @@ def rate_and_cpu(
         return taken if taken[1] > 0 else None
 
     samples = [wait_for(started, timeout_seconds, "progress")]
+    if samples[0][1] >= n:
+        msg = f"all {n:,} records were done at the first scrape: too few to take a rate"
+        raise RuntimeError(msg)
     deadline = samples[0][0] + 10 * timeout_seconds
     while samples[-1][1] < n:
         if samples[-1][0] > deadline:
