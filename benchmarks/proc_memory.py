@@ -1,7 +1,8 @@
 """A process's memory as Linux reports it in ``/proc/<pid>/status``, in KiB.
 
 Imports nothing but the standard library, so that a floor's own process (raw consume,
-faust's agent) can read its peak without the driver's imports in it.
+faust's agent, the worker's work alone) can read its peak without the driver's imports in
+it, and print it with its rate (:func:`print_run`).
 
 >>> import os
 >>> memory_kib(os.getpid(), "VmHWM") >= memory_kib(os.getpid(), "VmRSS") > 0
@@ -14,6 +15,7 @@ True
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -30,6 +32,17 @@ def memory_kib(pid: int, field: str) -> int:
         if line.startswith(f"{field}:"):
             return int(line.split()[1])
     return 0
+
+
+def print_run(records_per_second: float, micros_per_record: float) -> None:
+    """A floor process's figures on one line, its own peak memory added.
+
+    ``records_per_second=<rate> micros_per_record=<CPU µs> peak_kib=<VmHWM>``, which
+    :func:`benchmarks.worker_runs.process_run` reads back.
+    """
+    peak = memory_kib(os.getpid(), "VmHWM")
+    print(f"records_per_second={records_per_second:.1f} "
+          f"micros_per_record={micros_per_record:.3f} peak_kib={peak}", flush=True)  # fmt: skip
 
 
 def mib(kib: float) -> str:

@@ -14,11 +14,10 @@ benchmark driver holds.
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import time
 
-from benchmarks.proc_memory import memory_kib
+from benchmarks.proc_memory import print_run
 
 PARTITIONS = 4
 
@@ -45,10 +44,7 @@ async def consume(bootstrap: str, topic: str, n: int) -> tuple[float, float]:
 
 def main(bootstrap: str, topic: str, n: int) -> None:
     """Read, then print the figures on one line."""
-    rate, micros = asyncio.run(consume(bootstrap, topic, n))
-    peak = memory_kib(os.getpid(), "VmHWM")
-    print(f"records_per_second={rate:.1f} micros_per_record={micros:.3f} peak_kib={peak}",
-          flush=True)  # fmt: skip
+    print_run(*asyncio.run(consume(bootstrap, topic, n)))
 
 
 if __name__ == "__main__":

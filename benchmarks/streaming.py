@@ -62,9 +62,10 @@ from benchmarks.faust_floor import ACKED, UNACKED
 from benchmarks.proc_memory import memory_kib, mib
 from benchmarks.worker_runs import (
     SCHEMA,
-    RawConsume,
+    ProcessRun,
     WorkerRun,
     child_figures,
+    process_run,
     processed,
     produce,
     raw_consume,
@@ -111,29 +112,19 @@ def _faust_floor(bootstrap: str, topic: str, messages: int, mode: str) -> Floor:
     return Floor(figures["messages_per_second"], int(figures["peak_kib"]))
 
 
-class Alone(NamedTuple):
-    """The worker's own work without a broker (:mod:`benchmarks.worker_alone`)."""
-
-    rate: float
-    micros_per_record: float
-    peak_kib: int
-
-
-def _alone(folder: Path, bootstrap: str, number: int) -> Alone:
-    """The worker's state on the 100-record messages in a process of its own, no broker."""
+def _alone(folder: Path, bootstrap: str, number: int) -> ProcessRun:
+    """The worker's state on the 100-record messages in a process of its own, no broker
+    (:mod:`benchmarks.worker_alone`)."""
     config = worker_config(folder, bootstrap, f"bench-alone{os.getpid()}-{number}", 3600.0)
-    names = ("records_per_second", "micros_per_record", "peak_kib")
-    figures = child_figures("benchmarks.worker_alone", (str(config), str(BATCHED_RECORDS)), names)
-    return Alone(figures["records_per_second"], figures["micros_per_record"],
-                 int(figures["peak_kib"]))  # fmt: skip
+    return process_run("benchmarks.worker_alone", (str(config), str(BATCHED_RECORDS)))
 
 
 class Round(NamedTuple):
     """One round of the throughput figures, each next to its floor (records or messages/s)."""
 
-    raw: RawConsume
+    raw: ProcessRun
     batched: WorkerRun  # the worker on 100-record messages
-    alone: Alone  # its own work on the same messages, no broker
+    alone: ProcessRun  # its own work on the same messages, no broker
     floor: Floor  # faust's agent acknowledging each event, as the worker does
     floor_unacked: Floor  # faust's agent acknowledging nothing
     single: WorkerRun  # the worker on the floor's one-record messages
@@ -309,7 +300,7 @@ def run() -> None:
             _print_memory(_memory(folder, bootstrap, long))
 
 
-def _peak(runs: Iterable[RawConsume | WorkerRun | Floor | Alone]) -> str:
+def _peak(runs: Iterable[ProcessRun | WorkerRun | Floor]) -> str:
     """The highest of the rounds' peaks of one figure."""
     return mib(max(run.peak_kib for run in runs))
 

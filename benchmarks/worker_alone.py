@@ -2,7 +2,8 @@
 
 ``python -m benchmarks.worker_alone CONFIG RECORDS`` builds the streaming benchmark's
 ``RECORDS`` capture records (:func:`~benchmarks.worker_runs.records`), spreads them over the
-config's partitions by their ``inferenceId`` as the capture producer does (Kafka's murmur2),
+config's partitions by their ``inferenceId`` as the capture producer does (Kafka's default
+partitioner, :func:`~stream.capture.partitioning.partition_for_key`),
 packs each partition's into 100-record JSON-Lines messages, and hands them to a
 :class:`~stream.worker.state.WorkerState` built from ``CONFIG`` — the decoding, windows,
 profiles and bookkeeping a ``driftline worker`` runs, without faust, aiokafka or a broker.
@@ -25,12 +26,12 @@ import sys
 import time
 from pathlib import Path
 
-from kafka.partitioner.default import murmur2  # type: ignore[import-untyped]
-
-from benchmarks.proc_memory import memory_kib
+from benchmarks.proc_memory import print_run
 from benchmarks.worker_runs import records
 from stream.capture.gc_thresholds import collect_cycles_less_often
+from stream.capture.partitioning import partition_for_key
 from stream.config.loader import load_config
+from stream.kafka.keyed_producer import record_key
 from stream.worker.capture_batch import MAX_BYTES
 from stream.worker.monitor_parts import load_baselines
 from stream.worker.state import WorkerState
@@ -48,9 +49,10 @@ def partition_messages(n: int, partitions: int) -> list[list[bytes]]:
     by_partition: list[list[bytes]] = [[] for _ in range(partitions)]
     messages: list[list[bytes]] = [[] for _ in range(partitions)]
     for start in range(0, n, CHUNK):  # a chunk at a time: the records alone are ~3 x their bytes
-        for k, record in enumerate(records(min(CHUNK, n - start), 1, start), start=start):
-            rows = by_partition[(murmur2(f"r1-{k}".encode()) & 0x7FFFFFFF) % partitions]
-            rows.append(record)
+        for record in records(min(CHUNK, n - start), 1, start):
+            key, _ = record_key(record)  # the inferenceId, as the capture producer keys it
+            assert key is not None
+            by_partition[partition_for_key(key, partitions)].append(record)
         for rows, out in zip(by_partition, messages, strict=True):
             full = len(rows) - len(rows) % PER_MESSAGE
             out += [b"\n".join(rows[i : i + PER_MESSAGE]) for i in range(0, full, PER_MESSAGE)]
@@ -92,10 +94,8 @@ def main(config_path: Path, n: int) -> None:
         state.on_capture_many(partition, step)
     rate = n / (time.perf_counter() - started)
     micros = (time.process_time() - cpu) / n * 1e6
-    peak = memory_kib(os.getpid(), "VmHWM")
     gc.unfreeze()  # as the worker does before it exits: its sketches are freed, not leaked
-    print(f"records_per_second={rate:.1f} micros_per_record={micros:.3f} peak_kib={peak}",
-          flush=True)  # fmt: skip
+    print_run(rate, micros)
 
 
 if __name__ == "__main__":

@@ -134,15 +134,26 @@ def thread_cpu_seconds(pid: int) -> dict[int, float]:
     return out
 
 
-class RawConsume(NamedTuple):
-    """Raw consume's records/s, the consuming process's CPU µs per record and its peak KiB."""
+class ProcessRun(NamedTuple):
+    """A floor process's records/s, its CPU µs per record and its peak KiB."""
 
     rate: float
     micros_per_record: float
     peak_kib: int
 
 
-async def raw_consume(bootstrap: str, topic: str, n: int) -> RawConsume:
+def process_run(module: str, args: tuple[str, ...]) -> ProcessRun:
+    """Run a floor's ``python -m module args``; the figures its :func:`print_run` printed.
+
+    (:func:`~benchmarks.proc_memory.print_run`: raw consume's reader, the worker's work alone.)
+    """
+    names = ("records_per_second", "micros_per_record", "peak_kib")
+    figures = child_figures(module, args, names)
+    return ProcessRun(figures["records_per_second"], figures["micros_per_record"],
+                      int(figures["peak_kib"]))  # fmt: skip
+
+
+async def raw_consume(bootstrap: str, topic: str, n: int) -> ProcessRun:
     """Produce ``n`` one-record messages, then read them in a process of its own.
 
     The reader is :mod:`benchmarks.raw_consumer`: an assigned aiokafka consumer, timed from
@@ -157,10 +168,7 @@ async def raw_consume(bootstrap: str, topic: str, n: int) -> RawConsume:
         await producer.send(topic, value, partition=k % 4)
     await producer.flush()
     await producer.stop()
-    names = ("records_per_second", "micros_per_record", "peak_kib")
-    figures = child_figures("benchmarks.raw_consumer", (bootstrap, topic, str(n)), names)
-    return RawConsume(figures["records_per_second"], figures["micros_per_record"],
-                      int(figures["peak_kib"]))  # fmt: skip
+    return process_run("benchmarks.raw_consumer", (bootstrap, topic, str(n)))
 
 
 def child_figures(
